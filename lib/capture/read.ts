@@ -1,0 +1,690 @@
+/**
+ * Streaming readers for classic pcap and pcapng.
+ *
+ * The reader consumes a sequence of byte chunks of any size (a browser File read by slices, a
+ * Node stream) and never needs the whole file in one buffer: a record that straddles a chunk
+ * boundary is assembled in a small carry buffer, every other record is handed to the sink as
+ * a view into the chunk it arrived in. Memory is bounded by the chunk size plus the largest
+ * record, and every length read from the file is checked before it is used.
+ */
+import { CaptureFormatError, type CaptureWarning } from './errors';
+import type { CaptureFormat, CaptureInterface, CaptureSink, CaptureSummary, PacketRecord } from './types';
+
+// Classic pcap magics as read little-endian (draft-ietf-opsawg-pcap §4).
+const PCAP_MAGIC_US = 0xa1b2c3d4;
+const PCAP_MAGIC_NS = 0xa1b23c4d;
+const PCAP_MAGIC_US_SWAPPED = 0xd4c3b2a1;
+const PCAP_MAGIC_NS_SWAPPED = 0x4d3cb2a1;
+const PCAP_FILE_HEADER_LEN = 24;
+const PCAP_RECORD_HEADER_LEN = 16;
+
+// pcapng block types (draft-ietf-opsawg-pcapng §4, §11.1).
+const BT_SHB = 0x0a0d0d0a;
+const BT_IDB = 0x00000001;
+const BT_PB_OBSOLETE = 0x00000002;
+const BT_SPB = 0x00000003;
+const BT_EPB = 0x00000006;
+const PCAPNG_BOM = 0x1a2b3c4d;
+const PCAPNG_BOM_SWAPPED = 0x4d3c2b1a;
+
+/** The largest record or block we accept. Wireshark caps pcapng blocks at 16 MiB too. */
+export const MAX_RECORD_BYTES = 16 * 1024 * 1024;
+/** libpcap's MAXIMUM_SNAPLEN; a pcap header's snaplen of 0 or above it means "this". */
+const DEFAULT_SNAPLEN = 262144;
+
+const TWO_POW_32 = 4294967296;
+
+export interface CaptureReader {
+  /** Feed the next chunk. The chunk may be reused by the caller once push returns. */
+  push(chunk: Uint8Array): void;
+  /** Signal end of input; returns the summary (with a warning if the file was cut short). */
+  end(): CaptureSummary;
+}
+
+interface FramerState {
+  /** Bytes needed for the next unit given `avail` bytes at `off`, or the unit length. */
+  need(buf: Uint8Array, off: number, avail: number, fileOffset: number): number;
+  /** Consume one complete unit of `len` bytes at `off`. */
+  consume(buf: Uint8Array, off: number, len: number, fileOffset: number): void;
+}
+
+function hexStart(buf: Uint8Array, n: number): string {
+  const parts: string[] = [];
+  for (let i = 0; i < Math.min(n, buf.length); i++) parts.push((buf[i] ?? 0).toString(16).padStart(2, '0'));
+  return parts.join(' ');
+}
+
+/**
+ * Create a streaming reader for one capture file (pcap or pcapng, detected from the first
+ * bytes). gzip is handled one level up, by `readCapture`.
+ */
+export function createCaptureReader(fileName: string, sink: CaptureSink): CaptureReader {
+  const summary: CaptureSummary = {
+    fileName,
+    format: 'pcap',
+    gzip: false,
+    bytes: 0,
+    packets: 0,
+    interfaces: [],
+    warnings: [],
+    sectionComments: [],
+  };
+  const warn = (w: CaptureWarning) => {
+    summary.warnings.push(w);
+    sink.onWarning?.(w);
+  };
+
+  // One reused record object: sinks read it synchronously (see PacketRecord).
+  const rec: PacketRecord = {
+    frameNumber: 0,
+    buf: new Uint8Array(0),
+    offset: 0,
+    capLen: 0,
+    origLen: 0,
+    hasTimestamp: true,
+    tsSec: 0,
+    tsNsec: 0,
+    interfaceId: 0,
+    recordFileOffset: 0,
+    dataFileOffset: 0,
+    epbFlags: 0,
+    comments: undefined,
+  };
+
+  const addInterface = (iface: CaptureInterface) => {
+    summary.interfaces.push(iface);
+    sink.onInterface?.(iface);
+  };
+
+  const emit = () => {
+    summary.packets++;
+    rec.frameNumber = summary.packets;
+    sink.onPacket(rec);
+  };
+
+  let framer: FramerState | null = null;
+  let filePos = 0; // absolute offset of the next byte not yet consumed
+  let carry = new Uint8Array(64 * 1024);
+  let carryLen = 0;
+  let ended = false;
+
+  const detect = (buf: Uint8Array, off: number): FramerState => {
+    const dv = new DataView(buf.buffer, buf.byteOffset + off, 4);
+    const le = dv.getUint32(0, true);
+    if (le === PCAP_MAGIC_US || le === PCAP_MAGIC_NS || le === PCAP_MAGIC_US_SWAPPED || le === PCAP_MAGIC_NS_SWAPPED) {
+      summary.format = 'pcap';
+      return pcapFramer(fileName, summary, rec, addInterface, emit);
+    }
+    if (le === BT_SHB) {
+      summary.format = 'pcapng';
+      return pcapngFramer(fileName, summary, rec, addInterface, emit, warn, (t, o, l) => sink.onSkippedBlock?.(t, o, l));
+    }
+    const first = buf.subarray(off, off + 4);
+    const hint = first[0] === 0x1f && first[1] === 0x8b ? ' (gzip: read it through readCapture)' : '';
+    throw new CaptureFormatError('NOT_A_CAPTURE', fileName, 0, `not a pcap or pcapng file: starts with ${hexStart(first, 4)}${hint}`);
+  };
+
+  const ensureCarry = (n: number) => {
+    if (carry.length >= n) return;
+    let size = carry.length;
+    while (size < n) size *= 2;
+    const next = new Uint8Array(size);
+    next.set(carry.subarray(0, carryLen));
+    carry = next;
+  };
+
+  /** Bytes needed for the next unit at `off` (detecting the format on the first call). */
+  const needAt = (buf: Uint8Array, off: number, avail: number): number => {
+    if (framer === null) {
+      if (avail < 4) return 4;
+      framer = detect(buf, off);
+    }
+    return framer.need(buf, off, avail, filePos);
+  };
+
+  /** Consume whole units from `buf[off, end)`; returns the offset of the first unconsumed byte. */
+  const run = (buf: Uint8Array, off: number, end: number): number => {
+    let p = off;
+    for (;;) {
+      const need = needAt(buf, p, end - p);
+      if (need > end - p) return p;
+      framer!.consume(buf, p, need, filePos);
+      p += need;
+      filePos += need;
+    }
+  };
+
+  return {
+    push(chunk: Uint8Array) {
+      if (ended) throw new Error('push after end');
+      summary.bytes += chunk.length;
+      let off = 0;
+      // Finish the unit that straddles the previous chunk boundary. `need` only grows as more of
+      // the header arrives (4 → header → whole record), so the carry never holds more than one unit.
+      while (carryLen > 0) {
+        const need = needAt(carry, 0, carryLen);
+        if (need <= carryLen) {
+          const p = run(carry, 0, carryLen);
+          carry.copyWithin(0, p, carryLen);
+          carryLen -= p;
+          continue;
+        }
+        const take = Math.min(need - carryLen, chunk.length - off);
+        if (take === 0) return;
+        ensureCarry(carryLen + take);
+        carry.set(chunk.subarray(off, off + take), carryLen);
+        carryLen += take;
+        off += take;
+      }
+      const p = run(chunk, off, chunk.length);
+      const rest = chunk.length - p;
+      if (rest > 0) {
+        ensureCarry(rest);
+        carry.set(chunk.subarray(p), 0);
+        carryLen = rest;
+      }
+    },
+    end(): CaptureSummary {
+      ended = true;
+      if (summary.bytes === 0) {
+        throw new CaptureFormatError('EMPTY_FILE', fileName, 0, 'the file is empty (0 bytes)');
+      }
+      if (framer === null) {
+        throw new CaptureFormatError(
+          'NOT_A_CAPTURE',
+          fileName,
+          0,
+          `not a pcap or pcapng file: only ${summary.bytes} bytes (${hexStart(carry.subarray(0, carryLen), 4)})`,
+        );
+      }
+      if (carryLen > 0) {
+        let declared = '';
+        if (carryLen >= 4) {
+          try {
+            const need = framer.need(carry, 0, carryLen, filePos);
+            declared = `, the record there needs ${need} bytes but only ${carryLen} remain`;
+          } catch {
+            declared = `, ${carryLen} bytes of an unreadable record remain`;
+          }
+        } else declared = `, ${carryLen} stray bytes remain`;
+        if (summary.packets === 0 && summary.interfaces.length === 0 && summary.format === 'pcap' && filePos === 0) {
+          throw new CaptureFormatError('BAD_HEADER', fileName, 0, `pcap file header cut short: ${carryLen} of 24 bytes`);
+        }
+        warn({
+          code: 'TRUNCATED_FILE',
+          byteOffset: filePos,
+          message: `${fileName} is cut short at byte ${filePos}${declared} (was tcpdump killed?); the ${summary.packets} whole packets before it were read`,
+        });
+      }
+      return summary;
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Classic pcap
+
+function pcapFramer(
+  fileName: string,
+  summary: CaptureSummary,
+  rec: PacketRecord,
+  addInterface: (i: CaptureInterface) => void,
+  emit: () => void,
+): FramerState {
+  let haveHeader = false;
+  let le = true;
+  let nanos = false;
+  let snaplen = DEFAULT_SNAPLEN;
+  let maxCap = DEFAULT_SNAPLEN;
+
+  return {
+    need(buf, off, avail, fileOffset) {
+      if (!haveHeader) return PCAP_FILE_HEADER_LEN;
+      if (avail < PCAP_RECORD_HEADER_LEN) return PCAP_RECORD_HEADER_LEN;
+      const dv = new DataView(buf.buffer, buf.byteOffset + off, PCAP_RECORD_HEADER_LEN);
+      const capLen = dv.getUint32(8, le);
+      const origLen = dv.getUint32(12, le);
+      if (capLen > maxCap) {
+        throw new CaptureFormatError(
+          'RECORD_TOO_LONG',
+          fileName,
+          fileOffset,
+          `record ${summary.packets + 1} has captured length ${capLen}, more than the file's snaplen ${snaplen}`,
+        );
+      }
+      if (capLen > origLen) {
+        throw new CaptureFormatError(
+          'RECORD_TOO_LONG',
+          fileName,
+          fileOffset,
+          `record ${summary.packets + 1} has captured length ${capLen}, more than its original length ${origLen}`,
+        );
+      }
+      return PCAP_RECORD_HEADER_LEN + capLen;
+    },
+    consume(buf, off, len, fileOffset) {
+      const dv = new DataView(buf.buffer, buf.byteOffset + off, len);
+      if (!haveHeader) {
+        const magic = dv.getUint32(0, true);
+        le = magic === PCAP_MAGIC_US || magic === PCAP_MAGIC_NS;
+        nanos = magic === PCAP_MAGIC_NS || magic === PCAP_MAGIC_NS_SWAPPED;
+        const major = dv.getUint16(4, le);
+        if (major !== 2) {
+          throw new CaptureFormatError('UNSUPPORTED_VERSION', fileName, 4, `pcap version ${major}.${dv.getUint16(6, le)} (only 2.x exists)`);
+        }
+        const rawSnap = dv.getUint32(16, le);
+        snaplen = rawSnap;
+        // snaplen 0 or absurd values appear in the wild; libpcap then assumes its maximum.
+        maxCap = rawSnap === 0 || rawSnap > MAX_RECORD_BYTES ? DEFAULT_SNAPLEN : Math.max(rawSnap, 0);
+        if (rawSnap === 0) snaplen = DEFAULT_SNAPLEN;
+        const lt = dv.getUint32(20, le);
+        // Bit 26 says the FCS length is known; bits 28-31 give it in 16-bit words (libpcap LT_FCS_LENGTH).
+        const fcsLen = lt & 0x04000000 ? ((lt >>> 28) & 0xf) * 2 : 0;
+        haveHeader = true;
+        addInterface({
+          id: 0,
+          section: 0,
+          linkType: lt & 0xffff,
+          snaplen,
+          tsUnitsPerSecond: nanos ? 1e9 : 1e6,
+          tsOffsetSeconds: 0,
+          fcsLen,
+        });
+        return;
+      }
+      const sec = dv.getUint32(0, le);
+      const frac = dv.getUint32(4, le);
+      rec.buf = buf;
+      rec.offset = off + PCAP_RECORD_HEADER_LEN;
+      rec.capLen = len - PCAP_RECORD_HEADER_LEN;
+      rec.origLen = dv.getUint32(12, le);
+      rec.hasTimestamp = true;
+      // A microsecond field ≥ 10^6 is invalid; carry it into seconds as libpcap readers do.
+      if (nanos) {
+        rec.tsSec = sec + Math.floor(frac / 1e9);
+        rec.tsNsec = frac % 1e9;
+      } else {
+        rec.tsSec = sec + Math.floor(frac / 1e6);
+        rec.tsNsec = (frac % 1e6) * 1000;
+      }
+      rec.interfaceId = 0;
+      rec.recordFileOffset = fileOffset;
+      rec.dataFileOffset = fileOffset + PCAP_RECORD_HEADER_LEN;
+      rec.epbFlags = 0;
+      rec.comments = undefined;
+      emit();
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// pcapng
+
+interface NgInterface {
+  iface: CaptureInterface;
+  /** 10^n as a number when decimal, or 0 when the resolution is 2^-n. */
+  decimalUnits: number;
+  binaryExp: number;
+}
+
+function readOptions(
+  dv: DataView,
+  start: number,
+  end: number,
+  le: boolean,
+  visit: (code: number, valueOffset: number, valueLength: number) => void,
+): void {
+  let p = start;
+  while (p + 4 <= end) {
+    const code = dv.getUint16(p, le);
+    const length = dv.getUint16(p + 2, le);
+    if (code === 0) return; // opt_endofopt
+    if (p + 4 + length > end) return; // a malformed option list ends the list, not the file
+    visit(code, p + 4, length);
+    p += 4 + ((length + 3) & ~3);
+  }
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: false });
+
+function optString(dv: DataView, off: number, len: number): string {
+  let s = utf8.decode(new Uint8Array(dv.buffer, dv.byteOffset + off, len));
+  // Some writers include the C string terminator in the option length.
+  while (s.endsWith('\0')) s = s.slice(0, -1);
+  return s;
+}
+
+function pcapngFramer(
+  fileName: string,
+  summary: CaptureSummary,
+  rec: PacketRecord,
+  addInterface: (i: CaptureInterface) => void,
+  emit: () => void,
+  warn: (w: CaptureWarning) => void,
+  skipped: (blockType: number, fileOffset: number, blockLength: number) => void,
+): FramerState {
+  let le = true;
+  let section = -1;
+  let sectionIfaces: NgInterface[] = [];
+
+  const unitsToTime = (ng: NgInterface, hi: number, lo: number) => {
+    const units = hi * TWO_POW_32 + lo;
+    if (ng.decimalUnits === 1e6 && units <= Number.MAX_SAFE_INTEGER) {
+      const sec = Math.floor(units / 1e6);
+      rec.tsSec = sec;
+      rec.tsNsec = (units - sec * 1e6) * 1000;
+    } else if (ng.decimalUnits === 1e9 && units <= Number.MAX_SAFE_INTEGER) {
+      const sec = Math.floor(units / 1e9);
+      rec.tsSec = sec;
+      rec.tsNsec = units - sec * 1e9;
+    } else {
+      // Exact integer arithmetic for nanosecond clocks past 2^53 and for binary resolutions;
+      // the fraction is truncated to nanoseconds as Wireshark's wiretap does.
+      const big = (BigInt(hi) << 32n) | BigInt(lo);
+      const per = ng.decimalUnits > 0 ? BigInt(ng.decimalUnits) : 1n << BigInt(ng.binaryExp);
+      const sec = big / per;
+      const rem = big % per;
+      rec.tsSec = Number(sec);
+      rec.tsNsec = Number((rem * 1_000_000_000n) / per);
+    }
+    rec.tsSec += ng.iface.tsOffsetSeconds;
+  };
+
+  const ifaceFor = (localId: number, fileOffset: number): NgInterface => {
+    const ng = sectionIfaces[localId];
+    if (!ng) {
+      throw new CaptureFormatError(
+        'UNKNOWN_INTERFACE',
+        fileName,
+        fileOffset,
+        `packet block names interface ${localId}, but section ${section} declared only ${sectionIfaces.length}`,
+      );
+    }
+    return ng;
+  };
+
+  return {
+    need(buf, off, avail, fileOffset) {
+      if (avail < 12) return 12;
+      const dv = new DataView(buf.buffer, buf.byteOffset + off, 12);
+      let type = dv.getUint32(0, le);
+      let blockLe = le;
+      if (dv.getUint32(0, true) === BT_SHB) {
+        type = BT_SHB;
+        const bom = dv.getUint32(8, true);
+        if (bom === PCAPNG_BOM) blockLe = true;
+        else if (bom === PCAPNG_BOM_SWAPPED) blockLe = false;
+        else {
+          throw new CaptureFormatError(
+            'BAD_HEADER',
+            fileName,
+            fileOffset + 8,
+            `section header block has byte-order magic 0x${bom.toString(16).padStart(8, '0')}, expected 0x1a2b3c4d`,
+          );
+        }
+      }
+      const total = dv.getUint32(4, blockLe);
+      if (total < 12 || total % 4 !== 0) {
+        throw new CaptureFormatError(
+          'BAD_BLOCK_LENGTH',
+          fileName,
+          fileOffset,
+          `block type 0x${type.toString(16).padStart(8, '0')} has length ${total} (must be a multiple of 4, at least 12)`,
+        );
+      }
+      if (total > MAX_RECORD_BYTES) {
+        throw new CaptureFormatError(
+          'BLOCK_OVERRUN',
+          fileName,
+          fileOffset,
+          `block length ${total} exceeds the ${MAX_RECORD_BYTES}-byte limit for one block`,
+        );
+      }
+      if (type !== BT_SHB && section < 0) {
+        throw new CaptureFormatError('NO_SECTION', fileName, fileOffset, 'pcapng block before any section header block');
+      }
+      return total;
+    },
+    consume(buf, off, len, fileOffset) {
+      const first = new DataView(buf.buffer, buf.byteOffset + off, len);
+      if (first.getUint32(0, true) === BT_SHB) {
+        le = first.getUint32(8, true) === PCAPNG_BOM;
+      }
+      const dv = first;
+      const type = dv.getUint32(0, le);
+      const trailer = dv.getUint32(len - 4, le);
+      if (trailer !== len) {
+        throw new CaptureFormatError(
+          'BAD_BLOCK_LENGTH',
+          fileName,
+          fileOffset + len - 4,
+          `block type 0x${type.toString(16).padStart(8, '0')} at byte ${fileOffset} declares length ${len} at its start and ${trailer} at its end`,
+        );
+      }
+      const bodyEnd = len - 4;
+      switch (type) {
+        case BT_SHB: {
+          if (len < 28) throw new CaptureFormatError('BAD_BLOCK_LENGTH', fileName, fileOffset, `section header block of ${len} bytes (at least 28)`);
+          const major = dv.getUint16(12, le);
+          if (major !== 1) {
+            throw new CaptureFormatError('UNSUPPORTED_VERSION', fileName, fileOffset + 12, `pcapng version ${major}.${dv.getUint16(14, le)} (only 1.x is defined)`);
+          }
+          section++;
+          sectionIfaces = [];
+          readOptions(dv, 24, bodyEnd, le, (code, vo, vl) => {
+            if (code === 1) summary.sectionComments.push(optString(dv, vo, vl));
+          });
+          return;
+        }
+        case BT_IDB: {
+          if (len < 20) throw new CaptureFormatError('BAD_BLOCK_LENGTH', fileName, fileOffset, `interface description block of ${len} bytes (at least 20)`);
+          const iface: CaptureInterface = {
+            id: summary.interfaces.length,
+            section,
+            linkType: dv.getUint16(8, le),
+            snaplen: dv.getUint32(12, le),
+            tsUnitsPerSecond: 1e6,
+            tsOffsetSeconds: 0,
+            fcsLen: 0,
+          };
+          const ng: NgInterface = { iface, decimalUnits: 1e6, binaryExp: 0 };
+          readOptions(dv, 16, bodyEnd, le, (code, vo, vl) => {
+            switch (code) {
+              case 2: iface.name = optString(dv, vo, vl); break; // if_name
+              case 3: iface.description = optString(dv, vo, vl); break; // if_description
+              case 9: { // if_tsresol: MSB clear → 10^-n, set → 2^-n
+                if (vl < 1) break;
+                const v = dv.getUint8(vo);
+                const n = v & 0x7f;
+                if (v & 0x80) {
+                  if (n > 63) break;
+                  ng.decimalUnits = 0;
+                  ng.binaryExp = n;
+                  iface.tsUnitsPerSecond = 2 ** n;
+                } else {
+                  if (n > 18) break;
+                  ng.decimalUnits = 10 ** n;
+                  iface.tsUnitsPerSecond = 10 ** n;
+                }
+                break;
+              }
+              case 13: if (vl >= 1) iface.fcsLen = dv.getUint8(vo); break; // if_fcslen
+              case 14: // if_tsoffset: signed 64-bit seconds
+                if (vl >= 8) iface.tsOffsetSeconds = Number(dv.getBigInt64(vo, le));
+                break;
+            }
+          });
+          if (ng.decimalUnits > 1e9 || ng.binaryExp > 30) {
+            warn({
+              code: 'TIMESTAMP_PRECISION',
+              byteOffset: fileOffset,
+              message: `interface ${iface.id} of ${fileName} records timestamps finer than a nanosecond; they are truncated to nanoseconds`,
+            });
+          }
+          sectionIfaces.push(ng);
+          addInterface(iface);
+          return;
+        }
+        case BT_EPB:
+        case BT_PB_OBSOLETE: {
+          if (len < 32) throw new CaptureFormatError('BAD_BLOCK_LENGTH', fileName, fileOffset, `packet block of ${len} bytes (at least 32)`);
+          const localId = type === BT_EPB ? dv.getUint32(8, le) : dv.getUint16(8, le);
+          const ng = ifaceFor(localId, fileOffset + 8);
+          const capLen = dv.getUint32(20, le);
+          const origLen = dv.getUint32(24, le);
+          const padded = (capLen + 3) & ~3;
+          if (28 + padded > bodyEnd) {
+            throw new CaptureFormatError(
+              'BLOCK_OVERRUN',
+              fileName,
+              fileOffset + 20,
+              `packet's captured length ${capLen} exceeds its block of ${len} bytes`,
+            );
+          }
+          unitsToTime(ng, dv.getUint32(12, le), dv.getUint32(16, le));
+          rec.buf = buf;
+          rec.offset = off + 28;
+          rec.capLen = capLen;
+          rec.origLen = Math.max(origLen, capLen);
+          rec.hasTimestamp = true;
+          rec.interfaceId = ng.iface.id;
+          rec.recordFileOffset = fileOffset;
+          rec.dataFileOffset = fileOffset + 28;
+          rec.epbFlags = 0;
+          rec.comments = undefined;
+          readOptions(dv, 28 + padded, bodyEnd, le, (code, vo, vl) => {
+            if (code === 1) (rec.comments ??= []).push(optString(dv, vo, vl));
+            else if (code === 2 && type === BT_EPB && vl >= 4) rec.epbFlags = dv.getUint32(vo, le);
+          });
+          emit();
+          return;
+        }
+        case BT_SPB: {
+          if (len < 16) throw new CaptureFormatError('BAD_BLOCK_LENGTH', fileName, fileOffset, `simple packet block of ${len} bytes (at least 16)`);
+          // An SPB belongs to the section's first interface and carries no timestamp (§4.4).
+          const ng = ifaceFor(0, fileOffset);
+          const origLen = dv.getUint32(8, le);
+          const snap = ng.iface.snaplen === 0 ? Number.MAX_SAFE_INTEGER : ng.iface.snaplen;
+          const capLen = Math.min(origLen, snap, bodyEnd - 12);
+          rec.buf = buf;
+          rec.offset = off + 12;
+          rec.capLen = capLen;
+          rec.origLen = origLen;
+          rec.hasTimestamp = false;
+          rec.tsSec = 0;
+          rec.tsNsec = 0;
+          rec.interfaceId = ng.iface.id;
+          rec.recordFileOffset = fileOffset;
+          rec.dataFileOffset = fileOffset + 12;
+          rec.epbFlags = 0;
+          rec.comments = undefined;
+          emit();
+          return;
+        }
+        default:
+          // Name Resolution, Interface Statistics, Decryption Secrets, Custom and unknown blocks
+          // carry nothing the analysis needs; their length was checked, so skipping is safe.
+          skipped(type, fileOffset, len);
+          return;
+      }
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sources: gzip and chunk sequences
+
+export type ChunkSource = AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
+
+const GZIP_TRUNCATED = /unexpected end|premature|incomplete|truncat/i;
+
+async function* gunzip(
+  fileName: string,
+  first: Uint8Array,
+  rest: AsyncIterator<Uint8Array> | Iterator<Uint8Array>,
+  state: { truncated: boolean },
+): AsyncGenerator<Uint8Array> {
+  const ds = new DecompressionStream('gzip');
+  const writer = ds.writable.getWriter();
+  const reader = ds.readable.getReader();
+  // Errors surface on both sides of the stream; the pump's are swallowed here and seen by read().
+  const pump = (async () => {
+    try {
+      await writer.write(first);
+      for (;;) {
+        const r = await rest.next();
+        if (r.done) break;
+        await writer.write(r.value);
+      }
+      await writer.close();
+    } catch {
+      /* reported by reader.read() */
+    }
+  })();
+  let out = 0;
+  try {
+    for (;;) {
+      const r = await reader.read();
+      if (r.done) break;
+      out += r.value.length;
+      yield r.value;
+    }
+  } catch (e) {
+    if (e instanceof CaptureFormatError) throw e;
+    const msg = (e as Error)?.message ?? String(e);
+    // A gzip stream cut short (compressed while tcpdump still wrote, or a cut download) reads
+    // like a truncated capture: keep what was decompressed.
+    if (!GZIP_TRUNCATED.test(msg)) {
+      throw new CaptureFormatError('BAD_GZIP', fileName, out, `gzip data is corrupt after ${out} decompressed bytes: ${msg}`);
+    }
+    state.truncated = true;
+  }
+  await pump;
+}
+
+/**
+ * Read a whole capture from a chunk source, decompressing gzip transparently (as Wireshark
+ * does for .pcap.gz / .pcapng.gz). Throws only CaptureFormatError for bad input.
+ */
+export async function readCapture(fileName: string, chunks: ChunkSource, sink: CaptureSink): Promise<CaptureSummary> {
+  const it: AsyncIterator<Uint8Array> | Iterator<Uint8Array> =
+    Symbol.asyncIterator in chunks
+      ? (chunks as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]()
+      : (chunks as Iterable<Uint8Array>)[Symbol.iterator]();
+  let first: Uint8Array | undefined;
+  for (;;) {
+    const r = await it.next();
+    if (r.done) break;
+    if (r.value.length > 0) {
+      first = r.value;
+      break;
+    }
+  }
+  const reader = createCaptureReader(fileName, sink);
+  if (!first) return reader.end();
+  if (first.length >= 2 && first[0] === 0x1f && first[1] === 0x8b) {
+    const state = { truncated: false };
+    for await (const chunk of gunzip(fileName, first, it, state)) reader.push(chunk);
+    const s = reader.end();
+    s.gzip = true;
+    if (state.truncated && !s.warnings.some((w) => w.code === 'TRUNCATED_FILE')) {
+      const w = {
+        code: 'TRUNCATED_FILE' as const,
+        byteOffset: s.bytes,
+        message: `${fileName}: the gzip stream ends early, after ${s.bytes} decompressed bytes; the ${s.packets} whole packets before it were read`,
+      };
+      s.warnings.push(w);
+      sink.onWarning?.(w);
+    }
+    return s;
+  }
+  reader.push(first);
+  for (;;) {
+    const r = await it.next();
+    if (r.done) break;
+    reader.push(r.value);
+  }
+  return reader.end();
+}
+
+export type { CaptureFormat };
