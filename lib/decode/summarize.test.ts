@@ -1,0 +1,183 @@
+import { describe, expect, it } from 'vitest';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { createCaptureReader } from '../capture/read';
+import { CaptureIndexer } from './capture-index';
+import {
+  emptyRow,
+  INDEX_BYTES_PER_PACKET,
+  META_ENCAPSULATED,
+  META_FRAGMENT,
+  META_ICMP_ERROR,
+  META_INNER_IPV6,
+  META_TRUNCATED,
+  PacketIndex,
+} from './packet-index';
+import { formatIpv4, formatIpv6, Summarizer } from './summarize';
+
+const hex = (s: string) => Uint8Array.from(s.replace(/\s+/g, '').match(/../g)!.map((x) => parseInt(x, 16)));
+
+// Ethernet[IPv4[UDP 8472[VXLAN VNI 1[Ethernet[IPv4[ICMP echo id 0x1234 seq 7]]]]]]
+const VXLAN_ICMP = hex(`
+  02 00 00 00 00 02  02 00 00 00 00 01  08 00
+  45 00 00 4e 00 01 00 00 40 11 00 00  c0 a8 38 0b  c0 a8 38 0c
+  9c 40 21 18 00 3a 00 00
+  08 00 00 00 00 00 01 00
+  0a 00 00 00 00 02  0a 00 00 00 00 01  08 00
+  45 00 00 20 ab cd 40 00 3f 01 00 00  0a f4 01 08  0a f4 02 04
+  08 00 00 00 12 34 00 07  de ad be ef`);
+
+describe('Summarizer', () => {
+  it('walks through VXLAN to the innermost ICMP echo', () => {
+    const s = new Summarizer();
+    const row = emptyRow();
+    s.summarize(VXLAN_ICMP, 0, VXLAN_ICMP.length, 1, 0, row);
+    expect(formatIpv4(row.src)).toBe('10.244.1.8');
+    expect(formatIpv4(row.dst)).toBe('10.244.2.4');
+    expect(row.proto).toBe(1);
+    expect(row.ipId).toBe(0xabcd);
+    expect(row.ttl).toBe(63);
+    expect(row.ipLen).toBe(32);
+    expect(row.sport).toBe(0x1234);
+    expect(row.dport).toBe(0x0800);
+    expect(row.seq).toBe(7);
+    expect(row.meta & META_ENCAPSULATED).toBeTruthy();
+    expect(s.shapes.shapes[row.shape]!.path).toBe('eth:ipv4:udp:vxlan:eth:ipv4:icmp');
+  });
+
+  it('stops at the outer UDP when the user turns heuristics off and the port is unknown', () => {
+    const moved = VXLAN_ICMP.slice();
+    moved[36] = 0x27; // dst port 8472 → 10008
+    const row = emptyRow();
+    const off = new Summarizer({ heuristics: false });
+    off.summarize(moved, 0, moved.length, 1, 0, row);
+    expect(off.shapes.shapes[row.shape]!.path).toBe('eth:ipv4:udp:data');
+    expect(formatIpv4(row.src)).toBe('192.168.56.11');
+    // ... while the byte heuristic recognises VXLAN on the odd port, and a mapping forces it.
+    const on = new Summarizer();
+    on.summarize(moved, 0, moved.length, 1, 0, row);
+    expect(formatIpv4(row.src)).toBe('10.244.1.8');
+    const mapped = new Summarizer({ heuristics: false, udpPorts: { 10008: 'vxlan' } });
+    mapped.summarize(moved, 0, moved.length, 1, 0, row);
+    expect(formatIpv4(row.src)).toBe('10.244.1.8');
+  });
+
+  it('marks a short capture truncated and keeps what it read', () => {
+    const s = new Summarizer();
+    const row = emptyRow();
+    s.summarize(VXLAN_ICMP, 0, 60, 1, 0, row);
+    expect(row.meta & META_TRUNCATED).toBeTruthy();
+    expect(formatIpv4(row.src)).toBe('192.168.56.11');
+  });
+
+  it('never throws on random bytes for any link type', () => {
+    let x = 12345;
+    const rnd = () => ((x = (Math.imul(x, 1103515245) + 12345) >>> 0) >>> 16) & 0xff;
+    const s = new Summarizer();
+    const row = emptyRow();
+    for (let i = 0; i < 20000; i++) {
+      const b = Uint8Array.from({ length: rnd() }, rnd);
+      if (i % 3 === 0 && b.length > 20) b.set(VXLAN_ICMP.subarray(0, 20));
+      for (const lt of [0, 1, 101, 108, 113, 228, 229, 276, 999]) s.summarize(b, 0, b.length, lt, 0, row);
+    }
+    expect(s.shapes.shapes.length).toBeGreaterThan(5);
+  });
+
+  it('formats IPv6 as RFC 5952 says', () => {
+    expect(formatIpv6(hex('20010db8000000000000000000000001'), 0)).toBe('2001:db8::1');
+    expect(formatIpv6(hex('20010db8000100000001000000000001'), 0)).toBe('2001:db8:1:0:1::1');
+    expect(formatIpv6(hex('00000000000000000000000000000000'), 0)).toBe('::');
+    expect(formatIpv6(hex('fe800000000000000000000000000001'), 0)).toBe('fe80::1');
+  });
+});
+
+describe('PacketIndex', () => {
+  it('stores 48 bytes a packet and reads rows back exactly across block boundaries', () => {
+    expect(INDEX_BYTES_PER_PACKET).toBe(48);
+    const idx = new PacketIndex();
+    const row = emptyRow();
+    for (let i = 0; i < 70000; i++) {
+      row.dataOffset = i * 100 + 24;
+      row.tsNs = i * 1000.5;
+      row.seq = (i * 2654435761) >>> 0;
+      row.sport = i & 0xffff;
+      row.meta = i & 0xff;
+      idx.append(row);
+    }
+    expect(idx.count).toBe(70000);
+    for (const n of [0, 65535, 65536, 69999]) {
+      const r = idx.read(n);
+      expect([r.dataOffset, r.tsNs, r.seq, r.sport, r.meta]).toEqual([n * 100 + 24, n * 1000.5, (n * 2654435761) >>> 0, n & 0xffff, n & 0xff]);
+    }
+    expect(idx.allocatedBytes).toBe(2 * 65536 * 48);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Against tshark: the innermost header fields of every corpus frame.
+
+const CORPUS = join(__dirname, '..', '..', '..', 'shared', 'corpus');
+const haveCorpus = existsSync(CORPUS);
+if (!haveCorpus) console.log(`[corpus] ${CORPUS} is absent: skipping the index-vs-tshark tests`);
+
+function walk(dir: string): string[] {
+  return readdirSync(dir).flatMap((n) => {
+    const p = join(dir, n);
+    return statSync(p).isDirectory() ? walk(p) : [p];
+  });
+}
+
+const last = (v: string | undefined) => (v ? v.split(',').at(-1) ?? '' : '');
+
+describe.skipIf(!haveCorpus)('corpus: the index holds the innermost fields tshark shows', () => {
+  const caps = haveCorpus ? walk(join(CORPUS, 'zeek')).filter((p) => /\.(pcap|pcapng)$/.test(p) && statSync(p).size > 0) : [];
+  for (const cap of caps) {
+    it(cap.slice(CORPUS.length + 1), () => {
+      const lines = readFileSync(cap + '.tshark.tsv', 'utf8').split('\n').filter(Boolean);
+      const head = lines[0]!.split('\t');
+      const col = (r: string[], name: string) => r[head.indexOf(name)];
+      const indexer = new CaptureIndexer();
+      const reader = createCaptureReader(cap, indexer);
+      reader.push(new Uint8Array(readFileSync(cap)));
+      const c = indexer.finish(reader.end());
+      const rows = lines.slice(1).map((l) => l.split('\t'));
+      expect(c.index.count).toBe(rows.length);
+      let compared = 0;
+      rows.forEach((r, n) => {
+        const row = c.index.read(n);
+        const protos = col(r, 'frame.protocols')!;
+        if (row.meta & META_FRAGMENT) return;
+        if (row.meta & META_ICMP_ERROR) {
+          // tshark's innermost IP inside an ICMP error is the quoted one; ours is the error's own.
+          const before = protos.split(/:icmp(v6)?(:|$)/)[0]!.split(':');
+          const fam = before.filter((p) => p === 'ip' || p === 'ipv6');
+          const v6err = fam.at(-1) === 'ipv6';
+          const k = fam.filter((p) => p === fam.at(-1)).length;
+          const srcs = (col(r, v6err ? 'ipv6.src' : 'ip.src') ?? '').split(',');
+          expect(v6err ? c.ipv6[row.src] : formatIpv4(row.src), `frame ${n + 1} ICMP error src`).toBe(srcs[k - 1]);
+          compared++;
+          return;
+        }
+        if (!/(^|:)(ip|ipv6)(:|$)/.test(protos)) return;
+        const v6 = (row.meta & META_INNER_IPV6) !== 0;
+        const protoList = protos.split(':').filter((p) => p === 'ip' || p === 'ipv6');
+        const innerIsV6 = protoList.at(-1) === 'ipv6';
+        expect(v6, `frame ${n + 1} inner family`).toBe(innerIsV6);
+        const src = v6 ? c.ipv6[row.src] : formatIpv4(row.src);
+        expect(src, `frame ${n + 1} src`).toBe(last(col(r, v6 ? 'ipv6.src' : 'ip.src')));
+        if (!v6) expect('0x' + row.ipId.toString(16).padStart(4, '0'), `frame ${n + 1} ip.id`).toBe(last(col(r, 'ip.id')));
+        if (row.proto === 6 && col(r, 'tcp.seq_raw')) {
+          expect(String(row.seq), `frame ${n + 1} tcp.seq`).toBe(last(col(r, 'tcp.seq_raw')));
+          expect(String(row.dport), `frame ${n + 1} tcp.dstport`).toBe(last(col(r, 'tcp.dstport')));
+        }
+        if (row.proto === 17 && col(r, 'udp.dstport')) expect(String(row.dport), `frame ${n + 1} udp.dstport`).toBe(last(col(r, 'udp.dstport')));
+        if (row.proto === 1 && col(r, 'icmp.ident')) {
+          expect(String(row.sport), `frame ${n + 1} icmp.ident`).toBe(last(col(r, 'icmp.ident')));
+          expect(String(row.seq), `frame ${n + 1} icmp.seq`).toBe(last(col(r, 'icmp.seq')));
+        }
+        compared++;
+      });
+      if (rows.some((r) => /:(ip|ipv6):/.test(col(r, 'frame.protocols') ?? ''))) expect(compared).toBeGreaterThan(0);
+    });
+  }
+});
