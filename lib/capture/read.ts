@@ -610,11 +610,11 @@ async function* gunzip(
   // Errors surface on both sides of the stream; the pump's are swallowed here and seen by read().
   const pump = (async () => {
     try {
-      await writer.write(first);
+      await writer.write(first as Uint8Array<ArrayBuffer>);
       for (;;) {
         const r = await rest.next();
         if (r.done) break;
-        await writer.write(r.value);
+        await writer.write(r.value as Uint8Array<ArrayBuffer>);
       }
       await writer.close();
     } catch {
