@@ -48,6 +48,13 @@ interface FramerState {
   consume(buf: Uint8Array, off: number, len: number, fileOffset: number): void;
 }
 
+/** A 32-bit unsigned read without allocating a DataView: the per-record hot path. */
+function u32(buf: Uint8Array, o: number, le: boolean): number {
+  return le
+    ? (buf[o]! | (buf[o + 1]! << 8) | (buf[o + 2]! << 16) | (buf[o + 3]! << 24)) >>> 0
+    : ((buf[o]! << 24) | (buf[o + 1]! << 16) | (buf[o + 2]! << 8) | buf[o + 3]!) >>> 0;
+}
+
 function hexStart(buf: Uint8Array, n: number): string {
   const parts: string[] = [];
   for (let i = 0; i < Math.min(n, buf.length); i++) parts.push((buf[i] ?? 0).toString(16).padStart(2, '0'));
@@ -241,9 +248,7 @@ function pcapFramer(
     need(buf, off, avail, fileOffset) {
       if (!haveHeader) return PCAP_FILE_HEADER_LEN;
       if (avail < PCAP_RECORD_HEADER_LEN) return PCAP_RECORD_HEADER_LEN;
-      const dv = new DataView(buf.buffer, buf.byteOffset + off, PCAP_RECORD_HEADER_LEN);
-      const capLen = dv.getUint32(8, le);
-      const origLen = dv.getUint32(12, le);
+      const capLen = u32(buf, off + 8, le);
       if (capLen > maxCap) {
         throw new CaptureFormatError(
           'RECORD_TOO_LONG',
@@ -252,6 +257,7 @@ function pcapFramer(
           `record ${summary.packets + 1} has captured length ${capLen}, more than the file's snaplen ${snaplen}`,
         );
       }
+      const origLen = u32(buf, off + 12, le);
       if (capLen > origLen) {
         throw new CaptureFormatError(
           'RECORD_TOO_LONG',
@@ -263,8 +269,8 @@ function pcapFramer(
       return PCAP_RECORD_HEADER_LEN + capLen;
     },
     consume(buf, off, len, fileOffset) {
-      const dv = new DataView(buf.buffer, buf.byteOffset + off, len);
       if (!haveHeader) {
+        const dv = new DataView(buf.buffer, buf.byteOffset + off, len);
         const magic = dv.getUint32(0, true);
         le = magic === PCAP_MAGIC_US || magic === PCAP_MAGIC_NS;
         nanos = magic === PCAP_MAGIC_NS || magic === PCAP_MAGIC_NS_SWAPPED;
@@ -292,17 +298,20 @@ function pcapFramer(
         });
         return;
       }
-      const sec = dv.getUint32(0, le);
-      const frac = dv.getUint32(4, le);
+      const sec = u32(buf, off, le);
+      const frac = u32(buf, off + 4, le);
       rec.buf = buf;
       rec.offset = off + PCAP_RECORD_HEADER_LEN;
       rec.capLen = len - PCAP_RECORD_HEADER_LEN;
-      rec.origLen = dv.getUint32(12, le);
+      rec.origLen = u32(buf, off + 12, le);
       rec.hasTimestamp = true;
       // A microsecond field ≥ 10^6 is invalid; carry it into seconds as libpcap readers do.
       if (nanos) {
-        rec.tsSec = sec + Math.floor(frac / 1e9);
-        rec.tsNsec = frac % 1e9;
+        if (frac < 1e9) { rec.tsSec = sec; rec.tsNsec = frac; }
+        else { rec.tsSec = sec + Math.floor(frac / 1e9); rec.tsNsec = frac % 1e9; }
+      } else if (frac < 1e6) {
+        rec.tsSec = sec;
+        rec.tsNsec = frac * 1000;
       } else {
         rec.tsSec = sec + Math.floor(frac / 1e6);
         rec.tsNsec = (frac % 1e6) * 1000;

@@ -66,11 +66,17 @@ export const SHAPE_NAMES: Record<LayerKind, string> = {
 
 const KINDS: LayerKind[] = Object.keys(SHAPE_NAMES) as LayerKind[];
 const KIND_CODE = new Map<LayerKind, number>(KINDS.map((k, i) => [k, i]));
-const K = (k: LayerKind) => KIND_CODE.get(k)!;
-const C_ETH = K('ethernet'), C_VLAN = K('vlan'), C_SLL = K('sll'), C_SLL2 = K('sll2'), C_NULL = K('loopback');
-const C_ARP = K('arp'), C_IPV4 = K('ipv4'), C_IPV6 = K('ipv6'), C_UDP = K('udp'), C_TCP = K('tcp');
-const C_ICMP = K('icmp'), C_ICMPV6 = K('icmpv6'), C_VXLAN = K('vxlan'), C_GENEVE = K('geneve');
-const C_FLANNEL = K('flannel-udp'), C_GRE = K('gre'), C_DATA = K('payload'), C_UNDECODED = K('undecoded');
+// Literal codes (the order of SHAPE_NAMES) so the walker's switch compiles to a jump table.
+const C_ETH = 0, C_VLAN = 1, C_SLL = 2, C_SLL2 = 3, C_NULL = 4, C_ARP = 5, C_IPV4 = 6, C_IPV6 = 7;
+const C_UDP = 8, C_TCP = 9, C_ICMP = 10, C_ICMPV6 = 11, C_VXLAN = 12, C_GENEVE = 13, C_FLANNEL = 14;
+const C_GRE = 15, C_DATA = 16, C_UNDECODED = 17;
+const C_STOP = 0xff;
+for (const [code, kind] of [[C_ETH, 'ethernet'], [C_VLAN, 'vlan'], [C_SLL, 'sll'], [C_SLL2, 'sll2'], [C_NULL, 'loopback'], [C_ARP, 'arp'], [C_IPV4, 'ipv4'], [C_IPV6, 'ipv6'], [C_UDP, 'udp'], [C_TCP, 'tcp'], [C_ICMP, 'icmp'], [C_ICMPV6, 'icmpv6'], [C_VXLAN, 'vxlan'], [C_GENEVE, 'geneve'], [C_FLANNEL, 'flannel-udp'], [C_GRE, 'gre'], [C_DATA, 'payload'], [C_UNDECODED, 'undecoded']] as const) {
+  if (KINDS[code] !== kind) throw new Error(`summarize: code ${code} is ${KINDS[code]}, not ${kind}`);
+}
+/** First layer code per link type (-1: IP by version nibble), cached as a plain array. */
+const LINK_FIRST: number[] = [];
+for (const [lt, kind] of LINKTYPE_LAYERS) LINK_FIRST[lt] = kind === 'ip' ? -1 : KIND_CODE.get(kind as LayerKind)!;
 
 const MAX_LAYERS = 32;
 const DIGEST_BYTES = 16;
@@ -78,6 +84,8 @@ const DIGEST_BYTES = 16;
 /** A packet's shape: its interface, its layer kinds, outer to inner. */
 export interface Shape {
   id: number;
+  /** The kinds as walker codes, for allocation-free comparison. */
+  codes: Uint8Array;
   interfaceId: number;
   kinds: LayerKind[];
   /** e.g. "eth:ipv4:udp:vxlan:eth:ipv4:icmp" */
@@ -109,16 +117,16 @@ export class ShapeTable {
     if (ids) {
       for (const id of ids) {
         const s = this.shapes[id]!;
-        if (s.interfaceId !== interfaceId || s.kinds.length !== this.n) continue;
+        if (s.interfaceId !== interfaceId || s.codes.length !== this.n) continue;
         let same = true;
-        for (let i = 0; i < this.n; i++) if (KIND_CODE.get(s.kinds[i]!) !== this.codes[i]) { same = false; break; }
+        for (let i = 0; i < this.n; i++) if (s.codes[i] !== this.codes[i]) { same = false; break; }
         if (same) return id;
       }
     }
     const kinds = Array.from(this.codes.subarray(0, this.n), (c) => KINDS[c]!);
     const id = this.shapes.length;
     if (id > 0xffff) return 0xffff; // the column is 16 bits; 65,536 distinct stacks is hostile input
-    this.shapes.push({ id, interfaceId, kinds, path: kinds.map((k) => SHAPE_NAMES[k]).join(':') });
+    this.shapes.push({ id, codes: this.codes.slice(0, this.n), interfaceId, kinds, path: kinds.map((k) => SHAPE_NAMES[k]).join(':') });
     if (ids) ids.push(id);
     else this.byHash.set(h, [id]);
     return id;
@@ -163,9 +171,8 @@ export class Summarizer {
     let p = start;
     let fragment = false;
     let ipCount = 0;
-    const first = LINKTYPE_LAYERS.get(linkType);
     // -1: IP by its version nibble (raw-IP link types, flannel's UDP payload).
-    let next = first === undefined ? C_UNDECODED : first === 'ip' ? -1 : KIND_CODE.get(first as LayerKind)!;
+    let next = (linkType >= 0 ? LINK_FIRST[linkType] : undefined) ?? C_UNDECODED;
 
     // One generic loop, one case per layer kind; the next kind comes from the tables.
     for (let depth = 0; ; depth++) {
@@ -375,8 +382,6 @@ export class Summarizer {
     row.shape = sh.intern(interfaceId);
   }
 }
-
-const C_STOP = 0xff;
 
 function etherNext(t: number): number {
   switch (t) {
