@@ -111,7 +111,7 @@ export function createCaptureReader(fileName: string, sink: CaptureSink): Captur
 
   let framer: FramerState | null = null;
   let filePos = 0; // absolute offset of the next byte not yet consumed
-  let carry = new Uint8Array(64 * 1024);
+  let carry = new Uint8Array(0); // grown on the first record that straddles a chunk boundary
   let carryLen = 0;
   let ended = false;
 
@@ -133,7 +133,7 @@ export function createCaptureReader(fileName: string, sink: CaptureSink): Captur
 
   const ensureCarry = (n: number) => {
     if (carry.length >= n) return;
-    let size = carry.length;
+    let size = Math.max(carry.length, 4096);
     while (size < n) size *= 2;
     const next = new Uint8Array(size);
     next.set(carry.subarray(0, carryLen));
@@ -541,8 +541,8 @@ function pcapngFramer(
           const ng = ifaceFor(localId, fileOffset + 8);
           const capLen = dv.getUint32(20, le);
           const origLen = dv.getUint32(24, le);
-          const padded = (capLen + 3) & ~3;
-          if (28 + padded > bodyEnd) {
+          // Compare before padding: (capLen + 3) & ~3 goes negative for capLen ≥ 2^31.
+          if (capLen > bodyEnd - 28) {
             throw new CaptureFormatError(
               'BLOCK_OVERRUN',
               fileName,
@@ -550,6 +550,7 @@ function pcapngFramer(
               `packet's captured length ${capLen} exceeds its block of ${len} bytes`,
             );
           }
+          const padded = capLen + (-capLen & 3);
           unitsToTime(ng, dv.getUint32(12, le), dv.getUint32(16, le));
           rec.buf = buf;
           rec.offset = off + 28;
