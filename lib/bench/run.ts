@@ -1,0 +1,249 @@
+/**
+ * `hopscope bench`: read the generated benchmark capture with `hopscope stats --bench` in a
+ * fresh process (so its peak RSS is its own), hold its figures against the targets, and time
+ * tcpdump and tshark on the same bytes for scale.
+ *
+ *   --packets N    capture size (default 1,000,000; HOPSCOPE_BENCH_PACKETS also sets it)
+ *   --skip-tools   do not time tcpdump and tshark
+ *
+ * Returns 0 when every target passes, 1 when one fails, 2 when the run itself failed.
+ */
+import { spawn } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { BENCH_DATA_DIR, BENCH_GENERATOR_VERSION, DEFAULT_BENCH_PACKETS, ensureBenchCapture, type BenchCapture } from './generate';
+
+const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const CLI = path.join(REPO_ROOT, 'bin', 'hopscope.js');
+/** tshark dissects every layer and keeps per-frame state: minutes for the full file, so time a prefix. */
+const TSHARK_PREFIX_PACKETS = 100_000;
+const MB = 1e6;
+const MIB = 1024 * 1024;
+
+export const TARGETS = {
+  /** ≥ 1 GB/s streaming. */
+  minMegabytesPerSecond: 1000,
+  maxPeakRssMiB: 200,
+  maxIndexBytesPerPacket: 48,
+} as const;
+
+/** The JSON line `hopscope stats --bench` prints last. */
+export interface StatsBenchFigures {
+  bytes: number;
+  packets: number;
+  seconds: number;
+  peakRssBytes: number;
+  indexBytesPerPacket: number;
+  [extra: string]: unknown;
+}
+
+export interface Check {
+  name: string;
+  value: number;
+  unit: string;
+  target: string;
+  pass: boolean;
+}
+
+export interface ToolTiming {
+  name: string;
+  command: string;
+  /** Bytes of the file the tool actually read. */
+  bytes: number;
+  packets: number;
+  seconds: number;
+  megabytesPerSecond: number;
+  /** True when timed on a prefix and scaled to the full file. */
+  extrapolated: boolean;
+  /** Estimated seconds for the full benchmark file. */
+  fullFileSeconds: number;
+}
+
+const REQUIRED_FIELDS = ['bytes', 'packets', 'seconds', 'peakRssBytes', 'indexBytesPerPacket'] as const;
+
+/** Parses the last non-empty line of the stats command's stdout. */
+export function parseStatsOutput(stdout: string): StatsBenchFigures {
+  const lines = stdout.split('\n').filter((l) => l.trim() !== '');
+  const last = lines[lines.length - 1];
+  if (last === undefined) throw new Error('hopscope stats --bench printed nothing');
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(last);
+  } catch {
+    throw new Error(`the last line of hopscope stats --bench is not JSON: ${last.slice(0, 200)}`);
+  }
+  if (typeof parsed !== 'object' || parsed === null) throw new Error(`expected a JSON object, got ${last.slice(0, 200)}`);
+  const record = parsed as Record<string, unknown>;
+  for (const field of REQUIRED_FIELDS) {
+    if (typeof record[field] !== 'number' || !Number.isFinite(record[field])) {
+      throw new Error(`hopscope stats --bench: field "${field}" missing or not a number in ${last.slice(0, 200)}`);
+    }
+  }
+  return record as StatsBenchFigures;
+}
+
+export function evaluate(f: StatsBenchFigures): Check[] {
+  const mbps = f.seconds > 0 ? f.bytes / MB / f.seconds : Infinity;
+  const rss = f.peakRssBytes / MIB;
+  return [
+    { name: 'throughput', value: mbps, unit: 'MB/s', target: `≥ ${TARGETS.minMegabytesPerSecond} MB/s`, pass: mbps >= TARGETS.minMegabytesPerSecond },
+    { name: 'peak RSS', value: rss, unit: 'MiB', target: `< ${TARGETS.maxPeakRssMiB} MiB`, pass: rss < TARGETS.maxPeakRssMiB },
+    {
+      name: 'index',
+      value: f.indexBytesPerPacket,
+      unit: 'B/packet',
+      target: `≤ ${TARGETS.maxIndexBytesPerPacket} B/packet`,
+      pass: f.indexBytesPerPacket <= TARGETS.maxIndexBytesPerPacket,
+    },
+  ];
+}
+
+interface RunResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  seconds: number;
+}
+
+/** Runs a command; stdout is kept only when asked (tcpdump's goes to /dev/null, as in the shell). */
+function run(command: string, args: string[], keepStdout: boolean): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const started = process.hrtime.bigint();
+    const child = spawn(command, args, { stdio: ['ignore', keepStdout ? 'pipe' : 'ignore', 'pipe'], cwd: REPO_ROOT });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout?.on('data', (b: Buffer) => out.push(b));
+    child.stderr?.on('data', (b: Buffer) => err.push(b));
+    child.on('error', reject);
+    child.on('close', (code, signal) =>
+      resolve({
+        code,
+        signal,
+        stdout: Buffer.concat(out).toString('utf8'),
+        stderr: Buffer.concat(err).toString('utf8'),
+        seconds: Number(process.hrtime.bigint() - started) / 1e9,
+      }),
+    );
+  });
+}
+
+async function timeTool(name: string, file: BenchCapture, full: BenchCapture): Promise<ToolTiming | string> {
+  const args = ['-r', file.path, '-n'];
+  let result: RunResult;
+  try {
+    result = await run(name, args, false);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return `${name} not installed`;
+    throw e;
+  }
+  if (result.code !== 0) return `${name} failed (${result.code ?? result.signal}): ${result.stderr.trim().split('\n').pop() ?? ''}`;
+  const megabytesPerSecond = file.bytes / MB / result.seconds;
+  return {
+    name,
+    command: `${name} ${args.join(' ')} > /dev/null`,
+    bytes: file.bytes,
+    packets: file.packets,
+    seconds: result.seconds,
+    megabytesPerSecond,
+    extrapolated: file.path !== full.path,
+    fullFileSeconds: full.bytes / MB / megabytesPerSecond,
+  };
+}
+
+function packetCount(args: string[]): number {
+  const i = args.indexOf('--packets');
+  const raw = i >= 0 ? args[i + 1] : process.env.HOPSCOPE_BENCH_PACKETS;
+  if (raw === undefined || raw === '') return DEFAULT_BENCH_PACKETS;
+  const n = Number(raw.replace(/_/g, ''));
+  if (!Number.isInteger(n) || n < 1) throw new Error(`bench: packet count must be a positive integer, got "${raw}"`);
+  return n;
+}
+
+const fmt = (n: number, digits = 1) => n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+const fmtInt = (n: number) => Math.round(n).toLocaleString('en-US');
+
+export async function main(args: string[]): Promise<number> {
+  const log = (line: string) => process.stdout.write(line + '\n');
+  const packets = packetCount(args);
+  const rel = (p: string) => path.relative(process.cwd(), p) || p;
+
+  log(`hopscope bench: ${fmtInt(packets)} packets (generator v${BENCH_GENERATOR_VERSION})`);
+  const capture = await ensureBenchCapture(packets);
+  log(
+    capture.generated
+      ? `  generated ${rel(capture.path)}: ${fmt(capture.bytes / MB)} MB in ${fmt(capture.seconds, 2)} s`
+      : `  using cached ${rel(capture.path)}: ${fmt(capture.bytes / MB)} MB`,
+  );
+
+  const stats = await run(process.execPath, [CLI, 'stats', '--bench', capture.path], true);
+  if (stats.code !== 0) {
+    process.stderr.write(`bench: hopscope stats exited with ${stats.code ?? stats.signal}\n${stats.stderr}`);
+    return 2;
+  }
+  let figures: StatsBenchFigures;
+  try {
+    figures = parseStatsOutput(stats.stdout);
+  } catch (e) {
+    process.stderr.write(`bench: ${(e as Error).message}\n${stats.stderr}`);
+    return 2;
+  }
+  if (figures.bytes !== capture.bytes || figures.packets !== packets) {
+    log(`  warning: stats read ${fmtInt(figures.bytes)} bytes / ${fmtInt(figures.packets)} packets, the file has ${fmtInt(capture.bytes)} / ${fmtInt(packets)}`);
+  }
+
+  const checks = evaluate(figures);
+  const mbps = figures.bytes / MB / figures.seconds;
+  log('');
+  log(`  hopscope stats   ${fmt(mbps).padStart(9)} MB/s  ${fmtInt(figures.packets / figures.seconds).padStart(11)} packets/s  (${fmt(figures.seconds, 2)} s reading, ${fmt(stats.seconds, 2)} s with process start)`);
+  for (const c of checks) {
+    const value = `${fmt(c.value)} ${c.unit}`;
+    log(`    ${c.name.padEnd(12)} ${value.padStart(16)}   target ${c.target.padEnd(16)} ${c.pass ? 'PASS' : 'FAIL'}`);
+  }
+
+  const tools: ToolTiming[] = [];
+  if (!args.includes('--skip-tools')) {
+    log('');
+    const prefix = packets > TSHARK_PREFIX_PACKETS ? await ensureBenchCapture(TSHARK_PREFIX_PACKETS) : capture;
+    for (const [name, file] of [['tcpdump', capture], ['tshark', prefix]] as const) {
+      const t = await timeTool(name, file, capture);
+      if (typeof t === 'string') {
+        log(`  ${t}`);
+        continue;
+      }
+      tools.push(t);
+      const note = t.extrapolated
+        ? `extrapolated: ${fmt(t.seconds, 2)} s on a ${fmtInt(t.packets)}-packet prefix → ~${fmt(t.fullFileSeconds, 0)} s for the full file`
+        : `${fmt(t.seconds, 2)} s`;
+      log(`  ${`${name} -r -n`.padEnd(16)} ${fmt(t.megabytesPerSecond).padStart(9)} MB/s  (${note})`);
+    }
+  }
+
+  const pass = checks.every((c) => c.pass);
+  const results = {
+    date: new Date().toISOString(),
+    node: process.version,
+    platform: `${os.platform()} ${os.arch()}`,
+    cpus: `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'unknown'}`,
+    generatorVersion: BENCH_GENERATOR_VERSION,
+    capture: { file: path.basename(capture.path), packets, bytes: capture.bytes },
+    hopscope: {
+      ...figures,
+      wallSeconds: stats.seconds,
+      megabytesPerSecond: mbps,
+      packetsPerSecond: figures.packets / figures.seconds,
+      peakRssMiB: figures.peakRssBytes / MIB,
+    },
+    targets: TARGETS,
+    checks,
+    tools,
+    pass,
+  };
+  const resultsPath = path.join(BENCH_DATA_DIR, 'results.json');
+  await writeFile(resultsPath, JSON.stringify(results, null, 2) + '\n');
+  log('');
+  log(`  ${pass ? 'PASS' : 'FAIL'}; results in ${rel(resultsPath)}`);
+  return pass ? 0 : 1;
+}
