@@ -12,6 +12,7 @@ const BLOCK_MASK = INDEX_BLOCK - 1;
 /** Bits of the `meta` column. */
 export const META_INNER_IPV6 = 1 << 0;
 export const META_TRUNCATED = 1 << 1;
+/** The decode stopped at an impossible value (the rest of the packet is `undecoded`). */
 export const META_ERROR = 1 << 2;
 export const META_FRAGMENT = 1 << 3;
 export const META_ICMP_ERROR = 1 << 4;

@@ -8,28 +8,21 @@
  * on demand); summarize.test.ts checks the two agree on every packet of every capture.
  */
 import {
-  ETHERTYPE_ARP,
   ETHERTYPE_IPV4,
   ETHERTYPE_IPV6,
-  ETHERTYPE_QINQ,
-  ETHERTYPE_QINQ_OLD,
-  ETHERTYPE_TRANSPARENT_ETHERNET,
-  ETHERTYPE_VLAN,
-  IP_PROTO_GRE,
-  IP_PROTO_ICMP,
-  IP_PROTO_ICMPV6,
-  IP_PROTO_IPV4,
-  IP_PROTO_IPV6,
+  ETHERTYPE_LAYERS,
+  ETHERTYPE_MIN,
+  IP_PROTO_LAYERS,
   IP_PROTO_TCP,
   IP_PROTO_UDP,
   IPV6_EXTENSION_HEADERS,
-  IP_PROTO_FRAGMENT,
-  IP_PROTO_AH,
   LINKTYPE_LAYERS,
   LINKTYPE_LOOP,
   LOOPBACK_FAMILY_LAYERS,
 } from './tables';
 import { udpPayloadLayer } from './heuristics';
+import { decodePacket, type DecodedPacket } from './decode-packet';
+import { ARPHRD_NETLINK } from './layers/sll';
 import type { DecodeOptions, LayerKind } from './types';
 import {
   META_ENCAPSULATED,
@@ -70,7 +63,6 @@ const KIND_CODE = new Map<LayerKind, number>(KINDS.map((k, i) => [k, i]));
 const C_ETH = 0, C_VLAN = 1, C_SLL = 2, C_SLL2 = 3, C_NULL = 4, C_ARP = 5, C_IPV4 = 6, C_IPV6 = 7;
 const C_UDP = 8, C_TCP = 9, C_ICMP = 10, C_ICMPV6 = 11, C_VXLAN = 12, C_GENEVE = 13, C_FLANNEL = 14;
 const C_GRE = 15, C_DATA = 16, C_UNDECODED = 17;
-const C_STOP = 0xff;
 for (const [code, kind] of [[C_ETH, 'ethernet'], [C_VLAN, 'vlan'], [C_SLL, 'sll'], [C_SLL2, 'sll2'], [C_NULL, 'loopback'], [C_ARP, 'arp'], [C_IPV4, 'ipv4'], [C_IPV6, 'ipv6'], [C_UDP, 'udp'], [C_TCP, 'tcp'], [C_ICMP, 'icmp'], [C_ICMPV6, 'icmpv6'], [C_VXLAN, 'vxlan'], [C_GENEVE, 'geneve'], [C_FLANNEL, 'flannel-udp'], [C_GRE, 'gre'], [C_DATA, 'payload'], [C_UNDECODED, 'undecoded']] as const) {
   if (KINDS[code] !== kind) throw new Error(`summarize: code ${code} is ${KINDS[code]}, not ${kind}`);
 }
@@ -142,6 +134,9 @@ export class Summarizer {
   /** Interned IPv6 addresses: id → text. */
   readonly ipv6: string[] = [];
   private ipv6Ids = new Map<string, number>();
+  /** Packets that took the decoder fallback (for tests and the benchmark). */
+  slowPackets = 0;
+
   constructor(private readonly opts: DecodeOptions = {}) {}
 
   private internIpv6(b: Uint8Array, off: number): number {
@@ -158,8 +153,12 @@ export class Summarizer {
 
   /**
    * Fill `row` from the packet at b[start, start+capLen). `dataOffset` and `tsNs` are the
-   * caller's; every other field is set here. Never throws, allocates only for a new shape or a
-   * new IPv6 address.
+   * caller's; every other field is set here. Never throws.
+   *
+   * The fast path walks well-formed, fully captured headers only. Anything else — a header cut
+   * short, an impossible length, IPv4 options, IPv6 extension headers, ICMP errors, ARP,
+   * Geneve, GRE — is handed to decodePacket and the row is read off its layers, so the
+   * summarizer and the full decoder cannot disagree on the odd packet.
    */
   summarize(b: Uint8Array, start: number, capLen: number, linkType: number, interfaceId: number, row: PacketRow): void {
     const sh = this.shapes;
@@ -169,66 +168,68 @@ export class Summarizer {
     row.ipId = row.ipLen = row.digest = row.proto = row.tcpFlags = row.ttl = 0;
     let meta = 0;
     let p = start;
-    let fragment = false;
     let ipCount = 0;
     // -1: IP by its version nibble (raw-IP link types, flannel's UDP payload).
     let next = (linkType >= 0 ? LINK_FIRST[linkType] : undefined) ?? C_UNDECODED;
 
-    // One generic loop, one case per layer kind; the next kind comes from the tables.
-    for (let depth = 0; ; depth++) {
-      if (depth >= MAX_LAYERS) { meta |= META_ERROR; break; }
+    // One generic loop, one case per layer kind; the next kind comes from the same tables
+    // decodePacket follows. `break` out of the switch continues the walk; SLOW leaves it.
+    walk: for (let depth = 0; ; depth++) {
+      if (depth >= MAX_LAYERS - 1) return this.slow(b, start, capLen, linkType, interfaceId, row);
       if (next === -1) {
-        if (p >= end) { meta |= META_TRUNCATED; break; }
-        const v = b[p]! >> 4;
-        next = v === 4 ? C_IPV4 : v === 6 ? C_IPV6 : C_UNDECODED;
+        const v = p < end ? b[p]! >> 4 : 0;
+        next = v === 4 ? C_IPV4 : v === 6 ? C_IPV6 : SLOW;
       }
-      if (next === C_DATA) { if (p < end) sh.push(C_DATA); break; }
-      if (next === C_UNDECODED) { sh.push(C_UNDECODED); break; }
-      sh.push(next);
+      if (next === C_DATA) {
+        if (p < end) sh.push(C_DATA);
+        break;
+      }
+      if (next === SLOW || next === C_UNDECODED) return this.slow(b, start, capLen, linkType, interfaceId, row);
       const avail = end - p;
+      sh.push(next);
       switch (next) {
-        case C_ETH:
-          if (avail < 14) { meta |= META_TRUNCATED; next = C_STOP; break; }
-          next = etherNext((b[p + 12]! << 8) | b[p + 13]!);
+        case C_ETH: {
+          if (avail < 14) return this.slow(b, start, capLen, linkType, interfaceId, row);
+          const t = (b[p + 12]! << 8) | b[p + 13]!;
+          if (t < ETHERTYPE_MIN) return this.slow(b, start, capLen, linkType, interfaceId, row); // 802.3 length
+          next = etherNext(t);
           p += 14;
           break;
-        case C_VLAN:
-          if (avail < 4) { meta |= META_TRUNCATED; next = C_STOP; break; }
-          next = etherNext((b[p + 2]! << 8) | b[p + 3]!);
+        }
+        case C_VLAN: {
+          if (avail < 4) return this.slow(b, start, capLen, linkType, interfaceId, row);
+          const t = (b[p + 2]! << 8) | b[p + 3]!;
+          if (t < ETHERTYPE_MIN) return this.slow(b, start, capLen, linkType, interfaceId, row);
+          next = etherNext(t);
           p += 4;
           break;
+        }
         case C_SLL:
-          if (avail < 16) { meta |= META_TRUNCATED; next = C_STOP; break; }
+          if (avail < 16 || ((b[p + 2]! << 8) | b[p + 3]!) === ARPHRD_NETLINK) return this.slow(b, start, capLen, linkType, interfaceId, row);
           next = etherNext((b[p + 14]! << 8) | b[p + 15]!);
           p += 16;
           break;
         case C_SLL2:
-          if (avail < 20) { meta |= META_TRUNCATED; next = C_STOP; break; }
+          if (avail < 20 || ((b[p + 8]! << 8) | b[p + 9]!) === ARPHRD_NETLINK) return this.slow(b, start, capLen, linkType, interfaceId, row);
           next = etherNext((b[p]! << 8) | b[p + 1]!);
           p += 20;
           break;
         case C_NULL: {
-          if (avail < 4) { meta |= META_TRUNCATED; next = C_STOP; break; }
+          if (avail < 4) return this.slow(b, start, capLen, linkType, interfaceId, row);
           // DLT_NULL's family is in the writer's byte order, DLT_LOOP's in network order.
           const le = (b[p]! | (b[p + 1]! << 8) | (b[p + 2]! << 16) | (b[p + 3]! << 24)) >>> 0;
           const be = ((b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!) >>> 0;
-          const fam = linkType === LINKTYPE_LOOP ? be : le <= 0xffff ? le : be;
-          const k = LOOPBACK_FAMILY_LAYERS.get(fam);
+          const k = LOOPBACK_FAMILY_LAYERS.get(linkType === LINKTYPE_LOOP ? be : le <= 0xffff ? le : be);
           next = k ? KIND_CODE.get(k)! : C_DATA;
           p += 4;
           break;
         }
-        case C_ARP:
-          next = C_STOP;
-          break;
         case C_IPV4: {
-          meta |= META_HAS_IP;
-          if (avail < 20) { meta |= META_TRUNCATED; next = C_STOP; break; }
-          const ihl = (b[p]! & 0x0f) * 4;
-          if (b[p]! >> 4 !== 4 || ihl < 20) { meta |= META_ERROR; sh.n--; next = C_UNDECODED; break; }
-          if (++ipCount > 1) meta |= META_ENCAPSULATED; // IP-in-IP, or IP inside an overlay
-          meta &= ~(META_INNER_IPV6 | META_FRAGMENT | META_ICMP_ERROR);
+          if (avail < 20 || b[p]! !== 0x45) return this.slow(b, start, capLen, linkType, interfaceId, row); // options or worse
           const total = (b[p + 2]! << 8) | b[p + 3]!;
+          if (total < 20 || total > avail) return this.slow(b, start, capLen, linkType, interfaceId, row);
+          if (++ipCount > 1) meta |= META_ENCAPSULATED; // IP-in-IP, or IP inside an overlay
+          meta = (meta | META_HAS_IP) & ~(META_INNER_IPV6 | META_FRAGMENT);
           const frag = ((b[p + 6]! << 8) | b[p + 7]!) & 0x3fff; // MF and fragment offset
           row.ipLen = total;
           row.ipId = (b[p + 4]! << 8) | b[p + 5]!;
@@ -237,174 +238,221 @@ export class Summarizer {
           row.src = ((b[p + 12]! << 24) | (b[p + 13]! << 16) | (b[p + 14]! << 8) | b[p + 15]!) >>> 0;
           row.dst = ((b[p + 16]! << 24) | (b[p + 17]! << 16) | (b[p + 18]! << 8) | b[p + 19]!) >>> 0;
           row.sport = row.dport = row.seq = row.ack = row.tcpFlags = row.digest = 0;
-          if (avail < ihl) { meta |= META_TRUNCATED; next = C_STOP; break; }
-          if (total < ihl) { meta |= META_ERROR; next = C_UNDECODED; p += ihl; break; }
-          // The IP payload ends at the total length: Ethernet padding is not payload.
-          if (total < avail) end = p + total;
-          else if (total > avail) meta |= META_TRUNCATED;
-          fragment = frag !== 0;
-          if (fragment) meta |= META_FRAGMENT;
-          p += ihl;
+          if (frag !== 0) meta |= META_FRAGMENT;
+          end = p + total; // Ethernet padding is not payload
+          p += 20;
           next = (frag & 0x1fff) !== 0 ? C_DATA : ipNext(row.proto);
           break;
         }
         case C_IPV6: {
-          meta |= META_HAS_IP;
-          if (avail < 40) { meta |= META_TRUNCATED; next = C_STOP; break; }
-          if (b[p]! >> 4 !== 6) { meta |= META_ERROR; sh.n--; next = C_UNDECODED; break; }
-          if (++ipCount > 1) meta |= META_ENCAPSULATED;
-          meta = (meta | META_INNER_IPV6) & ~(META_FRAGMENT | META_ICMP_ERROR);
+          if (avail < 40 || b[p]! >> 4 !== 6) return this.slow(b, start, capLen, linkType, interfaceId, row);
           const plen = (b[p + 4]! << 8) | b[p + 5]!;
-          row.ipLen = Math.min(plen + 40, 0xffff);
+          const nh = b[p + 6]!;
+          if (plen === 0 || 40 + plen > avail || IPV6_EXTENSION_HEADERS.has(nh)) return this.slow(b, start, capLen, linkType, interfaceId, row);
+          if (++ipCount > 1) meta |= META_ENCAPSULATED;
+          meta = (meta | META_HAS_IP | META_INNER_IPV6) & ~META_FRAGMENT;
+          row.ipLen = plen + 40 > 0xffff ? 0xffff : plen + 40;
           row.ipId = 0;
           row.ttl = b[p + 7]!;
+          row.proto = nh;
           row.src = this.internIpv6(b, p + 8);
           row.dst = this.internIpv6(b, p + 24);
           row.sport = row.dport = row.seq = row.ack = row.tcpFlags = row.digest = 0;
-          if (40 + plen < avail) end = p + 40 + plen;
-          else if (40 + plen > avail) meta |= META_TRUNCATED;
-          let nh = b[p + 6]!;
+          end = p + 40 + plen;
           p += 40;
-          let nonFirst = false;
-          fragment = false;
-          while (IPV6_EXTENSION_HEADERS.has(nh)) {
-            if (end - p < 8) { meta |= META_TRUNCATED; nh = -1; break; }
-            const len = nh === IP_PROTO_FRAGMENT ? 8 : nh === IP_PROTO_AH ? (b[p + 1]! + 2) * 4 : (b[p + 1]! + 1) * 8;
-            if (nh === IP_PROTO_FRAGMENT) {
-              fragment = true;
-              meta |= META_FRAGMENT;
-              row.ipId = (b[p + 6]! << 8) | b[p + 7]!;
-              nonFirst = ((b[p + 2]! << 8) | b[p + 3]!) >> 3 !== 0;
-            }
-            if (end - p < len) { meta |= META_TRUNCATED; nh = -1; break; }
-            nh = b[p]!;
-            p += len;
-          }
-          if (nh < 0) { next = C_STOP; break; }
-          row.proto = nh;
-          next = nonFirst ? C_DATA : ipNext(nh);
+          next = ipNext(nh);
           break;
         }
         case C_TCP: {
-          if (avail < 20) { meta |= META_TRUNCATED; next = C_STOP; break; }
+          const doff = avail >= 20 ? (b[p + 12]! >> 4) * 4 : 0;
+          if (doff < 20 || doff > avail) return this.slow(b, start, capLen, linkType, interfaceId, row);
           row.sport = (b[p]! << 8) | b[p + 1]!;
           row.dport = (b[p + 2]! << 8) | b[p + 3]!;
           row.seq = ((b[p + 4]! << 24) | (b[p + 5]! << 16) | (b[p + 6]! << 8) | b[p + 7]!) >>> 0;
           row.ack = ((b[p + 8]! << 24) | (b[p + 9]! << 16) | (b[p + 10]! << 8) | b[p + 11]!) >>> 0;
           row.tcpFlags = b[p + 13]!;
-          const doff = (b[p + 12]! >> 4) * 4;
-          if (doff < 20) { meta |= META_ERROR; next = C_UNDECODED; break; }
-          if (avail < doff) { meta |= META_TRUNCATED; next = C_STOP; break; }
           p += doff;
           row.digest = digest(b, p, end);
           next = C_DATA;
           break;
         }
         case C_UDP: {
-          if (avail < 8) { meta |= META_TRUNCATED; next = C_STOP; break; }
+          const ulen = avail >= 8 ? (b[p + 4]! << 8) | b[p + 5]! : 0;
+          if (ulen < 8 || ulen > avail) return this.slow(b, start, capLen, linkType, interfaceId, row);
           const sport = (b[p]! << 8) | b[p + 1]!;
           const dport = (b[p + 2]! << 8) | b[p + 3]!;
-          const ulen = (b[p + 4]! << 8) | b[p + 5]!;
           row.sport = sport;
           row.dport = dport;
-          if (ulen < 8) { meta |= META_ERROR; p += 8; next = C_UNDECODED; break; }
-          if (ulen < avail) end = p + ulen;
+          end = p + ulen;
           p += 8;
-          // A fragment's UDP payload is incomplete: don't walk into an overlay from it.
-          const overlay = fragment ? 'payload' : udpPayloadLayer(b, p, end - p, sport, dport, this.opts);
-          if (overlay !== 'payload') {
+          const overlay = udpPayloadLayer(b, p, end - p, sport, dport, this.opts);
+          row.digest = digest(b, p, end); // an inner IP header, if any, replaces it
+          if (overlay === 'payload') {
+            next = C_DATA;
+          } else {
             meta |= META_ENCAPSULATED;
             next = KIND_CODE.get(overlay)!;
-          } else {
-            row.digest = digest(b, p, end);
-            next = C_DATA;
           }
           break;
         }
-        case C_ICMP:
-        case C_ICMPV6: {
-          if (avail < 4) { meta |= META_TRUNCATED; next = C_STOP; break; }
-          const v6 = next === C_ICMPV6;
+        case C_ICMP: {
+          if (avail < 8) return this.slow(b, start, capLen, linkType, interfaceId, row);
           const type = b[p]!;
-          const code = b[p + 1]!;
-          row.dport = (type << 8) | code;
-          const echo = v6 ? type === 128 || type === 129 : type === 0 || type === 8;
-          const error = v6 ? type >= 1 && type <= 4 : type === 3 || type === 4 || type === 5 || type === 11 || type === 12;
-          if (avail >= 8) {
-            // Echo: identifier and sequence. Frag-needed / packet-too-big: the next-hop MTU.
-            if (echo) {
-              row.sport = (b[p + 4]! << 8) | b[p + 5]!;
-              row.seq = (b[p + 6]! << 8) | b[p + 7]!;
-            } else if ((!v6 && type === 3 && code === 4) || (v6 && type === 2)) {
-              row.seq = v6 ? ((b[p + 4]! << 24) | (b[p + 5]! << 16) | (b[p + 6]! << 8) | b[p + 7]!) >>> 0 : (b[p + 6]! << 8) | b[p + 7]!;
-            }
-          } else meta |= META_TRUNCATED;
-          // The quoted datagram of an error is decoded lazily, when a flow asks for it.
-          if (error) meta |= META_ICMP_ERROR;
-          row.digest = digest(b, p + 8, end);
-          next = C_STOP;
+          // Errors quote the datagram that caused them: the decoder walks the quote.
+          if (type === 3 || type === 4 || type === 5 || type === 11 || type === 12) return this.slow(b, start, capLen, linkType, interfaceId, row);
+          row.dport = (type << 8) | b[p + 1]!;
+          if (type === 0 || type === 8) {
+            row.sport = (b[p + 4]! << 8) | b[p + 5]!;
+            row.seq = (b[p + 6]! << 8) | b[p + 7]!;
+          }
+          p += 8;
+          row.digest = digest(b, p, end);
+          next = C_DATA;
+          break;
+        }
+        case C_ICMPV6: {
+          const type = avail >= 8 ? b[p]! : 0;
+          if (type !== 128 && type !== 129) return this.slow(b, start, capLen, linkType, interfaceId, row);
+          row.dport = (type << 8) | b[p + 1]!;
+          row.sport = (b[p + 4]! << 8) | b[p + 5]!;
+          row.seq = (b[p + 6]! << 8) | b[p + 7]!;
+          p += 8;
+          row.digest = digest(b, p, end);
+          next = C_DATA;
           break;
         }
         case C_VXLAN:
-          if (avail < 8) { meta |= META_TRUNCATED; next = C_STOP; break; }
+          if (avail < 8) return this.slow(b, start, capLen, linkType, interfaceId, row);
           p += 8;
           next = C_ETH;
           break;
-        case C_GENEVE: {
-          if (avail < 8) { meta |= META_TRUNCATED; next = C_STOP; break; }
-          const hlen = 8 + (b[p]! & 0x3f) * 4;
-          const ptype = (b[p + 2]! << 8) | b[p + 3]!;
-          if (avail < hlen) { meta |= META_TRUNCATED; next = C_STOP; break; }
-          p += hlen;
-          next = etherNext(ptype);
-          break;
-        }
         case C_FLANNEL:
           next = -1;
           break;
-        case C_GRE: {
-          if (avail < 4) { meta |= META_TRUNCATED; next = C_STOP; break; }
-          const flags = b[p]!;
-          const hlen = 4 + (flags & 0x80 ? 4 : 0) + (flags & 0x20 ? 4 : 0) + (flags & 0x10 ? 4 : 0);
-          const ptype = (b[p + 2]! << 8) | b[p + 3]!;
-          if (avail < hlen) { meta |= META_TRUNCATED; next = C_STOP; break; }
-          meta |= META_ENCAPSULATED;
-          p += hlen;
-          next = etherNext(ptype);
-          break;
-        }
         default:
-          next = C_STOP;
+          // ARP, Geneve, GRE: rare on the hot path, and their decoders check more than lengths.
+          return this.slow(b, start, capLen, linkType, interfaceId, row);
       }
-      if (next === C_STOP) break;
+      continue walk;
     }
     row.meta = meta;
     row.shape = sh.intern(interfaceId);
   }
+
+  /** The row from a full decode: the reference the fast path is tested against. */
+  summarizeDecoded(packet: DecodedPacket, data: Uint8Array, interfaceId: number, row: PacketRow): void {
+    const sh = this.shapes;
+    sh.reset();
+    row.src = row.dst = row.sport = row.dport = row.seq = row.ack = 0;
+    row.ipId = row.ipLen = row.digest = row.proto = row.tcpFlags = row.ttl = 0;
+    let meta = packet.truncated ? META_TRUNCATED : 0;
+    let ips = 0;
+    for (const l of packet.layers) {
+      if (l.quoted) continue;
+      sh.push(KIND_CODE.get(l.kind)!);
+      switch (l.kind) {
+        case 'ipv4':
+          if (++ips > 1) meta |= META_ENCAPSULATED;
+          meta = (meta | META_HAS_IP) & ~(META_INNER_IPV6 | META_FRAGMENT | META_ICMP_ERROR);
+          if (l.moreFragments || l.fragmentOffset !== 0) meta |= META_FRAGMENT;
+          row.src = ipv4Number(data, l.offset + 12);
+          row.dst = ipv4Number(data, l.offset + 16);
+          row.ipId = l.id;
+          row.ipLen = l.totalLength;
+          row.ttl = l.ttl;
+          row.proto = l.protocol;
+          row.sport = row.dport = row.seq = row.ack = row.tcpFlags = row.digest = 0;
+          break;
+        case 'ipv6':
+          if (++ips > 1) meta |= META_ENCAPSULATED;
+          meta = (meta | META_HAS_IP | META_INNER_IPV6) & ~(META_FRAGMENT | META_ICMP_ERROR);
+          if (l.fragment) meta |= META_FRAGMENT;
+          row.src = this.internIpv6(data, l.offset + 8);
+          row.dst = this.internIpv6(data, l.offset + 24);
+          row.ipId = l.fragment ? l.fragment.identification & 0xffff : 0;
+          row.ipLen = Math.min(l.payloadLength + 40, 0xffff);
+          row.ttl = l.hopLimit;
+          row.proto = l.finalNextHeader;
+          row.sport = row.dport = row.seq = row.ack = row.tcpFlags = row.digest = 0;
+          break;
+        case 'tcp':
+          row.sport = l.srcPort;
+          row.dport = l.dstPort;
+          row.seq = l.seq;
+          row.ack = l.ack;
+          row.tcpFlags = l.flags & 0xff;
+          row.digest = digestOf(l.payload);
+          break;
+        case 'udp':
+          row.sport = l.srcPort;
+          row.dport = l.dstPort;
+          row.digest = digestOf(l.payload);
+          break;
+        case 'icmp':
+        case 'icmpv6': {
+          row.dport = (l.type << 8) | l.code;
+          const echo = l.kind === 'icmp' ? l.type === 0 || l.type === 8 : l.type === 128 || l.type === 129;
+          if (echo) {
+            row.sport = l.identifier ?? 0;
+            row.seq = l.sequence ?? 0;
+          } else row.sport = 0;
+          if (l.isError) {
+            meta |= META_ICMP_ERROR;
+            // Frag-needed and packet-too-big carry the next-hop MTU the sender should use.
+            row.seq = (l.kind === 'icmp' ? (l.type === 3 && l.code === 4 ? l.nextHopMtu : 0) : l.type === 2 ? l.mtu : 0) ?? 0;
+          }
+          row.digest = digestOf(l.payload);
+          break;
+        }
+        case 'vxlan':
+        case 'geneve':
+        case 'flannel-udp':
+        case 'gre':
+          meta |= META_ENCAPSULATED;
+          break;
+        case 'undecoded':
+          // Only an impossible value that stopped the walk counts; a bad TCP option does not.
+          if (l.reason === 'malformed') meta |= META_ERROR;
+          break;
+      }
+    }
+    row.meta = meta;
+    row.shape = sh.intern(interfaceId);
+  }
+
+  private slow(b: Uint8Array, start: number, capLen: number, linkType: number, interfaceId: number, row: PacketRow): void {
+    this.slowPackets++;
+    const data = b.subarray(start, start + capLen);
+    this.summarizeDecoded(decodePacket(data, linkType, this.opts), data, interfaceId, row);
+  }
 }
 
+/** Walker code for "leave the fast path". */
+const SLOW = 0xfe;
+
+function ipv4Number(b: Uint8Array, o: number): number {
+  return ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0;
+}
+
+function digestOf(payload: Uint8Array): number {
+  return digest(payload, 0, payload.length);
+}
+
+// The dispatch tables as walker codes. The two commonest answers are tested first so the
+// usual packet never reaches a Map lookup.
+const ETHER_CODES = new Map<number, number>([...ETHERTYPE_LAYERS].map(([t, k]) => [t, KIND_CODE.get(k)!]));
+const PROTO_CODES = new Map<number, number>([...IP_PROTO_LAYERS].map(([t, k]) => [t, KIND_CODE.get(k)!]));
+
 function etherNext(t: number): number {
-  switch (t) {
-    case ETHERTYPE_IPV4: return C_IPV4;
-    case ETHERTYPE_IPV6: return C_IPV6;
-    case ETHERTYPE_VLAN: case ETHERTYPE_QINQ: case ETHERTYPE_QINQ_OLD: return C_VLAN;
-    case ETHERTYPE_ARP: return C_ARP;
-    case ETHERTYPE_TRANSPARENT_ETHERNET: return C_ETH;
-    default: return C_DATA;
-  }
+  if (t === ETHERTYPE_IPV4) return C_IPV4;
+  if (t === ETHERTYPE_IPV6) return C_IPV6;
+  return ETHER_CODES.get(t) ?? C_DATA;
 }
 
 function ipNext(proto: number): number {
-  switch (proto) {
-    case IP_PROTO_TCP: return C_TCP;
-    case IP_PROTO_UDP: return C_UDP;
-    case IP_PROTO_ICMP: return C_ICMP;
-    case IP_PROTO_ICMPV6: return C_ICMPV6;
-    case IP_PROTO_IPV4: return C_IPV4;
-    case IP_PROTO_IPV6: return C_IPV6;
-    case IP_PROTO_GRE: return C_GRE;
-    default: return C_DATA;
-  }
+  if (proto === IP_PROTO_TCP) return C_TCP;
+  if (proto === IP_PROTO_UDP) return C_UDP;
+  return PROTO_CODES.get(proto) ?? C_DATA;
 }
 
 function digest(b: Uint8Array, p: number, end: number): number {
