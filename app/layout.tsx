@@ -1,0 +1,34 @@
+import type { Metadata } from 'next';
+import type { ReactNode } from 'react';
+import { GeistSans } from 'geist/font/sans';
+import { GeistMono } from 'geist/font/mono';
+import { ThemeToggle } from '@/components/theme/ThemeToggle';
+import { THEME_SCRIPT } from '@/components/theme/theme-script';
+import './globals.css';
+
+export const metadata: Metadata = {
+  title: 'Hopscope',
+  description: 'Where do the packets stop? A pcap analyzer for overlay-network incidents.',
+};
+
+export default function RootLayout({ children }: { children: ReactNode }) {
+  return (
+    <html lang="en" className={`${GeistSans.variable} ${GeistMono.variable}`} suppressHydrationWarning>
+      <head>
+        <script dangerouslySetInnerHTML={{ __html: THEME_SCRIPT }} />
+      </head>
+      <body className="min-h-screen bg-bg font-sans text-fg antialiased">
+        <header className="border-b border-border bg-panel">
+          <div className="mx-auto flex max-w-screen-2xl items-center justify-between gap-4 px-6 py-3">
+            <a href="/" className="flex items-baseline gap-3">
+              <span className="text-lg font-semibold tracking-tight">Hopscope</span>
+              <span className="hidden text-sm text-muted sm:inline">Where do the packets stop?</span>
+            </a>
+            <ThemeToggle />
+          </div>
+        </header>
+        {children}
+      </body>
+    </html>
+  );
+}
