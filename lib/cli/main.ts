@@ -64,7 +64,7 @@ function fmtInt(n: number): string {
 
 function printStats(s: CaptureStats): void {
   const out: string[] = [];
-  out.push(`${s.fileName}: ${s.format}${s.gzip ? ' (gzip)' : ''}, ${fmtInt(s.packets)} packets, ${fmtInt(s.bytes)} bytes`);
+  out.push(`${s.fileName}: ${s.format}${s.gzip ? ' (gzip)' : ''}, ${fmtInt(s.packets)} packet${s.packets === 1 ? "" : "s"}, ${fmtInt(s.bytes)} bytes`);
   out.push(`  time        ${s.firstTs ?? '-'} → ${s.lastTs ?? '-'}`);
   out.push(`  link types  ${s.linkTypes.map((l) => `${l.name} [${l.linkType}]: ${fmtInt(l.packets)}`).join(', ') || '-'}`);
   if (s.interfaces.some((i) => i.name)) {

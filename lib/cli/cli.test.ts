@@ -1,0 +1,109 @@
+/** The CLI as a user runs it: `node bin/hopscope.js <command>` in a child process. */
+import { describe, expect, it } from 'vitest';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { buildPcap, concatBytes, ngEnhancedPacket, ngInterface, ngSection } from '../capture/build';
+
+const ROOT = join(__dirname, '..', '..');
+const BIN = join(ROOT, 'bin', 'hopscope.js');
+const run = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, encoding: 'utf8' });
+
+const hex = (s: string) => Uint8Array.from(s.replace(/\s+/g, '').match(/../g)!.map((x) => parseInt(x, 16)));
+// Ethernet[IPv4[UDP 8472[VXLAN VNI 1[Ethernet[IPv4[ICMP echo]]]]]]
+const VXLAN_ICMP = hex(`
+  02 00 00 00 00 02  02 00 00 00 00 01  08 00
+  45 00 00 4e 00 01 00 00 40 11 00 00  c0 a8 38 0b  c0 a8 38 0c
+  9c 40 21 18 00 3a 00 00
+  08 00 00 00 00 00 01 00
+  0a 00 00 00 00 02  0a 00 00 00 00 01  08 00
+  45 00 00 20 ab cd 40 00 3f 01 00 00  0a f4 01 08  0a f4 02 04
+  08 00 00 00 12 34 00 07  de ad be ef`);
+
+const dir = mkdtempSync(join(tmpdir(), 'hopscope-cli-'));
+const pcap = join(dir, 'node1-eth0.pcap');
+writeFileSync(pcap, buildPcap({ records: [{ sec: 1700000000, frac: 5, data: VXLAN_ICMP }, { sec: 1700000001, frac: 6, data: VXLAN_ICMP }] }));
+
+describe('hopscope stats', () => {
+  it('prints packets, time range and the protocol hierarchy', () => {
+    const r = run('stats', pcap);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('node1-eth0.pcap: pcap, 2 packets, 192 bytes');
+    expect(r.stdout).toContain('2023-11-14T22:13:20.000005000Z → 2023-11-14T22:13:21.000006000Z');
+    expect(r.stdout).toMatch(/eth:ipv4:udp:vxlan:eth:ipv4:icmp:data 2\n/);
+  });
+
+  it('gives JSON with --json, reads gzip and pcapng with interface names', () => {
+    const gz = join(dir, 'node1-eth0.pcap.gz');
+    writeFileSync(gz, gzipSync(readFileSync(pcap)));
+    const ng = join(dir, 'node2.pcapng');
+    writeFileSync(ng, concatBytes(ngSection(true), ngInterface(true, 1, 262144, [{ code: 2, value: 'flannel.1' }]), ngEnhancedPacket(true, 0, 1_700_000_000_000_000n, VXLAN_ICMP.subarray(50))));
+    const r = run('stats', '--json', gz, ng);
+    expect(r.status).toBe(0);
+    const stats = JSON.parse(r.stdout) as { fileName: string; gzip: boolean; packets: number; interfaces: { name?: string }[]; hierarchy: { path: string }[] }[];
+    expect(stats.map((s) => [s.fileName, s.gzip, s.packets])).toEqual([
+      ['node1-eth0.pcap.gz', true, 2],
+      ['node2.pcapng', false, 1],
+    ]);
+    expect(stats[1]!.interfaces[0]!.name).toBe('flannel.1');
+    expect(stats[1]!.hierarchy[0]!.path).toBe('eth:ipv4:icmp:data');
+  });
+
+  it('names the file and its first bytes for a non-capture, and exits non-zero', () => {
+    const png = join(dir, 'diagram.png');
+    writeFileSync(png, Uint8Array.of(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a));
+    const r = run('stats', png, pcap);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('NOT_A_CAPTURE at byte 0 of diagram.png: not a pcap or pcapng file: starts with 89 50 4e 47');
+    expect(r.stdout).toContain('node1-eth0.pcap: pcap, 2 packets'); // the good file still reported
+  });
+
+  it('warns about a truncated capture and keeps its whole packets', () => {
+    const cut = join(dir, 'killed.pcap');
+    writeFileSync(cut, readFileSync(pcap).subarray(0, 24 + 16 + VXLAN_ICMP.length + 30));
+    const r = run('stats', cut);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('killed.pcap: pcap, 1 packet,');
+    expect(r.stdout).toContain('warning: killed.pcap is cut short at byte 136');
+  });
+
+  it('prints a bench line with --bench', () => {
+    const r = run('stats', '--bench', pcap);
+    const last = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as Record<string, number>;
+    expect(last.packets).toBe(2);
+    expect(last.indexBytesPerPacket).toBe(48);
+    expect(last.peakRssBytes).toBeGreaterThan(0);
+  });
+});
+
+describe('hopscope fields', () => {
+  it('prints tshark columns for every frame', () => {
+    const out = execFileSync(process.execPath, [BIN, 'fields', pcap], { cwd: ROOT, encoding: 'utf8' }).trim().split('\n');
+    const head = out[0]!.split('\t');
+    expect(head.slice(0, 4)).toEqual(['frame.number', 'frame.time_epoch', 'frame.len', 'frame.cap_len']);
+    const row = out[1]!.split('\t');
+    const col = (name: string) => row[head.indexOf(name)];
+    expect(col('frame.time_epoch')).toBe('1700000000.000005000');
+    expect(col('ip.src')).toBe('192.168.56.11,10.244.1.8');
+    expect(col('ip.id')).toBe('0x0001,0xabcd');
+    expect(col('vxlan.vni')).toBe('1');
+    expect(col('icmp.ident')).toBe('4660');
+    expect(out).toHaveLength(3);
+  });
+
+  const CORPUS = join(ROOT, '..', 'shared', 'corpus', 'zeek', 'tunnels-vxlan.pcap');
+  it.skipIf(!existsSync(CORPUS))('matches tshark on a corpus capture, every column but frame.protocols', () => {
+    const ours = execFileSync(process.execPath, [BIN, 'fields', CORPUS], { cwd: ROOT, encoding: 'utf8' }).trim().split('\n');
+    const theirs = readFileSync(CORPUS + '.tshark.tsv', 'utf8').trim().split('\n');
+    const drop = (l: string) => l.split('\t').filter((_, i) => i !== 4).join('\t');
+    expect(ours.map(drop)).toEqual(theirs.map(drop));
+  });
+
+  it('exits 2 with usage for an unknown command', () => {
+    const r = run('frobnicate');
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain("unknown command 'frobnicate'");
+  });
+});
