@@ -23,7 +23,8 @@
  * Reproduce one case: HOPSCOPE_FUZZ_SEED=<seed> HOPSCOPE_FUZZ_CASE=<n> npx vitest run lib/fuzz.test.ts
  * More cases: HOPSCOPE_FUZZ_CASES=1000000.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { CORPUS_DIR, corpusCaptures } from './testing/corpus';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -48,7 +49,7 @@ const WORKERS = 2;
 const STALL_MS = 15_000;
 const MAX_FAILURES = 20;
 const WORKER_ROLE = 'hopscope-fuzz-worker';
-const CORPUS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'shared', 'corpus');
+const CORPUS = CORPUS_DIR;
 
 // ---------------------------------------------------------------------------------------------
 // Seeds
@@ -222,16 +223,9 @@ function corpusSeeds(): { files: SeedFile[]; packets: SeedPacket[] } {
   const files: SeedFile[] = [];
   const packets: SeedPacket[] = [];
   if (!existsSync(CORPUS)) return { files, packets };
-  const walk = (dir: string) => {
-    for (const entry of readdirSync(dir).sort()) {
-      const p = path.join(dir, entry);
-      if (statSync(p).isDirectory()) walk(p);
-      else if (/\.pcap(ng)?$/.test(entry) && statSync(p).size > 0 && statSync(p).size <= 8 * 1024) {
-        files.push(seedFile(path.relative(CORPUS, p), new Uint8Array(readFileSync(p))));
-      }
-    }
-  };
-  walk(CORPUS);
+  for (const p of corpusCaptures({ withTsv: false, nonEmpty: true })) {
+    if (/\.pcap(ng)?$/.test(p) && statSync(p).size <= 8 * 1024) files.push(seedFile(path.relative(CORPUS, p), new Uint8Array(readFileSync(p))));
+  }
   for (const f of files) {
     const linkTypes: number[] = [];
     try {

@@ -11,6 +11,7 @@
  * Packet i depends only on packets before it, never on the requested count, so the file of N
  * packets is a prefix of the file of M > N packets.
  */
+import { mulberry32 } from '../util/prng';
 import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -42,7 +43,6 @@ const VXLAN_HEADER = 8;
 const ICMP_HEADER = 8;
 /** 20 bytes + NOP, NOP, Timestamps (kind 8, length 10): what Linux sends on every segment. */
 const TCP_HEADER = 32;
-const VXLAN_OVERHEAD = ETHERNET_HEADER + IPV4_HEADER + UDP_HEADER + VXLAN_HEADER;
 const MAX_FRAME = 1514;
 /** flannel.1 has MTU 1450: 1500 minus the 50 bytes of outer Ethernet, IPv4, UDP and VXLAN. */
 const OVERLAY_MTU = 1450;
@@ -58,17 +58,7 @@ const EPHEMERAL_HIGH = 60999;
 const CAPTURE_START_US = 1_700_000_000 * 1_000_000 + 123_456;
 const DEFAULT_CHUNK_SIZE = 1 << 20;
 
-/** mulberry32: a tiny, fast, well-mixed 32-bit PRNG; returns floats in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 };
 
 interface Node {
   ip: number;

@@ -7,13 +7,14 @@
  * record silently. It also leaves a microsecond field ≥ 10^6 as it is, where our reader carries
  * it into the seconds as libpcap does; the comparison normalises that.
  */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { CORPUS_DIR, corpusCaptures, haveCorpus as corpusPresent } from '../testing/corpus';
+import { concatBytes } from './build';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateBenchCapture, mulberry32 } from '../bench/generate';
 import { CaptureFormatError } from './errors';
@@ -21,7 +22,7 @@ import { readCaptureFile } from './node';
 import { PCAP_FILE_HEADER_LENGTH, PCAP_RECORD_HEADER_LENGTH, PcapWriter } from './pcap-writer';
 import type { CaptureSummary } from './types';
 
-const CORPUS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'shared', 'corpus');
+const CORPUS = CORPUS_DIR;
 
 interface Rec {
   tsSec: number;
@@ -139,13 +140,7 @@ interface Made {
 }
 
 function concat(chunks: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let o = 0;
-  for (const c of chunks) {
-    out.set(c, o);
-    o += c.length;
-  }
-  return out;
+  return concatBytes(...chunks);
 }
 
 function makeFile(name: string, seed: number, count: number, opts: { linkType: number; snaplen: number; nanosecond?: boolean }): Made {
@@ -174,20 +169,10 @@ function makeFile(name: string, seed: number, count: number, opts: { linkType: n
 }
 
 function corpusPcaps(): string[] {
-  const out: string[] = [];
-  const walk = (dir: string) => {
-    for (const entry of readdirSync(dir).sort()) {
-      const p = path.join(dir, entry);
-      if (statSync(p).isDirectory()) walk(p);
-      else if (entry.endsWith('.pcap')) out.push(p);
-    }
-  };
-  walk(CORPUS);
-  return out;
+  return corpusCaptures({ withTsv: false }).filter((p) => p.endsWith('.pcap'));
 }
 
-const haveCorpus = existsSync(CORPUS);
-if (!haveCorpus) console.log(`pcap-parser-diff: ${CORPUS} is absent; skipping the corpus files`);
+const haveCorpus = corpusPresent('the pcap-parser comparison on corpus files');
 
 describe.skipIf(!haveCorpus)('pcap-parser agrees with our reader on the corpus', () => {
   const files = haveCorpus ? corpusPcaps() : [];

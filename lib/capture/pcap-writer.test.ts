@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { concatBytes } from './build';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { mulberry32 } from '../bench/generate';
@@ -41,13 +42,7 @@ function writeFile(packets: Written[], linkType: number, snaplen: number, nanose
 }
 
 function concat(chunks: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let o = 0;
-  for (const c of chunks) {
-    out.set(c, o);
-    o += c.length;
-  }
-  return out;
+  return concatBytes(...chunks);
 }
 
 interface ReadBack {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { CORPUS_DIR, corpusCaptures, corpusName, haveCorpus, walkFiles } from '../testing/corpus';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { createCaptureReader, readCapture } from './read';
@@ -326,28 +327,19 @@ describe('streaming', () => {
 // ---------------------------------------------------------------------------------------------
 // The pcapng conformance suite and the Zeek traces in ../shared/corpus, when present.
 
-const CORPUS = join(__dirname, '..', '..', '..', 'shared', 'corpus');
-const haveCorpus = existsSync(CORPUS);
-if (!haveCorpus) console.log(`[corpus] ${CORPUS} is absent: skipping the corpus reader tests`);
-
-function walk(dir: string): string[] {
-  return readdirSync(dir).flatMap((n) => {
-    const p = join(dir, n);
-    return statSync(p).isDirectory() ? walk(p) : [p];
-  });
-}
+const corpusPresent = haveCorpus('the corpus reader tests');
 
 // Custom Blocks: tshark 4.0 lists them as frames of their own, Hopscope skips them (see types.ts).
 const CUSTOM_BLOCKS = new Set([0x00000bad, 0x40000bad]);
 
-describe.skipIf(!haveCorpus)('corpus: pcapng conformance descriptions', () => {
-  const txts = haveCorpus ? walk(join(CORPUS, 'pcapng-test-generator')).filter((p) => p.endsWith('.txt') && existsSync(p.replace(/\.txt$/, '.pcapng'))) : [];
+describe.skipIf(!corpusPresent)('corpus: pcapng conformance descriptions', () => {
+  const txts = corpusPresent ? walkFiles(join(CORPUS_DIR, 'pcapng-test-generator')).filter((p) => p.endsWith('.txt') && existsSync(p.replace(/\.txt$/, '.pcapng'))) : [];
   it('covers both byte orders', () => {
     expect(txts.some((p) => p.includes('output_be'))).toBe(true);
     expect(txts.some((p) => p.includes('output_le'))).toBe(true);
   });
   for (const txt of txts) {
-    it(txt.slice(CORPUS.length + 1), () => {
+    it(corpusName(txt), () => {
       const desc = readFileSync(txt, 'utf8');
       const count = (k: string) => Number(new RegExp(`^\\s*${k}: (\\d+)`, 'm').exec(desc)?.[1] ?? 0);
       const { frames, ifaces, skipped } = collect(txt, new Uint8Array(readFileSync(txt.replace(/\.txt$/, '.pcapng'))), 4096);
@@ -358,10 +350,10 @@ describe.skipIf(!haveCorpus)('corpus: pcapng conformance descriptions', () => {
   }
 });
 
-describe.skipIf(!haveCorpus)('corpus: timestamps and lengths agree with tshark', () => {
-  const caps = haveCorpus ? walk(CORPUS).filter((p) => /\.(pcap|pcapng|cap)$/.test(p) && existsSync(p + '.tshark.tsv')) : [];
+describe.skipIf(!corpusPresent)('corpus: timestamps and lengths agree with tshark', () => {
+  const caps = corpusCaptures();
   for (const cap of caps) {
-    it(cap.slice(CORPUS.length + 1), () => {
+    it(corpusName(cap), () => {
       const rows = readFileSync(cap + '.tshark.tsv', 'utf8').split('\n').slice(1).filter(Boolean).map((l) => l.split('\t'));
       const bytes = new Uint8Array(readFileSync(cap));
       if (rows.length === 0 && bytes.length === 0) {

@@ -6,21 +6,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { buildPcap, concatBytes, ngEnhancedPacket, ngInterface, ngSection } from '../capture/build';
+import { VXLAN_ICMP_FRAME } from '../testing/hex';
 
 const ROOT = join(__dirname, '..', '..');
 const BIN = join(ROOT, 'bin', 'hopscope.js');
 const run = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, encoding: 'utf8' });
 
-const hex = (s: string) => Uint8Array.from(s.replace(/\s+/g, '').match(/../g)!.map((x) => parseInt(x, 16)));
-// Ethernet[IPv4[UDP 8472[VXLAN VNI 1[Ethernet[IPv4[ICMP echo]]]]]]
-const VXLAN_ICMP = hex(`
-  02 00 00 00 00 02  02 00 00 00 00 01  08 00
-  45 00 00 52 00 01 00 00 40 11 00 00  c0 a8 38 0b  c0 a8 38 0c
-  9c 40 21 18 00 3e 00 00
-  08 00 00 00 00 00 01 00
-  0a 00 00 00 00 02  0a 00 00 00 00 01  08 00
-  45 00 00 20 ab cd 40 00 3f 01 00 00  0a f4 01 08  0a f4 02 04
-  08 00 00 00 12 34 00 07  de ad be ef`);
+const VXLAN_ICMP = VXLAN_ICMP_FRAME;
 
 const dir = mkdtempSync(join(tmpdir(), 'hopscope-cli-'));
 const pcap = join(dir, 'node1-eth0.pcap');

@@ -5,8 +5,8 @@
  * decoder anyway; this test is what keeps the two walks from drifting apart.)
  */
 import { describe, expect, it } from 'vitest';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { corpusCaptures, corpusName, haveCorpus } from '../testing/corpus';
 import { createCaptureReader } from '../capture/read';
 import { generateBenchCapture } from '../bench/generate';
 import { decodePacket } from './decode-packet';
@@ -23,16 +23,7 @@ function rowsAgree(s: Summarizer, buf: Uint8Array, offset: number, capLen: numbe
   if (JSON.stringify(fast) !== JSON.stringify(ref)) expect(show(fast), where).toEqual(show(ref));
 }
 
-const CORPUS = join(__dirname, '..', '..', '..', 'shared', 'corpus');
-const haveCorpus = existsSync(CORPUS);
-if (!haveCorpus) console.log(`[corpus] ${CORPUS} is absent: skipping the summarizer-vs-decoder corpus comparison`);
-
-function walk(dir: string): string[] {
-  return readdirSync(dir).flatMap((n) => {
-    const p = join(dir, n);
-    return statSync(p).isDirectory() ? walk(p) : [p];
-  });
-}
+const corpusPresent = haveCorpus('the summarizer-vs-decoder corpus comparison');
 
 function benchPackets(n: number): Uint8Array[] {
   const packets: Uint8Array[] = [];
@@ -66,8 +57,8 @@ describe('summarizer fast path and decodePacket agree', () => {
     expect(s.slowPackets).toBeGreaterThan(1000);
   });
 
-  it.skipIf(!haveCorpus)('on every frame of every corpus capture', () => {
-    const caps = walk(CORPUS).filter((p) => /\.(pcap|pcapng)$/.test(p) && statSync(p).size > 0);
+  it.skipIf(!corpusPresent)('on every frame of every corpus capture', () => {
+    const caps = corpusCaptures({ withTsv: false, nonEmpty: true });
     let frames = 0;
     for (const cap of caps) {
       const s = new Summarizer();
@@ -76,7 +67,7 @@ describe('summarizer fast path and decodePacket agree', () => {
         onInterface: (i) => (linkTypes[i.id] = i.linkType),
         onPacket: (r) => {
           frames++;
-          rowsAgree(s, r.buf, r.offset, r.capLen, linkTypes[r.interfaceId] ?? -1, `${cap.slice(CORPUS.length + 1)} frame ${r.frameNumber}`);
+          rowsAgree(s, r.buf, r.offset, r.capLen, linkTypes[r.interfaceId] ?? -1, `${corpusName(cap)} frame ${r.frameNumber}`);
         },
       });
       reader.push(new Uint8Array(readFileSync(cap)));

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { corpusCaptures, corpusName, haveCorpus } from '../testing/corpus';
+import { hex, VXLAN_ICMP_FRAME } from '../testing/hex';
 import { createCaptureReader } from '../capture/read';
 import { CaptureIndexer } from './capture-index';
 import {
@@ -15,17 +16,7 @@ import {
 } from './packet-index';
 import { formatIpv4, formatIpv6, Summarizer } from './summarize';
 
-const hex = (s: string) => Uint8Array.from(s.replace(/\s+/g, '').match(/../g)!.map((x) => parseInt(x, 16)));
-
-// Ethernet[IPv4[UDP 8472[VXLAN VNI 1[Ethernet[IPv4[ICMP echo id 0x1234 seq 7]]]]]]
-const VXLAN_ICMP = hex(`
-  02 00 00 00 00 02  02 00 00 00 00 01  08 00
-  45 00 00 52 00 01 00 00 40 11 00 00  c0 a8 38 0b  c0 a8 38 0c
-  9c 40 21 18 00 3e 00 00
-  08 00 00 00 00 00 01 00
-  0a 00 00 00 00 02  0a 00 00 00 00 01  08 00
-  45 00 00 20 ab cd 40 00 3f 01 00 00  0a f4 01 08  0a f4 02 04
-  08 00 00 00 12 34 00 07  de ad be ef`);
+const VXLAN_ICMP = VXLAN_ICMP_FRAME;
 
 describe('Summarizer', () => {
   it('walks through VXLAN to the innermost ICMP echo', () => {
@@ -116,23 +107,14 @@ describe('PacketIndex', () => {
 // ---------------------------------------------------------------------------------------------
 // Against tshark: the innermost header fields of every corpus frame.
 
-const CORPUS = join(__dirname, '..', '..', '..', 'shared', 'corpus');
-const haveCorpus = existsSync(CORPUS);
-if (!haveCorpus) console.log(`[corpus] ${CORPUS} is absent: skipping the index-vs-tshark tests`);
-
-function walk(dir: string): string[] {
-  return readdirSync(dir).flatMap((n) => {
-    const p = join(dir, n);
-    return statSync(p).isDirectory() ? walk(p) : [p];
-  });
-}
+const corpusPresent = haveCorpus('the index-vs-tshark tests');
 
 const last = (v: string | undefined) => (v ? v.split(',').at(-1) ?? '' : '');
 
-describe.skipIf(!haveCorpus)('corpus: the index holds the innermost fields tshark shows', () => {
-  const caps = haveCorpus ? walk(join(CORPUS, 'zeek')).filter((p) => /\.(pcap|pcapng)$/.test(p) && statSync(p).size > 0) : [];
+describe.skipIf(!corpusPresent)('corpus: the index holds the innermost fields tshark shows', () => {
+  const caps = corpusCaptures({ sub: 'zeek', nonEmpty: true });
   for (const cap of caps) {
-    it(cap.slice(CORPUS.length + 1), () => {
+    it(corpusName(cap), () => {
       const lines = readFileSync(cap + '.tshark.tsv', 'utf8').split('\n').filter(Boolean);
       const head = lines[0]!.split('\t');
       const col = (r: string[], name: string) => r[head.indexOf(name)];

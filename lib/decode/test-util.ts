@@ -1,20 +1,7 @@
 /** Helpers for the decoder tests: hex fixtures, the corpus location, tsv loading. */
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+export { hex } from '../testing/hex';
 import { decodePacket, type DecodedPacket, type Layer } from './decode-packet';
 import type { DecodeOptions } from './types';
-
-/**
- * Bytes from a hex literal laid out like a protocol diagram: whitespace, `|` separators and
- * `#` comments to the end of a line are ignored.
- */
-export function hex(s: string): Uint8Array {
-  const clean = s.replace(/#[^\n]*/g, '').replace(/[\s|]/g, '');
-  if (clean.length % 2 !== 0 || /[^0-9a-fA-F]/.test(clean)) throw new Error(`bad hex fixture: ${clean}`);
-  const out = new Uint8Array(clean.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(clean.slice(2 * i, 2 * i + 2), 16);
-  return out;
-}
 
 /** The layer kinds, outermost first. */
 export function kinds(p: DecodedPacket): string[] {
@@ -60,26 +47,4 @@ export function decode(bytes: Uint8Array, linkType: number, opts?: DecodeOptions
   return p;
 }
 
-/** ../shared/corpus relative to the repository root. */
-export const CORPUS_DIR = resolve(__dirname, '..', '..', '..', 'shared', 'corpus');
-
-export function walkFiles(dir: string): string[] {
-  return readdirSync(dir)
-    .sort()
-    .flatMap((n) => {
-      const p = join(dir, n);
-      return statSync(p).isDirectory() ? walkFiles(p) : [p];
-    });
-}
-
-/** Captures under the corpus that have tshark's view beside them. */
-export function corpusCaptures(): string[] {
-  if (!existsSync(CORPUS_DIR)) return [];
-  return walkFiles(CORPUS_DIR).filter((p) => /\.(pcap|pcapng|cap)$/.test(p) && existsSync(p + '.tshark.tsv'));
-}
-
-/** A .tshark.tsv: header row and data rows, tab-split. */
-export function readTsv(path: string): { header: string[]; rows: string[][] } {
-  const lines = readFileSync(path, 'utf8').split('\n').filter((l) => l.length > 0);
-  return { header: (lines[0] ?? '').split('\t'), rows: lines.slice(1).map((l) => l.split('\t')) };
-}
+export { CORPUS_DIR, corpusCaptures, readTsv, walkFiles } from '../testing/corpus';

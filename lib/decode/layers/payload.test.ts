@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { decodePacket, MAX_LAYERS } from '../decode-packet';
 import { LINKTYPE_ETHERNET, LINKTYPE_IPV4, LINKTYPE_LAYERS } from '../tables';
 import { decode, hex, kinds, layerAt, tilingProblems } from '../test-util';
+import { mulberry32 } from '../../util/prng';
 
 // Ethernet[IPv4[UDP[payload]]]
 const UDP_PAYLOAD = `
@@ -26,16 +27,6 @@ const VXLAN = `
   0800 2104 1234 0001 61626364
 `;
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('payload and undecoded layers', () => {
   it('ends a stack with a zero-header payload layer holding the application bytes', () => {
