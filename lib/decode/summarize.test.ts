@@ -128,6 +128,9 @@ describe.skipIf(!corpusPresent)('corpus: the index holds the innermost fields ts
       rows.forEach((r, n) => {
         const row = c.index.read(n);
         const protos = col(r, 'frame.protocols')!;
+        const shape = c.shapes[row.shape]!;
+        if (col(r, 'sll.pkttype')) expect(String(shape.sllPacketType), `frame ${n + 1} sll.pkttype`).toBe(col(r, 'sll.pkttype'));
+        if (col(r, 'sll.ifindex')) expect(String(shape.sllIfindex), `frame ${n + 1} sll.ifindex`).toBe(col(r, 'sll.ifindex'));
         if (row.meta & META_FRAGMENT) return;
         if (row.meta & META_ICMP_ERROR) {
           // tshark's innermost IP inside an ICMP error is the quoted one; ours is the error's own.

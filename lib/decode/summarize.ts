@@ -78,6 +78,13 @@ export interface Shape {
   id: number;
   /** The kinds as walker codes, for allocation-free comparison. */
   codes: Uint8Array;
+  /**
+   * Linux cooked captures (tcpdump -i any): the packet type (0 to us, 1 broadcast,
+   * 2 multicast, 3 to another host, 4 sent by us) and, for SLL2, the interface index.
+   * -1 when the link layer does not say.
+   */
+  sllPacketType: number;
+  sllIfindex: number;
   interfaceId: number;
   kinds: LayerKind[];
   /** e.g. "eth:ipv4:udp:vxlan:eth:ipv4:icmp" */
@@ -93,9 +100,14 @@ export class ShapeTable {
   private byHash = new Map<number, number[]>();
   readonly codes = new Uint8Array(MAX_LAYERS + 1);
   n = 0;
+  /** Set by the walker for SLL/SLL2 packets; part of the shape's identity. */
+  sllPacketType = -1;
+  sllIfindex = -1;
 
   reset(): void {
     this.n = 0;
+    this.sllPacketType = -1;
+    this.sllIfindex = -1;
   }
   push(code: number): boolean {
     if (this.n >= MAX_LAYERS) return false;
@@ -104,12 +116,15 @@ export class ShapeTable {
   }
   intern(interfaceId: number): number {
     let h = 0x811c9dc5 ^ interfaceId;
+    h = Math.imul(h ^ this.sllPacketType, 0x01000193);
+    h = Math.imul(h ^ this.sllIfindex, 0x01000193);
     for (let i = 0; i < this.n; i++) h = Math.imul(h ^ this.codes[i]!, 0x01000193);
     const ids = this.byHash.get(h);
     if (ids) {
       for (const id of ids) {
         const s = this.shapes[id]!;
         if (s.interfaceId !== interfaceId || s.codes.length !== this.n) continue;
+        if (s.sllPacketType !== this.sllPacketType || s.sllIfindex !== this.sllIfindex) continue;
         let same = true;
         for (let i = 0; i < this.n; i++) if (s.codes[i] !== this.codes[i]) { same = false; break; }
         if (same) return id;
@@ -118,7 +133,15 @@ export class ShapeTable {
     const kinds = Array.from(this.codes.subarray(0, this.n), (c) => KINDS[c]!);
     const id = this.shapes.length;
     if (id > 0xffff) return 0xffff; // the column is 16 bits; 65,536 distinct stacks is hostile input
-    this.shapes.push({ id, codes: this.codes.slice(0, this.n), interfaceId, kinds, path: kinds.map((k) => SHAPE_NAMES[k]).join(':') });
+    this.shapes.push({
+      id,
+      codes: this.codes.slice(0, this.n),
+      interfaceId,
+      sllPacketType: this.sllPacketType,
+      sllIfindex: this.sllIfindex,
+      kinds,
+      path: kinds.map((k) => SHAPE_NAMES[k]).join(':'),
+    });
     if (ids) ids.push(id);
     else this.byHash.set(h, [id]);
     return id;
@@ -206,11 +229,14 @@ export class Summarizer {
         }
         case C_SLL:
           if (avail < 16 || ((b[p + 2]! << 8) | b[p + 3]!) === ARPHRD_NETLINK) return this.slow(b, start, capLen, linkType, interfaceId, row);
+          sh.sllPacketType = (b[p]! << 8) | b[p + 1]!;
           next = etherNext((b[p + 14]! << 8) | b[p + 15]!);
           p += 16;
           break;
         case C_SLL2:
           if (avail < 20 || ((b[p + 8]! << 8) | b[p + 9]!) === ARPHRD_NETLINK) return this.slow(b, start, capLen, linkType, interfaceId, row);
+          sh.sllPacketType = b[p + 10]!;
+          sh.sllIfindex = ((b[p + 4]! << 24) | (b[p + 5]! << 16) | (b[p + 6]! << 8) | b[p + 7]!) >>> 0;
           next = etherNext((b[p]! << 8) | b[p + 1]!);
           p += 20;
           break;
@@ -351,6 +377,13 @@ export class Summarizer {
       if (l.quoted) continue;
       sh.push(KIND_CODE.get(l.kind)!);
       switch (l.kind) {
+        case 'sll':
+          sh.sllPacketType = l.packetType;
+          break;
+        case 'sll2':
+          sh.sllPacketType = l.packetType;
+          sh.sllIfindex = l.interfaceIndex;
+          break;
         case 'ipv4':
           if (++ips > 1) meta |= META_ENCAPSULATED;
           meta = (meta | META_HAS_IP) & ~(META_INNER_IPV6 | META_FRAGMENT | META_ICMP_ERROR);
