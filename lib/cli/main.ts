@@ -15,6 +15,10 @@ commands:
                     hierarchy of each capture (pcap, pcapng, .gz)
                     --json   one JSON document instead of text
                     --bench  also print one JSON line of throughput figures (for npm run bench)
+  analyze PATH...   follow every packet across the captures of one incident (files or
+                    folders) and say where requests or replies stop, and why
+                    --json   the report as one JSON document (schema in the README)
+                    --label FILE=NODE/INTERFACE   name a capture point explicitly
   fields FILE...    one tab-separated row per frame with tshark's columns (see README)
   bench             the benchmark: generate (once) and read a 1,000,000-packet capture
   help              this text
@@ -26,6 +30,8 @@ export async function main(argv: string[]): Promise<number> {
     switch (cmd) {
       case 'stats':
         return await statsCommand(rest);
+      case 'analyze':
+        return await (await import('./analyze')).analyzeCommand(rest);
       case 'fields':
         return await (await import('./fields')).fieldsCommand(rest);
       case 'bench': {

@@ -5,7 +5,7 @@
  */
 import type { CaptureInterface, CaptureSink, CaptureSummary, PacketRecord } from '../capture/types';
 import type { CaptureWarning } from '../capture/errors';
-import { emptyRow, META_NO_TIMESTAMP, PacketIndex } from './packet-index';
+import { emptyRow, META_ICMP_ERROR, META_NO_TIMESTAMP, PacketIndex } from './packet-index';
 import { Summarizer, type Shape } from './summarize';
 import type { DecodeOptions } from './types';
 
@@ -28,7 +28,15 @@ export interface IndexedCapture {
   shapeBytes: number[];
   /** Sum of original lengths. */
   wireBytes: number;
+  /**
+   * Bytes of the packets the correlator will decode in full (ICMP errors: their quoted
+   * datagram names the flow they belong to), by row; at most KEEP_LIMIT of them.
+   */
+  kept: Map<number, Uint8Array>;
 }
+
+/** ICMP errors kept per file; a storm of them beyond this is counted, not decoded. */
+export const KEEP_LIMIT = 10_000;
 
 export class CaptureIndexer implements CaptureSink {
   readonly index = new PacketIndex();
@@ -43,6 +51,7 @@ export class CaptureIndexer implements CaptureSink {
   private shapePackets: number[] = [];
   private shapeBytes: number[] = [];
   private wireBytes = 0;
+  private kept = new Map<number, Uint8Array>();
 
   constructor(opts: DecodeOptions = {}) {
     this.summarizer = new Summarizer(opts);
@@ -72,6 +81,9 @@ export class CaptureIndexer implements CaptureSink {
       row.tsNs = NaN;
       row.meta |= META_NO_TIMESTAMP;
     }
+    if ((row.meta & META_ICMP_ERROR) !== 0 && this.kept.size < KEEP_LIMIT) {
+      this.kept.set(this.index.count, rec.buf.slice(rec.offset, rec.offset + rec.capLen));
+    }
     this.index.append(row);
     const s = row.shape;
     this.shapePackets[s] = (this.shapePackets[s] ?? 0) + 1;
@@ -93,6 +105,7 @@ export class CaptureIndexer implements CaptureSink {
       shapePackets: this.shapePackets,
       shapeBytes: this.shapeBytes,
       wireBytes: this.wireBytes,
+      kept: this.kept,
     };
   }
 }

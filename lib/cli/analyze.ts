@@ -1,0 +1,133 @@
+/** `hopscope analyze PATH... [--json] [--label FILE=NODE/INTERFACE]` */
+import { readdirSync, statSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { readCaptureFile } from '../capture/node';
+import { CaptureFormatError } from '../capture/errors';
+import { CaptureIndexer } from '../decode/capture-index';
+import { analyze, type AnalysisInput, type AnalysisReport } from '../analyze';
+import { parseLabelArg } from '../correlate/labels';
+
+const CAPTURE_FILE = /\.(pcapng|pcap|cap)(\.gz)?$/i;
+
+function expand(paths: string[]): string[] {
+  const out: string[] = [];
+  for (const p of paths) {
+    const st = statSync(p, { throwIfNoEntry: false });
+    if (!st) throw new Error(`${p}: no such file or folder`);
+    if (st.isDirectory()) {
+      const files = readdirSync(p)
+        .filter((n) => CAPTURE_FILE.test(n))
+        .sort()
+        .map((n) => join(p, n));
+      if (files.length === 0) throw new Error(`${p}: no capture files (.pcap, .pcapng, .gz) in this folder`);
+      out.push(...files);
+    } else out.push(p);
+  }
+  return out;
+}
+
+export async function loadInputs(files: string[], labels: Map<string, { node: string; interface: string }>): Promise<{ inputs: AnalysisInput[]; errors: string[] }> {
+  const inputs: AnalysisInput[] = [];
+  const errors: string[] = [];
+  for (const file of files) {
+    try {
+      const indexer = new CaptureIndexer();
+      const summary = await readCaptureFile(file, indexer);
+      for (const w of summary.warnings) errors.push(`warning: ${w.message}`);
+      inputs.push({ file, capture: indexer.finish(summary), label: labels.get(file) ?? labels.get(basename(file)) });
+    } catch (e) {
+      if (!(e instanceof CaptureFormatError)) throw e;
+      errors.push(e.message);
+    }
+  }
+  return { inputs, errors };
+}
+
+const ms = (ns: number) => `${(ns / 1e6).toFixed(3)} ms`;
+
+export function formatReport(r: AnalysisReport): string {
+  const out: string[] = [];
+  out.push('Captures');
+  for (const c of r.captures) {
+    out.push(`  ${`${c.node}/${c.interface}`.padEnd(28)} ${String(c.packets).padStart(7)} packets  ${c.file}`);
+  }
+  out.push('Clocks');
+  for (const c of r.clocks) {
+    out.push(`  ${c.node.padEnd(16)} ${c.method === 'reference' ? 'reference' : `${c.offsetNs >= 0 ? '+' : ''}${ms(c.offsetNs)} (${c.method}, ${c.samples} packets)`}`);
+  }
+  for (const n of r.notes) out.push(`note: ${n}`);
+  r.flows.forEach((f, i) => {
+    const endpoint = (a: string, p: number | null) => (p === null ? a : `${a}:${p}`);
+    out.push('');
+    out.push(
+      `Flow ${i + 1}: ${f.protocol.toUpperCase()} ${endpoint(f.client, f.clientPort)} → ${endpoint(f.server, f.serverPort)}${f.icmpId !== null ? ` (echo id ${f.icmpId})` : ''} — ${f.verdict.kind.toUpperCase()}`,
+    );
+    out.push(`  ${f.verdict.summary}`);
+    for (const t of f.translations) out.push(`  ${t.kind} at ${t.at}: ${t.from}  ⇒  ${t.to}`);
+    out.push(`  ${'capture point'.padEnd(28)} ${'requests'.padStart(8)} ${'replies'.padStart(8)}`);
+    for (const h of f.hops) out.push(`  ${`${h.node}/${h.interface}`.padEnd(28)} ${String(h.requests).padStart(8)} ${String(h.replies).padStart(8)}`);
+    for (const u of f.notCaptured) out.push(`  ${`${u.node}/${u.interface}`.padEnd(28)} ${'(not captured)'.padStart(17)}`);
+    for (const e of f.icmpErrors) out.push(`  ICMP ${e.meaning} from ${e.from} seen at ${e.at}${e.mtu ? ` (MTU ${e.mtu})` : ''} ×${e.count}`);
+    if (f.verdict.causes.length > 0) {
+      out.push('  likely causes, and what to check:');
+      for (const c of f.verdict.causes) {
+        out.push(`    - ${c.text}`);
+        out.push(`        $ ${c.check}`);
+      }
+    }
+  });
+  return out.join('\n') + '\n';
+}
+
+/** The JSON document of `--json`: the README documents it. */
+export function reportJson(r: AnalysisReport): unknown {
+  return {
+    captures: r.captures.map((c) => ({ file: c.file, node: c.node, interface: c.interface, packets: c.packets, clockOffsetNs: c.clockOffsetNs, labelSource: c.labelSource, clockMethod: c.clockMethod })),
+    referenceNode: r.referenceNode,
+    flows: r.flows.map((f) => ({
+      protocol: f.protocol,
+      client: f.client,
+      clientPort: f.clientPort,
+      server: f.server,
+      serverPort: f.serverPort,
+      icmpId: f.icmpId,
+      translations: f.translations,
+      hops: f.hops.map((h) => ({ node: h.node, interface: h.interface, requests: h.requests, replies: h.replies })),
+      notCaptured: f.notCaptured,
+      requestsStopAfter: f.requestsStopAfter,
+      repliesStopAfter: f.repliesStopAfter,
+      icmpErrors: f.icmpErrors,
+      verdict: { kind: f.verdict.kind, summary: f.verdict.summary, transition: f.verdict.transition, causes: f.verdict.causes },
+    })),
+    notes: r.notes,
+  };
+}
+
+export async function analyzeCommand(args: string[]): Promise<number> {
+  const labels = new Map<string, { node: string; interface: string }>();
+  const paths: string[] = [];
+  let json = false;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === '--json') json = true;
+    else if (a === '--label') {
+      const l = parseLabelArg(args[++i] ?? '');
+      labels.set(l.file, { node: l.node, interface: l.interface });
+    } else if (a.startsWith('--label=')) {
+      const l = parseLabelArg(a.slice('--label='.length));
+      labels.set(l.file, { node: l.node, interface: l.interface });
+    } else if (a.startsWith('--')) throw new Error(`analyze: unknown option ${a}`);
+    else paths.push(a);
+  }
+  if (paths.length === 0) throw new Error('analyze needs capture files or folders');
+  const { inputs, errors } = await loadInputs(expand(paths), labels);
+  for (const e of errors) process.stderr.write(`hopscope: ${e}\n`);
+  if (inputs.length === 0) {
+    process.stderr.write('hopscope: no readable capture among the inputs\n');
+    return 1;
+  }
+  const { report } = analyze(inputs);
+  process.stdout.write(json ? JSON.stringify(reportJson(report), null, 2) + '\n' : formatReport(report));
+  // The analysis ran: exit 0 even when a file was skipped (stderr names it and why).
+  return 0;
+}

@@ -1,0 +1,668 @@
+/**
+ * The correlator: recognise the same packet at every capture point, group packets into flows,
+ * order each flow's capture points from client to server, and estimate each node's clock.
+ *
+ * A packet's identity is what survives forwarding on its innermost IP header, after every
+ * overlay is removed: IP id and length, protocol, TCP seq/ack/flags, ICMP type/seq, and a
+ * digest of the first payload bytes. Addresses and ports are left out, so DNAT, SNAT and
+ * MASQUERADE do not break the match; the translation is reported where the tuple changes.
+ *
+ * Works on the compact PacketIndex (typed arrays), never on decoded layer objects, except for
+ * ICMP errors, whose quoted datagram is decoded to find the flow it belongs to.
+ */
+import type { IndexedCapture } from '../decode/capture-index';
+import { decodePacket, type Layer } from '../decode/decode-packet';
+import {
+  emptyRow,
+  META_HAS_IP,
+  META_ICMP_ERROR,
+  META_INNER_IPV6,
+  META_NO_TIMESTAMP,
+} from '../decode/packet-index';
+import { formatIpv4 } from '../decode/summarize';
+import { interfaceRole, type InterfaceRole, type Label } from './labels';
+
+export interface CaptureInput {
+  /** Path or name as the user gave it. */
+  file: string;
+  capture: IndexedCapture;
+  /** Label for the whole file (one capture point), unless the pcapng names several interfaces. */
+  label: Label;
+}
+
+export interface CapturePoint {
+  id: number;
+  file: string;
+  node: string;
+  interface: string;
+  role: InterfaceRole;
+  labelSource: Label['source'];
+  /** The pcapng interface this point stands for, or -1 for all interfaces of the file. */
+  interfaceId: number;
+  packets: number;
+  /** Raw capture clock, ns since the incident epoch; NaN when nothing was timestamped. */
+  firstNs: number;
+  lastNs: number;
+  /** For pod veths: the pod address seen most on it, when it saw any traffic. */
+  podIp: string | null;
+}
+
+export type Protocol = 'icmp' | 'tcp' | 'udp' | 'icmpv6' | 'other';
+export type Direction = 1 | -1;
+
+export interface Sighting {
+  point: number;
+  row: number;
+  /** Raw clock, ns since the epoch. */
+  tNs: number;
+  src: string;
+  dst: string;
+  sport: number;
+  dport: number;
+  ttl: number;
+  ipLen: number;
+  tcpFlags: number;
+}
+
+/** One packet (one transmission), seen at one or more capture points. */
+export interface PacketGroup {
+  id: number;
+  dir: Direction;
+  proto: number;
+  ipLen: number;
+  /** ICMP echo sequence or TCP sequence number. */
+  seq: number;
+  tcpFlags: number;
+  sightings: Sighting[];
+}
+
+export interface IcmpErrorSighting {
+  point: number;
+  tNs: number;
+  /** Who sent the error. */
+  from: string;
+  type: number;
+  code: number;
+  /** Next-hop MTU of a frag-needed / packet-too-big. */
+  mtu: number | null;
+  /** The error quoted an encapsulated (underlay) packet: e.g. UDP 8472 to a node. */
+  quotedUnderlay: { proto: number; dst: string; dport: number } | null;
+  /** The quoted inner packet's identity fields, to tell which request it answers. */
+  quotedIpLen: number;
+}
+
+export interface Flow {
+  id: number;
+  protocol: Protocol;
+  proto: number;
+  /** As the client addressed it (before DNAT). */
+  client: string;
+  clientPort: number | null;
+  server: string;
+  serverPort: number | null;
+  /** ICMP echo identifier. */
+  icmpId: number | null;
+  groups: PacketGroup[];
+  requests: PacketGroup[];
+  replies: PacketGroup[];
+  /** Capture points in path order, client to server (replies travel it backwards). */
+  path: number[];
+  clientNode: string;
+  icmpErrors: IcmpErrorSighting[];
+}
+
+export interface NodeClock {
+  node: string;
+  /** Add to this node's raw timestamps to get the reference node's clock. */
+  offsetNs: number;
+  method: 'reference' | 'two-way' | 'one-way' | 'unknown';
+  samples: number;
+}
+
+export interface Correlation {
+  epochSec: number;
+  points: CapturePoint[];
+  flows: Flow[];
+  clocks: Map<string, NodeClock>;
+  referenceNode: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+const ROLE_EGRESS: Record<InterfaceRole, number> = { pod: 0, bridge: 1, overlay: 2, nic: 3, other: 4, any: 5 };
+const ROLE_INGRESS: Record<InterfaceRole, number> = { nic: 0, overlay: 1, bridge: 2, pod: 3, other: 4, any: 5 };
+
+function mix(h: number, v: number): number {
+  return Math.imul(h ^ v, 0x01000193) ^ (Math.imul(h, 0x5bd1e995) >>> 15);
+}
+
+class UnionFind {
+  parent: number[] = [];
+  add(): number {
+    this.parent.push(this.parent.length);
+    return this.parent.length - 1;
+  }
+  find(x: number): number {
+    let r = x;
+    while (this.parent[r] !== r) r = this.parent[r]!;
+    while (this.parent[x] !== r) {
+      const n = this.parent[x]!;
+      this.parent[x] = r;
+      x = n;
+    }
+    return r;
+  }
+  union(a: number, b: number): void {
+    const ra = this.find(a);
+    const rb = this.find(b);
+    if (ra !== rb) this.parent[Math.max(ra, rb)] = Math.min(ra, rb);
+  }
+}
+
+function protocolName(proto: number): Protocol {
+  return proto === 1 ? 'icmp' : proto === 6 ? 'tcp' : proto === 17 ? 'udp' : proto === 58 ? 'icmpv6' : 'other';
+}
+
+/** Capture points of one input: one per named pcapng interface, else one for the file. */
+function pointsOf(input: CaptureInput): { interfaceId: number; node: string; iface: string; source: Label['source'] }[] {
+  const named = input.capture.interfaces.filter((i) => i.name);
+  const distinct = new Set(named.map((i) => i.name));
+  if (input.label.source !== 'explicit' && distinct.size > 1) {
+    return input.capture.interfaces.map((i) => {
+      const name = i.name ?? `if${i.id}`;
+      // "node2/eth0" or "node2:eth0" names carry their node.
+      const m = /^([^/:]+)[/:](.+)$/.exec(name);
+      return { interfaceId: i.id, node: m ? m[1]! : input.label.node, iface: m ? m[2]! : name, source: 'pcapng' as const };
+    });
+  }
+  return [{ interfaceId: -1, node: input.label.node, iface: input.label.interface, source: input.label.source }];
+}
+
+export function correlate(inputs: CaptureInput[]): Correlation {
+  // The incident's time origin: the earliest first timestamp, so ns offsets stay below 2^53.
+  let epochSec = Infinity;
+  for (const i of inputs) if (!Number.isNaN(i.capture.lastNs)) epochSec = Math.min(epochSec, i.capture.baseSec);
+  if (!Number.isFinite(epochSec)) epochSec = 0;
+
+  const points: CapturePoint[] = [];
+  const pointOf: { input: number; byIface: Map<number, number> | number }[] = [];
+  inputs.forEach((input, n) => {
+    const ps = pointsOf(input);
+    const byIface = new Map<number, number>();
+    for (const p of ps) {
+      const id = points.length;
+      points.push({
+        id,
+        file: input.file,
+        node: p.node,
+        interface: p.iface,
+        role: interfaceRole(p.iface),
+        labelSource: p.source,
+        interfaceId: p.interfaceId,
+        packets: 0,
+        firstNs: NaN,
+        lastNs: NaN,
+        podIp: null,
+      });
+      byIface.set(p.interfaceId, id);
+    }
+    pointOf[n] = { input: n, byIface: ps.length === 1 ? points.length - 1 : byIface };
+  });
+
+  // -- sightings, grouped by identity -----------------------------------------------------
+  const groupByKey = new Map<number, number>();
+  const groups: PacketGroup[] = [];
+  const groupVotes: number[] = [];
+  const uf = new UnionFind();
+  const connNode = new Map<number, number>();
+  const groupConn: number[] = [];
+  const errorRows: { input: number; row: number; point: number; tNs: number }[] = [];
+  const row = emptyRow();
+  // Per pod point: how often each address appears, to learn the pod's own address.
+  const podAddrCounts = new Map<number, Map<string, number>>();
+
+  inputs.forEach((input, n) => {
+    const c = input.capture;
+    const idx = c.index;
+    const baseNs = (c.baseSec - epochSec) * 1e9 + c.baseNsec;
+    const mapping = pointOf[n]!.byIface;
+    const addr = (v: number, v6: boolean) => (v6 ? (c.ipv6[v] ?? '?') : formatIpv4(v));
+    for (let r = 0; r < idx.count; r++) {
+      idx.read(r, row);
+      const shape = c.shapes[row.shape]!;
+      const point = typeof mapping === 'number' ? mapping : (mapping.get(shape.interfaceId) ?? mapping.values().next().value!);
+      const pt = points[point]!;
+      pt.packets++;
+      const tNs = (row.meta & META_NO_TIMESTAMP) !== 0 ? NaN : baseNs + row.tsNs;
+      if (!Number.isNaN(tNs)) {
+        if (!(tNs >= pt.firstNs)) pt.firstNs = Number.isNaN(pt.firstNs) ? tNs : Math.min(pt.firstNs, tNs);
+        if (!(tNs <= pt.lastNs)) pt.lastNs = tNs;
+      }
+      if ((row.meta & META_HAS_IP) === 0) continue;
+      if ((row.meta & META_ICMP_ERROR) !== 0) {
+        errorRows.push({ input: n, row: r, point, tNs });
+        continue;
+      }
+      const proto = row.proto;
+      if (proto !== 1 && proto !== 6 && proto !== 17 && proto !== 58) continue;
+      const v6 = (row.meta & META_INNER_IPV6) !== 0;
+      // Identity: what forwarding and NAT leave alone.
+      let h1 = mix(mix(mix(0x811c9dc5, proto), row.ipId), row.ipLen);
+      h1 = mix(h1, row.digest);
+      let h2 = mix(0x01000193, row.seq);
+      if (proto === 6) h2 = mix(mix(h2, row.ack), row.tcpFlags);
+      else if (proto === 1 || proto === 58) h2 = mix(h2, row.dport >>> 8); // ICMP type
+      const key = (h1 >>> 0) * 0x200000 + (h2 & 0x1fffff);
+      let g = groupByKey.get(key);
+      const src = addr(row.src, v6);
+      const dst = addr(row.dst, v6);
+      if (pt.role === 'pod') {
+        let m = podAddrCounts.get(point);
+        if (!m) podAddrCounts.set(point, (m = new Map()));
+        m.set(src, (m.get(src) ?? 0) + 1);
+        m.set(dst, (m.get(dst) ?? 0) + 1);
+      }
+      // Direction from what the packet itself says.
+      let vote = 0;
+      if (proto === 1 || proto === 58) {
+        const type = row.dport >>> 8;
+        vote = type === 8 || type === 128 ? 1 : type === 0 || type === 129 ? -1 : 0;
+      } else if (proto === 6) {
+        const syn = row.tcpFlags & 0x02;
+        const ack = row.tcpFlags & 0x10;
+        vote = syn && !ack ? 2 : syn && ack ? -2 : 0;
+      } else {
+        vote = row.sport > row.dport ? 1 : row.sport < row.dport ? -1 : 0;
+      }
+      if (g === undefined) {
+        g = groups.length;
+        groupByKey.set(key, g);
+        groups.push({ id: g, dir: 1, proto, ipLen: row.ipLen, seq: row.seq, tcpFlags: row.tcpFlags, sightings: [] });
+        groupVotes.push(0);
+        groupConn.push(-1);
+      }
+      const group = groups[g]!;
+      // The same packet twice at one point (`-i any`: the bridge and its port) counts once.
+      const dup = group.sightings.some((s) => s.point === point && Math.abs(s.tNs - tNs) < 5e6);
+      if (!dup) {
+        group.sightings.push({ point, row: r, tNs, src, dst, sport: row.sport, dport: row.dport, ttl: row.ttl, ipLen: row.ipLen, tcpFlags: row.tcpFlags });
+      }
+      groupVotes[g] = groupVotes[g]! + vote;
+      // The connection, as an unordered pair of endpoints (ICMP: addresses + echo id).
+      let ck: number;
+      if (proto === 1 || proto === 58) {
+        const [a, b] = src < dst ? [src, dst] : [dst, src];
+        ck = mix(mix(mix(proto, hashStr(a)), hashStr(b)), row.sport);
+      } else {
+        const ea = `${src}:${row.sport}`;
+        const eb = `${dst}:${row.dport}`;
+        const [a, b] = ea < eb ? [ea, eb] : [eb, ea];
+        ck = mix(mix(proto, hashStr(a)), hashStr(b));
+      }
+      let node = connNode.get(ck);
+      if (node === undefined) {
+        node = uf.add();
+        connNode.set(ck, node);
+      }
+      if (groupConn[g] === -1) groupConn[g] = node;
+      else uf.union(groupConn[g]!, node);
+    }
+  });
+
+  for (const [point, counts] of podAddrCounts) {
+    let best: string | null = null;
+    let n = 0;
+    for (const [a, k] of counts) if (k > n) [best, n] = [a, k];
+    points[point]!.podIp = best;
+  }
+
+  // -- flows --------------------------------------------------------------------------------
+  const flowOfRoot = new Map<number, Flow>();
+  const flows: Flow[] = [];
+  groups.forEach((g, i) => {
+    g.dir = groupVotes[i]! >= 0 ? 1 : -1;
+    const root = uf.find(groupConn[i]!);
+    let f = flowOfRoot.get(root);
+    if (!f) {
+      f = {
+        id: flows.length,
+        protocol: protocolName(g.proto),
+        proto: g.proto,
+        client: '',
+        clientPort: null,
+        server: '',
+        serverPort: null,
+        icmpId: null,
+        groups: [],
+        requests: [],
+        replies: [],
+        path: [],
+        clientNode: '',
+        icmpErrors: [],
+      };
+      flowOfRoot.set(root, f);
+      flows.push(f);
+    }
+    f.groups.push(g);
+  });
+
+  for (const f of flows) settleFlow(f, groupVotes, points);
+
+  // -- ICMP errors: attach to the flow their quoted datagram belongs to ---------------------
+  attachIcmpErrors(inputs, errorRows, flows, connNode, uf, flowOfRoot);
+
+  for (const f of flows) f.path = pathOf(f, points, flows);
+
+  const clocks = estimateClocks(flows, points);
+  const referenceNode = [...clocks.values()].find((c) => c.method === 'reference')?.node ?? points[0]?.node ?? '';
+  return { epochSec, points, flows: flows.filter((f) => f.requests.length > 0 || f.replies.length > 0), clocks, referenceNode };
+}
+
+function hashStr(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
+
+function roleRank(role: InterfaceRole): number {
+  return ROLE_EGRESS[role];
+}
+
+/** Decide client, server, and each group's direction. */
+function settleFlow(f: Flow, votes: number[], points: CapturePoint[]): void {
+  // The request "template": a packet that says it is a request, seen as early as possible
+  // (highest TTL, then the pod side of a node).
+  const requestish = f.groups.filter((g) => votes[g.id]! > 0);
+  const candidates = requestish.length > 0 ? requestish : f.groups;
+  let best: Sighting | null = null;
+  for (const g of candidates) {
+    for (const s of g.sightings) {
+      if (
+        best === null ||
+        s.ttl > best.ttl ||
+        (s.ttl === best.ttl && roleRank(points[s.point]!.role) < roleRank(points[best.point]!.role)) ||
+        (s.ttl === best.ttl && roleRank(points[s.point]!.role) === roleRank(points[best.point]!.role) && s.tNs < best.tNs)
+      ) {
+        best = s;
+      }
+    }
+  }
+  if (!best) return;
+  const isIcmp = f.proto === 1 || f.proto === 58;
+  f.client = best.src;
+  f.server = best.dst;
+  f.clientPort = isIcmp ? null : best.sport;
+  f.serverPort = isIcmp ? null : best.dport;
+  f.icmpId = isIcmp ? best.sport : null;
+  f.clientNode = points[best.point]!.node;
+
+  // Groups that did not say which way they go: compare with a known request at the same point.
+  const reqTuples = new Map<number, Set<string>>();
+  for (const g of f.groups) {
+    if (votes[g.id]! <= 0) continue;
+    for (const s of g.sightings) {
+      let set = reqTuples.get(s.point);
+      if (!set) reqTuples.set(s.point, (set = new Set()));
+      set.add(`${s.src}|${s.dst}`);
+    }
+  }
+  for (const g of f.groups) {
+    if (votes[g.id]! !== 0) continue;
+    let d = 0;
+    for (const s of g.sightings) {
+      const set = reqTuples.get(s.point);
+      if (set?.has(`${s.src}|${s.dst}`)) d++;
+      else if (set?.has(`${s.dst}|${s.src}`)) d--;
+      else if (s.src === f.client) d++;
+      else if (s.dst === f.client) d--;
+    }
+    g.dir = d >= 0 ? 1 : -1;
+  }
+  for (const g of f.groups) (g.dir === 1 ? f.requests : f.replies).push(g);
+  const byTime = (a: PacketGroup, b: PacketGroup) => minT(a) - minT(b);
+  f.requests.sort(byTime);
+  f.replies.sort(byTime);
+}
+
+function minT(g: PacketGroup): number {
+  let t = Infinity;
+  for (const s of g.sightings) if (s.tNs < t) t = s.tNs;
+  return t;
+}
+
+/**
+ * Path order: the client's node first, its points in egress order (pod veth → bridge →
+ * overlay → NIC); then the other nodes the flow reached, in ingress order (NIC → overlay →
+ * bridge → pod veth). Nodes are ordered by what the packets show (TTL), never by file order.
+ */
+function pathOf(f: Flow, points: CapturePoint[], flows: Flow[]): number[] {
+  const nodes = new Map<string, { reqTtl: number; repTtl: number; seen: boolean }>();
+  for (const p of points) if (!nodes.has(p.node)) nodes.set(p.node, { reqTtl: -1, repTtl: -1, seen: false });
+  const seenPoints = new Set<number>();
+  for (const g of f.groups) {
+    for (const s of g.sightings) {
+      const n = nodes.get(points[s.point]!.node)!;
+      n.seen = true;
+      seenPoints.add(s.point);
+      if (g.dir === 1) n.reqTtl = Math.max(n.reqTtl, s.ttl);
+      else n.repTtl = Math.max(n.repTtl, s.ttl);
+    }
+  }
+  for (const e of f.icmpErrors) {
+    nodes.get(points[e.point]!.node)!.seen = true;
+    seenPoints.add(e.point);
+  }
+  const client = f.clientNode;
+  const others = [...nodes.entries()].filter(([name]) => name !== client);
+  const seen = others.filter(([, n]) => n.seen);
+  seen.sort(([a, x], [b, y]) => {
+    // Requests lose TTL as they go: a node that saw them with a higher TTL comes first.
+    if (x.reqTtl >= 0 && y.reqTtl >= 0 && x.reqTtl !== y.reqTtl) return y.reqTtl - x.reqTtl;
+    if ((x.reqTtl >= 0) !== (y.reqTtl >= 0)) return x.reqTtl >= 0 ? -1 : 1;
+    // Replies start at the server: a higher reply TTL is farther along the request path.
+    if (x.repTtl !== y.repTtl) return x.repTtl - y.repTtl;
+    return a.localeCompare(b);
+  });
+  let onPath = seen.map(([name]) => name);
+  if (onPath.length === 0) {
+    // Nothing left the client's node. The server's node is the one whose pods use the server
+    // address (learned from other flows); else every other node is a candidate.
+    const owner = ownerOf(f.server, points, flows, f) ?? null;
+    onPath = owner && owner !== client ? [owner] : others.map(([name]) => name).sort();
+  }
+  const serverAddrs = new Set<string>([f.server]);
+  for (const g of f.requests) for (const s of g.sightings) serverAddrs.add(s.dst);
+  const clientAddrs = new Set<string>([f.client]);
+  for (const g of f.requests) for (const s of g.sightings) clientAddrs.add(s.src);
+  const keep = (p: CapturePoint) =>
+    seenPoints.has(p.id) || p.role !== 'pod' || p.podIp === null || serverAddrs.has(p.podIp) || clientAddrs.has(p.podIp);
+
+  const out: number[] = [];
+  const clientPoints = points.filter((p) => p.node === client && keep(p));
+  // Same-node flows: the server pod's veth comes last on the client's node.
+  const isServerPod = (p: CapturePoint) => p.role === 'pod' && p.podIp !== null && serverAddrs.has(p.podIp) && !clientAddrs.has(p.podIp);
+  clientPoints.sort((a, b) => (isServerPod(a) ? 9 : ROLE_EGRESS[a.role]) - (isServerPod(b) ? 9 : ROLE_EGRESS[b.role]) || a.id - b.id);
+  out.push(...clientPoints.map((p) => p.id));
+  for (const node of onPath) {
+    const ps = points.filter((p) => p.node === node && keep(p));
+    ps.sort((a, b) => ROLE_INGRESS[a.role] - ROLE_INGRESS[b.role] || a.id - b.id);
+    out.push(...ps.map((p) => p.id));
+  }
+  return out;
+}
+
+function ownerOf(addr: string, points: CapturePoint[], flows: Flow[], self: Flow): string | undefined {
+  for (const p of points) if (p.role === 'pod' && p.podIp === addr) return p.node;
+  // A bridge or pod point of a node that saw the address as a source in another flow.
+  for (const f of flows) {
+    if (f === self) continue;
+    for (const g of f.groups) {
+      for (const s of g.sightings) {
+        const p = points[s.point]!;
+        if ((p.role === 'bridge' || p.role === 'pod') && s.src === addr) return p.node;
+      }
+    }
+  }
+  return undefined;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+function attachIcmpErrors(
+  inputs: CaptureInput[],
+  errorRows: { input: number; row: number; point: number; tNs: number }[],
+  flows: Flow[],
+  connNode: Map<number, number>,
+  uf: UnionFind,
+  flowOfRoot: Map<number, Flow>,
+): void {
+  const seen = new Set<string>();
+  for (const e of errorRows) {
+    const c = inputs[e.input]!.capture;
+    const bytes = c.kept.get(e.row);
+    if (!bytes) continue;
+    const shape = c.shapes[c.index.read(e.row).shape]!;
+    const linkType = c.interfaces[shape.interfaceId]?.linkType ?? 1;
+    const layers = decodePacket(bytes, linkType).layers;
+    const icmpAt = layers.findIndex((l) => !l.quoted && (l.kind === 'icmp' || l.kind === 'icmpv6') && l.isError);
+    if (icmpAt < 0) continue;
+    const icmp = layers[icmpAt] as Extract<Layer, { kind: 'icmp' | 'icmpv6' }>;
+    let from = '';
+    for (let i = icmpAt - 1; i >= 0; i--) {
+      const l = layers[i]!;
+      if (l.kind === 'ipv4' || l.kind === 'ipv6') {
+        from = l.src;
+        break;
+      }
+    }
+    const quoted = layers.slice(icmpAt + 1).filter((l) => l.quoted);
+    const ips = quoted.filter((l): l is Extract<Layer, { kind: 'ipv4' | 'ipv6' }> => l.kind === 'ipv4' || l.kind === 'ipv6');
+    const inner = ips[ips.length - 1];
+    if (!inner) continue;
+    const innerAt = quoted.indexOf(inner);
+    const t = quoted[innerAt + 1];
+    const proto = inner.kind === 'ipv4' ? inner.protocol : inner.finalNextHeader;
+    let ck: number | null = null;
+    if ((proto === 1 || proto === 58) && t && (t.kind === 'icmp' || t.kind === 'icmpv6')) {
+      const [a, b] = inner.src < inner.dst ? [inner.src, inner.dst] : [inner.dst, inner.src];
+      ck = mix(mix(mix(proto, hashStr(a)), hashStr(b)), t.identifier ?? 0);
+    } else if (t && (t.kind === 'tcp' || t.kind === 'udp')) {
+      const ea = `${inner.src}:${t.srcPort}`;
+      const eb = `${inner.dst}:${t.dstPort}`;
+      const [a, b] = ea < eb ? [ea, eb] : [eb, ea];
+      ck = mix(mix(proto, hashStr(a)), hashStr(b));
+    }
+    if (ck === null) continue;
+    const node = connNode.get(ck);
+    if (node === undefined) continue;
+    const flow = flowOfRoot.get(uf.find(node));
+    if (!flow) continue;
+    // The underlay packet the error quotes, when the inner packet was encapsulated.
+    let quotedUnderlay: IcmpErrorSighting['quotedUnderlay'] = null;
+    if (ips.length > 1) {
+      const outer = ips[0]!;
+      const ot = quoted[quoted.indexOf(outer) + 1];
+      quotedUnderlay = {
+        proto: outer.kind === 'ipv4' ? outer.protocol : outer.finalNextHeader,
+        dst: outer.dst,
+        dport: ot && (ot.kind === 'udp' || ot.kind === 'tcp') ? ot.dstPort : 0,
+      };
+    }
+    const mtu = icmp.kind === 'icmp' ? (icmp.type === 3 && icmp.code === 4 ? (icmp.nextHopMtu ?? null) : null) : icmp.type === 2 ? (icmp.mtu ?? null) : null;
+    // One error seen at several capture points is one error.
+    const dedupe = `${e.point}|${from}|${icmp.type}|${icmp.code}|${inner.kind === 'ipv4' ? inner.id : ''}|${t && (t.kind === 'icmp' || t.kind === 'icmpv6') ? t.sequence : ''}|${e.tNs}`;
+    if (seen.has(dedupe)) continue;
+    seen.add(dedupe);
+    flow.icmpErrors.push({
+      point: e.point,
+      tNs: e.tNs,
+      from,
+      type: icmp.type,
+      code: icmp.code,
+      mtu,
+      quotedUnderlay,
+      quotedIpLen: inner.kind === 'ipv4' ? inner.totalLength : inner.payloadLength + 40,
+    });
+  }
+  void flows;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Each node's clock against a reference node, as NTP does: for packets seen on both nodes,
+ * d = t_node − t_ref is delay + θ going one way and θ − delay coming back, so the minimum
+ * one-way figures bracket θ. With packets in one direction only, the delay is taken as zero.
+ */
+function estimateClocks(flows: Flow[], points: CapturePoint[]): Map<string, NodeClock> {
+  const nodes = [...new Set(points.map((p) => p.node))];
+  // Pairwise samples: fwd = packets going a → b, bwd = b → a, as min/max of t_b − t_a.
+  const pair = new Map<string, { fwdMin: number; bwdMax: number; n: number }>();
+  for (const f of flows) {
+    const order = new Map<string, number>();
+    f.path.forEach((pid, i) => {
+      const node = points[pid]!.node;
+      if (!order.has(node)) order.set(node, i);
+    });
+    for (const g of f.groups) {
+      const first = new Map<string, number>();
+      for (const s of g.sightings) {
+        if (Number.isNaN(s.tNs)) continue;
+        const node = points[s.point]!.node;
+        const t = first.get(node);
+        if (t === undefined || s.tNs < t) first.set(node, s.tNs);
+      }
+      const ns = [...first.keys()];
+      for (let i = 0; i < ns.length; i++) {
+        for (let j = 0; j < ns.length; j++) {
+          if (i === j) continue;
+          const a = ns[i]!;
+          const b = ns[j]!;
+          const oa = order.get(a);
+          const ob = order.get(b);
+          if (oa === undefined || ob === undefined) continue;
+          // Does this packet travel from a to b?
+          const aToB = g.dir === 1 ? oa < ob : oa > ob;
+          if (!aToB) continue;
+          const d = first.get(b)! - first.get(a)!;
+          const k = `${a}\u0000${b}`;
+          const e = pair.get(k) ?? { fwdMin: Infinity, bwdMax: -Infinity, n: 0 };
+          e.fwdMin = Math.min(e.fwdMin, d);
+          e.n++;
+          pair.set(k, e);
+        }
+      }
+    }
+  }
+  // θ(b relative to a) from both directions when we have them.
+  const theta = (a: string, b: string): { theta: number; method: NodeClock['method']; n: number } | null => {
+    const ab = pair.get(`${a}\u0000${b}`); // t_b - t_a for a→b packets = delay + θ
+    const ba = pair.get(`${b}\u0000${a}`); // t_a - t_b for b→a packets = delay − θ
+    if (ab && ba) return { theta: (ab.fwdMin - ba.fwdMin) / 2, method: 'two-way', n: ab.n + ba.n };
+    if (ab) return { theta: ab.fwdMin, method: 'one-way', n: ab.n };
+    if (ba) return { theta: -ba.fwdMin, method: 'one-way', n: ba.n };
+    return null;
+  };
+  const clocks = new Map<string, NodeClock>();
+  if (nodes.length === 0) return clocks;
+  // Reference: the node most flows start on (the client side), then by name.
+  const starts = new Map<string, number>();
+  for (const f of flows) if (f.clientNode) starts.set(f.clientNode, (starts.get(f.clientNode) ?? 0) + 1);
+  const ref = [...nodes].sort((a, b) => (starts.get(b) ?? 0) - (starts.get(a) ?? 0) || a.localeCompare(b))[0]!;
+  clocks.set(ref, { node: ref, offsetNs: 0, method: 'reference', samples: 0 });
+  // Breadth-first from the reference, preferring two-way estimates.
+  const queue = [ref];
+  while (queue.length > 0) {
+    const a = queue.shift()!;
+    const base = clocks.get(a)!;
+    for (const b of nodes) {
+      if (clocks.has(b)) continue;
+      const t = theta(a, b);
+      if (!t) continue;
+      clocks.set(b, { node: b, offsetNs: base.offsetNs - t.theta, method: base.method === 'one-way' ? 'one-way' : t.method, samples: t.n });
+      queue.push(b);
+    }
+  }
+  for (const n of nodes) if (!clocks.has(n)) clocks.set(n, { node: n, offsetNs: 0, method: 'unknown', samples: 0 });
+  return clocks;
+}

@@ -1,0 +1,179 @@
+/**
+ * What engineers check when packets stop between two capture points, by the kind of step the
+ * packets failed to take. The texts follow the incidents in DOMAIN.md: FORWARD policy DROP
+ * (Docker sets it) and ip_forward=0 look identical in captures, so both are always offered;
+ * a VXLAN device that is down answers with ICMP port unreachable, a filtered port does not.
+ */
+import type { CapturePoint } from '../correlate/correlate';
+
+export interface Cause {
+  text: string;
+  check: string;
+}
+
+/** What encapsulation an overlay interface stands for, from its name. */
+export interface Overlay {
+  kind: 'vxlan' | 'flannel-udp' | 'ipip' | 'geneve' | 'unknown';
+  device: string;
+  /** Bytes the encapsulation adds, and the inner MTU that leaves on a 1500-byte underlay. */
+  overhead: number;
+  mtu: number;
+  /** How it crosses the underlay, for the "filtered" cause. */
+  wire: string;
+}
+
+export function overlayOf(device: string): Overlay {
+  if (/^flannel\.\d+$/.test(device)) return { kind: 'vxlan', device, overhead: 50, mtu: 1450, wire: 'UDP 8472 (VXLAN)' };
+  if (device === 'vxlan.calico') return { kind: 'vxlan', device, overhead: 50, mtu: 1450, wire: 'UDP 4789 (VXLAN)' };
+  if (/^vxlan/.test(device)) return { kind: 'vxlan', device, overhead: 50, mtu: 1450, wire: 'UDP 4789 or 8472 (VXLAN)' };
+  if (device === 'flannel0') return { kind: 'flannel-udp', device, overhead: 28, mtu: 1472, wire: 'UDP 8285 (flannel UDP backend)' };
+  if (device === 'tunl0' || /^ipip/.test(device)) return { kind: 'ipip', device, overhead: 20, mtu: 1480, wire: 'IP protocol 4 (IP-in-IP)' };
+  if (/^genev|geneve/.test(device)) return { kind: 'geneve', device, overhead: 50, mtu: 1450, wire: 'UDP 6081 (Geneve)' };
+  return { kind: 'unknown', device, overhead: 50, mtu: 1450, wire: 'the overlay encapsulation' };
+}
+
+const FORWARD_DROP = (node: string, inIf: string, podCidr: string): Cause => ({
+  text: `the FORWARD chain on ${node} drops it (policy DROP, as Docker sets it, or a DROP/REJECT rule); accept ${inIf} traffic in DOCKER-USER`,
+  check: `iptables -S FORWARD; iptables -L DOCKER-USER -n -v  # fix: iptables -I DOCKER-USER -i ${inIf} -d ${podCidr} -j ACCEPT`,
+});
+const IP_FORWARD = (node: string): Cause => ({
+  text: `IP forwarding is off on ${node} (e.g. reset by 'systemctl restart network')`,
+  check: 'sysctl net.ipv4.ip_forward  # must be 1',
+});
+const RP_FILTER = (node: string, dev: string): Cause => ({
+  text: `reverse-path filtering on ${node} drops it (asymmetric route)`,
+  check: `sysctl net.ipv4.conf.all.rp_filter net.ipv4.conf.${dev}.rp_filter`,
+});
+
+export interface StepContext {
+  from: CapturePoint;
+  to: CapturePoint;
+  /** The address the packets were heading to at `from`. */
+  dst: string;
+  /** Largest IP length of the packets that did not make the step. */
+  lostSize: number;
+  /** Any DF-set? Unknown in the index: assume DF when the flow is TCP or the packets are large. */
+  overlay: Overlay | null;
+  /** ICMP port unreachable for the overlay port came back from this address. */
+  overlayPortUnreachableFrom: string | null;
+}
+
+/** "<node>/<iface>" */
+export function pointName(p: CapturePoint): string {
+  return `${p.node}/${p.interface}`;
+}
+
+/**
+ * The transition in words and its likely causes, most likely first.
+ */
+export function describeStep(c: StepContext): { transition: string; causes: Cause[] } {
+  const { from, to } = c;
+  const node = from.node;
+  const ov = c.overlay;
+  const mtuCause = (): Cause | null =>
+    ov && c.lostSize > ov.mtu
+      ? {
+          text: `the packets (${c.lostSize} bytes) exceed ${ov.device}'s MTU ${ov.mtu} (1500 − ${ov.overhead} bytes of ${ov.kind === 'ipip' ? 'IP-in-IP' : ov.kind === 'flannel-udp' ? 'flannel UDP' : 'VXLAN'} overhead) with DF set, and the frag-needed never reached the sender`,
+          check: `ip link show ${ov.device} | grep mtu; ping -M do -s ${ov.mtu - 28} <pod-ip>  # then -s ${ov.mtu - 27}`,
+        }
+      : null;
+  const first = (...xs: (Cause | null)[]) => xs.filter((x): x is Cause => x !== null);
+
+  if (from.node !== to.node) {
+    const wire = ov?.wire ?? 'the overlay traffic';
+    return {
+      transition: `left ${pointName(from)}, never reached ${pointName(to)}: lost on the underlay between ${from.node} and ${to.node}`,
+      causes: first(
+        mtuCause(),
+        { text: `${wire} is filtered between the nodes (host firewall, security group, or an iptables rule on either node)`, check: `iptables -S | grep -E '8472|8285|4789|-p (4|ipencap)'  # on both nodes; and the cloud security group` },
+        ov?.kind === 'vxlan'
+          ? { text: `${from.node} sends to the wrong outer address: a stale VTEP entry for ${c.dst}'s node`, check: `bridge fdb show dev ${ov.device}; ip neigh show dev ${ov.device}  # on ${from.node}` }
+          : null,
+        { text: `the underlay route from ${from.node} to ${to.node} is wrong or down`, check: `ip route get <${to.node} underlay IP>  # on ${from.node}` },
+      ),
+    };
+  }
+
+  const key = `${from.role}>${to.role}`;
+  switch (key) {
+    case 'pod>bridge':
+      return {
+        transition: `left ${pointName(from)} (the pod's veth), never reached ${to.interface} on ${node}`,
+        causes: [
+          { text: `the veth is not attached to ${to.interface}, or is down`, check: `ip link show master ${to.interface}; bridge link show` },
+          { text: 'bridge netfilter (br_netfilter) drops it in FORWARD', check: 'sysctl net.bridge.bridge-nf-call-iptables; iptables -S FORWARD' },
+        ],
+      };
+    case 'bridge>overlay':
+    case 'pod>overlay':
+      return {
+        transition: `reached ${pointName(from)}, not routed into ${to.interface}: ${node} does not forward it`,
+        causes: first(
+          mtuCause(),
+          FORWARD_DROP(node, from.interface, '<pod CIDR>'),
+          IP_FORWARD(node),
+          { text: `${node} has no route to ${c.dst} through ${to.interface}`, check: `ip route get ${c.dst}` },
+        ),
+      };
+    case 'overlay>nic': {
+      const o = ov ?? overlayOf(from.interface);
+      const causes: Cause[] = first(mtuCause());
+      if (o.kind === 'vxlan') {
+        causes.push({ text: `no VTEP entry for ${c.dst}'s node: the kernel has nowhere to send the encapsulated frame`, check: `bridge fdb show dev ${o.device}; ip neigh show dev ${o.device}` });
+      } else if (o.kind === 'flannel-udp') {
+        causes.push({ text: `flanneld on ${node} is not running, so nothing reads ${o.device} and sends UDP 8285`, check: 'systemctl status flanneld; ss -ulpn | grep 8285' });
+      } else if (o.kind === 'ipip') {
+        causes.push({ text: `${o.device} on ${node} has no route or peer for ${c.dst}`, check: `ip route get ${c.dst}; ip -d link show ${o.device}` });
+      }
+      causes.push({ text: `an OUTPUT rule on ${node} drops ${o.wire}`, check: 'iptables -S OUTPUT' });
+      return { transition: `entered ${pointName(from)}, never left ${to.interface} encapsulated`, causes };
+    }
+    case 'nic>overlay': {
+      const o = ov ?? overlayOf(to.interface);
+      const causes: Cause[] = [];
+      const down: Cause =
+        o.kind === 'flannel-udp'
+          ? { text: `flanneld on ${node} is not running: nothing reads UDP 8285 and writes ${o.device}`, check: 'systemctl status flanneld; ss -ulpn | grep 8285' }
+          : { text: `${o.device} on ${node} is down, missing, or has another VNI or port than the sender's`, check: `ip -d link show ${o.device}  # state UP, vxlan id and dstport as on the other node` };
+      if (c.overlayPortUnreachableFrom) {
+        causes.push({ ...down, text: `${node} (${c.overlayPortUnreachableFrom}) answered ICMP port unreachable for ${o.wire}: nothing listens there — ${down.text}` });
+      } else causes.push(down);
+      causes.push({ text: `an INPUT rule on ${node} drops ${o.wire}`, check: 'iptables -S INPUT' });
+      return { transition: `reached ${pointName(from)}, never decapsulated into ${to.interface}`, causes };
+    }
+    case 'overlay>bridge':
+    case 'overlay>pod': {
+      const o = ov ?? overlayOf(from.interface);
+      const what = o.kind === 'vxlan' ? 'VXLAN decapsulated' : o.kind === 'flannel-udp' ? 'written to flannel0 by flanneld' : o.kind === 'ipip' ? 'IP-in-IP decapsulated' : 'decapsulated';
+      return {
+        transition: `${what} on ${node}, not forwarded from ${from.interface} to ${to.interface}`,
+        causes: [FORWARD_DROP(node, from.interface, '<pod CIDR>'), IP_FORWARD(node), RP_FILTER(node, from.interface)],
+      };
+    }
+    case 'nic>pod':
+    case 'nic>bridge':
+      return {
+        transition: `reached ${pointName(from)}, not forwarded to ${to.interface}`,
+        causes: [IP_FORWARD(node), FORWARD_DROP(node, from.interface, c.dst), RP_FILTER(node, from.interface), { text: `${node} has no route to ${c.dst}`, check: `ip route get ${c.dst}` }],
+      };
+    case 'pod>nic':
+    case 'bridge>nic':
+      return {
+        transition: `reached ${pointName(from)}, never sent out of ${to.interface}`,
+        causes: first(mtuCause(), IP_FORWARD(node), FORWARD_DROP(node, from.interface, c.dst), { text: `${node} has no route to ${c.dst}`, check: `ip route get ${c.dst}` }),
+      };
+    case 'bridge>pod':
+      return {
+        transition: `reached ${pointName(from)}, never ${to.interface} (the pod's veth)`,
+        causes: [
+          { text: 'the destination pod is gone or has another address (stale endpoint)', check: `kubectl get pod -o wide | grep ${c.dst}; ip neigh show dev ${from.interface}` },
+          { text: `bridge netfilter on ${node} drops it in FORWARD`, check: 'sysctl net.bridge.bridge-nf-call-iptables; iptables -S FORWARD' },
+        ],
+      };
+    default:
+      return {
+        transition: `seen at ${pointName(from)}, never at ${pointName(to)}`,
+        causes: [FORWARD_DROP(node, from.interface, c.dst), IP_FORWARD(node), { text: `${node} has no route to ${c.dst}`, check: `ip route get ${c.dst}` }],
+      };
+  }
+}
