@@ -107,9 +107,11 @@ export async function analyzeCommand(args: string[]): Promise<number> {
   const labels = new Map<string, { node: string; interface: string }>();
   const paths: string[] = [];
   let json = false;
+  let bench = false;
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     if (a === '--json') json = true;
+    else if (a === '--bench') bench = true;
     else if (a === '--label') {
       const l = parseLabelArg(args[++i] ?? '');
       labels.set(l.file, { node: l.node, interface: l.interface });
@@ -120,13 +122,33 @@ export async function analyzeCommand(args: string[]): Promise<number> {
     else paths.push(a);
   }
   if (paths.length === 0) throw new Error('analyze needs capture files or folders');
+  const t0 = process.hrtime.bigint();
   const { inputs, errors } = await loadInputs(expand(paths), labels);
+  const t1 = process.hrtime.bigint();
   for (const e of errors) process.stderr.write(`hopscope: ${e}\n`);
   if (inputs.length === 0) {
     process.stderr.write('hopscope: no readable capture among the inputs\n');
     return 1;
   }
   const { report } = analyze(inputs);
+  const t2 = process.hrtime.bigint();
+  if (bench) {
+    const packets = inputs.reduce((n, i) => n + i.capture.index.count, 0);
+    const bytes = inputs.reduce((n, i) => n + i.capture.summary.bytes, 0);
+    process.stdout.write(
+      JSON.stringify({
+        files: inputs.length,
+        packets,
+        bytes,
+        flows: report.flows.length,
+        readSeconds: Number(t1 - t0) / 1e9,
+        analyzeSeconds: Number(t2 - t1) / 1e9,
+        seconds: Number(t2 - t0) / 1e9,
+        peakRssBytes: process.resourceUsage().maxRSS * 1024,
+      }) + '\n',
+    );
+    return 0;
+  }
   process.stdout.write(json ? JSON.stringify(reportJson(report), null, 2) + '\n' : formatReport(report));
   // The analysis ran: exit 0 even when a file was skipped (stderr names it and why).
   return 0;

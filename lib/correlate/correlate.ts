@@ -57,6 +57,9 @@ export interface Sighting {
   tNs: number;
   src: string;
   dst: string;
+  /** Hashes of src and dst, for cheap tuple comparison. */
+  srcHash: number;
+  dstHash: number;
   sport: number;
   dport: number;
   ttl: number;
@@ -74,6 +77,8 @@ export interface PacketGroup {
   seq: number;
   tcpFlags: number;
   sightings: Sighting[];
+  /** Earliest raw sighting time (ns since the epoch). */
+  firstNs: number;
 }
 
 export interface IcmpErrorSighting {
@@ -134,6 +139,53 @@ const ROLE_INGRESS: Record<InterfaceRole, number> = { nic: 0, overlay: 1, bridge
 
 function mix(h: number, v: number): number {
   return Math.imul(h ^ v, 0x01000193) ^ (Math.imul(h, 0x5bd1e995) >>> 15);
+}
+
+/**
+ * An open-addressing hash table from a 64-bit key (two int32 halves) to a non-negative int32:
+ * the packet-identity lookup runs once per packet, and a Map keyed by a 53-bit double would
+ * allocate a heap number on every lookup.
+ */
+class PairTable {
+  private hi: Int32Array;
+  private lo: Int32Array;
+  private val: Int32Array;
+  private mask: number;
+  private size = 0;
+  constructor(expected: number) {
+    let cap = 1024;
+    while (cap < expected * 2) cap *= 2;
+    this.hi = new Int32Array(cap);
+    this.lo = new Int32Array(cap);
+    this.val = new Int32Array(cap).fill(-1);
+    this.mask = cap - 1;
+  }
+  private slot(hi: number, lo: number): number {
+    let i = Math.imul(hi ^ Math.imul(lo, 0x9e3779b1), 0x85ebca6b) & this.mask;
+    while (this.val[i] !== -1 && (this.hi[i] !== hi || this.lo[i] !== lo)) i = (i + 1) & this.mask;
+    return i;
+  }
+  get(hi: number, lo: number): number {
+    return this.val[this.slot(hi, lo)]!;
+  }
+  set(hi: number, lo: number, v: number): void {
+    if ((this.size + 1) * 2 > this.mask + 1) this.grow();
+    const i = this.slot(hi, lo);
+    if (this.val[i] === -1) this.size++;
+    this.hi[i] = hi;
+    this.lo[i] = lo;
+    this.val[i] = v;
+  }
+  private grow(): void {
+    const { hi, lo, val } = this;
+    const cap = (this.mask + 1) * 2;
+    this.hi = new Int32Array(cap);
+    this.lo = new Int32Array(cap);
+    this.val = new Int32Array(cap).fill(-1);
+    this.mask = cap - 1;
+    this.size = 0;
+    for (let i = 0; i < val.length; i++) if (val[i] !== -1) this.set(hi[i]!, lo[i]!, val[i]!);
+  }
 }
 
 class UnionFind {
@@ -210,7 +262,10 @@ export function correlate(inputs: CaptureInput[]): Correlation {
   });
 
   // -- sightings, grouped by identity -----------------------------------------------------
-  const groupByKey = new Map<number, number>();
+  const v4Addrs = new Map<number, Addr>();
+  let total = 0;
+  for (const i of inputs) total += i.capture.index.count;
+  const groupByKey = new PairTable(total);
   const groups: PacketGroup[] = [];
   const groupVotes: number[] = [];
   const uf = new UnionFind();
@@ -226,7 +281,14 @@ export function correlate(inputs: CaptureInput[]): Correlation {
     const idx = c.index;
     const baseNs = (c.baseSec - epochSec) * 1e9 + c.baseNsec;
     const mapping = pointOf[n]!.byIface;
-    const addr = (v: number, v6: boolean) => (v6 ? (c.ipv6[v] ?? '?') : formatIpv4(v));
+    // Addresses are interned: one string and one hash per distinct address, not per packet.
+    const v6Addrs: Addr[] = [];
+    const addr = (v: number, v6: boolean): Addr => {
+      if (v6) return (v6Addrs[v] ??= internAddr(c.ipv6[v] ?? '?'));
+      let a = v4Addrs.get(v);
+      if (a === undefined) v4Addrs.set(v, (a = internAddr(formatIpv4(v))));
+      return a;
+    };
     for (let r = 0; r < idx.count; r++) {
       idx.read(r, row);
       const shape = c.shapes[row.shape]!;
@@ -252,10 +314,12 @@ export function correlate(inputs: CaptureInput[]): Correlation {
       let h2 = mix(0x01000193, row.seq);
       if (proto === 6) h2 = mix(mix(h2, row.ack), row.tcpFlags);
       else if (proto === 1 || proto === 58) h2 = mix(h2, row.dport >>> 8); // ICMP type
-      const key = (h1 >>> 0) * 0x200000 + (h2 & 0x1fffff);
-      let g = groupByKey.get(key);
-      const src = addr(row.src, v6);
-      const dst = addr(row.dst, v6);
+      let g: number | undefined = groupByKey.get(h1 | 0, h2 | 0);
+      if (g < 0) g = undefined;
+      const srcA = addr(row.src, v6);
+      const dstA = addr(row.dst, v6);
+      const src = srcA.text;
+      const dst = dstA.text;
       if (pt.role === 'pod') {
         let m = podAddrCounts.get(point);
         if (!m) podAddrCounts.set(point, (m = new Map()));
@@ -276,36 +340,33 @@ export function correlate(inputs: CaptureInput[]): Correlation {
       }
       if (g === undefined) {
         g = groups.length;
-        groupByKey.set(key, g);
-        groups.push({ id: g, dir: 1, proto, ipLen: row.ipLen, seq: row.seq, tcpFlags: row.tcpFlags, sightings: [] });
+        groupByKey.set(h1 | 0, h2 | 0, g);
+        groups.push({ id: g, dir: 1, proto, ipLen: row.ipLen, seq: row.seq, tcpFlags: row.tcpFlags, sightings: [], firstNs: Infinity });
         groupVotes.push(0);
         groupConn.push(-1);
       }
       const group = groups[g]!;
       // The same packet twice at one point (`-i any`: the bridge and its port) counts once.
-      const dup = group.sightings.some((s) => s.point === point && Math.abs(s.tNs - tNs) < 5e6);
+      // The same packet twice at one `-i any` point (the bridge and its port) counts once; an
+      // ordinary point sees each transmission once (a retransmission has another IP id).
+      const dup = pt.role === 'any' && isDuplicate(group.sightings, point, tNs);
       if (!dup) {
-        group.sightings.push({ point, row: r, tNs, src, dst, sport: row.sport, dport: row.dport, ttl: row.ttl, ipLen: row.ipLen, tcpFlags: row.tcpFlags });
+        if (tNs < group.firstNs) group.firstNs = tNs;
+        group.sightings.push({
+          point, row: r, tNs, src, dst, srcHash: srcA.hash, dstHash: dstA.hash,
+          sport: row.sport, dport: row.dport, ttl: row.ttl, ipLen: row.ipLen, tcpFlags: row.tcpFlags,
+        });
       }
       groupVotes[g] = groupVotes[g]! + vote;
       // The connection, as an unordered pair of endpoints (ICMP: addresses + echo id).
-      let ck: number;
-      if (proto === 1 || proto === 58) {
-        const [a, b] = src < dst ? [src, dst] : [dst, src];
-        ck = mix(mix(mix(proto, hashStr(a)), hashStr(b)), row.sport);
-      } else {
-        const ea = `${src}:${row.sport}`;
-        const eb = `${dst}:${row.dport}`;
-        const [a, b] = ea < eb ? [ea, eb] : [eb, ea];
-        ck = mix(mix(proto, hashStr(a)), hashStr(b));
-      }
+      const ck = proto === 1 || proto === 58 ? icmpConnKey(proto, srcA, dstA, row.sport) : portConnKey(proto, srcA, row.sport, dstA, row.dport);
       let node = connNode.get(ck);
       if (node === undefined) {
         node = uf.add();
         connNode.set(ck, node);
       }
       if (groupConn[g] === -1) groupConn[g] = node;
-      else uf.union(groupConn[g]!, node);
+      else if (groupConn[g] !== node) uf.union(groupConn[g]!, node);
     }
   });
 
@@ -358,6 +419,35 @@ export function correlate(inputs: CaptureInput[]): Correlation {
   return { epochSec, points, flows: flows.filter((f) => f.requests.length > 0 || f.replies.length > 0), clocks, referenceNode };
 }
 
+interface Addr {
+  text: string;
+  hash: number;
+}
+
+const addrTable = new Map<string, Addr>();
+function internAddr(text: string): Addr {
+  let a = addrTable.get(text);
+  if (!a) addrTable.set(text, (a = { text, hash: hashStr(text) }));
+  return a;
+}
+
+/** The connection an ICMP echo belongs to: both addresses, unordered, and the identifier. */
+function icmpConnKey(proto: number, a: Addr, b: Addr, id: number): number {
+  const [x, y] = a.hash < b.hash || (a.hash === b.hash && a.text < b.text) ? [a, b] : [b, a];
+  return mix(mix(mix(proto, x.hash), y.hash), id);
+}
+
+/** A TCP/UDP connection: both endpoints, unordered. */
+function portConnKey(proto: number, a: Addr, ap: number, b: Addr, bp: number): number {
+  const aFirst = a.hash < b.hash || (a.hash === b.hash && (a.text < b.text || (a.text === b.text && ap <= bp)));
+  return aFirst ? mix(mix(mix(mix(proto, a.hash), ap), b.hash), bp) : mix(mix(mix(mix(proto, b.hash), bp), a.hash), ap);
+}
+
+function isDuplicate(sightings: Sighting[], point: number, tNs: number): boolean {
+  for (const s of sightings) if (s.point === point && Math.abs(s.tNs - tNs) < 5e6) return true;
+  return false;
+}
+
 function hashStr(s: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
@@ -397,38 +487,32 @@ function settleFlow(f: Flow, votes: number[], points: CapturePoint[]): void {
   f.clientNode = points[best.point]!.node;
 
   // Groups that did not say which way they go: compare with a known request at the same point.
-  const reqTuples = new Map<number, Set<string>>();
-  for (const g of f.groups) {
-    if (votes[g.id]! <= 0) continue;
-    for (const s of g.sightings) {
-      let set = reqTuples.get(s.point);
-      if (!set) reqTuples.set(s.point, (set = new Set()));
-      set.add(`${s.src}|${s.dst}`);
+  if (f.groups.some((g) => votes[g.id]! === 0)) {
+    // (point, src, dst) of known requests, as one number each.
+    const reqTuples = new Set<number>();
+    const tupleKey = (point: number, a: number, b: number) => mix(mix(point, a), b);
+    for (const g of f.groups) {
+      if (votes[g.id]! <= 0) continue;
+      for (const s of g.sightings) reqTuples.add(tupleKey(s.point, s.srcHash, s.dstHash));
     }
-  }
-  for (const g of f.groups) {
-    if (votes[g.id]! !== 0) continue;
-    let d = 0;
-    for (const s of g.sightings) {
-      const set = reqTuples.get(s.point);
-      if (set?.has(`${s.src}|${s.dst}`)) d++;
-      else if (set?.has(`${s.dst}|${s.src}`)) d--;
-      else if (s.src === f.client) d++;
-      else if (s.dst === f.client) d--;
+    for (const g of f.groups) {
+      if (votes[g.id]! !== 0) continue;
+      let d = 0;
+      for (const s of g.sightings) {
+        if (reqTuples.has(tupleKey(s.point, s.srcHash, s.dstHash))) d++;
+        else if (reqTuples.has(tupleKey(s.point, s.dstHash, s.srcHash))) d--;
+        else if (s.src === f.client) d++;
+        else if (s.dst === f.client) d--;
+      }
+      g.dir = d >= 0 ? 1 : -1;
     }
-    g.dir = d >= 0 ? 1 : -1;
   }
   for (const g of f.groups) (g.dir === 1 ? f.requests : f.replies).push(g);
-  const byTime = (a: PacketGroup, b: PacketGroup) => minT(a) - minT(b);
+  const byTime = (a: PacketGroup, b: PacketGroup) => a.firstNs - b.firstNs;
   f.requests.sort(byTime);
   f.replies.sort(byTime);
 }
 
-function minT(g: PacketGroup): number {
-  let t = Infinity;
-  for (const s of g.sightings) if (s.tNs < t) t = s.tNs;
-  return t;
-}
 
 /**
  * Path order: the client's node first, its points in egress order (pod veth → bridge →
@@ -436,21 +520,29 @@ function minT(g: PacketGroup): number {
  * bridge → pod veth). Nodes are ordered by what the packets show (TTL), never by file order.
  */
 function pathOf(f: Flow, points: CapturePoint[], flows: Flow[]): number[] {
-  const nodes = new Map<string, { reqTtl: number; repTtl: number; seen: boolean }>();
-  for (const p of points) if (!nodes.has(p.node)) nodes.set(p.node, { reqTtl: -1, repTtl: -1, seen: false });
-  const seenPoints = new Set<number>();
+  // Per point first (one pass over the sightings), then per node.
+  const reqTtl = new Int16Array(points.length).fill(-1);
+  const repTtl = new Int16Array(points.length).fill(-1);
+  const seenAtPoint = new Uint8Array(points.length);
   for (const g of f.groups) {
+    const ttl = g.dir === 1 ? reqTtl : repTtl;
     for (const s of g.sightings) {
-      const n = nodes.get(points[s.point]!.node)!;
-      n.seen = true;
-      seenPoints.add(s.point);
-      if (g.dir === 1) n.reqTtl = Math.max(n.reqTtl, s.ttl);
-      else n.repTtl = Math.max(n.repTtl, s.ttl);
+      seenAtPoint[s.point] = 1;
+      if (s.ttl > ttl[s.point]!) ttl[s.point] = s.ttl;
     }
   }
-  for (const e of f.icmpErrors) {
-    nodes.get(points[e.point]!.node)!.seen = true;
-    seenPoints.add(e.point);
+  for (const e of f.icmpErrors) seenAtPoint[e.point] = 1;
+  const nodes = new Map<string, { reqTtl: number; repTtl: number; seen: boolean }>();
+  const seenPoints = new Set<number>();
+  for (const p of points) {
+    let n = nodes.get(p.node);
+    if (!n) nodes.set(p.node, (n = { reqTtl: -1, repTtl: -1, seen: false }));
+    if (seenAtPoint[p.id]) {
+      n.seen = true;
+      seenPoints.add(p.id);
+    }
+    n.reqTtl = Math.max(n.reqTtl, reqTtl[p.id]!);
+    n.repTtl = Math.max(n.repTtl, repTtl[p.id]!);
   }
   const client = f.clientNode;
   const others = [...nodes.entries()].filter(([name]) => name !== client);
@@ -471,9 +563,13 @@ function pathOf(f: Flow, points: CapturePoint[], flows: Flow[]): number[] {
     onPath = owner && owner !== client ? [owner] : others.map(([name]) => name).sort();
   }
   const serverAddrs = new Set<string>([f.server]);
-  for (const g of f.requests) for (const s of g.sightings) serverAddrs.add(s.dst);
   const clientAddrs = new Set<string>([f.client]);
-  for (const g of f.requests) for (const s of g.sightings) clientAddrs.add(s.src);
+  for (const g of f.requests) {
+    for (const s of g.sightings) {
+      serverAddrs.add(s.dst);
+      clientAddrs.add(s.src);
+    }
+  }
   const keep = (p: CapturePoint) =>
     seenPoints.has(p.id) || p.role !== 'pod' || p.podIp === null || serverAddrs.has(p.podIp) || clientAddrs.has(p.podIp);
 
@@ -488,7 +584,15 @@ function pathOf(f: Flow, points: CapturePoint[], flows: Flow[]): number[] {
     ps.sort((a, b) => ROLE_INGRESS[a.role] - ROLE_INGRESS[b.role] || a.id - b.id);
     out.push(...ps.map((p) => p.id));
   }
-  return out;
+  // Packets cannot skip a capture point: one that saw nothing of the flow between two that
+  // did is not on this flow's path (a pod talking to the outside never crosses tunl0).
+  return out.filter((id, i) => {
+    if (seenPoints.has(id)) return true;
+    const node = points[id]!.node;
+    const before = out.slice(0, i).some((o) => seenPoints.has(o) && points[o]!.node === node);
+    const after = out.slice(i + 1).some((o) => seenPoints.has(o) && points[o]!.node === node && points[o]!.role !== 'any');
+    return !(before && after);
+  });
 }
 
 function ownerOf(addr: string, points: CapturePoint[], flows: Flow[], self: Flow): string | undefined {
@@ -544,13 +648,9 @@ function attachIcmpErrors(
     const proto = inner.kind === 'ipv4' ? inner.protocol : inner.finalNextHeader;
     let ck: number | null = null;
     if ((proto === 1 || proto === 58) && t && (t.kind === 'icmp' || t.kind === 'icmpv6')) {
-      const [a, b] = inner.src < inner.dst ? [inner.src, inner.dst] : [inner.dst, inner.src];
-      ck = mix(mix(mix(proto, hashStr(a)), hashStr(b)), t.identifier ?? 0);
+      ck = icmpConnKey(proto, internAddr(inner.src), internAddr(inner.dst), t.identifier ?? 0);
     } else if (t && (t.kind === 'tcp' || t.kind === 'udp')) {
-      const ea = `${inner.src}:${t.srcPort}`;
-      const eb = `${inner.dst}:${t.dstPort}`;
-      const [a, b] = ea < eb ? [ea, eb] : [eb, ea];
-      ck = mix(mix(proto, hashStr(a)), hashStr(b));
+      ck = portConnKey(proto, internAddr(inner.src), t.srcPort, internAddr(inner.dst), t.dstPort);
     }
     if (ck === null) continue;
     const node = connNode.get(ck);
@@ -597,41 +697,46 @@ function attachIcmpErrors(
 function estimateClocks(flows: Flow[], points: CapturePoint[]): Map<string, NodeClock> {
   const nodes = [...new Set(points.map((p) => p.node))];
   // Pairwise samples: fwd = packets going a → b, bwd = b → a, as min/max of t_b − t_a.
-  const pair = new Map<string, { fwdMin: number; bwdMax: number; n: number }>();
+  const nodeIdx = new Map(nodes.map((n, i) => [n, i]));
+  const pointNode = points.map((p) => nodeIdx.get(p.node)!);
+  const N = nodes.length;
+  // fwdMin[a*N+b]: the least t_b − t_a over packets travelling from node a to node b.
+  const fwdMin = new Float64Array(N * N).fill(Infinity);
+  const samples = new Uint32Array(N * N);
+  const first = new Float64Array(N);
   for (const f of flows) {
-    const order = new Map<string, number>();
+    const order = new Int32Array(N).fill(-1);
     f.path.forEach((pid, i) => {
-      const node = points[pid]!.node;
-      if (!order.has(node)) order.set(node, i);
+      const n = pointNode[pid]!;
+      if (order[n] === -1) order[n] = i;
     });
     for (const g of f.groups) {
-      const first = new Map<string, number>();
+      first.fill(NaN);
+      let seenNodes = 0;
       for (const s of g.sightings) {
         if (Number.isNaN(s.tNs)) continue;
-        const node = points[s.point]!.node;
-        const t = first.get(node);
-        if (t === undefined || s.tNs < t) first.set(node, s.tNs);
+        const n = pointNode[s.point]!;
+        if (Number.isNaN(first[n]!)) seenNodes++;
+        if (!(s.tNs >= first[n]!)) first[n] = s.tNs;
       }
-      const ns = [...first.keys()];
-      for (let i = 0; i < ns.length; i++) {
-        for (let j = 0; j < ns.length; j++) {
-          if (i === j) continue;
-          const a = ns[i]!;
-          const b = ns[j]!;
-          const oa = order.get(a);
-          const ob = order.get(b);
-          if (oa === undefined || ob === undefined) continue;
+      if (seenNodes < 2) continue;
+      for (let a = 0; a < N; a++) {
+        if (Number.isNaN(first[a]!) || order[a] === -1) continue;
+        for (let b = 0; b < N; b++) {
+          if (a === b || Number.isNaN(first[b]!) || order[b] === -1) continue;
           // Does this packet travel from a to b?
-          const aToB = g.dir === 1 ? oa < ob : oa > ob;
-          if (!aToB) continue;
-          const d = first.get(b)! - first.get(a)!;
-          const k = `${a}\u0000${b}`;
-          const e = pair.get(k) ?? { fwdMin: Infinity, bwdMax: -Infinity, n: 0 };
-          e.fwdMin = Math.min(e.fwdMin, d);
-          e.n++;
-          pair.set(k, e);
+          if (!(g.dir === 1 ? order[a]! < order[b]! : order[a]! > order[b]!)) continue;
+          const d = first[b]! - first[a]!;
+          if (d < fwdMin[a * N + b]!) fwdMin[a * N + b] = d;
+          samples[a * N + b]!++;
         }
       }
+    }
+  }
+  const pair = new Map<string, { fwdMin: number; n: number }>();
+  for (let a = 0; a < N; a++) {
+    for (let b = 0; b < N; b++) {
+      if (samples[a * N + b]! > 0) pair.set(`${nodes[a]}\u0000${nodes[b]}`, { fwdMin: fwdMin[a * N + b]!, n: samples[a * N + b]! });
     }
   }
   // θ(b relative to a) from both directions when we have them.

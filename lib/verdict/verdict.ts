@@ -127,7 +127,22 @@ function seenAt(g: PacketGroup, point: number): boolean {
 function report(f: Flow, c: Correlation, offset: (p: CapturePoint) => number): FlowReport {
   const pts = c.points;
   const path = f.path;
-  const count = (groups: PacketGroup[], p: number) => groups.reduce((n, g) => n + (seenAt(g, p) ? 1 : 0), 0);
+  // Packets of each direction seen at each point: one pass over the sightings.
+  const tally = (groups: PacketGroup[]) => {
+    const counts = new Uint32Array(pts.length);
+    const last = new Int32Array(pts.length).fill(-1);
+    groups.forEach((g, i) => {
+      for (const s of g.sightings) {
+        if (last[s.point] === i) continue;
+        last[s.point] = i;
+        counts[s.point]!++;
+      }
+    });
+    return counts;
+  };
+  const reqCounts = tally(f.requests);
+  const repCounts = tally(f.replies);
+  const count = (groups: PacketGroup[], p: number) => (groups === f.requests ? reqCounts : repCounts)[p]!;
   const hops: HopReport[] = path.map((p) => ({
     node: pts[p]!.node,
     interface: pts[p]!.interface,
@@ -146,7 +161,13 @@ function report(f: Flow, c: Correlation, offset: (p: CapturePoint) => number): F
   const requestsStopAfter = reqLast >= 0 && reqLast < stations.length - 1 ? pointName(pts[stations[reqLast]!]!) : null;
   const repliesStopAfter = repLast >= 0 && repLast < repStations.length - 1 ? pointName(pts[repStations[repLast]!]!) : null;
 
-  const firstNs = Math.min(...f.groups.flatMap((g) => g.sightings.map((s) => s.tNs + offset(pts[s.point]!))).filter((t) => !Number.isNaN(t)), Infinity);
+  let firstNs = Infinity;
+  for (const g of f.groups) {
+    for (const s of g.sightings) {
+      const t = s.tNs + offset(pts[s.point]!);
+      if (t < firstNs) firstNs = t;
+    }
+  }
 
   // Translations along the request path: where the addresses a request carries change.
   const translations: Translation[] = [];
@@ -154,6 +175,7 @@ function report(f: Flow, c: Correlation, offset: (p: CapturePoint) => number): F
   const fmt = (a: string, port: number | null) => (port === null ? a : `${a.includes(':') ? `[${a}]` : a}:${port}`);
   const isIcmp = f.proto === 1 || f.proto === 58;
   for (const p of path) {
+    if (pts[p]!.role === 'any') continue; // an any capture mixes the interfaces of its node
     const g = f.requests.find((x) => seenAt(x, p));
     const s = g?.sightings.find((x) => x.point === p);
     if (!s) continue;
@@ -191,8 +213,8 @@ function report(f: Flow, c: Correlation, offset: (p: CapturePoint) => number): F
   }
   const icmpErrors = [...errs.values()];
 
-  // Which points exist on other nodes but were not captured on this flow's nodes?
-  const notCaptured = inferUncaptured(path, pts);
+  // Which kinds of point did this flow cross on one node that another of its nodes lacks?
+  const notCaptured = inferUncaptured(path, pts, f);
 
   const base = {
     protocol: f.protocol,
@@ -219,17 +241,20 @@ function report(f: Flow, c: Correlation, offset: (p: CapturePoint) => number): F
   return { ...base, verdict };
 }
 
-function inferUncaptured(path: number[], pts: CapturePoint[]): { node: string; interface: string }[] {
+function inferUncaptured(path: number[], pts: CapturePoint[], f: Flow): { node: string; interface: string }[] {
   const nodes = [...new Set(path.map((p) => pts[p]!.node))];
+  // Roles the flow was seen crossing (not pod veths: pods differ per node; not any).
+  const crossed = path
+    .map((p) => pts[p]!)
+    .filter((p) => (p.role === 'bridge' || p.role === 'overlay' || p.role === 'nic') && f.groups.some((g) => seenAt(g, p.id)));
   const out: { node: string; interface: string }[] = [];
   for (const node of nodes) {
     const mine = new Set(pts.filter((p) => p.node === node).map((p) => p.role));
-    // Roles another node of the incident was captured at (not pod veths: pods differ per node).
-    for (const other of pts) {
-      if (other.node === node || other.role === 'pod' || other.role === 'any' || other.role === 'other') continue;
-      if (!mine.has(other.role) && !out.some((o) => o.node === node && o.interface === other.interface)) {
-        out.push({ node, interface: other.interface });
-      }
+    // A node with no bridge or overlay capture of its own is an outside host: nothing to infer.
+    if (!mine.has('bridge') && !mine.has('overlay') && !mine.has('pod')) continue;
+    for (const other of crossed) {
+      if (other.node === node || mine.has(other.role)) continue;
+      if (!out.some((o) => o.node === node && o.interface === other.interface)) out.push({ node, interface: other.interface });
     }
   }
   return out;
@@ -267,7 +292,7 @@ function decide(
     const from = pts[order[k]!]!;
     const to = pts[order[k + 1]!]!;
     const lost = groups.filter((g) => g.sightings.some((s) => s.point === from.id) && !g.sightings.some((s) => s.point === to.id));
-    const lostSize = Math.max(0, ...lost.map((g) => g.ipLen));
+    const lostSize = lost.reduce((m, g) => Math.max(m, g.ipLen), 0);
     const dstAt = lost[0]?.sightings.find((s) => s.point === from.id)?.dst ?? f.server;
     // Did `to`'s capture run while the lost packets passed `from`?
     const times = lost.flatMap((g) => g.sightings.filter((s) => s.point === from.id).map((s) => s.tNs + offset(from)));
@@ -340,8 +365,8 @@ function decide(
       const s = step(groups, order, k, dirWord);
       if (s.lost.length === 0) continue;
       const delivered = groups.filter((g) => g.sightings.some((x) => x.point === s.to.id));
-      const maxDelivered = Math.max(0, ...delivered.map((g) => g.ipLen));
-      const minLost = Math.min(...s.lost.map((g) => g.ipLen));
+      const maxDelivered = delivered.reduce((m, g) => Math.max(m, g.ipLen), 0);
+      const minLost = s.lost.reduce((m, g) => Math.min(m, g.ipLen), Infinity);
       if (fragNeeded && fragNeeded.mtu !== null && minLost > fragNeeded.mtu) {
         return {
           kind: 'size-dependent',
