@@ -266,6 +266,9 @@ export function correlate(inputs: CaptureInput[]): Correlation {
   let total = 0;
   for (const i of inputs) total += i.capture.index.count;
   const groupByKey = new PairTable(total);
+  const occurrences = new PairTable(total);
+  const occCount: number[] = [];
+  const occLastNs: number[] = [];
   const groups: PacketGroup[] = [];
   const groupVotes: number[] = [];
   const uf = new UnionFind();
@@ -314,6 +317,22 @@ export function correlate(inputs: CaptureInput[]): Correlation {
       let h2 = mix(0x01000193, row.seq);
       if (proto === 6) h2 = mix(mix(h2, row.ack), row.tcpFlags);
       else if (proto === 1 || proto === 58) h2 = mix(h2, row.dport >>> 8); // ICMP type
+      // Identical retransmissions (a SYN-ACK resent with IP id 0) carry the same identity: the
+      // n-th copy at one point is matched with the n-th copy at the next. At a `-i any` point
+      // a copy within 5 ms is the same packet crossing a second interface (bridge and port).
+      const ok = occurrences.get(h1 ^ Math.imul(point + 1, 0x27d4eb2d), h2 | 0);
+      let nth = 0;
+      if (ok >= 0) {
+        if (pt.role === 'any' && Math.abs(tNs - occLastNs[ok]!) < 5e6) continue;
+        nth = occCount[ok]!;
+        occCount[ok] = nth + 1;
+        occLastNs[ok] = tNs;
+      } else {
+        occurrences.set(h1 ^ Math.imul(point + 1, 0x27d4eb2d), h2 | 0, occCount.length);
+        occCount.push(1);
+        occLastNs.push(tNs);
+      }
+      if (nth > 0) h2 = (h2 + Math.imul(nth, 0x61c88647)) | 0;
       let g: number | undefined = groupByKey.get(h1 | 0, h2 | 0);
       if (g < 0) g = undefined;
       const srcA = addr(row.src, v6);
@@ -347,10 +366,7 @@ export function correlate(inputs: CaptureInput[]): Correlation {
       }
       const group = groups[g]!;
       // The same packet twice at one point (`-i any`: the bridge and its port) counts once.
-      // The same packet twice at one `-i any` point (the bridge and its port) counts once; an
-      // ordinary point sees each transmission once (a retransmission has another IP id).
-      const dup = pt.role === 'any' && isDuplicate(group.sightings, point, tNs);
-      if (!dup) {
+      {
         if (tNs < group.firstNs) group.firstNs = tNs;
         group.sightings.push({
           point, row: r, tNs, src, dst, srcHash: srcA.hash, dstHash: dstA.hash,
@@ -443,10 +459,6 @@ function portConnKey(proto: number, a: Addr, ap: number, b: Addr, bp: number): n
   return aFirst ? mix(mix(mix(mix(proto, a.hash), ap), b.hash), bp) : mix(mix(mix(mix(proto, b.hash), bp), a.hash), ap);
 }
 
-function isDuplicate(sightings: Sighting[], point: number, tNs: number): boolean {
-  for (const s of sightings) if (s.point === point && Math.abs(s.tNs - tNs) < 5e6) return true;
-  return false;
-}
 
 function hashStr(s: string): number {
   let h = 0x811c9dc5;
