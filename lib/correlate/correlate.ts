@@ -67,18 +67,114 @@ export interface Sighting {
   tcpFlags: number;
 }
 
+/**
+ * Every sighting of every packet, in columns (34 bytes each): a million sighting objects cost
+ * more to build and to walk than the whole correlation. `order[start[g] .. start[g+1])` lists
+ * group g's sightings.
+ */
+export class SightingStore {
+  n = 0;
+  readonly point: Uint16Array;
+  readonly row: Uint32Array;
+  readonly tNs: Float64Array;
+  readonly src: Int32Array;
+  readonly dst: Int32Array;
+  readonly sport: Uint16Array;
+  readonly dport: Uint16Array;
+  readonly ttl: Uint8Array;
+  readonly ipLen: Uint16Array;
+  readonly tcpFlags: Uint8Array;
+  readonly group: Int32Array;
+  order = new Int32Array(0);
+  start = new Int32Array(1);
+  /** Interned addresses by id. */
+  readonly addrs: Addr[] = [];
+
+  constructor(capacity: number) {
+    this.point = new Uint16Array(capacity);
+    this.row = new Uint32Array(capacity);
+    this.tNs = new Float64Array(capacity);
+    this.src = new Int32Array(capacity);
+    this.dst = new Int32Array(capacity);
+    this.sport = new Uint16Array(capacity);
+    this.dport = new Uint16Array(capacity);
+    this.ttl = new Uint8Array(capacity);
+    this.ipLen = new Uint16Array(capacity);
+    this.tcpFlags = new Uint8Array(capacity);
+    this.group = new Int32Array(capacity);
+  }
+
+  /** Counting sort of the sightings by group. */
+  index(groups: number): void {
+    const start = new Int32Array(groups + 1);
+    for (let i = 0; i < this.n; i++) start[this.group[i]! + 1]!++;
+    for (let g = 0; g < groups; g++) start[g + 1]! += start[g]!;
+    const fill = start.slice(0, groups);
+    const order = new Int32Array(this.n);
+    for (let i = 0; i < this.n; i++) order[fill[this.group[i]!]!++] = i;
+    this.order = order;
+    this.start = start;
+  }
+
+  sighting(i: number): Sighting {
+    const src = this.addrs[this.src[i]!]!;
+    const dst = this.addrs[this.dst[i]!]!;
+    return {
+      point: this.point[i]!,
+      row: this.row[i]!,
+      tNs: this.tNs[i]!,
+      src: src.text,
+      dst: dst.text,
+      srcHash: src.hash,
+      dstHash: dst.hash,
+      sport: this.sport[i]!,
+      dport: this.dport[i]!,
+      ttl: this.ttl[i]!,
+      ipLen: this.ipLen[i]!,
+      tcpFlags: this.tcpFlags[i]!,
+    };
+  }
+}
+
 /** One packet (one transmission), seen at one or more capture points. */
-export interface PacketGroup {
-  id: number;
-  dir: Direction;
-  proto: number;
-  ipLen: number;
-  /** ICMP echo sequence or TCP sequence number. */
-  seq: number;
-  tcpFlags: number;
-  sightings: Sighting[];
+export class PacketGroup {
+  dir: Direction = 1;
   /** Earliest raw sighting time (ns since the epoch). */
-  firstNs: number;
+  firstNs = Infinity;
+  private cached: Sighting[] | null = null;
+
+  constructor(
+    readonly id: number,
+    readonly proto: number,
+    readonly ipLen: number,
+    /** ICMP echo sequence or TCP sequence number. */
+    readonly seq: number,
+    readonly tcpFlags: number,
+    readonly store: SightingStore,
+  ) {}
+
+  /** Indices into the store's columns. */
+  get from(): number {
+    return this.store.start[this.id]!;
+  }
+  get to(): number {
+    return this.store.start[this.id + 1]!;
+  }
+
+  seenAt(point: number): boolean {
+    const st = this.store;
+    for (let k = st.start[this.id]!, e = st.start[this.id + 1]!; k < e; k++) if (st.point[st.order[k]!] === point) return true;
+    return false;
+  }
+
+  /** The sightings as objects, for code off the hot path. */
+  get sightings(): Sighting[] {
+    if (this.cached) return this.cached;
+    const st = this.store;
+    const out: Sighting[] = [];
+    for (let k = st.start[this.id]!, e = st.start[this.id + 1]!; k < e; k++) out.push(st.sighting(st.order[k]!));
+    return (this.cached = out);
+  }
 }
 
 export interface IcmpErrorSighting {
@@ -147,44 +243,48 @@ function mix(h: number, v: number): number {
  * allocate a heap number on every lookup.
  */
 class PairTable {
-  private hi: Int32Array;
-  private lo: Int32Array;
-  private val: Int32Array;
+  /** Slots of three int32s: key high, key low, value (-1 = empty); one cache line per probe. */
+  private slots: Int32Array;
   private mask: number;
+  private shift: number;
   private size = 0;
   constructor(expected: number) {
     let cap = 1024;
     while (cap < expected * 2) cap *= 2;
-    this.hi = new Int32Array(cap);
-    this.lo = new Int32Array(cap);
-    this.val = new Int32Array(cap).fill(-1);
+    this.shift = 32 - Math.log2(cap);
     this.mask = cap - 1;
+    this.slots = new Int32Array(cap * 3);
+    for (let i = 2; i < this.slots.length; i += 3) this.slots[i] = -1;
   }
   private slot(hi: number, lo: number): number {
-    let i = Math.imul(hi ^ Math.imul(lo, 0x9e3779b1), 0x85ebca6b) & this.mask;
-    while (this.val[i] !== -1 && (this.hi[i] !== hi || this.lo[i] !== lo)) i = (i + 1) & this.mask;
+    // Fibonacci hashing: the high bits of the product are the well-mixed ones.
+    let x = Math.imul(hi ^ Math.imul(lo ^ (lo >>> 16), 0x9e3779b1), 0x85ebca6b);
+    x ^= x >>> 13;
+    let i = Math.imul(x, 0x9e3779b1) >>> this.shift;
+    const s = this.slots;
+    while (s[i * 3 + 2] !== -1 && (s[i * 3] !== hi || s[i * 3 + 1] !== lo)) i = (i + 1) & this.mask;
     return i;
   }
   get(hi: number, lo: number): number {
-    return this.val[this.slot(hi, lo)]!;
+    return this.slots[this.slot(hi, lo) * 3 + 2]!;
   }
   set(hi: number, lo: number, v: number): void {
     if ((this.size + 1) * 2 > this.mask + 1) this.grow();
-    const i = this.slot(hi, lo);
-    if (this.val[i] === -1) this.size++;
-    this.hi[i] = hi;
-    this.lo[i] = lo;
-    this.val[i] = v;
+    const i = this.slot(hi, lo) * 3;
+    if (this.slots[i + 2] === -1) this.size++;
+    this.slots[i] = hi;
+    this.slots[i + 1] = lo;
+    this.slots[i + 2] = v;
   }
   private grow(): void {
-    const { hi, lo, val } = this;
+    const old = this.slots;
     const cap = (this.mask + 1) * 2;
-    this.hi = new Int32Array(cap);
-    this.lo = new Int32Array(cap);
-    this.val = new Int32Array(cap).fill(-1);
+    this.shift--;
     this.mask = cap - 1;
+    this.slots = new Int32Array(cap * 3);
+    for (let i = 2; i < this.slots.length; i += 3) this.slots[i] = -1;
     this.size = 0;
-    for (let i = 0; i < val.length; i++) if (val[i] !== -1) this.set(hi[i]!, lo[i]!, val[i]!);
+    for (let i = 0; i < old.length; i += 3) if (old[i + 2] !== -1) this.set(old[i]!, old[i + 1]!, old[i + 2]!);
   }
 }
 
@@ -265,19 +365,32 @@ export function correlate(inputs: CaptureInput[]): Correlation {
   const v4Addrs = new Map<number, Addr>();
   let total = 0;
   for (const i of inputs) total += i.capture.index.count;
-  const groupByKey = new PairTable(total);
-  const occurrences = new PairTable(total);
+  const groupByKey = new PairTable(total >> 2);
+  const occurrences = new PairTable(1024);
   const occCount: number[] = [];
   const occLastNs: number[] = [];
   const groups: PacketGroup[] = [];
-  const groupVotes: number[] = [];
+  const store = new SightingStore(total);
+  // Per packet group, in columns sized for the worst case (every packet distinct).
+  const groupVotes = new Int32Array(total);
+  const gProto = new Uint8Array(total);
+  const gIpLen = new Uint16Array(total);
+  const gSeq = new Uint32Array(total);
+  const gFlags = new Uint8Array(total);
+  const gFirst = new Float64Array(total);
+  let groupCount = 0;
   const uf = new UnionFind();
   const connNode = new Map<number, number>();
-  const groupConn: number[] = [];
+  const groupConn = new Int32Array(total);
   const errorRows: { input: number; row: number; point: number; tNs: number }[] = [];
   const row = emptyRow();
   // Per pod point: how often each address appears, to learn the pod's own address.
-  const podAddrCounts = new Map<number, Map<string, number>>();
+  const podAddrCounts = new Map<number, Map<number, number>>();
+  // With at most 30 capture points, a bit mask per packet says where it was already seen.
+  const useMasks = points.length <= 30;
+  const groupMask = new Int32Array(total);
+  const anyLastNs = new Map<number, number>();
+  const groupTuple = new Int32Array(total * 4);
 
   inputs.forEach((input, n) => {
     const c = input.capture;
@@ -287,11 +400,15 @@ export function correlate(inputs: CaptureInput[]): Correlation {
     // Addresses are interned: one string and one hash per distinct address, not per packet.
     const v6Addrs: Addr[] = [];
     const addr = (v: number, v6: boolean): Addr => {
-      if (v6) return (v6Addrs[v] ??= internAddr(c.ipv6[v] ?? '?'));
+      if (v6) return (v6Addrs[v] ??= internAddr(c.ipv6[v] ?? '?', store));
       let a = v4Addrs.get(v);
-      if (a === undefined) v4Addrs.set(v, (a = internAddr(formatIpv4(v))));
+      if (a === undefined) v4Addrs.set(v, (a = internAddr(formatIpv4(v), store)));
       return a;
     };
+    let lastSrcV = -1;
+    let lastDstV = -1;
+    let lastSrcA: Addr | undefined;
+    let lastDstA: Addr | undefined;
     for (let r = 0; r < idx.count; r++) {
       idx.read(r, row);
       const shape = c.shapes[row.shape]!;
@@ -320,30 +437,69 @@ export function correlate(inputs: CaptureInput[]): Correlation {
       // Identical retransmissions (a SYN-ACK resent with IP id 0) carry the same identity: the
       // n-th copy at one point is matched with the n-th copy at the next. At a `-i any` point
       // a copy within 5 ms is the same packet crossing a second interface (bridge and port).
-      const ok = occurrences.get(h1 ^ Math.imul(point + 1, 0x27d4eb2d), h2 | 0);
-      let nth = 0;
-      if (ok >= 0) {
-        if (pt.role === 'any' && Math.abs(tNs - occLastNs[ok]!) < 5e6) continue;
-        nth = occCount[ok]!;
-        occCount[ok] = nth + 1;
-        occLastNs[ok] = tNs;
+      let g: number | undefined;
+      if (useMasks) {
+        const cand = groupByKey.get(h1 | 0, h2 | 0);
+        if (cand >= 0 && (groupMask[cand]! & (1 << point)) !== 0) {
+          // A copy of this packet was already seen here: count copies per point (O(1) even
+          // for a flood of identical packets).
+          const okey = h1 ^ Math.imul(point + 1, 0x27d4eb2d);
+          let ok = occurrences.get(okey, h2 | 0);
+          const lastT = ok >= 0 ? occLastNs[ok]! : (anyLastNs.get(cand * 64 + point) ?? -Infinity);
+          if (pt.role === 'any' && Math.abs(tNs - lastT) < 5e6) continue;
+          if (ok < 0) {
+            ok = occCount.length;
+            occurrences.set(okey, h2 | 0, ok);
+            occCount.push(1);
+            occLastNs.push(tNs);
+          }
+          const nth = occCount[ok]!;
+          occCount[ok] = nth + 1;
+          occLastNs[ok] = tNs;
+          h2 = (h2 + Math.imul(nth, 0x61c88647)) | 0;
+          const found = groupByKey.get(h1 | 0, h2 | 0);
+          g = found >= 0 ? found : undefined;
+        } else g = cand >= 0 ? cand : undefined;
       } else {
-        occurrences.set(h1 ^ Math.imul(point + 1, 0x27d4eb2d), h2 | 0, occCount.length);
-        occCount.push(1);
-        occLastNs.push(tNs);
+        const ok = occurrences.get(h1 ^ Math.imul(point + 1, 0x27d4eb2d), h2 | 0);
+        let nth = 0;
+        if (ok >= 0) {
+          if (pt.role === 'any' && Math.abs(tNs - occLastNs[ok]!) < 5e6) continue;
+          nth = occCount[ok]!;
+          occCount[ok] = nth + 1;
+          occLastNs[ok] = tNs;
+        } else {
+          occurrences.set(h1 ^ Math.imul(point + 1, 0x27d4eb2d), h2 | 0, occCount.length);
+          occCount.push(1);
+          occLastNs.push(tNs);
+        }
+        if (nth > 0) h2 = (h2 + Math.imul(nth, 0x61c88647)) | 0;
+        const found = groupByKey.get(h1 | 0, h2 | 0);
+        g = found >= 0 ? found : undefined;
       }
-      if (nth > 0) h2 = (h2 + Math.imul(nth, 0x61c88647)) | 0;
-      let g: number | undefined = groupByKey.get(h1 | 0, h2 | 0);
-      if (g < 0) g = undefined;
-      const srcA = addr(row.src, v6);
-      const dstA = addr(row.dst, v6);
-      const src = srcA.text;
-      const dst = dstA.text;
+      let srcA: Addr;
+      let dstA: Addr;
+      if (!v6 && row.src === lastSrcV) srcA = lastSrcA!;
+      else {
+        srcA = addr(row.src, v6);
+        if (!v6) {
+          lastSrcV = row.src;
+          lastSrcA = srcA;
+        }
+      }
+      if (!v6 && row.dst === lastDstV) dstA = lastDstA!;
+      else {
+        dstA = addr(row.dst, v6);
+        if (!v6) {
+          lastDstV = row.dst;
+          lastDstA = dstA;
+        }
+      }
       if (pt.role === 'pod') {
         let m = podAddrCounts.get(point);
         if (!m) podAddrCounts.set(point, (m = new Map()));
-        m.set(src, (m.get(src) ?? 0) + 1);
-        m.set(dst, (m.get(dst) ?? 0) + 1);
+        m.set(srcA.id, (m.get(srcA.id) ?? 0) + 1);
+        m.set(dstA.id, (m.get(dstA.id) ?? 0) + 1);
       }
       // Direction from what the packet itself says.
       let vote = 0;
@@ -358,23 +514,42 @@ export function correlate(inputs: CaptureInput[]): Correlation {
         vote = row.sport > row.dport ? 1 : row.sport < row.dport ? -1 : 0;
       }
       if (g === undefined) {
-        g = groups.length;
+        g = groupCount++;
         groupByKey.set(h1 | 0, h2 | 0, g);
-        groups.push({ id: g, dir: 1, proto, ipLen: row.ipLen, seq: row.seq, tcpFlags: row.tcpFlags, sightings: [], firstNs: Infinity });
-        groupVotes.push(0);
-        groupConn.push(-1);
+        gProto[g] = proto;
+        gIpLen[g] = row.ipLen;
+        gSeq[g] = row.seq;
+        gFlags[g] = row.tcpFlags;
+        gFirst[g] = Infinity;
+        groupConn[g] = -1;
+        groupTuple.fill(-1, g * 4, g * 4 + 4);
       }
-      const group = groups[g]!;
-      // The same packet twice at one point (`-i any`: the bridge and its port) counts once.
-      {
-        if (tNs < group.firstNs) group.firstNs = tNs;
-        group.sightings.push({
-          point, row: r, tNs, src, dst, srcHash: srcA.hash, dstHash: dstA.hash,
-          sport: row.sport, dport: row.dport, ttl: row.ttl, ipLen: row.ipLen, tcpFlags: row.tcpFlags,
-        });
+      if (useMasks) {
+        groupMask[g] = groupMask[g]! | (1 << point);
+        if (pt.role === 'any') anyLastNs.set(g * 64 + point, tNs);
       }
-      groupVotes[g] = groupVotes[g]! + vote;
-      // The connection, as an unordered pair of endpoints (ICMP: addresses + echo id).
+      if (tNs < gFirst[g]!) gFirst[g] = tNs;
+      const i = store.n++;
+      store.point[i] = point;
+      store.row[i] = r;
+      store.tNs[i] = tNs;
+      store.src[i] = srcA.id;
+      store.dst[i] = dstA.id;
+      store.sport[i] = row.sport;
+      store.dport[i] = row.dport;
+      store.ttl[i] = row.ttl;
+      store.ipLen[i] = row.ipLen;
+      store.tcpFlags[i] = row.tcpFlags;
+      store.group[i] = g;
+      groupVotes[g]! += vote;
+      // The connection, as an unordered pair of endpoints (ICMP: addresses + echo id); the
+      // same tuple as this packet's previous sighting (no NAT in between) adds nothing.
+      const t4 = g * 4;
+      if (groupTuple[t4] === srcA.id && groupTuple[t4 + 1] === dstA.id && groupTuple[t4 + 2] === row.sport && groupTuple[t4 + 3] === row.dport) continue;
+      groupTuple[t4] = srcA.id;
+      groupTuple[t4 + 1] = dstA.id;
+      groupTuple[t4 + 2] = row.sport;
+      groupTuple[t4 + 3] = row.dport;
       const ck = proto === 1 || proto === 58 ? icmpConnKey(proto, srcA, dstA, row.sport) : portConnKey(proto, srcA, row.sport, dstA, row.dport);
       let node = connNode.get(ck);
       if (node === undefined) {
@@ -386,11 +561,18 @@ export function correlate(inputs: CaptureInput[]): Correlation {
     }
   });
 
+  for (let g = 0; g < groupCount; g++) {
+    const pg = new PacketGroup(g, gProto[g]!, gIpLen[g]!, gSeq[g]!, gFlags[g]!, store);
+    pg.firstNs = gFirst[g]!;
+    groups.push(pg);
+  }
+  store.index(groups.length);
+
   for (const [point, counts] of podAddrCounts) {
-    let best: string | null = null;
+    let best = -1;
     let n = 0;
     for (const [a, k] of counts) if (k > n) [best, n] = [a, k];
-    points[point]!.podIp = best;
+    points[point]!.podIp = best >= 0 ? store.addrs[best]!.text : null;
   }
 
   // -- flows --------------------------------------------------------------------------------
@@ -423,7 +605,7 @@ export function correlate(inputs: CaptureInput[]): Correlation {
     f.groups.push(g);
   });
 
-  for (const f of flows) settleFlow(f, groupVotes, points);
+  for (const f of flows) settleFlow(f, groupVotes, points, store);
 
   // -- ICMP errors: attach to the flow their quoted datagram belongs to ---------------------
   attachIcmpErrors(inputs, errorRows, flows, connNode, uf, flowOfRoot);
@@ -436,15 +618,27 @@ export function correlate(inputs: CaptureInput[]): Correlation {
 }
 
 interface Addr {
+  id: number;
   text: string;
   hash: number;
 }
 
-const addrTable = new Map<string, Addr>();
-function internAddr(text: string): Addr {
-  let a = addrTable.get(text);
-  if (!a) addrTable.set(text, (a = { text, hash: hashStr(text) }));
+const addrTables = new WeakMap<SightingStore, Map<string, Addr>>();
+function internAddr(text: string, store: SightingStore): Addr {
+  let table = addrTables.get(store);
+  if (!table) addrTables.set(store, (table = new Map()));
+  let a = table.get(text);
+  if (!a) {
+    a = { id: store.addrs.length, text, hash: hashStr(text) };
+    store.addrs.push(a);
+    table.set(text, a);
+  }
   return a;
+}
+
+/** An address for key computation only (same hash as an interned one). */
+function addrOf(text: string): Addr {
+  return { id: -1, text, hash: hashStr(text) };
 }
 
 /** The connection an ICMP echo belongs to: both addresses, unordered, and the identifier. */
@@ -471,50 +665,78 @@ function roleRank(role: InterfaceRole): number {
 }
 
 /** Decide client, server, and each group's direction. */
-function settleFlow(f: Flow, votes: number[], points: CapturePoint[]): void {
+function settleFlow(f: Flow, votes: Int32Array, points: CapturePoint[], st: SightingStore): void {
   // The request "template": a packet that says it is a request, seen as early as possible
-  // (highest TTL, then the pod side of a node).
+  // (highest TTL, then the pod side of a node, then the earliest).
   const requestish = f.groups.filter((g) => votes[g.id]! > 0);
   const candidates = requestish.length > 0 ? requestish : f.groups;
-  let best: Sighting | null = null;
+  const rank = points.map((p) => roleRank(p.role));
+  let best = -1;
   for (const g of candidates) {
-    for (const s of g.sightings) {
-      if (
-        best === null ||
-        s.ttl > best.ttl ||
-        (s.ttl === best.ttl && roleRank(points[s.point]!.role) < roleRank(points[best.point]!.role)) ||
-        (s.ttl === best.ttl && roleRank(points[s.point]!.role) === roleRank(points[best.point]!.role) && s.tNs < best.tNs)
-      ) {
-        best = s;
+    for (let k = g.from, e = g.to; k < e; k++) {
+      const i = st.order[k]!;
+      if (best < 0) {
+        best = i;
+        continue;
+      }
+      const dt = st.ttl[i]! - st.ttl[best]!;
+      const dr = rank[st.point[i]!]! - rank[st.point[best]!]!;
+      if (dt > 0 || (dt === 0 && (dr < 0 || (dr === 0 && st.tNs[i]! < st.tNs[best]!)))) best = i;
+    }
+  }
+  if (best < 0) return;
+  const isIcmp = f.proto === 1 || f.proto === 58;
+  f.client = st.addrs[st.src[best]!]!.text;
+  f.server = st.addrs[st.dst[best]!]!.text;
+  f.clientPort = isIcmp ? null : st.sport[best]!;
+  f.serverPort = isIcmp ? null : st.dport[best]!;
+  f.icmpId = isIcmp ? st.sport[best]! : null;
+  f.clientNode = points[st.point[best]!]!.node;
+  const clientId = st.src[best]!;
+
+  // TCP segments that are neither SYN nor SYN-ACK: their sequence number lies in the client's
+  // or the server's sequence space, counted from the SYN's and the SYN-ACK's.
+  if (f.proto === 6) {
+    let cIsn = -1;
+    let sIsn = -1;
+    for (const g of f.groups) {
+      if (votes[g.id]! >= 2 && cIsn < 0) cIsn = g.seq;
+      else if (votes[g.id]! <= -2 && sIsn < 0) sIsn = g.seq;
+    }
+    const ahead = (seq: number, isn: number) => ((seq - isn) >>> 0) < 0x40000000;
+    if (cIsn >= 0 || sIsn >= 0) {
+      for (const g of f.groups) {
+        if (votes[g.id]! !== 0) continue;
+        const c = cIsn >= 0 && ahead(g.seq, cIsn);
+        const sv = sIsn >= 0 && ahead(g.seq, sIsn);
+        if (c === sv) continue; // both or neither: leave it to the tuples below
+        votes[g.id] = c ? 1 : -1;
+        g.dir = c ? 1 : -1;
       }
     }
   }
-  if (!best) return;
-  const isIcmp = f.proto === 1 || f.proto === 58;
-  f.client = best.src;
-  f.server = best.dst;
-  f.clientPort = isIcmp ? null : best.sport;
-  f.serverPort = isIcmp ? null : best.dport;
-  f.icmpId = isIcmp ? best.sport : null;
-  f.clientNode = points[best.point]!.node;
-
-  // Groups that did not say which way they go: compare with a known request at the same point.
+  // Groups that still did not say which way they go: compare with a known request at the same point.
   if (f.groups.some((g) => votes[g.id]! === 0)) {
     // (point, src, dst) of known requests, as one number each.
     const reqTuples = new Set<number>();
-    const tupleKey = (point: number, a: number, b: number) => mix(mix(point, a), b);
+    const tupleKey = (point: number, a: number, b: number) => (point * 2097152 + a) * 2097152 + b;
     for (const g of f.groups) {
       if (votes[g.id]! <= 0) continue;
-      for (const s of g.sightings) reqTuples.add(tupleKey(s.point, s.srcHash, s.dstHash));
+      for (let k = g.from, e = g.to; k < e; k++) {
+        const i = st.order[k]!;
+        reqTuples.add(tupleKey(st.point[i]!, st.src[i]!, st.dst[i]!));
+      }
     }
     for (const g of f.groups) {
       if (votes[g.id]! !== 0) continue;
       let d = 0;
-      for (const s of g.sightings) {
-        if (reqTuples.has(tupleKey(s.point, s.srcHash, s.dstHash))) d++;
-        else if (reqTuples.has(tupleKey(s.point, s.dstHash, s.srcHash))) d--;
-        else if (s.src === f.client) d++;
-        else if (s.dst === f.client) d--;
+      for (let k = g.from, e = g.to; k < e; k++) {
+        const i = st.order[k]!;
+        const pnt = st.point[i]!;
+        if (reqTuples.has(tupleKey(pnt, st.src[i]!, st.dst[i]!))) d++;
+        else if (reqTuples.has(tupleKey(pnt, st.dst[i]!, st.src[i]!))) d--;
+        else if (st.src[i] === clientId) d++;
+        else if (st.dst[i] === clientId) d--;
       }
       g.dir = d >= 0 ? 1 : -1;
     }
@@ -538,9 +760,12 @@ function pathOf(f: Flow, points: CapturePoint[], flows: Flow[]): number[] {
   const seenAtPoint = new Uint8Array(points.length);
   for (const g of f.groups) {
     const ttl = g.dir === 1 ? reqTtl : repTtl;
-    for (const s of g.sightings) {
-      seenAtPoint[s.point] = 1;
-      if (s.ttl > ttl[s.point]!) ttl[s.point] = s.ttl;
+    const st = g.store;
+    for (let k = g.from, e = g.to; k < e; k++) {
+      const i = st.order[k]!;
+      const pnt = st.point[i]!;
+      seenAtPoint[pnt] = 1;
+      if (st.ttl[i]! > ttl[pnt]!) ttl[pnt] = st.ttl[i]!;
     }
   }
   for (const e of f.icmpErrors) seenAtPoint[e.point] = 1;
@@ -576,12 +801,20 @@ function pathOf(f: Flow, points: CapturePoint[], flows: Flow[]): number[] {
   }
   const serverAddrs = new Set<string>([f.server]);
   const clientAddrs = new Set<string>([f.client]);
+  // Addresses the requests carried (before and after NAT), by interned id, then as text.
+  const srcIds = new Set<number>();
+  const dstIds = new Set<number>();
   for (const g of f.requests) {
-    for (const s of g.sightings) {
-      serverAddrs.add(s.dst);
-      clientAddrs.add(s.src);
+    const st = g.store;
+    for (let k = g.from, e = g.to; k < e; k++) {
+      const i = st.order[k]!;
+      srcIds.add(st.src[i]!);
+      dstIds.add(st.dst[i]!);
     }
   }
+  const addrsText = f.groups[0]?.store.addrs ?? [];
+  for (const id of dstIds) serverAddrs.add(addrsText[id]!.text);
+  for (const id of srcIds) clientAddrs.add(addrsText[id]!.text);
   const keep = (p: CapturePoint) =>
     seenPoints.has(p.id) || p.role !== 'pod' || p.podIp === null || serverAddrs.has(p.podIp) || clientAddrs.has(p.podIp);
 
@@ -613,9 +846,11 @@ function ownerOf(addr: string, points: CapturePoint[], flows: Flow[], self: Flow
   for (const f of flows) {
     if (f === self) continue;
     for (const g of f.groups) {
-      for (const s of g.sightings) {
-        const p = points[s.point]!;
-        if ((p.role === 'bridge' || p.role === 'pod') && s.src === addr) return p.node;
+      const st = g.store;
+      for (let k = g.from, e = g.to; k < e; k++) {
+        const i = st.order[k]!;
+        const p = points[st.point[i]!]!;
+        if ((p.role === 'bridge' || p.role === 'pod') && st.addrs[st.src[i]!]!.text === addr) return p.node;
       }
     }
   }
@@ -660,9 +895,9 @@ function attachIcmpErrors(
     const proto = inner.kind === 'ipv4' ? inner.protocol : inner.finalNextHeader;
     let ck: number | null = null;
     if ((proto === 1 || proto === 58) && t && (t.kind === 'icmp' || t.kind === 'icmpv6')) {
-      ck = icmpConnKey(proto, internAddr(inner.src), internAddr(inner.dst), t.identifier ?? 0);
+      ck = icmpConnKey(proto, addrOf(inner.src), addrOf(inner.dst), t.identifier ?? 0);
     } else if (t && (t.kind === 'tcp' || t.kind === 'udp')) {
-      ck = portConnKey(proto, internAddr(inner.src), t.srcPort, internAddr(inner.dst), t.dstPort);
+      ck = portConnKey(proto, addrOf(inner.src), t.srcPort, addrOf(inner.dst), t.dstPort);
     }
     if (ck === null) continue;
     const node = connNode.get(ck);
@@ -725,11 +960,14 @@ function estimateClocks(flows: Flow[], points: CapturePoint[]): Map<string, Node
     for (const g of f.groups) {
       first.fill(NaN);
       let seenNodes = 0;
-      for (const s of g.sightings) {
-        if (Number.isNaN(s.tNs)) continue;
-        const n = pointNode[s.point]!;
+      const st = g.store;
+      for (let k = g.from, e = g.to; k < e; k++) {
+        const i = st.order[k]!;
+        const t = st.tNs[i]!;
+        if (Number.isNaN(t)) continue;
+        const n = pointNode[st.point[i]!]!;
         if (Number.isNaN(first[n]!)) seenNodes++;
-        if (!(s.tNs >= first[n]!)) first[n] = s.tNs;
+        if (!(t >= first[n]!)) first[n] = t;
       }
       if (seenNodes < 2) continue;
       for (let a = 0; a < N; a++) {

@@ -121,7 +121,7 @@ export function analyzeFlows(c: Correlation): FlowReport[] {
 }
 
 function seenAt(g: PacketGroup, point: number): boolean {
-  return g.sightings.some((s) => s.point === point);
+  return g.seenAt(point);
 }
 
 function report(f: Flow, c: Correlation, offset: (p: CapturePoint) => number): FlowReport {
@@ -131,11 +131,13 @@ function report(f: Flow, c: Correlation, offset: (p: CapturePoint) => number): F
   const tally = (groups: PacketGroup[]) => {
     const counts = new Uint32Array(pts.length);
     const last = new Int32Array(pts.length).fill(-1);
-    groups.forEach((g, i) => {
-      for (const s of g.sightings) {
-        if (last[s.point] === i) continue;
-        last[s.point] = i;
-        counts[s.point]!++;
+    groups.forEach((g, gi) => {
+      const st = g.store;
+      for (let k = g.from, e = g.to; k < e; k++) {
+        const pnt = st.point[st.order[k]!]!;
+        if (last[pnt] === gi) continue;
+        last[pnt] = gi;
+        counts[pnt]!++;
       }
     });
     return counts;
@@ -162,9 +164,12 @@ function report(f: Flow, c: Correlation, offset: (p: CapturePoint) => number): F
   const repliesStopAfter = repLast >= 0 && repLast < repStations.length - 1 ? pointName(pts[repStations[repLast]!]!) : null;
 
   let firstNs = Infinity;
+  const pointOffset = pts.map((p) => offset(p));
   for (const g of f.groups) {
-    for (const s of g.sightings) {
-      const t = s.tNs + offset(pts[s.point]!);
+    const st = g.store;
+    for (let k = g.from, e = g.to; k < e; k++) {
+      const i = st.order[k]!;
+      const t = st.tNs[i]! + pointOffset[st.point[i]!]!;
       if (t < firstNs) firstNs = t;
     }
   }
