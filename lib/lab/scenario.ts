@@ -1,0 +1,213 @@
+/**
+ * The shape of `sample-captures/<scenario>/scenario.json`: what the lab built, what it broke,
+ * where it captured and — computed from the captures, not from intent — how far each flow got.
+ * The correlator's verdict tests compare their answers against `flows[].requests/replies`.
+ */
+
+export const SCENARIO_SCHEMA = 1;
+
+export type Cni = 'flannel-vxlan' | 'flannel-udp' | 'calico-ipip';
+
+/** `<node>/<interface>`, e.g. "node2/flannel.1"; the file is `<node>-<interface>.pcap`. */
+export type PointId = string;
+
+export type FlowProtocol = 'icmp' | 'tcp' | 'udp';
+
+export interface InterfaceInfo {
+  name: string;
+  /** veth, bridge, vxlan, tun, … as `ip -d link` calls it. */
+  kind: string;
+  addresses?: string[];
+  mtu: number;
+  mac?: string;
+  /** What it stands for in a real cluster, and anything unusual about it. */
+  note?: string;
+}
+
+export interface NodeInfo {
+  name: string;
+  underlayIp: string;
+  podCidr?: string;
+  interfaces: InterfaceInfo[];
+  routes: string[];
+}
+
+export interface PodInfo {
+  name: string;
+  node: string;
+  ip: string;
+  /** The host end of the pod's veth, as seen on the node. */
+  hostInterface: string;
+  gateway: string;
+  mtu: number;
+}
+
+export interface OutsideHost {
+  name: string;
+  ip: string;
+  note?: string;
+}
+
+export interface ServiceInfo {
+  name: string;
+  clusterIp: string;
+  port: number;
+  protocol: 'tcp' | 'udp';
+  endpoints: string[];
+}
+
+export interface Topology {
+  nodes: NodeInfo[];
+  pods: PodInfo[];
+  outside: OutsideHost[];
+  services: ServiceInfo[];
+  /** Routers and switches between the nodes: not capture points. */
+  underlay: string;
+}
+
+export type PointRole = 'pod-veth' | 'bridge' | 'overlay' | 'nic' | 'host';
+
+export interface CapturePoint {
+  id: PointId;
+  file: string;
+  node: string;
+  interface: string;
+  role: PointRole;
+  /** LINKTYPE_* of the file (1 Ethernet, 101 raw IP, 276 Linux cooked v2). */
+  linkType: number;
+  packets: number;
+}
+
+export interface FaultCommand {
+  host: string;
+  command: string;
+}
+
+export interface Fault {
+  kind: string;
+  description: string;
+  /** Where the fault is; the verdict should point here. */
+  node: string;
+  /** Exactly what the lab ran, on which host, after the captures started. */
+  commands: FaultCommand[];
+}
+
+/** How the ground truth recognises a flow's packets at every hop, through NAT and tunnels. */
+export interface FlowMatch {
+  /** ICMP echo identifier the client used (ping -e). */
+  icmpId?: number;
+  /** The client's source port before any SNAT. */
+  clientPort?: number;
+  /** Destination ports the request may carry at any hop (service port, then the pod's port). */
+  serverPorts?: number[];
+  /** DNS transaction id of the UDP exchange. */
+  dnsId?: number;
+  /** TCP initial sequence number of the client's SYN, as captured (differs on every run). */
+  tcpIsn?: number;
+}
+
+export interface DirectionObservation {
+  /** Packets at the flow's origin: the first path point for requests, the last for replies. */
+  sent: number;
+  /** The last capture point, in this direction's order along `path`, that saw any of them. */
+  lastReached: PointId | null;
+  /** Packets of this direction per capture point (points that saw none are left out). */
+  seenAt: Record<PointId, number>;
+  /**
+   * The largest innermost IPv4 total length per point: where large packets stop while small ones
+   * pass (an MTU problem), this drops from one point to the next. GSO frames on veths, bridges
+   * and even VXLAN devices can be far above the MTU.
+   */
+  largestAt: Record<PointId, number>;
+}
+
+export interface IcmpErrorObservation {
+  type: number;
+  code: number;
+  /** Who sent the error (outer source of the ICMP packet). */
+  from: string;
+  to: string;
+  /** Next-hop MTU of a frag-needed (type 3 code 4). */
+  mtu?: number;
+  /** Which direction of the flow the quoted datagram belongs to. */
+  about: 'request' | 'reply';
+  seenAt: Record<PointId, number>;
+}
+
+export interface ClientResult {
+  /** response, timeout, reset, refused, response-timeout, partial, error */
+  outcome: string;
+  detail?: string;
+}
+
+export interface Flow {
+  id: string;
+  protocol: FlowProtocol;
+  description: string;
+  client: { host: string; ip: string };
+  /** What the client dialled (a pod, a ClusterIP, an outside address). */
+  target: { ip: string; port?: number };
+  /** Where the request should end up after any DNAT. */
+  server: { host: string; ip: string; port?: number };
+  /** The client command, as run inside the client's namespace. */
+  command: string;
+  match: FlowMatch;
+  /** Capture points in request order; replies travel it backwards. */
+  path: PointId[];
+  clientResult: ClientResult;
+  requests: DirectionObservation;
+  replies: DirectionObservation;
+  icmpErrors: IcmpErrorObservation[];
+  expectedVerdict: string;
+}
+
+export interface ExtraCapture {
+  file: string;
+  node: string;
+  interface: string;
+  linkType: number;
+  packets: number;
+  /** The node's interface indexes, for the SLL2 interface index field: resolve names with these. */
+  ifindex?: Record<string, string>;
+  note: string;
+}
+
+export interface ScenarioFile {
+  schema: number;
+  name: string;
+  title: string;
+  /** The story in two or three sentences, for the README and the dashboard. */
+  summary: string;
+  /** Which real incidents (DOMAIN.md, seeds) this scenario recreates. */
+  reportedAs: string;
+  cni: Cni;
+  fault: Fault | null;
+  topology: Topology;
+  capturePoints: CapturePoint[];
+  extraCaptures: ExtraCapture[];
+  /** One pcapng holding every capture point, interface names `<node>-<interface>`. */
+  pcapng: { file: string; interfaces: string[]; packets: number };
+  flows: Flow[];
+  /** Kernel behaviour worth knowing when reading these captures. */
+  notes: string[];
+}
+
+/** The part of a flow that must stay the same when the lab is rerun (counts may not). */
+export interface FlowStory {
+  id: string;
+  client: string;
+  requests: { lastReached: PointId | null; seenAt: PointId[] };
+  replies: { lastReached: PointId | null; seenAt: PointId[] };
+  icmpErrors: string[];
+}
+
+export function flowStory(f: Flow): FlowStory {
+  const pts = (r: Record<PointId, number>): PointId[] => Object.keys(r).filter((k) => (r[k] ?? 0) > 0).sort();
+  return {
+    id: f.id,
+    client: f.clientResult.outcome,
+    requests: { lastReached: f.requests.lastReached, seenAt: pts(f.requests.seenAt) },
+    replies: { lastReached: f.replies.lastReached, seenAt: pts(f.replies.seenAt) },
+    icmpErrors: f.icmpErrors.map((e) => `type ${e.type} code ${e.code} from ${e.from} about the ${e.about}`).sort(),
+  };
+}

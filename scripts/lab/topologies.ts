@@ -1,0 +1,371 @@
+/**
+ * Two-node clusters built from network namespaces, with the kernel devices and state each CNI
+ * really creates. Addresses and names follow the incidents they recreate (DOMAIN.md): flannel
+ * VXLAN as in the flannel.1 write-up, flannel UDP as in the flannel0/docker0 one, Calico as in
+ * the `systemctl restart network` one. Every MAC is fixed so reruns produce the same frames.
+ */
+import type { Lab } from './exec';
+import type { CapturePoint, Cni, NodeInfo, PodInfo, PointId, PointRole, Topology } from '../../lib/lab/scenario';
+
+export interface PointDef {
+  node: string;
+  iface: string;
+  role: PointRole;
+}
+
+export function pointId(p: { node: string; iface: string }): PointId {
+  return `${p.node}/${p.iface}`;
+}
+
+export function pointFile(p: { node: string; iface: string }): string {
+  return `${p.node}-${p.iface}.pcap`;
+}
+
+export interface Endpoint {
+  host: string;
+  ip: string;
+}
+
+export interface Built {
+  cni: Cni;
+  topology: Topology;
+  /** Every capture point: pod-to-pod path order first, then the rest. */
+  points: PointDef[];
+  podToPod: PointId[];
+  toOutside?: PointId[];
+  podA: Endpoint;
+  podB: Endpoint;
+  outside?: Endpoint;
+}
+
+export interface BuildOptions {
+  /** MTU of the pod interfaces and the bridge (the CNI's MTU when unset). */
+  podMtu?: number;
+  /** Python interpreter and labnet.py, for the user-space forwarders. */
+  python: string;
+  labnet: string;
+}
+
+const LAN_BRIDGE = 'br0';
+
+/** An underlay switch: a bridge in its own namespace, with one port per machine. */
+function lanSwitch(lab: Lab): void {
+  lab.addHost('lan');
+  lab.script('lan', [`ip link add ${LAN_BRIDGE} type bridge`, `ip link set ${LAN_BRIDGE} up`]);
+}
+
+/** Plug `host`'s `ifname` into the switch. */
+function plugIntoLan(lab: Lab, host: string, ifname: string, mac: string, cidr: string, mtu = 1500): void {
+  const port = `p-${host}`.slice(0, 15);
+  lab.sh('lan', `ip link add ${port} type veth peer name ${ifname} address ${mac} netns ${lab.ns(host)}`);
+  lab.sh('lan', `ip link set ${port} master ${LAN_BRIDGE} mtu ${mtu} up`);
+  lab.script(host, [`ip link set ${ifname} mtu ${mtu} up`, `ip addr add ${cidr} dev ${ifname}`]);
+}
+
+/** A pod's veth: the host end stays on the node, `eth0` goes into the pod's namespace. */
+function podVeth(lab: Lab, node: string, pod: string, hostIf: string, hostMac: string, podMac: string, mtu: number): void {
+  lab.sh(node, `ip link add ${hostIf} address ${hostMac} type veth peer name eth0 address ${podMac} netns ${lab.ns(pod)}`);
+  lab.sh(node, `ip link set ${hostIf} mtu ${mtu} up`);
+  lab.sh(pod, `ip link set eth0 mtu ${mtu} up`);
+}
+
+function routes(lab: Lab, host: string): string[] {
+  return lab
+    .sh(host, 'ip -4 route show', { record: false })
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
+}
+
+// ---------------------------------------------------------------------------------------------
+// flannel, VXLAN backend
+
+const VXLAN = {
+  network: '10.244.0.0/16',
+  nodes: [
+    { name: 'node1', ip: '192.168.0.11', mac: '52:54:00:a8:00:0b', subnet: '10.244.1', vtepMac: '0e:61:06:ff:7a:73', bridgeMac: '62:4c:f1:9b:41:01' },
+    { name: 'node2', ip: '192.168.0.12', mac: '52:54:00:a8:00:0c', subnet: '10.244.2', vtepMac: '0a:72:bf:3f:cd:40', bridgeMac: '62:4c:f1:9b:42:01' },
+  ],
+  pods: [
+    { name: 'pod-a', node: 'node1', ip: '10.244.1.2', hostIf: 'veth3a1b2c4d', hostMac: 'a6:3e:11:5c:20:01', podMac: '5a:9c:01:f4:01:02' },
+    { name: 'pod-b', node: 'node2', ip: '10.244.2.2', hostIf: 'veth7e9d0f12', hostMac: 'a6:3e:11:5c:20:02', podMac: '5a:9c:01:f4:02:02' },
+  ],
+  mtu: 1450,
+};
+
+export function flannelVxlan(lab: Lab, opts: BuildOptions): Built {
+  const podMtu = opts.podMtu ?? VXLAN.mtu;
+  lanSwitch(lab);
+  for (const n of VXLAN.nodes) lab.addHost(n.name);
+  for (const p of VXLAN.pods) lab.addHost(p.name);
+  for (const n of VXLAN.nodes) {
+    plugIntoLan(lab, n.name, 'eth0', n.mac, `${n.ip}/24`);
+    lab.script(n.name, [
+      'sysctl -w net.ipv4.ip_forward=1',
+      'sysctl -w net.bridge.bridge-nf-call-iptables=1',
+      // flanneld: the VTEP, one per node (flannel's vxlan backend, "flannel.<VNI>").
+      `ip link add flannel.1 address ${n.vtepMac} type vxlan id 1 local ${n.ip} dev eth0 dstport 8472 nolearning`,
+      `ip link set flannel.1 mtu ${VXLAN.mtu} up`,
+      `ip addr add ${n.subnet}.0/32 dev flannel.1`,
+      // the bridge plugin: cni0 is the pods' gateway.
+      `ip link add cni0 address ${n.bridgeMac} type bridge`,
+      `ip link set cni0 mtu ${podMtu} up`,
+      `ip addr add ${n.subnet}.1/24 dev cni0`,
+      // flanneld's masquerade rules for traffic leaving the pod network (--ip-masq).
+      `iptables -t nat -A POSTROUTING -s ${VXLAN.network} -d ${VXLAN.network} -m comment --comment "flanneld masq" -j RETURN`,
+      `iptables -t nat -A POSTROUTING -s ${VXLAN.network} ! -d 224.0.0.0/4 -m comment --comment "flanneld masq" -j MASQUERADE --random-fully`,
+    ]);
+    // What flanneld programs for every other node's lease: route, permanent ARP entry, FDB entry.
+    for (const peer of VXLAN.nodes.filter((x) => x !== n)) {
+      lab.script(n.name, [
+        `ip route add ${peer.subnet}.0/24 via ${peer.subnet}.0 dev flannel.1 onlink`,
+        `ip neigh add ${peer.subnet}.0 lladdr ${peer.vtepMac} dev flannel.1 nud permanent`,
+        `bridge fdb append ${peer.vtepMac} dev flannel.1 dst ${peer.ip} self permanent`,
+      ]);
+    }
+  }
+  for (const p of VXLAN.pods) {
+    const n = VXLAN.nodes.find((x) => x.name === p.node)!;
+    podVeth(lab, p.node, p.name, p.hostIf, p.hostMac, p.podMac, podMtu);
+    lab.sh(p.node, `ip link set ${p.hostIf} master cni0`);
+    lab.script(p.name, [
+      `ip addr add ${p.ip}/24 dev eth0`,
+      `ip route add default via ${n.subnet}.1`,
+      `ip route add ${VXLAN.network} via ${n.subnet}.1`,
+    ]);
+  }
+  const nodes: NodeInfo[] = VXLAN.nodes.map((n) => ({
+    name: n.name,
+    underlayIp: n.ip,
+    podCidr: `${n.subnet}.0/24`,
+    interfaces: [
+      { name: 'eth0', kind: 'veth', addresses: [`${n.ip}/24`], mtu: 1500, mac: n.mac, note: 'the node NIC on the underlay' },
+      { name: 'flannel.1', kind: 'vxlan', addresses: [`${n.subnet}.0/32`], mtu: VXLAN.mtu, mac: n.vtepMac, note: `vxlan id 1 local ${n.ip} dev eth0 dstport 8472 nolearning` },
+      { name: 'cni0', kind: 'bridge', addresses: [`${n.subnet}.1/24`], mtu: podMtu, mac: n.bridgeMac, note: 'the pods\' gateway (bridge plugin)' },
+      ...VXLAN.pods.filter((p) => p.node === n.name).map((p) => ({ name: p.hostIf, kind: 'veth', mtu: podMtu, mac: p.hostMac, note: `host end of ${p.name}'s eth0, port of cni0` })),
+    ],
+    routes: routes(lab, n.name),
+  }));
+  const pods: PodInfo[] = VXLAN.pods.map((p) => ({
+    name: p.name,
+    node: p.node,
+    ip: p.ip,
+    hostInterface: p.hostIf,
+    gateway: `${VXLAN.nodes.find((n) => n.name === p.node)!.subnet}.1`,
+    mtu: podMtu,
+  }));
+  const pa = VXLAN.pods[0]!;
+  const pb = VXLAN.pods[1]!;
+  const points: PointDef[] = [
+    { node: 'node1', iface: pa.hostIf, role: 'pod-veth' },
+    { node: 'node1', iface: 'cni0', role: 'bridge' },
+    { node: 'node1', iface: 'flannel.1', role: 'overlay' },
+    { node: 'node1', iface: 'eth0', role: 'nic' },
+    { node: 'node2', iface: 'eth0', role: 'nic' },
+    { node: 'node2', iface: 'flannel.1', role: 'overlay' },
+    { node: 'node2', iface: 'cni0', role: 'bridge' },
+    { node: 'node2', iface: pb.hostIf, role: 'pod-veth' },
+  ];
+  return {
+    cni: 'flannel-vxlan',
+    topology: { nodes, pods, outside: [], services: [], underlay: 'node1 eth0 and node2 eth0 on one switch (a bridge in its own namespace), 192.168.0.0/24' },
+    points,
+    podToPod: points.map(pointId),
+    podA: { host: pa.name, ip: pa.ip },
+    podB: { host: pb.name, ip: pb.ip },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// flannel, UDP backend (flannel0 + flanneld in user space, docker0 as the bridge)
+
+const UDPB = {
+  network: '10.1.0.0/16',
+  nodes: [
+    { name: 'node1', ip: '192.168.44.108', mac: '08:00:27:e2:ae:0a', subnet: '10.1.19', bridgeMac: '02:42:3a:a6:1d:bb' },
+    { name: 'node2', ip: '192.168.44.109', mac: '08:00:27:e2:ae:0b', subnet: '10.1.28', bridgeMac: '02:42:3a:a6:1c:cc' },
+  ],
+  pods: [
+    { name: 'pod-a', node: 'node1', ip: '10.1.19.2', hostIf: 'veth5d2c8a1', hostMac: '9e:1f:0c:22:13:02', podMac: '02:42:0a:01:13:02' },
+    { name: 'pod-b', node: 'node2', ip: '10.1.28.3', hostIf: 'veth91be4f7', hostMac: '9e:1f:0c:22:1c:03', podMac: '02:42:0a:01:1c:03' },
+  ],
+  mtu: 1472,
+};
+
+export async function flannelUdp(lab: Lab, opts: BuildOptions, start: StartFn): Promise<Built> {
+  const podMtu = opts.podMtu ?? UDPB.mtu;
+  lanSwitch(lab);
+  for (const n of UDPB.nodes) lab.addHost(n.name);
+  for (const p of UDPB.pods) lab.addHost(p.name);
+  for (const n of UDPB.nodes) {
+    plugIntoLan(lab, n.name, 'eth0', n.mac, `${n.ip}/24`);
+    lab.script(n.name, ['sysctl -w net.ipv4.ip_forward=1', 'sysctl -w net.bridge.bridge-nf-call-iptables=1']);
+    const leases = UDPB.nodes.filter((x) => x !== n).map((x) => `--route ${x.subnet}.0/24=${x.ip}`);
+    // flanneld --backend udp: opens the TUN device flannel0 and carries its packets in UDP 8285.
+    await start(n.name, 'flanneld', `${opts.python} ${opts.labnet} flanneld --dev flannel0 --port 8285 ${leases.join(' ')}`);
+    lab.script(n.name, [
+      `ip addr add ${n.subnet}.0/16 dev flannel0`,
+      `ip link set flannel0 mtu ${UDPB.mtu} up`,
+      // docker, started with flannel's options: --bip=<subnet>.1/24 --mtu=1472 --ip-masq=false.
+      `ip link add docker0 address ${n.bridgeMac} type bridge`,
+      `ip link set docker0 mtu ${podMtu} up`,
+      `ip addr add ${n.subnet}.1/24 dev docker0`,
+      'iptables -A FORWARD -o docker0 -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT',
+      'iptables -A FORWARD -i docker0 ! -o docker0 -j ACCEPT',
+      'iptables -A FORWARD -i docker0 -o docker0 -j ACCEPT',
+    ]);
+  }
+  for (const p of UDPB.pods) {
+    const n = UDPB.nodes.find((x) => x.name === p.node)!;
+    podVeth(lab, p.node, p.name, p.hostIf, p.hostMac, p.podMac, podMtu);
+    lab.sh(p.node, `ip link set ${p.hostIf} master docker0`);
+    lab.script(p.name, [`ip addr add ${p.ip}/24 dev eth0`, `ip route add default via ${n.subnet}.1`]);
+  }
+  const nodes: NodeInfo[] = UDPB.nodes.map((n) => ({
+    name: n.name,
+    underlayIp: n.ip,
+    podCidr: `${n.subnet}.0/24`,
+    interfaces: [
+      { name: 'eth0', kind: 'veth', addresses: [`${n.ip}/24`], mtu: 1500, mac: n.mac, note: 'the node NIC on the underlay' },
+      { name: 'flannel0', kind: 'tun', addresses: [`${n.subnet}.0/16`], mtu: UDPB.mtu, note: 'TUN device (link type raw IP) read and written by flanneld, which carries its packets in UDP 8285' },
+      { name: 'docker0', kind: 'bridge', addresses: [`${n.subnet}.1/24`], mtu: podMtu, mac: n.bridgeMac, note: 'docker\'s bridge, the pods\' gateway' },
+      ...UDPB.pods.filter((p) => p.node === n.name).map((p) => ({ name: p.hostIf, kind: 'veth', mtu: podMtu, mac: p.hostMac, note: `host end of ${p.name}'s eth0, port of docker0` })),
+    ],
+    routes: routes(lab, n.name),
+  }));
+  const pods: PodInfo[] = UDPB.pods.map((p) => ({
+    name: p.name, node: p.node, ip: p.ip, hostInterface: p.hostIf,
+    gateway: `${UDPB.nodes.find((n) => n.name === p.node)!.subnet}.1`, mtu: podMtu,
+  }));
+  const pa = UDPB.pods[0]!;
+  const pb = UDPB.pods[1]!;
+  const points: PointDef[] = [
+    { node: 'node1', iface: pa.hostIf, role: 'pod-veth' },
+    { node: 'node1', iface: 'docker0', role: 'bridge' },
+    { node: 'node1', iface: 'flannel0', role: 'overlay' },
+    { node: 'node1', iface: 'eth0', role: 'nic' },
+    { node: 'node2', iface: 'eth0', role: 'nic' },
+    { node: 'node2', iface: 'flannel0', role: 'overlay' },
+    { node: 'node2', iface: 'docker0', role: 'bridge' },
+    { node: 'node2', iface: pb.hostIf, role: 'pod-veth' },
+  ];
+  return {
+    cni: 'flannel-udp',
+    topology: { nodes, pods, outside: [], services: [], underlay: 'node1 eth0 and node2 eth0 on one switch (a bridge in its own namespace), 192.168.44.0/24' },
+    points,
+    podToPod: points.map(pointId),
+    podA: { host: pa.name, ip: pa.ip },
+    podB: { host: pb.name, ip: pb.ip },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Calico, routed cali* veths, IP-in-IP between nodes, NAT-outgoing to an outside host
+
+const CALICO = {
+  pool: '192.168.0.0/16',
+  gw: { lanIp: '10.39.0.1', lanMac: '52:54:00:27:00:01', extIp: '203.0.113.1', extMac: '52:54:00:71:00:01' },
+  nodes: [
+    { name: 'node1', ip: '10.39.0.110', mac: '52:54:15:5d:39:58', block: '192.168.4.0/26', tunlIp: '192.168.4.0' },
+    { name: 'node2', ip: '10.39.0.107', mac: '52:54:31:1e:e1:d9', block: '192.168.54.0/26', tunlIp: '192.168.54.0' },
+  ],
+  pods: [
+    { name: 'pod-a', node: 'node1', ip: '192.168.4.25', hostIf: 'calidc7f3a1b60c', podMac: '3e:8b:5a:04:19:25' },
+    { name: 'pod-b', node: 'node2', ip: '192.168.54.50', hostIf: 'cali91dded39638', podMac: '3e:8b:5a:36:32:50' },
+  ],
+  outside: { name: 'outside', ip: '203.0.113.10', mac: '52:54:00:71:00:0a' },
+  /** Calico's host-side MAC for every workload veth. */
+  caliMac: 'ee:ee:ee:ee:ee:ee',
+  mtu: 1440,
+};
+
+export type StartFn = (host: string, name: string, command: string) => Promise<void>;
+
+export async function calicoIpip(lab: Lab, opts: BuildOptions, start: StartFn): Promise<Built> {
+  const podMtu = opts.podMtu ?? CALICO.mtu;
+  lanSwitch(lab);
+  lab.addHost('gw');
+  lab.addHost(CALICO.outside.name);
+  for (const n of CALICO.nodes) lab.addHost(n.name);
+  for (const p of CALICO.pods) lab.addHost(p.name);
+
+  // The underlay router and an outside host on a documentation address (RFC 5737).
+  plugIntoLan(lab, 'gw', 'eth0', CALICO.gw.lanMac, `${CALICO.gw.lanIp}/24`);
+  lab.sh('gw', `ip link add eth1 address ${CALICO.gw.extMac} type veth peer name eth0 address ${CALICO.outside.mac} netns ${lab.ns('outside')}`);
+  lab.script('gw', ['ip link set eth1 up', `ip addr add ${CALICO.gw.extIp}/24 dev eth1`, 'sysctl -w net.ipv4.ip_forward=1']);
+  lab.script('outside', ['ip link set eth0 up', `ip addr add ${CALICO.outside.ip}/24 dev eth0`, `ip route add default via ${CALICO.gw.extIp}`]);
+
+  for (const n of CALICO.nodes) {
+    plugIntoLan(lab, n.name, 'eth0', n.mac, `${n.ip}/24`);
+    lab.script(n.name, [`ip route add default via ${CALICO.gw.lanIp}`, 'sysctl -w net.ipv4.ip_forward=1']);
+    // tunl0: a TUN stand-in for the kernel's ipip fallback device (this kernel has no ipip module).
+    const peers = CALICO.nodes.filter((x) => x !== n).map((x) => `--route ${x.block}=${x.ip}`);
+    await start(n.name, 'tunl0', `${opts.python} ${opts.labnet} ipip --dev tunl0 ${peers.join(' ')}`);
+    lab.script(n.name, [
+      `ip addr add ${n.tunlIp}/32 dev tunl0`,
+      `ip link set tunl0 mtu ${CALICO.mtu} up`,
+      // BIRD: a blackhole for the node's own block, the peer's block via IP-in-IP.
+      `ip route add blackhole ${n.block} proto bird`,
+      ...CALICO.nodes.filter((x) => x !== n).map((x) => `ip route add ${x.block} via ${x.ip} dev tunl0 proto bird onlink`),
+      // Felix: NAT-outgoing for the IP pool (cali-nat-outgoing, an ipset in real clusters).
+      `iptables -t nat -A POSTROUTING -s ${CALICO.pool} ! -d ${CALICO.pool} -m comment --comment "cali:nat-outgoing" -j MASQUERADE --random-fully`,
+    ]);
+  }
+  for (const p of CALICO.pods) {
+    podVeth(lab, p.node, p.name, p.hostIf, CALICO.caliMac, p.podMac, podMtu);
+    // Felix's per-interface settings: proxy ARP answers for 169.254.1.1, forwarding on.
+    lab.script(p.node, [
+      `sysctl -w net.ipv4.conf.${p.hostIf}.proxy_arp=1 net.ipv4.neigh.${p.hostIf}.proxy_delay=0 net.ipv4.conf.${p.hostIf}.forwarding=1`,
+      `ip route add ${p.ip} dev ${p.hostIf} scope link`,
+    ]);
+    lab.script(p.name, [
+      `ip addr add ${p.ip}/32 dev eth0`,
+      'ip route add 169.254.1.1 dev eth0 scope link',
+      'ip route add default via 169.254.1.1 dev eth0',
+    ]);
+  }
+  const nodes: NodeInfo[] = CALICO.nodes.map((n) => ({
+    name: n.name,
+    underlayIp: n.ip,
+    podCidr: n.block,
+    interfaces: [
+      { name: 'eth0', kind: 'veth', addresses: [`${n.ip}/24`], mtu: 1500, mac: n.mac, note: 'the node NIC on the underlay' },
+      {
+        name: 'tunl0', kind: 'tun', addresses: [`${n.tunlIp}/32`], mtu: CALICO.mtu,
+        note: 'stand-in for the ipip fallback device tunl0 (this kernel has no ipip module): a TUN device whose packets a user-space forwarder sends as IPv4 protocol 4 with DF clear and the inner TTL, like "ipip ttl inherit nopmtudisc"; both have link type raw IP',
+      },
+      ...CALICO.pods.filter((p) => p.node === n.name).map((p) => ({ name: p.hostIf, kind: 'veth', mtu: podMtu, mac: CALICO.caliMac, note: `host end of ${p.name}'s eth0: routed, no address, proxy_arp=1` })),
+    ],
+    routes: routes(lab, n.name),
+  }));
+  const pods: PodInfo[] = CALICO.pods.map((p) => ({ name: p.name, node: p.node, ip: p.ip, hostInterface: p.hostIf, gateway: '169.254.1.1', mtu: podMtu }));
+  const pa = CALICO.pods[0]!;
+  const pb = CALICO.pods[1]!;
+  const points: PointDef[] = [
+    { node: 'node1', iface: pa.hostIf, role: 'pod-veth' },
+    { node: 'node1', iface: 'tunl0', role: 'overlay' },
+    { node: 'node1', iface: 'eth0', role: 'nic' },
+    { node: 'node2', iface: 'eth0', role: 'nic' },
+    { node: 'node2', iface: 'tunl0', role: 'overlay' },
+    { node: 'node2', iface: pb.hostIf, role: 'pod-veth' },
+    { node: 'outside', iface: 'eth0', role: 'host' },
+  ];
+  return {
+    cni: 'calico-ipip',
+    topology: {
+      nodes,
+      pods,
+      outside: [{ name: 'outside', ip: CALICO.outside.ip, note: `an internet host (RFC 5737 address) behind the router ${CALICO.gw.lanIp}/${CALICO.gw.extIp}, which has no route to the pod pool` }],
+      services: [],
+      underlay: `node1, node2 and the router on one switch, 10.39.0.0/24; the router forwards to ${CALICO.outside.ip}`,
+    },
+    points,
+    podToPod: points.slice(0, 6).map(pointId),
+    toOutside: [pointId(points[0]!), pointId(points[2]!), pointId(points[6]!)],
+    podA: { host: pa.name, ip: pa.ip },
+    podB: { host: pb.name, ip: pb.ip },
+    outside: { host: 'outside', ip: CALICO.outside.ip },
+  };
+}
+
+export type { CapturePoint };
