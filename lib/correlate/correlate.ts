@@ -719,7 +719,8 @@ function settleFlow(f: Flow, votes: Int32Array, points: CapturePoint[], st: Sigh
   if (f.groups.some((g) => votes[g.id]! === 0)) {
     // (point, src, dst) of known requests, as one number each.
     const reqTuples = new Set<number>();
-    const tupleKey = (point: number, a: number, b: number) => (point * 2097152 + a) * 2097152 + b;
+    // Int32 keys stay unboxed in the Set; a rare collision only nudges a vote.
+    const tupleKey = (point: number, a: number, b: number) => mix(mix(point, a), b);
     for (const g of f.groups) {
       if (votes[g.id]! <= 0) continue;
       for (let k = g.from, e = g.to; k < e; k++) {
