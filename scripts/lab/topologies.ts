@@ -156,16 +156,7 @@ export function flannelVxlan(lab: Lab, opts: BuildOptions): Built {
   }));
   const pa = VXLAN.pods[0]!;
   const pb = VXLAN.pods[1]!;
-  const points: PointDef[] = [
-    { node: 'node1', iface: pa.hostIf, role: 'pod-veth' },
-    { node: 'node1', iface: 'cni0', role: 'bridge' },
-    { node: 'node1', iface: 'flannel.1', role: 'overlay' },
-    { node: 'node1', iface: 'eth0', role: 'nic' },
-    { node: 'node2', iface: 'eth0', role: 'nic' },
-    { node: 'node2', iface: 'flannel.1', role: 'overlay' },
-    { node: 'node2', iface: 'cni0', role: 'bridge' },
-    { node: 'node2', iface: pb.hostIf, role: 'pod-veth' },
-  ];
+  const points = flannelPath(pa.hostIf, 'cni0', 'flannel.1', pb.hostIf);
   return {
     cni: 'flannel-vxlan',
     topology: { nodes, pods, outside: [], services: [], underlay: 'node1 eth0 and node2 eth0 on one switch (a bridge in its own namespace), 192.168.0.0/24' },
@@ -174,6 +165,20 @@ export function flannelVxlan(lab: Lab, opts: BuildOptions): Built {
     podA: { host: pa.name, ip: pa.ip },
     podB: { host: pb.name, ip: pb.ip },
   };
+}
+
+/** The capture points of a flannel pod-to-pod path, node1 → node2, whichever backend. */
+function flannelPath(vethA: string, bridge: string, overlay: string, vethB: string): PointDef[] {
+  return [
+    { node: 'node1', iface: vethA, role: 'pod-veth' },
+    { node: 'node1', iface: bridge, role: 'bridge' },
+    { node: 'node1', iface: overlay, role: 'overlay' },
+    { node: 'node1', iface: 'eth0', role: 'nic' },
+    { node: 'node2', iface: 'eth0', role: 'nic' },
+    { node: 'node2', iface: overlay, role: 'overlay' },
+    { node: 'node2', iface: bridge, role: 'bridge' },
+    { node: 'node2', iface: vethB, role: 'pod-veth' },
+  ];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -239,16 +244,7 @@ export async function flannelUdp(lab: Lab, opts: BuildOptions, start: StartFn): 
   }));
   const pa = UDPB.pods[0]!;
   const pb = UDPB.pods[1]!;
-  const points: PointDef[] = [
-    { node: 'node1', iface: pa.hostIf, role: 'pod-veth' },
-    { node: 'node1', iface: 'docker0', role: 'bridge' },
-    { node: 'node1', iface: 'flannel0', role: 'overlay' },
-    { node: 'node1', iface: 'eth0', role: 'nic' },
-    { node: 'node2', iface: 'eth0', role: 'nic' },
-    { node: 'node2', iface: 'flannel0', role: 'overlay' },
-    { node: 'node2', iface: 'docker0', role: 'bridge' },
-    { node: 'node2', iface: pb.hostIf, role: 'pod-veth' },
-  ];
+  const points = flannelPath(pa.hostIf, 'docker0', 'flannel0', pb.hostIf);
   return {
     cni: 'flannel-udp',
     topology: { nodes, pods, outside: [], services: [], underlay: 'node1 eth0 and node2 eth0 on one switch (a bridge in its own namespace), 192.168.44.0/24' },
