@@ -382,6 +382,7 @@ export function correlate(inputs: CaptureInput[]): Correlation {
   const uf = new UnionFind();
   const connNode = new Map<number, number>();
   const groupConn = new Int32Array(total);
+  const portVotes = new Int32Array(total);
   const errorRows: { input: number; row: number; point: number; tNs: number }[] = [];
   const row = emptyRow();
   // Per pod point: how often each address appears, to learn the pod's own address.
@@ -503,6 +504,7 @@ export function correlate(inputs: CaptureInput[]): Correlation {
       }
       // Direction from what the packet itself says.
       let vote = 0;
+      let portVote = 0;
       if (proto === 1 || proto === 58) {
         const type = row.dport >>> 8;
         vote = type === 8 || type === 128 ? 1 : type === 0 || type === 129 ? -1 : 0;
@@ -510,6 +512,8 @@ export function correlate(inputs: CaptureInput[]): Correlation {
         const syn = row.tcpFlags & 0x02;
         const ack = row.tcpFlags & 0x10;
         vote = syn && !ack ? 2 : syn && ack ? -2 : 0;
+        // The weakest evidence, used last: the client's port is usually the higher (ephemeral).
+        if (vote === 0) portVote = row.sport > row.dport ? 1 : row.sport < row.dport ? -1 : 0;
       } else {
         vote = row.sport > row.dport ? 1 : row.sport < row.dport ? -1 : 0;
       }
@@ -529,6 +533,7 @@ export function correlate(inputs: CaptureInput[]): Correlation {
         if (pt.role === 'any') anyLastNs.set(g * 64 + point, tNs);
       }
       if (tNs < gFirst[g]!) gFirst[g] = tNs;
+      portVotes[g]! += portVote;
       const i = store.n++;
       store.point[i] = point;
       store.row[i] = r;
@@ -605,7 +610,7 @@ export function correlate(inputs: CaptureInput[]): Correlation {
     f.groups.push(g);
   });
 
-  for (const f of flows) settleFlow(f, groupVotes, points, store);
+  for (const f of flows) settleFlow(f, groupVotes, portVotes, points, store);
 
   // -- ICMP errors: attach to the flow their quoted datagram belongs to ---------------------
   attachIcmpErrors(inputs, errorRows, flows, connNode, uf, flowOfRoot);
@@ -665,11 +670,17 @@ function roleRank(role: InterfaceRole): number {
 }
 
 /** Decide client, server, and each group's direction. */
-function settleFlow(f: Flow, votes: Int32Array, points: CapturePoint[], st: SightingStore): void {
+/** Requests examined to find a flow's client (highest TTL, pod side, earliest). */
+const CLIENT_SAMPLE = 256;
+/** Packets per flow used for clock offsets: the minimum one-way delay settles long before. */
+const CLOCK_SAMPLE = 20_000;
+
+function settleFlow(f: Flow, votes: Int32Array, portVotes: Int32Array, points: CapturePoint[], st: SightingStore): void {
   // The request "template": a packet that says it is a request, seen as early as possible
   // (highest TTL, then the pod side of a node, then the earliest).
-  const requestish = f.groups.filter((g) => votes[g.id]! > 0);
-  const candidates = requestish.length > 0 ? requestish : f.groups;
+  // The first few hundred requests say who the client is as well as all of them would.
+  const requestish = f.groups.filter((g) => votes[g.id]! > 0).slice(0, CLIENT_SAMPLE);
+  const candidates = requestish.length > 0 ? requestish : f.groups.slice(0, CLIENT_SAMPLE);
   const rank = points.map((p) => roleRank(p.role));
   let best = -1;
   for (const g of candidates) {
@@ -713,6 +724,14 @@ function settleFlow(f: Flow, votes: Int32Array, points: CapturePoint[], st: Sigh
         votes[g.id] = c ? 1 : -1;
         g.dir = c ? 1 : -1;
       }
+    }
+  }
+  // Without a SYN to count from, TCP falls back on ports: the client's is usually the higher.
+  if (f.proto === 6) {
+    for (const g of f.groups) {
+      if (votes[g.id]! !== 0 || portVotes[g.id]! === 0) continue;
+      votes[g.id] = portVotes[g.id]! > 0 ? 1 : -1;
+      g.dir = votes[g.id]! > 0 ? 1 : -1;
     }
   }
   // Groups that still did not say which way they go: compare with a known request at the same point.
@@ -759,14 +778,18 @@ function pathOf(f: Flow, points: CapturePoint[], flows: Flow[]): number[] {
   const reqTtl = new Int16Array(points.length).fill(-1);
   const repTtl = new Int16Array(points.length).fill(-1);
   const seenAtPoint = new Uint8Array(points.length);
+  // Where the flow was seen: every packet counts. TTLs: the first packets each way suffice.
+  let reqSeen = 0;
+  let repSeen = 0;
   for (const g of f.groups) {
-    const ttl = g.dir === 1 ? reqTtl : repTtl;
     const st = g.store;
+    const sample = g.dir === 1 ? reqSeen++ < CLIENT_SAMPLE : repSeen++ < CLIENT_SAMPLE;
+    const ttl = g.dir === 1 ? reqTtl : repTtl;
     for (let k = g.from, e = g.to; k < e; k++) {
       const i = st.order[k]!;
       const pnt = st.point[i]!;
       seenAtPoint[pnt] = 1;
-      if (st.ttl[i]! > ttl[pnt]!) ttl[pnt] = st.ttl[i]!;
+      if (sample && st.ttl[i]! > ttl[pnt]!) ttl[pnt] = st.ttl[i]!;
     }
   }
   for (const e of f.icmpErrors) seenAtPoint[e.point] = 1;
@@ -805,7 +828,7 @@ function pathOf(f: Flow, points: CapturePoint[], flows: Flow[]): number[] {
   // Addresses the requests carried (before and after NAT), by interned id, then as text.
   const srcIds = new Set<number>();
   const dstIds = new Set<number>();
-  for (const g of f.requests) {
+  for (const g of f.requests.slice(0, CLIENT_SAMPLE)) {
     const st = g.store;
     for (let k = g.from, e = g.to; k < e; k++) {
       const i = st.order[k]!;
@@ -958,7 +981,9 @@ function estimateClocks(flows: Flow[], points: CapturePoint[]): Map<string, Node
       const n = pointNode[pid]!;
       if (order[n] === -1) order[n] = i;
     });
-    for (const g of f.groups) {
+    const step = Math.max(1, Math.floor(f.groups.length / CLOCK_SAMPLE));
+    for (let gi = 0; gi < f.groups.length; gi += step) {
+      const g = f.groups[gi]!;
       first.fill(NaN);
       let seenNodes = 0;
       const st = g.store;
