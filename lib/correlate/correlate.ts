@@ -393,25 +393,54 @@ export function correlate(inputs: CaptureInput[]): Correlation {
   const anyLastNs = new Map<number, number>();
   const groupTuple = new Int32Array(total * 4);
 
-  inputs.forEach((input, n) => {
+  // Walk all captures at once, in time order: the sightings of one packet at its capture points
+  // then arrive together, while its group and its table slot are still in cache.
+  const cursors = inputs.map((input, n) => {
     const c = input.capture;
-    const idx = c.index;
-    const baseNs = (c.baseSec - epochSec) * 1e9 + c.baseNsec;
-    const mapping = pointOf[n]!.byIface;
-    // Addresses are interned: one string and one hash per distinct address, not per packet.
-    const v6Addrs: Addr[] = [];
-    const addr = (v: number, v6: boolean): Addr => {
-      if (v6) return (v6Addrs[v] ??= internAddr(c.ipv6[v] ?? '?', store));
-      let a = v4Addrs.get(v);
-      if (a === undefined) v4Addrs.set(v, (a = internAddr(formatIpv4(v), store)));
-      return a;
+    return {
+      n,
+      c,
+      idx: c.index,
+      baseNs: (c.baseSec - epochSec) * 1e9 + c.baseNsec,
+      mapping: pointOf[n]!.byIface,
+      v6Addrs: [] as Addr[],
+      r: -1,
+      t: -Infinity,
     };
-    let lastSrcV = -1;
-    let lastDstV = -1;
-    let lastSrcA: Addr | undefined;
-    let lastDstA: Addr | undefined;
-    for (let r = 0; r < idx.count; r++) {
-      idx.read(r, row);
+  });
+  type Cursor = (typeof cursors)[number];
+  const advance = (cur: Cursor): void => {
+    cur.r++;
+    if (cur.r >= cur.idx.count) cur.t = Infinity;
+    else {
+      const t = cur.baseNs + cur.idx.tsNsAt(cur.r);
+      if (!Number.isNaN(t)) cur.t = t; // no timestamp (pcapng SPB): keep the previous place
+    }
+  };
+  for (const cur of cursors) advance(cur);
+  // Addresses are interned: one string and one hash per distinct address, not per packet.
+  const addr = (cur: Cursor, v: number, v6: boolean): Addr => {
+    if (v6) return (cur.v6Addrs[v] ??= internAddr(cur.c.ipv6[v] ?? '?', store));
+    let a = v4Addrs.get(v);
+    if (a === undefined) v4Addrs.set(v, (a = internAddr(formatIpv4(v), store)));
+    return a;
+  };
+  let lastSrcV = -1;
+  let lastDstV = -1;
+  let lastSrcA: Addr | undefined;
+  let lastDstA: Addr | undefined;
+  for (;;) {
+    let cur = cursors[0];
+    for (const k of cursors) if (k.t < cur!.t) cur = k;
+    if (!cur || cur.t === Infinity) break;
+    const r = cur.r;
+    const n = cur.n;
+    const c = cur.c;
+    const baseNs = cur.baseNs;
+    const mapping = cur.mapping;
+    cur.idx.read(r, row);
+    advance(cur);
+    {
       const shape = c.shapes[row.shape]!;
       const point = typeof mapping === 'number' ? mapping : (mapping.get(shape.interfaceId) ?? mapping.values().next().value!);
       const pt = points[point]!;
@@ -482,7 +511,7 @@ export function correlate(inputs: CaptureInput[]): Correlation {
       let dstA: Addr;
       if (!v6 && row.src === lastSrcV) srcA = lastSrcA!;
       else {
-        srcA = addr(row.src, v6);
+        srcA = addr(cur, row.src, v6);
         if (!v6) {
           lastSrcV = row.src;
           lastSrcA = srcA;
@@ -490,7 +519,7 @@ export function correlate(inputs: CaptureInput[]): Correlation {
       }
       if (!v6 && row.dst === lastDstV) dstA = lastDstA!;
       else {
-        dstA = addr(row.dst, v6);
+        dstA = addr(cur, row.dst, v6);
         if (!v6) {
           lastDstV = row.dst;
           lastDstA = dstA;
@@ -564,7 +593,7 @@ export function correlate(inputs: CaptureInput[]): Correlation {
       if (groupConn[g] === -1) groupConn[g] = node;
       else if (groupConn[g] !== node) uf.union(groupConn[g]!, node);
     }
-  });
+  }
 
   for (let g = 0; g < groupCount; g++) {
     const pg = new PacketGroup(g, gProto[g]!, gIpLen[g]!, gSeq[g]!, gFlags[g]!, store);

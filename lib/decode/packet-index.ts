@@ -124,6 +124,11 @@ export class PacketIndex {
     return out;
   }
 
+  /** Row `n`'s timestamp (ns since the capture's first), without copying the row. */
+  tsNsAt(n: number): number {
+    return this.blocks[n >>> BLOCK_SHIFT]!.tsNs[n & BLOCK_MASK]!;
+  }
+
   /** Bytes held by the columns (allocated blocks, including the unused tail of the last). */
   get allocatedBytes(): number {
     return this.blocks.length * INDEX_BLOCK * INDEX_BYTES_PER_PACKET;
