@@ -141,6 +141,8 @@ export class PacketGroup {
   dir: Direction = 1;
   /** Earliest raw sighting time (ns since the epoch). */
   firstNs = Infinity;
+  /** Bit p set: seen at capture point p (up to 30 points); -1 when there are more points. */
+  pointMask = -1;
   private cached: Sighting[] | null = null;
 
   constructor(
@@ -162,6 +164,7 @@ export class PacketGroup {
   }
 
   seenAt(point: number): boolean {
+    if (this.pointMask !== -1) return (this.pointMask & (1 << point)) !== 0;
     const st = this.store;
     for (let k = st.start[this.id]!, e = st.start[this.id + 1]!; k < e; k++) if (st.point[st.order[k]!] === point) return true;
     return false;
@@ -525,7 +528,7 @@ export function correlate(inputs: CaptureInput[]): Correlation {
           lastDstA = dstA;
         }
       }
-      if (pt.role === 'pod') {
+      if (pt.role === 'pod' && pt.packets <= POD_ADDRESS_SAMPLE) {
         let m = podAddrCounts.get(point);
         if (!m) podAddrCounts.set(point, (m = new Map()));
         m.set(srcA.id, (m.get(srcA.id) ?? 0) + 1);
@@ -598,6 +601,7 @@ export function correlate(inputs: CaptureInput[]): Correlation {
   for (let g = 0; g < groupCount; g++) {
     const pg = new PacketGroup(g, gProto[g]!, gIpLen[g]!, gSeq[g]!, gFlags[g]!, store);
     pg.firstNs = gFirst[g]!;
+    pg.pointMask = useMasks ? groupMask[g]! : -1;
     groups.push(pg);
   }
   store.index(groups.length);
@@ -699,6 +703,8 @@ function roleRank(role: InterfaceRole): number {
 }
 
 /** Decide client, server, and each group's direction. */
+/** Packets of a pod veth examined to learn the pod's own address (the one on all of them). */
+const POD_ADDRESS_SAMPLE = 4096;
 /** Requests examined to find a flow's client (highest TTL, pod side, earliest). */
 const CLIENT_SAMPLE = 256;
 /** Packets per flow used for clock offsets: the minimum one-way delay settles long before. */
@@ -810,9 +816,14 @@ function pathOf(f: Flow, points: CapturePoint[], flows: Flow[]): number[] {
   // Where the flow was seen: every packet counts. TTLs: the first packets each way suffice.
   let reqSeen = 0;
   let repSeen = 0;
+  let seenMask = 0;
   for (const g of f.groups) {
     const st = g.store;
     const sample = g.dir === 1 ? reqSeen++ < CLIENT_SAMPLE : repSeen++ < CLIENT_SAMPLE;
+    if (!sample && g.pointMask !== -1) {
+      seenMask |= g.pointMask;
+      continue;
+    }
     const ttl = g.dir === 1 ? reqTtl : repTtl;
     for (let k = g.from, e = g.to; k < e; k++) {
       const i = st.order[k]!;
@@ -821,6 +832,7 @@ function pathOf(f: Flow, points: CapturePoint[], flows: Flow[]): number[] {
       if (sample && st.ttl[i]! > ttl[pnt]!) ttl[pnt] = st.ttl[i]!;
     }
   }
+  for (let p = 0; p < 30; p++) if (seenMask & (1 << p)) seenAtPoint[p] = 1;
   for (const e of f.icmpErrors) seenAtPoint[e.point] = 1;
   const nodes = new Map<string, { reqTtl: number; repTtl: number; seen: boolean }>();
   const seenPoints = new Set<number>();

@@ -132,6 +132,10 @@ function report(f: Flow, c: Correlation, offset: (p: CapturePoint) => number): F
     const counts = new Uint32Array(pts.length);
     const last = new Int32Array(pts.length).fill(-1);
     groups.forEach((g, gi) => {
+      if (g.pointMask !== -1) {
+        for (let m = g.pointMask, p = 0; m !== 0; m >>>= 1, p++) if (m & 1) counts[p]!++;
+        return;
+      }
       const st = g.store;
       for (let k = g.from, e = g.to; k < e; k++) {
         const pnt = st.point[st.order[k]!]!;
