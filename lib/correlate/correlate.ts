@@ -461,11 +461,14 @@ export function correlate(inputs: CaptureInput[]): Correlation {
       const proto = row.proto;
       if (proto !== 1 && proto !== 6 && proto !== 17 && proto !== 58) continue;
       const v6 = (row.meta & META_INNER_IPV6) !== 0;
-      // Identity: what forwarding and NAT leave alone.
-      let h1 = mix(mix(mix(0x811c9dc5, proto), row.ipId), row.ipLen);
+      // Identity: what forwarding and NAT leave alone. TCP leaves out the length and PSH/FIN:
+      // a GSO/TSO super-segment and the first wire-sized segment cut from it share IP id, seq,
+      // ack and first payload bytes, and only the last piece carries PSH or FIN; the later
+      // pieces are packets of their own, seen from the point where the cut happened.
+      let h1 = mix(mix(mix(0x811c9dc5, proto), row.ipId), proto === 6 ? 0 : row.ipLen);
       h1 = mix(h1, row.digest);
       let h2 = mix(0x01000193, row.seq);
-      if (proto === 6) h2 = mix(mix(h2, row.ack), row.tcpFlags);
+      if (proto === 6) h2 = mix(mix(h2, row.ack), row.tcpFlags & ~(0x08 | 0x01));
       else if (proto === 1 || proto === 58) h2 = mix(h2, row.dport >>> 8); // ICMP type
       // Identical retransmissions (a SYN-ACK resent with IP id 0) carry the same identity: the
       // n-th copy at one point is matched with the n-th copy at the next. At a `-i any` point
