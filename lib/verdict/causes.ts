@@ -40,6 +40,15 @@ const IP_FORWARD = (node: string): Cause => ({
   text: `IP forwarding is off on ${node} (e.g. reset by 'systemctl restart network')`,
   check: 'sysctl net.ipv4.ip_forward  # must be 1',
 });
+const CONNTRACK = (node: string): Cause => ({
+  text: `conntrack on ${node} marks the packets INVALID (a state it never saw, e.g. after a table flush or an asymmetric path) and a rule drops them`,
+  check: "conntrack -S; iptables -S | grep -i 'ctstate INVALID'",
+});
+/** A guess at the pod CIDR from an address in it: flannel and Calico hand out /24s. */
+export function cidr24(addr: string): string {
+  const m = /^(\d+\.\d+\.\d+)\.\d+$/.exec(addr);
+  return m ? `${m[1]}.0/24` : '<pod CIDR>';
+}
 const RP_FILTER = (node: string, dev: string): Cause => ({
   text: `reverse-path filtering on ${node} drops it (asymmetric route)`,
   check: `sysctl net.ipv4.conf.all.rp_filter net.ipv4.conf.${dev}.rp_filter`,
@@ -110,7 +119,7 @@ export function describeStep(c: StepContext): { transition: string; causes: Caus
         transition: `reached ${pointName(from)}, not routed into ${to.interface}: ${node} does not forward it`,
         causes: first(
           mtuCause(),
-          FORWARD_DROP(node, from.interface, '<pod CIDR>'),
+          FORWARD_DROP(node, from.interface, cidr24(c.dst)),
           IP_FORWARD(node),
           { text: `${node} has no route to ${c.dst} through ${to.interface}`, check: `ip route get ${c.dst}` },
         ),
@@ -147,14 +156,14 @@ export function describeStep(c: StepContext): { transition: string; causes: Caus
       const what = o.kind === 'vxlan' ? 'VXLAN decapsulated' : o.kind === 'flannel-udp' ? 'written to flannel0 by flanneld' : o.kind === 'ipip' ? 'IP-in-IP decapsulated' : 'decapsulated';
       return {
         transition: `${what} on ${node}, not forwarded from ${from.interface} to ${to.interface}`,
-        causes: [FORWARD_DROP(node, from.interface, '<pod CIDR>'), IP_FORWARD(node), RP_FILTER(node, from.interface)],
+        causes: [FORWARD_DROP(node, from.interface, cidr24(c.dst)), IP_FORWARD(node), RP_FILTER(node, from.interface), CONNTRACK(node)],
       };
     }
     case 'nic>pod':
     case 'nic>bridge':
       return {
         transition: `reached ${pointName(from)}, not forwarded to ${to.interface}`,
-        causes: [IP_FORWARD(node), FORWARD_DROP(node, from.interface, c.dst), RP_FILTER(node, from.interface), { text: `${node} has no route to ${c.dst}`, check: `ip route get ${c.dst}` }],
+        causes: [IP_FORWARD(node), FORWARD_DROP(node, from.interface, c.dst), RP_FILTER(node, from.interface), CONNTRACK(node), { text: `${node} has no route to ${c.dst}`, check: `ip route get ${c.dst}` }],
       };
     case 'pod>nic':
     case 'bridge>nic':

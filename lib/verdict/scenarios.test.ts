@@ -36,6 +36,17 @@ describe.skipIf(all.length === 0)('verdicts on the lab scenarios', () => {
             expect(f.repliesStopAfter, 'repliesStopAfter').toBe(gt.replies.lastReached === gt.path[0] ? null : gt.replies.lastReached);
           }
           expect(f.verdict.kind, f.verdict.summary).toBe(expectedKind(truth, gt));
+          // DOMAIN.md: a FORWARD drop and ip_forward=0 look identical in captures, so a verdict on
+          // either must offer both; a VXLAN device that is down answers with port unreachable.
+          const text = f.verdict.causes.map((c) => `${c.text} ${c.check}`).join('\n');
+          if (truth.fault && ['forward-policy-drop', 'ip-forward-off'].includes(truth.fault.kind) && f.verdict.kind !== 'delivered') {
+            expect(text).toContain('iptables -S FORWARD');
+            expect(text).toContain('sysctl net.ipv4.ip_forward');
+          }
+          if (truth.fault?.kind === 'vxlan-device-down') {
+            expect(text).toMatch(/port unreachable/);
+            expect(text).toContain('ip -d link show flannel.1');
+          }
           if (f.verdict.kind !== 'delivered') {
             expect(f.verdict.summary.length).toBeGreaterThan(20);
             if (f.verdict.kind !== 'not-observed') expect(f.verdict.causes.length).toBeGreaterThan(0);
