@@ -655,7 +655,9 @@ export function correlate(inputs: CaptureInput[]): Correlation {
 
   const clocks = estimateClocks(flows, points);
   const referenceNode = [...clocks.values()].find((c) => c.method === 'reference')?.node ?? points[0]?.node ?? '';
-  return { epochSec, points, flows: flows.filter((f) => f.requests.length > 0 || f.replies.length > 0), clocks, referenceNode };
+  const kept = flows.filter((f) => f.requests.length > 0 || f.replies.length > 0);
+  kept.forEach((f, i) => (f.id = i)); // Correlation.flows[f.id] === f
+  return { epochSec, points, flows: kept, clocks, referenceNode };
 }
 
 interface Addr {

@@ -10,6 +10,7 @@
 import type { Cause } from './causes';
 import { describeStep, overlayOf, pointName } from './causes';
 import type { CapturePoint, Correlation, Flow, PacketGroup, Protocol } from '../correlate/correlate';
+import type { InterfaceRole } from '../correlate/labels';
 
 export type VerdictKind =
   | 'delivered'
@@ -32,6 +33,10 @@ export interface Verdict {
 export interface HopReport {
   node: string;
   interface: string;
+  /** pod | bridge | overlay | nic | any | other: what the interface is on the path. */
+  role: InterfaceRole;
+  /** Index into Correlation.points. */
+  point: number;
   file: string;
   requests: number;
   replies: number;
@@ -56,6 +61,8 @@ export interface IcmpErrorReport {
 }
 
 export interface FlowReport {
+  /** Index into Correlation.flows, to fetch the flow's packets. */
+  id: number;
   protocol: Protocol;
   client: string;
   clientPort: number | null;
@@ -65,7 +72,7 @@ export interface FlowReport {
   translations: Translation[];
   hops: HopReport[];
   /** Points on the path that were not captured (inferred from the other nodes' captures). */
-  notCaptured: { node: string; interface: string }[];
+  notCaptured: { node: string; interface: string; role: InterfaceRole }[];
   requests: { sent: number; delivered: number };
   replies: { sent: number; delivered: number };
   requestsStopAfter: string | null;
@@ -152,6 +159,8 @@ function report(f: Flow, c: Correlation, offset: (p: CapturePoint) => number): F
   const hops: HopReport[] = path.map((p) => ({
     node: pts[p]!.node,
     interface: pts[p]!.interface,
+    role: pts[p]!.role,
+    point: p,
     file: pts[p]!.file,
     requests: count(f.requests, p),
     replies: count(f.replies, p),
@@ -227,6 +236,7 @@ function report(f: Flow, c: Correlation, offset: (p: CapturePoint) => number): F
   const notCaptured = inferUncaptured(path, pts, f);
 
   const base = {
+    id: f.id,
     protocol: f.protocol,
     client: f.client,
     clientPort: f.clientPort,
@@ -251,20 +261,20 @@ function report(f: Flow, c: Correlation, offset: (p: CapturePoint) => number): F
   return { ...base, verdict };
 }
 
-function inferUncaptured(path: number[], pts: CapturePoint[], f: Flow): { node: string; interface: string }[] {
+function inferUncaptured(path: number[], pts: CapturePoint[], f: Flow): { node: string; interface: string; role: InterfaceRole }[] {
   const nodes = [...new Set(path.map((p) => pts[p]!.node))];
   // Roles the flow was seen crossing (not pod veths: pods differ per node; not any).
   const crossed = path
     .map((p) => pts[p]!)
     .filter((p) => (p.role === 'bridge' || p.role === 'overlay' || p.role === 'nic') && f.groups.some((g) => seenAt(g, p.id)));
-  const out: { node: string; interface: string }[] = [];
+  const out: { node: string; interface: string; role: InterfaceRole }[] = [];
   for (const node of nodes) {
     const mine = new Set(pts.filter((p) => p.node === node).map((p) => p.role));
     // A node with no bridge or overlay capture of its own is an outside host: nothing to infer.
     if (!mine.has('bridge') && !mine.has('overlay') && !mine.has('pod')) continue;
     for (const other of crossed) {
       if (other.node === node || mine.has(other.role)) continue;
-      if (!out.some((o) => o.node === node && o.interface === other.interface)) out.push({ node, interface: other.interface });
+      if (!out.some((o) => o.node === node && o.interface === other.interface)) out.push({ node, interface: other.interface, role: other.role });
     }
   }
   return out;
@@ -281,7 +291,7 @@ function decide(
   repLast: number,
   icmpErrors: IcmpErrorReport[],
   offset: (p: CapturePoint) => number,
-  notCaptured: { node: string; interface: string }[],
+  notCaptured: { node: string; interface: string; role: InterfaceRole }[],
 ): Verdict {
   const pts = c.points;
   const n = Math.max(0, ...reqAt);
