@@ -371,7 +371,6 @@ export function correlate(inputs: CaptureInput[]): Correlation {
   const groupByKey = new PairTable(total >> 2);
   const occurrences = new PairTable(1024);
   const occCount: number[] = [];
-  const occLastNs: number[] = [];
   const groups: PacketGroup[] = [];
   const store = new SightingStore(total);
   // Per packet group, in columns sized for the worst case (every packet distinct).
@@ -393,7 +392,7 @@ export function correlate(inputs: CaptureInput[]): Correlation {
   // With at most 30 capture points, a bit mask per packet says where it was already seen.
   const useMasks = points.length <= 30;
   const groupMask = new Int32Array(total);
-  const anyLastNs = new Map<number, number>();
+  const anySeen = new Map<string, { t: number; ifs: number[] }>();
   const groupTuple = new Int32Array(total * 4);
 
   // Walk all captures at once, in time order: the sightings of one packet at its capture points
@@ -473,6 +472,20 @@ export function correlate(inputs: CaptureInput[]): Correlation {
       // Identical retransmissions (a SYN-ACK resent with IP id 0) carry the same identity: the
       // n-th copy at one point is matched with the n-th copy at the next. At a `-i any` point
       // a copy within 5 ms is the same packet crossing a second interface (bridge and port).
+      // `tcpdump -i any` records a packet once per interface it crosses (the bridge and its
+      // port, the overlay device): the SLL2 interface index tells those copies apart from a
+      // second transmission, which comes back on the same interface. Without an index (SLL v1)
+      // a copy within 5 ms is taken as the same packet.
+      if (pt.role === 'any') {
+        const key = `${h1}|${h2}|${point}`;
+        const ifx = shape.sllIfindex;
+        const prev = anySeen.get(key);
+        if (prev && Math.abs(tNs - prev.t) < 5e6 && (ifx < 0 || !prev.ifs.includes(ifx))) {
+          prev.ifs.push(ifx);
+          continue;
+        }
+        anySeen.set(key, { t: tNs, ifs: [ifx] });
+      }
       let g: number | undefined;
       if (useMasks) {
         const cand = groupByKey.get(h1 | 0, h2 | 0);
@@ -481,17 +494,13 @@ export function correlate(inputs: CaptureInput[]): Correlation {
           // for a flood of identical packets).
           const okey = h1 ^ Math.imul(point + 1, 0x27d4eb2d);
           let ok = occurrences.get(okey, h2 | 0);
-          const lastT = ok >= 0 ? occLastNs[ok]! : (anyLastNs.get(cand * 64 + point) ?? -Infinity);
-          if (pt.role === 'any' && Math.abs(tNs - lastT) < 5e6) continue;
           if (ok < 0) {
             ok = occCount.length;
             occurrences.set(okey, h2 | 0, ok);
             occCount.push(1);
-            occLastNs.push(tNs);
           }
           const nth = occCount[ok]!;
           occCount[ok] = nth + 1;
-          occLastNs[ok] = tNs;
           h2 = (h2 + Math.imul(nth, 0x61c88647)) | 0;
           const found = groupByKey.get(h1 | 0, h2 | 0);
           g = found >= 0 ? found : undefined;
@@ -500,14 +509,11 @@ export function correlate(inputs: CaptureInput[]): Correlation {
         const ok = occurrences.get(h1 ^ Math.imul(point + 1, 0x27d4eb2d), h2 | 0);
         let nth = 0;
         if (ok >= 0) {
-          if (pt.role === 'any' && Math.abs(tNs - occLastNs[ok]!) < 5e6) continue;
           nth = occCount[ok]!;
           occCount[ok] = nth + 1;
-          occLastNs[ok] = tNs;
         } else {
           occurrences.set(h1 ^ Math.imul(point + 1, 0x27d4eb2d), h2 | 0, occCount.length);
           occCount.push(1);
-          occLastNs.push(tNs);
         }
         if (nth > 0) h2 = (h2 + Math.imul(nth, 0x61c88647)) | 0;
         const found = groupByKey.get(h1 | 0, h2 | 0);
@@ -565,7 +571,6 @@ export function correlate(inputs: CaptureInput[]): Correlation {
       }
       if (useMasks) {
         groupMask[g] = groupMask[g]! | (1 << point);
-        if (pt.role === 'any') anyLastNs.set(g * 64 + point, tNs);
       }
       if (tNs < gFirst[g]!) gFirst[g] = tNs;
       portVotes[g]! += portVote;
