@@ -54,3 +54,16 @@ describe.skipIf(all.length === 0)('analyze on mutated incidents', () => {
     expect(analysed).toBeGreaterThan(200);
   });
 });
+
+describe('one capture of many distinct packets', () => {
+  it('grows its per-packet columns and counts every packet once', async () => {
+    const { generateBenchCapture } = await import('../bench/generate');
+    const indexer = new CaptureIndexer();
+    const reader = createCaptureReader('node1-eth0.pcap', indexer);
+    for (const chunk of generateBenchCapture(6000)) reader.push(chunk);
+    const capture = indexer.finish(reader.end());
+    const { report } = analyze([{ file: 'node1-eth0.pcap', capture }]);
+    const seen = report.flows.reduce((n, f) => n + f.hops[0]!.requests + f.hops[0]!.replies, 0);
+    expect(seen).toBe(6000);
+  });
+});

@@ -373,27 +373,29 @@ export function correlate(inputs: CaptureInput[]): Correlation {
   const occCount: number[] = [];
   const groups: PacketGroup[] = [];
   const store = new SightingStore(total);
-  // Per packet group, in columns sized for the worst case (every packet distinct).
-  const groupVotes = new Int32Array(total);
-  const gProto = new Uint8Array(total);
-  const gIpLen = new Uint16Array(total);
-  const gSeq = new Uint32Array(total);
-  const gFlags = new Uint8Array(total);
-  const gFirst = new Float64Array(total);
+  // Per packet group, in columns that grow by doubling: most packets are seen at several
+  // points, so there are far fewer groups than rows.
+  let groupCap = Math.max(1024, total >> 2);
+  let groupVotes = new Int32Array(groupCap);
+  let gProto = new Uint8Array(groupCap);
+  let gIpLen = new Uint16Array(groupCap);
+  let gSeq = new Uint32Array(groupCap);
+  let gFlags = new Uint8Array(groupCap);
+  let gFirst = new Float64Array(groupCap);
   let groupCount = 0;
   const uf = new UnionFind();
   const connNode = new Map<number, number>();
-  const groupConn = new Int32Array(total);
-  const portVotes = new Int32Array(total);
+  let groupConn = new Int32Array(groupCap);
+  let portVotes = new Int32Array(groupCap);
   const errorRows: { input: number; row: number; point: number; tNs: number }[] = [];
   const row = emptyRow();
   // Per pod point: how often each address appears, to learn the pod's own address.
   const podAddrCounts = new Map<number, Map<number, number>>();
   // With at most 30 capture points, a bit mask per packet says where it was already seen.
   const useMasks = points.length <= 30;
-  const groupMask = new Int32Array(total);
+  let groupMask = new Int32Array(groupCap);
   const anySeen = new Map<string, { t: number; ifs: number[] }>();
-  const groupTuple = new Int32Array(total * 4);
+  let groupTuple = new Int32Array(groupCap * 4);
 
   // Walk all captures at once, in time order: the sightings of one packet at its capture points
   // then arrive together, while its group and its table slot are still in cache.
@@ -559,6 +561,24 @@ export function correlate(inputs: CaptureInput[]): Correlation {
         vote = row.sport > row.dport ? 1 : row.sport < row.dport ? -1 : 0;
       }
       if (g === undefined) {
+        if (groupCount === groupCap) {
+          groupCap *= 2;
+          const grow = <T extends Int32Array | Uint8Array | Uint16Array | Uint32Array | Float64Array>(a: T, n = groupCap): T => {
+            const b = new (a.constructor as new (n: number) => T)(n);
+            b.set(a);
+            return b;
+          };
+          groupVotes = grow(groupVotes);
+          gProto = grow(gProto);
+          gIpLen = grow(gIpLen);
+          gSeq = grow(gSeq);
+          gFlags = grow(gFlags);
+          gFirst = grow(gFirst);
+          groupConn = grow(groupConn);
+          portVotes = grow(portVotes);
+          groupMask = grow(groupMask);
+          groupTuple = grow(groupTuple, groupCap * 4);
+        }
         g = groupCount++;
         groupByKey.set(h1 | 0, h2 | 0, g);
         gProto[g] = proto;
