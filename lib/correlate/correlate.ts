@@ -676,7 +676,9 @@ export function correlate(inputs: CaptureInput[]): Correlation {
   // -- ICMP errors: attach to the flow their quoted datagram belongs to ---------------------
   attachIcmpErrors(inputs, errorRows, flows, connNode, uf, flowOfRoot);
 
-  for (const f of flows) f.path = pathOf(f, points, flows);
+  let ownerMap: Map<string, string> | null = null;
+  const owners = () => (ownerMap ??= addressOwners(points, store));
+  for (const f of flows) f.path = pathOf(f, points, owners);
 
   const clocks = estimateClocks(flows, points);
   const referenceNode = [...clocks.values()].find((c) => c.method === 'reference')?.node ?? points[0]?.node ?? '';
@@ -838,7 +840,7 @@ function settleFlow(f: Flow, votes: Int32Array, portVotes: Int32Array, points: C
  * overlay → NIC); then the other nodes the flow reached, in ingress order (NIC → overlay →
  * bridge → pod veth). Nodes are ordered by what the packets show (TTL), never by file order.
  */
-function pathOf(f: Flow, points: CapturePoint[], flows: Flow[]): number[] {
+function pathOf(f: Flow, points: CapturePoint[], owners: () => Map<string, string>): number[] {
   // Per point first (one pass over the sightings), then per node.
   const reqTtl = new Int16Array(points.length).fill(-1);
   const repTtl = new Int16Array(points.length).fill(-1);
@@ -891,7 +893,7 @@ function pathOf(f: Flow, points: CapturePoint[], flows: Flow[]): number[] {
   if (onPath.length === 0) {
     // Nothing left the client's node. The server's node is the one whose pods use the server
     // address (learned from other flows); else every other node is a candidate.
-    const owner = ownerOf(f.server, points, flows, f) ?? null;
+    const owner = owners().get(f.server) ?? null;
     onPath = owner && owner !== client ? [owner] : others.map(([name]) => name).sort();
   }
   const serverAddrs = new Set<string>([f.server]);
@@ -935,21 +937,24 @@ function pathOf(f: Flow, points: CapturePoint[], flows: Flow[]): number[] {
   });
 }
 
-function ownerOf(addr: string, points: CapturePoint[], flows: Flow[], self: Flow): string | undefined {
-  for (const p of points) if (p.role === 'pod' && p.podIp === addr) return p.node;
-  // A bridge or pod point of a node that saw the address as a source in another flow.
-  for (const f of flows) {
-    if (f === self) continue;
-    for (const g of f.groups) {
-      const st = g.store;
-      for (let k = g.from, e = g.to; k < e; k++) {
-        const i = st.order[k]!;
-        const p = points[st.point[i]!]!;
-        if ((p.role === 'bridge' || p.role === 'pod') && st.addrs[st.src[i]!]!.text === addr) return p.node;
-      }
-    }
+/**
+ * Which node each address belongs to, from the pod veths' own addresses and from what bridges
+ * and pod veths saw as a source: built once, by one pass over the sightings.
+ */
+function addressOwners(points: CapturePoint[], store: SightingStore): Map<string, string> {
+  const owners = new Map<string, string>();
+  for (const p of points) if (p.role === 'pod' && p.podIp !== null) owners.set(p.podIp, p.node);
+  const byId = new Int8Array(store.addrs.length); // 1 = already decided
+  for (let i = 0; i < store.n; i++) {
+    const a = store.src[i]!;
+    if (byId[a]) continue;
+    const p = points[store.point[i]!]!;
+    if (p.role !== 'bridge' && p.role !== 'pod') continue;
+    byId[a] = 1;
+    const text = store.addrs[a]!.text;
+    if (!owners.has(text)) owners.set(text, p.node);
   }
-  return undefined;
+  return owners;
 }
 
 // ---------------------------------------------------------------------------------------------
