@@ -2,6 +2,7 @@ import type { Metadata } from 'next';
 import type { ReactNode } from 'react';
 import { GeistSans } from 'geist/font/sans';
 import { GeistMono } from 'geist/font/mono';
+import { NavLinks } from '@/components/nav/NavLinks';
 import { ThemeToggle } from '@/components/theme/ThemeToggle';
 import { THEME_SCRIPT } from '@/components/theme/theme-script';
 import './globals.css';
@@ -19,11 +20,14 @@ export default function RootLayout({ children }: { children: ReactNode }) {
       </head>
       <body className="min-h-screen bg-bg font-sans text-fg antialiased">
         <header className="border-b border-border bg-panel">
-          <div className="mx-auto flex max-w-screen-2xl items-center justify-between gap-4 px-6 py-3">
-            <a href="/" className="flex items-baseline gap-3">
-              <span className="text-lg font-semibold tracking-tight">Hopscope</span>
-              <span className="hidden text-sm text-muted sm:inline">Where do the packets stop?</span>
-            </a>
+          <div className="flex items-center justify-between gap-4 px-5 py-2.5">
+            <div className="flex items-center gap-6">
+              <a href="/" className="flex items-baseline gap-3">
+                <span className="text-lg font-semibold tracking-tight">Hopscope</span>
+                <span className="hidden text-sm text-muted lg:inline">Where do the packets stop?</span>
+              </a>
+              <NavLinks />
+            </div>
             <ThemeToggle />
           </div>
         </header>

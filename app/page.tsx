@@ -1,10 +1,10 @@
-import { CaptureInspector } from '@/components/capture-inspector/CaptureInspector';
-import { InspectorStoreProvider } from '@/components/store/inspector-store-provider';
+import { Dashboard } from '@/components/dashboard/Dashboard';
+import { DashboardStoreProvider } from '@/components/store/dashboard-store-provider';
 
 export default function Page() {
   return (
-    <InspectorStoreProvider>
-      <CaptureInspector />
-    </InspectorStoreProvider>
+    <DashboardStoreProvider>
+      <Dashboard />
+    </DashboardStoreProvider>
   );
 }

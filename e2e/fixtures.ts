@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -73,4 +73,105 @@ export function writeTemp(dir: string, name: string, data: Buffer): string {
   const p = path.join(dir, name);
   writeFileSync(p, data);
   return p;
+}
+
+export const SAMPLE_CAPTURES = path.join(process.cwd(), 'sample-captures');
+
+export interface ScenarioFlow {
+  id: string;
+  protocol: 'icmp' | 'tcp' | 'udp';
+  client: { ip: string };
+  match: { icmpId?: number; clientPort?: number };
+  path: string[];
+  clientResult: { outcome: string };
+  requests: { lastReached: string | null; seenAt: Record<string, number> };
+  replies: { lastReached: string | null; seenAt: Record<string, number> };
+}
+
+export interface Scenario {
+  name: string;
+  title: string;
+  dir: string;
+  fault: { kind: string } | null;
+  flows: ScenarioFlow[];
+  /** The per-interface captures, as an engineer would collect them. */
+  files: string[];
+}
+
+/** The lab's recorded incidents in sample-captures/, with the ground truth of each. */
+export function scenarios(): Scenario[] {
+  if (!existsSync(SAMPLE_CAPTURES)) return [];
+  return readdirSync(SAMPLE_CAPTURES)
+    .filter((d) => existsSync(path.join(SAMPLE_CAPTURES, d, 'scenario.json')))
+    .sort()
+    .map((d) => {
+      const dir = path.join(SAMPLE_CAPTURES, d);
+      const truth = JSON.parse(readFileSync(path.join(dir, 'scenario.json'), 'utf8')) as Omit<Scenario, 'dir' | 'files'>;
+      const files = readdirSync(dir)
+        .filter((f) => f.endsWith('.pcap'))
+        .sort()
+        .map((f) => path.join(dir, f));
+      return { ...truth, dir, files };
+    });
+}
+
+/**
+ * Where a flow's packets stop by the ground truth: the last point the requests reached when it
+ * is not the path's end, else the replies'. Null when both got through.
+ */
+export function expectedStop(f: ScenarioFlow): { direction: 'requests' | 'replies'; at: string } | null {
+  const last = f.path[f.path.length - 1];
+  if (f.requests.lastReached && f.requests.lastReached !== last) return { direction: 'requests', at: f.requests.lastReached };
+  if (f.replies.lastReached && f.replies.lastReached !== f.path[0]) return { direction: 'replies', at: f.replies.lastReached };
+  return null;
+}
+
+/** The verdict the ground truth calls for (as lib/testing/scenarios.ts derives it for the unit tests). */
+export function expectedKind(s: Scenario, f: ScenarioFlow): string {
+  const mtu = s.fault?.kind.startsWith('mtu') ?? false;
+  const counts = (side: 'requests' | 'replies', order: string[]) => order.map((p) => f[side].seenAt[p] ?? 0);
+  const shrinks = (xs: number[]) => xs.some((x, i) => i > 0 && x < xs[i - 1]!);
+  if (f.clientResult.outcome === 'refused') return 'rejected';
+  if (f.requests.lastReached !== f.path[f.path.length - 1]) return mtu ? 'size-dependent' : 'request-dropped';
+  if (f.replies.lastReached === null) return 'no-reply';
+  if (f.replies.lastReached !== f.path[0]) return 'reply-dropped';
+  if (shrinks(counts('requests', f.path)) || shrinks(counts('replies', [...f.path].reverse()))) return mtu ? 'size-dependent' : 'partial-loss';
+  return 'delivered';
+}
+
+/**
+ * One TCP flow of `n` data segments (10.1.0.1:40000 → 10.2.0.2:80), one capture point: a packet
+ * list of `n` rows. Each segment has its own sequence number, so each is its own packet.
+ */
+export function longTcpPcap(n: number): Buffer {
+  const frameLen = 14 + 20 + 20 + 8;
+  const out = Buffer.alloc(24 + n * (16 + frameLen));
+  out.writeUInt32LE(0xa1b2c3d4, 0);
+  out.writeUInt16LE(2, 4);
+  out.writeUInt16LE(4, 6);
+  out.writeUInt32LE(262144, 16);
+  out.writeUInt32LE(1, 20);
+  let o = 24;
+  for (let i = 0; i < n; i++) {
+    out.writeUInt32LE(1_714_564_800 + Math.floor(i / 1000), o);
+    out.writeUInt32LE((i % 1000) * 1000, o + 4);
+    out.writeUInt32LE(frameLen, o + 8);
+    out.writeUInt32LE(frameLen, o + 12);
+    const f = o + 16;
+    out.write('020000000002020000000001' + '0800', f, 'hex');
+    const ip = f + 14;
+    out.write('45000030', ip, 'hex'); // IPv4, IHL 5, total length 48
+    out.writeUInt16BE(i & 0xffff, ip + 4);
+    out.write('4000' + '4006' + '0000' + '0a010001' + '0a020002', ip + 6, 'hex');
+    const tcp = ip + 20;
+    out.writeUInt16BE(40000, tcp);
+    out.writeUInt16BE(80, tcp + 2);
+    out.writeUInt32BE((1000 + i * 8) >>> 0, tcp + 4);
+    out.writeUInt32BE(1, tcp + 8);
+    out.write('5018' + 'ffff' + '0000' + '0000', tcp + 12, 'hex'); // data offset 5, PSH+ACK
+    out.writeUInt32BE(i, tcp + 20);
+    out.writeUInt32BE(~i >>> 0, tcp + 24);
+    o += 16 + frameLen;
+  }
+  return out;
 }

@@ -7,7 +7,7 @@ test.describe('capture inspector', () => {
   test('page loads with its drop zone, sample button and theme toggle', async ({ page }) => {
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto('/?sample=none');
+    await page.goto('/inspect?sample=none');
     await expect(page.getByRole('heading', { name: 'Capture inspector' })).toBeVisible();
     await expect(page.getByTestId('drop-zone')).toBeVisible();
     await expect(page.getByRole('button', { name: 'Load sample' })).toBeVisible();
@@ -22,7 +22,7 @@ test.describe('capture inspector', () => {
     const file = sample?.path ?? writeTemp(dir, 'tiny.pcap', tinyPcap());
     const name = sample ? (sample.file.split('/').pop() ?? sample.file) : 'tiny.pcap';
 
-    await page.goto('/?sample=none');
+    await page.goto('/inspect?sample=none');
     test.setTimeout(90_000);
     await page.getByTestId('file-input').setInputFiles(file);
     const c = card(page, name);
@@ -45,7 +45,7 @@ test.describe('capture inspector', () => {
     const good = writeTemp(dir, 'good.pcap', tinyPcap());
     const bad = writeTemp(dir, 'picture.png', tinyPng());
 
-    await page.goto('/?sample=none');
+    await page.goto('/inspect?sample=none');
     await page.getByTestId('file-input').setInputFiles([bad, good]);
     const badCard = card(page, 'picture.png');
     await expect(badCard).toHaveAttribute('data-status', 'error');
@@ -56,7 +56,7 @@ test.describe('capture inspector', () => {
   });
 
   test('dropping files onto the page reads them', async ({ page }) => {
-    await page.goto('/?sample=none');
+    await page.goto('/inspect?sample=none');
     const bytes = [...tinyPcap()];
     const dataTransfer = await page.evaluateHandle((b) => {
       const dt = new DataTransfer();
@@ -73,7 +73,7 @@ test.describe('capture inspector', () => {
 
   test('a missing sample manifest leaves the page usable', async ({ page }) => {
     await page.route('**/samples/index.json', (route) => route.fulfill({ status: 404, body: 'not found' }));
-    await page.goto('/');
+    await page.goto('/inspect');
     await expect(page.getByTestId('sample-note')).toContainText('No samples available');
     await expect(page.getByRole('button', { name: 'Load sample' })).toBeDisabled();
     await expect(page.getByTestId('capture-card')).toHaveCount(0);
@@ -93,11 +93,11 @@ test.describe('capture inspector', () => {
       route.fulfill({ body: pcap, contentType: 'application/vnd.tcpdump.pcap' }),
     );
 
-    await page.goto('/');
+    await page.goto('/inspect');
     await expect(card(page, 'first.pcap')).toHaveAttribute('data-status', 'done');
     await expect(page.getByTestId('capture-card')).toHaveCount(1);
 
-    await page.goto('/?sample=second.pcap');
+    await page.goto('/inspect?sample=second.pcap');
     await expect(card(page, 'second.pcap')).toHaveAttribute('data-status', 'done');
     await expect(page.getByTestId('capture-card')).toHaveCount(1);
 
@@ -110,7 +110,7 @@ test.describe('capture inspector', () => {
     const sample = firstSample();
     test.skip(!sample, 'public/samples/index.json is absent');
     test.setTimeout(90_000);
-    await page.goto('/');
+    await page.goto('/inspect');
     const name = sample!.file.split('/').pop()!;
     await expect(card(page, name)).toHaveAttribute('data-status', 'done', { timeout: 60_000 });
   });

@@ -55,6 +55,11 @@ function u32(buf: Uint8Array, o: number, le: boolean): number {
     : ((buf[o]! << 24) | (buf[o + 1]! << 16) | (buf[o + 2]! << 8) | buf[o + 3]!) >>> 0;
 }
 
+/** "the 3 whole packets … were read" / "the 1 whole packet … was read" / "no whole packet". */
+function wholePackets(n: number): string {
+  return n === 0 ? 'no whole packet came' : n === 1 ? 'the 1 whole packet was read' : `the ${n} whole packets were read`;
+}
+
 function hexStart(buf: Uint8Array, n: number): string {
   const parts: string[] = [];
   for (let i = 0; i < Math.min(n, buf.length); i++) parts.push((buf[i] ?? 0).toString(16).padStart(2, '0'));
@@ -220,7 +225,7 @@ export function createCaptureReader(fileName: string, sink: CaptureSink): Captur
         warn({
           code: 'TRUNCATED_FILE',
           byteOffset: filePos,
-          message: `${fileName} is cut short at byte ${filePos}${declared} (was tcpdump killed?); the ${summary.packets} whole packets before it were read`,
+          message: `${fileName} is cut short at byte ${filePos}${declared} (was tcpdump killed?); ${wholePackets(summary.packets)} before it`,
         });
       }
       return summary;
@@ -681,7 +686,7 @@ export async function readCapture(fileName: string, chunks: ChunkSource, sink: C
       const w = {
         code: 'TRUNCATED_FILE' as const,
         byteOffset: s.bytes,
-        message: `${fileName}: the gzip stream ends early, after ${s.bytes} decompressed bytes; the ${s.packets} whole packets before it were read`,
+        message: `${fileName}: the gzip stream ends early, after ${s.bytes} decompressed bytes; ${wholePackets(s.packets)} before it`,
       };
       s.warnings.push(w);
       sink.onWarning?.(w);

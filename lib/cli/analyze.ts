@@ -6,6 +6,7 @@ import { CaptureFormatError } from '../capture/errors';
 import { CaptureIndexer } from '../decode/capture-index';
 import { analyze, type AnalysisInput, type AnalysisReport } from '../analyze';
 import { parseLabelArg } from '../correlate/labels';
+import { reportJson } from '../report/report-json';
 
 const CAPTURE_FILE = /\.(pcapng|pcap|cap)(\.gz)?$/i;
 
@@ -79,29 +80,7 @@ export function formatReport(r: AnalysisReport): string {
   return out.join('\n') + '\n';
 }
 
-/** The JSON document of `--json`: the README documents it. */
-export function reportJson(r: AnalysisReport): unknown {
-  return {
-    captures: r.captures.map((c) => ({ file: c.file, node: c.node, interface: c.interface, packets: c.packets, clockOffsetNs: c.clockOffsetNs, labelSource: c.labelSource, clockMethod: c.clockMethod })),
-    referenceNode: r.referenceNode,
-    flows: r.flows.map((f) => ({
-      protocol: f.protocol,
-      client: f.client,
-      clientPort: f.clientPort,
-      server: f.server,
-      serverPort: f.serverPort,
-      icmpId: f.icmpId,
-      translations: f.translations,
-      hops: f.hops.map((h) => ({ node: h.node, interface: h.interface, requests: h.requests, replies: h.replies })),
-      notCaptured: f.notCaptured,
-      requestsStopAfter: f.requestsStopAfter,
-      repliesStopAfter: f.repliesStopAfter,
-      icmpErrors: f.icmpErrors,
-      verdict: { kind: f.verdict.kind, summary: f.verdict.summary, transition: f.verdict.transition, causes: f.verdict.causes },
-    })),
-    notes: r.notes,
-  };
-}
+export { reportJson } from '../report/report-json';
 
 export async function analyzeCommand(args: string[]): Promise<number> {
   const labels = new Map<string, { node: string; interface: string }>();

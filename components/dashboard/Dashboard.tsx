@@ -1,0 +1,105 @@
+'use client';
+
+import { useEffect, useRef } from 'react';
+import {
+  useAnalysis,
+  useDashboardActions,
+  useFiles,
+  useNotice,
+  useSampleName,
+  useSelectedFlow,
+  useSelection,
+} from '@/components/store/dashboard-store-provider';
+import { EmptyState } from './EmptyState';
+import { FlowList } from './FlowList';
+import { HopPanel } from './HopPanel';
+import { Ladder } from './Ladder';
+import { LoadPanel } from './LoadPanel';
+import { PacketList } from './PacketList';
+import { VerdictCard } from './VerdictCard';
+import { useWindowDrop } from './FilePickers';
+import { parseUrlState, urlSearch } from './url-state';
+
+/**
+ * The address bar follows the sample and the selection. history.replaceState rather than
+ * router.replace: Next.js folds it into its router (useSearchParams follows), and a click
+ * costs no RSC round trip on this static page.
+ */
+function useUrlSync() {
+  const { init } = useDashboardActions();
+  const sample = useSampleName();
+  const { flow, point } = useSelection();
+  const files = useFiles();
+  const hadFiles = useRef(false);
+  useEffect(() => {
+    void init(parseUrlState(window.location.search));
+  }, [init]);
+  useEffect(() => {
+    // Until files arrive, the URL keeps what it asked for (it may be waiting for a drop);
+    // once the incident is cleared, it is cleared too.
+    if (files.length > 0) hadFiles.current = true;
+    if (files.length === 0 && flow === null && !hadFiles.current) return;
+    const next = urlSearch({ sample, flow, point }, window.location.search);
+    if (next !== window.location.search) window.history.replaceState(window.history.state, '', `${window.location.pathname}${next}`);
+  }, [sample, flow, point, files.length]);
+}
+
+function Notice() {
+  const notice = useNotice();
+  const { dismissNotice } = useDashboardActions();
+  if (!notice) return null;
+  return (
+    <div role="status" data-testid="notice" className="flex items-start justify-between gap-4 rounded-lg border border-warn/40 bg-warn-soft px-4 py-2 text-sm text-warn">
+      <p>{notice}</p>
+      <button type="button" onClick={dismissNotice} className="shrink-0 rounded px-1 text-xs underline">
+        Dismiss
+      </button>
+    </div>
+  );
+}
+
+export function Dashboard() {
+  useUrlSync();
+  const dragging = useWindowDrop();
+  const files = useFiles();
+  const analysis = useAnalysis();
+  const flow = useSelectedFlow();
+
+  return (
+    <main className="flex flex-col gap-4 px-5 py-4" data-testid="dashboard">
+      <Notice />
+      {files.length === 0 ? (
+        <EmptyState dragging={dragging} />
+      ) : (
+        <>
+          {dragging && (
+            <div className="pointer-events-none fixed inset-3 z-50 flex items-center justify-center rounded-xl border-2 border-dashed border-accent bg-accent-soft/80 text-lg font-medium">
+              Drop to add these captures to the incident
+            </div>
+          )}
+          <LoadPanel />
+          {analysis.report && analysis.report.flows.length === 0 && (
+            <p className="rounded-lg border border-border bg-panel px-4 py-3 text-sm text-muted">
+              No IP flow in these captures{analysis.report.notes.length ? `: ${analysis.report.notes.join('; ')}` : '.'}
+            </p>
+          )}
+          {/*
+            One grid, two arrangements. From 1280 px: flows on the left, the path over the verdict
+            in the centre, packets and the time sequence below. From 1536 px the verdict moves
+            beside the path and the time sequence under it, and the packets take the full width.
+          */}
+          <div
+            className="grid grid-cols-[19rem_minmax(0,1fr)_24rem] gap-4 [grid-template-areas:'flows_path_path'_'flows_verdict_verdict'_'packets_packets_ladder'] 2xl:grid-cols-[21rem_minmax(0,1fr)_30rem] 2xl:[grid-template-areas:'flows_path_verdict'_'flows_ladder_verdict'_'packets_packets_packets']"
+          >
+            {/* Sized by the centre column: contain:size keeps a long list from stretching the rows. */}
+            <FlowList className="min-h-[28rem] [contain:size] [grid-area:flows]" />
+            <HopPanel flow={flow} className="[grid-area:path]" />
+            <VerdictCard flow={flow} className="[grid-area:verdict]" />
+            <PacketList flow={flow} className="h-[26rem] [grid-area:packets]" />
+            <Ladder flow={flow} className="h-[26rem] [grid-area:ladder] 2xl:h-auto 2xl:min-h-[22rem]" />
+          </div>
+        </>
+      )}
+    </main>
+  );
+}

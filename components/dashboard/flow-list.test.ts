@@ -1,0 +1,98 @@
+import { describe, expect, it } from 'vitest';
+import type { FlowReport, VerdictKind } from '@/lib/verdict/verdict';
+import { defaultStation, flowBadge, flowMatches, visibleFlows, NO_FILTERS } from './flow-list';
+
+let nextId = 0;
+function flow(kind: VerdictKind, over: Partial<FlowReport> = {}): FlowReport {
+  return {
+    id: nextId++,
+    protocol: 'tcp',
+    client: '10.244.1.2',
+    clientPort: 40080,
+    server: '10.244.2.2',
+    serverPort: 80,
+    icmpId: null,
+    translations: [],
+    hops: [
+      { node: 'node1', interface: 'veth1', role: 'pod', point: 0, file: 'a', requests: 3, replies: 0 },
+      { node: 'node1', interface: 'any', role: 'any', point: 4, file: 'e', requests: 3, replies: 0 },
+      { node: 'node2', interface: 'eth0', role: 'nic', point: 1, file: 'b', requests: 3, replies: 0 },
+      { node: 'node2', interface: 'flannel.1', role: 'overlay', point: 2, file: 'c', requests: 3, replies: 0 },
+      { node: 'node2', interface: 'cni0', role: 'bridge', point: 3, file: 'd', requests: 0, replies: 0 },
+    ],
+    notCaptured: [],
+    requests: { sent: 3, delivered: 0 },
+    replies: { sent: 0, delivered: 0 },
+    requestsStopAfter: null,
+    repliesStopAfter: null,
+    icmpErrors: [],
+    firstNs: 0,
+    verdict: { kind, summary: `${kind} summary`, transition: null, causes: [] },
+    ...over,
+  };
+}
+
+describe('flowBadge', () => {
+  it('names the stop for drops, and says delivered, rejected, partial plainly', () => {
+    expect(flowBadge(flow('request-dropped', { requestsStopAfter: 'node2/flannel.1' }))).toEqual({ tone: 'bad', text: 'stops at node2/flannel.1' });
+    expect(flowBadge(flow('reply-dropped', { repliesStopAfter: 'node1/flannel.1' }))).toEqual({ tone: 'bad', text: 'replies stop at node1/flannel.1' });
+    expect(flowBadge(flow('size-dependent', { requestsStopAfter: 'node1/cni0' })).text).toBe('large packets stop at node1/cni0');
+    expect(flowBadge(flow('size-dependent')).text).toBe('large packets lost');
+    expect(flowBadge(flow('delivered'))).toEqual({ tone: 'ok', text: 'delivered' });
+    expect(flowBadge(flow('rejected'))).toEqual({ tone: 'warn', text: 'rejected' });
+    expect(flowBadge(flow('partial-loss'))).toEqual({ tone: 'warn', text: 'partial' });
+    expect(flowBadge(flow('no-reply')).text).toBe('no reply');
+    expect(flowBadge(flow('not-observed')).tone).toBe('muted');
+  });
+});
+
+describe('visibleFlows', () => {
+  const flows = [
+    flow('delivered', { protocol: 'icmp', clientPort: null, serverPort: null, icmpId: 7, server: '10.244.2.9' }),
+    flow('rejected', { serverPort: 82 }),
+    flow('request-dropped', { requestsStopAfter: 'node2/flannel.1', protocol: 'udp', serverPort: 53 }),
+    flow('reply-dropped', { repliesStopAfter: 'node1/flannel.1' }),
+  ];
+
+  it('puts the worst flows first, whatever order they come in', () => {
+    expect(visibleFlows(flows, NO_FILTERS).map((f) => f.verdict.kind)).toEqual(['request-dropped', 'reply-dropped', 'rejected', 'delivered']);
+  });
+
+  it('keeps the order of equally bad flows (the report sorts them by time)', () => {
+    const a = flow('request-dropped');
+    const b = flow('request-dropped');
+    expect(visibleFlows([a, b], NO_FILTERS)).toEqual([a, b]);
+    expect(visibleFlows([b, a], NO_FILTERS)).toEqual([b, a]);
+  });
+
+  it('filters by status and protocol', () => {
+    expect(visibleFlows(flows, { ...NO_FILTERS, status: 'problems' })).toHaveLength(3);
+    expect(visibleFlows(flows, { ...NO_FILTERS, status: 'delivered' }).map((f) => f.protocol)).toEqual(['icmp']);
+    expect(visibleFlows(flows, { ...NO_FILTERS, protocol: 'udp' }).map((f) => f.serverPort)).toEqual([53]);
+  });
+
+  it('searches every term across endpoints, ports, verdicts and stations', () => {
+    expect(visibleFlows(flows, { ...NO_FILTERS, query: '10.244.2.2:53' })).toHaveLength(1);
+    expect(visibleFlows(flows, { ...NO_FILTERS, query: 'FLANNEL.1' })).toHaveLength(2);
+    expect(visibleFlows(flows, { ...NO_FILTERS, query: 'flannel.1 replies' }).map((f) => f.verdict.kind)).toEqual(['reply-dropped']);
+    expect(visibleFlows(flows, { ...NO_FILTERS, query: 'id 7' }).map((f) => f.protocol)).toEqual(['icmp']);
+    expect(visibleFlows(flows, { ...NO_FILTERS, query: 'nothing-like-this' })).toEqual([]);
+  });
+
+  it('matches translations too', () => {
+    const f = flow('request-dropped', { translations: [{ at: 'node1/cni0', kind: 'DNAT', from: 'a → 10.108.94.160:80', to: 'a → 10.244.2.2:80' }] });
+    expect(flowMatches(f, 'dnat 10.108.94.160')).toBe(true);
+  });
+});
+
+describe('defaultStation', () => {
+  it('opens where the packets stop, else on the first station that is not -i any', () => {
+    expect(defaultStation(flow('request-dropped', { requestsStopAfter: 'node2/flannel.1' }))).toBe(2);
+    expect(defaultStation(flow('reply-dropped', { repliesStopAfter: 'node2/eth0' }))).toBe(1);
+    expect(defaultStation(flow('delivered'))).toBe(0);
+    const anyFirst = flow('delivered');
+    anyFirst.hops = [anyFirst.hops[1]!, anyFirst.hops[2]!];
+    expect(defaultStation(anyFirst)).toBe(1);
+    expect(defaultStation(flow('delivered', { hops: [] }))).toBeNull();
+  });
+});

@@ -1,0 +1,77 @@
+'use client';
+
+import { createContext, use, useEffect, useState, type ReactNode } from 'react';
+import { useStore } from 'zustand';
+import { useShallow } from 'zustand/react/shallow';
+import type { FromWorker, ToWorker } from '@/lib/worker/protocol';
+import type { FlowReport } from '@/lib/verdict/verdict';
+import {
+  createDashboardStore,
+  overallProgress,
+  type AnalysisState,
+  type DashboardActions,
+  type DashboardState,
+  type DashboardStore,
+  type FileEntry,
+  type Selection,
+  type WorkerPort,
+} from './dashboard-store';
+import type { SamplesState } from './inspector-store';
+import type { FlowFilters } from '@/components/dashboard/flow-list';
+
+export type { FileEntry, Selection, AnalysisState } from './dashboard-store';
+
+/** The analysis worker, created on first use (a file or a sample) so the first paint stays light. */
+function connectWorker(): WorkerPort & { terminate(): void } {
+  const worker = new Worker(new URL('../../lib/worker/analysis-worker.ts', import.meta.url), { type: 'module' });
+  const handlers = new Set<(m: FromWorker) => void>();
+  worker.onmessage = (e: MessageEvent<FromWorker>) => handlers.forEach((h) => h(e.data));
+  // A worker that cannot start (a blocked script, an old browser) must say so, not spin.
+  worker.onerror = (e: ErrorEvent) => {
+    const msg: FromWorker = { type: 'analysis-error', generation: -1, message: `The analysis worker stopped: ${e.message || 'it could not be started'}` };
+    handlers.forEach((h) => h(msg));
+  };
+  return {
+    post: (msg: ToWorker) => worker.postMessage(msg),
+    subscribe(h) {
+      handlers.add(h);
+      return () => handlers.delete(h);
+    },
+    terminate: () => worker.terminate(),
+  };
+}
+
+const DashboardStoreContext = createContext<DashboardStore | null>(null);
+
+/** One store (and one worker) per page mount: never a module-level singleton. */
+export function DashboardStoreProvider({ children }: { children: ReactNode }) {
+  const [state] = useState(() => {
+    let port: ReturnType<typeof connectWorker> | null = null;
+    const store = createDashboardStore({
+      connect: () => (port = connectWorker()),
+      fetch: (...a) => fetch(...a),
+    });
+    return { store, terminate: () => port?.terminate() };
+  });
+  useEffect(() => state.terminate, [state]);
+  return <DashboardStoreContext value={state.store}>{children}</DashboardStoreContext>;
+}
+
+function useDashboard<T>(selector: (state: DashboardState) => T): T {
+  const store = use(DashboardStoreContext);
+  if (!store) throw new Error('useDashboard must be used inside <DashboardStoreProvider>');
+  return useStore(store, selector);
+}
+
+export const useFiles = (): FileEntry[] => useDashboard((s) => s.files);
+export const useAnalysis = (): AnalysisState => useDashboard((s) => s.analysis);
+export const useSelection = (): Selection => useDashboard((s) => s.selection);
+export const useFilters = (): FlowFilters => useDashboard((s) => s.filters);
+export const useSamples = (): SamplesState => useDashboard((s) => s.samples);
+export const useSampleName = (): string | null => useDashboard((s) => s.sample);
+export const useNotice = (): string | null => useDashboard((s) => s.notice);
+export const useDashboardActions = (): DashboardActions => useDashboard((s) => s.actions);
+export const useOverallProgress = () => useDashboard(useShallow((s) => overallProgress(s.files) ?? { done: 0, total: 0, files: 0 }));
+
+export const useSelectedFlow = (): FlowReport | null =>
+  useDashboard((s) => s.analysis.report?.flows.find((f) => f.id === s.selection.flow) ?? null);

@@ -1,0 +1,119 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { AnalysisEngine } from '@/lib/worker/engine';
+import type { FromWorker } from '@/lib/worker/protocol';
+import { SAMPLES } from '@/lib/testing/scenarios';
+import { createDashboardStore, overallProgress, type DashboardStore, type FileEntry, type WorkerPort } from './dashboard-store';
+
+/** The engine in-process, answering asynchronously as a worker would. */
+function inProcessPort(): WorkerPort {
+  const handlers = new Set<(m: FromWorker) => void>();
+  const engine = new AnalysisEngine({ post: (m) => queueMicrotask(() => handlers.forEach((h) => h(m))) });
+  return {
+    post: (m) => queueMicrotask(() => engine.handle(m)),
+    subscribe(h) {
+      handlers.add(h);
+      return () => handlers.delete(h);
+    },
+  };
+}
+
+const fakeFetch = (routes: Record<string, { status: number; body: unknown }>): typeof fetch =>
+  (async (input: RequestInfo | URL) => {
+    const r = routes[String(input)];
+    if (!r) return new Response('not found', { status: 404 });
+    return new Response(r.body instanceof Uint8Array ? (r.body as Uint8Array<ArrayBuffer>) : JSON.stringify(r.body), { status: r.status });
+  }) as typeof fetch;
+
+async function until(store: DashboardStore, check: (s: ReturnType<DashboardStore['getState']>) => boolean) {
+  for (let i = 0; i < 500 && !check(store.getState()); i++) await new Promise((r) => setTimeout(r, 5));
+  expect(check(store.getState())).toBe(true);
+}
+
+const dir = join(SAMPLES, 'vxlan-forward-drop');
+const have = existsSync(dir);
+const files = () =>
+  readdirSync(dir)
+    .filter((f) => f.endsWith('.pcap'))
+    .sort()
+    .map((f) => ({ file: new File([readFileSync(join(dir, f))], f) }));
+
+describe.skipIf(!have)('dashboard store', () => {
+  it('loads files through the worker and selects the worst flow at the station where it stops', async () => {
+    const store = createDashboardStore({ connect: inProcessPort, fetch: fakeFetch({}) });
+    store.getState().actions.addFiles(files());
+    expect(store.getState().files.every((f) => f.status === 'queued')).toBe(true);
+    await until(store, (s) => s.analysis.status === 'ready');
+    const s = store.getState();
+    expect(s.files.every((f) => f.status === 'loaded' && f.summary && f.analysis?.points.length === 1)).toBe(true);
+    const worst = s.analysis.report!.flows[0]!;
+    expect(s.selection.flow).toBe(worst.id);
+    const hop = worst.hops.find((h) => h.point === s.selection.point)!;
+    expect(`${hop.node}/${hop.interface}`).toBe('node2/flannel.1');
+
+    const page = await s.actions.fetchPackets(worst.id, hop.point, 0, 50);
+    expect(page.total).toBe(hop.requests + hop.replies);
+  });
+
+  it('a URL selection waits for the dropped files, then applies', async () => {
+    const store = createDashboardStore({ connect: inProcessPort, fetch: fakeFetch({ '/samples/index.json': { status: 200, body: [] } }) });
+    await store.getState().actions.init({ sample: null, flow: 2, point: 0 });
+    expect(store.getState().notice).toMatch(/drop the same captures again/);
+    store.getState().actions.addFiles(files());
+    await until(store, (s) => s.analysis.status === 'ready');
+    expect(store.getState().selection).toMatchObject({ flow: 2, point: 0 });
+    expect(store.getState().notice).toBeNull();
+  });
+
+  it('?sample= fetches the sample and marks the incident as that sample', async () => {
+    const bytes = readFileSync(join(dir, 'all-interfaces.pcapng'));
+    const store = createDashboardStore({
+      connect: inProcessPort,
+      fetch: fakeFetch({
+        '/samples/index.json': { status: 200, body: [{ file: 'vxlan-forward-drop.pcapng', title: 'FORWARD drop' }] },
+        '/samples/vxlan-forward-drop.pcapng': { status: 200, body: new Uint8Array(bytes) },
+      }),
+    });
+    await store.getState().actions.init({ sample: 'vxlan-forward-drop', flow: null, point: null });
+    await until(store, (s) => s.analysis.status === 'ready');
+    const s = store.getState();
+    expect(s.sample).toBe('vxlan-forward-drop');
+    expect(s.files.map((f) => [f.name, f.source])).toEqual([['vxlan-forward-drop.pcapng', 'sample']]);
+    expect(s.files[0]!.analysis!.points.length).toBeGreaterThan(5);
+    // A dropped file makes it the user's incident: no sample in the URL any more.
+    s.actions.addFiles([{ file: new File([new Uint8Array(4)], 'x.pcap') }]);
+    expect(store.getState().sample).toBeNull();
+  });
+
+  it('an unknown sample is reported, not loaded', async () => {
+    const store = createDashboardStore({ connect: inProcessPort, fetch: fakeFetch({ '/samples/index.json': { status: 200, body: [] } }) });
+    await store.getState().actions.init({ sample: 'nope', flow: null, point: null });
+    expect(store.getState().notice).toMatch(/"nope" is not listed/);
+    expect(store.getState().files).toEqual([]);
+  });
+
+  it('a label edit re-analyses and keeps the selected flow', async () => {
+    const store = createDashboardStore({ connect: inProcessPort, fetch: fakeFetch({}) });
+    store.getState().actions.addFiles(files());
+    await until(store, (s) => s.analysis.status === 'ready');
+    const flow = store.getState().analysis.report!.flows[1]!.id;
+    store.getState().actions.selectFlow(flow);
+    const gen = store.getState().analysis.generation;
+    const id = store.getState().files.find((f) => f.name === 'node1-eth0.pcap')!.id;
+    store.getState().actions.relabel(id, { node: ' node1 ', interface: 'ens3' });
+    await until(store, (s) => s.analysis.generation > gen && s.analysis.status === 'ready');
+    const s = store.getState();
+    expect(s.files.find((f) => f.id === id)!.label).toEqual({ node: 'node1', interface: 'ens3' });
+    expect(s.analysis.report!.captures.some((c) => c.interface === 'ens3')).toBe(true);
+    expect(s.selection.flow).toBe(flow);
+  });
+});
+
+describe('overallProgress', () => {
+  const f = (status: FileEntry['status'], size: number, bytesRead: number) => ({ status, size, bytesRead }) as FileEntry;
+  it('counts finished files whole and is null when nothing is read', () => {
+    expect(overallProgress([f('loaded', 100, 100), f('error', 50, 0)])).toBeNull();
+    expect(overallProgress([f('loaded', 100, 100), f('reading', 100, 25), f('queued', 200, 0)])).toEqual({ done: 125, total: 400, files: 2 });
+  });
+});

@@ -1,0 +1,366 @@
+import { createStore, type StoreApi } from 'zustand/vanilla';
+import type { AnalysisReport } from '@/lib/analyze';
+import type {
+  FileAnalysis,
+  FileId,
+  FileSummary,
+  FromWorker,
+  NodeLabel,
+  PacketDetail,
+  PacketPage,
+  PointInfo,
+  ToWorker,
+} from '@/lib/worker/protocol';
+import { defaultStation, NO_FILTERS, type FlowFilters } from '@/components/dashboard/flow-list';
+import { sampleName } from '@/components/dashboard/url-state';
+import { parseSampleManifest, SAMPLES_MANIFEST, sampleUrl, type SampleEntry, type SamplesState } from './inspector-store';
+
+/**
+ * State of the dashboard page. React-free: the provider creates one per page and connects it to
+ * the analysis worker; the tests connect it to the engine in-process.
+ */
+
+/** The worker as the store sees it: messages both ways. */
+export interface WorkerPort {
+  post(msg: ToWorker): void;
+  subscribe(handler: (msg: FromWorker) => void): () => void;
+}
+
+export type FileStatus = 'queued' | 'reading' | 'loaded' | 'error' | 'cancelled';
+export type FileSource = 'upload' | 'sample';
+
+export interface FileEntry {
+  id: FileId;
+  name: string;
+  size: number;
+  source: FileSource;
+  status: FileStatus;
+  bytesRead: number;
+  summary: FileSummary | null;
+  error: string | null;
+  /** The label the user set, or null for the detected one. */
+  label: NodeLabel | null;
+  /** Its capture points in the last analysis. */
+  analysis: FileAnalysis | null;
+}
+
+export interface AnalysisState {
+  status: 'idle' | 'running' | 'ready' | 'error';
+  generation: number;
+  report: AnalysisReport | null;
+  points: PointInfo[];
+  epochSec: number;
+  message: string | null;
+  ms: number;
+}
+
+export interface Selection {
+  flow: number | null;
+  point: number | null;
+  /** The packet (group) picked in the packet list, for the ladder. */
+  group: number | null;
+}
+
+export interface DashboardActions {
+  /** Reads the manifest, then `?sample=` or keeps `?flow=&point=` for files dropped later. */
+  init(url: { sample: string | null; flow: number | null; point: number | null }): Promise<void>;
+  addFiles(files: readonly { file: File; name?: string }[], source?: FileSource): FileId[];
+  removeFile(id: FileId): void;
+  clearAll(): void;
+  relabel(id: FileId, label: NodeLabel | null): void;
+  cancel(): void;
+  retry(id: FileId): void;
+  /** Opens a sample as the incident: the files loaded so far are replaced. */
+  loadSample(file: string): Promise<void>;
+  selectFlow(id: number | null): void;
+  selectStation(point: number | null): void;
+  selectPacket(group: number | null): void;
+  setFilters(f: Partial<FlowFilters>): void;
+  dismissNotice(): void;
+  fetchPackets(flow: number, point: number, offset: number, limit: number): Promise<PacketPage>;
+  fetchPacket(flow: number, group: number, point: number): Promise<PacketDetail>;
+  exportPcap(flow: number, point: number): Promise<{ blob: Blob; fileName: string; packets: number; skipped: number }>;
+}
+
+export interface DashboardState {
+  files: FileEntry[];
+  analysis: AnalysisState;
+  selection: Selection;
+  filters: FlowFilters;
+  samples: SamplesState;
+  /** The sample the incident came from (for the URL), or null for the user's files. */
+  sample: string | null;
+  /** A selection the URL asked for, applied when an analysis has that flow. */
+  pending: { flow: number; point: number | null } | null;
+  notice: string | null;
+  actions: DashboardActions;
+}
+
+export type DashboardStore = StoreApi<DashboardState>;
+
+export interface DashboardDeps {
+  connect(): WorkerPort;
+  fetch: typeof fetch;
+}
+
+const IDLE: AnalysisState = { status: 'idle', generation: 0, report: null, points: [], epochSec: 0, message: null, ms: 0 };
+
+function errorMessage(err: unknown): string {
+  if (err instanceof Error && err.message) return err.message;
+  return String(err);
+}
+
+/** Bytes read over bytes to read, across the files of the current load; null when idle. */
+export function overallProgress(files: readonly FileEntry[]): { done: number; total: number; files: number } | null {
+  const busy = files.filter((f) => f.status === 'queued' || f.status === 'reading');
+  if (busy.length === 0) return null;
+  const total = files.reduce((n, f) => n + f.size, 0);
+  const done = files.reduce((n, f) => n + (f.status === 'queued' || f.status === 'reading' ? f.bytesRead : f.size), 0);
+  return { done, total, files: busy.length };
+}
+
+export function createDashboardStore(deps: DashboardDeps): DashboardStore {
+  let port: WorkerPort | null = null;
+  let nextId = 0;
+  let nextReq = 0;
+  let initStarted = false;
+  let manifest: Promise<SampleEntry[]> | null = null;
+  const pendingReqs = new Map<number, { resolve: (m: FromWorker) => void; reject: (e: Error) => void }>();
+
+  return createStore<DashboardState>()((set, get) => {
+    const updateFile = (id: FileId, next: (f: FileEntry) => Partial<FileEntry>) =>
+      set((s) => ({ files: s.files.map((f) => (f.id === id ? { ...f, ...next(f) } : f)) }));
+
+    /** After an analysis: the URL's selection if it fits, else keep what fits, else the worst flow. */
+    const settleSelection = (report: AnalysisReport | null) => {
+      const s = get();
+      if (!report || report.flows.length === 0) {
+        set({ selection: { flow: null, point: null, group: null } });
+        return;
+      }
+      const has = (id: number | null) => id !== null && report.flows.some((f) => f.id === id);
+      const onPath = (flowId: number, point: number | null) =>
+        point !== null && !!report.flows.find((f) => f.id === flowId)?.hops.some((h) => h.point === point);
+      const pick = (flowId: number, point: number | null, keepGroup: boolean) => {
+        const flow = report.flows.find((f) => f.id === flowId)!;
+        set({ selection: { flow: flowId, point: onPath(flowId, point) ? point : defaultStation(flow), group: keepGroup ? s.selection.group : null } });
+      };
+      if (s.pending && has(s.pending.flow)) {
+        pick(s.pending.flow, s.pending.point, false);
+        set({ pending: null, notice: null });
+        return;
+      }
+      if (has(s.selection.flow)) return pick(s.selection.flow!, s.selection.point, false);
+      pick(report.flows[0]!.id, null, false);
+    };
+
+    const onMessage = (m: FromWorker) => {
+      switch (m.type) {
+        case 'file-reading':
+          updateFile(m.id, () => ({ status: 'reading', bytesRead: 0 }));
+          return;
+        case 'file-progress':
+          updateFile(m.id, (f) => (f.status === 'reading' || f.status === 'queued' ? { status: 'reading', bytesRead: m.bytesRead } : {}));
+          return;
+        case 'file-loaded':
+          updateFile(m.id, (f) => ({ status: 'loaded', bytesRead: f.size, summary: m.summary, error: null }));
+          return;
+        case 'file-error':
+          updateFile(m.id, () => ({ status: 'error', error: m.message, summary: null }));
+          return;
+        case 'file-cancelled':
+          updateFile(m.id, () => ({ status: 'cancelled', bytesRead: m.bytesRead }));
+          return;
+        case 'analysing':
+          set((s) => ({ analysis: { ...s.analysis, status: 'running' } }));
+          return;
+        case 'analysis':
+          set((s) => ({
+            analysis: { status: 'ready', generation: m.generation, report: m.report, points: m.points, epochSec: m.epochSec, message: null, ms: m.ms },
+            files: s.files.map((f) => ({ ...f, analysis: m.files[f.id] ?? null })),
+          }));
+          settleSelection(m.report);
+          return;
+        case 'analysis-error':
+          set((s) => ({ analysis: { ...IDLE, status: 'error', generation: m.generation, message: m.message }, selection: { ...s.selection, group: null } }));
+          return;
+        case 'packets':
+        case 'packet':
+        case 'export':
+        case 'request-error': {
+          const p = pendingReqs.get(m.req);
+          if (!p) return;
+          pendingReqs.delete(m.req);
+          if (m.type === 'request-error') p.reject(new Error(m.message));
+          else p.resolve(m);
+          return;
+        }
+      }
+    };
+
+    const worker = (): WorkerPort => {
+      if (!port) {
+        port = deps.connect();
+        port.subscribe(onMessage);
+      }
+      return port;
+    };
+
+    const request = <T extends FromWorker['type']>(build: (req: number, generation: number) => ToWorker): Promise<Extract<FromWorker, { type: T }>> => {
+      const req = ++nextReq;
+      const generation = get().analysis.generation;
+      return new Promise((resolve, reject) => {
+        pendingReqs.set(req, { resolve: resolve as (m: FromWorker) => void, reject });
+        worker().post(build(req, generation));
+      });
+    };
+
+    const fetchManifest = (): Promise<SampleEntry[]> => {
+      manifest ??= (async () => {
+        try {
+          const res = await deps.fetch(SAMPLES_MANIFEST, { cache: 'no-store' });
+          if (!res.ok) throw new Error(`${SAMPLES_MANIFEST} answered HTTP ${res.status}`);
+          const entries = parseSampleManifest(await res.json());
+          set({ samples: { status: 'ready', entries } });
+          return entries;
+        } catch (err) {
+          set({ samples: { status: 'unavailable', reason: errorMessage(err) } });
+          return [];
+        }
+      })();
+      return manifest;
+    };
+
+    const actions: DashboardActions = {
+      async init(url) {
+        if (initStarted) return;
+        initStarted = true;
+        if (url.flow !== null) set({ pending: { flow: url.flow, point: url.point } });
+        const entries = await fetchManifest();
+        if (url.sample) {
+          const hit = entries.find((e) => e.file === url.sample || sampleName(e.file) === url.sample);
+          if (hit) await actions.loadSample(hit.file);
+          else set({ notice: `The sample "${url.sample}" is not listed in ${SAMPLES_MANIFEST}.`, pending: null });
+          return;
+        }
+        if (url.flow !== null && get().files.length === 0) {
+          set({
+            notice:
+              'This link selects a flow of captures that were dropped into the page. Files cannot come back from a link: drop the same captures again and the view returns to that flow.',
+          });
+        }
+      },
+
+      addFiles(list, source = 'upload') {
+        if (list.length === 0) return [];
+        const added: FileEntry[] = list.map(({ file, name }) => ({
+          id: `f${++nextId}` as FileId,
+          name: name ?? file.name,
+          size: file.size,
+          source,
+          status: 'queued',
+          bytesRead: 0,
+          summary: null,
+          error: null,
+          label: null,
+          analysis: null,
+        }));
+        set((s) => ({ files: [...s.files, ...added], sample: source === 'sample' ? s.sample : null }));
+        worker().post({ type: 'add', files: added.map((e, i) => ({ id: e.id, file: list[i]!.file, name: e.name })) });
+        return added.map((e) => e.id);
+      },
+
+      removeFile(id) {
+        set((s) => ({ files: s.files.filter((f) => f.id !== id) }));
+        worker().post({ type: 'remove', ids: [id] });
+      },
+
+      clearAll() {
+        const ids = get().files.map((f) => f.id);
+        set({ files: [], sample: null, selection: { flow: null, point: null, group: null } });
+        if (ids.length) worker().post({ type: 'remove', ids });
+      },
+
+      relabel(id, label) {
+        const clean = label && label.node.trim() && label.interface.trim() ? { node: label.node.trim(), interface: label.interface.trim() } : null;
+        updateFile(id, () => ({ label: clean }));
+        worker().post({ type: 'relabel', id, label: clean });
+      },
+
+      cancel() {
+        worker().post({ type: 'cancel' });
+      },
+
+      retry(id) {
+        updateFile(id, () => ({ status: 'queued', bytesRead: 0, error: null }));
+        worker().post({ type: 'retry', id });
+      },
+
+      async loadSample(file) {
+        const name = file.slice(file.lastIndexOf('/') + 1);
+        actions.clearAll();
+        set({ sample: sampleName(file), notice: null });
+        let blob: Blob;
+        try {
+          const res = await deps.fetch(sampleUrl(file));
+          if (!res.ok) throw new Error(`HTTP ${res.status}`);
+          blob = await res.blob();
+        } catch (err) {
+          set({ notice: `Could not fetch the sample ${file}: ${errorMessage(err)}` });
+          return;
+        }
+        if (get().sample !== sampleName(file)) return; // another sample or a drop came first
+        actions.addFiles([{ file: new File([blob], name) }], 'sample');
+      },
+
+      selectFlow(id) {
+        const report = get().analysis.report;
+        const flow = report?.flows.find((f) => f.id === id);
+        set({ selection: { flow: flow ? flow.id : null, point: flow ? defaultStation(flow) : null, group: null } });
+      },
+
+      selectStation(point) {
+        set((s) => ({ selection: { ...s.selection, point, group: null } }));
+      },
+
+      selectPacket(group) {
+        set((s) => ({ selection: { ...s.selection, group } }));
+      },
+
+      setFilters(f) {
+        set((s) => ({ filters: { ...s.filters, ...f } }));
+      },
+
+      dismissNotice() {
+        set({ notice: null });
+      },
+
+      async fetchPackets(flow, point, offset, limit) {
+        const m = await request<'packets'>((req, generation) => ({ type: 'packets', req, generation, flow, point, offset, limit }));
+        return m.page;
+      },
+
+      async fetchPacket(flow, group, point) {
+        const m = await request<'packet'>((req, generation) => ({ type: 'packet', req, generation, flow, group, point }));
+        return m.detail;
+      },
+
+      async exportPcap(flow, point) {
+        const m = await request<'export'>((req, generation) => ({ type: 'export-pcap', req, generation, flow, point }));
+        return { blob: m.blob, fileName: m.fileName, packets: m.packets, skipped: m.skipped };
+      },
+    };
+
+    return {
+      files: [],
+      analysis: IDLE,
+      selection: { flow: null, point: null, group: null },
+      filters: NO_FILTERS,
+      samples: { status: 'loading' },
+      sample: null,
+      pending: null,
+      notice: null,
+      actions,
+    };
+  });
+}

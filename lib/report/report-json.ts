@@ -1,0 +1,33 @@
+/**
+ * The JSON document of `hopscope analyze --json` (the README documents it), from a pure module
+ * the browser can load: the dashboard's JSON export is this same document.
+ */
+import type { AnalysisReport } from '../analyze';
+
+export function reportJson(r: AnalysisReport): unknown {
+  return {
+    captures: r.captures.map((c) => ({ file: c.file, node: c.node, interface: c.interface, packets: c.packets, clockOffsetNs: c.clockOffsetNs, labelSource: c.labelSource, clockMethod: c.clockMethod })),
+    referenceNode: r.referenceNode,
+    flows: r.flows.map((f) => ({
+      protocol: f.protocol,
+      client: f.client,
+      clientPort: f.clientPort,
+      server: f.server,
+      serverPort: f.serverPort,
+      icmpId: f.icmpId,
+      translations: f.translations,
+      hops: f.hops.map((h) => ({ node: h.node, interface: h.interface, requests: h.requests, replies: h.replies })),
+      notCaptured: f.notCaptured,
+      requestsStopAfter: f.requestsStopAfter,
+      repliesStopAfter: f.repliesStopAfter,
+      icmpErrors: f.icmpErrors,
+      verdict: { kind: f.verdict.kind, summary: f.verdict.summary, transition: f.verdict.transition, causes: f.verdict.causes },
+    })),
+    notes: r.notes,
+  };
+}
+
+/** What the JSON export downloads: the document, pretty-printed as the CLI prints it. */
+export function reportJsonText(r: AnalysisReport): string {
+  return JSON.stringify(reportJson(r), null, 2) + '\n';
+}

@@ -1,0 +1,235 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { readCaptureBlob } from '../capture/blob';
+import { buildPcap } from '../capture/build';
+import { CaptureIndexer } from '../decode/capture-index';
+import { SAMPLES } from '../testing/scenarios';
+import { AnalysisEngine } from './engine';
+import type { FileId, FromWorker, ToWorker } from './protocol';
+
+type Msg<T extends FromWorker['type']> = Extract<FromWorker, { type: T }>;
+
+function harness(opts: { chunkSize?: number } = {}) {
+  const messages: FromWorker[] = [];
+  const waiters: (() => void)[] = [];
+  const engine = new AnalysisEngine({
+    post: (m) => {
+      messages.push(m);
+      waiters.splice(0).forEach((w) => w());
+    },
+    chunkSize: opts.chunkSize,
+  });
+  const send = (m: ToWorker) => engine.handle(m);
+  async function next<T extends FromWorker['type']>(type: T, pred: (m: Msg<T>) => boolean = () => true, after = 0): Promise<Msg<T>> {
+    for (let i = 0; i < 2000; i++) {
+      const hit = messages.slice(after).find((m): m is Msg<T> => m.type === type && pred(m as Msg<T>));
+      if (hit) return hit;
+      await new Promise<void>((r) => {
+        waiters.push(r);
+        setTimeout(r, 5);
+      });
+    }
+    throw new Error(`no ${type} message; got ${messages.map((m) => m.type).join(', ')}`);
+  }
+  return { messages, send, next };
+}
+
+const scenario = (name: string) => join(SAMPLES, name);
+const have = existsSync(scenario('vxlan-forward-drop'));
+
+function scenarioFiles(name: string, filter: (f: string) => boolean = (f) => f.endsWith('.pcap')): { id: FileId; file: File; name: string }[] {
+  return readdirSync(scenario(name))
+    .filter(filter)
+    .sort()
+    .map((f, i) => ({ id: `${name}-${i}` as FileId, file: new File([readFileSync(join(scenario(name), f))], f), name: f }));
+}
+
+describe.skipIf(!have)('AnalysisEngine on a lab scenario', () => {
+  it('reads every file, summarises each, and finds where the requests stop', async () => {
+    const h = harness();
+    const files = scenarioFiles('vxlan-forward-drop');
+    h.send({ type: 'add', files });
+    const a = await h.next('analysis');
+    expect(a.report).not.toBeNull();
+    const loaded = h.messages.filter((m): m is Msg<'file-loaded'> => m.type === 'file-loaded');
+    expect(loaded).toHaveLength(files.length);
+    const eth0 = loaded.find((m) => m.id === files.find((f) => f.name === 'node1-eth0.pcap')!.id)!;
+    expect(eth0.summary).toMatchObject({ format: 'pcap', detected: { node: 'node1', interface: 'eth0', source: 'file name' }, multiInterface: false });
+    expect(eth0.summary.linkTypes[0]).toMatchObject({ linkType: 1, decoded: true });
+    const worst = a.report!.flows[0]!;
+    expect(worst.verdict.kind).toBe('request-dropped');
+    expect(worst.requestsStopAfter).toBe('node2/flannel.1');
+    // Every file became one capture point.
+    expect(Object.values(a.files).every((f) => f.points.length === 1 && f.unused === null)).toBe(true);
+    // Only one analysis for the whole drop.
+    expect(h.messages.filter((m) => m.type === 'analysis')).toHaveLength(1);
+  });
+
+  it('pages of packets per flow and point, time-ordered, with the hop counts as totals', async () => {
+    const h = harness();
+    h.send({ type: 'add', files: scenarioFiles('vxlan-healthy') });
+    const a = await h.next('analysis');
+    const flow = a.report!.flows.find((f) => f.protocol === 'icmp')!;
+    const hop = flow.hops.find((x) => x.interface === 'eth0' && x.node === 'node1')!;
+    h.send({ type: 'packets', req: 1, generation: a.generation, flow: flow.id, point: hop.point, offset: 0, limit: 100 });
+    const page = (await h.next('packets', (m) => m.req === 1)).page;
+    expect(page.total).toBe(hop.requests + hop.replies);
+    expect(page.rows.map((r) => r.tNs)).toEqual([...page.rows.map((r) => r.tNs)].sort((x, y) => x - y));
+    expect(page.rows.filter((r) => r.dir === 'request')).toHaveLength(hop.requests);
+    const req = page.rows.find((r) => r.dir === 'request')!;
+    expect(req).toMatchObject({ protocol: 'ICMP', src: flow.client, dst: flow.server });
+    expect(req.info).toMatch(/^echo request id=\d+ seq=\d+$/);
+    expect(req.seen).toBe(req.stations);
+
+    h.send({ type: 'packets', req: 2, generation: a.generation, flow: flow.id, point: hop.point, offset: 2, limit: 2 });
+    const p2 = (await h.next('packets', (m) => m.req === 2)).page;
+    expect(p2.rows.map((r) => r.n)).toEqual([2, 3]);
+    expect(p2.rows[0]!.tNs).toBe(page.rows[2]!.tNs);
+
+    // A stale generation is refused, not answered with the wrong flow.
+    h.send({ type: 'packets', req: 3, generation: a.generation + 1, flow: flow.id, point: hop.point, offset: 0, limit: 1 });
+    expect((await h.next('request-error', (m) => m.req === 3)).message).toMatch(/changed/);
+
+    // One packet across the stations: corrected times and its layers where it was picked.
+    h.send({ type: 'packet', req: 4, generation: a.generation, flow: flow.id, group: req.group, point: hop.point });
+    const d = (await h.next('packet', (m) => m.req === 4)).detail;
+    expect(d.dir).toBe('request');
+    expect(d.sightings.length).toBeGreaterThanOrEqual(flow.hops.filter((x) => x.role !== 'any').length);
+    expect(d.layers[0]).toMatch(/^Ethernet /);
+    expect(d.layers.some((l) => l.startsWith('VXLAN VNI 1'))).toBe(true);
+    expect(d.layers.at(-2)).toMatch(/^ICMP echo request/);
+    expect(d.frame).toBe(req.frame);
+  });
+
+  it('exports the packets of a flow at a point as a pcap the reader opens', async () => {
+    const h = harness();
+    h.send({ type: 'add', files: scenarioFiles('vxlan-forward-drop', (f) => f === 'all-interfaces.pcapng') });
+    const a = await h.next('analysis');
+    const flow = a.report!.flows.find((f) => f.protocol === 'tcp')!;
+    const hop = flow.hops.find((x) => x.interface === 'flannel.1' && x.node === 'node2')!;
+    h.send({ type: 'export-pcap', req: 7, generation: a.generation, flow: flow.id, point: hop.point });
+    const ex = await h.next('export', (m) => m.req === 7);
+    expect(ex.fileName).toBe('tcp_10.244.1.2_40080-10.244.2.2_80_at_node2-flannel.1.pcap');
+    expect(ex.packets).toBe(hop.requests + hop.replies);
+    const indexer = new CaptureIndexer();
+    const summary = await readCaptureBlob(Object.assign(ex.blob, { name: ex.fileName }), indexer);
+    expect(summary.format).toBe('pcap');
+    expect(summary.packets).toBe(ex.packets);
+    const c = indexer.finish(summary);
+    expect(c.interfaces[0]!.linkType).toBe(1);
+    // The same packets as the page lists, with their capture times.
+    h.send({ type: 'packets', req: 8, generation: a.generation, flow: flow.id, point: hop.point, offset: 0, limit: 100 });
+    const page = (await h.next('packets', (m) => m.req === 8)).page;
+    for (let i = 0; i < c.index.count; i++) expect(c.index.read(i).ipLen).toBe(page.rows[i]!.ipLen);
+  });
+
+  it('a label edit re-runs the analysis without reading again; null goes back to the detected label', async () => {
+    const h = harness();
+    const files = scenarioFiles('vxlan-forward-drop');
+    h.send({ type: 'add', files });
+    await h.next('analysis');
+    const reads = h.messages.filter((m) => m.type === 'file-reading').length;
+    const id = files.find((f) => f.name === 'node2-flannel.1.pcap')!.id;
+    const mark = h.messages.length;
+    h.send({ type: 'relabel', id, label: { node: 'worker-b', interface: 'flannel.1' } });
+    const b = await h.next('analysis', () => true, mark);
+    expect(h.messages.filter((m) => m.type === 'file-reading')).toHaveLength(reads);
+    expect(b.files[id]!.points).toEqual([expect.objectContaining({ node: 'worker-b', interface: 'flannel.1' })]);
+    expect(b.report!.captures.some((c) => c.node === 'worker-b')).toBe(true);
+    const mark2 = h.messages.length;
+    h.send({ type: 'relabel', id, label: null });
+    const c = await h.next('analysis', () => true, mark2);
+    expect(c.report!.flows[0]!.requestsStopAfter).toBe('node2/flannel.1');
+  });
+
+  it('a pcapng of all interfaces beside the per-interface files is used once', async () => {
+    const h = harness();
+    const files = scenarioFiles('vxlan-forward-drop', (f) => f.endsWith('.pcap') || f.endsWith('.pcapng'));
+    h.send({ type: 'add', files });
+    const a = await h.next('analysis');
+    const all = files.find((f) => f.name === 'all-interfaces.pcapng')!;
+    expect(a.files[all.id]!.unused).toMatch(/already given as separate files/);
+    const loaded = h.messages.find((m): m is Msg<'file-loaded'> => m.type === 'file-loaded' && m.id === all.id)!;
+    expect(loaded.summary.multiInterface).toBe(true);
+  });
+});
+
+describe('AnalysisEngine with bad input', () => {
+  const data = (n: number) => Uint8Array.from({ length: n }, (_, i) => i & 0xff);
+  const pcap = (linkType = 1, n = 3) =>
+    buildPcap({ linkType, records: Array.from({ length: n }, (_, i) => ({ sec: 1_700_000_000 + i, frac: 0, data: data(60) })) });
+  const file = (bytes: Uint8Array, name: string) => new File([bytes as Uint8Array<ArrayBuffer>], name);
+
+  it('a file that is not a capture, a truncated one and an unknown link type each get their own message', async () => {
+    const h = harness();
+    const truncated = pcap().slice(0, 24 + 76 + 16 + 30);
+    h.send({
+      type: 'add',
+      files: [
+        { id: 'a' as FileId, file: file(new TextEncoder().encode('hello, not a capture'), 'notes.txt'), name: 'notes.txt' },
+        { id: 'b' as FileId, file: file(pcap(), 'node1-eth0.pcap'), name: 'node1-eth0.pcap' },
+        { id: 'c' as FileId, file: file(truncated, 'node2-eth0.pcap'), name: 'node2-eth0.pcap' },
+        { id: 'd' as FileId, file: file(pcap(147), 'node3-eth0.pcap'), name: 'node3-eth0.pcap' },
+        { id: 'e' as FileId, file: file(gzipSync(pcap()), 'node4-eth0.pcap.gz'), name: 'node4-eth0.pcap.gz' },
+      ],
+    });
+    const a = await h.next('analysis');
+    const err = (id: string) => h.messages.find((m): m is Msg<'file-error'> => m.type === 'file-error' && m.id === id);
+    expect(err('a')?.message).toMatch(/^NOT_A_CAPTURE at byte 0 of notes\.txt/);
+    expect(err('d')?.message).toMatch(/link type 147 is not one Hopscope decodes/);
+    const c = h.messages.find((m): m is Msg<'file-loaded'> => m.type === 'file-loaded' && m.id === 'c')!;
+    expect(c.summary.warnings.join(' ')).toMatch(/node2-eth0\.pcap is cut short at byte 100/);
+    expect(c.summary.packets).toBe(1);
+    const e = h.messages.find((m): m is Msg<'file-loaded'> => m.type === 'file-loaded' && m.id === 'e')!;
+    expect(e.summary).toMatchObject({ gzip: true, packets: 3 });
+    expect(a.report?.captures.map((x) => x.node).sort()).toEqual(['node1', 'node2', 'node4']);
+  });
+
+  it('cancel stops the reads; what was read stays and is analysed; retry reads again', async () => {
+    const h = harness({ chunkSize: 4096 });
+    const big = pcap(1, 20_000);
+    h.send({
+      type: 'add',
+      files: [
+        { id: 'small' as FileId, file: file(pcap(), 'node1-eth0.pcap'), name: 'node1-eth0.pcap' },
+        { id: 'big' as FileId, file: file(big, 'node2-eth0.pcap'), name: 'node2-eth0.pcap' },
+        { id: 'queued' as FileId, file: file(pcap(), 'node3-eth0.pcap'), name: 'node3-eth0.pcap' },
+      ],
+    });
+    await h.next('file-loaded', (m) => m.id === 'small');
+    await h.next('file-progress', (m) => m.id === 'big');
+    h.send({ type: 'cancel' });
+    const a = await h.next('analysis');
+    expect(h.messages.find((m) => m.type === 'file-cancelled' && m.id === 'big')).toBeDefined();
+    expect(h.messages.find((m) => m.type === 'file-cancelled' && m.id === 'queued')).toBeDefined();
+    expect(a.report!.captures.map((c) => c.node)).toEqual(['node1']);
+    const mark = h.messages.length;
+    h.send({ type: 'retry', id: 'queued' as FileId });
+    const b = await h.next('analysis', () => true, mark);
+    expect(b.report!.captures.map((c) => c.node).sort()).toEqual(['node1', 'node3']);
+  });
+
+  it('removing every file leaves an empty analysis', async () => {
+    const h = harness();
+    h.send({ type: 'add', files: [{ id: 'x' as FileId, file: file(pcap(), 'node1-eth0.pcap'), name: 'node1-eth0.pcap' }] });
+    await h.next('analysis');
+    const mark = h.messages.length;
+    h.send({ type: 'remove', ids: ['x' as FileId] });
+    expect((await h.next('analysis', () => true, mark)).report).toBeNull();
+  });
+
+  it('two files of one name are told apart and both analysed', async () => {
+    const h = harness();
+    h.send({
+      type: 'add',
+      files: [
+        { id: 'x' as FileId, file: file(pcap(), 'node1-eth0.pcap'), name: 'node1-eth0.pcap' },
+        { id: 'y' as FileId, file: file(pcap(), 'node1-eth0.pcap'), name: 'node1-eth0.pcap' },
+      ],
+    });
+    const a = await h.next('analysis');
+    expect(a.report!.captures.map((c) => c.file)).toEqual(['node1-eth0.pcap', '(2)/node1-eth0.pcap']);
+  });
+});

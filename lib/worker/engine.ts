@@ -1,0 +1,512 @@
+/**
+ * What the analysis worker does, without the worker: files in, per-file summaries, the report
+ * and pages of packets out, all as messages (protocol.ts). The worker is a thin shell around
+ * it (analysis-worker.ts); the tests drive it in-process with real captures.
+ *
+ * Files are read by slices (readCaptureBlob) into compact indexes and kept with their File, so a
+ * label edit re-runs the analysis without reading anything again, and exports and packet
+ * details go back to the file for the bytes (record-at.ts).
+ */
+import { analyze, type AnalysisInput, type AnalysisReport } from '../analyze';
+import { readCaptureBlob } from '../capture/blob';
+import { CaptureFormatError } from '../capture/errors';
+import { PcapWriter, PCAP_DEFAULT_SNAPLEN } from '../capture/pcap-writer';
+import { readRecordsAt, type RecordRequest } from '../capture/record-at';
+import type { Correlation, Flow, PacketGroup } from '../correlate/correlate';
+import { resolveLabel } from '../correlate/labels';
+import { CaptureIndexer, type IndexedCapture } from '../decode/capture-index';
+import { decodePacket } from '../decode/decode-packet';
+import { emptyRow, META_NO_TIMESTAMP } from '../decode/packet-index';
+import { linkTypeLayer } from '../decode/tables';
+import { captureStats } from '../stats';
+import { layerLines, packetInfo, PROTOCOL_NAMES } from './packet-text';
+import type {
+  FileAnalysis,
+  FileId,
+  FileSummary,
+  FromWorker,
+  LadderSighting,
+  NodeLabel,
+  PacketDetail,
+  PacketListRow,
+  PointInfo,
+  ToWorker,
+} from './protocol';
+
+/** Rows one packet-list request may ask for. */
+export const MAX_PAGE_ROWS = 2000;
+
+type Status = 'queued' | 'reading' | 'loaded' | 'error' | 'cancelled';
+
+interface Entry {
+  id: FileId;
+  file: File;
+  /** Unique among the files: the `file` the analysis and the report name it by. */
+  key: string;
+  label: NodeLabel | undefined;
+  status: Status;
+  abort: AbortController | null;
+  capture: IndexedCapture | null;
+  summary: FileSummary | null;
+}
+
+export interface EngineOptions {
+  post(msg: FromWorker): void;
+  /** Files read at once: two overlap one file's I/O with the other's indexing. */
+  concurrency?: number;
+  progressIntervalMs?: number;
+  chunkSize?: number;
+  now?: () => number;
+}
+
+interface Current {
+  generation: number;
+  correlation: Correlation;
+  report: AnalysisReport;
+  /** Entry of each capture point. */
+  entryOf: (Entry | undefined)[];
+}
+
+/** The packets of one flow at one point, sorted by time: sighting indices and directions. */
+interface PacketList {
+  key: string;
+  sightings: Int32Array;
+  groups: PacketGroup[];
+}
+
+function errorText(e: unknown): string {
+  if (e instanceof Error && e.message) return e.message;
+  return String(e);
+}
+
+function isAbort(e: unknown, signal: AbortSignal | undefined): boolean {
+  return !!signal?.aborted || (e instanceof DOMException && e.name === 'AbortError');
+}
+
+/** `tsNs` after `baseSec.baseNsec`, as whole seconds and nanoseconds. */
+function addNs(baseSec: number, baseNsec: number, ns: number): [number, number] {
+  const total = baseNsec + ns;
+  const carry = Math.floor(total / 1e9);
+  return [baseSec + carry, Math.round(total - carry * 1e9)];
+}
+
+export function summarizeFile(name: string, capture: IndexedCapture): FileSummary {
+  const stats = captureStats(capture);
+  const names = capture.interfaces.map((i) => i.name);
+  const detected = resolveLabel(name, undefined, names);
+  return {
+    format: stats.format,
+    gzip: stats.gzip,
+    packets: stats.packets,
+    bytes: capture.summary.bytes,
+    firstTs: stats.firstTs,
+    lastTs: stats.lastTs,
+    linkTypes: stats.linkTypes.map((l) => ({ ...l, decoded: linkTypeLayer(l.linkType) !== undefined })),
+    interfaces: stats.interfaces.map((i) => ({ id: i.id, name: i.name, linkType: i.linkType })),
+    hierarchy: stats.hierarchy.slice(0, 5).map((h) => ({ path: h.path, packets: h.packets })),
+    warnings: stats.warnings,
+    detected: { node: detected.node, interface: detected.interface, source: detected.source },
+    multiInterface: new Set(names.filter(Boolean)).size > 1,
+  };
+}
+
+export class AnalysisEngine {
+  private readonly entries = new Map<FileId, Entry>();
+  private readonly queue: FileId[] = [];
+  private running = 0;
+  private generation = 0;
+  private current: Current | null = null;
+  private analysisPending = false;
+  private list: PacketList | null = null;
+  private readonly opts: Required<Omit<EngineOptions, 'chunkSize'>> & { chunkSize?: number };
+
+  constructor(opts: EngineOptions) {
+    this.opts = { concurrency: 2, progressIntervalMs: 100, now: () => Date.now(), ...opts };
+  }
+
+  handle(msg: ToWorker): void {
+    switch (msg.type) {
+      case 'add':
+        for (const f of msg.files) this.add(f.id, f.file, f.name, f.label);
+        this.pump();
+        return;
+      case 'remove':
+        for (const id of msg.ids) this.remove(id);
+        this.pump();
+        this.scheduleAnalysis();
+        return;
+      case 'relabel': {
+        const e = this.entries.get(msg.id);
+        if (!e) return;
+        e.label = msg.label ?? undefined;
+        this.scheduleAnalysis();
+        return;
+      }
+      case 'cancel':
+        this.cancel();
+        return;
+      case 'retry': {
+        const e = this.entries.get(msg.id);
+        if (!e || (e.status !== 'error' && e.status !== 'cancelled')) return;
+        e.status = 'queued';
+        this.queue.push(e.id);
+        this.pump();
+        return;
+      }
+      case 'packets':
+        this.answer(msg.req, msg.generation, (cur) => ({
+          type: 'packets',
+          req: msg.req,
+          page: this.packetPage(cur, msg.flow, msg.point, msg.offset, msg.limit),
+        }));
+        return;
+      case 'packet':
+        void this.answerAsync(msg.req, msg.generation, async (cur) => ({
+          type: 'packet',
+          req: msg.req,
+          detail: await this.packetDetail(cur, msg.flow, msg.group, msg.point),
+        }));
+        return;
+      case 'export-pcap':
+        void this.answerAsync(msg.req, msg.generation, (cur) => this.exportPcap(cur, msg.req, msg.flow, msg.point));
+        return;
+    }
+  }
+
+  // -- files ------------------------------------------------------------------------------------
+
+  private add(id: FileId, file: File, name: string, label: NodeLabel | undefined): void {
+    if (this.entries.has(id)) return;
+    const taken = new Set([...this.entries.values()].map((e) => e.key));
+    let key = name;
+    // Two files of one name (from two folders): the second is named apart, keeping its base
+    // name last so the label still comes from it.
+    for (let n = 2; taken.has(key); n++) key = `(${n})/${name}`;
+    this.entries.set(id, { id, file, key, label, status: 'queued', abort: null, capture: null, summary: null });
+    this.queue.push(id);
+  }
+
+  private remove(id: FileId): void {
+    const e = this.entries.get(id);
+    if (!e) return;
+    e.abort?.abort();
+    this.entries.delete(id);
+    const q = this.queue.indexOf(id);
+    if (q >= 0) this.queue.splice(q, 1);
+  }
+
+  private cancel(): void {
+    for (const id of this.queue.splice(0)) {
+      const e = this.entries.get(id);
+      if (!e) continue;
+      e.status = 'cancelled';
+      this.opts.post({ type: 'file-cancelled', id, bytesRead: 0 });
+    }
+    for (const e of this.entries.values()) e.abort?.abort();
+  }
+
+  private pump(): void {
+    while (this.running < this.opts.concurrency) {
+      const id = this.queue.shift();
+      if (id === undefined) break;
+      const e = this.entries.get(id);
+      if (!e) continue;
+      this.running++;
+      void this.read(e).finally(() => {
+        this.running--;
+        this.pump();
+        this.scheduleAnalysis();
+      });
+    }
+  }
+
+  private async read(e: Entry): Promise<void> {
+    const abort = new AbortController();
+    e.abort = abort;
+    e.status = 'reading';
+    const { post, now, progressIntervalMs } = this.opts;
+    post({ type: 'file-reading', id: e.id, total: e.file.size });
+    let last = -Infinity;
+    let read = 0;
+    try {
+      const indexer = new CaptureIndexer();
+      // Messages name the file as the user knows it, with its folder when it came in one.
+      const named = Object.assign(e.file.slice(0, e.file.size, e.file.type), { name: e.key });
+      const summary = await readCaptureBlob(named, indexer, {
+        signal: abort.signal,
+        chunkSize: this.opts.chunkSize,
+        onProgress: (bytesRead, total) => {
+          read = bytesRead;
+          const t = now();
+          if (t - last < progressIntervalMs && bytesRead < total) return;
+          last = t;
+          post({ type: 'file-progress', id: e.id, bytesRead, total });
+        },
+      });
+      abort.signal.throwIfAborted();
+      if (!this.entries.has(e.id)) return;
+      const capture = indexer.finish(summary);
+      const fileSummary = summarizeFile(e.key, capture);
+      const undecoded = fileSummary.linkTypes.filter((l) => !l.decoded && l.packets > 0);
+      if (undecoded.length > 0 && undecoded.length === fileSummary.linkTypes.filter((l) => l.packets > 0).length) {
+        const lt = undecoded.map((l) => l.linkType).join(', ');
+        throw new CaptureFormatError(
+          'NOT_A_CAPTURE',
+          e.key,
+          capture.summary.format === 'pcap' ? 20 : 0,
+          `link type ${lt} is not one Hopscope decodes (Ethernet, Linux cooked, raw IP, loopback): its packets cannot be followed`,
+        );
+      }
+      e.capture = capture;
+      e.summary = fileSummary;
+      e.status = 'loaded';
+      post({ type: 'file-loaded', id: e.id, summary: fileSummary });
+    } catch (err) {
+      if (!this.entries.has(e.id)) return;
+      if (isAbort(err, abort.signal)) {
+        e.status = 'cancelled';
+        post({ type: 'file-cancelled', id: e.id, bytesRead: read });
+        return;
+      }
+      e.status = 'error';
+      const code = err instanceof CaptureFormatError ? err.code : null;
+      // Only a CaptureFormatError is about the file; anything else is ours, or the browser's.
+      const message = err instanceof CaptureFormatError ? err.message : `${e.key}: could not be read: ${errorText(err)}`;
+      post({ type: 'file-error', id: e.id, message, code });
+    } finally {
+      e.abort = null;
+    }
+  }
+
+  // -- analysis ---------------------------------------------------------------------------------
+
+  private scheduleAnalysis(): void {
+    if (this.analysisPending) return;
+    this.analysisPending = true;
+    // After the current burst of messages (several removes, a relabel): one analysis for all.
+    setTimeout(() => {
+      this.analysisPending = false;
+      if (this.running > 0 || this.queue.length > 0) return; // the last read reschedules
+      this.runAnalysis();
+    }, 0);
+  }
+
+  private runAnalysis(): void {
+    const generation = ++this.generation;
+    this.list = null;
+    const loaded = [...this.entries.values()].filter((e) => e.status === 'loaded' && e.capture);
+    const post = this.opts.post;
+    if (loaded.length === 0) {
+      this.current = null;
+      post({ type: 'analysis', generation, report: null, points: [], epochSec: 0, files: {}, ms: 0 });
+      return;
+    }
+    post({ type: 'analysing', generation });
+    const t0 = this.opts.now();
+    try {
+      const inputs: AnalysisInput[] = loaded.map((e) => ({ file: e.key, capture: e.capture!, label: e.label }));
+      const { report, correlation } = analyze(inputs);
+      const byKey = new Map(loaded.map((e) => [e.key, e]));
+      const entryOf = correlation.points.map((p) => byKey.get(p.file));
+      this.current = { generation, correlation, report, entryOf };
+      const points: PointInfo[] = correlation.points.map((p, i) => ({
+        id: p.id,
+        fileId: entryOf[i]?.id ?? null,
+        file: p.file,
+        node: p.node,
+        interface: p.interface,
+        role: p.role,
+        packets: p.packets,
+      }));
+      const files: Record<string, FileAnalysis> = {};
+      for (const e of loaded) {
+        const mine = points.filter((p) => p.fileId === e.id).map((p) => ({ id: p.id, node: p.node, interface: p.interface }));
+        const note = report.notes.find((n) => n.startsWith(`${e.key} `));
+        files[e.id] = { points: mine, unused: mine.length === 0 ? (note?.slice(e.key.length + 1) ?? 'not used by the analysis') : null };
+      }
+      post({ type: 'analysis', generation, report, points, epochSec: correlation.epochSec, files, ms: this.opts.now() - t0 });
+    } catch (err) {
+      this.current = null;
+      post({ type: 'analysis-error', generation, message: `The analysis failed: ${errorText(err)}` });
+    }
+  }
+
+  // -- requests ---------------------------------------------------------------------------------
+
+  private answer(req: number, generation: number, make: (cur: Current) => FromWorker): void {
+    try {
+      this.opts.post(make(this.currentFor(generation)));
+    } catch (err) {
+      this.opts.post({ type: 'request-error', req, message: errorText(err) });
+    }
+  }
+
+  private async answerAsync(req: number, generation: number, make: (cur: Current) => Promise<FromWorker>): Promise<void> {
+    try {
+      this.opts.post(await make(this.currentFor(generation)));
+    } catch (err) {
+      this.opts.post({ type: 'request-error', req, message: errorText(err) });
+    }
+  }
+
+  private currentFor(generation: number): Current {
+    const cur = this.current;
+    if (!cur || cur.generation !== generation) throw new Error('the analysis changed since this was asked; ask again');
+    return cur;
+  }
+
+  private flowOf(cur: Current, id: number): Flow {
+    const f = cur.correlation.flows[id];
+    if (!f) throw new Error(`no flow ${id}`);
+    return f;
+  }
+
+  private packetList(cur: Current, flowId: number, point: number): PacketList {
+    const key = `${cur.generation}:${flowId}:${point}`;
+    if (this.list?.key === key) return this.list;
+    const flow = this.flowOf(cur, flowId);
+    if (!cur.correlation.points[point]) throw new Error(`no capture point ${point}`);
+    const idx: number[] = [];
+    const groups: PacketGroup[] = [];
+    for (const g of flow.groups) {
+      if (!g.seenAt(point)) continue;
+      const st = g.store;
+      for (let k = g.from; k < g.to; k++) {
+        const i = st.order[k]!;
+        if (st.point[i] !== point) continue;
+        idx.push(i);
+        groups.push(g);
+      }
+    }
+    const st = flow.groups[0]?.store;
+    const order = idx.map((_, j) => j);
+    if (st) order.sort((a, b) => st.tNs[idx[a]!]! - st.tNs[idx[b]!]! || st.row[idx[a]!]! - st.row[idx[b]!]!);
+    this.list = { key, sightings: Int32Array.from(order, (j) => idx[j]!), groups: order.map((j) => groups[j]!) };
+    return this.list;
+  }
+
+  private offsetOf(cur: Current, point: number): number {
+    const p = cur.correlation.points[point];
+    return p ? (cur.correlation.clocks.get(p.node)?.offsetNs ?? 0) : 0;
+  }
+
+  private packetPage(cur: Current, flowId: number, point: number, offset: number, limit: number) {
+    const list = this.packetList(cur, flowId, point);
+    const flow = this.flowOf(cur, flowId);
+    const pts = cur.correlation.points;
+    const stations = flow.path.filter((p) => pts[p]!.role !== 'any');
+    const requests = new Set(flow.requests);
+    const clock = this.offsetOf(cur, point);
+    const capture = cur.entryOf[point]?.capture;
+    const row = emptyRow();
+    const from = Math.max(0, Math.min(offset, list.sightings.length));
+    const to = Math.min(list.sightings.length, from + Math.max(0, Math.min(limit, MAX_PAGE_ROWS)));
+    const rows: PacketListRow[] = [];
+    for (let n = from; n < to; n++) {
+      const i = list.sightings[n]!;
+      const g = list.groups[n]!;
+      const s = g.store.sighting(i);
+      if (capture) capture.index.read(s.row, row);
+      rows.push({
+        n,
+        group: g.id,
+        dir: requests.has(g) ? 'request' : 'reply',
+        tNs: s.tNs + clock,
+        frame: s.row + 1,
+        src: s.src,
+        dst: s.dst,
+        sport: s.sport,
+        dport: s.dport,
+        protocol: PROTOCOL_NAMES[g.proto] ?? String(g.proto),
+        ipLen: s.ipLen,
+        ttl: s.ttl,
+        info: capture ? packetInfo({ ...row, proto: g.proto }) : '',
+        seen: stations.filter((p) => g.seenAt(p)).length,
+        stations: stations.length,
+      });
+    }
+    return { flow: flowId, point, offset: from, total: list.sightings.length, rows };
+  }
+
+  private async packetDetail(cur: Current, flowId: number, groupId: number, point: number): Promise<PacketDetail> {
+    const flow = this.flowOf(cur, flowId);
+    const g = flow.groups.find((x) => x.id === groupId);
+    if (!g) throw new Error(`no packet ${groupId} in flow ${flowId}`);
+    const pts = cur.correlation.points;
+    const path = flow.path.map((p) => ({ point: p, node: pts[p]!.node, interface: pts[p]!.interface, role: pts[p]!.role }));
+    const sightings: LadderSighting[] = g.sightings.map((s) => ({
+      point: s.point,
+      node: pts[s.point]!.node,
+      interface: pts[s.point]!.interface,
+      role: pts[s.point]!.role,
+      pathIndex: flow.path.indexOf(s.point),
+      tNs: s.tNs + this.offsetOf(cur, s.point),
+      rawNs: s.tNs,
+      src: s.src,
+      dst: s.dst,
+      sport: s.sport,
+      dport: s.dport,
+      ttl: s.ttl,
+      ipLen: s.ipLen,
+    }));
+    const at = g.sightings.find((s) => s.point === point) ?? g.sightings[0];
+    let layers: string[] = [];
+    let frame = 0;
+    const entry = at ? cur.entryOf[at.point] : undefined;
+    if (at && entry?.capture) {
+      const capture = entry.capture;
+      const row = capture.index.read(at.row);
+      frame = at.row + 1;
+      const linkType = capture.interfaces[capture.shapes[row.shape]?.interfaceId ?? 0]?.linkType ?? 1;
+      for await (const r of readRecordsAt(entry.file, capture.summary.format, [
+        { dataOffset: row.dataOffset, simple: (row.meta & META_NO_TIMESTAMP) !== 0 },
+      ])) {
+        layers = layerLines(decodePacket(r.data, linkType).layers);
+      }
+    }
+    return { flow: flowId, group: groupId, dir: flow.requests.includes(g) ? 'request' : 'reply', path, sightings, layers, frame };
+  }
+
+  private async exportPcap(cur: Current, req: number, flowId: number, point: number): Promise<FromWorker> {
+    const list = this.packetList(cur, flowId, point);
+    const entry = cur.entryOf[point];
+    const capture = entry?.capture;
+    if (!entry || !capture) throw new Error(`capture point ${point} has no file`);
+    const p = cur.correlation.points[point]!;
+    const flow = cur.report.flows.find((f) => f.id === flowId);
+    const rows = Array.from(list.sightings, (i) => capture.index.read(list.groups[0]!.store.row[i]!));
+    const ifaceOf = (shape: number) => capture.interfaces[capture.shapes[shape]?.interfaceId ?? 0];
+    const linkType = rows.length > 0 ? (ifaceOf(rows[0]!.shape)?.linkType ?? 1) : (capture.interfaces[0]?.linkType ?? 1);
+    // One pcap has one link type: packets of another (a pcapng mixing interfaces) are left out.
+    const keep = rows.filter((r) => (ifaceOf(r.shape)?.linkType ?? 1) === linkType);
+    const snaplen = Math.max(PCAP_DEFAULT_SNAPLEN, ...capture.interfaces.map((i) => i.snaplen));
+    const writer = new PcapWriter();
+    const chunks: Uint8Array<ArrayBuffer>[] = [writer.header(linkType, snaplen, { nanosecond: true }) as Uint8Array<ArrayBuffer>];
+    const requests: RecordRequest[] = keep.map((r) => ({ dataOffset: r.dataOffset, simple: (r.meta & META_NO_TIMESTAMP) !== 0 }));
+    const out: (Uint8Array<ArrayBuffer> | undefined)[] = new Array(keep.length);
+    for await (const r of readRecordsAt(entry.file, capture.summary.format, requests)) {
+      const row = keep[r.index]!;
+      const [sec, nsec] = (row.meta & META_NO_TIMESTAMP) !== 0 ? [0, 0] : addNs(capture.baseSec, capture.baseNsec, row.tsNs);
+      out[r.index] = writer.record(sec, nsec, r.data, r.origLen) as Uint8Array<ArrayBuffer>;
+    }
+    for (const c of out) if (c) chunks.push(c);
+    const name = flow ? flowFileName(flow.protocol, flow.client, flow.clientPort ?? flow.icmpId, flow.server, flow.serverPort) : `flow-${flowId}`;
+    return {
+      type: 'export',
+      req,
+      fileName: `${name}_at_${safe(p.node)}-${safe(p.interface)}.pcap`,
+      blob: new Blob(chunks, { type: 'application/vnd.tcpdump.pcap' }),
+      packets: keep.length,
+      skipped: rows.length - keep.length,
+    };
+  }
+}
+
+function safe(s: string): string {
+  return s.replace(/[^A-Za-z0-9._-]+/g, '_');
+}
+
+export function flowFileName(protocol: string, client: string, cport: number | null, server: string, sport: number | null): string {
+  const end = (a: string, p: number | null) => safe(p === null ? a : `${a}_${p}`);
+  return `${protocol}_${end(client, cport)}-${end(server, sport)}`;
+}

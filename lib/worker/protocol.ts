@@ -1,0 +1,147 @@
+/**
+ * Messages between the dashboard (main thread) and the analysis worker. The worker owns the
+ * files, their indexes and the correlation; the page holds only what it shows: per-file
+ * summaries, the report, and pages of packet rows it asks for.
+ */
+import type { AnalysisReport } from '../analyze';
+import type { InterfaceRole } from '../correlate/labels';
+
+export type FileId = string & { readonly __brand: 'FileId' };
+
+export interface NodeLabel {
+  node: string;
+  interface: string;
+}
+
+export interface FileSummary {
+  format: 'pcap' | 'pcapng';
+  gzip: boolean;
+  packets: number;
+  /** Bytes of capture data (decompressed). */
+  bytes: number;
+  /** ISO-8601 with nanoseconds; null when no packet carries a timestamp. */
+  firstTs: string | null;
+  lastTs: string | null;
+  linkTypes: { linkType: number; name: string; packets: number; decoded: boolean }[];
+  interfaces: { id: number; name?: string; linkType: number }[];
+  /** The five most common layer stacks. */
+  hierarchy: { path: string; packets: number }[];
+  warnings: string[];
+  /** The label found in the file (pcapng interface name, file name), before any edit. */
+  detected: NodeLabel & { source: string };
+  /** Several named pcapng interfaces: each is its own capture point and carries its own label. */
+  multiInterface: boolean;
+}
+
+export interface PointInfo {
+  id: number;
+  fileId: FileId | null;
+  file: string;
+  node: string;
+  interface: string;
+  role: InterfaceRole;
+  packets: number;
+}
+
+/** Where a file ended up in the last analysis. */
+export interface FileAnalysis {
+  points: { id: number; node: string; interface: string }[];
+  /** Why the file adds no capture point, when it does not. */
+  unused: string | null;
+}
+
+export type ToWorker =
+  | { type: 'add'; files: { id: FileId; file: File; name: string; label?: NodeLabel }[] }
+  | { type: 'remove'; ids: FileId[] }
+  /** `label: null` goes back to the detected label. */
+  | { type: 'relabel'; id: FileId; label: NodeLabel | null }
+  /** Stop every read in progress or waiting; what was read stays. */
+  | { type: 'cancel' }
+  | { type: 'retry'; id: FileId }
+  | { type: 'packets'; req: number; generation: number; flow: number; point: number; offset: number; limit: number }
+  | { type: 'packet'; req: number; generation: number; flow: number; group: number; point: number }
+  | { type: 'export-pcap'; req: number; generation: number; flow: number; point: number };
+
+/** One packet of a flow as one capture point saw it. */
+export interface PacketListRow {
+  /** Position in the list. */
+  n: number;
+  /** Packet group id (the same packet at every capture point). */
+  group: number;
+  dir: 'request' | 'reply';
+  /** Corrected time (the point's node clock offset applied), ns since the incident epoch. */
+  tNs: number;
+  /** Frame number in its file, as Wireshark counts. */
+  frame: number;
+  src: string;
+  dst: string;
+  sport: number;
+  dport: number;
+  protocol: string;
+  ipLen: number;
+  ttl: number;
+  info: string;
+  /** Stations (capture points but `-i any`) of the flow's path that saw this packet, and of all. */
+  seen: number;
+  stations: number;
+}
+
+export interface PacketPage {
+  flow: number;
+  point: number;
+  offset: number;
+  total: number;
+  rows: PacketListRow[];
+}
+
+export interface LadderSighting {
+  point: number;
+  node: string;
+  interface: string;
+  role: InterfaceRole;
+  /** Position of the point on the flow's path (client to server). */
+  pathIndex: number;
+  tNs: number;
+  /** Raw capture time: before the node's clock correction. */
+  rawNs: number;
+  src: string;
+  dst: string;
+  sport: number;
+  dport: number;
+  ttl: number;
+  ipLen: number;
+}
+
+export interface PacketDetail {
+  flow: number;
+  group: number;
+  dir: 'request' | 'reply';
+  /** The stations of the path, in order; the packet's sightings on them. */
+  path: { point: number; node: string; interface: string; role: InterfaceRole }[];
+  sightings: LadderSighting[];
+  /** The packet as `point` captured it: its layer stack, outer to inner, one line each. */
+  layers: string[];
+  frame: number;
+}
+
+export type FromWorker =
+  | { type: 'file-progress'; id: FileId; bytesRead: number; total: number }
+  | { type: 'file-reading'; id: FileId; total: number }
+  | { type: 'file-loaded'; id: FileId; summary: FileSummary }
+  | { type: 'file-error'; id: FileId; message: string; code: string | null }
+  | { type: 'file-cancelled'; id: FileId; bytesRead: number }
+  | { type: 'analysing'; generation: number }
+  | {
+      type: 'analysis';
+      generation: number;
+      report: AnalysisReport | null;
+      points: PointInfo[];
+      epochSec: number;
+      files: Record<string, FileAnalysis>;
+      ms: number;
+    }
+  | { type: 'analysis-error'; generation: number; message: string }
+  | { type: 'packets'; req: number; page: PacketPage }
+  | { type: 'packet'; req: number; detail: PacketDetail }
+  | { type: 'export'; req: number; fileName: string; blob: Blob; packets: number; skipped: number }
+  | { type: 'request-error'; req: number; message: string };
