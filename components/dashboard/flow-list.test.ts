@@ -21,6 +21,7 @@ function flow(kind: VerdictKind, over: Partial<FlowReport> = {}): FlowReport {
       { node: 'node2', interface: 'cni0', role: 'bridge', point: 3, file: 'd', requests: 0, replies: 0 },
     ],
     notCaptured: [],
+    encapsulation: [],
     requests: { sent: 3, delivered: 0 },
     replies: { sent: 0, delivered: 0 },
     requestsStopAfter: null,

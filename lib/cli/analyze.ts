@@ -65,6 +65,8 @@ export function formatReport(r: AnalysisReport): string {
     );
     out.push(`  ${f.verdict.summary}`);
     for (const t of f.translations) out.push(`  ${t.kind} at ${t.at}: ${t.from}  ⇒  ${t.to}`);
+    const wire = [...new Set(f.encapsulation.map((e) => `${e.text} between ${e.outerSrc} and ${e.outerDst}`))];
+    for (const w of wire) out.push(`  on the underlay: ${w}`);
     out.push(`  ${'capture point'.padEnd(28)} ${'requests'.padStart(8)} ${'replies'.padStart(8)}`);
     for (const h of f.hops) out.push(`  ${`${h.node}/${h.interface}`.padEnd(28)} ${String(h.requests).padStart(8)} ${String(h.replies).padStart(8)}`);
     for (const u of f.notCaptured) out.push(`  ${`${u.node}/${u.interface}`.padEnd(28)} ${'(not captured)'.padStart(17)}`);

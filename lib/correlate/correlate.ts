@@ -223,8 +223,21 @@ export interface NodeClock {
   samples: number;
 }
 
+/** What the overlay headers of an encapsulated packet say. */
+export interface Encapsulation {
+  kind: 'vxlan' | 'geneve' | 'flannel-udp' | 'ipip' | 'gre';
+  /** VXLAN/Geneve network identifier; GRE key. */
+  vni: number | null;
+  /** Outer UDP destination port. */
+  port: number | null;
+  outerSrc: string;
+  outerDst: string;
+}
+
 export interface Correlation {
   epochSec: number;
+  /** The encapsulation of the packet at `row` of capture point `point`, or null if plain. */
+  encapsulationOf(point: number, row: number): Encapsulation | null;
   points: CapturePoint[];
   flows: Flow[];
   clocks: Map<string, NodeClock>;
@@ -684,7 +697,22 @@ export function correlate(inputs: CaptureInput[]): Correlation {
   const referenceNode = [...clocks.values()].find((c) => c.method === 'reference')?.node ?? points[0]?.node ?? '';
   const kept = flows.filter((f) => f.requests.length > 0 || f.replies.length > 0);
   kept.forEach((f, i) => (f.id = i)); // Correlation.flows[f.id] === f
-  return { epochSec, points, flows: kept, clocks, referenceNode };
+  const inputOfPoint = points.map((_, id) => pointOf.findIndex((m) => (typeof m.byIface === 'number' ? m.byIface === id : [...m.byIface.values()].includes(id))));
+  const encCache = new Map<string, Encapsulation | null>();
+  const encapsulationOf = (point: number, r: number): Encapsulation | null => {
+    const input = inputs[inputOfPoint[point]!];
+    if (!input) return null;
+    const c = input.capture;
+    const shapeId = c.index.read(r).shape;
+    const key = `${point}|${shapeId}`;
+    if (!encCache.has(key)) {
+      const bytes = c.shapeSamples.get(shapeId);
+      const linkType = c.interfaces[c.shapes[shapeId]?.interfaceId ?? 0]?.linkType ?? 1;
+      encCache.set(key, bytes ? encapsulationIn(decodePacket(bytes, linkType).layers) : null);
+    }
+    return encCache.get(key) ?? null;
+  };
+  return { epochSec, points, flows: kept, clocks, referenceNode, encapsulationOf };
 }
 
 interface Addr {
@@ -723,6 +751,27 @@ function portConnKey(proto: number, a: Addr, ap: number, b: Addr, bp: number): n
   return aFirst ? mix(mix(mix(mix(proto, a.hash), ap), b.hash), bp) : mix(mix(mix(mix(proto, b.hash), bp), a.hash), ap);
 }
 
+
+/** The outermost overlay in a layer stack, with the outer addresses and port. */
+export function encapsulationIn(layers: Layer[]): Encapsulation | null {
+  let outer: Extract<Layer, { kind: 'ipv4' | 'ipv6' }> | null = null;
+  let udpPort: number | null = null;
+  for (const l of layers) {
+    if (l.quoted) break;
+    if (l.kind === 'ipv4' || l.kind === 'ipv6') {
+      if (outer) return { kind: 'ipip', vni: null, port: null, outerSrc: outer.src, outerDst: outer.dst };
+      outer = l;
+    } else if (l.kind === 'udp') udpPort = l.dstPort;
+    else if (outer && (l.kind === 'vxlan' || l.kind === 'geneve')) {
+      return { kind: l.kind, vni: l.vni, port: udpPort, outerSrc: outer.src, outerDst: outer.dst };
+    } else if (outer && l.kind === 'flannel-udp') {
+      return { kind: 'flannel-udp', vni: null, port: udpPort, outerSrc: outer.src, outerDst: outer.dst };
+    } else if (outer && l.kind === 'gre') {
+      return { kind: 'gre', vni: l.key ?? null, port: null, outerSrc: outer.src, outerDst: outer.dst };
+    }
+  }
+  return null;
+}
 
 function hashStr(s: string): number {
   let h = 0x811c9dc5;

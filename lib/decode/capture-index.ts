@@ -5,7 +5,7 @@
  */
 import type { CaptureInterface, CaptureSink, CaptureSummary, PacketRecord } from '../capture/types';
 import type { CaptureWarning } from '../capture/errors';
-import { emptyRow, META_ICMP_ERROR, META_NO_TIMESTAMP, PacketIndex } from './packet-index';
+import { emptyRow, META_ENCAPSULATED, META_ICMP_ERROR, META_NO_TIMESTAMP, PacketIndex } from './packet-index';
 import { Summarizer, type Shape } from './summarize';
 import type { DecodeOptions } from './types';
 
@@ -33,6 +33,8 @@ export interface IndexedCapture {
    * datagram names the flow they belong to), by row; at most KEEP_LIMIT of them.
    */
   kept: Map<number, Uint8Array>;
+  /** The first packet of every encapsulated shape: what the overlay headers say (VNI, port). */
+  shapeSamples: Map<number, Uint8Array>;
 }
 
 /** ICMP errors kept per file; a storm of them beyond this is counted, not decoded. */
@@ -52,6 +54,7 @@ export class CaptureIndexer implements CaptureSink {
   private shapeBytes: number[] = [];
   private wireBytes = 0;
   private kept = new Map<number, Uint8Array>();
+  private shapeSamples = new Map<number, Uint8Array>();
 
   constructor(opts: DecodeOptions = {}) {
     this.summarizer = new Summarizer(opts);
@@ -84,6 +87,9 @@ export class CaptureIndexer implements CaptureSink {
     if ((row.meta & META_ICMP_ERROR) !== 0 && this.kept.size < KEEP_LIMIT) {
       this.kept.set(this.index.count, rec.buf.slice(rec.offset, rec.offset + rec.capLen));
     }
+    if ((row.meta & META_ENCAPSULATED) !== 0 && !this.shapeSamples.has(row.shape)) {
+      this.shapeSamples.set(row.shape, rec.buf.slice(rec.offset, rec.offset + rec.capLen));
+    }
     this.index.append(row);
     const s = row.shape;
     this.shapePackets[s] = (this.shapePackets[s] ?? 0) + 1;
@@ -106,6 +112,7 @@ export class CaptureIndexer implements CaptureSink {
       shapeBytes: this.shapeBytes,
       wireBytes: this.wireBytes,
       kept: this.kept,
+      shapeSamples: this.shapeSamples,
     };
   }
 }

@@ -21,6 +21,7 @@ export function reportJson(r: AnalysisReport): unknown {
       requestsStopAfter: f.requestsStopAfter,
       repliesStopAfter: f.repliesStopAfter,
       icmpErrors: f.icmpErrors,
+      encapsulation: f.encapsulation.map((e) => ({ at: e.at, kind: e.kind, vni: e.vni, port: e.port, outerSrc: e.outerSrc, outerDst: e.outerDst })),
       verdict: { kind: f.verdict.kind, summary: f.verdict.summary, transition: f.verdict.transition, causes: f.verdict.causes },
     })),
     notes: r.notes,

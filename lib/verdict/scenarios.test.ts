@@ -38,6 +38,14 @@ describe.skipIf(all.length === 0)('verdicts on the lab scenarios', () => {
             expect(h.replies, `${h.node}/any replies`).toBeLessThanOrEqual(Math.max(...same.map((x) => x.replies)));
             if (gt.clientResult.outcome === 'response') expect(h.requests, `${h.node}/any saw the requests`).toBeGreaterThan(0);
           }
+          // What the overlay headers said on the NICs the flow crossed encapsulated.
+          const cni = (truth as unknown as { cni: string }).cni;
+          for (const e of f.encapsulation) {
+            if (cni === 'flannel-vxlan') expect([e.kind, e.vni, e.port]).toEqual(['vxlan', 1, 8472]);
+            if (cni === 'flannel-udp') expect([e.kind, e.port]).toEqual(['flannel-udp', 8285]);
+            if (cni === 'calico-ipip') expect(e.kind).toBe('ipip');
+          }
+          if (cni === 'flannel-vxlan' && gt.requests.seenAt['node1/eth0']) expect(f.encapsulation.map((e) => e.text)).toContain('VXLAN VNI 1, UDP 8472');
           // Where each direction stopped.
           const last = gt.path[gt.path.length - 1];
           expect(f.requestsStopAfter, 'requestsStopAfter').toBe(gt.requests.lastReached === last ? null : gt.requests.lastReached);

@@ -9,7 +9,7 @@
  */
 import type { Cause } from './causes';
 import { describeStep, overlayOf, pointName } from './causes';
-import type { CapturePoint, Correlation, Flow, PacketGroup, Protocol } from '../correlate/correlate';
+import type { CapturePoint, Correlation, Encapsulation, Flow, PacketGroup, Protocol } from '../correlate/correlate';
 import type { InterfaceRole } from '../correlate/labels';
 
 export type VerdictKind =
@@ -78,6 +78,8 @@ export interface FlowReport {
   requestsStopAfter: string | null;
   repliesStopAfter: string | null;
   icmpErrors: IcmpErrorReport[];
+  /** What the overlay headers said where the flow crossed a NIC encapsulated (VNI, port, VTEPs). */
+  encapsulation: ({ at: string; text: string } & Encapsulation)[];
   /** Corrected time of the flow's first packet, ns since the incident epoch. */
   firstNs: number;
   verdict: Verdict;
@@ -235,7 +237,18 @@ function report(f: Flow, c: Correlation, offset: (p: CapturePoint) => number): F
   // Which kinds of point did this flow cross on one node that another of its nodes lacks?
   const notCaptured = inferUncaptured(path, pts, f);
 
+  // The encapsulation the flow's packets carried on each NIC (one packet each is enough).
+  const encapsulation: FlowReport['encapsulation'] = [];
+  for (const p of path) {
+    if (pts[p]!.role !== 'nic') continue;
+    const g = f.requests.find((x) => seenAt(x, p)) ?? f.replies.find((x) => seenAt(x, p));
+    const sgt = g?.sightings.find((x) => x.point === p);
+    const e = sgt ? c.encapsulationOf(p, sgt.row) : null;
+    if (e) encapsulation.push({ at: pointName(pts[p]!), text: encapsulationLabel(e), ...e });
+  }
+
   const base = {
+    encapsulation,
     id: f.id,
     protocol: f.protocol,
     client: f.client,
@@ -259,6 +272,22 @@ function report(f: Flow, c: Correlation, offset: (p: CapturePoint) => number): F
 
   const verdict = decide(f, c, stations, reqAt, repStations, repAt, reqLast, repLast, icmpErrors, offset, notCaptured);
   return { ...base, verdict };
+}
+
+/** "VXLAN VNI 1, UDP 8472", "flannel UDP 8285", "IP-in-IP", "Geneve VNI 100, UDP 6081". */
+export function encapsulationLabel(e: Encapsulation): string {
+  switch (e.kind) {
+    case 'vxlan':
+      return `VXLAN VNI ${e.vni ?? '?'}, UDP ${e.port ?? '?'}`;
+    case 'geneve':
+      return `Geneve VNI ${e.vni ?? '?'}, UDP ${e.port ?? '?'}`;
+    case 'flannel-udp':
+      return `flannel UDP ${e.port ?? '?'}`;
+    case 'ipip':
+      return 'IP-in-IP (proto 4)';
+    case 'gre':
+      return e.vni !== null ? `GRE key ${e.vni}` : 'GRE';
+  }
 }
 
 function inferUncaptured(path: number[], pts: CapturePoint[], f: Flow): { node: string; interface: string; role: InterfaceRole }[] {

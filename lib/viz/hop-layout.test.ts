@@ -104,7 +104,7 @@ describe.skipIf(!hasSamples)('hop layout on the lab scenarios', () => {
       expect(under).toHaveLength(1);
       expect(layout.stations[under[0]!.from]!.name).toBe('node1/eth0');
       expect(layout.stations[under[0]!.to]!.name).toBe('node2/eth0');
-      expect(under[0]!.encapsulation?.text).toBe('VXLAN, UDP 8472');
+      expect(under[0]!.encapsulation?.text).toBe('VXLAN VNI 1, UDP 8472');
       expect(layout.segments.filter((s) => s.kind === 'host').every((s) => s.encapsulation === null)).toBe(true);
       expect(layout.hosts.map((h) => h.clockLabel)).toEqual(['clock reference', 'clock −0.098 ms (one-way)']);
       expect(layout.hosts[1]!.clockTitle).toContain('7 packets');
@@ -113,7 +113,7 @@ describe.skipIf(!hasSamples)('hop layout on the lab scenarios', () => {
     it('summarises the flow, the path and the break for the accessible name', async () => {
       const { layout } = await scene('vxlan-forward-drop');
       expect(layout.summary).toContain('ICMP 10.244.1.2 → 10.244.2.2');
-      expect(layout.summary).toContain('VXLAN, UDP 8472');
+      expect(layout.summary).toContain('VXLAN VNI 1, UDP 8472');
       expect(layout.summary).toContain('requests stop between node2/flannel.1 and node2/cni0');
     });
   });
@@ -230,7 +230,7 @@ describe.skipIf(!hasSamples)('hop layout on the lab scenarios', () => {
       expect([before.inferred, after.inferred]).toEqual([true, true]);
       expect([before.stop, after.stop]).toEqual(['requests', 'requests']);
       // The overlay device is still known from node1: the underlay keeps its label.
-      expect(layout.segments.find((s) => s.kind === 'underlay')!.encapsulation?.text).toBe('VXLAN, UDP 8472');
+      expect(layout.segments.find((s) => s.kind === 'underlay')!.encapsulation?.text).toBe('VXLAN VNI 1, UDP 8472');
     });
 
     it('node1 cni0 left out: placed between the pod veth and flannel.1 on the client node', async () => {
@@ -305,7 +305,8 @@ describe.skipIf(!hasSamples)('hop layout on the lab scenarios', () => {
       ['edge', true, 'clock unknown'],
     ]);
     const under = layout.segments.filter((s) => s.kind === 'underlay');
-    expect(under.map((s) => s.encapsulation?.text)).toEqual(['VXLAN, UDP 8472', 'VXLAN, UDP 8472']);
+    // node1→node2 carries what the captured headers said; the made-up hop has no capture of them.
+    expect(under.map((s) => s.encapsulation?.text)).toEqual(['VXLAN VNI 1, UDP 8472', 'VXLAN, UDP 8472']);
     expectInvariants(layout, 900);
   });
 

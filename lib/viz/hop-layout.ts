@@ -455,7 +455,9 @@ export function layoutHopDiagram(flow: FlowReport, clocks: AnalysisReport['clock
       const ha = hosts[a.hostIndex]!;
       const hb = hosts[b.hostIndex]!;
       const device = overlayDevice(a.hostIndex) ?? overlayDevice(b.hostIndex);
-      const text = device ? encapsulationText(device) : snatOn(a.hostIndex) && hb.outside ? 'SNAT to the outside' : 'routed';
+      // What the captured headers said beats what the device name suggests.
+      const seen = flow.encapsulation?.find((e) => e.at === `${a.node}/${a.interface}` || e.at === `${b.node}/${b.interface}`);
+      const text = seen ? seen.text : device ? encapsulationText(device) : snatOn(a.hostIndex) && hb.outside ? 'SNAT to the outside' : 'routed';
       const left = ha.x + ha.width;
       const room = Math.max(hb.x - left, 40);
       encapsulation = {
@@ -463,7 +465,9 @@ export function layoutHopDiagram(flow: FlowReport, clocks: AnalysisReport['clock
         lines: fitLines(text, room - 6),
         x: px((left + hb.x) / 2),
         y: pathY + 20,
-        title: device
+        title: seen
+          ? `${ha.node} → ${hb.node} over the underlay: ${seen.text}, between ${seen.outerSrc} and ${seen.outerDst}${device ? ` (${device})` : ''}`
+          : device
           ? `${ha.node} → ${hb.node} over the underlay, encapsulated by ${device}: ${overlayOf(device).wire}`
           : text === 'routed'
             ? `${ha.node} → ${hb.node}: routed on the underlay without encapsulation`
