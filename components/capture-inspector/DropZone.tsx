@@ -1,55 +1,17 @@
 'use client';
 
-import { useEffect, useId, useRef, useState } from 'react';
+import { useId } from 'react';
+import { useWindowFileDrop } from '@/components/drop/use-window-file-drop';
 import { useInspectorActions } from '@/components/store/inspector-store-provider';
-
-function hasFiles(e: DragEvent): boolean {
-  return Array.from(e.dataTransfer?.types ?? []).includes('Files');
-}
 
 /** The whole window takes drops, so a file that misses the zone is read, not opened by the browser. */
 export function DropZone() {
   const { addFiles } = useInspectorActions();
-  const [dragging, setDragging] = useState(false);
-  const depth = useRef(0);
   const inputId = useId();
-
-  useEffect(() => {
-    const onEnter = (e: DragEvent) => {
-      if (!hasFiles(e)) return;
-      e.preventDefault();
-      depth.current++;
-      setDragging(true);
-    };
-    const onOver = (e: DragEvent) => {
-      if (!hasFiles(e)) return;
-      e.preventDefault();
-      if (e.dataTransfer) e.dataTransfer.dropEffect = 'copy';
-    };
-    const onLeave = (e: DragEvent) => {
-      if (!hasFiles(e)) return;
-      depth.current = Math.max(0, depth.current - 1);
-      if (depth.current === 0) setDragging(false);
-    };
-    const onDrop = (e: DragEvent) => {
-      if (!hasFiles(e)) return;
-      e.preventDefault();
-      depth.current = 0;
-      setDragging(false);
-      const files = Array.from(e.dataTransfer?.files ?? []);
-      if (files.length) addFiles(files);
-    };
-    window.addEventListener('dragenter', onEnter);
-    window.addEventListener('dragover', onOver);
-    window.addEventListener('dragleave', onLeave);
-    window.addEventListener('drop', onDrop);
-    return () => {
-      window.removeEventListener('dragenter', onEnter);
-      window.removeEventListener('dragover', onOver);
-      window.removeEventListener('dragleave', onLeave);
-      window.removeEventListener('drop', onDrop);
-    };
-  }, [addFiles]);
+  const dragging = useWindowFileDrop((dt) => {
+    const files = Array.from(dt.files);
+    if (files.length) addFiles(files);
+  });
 
   return (
     <div

@@ -1,12 +1,9 @@
 'use client';
 
-import { useEffect, useId, useRef, useState } from 'react';
+import { useId } from 'react';
+import { useWindowFileDrop } from '@/components/drop/use-window-file-drop';
 import { useDashboardActions } from '@/components/store/dashboard-store-provider';
 import { fromDataTransfer, fromFileList, type Picked } from './drop-files';
-
-function hasFiles(e: DragEvent): boolean {
-  return Array.from(e.dataTransfer?.types ?? []).includes('Files');
-}
 
 /** Adds what was picked and tells about the files a folder held that are not captures. */
 function useAdd(): (p: Picked) => void {
@@ -22,47 +19,8 @@ function useAdd(): (p: Picked) => void {
  */
 export function useWindowDrop(): boolean {
   const add = useAdd();
-  const addRef = useRef(add);
-  addRef.current = add;
-  const [dragging, setDragging] = useState(false);
-  useEffect(() => {
-    let depth = 0;
-    const onEnter = (e: DragEvent) => {
-      if (!hasFiles(e)) return;
-      e.preventDefault();
-      depth++;
-      setDragging(true);
-    };
-    const onOver = (e: DragEvent) => {
-      if (!hasFiles(e)) return;
-      e.preventDefault();
-      if (e.dataTransfer) e.dataTransfer.dropEffect = 'copy';
-    };
-    const onLeave = (e: DragEvent) => {
-      if (!hasFiles(e)) return;
-      depth = Math.max(0, depth - 1);
-      if (depth === 0) setDragging(false);
-    };
-    const onDrop = (e: DragEvent) => {
-      if (!hasFiles(e) || !e.dataTransfer) return;
-      e.preventDefault();
-      depth = 0;
-      setDragging(false);
-      // Entries must be taken while the event runs; the walk itself may take longer.
-      void fromDataTransfer(e.dataTransfer).then((p) => addRef.current(p));
-    };
-    window.addEventListener('dragenter', onEnter);
-    window.addEventListener('dragover', onOver);
-    window.addEventListener('dragleave', onLeave);
-    window.addEventListener('drop', onDrop);
-    return () => {
-      window.removeEventListener('dragenter', onEnter);
-      window.removeEventListener('dragover', onOver);
-      window.removeEventListener('dragleave', onLeave);
-      window.removeEventListener('drop', onDrop);
-    };
-  }, []);
-  return dragging;
+  // Entries must be taken while the event runs; the walk itself may take longer.
+  return useWindowFileDrop((dt) => void fromDataTransfer(dt).then(add));
 }
 
 const PICK =

@@ -13,7 +13,7 @@ import type {
 } from '@/lib/worker/protocol';
 import { defaultStation, NO_FILTERS, type FlowFilters } from '@/components/dashboard/flow-list';
 import { sampleName } from '@/components/dashboard/url-state';
-import { parseSampleManifest, SAMPLES_MANIFEST, sampleUrl, type SampleEntry, type SamplesState } from './inspector-store';
+import { errorMessage, sampleManifestLoader, SAMPLES_MANIFEST, sampleUrl, type SamplesState } from './inspector-store';
 
 /**
  * State of the dashboard page. React-free: the provider creates one per page and connects it to
@@ -105,10 +105,6 @@ export interface DashboardDeps {
 
 const IDLE: AnalysisState = { status: 'idle', generation: 0, report: null, points: [], epochSec: 0, message: null, ms: 0 };
 
-function errorMessage(err: unknown): string {
-  if (err instanceof Error && err.message) return err.message;
-  return String(err);
-}
 
 /** Bytes read over bytes to read, across the files of the current load; null when idle. */
 export function overallProgress(files: readonly FileEntry[]): { done: number; total: number; files: number } | null {
@@ -124,7 +120,6 @@ export function createDashboardStore(deps: DashboardDeps): DashboardStore {
   let nextId = 0;
   let nextReq = 0;
   let initStarted = false;
-  let manifest: Promise<SampleEntry[]> | null = null;
   const pendingReqs = new Map<number, { resolve: (m: FromWorker) => void; reject: (e: Error) => void }>();
 
   return createStore<DashboardState>()((set, get) => {
@@ -215,21 +210,7 @@ export function createDashboardStore(deps: DashboardDeps): DashboardStore {
       });
     };
 
-    const fetchManifest = (): Promise<SampleEntry[]> => {
-      manifest ??= (async () => {
-        try {
-          const res = await deps.fetch(SAMPLES_MANIFEST, { cache: 'no-store' });
-          if (!res.ok) throw new Error(`${SAMPLES_MANIFEST} answered HTTP ${res.status}`);
-          const entries = parseSampleManifest(await res.json());
-          set({ samples: { status: 'ready', entries } });
-          return entries;
-        } catch (err) {
-          set({ samples: { status: 'unavailable', reason: errorMessage(err) } });
-          return [];
-        }
-      })();
-      return manifest;
-    };
+    const fetchManifest = sampleManifestLoader(deps.fetch, (samples) => set({ samples }));
 
     const actions: DashboardActions = {
       async init(url) {

@@ -105,9 +105,33 @@ function baseName(file: string): string {
   return file.slice(file.lastIndexOf('/') + 1);
 }
 
-function errorMessage(err: unknown): string {
+export function errorMessage(err: unknown): string {
   if (err instanceof Error && err.message) return err.message;
   return String(err);
+}
+
+/**
+ * Fetch and parse the sample manifest once; both pages' stores report the outcome through
+ * `onState` and get the entries ([] when unavailable).
+ */
+export function sampleManifestLoader(
+  fetchFn: (url: string, init?: RequestInit) => Promise<Response>,
+  onState: (state: SamplesState) => void,
+): () => Promise<SampleEntry[]> {
+  let manifest: Promise<SampleEntry[]> | null = null;
+  return () =>
+    (manifest ??= (async () => {
+      try {
+        const res = await fetchFn(SAMPLES_MANIFEST, { cache: 'no-store' });
+        if (!res.ok) throw new Error(`${SAMPLES_MANIFEST} answered HTTP ${res.status}`);
+        const entries = parseSampleManifest(await res.json());
+        onState({ status: 'ready', entries });
+        return entries;
+      } catch (err) {
+        onState({ status: 'unavailable', reason: errorMessage(err) });
+        return [];
+      }
+    })());
 }
 
 export function createInspectorStore(deps: InspectorDeps): InspectorStore {
@@ -119,7 +143,6 @@ export function createInspectorStore(deps: InspectorDeps): InspectorStore {
   let running = 0;
   let nextId = 0;
   let initStarted = false;
-  let manifest: Promise<SampleEntry[]> | null = null;
 
   return createStore<InspectorState>()((set, get) => {
     const update = (id: EntryId, next: (e: CaptureEntry) => CaptureEntry) => {
@@ -158,21 +181,7 @@ export function createInspectorStore(deps: InspectorDeps): InspectorStore {
       }
     };
 
-    const fetchManifest = (): Promise<SampleEntry[]> => {
-      manifest ??= (async () => {
-        try {
-          const res = await deps.fetch(SAMPLES_MANIFEST, { cache: 'no-store' });
-          if (!res.ok) throw new Error(`${SAMPLES_MANIFEST} answered HTTP ${res.status}`);
-          const entries = parseSampleManifest(await res.json());
-          set({ samples: { status: 'ready', entries } });
-          return entries;
-        } catch (err) {
-          set({ samples: { status: 'unavailable', reason: errorMessage(err) } });
-          return [];
-        }
-      })();
-      return manifest;
-    };
+    const fetchManifest = sampleManifestLoader(deps.fetch, (samples) => set({ samples }));
 
     const addError = (name: string, message: string) => {
       const id = `e${++nextId}` as EntryId;
