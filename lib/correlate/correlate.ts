@@ -789,7 +789,7 @@ const POD_ADDRESS_SAMPLE = 4096;
 /** Requests examined to find a flow's client (highest TTL, pod side, earliest). */
 const CLIENT_SAMPLE = 256;
 /** Packets per flow used for clock offsets: the minimum one-way delay settles long before. */
-const CLOCK_SAMPLE = 20_000;
+const CLOCK_SAMPLE = 4_000;
 
 function settleFlow(f: Flow, votes: Int32Array, portVotes: Int32Array, points: CapturePoint[], st: SightingStore): void {
   // The request "template": a packet that says it is a request, seen as early as possible

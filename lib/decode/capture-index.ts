@@ -55,6 +55,8 @@ export class CaptureIndexer implements CaptureSink {
   private wireBytes = 0;
   private kept = new Map<number, Uint8Array>();
   private shapeSamples = new Map<number, Uint8Array>();
+  /** Shape ids already sampled (the column is 16 bits). */
+  private sampled = new Uint8Array(0x10000);
 
   constructor(opts: DecodeOptions = {}) {
     this.summarizer = new Summarizer(opts);
@@ -87,7 +89,8 @@ export class CaptureIndexer implements CaptureSink {
     if ((row.meta & META_ICMP_ERROR) !== 0 && this.kept.size < KEEP_LIMIT) {
       this.kept.set(this.index.count, rec.buf.slice(rec.offset, rec.offset + rec.capLen));
     }
-    if ((row.meta & META_ENCAPSULATED) !== 0 && !this.shapeSamples.has(row.shape)) {
+    if ((row.meta & META_ENCAPSULATED) !== 0 && this.sampled[row.shape] !== 1) {
+      this.sampled[row.shape] = 1;
       this.shapeSamples.set(row.shape, rec.buf.slice(rec.offset, rec.offset + rec.capLen));
     }
     this.index.append(row);
