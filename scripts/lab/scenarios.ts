@@ -68,6 +68,23 @@ function dns(expectedVerdict: string, extra: Partial<FlowDef> = {}): FlowDef {
   return { id: 'dns', protocol: 'udp', description: 'pod-a sends one DNS query to pod-b:53', to: 'pod-b', clientPort: 40053, port: 53, dnsId: 0x4853, expectedVerdict, ...extra };
 }
 
+/**
+ * Both MTU scenarios: pods and cni0 at 1500 over flannel.1's 1450, on both nodes, plus what a
+ * scenario adds per node.
+ */
+function podMtu1500(extra: (node: string) => FaultCommand[] = () => []): FaultCommand[] {
+  return ['node1', 'node2'].flatMap((n) => {
+    const veth = n === 'node1' ? 'veth3a1b2c4d' : 'veth7e9d0f12';
+    const pod = n === 'node1' ? 'pod-a' : 'pod-b';
+    return [
+      { host: n, command: `ip link set ${veth} mtu 1500` },
+      { host: n, command: 'ip link set cni0 mtu 1500' },
+      { host: pod, command: 'ip link set eth0 mtu 1500' },
+      ...extra(n),
+    ];
+  });
+}
+
 const OK = 'healthy: requests and replies cross every capture point';
 
 function vxlanForwardStop(cause: string): string {
@@ -199,15 +216,7 @@ export const SCENARIOS: ScenarioDef[] = [
       kind: 'mtu-mismatch',
       description: 'pods and cni0 on both nodes use MTU 1500; flannel.1 is 1450',
       node: 'node1',
-      commands: ['node1', 'node2'].flatMap((n) => {
-        const veth = n === 'node1' ? 'veth3a1b2c4d' : 'veth7e9d0f12';
-        const pod = n === 'node1' ? 'pod-a' : 'pod-b';
-        return [
-          { host: n, command: `ip link set ${veth} mtu 1500` },
-          { host: n, command: 'ip link set cni0 mtu 1500' },
-          { host: pod, command: 'ip link set eth0 mtu 1500' },
-        ];
-      }),
+      commands: podMtu1500(),
     },
     flows: [
       ping(OK),
@@ -236,16 +245,7 @@ export const SCENARIOS: ScenarioDef[] = [
       kind: 'mtu-blackhole',
       description: 'pods and cni0 use MTU 1500 over flannel.1 (1450) and both nodes drop the ICMP frag-needed they generate',
       node: 'node2',
-      commands: ['node1', 'node2'].flatMap((n) => {
-        const veth = n === 'node1' ? 'veth3a1b2c4d' : 'veth7e9d0f12';
-        const pod = n === 'node1' ? 'pod-a' : 'pod-b';
-        return [
-          { host: n, command: `ip link set ${veth} mtu 1500` },
-          { host: n, command: 'ip link set cni0 mtu 1500' },
-          { host: pod, command: 'ip link set eth0 mtu 1500' },
-          { host: n, command: 'iptables -A OUTPUT -p icmp --icmp-type fragmentation-needed -j DROP' },
-        ];
-      }),
+      commands: podMtu1500((n) => [{ host: n, command: 'iptables -A OUTPUT -p icmp --icmp-type fragmentation-needed -j DROP' }]),
     },
     flows: [
       ping(OK),
