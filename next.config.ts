@@ -15,6 +15,8 @@ const API_RESPONSE = [
 ];
 
 const nextConfig: NextConfig = {
+  // A second build beside the usual one (tests building while a dev server runs).
+  distDir: process.env.HOPSCOPE_NEXT_DIST_DIR || '.next',
   poweredByHeader: false,
   reactStrictMode: true,
   async headers() {
