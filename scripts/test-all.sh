@@ -28,6 +28,16 @@ if [ ! -x "$CHROMIUM_PATH" ] && [ "$CHROMIUM_PATH" = /usr/bin/chromium ] && comm
   fi
 fi
 
+# PostgreSQL for the PostgreSQL store's tests, and for end-to-end tests that start servers on it:
+# as root on Debian, scripts/test-postgres.sh installs and starts a local server and exports
+# HOPSCOPE_TEST_DATABASE_URL to vitest and Playwright; a URL set by the caller is kept as it is.
+# Without one those tests skip, saying why (under CI they fail instead).
+if pg_env="$(bash scripts/test-postgres.sh --print-env </dev/null)"; then
+  eval "$pg_env"
+else
+  notes+=("PostgreSQL setup failed (scripts/test-postgres.sh, see above); the PostgreSQL store tests were skipped")
+fi
+
 step() { printf '\n=== %s ===\n' "$1"; }
 
 step "typecheck (tsc --noEmit)"

@@ -1,0 +1,52 @@
+/**
+ * Server settings, from the environment. Every limit is configurable; the defaults are the
+ * issue's: 256 MiB and 64 files an incident, 30 days, and a per-address creation rate.
+ */
+import path from 'node:path';
+
+export interface IncidentConfig {
+  /** SQLite database and content-addressed files (the embedded store). */
+  dataDir: string;
+  /** postgres://… selects the PostgreSQL store; null selects SQLite. */
+  databaseUrl: string | null;
+  maxIncidentBytes: number;
+  maxFiles: number;
+  /** Milliseconds an incident lives. HOPSCOPE_INCIDENT_TTL_DAYS may be fractional. */
+  ttlMs: number;
+  /** Creations per client address per rolling hour. */
+  maxCreationsPerHour: number;
+  /** Public origin for the links the API returns, e.g. https://hopscope.example.com. */
+  publicUrl: string | null;
+}
+
+export const DAY_MS = 86_400_000;
+export const HOUR_MS = 3_600_000;
+export const MIB = 1024 * 1024;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+function positive(env: NodeJS.ProcessEnv, name: string, fallback: number, integer: boolean): number {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const v = Number(raw);
+  if (!Number.isFinite(v) || v <= 0 || (integer && !Number.isInteger(v))) {
+    throw new ConfigError(`${name}=${JSON.stringify(raw)} is not a positive ${integer ? 'integer' : 'number'}`);
+  }
+  return v;
+}
+
+export function loadIncidentConfig(env: NodeJS.ProcessEnv = process.env): IncidentConfig {
+  const url = env.HOPSCOPE_DATABASE_URL?.trim() || null;
+  if (url && !/^postgres(ql)?:\/\//.test(url)) throw new ConfigError('HOPSCOPE_DATABASE_URL must start with postgres:// or postgresql://');
+  return {
+    dataDir: path.resolve(env.HOPSCOPE_DATA_DIR?.trim() || './data'),
+    databaseUrl: url,
+    maxIncidentBytes: positive(env, 'HOPSCOPE_MAX_INCIDENT_BYTES', 256 * MIB, true),
+    maxFiles: positive(env, 'HOPSCOPE_MAX_FILES', 64, true),
+    ttlMs: Math.round(positive(env, 'HOPSCOPE_INCIDENT_TTL_DAYS', 30, false) * DAY_MS),
+    maxCreationsPerHour: positive(env, 'HOPSCOPE_MAX_INCIDENTS_PER_HOUR', 30, true),
+    publicUrl: env.HOPSCOPE_PUBLIC_URL?.trim().replace(/\/+$/, '') || null,
+  };
+}
