@@ -1,4 +1,6 @@
 import { defineConfig, devices } from '@playwright/test';
+import os from 'node:os';
+import path from 'node:path';
 
 /** Debian's chromium: Playwright's own browser builds cannot be downloaded here. */
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -45,6 +47,12 @@ export default defineConfig({
     command: `npm run build && npx next start -p ${PORT} -H 127.0.0.1`,
     url: BASE_URL,
     reuseExistingServer: !process.env.CI,
+    // Shared incidents of this run, apart from a developer's ./data; the tests create many from
+    // one address, so the hourly limit is lifted here (its own test starts a server with it).
+    env: {
+      HOPSCOPE_DATA_DIR: process.env.HOPSCOPE_E2E_DATA_DIR ?? path.join(os.tmpdir(), `hopscope-e2e-${process.pid}`),
+      HOPSCOPE_MAX_INCIDENTS_PER_HOUR: '100000',
+    },
     timeout: 300_000,
     stdout: 'ignore',
     stderr: 'pipe',

@@ -12,6 +12,7 @@ import { formatBytes, formatCount, formatDuration, formatTimestamp } from '@/com
 import { FilePickers } from './FilePickers';
 import { ExportReportButtons } from './ExportButtons';
 import { SampleMenu } from './SampleMenu';
+import { ShareButton } from '@/components/share/ShareDialog';
 import { Button, ProgressBar, ToneBadge } from './ui';
 
 const STATUS_TEXT: Record<FileEntry['status'], string> = {
@@ -200,6 +201,7 @@ export function LoadPanel() {
           <FilePickers />
           <SampleMenu />
           <ExportReportButtons />
+          <ShareButton />
           <Button variant="ghost" onClick={clearAll}>
             Clear
           </Button>

@@ -4,6 +4,7 @@ import type { FlowReport } from '@/lib/verdict/verdict';
 import { flowTitle, VERDICT_TITLES } from '@/lib/report/markdown';
 import { flowBadge } from './flow-list';
 import { CopyButton, Panel, ToneBadge } from './ui';
+import { FlowComment } from '@/components/share/FlowComment';
 
 /** What a flow's verdict says as plain text, for the clipboard: a ticket or a chat. */
 export function verdictText(f: FlowReport): string {
@@ -118,6 +119,7 @@ export function VerdictCard({ flow, className = '' }: { flow: FlowReport | null;
             Not captured on the path: {flow.notCaptured.map((u) => `${u.node}/${u.interface}`).join(', ')}.
           </p>
         )}
+        <FlowComment flow={flow} />
       </div>
     </Panel>
   );

@@ -70,6 +70,9 @@ export const useFilters = (): FlowFilters => useDashboard((s) => s.filters);
 export const useSamples = (): SamplesState => useDashboard((s) => s.samples);
 export const useSampleName = (): string | null => useDashboard((s) => s.sample);
 export const useNotice = (): string | null => useDashboard((s) => s.notice);
+export const useComments = (): Record<string, string> => useDashboard((s) => s.comments);
+export const useShared = () => useDashboard((s) => s.shared);
+export const useSharedDownload = () => useDashboard((s) => s.download);
 export const useDashboardActions = (): DashboardActions => useDashboard((s) => s.actions);
 export const useOverallProgress = () => useDashboard(useShallow((s) => overallProgress(s.files) ?? { done: 0, total: 0, files: 0 }));
 

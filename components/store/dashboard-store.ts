@@ -14,6 +14,8 @@ import type {
 import { defaultStation, NO_FILTERS, type FlowFilters } from '@/components/dashboard/flow-list';
 import { sampleName } from '@/components/dashboard/url-state';
 import { errorMessage, sampleManifestLoader, SAMPLES_MANIFEST, sampleUrl, type SamplesState } from './inspector-store';
+import { downloadSharedFile, uniqueUploadNames, type ShareFile } from '@/lib/incident/client';
+import type { IncidentMeta } from '@/lib/incident/types';
 
 /**
  * State of the dashboard page. React-free: the provider creates one per page and connects it to
@@ -27,7 +29,7 @@ export interface WorkerPort {
 }
 
 export type FileStatus = 'queued' | 'reading' | 'loaded' | 'error' | 'cancelled';
-export type FileSource = 'upload' | 'sample';
+export type FileSource = 'upload' | 'sample' | 'shared';
 
 export interface FileEntry {
   id: FileId;
@@ -64,7 +66,7 @@ export interface Selection {
 export interface DashboardActions {
   /** Reads the manifest, then `?sample=` or keeps `?flow=&point=` for files dropped later. */
   init(url: { sample: string | null; flow: number | null; point: number | null }): Promise<void>;
-  addFiles(files: readonly { file: File; name?: string }[], source?: FileSource): FileId[];
+  addFiles(files: readonly { file: File; name?: string; label?: NodeLabel | null }[], source?: FileSource): FileId[];
   removeFile(id: FileId): void;
   clearAll(): void;
   relabel(id: FileId, label: NodeLabel | null): void;
@@ -80,6 +82,12 @@ export interface DashboardActions {
   fetchPackets(flow: number, point: number, offset: number, limit: number): Promise<PacketPage>;
   fetchPacket(flow: number, group: number, point: number): Promise<PacketDetail>;
   exportPcap(flow: number, point: number): Promise<{ blob: Blob; fileName: string; packets: number; skipped: number }>;
+  /** A comment on a flow, by flow key, to share with the incident; empty text removes it. */
+  setComment(flowKey: string, text: string): void;
+  /** The loaded files as they would be shared: unique names, labels, cut to headers if asked. */
+  shareFiles(headersOnly: boolean, onFile?: (done: number, total: number) => void): Promise<ShareFile[]>;
+  /** Open a shared incident: download its files (with progress) and analyse them as shared. */
+  openShared(meta: IncidentMeta): Promise<void>;
 }
 
 export interface DashboardState {
@@ -93,6 +101,12 @@ export interface DashboardState {
   /** A selection the URL asked for, applied when an analysis has that flow. */
   pending: { flow: number; point: number | null } | null;
   notice: string | null;
+  /** Comments on flows, by flow key: written here, or read from a shared incident. */
+  comments: Record<string, string>;
+  /** The shared incident this page shows, when it shows one. */
+  shared: IncidentMeta | null;
+  /** Bytes of a shared incident's files downloaded so far; null when not downloading. */
+  download: { done: number; total: number; error: string | null } | null;
   actions: DashboardActions;
 }
 
@@ -120,6 +134,9 @@ export function createDashboardStore(deps: DashboardDeps): DashboardStore {
   let nextId = 0;
   let nextReq = 0;
   let initStarted = false;
+  /** The File behind each entry: sharing sends the very bytes the analysis read. */
+  const blobs = new Map<FileId, File>();
+  let sharedSeq = 0;
   const pendingReqs = new Map<number, { resolve: (m: FromWorker) => void; reject: (e: Error) => void }>();
 
   return createStore<DashboardState>()((set, get) => {
@@ -182,6 +199,7 @@ export function createDashboardStore(deps: DashboardDeps): DashboardStore {
         case 'packets':
         case 'packet':
         case 'export':
+        case 'cut':
         case 'request-error': {
           const p = pendingReqs.get(m.req);
           if (!p) return;
@@ -224,7 +242,7 @@ export function createDashboardStore(deps: DashboardDeps): DashboardStore {
           else set({ notice: `The sample "${url.sample}" is not listed in ${SAMPLES_MANIFEST}.`, pending: null });
           return;
         }
-        if (url.flow !== null && get().files.length === 0) {
+        if (url.flow !== null && get().files.length === 0 && !get().shared) {
           set({
             notice:
               'This link selects a flow of captures that were dropped into the page. Files cannot come back from a link: drop the same captures again and the view returns to that flow.',
@@ -234,7 +252,7 @@ export function createDashboardStore(deps: DashboardDeps): DashboardStore {
 
       addFiles(list, source = 'upload') {
         if (list.length === 0) return [];
-        const added: FileEntry[] = list.map(({ file, name }) => ({
+        const added: FileEntry[] = list.map(({ file, name }, i) => ({
           id: `f${++nextId}` as FileId,
           name: name ?? file.name,
           size: file.size,
@@ -243,21 +261,27 @@ export function createDashboardStore(deps: DashboardDeps): DashboardStore {
           bytesRead: 0,
           summary: null,
           error: null,
-          label: null,
+          label: list[i]!.label ?? null,
           analysis: null,
         }));
+        added.forEach((e, i) => blobs.set(e.id, list[i]!.file));
         set((s) => ({ files: [...s.files, ...added], sample: source === 'sample' ? s.sample : null }));
-        worker().post({ type: 'add', files: added.map((e, i) => ({ id: e.id, file: list[i]!.file, name: e.name })) });
+        worker().post({
+          type: 'add',
+          files: added.map((e, i) => ({ id: e.id, file: list[i]!.file, name: e.name, ...(e.label ? { label: e.label } : {}) })),
+        });
         return added.map((e) => e.id);
       },
 
       removeFile(id) {
+        blobs.delete(id);
         set((s) => ({ files: s.files.filter((f) => f.id !== id) }));
         worker().post({ type: 'remove', ids: [id] });
       },
 
       clearAll() {
         const ids = get().files.map((f) => f.id);
+        blobs.clear();
         set({ files: [], sample: null, selection: { flow: null, point: null, group: null } });
         if (ids.length) worker().post({ type: 'remove', ids });
       },
@@ -330,6 +354,60 @@ export function createDashboardStore(deps: DashboardDeps): DashboardStore {
         const m = await request<'export'>((req, generation) => ({ type: 'export-pcap', req, generation, flow, point }));
         return { blob: m.blob, fileName: m.fileName, packets: m.packets, skipped: m.skipped };
       },
+
+      setComment(key, text) {
+        set((s) => {
+          const comments = { ...s.comments };
+          if (text.trim()) comments[key] = text;
+          else delete comments[key];
+          return { comments };
+        });
+      },
+
+      async shareFiles(headersOnly, onFile) {
+        const loaded = get().files.filter((f) => f.status === 'loaded' && blobs.has(f.id));
+        const names = uniqueUploadNames(loaded.map((f) => ({ name: f.name, label: f.label })));
+        const out: ShareFile[] = [];
+        for (const [i, f] of loaded.entries()) {
+          onFile?.(i, loaded.length);
+          let blob: Blob = blobs.get(f.id)!;
+          if (headersOnly) {
+            const m = await request<'cut'>((req) => ({ type: 'cut-headers', req, id: f.id }));
+            blob = m.blob;
+          }
+          out.push({ name: names[i]!.name, label: names[i]!.label, blob });
+        }
+        onFile?.(loaded.length, loaded.length);
+        return out;
+      },
+
+      async openShared(meta) {
+        const seq = ++sharedSeq;
+        actions.clearAll();
+        const comments: Record<string, string> = {};
+        for (const c of meta.comments) comments[c.flow] = c.text;
+        const total = meta.files.reduce((n, f) => n + f.size, 0);
+        set({ shared: meta, comments, download: { done: 0, total, error: null }, notice: null });
+        const done = meta.files.map(() => 0);
+        const files: { file: File; label: NodeLabel | null }[] = [];
+        try {
+          // One file after another: progress reads naturally and the server sees one stream.
+          for (const [i, f] of meta.files.entries()) {
+            const file = await downloadSharedFile(meta, i, (n) => {
+              done[i] = n;
+              set({ download: { done: done.reduce((a, b) => a + b, 0), total, error: null } });
+            });
+            files.push({ file, label: f.node && f.interface ? { node: f.node, interface: f.interface } : null });
+          }
+        } catch (err) {
+          set({ download: { done: done.reduce((a, b) => a + b, 0), total, error: `Could not download the captures: ${errorMessage(err)}` } });
+          return;
+        }
+        // Another incident, or the same one opened again (a remount), took over meanwhile.
+        if (seq !== sharedSeq) return;
+        set({ download: null });
+        actions.addFiles(files, 'shared');
+      },
     };
 
     return {
@@ -341,6 +419,9 @@ export function createDashboardStore(deps: DashboardDeps): DashboardStore {
       sample: null,
       pending: null,
       notice: null,
+      comments: {},
+      shared: null,
+      download: null,
       actions,
     };
   });

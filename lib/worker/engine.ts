@@ -8,7 +8,8 @@
  * details go back to the file for the bytes (record-at.ts).
  */
 import { analyze, type AnalysisInput, type AnalysisReport } from '../analyze';
-import { readCaptureBlob } from '../capture/blob';
+import { blobChunks, readCaptureBlob } from '../capture/blob';
+import { cutToHeaders } from '../incident/headers-only';
 import { CaptureFormatError } from '../capture/errors';
 import { PcapWriter, PCAP_DEFAULT_SNAPLEN } from '../capture/pcap-writer';
 import { readRecordsAt, type RecordRequest } from '../capture/record-at';
@@ -169,6 +170,9 @@ export class AnalysisEngine {
         return;
       case 'export-pcap':
         void this.answerAsync(msg.req, msg.generation, (cur) => this.exportPcap(cur, msg.req, msg.flow, msg.point));
+        return;
+      case 'cut-headers':
+        void this.cutHeaders(msg.req, msg.id);
         return;
     }
   }
@@ -344,6 +348,19 @@ export class AnalysisEngine {
   private async answerAsync(req: number, generation: number, make: (cur: Current) => Promise<FromWorker>): Promise<void> {
     try {
       this.opts.post(await make(this.currentFor(generation)));
+    } catch (err) {
+      this.opts.post({ type: 'request-error', req, message: errorText(err) });
+    }
+  }
+
+  /** Headers-only sharing: cut in the worker, where the File already is and the page stays free. */
+  private async cutHeaders(req: number, id: FileId): Promise<void> {
+    try {
+      const e = this.entries.get(id);
+      if (!e) throw new Error('that file was removed');
+      const parts: Uint8Array<ArrayBuffer>[] = [];
+      const r = await cutToHeaders(e.key, blobChunks(e.file), (bytes) => parts.push(bytes as Uint8Array<ArrayBuffer>));
+      this.opts.post({ type: 'cut', req, blob: new Blob(parts), packets: r.packets, bytesOut: r.bytesOut });
     } catch (err) {
       this.opts.post({ type: 'request-error', req, message: errorText(err) });
     }

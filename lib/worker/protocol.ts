@@ -60,7 +60,9 @@ export type ToWorker =
   | { type: 'retry'; id: FileId }
   | { type: 'packets'; req: number; generation: number; flow: number; point: number; offset: number; limit: number }
   | { type: 'packet'; req: number; generation: number; flow: number; group: number; point: number }
-  | { type: 'export-pcap'; req: number; generation: number; flow: number; point: number };
+  | { type: 'export-pcap'; req: number; generation: number; flow: number; point: number }
+  /** A copy of one file with every packet cut after its innermost transport header. */
+  | { type: 'cut-headers'; req: number; id: FileId };
 
 /** One packet of a flow as one capture point saw it. */
 export interface PacketListRow {
@@ -144,4 +146,5 @@ export type FromWorker =
   | { type: 'packets'; req: number; page: PacketPage }
   | { type: 'packet'; req: number; detail: PacketDetail }
   | { type: 'export'; req: number; fileName: string; blob: Blob; packets: number; skipped: number }
+  | { type: 'cut'; req: number; blob: Blob; packets: number; bytesOut: number }
   | { type: 'request-error'; req: number; message: string };
