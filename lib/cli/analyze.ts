@@ -10,7 +10,8 @@ import { reportJson } from '../report/report-json';
 
 const CAPTURE_FILE = /\.(pcapng|pcap|cap)(\.gz)?$/i;
 
-function expand(paths: string[]): string[] {
+/** Files and folders as given to `analyze` (and `share`): a folder stands for its capture files. */
+export function expand(paths: string[]): string[] {
   const out: string[] = [];
   for (const p of paths) {
     const st = statSync(p, { throwIfNoEntry: false });

@@ -19,6 +19,12 @@ commands:
                     folders) and say where requests or replies stop, and why
                     --json   the report as one JSON document (schema in the README)
                     --label FILE=NODE/INTERFACE   name a capture point explicitly
+  share PATH...     upload one incident's captures (files or folders) to a Hopscope server
+                    and print the link, then the delete token and command
+                    --server URL     the server (default $HOPSCOPE_SERVER, else http://localhost:3000)
+                    --headers-only   cut every packet after its innermost transport header first
+                    --title T        --notes FILE (Markdown; - reads stdin)
+                    --label FILE=NODE/INTERFACE   name a capture point explicitly
   fields FILE...    one tab-separated row per frame with tshark's columns (see README)
   bench             the benchmark: generate (once) and read a 1,000,000-packet capture
   help              this text
@@ -32,6 +38,8 @@ export async function main(argv: string[]): Promise<number> {
         return await statsCommand(rest);
       case 'analyze':
         return await (await import('./analyze')).analyzeCommand(rest);
+      case 'share':
+        return await (await import('./share')).shareCommand(rest);
       case 'fields':
         return await (await import('./fields')).fieldsCommand(rest);
       case 'bench': {
