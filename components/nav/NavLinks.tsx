@@ -6,6 +6,7 @@ import { usePathname } from 'next/navigation';
 const LINKS = [
   { href: '/', label: 'Incident' },
   { href: '/inspect', label: 'Capture inspector' },
+  { href: '/learn', label: 'Learn' },
 ];
 
 export function NavLinks() {
