@@ -15,6 +15,11 @@ export interface IncidentConfig {
   ttlMs: number;
   /** Creations per client address per rolling hour. */
   maxCreationsPerHour: number;
+  /**
+   * Creations from all addresses per rolling hour: the backstop when the per-address key can be
+   * forged (a server reached without a proxy that sets X-Forwarded-For).
+   */
+  maxCreationsPerHourTotal: number;
   /** Public origin for the links the API returns, e.g. https://hopscope.example.com. */
   publicUrl: string | null;
 }
@@ -41,12 +46,13 @@ export function loadIncidentConfig(env: NodeJS.ProcessEnv = process.env): Incide
   const url = env.HOPSCOPE_DATABASE_URL?.trim() || null;
   if (url && !/^postgres(ql)?:\/\//.test(url)) throw new ConfigError('HOPSCOPE_DATABASE_URL must start with postgres:// or postgresql://');
   return {
-    dataDir: path.resolve(env.HOPSCOPE_DATA_DIR?.trim() || './data'),
+    dataDir: path.resolve(/*turbopackIgnore: true*/ env.HOPSCOPE_DATA_DIR?.trim() || './data'),
     databaseUrl: url,
     maxIncidentBytes: positive(env, 'HOPSCOPE_MAX_INCIDENT_BYTES', 256 * MIB, true),
     maxFiles: positive(env, 'HOPSCOPE_MAX_FILES', 64, true),
     ttlMs: Math.round(positive(env, 'HOPSCOPE_INCIDENT_TTL_DAYS', 30, false) * DAY_MS),
     maxCreationsPerHour: positive(env, 'HOPSCOPE_MAX_INCIDENTS_PER_HOUR', 30, true),
+    maxCreationsPerHourTotal: positive(env, 'HOPSCOPE_MAX_INCIDENTS_PER_HOUR_TOTAL', 1000, true),
     publicUrl: env.HOPSCOPE_PUBLIC_URL?.trim().replace(/\/+$/, '') || null,
   };
 }

@@ -87,6 +87,12 @@ export function createIncident(req: Request, deps: ApiDeps): Promise<Response> {
         'Retry-After': '3600',
       });
     }
+    const everyone = await store.countCreations(null, now - HOUR_MS);
+    if (everyone >= config.maxCreationsPerHourTotal) {
+      throw new HttpError(429, `${everyone} incidents were created in the last hour; this server takes at most ${config.maxCreationsPerHourTotal} an hour (HOPSCOPE_MAX_INCIDENTS_PER_HOUR_TOTAL)`, {
+        'Retry-After': '600',
+      });
+    }
     const created = await receiveUpload(req.body, req.headers.get('content-type') ?? '', { store, config, client, nowMs: now });
     const url = `${publicOrigin(req, config)}/i/${created.id}`;
     return jsonResponse(201, { id: created.id, url, deleteToken: created.deleteToken, expiresAt: created.expiresAt, warnings: created.warnings }, { Location: `/api/incidents/${created.id}` });

@@ -543,8 +543,11 @@ export class PgIncidentStore implements IncidentStore {
     return d.rowCount ? 'deleted' : 'missing';
   }
 
-  async countCreations(client: string, sinceMs: number): Promise<number> {
-    const { rows } = await this.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${this.t.creations} WHERE client = $1 AND at >= $2`, [client, atLeast(sinceMs)]);
+  async countCreations(client: string | null, sinceMs: number): Promise<number> {
+    const { rows } =
+      client === null
+        ? await this.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${this.t.creations} WHERE at >= $1`, [atLeast(sinceMs)])
+        : await this.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${this.t.creations} WHERE client = $1 AND at >= $2`, [client, atLeast(sinceMs)]);
     return rows[0]!.n;
   }
 

@@ -257,8 +257,12 @@ export class SqliteIncidentStore implements IncidentStore {
     return 'deleted';
   }
 
-  async countCreations(client: string, sinceMs: number): Promise<number> {
-    const r = this.db.prepare('SELECT count(*) AS n FROM creations WHERE client = ? AND at >= ?').get(client, sinceMs) as { n: number };
+  async countCreations(client: string | null, sinceMs: number): Promise<number> {
+    const r = (
+      client === null
+        ? this.db.prepare('SELECT count(*) AS n FROM creations WHERE at >= ?').get(sinceMs)
+        : this.db.prepare('SELECT count(*) AS n FROM creations WHERE client = ? AND at >= ?').get(client, sinceMs)
+    ) as { n: number };
     return r.n;
   }
 

@@ -93,8 +93,8 @@ export interface IncidentStore {
   openFile(id: IncidentId, index: number, nowMs: number): Promise<{ file: IncidentFile; body: ReadableStream<Uint8Array> } | null>;
   /** Delete when `tokenHash` matches (compared in constant time). Bytes no incident uses go too. */
   delete(id: IncidentId, tokenHash: Sha256Hex): Promise<DeleteResult>;
-  /** Incidents created by `client` at or after `sinceMs`, deleted ones included. */
-  countCreations(client: string, sinceMs: number): Promise<number>;
+  /** Incidents created by `client` (by anyone, for null) at or after `sinceMs`, deleted ones included. */
+  countCreations(client: string | null, sinceMs: number): Promise<number>;
   /**
    * Housekeeping: drop the bytes of expired incidents (their ids keep answering "expired"),
    * forget expired ids older than `forgetBeforeMs` and creation records older than an hour (or

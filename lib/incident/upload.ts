@@ -107,8 +107,9 @@ export async function receiveUpload(
 
   bb.on('field', (name, value, info) => {
     if (info.valueTruncated) fail(new HttpError(413, `the ${name} field is longer than ${MAX_NOTES_CHARS * 4} bytes`));
+    // Multipart sends every line break as CRLF (HTML's form encoding): store what was typed.
     // NUL is never meant in text, and PostgreSQL's text columns refuse it.
-    else fields.set(name, value.replace(/\u0000/g, ''));
+    else fields.set(name, value.replace(/\r\n?/g, '\n').replace(/\u0000/g, ''));
   });
 
   bb.on('file', (field, stream, info) => {

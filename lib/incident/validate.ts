@@ -34,8 +34,11 @@ export function checkCapture(fileName: string): CaptureCheck {
   }
 
   const run = readCapture(fileName, source(), { onPacket() {} });
-  // The reader may fail while nobody waits on it; the failure is reported by push/end.
-  run.catch(() => {});
+  // The reader may fail while nobody waits on it; the failure is reported by push/end. One
+  // promise for every push: a `run.then` made per push would keep its chunk alive until the
+  // file ends, holding the whole upload in memory.
+  const failed = run.then(() => undefined);
+  failed.catch(() => {});
 
   return {
     async push(chunk) {
@@ -45,7 +48,7 @@ export function checkCapture(fileName: string): CaptureCheck {
       const w = wake as (() => void) | null;
       wake = null;
       w?.();
-      await Promise.race([taken, run.then(() => undefined)]);
+      await Promise.race([taken, failed]);
     },
     async end() {
       ended = true;
