@@ -10,6 +10,7 @@ import {
   useSelectedFlow,
   useSelection,
 } from '@/components/store/dashboard-store-provider';
+import { AnatomyPanel } from '@/components/anatomy/AnatomyPanel';
 import { EmptyState } from './EmptyState';
 import { FlowList } from './FlowList';
 import { HopPanel } from './HopPanel';
@@ -98,6 +99,8 @@ export function Dashboard() {
             <PacketList flow={flow} className="h-[26rem] [grid-area:packets]" />
             <Ladder flow={flow} className="h-[26rem] [grid-area:ladder] 2xl:h-auto 2xl:min-h-[22rem]" />
           </div>
+          {/* Opens when a packet is picked; a station picked in the path then shows its copy. */}
+          <AnatomyPanel flow={flow} />
         </>
       )}
     </main>

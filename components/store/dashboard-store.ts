@@ -6,6 +6,7 @@ import type {
   FileSummary,
   FromWorker,
   NodeLabel,
+  PacketAnatomyDetail,
   PacketDetail,
   PacketPage,
   PointInfo,
@@ -81,6 +82,8 @@ export interface DashboardActions {
   dismissNotice(): void;
   fetchPackets(flow: number, point: number, offset: number, limit: number): Promise<PacketPage>;
   fetchPacket(flow: number, group: number, point: number): Promise<PacketDetail>;
+  /** One packet at every station that saw it: bytes, layers, fields, diffs and MTU arithmetic. */
+  fetchAnatomy(flow: number, group: number): Promise<PacketAnatomyDetail>;
   exportPcap(flow: number, point: number): Promise<{ blob: Blob; fileName: string; packets: number; skipped: number }>;
   /** A comment on a flow, by flow key, to share with the incident; empty text removes it. */
   setComment(flowKey: string, text: string): void;
@@ -198,6 +201,7 @@ export function createDashboardStore(deps: DashboardDeps): DashboardStore {
           return;
         case 'packets':
         case 'packet':
+        case 'anatomy':
         case 'export':
         case 'cut':
         case 'request-error': {
@@ -347,6 +351,11 @@ export function createDashboardStore(deps: DashboardDeps): DashboardStore {
 
       async fetchPacket(flow, group, point) {
         const m = await request<'packet'>((req, generation) => ({ type: 'packet', req, generation, flow, group, point }));
+        return m.detail;
+      },
+
+      async fetchAnatomy(flow, group) {
+        const m = await request<'anatomy'>((req, generation) => ({ type: 'anatomy', req, generation, flow, group }));
         return m.detail;
       },
 

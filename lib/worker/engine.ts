@@ -8,6 +8,7 @@
  * details go back to the file for the bytes (record-at.ts).
  */
 import { analyze, type AnalysisInput, type AnalysisReport } from '../analyze';
+import { diffStations, mtuArithmetic, packetAnatomy, type Overlay } from '../anatomy';
 import { blobChunks, readCaptureBlob } from '../capture/blob';
 import { cutToHeaders } from '../incident/headers-only';
 import { CaptureFormatError } from '../capture/errors';
@@ -15,6 +16,7 @@ import { PcapWriter, PCAP_DEFAULT_SNAPLEN } from '../capture/pcap-writer';
 import { readRecordsAt, type RecordRequest } from '../capture/record-at';
 import type { Correlation, Flow, PacketGroup } from '../correlate/correlate';
 import { resolveLabel } from '../correlate/labels';
+import { overlayOf } from '../verdict/causes';
 import { CaptureIndexer, type IndexedCapture } from '../decode/capture-index';
 import { decodePacket } from '../decode/decode-packet';
 import { emptyRow, META_NO_TIMESTAMP } from '../decode/packet-index';
@@ -28,11 +30,16 @@ import type {
   FromWorker,
   LadderSighting,
   NodeLabel,
+  PacketAnatomyDetail,
   PacketDetail,
   PacketListRow,
   PointInfo,
+  StationAnatomy,
   ToWorker,
 } from './protocol';
+
+/** The underlay MTU the anatomy's arithmetic assumes: a pcap does not record a link's MTU. */
+export const ANATOMY_UNDERLAY_MTU = 1500;
 
 /** Rows one packet-list request may ask for. */
 export const MAX_PAGE_ROWS = 2000;
@@ -166,6 +173,13 @@ export class AnalysisEngine {
           type: 'packet',
           req: msg.req,
           detail: await this.packetDetail(cur, msg.flow, msg.group, msg.point),
+        }));
+        return;
+      case 'anatomy':
+        void this.answerAsync(msg.req, msg.generation, async (cur) => ({
+          type: 'anatomy',
+          req: msg.req,
+          detail: await this.packetAnatomy(cur, msg.flow, msg.group),
         }));
         return;
       case 'export-pcap':
@@ -482,6 +496,73 @@ export class AnalysisEngine {
       }
     }
     return { flow: flowId, group: groupId, dir: flow.requests.includes(g) ? 'request' : 'reply', path, sightings, layers, frame };
+  }
+
+  /**
+   * One packet at every station that saw it, in the order it crossed them (the path's order for
+   * requests, reversed for replies), each copy read back from its file and dissected.
+   */
+  private async packetAnatomy(cur: Current, flowId: number, groupId: number): Promise<PacketAnatomyDetail> {
+    const flow = this.flowOf(cur, flowId);
+    const g = flow.groups.find((x) => x.id === groupId);
+    if (!g) throw new Error(`no packet ${groupId} in flow ${flowId}`);
+    const dir = flow.requests.includes(g) ? 'request' : 'reply';
+    const pts = cur.correlation.points;
+    const rank = (point: number) => {
+      const i = flow.path.indexOf(point);
+      if (i < 0) return Number.MAX_SAFE_INTEGER;
+      return dir === 'request' ? i : flow.path.length - 1 - i;
+    };
+    const sightings = [...g.sightings].sort((a, b) => rank(a.point) - rank(b.point) || a.tNs - b.tNs);
+    const copies: (StationAnatomy | undefined)[] = new Array(sightings.length);
+    // One pass per file: several stations may live in one pcapng.
+    const byEntry = new Map<Entry, number[]>();
+    sightings.forEach((s, k) => {
+      const e = cur.entryOf[s.point];
+      if (!e?.capture) return;
+      byEntry.set(e, [...(byEntry.get(e) ?? []), k]);
+    });
+    for (const [entry, ks] of byEntry) {
+      const capture = entry.capture!;
+      const rows = ks.map((k) => capture.index.read(sightings[k]!.row));
+      const requests: RecordRequest[] = rows.map((r) => ({ dataOffset: r.dataOffset, simple: (r.meta & META_NO_TIMESTAMP) !== 0 }));
+      for await (const r of readRecordsAt(entry.file, capture.summary.format, requests)) {
+        const k = ks[r.index]!;
+        const s = sightings[k]!;
+        const iface = capture.interfaces[capture.shapes[rows[r.index]!.shape]?.interfaceId ?? 0];
+        const linkType = iface?.linkType ?? 1;
+        const p = pts[s.point]!;
+        copies[k] = {
+          point: s.point,
+          node: p.node,
+          interface: p.interface,
+          role: p.role,
+          frame: s.row + 1,
+          linkType,
+          bytes: r.data,
+          anatomy: packetAnatomy(linkType, r.data, { origLen: r.origLen, fcsLen: iface?.fcsLen ?? 0 }),
+        };
+      }
+    }
+    const stations = copies.filter((c): c is StationAnatomy => c !== undefined);
+    const own = stations.map((s) => mtuArithmetic(s.anatomy, ANATOMY_UNDERLAY_MTU));
+    // A copy without tunnel headers (pod, bridge, flannel.1) is measured against the overlay
+    // the packet was or would have been encapsulated in: as seen at another station, else as
+    // the path's overlay device implies (a packet too big for the tunnel never reaches eth0).
+    const device = flow.path.map((p) => pts[p]!).find((p) => p.role === 'overlay');
+    const kind = own.find((m) => m.overlay !== 'none')?.overlay ?? (device ? overlayOf(device.interface).kind : 'none');
+    const overlay: Overlay | undefined = kind === 'none' || kind === 'unknown' ? undefined : kind;
+    return {
+      flow: flowId,
+      group: groupId,
+      dir,
+      stations,
+      diffs: stations.map((s, i) => {
+        const prev = stations[i - 1];
+        return prev ? diffStations(prev.anatomy, s.anatomy, { from: { node: prev.node, interface: prev.interface }, to: { node: s.node, interface: s.interface } }) : null;
+      }),
+      mtu: stations.map((s, i) => (own[i]!.overlay === 'none' && overlay ? mtuArithmetic(s.anatomy, ANATOMY_UNDERLAY_MTU, overlay) : own[i]!)),
+    };
   }
 
   private async exportPcap(cur: Current, req: number, flowId: number, point: number): Promise<FromWorker> {

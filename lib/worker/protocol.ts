@@ -5,6 +5,7 @@
  */
 import type { AnalysisReport } from '../analyze';
 import type { InterfaceRole } from '../correlate/labels';
+import type { Anatomy, MtuArithmetic, StationDiff } from '../anatomy/types';
 
 export type FileId = string & { readonly __brand: 'FileId' };
 
@@ -61,6 +62,8 @@ export type ToWorker =
   | { type: 'packets'; req: number; generation: number; flow: number; point: number; offset: number; limit: number }
   | { type: 'packet'; req: number; generation: number; flow: number; group: number; point: number }
   | { type: 'export-pcap'; req: number; generation: number; flow: number; point: number }
+  /** One packet (group) at every station that saw it: bytes, layers, fields, what changed. */
+  | { type: 'anatomy'; req: number; generation: number; flow: number; group: number }
   /** A copy of one file with every packet cut after its innermost transport header. */
   | { type: 'cut-headers'; req: number; id: FileId };
 
@@ -126,6 +129,32 @@ export interface PacketDetail {
   frame: number;
 }
 
+/** The packet as one station captured it. */
+export interface StationAnatomy {
+  point: number;
+  node: string;
+  interface: string;
+  role: InterfaceRole;
+  /** Frame number in its file, as Wireshark counts. */
+  frame: number;
+  linkType: number;
+  /** The captured bytes (capLen of them). */
+  bytes: Uint8Array;
+  anatomy: Anatomy;
+}
+
+export interface PacketAnatomyDetail {
+  flow: number;
+  group: number;
+  dir: 'request' | 'reply';
+  /** The stations that saw the packet, in the order it crossed them. */
+  stations: StationAnatomy[];
+  /** `diffs[i]` goes from `stations[i - 1]` to `stations[i]`; `diffs[0]` is null. */
+  diffs: (StationDiff | null)[];
+  /** The MTU arithmetic of each station's copy (same order as `stations`). */
+  mtu: MtuArithmetic[];
+}
+
 export type FromWorker =
   | { type: 'file-progress'; id: FileId; bytesRead: number; total: number }
   | { type: 'file-reading'; id: FileId; total: number }
@@ -145,6 +174,7 @@ export type FromWorker =
   | { type: 'analysis-error'; generation: number; message: string }
   | { type: 'packets'; req: number; page: PacketPage }
   | { type: 'packet'; req: number; detail: PacketDetail }
+  | { type: 'anatomy'; req: number; detail: PacketAnatomyDetail }
   | { type: 'export'; req: number; fileName: string; blob: Blob; packets: number; skipped: number }
   | { type: 'cut'; req: number; blob: Blob; packets: number; bytesOut: number }
   | { type: 'request-error'; req: number; message: string };
