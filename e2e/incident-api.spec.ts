@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { generateBenchCapture } from '../lib/bench/generate';
 import { shareForm } from '../lib/incident/client';
+import type { IncidentCreated } from '../lib/incident/types';
 import { SAMPLE_CAPTURES, tinyPcap, tinyPng } from './fixtures';
 import {
   AppServer,
@@ -70,13 +71,7 @@ async function post(server: AppServer, body: FormData): Promise<Response> {
   return fetch(`${server.url}/api/incidents`, { method: 'POST', body });
 }
 
-interface Created {
-  id: string;
-  url: string;
-  deleteToken: string;
-  expiresAt: string;
-  warnings: string[];
-}
+type Created = IncidentCreated;
 
 async function created(res: Response): Promise<Created> {
   const text = await res.text();

@@ -18,6 +18,7 @@ import { readCapture } from '../capture/read';
 import { parseLabelArg } from '../correlate/labels';
 import { cutToHeaders, type HeadersOnlyResult } from '../incident/headers-only';
 import { cleanFileName, MAX_NOTES_CHARS, MAX_TITLE_CHARS } from '../incident/upload';
+import type { IncidentCreated } from '../incident/types';
 import { expand } from './analyze';
 
 export const DEFAULT_SERVER = 'http://localhost:3000';
@@ -413,13 +414,7 @@ function networkError(e: unknown, server: string, endpoint: string): ShareError 
   return new ShareError(`the upload to ${endpoint} failed: ${message}${code ? ` (${code})` : ''}`);
 }
 
-interface Created {
-  id: string;
-  url: string;
-  deleteToken: string;
-  expiresAt: string;
-  warnings: string[];
-}
+type Created = IncidentCreated;
 
 async function upload(server: string, body: MultipartBody, progress: Progress): Promise<Created> {
   const endpoint = `${server}/api/incidents`;

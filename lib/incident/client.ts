@@ -4,15 +4,9 @@
  */
 import { labelFromFileName } from '../correlate/labels';
 import type { FlowReport } from '../verdict/verdict';
-import type { FlowComment, IncidentMeta } from './types';
+import type { FlowComment, IncidentCreated, IncidentMeta } from './types';
 
-export interface ShareCreated {
-  id: string;
-  url: string;
-  deleteToken: string;
-  expiresAt: string;
-  warnings: string[];
-}
+export type ShareCreated = IncidentCreated;
 
 export interface ShareFile {
   name: string;

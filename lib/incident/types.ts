@@ -39,6 +39,16 @@ export interface IncidentMeta {
   warnings: string[];
 }
 
+/** What `POST /api/incidents` answers with 201. */
+export interface IncidentCreated {
+  id: string;
+  /** The page that shows it: <origin>/i/<id>. */
+  url: string;
+  deleteToken: string;
+  expiresAt: string;
+  warnings: string[];
+}
+
 /** A new incident, ready to become visible in one transaction. */
 export interface NewIncident {
   id: IncidentId;
