@@ -3,6 +3,7 @@
  * quote the capture instead of the author's memory. Every number a lesson prints comes from
  * here or from an RFC (see STANDARD_NUMBERS).
  */
+import { packetAnatomy } from '../anatomy';
 import { byteSegments, type ByteSegment } from './byte-view';
 import {
   countsBy,
@@ -102,7 +103,7 @@ export function stationFacts(p: SamplePacket): StationFacts {
     linkType: p.linkType,
     capLen: p.bytes.length,
     hex: hexOf(p.bytes),
-    segments: byteSegments(d, p.bytes.length),
+    segments: byteSegments(packetAnatomy(p.linkType, p.bytes, { origLen: p.origLen })),
     flannelUdp: d.layers.some((l) => l.kind === 'flannel-udp'),
     ip: ip
       ? { src: ip.src, dst: ip.dst, ttl: ip.ttl, id: ip.id, totalLength: ip.totalLength, df: ip.dontFragment, protocol: ip.protocol }
