@@ -136,6 +136,11 @@ export function icmpType(t: number): string {
   return named(String(t), ICMP_TYPES.get(t));
 }
 
+/** "echo request", "destination unreachable", …; undefined for a type without a name. */
+export function icmpTypeName(t: number): string | undefined {
+  return ICMP_TYPES.get(t);
+}
+
 export function icmpCode(t: number, c: number): string {
   let name: string | undefined;
   if (t === 3) name = ICMP_UNREACHABLE_CODES[c];

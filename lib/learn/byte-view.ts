@@ -3,7 +3,7 @@
  * captured byte, with the words and colours a newcomer reads them by: "outer IPv4", "VXLAN",
  * "inner Ethernet", "quoted UDP", and a few key fields per header, as tcpdump would print them.
  */
-import { fieldOf, type Anatomy, type AnatomyLayer } from '../anatomy';
+import { fieldNumber, fieldOf, icmpTypeName, type Anatomy, type AnatomyLayer } from '../anatomy';
 import type { LayerKind } from '../decode/types';
 
 /** The colour role of a layer; the page maps each to a colour and a pattern. */
@@ -73,7 +73,8 @@ function keyFields(l: AnatomyLayer): ByteSegment['fields'] {
  */
 function plainTitle(l: AnatomyLayer): string {
   if (l.title === 'Ethernet II') return 'Ethernet';
-  const type = l.kind === 'icmp' ? /\((.+)\)$/.exec(fieldOf(l, 'type')?.value ?? '')?.[1] : undefined;
+  const t = l.kind === 'icmp' ? fieldNumber(l, 'type') : undefined;
+  const type = t === undefined ? undefined : icmpTypeName(t);
   return type === undefined ? l.title : `${l.title} ${type}`;
 }
 

@@ -103,6 +103,55 @@ describe.skipIf(!have)('AnalysisEngine on a lab scenario', () => {
     expect(d.frame).toBe(req.frame);
   });
 
+  it('the anatomy of one packet at every station: encapsulated on node1, decapsulated on node2, bytes as captured', async () => {
+    const h = harness();
+    const files = scenarioFiles('vxlan-healthy');
+    h.send({ type: 'add', files });
+    const a = await h.next('analysis');
+    const flow = a.report!.flows.find((f) => f.protocol === 'icmp')!;
+    const hop = flow.hops.find((x) => x.interface === 'eth0' && x.node === 'node1')!;
+    h.send({ type: 'packets', req: 1, generation: a.generation, flow: flow.id, point: hop.point, offset: 0, limit: 1 });
+    const row = (await h.next('packets', (m) => m.req === 1)).page.rows[0]!;
+    h.send({ type: 'anatomy', req: 2, generation: a.generation, flow: flow.id, group: row.group });
+    const d = (await h.next('anatomy', (m) => m.req === 2)).detail;
+    const path = flow.hops.filter((x) => x.role !== 'any');
+    // In path order, every station of the path that the flow crossed (the -i any copies aside).
+    expect(d.stations.filter((s) => s.role !== 'any').map((s) => `${s.node}/${s.interface}`)).toEqual(path.map((x) => `${x.node}/${x.interface}`));
+    expect(d.diffs[0]).toBeNull();
+    expect(d.mtu).toHaveLength(d.stations.length);
+    let compared = 0;
+    for (const [i, s] of d.stations.entries()) {
+      // The anatomy covers exactly the bytes the station captured.
+      expect(s.anatomy.segments.reduce((n, g) => n + g.length, 0)).toBe(s.bytes.length);
+      // And those bytes are the frame the file holds at that number.
+      const file = files.find((f) => f.name === `${s.node}-${s.interface}.pcap`);
+      if (file) {
+        const frames: Uint8Array[] = [];
+        await readCaptureBlob(file.file, { onPacket: (r) => frames.push(r.buf.slice(r.offset, r.offset + r.capLen)) });
+        expect(Buffer.from(s.bytes).equals(Buffer.from(frames[s.frame - 1]!))).toBe(true);
+        compared++;
+      }
+      const prev = d.stations[i - 1];
+      if (!prev || prev.role === 'any' || s.role === 'any') continue;
+      const grew = s.bytes.length - prev.bytes.length;
+      const diff = d.diffs[i]!;
+      if (prev.interface === 'flannel.1' && s.interface === 'eth0') {
+        expect(grew).toBe(50);
+        expect(diff.added.map((l) => l.title)).toContain('VXLAN');
+      } else if (prev.interface === 'eth0' && s.interface === 'flannel.1') {
+        expect(grew).toBe(-50);
+        expect(diff.removed.map((l) => l.title)).toContain('VXLAN');
+      } else {
+        expect(grew).toBe(0);
+        expect(diff.added).toEqual([]);
+        expect(diff.removed).toEqual([]);
+      }
+    }
+    expect(compared).toBe(d.stations.length);
+    const wire = d.stations.find((s) => s.node === 'node1' && s.interface === 'eth0')!;
+    expect(d.mtu[d.stations.indexOf(wire)]).toMatchObject({ overlay: 'vxlan', overhead: 50, innerMtu: 1450, fits: true });
+  });
+
   it('exports the packets of a flow at a point as a pcap the reader opens', async () => {
     const h = harness();
     h.send({ type: 'add', files: scenarioFiles('vxlan-forward-drop', (f) => f === 'all-interfaces.pcapng') });
