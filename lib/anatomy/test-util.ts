@@ -3,16 +3,17 @@
  * each anatomy field to the decoder property it shows, so a field can be checked against the
  * decoder and against its own bytes.
  */
-import { existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { readdirSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { readCaptureFile } from '../capture/node';
+import { SAMPLES, scenarios } from '../testing/scenarios';
 import type { Layer } from '../decode/decode-packet';
 import { formatIpv4, formatIpv6, formatMac } from '../decode/layers/base';
 import type { LayerKind } from '../decode/types';
 import { packetAnatomy } from './anatomy';
 import type { Anatomy, AnatomyField, AnatomyLayer } from './types';
 
-export const SAMPLES = join(import.meta.dirname, '..', '..', 'sample-captures');
+export { SAMPLES };
 
 export interface SamplePacket {
   file: string;
@@ -24,11 +25,9 @@ export interface SamplePacket {
   data: Uint8Array;
 }
 
+/** The lab scenarios' names, as `lib/testing/scenarios` finds them. */
 export function sampleScenarios(): string[] {
-  if (!existsSync(SAMPLES)) return [];
-  return readdirSync(SAMPLES)
-    .filter((d) => existsSync(join(SAMPLES, d, 'scenario.json')))
-    .sort();
+  return scenarios().map((s) => basename(s.dir));
 }
 
 export function captureFiles(scenario: string): string[] {

@@ -11,6 +11,7 @@ import { readCapture, type ChunkSource } from '../capture/read';
 import type { CaptureInterface, CaptureSummary } from '../capture/types';
 import { CaptureIndexer } from '../decode/capture-index';
 import { decodePacket, type Layer } from '../decode/decode-packet';
+import { reportJson } from '../report/report-json';
 import { hex } from '../testing/hex';
 import { SAMPLES, scenarios } from '../testing/scenarios';
 import { cutToHeaders, headerBytes, HEADERS_ONLY_COMMENT, type HeadersOnlyResult } from './headers-only';
@@ -61,29 +62,18 @@ async function indexed(name: string, bytes: Uint8Array) {
   return indexer.finish(summary);
 }
 
-/** What a verdict is made of: everything an engineer reads in the report. */
+/**
+ * What a verdict is made of: the `analyze --json` document an engineer reads, plus what it
+ * leaves out (clock estimates, per-direction totals, station roles, first-packet times).
+ */
 function essentials(r: AnalysisReport) {
   return {
-    captures: r.captures.map((c) => [c.file, c.node, c.interface, c.labelSource, c.packets, c.clockOffsetNs, c.clockMethod]),
+    report: reportJson(r),
     clocks: r.clocks,
-    referenceNode: r.referenceNode,
-    notes: r.notes,
     flows: r.flows.map((f) => ({
-      protocol: f.protocol,
-      client: f.client,
-      clientPort: f.clientPort,
-      server: f.server,
-      serverPort: f.serverPort,
-      icmpId: f.icmpId,
-      verdict: [f.verdict.kind, f.verdict.summary, f.verdict.transition, f.verdict.causes],
-      requestsStopAfter: f.requestsStopAfter,
-      repliesStopAfter: f.repliesStopAfter,
       requests: f.requests,
       replies: f.replies,
-      hops: f.hops.map((h) => [h.node, h.interface, h.role, h.requests, h.replies]),
-      notCaptured: f.notCaptured,
-      translations: f.translations,
-      icmpErrors: f.icmpErrors,
+      roles: f.hops.map((h) => h.role),
       encapsulation: f.encapsulation,
       firstNs: f.firstNs,
     })),

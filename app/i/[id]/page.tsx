@@ -1,5 +1,6 @@
 import type { Metadata } from 'next';
 import { notFound } from 'next/navigation';
+import { cache } from 'react';
 import { DashboardStoreProvider } from '@/components/store/dashboard-store-provider';
 import { SharedIncident } from '@/components/share/SharedIncident';
 import { parseIncidentId } from '@/lib/incident/ids';
@@ -10,11 +11,12 @@ export const dynamic = 'force-dynamic';
 
 type Props = { params: Promise<{ id: string }> };
 
-async function lookup(raw: string): Promise<LookupResult> {
+/** One store lookup per request: the metadata and the page both ask. */
+const lookup = cache(async (raw: string): Promise<LookupResult> => {
   const id = parseIncidentId(raw);
   if (!id) return { state: 'missing' };
   return (await incidentServer().store).get(id, Date.now());
-}
+});
 
 export async function generateMetadata({ params }: Props): Promise<Metadata> {
   const got = await lookup((await params).id);
