@@ -3,9 +3,10 @@
  * It is not part of the project: tests that use it skip, saying so, when it is absent.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-export const CORPUS_DIR = resolve(__dirname, '..', '..', '..', 'shared', 'corpus');
+export const CORPUS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'shared', 'corpus');
 
 /** True when the corpus is there; otherwise prints one line saying which tests skip. */
 export function haveCorpus(what: string): boolean {
