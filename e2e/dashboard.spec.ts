@@ -7,7 +7,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { readCaptureFile } from '../lib/capture/node';
 import { CaptureIndexer } from '../lib/decode/capture-index';
-import { loadInputs } from '../lib/cli/analyze';
+import { loadInputs } from '../lib/analyze/files';
 import { analyze } from '../lib/analyze';
 import { reportJson } from '../lib/report/report-json';
 import { expectedKind, expectedStop, longTcpPcap, scenarios, tempDir, tinyPcap, tinyPng, writeTemp, type ScenarioFlow } from './fixtures';

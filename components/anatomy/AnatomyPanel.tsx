@@ -20,7 +20,7 @@ import {
   segmentAt,
   type Fill,
   type LayerFamily,
-} from './anatomy-layout';
+} from '../../lib/viz/anatomy-layout';
 import { FieldList, type FieldRef } from './FieldList';
 import { HexDump } from './HexDump';
 import { standaloneSvg, svgToPng } from './export-image';

@@ -3,7 +3,7 @@
 import { useRef, type KeyboardEvent } from 'react';
 import { ABSENT } from '@/lib/anatomy';
 import type { Anatomy, FieldChange } from '@/lib/anatomy/types';
-import { bitPattern, FAMILY_OF, innerDepth, rangeText } from './anatomy-layout';
+import { bitPattern, FAMILY_OF, innerDepth, rangeText } from '../../lib/viz/anatomy-layout';
 
 export interface FieldRef {
   layer: number;

@@ -1,7 +1,7 @@
 'use client';
 
 import type { ReactNode } from 'react';
-import type { CaptureStats } from '@/lib/stats';
+import type { CaptureStats } from '@/lib/decode/stats';
 import { useInspectorActions, type CaptureEntry } from '@/components/store/inspector-store-provider';
 import { formatBytes, formatCount, formatDuration, formatPercent, formatTimestamp } from './format';
 import { HierarchyTable } from './HierarchyTable';

@@ -1,6 +1,6 @@
 import { useMemo } from 'react';
 import { scaleLinear } from 'd3';
-import type { CaptureStats } from '@/lib/stats';
+import type { CaptureStats } from '@/lib/decode/stats';
 import { formatBytes, formatCount, formatPercent } from './format';
 import { buildHierarchyTree, flattenHierarchy } from './hierarchy-tree';
 

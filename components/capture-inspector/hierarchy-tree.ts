@@ -1,4 +1,4 @@
-import type { CaptureStats } from '@/lib/stats';
+import type { CaptureStats } from '@/lib/decode/stats';
 
 export type HierarchyRow = CaptureStats['hierarchy'][number];
 

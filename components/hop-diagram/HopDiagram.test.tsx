@@ -7,7 +7,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { renderToStaticMarkup } from 'react-dom/server';
 import { describe, expect, it } from 'vitest';
-import { loadInputs } from '@/lib/cli/analyze';
+import { loadInputs } from '@/lib/analyze/files';
 import { analyze } from '@/lib/analyze';
 import { layoutHopDiagram } from '@/lib/viz/hop-layout';
 import { HopDiagram, HopDiagramLegend } from './HopDiagram';

@@ -17,7 +17,7 @@ import {
   type WorkerPort,
 } from './dashboard-store';
 import type { SamplesState } from './inspector-store';
-import type { FlowFilters } from '@/components/dashboard/flow-list';
+import type { FlowFilters } from '@/lib/viz/flow-list';
 
 export type { FileEntry, Selection, AnalysisState } from './dashboard-store';
 

@@ -12,8 +12,8 @@ import type {
   PointInfo,
   ToWorker,
 } from '@/lib/worker/protocol';
-import { defaultStation, NO_FILTERS, type FlowFilters } from '@/components/dashboard/flow-list';
-import { sampleName } from '@/components/dashboard/url-state';
+import { defaultStation, NO_FILTERS, type FlowFilters } from '@/lib/viz/flow-list';
+import { sampleName } from '@/lib/viz/url-state';
 import { errorMessage, sampleManifestLoader, SAMPLES_MANIFEST, sampleUrl, type SamplesState } from './inspector-store';
 import { downloadSharedFile, uniqueUploadNames, type ShareFile } from '@/lib/incident/client';
 import type { IncidentMeta } from '@/lib/incident/types';

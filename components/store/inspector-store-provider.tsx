@@ -17,7 +17,7 @@ export { SAMPLE_NONE, SAMPLES_MANIFEST } from './inspector-store';
 
 // Loaded on first use so the decoders stay out of the first page load.
 const summarize: Summarize = async (file, onProgress) => {
-  const { summarizeCaptureBlob } = await import('@/lib/capture/browser');
+  const { summarizeCaptureBlob } = await import('@/lib/decode/blob-stats');
   return summarizeCaptureBlob(file, onProgress);
 };
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { CaptureStats } from '@/lib/stats';
+import type { CaptureStats } from '@/lib/decode/stats';
 import { createInspectorStore, parseSampleManifest, sampleUrl, type NamedBlob, type Summarize } from './inspector-store';
 
 const stats = (fileName: string): CaptureStats => ({

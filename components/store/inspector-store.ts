@@ -1,5 +1,5 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
-import type { CaptureStats } from '@/lib/stats';
+import type { CaptureStats } from '@/lib/decode/stats';
 
 /**
  * State of the capture inspector page. React-free: the provider creates one store per page, and

@@ -6,7 +6,7 @@ import { readCaptureFile } from '../capture/node';
 import { CaptureFormatError } from '../capture/errors';
 import { CaptureIndexer } from '../decode/capture-index';
 import { INDEX_BYTES_PER_PACKET } from '../decode/packet-index';
-import { captureStats, hierarchyTree, type CaptureStats } from '../stats';
+import { captureStats, hierarchyTree, type CaptureStats } from '../decode/stats';
 
 const USAGE = `usage: hopscope <command> [options] FILE...
 

@@ -13,7 +13,7 @@ import { gzipSync } from 'node:zlib';
 import { buildPcap, concatBytes } from '../capture/build';
 import { VXLAN_ICMP_FRAME } from '../testing/hex';
 import { loadIncidentConfig } from '../incident/config';
-import { cutToHeaders } from '../incident/headers-only';
+import { cutToHeaders } from '../decode/headers-only';
 import { SqliteIncidentStore } from '../incident/sqlite-store';
 import { startTestApiServer, type TestApiServer } from '../incident/testing/api-server';
 import type { IncidentMeta, IncidentStore } from '../incident/types';

@@ -16,10 +16,10 @@ import { randomBytes } from 'node:crypto';
 import { CaptureFormatError } from '../capture/errors';
 import { readCapture } from '../capture/read';
 import { parseLabelArg } from '../correlate/labels';
-import { cutToHeaders, type HeadersOnlyResult } from '../incident/headers-only';
+import { cutToHeaders, type HeadersOnlyResult } from '../decode/headers-only';
 import { cleanFileName, MAX_NOTES_CHARS, MAX_TITLE_CHARS } from '../incident/upload';
 import type { IncidentCreated } from '../incident/types';
-import { expand } from './analyze';
+import { expand } from '../analyze/files';
 
 export const DEFAULT_SERVER = 'http://localhost:3000';
 

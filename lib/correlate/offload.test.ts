@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PcapWriter } from '../capture/pcap-writer';
 import { concatBytes } from '../capture/build';
-import { loadInputs } from '../cli/analyze';
+import { loadInputs } from '../analyze/files';
 import { analyze } from '../analyze';
 import { bytes, frame, type FrameSpec } from '../testing/packets';
 

@@ -7,7 +7,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadInputs } from '../cli/analyze';
+import { loadInputs } from '../analyze/files';
 import { analyze } from '../analyze';
 import { reportJson } from '../report/report-json';
 import { CORPUS_DIR, corpusCaptures } from './corpus';

@@ -2,7 +2,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
-import { loadInputs } from '../cli/analyze';
+import { loadInputs } from '../analyze/files';
 import { analyze } from '../analyze';
 import type { FlowReport, VerdictKind } from '../verdict/verdict';
 

@@ -6,7 +6,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadInputs } from '../cli/analyze';
+import { loadInputs } from '../analyze/files';
 import { analyze, type AnalysisReport } from '../analyze';
 import type { FlowReport } from '../verdict/verdict';
 import { clockLabel, encapsulationText, layoutHopDiagram, type HopLayout, type HopLayoutOptions } from './hop-layout';

@@ -10,7 +10,7 @@
 import { analyze, type AnalysisInput, type AnalysisReport } from '../analyze';
 import { diffStations, mtuArithmetic, packetAnatomy, type Overlay } from '../anatomy';
 import { blobChunks, readCaptureBlob } from '../capture/blob';
-import { cutToHeaders } from '../incident/headers-only';
+import { cutToHeaders } from '../decode/headers-only';
 import { CaptureFormatError } from '../capture/errors';
 import { PcapWriter, PCAP_DEFAULT_SNAPLEN } from '../capture/pcap-writer';
 import { readRecordsAt, type RecordRequest } from '../capture/record-at';
@@ -21,7 +21,7 @@ import { CaptureIndexer, type IndexedCapture } from '../decode/capture-index';
 import { decodePacket } from '../decode/decode-packet';
 import { emptyRow, META_NO_TIMESTAMP } from '../decode/packet-index';
 import { linkTypeLayer } from '../decode/tables';
-import { captureStats } from '../stats';
+import { captureStats } from '../decode/stats';
 import { layerLines, packetInfo, PROTOCOL_NAMES } from './packet-text';
 import type {
   FileAnalysis,

@@ -5,7 +5,7 @@
  */
 import { line, scaleLinear } from 'd3';
 import type { PacketDetail } from '@/lib/worker/protocol';
-import { formatDelta } from './format';
+import { formatDelta } from './time-format';
 
 export interface LadderLane {
   point: number;

@@ -2,7 +2,7 @@
  * Per-file statistics: what `hopscope stats` prints and what the capture inspector shows.
  * Pure functions over an IndexedCapture.
  */
-import type { IndexedCapture } from './decode/capture-index';
+import type { IndexedCapture } from './capture-index';
 
 export interface CaptureStats {
   fileName: string;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { clockTime, formatDelta, formatOffset } from './format';
-import { fromFileList } from './drop-files';
+import { clockTime, formatDelta, formatOffset } from './time-format';
+import { fromFileList } from '../../components/dashboard/drop-files';
 
 describe('dashboard formats', () => {
   it('clock times are UTC with microseconds, past midnight and second boundaries', () => {

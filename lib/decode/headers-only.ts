@@ -14,9 +14,9 @@ import type { CaptureWarning } from '../capture/errors';
 import { PcapWriter } from '../capture/pcap-writer';
 import { readCapture, type ChunkSource } from '../capture/read';
 import type { CaptureInterface, PacketRecord } from '../capture/types';
-import { decodePacket } from '../decode/decode-packet';
-import { ICMPV6_HEADER_LEN } from '../decode/layers/icmpv6';
-import type { DecodeOptions } from '../decode/types';
+import { decodePacket } from './decode-packet';
+import { ICMPV6_HEADER_LEN } from './layers/icmpv6';
+import type { DecodeOptions } from './types';
 
 export interface HeadersOnlyResult {
   packets: number;

@@ -9,8 +9,8 @@ import { buildPcap, concatBytes, ngEnhancedPacket, ngInterface, ngSection, ngSim
 import { CaptureFormatError } from '../capture/errors';
 import { readCapture, type ChunkSource } from '../capture/read';
 import type { CaptureInterface, CaptureSummary } from '../capture/types';
-import { CaptureIndexer } from '../decode/capture-index';
-import { decodePacket, type Layer } from '../decode/decode-packet';
+import { CaptureIndexer } from './capture-index';
+import { decodePacket, type Layer } from './decode-packet';
 import { reportJson } from '../report/report-json';
 import { hex } from '../testing/hex';
 import { SAMPLES, scenarios } from '../testing/scenarios';

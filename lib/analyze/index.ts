@@ -2,10 +2,10 @@
  * One incident's analysis, from indexed captures to the report: labels → correlation →
  * verdicts. Pure; the CLI, the browser worker and the tests all call this.
  */
-import type { IndexedCapture } from './decode/capture-index';
-import { correlate, type CaptureInput, type Correlation } from './correlate/correlate';
-import { resolveLabel } from './correlate/labels';
-import { analyzeFlows, type FlowReport } from './verdict/verdict';
+import type { IndexedCapture } from '../decode/capture-index';
+import { correlate, type CaptureInput, type Correlation } from '../correlate/correlate';
+import { resolveLabel } from '../correlate/labels';
+import { analyzeFlows, type FlowReport } from '../verdict/verdict';
 
 export interface AnalysisInput {
   file: string;

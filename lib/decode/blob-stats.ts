@@ -1,7 +1,7 @@
 /** What the capture inspector calls: read a File in the browser and compute its statistics. */
-import { readCaptureBlob } from './blob';
-import { CaptureIndexer } from '../decode/capture-index';
-import { captureStats, type CaptureStats } from '../stats';
+import { readCaptureBlob } from '../capture/blob';
+import { CaptureIndexer } from './capture-index';
+import { captureStats, type CaptureStats } from './stats';
 
 export async function summarizeCaptureBlob(
   file: Blob & { name: string },
