@@ -23,7 +23,7 @@
  * Reproduce one case: HOPSCOPE_FUZZ_SEED=<seed> HOPSCOPE_FUZZ_CASE=<n> npx vitest run lib/fuzz.test.ts
  * More cases: HOPSCOPE_FUZZ_CASES=1000000.
  */
-import { CORPUS_DIR, corpusCaptures } from './testing/corpus';
+import { CORPUS_DIR, corpusCaptures, haveCorpus } from './testing/corpus';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -746,7 +746,8 @@ if (role === WORKER_ROLE) {
   const { describe, expect, it } = await import('vitest');
   const seed = parseSeed(process.env.HOPSCOPE_FUZZ_SEED);
   const totalCases = Number(process.env.HOPSCOPE_FUZZ_CASES ?? DEFAULT_CASES);
-  const builtInCases = existsSync(CORPUS) ? Math.ceil(totalCases * (1 - CORPUS_SHARE)) : totalCases;
+  const corpusPresent = haveCorpus('the corpus share of the fuzz cases (built-in seeds only)');
+  const builtInCases = corpusPresent ? Math.ceil(totalCases * (1 - CORPUS_SHARE)) : totalCases;
   const only = process.env.HOPSCOPE_FUZZ_CASE;
 
   describe('fuzz: capture reader and decoders', () => {
@@ -760,7 +761,6 @@ if (role === WORKER_ROLE) {
     it.runIf(only === undefined)(
       `${totalCases} random and mutated cases, seed ${seed}`,
       async () => {
-        if (builtInCases === totalCases) console.log(`fuzz: ${CORPUS} is absent; built-in seeds only`);
         const started = performance.now();
         const results = await runWorkers(seed, builtInCases, totalCases);
         const total: Stats = { cases: 0, fileCases: 0, packetCases: 0, records: 0, decodes: 0, summaries: 0, errors: {}, warnings: {} };

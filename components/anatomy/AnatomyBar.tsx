@@ -2,7 +2,7 @@
 
 import { useId, type KeyboardEvent, type Ref } from 'react';
 import type { Anatomy, ByteRange } from '@/lib/anatomy/types';
-import type { AnatomyBox, AnatomyLayout, Fill, LayerFamily } from '../../lib/viz/anatomy-layout';
+import type { AnatomyBox, AnatomyLayout, Fill, LayerFamily } from '@/lib/viz/anatomy-layout';
 
 /** Patterns over the tint: the pattern says "outer header / data / trailer" without colour. */
 function PatternDefs({ id, combos }: { id: string; combos: { family: LayerFamily; fill: Fill }[] }) {

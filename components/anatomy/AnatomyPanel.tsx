@@ -7,6 +7,7 @@ import { Button, downloadBlob, Panel, useWidth } from '@/components/dashboard/ui
 import { ABSENT } from '@/lib/anatomy';
 import type { FieldChange, MtuArithmetic, StationDiff } from '@/lib/anatomy/types';
 import type { FlowReport } from '@/lib/verdict/verdict';
+import { overlay } from '@/lib/protocols/overlays';
 import type { PacketAnatomyDetail, StationAnatomy } from '@/lib/worker/protocol';
 import { AnatomyBar, CAPTION_HEIGHT } from './AnatomyBar';
 import {
@@ -20,7 +21,7 @@ import {
   segmentAt,
   type Fill,
   type LayerFamily,
-} from '../../lib/viz/anatomy-layout';
+} from '@/lib/viz/anatomy-layout';
 import { FieldList, type FieldRef } from './FieldList';
 import { HexDump } from './HexDump';
 import { standaloneSvg, svgToPng } from './export-image';
@@ -425,7 +426,7 @@ function ChangeValue({ c }: { c: FieldChange }) {
 function MtuBox({ detail, at }: { detail: PacketAnatomyDetail; at: number }) {
   const m: MtuArithmetic | undefined = detail.mtu[at];
   const last = detail.stations.at(-1);
-  const name = (o: MtuArithmetic['overlay']) => (o === 'vxlan' ? 'VXLAN' : o === 'flannel-udp' ? 'flannel UDP' : o === 'ipip' ? 'IP-in-IP' : o === 'geneve' ? 'Geneve' : 'no overlay');
+  const name = (o: MtuArithmetic['overlay']) => (o === 'none' ? 'no overlay' : overlay(o).name);
   // Too big, and no station saw it encapsulated: it stopped before the tunnel.
   const stopped = m && !m.fits && detail.stations.every((s) => innerDepth(s.anatomy) === 0) ? last : null;
   return (

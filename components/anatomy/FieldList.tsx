@@ -3,7 +3,7 @@
 import { useRef, type KeyboardEvent } from 'react';
 import { ABSENT } from '@/lib/anatomy';
 import type { Anatomy, FieldChange } from '@/lib/anatomy/types';
-import { bitPattern, FAMILY_OF, innerDepth, rangeText } from '../../lib/viz/anatomy-layout';
+import { bitPattern, familyOfKind, innerDepth, rangeText } from '@/lib/viz/anatomy-layout';
 
 export interface FieldRef {
   layer: number;
@@ -51,7 +51,7 @@ export function FieldList({ anatomy, bytes, active, changes, onField, onFocusFie
   return (
     <div ref={root} role="list" aria-label="Fields of each layer" data-testid="field-list" className="anat-scroll max-h-[22rem] space-y-2 overflow-auto text-xs">
       {anatomy.layers.map((l, li) => {
-        const family = FAMILY_OF[l.kind];
+        const family = familyOfKind(l.kind);
         const outer = inner > 0 && l.depth < inner;
         return (
           <section key={li} role="listitem" aria-label={`${l.title}, ${l.length} bytes`} data-testid="field-layer" data-title={l.title}>

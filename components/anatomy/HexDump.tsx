@@ -2,7 +2,7 @@
 
 import { memo, useState, type MouseEvent } from 'react';
 import type { ByteRange } from '@/lib/anatomy/types';
-import { hexRows, inRange } from '../../lib/viz/anatomy-layout';
+import { hexRows, inRange } from '@/lib/viz/anatomy-layout';
 
 /** Bytes drawn at first: a jumbo frame or a 64 KiB GRO packet is drawn on request. */
 export const HEX_FIRST_BYTES = 2048;

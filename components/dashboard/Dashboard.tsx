@@ -19,7 +19,7 @@ import { LoadPanel } from './LoadPanel';
 import { PacketList } from './PacketList';
 import { VerdictCard } from './VerdictCard';
 import { useWindowDrop } from './FilePickers';
-import { parseUrlState, urlSearch } from '../../lib/viz/url-state';
+import { parseUrlState, urlSearch } from '@/lib/viz/url-state';
 
 /**
  * The address bar follows the sample and the selection. history.replaceState rather than

@@ -3,7 +3,7 @@
 import { useDashboardActions, useSamples } from '@/components/store/dashboard-store-provider';
 import { SAMPLES_MANIFEST } from '@/components/store/inspector-store';
 import { FilePickers } from './FilePickers';
-import { sampleName } from '../../lib/viz/url-state';
+import { sampleName } from '@/lib/viz/url-state';
 import { Button } from './ui';
 
 /** First visit: drop the captures of an incident, or open a sample in one click. */

@@ -3,7 +3,7 @@
 import { useAnalysis, useFiles, useSampleName, useSamples } from '@/components/store/dashboard-store-provider';
 import { reportMarkdown } from '@/lib/report/markdown';
 import { reportJsonText } from '@/lib/report/report-json';
-import { sampleName } from '../../lib/viz/url-state';
+import { sampleName } from '@/lib/viz/url-state';
 import { Button, downloadBlob } from './ui';
 
 /** The report as Markdown, and as the JSON of `hopscope analyze --json`. */

@@ -2,7 +2,7 @@
 
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { useAnalysis, useDashboardActions, useFilters, useSelection } from '@/components/store/dashboard-store-provider';
-import { endpoint, flowBadge, flowCounts, visibleFlows, type ProtocolFilter, type StatusFilter } from '../../lib/viz/flow-list';
+import { endpoint, flowBadge, flowCounts, visibleFlows, type ProtocolFilter, type StatusFilter } from '@/lib/viz/flow-list';
 import { scrollToRow, visibleRange } from './virtual-window';
 import { Panel, ToneBadge } from './ui';
 

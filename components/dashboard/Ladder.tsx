@@ -4,8 +4,8 @@ import { useEffect, useMemo, useState } from 'react';
 import { useAnalysis, useDashboardActions, useSelection } from '@/components/store/dashboard-store-provider';
 import type { PacketDetail } from '@/lib/worker/protocol';
 import type { FlowReport } from '@/lib/verdict/verdict';
-import { clockTime, formatOffset } from '../../lib/viz/time-format';
-import { ladderLayout } from '../../lib/viz/ladder-layout';
+import { clockTime, formatOffset } from '@/lib/viz/time-format';
+import { ladderLayout } from '@/lib/viz/ladder-layout';
 import { Panel, useWidth } from './ui';
 
 /** One packet across the stations, on corrected clocks; with its layers as captured. */

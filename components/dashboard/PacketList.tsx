@@ -4,8 +4,8 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useAnalysis, useDashboardActions, useSelection } from '@/components/store/dashboard-store-provider';
 import type { PacketListRow } from '@/lib/worker/protocol';
 import type { FlowReport } from '@/lib/verdict/verdict';
-import { endpoint } from '../../lib/viz/flow-list';
-import { clockTime } from '../../lib/viz/time-format';
+import { endpoint } from '@/lib/viz/flow-list';
+import { clockTime } from '@/lib/viz/time-format';
 import { pagesFor, scrollToRow, visibleRange } from './virtual-window';
 import { Button, downloadBlob, Panel } from './ui';
 

@@ -2,7 +2,7 @@
 
 import { useEffect, useRef } from 'react';
 import { useDashboardActions, useSampleName, useSamples } from '@/components/store/dashboard-store-provider';
-import { sampleName } from '../../lib/viz/url-state';
+import { sampleName } from '@/lib/viz/url-state';
 
 /** Every sample incident, one click away, from the toolbar. */
 export function SampleMenu() {

@@ -2,7 +2,7 @@
 
 import type { FlowReport } from '@/lib/verdict/verdict';
 import { flowTitle, VERDICT_TITLES } from '@/lib/report/markdown';
-import { flowBadge } from '../../lib/viz/flow-list';
+import { flowBadge } from '@/lib/viz/flow-list';
 import { CopyButton, Panel, ToneBadge } from './ui';
 import { FlowComment } from '@/components/share/FlowComment';
 

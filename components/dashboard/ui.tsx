@@ -1,7 +1,7 @@
 'use client';
 
 import { useEffect, useRef, useState, type ButtonHTMLAttributes, type ReactNode } from 'react';
-import type { BadgeTone } from '../../lib/viz/flow-list';
+import type { BadgeTone } from '@/lib/viz/flow-list';
 
 const TONES: Record<BadgeTone, string> = {
   ok: 'border-ok/40 bg-ok-soft text-ok',

@@ -23,7 +23,7 @@ export type { FileEntry, Selection, AnalysisState } from './dashboard-store';
 
 /** The analysis worker, created on first use (a file or a sample) so the first paint stays light. */
 function connectWorker(): WorkerPort & { terminate(): void } {
-  const worker = new Worker(new URL('../../lib/worker/analysis-worker.ts', import.meta.url), { type: 'module' });
+  const worker = new Worker(new URL('@/lib/worker/analysis-worker.ts', import.meta.url), { type: 'module' });
   const handlers = new Set<(m: FromWorker) => void>();
   worker.onmessage = (e: MessageEvent<FromWorker>) => handlers.forEach((h) => h(e.data));
   // A worker that cannot start (a blocked script, an old browser) must say so, not spin.

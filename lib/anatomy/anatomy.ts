@@ -10,6 +10,7 @@ import { decodePacket, type Layer } from '../decode/decode-packet';
 import type { DecodeOptions, LayerKind } from '../decode/types';
 import type { UndecodedLayer } from '../decode/layers/payload';
 import { kindTitle, layerFields, layerTitle } from './fields';
+import { overlayOfLayer } from '../protocols/overlays';
 import type { Anatomy, AnatomyLayer, AnatomySegment } from './types';
 
 export interface AnatomyOptions {
@@ -23,8 +24,6 @@ export interface AnatomyOptions {
   decode?: DecodeOptions;
 }
 
-/** Layers after which the next one is the tunnel's payload (one level deeper). */
-const TUNNELS: ReadonlySet<LayerKind> = new Set<LayerKind>(['vxlan', 'geneve', 'flannel-udp', 'gre']);
 
 function isIp(kind: LayerKind): boolean {
   return kind === 'ipv4' || kind === 'ipv6';
@@ -32,7 +31,7 @@ function isIp(kind: LayerKind): boolean {
 
 /** Whether `next`, following `prev`, is inside a tunnel `prev` opens (IP-in-IP: IP right after IP). */
 function opensTunnel(prev: Layer, next: Layer): boolean {
-  return TUNNELS.has(prev.kind) || (isIp(prev.kind) && isIp(next.kind));
+  return overlayOfLayer(prev.kind) !== undefined || (isIp(prev.kind) && isIp(next.kind));
 }
 
 function undecodedLabel(l: UndecodedLayer): string {

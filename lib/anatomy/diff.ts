@@ -10,6 +10,7 @@
  * packet on a new link (flannel UDP: docker0's Ethernet and eth0's outer Ethernet).
  */
 import type { LayerKind } from '../decode/types';
+import { IPIP, OVERLAYS, overlayOfLayer } from '../protocols/overlays';
 import { fieldNumber, fieldOf } from './anatomy';
 import type { Anatomy, AnatomyLayer, FieldChange, StationDiff, StationLabel } from './types';
 
@@ -23,12 +24,6 @@ export interface DiffOptions {
 }
 
 const LINK: ReadonlySet<LayerKind> = new Set<LayerKind>(['ethernet', 'sll', 'sll2', 'loopback']);
-const TUNNEL_NAMES: ReadonlyArray<[LayerKind, string]> = [
-  ['vxlan', 'VXLAN'],
-  ['geneve', 'Geneve'],
-  ['flannel-udp', 'flannel UDP'],
-  ['gre', 'GRE'],
-];
 
 function isIp(l: AnatomyLayer | undefined): boolean {
   return l !== undefined && (l.kind === 'ipv4' || l.kind === 'ipv6');
@@ -227,12 +222,11 @@ function why(p: PairDiff, key: string, c: { from: string; to: string }, all: Pai
       if (key === 'sequence' || key === 'length') return 'not the same packet';
       break;
     }
-    case 'vxlan':
-    case 'geneve':
-      if (key === 'vni') return 'another overlay segment: the two stations are on different VNIs';
+    default: {
+      const id = overlayOfLayer(kind)?.id;
+      if (id && key === id.field) return `another overlay segment: the two stations are on different ${id.label}s`;
       break;
-    default:
-      break;
+    }
   }
   return 'rewritten between the two stations';
 }
@@ -260,34 +254,21 @@ function introduced(to: Anatomy, j: number): { key: string; why: string }[] {
       }
     }
   } else if (l.kind === 'udp' && next !== undefined) {
+    const notes = overlayOfLayer(next.kind)?.notes;
     const dport = fieldNumber(l, 'dstPort');
-    if (next.kind === 'vxlan') {
-      out.push({ key: 'srcPort', why: 'a hash of the inner flow, for ECMP entropy (RFC 7348 §5)' });
-      out.push({
-        key: 'dstPort',
-        why: dport === 4789 ? "VXLAN's IANA port (RFC 7348 §5)" : dport === 8472 ? "the Linux kernel's pre-IANA VXLAN port, flannel's default" : "the VXLAN device's dstport",
-      });
-    } else if (next.kind === 'geneve') {
-      out.push({ key: 'srcPort', why: 'a hash of the inner flow, for ECMP entropy (RFC 8926 §3.3)' });
-      out.push({ key: 'dstPort', why: dport === 6081 ? "Geneve's IANA port (RFC 8926 §3.3)" : "the Geneve device's port" });
-    } else if (next.kind === 'flannel-udp') {
-      out.push({ key: 'srcPort', why: "flanneld's own socket: one port for every flow, so no ECMP entropy" });
-      out.push({ key: 'dstPort', why: dport === 8285 ? "flannel's UDP backend port (flanneld listens on it)" : "flanneld's configured port" });
-    }
-  } else if (l.kind === 'vxlan') {
-    out.push({ key: 'flags.i', why: 'I flag set: the VNI is valid (RFC 7348 §5)' });
-    out.push({ key: 'vni', why: "the VXLAN Network Identifier: which overlay the inner frame belongs to (flannel's VXLAN id, 1 by default)" });
-  } else if (l.kind === 'geneve') {
-    out.push({ key: 'vni', why: 'the Virtual Network Identifier: which overlay the inner packet belongs to (RFC 8926 §3.4)' });
-  } else if (l.kind === 'gre') {
-    out.push({ key: 'protocol', why: 'the EtherType of what the tunnel carries' });
+    if (notes?.srcPort) out.push({ key: 'srcPort', why: notes.srcPort });
+    const dwhy = (dport !== undefined ? notes?.dstPort?.[dport] : undefined) ?? notes?.otherDstPort;
+    if (dwhy) out.push({ key: 'dstPort', why: dwhy });
+  } else {
+    for (const [key, why] of Object.entries(overlayOfLayer(l.kind)?.notes.fields ?? {})) out.push({ key, why });
   }
   return out.filter((x) => fieldOf(l, x.key) !== undefined);
 }
 
 function tunnelName(ls: AnatomyLayer[]): string | undefined {
-  for (const [kind, name] of TUNNEL_NAMES) if (ls.some((l) => l.kind === kind)) return name;
-  if (ls.some(isIp)) return 'IP-in-IP';
+  const o = OVERLAYS.find((x) => x.layer !== null && ls.some((l) => l.kind === x.layer));
+  if (o) return o.name;
+  if (ls.some(isIp)) return IPIP.name;
   return undefined;
 }
 

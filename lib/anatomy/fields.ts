@@ -9,6 +9,7 @@
  */
 import type { Layer } from '../decode/decode-packet';
 import { u16, u8 } from '../decode/layers/base';
+import { LAYERS } from '../protocols/layers';
 import type { AnatomyField } from './types';
 import { formatChecksum, ipv4HeaderChecksum, transportChecksum, type PendingChecksum } from './checksum';
 import {
@@ -50,30 +51,9 @@ class Fields {
   }
 }
 
-const KIND_TITLES: Readonly<Record<Layer['kind'], string>> = {
-  ethernet: 'Ethernet',
-  vlan: 'VLAN',
-  sll: 'Linux cooked (SLL)',
-  sll2: 'Linux cooked v2 (SLL2)',
-  loopback: 'Loopback',
-  arp: 'ARP',
-  ipv4: 'IPv4',
-  ipv6: 'IPv6',
-  udp: 'UDP',
-  tcp: 'TCP',
-  icmp: 'ICMP',
-  icmpv6: 'ICMPv6',
-  vxlan: 'VXLAN',
-  geneve: 'Geneve',
-  'flannel-udp': 'flannel UDP',
-  gre: 'GRE',
-  payload: 'Data',
-  undecoded: 'Undecoded',
-};
-
 /** A layer kind's name when there is no layer to title (what an undecoded rest was meant to be). */
 export function kindTitle(kind: Layer['kind']): string {
-  return KIND_TITLES[kind];
+  return LAYERS[kind].title;
 }
 
 /** The title a layer goes by in the anatomy: "Ethernet II", "IPv4", "VXLAN", … */
@@ -83,38 +63,10 @@ export function layerTitle(l: Layer): string {
       return l.etherType === undefined ? 'IEEE 802.3' : 'Ethernet II';
     case 'vlan':
       return l.tpid === 0x8100 ? '802.1Q VLAN' : '802.1ad VLAN';
-    case 'sll':
-      return 'Linux cooked (SLL)';
-    case 'sll2':
-      return 'Linux cooked v2 (SLL2)';
-    case 'loopback':
-      return 'Loopback';
     case 'arp':
       return l.opcode === 3 || l.opcode === 4 ? 'RARP' : 'ARP';
-    case 'ipv4':
-      return 'IPv4';
-    case 'ipv6':
-      return 'IPv6';
-    case 'udp':
-      return 'UDP';
-    case 'tcp':
-      return 'TCP';
-    case 'icmp':
-      return 'ICMP';
-    case 'icmpv6':
-      return 'ICMPv6';
-    case 'vxlan':
-      return 'VXLAN';
-    case 'geneve':
-      return 'Geneve';
-    case 'flannel-udp':
-      return 'flannel UDP';
-    case 'gre':
-      return 'GRE';
-    case 'payload':
-      return 'Data';
-    case 'undecoded':
-      return 'Undecoded';
+    default:
+      return LAYERS[l.kind].title;
   }
 }
 

@@ -13,44 +13,9 @@
  */
 import { fieldNumber, fieldOf } from './anatomy';
 import type { Anatomy, AnatomyLayer, MtuArithmetic } from './types';
+import { IPIP, UNDERLAY_MTU, overlay as overlaySpec, overlayOfLayer, type OverlayKind } from '../protocols/overlays';
 
-export type Overlay = Exclude<MtuArithmetic['overlay'], 'none'>;
-
-const NAMES: Readonly<Record<Overlay, string>> = {
-  vxlan: 'VXLAN',
-  'flannel-udp': 'flannel UDP',
-  ipip: 'IP-in-IP',
-  geneve: 'Geneve',
-};
-
-/** The device whose MTU must leave room for the overhead, as the CNIs name it. */
-const DEVICES: Readonly<Record<Overlay, string>> = {
-  vxlan: 'the VXLAN device (flannel.1)',
-  'flannel-udp': "flanneld's TUN device (flannel0)",
-  ipip: 'the IP-in-IP device (tunl0)',
-  geneve: 'the Geneve device',
-};
-
-/** What each overlay adds over an IPv4 underlay, for a packet seen before encapsulation. */
-const NOMINAL: Readonly<Record<Overlay, { title: string; length: number }[]>> = {
-  vxlan: [
-    { title: 'outer IPv4', length: 20 },
-    { title: 'UDP', length: 8 },
-    { title: 'VXLAN', length: 8 },
-    { title: 'inner Ethernet II', length: 14 },
-  ],
-  'flannel-udp': [
-    { title: 'outer IPv4', length: 20 },
-    { title: 'UDP', length: 8 },
-  ],
-  ipip: [{ title: 'outer IPv4', length: 20 }],
-  geneve: [
-    { title: 'outer IPv4', length: 20 },
-    { title: 'UDP', length: 8 },
-    { title: 'Geneve', length: 8 },
-    { title: 'inner Ethernet II', length: 14 },
-  ],
-};
+export type Overlay = OverlayKind;
 
 function isIp(l: AnatomyLayer | undefined): l is AnatomyLayer {
   return l !== undefined && (l.kind === 'ipv4' || l.kind === 'ipv6');
@@ -77,8 +42,9 @@ function findTunnel(a: Anatomy): Tunnel | undefined {
     const l = ls[i]!;
     let overlay: Overlay | undefined;
     let outerAt = -1;
-    if (l.kind === 'vxlan' || l.kind === 'geneve' || l.kind === 'flannel-udp') {
-      overlay = l.kind;
+    const spec = overlayOfLayer(l.kind);
+    if (spec) {
+      overlay = spec.kind;
       for (let j = i - 1; j >= 0; j--) {
         if (isIp(ls[j])) {
           outerAt = j;
@@ -86,7 +52,7 @@ function findTunnel(a: Anatomy): Tunnel | undefined {
         }
       }
     } else if (isIp(l) && isIp(ls[i + 1])) {
-      overlay = 'ipip';
+      overlay = IPIP.kind;
       outerAt = i;
     }
     if (overlay === undefined || outerAt < 0) continue;
@@ -117,7 +83,7 @@ function partsOf(t: Tunnel): { title: string; length: number }[] {
  * pass `overlay` to get the nominal overhead over an IPv4 underlay. A packet with no overlay
  * and none given is checked against the underlay MTU alone.
  */
-export function mtuArithmetic(anatomy: Anatomy, underlayMtu = 1500, overlay?: Overlay): MtuArithmetic {
+export function mtuArithmetic(anatomy: Anatomy, underlayMtu = UNDERLAY_MTU, overlay?: Overlay): MtuArithmetic {
   const tunnel = findTunnel(anatomy);
   let kind: MtuArithmetic['overlay'] = 'none';
   let parts: { title: string; length: number }[] = [];
@@ -132,7 +98,7 @@ export function mtuArithmetic(anatomy: Anatomy, underlayMtu = 1500, overlay?: Ov
     inner = anatomy.layers.find((l) => isIp(l) && !l.quoted);
     if (overlay !== undefined) {
       kind = overlay;
-      parts = NOMINAL[overlay];
+      parts = [...overlaySpec(overlay).overhead];
     }
   }
   const overhead = parts.reduce((s, p) => s + p.length, 0);
@@ -144,7 +110,7 @@ export function mtuArithmetic(anatomy: Anatomy, underlayMtu = 1500, overlay?: Ov
   const result: MtuArithmetic = { overlay: kind, overhead, underlayMtu, innerMtu, innerLength, fits, lines, parts, measured };
 
   if (inner === undefined) {
-    lines.push(tunnel !== undefined ? `${NAMES[tunnel.overlay]} headers, but the inner IP packet was not captured` : 'no IP packet: nothing to fit');
+    lines.push(tunnel !== undefined ? `${overlaySpec(tunnel.overlay).name} headers, but the inner IP packet was not captured` : 'no IP packet: nothing to fit');
     return result;
   }
   const ipTitle = inner.title;
@@ -167,19 +133,20 @@ export function mtuArithmetic(anatomy: Anatomy, underlayMtu = 1500, overlay?: Ov
     return result;
   }
 
-  const name = NAMES[kind];
+  const spec = overlaySpec(kind);
+  const name = spec.name;
   lines.push(`${name} overhead: ${parts.map((p) => `${p.title} ${p.length}`).join(' + ')} = ${overhead} bytes in front of the inner IP packet`);
-  if (kind === 'vxlan' || kind === 'geneve') {
+  if (spec.inner === 'ethernet') {
     lines.push("an MTU counts IP bytes: the outer Ethernet header is outside it, the inner frame's Ethernet header rides inside the UDP payload and counts");
   }
   if (!measured) lines.push(`(nominal, over an IPv4 underlay: this capture point sees the packet without its ${name} headers)`);
-  lines.push(`inner MTU: ${underlayMtu} − ${overhead} = ${innerMtu}, the largest inner IP packet that fits: the most ${DEVICES[kind]} can have as its MTU`);
+  lines.push(`inner MTU: ${underlayMtu} − ${overhead} = ${innerMtu}, the largest inner IP packet that fits: the most ${spec.deviceText} can have as its MTU`);
   if (fits) {
     lines.push(`this packet: inner ${ipTitle} ${innerLength} + ${overhead} = ${total} ≤ ${underlayMtu}: fits`);
     return result;
   }
   lines.push(`this packet: inner ${ipTitle} ${innerLength} + ${overhead} = ${total} > ${underlayMtu}: ${total - underlayMtu} bytes too big for the underlay`);
-  lines.push(`it does not fit where it enters the tunnel: ${DEVICES[kind]}, MTU ${innerMtu}, on the node that encapsulates it`);
+  lines.push(`it does not fit where it enters the tunnel: ${spec.deviceText}, MTU ${innerMtu}, on the node that encapsulates it`);
   if (inner.kind === 'ipv6') {
     lines.push(
       `IPv6 is never fragmented on the way: that node drops it and answers ICMPv6 packet too big (type 2, MTU ${innerMtu}) to ${src}; if that ICMPv6 is filtered, the packet just vanishes (a PMTU black hole)`,

@@ -3,6 +3,7 @@
  * and the exact bytes (and bits) every field occupies, as Wireshark's detail and bytes panes
  * pair them. Pure data: the dashboard, the /learn lesson and the SVG export all draw from it.
  */
+import type { OverlayKind } from '../protocols/overlays';
 import type { LayerKind } from '../decode/types';
 
 /** Where a field sits: bytes from the packet start; `bits` narrows to bits within those bytes. */
@@ -109,7 +110,7 @@ export interface StationDiff {
 
 /** The MTU arithmetic of one packet on one overlay. */
 export interface MtuArithmetic {
-  overlay: 'vxlan' | 'flannel-udp' | 'ipip' | 'geneve' | 'none';
+  overlay: OverlayKind | 'none';
   /** Bytes the overlay adds in front of the inner IP packet (VXLAN 50, flannel UDP 28, IP-in-IP 20). */
   overhead: number;
   /** The underlay MTU assumed or seen (1500 by default). */

@@ -1,11 +1,12 @@
 /** The CLI as a user runs it: `node bin/hopscope.js <command>` in a child process. */
 import { describe, expect, it } from 'vitest';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { buildPcap, concatBytes, ngEnhancedPacket, ngInterface, ngSection } from '../capture/build';
+import { CORPUS_DIR, haveCorpus } from '../testing/corpus';
 import { VXLAN_ICMP_FRAME } from '../testing/hex';
 
 const ROOT = join(__dirname, '..', '..');
@@ -85,8 +86,8 @@ describe('hopscope fields', () => {
     expect(out).toHaveLength(3);
   });
 
-  const CORPUS = join(ROOT, '..', 'shared', 'corpus', 'zeek', 'tunnels-vxlan.pcap');
-  it.skipIf(!existsSync(CORPUS))('matches tshark on a corpus capture, every column but frame.protocols', () => {
+  const CORPUS = join(CORPUS_DIR, 'zeek', 'tunnels-vxlan.pcap');
+  it.skipIf(!haveCorpus('the CLI-vs-tshark test on a corpus capture'))('matches tshark on a corpus capture, every column but frame.protocols', () => {
     const ours = execFileSync(process.execPath, [BIN, 'fields', CORPUS], { cwd: ROOT, encoding: 'utf8' }).trim().split('\n');
     const theirs = readFileSync(CORPUS + '.tshark.tsv', 'utf8').trim().split('\n');
     const drop = (l: string) => l.split('\t').filter((_, i) => i !== 4).join('\t');

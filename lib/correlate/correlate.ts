@@ -20,7 +20,9 @@ import {
   META_NO_TIMESTAMP,
 } from '../decode/packet-index';
 import { formatIpv4 } from '../decode/summarize';
-import { interfaceRole, type InterfaceRole, type Label } from './labels';
+import { interfaceRole, type InterfaceRole } from '../protocols/devices';
+import type { Label } from './labels';
+import { IPIP, overlayOfLayer, type OverlayKind } from '../protocols/overlays';
 
 export interface CaptureInput {
   /** Path or name as the user gave it. */
@@ -225,7 +227,7 @@ export interface NodeClock {
 
 /** What the overlay headers of an encapsulated packet say. */
 export interface Encapsulation {
-  kind: 'vxlan' | 'geneve' | 'flannel-udp' | 'ipip' | 'gre';
+  kind: OverlayKind;
   /** VXLAN/Geneve network identifier; GRE key. */
   vni: number | null;
   /** Outer UDP destination port. */
@@ -759,15 +761,14 @@ export function encapsulationIn(layers: Layer[]): Encapsulation | null {
   for (const l of layers) {
     if (l.quoted) break;
     if (l.kind === 'ipv4' || l.kind === 'ipv6') {
-      if (outer) return { kind: 'ipip', vni: null, port: null, outerSrc: outer.src, outerDst: outer.dst };
+      if (outer) return { kind: IPIP.kind, vni: null, port: null, outerSrc: outer.src, outerDst: outer.dst };
       outer = l;
     } else if (l.kind === 'udp') udpPort = l.dstPort;
-    else if (outer && (l.kind === 'vxlan' || l.kind === 'geneve')) {
-      return { kind: l.kind, vni: l.vni, port: udpPort, outerSrc: outer.src, outerDst: outer.dst };
-    } else if (outer && l.kind === 'flannel-udp') {
-      return { kind: 'flannel-udp', vni: null, port: udpPort, outerSrc: outer.src, outerDst: outer.dst };
-    } else if (outer && l.kind === 'gre') {
-      return { kind: 'gre', vni: l.key ?? null, port: null, outerSrc: outer.src, outerDst: outer.dst };
+    else if (outer) {
+      const spec = overlayOfLayer(l.kind);
+      if (!spec) continue;
+      const id = spec.id ? (l as unknown as Record<string, unknown>)[spec.id.field] : null;
+      return { kind: spec.kind, vni: typeof id === 'number' ? id : null, port: spec.udpPorts.length > 0 ? udpPort : null, outerSrc: outer.src, outerDst: outer.dst };
     }
   }
   return null;

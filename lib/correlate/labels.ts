@@ -3,28 +3,13 @@
  * precedence: an explicit label, the pcapng interface name, then the file name
  * `<node>-<interface>.<ext>` (e.g. `k8s-master-flannel.1.pcap`).
  */
-
-export type InterfaceRole = 'pod' | 'bridge' | 'overlay' | 'nic' | 'any' | 'other';
+import { interfaceRole } from '../protocols/devices';
 
 export interface Label {
   node: string;
   interface: string;
   /** Where the label came from, for the report. */
   source: 'explicit' | 'pcapng' | 'file name' | 'unknown';
-}
-
-/** Interface names as CNIs and distributions create them; the role orders them on a path. */
-const INTERFACE_PATTERNS: [RegExp, InterfaceRole][] = [
-  [/^any$/, 'any'],
-  [/^(veth[0-9a-z]*|cali[0-9a-z]+|lxc[0-9a-z_]*|vnet\d+|tap[0-9a-z]+)$/i, 'pod'],
-  [/^(cni0|docker0|cbr0|br-[0-9a-z]+|kube-bridge|virbr\d+|br\d+)$/i, 'bridge'],
-  [/^(flannel\.\d+|flannel0|tunl0|vxlan\.calico|vxlan[-_.0-9a-z]*|genev_sys_\d+|cilium_vxlan|cilium_geneve|weave|wg\d+|ipip\d*|gre\d+)$/i, 'overlay'],
-  [/^(eth\d+(\.\d+)?|ens\d+[0-9a-z]*|enp\d+s\d+[0-9a-z]*|eno\d+|em\d+|bond\d+(\.\d+)?|wlan\d+|enx[0-9a-f]+)$/i, 'nic'],
-];
-
-export function interfaceRole(name: string): InterfaceRole {
-  for (const [re, role] of INTERFACE_PATTERNS) if (re.test(name)) return role;
-  return 'other';
 }
 
 const CAPTURE_EXT = /\.(pcapng|pcap|cap)(\.gz)?$/i;

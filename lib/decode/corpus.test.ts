@@ -10,17 +10,17 @@
  * skips them and reports them through onSkippedBlock, so the rows are lined up the way
  * lib/capture/read.test.ts does it, and frame.number is tshark's count including them.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { CaptureFormatError } from '../capture/errors';
 import { createCaptureReader } from '../capture/read';
 import type { CaptureSummary, PacketRecord } from '../capture/types';
 import { decodePacket } from './decode-packet';
 import { TSHARK_FIELDS, fieldsRow, normalizeTsharkProtocols, protocolChain } from './fields';
+import { haveCorpus } from '../testing/corpus';
 import { CORPUS_DIR, corpusCaptures, readTsv, tilingProblems } from './test-util';
 
-const haveCorpus = existsSync(CORPUS_DIR);
-if (!haveCorpus) console.log(`[corpus] ${CORPUS_DIR} is absent: skipping the decoder-vs-tshark tests`);
+const corpusPresent = haveCorpus('the decoder-vs-tshark tests');
 
 const CUSTOM_BLOCKS = new Set([0x00000bad, 0x40000bad]);
 const PROTOCOLS_COL = TSHARK_FIELDS.indexOf('frame.protocols');
@@ -74,9 +74,9 @@ function run(path: string): CorpusRun {
   }
 }
 
-const captures = haveCorpus ? corpusCaptures() : [];
+const captures = corpusPresent ? corpusCaptures() : [];
 
-describe.skipIf(!haveCorpus)('corpus: fieldsRow agrees with tshark', () => {
+describe.skipIf(!corpusPresent)('corpus: fieldsRow agrees with tshark', () => {
   it('finds captures with tshark views', () => {
     expect(captures.length).toBeGreaterThan(40);
   });
@@ -113,7 +113,7 @@ describe.skipIf(!haveCorpus)('corpus: fieldsRow agrees with tshark', () => {
   }
 });
 
-describe.skipIf(!haveCorpus)('corpus: frame.protocols, normalised', () => {
+describe.skipIf(!corpusPresent)('corpus: frame.protocols, normalised', () => {
   for (const cap of captures) {
     const name = cap.slice(CORPUS_DIR.length + 1);
     it(name, () => {

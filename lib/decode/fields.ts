@@ -15,7 +15,7 @@
  * (see normalizeTsharkProtocols).
  */
 import type { DecodedPacket, Layer } from './decode-packet';
-import { LINKTYPE_RAW, LINKTYPE_RAW_DLT12, LINKTYPE_RAW_DLT14 } from './tables';
+import { LINKTYPE_RAW, LINKTYPE_RAW_DLT12, LINKTYPE_RAW_DLT14 } from '../protocols/numbers';
 
 export const TSHARK_FIELDS = [
   'frame.number',

@@ -1,163 +1,15 @@
 /**
- * Byte-level recognisers for overlays on ports the tables do not name. Ports are hints
- * (Wireshark's "Decode As" and heuristic dissectors): a capture of a cluster that moved VXLAN
- * to another port is still VXLAN. Each recogniser is strict enough that ordinary UDP payloads
- * (DNS, DHCP, QUIC, JSON) fail it, and none allocates: the indexer calls them per packet.
+ * What a UDP payload is, in Wireshark's order: the user's "Decode As" mapping, the overlay
+ * registry's ports, then the registry's byte recognisers (lib/protocols/recognise.ts).
  */
-import {
-  ETHERTYPE_ARP,
-  ETHERTYPE_IPV4,
-  ETHERTYPE_IPV6,
-  ETHERTYPE_QINQ,
-  ETHERTYPE_TRANSPARENT_ETHERNET,
-  ETHERTYPE_VLAN,
-  IP_PROTO_AH,
-  IP_PROTO_DSTOPTS,
-  IP_PROTO_FRAGMENT,
-  IP_PROTO_GRE,
-  IP_PROTO_HOPOPT,
-  IP_PROTO_ICMPV6,
-  IP_PROTO_IPV4,
-  IP_PROTO_IPV6,
-  IP_PROTO_ROUTING,
-  IP_PROTO_TCP,
-  IP_PROTO_UDP,
-  UDP_PORT_LAYERS,
-} from './tables';
+import { OVERLAYS, overlayLayerForUdpPort } from '../protocols/overlays';
 import type { DecodeOptions, LayerKind } from './types';
 
-const ETHERNET_HEADER_LEN = 14;
-const VXLAN_HEADER_LEN = 8;
-const GENEVE_HEADER_LEN = 8;
-const IPV4_MIN_HEADER_LEN = 20;
-const IPV6_HEADER_LEN = 40;
-
-function u16(buf: Uint8Array, offset: number): number {
-  return ((buf[offset] ?? 0) << 8) | (buf[offset + 1] ?? 0);
-}
-
-/** The EtherTypes an overlay's inner frame plausibly carries. */
-function isInnerEtherType(t: number): boolean {
-  return t === ETHERTYPE_IPV4 || t === ETHERTYPE_IPV6 || t === ETHERTYPE_ARP || t === ETHERTYPE_VLAN || t === ETHERTYPE_QINQ;
-}
+const RECOGNISED = OVERLAYS.filter((o) => o.recognise !== undefined && o.layer !== null);
 
 /**
- * An Ethernet header with a unicast source MAC (a source is never a group address, IEEE 802
- * §8.2) and a known EtherType; for IP, the next byte must carry the matching version.
- */
-export function looksLikeEthernetFrame(buf: Uint8Array, offset: number, length: number): boolean {
-  if (length < ETHERNET_HEADER_LEN || offset + length > buf.length) return false;
-  if (((buf[offset + 6] ?? 0) & 0x01) !== 0) return false;
-  const type = u16(buf, offset + 12);
-  if (!isInnerEtherType(type)) return false;
-  if (length > ETHERNET_HEADER_LEN && (type === ETHERTYPE_IPV4 || type === ETHERTYPE_IPV6)) {
-    const version = (buf[offset + ETHERNET_HEADER_LEN] ?? 0) >> 4;
-    return version === (type === ETHERTYPE_IPV4 ? 4 : 6);
-  }
-  return true;
-}
-
-/** RFC 1071 one's-complement sum over an IPv4 header; true when it verifies. */
-export function ipv4HeaderChecksumOk(buf: Uint8Array, offset: number, headerLength: number): boolean {
-  if (headerLength < IPV4_MIN_HEADER_LEN || offset + headerLength > buf.length) return false;
-  let sum = 0;
-  for (let i = 0; i < headerLength; i += 2) sum += u16(buf, offset + i);
-  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
-  return sum === 0xffff;
-}
-
-function isPlausibleIpv6Next(nh: number): boolean {
-  return (
-    nh === IP_PROTO_TCP ||
-    nh === IP_PROTO_UDP ||
-    nh === IP_PROTO_ICMPV6 ||
-    nh === IP_PROTO_HOPOPT ||
-    nh === IP_PROTO_ROUTING ||
-    nh === IP_PROTO_FRAGMENT ||
-    nh === IP_PROTO_DSTOPTS ||
-    nh === IP_PROTO_AH ||
-    nh === IP_PROTO_GRE ||
-    nh === IP_PROTO_IPV4 ||
-    nh === IP_PROTO_IPV6
-  );
-}
-
-/**
- * A whole raw IPv4 or IPv6 packet filling exactly `length` bytes: version, IHL ≥ 5, total
- * length equal to `length` and a valid header checksum (the kernel always computes the IPv4
- * header checksum in software, so a forwarded packet's verifies); for IPv6, payload length + 40
- * equal to `length` and a next header a host would send.
- */
-export function looksLikeRawIpPacket(buf: Uint8Array, offset: number, length: number): boolean {
-  if (offset + length > buf.length || length < IPV4_MIN_HEADER_LEN) return false;
-  const b0 = buf[offset] ?? 0;
-  const version = b0 >> 4;
-  if (version === 4) {
-    const ihl = (b0 & 0x0f) * 4;
-    if (ihl < IPV4_MIN_HEADER_LEN || ihl > length) return false;
-    if (u16(buf, offset + 2) !== length) return false;
-    return ipv4HeaderChecksumOk(buf, offset, ihl);
-  }
-  if (version === 6) {
-    if (length < IPV6_HEADER_LEN) return false;
-    if (u16(buf, offset + 4) + IPV6_HEADER_LEN !== length) return false;
-    return isPlausibleIpv6Next(buf[offset + 6] ?? 0) && (buf[offset + 7] ?? 0) !== 0;
-  }
-  return false;
-}
-
-/**
- * VXLAN (RFC 7348 §5): flags exactly 0x08 (the I flag alone), the 24 reserved bits after it and
- * the last reserved byte zero, then an Ethernet frame (see looksLikeEthernetFrame).
- */
-export function looksLikeVxlan(buf: Uint8Array, offset: number, length: number): boolean {
-  if (length < VXLAN_HEADER_LEN + ETHERNET_HEADER_LEN || offset + length > buf.length) return false;
-  if (buf[offset] !== 0x08) return false;
-  if ((buf[offset + 1] ?? 1) !== 0 || (buf[offset + 2] ?? 1) !== 0 || (buf[offset + 3] ?? 1) !== 0) return false;
-  if ((buf[offset + 7] ?? 1) !== 0) return false;
-  return looksLikeEthernetFrame(buf, offset + VXLAN_HEADER_LEN, length - VXLAN_HEADER_LEN);
-}
-
-/**
- * flannel's UDP backend has no header of its own: the UDP payload is the IP packet flanneld
- * read from flannel0, so "a plausible raw IP packet of exactly this length" is the test.
- */
-export function looksLikeFlannelUdp(buf: Uint8Array, offset: number, length: number): boolean {
-  return looksLikeRawIpPacket(buf, offset, length);
-}
-
-/**
- * Geneve (RFC 8926 §3.4): version 0, the six reserved flag bits and the reserved byte zero, a
- * protocol type we decode, options that tile the option length exactly, then an inner frame
- * or packet that looks like its protocol type says.
- */
-export function looksLikeGeneve(buf: Uint8Array, offset: number, length: number): boolean {
-  if (length < GENEVE_HEADER_LEN || offset + length > buf.length) return false;
-  const b0 = buf[offset] ?? 0;
-  if (b0 >> 6 !== 0) return false;
-  if (((buf[offset + 1] ?? 0) & 0x3f) !== 0) return false;
-  if ((buf[offset + 7] ?? 1) !== 0) return false;
-  const proto = u16(buf, offset + 2);
-  if (proto !== ETHERTYPE_TRANSPARENT_ETHERNET && proto !== ETHERTYPE_IPV4 && proto !== ETHERTYPE_IPV6) return false;
-  const optEnd = offset + GENEVE_HEADER_LEN + (b0 & 0x3f) * 4;
-  if (optEnd > offset + length) return false;
-  let p = offset + GENEVE_HEADER_LEN;
-  while (p < optEnd) {
-    if (p + 4 > optEnd) return false;
-    const b3 = buf[p + 3] ?? 0;
-    if (b3 >> 5 !== 0) return false;
-    p += 4 + (b3 & 0x1f) * 4;
-  }
-  if (p !== optEnd) return false;
-  const inner = offset + length - optEnd;
-  if (proto === ETHERTYPE_TRANSPARENT_ETHERNET) return looksLikeEthernetFrame(buf, optEnd, inner);
-  if (inner < 1) return false;
-  return (buf[optEnd] ?? 0) >> 4 === (proto === ETHERTYPE_IPV4 ? 4 : 6);
-}
-
-/**
- * What a UDP payload is, in Wireshark's order: the user's mapping, then the port table (lower
- * port first, as packet-udp.c tries them), then — unless turned off — the byte heuristics.
+ * The user's mapping first, then the registry's ports (lower port first, as packet-udp.c
+ * tries them), then — unless turned off — each overlay's recogniser in registry order.
  * Returns 'payload' for anything else.
  */
 export function udpPayloadLayer(
@@ -175,11 +27,9 @@ export function udpPayloadLayer(
     const mapped = (low !== 0 ? user[low] : undefined) ?? (high !== 0 ? user[high] : undefined);
     if (mapped !== undefined) return mapped;
   }
-  const known = (low !== 0 ? UDP_PORT_LAYERS.get(low) : undefined) ?? (high !== 0 ? UDP_PORT_LAYERS.get(high) : undefined);
+  const known = (low !== 0 ? overlayLayerForUdpPort(low) : undefined) ?? (high !== 0 ? overlayLayerForUdpPort(high) : undefined);
   if (known !== undefined) return known;
   if (opts?.heuristics === false) return 'payload';
-  if (looksLikeVxlan(buf, offset, length)) return 'vxlan';
-  if (looksLikeGeneve(buf, offset, length)) return 'geneve';
-  if (looksLikeFlannelUdp(buf, offset, length)) return 'flannel-udp';
+  for (const o of RECOGNISED) if (o.recognise!(buf, offset, length)) return o.layer!;
   return 'payload';
 }

@@ -7,20 +7,11 @@
  * It follows the same tables and heuristics as decodePacket (the full, allocating decoder used
  * on demand); summarize.test.ts checks the two agree on every packet of every capture.
  */
-import {
-  ETHERTYPE_IPV4,
-  ETHERTYPE_IPV6,
-  ETHERTYPE_LAYERS,
-  ETHERTYPE_MIN,
-  IP_PROTO_LAYERS,
-  IP_PROTO_TCP,
-  IP_PROTO_UDP,
-  IPV6_EXTENSION_HEADERS,
-  LINKTYPE_LAYERS,
-  LINKTYPE_LOOP,
-  LOOPBACK_FAMILY_LAYERS,
-} from './tables';
+import { ETHERTYPE_IPV4, ETHERTYPE_IPV6, ETHERTYPE_MIN, IP_PROTO_TCP, IP_PROTO_UDP, LINKTYPE_LOOP } from '../protocols/numbers';
+import { ETHERTYPE_LAYERS, IP_PROTO_LAYERS, IPV6_EXTENSION_HEADERS, LINKTYPE_LAYERS, LOOPBACK_FAMILY_LAYERS } from './tables';
 import { udpPayloadLayer } from './heuristics';
+import { LAYER_KINDS, LAYERS } from '../protocols/layers';
+import { overlayOfLayer } from '../protocols/overlays';
 import { decodePacket, type DecodedPacket } from './decode-packet';
 import { ARPHRD_NETLINK } from './layers/sll';
 import type { DecodeOptions, LayerKind } from './types';
@@ -35,31 +26,9 @@ import {
   type PacketRow,
 } from './packet-index';
 
-/** Short names for the protocol hierarchy, as tshark's io,phs names them where it can. */
-export const SHAPE_NAMES: Record<LayerKind, string> = {
-  ethernet: 'eth',
-  vlan: 'vlan',
-  sll: 'sll',
-  sll2: 'sll2',
-  loopback: 'null',
-  arp: 'arp',
-  ipv4: 'ipv4',
-  ipv6: 'ipv6',
-  udp: 'udp',
-  tcp: 'tcp',
-  icmp: 'icmp',
-  icmpv6: 'icmpv6',
-  vxlan: 'vxlan',
-  geneve: 'geneve',
-  'flannel-udp': 'flannel',
-  gre: 'gre',
-  payload: 'data',
-  undecoded: 'undecoded',
-} as Record<LayerKind, string>;
-
-const KINDS: LayerKind[] = Object.keys(SHAPE_NAMES) as LayerKind[];
+const KINDS: readonly LayerKind[] = LAYER_KINDS;
 const KIND_CODE = new Map<LayerKind, number>(KINDS.map((k, i) => [k, i]));
-// Literal codes (the order of SHAPE_NAMES) so the walker's switch compiles to a jump table.
+// Literal codes (the order of LAYER_KINDS) so the walker's switch compiles to a jump table.
 const C_ETH = 0, C_VLAN = 1, C_SLL = 2, C_SLL2 = 3, C_NULL = 4, C_ARP = 5, C_IPV4 = 6, C_IPV6 = 7;
 const C_UDP = 8, C_TCP = 9, C_ICMP = 10, C_ICMPV6 = 11, C_VXLAN = 12, C_GENEVE = 13, C_FLANNEL = 14;
 const C_GRE = 15, C_DATA = 16, C_UNDECODED = 17;
@@ -140,7 +109,7 @@ export class ShapeTable {
       sllPacketType: this.sllPacketType,
       sllIfindex: this.sllIfindex,
       kinds,
-      path: kinds.map((k) => SHAPE_NAMES[k]).join(':'),
+      path: kinds.map((k) => LAYERS[k].short).join(':'),
     });
     if (ids) ids.push(id);
     else this.byHash.set(h, [id]);
@@ -437,16 +406,12 @@ export class Summarizer {
           row.digest = digestOf(l.payload);
           break;
         }
-        case 'vxlan':
-        case 'geneve':
-        case 'flannel-udp':
-        case 'gre':
-          meta |= META_ENCAPSULATED;
-          break;
         case 'undecoded':
           // Only an impossible value that stopped the walk counts; a bad TCP option does not.
           if (l.reason === 'malformed') meta |= META_ERROR;
           break;
+        default:
+          if (overlayOfLayer(l.kind)) meta |= META_ENCAPSULATED;
       }
     }
     row.meta = meta;

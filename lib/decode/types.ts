@@ -3,25 +3,10 @@
  * where it sits in the packet, and `header`/`payload` are views (subarray) into the capture
  * bytes, never copies.
  */
-export type LayerKind =
-  | 'ethernet'
-  | 'vlan'
-  | 'sll'
-  | 'sll2'
-  | 'loopback'
-  | 'arp'
-  | 'ipv4'
-  | 'ipv6'
-  | 'udp'
-  | 'tcp'
-  | 'icmp'
-  | 'icmpv6'
-  | 'vxlan'
-  | 'geneve'
-  | 'flannel-udp'
-  | 'gre'
-  | 'payload'
-  | 'undecoded';
+import type { LayerKind } from '../protocols/layers';
+import type { UdpOverlayLayer } from '../protocols/overlays';
+
+export type { LayerKind };
 
 export interface LayerBase<K extends LayerKind> {
   kind: K;
@@ -56,7 +41,7 @@ export interface DecodeError {
 }
 
 /** A user's "Decode As" table: UDP port → what to decode its payload as. */
-export type UdpDecodeAs = 'vxlan' | 'geneve' | 'flannel-udp';
+export type UdpDecodeAs = UdpOverlayLayer;
 
 export interface DecodeOptions {
   /** Extra or overriding UDP port mappings, e.g. {9999: 'vxlan'}. */

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { readCaptureFile } from '../capture/node';
 import type { CaptureInterface } from '../capture/types';
 import { decodePacket } from '../decode/decode-packet';
-import { LINKTYPE_ETHERNET, LINKTYPE_LINUX_SLL, LINKTYPE_LINUX_SLL2, LINKTYPE_RAW } from '../decode/tables';
+import { LINKTYPE_ETHERNET, LINKTYPE_LINUX_SLL, LINKTYPE_LINUX_SLL2, LINKTYPE_RAW } from '../protocols/numbers';
 import { loadCapture } from './ground-truth';
 import { listScenarios, loadScenario, observeScenario, SAMPLE_CAPTURES_DIR } from './samples';
 import type { ScenarioFile } from './scenario';

@@ -5,6 +5,7 @@
  */
 import { fieldNumber, fieldOf, icmpTypeName, type Anatomy, type AnatomyLayer } from '../anatomy';
 import type { LayerKind } from '../decode/types';
+import { LAYERS } from '../protocols/layers';
 
 /** The colour role of a layer; the page maps each to a colour and a pattern. */
 export type LayerRole = 'link' | 'ip' | 'udp' | 'tunnel' | 'transport' | 'icmp' | 'data' | 'quoted';
@@ -23,31 +24,11 @@ export interface ByteSegment {
 
 function role(l: AnatomyLayer): LayerRole {
   if (l.quoted) return 'quoted';
-  switch (l.kind) {
-    case 'ethernet':
-    case 'vlan':
-    case 'sll':
-    case 'sll2':
-    case 'loopback':
-      return 'link';
-    case 'ipv4':
-    case 'ipv6':
-      return 'ip';
-    case 'udp':
-      return 'udp';
-    case 'tcp':
-      return 'transport';
-    case 'icmp':
-    case 'icmpv6':
-      return 'icmp';
-    case 'vxlan':
-    case 'geneve':
-    case 'flannel-udp':
-    case 'gre':
-      return 'tunnel';
-    default:
-      return 'data';
-  }
+  // The lesson gives IP and UDP colours of their own; the rest follow the layer's family.
+  if (l.kind === 'ipv4' || l.kind === 'ipv6') return 'ip';
+  if (l.kind === 'udp') return 'udp';
+  const family = LAYERS[l.kind].family;
+  return family === 'link' || family === 'tunnel' || family === 'transport' || family === 'icmp' ? family : 'data';
 }
 
 /** The anatomy's fields the lesson's layer table shows, by key, under tcpdump's short names. */

@@ -6,19 +6,18 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CORPUS_DIR } from './corpus';
+import { haveCorpus } from './corpus';
 import { GOLDEN_DIR, goldenCases, goldenReport } from './golden';
 
 const cases = goldenCases();
-const haveCorpus = existsSync(CORPUS_DIR);
-if (!haveCorpus) console.log(`[corpus] ${CORPUS_DIR} is absent: skipping the corpus golden analyses`);
+const corpusPresent = haveCorpus('the corpus golden analyses');
 
 describe('golden analyses', () => {
   it('covers every sample', () => {
     expect(cases.filter((c) => c.source === 'samples').length).toBeGreaterThanOrEqual(45);
   });
   for (const c of cases) {
-    it.skipIf(c.source === 'corpus' && !haveCorpus)(c.name, async () => {
+    it.skipIf(c.source === 'corpus' && !corpusPresent)(c.name, async () => {
       const file = join(GOLDEN_DIR, `${c.name}.json`);
       expect(existsSync(file), `${file} missing: run npx tsx scripts/golden.ts`).toBe(true);
       const recorded = JSON.parse(readFileSync(file, 'utf8')) as { files: string[]; report: unknown; errors: string[] };

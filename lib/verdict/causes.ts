@@ -5,32 +5,14 @@
  * a VXLAN device that is down answers with ICMP port unreachable, a filtered port does not.
  */
 import type { CapturePoint } from '../correlate/correlate';
+import { overlayDevice, type OverlayDevice } from '../protocols/devices';
+import { filterPattern } from '../protocols/overlays';
 
 export interface Cause {
   text: string;
   check: string;
 }
 
-/** What encapsulation an overlay interface stands for, from its name. */
-export interface Overlay {
-  kind: 'vxlan' | 'flannel-udp' | 'ipip' | 'geneve' | 'unknown';
-  device: string;
-  /** Bytes the encapsulation adds, and the inner MTU that leaves on a 1500-byte underlay. */
-  overhead: number;
-  mtu: number;
-  /** How it crosses the underlay, for the "filtered" cause. */
-  wire: string;
-}
-
-export function overlayOf(device: string): Overlay {
-  if (/^flannel\.\d+$/.test(device)) return { kind: 'vxlan', device, overhead: 50, mtu: 1450, wire: 'UDP 8472 (VXLAN)' };
-  if (device === 'vxlan.calico') return { kind: 'vxlan', device, overhead: 50, mtu: 1450, wire: 'UDP 4789 (VXLAN)' };
-  if (/^vxlan/.test(device)) return { kind: 'vxlan', device, overhead: 50, mtu: 1450, wire: 'UDP 4789 or 8472 (VXLAN)' };
-  if (device === 'flannel0') return { kind: 'flannel-udp', device, overhead: 28, mtu: 1472, wire: 'UDP 8285 (flannel UDP backend)' };
-  if (device === 'tunl0' || /^ipip/.test(device)) return { kind: 'ipip', device, overhead: 20, mtu: 1480, wire: 'IP protocol 4 (IP-in-IP)' };
-  if (/^genev|geneve/.test(device)) return { kind: 'geneve', device, overhead: 50, mtu: 1450, wire: 'UDP 6081 (Geneve)' };
-  return { kind: 'unknown', device, overhead: 50, mtu: 1450, wire: 'the overlay encapsulation' };
-}
 
 const FORWARD_DROP = (node: string, inIf: string, podCidr: string): Cause => ({
   text: `the FORWARD chain on ${node} drops it (policy DROP, as Docker sets it, or a DROP/REJECT rule); accept ${inIf} traffic in DOCKER-USER`,
@@ -62,7 +44,7 @@ export interface StepContext {
   /** Largest IP length of the packets that did not make the step. */
   lostSize: number;
   /** Any DF-set? Unknown in the index: assume DF when the flow is TCP or the packets are large. */
-  overlay: Overlay | null;
+  overlay: OverlayDevice | null;
   /** ICMP port unreachable for the overlay port came back from this address. */
   overlayPortUnreachableFrom: string | null;
 }
@@ -82,7 +64,7 @@ export function describeStep(c: StepContext): { transition: string; causes: Caus
   const mtuCause = (): Cause | null =>
     ov && c.lostSize > ov.mtu
       ? {
-          text: `the packets (${c.lostSize} bytes) exceed ${ov.device}'s MTU ${ov.mtu} (1500 − ${ov.overhead} bytes of ${ov.kind === 'ipip' ? 'IP-in-IP' : ov.kind === 'flannel-udp' ? 'flannel UDP' : 'VXLAN'} overhead) with DF set, and the frag-needed never reached the sender`,
+          text: `the packets (${c.lostSize} bytes) exceed ${ov.device}'s MTU ${ov.mtu} (1500 − ${ov.overhead} bytes of ${ov.spec?.name ?? 'VXLAN'} overhead) with DF set, and the frag-needed never reached the sender`,
           check: `ip link show ${ov.device} | grep mtu; ping -M do -s ${ov.mtu - 28} <pod-ip>  # then -s ${ov.mtu - 27}`,
         }
       : null;
@@ -94,9 +76,9 @@ export function describeStep(c: StepContext): { transition: string; causes: Caus
       transition: `left ${pointName(from)}, never reached ${pointName(to)}: lost on the underlay between ${from.node} and ${to.node}`,
       causes: first(
         mtuCause(),
-        { text: `${wire} is filtered between the nodes (host firewall, security group, or an iptables rule on either node)`, check: `iptables -S | grep -E '8472|8285|4789|-p (4|ipencap)'  # on both nodes; and the cloud security group` },
-        ov?.kind === 'vxlan'
-          ? { text: `${from.node} sends to the wrong outer address: a stale VTEP entry for ${c.dst}'s node`, check: `bridge fdb show dev ${ov.device}; ip neigh show dev ${ov.device}  # on ${from.node}` }
+        { text: `${wire} is filtered between the nodes (host firewall, security group, or an iptables rule on either node)`, check: `iptables -S | grep -E '${filterPattern(ov?.spec ?? null, ov?.ports)}'  # on both nodes; and the cloud security group` },
+        ov?.spec?.forwardingEntries
+          ? { text: `${from.node} sends to the wrong outer address: a stale ${ov.spec.forwardingEntries.what} for ${c.dst}'s node`, check: `${ov.spec.forwardingEntries.check(ov.device)}  # on ${from.node}` }
           : null,
         { text: `the underlay route from ${from.node} to ${to.node} is wrong or down`, check: `ip route get <${to.node} underlay IP>  # on ${from.node}` },
       ),
@@ -125,24 +107,26 @@ export function describeStep(c: StepContext): { transition: string; causes: Caus
         ),
       };
     case 'overlay>nic': {
-      const o = ov ?? overlayOf(from.interface);
+      const o = ov ?? overlayDevice(from.interface);
       const causes: Cause[] = first(mtuCause());
-      if (o.kind === 'vxlan') {
-        causes.push({ text: `no VTEP entry for ${c.dst}'s node: the kernel has nowhere to send the encapsulated frame`, check: `bridge fdb show dev ${o.device}; ip neigh show dev ${o.device}` });
-      } else if (o.kind === 'flannel-udp') {
-        causes.push({ text: `flanneld on ${node} is not running, so nothing reads ${o.device} and sends UDP 8285`, check: 'systemctl status flanneld; ss -ulpn | grep 8285' });
-      } else if (o.kind === 'ipip') {
+      const enc = o.spec?.encapsulator;
+      if (o.spec?.forwardingEntries) {
+        causes.push({ text: `no ${o.spec.forwardingEntries.what} for ${c.dst}'s node: the kernel has nowhere to send the encapsulated frame`, check: o.spec.forwardingEntries.check(o.device) });
+      } else if (enc?.kind === 'daemon') {
+        causes.push({ text: `${enc.name} on ${node} is not running, so nothing reads ${o.device} and sends ${o.wire.replace(/ \(.*\)$/, '')}`, check: enc.check });
+      } else if (o.spec) {
         causes.push({ text: `${o.device} on ${node} has no route or peer for ${c.dst}`, check: `ip route get ${c.dst}; ip -d link show ${o.device}` });
       }
       causes.push({ text: `an OUTPUT rule on ${node} drops ${o.wire}`, check: 'iptables -S OUTPUT' });
       return { transition: `entered ${pointName(from)}, never left ${to.interface} encapsulated`, causes };
     }
     case 'nic>overlay': {
-      const o = ov ?? overlayOf(to.interface);
+      const o = ov ?? overlayDevice(to.interface);
       const causes: Cause[] = [];
+      const enc = o.spec?.encapsulator;
       const down: Cause =
-        o.kind === 'flannel-udp'
-          ? { text: `flanneld on ${node} is not running: nothing reads UDP 8285 and writes ${o.device}`, check: 'systemctl status flanneld; ss -ulpn | grep 8285' }
+        enc?.kind === 'daemon'
+          ? { text: `${enc.name} on ${node} is not running: nothing reads ${o.wire.replace(/ \(.*\)$/, '')} and writes ${o.device}`, check: enc.check }
           : { text: `${o.device} on ${node} is down, missing, or has another VNI or port than the sender's`, check: `ip -d link show ${o.device}  # state UP, vxlan id and dstport as on the other node` };
       if (c.overlayPortUnreachableFrom) {
         causes.push({ ...down, text: `${node} (${c.overlayPortUnreachableFrom}) answered ICMP port unreachable for ${o.wire}: nothing listens there — ${down.text}` });
@@ -152,8 +136,8 @@ export function describeStep(c: StepContext): { transition: string; causes: Caus
     }
     case 'overlay>bridge':
     case 'overlay>pod': {
-      const o = ov ?? overlayOf(from.interface);
-      const what = o.kind === 'vxlan' ? 'VXLAN decapsulated' : o.kind === 'flannel-udp' ? 'written to flannel0 by flanneld' : o.kind === 'ipip' ? 'IP-in-IP decapsulated' : 'decapsulated';
+      const o = ov ?? overlayDevice(from.interface);
+      const what = o.spec?.decapsulated ?? 'decapsulated';
       return {
         transition: `${what} on ${node}, not forwarded from ${from.interface} to ${to.interface}`,
         causes: [FORWARD_DROP(node, from.interface, cidr24(c.dst)), IP_FORWARD(node), RP_FILTER(node, from.interface), CONNTRACK(node)],

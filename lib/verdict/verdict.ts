@@ -8,9 +8,11 @@
  * they see every interface of their node at once.
  */
 import type { Cause } from './causes';
-import { describeStep, overlayOf, pointName } from './causes';
+import { describeStep, pointName } from './causes';
+import { overlayDevice } from '../protocols/devices';
+import { overlay as overlaySpec } from '../protocols/overlays';
 import type { CapturePoint, Correlation, Encapsulation, Flow, PacketGroup, Protocol } from '../correlate/correlate';
-import type { InterfaceRole } from '../correlate/labels';
+import type { InterfaceRole } from '../protocols/devices';
 
 export type VerdictKind =
   | 'delivered'
@@ -276,18 +278,7 @@ function report(f: Flow, c: Correlation, offset: (p: CapturePoint) => number): F
 
 /** "VXLAN VNI 1, UDP 8472", "flannel UDP 8285", "IP-in-IP", "Geneve VNI 100, UDP 6081". */
 export function encapsulationLabel(e: Encapsulation): string {
-  switch (e.kind) {
-    case 'vxlan':
-      return `VXLAN VNI ${e.vni ?? '?'}, UDP ${e.port ?? '?'}`;
-    case 'geneve':
-      return `Geneve VNI ${e.vni ?? '?'}, UDP ${e.port ?? '?'}`;
-    case 'flannel-udp':
-      return `flannel UDP ${e.port ?? '?'}`;
-    case 'ipip':
-      return 'IP-in-IP (proto 4)';
-    case 'gre':
-      return e.vni !== null ? `GRE key ${e.vni}` : 'GRE';
-  }
+  return overlaySpec(e.kind).label(e.vni, e.port === null ? null : String(e.port));
 }
 
 function inferUncaptured(path: number[], pts: CapturePoint[], f: Flow): { node: string; interface: string; role: InterfaceRole }[] {
@@ -334,7 +325,7 @@ function decide(
   const portUnreach = icmpErrors.find((e) => (v6 ? e.type === 1 && e.code === 4 : e.type === 3 && e.code === 3));
   const adminProhibited = icmpErrors.find((e) => e.type === 3 && (e.code === 9 || e.code === 10 || e.code === 13));
   const overlayIn = (a: CapturePoint, b: CapturePoint) =>
-    a.role === 'overlay' ? overlayOf(a.interface) : b.role === 'overlay' ? overlayOf(b.interface) : overlayOnPath(stations, pts);
+    a.role === 'overlay' ? overlayDevice(a.interface) : b.role === 'overlay' ? overlayDevice(b.interface) : overlayOnPath(stations, pts);
   const underlayUnreach = f.icmpErrors.find((e) => e.quotedUnderlay && e.type === 3 && e.code === 3);
 
   const step = (groups: PacketGroup[], order: number[], k: number, dirWord: string) => {
@@ -536,5 +527,5 @@ function IP_FORWARD_OR_FWD(node: string): Cause {
 
 function overlayOnPath(stations: number[], pts: CapturePoint[]) {
   const p = stations.map((s) => pts[s]!).find((x) => x.role === 'overlay');
-  return p ? overlayOf(p.interface) : null;
+  return p ? overlayDevice(p.interface) : null;
 }

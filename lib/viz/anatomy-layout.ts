@@ -7,43 +7,14 @@
 import { scaleLinear, type ScaleLinear } from 'd3';
 import type { Anatomy, AnatomyField, AnatomyLayer, AnatomySegment, ByteRange, FieldChange } from '@/lib/anatomy/types';
 import type { LayerKind } from '@/lib/decode/types';
+import { LAYERS, type LayerFamily } from '@/lib/protocols/layers';
 
-/** What a segment's colour and pattern say: the layer family, and whether it is encapsulation. */
-export type LayerFamily = 'link' | 'network' | 'transport' | 'tunnel' | 'icmp' | 'data' | 'trailer' | 'undecoded';
+/** A segment's colour and pattern come from its layer family (lib/protocols/layers.ts). */
+export type { LayerFamily };
 
-export const FAMILY_OF: Record<LayerKind, LayerFamily> = {
-  ethernet: 'link',
-  vlan: 'link',
-  sll: 'link',
-  sll2: 'link',
-  loopback: 'link',
-  arp: 'network',
-  ipv4: 'network',
-  ipv6: 'network',
-  udp: 'transport',
-  tcp: 'transport',
-  icmp: 'icmp',
-  icmpv6: 'icmp',
-  vxlan: 'tunnel',
-  geneve: 'tunnel',
-  'flannel-udp': 'tunnel',
-  gre: 'tunnel',
-  payload: 'data',
-  undecoded: 'undecoded',
-};
-
-/** Short names for boxes too narrow for the layer's title. */
-const SHORT: Partial<Record<LayerKind, string>> = {
-  ethernet: 'Eth',
-  vlan: 'VLAN',
-  sll: 'SLL',
-  sll2: 'SLL2',
-  loopback: 'Loop',
-  ipv4: 'IPv4',
-  ipv6: 'IPv6',
-  icmpv6: 'ICMP6',
-  'flannel-udp': 'flannel',
-};
+export function familyOfKind(kind: LayerKind): LayerFamily {
+  return LAYERS[kind].family;
+}
 
 /**
  * How a segment is filled, besides its colour, so the kinds differ without colour too:
@@ -143,7 +114,7 @@ export function familyOf(anatomy: Anatomy, s: AnatomySegment): LayerFamily {
   if (s.role === 'trailer' || s.role === 'fcs') return 'trailer';
   if (s.role === 'undecoded') return 'undecoded';
   const layer = anatomy.layers[s.layer];
-  return layer ? FAMILY_OF[layer.kind] : 'undecoded';
+  return layer ? LAYERS[layer.kind].family : 'undecoded';
 }
 
 /** The deepest tunnel depth of the packet: its innermost stack. */
@@ -199,7 +170,7 @@ export function rangeText(r: ByteRange): string {
 
 function titleOf(anatomy: Anatomy, s: AnatomySegment): { title: string; short: string } {
   const layer = anatomy.layers[s.layer];
-  if (s.role === 'header' && layer) return { title: layer.title, short: SHORT[layer.kind] ?? layer.title };
+  if (s.role === 'header' && layer) return { title: layer.title, short: LAYERS[layer.kind].abbrev ?? layer.title };
   if (s.role === 'fcs') return { title: s.label || 'FCS', short: 'FCS' };
   const title = s.label || roleWord(s);
   return { title, short: s.role === 'data' ? 'data' : s.role === 'trailer' ? 'trail' : title.slice(0, 5) };

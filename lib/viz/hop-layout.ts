@@ -8,8 +8,8 @@
  */
 import { scalePoint } from 'd3';
 import type { AnalysisReport } from '../analyze';
-import type { InterfaceRole } from '../correlate/labels';
-import { overlayOf } from '../verdict/causes';
+import type { InterfaceRole } from '../protocols/devices';
+import { deviceEncapsulationText, overlayDevice as overlayOfDevice } from '../protocols/devices';
 import type { FlowReport, Translation } from '../verdict/verdict';
 
 export type HopDirection = 'requests' | 'replies';
@@ -201,22 +201,7 @@ const ROLE_NAME: Record<InterfaceRole, string> = {
 };
 
 /** "VXLAN, UDP 8472", "flannel UDP 8285", "IP-in-IP (proto 4)", from the overlay device's name. */
-export function encapsulationText(device: string): string {
-  const o = overlayOf(device);
-  const port = /UDP ([0-9]+(?: or [0-9]+)?)/.exec(o.wire)?.[1];
-  switch (o.kind) {
-    case 'vxlan':
-      return `VXLAN, UDP ${port ?? '4789'}`;
-    case 'flannel-udp':
-      return `flannel UDP ${port ?? '8285'}`;
-    case 'ipip':
-      return 'IP-in-IP (proto 4)';
-    case 'geneve':
-      return `Geneve, UDP ${port ?? '6081'}`;
-    default:
-      return `overlay (${device})`;
-  }
-}
+export const encapsulationText = deviceEncapsulationText;
 
 /** Whole microseconds first: toFixed alone rounds 0.0375 down (binary float). */
 const ms = (ns: number) => `${ns < 0 ? '−' : '+'}${(Math.round(Math.abs(ns) / 1e3) / 1e3).toFixed(3)} ms`;
@@ -468,7 +453,7 @@ export function layoutHopDiagram(flow: FlowReport, clocks: AnalysisReport['clock
         title: seen
           ? `${ha.node} → ${hb.node} over the underlay: ${seen.text}, between ${seen.outerSrc} and ${seen.outerDst}${device ? ` (${device})` : ''}`
           : device
-          ? `${ha.node} → ${hb.node} over the underlay, encapsulated by ${device}: ${overlayOf(device).wire}`
+          ? `${ha.node} → ${hb.node} over the underlay, encapsulated by ${device}: ${overlayOfDevice(device).wire}`
           : text === 'routed'
             ? `${ha.node} → ${hb.node}: routed on the underlay without encapsulation`
             : `${ha.node} → ${hb.node}: leaves ${ha.node} with its source address translated (SNAT) to reach the outside`,

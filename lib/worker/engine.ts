@@ -16,7 +16,7 @@ import { PcapWriter, PCAP_DEFAULT_SNAPLEN } from '../capture/pcap-writer';
 import { readRecordsAt, type RecordRequest } from '../capture/record-at';
 import type { Correlation, Flow, PacketGroup } from '../correlate/correlate';
 import { resolveLabel } from '../correlate/labels';
-import { overlayOf } from '../verdict/causes';
+import { overlayDevice } from '../protocols/devices';
 import { CaptureIndexer, type IndexedCapture } from '../decode/capture-index';
 import { decodePacket } from '../decode/decode-packet';
 import { emptyRow, META_NO_TIMESTAMP } from '../decode/packet-index';
@@ -550,8 +550,8 @@ export class AnalysisEngine {
     // the packet was or would have been encapsulated in: as seen at another station, else as
     // the path's overlay device implies (a packet too big for the tunnel never reaches eth0).
     const device = flow.path.map((p) => pts[p]!).find((p) => p.role === 'overlay');
-    const kind = own.find((m) => m.overlay !== 'none')?.overlay ?? (device ? overlayOf(device.interface).kind : 'none');
-    const overlay: Overlay | undefined = kind === 'none' || kind === 'unknown' ? undefined : kind;
+    const kind = own.find((m) => m.overlay !== 'none')?.overlay ?? (device ? (overlayDevice(device.interface).spec?.kind ?? 'none') : 'none');
+    const overlay: Overlay | undefined = kind === 'none' ? undefined : kind;
     return {
       flow: flowId,
       group: groupId,

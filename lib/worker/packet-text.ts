@@ -3,6 +3,15 @@
  * decoded packet. Pure, so the worker and the tests share them.
  */
 import type { Layer } from '../decode/decode-packet';
+import { LAYERS } from '../protocols/layers';
+import { overlayOfLayer } from '../protocols/overlays';
+
+/** An overlay header's line: its name and segment id ("VXLAN VNI 1", "GRE key 7", "GRE"). */
+function overlayLine(l: Layer): string {
+  const id = overlayOfLayer(l.kind)?.id;
+  const value = id ? (l as unknown as Record<string, unknown>)[id.field] : undefined;
+  return `${LAYERS[l.kind].title}${typeof value === 'number' ? ` ${id!.label} ${value}` : ''}`;
+}
 
 const TCP_FLAG_NAMES: [number, string][] = [
   [0x02, 'SYN'],
@@ -101,18 +110,14 @@ export function layerLines(layers: readonly Layer[]): string[] {
         return `ICMP ${icmpTypeText(l.type, l.code)}${l.identifier !== undefined ? ` id=${l.identifier} seq=${l.sequence}` : ''}${l.nextHopMtu ? `, next-hop MTU ${l.nextHopMtu}` : ''}`;
       case 'icmpv6':
         return `ICMPv6 ${icmpTypeText(l.type, l.code, true)}${l.identifier !== undefined ? ` id=${l.identifier} seq=${l.sequence}` : ''}${l.mtu ? `, MTU ${l.mtu}` : ''}`;
-      case 'vxlan':
-        return `VXLAN VNI ${l.vni}`;
-      case 'geneve':
-        return `Geneve VNI ${l.vni}`;
       case 'flannel-udp':
         return 'flannel UDP encapsulation';
-      case 'gre':
-        return `GRE${l.key !== undefined ? ` key ${l.key}` : ''}`;
       case 'payload':
         return `Data (${l.payload.length} bytes)`;
       case 'undecoded':
         return `Not decoded (${l.reason}, ${l.payload.length} bytes)`;
+      default:
+        return overlayLine(l);
     }
   });
 }

@@ -4,7 +4,7 @@
  * summaries, the report, and pages of packet rows it asks for.
  */
 import type { AnalysisReport } from '../analyze';
-import type { InterfaceRole } from '../correlate/labels';
+import type { InterfaceRole } from '../protocols/devices';
 import type { Anatomy, MtuArithmetic, StationDiff } from '../anatomy/types';
 
 export type FileId = string & { readonly __brand: 'FileId' };

@@ -1,4 +1,4 @@
-import { ETHERTYPE_IPV4 } from '../tables';
+import { ETHERTYPE_IPV4 } from '../../protocols/numbers';
 import type { LayerBase, LayerDecoder } from '../types';
 import { formatIpv4, formatMac, u16, u8 } from './base';
 

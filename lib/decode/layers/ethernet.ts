@@ -1,4 +1,5 @@
-import { ETHERNET_MAX_LENGTH_FIELD, ETHERTYPE_MIN, etherTypeLayer } from '../tables';
+import { ETHERNET_MAX_LENGTH_FIELD, ETHERTYPE_MIN } from '../../protocols/numbers';
+import { etherTypeLayer } from '../tables';
 import type { LayerBase, LayerDecoder } from '../types';
 import { formatMac, u16 } from './base';
 

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { LINKTYPE_ETHERNET, UDP_PORT_FLANNEL_UDP } from '../tables';
+import { LINKTYPE_ETHERNET } from '../../protocols/numbers';
+import { FLANNEL_UDP } from '../../protocols/overlays';
+
+const UDP_PORT_FLANNEL_UDP = FLANNEL_UDP.udpPorts[0];
 import { decode, hex, kinds, layerAt } from '../test-util';
 
 // Ethernet[IPv4[UDP 8285>8285[flannel-udp[IPv4[ICMP[payload]]]]]]: a 64-byte ping is "UDP, length 84"

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { looksLikeGeneve } from '../heuristics';
-import { LINKTYPE_ETHERNET } from '../tables';
+import { looksLikeGeneve } from '../../protocols/recognise';
+import { LINKTYPE_ETHERNET } from '../../protocols/numbers';
 import { decode, hex, kinds, layerAt } from '../test-util';
 
 // Ethernet[IPv4[UDP[Geneve + 1 option[Ethernet[IPv4[ICMP]]]]]]

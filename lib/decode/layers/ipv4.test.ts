@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LINKTYPE_ETHERNET, LINKTYPE_IPV4, LINKTYPE_RAW } from '../tables';
+import { LINKTYPE_ETHERNET, LINKTYPE_IPV4, LINKTYPE_RAW } from '../../protocols/numbers';
 import { decode, hex, kinds, layerAt } from '../test-util';
 
 // Ethernet[IPv4[ICMP]]

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LINKTYPE_ETHERNET, LINKTYPE_IPV6 } from '../tables';
+import { LINKTYPE_ETHERNET, LINKTYPE_IPV6 } from '../../protocols/numbers';
 import { decode, hex, kinds, layerAt } from '../test-util';
 
 // Ethernet[IPv6 + hop-by-hop + fragment[UDP[payload]]]

@@ -1,4 +1,5 @@
-import { IP_PROTO_AH, IP_PROTO_FRAGMENT, IP_PROTO_NONXT, IPV6_EXTENSION_HEADERS, ipProtoLayer } from '../tables';
+import { IP_PROTO_AH, IP_PROTO_FRAGMENT, IP_PROTO_NONXT } from '../../protocols/numbers';
+import { IPV6_EXTENSION_HEADERS, ipProtoLayer } from '../tables';
 import type { LayerBase, LayerDecoder, NextKind } from '../types';
 import { formatIpv6, u16, u32, u8 } from './base';
 

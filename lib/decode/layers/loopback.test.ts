@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LINKTYPE_LOOP, LINKTYPE_NULL } from '../tables';
+import { LINKTYPE_LOOP, LINKTYPE_NULL } from '../../protocols/numbers';
 import { decode, hex, kinds, layerAt } from '../test-util';
 
 const IPV4_ICMP = `

@@ -1,4 +1,5 @@
-import { LINKTYPE_LOOP, LOOPBACK_FAMILY_LAYERS } from '../tables';
+import { LINKTYPE_LOOP } from '../../protocols/numbers';
+import { LOOPBACK_FAMILY_LAYERS } from '../tables';
 import type { LayerBase, LayerDecoder } from '../types';
 import { u32, u32le } from './base';
 

@@ -6,7 +6,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { decodePacket, MAX_LAYERS } from '../decode-packet';
-import { LINKTYPE_ETHERNET, LINKTYPE_IPV4, LINKTYPE_LAYERS } from '../tables';
+import { LINKTYPE_ETHERNET, LINKTYPE_IPV4 } from '../../protocols/numbers';
+import { LINKTYPE_LAYERS } from '../tables';
 import { decode, hex, kinds, layerAt, tilingProblems } from '../test-util';
 import { mulberry32 } from '../../util/prng';
 

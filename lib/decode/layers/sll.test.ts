@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LINKTYPE_LINUX_SLL } from '../tables';
+import { LINKTYPE_LINUX_SLL } from '../../protocols/numbers';
 import { decode, hex, kinds, layerAt } from '../test-util';
 import { SLL_PKTTYPE_OUTGOING } from './sll';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LINKTYPE_LINUX_SLL2 } from '../tables';
+import { LINKTYPE_LINUX_SLL2 } from '../../protocols/numbers';
 import { decode, hex, kinds, layerAt } from '../test-util';
 
 // SLL2[IPv6[ICMPv6]]: cooked v2, with the interface index

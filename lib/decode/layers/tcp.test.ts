@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LINKTYPE_ETHERNET } from '../tables';
+import { LINKTYPE_ETHERNET } from '../../protocols/numbers';
 import { decode, hex, kinds, layerAt } from '../test-util';
 
 // Ethernet[IPv4[TCP SYN with options]]

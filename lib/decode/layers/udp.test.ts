@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { looksLikeFlannelUdp, looksLikeGeneve, looksLikeVxlan, udpPayloadLayer } from '../heuristics';
-import { LINKTYPE_ETHERNET } from '../tables';
+import { looksLikeFlannelUdp, looksLikeGeneve, looksLikeVxlan } from '../../protocols/recognise';
+import { udpPayloadLayer } from '../heuristics';
+import { LINKTYPE_ETHERNET } from '../../protocols/numbers';
 import { decode, hex, kinds, layerAt } from '../test-util';
 
 // Ethernet[VLAN[IPv4[UDP[payload]]]]

@@ -1,4 +1,5 @@
-import { ETHERTYPE_MIN, ETHERTYPE_VLAN, etherTypeLayer } from '../tables';
+import { ETHERTYPE_MIN, ETHERTYPE_VLAN } from '../../protocols/numbers';
+import { etherTypeLayer } from '../tables';
 import type { LayerBase, LayerDecoder } from '../types';
 import { u16 } from './base';
 

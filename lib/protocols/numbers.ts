@@ -1,0 +1,59 @@
+/**
+ * The numbers of the registries the decoders dispatch on (tcpdump.org link types, IEEE
+ * EtherTypes, IANA protocol numbers, socket address families): one home for each, read by the
+ * decoders, the dispatch tables and the overlay registry (overlays.ts), which holds the overlay
+ * ports.
+ */
+
+// Link-layer header types (tcpdump.org/linktypes.html).
+export const LINKTYPE_NULL = 0;
+export const LINKTYPE_ETHERNET = 1;
+/** DLT_RAW as most systems number it; raw IPv4 or IPv6 by the version nibble. */
+export const LINKTYPE_RAW_DLT12 = 12;
+/** DLT_RAW as OpenBSD numbers it. */
+export const LINKTYPE_RAW_DLT14 = 14;
+export const LINKTYPE_RAW = 101;
+export const LINKTYPE_LOOP = 108;
+export const LINKTYPE_LINUX_SLL = 113;
+export const LINKTYPE_IPV4 = 228;
+export const LINKTYPE_IPV6 = 229;
+export const LINKTYPE_LINUX_SLL2 = 276;
+
+// EtherTypes (IEEE Registration Authority; RFC 7042 §B.1).
+export const ETHERTYPE_IPV4 = 0x0800;
+export const ETHERTYPE_ARP = 0x0806;
+/** Reverse ARP (RFC 903): ARP's packet format with opcodes 3 and 4. */
+export const ETHERTYPE_RARP = 0x8035;
+export const ETHERTYPE_TRANSPARENT_ETHERNET = 0x6558;
+export const ETHERTYPE_VLAN = 0x8100;
+export const ETHERTYPE_IPV6 = 0x86dd;
+export const ETHERTYPE_QINQ = 0x88a8;
+/** Pre-802.1ad vendor QinQ tag, still seen on older switches. */
+export const ETHERTYPE_QINQ_OLD = 0x9100;
+/** Type/length values up to this are an IEEE 802.3 length, not an EtherType (802.3 §3.2.6). */
+export const ETHERNET_MAX_LENGTH_FIELD = 1500;
+export const ETHERTYPE_MIN = 0x0600;
+
+// IP protocol numbers (IANA "Assigned Internet Protocol Numbers").
+export const IP_PROTO_HOPOPT = 0;
+export const IP_PROTO_ICMP = 1;
+export const IP_PROTO_IGMP = 2;
+export const IP_PROTO_IPV4 = 4;
+export const IP_PROTO_TCP = 6;
+export const IP_PROTO_UDP = 17;
+export const IP_PROTO_IPV6 = 41;
+export const IP_PROTO_ROUTING = 43;
+export const IP_PROTO_FRAGMENT = 44;
+export const IP_PROTO_GRE = 47;
+export const IP_PROTO_ESP = 50;
+export const IP_PROTO_AH = 51;
+export const IP_PROTO_ICMPV6 = 58;
+export const IP_PROTO_NONXT = 59;
+export const IP_PROTO_DSTOPTS = 60;
+
+// Address families in the 4-byte header of LINKTYPE_NULL / LINKTYPE_LOOP (each OS its own).
+export const AF_INET = 2;
+export const AF_INET6_LINUX = 10;
+export const AF_INET6_BSD = 24;
+export const AF_INET6_FREEBSD = 28;
+export const AF_INET6_DARWIN = 30;
