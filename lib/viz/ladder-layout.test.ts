@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { PacketDetail } from '@/lib/worker/protocol';
+import type { PacketDetail } from './ladder-layout';
 import { ladderLayout } from './ladder-layout';
 
 const point = (p: number, node: string, iface: string, role: 'pod' | 'bridge' | 'overlay' | 'nic' | 'any') => ({ point: p, node, interface: iface, role });

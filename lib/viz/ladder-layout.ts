@@ -4,8 +4,39 @@
  * point saw the packet and a line through them in time order. Pure: d3 computes, React draws.
  */
 import { line, scaleLinear } from 'd3';
-import type { PacketDetail } from '@/lib/worker/protocol';
+import type { InterfaceRole } from '../protocols/devices';
 import { formatDelta } from './time-format';
+
+/** One sighting of the packet the ladder draws, on corrected clocks. */
+export interface LadderSighting {
+  point: number;
+  node: string;
+  interface: string;
+  role: InterfaceRole;
+  /** Position of the point on the flow's path (client to server). */
+  pathIndex: number;
+  tNs: number;
+  /** Raw capture time: before the node's clock correction. */
+  rawNs: number;
+  src: string;
+  dst: string;
+  sport: number;
+  dport: number;
+  ttl: number;
+  ipLen: number;
+}
+
+export interface PacketDetail {
+  flow: number;
+  group: number;
+  dir: 'request' | 'reply';
+  /** The stations of the path, in order; the packet's sightings on them. */
+  path: { point: number; node: string; interface: string; role: InterfaceRole }[];
+  sightings: LadderSighting[];
+  /** The packet as `point` captured it: its layer stack, outer to inner, one line each. */
+  layers: string[];
+  frame: number;
+}
 
 export interface LadderLane {
   point: number;

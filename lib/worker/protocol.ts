@@ -99,35 +99,8 @@ export interface PacketPage {
   rows: PacketListRow[];
 }
 
-export interface LadderSighting {
-  point: number;
-  node: string;
-  interface: string;
-  role: InterfaceRole;
-  /** Position of the point on the flow's path (client to server). */
-  pathIndex: number;
-  tNs: number;
-  /** Raw capture time: before the node's clock correction. */
-  rawNs: number;
-  src: string;
-  dst: string;
-  sport: number;
-  dport: number;
-  ttl: number;
-  ipLen: number;
-}
-
-export interface PacketDetail {
-  flow: number;
-  group: number;
-  dir: 'request' | 'reply';
-  /** The stations of the path, in order; the packet's sightings on them. */
-  path: { point: number; node: string; interface: string; role: InterfaceRole }[];
-  sightings: LadderSighting[];
-  /** The packet as `point` captured it: its layer stack, outer to inner, one line each. */
-  layers: string[];
-  frame: number;
-}
+export type { LadderSighting, PacketDetail } from '../viz/ladder-layout';
+import type { PacketDetail } from '../viz/ladder-layout';
 
 /** The packet as one station captured it. */
 export interface StationAnatomy {
