@@ -485,30 +485,3 @@ export async function ensureBenchCapture(packets: number, dir: string = BENCH_DA
   await rename(tmp, file);
   return { path: file, packets, bytes, generated: true, seconds: (performance.now() - started) / 1000 };
 }
-
-export interface BenchIncident {
-  dir: string;
-  files: string[];
-}
-
-/**
- * An incident of 8 capture points (two nodes × pod veth, cni0, flannel.1, eth0), each holding
- * the same `packetsPerPoint` packets, as links to one cached capture: every packet is seen at
- * every point, which is the correlator's worst case.
- */
-export async function ensureBenchIncident(packetsPerPoint: number, dir: string = BENCH_DATA_DIR): Promise<BenchIncident> {
-  const { mkdir, rm, symlink } = await import('node:fs/promises');
-  const capture = await ensureBenchCapture(packetsPerPoint, dir);
-  const incident = path.join(dir, `incident-v${BENCH_GENERATOR_VERSION}-${packetsPerPoint}`);
-  await rm(incident, { recursive: true, force: true });
-  await mkdir(incident, { recursive: true });
-  const files: string[] = [];
-  for (const node of ['node1', 'node2']) {
-    for (const iface of ['veth1', 'cni0', 'flannel.1', 'eth0']) {
-      const file = path.join(incident, `${node}-${iface}.pcap`);
-      await symlink(capture.path, file);
-      files.push(file);
-    }
-  }
-  return { dir: incident, files };
-}

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { evaluate, parseStatsOutput, TARGETS } from './run';
+import type { Judgement } from './incident/judge';
+import { evaluate, parseStatsOutput, TARGETS, verdictLines } from './run';
 
 const figures = { bytes: 851_832_001, packets: 1_000_000, seconds: 0.5, peakRssBytes: 150 * 1024 * 1024, indexBytesPerPacket: 48 };
 
@@ -35,5 +36,36 @@ describe('evaluate', () => {
     expect(evaluate({ ...figures, bytes: TARGETS.minMegabytesPerSecond * 1e6 * 0.5 })[0]?.pass).toBe(true);
     expect(evaluate({ ...figures, peakRssBytes: 200 * 1024 * 1024 })[1]?.pass).toBe(false);
     expect(evaluate({ ...figures, indexBytesPerPacket: 48.5 })[2]?.pass).toBe(false);
+  });
+});
+
+describe('verdictLines', () => {
+  const flow = (text: string) => ({ flow: {} as Judgement['podToPod']['wrong'][number]['flow'], text });
+  const base: Judgement = {
+    broken: flow('TCP 10.244.1.2:40000 → 10.244.2.2:9090: request-dropped (stops after node2/flannel.1) — …'),
+    brokenOk: true,
+    podToPod: { total: 10, delivered: 10, wrong: [] },
+    other: { total: 3, delivered: 3, wrong: [] },
+  };
+
+  it('says the broken flow was found and counts the delivered flows', () => {
+    const lines = verdictLines(base);
+    expect(lines[0]).toMatch(/found, stops after node2\/flannel\.1 as generated$/);
+    expect(lines[1]).toMatch(/pod to pod across nodes: 10 of 10 delivered; other flows: 3 of 3 delivered/);
+    expect(lines).toHaveLength(2);
+  });
+
+  it('names what the analysis got wrong, eight flows at most', () => {
+    const wrong = Array.from({ length: 10 }, (_, i) => flow(`TCP flow ${i}: request-dropped`));
+    const lines = verdictLines({ ...base, broken: null, brokenOk: false, other: { total: 13, delivered: 3, wrong } });
+    expect(lines[0]).toMatch(/broken flow not found: WRONG \(generated: request-dropped after node2\/flannel\.1\)/);
+    expect(lines.filter((l) => l.includes('misjudged: TCP flow'))).toHaveLength(8);
+    expect(lines[lines.length - 1]).toMatch(/and 2 more misjudged/);
+  });
+});
+
+describe('TARGETS', () => {
+  it('holds analysis of the incident to 1.5× decoding it', () => {
+    expect(TARGETS.maxAnalyzeOverDecode).toBe(1.5);
   });
 });
