@@ -1,8 +1,5 @@
 import type { CaptureWarning } from './errors';
 
-/** Nanoseconds as a plain number where the value is known to fit 2^53 (durations, offsets). */
-export type Nanoseconds = number & { readonly __unit: 'ns' };
-
 export type CaptureFormat = 'pcap' | 'pcapng';
 
 /**

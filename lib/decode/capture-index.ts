@@ -5,7 +5,8 @@
  */
 import type { CaptureInterface, CaptureSink, CaptureSummary, PacketRecord } from '../capture/types';
 import type { CaptureWarning } from '../capture/errors';
-import { emptyRow, META_ENCAPSULATED, META_ICMP_ERROR, META_NO_TIMESTAMP, PacketIndex } from './packet-index';
+import { emptyRow, META_ICMP_ERROR, META_NO_TIMESTAMP, PacketIndex } from './packet-index';
+import type { QuotedError } from './encapsulation';
 import { Summarizer, type Shape } from './summarize';
 import type { DecodeOptions } from './types';
 
@@ -26,19 +27,20 @@ export interface IndexedCapture {
   /** Per shape id: packets and bytes (original lengths). */
   shapePackets: number[];
   shapeBytes: number[];
+  /** Per shape id: first and last timestamp, relative to the base, in ns (absent: none timestamped). */
+  shapeFirstNs: number[];
+  shapeLastNs: number[];
   /** Sum of original lengths. */
   wireBytes: number;
   /**
-   * Bytes of the packets the correlator will decode in full (ICMP errors: their quoted
-   * datagram names the flow they belong to), by row; at most KEEP_LIMIT of them.
+   * ICMP errors by row, with the datagram each quotes (which names the flow it answers); at
+   * most ERROR_LIMIT of them. What overlay a packet carried is its shape's `encapsulation`.
    */
-  kept: Map<number, Uint8Array>;
-  /** The first packet of every encapsulated shape: what the overlay headers say (VNI, port). */
-  shapeSamples: Map<number, Uint8Array>;
+  icmpErrors: Map<number, QuotedError>;
 }
 
-/** ICMP errors kept per file; a storm of them beyond this is counted, not decoded. */
-export const KEEP_LIMIT = 10_000;
+/** ICMP errors kept per file; a storm of them beyond this is counted, not attached to flows. */
+export const ERROR_LIMIT = 10_000;
 
 export class CaptureIndexer implements CaptureSink {
   readonly index = new PacketIndex();
@@ -52,11 +54,10 @@ export class CaptureIndexer implements CaptureSink {
   private lastNs = NaN;
   private shapePackets: number[] = [];
   private shapeBytes: number[] = [];
+  private shapeFirstNs: number[] = [];
+  private shapeLastNs: number[] = [];
   private wireBytes = 0;
-  private kept = new Map<number, Uint8Array>();
-  private shapeSamples = new Map<number, Uint8Array>();
-  /** Shape ids already sampled (the column is 16 bits). */
-  private sampled = new Uint8Array(0x10000);
+  private icmpErrors = new Map<number, QuotedError>();
 
   constructor(opts: DecodeOptions = {}) {
     this.summarizer = new Summarizer(opts);
@@ -86,17 +87,17 @@ export class CaptureIndexer implements CaptureSink {
       row.tsNs = NaN;
       row.meta |= META_NO_TIMESTAMP;
     }
-    if ((row.meta & META_ICMP_ERROR) !== 0 && this.kept.size < KEEP_LIMIT) {
-      this.kept.set(this.index.count, rec.buf.slice(rec.offset, rec.offset + rec.capLen));
-    }
-    if ((row.meta & META_ENCAPSULATED) !== 0 && this.sampled[row.shape] !== 1) {
-      this.sampled[row.shape] = 1;
-      this.shapeSamples.set(row.shape, rec.buf.slice(rec.offset, rec.offset + rec.capLen));
-    }
+    const error = this.summarizer.lastError;
+    if (error !== null && (row.meta & META_ICMP_ERROR) !== 0 && this.icmpErrors.size < ERROR_LIMIT) this.icmpErrors.set(this.index.count, error);
     this.index.append(row);
     const s = row.shape;
     this.shapePackets[s] = (this.shapePackets[s] ?? 0) + 1;
     this.shapeBytes[s] = (this.shapeBytes[s] ?? 0) + rec.origLen;
+    if (rec.hasTimestamp) {
+      const t = row.tsNs;
+      if (!(t >= this.shapeFirstNs[s]!)) this.shapeFirstNs[s] = t;
+      if (!(t <= this.shapeLastNs[s]!)) this.shapeLastNs[s] = t;
+    }
     this.wireBytes += rec.origLen;
   }
 
@@ -113,9 +114,10 @@ export class CaptureIndexer implements CaptureSink {
       lastNs: this.lastNs,
       shapePackets: this.shapePackets,
       shapeBytes: this.shapeBytes,
+      shapeFirstNs: this.shapeFirstNs,
+      shapeLastNs: this.shapeLastNs,
       wireBytes: this.wireBytes,
-      kept: this.kept,
-      shapeSamples: this.shapeSamples,
+      icmpErrors: this.icmpErrors,
     };
   }
 }

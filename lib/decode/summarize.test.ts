@@ -14,7 +14,8 @@ import {
   META_TRUNCATED,
   PacketIndex,
 } from './packet-index';
-import { formatIpv4, formatIpv6, Summarizer } from './summarize';
+import { formatIpv4, Summarizer } from './summarize';
+import { formatIpv6 } from './layers/base';
 
 const VXLAN_ICMP = VXLAN_ICMP_FRAME;
 
@@ -79,6 +80,18 @@ describe('Summarizer', () => {
     expect(formatIpv6(hex('20010db8000100000001000000000001'), 0)).toBe('2001:db8:1:0:1::1');
     expect(formatIpv6(hex('00000000000000000000000000000000'), 0)).toBe('::');
     expect(formatIpv6(hex('fe800000000000000000000000000001'), 0)).toBe('fe80::1');
+    // RFC 5952 §5: IPv4-mapped addresses end in dotted quad, as the decoder and tshark write them.
+    expect(formatIpv6(hex('00000000000000000000ffff0af40102'), 0)).toBe('::ffff:10.244.1.2');
+  });
+
+  it('interns IPv6 addresses in the decoder\'s text form, so an ICMPv6 error finds its flow', () => {
+    const s = new Summarizer();
+    const row = emptyRow();
+    // Raw IPv6 (link type 101): ::ffff:10.244.1.2 → ::ffff:10.244.2.2, ICMPv6 echo request.
+    const pkt = hex('6000000000083a40' + '00000000000000000000ffff0af40102' + '00000000000000000000ffff0af40202' + '8000000000010001');
+    s.summarize(pkt, 0, pkt.length, 101, 0, row);
+    expect(s.ipv6[row.src]).toBe('::ffff:10.244.1.2');
+    expect(s.ipv6[row.dst]).toBe('::ffff:10.244.2.2');
   });
 });
 

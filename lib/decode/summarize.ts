@@ -11,7 +11,9 @@ import { ETHERTYPE_IPV4, ETHERTYPE_IPV6, ETHERTYPE_MIN, IP_PROTO_TCP, IP_PROTO_U
 import { ETHERTYPE_LAYERS, IP_PROTO_LAYERS, IPV6_EXTENSION_HEADERS, LINKTYPE_LAYERS, LOOPBACK_FAMILY_LAYERS } from './tables';
 import { udpPayloadLayer } from './heuristics';
 import { LAYER_KINDS, LAYERS } from '../protocols/layers';
-import { overlayOfLayer } from '../protocols/overlays';
+import { IPIP, OVERLAYS, overlayOfLayer } from '../protocols/overlays';
+import { outermostOverlay, quotedErrorIn, type Encapsulation, type QuotedError } from './encapsulation';
+import { formatIpv6 } from './layers/base';
 import { decodePacket, type DecodedPacket } from './decode-packet';
 import { ARPHRD_NETLINK } from './layers/sll';
 import type { DecodeOptions, LayerKind } from './types';
@@ -40,6 +42,9 @@ const LINK_FIRST: number[] = [];
 for (const [lt, kind] of LINKTYPE_LAYERS) LINK_FIRST[lt] = kind === 'ip' ? -1 : KIND_CODE.get(kind as LayerKind)!;
 
 const MAX_LAYERS = 32;
+/** Overlay index in OVERLAYS by the layer the UDP dispatch chose, and IP-in-IP's. */
+const OVERLAY_CODE = new Map<LayerKind, number>(OVERLAYS.flatMap((o, i) => (o.layer ? [[o.layer, i] as const] : [])));
+const IPIP_CODE = OVERLAYS.indexOf(IPIP);
 const DIGEST_BYTES = 16;
 
 /** A packet's shape: its interface, its layer kinds, outer to inner. */
@@ -58,7 +63,14 @@ export interface Shape {
   kinds: LayerKind[];
   /** e.g. "eth:ipv4:udp:vxlan:eth:ipv4:icmp" */
   path: string;
+  /** The outermost overlay the packets of this shape carry, endpoints and id included. */
+  encapsulation: Encapsulation | null;
+  /** The same as numbers (ShapeTable's fields), to compare without allocating. */
+  encKey: Float64Array | null;
 }
+
+/** No overlay seen (ShapeTable.encKind). */
+const NO_ENCAP = -1;
 
 /**
  * Interns layer stacks without allocating on the common path: the walker fills `codes`, the
@@ -72,11 +84,35 @@ export class ShapeTable {
   /** Set by the walker for SLL/SLL2 packets; part of the shape's identity. */
   sllPacketType = -1;
   sllIfindex = -1;
+  /**
+   * The outermost overlay, set by the walker: its index in OVERLAYS, id and UDP port (-1 when
+   * none), and the outer addresses as IPv4 numbers or, with encV6, interned IPv6 ids. Part of
+   * the shape's identity, so a shape says which tunnel endpoints its packets went between.
+   */
+  encKind = NO_ENCAP;
+  encVni = -1;
+  encPort = -1;
+  encSrc = 0;
+  encDst = 0;
+  encV6 = false;
+
+  constructor(private readonly ipv6Text: (id: number) => string) {}
 
   reset(): void {
     this.n = 0;
     this.sllPacketType = -1;
     this.sllIfindex = -1;
+    this.encKind = NO_ENCAP;
+  }
+  /** Records the outermost overlay; later (inner) ones are ignored. */
+  encapsulate(kind: number, vni: number, port: number, src: number, dst: number, v6: boolean): void {
+    if (this.encKind !== NO_ENCAP) return;
+    this.encKind = kind;
+    this.encVni = vni;
+    this.encPort = port;
+    this.encSrc = src;
+    this.encDst = dst;
+    this.encV6 = v6;
   }
   push(code: number): boolean {
     if (this.n >= MAX_LAYERS) return false;
@@ -87,6 +123,13 @@ export class ShapeTable {
     let h = 0x811c9dc5 ^ interfaceId;
     h = Math.imul(h ^ this.sllPacketType, 0x01000193);
     h = Math.imul(h ^ this.sllIfindex, 0x01000193);
+    if (this.encKind !== NO_ENCAP) {
+      h = Math.imul(h ^ this.encKind, 0x01000193);
+      h = Math.imul(h ^ this.encVni, 0x01000193);
+      h = Math.imul(h ^ this.encPort, 0x01000193);
+      h = Math.imul(h ^ this.encSrc, 0x01000193);
+      h = Math.imul(h ^ this.encDst, 0x01000193);
+    }
     for (let i = 0; i < this.n; i++) h = Math.imul(h ^ this.codes[i]!, 0x01000193);
     const ids = this.byHash.get(h);
     if (ids) {
@@ -94,6 +137,7 @@ export class ShapeTable {
         const s = this.shapes[id]!;
         if (s.interfaceId !== interfaceId || s.codes.length !== this.n) continue;
         if (s.sllPacketType !== this.sllPacketType || s.sllIfindex !== this.sllIfindex) continue;
+        if (!this.sameEncapsulation(s.encKey)) continue;
         let same = true;
         for (let i = 0; i < this.n; i++) if (s.codes[i] !== this.codes[i]) { same = false; break; }
         if (same) return id;
@@ -110,10 +154,38 @@ export class ShapeTable {
       sllIfindex: this.sllIfindex,
       kinds,
       path: kinds.map((k) => LAYERS[k].short).join(':'),
+      encapsulation: this.encapsulation(),
+      encKey: this.encKey(),
     });
     if (ids) ids.push(id);
     else this.byHash.set(h, [id]);
     return id;
+  }
+
+  private addressText(v: number, v6: boolean): string {
+    return v6 ? this.ipv6Text(v) : formatIpv4(v);
+  }
+
+  private encapsulation(): Encapsulation | null {
+    if (this.encKind === NO_ENCAP) return null;
+    return {
+      kind: OVERLAYS[this.encKind]!.kind,
+      vni: this.encVni < 0 ? null : this.encVni,
+      port: this.encPort < 0 ? null : this.encPort,
+      outerSrc: this.addressText(this.encSrc, this.encV6),
+      outerDst: this.addressText(this.encDst, this.encV6),
+    };
+  }
+
+  /** The walker's overlay fields as stored on a shape, for allocation-free comparison. */
+  private encKey(): Float64Array | null {
+    if (this.encKind === NO_ENCAP) return null;
+    return Float64Array.of(this.encKind, this.encVni, this.encPort, this.encSrc, this.encDst, this.encV6 ? 1 : 0);
+  }
+
+  private sameEncapsulation(k: Float64Array | null): boolean {
+    if (k === null || this.encKind === NO_ENCAP) return k === null && this.encKind === NO_ENCAP;
+    return k[0] === this.encKind && k[1] === this.encVni && k[2] === this.encPort && k[3] === this.encSrc && k[4] === this.encDst && k[5] === (this.encV6 ? 1 : 0);
   }
 }
 
@@ -122,9 +194,11 @@ export class ShapeTable {
  * dataOffset/tsNs/meta bits that the caller owns) and returns nothing; it never throws.
  */
 export class Summarizer {
-  readonly shapes = new ShapeTable();
   /** Interned IPv6 addresses: id → text. */
   readonly ipv6: string[] = [];
+  readonly shapes = new ShapeTable((id) => this.ipv6[id] ?? '?');
+  /** The ICMP error the last packet summarized was, with what it quotes; null for any other packet. */
+  lastError: QuotedError | null = null;
   private ipv6Ids = new Map<string, number>();
   /** Packets that took the decoder fallback (for tests and the benchmark). */
   slowPackets = 0;
@@ -155,6 +229,7 @@ export class Summarizer {
   summarize(b: Uint8Array, start: number, capLen: number, linkType: number, interfaceId: number, row: PacketRow): void {
     const sh = this.shapes;
     sh.reset();
+    this.lastError = null;
     let end = start + capLen;
     row.src = row.dst = row.sport = row.dport = row.seq = row.ack = 0;
     row.ipId = row.ipLen = row.digest = row.proto = row.tcpFlags = row.ttl = 0;
@@ -223,7 +298,10 @@ export class Summarizer {
           if (avail < 20 || b[p]! !== 0x45) return this.slow(b, start, capLen, linkType, interfaceId, row); // options or worse
           const total = (b[p + 2]! << 8) | b[p + 3]!;
           if (total < 20 || total > avail) return this.slow(b, start, capLen, linkType, interfaceId, row);
-          if (++ipCount > 1) meta |= META_ENCAPSULATED; // IP-in-IP, or IP inside an overlay
+          if (++ipCount > 1) {
+            meta |= META_ENCAPSULATED; // IP-in-IP, or IP inside an overlay
+            sh.encapsulate(IPIP_CODE, -1, -1, row.src, row.dst, (meta & META_INNER_IPV6) !== 0);
+          }
           meta = (meta | META_HAS_IP) & ~(META_INNER_IPV6 | META_FRAGMENT);
           const frag = ((b[p + 6]! << 8) | b[p + 7]!) & 0x3fff; // MF and fragment offset
           row.ipLen = total;
@@ -244,7 +322,10 @@ export class Summarizer {
           const plen = (b[p + 4]! << 8) | b[p + 5]!;
           const nh = b[p + 6]!;
           if (plen === 0 || 40 + plen > avail || IPV6_EXTENSION_HEADERS.has(nh)) return this.slow(b, start, capLen, linkType, interfaceId, row);
-          if (++ipCount > 1) meta |= META_ENCAPSULATED;
+          if (++ipCount > 1) {
+            meta |= META_ENCAPSULATED;
+            sh.encapsulate(IPIP_CODE, -1, -1, row.src, row.dst, (meta & META_INNER_IPV6) !== 0);
+          }
           meta = (meta | META_HAS_IP | META_INNER_IPV6) & ~META_FRAGMENT;
           row.ipLen = plen + 40 > 0xffff ? 0xffff : plen + 40;
           row.ipId = 0;
@@ -287,6 +368,9 @@ export class Summarizer {
           } else {
             meta |= META_ENCAPSULATED;
             next = KIND_CODE.get(overlay)!;
+            // VXLAN's VNI sits in bytes 4-6 of its header; the other UDP overlays take the slow path or have none.
+            const vni = next === C_VXLAN && end - p >= 8 ? (b[p + 4]! << 16) | (b[p + 5]! << 8) | b[p + 6]! : -1;
+            sh.encapsulate(OVERLAY_CODE.get(overlay)!, vni, dport, row.src, row.dst, (meta & META_INNER_IPV6) !== 0);
           }
           break;
         }
@@ -342,6 +426,15 @@ export class Summarizer {
     row.ipId = row.ipLen = row.digest = row.proto = row.tcpFlags = row.ttl = 0;
     let meta = packet.truncated ? META_TRUNCATED : 0;
     let ips = 0;
+    this.lastError = null;
+    const enc = outermostOverlay(packet.layers);
+    if (enc) {
+      const v6 = enc.outer.kind === 'ipv6';
+      const at = enc.outer.offset + (v6 ? 8 : 12);
+      const src = v6 ? this.internIpv6(data, at) : ipv4Number(data, at);
+      const dst = v6 ? this.internIpv6(data, at + 16) : ipv4Number(data, at + 4);
+      sh.encapsulate(OVERLAYS.indexOf(enc.spec), enc.id ?? -1, enc.port ?? -1, src, dst, v6);
+    }
     for (const l of packet.layers) {
       if (l.quoted) continue;
       sh.push(KIND_CODE.get(l.kind)!);
@@ -400,6 +493,7 @@ export class Summarizer {
           } else row.sport = 0;
           if (l.isError) {
             meta |= META_ICMP_ERROR;
+            this.lastError = quotedErrorIn(packet.layers);
             // Frag-needed and packet-too-big carry the next-hop MTU the sender should use.
             row.seq = (l.kind === 'icmp' ? (l.type === 3 && l.code === 4 ? l.nextHopMtu : 0) : l.type === 2 ? l.mtu : 0) ?? 0;
           }
@@ -462,21 +556,4 @@ function digest(b: Uint8Array, p: number, end: number): number {
 
 export function formatIpv4(v: number): string {
   return `${v >>> 24}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.${v & 255}`;
-}
-
-/** RFC 5952 text form: lowercase, longest run of zero groups (≥2) compressed. */
-export function formatIpv6(b: Uint8Array, off: number): string {
-  const g: number[] = [];
-  for (let i = 0; i < 16; i += 2) g.push(((b[off + i] ?? 0) << 8) | (b[off + i + 1] ?? 0));
-  let bestStart = -1, bestLen = 0;
-  for (let i = 0; i < 8; ) {
-    if (g[i] !== 0) { i++; continue; }
-    let j = i;
-    while (j < 8 && g[j] === 0) j++;
-    if (j - i > bestLen && j - i >= 2) { bestStart = i; bestLen = j - i; }
-    i = j;
-  }
-  const hex = (x: number[]) => x.map((v) => v.toString(16)).join(':');
-  if (bestStart < 0) return hex(g);
-  return `${hex(g.slice(0, bestStart))}::${hex(g.slice(bestStart + bestLen))}`;
 }

@@ -9,7 +9,7 @@
 import { scalePoint } from 'd3';
 import type { AnalysisReport } from '../analyze';
 import type { InterfaceRole } from '../protocols/devices';
-import { deviceEncapsulationText, overlayDevice as overlayOfDevice } from '../protocols/devices';
+import { deviceEncapsulationText, EGRESS_ORDER, overlayDevice as overlayOfDevice } from '../protocols/devices';
 import type { FlowReport, Translation } from '../verdict/verdict';
 
 export type HopDirection = 'requests' | 'replies';
@@ -189,7 +189,7 @@ const ANY_ROW = 46;
 const BELOW_PATH = 52;
 
 /** Kernel order from a pod out to the wire; the server's node is crossed in reverse. */
-const ROLE_RANK: Record<InterfaceRole, number> = { pod: 0, bridge: 1, other: 1.5, overlay: 2, nic: 3, any: 4 };
+const ROLE_RANK = Object.fromEntries(EGRESS_ORDER.map((r, i) => [r, i])) as Record<InterfaceRole, number>;
 
 const ROLE_NAME: Record<InterfaceRole, string> = {
   pod: 'pod veth',

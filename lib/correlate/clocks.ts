@@ -1,0 +1,98 @@
+/**
+ * Each node's clock against a reference node, as NTP does: for packets seen on both nodes,
+ * d = t_node − t_ref is delay + θ going one way and θ − delay coming back, so the minimum
+ * one-way figures bracket θ. With packets in one direction only, the delay is taken as zero.
+ */
+import { ns } from '../util/units';
+import type { CapturePoint, Flow, NodeClock } from './types';
+
+/** Packets per flow used for clock offsets: the minimum one-way delay settles long before. */
+const CLOCK_SAMPLE = 4_000;
+
+/** For packets travelling from node a to node b: the least t_b − t_a, and how many there were. */
+interface OneWay {
+  min: Float64Array;
+  samples: Uint32Array;
+}
+
+function oneWayDelays(flows: Flow[], pointNode: Int32Array, n: number): OneWay {
+  const min = new Float64Array(n * n).fill(Infinity);
+  const samples = new Uint32Array(n * n);
+  const first = new Float64Array(n);
+  const order = new Int32Array(n);
+  for (const f of flows) {
+    order.fill(-1);
+    f.path.forEach((pid, i) => {
+      const node = pointNode[pid]!;
+      if (order[node] === -1) order[node] = i;
+    });
+    const step = Math.max(1, Math.floor(f.groups.length / CLOCK_SAMPLE));
+    for (let gi = 0; gi < f.groups.length; gi += step) {
+      const g = f.groups[gi]!;
+      first.fill(NaN);
+      let seenNodes = 0;
+      const st = g.store;
+      for (let k = g.from, e = g.to; k < e; k++) {
+        const i = st.order[k]!;
+        const t = st.tNs[i]!;
+        if (Number.isNaN(t)) continue;
+        const node = pointNode[st.point[i]!]!;
+        if (Number.isNaN(first[node]!)) seenNodes++;
+        if (!(t >= first[node]!)) first[node] = t;
+      }
+      if (seenNodes < 2) continue;
+      for (let a = 0; a < n; a++) {
+        if (Number.isNaN(first[a]!) || order[a] === -1) continue;
+        for (let b = 0; b < n; b++) {
+          if (a === b || Number.isNaN(first[b]!) || order[b] === -1) continue;
+          // Does this packet travel from a to b?
+          if (!(g.dir === 1 ? order[a]! < order[b]! : order[a]! > order[b]!)) continue;
+          const d = first[b]! - first[a]!;
+          if (d < min[a * n + b]!) min[a * n + b] = d;
+          samples[a * n + b]!++;
+        }
+      }
+    }
+  }
+  return { min, samples };
+}
+
+/** θ of b relative to a, from both directions when there are both. */
+function theta(w: OneWay, n: number, a: number, b: number): { theta: number; method: NodeClock['method']; n: number } | null {
+  const ab = w.samples[a * n + b]! > 0; // t_b − t_a for a→b packets = delay + θ
+  const ba = w.samples[b * n + a]! > 0; // t_a − t_b for b→a packets = delay − θ
+  if (ab && ba) return { theta: (w.min[a * n + b]! - w.min[b * n + a]!) / 2, method: 'two-way', n: w.samples[a * n + b]! + w.samples[b * n + a]! };
+  if (ab) return { theta: w.min[a * n + b]!, method: 'one-way', n: w.samples[a * n + b]! };
+  if (ba) return { theta: -w.min[b * n + a]!, method: 'one-way', n: w.samples[b * n + a]! };
+  return null;
+}
+
+export function estimateClocks(flows: Flow[], points: CapturePoint[]): Map<string, NodeClock> {
+  const nodes = [...new Set(points.map((p) => p.node))];
+  const clocks = new Map<string, NodeClock>();
+  if (nodes.length === 0) return clocks;
+  const index = new Map(nodes.map((name, i) => [name, i]));
+  const pointNode = Int32Array.from(points, (p) => index.get(p.node)!);
+  const n = nodes.length;
+  const w = oneWayDelays(flows, pointNode, n);
+  // Reference: the node most flows start on (the client side), then by name.
+  const starts = new Map<string, number>();
+  for (const f of flows) if (f.clientNode) starts.set(f.clientNode, (starts.get(f.clientNode) ?? 0) + 1);
+  const ref = [...nodes].sort((a, b) => (starts.get(b) ?? 0) - (starts.get(a) ?? 0) || a.localeCompare(b))[0]!;
+  clocks.set(ref, { node: ref, offsetNs: ns(0), method: 'reference', samples: 0 });
+  // Breadth-first from the reference, preferring two-way estimates.
+  const queue = [ref];
+  while (queue.length > 0) {
+    const a = queue.shift()!;
+    const base = clocks.get(a)!;
+    for (const b of nodes) {
+      if (clocks.has(b)) continue;
+      const t = theta(w, n, index.get(a)!, index.get(b)!);
+      if (!t) continue;
+      clocks.set(b, { node: b, offsetNs: ns(base.offsetNs - t.theta), method: base.method === 'one-way' ? 'one-way' : t.method, samples: t.n });
+      queue.push(b);
+    }
+  }
+  for (const node of nodes) if (!clocks.has(node)) clocks.set(node, { node, offsetNs: ns(0), method: 'unknown', samples: 0 });
+  return clocks;
+}

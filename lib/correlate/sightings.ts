@@ -1,0 +1,472 @@
+/**
+ * The same packet at every capture point. All captures are walked at once, in time order, and
+ * each packet's identity (identity.ts) finds the group of its earlier sightings; a sighting
+ * stores, in columns, where and when it was seen and the tuple it carried there. The walk also
+ * links each group's tuples into connections (connections.ts) and learns each pod veth's own
+ * address. Works on the index rows only: no packet is decoded here.
+ */
+import { emptyRow, META_HAS_IP, META_ICMP_ERROR, META_INNER_IPV6, META_NO_TIMESTAMP, type PacketIndex, type PacketRow } from '../decode/packet-index';
+import { formatIpv4 } from '../decode/summarize';
+import { ns, type Nanoseconds } from '../util/units';
+import { Connections, icmpConnKey, portConnKey } from './connections';
+import { directionVote, identityHi, identityLo, portVote } from './identity';
+import type { PointLayout } from './points';
+import { grow, hashStr, PairTable } from './tables';
+import type { CaptureInput, CapturePoint, Direction, Sighting } from './types';
+
+/** Interned addresses: one string and one hash per distinct address, not per packet. */
+export class Addresses {
+  readonly text: string[] = [];
+  readonly hash: number[] = [];
+  private readonly ids = new Map<string, number>();
+  private readonly v4 = new PairTable(1024);
+
+  intern(text: string): number {
+    let id = this.ids.get(text);
+    if (id === undefined) {
+      id = this.text.length;
+      this.text.push(text);
+      this.hash.push(hashStr(text));
+      this.ids.set(text, id);
+    }
+    return id;
+  }
+
+  /** An IPv4 address held as a number. */
+  v4Id(v: number): number {
+    let id = this.v4.get(v | 0, 0x4);
+    if (id < 0) this.v4.set(v | 0, 0x4, (id = this.intern(formatIpv4(v))));
+    return id;
+  }
+}
+
+/**
+ * Every sighting of every packet, in columns (34 bytes each): a million sighting objects cost
+ * more to build and to walk than the whole correlation. `order[start[g] .. start[g+1])` lists
+ * group g's sightings in the order they were seen.
+ */
+export class SightingStore {
+  n = 0;
+  readonly point: Uint16Array;
+  readonly row: Uint32Array;
+  readonly tNs: Float64Array;
+  readonly src: Int32Array;
+  readonly dst: Int32Array;
+  readonly sport: Uint16Array;
+  readonly dport: Uint16Array;
+  readonly ttl: Uint8Array;
+  readonly ipLen: Uint16Array;
+  readonly tcpFlags: Uint8Array;
+  readonly group: Int32Array;
+  order = new Int32Array(0);
+  start = new Int32Array(1);
+
+  constructor(
+    capacity: number,
+    readonly addrs: Addresses,
+  ) {
+    this.point = new Uint16Array(capacity);
+    this.row = new Uint32Array(capacity);
+    this.tNs = new Float64Array(capacity);
+    this.src = new Int32Array(capacity);
+    this.dst = new Int32Array(capacity);
+    this.sport = new Uint16Array(capacity);
+    this.dport = new Uint16Array(capacity);
+    this.ttl = new Uint8Array(capacity);
+    this.ipLen = new Uint16Array(capacity);
+    this.tcpFlags = new Uint8Array(capacity);
+    this.group = new Int32Array(capacity);
+  }
+
+  add(point: number, r: number, tNs: number, src: number, dst: number, row: PacketRow, g: number): void {
+    const i = this.n++;
+    this.point[i] = point;
+    this.row[i] = r;
+    this.tNs[i] = tNs;
+    this.src[i] = src;
+    this.dst[i] = dst;
+    this.sport[i] = row.sport;
+    this.dport[i] = row.dport;
+    this.ttl[i] = row.ttl;
+    this.ipLen[i] = row.ipLen;
+    this.tcpFlags[i] = row.tcpFlags;
+    this.group[i] = g;
+  }
+
+  /** Counting sort of the sightings by group, stable: each group's in the order seen. */
+  index(groups: number): void {
+    const start = new Int32Array(groups + 1);
+    for (let i = 0; i < this.n; i++) start[this.group[i]! + 1]!++;
+    for (let g = 0; g < groups; g++) start[g + 1]! += start[g]!;
+    const fill = start.slice(0, groups);
+    const order = new Int32Array(this.n);
+    for (let i = 0; i < this.n; i++) order[fill[this.group[i]!]!++] = i;
+    this.order = order;
+    this.start = start;
+  }
+
+  sighting(i: number): Sighting {
+    const a = this.addrs;
+    return {
+      point: this.point[i]!,
+      row: this.row[i]!,
+      tNs: ns(this.tNs[i]!),
+      src: a.text[this.src[i]!]!,
+      dst: a.text[this.dst[i]!]!,
+      srcHash: a.hash[this.src[i]!]!,
+      dstHash: a.hash[this.dst[i]!]!,
+      sport: this.sport[i]!,
+      dport: this.dport[i]!,
+      ttl: this.ttl[i]!,
+      ipLen: this.ipLen[i]!,
+      tcpFlags: this.tcpFlags[i]!,
+    };
+  }
+}
+
+/** One packet (one transmission), seen at one or more capture points. */
+export class PacketGroup {
+  dir: Direction = 1;
+  /** Earliest raw sighting time (ns since the epoch). */
+  firstNs: Nanoseconds = ns(Infinity);
+  /** Bit p set: seen at capture point p (up to 30 points); -1 when there are more points. */
+  pointMask = -1;
+  private cached: Sighting[] | null = null;
+
+  constructor(
+    readonly id: number,
+    readonly proto: number,
+    readonly ipLen: number,
+    /** ICMP echo sequence or TCP sequence number. */
+    readonly seq: number,
+    readonly tcpFlags: number,
+    readonly store: SightingStore,
+  ) {}
+
+  /** Indices into the store's `order`. */
+  get from(): number {
+    return this.store.start[this.id]!;
+  }
+  get to(): number {
+    return this.store.start[this.id + 1]!;
+  }
+
+  seenAt(point: number): boolean {
+    if (this.pointMask !== -1) return (this.pointMask & (1 << point)) !== 0;
+    return this.sightingAt(point) >= 0;
+  }
+
+  /** The store index of this packet's first sighting at `point`, or -1. */
+  sightingAt(point: number): number {
+    const st = this.store;
+    for (let k = st.start[this.id]!, e = st.start[this.id + 1]!; k < e; k++) if (st.point[st.order[k]!] === point) return st.order[k]!;
+    return -1;
+  }
+
+  /** The sightings as objects, for code off the hot path. */
+  get sightings(): Sighting[] {
+    if (this.cached) return this.cached;
+    const st = this.store;
+    const out: Sighting[] = [];
+    for (let k = st.start[this.id]!, e = st.start[this.id + 1]!; k < e; k++) out.push(st.sighting(st.order[k]!));
+    return (this.cached = out);
+  }
+}
+
+/** Per packet group, in columns that grow by doubling: far fewer groups than sightings. */
+export class GroupColumns {
+  count = 0;
+  private cap = 1024;
+  proto = new Uint8Array(this.cap);
+  ipLen = new Uint16Array(this.cap);
+  seq = new Uint32Array(this.cap);
+  flags = new Uint8Array(this.cap);
+  first = new Float64Array(this.cap);
+  votes = new Int32Array(this.cap);
+  portVotes = new Int32Array(this.cap);
+  /** Points seen at, as a bit mask (with at most 30 points). */
+  mask = new Int32Array(this.cap);
+  /** The group's connection node, -1 before its first tuple. */
+  conn = new Int32Array(this.cap);
+  /** The tuple of its last sighting (src, dst, sport, dport): the same one again links nothing new. */
+  tuple = new Int32Array(this.cap * 4);
+
+  add(row: PacketRow): number {
+    if (this.count === this.cap) this.double();
+    const g = this.count++;
+    this.proto[g] = row.proto;
+    this.ipLen[g] = row.ipLen;
+    this.seq[g] = row.seq;
+    this.flags[g] = row.tcpFlags;
+    this.first[g] = Infinity;
+    this.conn[g] = -1;
+    this.tuple.fill(-1, g * 4, g * 4 + 4);
+    return g;
+  }
+
+  private double(): void {
+    const n = (this.cap *= 2);
+    this.proto = grow(this.proto, n);
+    this.ipLen = grow(this.ipLen, n);
+    this.seq = grow(this.seq, n);
+    this.flags = grow(this.flags, n);
+    this.first = grow(this.first, n);
+    this.votes = grow(this.votes, n);
+    this.portVotes = grow(this.portVotes, n);
+    this.mask = grow(this.mask, n);
+    this.conn = grow(this.conn, n);
+    this.tuple = grow(this.tuple, n * 4);
+  }
+}
+
+/** An ICMP error row, attached to its flow later (icmp-errors.ts). */
+export interface ErrorRow {
+  input: number;
+  row: number;
+  point: number;
+  tNs: number;
+}
+
+export interface SightingsResult {
+  store: SightingStore;
+  groups: GroupColumns;
+  conns: Connections;
+  errorRows: ErrorRow[];
+  /** Per pod point: how often each address (by id) appeared in its first packets. */
+  podAddrCounts: Map<number, Map<number, number>>;
+}
+
+/** Packets of a pod veth examined to learn the pod's own address (the one on all of them). */
+const POD_ADDRESS_SAMPLE = 4096;
+/** Entries of the recent-identity cache: 4096 × 12 bytes, well inside a core's L2. */
+const RECENT_BITS = 12;
+const RECENT_SIZE = 1 << RECENT_BITS;
+const RECENT_SHIFT = 32 - RECENT_BITS;
+/** At a `-i any` point, a copy within this long on another interface is the same packet. */
+const ANY_COPY_NS = 5e6;
+
+interface Cursor {
+  n: number;
+  input: CaptureInput;
+  idx: PacketIndex;
+  baseNs: number;
+  shapePoint: Int32Array;
+  /** The file's IPv6 address ids → incident address ids. */
+  v6: Int32Array;
+  r: number;
+  t: number;
+}
+
+function advance(cur: Cursor): void {
+  const r = ++cur.r;
+  if (r >= cur.idx.count) cur.t = Infinity;
+  else {
+    const t = cur.baseNs + cur.idx.tsNsAt(r);
+    if (t === t) cur.t = t; // no timestamp (pcapng SPB, NaN): keep the previous place
+  }
+}
+
+/** Walks every capture in time order and groups the sightings of each packet. */
+export function collectSightings(inputs: readonly CaptureInput[], layout: PointLayout, epochSec: number): SightingsResult {
+  return new Walk(inputs, layout, epochSec).run();
+}
+
+class Walk {
+  private readonly points: CapturePoint[];
+  private readonly addrs = new Addresses();
+  private readonly store: SightingStore;
+  private readonly groups = new GroupColumns();
+  private readonly conns = new Connections();
+  private readonly byIdentity: PairTable;
+  /** Recently seen identities (hi, lo, group), in front of byIdentity. */
+  private readonly recent = new Int32Array(RECENT_SIZE * 3).fill(-1);
+  /** Copies of one identity at one point: the n-th copy here pairs with the n-th elsewhere. */
+  private readonly copies = new PairTable(1024);
+  private readonly copyCount: number[] = [];
+  /** `-i any` points: (identity, point) → the last copy's time and the interfaces it crossed. */
+  private readonly anySeen = new PairTable(1024);
+  private readonly anyCopies: { t: number; ifs: number[] }[] = [];
+  private readonly errorRows: ErrorRow[] = [];
+  private readonly podAddrCounts = new Map<number, Map<number, number>>();
+  private readonly useMasks: boolean;
+  /** Packets of each pod point sampled for its own address. */
+  private readonly podSampled: Int32Array;
+  private readonly row = emptyRow();
+  private readonly cursors: Cursor[];
+
+  constructor(
+    inputs: readonly CaptureInput[],
+    private readonly layout: PointLayout,
+    epochSec: number,
+  ) {
+    this.points = layout.points;
+    let total = 0;
+    for (const i of inputs) total += i.capture.index.count;
+    this.store = new SightingStore(total, this.addrs);
+    this.byIdentity = new PairTable(total >> 2);
+    this.useMasks = this.points.length <= 30;
+    this.podSampled = new Int32Array(this.points.length);
+    this.cursors = inputs.map((input, n) => ({
+      n,
+      input,
+      idx: input.capture.index,
+      baseNs: (input.capture.baseSec - epochSec) * 1e9 + input.capture.baseNsec,
+      shapePoint: layout.shapePoint[n]!,
+      v6: new Int32Array(input.capture.ipv6.length).fill(-1),
+      r: -1,
+      t: -Infinity,
+    }));
+  }
+
+  run(): SightingsResult {
+    const cursors = this.cursors;
+    const row = this.row;
+    for (const cur of cursors) advance(cur);
+    for (;;) {
+      let cur = cursors[0]!;
+      for (let k = 1; k < cursors.length; k++) if (cursors[k]!.t < cur.t) cur = cursors[k]!;
+      if (cur.t === Infinity) break;
+      const r = cur.r;
+      cur.idx.read(r, row);
+      advance(cur);
+      this.sight(cur, r);
+    }
+    return { store: this.store, groups: this.groups, conns: this.conns, errorRows: this.errorRows, podAddrCounts: this.podAddrCounts };
+  }
+
+  /** One packet at one point. */
+  private sight(cur: Cursor, r: number): void {
+    const row = this.row;
+    const point = cur.shapePoint[row.shape]!;
+    if ((row.meta & META_HAS_IP) === 0) return;
+    const pt = this.points[point]!;
+    const tNs = (row.meta & META_NO_TIMESTAMP) !== 0 ? NaN : cur.baseNs + row.tsNs;
+    if ((row.meta & META_ICMP_ERROR) !== 0) {
+      this.errorRows.push({ input: cur.n, row: r, point, tNs });
+      return;
+    }
+    const proto = row.proto;
+    if (proto !== 1 && proto !== 6 && proto !== 17 && proto !== 58) return;
+    const h1 = identityHi(row);
+    let h2 = identityLo(row);
+    if (pt.role === 'any' && this.isAnyCopy(h1, h2, point, tNs, cur.input.capture.shapes[row.shape]!.sllIfindex)) return;
+    const g = this.groupOf(h1, h2, point);
+    const v6 = (row.meta & META_INNER_IPV6) !== 0;
+    const src = v6 ? this.v6Id(cur, row.src) : this.addrs.v4Id(row.src);
+    const dst = v6 ? this.v6Id(cur, row.dst) : this.addrs.v4Id(row.dst);
+    if (pt.role === 'pod' && this.podSampled[point]!++ < POD_ADDRESS_SAMPLE) this.countPodAddresses(point, src, dst);
+    const gs = this.groups;
+    if (this.useMasks) gs.mask[g] = gs.mask[g]! | (1 << point);
+    if (tNs < gs.first[g]!) gs.first[g] = tNs;
+    gs.votes[g]! += directionVote(row);
+    gs.portVotes[g]! += portVote(row);
+    this.store.add(point, r, tNs, src, dst, row, g);
+    this.link(g, src, dst, row);
+  }
+
+  /**
+   * The packet group this sighting belongs to, made on first sight. Identical retransmissions
+   * (a SYN-ACK resent with IP id 0) carry the same identity: the n-th copy at one point is
+   * matched with the n-th copy at the next, so the n-th copy's identity is the base moved n
+   * steps. With bit masks, a packet not yet seen at this point is the first copy there without
+   * counting (O(1) even for a flood of identical packets).
+   */
+  private groupOf(h1: number, h2: number, point: number): number {
+    const groups = this.groups;
+    if (this.useMasks) {
+      const g = this.lookup(h1 | 0, h2 | 0);
+      if (g === groups.count) return groups.add(this.row);
+      if ((groups.mask[g]! & (1 << point)) === 0) return g;
+    }
+    const okey = h1 ^ Math.imul(point + 1, 0x27d4eb2d);
+    let ok = this.copies.get(okey, h2 | 0);
+    if (ok < 0) {
+      this.copies.set(okey, h2 | 0, (ok = this.copyCount.length));
+      // With masks this is already the second copy here.
+      this.copyCount.push(this.useMasks ? 1 : 0);
+    }
+    const nth = this.copyCount[ok]!;
+    this.copyCount[ok] = nth + 1;
+    const key = nth > 0 ? (h2 + Math.imul(nth, 0x61c88647)) | 0 : h2;
+    const g = this.lookup(h1 | 0, key | 0);
+    return g === groups.count ? groups.add(this.row) : g;
+  }
+
+  /**
+   * The group of an identity, or the next group's number stored for it when it is new. A
+   * packet's sightings on one node come microseconds apart, a few rows later in the walk: a
+   * small direct-mapped cache in front of the table answers those without leaving the CPU's
+   * nearest caches; only the first sighting on each node goes to the big table.
+   */
+  private lookup(hi: number, lo: number): number {
+    const c = (Math.imul(hi ^ (lo >>> 7), 0x9e3779b1) >>> RECENT_SHIFT) * 3;
+    const r = this.recent;
+    if (r[c + 2] !== -1 && r[c] === hi && r[c + 1] === lo) return r[c + 2]!;
+    const g = this.byIdentity.getOrSet(hi, lo, this.groups.count);
+    r[c] = hi;
+    r[c + 1] = lo;
+    r[c + 2] = g;
+    return g;
+  }
+
+  /**
+   * `tcpdump -i any` records a packet once per interface it crosses (the bridge and its port,
+   * the overlay device): the SLL2 interface index tells those copies apart from a second
+   * transmission, which comes back on the same interface. Without an index (SLL v1) a copy
+   * within 5 ms is taken as the same packet.
+   */
+  private isAnyCopy(h1: number, h2: number, point: number, tNs: number, ifx: number): boolean {
+    const k1 = h1 ^ Math.imul(point + 1, 0x165667b1);
+    const at = this.anySeen.get(k1, h2 | 0);
+    const prev = at >= 0 ? this.anyCopies[at]! : undefined;
+    if (prev && Math.abs(tNs - prev.t) < ANY_COPY_NS && (ifx < 0 || !prev.ifs.includes(ifx))) {
+      prev.ifs.push(ifx);
+      return true;
+    }
+    if (prev) {
+      prev.t = tNs;
+      prev.ifs = [ifx];
+    } else {
+      this.anySeen.set(k1, h2 | 0, this.anyCopies.length);
+      this.anyCopies.push({ t: tNs, ifs: [ifx] });
+    }
+    return false;
+  }
+
+  private v6Id(cur: Cursor, v: number): number {
+    let id = cur.v6[v]!;
+    if (id < 0) cur.v6[v] = id = this.addrs.intern(cur.input.capture.ipv6[v] ?? '?');
+    return id;
+  }
+
+  private countPodAddresses(point: number, src: number, dst: number): void {
+    let m = this.podAddrCounts.get(point);
+    if (!m) this.podAddrCounts.set(point, (m = new Map()));
+    m.set(src, (m.get(src) ?? 0) + 1);
+    m.set(dst, (m.get(dst) ?? 0) + 1);
+  }
+
+  /**
+   * The group's connection, as an unordered pair of endpoints (ICMP: addresses + echo id); the
+   * same tuple as this packet's previous sighting (no NAT in between) adds nothing.
+   */
+  private link(g: number, src: number, dst: number, row: PacketRow): void {
+    const t = this.groups.tuple;
+    const t4 = g * 4;
+    if (t[t4] === src && t[t4 + 1] === dst && t[t4 + 2] === row.sport && t[t4 + 3] === row.dport) return;
+    t[t4] = src;
+    t[t4 + 1] = dst;
+    t[t4 + 2] = row.sport;
+    t[t4 + 3] = row.dport;
+    const a = this.addrs;
+    const proto = row.proto;
+    const key =
+      proto === 1 || proto === 58
+        ? icmpConnKey(proto, a.hash[src]!, a.text[src]!, a.hash[dst]!, a.text[dst]!, row.sport)
+        : portConnKey(proto, a.hash[src]!, a.text[src]!, row.sport, a.hash[dst]!, a.text[dst]!, row.dport);
+    const node = this.conns.nodeOf(key);
+    const conn = this.groups.conn;
+    if (conn[g] === -1) conn[g] = node;
+    else if (conn[g] !== node) this.conns.union(conn[g]!, node);
+  }
+}

@@ -1,0 +1,114 @@
+/**
+ * What the correlator produces: capture points, the same packet at each point (a packet group),
+ * flows of groups with their path and direction, node clocks and the ICMP errors that answer a
+ * flow. The stages (points, sightings, connections, flows, direction, path, clocks,
+ * icmp-errors) each fill a part; correlate.ts runs them in order.
+ */
+import type { IndexedCapture } from '../decode/capture-index';
+import type { Encapsulation } from '../decode/encapsulation';
+import type { InterfaceRole } from '../protocols/devices';
+import type { Nanoseconds } from '../util/units';
+import type { Label } from './labels';
+import type { PacketGroup } from './sightings';
+
+export type { Encapsulation, PacketGroup };
+
+export interface CaptureInput {
+  /** Path or name as the user gave it. */
+  file: string;
+  capture: IndexedCapture;
+  /** Label for the whole file (one capture point), unless the pcapng names several interfaces. */
+  label: Label;
+}
+
+export interface CapturePoint {
+  id: number;
+  file: string;
+  node: string;
+  interface: string;
+  role: InterfaceRole;
+  labelSource: Label['source'];
+  /** The pcapng interface this point stands for, or -1 for all interfaces of the file. */
+  interfaceId: number;
+  packets: number;
+  /** Raw capture clock, ns since the incident epoch; NaN when nothing was timestamped. */
+  firstNs: Nanoseconds;
+  lastNs: Nanoseconds;
+  /** For pod veths: the pod address seen most on it, when it saw any traffic. */
+  podIp: string | null;
+}
+
+export type Protocol = 'icmp' | 'tcp' | 'udp' | 'icmpv6' | 'other';
+export type Direction = 1 | -1;
+
+/** One sighting as an object, for code off the hot path (SightingStore holds them in columns). */
+export interface Sighting {
+  point: number;
+  row: number;
+  /** Raw clock, ns since the epoch. */
+  tNs: Nanoseconds;
+  src: string;
+  dst: string;
+  /** Hashes of src and dst, for cheap tuple comparison. */
+  srcHash: number;
+  dstHash: number;
+  sport: number;
+  dport: number;
+  ttl: number;
+  ipLen: number;
+  tcpFlags: number;
+}
+
+export interface IcmpErrorSighting {
+  point: number;
+  tNs: Nanoseconds;
+  /** Who sent the error. */
+  from: string;
+  type: number;
+  code: number;
+  /** Next-hop MTU of a frag-needed / packet-too-big. */
+  mtu: number | null;
+  /** The error quoted an encapsulated (underlay) packet: e.g. UDP 8472 to a node. */
+  quotedUnderlay: { proto: number; dst: string; dport: number } | null;
+  /** The quoted inner packet's length, to tell which request it answers. */
+  quotedIpLen: number;
+}
+
+export interface Flow {
+  id: number;
+  protocol: Protocol;
+  proto: number;
+  /** As the client addressed it (before DNAT). */
+  client: string;
+  clientPort: number | null;
+  server: string;
+  serverPort: number | null;
+  /** ICMP echo identifier. */
+  icmpId: number | null;
+  /** In the order of their first sighting, which is time order. */
+  groups: PacketGroup[];
+  requests: PacketGroup[];
+  replies: PacketGroup[];
+  /** Capture points in path order, client to server (replies travel it backwards). */
+  path: number[];
+  clientNode: string;
+  icmpErrors: IcmpErrorSighting[];
+}
+
+export interface NodeClock {
+  node: string;
+  /** Add to this node's raw timestamps to get the reference node's clock. */
+  offsetNs: Nanoseconds;
+  method: 'reference' | 'two-way' | 'one-way' | 'unknown';
+  samples: number;
+}
+
+export interface Correlation {
+  epochSec: number;
+  /** The encapsulation of the packet at `row` of capture point `point`, or null if plain. */
+  encapsulationOf(point: number, row: number): Encapsulation | null;
+  points: CapturePoint[];
+  flows: Flow[];
+  clocks: Map<string, NodeClock>;
+  referenceNode: string;
+}
