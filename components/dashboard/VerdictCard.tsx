@@ -14,6 +14,7 @@ export function verdictText(f: FlowReport): string {
     lines.push('', 'Likely causes, and what to check:');
     for (const c of f.verdict.causes) lines.push(`- ${c.text}`, `  $ ${c.check}`);
   }
+  lines.push('', `Why: rule ${f.verdict.rule.name} — ${f.verdict.rule.description}`, ...f.verdict.rule.evidence.map((e) => `- ${e}`));
   return lines.join('\n');
 }
 
@@ -114,6 +115,17 @@ export function VerdictCard({ flow, className = '' }: { flow: FlowReport | null;
             </ol>
           </div>
         )}
+        <details className="text-sm" data-testid="verdict-why">
+          <summary className="cursor-pointer text-xs font-semibold tracking-wide text-muted uppercase">
+            Why this verdict: rule <code className="font-mono normal-case">{v.rule.name}</code>
+          </summary>
+          <p className="mt-1 text-muted">{v.rule.description}</p>
+          <ul className="mt-1 list-disc space-y-0.5 pl-5 font-mono text-xs" data-testid="verdict-evidence">
+            {v.rule.evidence.map((e, i) => (
+              <li key={i}>{e}</li>
+            ))}
+          </ul>
+        </details>
         {flow.notCaptured.length > 0 && (
           <p className="text-xs text-muted">
             Not captured on the path: {flow.notCaptured.map((u) => `${u.node}/${u.interface}`).join(', ')}.

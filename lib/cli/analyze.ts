@@ -31,6 +31,7 @@ export function formatReport(r: AnalysisReport): string {
     for (const h of f.hops) out.push(`  ${`${h.node}/${h.interface}`.padEnd(28)} ${String(h.requests).padStart(8)} ${String(h.replies).padStart(8)}`);
     for (const u of f.notCaptured) out.push(`  ${`${u.node}/${u.interface}`.padEnd(28)} ${'(not captured)'.padStart(17)}`);
     for (const e of f.icmpErrors) out.push(`  ICMP ${e.meaning} from ${e.from} seen at ${e.at}${e.mtu ? ` (MTU ${e.mtu})` : ''} ×${e.count}`);
+    out.push(`  why: rule ${f.verdict.rule.name}; ${f.verdict.rule.evidence.join('; ')}`);
     if (f.verdict.causes.length > 0) {
       out.push('  likely causes, and what to check:');
       for (const c of f.verdict.causes) {

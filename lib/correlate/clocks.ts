@@ -4,6 +4,7 @@
  * one-way figures bracket θ. With packets in one direction only, the delay is taken as zero.
  */
 import { ns } from '../util/units';
+import type { PacketGroups } from './sightings';
 import type { CapturePoint, Flow, NodeClock } from './types';
 
 /** Packets per flow used for clock offsets: the minimum one-way delay settles long before. */
@@ -15,7 +16,8 @@ interface OneWay {
   samples: Uint32Array;
 }
 
-function oneWayDelays(flows: Flow[], pointNode: Int32Array, n: number): OneWay {
+function oneWayDelays(flows: Flow[], G: PacketGroups, pointNode: Int32Array, n: number): OneWay {
+  const st = G.store;
   const min = new Float64Array(n * n).fill(Infinity);
   const samples = new Uint32Array(n * n);
   const first = new Float64Array(n);
@@ -31,8 +33,7 @@ function oneWayDelays(flows: Flow[], pointNode: Int32Array, n: number): OneWay {
       const g = f.groups[gi]!;
       first.fill(NaN);
       let seenNodes = 0;
-      const st = g.store;
-      for (let k = g.from, e = g.to; k < e; k++) {
+      for (let k = G.from(g), e = G.to(g); k < e; k++) {
         const i = st.order[k]!;
         const t = st.tNs[i]!;
         if (Number.isNaN(t)) continue;
@@ -46,7 +47,7 @@ function oneWayDelays(flows: Flow[], pointNode: Int32Array, n: number): OneWay {
         for (let b = 0; b < n; b++) {
           if (a === b || Number.isNaN(first[b]!) || order[b] === -1) continue;
           // Does this packet travel from a to b?
-          if (!(g.dir === 1 ? order[a]! < order[b]! : order[a]! > order[b]!)) continue;
+          if (!(G.dir[g] === 1 ? order[a]! < order[b]! : order[a]! > order[b]!)) continue;
           const d = first[b]! - first[a]!;
           if (d < min[a * n + b]!) min[a * n + b] = d;
           samples[a * n + b]!++;
@@ -67,14 +68,14 @@ function theta(w: OneWay, n: number, a: number, b: number): { theta: number; met
   return null;
 }
 
-export function estimateClocks(flows: Flow[], points: CapturePoint[]): Map<string, NodeClock> {
+export function estimateClocks(flows: Flow[], groups: PacketGroups, points: CapturePoint[]): Map<string, NodeClock> {
   const nodes = [...new Set(points.map((p) => p.node))];
   const clocks = new Map<string, NodeClock>();
   if (nodes.length === 0) return clocks;
   const index = new Map(nodes.map((name, i) => [name, i]));
   const pointNode = Int32Array.from(points, (p) => index.get(p.node)!);
   const n = nodes.length;
-  const w = oneWayDelays(flows, pointNode, n);
+  const w = oneWayDelays(flows, groups, pointNode, n);
   // Reference: the node most flows start on (the client side), then by name.
   const starts = new Map<string, number>();
   for (const f of flows) if (f.clientNode) starts.set(f.clientNode, (starts.get(f.clientNode) ?? 0) + 1);

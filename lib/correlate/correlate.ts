@@ -13,17 +13,17 @@
  *
  * It works on the compact index (typed arrays): no packet is decoded again here.
  */
-import { addressOwners, pathOf } from './path';
+import { pathContext, pathOf } from './path';
 import { attachIcmpErrors } from './icmp-errors';
 import { buildFlows, learnPodAddresses } from './flows';
 import { capturePoints, fillWindows, incidentEpoch } from './points';
 import { collectSightings } from './sightings';
 import { estimateClocks } from './clocks';
-import { settleFlow } from './direction';
+import { egressRanks, settleFlow } from './direction';
 import type { CaptureInput, Correlation, Encapsulation } from './types';
 
 export type * from './types';
-export { PacketGroup, SightingStore } from './sightings';
+export { PacketGroups, SightingStore } from './sightings';
 export { encapsulationIn } from '../decode/encapsulation';
 
 export function correlate(inputs: CaptureInput[]): Correlation {
@@ -32,14 +32,14 @@ export function correlate(inputs: CaptureInput[]): Correlation {
   const points = layout.points;
   fillWindows(inputs, layout, epochSec);
   const walk = collectSightings(inputs, layout, epochSec);
-  const { flows, flowOfRoot } = buildFlows(walk, points.length <= 30);
+  const { flows, flowOfRoot } = buildFlows(walk);
   learnPodAddresses(points, walk);
-  for (const f of flows) settleFlow(f, walk.groups.votes, walk.groups.portVotes, points, walk.store);
+  const rank = egressRanks(points);
+  for (const f of flows) settleFlow(f, walk.groups, points, rank);
   attachIcmpErrors(inputs, walk.errorRows, walk.conns, flowOfRoot);
-  let owners: Map<string, string> | null = null;
-  const ownersOnce = () => (owners ??= addressOwners(points, walk.store));
-  for (const f of flows) f.path = pathOf(f, points, ownersOnce);
-  const clocks = estimateClocks(flows, points);
+  const paths = pathContext(points, walk.groups);
+  for (const f of flows) f.path = pathOf(f, paths);
+  const clocks = estimateClocks(flows, walk.groups, points);
   const referenceNode = [...clocks.values()].find((c) => c.method === 'reference')?.node ?? points[0]?.node ?? '';
   const kept = flows.filter((f) => f.requests.length > 0 || f.replies.length > 0);
   kept.forEach((f, i) => (f.id = i)); // Correlation.flows[f.id] === f
@@ -47,7 +47,7 @@ export function correlate(inputs: CaptureInput[]): Correlation {
   layout.inputPoints.forEach((ps, n) => ps.forEach((p) => (inputOfPoint[p] = n)));
   const encapsulationOf = (point: number, row: number): Encapsulation | null => {
     const c = inputs[inputOfPoint[point]!]?.capture;
-    return c ? (c.shapes[c.index.read(row).shape]?.encapsulation ?? null) : null;
+    return c && row < c.index.count ? (c.shapes[c.index.shapeAt(row)]?.encapsulation ?? null) : null;
   };
-  return { epochSec, points, flows: kept, clocks, referenceNode, encapsulationOf };
+  return { epochSec, groups: walk.groups, points, flows: kept, clocks, referenceNode, encapsulationOf };
 }

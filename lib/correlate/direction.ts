@@ -4,28 +4,36 @@
  * is placed by its TCP sequence space, then its ports, then by comparing its tuple with known
  * requests at the same capture point.
  */
-import { mix } from './tables';
-import type { SightingStore } from './sightings';
-import type { CapturePoint, Flow } from './types';
 import { EGRESS_ORDER } from '../protocols/devices';
+import type { PacketGroups } from './sightings';
+import { mix } from './tables';
+import type { CapturePoint, Flow } from './types';
 
 /** Requests examined to find a flow's client (highest TTL, pod side, earliest). */
 export const CLIENT_SAMPLE = 256;
 /** Sequence numbers within this distance ahead of an ISN are in its space. */
 const SEQ_WINDOW = 0x40000000;
 
+/** Each point's place in egress order (pod veth first), for the template's tie-break. */
+export function egressRanks(points: CapturePoint[]): Int8Array {
+  return Int8Array.from(points, (p) => EGRESS_ORDER.indexOf(p.role));
+}
+
 /**
  * The request "template": a packet that says it is a request, seen as early as possible (the
  * highest TTL, then the pod side of a node, then the earliest). The first few hundred requests
  * say who the client is as well as all of them would. Returns a store index, or -1.
  */
-function templateSighting(f: Flow, votes: Int32Array, points: CapturePoint[], st: SightingStore): number {
-  const requestish = f.groups.filter((g) => votes[g.id]! > 0).slice(0, CLIENT_SAMPLE);
-  const candidates = requestish.length > 0 ? requestish : f.groups.slice(0, CLIENT_SAMPLE);
-  const rank = points.map((p) => EGRESS_ORDER.indexOf(p.role));
+function templateSighting(f: Flow, G: PacketGroups, rank: Int8Array): number {
+  const votes = G.votes;
+  const st = G.store;
+  const anyRequest = f.groups.some((g) => votes[g]! > 0);
   let best = -1;
-  for (const g of candidates) {
-    for (let k = g.from, e = g.to; k < e; k++) {
+  let taken = 0;
+  for (const g of f.groups) {
+    if (anyRequest && !(votes[g]! > 0)) continue;
+    if (taken++ === CLIENT_SAMPLE) break;
+    for (let k = G.from(g), e = G.to(g); k < e; k++) {
       const i = st.order[k]!;
       if (best < 0) {
         best = i;
@@ -43,29 +51,29 @@ function templateSighting(f: Flow, votes: Int32Array, points: CapturePoint[], st
  * TCP segments that are neither SYN nor SYN-ACK: their sequence number lies in the client's or
  * the server's sequence space, counted from the SYN's and the SYN-ACK's.
  */
-function bySequenceSpace(f: Flow, votes: Int32Array): void {
+function bySequenceSpace(f: Flow, G: PacketGroups): void {
+  const votes = G.votes;
   let cIsn = -1;
   let sIsn = -1;
   for (const g of f.groups) {
-    if (votes[g.id]! >= 2 && cIsn < 0) cIsn = g.seq;
-    else if (votes[g.id]! <= -2 && sIsn < 0) sIsn = g.seq;
+    if (votes[g]! >= 2 && cIsn < 0) cIsn = G.seq[g]!;
+    else if (votes[g]! <= -2 && sIsn < 0) sIsn = G.seq[g]!;
   }
   if (cIsn < 0 && sIsn < 0) return;
-  const ahead = (seq: number, isn: number) => ((seq - isn) >>> 0) < SEQ_WINDOW;
   for (const g of f.groups) {
-    if (votes[g.id]! !== 0) continue;
-    const c = cIsn >= 0 && ahead(g.seq, cIsn);
-    const s = sIsn >= 0 && ahead(g.seq, sIsn);
+    if (votes[g]! !== 0) continue;
+    const c = cIsn >= 0 && ((G.seq[g]! - cIsn) >>> 0) < SEQ_WINDOW;
+    const s = sIsn >= 0 && ((G.seq[g]! - sIsn) >>> 0) < SEQ_WINDOW;
     if (c === s) continue; // both or neither: leave it to the tuples
-    votes[g.id] = c ? 1 : -1;
+    votes[g] = c ? 1 : -1;
   }
 }
 
 /** Without a SYN to count from, TCP falls back on ports: the client's is usually the higher. */
-function byPorts(f: Flow, votes: Int32Array, portVotes: Int32Array): void {
+function byPorts(f: Flow, G: PacketGroups): void {
   for (const g of f.groups) {
-    if (votes[g.id]! !== 0 || portVotes[g.id]! === 0) continue;
-    votes[g.id] = portVotes[g.id]! > 0 ? 1 : -1;
+    if (G.votes[g]! !== 0 || G.portVotes[g]! === 0) continue;
+    G.votes[g] = G.portVotes[g]! > 0 ? 1 : -1;
   }
 }
 
@@ -74,20 +82,22 @@ function byPorts(f: Flow, votes: Int32Array, portVotes: Int32Array): void {
  * point ((point, src, dst) as one number; a rare collision only nudges a vote), else with the
  * client's address.
  */
-function byTuples(f: Flow, votes: Int32Array, clientId: number, st: SightingStore): void {
+function byTuples(f: Flow, G: PacketGroups, clientId: number): void {
+  const st = G.store;
+  const votes = G.votes;
   const key = (point: number, a: number, b: number) => mix(mix(point, a), b);
   const requests = new Set<number>();
   for (const g of f.groups) {
-    if (votes[g.id]! <= 0) continue;
-    for (let k = g.from, e = g.to; k < e; k++) {
+    if (votes[g]! <= 0) continue;
+    for (let k = G.from(g), e = G.to(g); k < e; k++) {
       const i = st.order[k]!;
       requests.add(key(st.point[i]!, st.src[i]!, st.dst[i]!));
     }
   }
   for (const g of f.groups) {
-    if (votes[g.id]! !== 0) continue;
+    if (votes[g]! !== 0) continue;
     let d = 0;
-    for (let k = g.from, e = g.to; k < e; k++) {
+    for (let k = G.from(g), e = G.to(g); k < e; k++) {
       const i = st.order[k]!;
       const p = st.point[i]!;
       if (requests.has(key(p, st.src[i]!, st.dst[i]!))) d++;
@@ -95,15 +105,17 @@ function byTuples(f: Flow, votes: Int32Array, clientId: number, st: SightingStor
       else if (st.src[i] === clientId) d++;
       else if (st.dst[i] === clientId) d--;
     }
-    votes[g.id] = d >= 0 ? 1 : -1;
+    votes[g] = d >= 0 ? 1 : -1;
   }
 }
 
 /** Decides client, server and each group's direction; fills requests and replies in time order. */
-export function settleFlow(f: Flow, votes: Int32Array, portVotes: Int32Array, points: CapturePoint[], st: SightingStore): void {
-  for (const g of f.groups) g.dir = votes[g.id]! >= 0 ? 1 : -1;
-  const best = templateSighting(f, votes, points, st);
+export function settleFlow(f: Flow, G: PacketGroups, points: CapturePoint[], rank: Int8Array): void {
+  const votes = G.votes;
+  for (const g of f.groups) G.dir[g] = votes[g]! >= 0 ? 1 : -1;
+  const best = templateSighting(f, G, rank);
   if (best < 0) return;
+  const st = G.store;
   const isIcmp = f.proto === 1 || f.proto === 58;
   f.client = st.addrs.text[st.src[best]!]!;
   f.server = st.addrs.text[st.dst[best]!]!;
@@ -112,15 +124,15 @@ export function settleFlow(f: Flow, votes: Int32Array, portVotes: Int32Array, po
   f.icmpId = isIcmp ? st.sport[best]! : null;
   f.clientNode = points[st.point[best]!]!.node;
   if (f.proto === 6) {
-    bySequenceSpace(f, votes);
-    byPorts(f, votes, portVotes);
+    bySequenceSpace(f, G);
+    byPorts(f, G);
   }
-  if (f.groups.some((g) => votes[g.id]! === 0)) byTuples(f, votes, st.src[best]!, st);
+  if (f.groups.some((g) => votes[g]! === 0)) byTuples(f, G, st.src[best]!);
   for (const g of f.groups) {
-    if (votes[g.id] !== 0) g.dir = votes[g.id]! > 0 ? 1 : -1;
-    (g.dir === 1 ? f.requests : f.replies).push(g);
+    if (votes[g] !== 0) G.dir[g] = votes[g]! > 0 ? 1 : -1;
+    (G.dir[g] === 1 ? f.requests : f.replies).push(g);
   }
-  const byTime = (a: { firstNs: number }, b: { firstNs: number }) => a.firstNs - b.firstNs;
+  const byTime = (a: number, b: number) => G.first[a]! - G.first[b]!;
   f.requests.sort(byTime);
   f.replies.sort(byTime);
 }

@@ -3,19 +3,18 @@
  * joined set, groups in order of first sighting. Also the pod veths' own addresses, learned
  * from what crossed them.
  */
-import { ns } from '../util/units';
-import { PacketGroup, type SightingsResult } from './sightings';
+import type { SightingsResult } from './sightings';
 import type { CapturePoint, Flow, Protocol } from './types';
 
 export function protocolName(proto: number): Protocol {
   return proto === 1 ? 'icmp' : proto === 6 ? 'tcp' : proto === 17 ? 'udp' : proto === 58 ? 'icmpv6' : 'other';
 }
 
-function emptyFlow(id: number, g: PacketGroup): Flow {
+function emptyFlow(id: number, proto: number): Flow {
   return {
     id,
-    protocol: protocolName(g.proto),
-    proto: g.proto,
+    protocol: protocolName(proto),
+    proto,
     client: '',
     clientPort: null,
     server: '',
@@ -30,27 +29,22 @@ function emptyFlow(id: number, g: PacketGroup): Flow {
   };
 }
 
-/** The walk's groups as objects, each in the flow of its connection. */
-export function buildFlows(w: SightingsResult, useMasks: boolean): { flows: Flow[]; groups: PacketGroup[]; flowOfRoot: Map<number, Flow> } {
-  const cols = w.groups;
-  w.store.index(cols.count);
-  const groups: PacketGroup[] = new Array(cols.count);
+/** Each group in the flow of its connection; the flows in the order of their first packet. */
+export function buildFlows(w: SightingsResult): { flows: Flow[]; flowOfRoot: Map<number, Flow> } {
+  const groups = w.groups;
+  w.store.index(groups.count);
   const flowOfRoot = new Map<number, Flow>();
   const flows: Flow[] = [];
-  for (let i = 0; i < cols.count; i++) {
-    const g = new PacketGroup(i, cols.proto[i]!, cols.ipLen[i]!, cols.seq[i]!, cols.flags[i]!, w.store);
-    g.firstNs = ns(cols.first[i]!);
-    g.pointMask = useMasks ? cols.mask[i]! : -1;
-    groups[i] = g;
-    const root = w.conns.root(cols.conn[i]!);
+  for (let g = 0; g < groups.count; g++) {
+    const root = w.conns.root(groups.conn[g]!);
     let f = flowOfRoot.get(root);
     if (!f) {
-      flowOfRoot.set(root, (f = emptyFlow(flows.length, g)));
+      flowOfRoot.set(root, (f = emptyFlow(flows.length, groups.proto[g]!)));
       flows.push(f);
     }
     f.groups.push(g);
   }
-  return { flows, groups, flowOfRoot };
+  return { flows, flowOfRoot };
 }
 
 /** Each pod veth's own address: the one seen most in its first packets. */

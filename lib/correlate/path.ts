@@ -5,36 +5,72 @@
  */
 import { EGRESS_ORDER, type InterfaceRole } from '../protocols/devices';
 import { CLIENT_SAMPLE } from './direction';
-import type { SightingStore } from './sightings';
+import type { PacketGroups, SightingStore } from './sightings';
 import type { CapturePoint, Flow } from './types';
 
 const egressRank = (r: InterfaceRole) => EGRESS_ORDER.indexOf(r);
 /** Arriving at a node the order turns round; `-i any` stays last. */
 const ingressRank = (r: InterfaceRole) => (r === 'any' ? EGRESS_ORDER.length : EGRESS_ORDER.length - 2 - EGRESS_ORDER.indexOf(r));
 
-interface NodeSeen {
-  reqTtl: number;
-  repTtl: number;
-  seen: boolean;
+/** What every flow's path is computed against, built once per correlation. */
+export interface PathContext {
+  points: CapturePoint[];
+  groups: PacketGroups;
+  nodes: string[];
+  /** Node index of each point. */
+  pointNode: Int32Array;
+  /** Each node's points in egress (client side) and ingress (server side) order. */
+  egress: number[][];
+  ingress: number[][];
+  /** Pod veths that learned their pod's address, and that address's id in the store. */
+  podPoints: number[];
+  podAddr: Int32Array;
+  owners: () => Map<string, string>;
+}
+
+export function pathContext(points: CapturePoint[], groups: PacketGroups): PathContext {
+  const store = groups.store;
+  const nodes = [...new Set(points.map((p) => p.node))];
+  const index = new Map(nodes.map((n, i) => [n, i]));
+  const byNode = nodes.map((n) => points.filter((p) => p.node === n));
+  let owners: Map<string, string> | null = null;
+  return {
+    points,
+    groups,
+    nodes,
+    pointNode: Int32Array.from(points, (p) => index.get(p.node)!),
+    egress: byNode.map((ps) => [...ps].sort((a, b) => egressRank(a.role) - egressRank(b.role) || a.id - b.id).map((p) => p.id)),
+    ingress: byNode.map((ps) => [...ps].sort((a, b) => ingressRank(a.role) - ingressRank(b.role) || a.id - b.id).map((p) => p.id)),
+    podPoints: points.filter((p) => p.role === 'pod' && p.podIp !== null).map((p) => p.id),
+    podAddr: Int32Array.from(points, (p) => (p.podIp === null ? -1 : store.addrs.idOf(p.podIp))),
+    owners: () => (owners ??= addressOwners(points, store)),
+  };
+}
+
+interface Observed {
+  seenAt: Uint8Array;
+  reqTtl: Int16Array;
+  repTtl: Int16Array;
 }
 
 /** Where the flow was seen (every packet counts) and the highest TTL each way per point (the first packets suffice). */
-function observe(f: Flow, points: CapturePoint[]): { seenAt: Uint8Array; reqTtl: Int16Array; repTtl: Int16Array } {
+function observe(f: Flow, G: PacketGroups, points: CapturePoint[]): Observed {
   const reqTtl = new Int16Array(points.length).fill(-1);
   const repTtl = new Int16Array(points.length).fill(-1);
   const seenAt = new Uint8Array(points.length);
+  const st = G.store;
   let reqSeen = 0;
   let repSeen = 0;
   let seenMask = 0;
   for (const g of f.groups) {
-    const st = g.store;
-    const sample = g.dir === 1 ? reqSeen++ < CLIENT_SAMPLE : repSeen++ < CLIENT_SAMPLE;
-    if (!sample && g.pointMask !== -1) {
-      seenMask |= g.pointMask;
+    const request = G.dir[g] === 1;
+    const sample = request ? reqSeen++ < CLIENT_SAMPLE : repSeen++ < CLIENT_SAMPLE;
+    if (!sample && G.useMasks) {
+      seenMask |= G.mask[g]!;
       continue;
     }
-    const ttl = g.dir === 1 ? reqTtl : repTtl;
-    for (let k = g.from, e = g.to; k < e; k++) {
+    const ttl = request ? reqTtl : repTtl;
+    for (let k = G.from(g), e = G.to(g); k < e; k++) {
       const i = st.order[k]!;
       const p = st.point[i]!;
       seenAt[p] = 1;
@@ -47,64 +83,80 @@ function observe(f: Flow, points: CapturePoint[]): { seenAt: Uint8Array; reqTtl:
 }
 
 /** The other nodes the flow reached, in the order its packets crossed them. */
-function serverSideNodes(f: Flow, points: CapturePoint[], obs: ReturnType<typeof observe>, owners: () => Map<string, string>): string[] {
-  const nodes = new Map<string, NodeSeen>();
-  for (const p of points) {
-    let n = nodes.get(p.node);
-    if (!n) nodes.set(p.node, (n = { reqTtl: -1, repTtl: -1, seen: false }));
-    if (obs.seenAt[p.id]) n.seen = true;
-    n.reqTtl = Math.max(n.reqTtl, obs.reqTtl[p.id]!);
-    n.repTtl = Math.max(n.repTtl, obs.repTtl[p.id]!);
+function serverSideNodes(f: Flow, ctx: PathContext, obs: Observed): string[] {
+  const n = ctx.nodes.length;
+  const reqTtl = new Int16Array(n).fill(-1);
+  const repTtl = new Int16Array(n).fill(-1);
+  const seen = new Uint8Array(n);
+  for (const p of ctx.points) {
+    const k = ctx.pointNode[p.id]!;
+    if (obs.seenAt[p.id]) seen[k] = 1;
+    reqTtl[k] = Math.max(reqTtl[k]!, obs.reqTtl[p.id]!);
+    repTtl[k] = Math.max(repTtl[k]!, obs.repTtl[p.id]!);
   }
-  const others = [...nodes.entries()].filter(([name]) => name !== f.clientNode);
-  const seen = others.filter(([, n]) => n.seen);
-  seen.sort(([a, x], [b, y]) => {
+  const others: number[] = [];
+  for (let k = 0; k < n; k++) if (ctx.nodes[k] !== f.clientNode) others.push(k);
+  const reached = others.filter((k) => seen[k]);
+  reached.sort((a, b) => {
+    const [x, y] = [reqTtl[a]!, reqTtl[b]!];
     // Requests lose TTL as they go: a node that saw them with a higher TTL comes first.
-    if (x.reqTtl >= 0 && y.reqTtl >= 0 && x.reqTtl !== y.reqTtl) return y.reqTtl - x.reqTtl;
-    if (x.reqTtl >= 0 !== y.reqTtl >= 0) return x.reqTtl >= 0 ? -1 : 1;
+    if (x >= 0 && y >= 0 && x !== y) return y - x;
+    if (x >= 0 !== y >= 0) return x >= 0 ? -1 : 1;
     // Replies start at the server: a higher reply TTL is farther along the request path.
-    if (x.repTtl !== y.repTtl) return x.repTtl - y.repTtl;
-    return a.localeCompare(b);
+    if (repTtl[a] !== repTtl[b]) return repTtl[a]! - repTtl[b]!;
+    return ctx.nodes[a]!.localeCompare(ctx.nodes[b]!);
   });
-  if (seen.length > 0) return seen.map(([name]) => name);
+  if (reached.length > 0) return reached.map((k) => ctx.nodes[k]!);
   // Nothing left the client's node. The server's node is the one whose pods use the server
   // address (learned from other flows); else every other node is a candidate.
-  const owner = owners().get(f.server) ?? null;
-  return owner && owner !== f.clientNode ? [owner] : others.map(([name]) => name).sort();
+  const owner = ctx.owners().get(f.server) ?? null;
+  return owner && owner !== f.clientNode ? [owner] : others.map((k) => ctx.nodes[k]!).sort();
 }
 
-/** Addresses the requests carried (before and after NAT), with the flow's own. */
-function requestAddresses(f: Flow): { client: Set<string>; server: Set<string> } {
-  const client = new Set<string>([f.client]);
-  const server = new Set<string>([f.server]);
-  for (const g of f.requests.slice(0, CLIENT_SAMPLE)) {
-    const st = g.store;
-    for (let k = g.from, e = g.to; k < e; k++) {
+/**
+ * Which pod veths' own addresses the requests carried (before and after NAT), as source
+ * (client side) or destination (server side): bit 1 client, bit 2 server, per point.
+ */
+function podEnds(f: Flow, ctx: PathContext): Uint8Array {
+  const G = ctx.groups;
+  const st = G.store;
+  const ends = new Uint8Array(ctx.points.length);
+  const pods = ctx.podPoints;
+  if (pods.length === 0) return ends;
+  for (const p of pods) {
+    const ip = ctx.points[p]!.podIp;
+    if (ip === f.client) ends[p]! |= 1;
+    if (ip === f.server) ends[p]! |= 2;
+  }
+  for (let r = 0; r < f.requests.length && r < CLIENT_SAMPLE; r++) {
+    const g = f.requests[r]!;
+    for (let k = G.from(g), e = G.to(g); k < e; k++) {
       const i = st.order[k]!;
-      client.add(st.addrs.text[st.src[i]!]!);
-      server.add(st.addrs.text[st.dst[i]!]!);
+      const src = st.src[i]!;
+      const dst = st.dst[i]!;
+      for (const p of pods) {
+        const id = ctx.podAddr[p]!;
+        if (id === src) ends[p]! |= 1;
+        if (id === dst) ends[p]! |= 2;
+      }
     }
   }
-  return { client, server };
+  return ends;
 }
 
-export function pathOf(f: Flow, points: CapturePoint[], owners: () => Map<string, string>): number[] {
-  const obs = observe(f, points);
-  const onPath = serverSideNodes(f, points, obs, owners);
-  const addrs = requestAddresses(f);
+export function pathOf(f: Flow, ctx: PathContext): number[] {
+  const points = ctx.points;
+  const obs = observe(f, ctx.groups, points);
+  const onPath = serverSideNodes(f, ctx, obs);
+  const ends = podEnds(f, ctx);
   // A pod veth belongs on the path when the flow crossed it or it is one end's pod.
-  const keep = (p: CapturePoint) =>
-    obs.seenAt[p.id] === 1 || p.role !== 'pod' || p.podIp === null || addrs.server.has(p.podIp) || addrs.client.has(p.podIp);
+  const keep = (id: number) => obs.seenAt[id] === 1 || points[id]!.role !== 'pod' || points[id]!.podIp === null || ends[id] !== 0;
   // Same-node flows: the server pod's veth comes last on the client's node.
-  const isServerPod = (p: CapturePoint) => p.role === 'pod' && p.podIp !== null && addrs.server.has(p.podIp) && !addrs.client.has(p.podIp);
-  const out = points
-    .filter((p) => p.node === f.clientNode && keep(p))
-    .sort((a, b) => (isServerPod(a) ? 9 : egressRank(a.role)) - (isServerPod(b) ? 9 : egressRank(b.role)) || a.id - b.id)
-    .map((p) => p.id);
-  for (const node of onPath) {
-    const ps = points.filter((p) => p.node === node && keep(p)).sort((a, b) => ingressRank(a.role) - ingressRank(b.role) || a.id - b.id);
-    out.push(...ps.map((p) => p.id));
-  }
+  const isServerPod = (id: number) => ends[id] === 2;
+  const clientNode = ctx.nodes.indexOf(f.clientNode);
+  const out = clientNode < 0 ? [] : ctx.egress[clientNode]!.filter((id) => keep(id) && !isServerPod(id));
+  if (clientNode >= 0) out.push(...ctx.egress[clientNode]!.filter((id) => keep(id) && isServerPod(id)));
+  for (const node of onPath) out.push(...ctx.ingress[ctx.nodes.indexOf(node)]!.filter(keep));
   return skipUnseenBetweenSeen(out, points, obs.seenAt);
 }
 

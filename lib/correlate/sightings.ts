@@ -7,12 +7,12 @@
  */
 import { emptyRow, META_HAS_IP, META_ICMP_ERROR, META_INNER_IPV6, META_NO_TIMESTAMP, type PacketIndex, type PacketRow } from '../decode/packet-index';
 import { formatIpv4 } from '../decode/summarize';
-import { ns, type Nanoseconds } from '../util/units';
+import { ns } from '../util/units';
 import { Connections, icmpConnKey, portConnKey } from './connections';
 import { directionVote, identityHi, identityLo, portVote } from './identity';
 import type { PointLayout } from './points';
 import { grow, hashStr, PairTable } from './tables';
-import type { CaptureInput, CapturePoint, Direction, Sighting } from './types';
+import type { CaptureInput, CapturePoint, Sighting } from './types';
 
 /** Interned addresses: one string and one hash per distinct address, not per packet. */
 export class Addresses {
@@ -32,10 +32,24 @@ export class Addresses {
     return id;
   }
 
+  /** The id of an address already interned, or -1. */
+  idOf(text: string): number {
+    return this.ids.get(text) ?? -1;
+  }
+
+  /** A direct-mapped cache in front of the table: a node talks to few addresses at a time. */
+  private readonly cacheKey = new Int32Array(256).fill(-1);
+  private readonly cacheId = new Int32Array(256).fill(-1);
+
   /** An IPv4 address held as a number. */
   v4Id(v: number): number {
-    let id = this.v4.get(v | 0, 0x4);
-    if (id < 0) this.v4.set(v | 0, 0x4, (id = this.intern(formatIpv4(v))));
+    const k = v | 0;
+    const c = Math.imul(k, 0x9e3779b1) >>> 24;
+    if (this.cacheKey[c] === k && this.cacheId[c]! >= 0) return this.cacheId[c]!;
+    let id = this.v4.get(k, 0x4);
+    if (id < 0) this.v4.set(k, 0x4, (id = this.intern(formatIpv4(v))));
+    this.cacheKey[c] = k;
+    this.cacheId[c] = id;
     return id;
   }
 }
@@ -124,72 +138,38 @@ export class SightingStore {
   }
 }
 
-/** One packet (one transmission), seen at one or more capture points. */
-export class PacketGroup {
-  dir: Direction = 1;
-  /** Earliest raw sighting time (ns since the epoch). */
-  firstNs: Nanoseconds = ns(Infinity);
-  /** Bit p set: seen at capture point p (up to 30 points); -1 when there are more points. */
-  pointMask = -1;
-  private cached: Sighting[] | null = null;
-
-  constructor(
-    readonly id: number,
-    readonly proto: number,
-    readonly ipLen: number,
-    /** ICMP echo sequence or TCP sequence number. */
-    readonly seq: number,
-    readonly tcpFlags: number,
-    readonly store: SightingStore,
-  ) {}
-
-  /** Indices into the store's `order`. */
-  get from(): number {
-    return this.store.start[this.id]!;
-  }
-  get to(): number {
-    return this.store.start[this.id + 1]!;
-  }
-
-  seenAt(point: number): boolean {
-    if (this.pointMask !== -1) return (this.pointMask & (1 << point)) !== 0;
-    return this.sightingAt(point) >= 0;
-  }
-
-  /** The store index of this packet's first sighting at `point`, or -1. */
-  sightingAt(point: number): number {
-    const st = this.store;
-    for (let k = st.start[this.id]!, e = st.start[this.id + 1]!; k < e; k++) if (st.point[st.order[k]!] === point) return st.order[k]!;
-    return -1;
-  }
-
-  /** The sightings as objects, for code off the hot path. */
-  get sightings(): Sighting[] {
-    if (this.cached) return this.cached;
-    const st = this.store;
-    const out: Sighting[] = [];
-    for (let k = st.start[this.id]!, e = st.start[this.id + 1]!; k < e; k++) out.push(st.sighting(st.order[k]!));
-    return (this.cached = out);
-  }
-}
-
-/** Per packet group, in columns that grow by doubling: far fewer groups than sightings. */
-export class GroupColumns {
+/**
+ * Every packet group (one packet, one transmission, seen at one or more capture points), in
+ * columns that grow by doubling: far fewer groups than sightings, and no object per packet.
+ * Flows hold group ids; `from(g)..to(g)` indexes `store.order` for group g's sightings.
+ */
+export class PacketGroups {
   count = 0;
   private cap = 1024;
   proto = new Uint8Array(this.cap);
   ipLen = new Uint16Array(this.cap);
+  /** ICMP echo sequence or TCP sequence number. */
   seq = new Uint32Array(this.cap);
-  flags = new Uint8Array(this.cap);
+  tcpFlags = new Uint8Array(this.cap);
+  /** Earliest raw sighting time (ns since the epoch). */
   first = new Float64Array(this.cap);
+  /** What the packets say of their direction (identity.ts), summed; settled by direction.ts. */
   votes = new Int32Array(this.cap);
   portVotes = new Int32Array(this.cap);
-  /** Points seen at, as a bit mask (with at most 30 points). */
+  /** +1 request, −1 reply, once settled. */
+  dir = new Int8Array(this.cap);
+  /** Bit p set: seen at capture point p (with at most 30 points). */
   mask = new Int32Array(this.cap);
   /** The group's connection node, -1 before its first tuple. */
   conn = new Int32Array(this.cap);
   /** The tuple of its last sighting (src, dst, sport, dport): the same one again links nothing new. */
   tuple = new Int32Array(this.cap * 4);
+
+  constructor(
+    readonly store: SightingStore,
+    /** False with more than 30 points: `mask` is then unused and sightings are walked instead. */
+    readonly useMasks: boolean,
+  ) {}
 
   add(row: PacketRow): number {
     if (this.count === this.cap) this.double();
@@ -197,10 +177,11 @@ export class GroupColumns {
     this.proto[g] = row.proto;
     this.ipLen[g] = row.ipLen;
     this.seq[g] = row.seq;
-    this.flags[g] = row.tcpFlags;
+    this.tcpFlags[g] = row.tcpFlags;
     this.first[g] = Infinity;
     this.conn[g] = -1;
-    this.tuple.fill(-1, g * 4, g * 4 + 4);
+    const t = g * 4;
+    this.tuple[t] = this.tuple[t + 1] = this.tuple[t + 2] = this.tuple[t + 3] = -1;
     return g;
   }
 
@@ -209,13 +190,42 @@ export class GroupColumns {
     this.proto = grow(this.proto, n);
     this.ipLen = grow(this.ipLen, n);
     this.seq = grow(this.seq, n);
-    this.flags = grow(this.flags, n);
+    this.tcpFlags = grow(this.tcpFlags, n);
     this.first = grow(this.first, n);
     this.votes = grow(this.votes, n);
     this.portVotes = grow(this.portVotes, n);
+    this.dir = grow(this.dir, n);
     this.mask = grow(this.mask, n);
     this.conn = grow(this.conn, n);
     this.tuple = grow(this.tuple, n * 4);
+  }
+
+  /** Group g's sightings are store.order[from(g) .. to(g)), in the order seen. */
+  from(g: number): number {
+    return this.store.start[g]!;
+  }
+  to(g: number): number {
+    return this.store.start[g + 1]!;
+  }
+
+  seenAt(g: number, point: number): boolean {
+    if (this.useMasks) return (this.mask[g]! & (1 << point)) !== 0;
+    return this.sightingAt(g, point) >= 0;
+  }
+
+  /** The store index of group g's first sighting at `point`, or -1. */
+  sightingAt(g: number, point: number): number {
+    const st = this.store;
+    for (let k = st.start[g]!, e = st.start[g + 1]!; k < e; k++) if (st.point[st.order[k]!] === point) return st.order[k]!;
+    return -1;
+  }
+
+  /** Group g's sightings as objects, for code off the hot path. */
+  sightings(g: number): Sighting[] {
+    const st = this.store;
+    const out: Sighting[] = [];
+    for (let k = st.start[g]!, e = st.start[g + 1]!; k < e; k++) out.push(st.sighting(st.order[k]!));
+    return out;
   }
 }
 
@@ -229,7 +239,7 @@ export interface ErrorRow {
 
 export interface SightingsResult {
   store: SightingStore;
-  groups: GroupColumns;
+  groups: PacketGroups;
   conns: Connections;
   errorRows: ErrorRow[];
   /** Per pod point: how often each address (by id) appeared in its first packets. */
@@ -275,7 +285,7 @@ class Walk {
   private readonly points: CapturePoint[];
   private readonly addrs = new Addresses();
   private readonly store: SightingStore;
-  private readonly groups = new GroupColumns();
+  private readonly groups: PacketGroups;
   private readonly conns = new Connections();
   private readonly byIdentity: PairTable;
   /** Recently seen identities (hi, lo, group), in front of byIdentity. */
@@ -305,6 +315,7 @@ class Walk {
     this.store = new SightingStore(total, this.addrs);
     this.byIdentity = new PairTable(total >> 2);
     this.useMasks = this.points.length <= 30;
+    this.groups = new PacketGroups(this.store, this.useMasks);
     this.podSampled = new Int32Array(this.points.length);
     this.cursors = inputs.map((input, n) => ({
       n,

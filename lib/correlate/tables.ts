@@ -113,7 +113,7 @@ export class UnionFind {
 }
 
 /** A growable column of one typed-array type. */
-export function grow<T extends Int32Array | Uint8Array | Uint16Array | Uint32Array | Float64Array>(a: T, n: number): T {
+export function grow<T extends Int8Array | Int32Array | Uint8Array | Uint16Array | Uint32Array | Float64Array>(a: T, n: number): T {
   const b = new (a.constructor as new (n: number) => T)(n);
   b.set(a);
   return b;

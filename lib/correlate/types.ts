@@ -9,9 +9,9 @@ import type { Encapsulation } from '../decode/encapsulation';
 import type { InterfaceRole } from '../protocols/devices';
 import type { Nanoseconds } from '../util/units';
 import type { Label } from './labels';
-import type { PacketGroup } from './sightings';
+import type { PacketGroups } from './sightings';
 
-export type { Encapsulation, PacketGroup };
+export type { Encapsulation, PacketGroups };
 
 export interface CaptureInput {
   /** Path or name as the user gave it. */
@@ -85,10 +85,10 @@ export interface Flow {
   serverPort: number | null;
   /** ICMP echo identifier. */
   icmpId: number | null;
-  /** In the order of their first sighting, which is time order. */
-  groups: PacketGroup[];
-  requests: PacketGroup[];
-  replies: PacketGroup[];
+  /** Packet group ids (Correlation.groups), in the order of their first sighting: time order. */
+  groups: number[];
+  requests: number[];
+  replies: number[];
   /** Capture points in path order, client to server (replies travel it backwards). */
   path: number[];
   clientNode: string;
@@ -105,6 +105,8 @@ export interface NodeClock {
 
 export interface Correlation {
   epochSec: number;
+  /** Every packet group, in columns; flows hold their ids. */
+  groups: PacketGroups;
   /** The encapsulation of the packet at `row` of capture point `point`, or null if plain. */
   encapsulationOf(point: number, row: number): Encapsulation | null;
   points: CapturePoint[];

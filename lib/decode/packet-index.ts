@@ -124,6 +124,11 @@ export class PacketIndex {
     return out;
   }
 
+  /** Row `n`'s shape id, without copying the row. */
+  shapeAt(n: number): number {
+    return this.blocks[n >>> BLOCK_SHIFT]!.shape[n & BLOCK_MASK]!;
+  }
+
   /** Row `n`'s timestamp (ns since the capture's first), without copying the row. */
   tsNsAt(n: number): number {
     return this.blocks[n >>> BLOCK_SHIFT]!.tsNs[n & BLOCK_MASK]!;

@@ -78,6 +78,9 @@ export function reportMarkdown(r: AnalysisReport, opts: MarkdownOptions = {}): s
     for (const h of f.hops) out.push(`| ${cell(`${h.node}/${h.interface}`)}${h.role === 'any' ? ' (any)' : ''} | ${h.requests} | ${h.replies} |`);
     for (const u of f.notCaptured) out.push(`| ${cell(`${u.node}/${u.interface}`)} | not captured | |`);
     out.push('');
+    out.push(`**Why this verdict:** rule ${code(f.verdict.rule.name)}: ${f.verdict.rule.description}`, '');
+    for (const e of f.verdict.rule.evidence) out.push(`- ${e}`);
+    out.push('');
     if (f.verdict.causes.length > 0) {
       out.push('**Likely causes, and what to check:**', '');
       f.verdict.causes.forEach((c, k) => {

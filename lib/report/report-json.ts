@@ -22,7 +22,7 @@ export function reportJson(r: AnalysisReport): unknown {
       repliesStopAfter: f.repliesStopAfter,
       icmpErrors: f.icmpErrors,
       encapsulation: f.encapsulation.map((e) => ({ at: e.at, kind: e.kind, vni: e.vni, port: e.port, outerSrc: e.outerSrc, outerDst: e.outerDst })),
-      verdict: { kind: f.verdict.kind, summary: f.verdict.summary, transition: f.verdict.transition, causes: f.verdict.causes },
+      verdict: { kind: f.verdict.kind, summary: f.verdict.summary, transition: f.verdict.transition, causes: f.verdict.causes, rule: f.verdict.rule },
     })),
     notes: r.notes,
   };

@@ -1,3 +1,4 @@
+import { ns } from '@/lib/util/units';
 import { describe, expect, it } from 'vitest';
 import type { FlowReport, VerdictKind } from '@/lib/verdict/verdict';
 import { defaultStation, flowBadge, flowMatches, visibleFlows, NO_FILTERS } from './flow-list';
@@ -27,8 +28,8 @@ function flow(kind: VerdictKind, over: Partial<FlowReport> = {}): FlowReport {
     requestsStopAfter: null,
     repliesStopAfter: null,
     icmpErrors: [],
-    firstNs: 0,
-    verdict: { kind, summary: `${kind} summary`, transition: null, causes: [] },
+    firstNs: ns(0),
+    verdict: { kind, summary: `${kind} summary`, transition: null, causes: [], rule: { name: 'test', description: 'a test flow', evidence: [] } },
     ...over,
   };
 }

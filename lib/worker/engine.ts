@@ -14,7 +14,7 @@ import { cutToHeaders } from '../decode/headers-only';
 import { CaptureFormatError } from '../capture/errors';
 import { PcapWriter, PCAP_DEFAULT_SNAPLEN } from '../capture/pcap-writer';
 import { readRecordsAt, type RecordRequest } from '../capture/record-at';
-import type { Correlation, Flow, PacketGroup } from '../correlate/correlate';
+import type { Correlation, Flow } from '../correlate/correlate';
 import { resolveLabel } from '../correlate/labels';
 import { overlayDevice } from '../protocols/devices';
 import { CaptureIndexer, type IndexedCapture } from '../decode/capture-index';
@@ -79,7 +79,8 @@ interface Current {
 interface PacketList {
   key: string;
   sightings: Int32Array;
-  groups: PacketGroup[];
+  /** The packet group id of each sighting. */
+  groups: number[];
 }
 
 function errorText(e: unknown): string {
@@ -398,20 +399,20 @@ export class AnalysisEngine {
     const flow = this.flowOf(cur, flowId);
     if (!cur.correlation.points[point]) throw new Error(`no capture point ${point}`);
     const idx: number[] = [];
-    const groups: PacketGroup[] = [];
+    const groups: number[] = [];
+    const G = cur.correlation.groups;
+    const st = G.store;
     for (const g of flow.groups) {
-      if (!g.seenAt(point)) continue;
-      const st = g.store;
-      for (let k = g.from; k < g.to; k++) {
+      if (!G.seenAt(g, point)) continue;
+      for (let k = G.from(g); k < G.to(g); k++) {
         const i = st.order[k]!;
         if (st.point[i] !== point) continue;
         idx.push(i);
         groups.push(g);
       }
     }
-    const st = flow.groups[0]?.store;
     const order = idx.map((_, j) => j);
-    if (st) order.sort((a, b) => st.tNs[idx[a]!]! - st.tNs[idx[b]!]! || st.row[idx[a]!]! - st.row[idx[b]!]!);
+    order.sort((a, b) => st.tNs[idx[a]!]! - st.tNs[idx[b]!]! || st.row[idx[a]!]! - st.row[idx[b]!]!);
     this.list = { key, sightings: Int32Array.from(order, (j) => idx[j]!), groups: order.map((j) => groups[j]!) };
     return this.list;
   }
@@ -427,6 +428,7 @@ export class AnalysisEngine {
     const pts = cur.correlation.points;
     const stations = flow.path.filter((p) => pts[p]!.role !== 'any');
     const requests = new Set(flow.requests);
+    const G = cur.correlation.groups;
     const clock = this.offsetOf(cur, point);
     const capture = cur.entryOf[point]?.capture;
     const row = emptyRow();
@@ -436,11 +438,11 @@ export class AnalysisEngine {
     for (let n = from; n < to; n++) {
       const i = list.sightings[n]!;
       const g = list.groups[n]!;
-      const s = g.store.sighting(i);
+      const s = G.store.sighting(i);
       if (capture) capture.index.read(s.row, row);
       rows.push({
         n,
-        group: g.id,
+        group: g,
         dir: requests.has(g) ? 'request' : 'reply',
         tNs: s.tNs + clock,
         frame: s.row + 1,
@@ -448,11 +450,11 @@ export class AnalysisEngine {
         dst: s.dst,
         sport: s.sport,
         dport: s.dport,
-        protocol: PROTOCOL_NAMES[g.proto] ?? String(g.proto),
+        protocol: PROTOCOL_NAMES[G.proto[g]!] ?? String(G.proto[g]),
         ipLen: s.ipLen,
         ttl: s.ttl,
-        info: capture ? packetInfo({ ...row, proto: g.proto }) : '',
-        seen: stations.filter((p) => g.seenAt(p)).length,
+        info: capture ? packetInfo({ ...row, proto: G.proto[g]! }) : '',
+        seen: stations.filter((p) => G.seenAt(g, p)).length,
         stations: stations.length,
       });
     }
@@ -461,11 +463,11 @@ export class AnalysisEngine {
 
   private async packetDetail(cur: Current, flowId: number, groupId: number, point: number): Promise<PacketDetail> {
     const flow = this.flowOf(cur, flowId);
-    const g = flow.groups.find((x) => x.id === groupId);
-    if (!g) throw new Error(`no packet ${groupId} in flow ${flowId}`);
+    if (!flow.groups.includes(groupId)) throw new Error(`no packet ${groupId} in flow ${flowId}`);
+    const all = cur.correlation.groups.sightings(groupId);
     const pts = cur.correlation.points;
     const path = flow.path.map((p) => ({ point: p, node: pts[p]!.node, interface: pts[p]!.interface, role: pts[p]!.role }));
-    const sightings: LadderSighting[] = g.sightings.map((s) => ({
+    const sightings: LadderSighting[] = all.map((s) => ({
       point: s.point,
       node: pts[s.point]!.node,
       interface: pts[s.point]!.interface,
@@ -480,7 +482,7 @@ export class AnalysisEngine {
       ttl: s.ttl,
       ipLen: s.ipLen,
     }));
-    const at = g.sightings.find((s) => s.point === point) ?? g.sightings[0];
+    const at = all.find((s) => s.point === point) ?? all[0];
     let layers: string[] = [];
     let frame = 0;
     const entry = at ? cur.entryOf[at.point] : undefined;
@@ -495,7 +497,7 @@ export class AnalysisEngine {
         layers = layerLines(decodePacket(r.data, linkType).layers);
       }
     }
-    return { flow: flowId, group: groupId, dir: flow.requests.includes(g) ? 'request' : 'reply', path, sightings, layers, frame };
+    return { flow: flowId, group: groupId, dir: flow.requests.includes(groupId) ? 'request' : 'reply', path, sightings, layers, frame };
   }
 
   /**
@@ -504,16 +506,15 @@ export class AnalysisEngine {
    */
   private async packetAnatomy(cur: Current, flowId: number, groupId: number): Promise<PacketAnatomyDetail> {
     const flow = this.flowOf(cur, flowId);
-    const g = flow.groups.find((x) => x.id === groupId);
-    if (!g) throw new Error(`no packet ${groupId} in flow ${flowId}`);
-    const dir = flow.requests.includes(g) ? 'request' : 'reply';
+    if (!flow.groups.includes(groupId)) throw new Error(`no packet ${groupId} in flow ${flowId}`);
+    const dir = flow.requests.includes(groupId) ? 'request' : 'reply';
     const pts = cur.correlation.points;
     const rank = (point: number) => {
       const i = flow.path.indexOf(point);
       if (i < 0) return Number.MAX_SAFE_INTEGER;
       return dir === 'request' ? i : flow.path.length - 1 - i;
     };
-    const sightings = [...g.sightings].sort((a, b) => rank(a.point) - rank(b.point) || a.tNs - b.tNs);
+    const sightings = cur.correlation.groups.sightings(groupId).sort((a, b) => rank(a.point) - rank(b.point) || a.tNs - b.tNs);
     const copies: (StationAnatomy | undefined)[] = new Array(sightings.length);
     // One pass per file: several stations may live in one pcapng.
     const byEntry = new Map<Entry, number[]>();
@@ -572,7 +573,7 @@ export class AnalysisEngine {
     if (!entry || !capture) throw new Error(`capture point ${point} has no file`);
     const p = cur.correlation.points[point]!;
     const flow = cur.report.flows.find((f) => f.id === flowId);
-    const rows = Array.from(list.sightings, (i) => capture.index.read(list.groups[0]!.store.row[i]!));
+    const rows = Array.from(list.sightings, (i) => capture.index.read(cur.correlation.groups.store.row[i]!));
     const ifaceOf = (shape: number) => capture.interfaces[capture.shapes[shape]?.interfaceId ?? 0];
     const linkType = rows.length > 0 ? (ifaceOf(rows[0]!.shape)?.linkType ?? 1) : (capture.interfaces[0]?.linkType ?? 1);
     // One pcap has one link type: packets of another (a pcapng mixing interfaces) are left out.

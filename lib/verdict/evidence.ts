@@ -1,0 +1,238 @@
+/**
+ * The evidence a verdict rule reads, gathered once per flow: how many requests and replies each
+ * capture point saw, where each direction was last seen, the ICMP errors that answer the flow,
+ * the points on the path that were not captured, and — on demand — what happened at one step
+ * of the path (which packets were lost there, whether the next capture covered their time).
+ */
+import type { CapturePoint, Correlation, Flow, PacketGroups } from '../correlate/correlate';
+import { overlayDevice, type InterfaceRole, type OverlayDevice } from '../protocols/devices';
+import { describeStep, pointName, type Cause } from './causes';
+import type { IcmpErrorReport } from './types';
+
+/** What happened between two consecutive stations of one direction. */
+export interface Step {
+  from: CapturePoint;
+  to: CapturePoint;
+  /** Packets (group ids) seen at `from`, never at `to`. */
+  lost: number[];
+  /** The largest of them (IP length). */
+  lostSize: number;
+  /** The address they were heading to at `from`. */
+  dst: string;
+  /** `to`'s capture ran while they passed `from` (or its clock is unknown: no way to tell). */
+  covered: boolean;
+  transition: string;
+  causes: Cause[];
+  /** " (node2/cni0 not captured: the step is somewhere in between)" or "". */
+  gapNote: string;
+  /** The lost packets' times at `from` and `to`'s window, corrected, ns since the epoch. */
+  lostTimes: number[];
+  window: [number, number];
+}
+
+export interface Evidence {
+  flow: Flow;
+  groups: PacketGroups;
+  points: CapturePoint[];
+  /** "echo requests", "TCP segments", "UDP datagrams"; "echo replies", "replies". */
+  what: string;
+  replyWhat: string;
+  /** The most requests (replies) any station saw. */
+  n: number;
+  nReplies: number;
+  /** Path points that decide where packets stop: every captured one but `-i any`, client first. */
+  stations: number[];
+  reqAt: number[];
+  /** The stations the other way round, for replies. */
+  repStations: number[];
+  repAt: number[];
+  /** Index into stations (repStations) of the last one that saw requests (replies); -1 none. */
+  reqLast: number;
+  repLast: number;
+  icmpErrors: IcmpErrorReport[];
+  fragNeeded: IcmpErrorReport | undefined;
+  portUnreach: IcmpErrorReport | undefined;
+  adminProhibited: IcmpErrorReport | undefined;
+  /** An ICMP port unreachable that quoted an encapsulated packet: the overlay port is closed. */
+  underlayUnreachFrom: string | null;
+  notCaptured: { node: string; interface: string; role: InterfaceRole }[];
+  /** The overlay device at a step, or on the path. */
+  overlayIn(a: CapturePoint, b: CapturePoint): OverlayDevice | null;
+  /** The k-th step of a direction (memoised). */
+  step(dir: 'requests' | 'replies', k: number): Step;
+}
+
+/** Packets of each direction seen at each point, by the groups' point masks. */
+function tally(ids: number[], G: PacketGroups, points: number): Uint32Array {
+  const counts = new Uint32Array(points);
+  for (const g of ids) {
+    if (G.useMasks) {
+      for (let m = G.mask[g]!, p = 0; m !== 0; m >>>= 1, p++) if (m & 1) counts[p]!++;
+    } else {
+      for (let p = 0; p < points; p++) if (G.seenAt(g, p)) counts[p]!++;
+    }
+  }
+  return counts;
+}
+
+export function icmpMeaning(type: number, code: number, v6: boolean): string {
+  if (v6) {
+    if (type === 1) return code === 4 ? 'port unreachable' : code === 1 ? 'administratively prohibited' : 'destination unreachable';
+    if (type === 2) return 'packet too big';
+    if (type === 3) return 'hop limit exceeded';
+    return `ICMPv6 type ${type} code ${code}`;
+  }
+  if (type === 3) {
+    const codes: Record<number, string> = {
+      0: 'network unreachable',
+      1: 'host unreachable',
+      3: 'port unreachable',
+      4: 'fragmentation needed (DF set)',
+      9: 'network administratively prohibited',
+      10: 'host administratively prohibited',
+      13: 'communication administratively prohibited',
+    };
+    return codes[code] ?? `destination unreachable (code ${code})`;
+  }
+  if (type === 11) return 'TTL exceeded';
+  return `ICMP type ${type} code ${code}`;
+}
+
+/** The flow's ICMP errors, folded by sender and kind. */
+export function foldIcmpErrors(f: Flow, points: CapturePoint[]): IcmpErrorReport[] {
+  if (f.icmpErrors.length === 0) return [];
+  const errs = new Map<string, IcmpErrorReport>();
+  for (const e of f.icmpErrors) {
+    const k = `${e.from}|${e.type}|${e.code}`;
+    const r = errs.get(k);
+    if (r) r.count++;
+    else errs.set(k, { at: pointName(points[e.point]!), from: e.from, type: e.type, code: e.code, meaning: icmpMeaning(e.type, e.code, f.proto === 58), mtu: e.mtu, count: 1 });
+  }
+  return [...errs.values()];
+}
+
+/** The roles each node has a capture of, per set of points (one correlation's). */
+const rolesCache = new WeakMap<CapturePoint[], Map<string, Set<InterfaceRole>>>();
+function nodeRoles(points: CapturePoint[]): Map<string, Set<InterfaceRole>> {
+  let m = rolesCache.get(points);
+  if (!m) {
+    m = new Map();
+    for (const p of points) {
+      let r = m.get(p.node);
+      if (!r) m.set(p.node, (r = new Set()));
+      r.add(p.role);
+    }
+    rolesCache.set(points, m);
+  }
+  return m;
+}
+
+/** Kinds of point the flow crossed on one node that another of its nodes has no capture of. */
+export function inferUncaptured(f: Flow, G: PacketGroups, points: CapturePoint[], seenMask = -1): Evidence['notCaptured'] {
+  const nodes = [...new Set(f.path.map((p) => points[p]!.node))];
+  if (nodes.length < 2) return [];
+  const seen = (id: number) => (seenMask !== -1 && id < 31 ? (seenMask & (1 << id)) !== 0 : f.groups.some((g) => G.seenAt(g, id)));
+  // Roles the flow was seen crossing (not pod veths: pods differ per node; not any).
+  const crossed = f.path.map((p) => points[p]!).filter((p) => (p.role === 'bridge' || p.role === 'overlay' || p.role === 'nic') && seen(p.id));
+  const roles = nodeRoles(points);
+  const out: Evidence['notCaptured'] = [];
+  for (const node of nodes) {
+    const mine = roles.get(node)!;
+    // A node with no bridge or overlay capture of its own is an outside host: nothing to infer.
+    if (!mine.has('bridge') && !mine.has('overlay') && !mine.has('pod')) continue;
+    for (const other of crossed) {
+      if (other.node === node || mine.has(other.role)) continue;
+      if (!out.some((o) => o.node === node && o.interface === other.interface)) out.push({ node, interface: other.interface, role: other.role });
+    }
+  }
+  return out;
+}
+
+const lastSeen = (xs: number[]) => xs.reduce((k, n, i) => (n > 0 ? i : k), -1);
+
+export function gatherEvidence(f: Flow, c: Correlation, offset: (p: CapturePoint) => number): Evidence {
+  const pts = c.points;
+  const G = c.groups;
+  const reqCounts = tally(f.requests, G, pts.length);
+  const repCounts = tally(f.replies, G, pts.length);
+  const stations = f.path.filter((p) => pts[p]!.role !== 'any');
+  const repStations = [...stations].reverse();
+  const reqAt = stations.map((p) => reqCounts[p]!);
+  const repAt = repStations.map((p) => repCounts[p]!);
+  const icmpErrors = foldIcmpErrors(f, pts);
+  // ICMPv6 errors for IPv6 flows, ICMP errors for IPv4 flows, whatever the flow's protocol.
+  const v6 = f.client.includes(':');
+  const icmp = f.protocol === 'icmp' || f.protocol === 'icmpv6';
+  let seenMask = G.useMasks ? 0 : -1;
+  if (G.useMasks) for (const g of f.groups) seenMask |= G.mask[g]!;
+  const notCaptured = inferUncaptured(f, G, pts, seenMask);
+  const onPath = stations.map((s) => pts[s]!).find((x) => x.role === 'overlay');
+  const overlayIn = (a: CapturePoint, b: CapturePoint) =>
+    a.role === 'overlay' ? overlayDevice(a.interface) : b.role === 'overlay' ? overlayDevice(b.interface) : onPath ? overlayDevice(onPath.interface) : null;
+  const ev: Evidence = {
+    flow: f,
+    groups: G,
+    points: pts,
+    what: icmp ? 'echo requests' : f.protocol === 'tcp' ? 'TCP segments' : 'UDP datagrams',
+    replyWhat: icmp ? 'echo replies' : 'replies',
+    n: Math.max(0, ...reqAt),
+    nReplies: Math.max(0, ...repAt),
+    stations,
+    reqAt,
+    repStations,
+    repAt,
+    reqLast: lastSeen(reqAt),
+    repLast: lastSeen(repAt),
+    icmpErrors,
+    fragNeeded: icmpErrors.find((e) => (v6 ? e.type === 2 : e.type === 3 && e.code === 4)),
+    portUnreach: icmpErrors.find((e) => (v6 ? e.type === 1 && e.code === 4 : e.type === 3 && e.code === 3)),
+    adminProhibited: icmpErrors.find((e) => e.type === 3 && (e.code === 9 || e.code === 10 || e.code === 13)),
+    underlayUnreachFrom: f.icmpErrors.find((e) => e.quotedUnderlay && e.type === 3 && e.code === 3)?.from ?? null,
+    notCaptured,
+    overlayIn,
+    step: () => {
+      throw new Error('unreachable');
+    },
+  };
+  const memo = new Map<string, Step>();
+  ev.step = (dir, k) => {
+    const key = `${dir}${k}`;
+    let s = memo.get(key);
+    if (!s) memo.set(key, (s = computeStep(ev, dir, k, c, offset)));
+    return s;
+  };
+  return ev;
+}
+
+/** Margin around a capture's window within which a packet counts as covered. */
+const WINDOW_MARGIN_NS = 1e9;
+
+function computeStep(ev: Evidence, dir: 'requests' | 'replies', k: number, c: Correlation, offset: (p: CapturePoint) => number): Step {
+  const f = ev.flow;
+  const pts = ev.points;
+  const order = dir === 'requests' ? ev.stations : ev.repStations;
+  const groups = dir === 'requests' ? f.requests : f.replies;
+  const from = pts[order[k]!]!;
+  const to = pts[order[k + 1]!]!;
+  const G = ev.groups;
+  const st = G.store;
+  const lost = groups.filter((g) => G.seenAt(g, from.id) && !G.seenAt(g, to.id));
+  const lostSize = lost.reduce((m, g) => Math.max(m, G.ipLen[g]!), 0);
+  const at = lost.length > 0 ? G.sightingAt(lost[0]!, from.id) : -1;
+  const dst = at >= 0 ? st.addrs.text[st.dst[at]!]! : f.server;
+  // Did `to`'s capture run while the lost packets passed `from`?
+  const lostTimes: number[] = [];
+  for (const g of lost) {
+    const i = G.sightingAt(g, from.id);
+    if (i >= 0) lostTimes.push(st.tNs[i]! + offset(from));
+  }
+  const window: [number, number] = [to.firstNs + offset(to), to.lastNs + offset(to)];
+  // An empty capture ran and saw nothing: that is evidence, not a gap (a pcap header has no
+  // time range to doubt). A capture with packets must span the lost packets' time.
+  const covered = to.packets === 0 || Number.isNaN(window[0]) || lostTimes.some((t) => t >= window[0] - WINDOW_MARGIN_NS && t <= window[1] + WINDOW_MARGIN_NS);
+  const coverKnown = c.clocks.get(to.node)?.method !== 'unknown' || to.node === from.node;
+  const d = describeStep({ from, to, dst, lostSize, overlay: ev.overlayIn(from, to), overlayPortUnreachableFrom: ev.underlayUnreachFrom });
+  const gap = ev.notCaptured.filter((u) => u.node === to.node && from.node === to.node);
+  const gapNote = gap.length > 0 ? ` (${gap.map((u) => `${u.node}/${u.interface}`).join(', ')} not captured: the step is somewhere in between)` : '';
+  return { from, to, lost, lostSize, dst, covered: covered || !coverKnown, transition: d.transition, causes: d.causes, gapNote, lostTimes, window };
+}

@@ -1,0 +1,343 @@
+/**
+ * The verdict as an ordered rule table, after ESLint's rule modules: each rule has a name, what
+ * it reports and why, and one check over the flow's evidence (evidence.ts) that yields the
+ * verdict, its causes and the evidence it used, or nothing. The first rule that answers
+ * decides; the report says which. Order matters: a drop is worse than a rejection, a rejection
+ * is said before "no reply", and "delivered" is what is left.
+ */
+import type { Cause } from './causes';
+import { pointName } from './causes';
+import type { Evidence, Step } from './evidence';
+import type { VerdictKind } from './types';
+
+export interface RuleResult {
+  kind: VerdictKind;
+  summary: string;
+  transition: string | null;
+  causes: Cause[];
+  /** The facts the rule went by, one line each. */
+  evidence: string[];
+}
+
+export interface VerdictRule {
+  name: string;
+  /** What the rule reports and why it may say so. */
+  description: string;
+  decide(ev: Evidence): RuleResult | null;
+}
+
+const plural = (k: number, noun: string) => `${k} ${k === 1 ? noun.replace(/s$/, '').replace(/ie$/, 'y') : noun}`;
+const sec = (ns: number) => `${(ns / 1e9).toFixed(3)} s`;
+
+/** "requests: node1/eth0 3, node2/eth0 3, node2/flannel.1 0" */
+function countsLine(ev: Evidence, dir: 'requests' | 'replies'): string {
+  const order = dir === 'requests' ? ev.stations : ev.repStations;
+  const at = dir === 'requests' ? ev.reqAt : ev.repAt;
+  return `${dir} per station: ${order.map((p, i) => `${pointName(ev.points[p]!)} ${at[i]}`).join(', ') || 'none captured'}`;
+}
+
+function stepLines(s: Step, dir: 'requests' | 'replies'): string[] {
+  const times = s.lostTimes.length > 0 ? `${sec(Math.min(...s.lostTimes))}–${sec(Math.max(...s.lostTimes))}` : 'unknown times';
+  const window =
+    s.to.packets === 0 ? 'ran and holds no packet at all' : Number.isNaN(s.window[0]) ? 'has no timestamps' : `covers ${sec(s.window[0])}–${sec(s.window[1])}`;
+  return [
+    `${plural(s.lost.length, dir)} seen at ${pointName(s.from)} and never at ${pointName(s.to)} (largest ${s.lostSize} bytes)`,
+    `they passed ${pointName(s.from)} at ${times}; ${pointName(s.to)}'s capture ${window}`,
+  ];
+}
+
+const errorLine = (e: { from: string; meaning: string; mtu: number | null; count: number; at: string }) =>
+  `ICMP ${e.meaning} from ${e.from}${e.mtu !== null ? ` (MTU ${e.mtu})` : ''} ×${e.count}, seen at ${e.at}`;
+
+/** Requests stop before the last station: the first step they failed, or null. */
+function requestsStop(ev: Evidence): Step | null {
+  return ev.reqLast >= 0 && ev.reqLast < ev.stations.length - 1 ? ev.step('requests', ev.reqLast) : null;
+}
+
+function repliesStop(ev: Evidence): Step | null {
+  return ev.flow.replies.length > 0 && ev.repLast >= 0 && ev.repLast < ev.repStations.length - 1 ? ev.step('replies', ev.repLast) : null;
+}
+
+/** The first step where some packets of a direction pass and some do not. */
+function lossyStep(ev: Evidence, dir: 'requests' | 'replies'): { s: Step; delivered: number[]; k: number } | null {
+  const order = dir === 'requests' ? ev.stations : ev.repStations;
+  const at = dir === 'requests' ? ev.reqAt : ev.repAt;
+  const groups = dir === 'requests' ? ev.flow.requests : ev.flow.replies;
+  for (let k = 0; k + 1 < order.length; k++) {
+    if (!(at[k + 1]! < at[k]! && at[k + 1]! > 0)) continue;
+    const s = ev.step(dir, k);
+    if (s.lost.length === 0) continue;
+    return { s, delivered: groups.filter((g) => ev.groups.seenAt(g, s.to.id)), k };
+  }
+  return null;
+}
+
+const range = (min: number, max: number) => (min === max ? `${min}` : `${min}–${max}`);
+
+/** Partial loss rules, one per reading of a lossy step, for either direction. */
+function partialRules(dir: 'requests' | 'replies'): VerdictRule[] {
+  const noun = (ev: Evidence) => (dir === 'requests' ? ev.what : ev.replyWhat);
+  const found = (ev: Evidence) => (dir === 'replies' && (ev.flow.replies.length === 0 || repliesStop(ev)) ? null : lossyStep(ev, dir));
+  return [
+    {
+      name: `${dir}-lost-above-pmtu`,
+      description: `Some ${dir} are lost at one step, all larger than the MTU an ICMP frag-needed announced, and the rest pass: path MTU discovery works, at the cost of retransmissions.`,
+      decide(ev) {
+        const x = found(ev);
+        const fn = ev.fragNeeded;
+        if (!x || !fn || fn.mtu === null) return null;
+        const minLost = x.s.lost.reduce((m, g) => Math.min(m, ev.groups.ipLen[g]!), Infinity);
+        if (!(minLost > fn.mtu)) return null;
+        const dev = ev.overlayIn(x.s.from, x.s.to)?.device ?? 'the overlay';
+        return {
+          kind: 'size-dependent',
+          summary: `${plural(x.s.lost.length, noun(ev))} of ${range(minLost, x.s.lostSize)} bytes ${x.s.lost.length === 1 ? 'stops' : 'stop'} after ${pointName(x.s.from)}; ${fn.from} answered frag-needed (MTU ${fn.mtu}) and the rest got through: path MTU discovery works, at the cost of retransmissions`,
+          transition: x.s.transition,
+          causes: [
+            {
+              text: `the pods' MTU is larger than ${dev}'s ${fn.mtu}: every new connection pays a frag-needed round trip, and any path that filters ICMP becomes a black hole`,
+              check: `ip link show ${ev.overlayIn(x.s.from, x.s.to)?.device ?? 'flannel.1'} | grep mtu; nsenter -t <pod pid> -n ip link show eth0 | grep mtu  # pod MTU must be ≤ ${fn.mtu}`,
+            },
+          ],
+          evidence: [...stepLines(x.s, dir), `smallest lost: ${minLost} bytes > MTU ${fn.mtu}`, errorLine(fn)],
+        };
+      },
+    },
+    {
+      name: `${dir}-large-lost`,
+      description: `At one step the ${dir} larger than any that passed are lost and the smaller ones pass: the packets do not fit the path (an MTU black hole when no frag-needed comes back).`,
+      decide(ev) {
+        const x = found(ev);
+        if (!x) return null;
+        const maxDelivered = x.delivered.reduce((m, g) => Math.max(m, ev.groups.ipLen[g]!), 0);
+        const minLost = x.s.lost.reduce((m, g) => Math.min(m, ev.groups.ipLen[g]!), Infinity);
+        if (!(minLost > maxDelivered)) return null;
+        const ov = ev.overlayIn(x.s.from, x.s.to);
+        const fn = ev.fragNeeded;
+        return {
+          kind: 'size-dependent',
+          summary: `large ${noun(ev)} (${range(minLost, x.s.lostSize)} bytes) stop after ${pointName(x.s.from)} while small ones (≤ ${maxDelivered} bytes) pass${fn ? `; ${fn.from} sent frag-needed (MTU ${fn.mtu ?? '?'})` : '; no frag-needed came back (MTU black hole)'}${ov ? `: ${ov.device} carries at most ${ov.mtu} bytes` : ''}`,
+          transition: x.s.transition,
+          causes: x.s.causes,
+          evidence: [...stepLines(x.s, dir), `lost ${range(minLost, x.s.lostSize)} bytes; passed ≤ ${maxDelivered} bytes`, ...(fn ? [errorLine(fn)] : ['no ICMP frag-needed seen'])],
+        };
+      },
+    },
+    {
+      name: `${dir}-partial-loss`,
+      description: `Some ${dir} are lost at one step and others of the same sizes pass: loss, not a filter.`,
+      decide(ev) {
+        const x = found(ev);
+        if (!x) return null;
+        const at = dir === 'requests' ? ev.reqAt : ev.repAt;
+        return {
+          kind: 'partial-loss',
+          summary: `${at[x.k + 1]} of ${at[x.k]} ${noun(ev)} pass from ${pointName(x.s.from)} to ${pointName(x.s.to)}`,
+          transition: x.s.transition,
+          causes: x.s.causes,
+          evidence: [countsLine(ev, dir), ...stepLines(x.s, dir)],
+        };
+      },
+    },
+  ];
+}
+
+function ipForwardOrForwardChain(node: string): Cause {
+  return { text: `${node} does not forward to the pod (FORWARD policy DROP or ip_forward=0)`, check: 'iptables -S FORWARD; sysctl net.ipv4.ip_forward' };
+}
+
+export const RULES: readonly VerdictRule[] = [
+  {
+    name: 'requests-not-observed',
+    description: 'Requests were last seen at a point whose next capture does not cover the time they passed: whether they went on is not observed, which is not a drop.',
+    decide(ev) {
+      const s = requestsStop(ev);
+      if (!s || s.covered) return null;
+      return {
+        kind: 'not-observed',
+        summary: `${plural(ev.n, ev.what)} seen up to ${pointName(s.from)}; ${pointName(s.to)}'s capture does not cover that time, so whether they went on is not observed`,
+        transition: null,
+        causes: [{ text: `capture ${pointName(s.to)} again while reproducing, for the whole time`, check: `tcpdump -i ${s.to.interface} -w ${s.to.node}-${s.to.interface}.pcap` }],
+        evidence: stepLines(s, 'requests'),
+      };
+    },
+  },
+  {
+    name: 'requests-too-big',
+    description: 'Requests stop at one step and are larger than the overlay carries, or an ICMP frag-needed came back: the MTU, not a filter.',
+    decide(ev) {
+      const s = requestsStop(ev);
+      if (!s) return null;
+      const ov = ev.overlayIn(s.from, s.to);
+      const fn = ev.fragNeeded;
+      if (!fn && !(ov && s.lostSize > ov.mtu)) return null;
+      const causes: Cause[] = [];
+      if (fn) {
+        causes.push({
+          text: `${fn.from} answered "fragmentation needed" with next-hop MTU ${fn.mtu ?? '?'}: ${s.lostSize}-byte packets with DF set do not fit${ov ? ` ${ov.device}'s MTU ${ov.mtu} (1500 − ${ov.overhead})` : ''}`,
+          check: `ip link show ${ov?.device ?? s.from.interface} | grep mtu  # pods must use an MTU ≤ ${ov?.mtu ?? fn.mtu}; check the CNI's MTU setting`,
+        });
+      }
+      causes.push(...s.causes.filter((x) => !fn || !x.text.startsWith('the packets (')));
+      return {
+        kind: 'size-dependent',
+        summary: `${s.lost.length} of ${ev.n} ${ev.what} (${s.lostSize} bytes) stop after ${pointName(s.from)}: larger than the path MTU${fn ? `; ${fn.from} sent frag-needed (MTU ${fn.mtu ?? '?'})` : ', and no frag-needed came back (black hole)'}`,
+        transition: s.transition,
+        causes,
+        evidence: [...stepLines(s, 'requests'), fn ? errorLine(fn) : `${s.lostSize} bytes > ${ov!.device}'s MTU ${ov!.mtu}`],
+      };
+    },
+  },
+  {
+    name: 'requests-stop',
+    description: 'Requests are seen at one capture point and never at the next one, whose capture covers their time: they stop at that step.',
+    decide(ev) {
+      const s = requestsStop(ev);
+      if (!s) return null;
+      return {
+        kind: 'request-dropped',
+        summary: `${ev.what} reach ${pointName(s.from)}, never ${pointName(s.to)}${s.gapNote}: ${s.transition}`,
+        transition: s.transition,
+        causes: s.causes,
+        evidence: [countsLine(ev, 'requests'), ...stepLines(s, 'requests')],
+      };
+    },
+  },
+  ...partialRules('requests'),
+  {
+    name: 'tcp-reset',
+    description: 'The server side answers with a TCP RST: the connection is refused, the network delivered it.',
+    decide(ev) {
+      const G = ev.groups;
+      const rst = ev.flow.protocol === 'tcp' ? ev.flow.replies.find((g) => (G.tcpFlags[g]! & 0x04) !== 0) : undefined;
+      if (rst === undefined) return null;
+      const st = G.store;
+      const i = st.order[G.to(rst) - 1]!;
+      const from = `${st.addrs.text[st.src[i]!]}:${st.sport[i]}`;
+      return {
+        kind: 'rejected',
+        summary: `the connection is refused: ${from} answers the SYN with a RST`,
+        transition: null,
+        causes: [
+          { text: `nothing listens on port ${ev.flow.serverPort ?? '?'} at ${ev.flow.server} (the application listens on another port, or is down)`, check: `ss -ltnp  # in the pod; kubectl get pod -o wide; compare containerPort/targetPort` },
+          { text: 'a REJECT --reject-with tcp-reset rule answers for it', check: 'iptables -S | grep -i reject' },
+        ],
+        evidence: [`a TCP RST from ${from}`, countsLine(ev, 'requests')],
+      };
+    },
+  },
+  {
+    name: 'port-unreachable',
+    description: 'The destination answers ICMP port unreachable for the flow itself (not for the overlay port): nothing listens there.',
+    decide(ev) {
+      const pu = ev.portUnreach;
+      if (!pu || pu.from.startsWith('0.') || ev.flow.icmpErrors.some((e) => e.quotedUnderlay)) return null;
+      return {
+        kind: 'rejected',
+        summary: `${pu.from} answers ICMP port unreachable: nothing listens on ${ev.flow.protocol}/${ev.flow.serverPort ?? '?'}`,
+        transition: null,
+        causes: [{ text: `nothing listens on ${ev.flow.protocol}/${ev.flow.serverPort ?? '?'} at ${ev.flow.server}`, check: 'ss -lunp  # in the pod' }],
+        evidence: [errorLine(pu)],
+      };
+    },
+  },
+  {
+    name: 'admin-prohibited',
+    description: 'An ICMP administratively prohibited came back: a REJECT rule refuses the flow.',
+    decide(ev) {
+      const ap = ev.adminProhibited;
+      if (!ap) return null;
+      return {
+        kind: 'rejected',
+        summary: `${ap.from} rejects it: ICMP ${ap.meaning}`,
+        transition: null,
+        causes: [{ text: `a REJECT rule on ${ap.from}`, check: 'iptables -S | grep -i reject' }],
+        evidence: [errorLine(ap)],
+      };
+    },
+  },
+  {
+    name: 'nothing-captured',
+    description: 'Neither requests nor replies of the flow are at any station (only at `-i any` points or as ICMP errors).',
+    decide(ev) {
+      if (ev.flow.replies.length > 0 || ev.n > 0) return null;
+      return { kind: 'not-observed', summary: 'no request of this flow was captured', transition: null, causes: [], evidence: [countsLine(ev, 'requests')] };
+    },
+  },
+  {
+    name: 'no-reply',
+    description: 'Requests reach the last capture point and no reply is seen anywhere: the destination (or the last hop not captured) does not answer.',
+    decide(ev) {
+      if (ev.flow.replies.length > 0) return null;
+      const f = ev.flow;
+      const last = ev.points[ev.stations[ev.stations.length - 1]!]!;
+      const podReached = last.role === 'pod';
+      return {
+        kind: 'no-reply',
+        summary: `${plural(ev.n, ev.what)} reach ${pointName(last)}${podReached ? '' : " (the last capture point; the pod's veth was not captured)"}; no reply is seen at any capture point`,
+        transition: podReached ? `delivered to the pod on ${last.node}, which does not answer` : null,
+        causes: [
+          f.protocol === 'tcp'
+            ? { text: 'a firewall in the pod or on the node drops the SYN silently (DROP, not REJECT)', check: `iptables -S INPUT  # in the pod's netns: nsenter -t <pid> -n iptables -S` }
+            : { text: 'the destination does not answer (firewall DROP in the pod, or the application ignores it)', check: 'nsenter -t <pid> -n iptables -S INPUT; ss -lunp' },
+          { text: `the pod's replies leave by another interface or are dropped by reverse-path filtering on ${last.node}`, check: `ip route get ${f.client}  # in the pod; sysctl net.ipv4.conf.all.rp_filter` },
+          ...(podReached ? [] : [ipForwardOrForwardChain(last.node)]),
+        ],
+        evidence: [countsLine(ev, 'requests'), 'no reply at any capture point'],
+      };
+    },
+  },
+  {
+    name: 'replies-not-observed',
+    description: 'Replies were last seen at a point whose next capture does not cover their time: not observed, not dropped.',
+    decide(ev) {
+      const s = repliesStop(ev);
+      if (!s || s.covered) return null;
+      return {
+        kind: 'not-observed',
+        summary: `${ev.replyWhat} seen up to ${pointName(s.from)}; ${pointName(s.to)}'s capture does not cover that time`,
+        transition: null,
+        causes: [],
+        evidence: stepLines(s, 'replies'),
+      };
+    },
+  },
+  {
+    name: 'replies-stop',
+    description: 'Requests arrive; replies are seen at one capture point and never at the next one, whose capture covers their time.',
+    decide(ev) {
+      const s = repliesStop(ev);
+      if (!s) return null;
+      return {
+        kind: 'reply-dropped',
+        summary: `requests arrive; ${ev.replyWhat} reach ${pointName(s.from)}, never ${pointName(s.to)}${s.gapNote}: ${s.transition}`,
+        transition: s.transition,
+        causes: s.causes,
+        evidence: [countsLine(ev, 'replies'), ...stepLines(s, 'replies')],
+      };
+    },
+  },
+  ...partialRules('replies'),
+  {
+    name: 'delivered',
+    description: 'Requests and replies cross every capture point of the path.',
+    decide(ev) {
+      return {
+        kind: 'delivered',
+        summary: `${plural(ev.n, ev.what)} and ${plural(ev.nReplies, ev.replyWhat)} cross every capture point`,
+        transition: null,
+        causes: [],
+        evidence: [countsLine(ev, 'requests'), countsLine(ev, 'replies')],
+      };
+    },
+  },
+];
+
+/** The first rule that answers, and what it said. */
+export function decide(ev: Evidence): RuleResult & { rule: VerdictRule } {
+  for (const rule of RULES) {
+    const r = rule.decide(ev);
+    if (r) return { ...r, rule };
+  }
+  throw new Error('the delivered rule always answers');
+}

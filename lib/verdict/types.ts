@@ -1,0 +1,86 @@
+/** What the verdict stage reports per flow. */
+import type { Encapsulation, Protocol } from '../correlate/correlate';
+import type { InterfaceRole } from '../protocols/devices';
+import type { Nanoseconds } from '../util/units';
+import type { Cause } from './causes';
+
+export type VerdictKind =
+  | 'delivered'
+  | 'request-dropped'
+  | 'reply-dropped'
+  | 'no-reply'
+  | 'partial-loss'
+  | 'size-dependent'
+  | 'rejected'
+  | 'not-observed';
+
+/** Which rule of the table decided (rules.ts), what it says, and the evidence it used. */
+export interface VerdictRuleUsed {
+  name: string;
+  description: string;
+  evidence: string[];
+}
+
+export interface Verdict {
+  kind: VerdictKind;
+  summary: string;
+  /** The step the packets failed to take, in words. */
+  transition: string | null;
+  causes: Cause[];
+  rule: VerdictRuleUsed;
+}
+
+export interface HopReport {
+  node: string;
+  interface: string;
+  /** pod | bridge | overlay | nic | any | other: what the interface is on the path. */
+  role: InterfaceRole;
+  /** Index into Correlation.points. */
+  point: number;
+  file: string;
+  requests: number;
+  replies: number;
+}
+
+export interface Translation {
+  /** Where the new addresses are first seen. */
+  at: string;
+  kind: 'DNAT' | 'SNAT' | 'DNAT+SNAT';
+  from: string;
+  to: string;
+}
+
+export interface IcmpErrorReport {
+  at: string;
+  from: string;
+  type: number;
+  code: number;
+  meaning: string;
+  mtu: number | null;
+  count: number;
+}
+
+export interface FlowReport {
+  /** Index into Correlation.flows, to fetch the flow's packets. */
+  id: number;
+  protocol: Protocol;
+  client: string;
+  clientPort: number | null;
+  server: string;
+  serverPort: number | null;
+  icmpId: number | null;
+  translations: Translation[];
+  hops: HopReport[];
+  /** Points on the path that were not captured (inferred from the other nodes' captures). */
+  notCaptured: { node: string; interface: string; role: InterfaceRole }[];
+  requests: { sent: number; delivered: number };
+  replies: { sent: number; delivered: number };
+  requestsStopAfter: string | null;
+  repliesStopAfter: string | null;
+  icmpErrors: IcmpErrorReport[];
+  /** What the overlay headers said where the flow crossed a NIC encapsulated (VNI, port, VTEPs). */
+  encapsulation: ({ at: string; text: string } & Encapsulation)[];
+  /** Corrected time of the flow's first packet, ns since the incident epoch. */
+  firstNs: Nanoseconds;
+  verdict: Verdict;
+}
