@@ -277,45 +277,80 @@ function withUncaptured(captured: Draft[], missing: Draft[], first: boolean): Dr
   return out;
 }
 
-export function layoutHopDiagram(flow: FlowReport, clocks: AnalysisReport['clocks'], opts: HopLayoutOptions): HopLayout {
-  const width = Math.max(MIN_WIDTH, Math.floor(opts.width));
-  const direction = opts.direction ?? null;
-  const shows = (d: HopDirection) => direction === null || direction === d;
+/** What every stage of the layout shares. */
+interface LayoutContext {
+  flow: FlowReport;
+  width: number;
+  direction: HopDirection | null;
+  pathY: number;
+  hostHeight: number;
+  lanesDirs: HopDirection[];
+}
 
+interface HostDraft {
+  node: string;
+  path: Draft[];
+  any: Draft[];
+}
+
+/** Each host's stations in path order (points not captured placed by role) and its `-i any` ones. */
+function hostDrafts(flow: FlowReport, direction: HopDirection | null): HostDraft[] {
   // Hosts in path order; a node with only an -i any capture still gets its box.
   const nodes: string[] = [];
   for (const h of flow.hops) if (!nodes.includes(h.node)) nodes.push(h.node);
   for (const u of flow.notCaptured) if (!nodes.includes(u.node)) nodes.push(u.node);
-
   const relevant = (req: number, rep: number) => (direction === 'requests' ? req : direction === 'replies' ? rep : req + rep);
-  const captured = (node: string): Draft[] =>
-    flow.hops
-      .filter((h) => h.node === node && h.role !== 'any')
-      .map((h) => ({
-        key: `p${h.point}`,
-        node: h.node,
-        interface: h.interface,
-        role: h.role,
-        state: relevant(h.requests, h.replies) > 0 ? 'seen' : 'zero',
-        point: h.point,
-        file: h.file,
-        requests: h.requests,
-        replies: h.replies,
-      }));
-  const anyOf = (node: string): Draft[] =>
-    flow.hops
-      .filter((h) => h.node === node && h.role === 'any')
-      .map((h) => ({ key: `p${h.point}`, node, interface: h.interface, role: h.role, state: 'any', point: h.point, file: h.file, requests: h.requests, replies: h.replies }));
+  const draft = (h: FlowReport['hops'][number], state: StationState): Draft => ({
+    key: `p${h.point}`,
+    node: h.node,
+    interface: h.interface,
+    role: h.role,
+    state,
+    point: h.point,
+    file: h.file,
+    requests: h.requests,
+    replies: h.replies,
+  });
+  const captured = (node: string) =>
+    flow.hops.filter((h) => h.node === node && h.role !== 'any').map((h) => draft(h, relevant(h.requests, h.replies) > 0 ? 'seen' : 'zero'));
+  const anyOf = (node: string) => flow.hops.filter((h) => h.node === node && h.role === 'any').map((h) => draft(h, 'any'));
   const missing = (node: string): Draft[] =>
     flow.notCaptured
       .filter((u) => u.node === node)
       .map((u) => ({ key: `nc:${u.node}/${u.interface}`, node, interface: u.interface, role: u.role, state: 'not-captured', point: null, file: null, requests: null, replies: null }));
+  return nodes.map((node, i) => ({ node, path: withUncaptured(captured(node), missing(node), i === 0 || nodes.length === 1), any: anyOf(node) }));
+}
 
-  const perHost = nodes.map((node, i) => ({ node, path: withUncaptured(captured(node), missing(node), i === 0 || nodes.length === 1), any: anyOf(node) }));
-  const hasAnyRow = perHost.some((h) => h.any.length > 0);
+/** A station's counts, e.g. "→3 ←0", and its tooltip. */
+function stationTexts(d: Draft, direction: HopDirection | null, chars: number): { counts: string; title: string } {
+  const counts =
+    d.state === 'not-captured'
+      ? chars >= 12
+        ? 'not captured'
+        : 'no capture'
+      : direction === 'requests'
+        ? `→${d.requests}`
+        : direction === 'replies'
+          ? `←${d.replies}`
+          : `→${d.requests} ←${d.replies}`;
+  const name = `${d.node}/${d.interface}`;
+  const what = ROLE_NAME[d.role];
+  const title =
+    d.state === 'not-captured'
+      ? `${name} (${what}): on the path but not captured — no evidence either way`
+      : d.state === 'any'
+        ? `${name}: -i any capture of ${d.node}, ${d.requests} requests, ${d.replies} replies — it sees every interface of the node at once, so it is counted but does not decide where packets stop (${d.file})`
+        : `${name} (${what}): ${d.requests} requests, ${d.replies} replies${d.state === 'zero' ? ' — captured, saw nothing of this flow' : ''} (${d.file})`;
+  return { counts, title };
+}
 
-  // Horizontal: the gaps between hosts hold the encapsulation label; hosts share the rest by
-  // their number of stations, at least two each so a one-NIC outside host keeps room for its labels.
+/**
+ * Hosts side by side: the gaps between them hold the encapsulation label; hosts share the
+ * rest by their number of stations, at least two each so a one-NIC outside host keeps room
+ * for its labels. Stations on the path line, `-i any` ones in a row under it.
+ */
+function placeHosts(ctx: LayoutContext, perHost: HostDraft[], clocks: AnalysisReport['clocks']): { hosts: HostLayout[]; stations: StationLayout[] } {
+  const { width, direction, pathY } = ctx;
   const inner = width - 2 * MARGIN_X;
   const n = perHost.length;
   let gap = n > 1 ? clamp(inner * 0.1, 64, 150) : 0;
@@ -323,9 +358,6 @@ export function layoutHopDiagram(flow: FlowReport, clocks: AnalysisReport['clock
   const weights = perHost.map((h) => Math.max(2, h.path.length, h.any.length));
   const total = weights.reduce((a, b) => a + b, 0) || 1;
   const hostSpace = inner - gap * (n - 1);
-  const hostHeight = PATH_OFFSET + BELOW_PATH + (hasAnyRow ? ANY_ROW : 0);
-  const pathY = TOP + PATH_OFFSET;
-
   const stations: StationLayout[] = [];
   const hosts: HostLayout[] = [];
   let x = MARGIN_X;
@@ -333,15 +365,14 @@ export function layoutHopDiagram(flow: FlowReport, clocks: AnalysisReport['clock
   perHost.forEach((h, hi) => {
     const w = (hostSpace * weights[hi]!) / total;
     const clock = clocks.find((c) => c.node === h.node);
-    const outside = n > 1 && !h.path.some((d) => d.role === 'pod' || d.role === 'bridge' || d.role === 'overlay');
     const host: HostLayout = {
       node: h.node,
       index: hi,
       x: px(x),
       y: TOP,
       width: px(w),
-      height: hostHeight,
-      outside,
+      height: ctx.hostHeight,
+      outside: n > 1 && !h.path.some((d) => d.role === 'pod' || d.role === 'bridge' || d.role === 'overlay'),
       titleY: TOP + 18,
       clockLabel: clockLabel(clock),
       clockY: TOP + 34,
@@ -349,30 +380,11 @@ export function layoutHopDiagram(flow: FlowReport, clocks: AnalysisReport['clock
       offPathY: h.any.length > 0 ? pathY + BELOW_PATH - 4 : null,
       stations: [],
     };
-    const keys = h.path.map((d) => d.key);
-    const sx = scalePoint<string>().domain(keys).range([x + HOST_PAD_X, x + w - HOST_PAD_X]).padding(0.5);
-    const spacing = keys.length > 0 ? (w - 2 * HOST_PAD_X) / keys.length : w;
-    const maxChars = Math.max(3, Math.floor((spacing - 6) / CHAR_W));
     const place = (d: Draft, sxv: number, y: number, r: number, halfWidth: number, onPath: boolean, chars: number) => {
-      const counts =
-        d.state === 'not-captured'
-          ? chars >= 12 ? 'not captured' : 'no capture'
-          : direction === 'requests'
-            ? `→${d.requests}`
-            : direction === 'replies'
-              ? `←${d.replies}`
-              : `→${d.requests} ←${d.replies}`;
-      const name = `${d.node}/${d.interface}`;
-      const what = ROLE_NAME[d.role];
-      const title =
-        d.state === 'not-captured'
-          ? `${name} (${what}): on the path but not captured — no evidence either way`
-          : d.state === 'any'
-            ? `${name}: -i any capture of ${d.node}, ${d.requests} requests, ${d.replies} replies — it sees every interface of the node at once, so it is counted but does not decide where packets stop (${d.file})`
-            : `${name} (${what}): ${d.requests} requests, ${d.replies} replies${d.state === 'zero' ? ' — captured, saw nothing of this flow' : ''} (${d.file})`;
+      const { counts, title } = stationTexts(d, direction, chars);
       const s: StationLayout = {
         ...d,
-        name,
+        name: `${d.node}/${d.interface}`,
         index: stations.length,
         pathIndex: onPath ? pathIndex++ : null,
         hostIndex: hi,
@@ -390,6 +402,10 @@ export function layoutHopDiagram(flow: FlowReport, clocks: AnalysisReport['clock
       stations.push(s);
       host.stations.push(s.index);
     };
+    const keys = h.path.map((d) => d.key);
+    const sx = scalePoint<string>().domain(keys).range([x + HOST_PAD_X, x + w - HOST_PAD_X]).padding(0.5);
+    const spacing = keys.length > 0 ? (w - 2 * HOST_PAD_X) / keys.length : w;
+    const maxChars = Math.max(3, Math.floor((spacing - 6) / CHAR_W));
     for (const d of h.path) place(d, sx(d.key)!, pathY, STATION_R, STATION_R, true, maxChars);
     if (h.any.length > 0) {
       const ax = scalePoint<string>().domain(h.any.map((d) => d.key)).range([x + HOST_PAD_X, x + w - HOST_PAD_X]).padding(0.5);
@@ -401,11 +417,44 @@ export function layoutHopDiagram(flow: FlowReport, clocks: AnalysisReport['clock
     hosts.push(host);
     x += w + gap;
   });
+  return { hosts, stations };
+}
 
-  const path = stations.filter((s) => s.pathIndex !== null);
+const laneY = (ctx: LayoutContext, d: HopDirection) => (ctx.lanesDirs.length === 1 ? ctx.pathY : d === 'requests' ? ctx.pathY - LANE_GAP : ctx.pathY + LANE_GAP);
 
-  // Segments between consecutive path stations. Crossing is read from the nearest captured
-  // station on each side: a point not captured neither shows nor hides packets.
+/** How the packets cross between two hosts: what the captured headers said beats what the device name suggests. */
+function underlayLabel(ctx: LayoutContext, a: StationLayout, b: StationLayout, hosts: HostLayout[], stations: StationLayout[]): EncapsulationLabel {
+  const flow = ctx.flow;
+  const ha = hosts[a.hostIndex]!;
+  const hb = hosts[b.hostIndex]!;
+  const overlayDevice = (hostIndex: number) => stations.find((s) => s.hostIndex === hostIndex && s.role === 'overlay')?.interface ?? null;
+  const snatOn = (hostIndex: number) =>
+    flow.translations.some((t) => t.kind !== 'DNAT' && stations.some((s) => s.hostIndex === hostIndex && s.pathIndex !== null && s.name === t.at));
+  const device = overlayDevice(a.hostIndex) ?? overlayDevice(b.hostIndex);
+  const seen = flow.encapsulation?.find((e) => e.at === `${a.node}/${a.interface}` || e.at === `${b.node}/${b.interface}`);
+  const text = seen ? seen.text : device ? encapsulationText(device) : snatOn(a.hostIndex) && hb.outside ? 'SNAT to the outside' : 'routed';
+  const left = ha.x + ha.width;
+  const room = Math.max(hb.x - left, 40);
+  return {
+    text,
+    lines: fitLines(text, room - 6),
+    x: px((left + hb.x) / 2),
+    y: ctx.pathY + 20,
+    title: seen
+      ? `${ha.node} → ${hb.node} over the underlay: ${seen.text}, between ${seen.outerSrc} and ${seen.outerDst}${device ? ` (${device})` : ''}`
+      : device
+        ? `${ha.node} → ${hb.node} over the underlay, encapsulated by ${device}: ${overlayOfDevice(device).wire}`
+        : text === 'routed'
+          ? `${ha.node} → ${hb.node}: routed on the underlay without encapsulation`
+          : `${ha.node} → ${hb.node}: leaves ${ha.node} with its source address translated (SNAT) to reach the outside`,
+  };
+}
+
+/**
+ * Segments between consecutive path stations. Crossing is read from the nearest captured
+ * station on each side: a point not captured neither shows nor hides packets.
+ */
+function layoutSegments(ctx: LayoutContext, path: StationLayout[], hosts: HostLayout[], stations: StationLayout[]): SegmentLayout[] {
   const capturedBefore = (i: number) => {
     for (let k = i; k >= 0; k--) if (path[k]!.state !== 'not-captured') return path[k]!;
     return null;
@@ -414,16 +463,9 @@ export function layoutHopDiagram(flow: FlowReport, clocks: AnalysisReport['clock
     for (let k = i; k < path.length; k++) if (path[k]!.state !== 'not-captured') return path[k]!;
     return null;
   };
-  const lanesDirs: HopDirection[] = direction ? [direction] : ['requests', 'replies'];
   // Two lanes: the chevrons sit apart so → and ← do not merge into one glyph.
   const arrowAt = (x1: number, x2: number, d: HopDirection) =>
-    (x1 + x2) / 2 + (lanesDirs.length === 1 ? 0 : (d === 'requests' ? -1 : 1) * Math.min(9, (x2 - x1) / 6));
-  const laneY = (d: HopDirection) => (lanesDirs.length === 1 ? pathY : d === 'requests' ? pathY - LANE_GAP : pathY + LANE_GAP);
-
-  const overlayDevice = (hostIndex: number) => stations.find((s) => s.hostIndex === hostIndex && s.role === 'overlay')?.interface ?? null;
-  const snatOn = (hostIndex: number) =>
-    flow.translations.some((t) => t.kind !== 'DNAT' && stations.some((s) => s.hostIndex === hostIndex && s.pathIndex !== null && s.name === t.at));
-
+    (x1 + x2) / 2 + (ctx.lanesDirs.length === 1 ? 0 : (d === 'requests' ? -1 : 1) * Math.min(9, (x2 - x1) / 6));
   const segments: SegmentLayout[] = [];
   for (let i = 0; i + 1 < path.length; i++) {
     const a = path[i]!;
@@ -434,125 +476,117 @@ export function layoutHopDiagram(flow: FlowReport, clocks: AnalysisReport['clock
       requests: !!before && !!after && before.requests! > 0 && after.requests! > 0,
       replies: !!before && !!after && before.replies! > 0 && after.replies! > 0,
     };
-    let encapsulation: EncapsulationLabel | null = null;
     const underlay = a.hostIndex !== b.hostIndex;
-    if (underlay) {
-      const ha = hosts[a.hostIndex]!;
-      const hb = hosts[b.hostIndex]!;
-      const device = overlayDevice(a.hostIndex) ?? overlayDevice(b.hostIndex);
-      // What the captured headers said beats what the device name suggests.
-      const seen = flow.encapsulation?.find((e) => e.at === `${a.node}/${a.interface}` || e.at === `${b.node}/${b.interface}`);
-      const text = seen ? seen.text : device ? encapsulationText(device) : snatOn(a.hostIndex) && hb.outside ? 'SNAT to the outside' : 'routed';
-      const left = ha.x + ha.width;
-      const room = Math.max(hb.x - left, 40);
-      encapsulation = {
-        text,
-        lines: fitLines(text, room - 6),
-        x: px((left + hb.x) / 2),
-        y: pathY + 20,
-        title: seen
-          ? `${ha.node} → ${hb.node} over the underlay: ${seen.text}, between ${seen.outerSrc} and ${seen.outerDst}${device ? ` (${device})` : ''}`
-          : device
-          ? `${ha.node} → ${hb.node} over the underlay, encapsulated by ${device}: ${overlayOfDevice(device).wire}`
-          : text === 'routed'
-            ? `${ha.node} → ${hb.node}: routed on the underlay without encapsulation`
-            : `${ha.node} → ${hb.node}: leaves ${ha.node} with its source address translated (SNAT) to reach the outside`,
-      };
-    }
     segments.push({
       index: segments.length,
       from: a.index,
       to: b.index,
       x1: a.x,
       x2: b.x,
-      y: pathY,
+      y: ctx.pathY,
       kind: underlay ? 'underlay' : 'host',
       crossed,
       inferred: a.state === 'not-captured' || b.state === 'not-captured',
       stop: null,
-      encapsulation,
-      lanes: lanesDirs.map((d) => ({ direction: d, y: laneY(d), crossed: crossed[d], arrowX: px(arrowAt(a.x, b.x, d)), arrowDir: d === 'requests' ? 1 : -1 })),
+      encapsulation: underlay ? underlayLabel(ctx, a, b, hosts, stations) : null,
+      lanes: ctx.lanesDirs.map((d) => ({ direction: d, y: laneY(ctx, d), crossed: crossed[d], arrowX: px(arrowAt(a.x, b.x, d)), arrowDir: d === 'requests' ? 1 : -1 })),
     });
   }
+  return segments;
+}
 
-  // Stop marks: from the last point a direction was seen to the next captured point it never reached.
+/** The stop mark of one direction: from the last point it was seen to the next captured point it never reached. */
+function stopBreak(ctx: LayoutContext, path: StationLayout[], segments: SegmentLayout[], breaks: StopBreak[], d: HopDirection, after: string, kind: StopBreak['kind']): StopBreak | null {
+  const at = d === 'requests' ? path.findIndex((s) => s.name === after) : path.map((s) => s.name).lastIndexOf(after);
+  if (at < 0) return null;
+  const step = d === 'requests' ? 1 : -1;
+  let k = at + step;
+  while (k >= 0 && k < path.length && path[k]!.state === 'not-captured') k += step;
+  k = clamp(k, 0, path.length - 1);
+  if (k === at) return null;
+  const lo = Math.min(at, k);
+  const hi = Math.max(at, k);
+  const segs = segments.filter((s) => s.index >= lo && s.index < hi);
+  const uncaptured = path.slice(lo + 1, hi).filter((s) => s.state === 'not-captured');
+  for (const s of segs) {
+    if (kind === 'stop' && s.stop === null) s.stop = d;
+    // The mark takes the middle: this direction loses its arrow, the other moves aside.
+    for (const l of s.lanes) l.arrowX = l.direction === d ? null : l.arrowX === null ? null : px(s.x1 + (s.x2 - s.x1) * 0.22);
+  }
+  const from = path[at]!;
+  const to = path[k]!;
+  const x1 = path[lo]!.x;
+  const x2 = path[hi]!.x;
+  const Dir = d === 'requests' ? 'Requests' : 'Replies';
+  const label = kind === 'unobserved' ? `${d} not observed past here` : uncaptured.length > 0 ? `${d} stop in here` : `${d} stop here`;
+  const gapNote = uncaptured.length > 0 ? `; ${uncaptured.map((u) => u.name).join(', ')} not captured, so the step is somewhere in between` : '';
+  const transition = ctx.flow.verdict.transition;
+  const title =
+    kind === 'unobserved'
+      ? `${Dir} seen up to ${from.name}; ${to.name}'s capture does not cover that time, so whether they went on is not observed`
+      : `${Dir} reach ${from.name}, never ${to.name}${gapNote}${transition ? `: ${transition}` : ''}`;
+  const mid = (x1 + x2) / 2;
+  const half = (label.length * CHAR_W) / 2;
+  const stacked = breaks.filter((b) => b.x1 < x2 && b.x2 > x1).length;
+  return {
+    direction: d,
+    kind,
+    from: from.index,
+    to: to.index,
+    segments: segs.map((s) => s.index),
+    uncaptured: uncaptured.map((u) => u.index),
+    x1,
+    x2,
+    y: laneY(ctx, d),
+    marks: segs.map((s) => px((s.x1 + s.x2) / 2)),
+    label,
+    labelX: px(clamp(mid, half + 2, ctx.width - half - 2)),
+    labelY: ctx.pathY - 36 - stacked * 14,
+    title,
+  };
+}
+
+function layoutBreaks(ctx: LayoutContext, path: StationLayout[], segments: SegmentLayout[]): StopBreak[] {
+  const flow = ctx.flow;
   const breaks: StopBreak[] = [];
   const unobserved = flow.verdict.kind === 'not-observed';
-  const addBreak = (d: HopDirection, after: string | null, kind: StopBreak['kind']) => {
-    if (!after || !shows(d)) return;
-    const at = d === 'requests' ? path.findIndex((s) => s.name === after) : path.map((s) => s.name).lastIndexOf(after);
-    if (at < 0) return;
-    const step = d === 'requests' ? 1 : -1;
-    let k = at + step;
-    while (k >= 0 && k < path.length && path[k]!.state === 'not-captured') k += step;
-    k = clamp(k, 0, path.length - 1);
-    if (k === at) return;
-    const lo = Math.min(at, k);
-    const hi = Math.max(at, k);
-    const segs = segments.filter((s) => s.index >= lo && s.index < hi);
-    const uncaptured = path.slice(lo + 1, hi).filter((s) => s.state === 'not-captured');
-    for (const s of segs) {
-      if (kind === 'stop' && s.stop === null) s.stop = d;
-      // The mark takes the middle: this direction loses its arrow, the other moves aside.
-      for (const l of s.lanes) l.arrowX = l.direction === d ? null : l.arrowX === null ? null : px(s.x1 + (s.x2 - s.x1) * 0.22);
-    }
-    const from = path[at]!;
-    const to = path[k]!;
-    const x1 = path[lo]!.x;
-    const x2 = path[hi]!.x;
-    const Dir = d === 'requests' ? 'Requests' : 'Replies';
-    const label = kind === 'unobserved' ? `${d} not observed past here` : uncaptured.length > 0 ? `${d} stop in here` : `${d} stop here`;
-    const gapNote = uncaptured.length > 0 ? `; ${uncaptured.map((u) => u.name).join(', ')} not captured, so the step is somewhere in between` : '';
-    const title =
-      kind === 'unobserved'
-        ? `${Dir} seen up to ${from.name}; ${to.name}'s capture does not cover that time, so whether they went on is not observed`
-        : `${Dir} reach ${from.name}, never ${to.name}${gapNote}${flow.verdict.transition ? `: ${flow.verdict.transition}` : ''}`;
-    const mid = (x1 + x2) / 2;
-    const half = (label.length * CHAR_W) / 2;
-    const stacked = breaks.filter((b) => b.x1 < x2 && b.x2 > x1).length;
-    breaks.push({
-      direction: d,
-      kind,
-      from: from.index,
-      to: to.index,
-      segments: segs.map((s) => s.index),
-      uncaptured: uncaptured.map((u) => u.index),
-      x1,
-      x2,
-      y: laneY(d),
-      marks: segs.map((s) => px((s.x1 + s.x2) / 2)),
-      label,
-      labelX: px(clamp(mid, half + 2, width - half - 2)),
-      labelY: pathY - 36 - stacked * 14,
-      title,
-    });
+  const add = (d: HopDirection, after: string | null, kind: StopBreak['kind']) => {
+    if (!after || (ctx.direction !== null && ctx.direction !== d)) return;
+    const b = stopBreak(ctx, path, segments, breaks, d, after, kind);
+    if (b) breaks.push(b);
   };
-  addBreak('requests', flow.requestsStopAfter, unobserved ? 'unobserved' : 'stop');
+  add('requests', flow.requestsStopAfter, unobserved ? 'unobserved' : 'stop');
   // The verdict calls a direction not observed for the first uncovered step only: requests first.
-  addBreak('replies', flow.repliesStopAfter, unobserved && !flow.requestsStopAfter ? 'unobserved' : 'stop');
+  add('replies', flow.repliesStopAfter, unobserved && !flow.requestsStopAfter ? 'unobserved' : 'stop');
+  return breaks;
+}
 
-  // NAT markers at the first point that sees the new addresses, stacked when several meet there.
+/** NAT markers at the first point that sees the new addresses, stacked when several meet there. */
+function layoutNat(ctx: LayoutContext, path: StationLayout[]): NatMarker[] {
   const nat: NatMarker[] = [];
-  for (const t of flow.translations) {
+  for (const t of ctx.flow.translations) {
     const s = path.find((p) => p.name === t.at);
     if (!s) continue;
     const stack = nat.filter((m) => m.station === s.index).length;
-    nat.push({
-      at: t.at,
-      kind: t.kind,
-      from: t.from,
-      to: t.to,
-      station: s.index,
-      x: s.x,
-      y: pathY - 20 - stack * 16,
-      label: t.kind,
-      title: `${t.kind} at ${t.at}: ${t.from}  ⇒  ${t.to}`,
-    });
+    nat.push({ at: t.at, kind: t.kind, from: t.from, to: t.to, station: s.index, x: s.x, y: ctx.pathY - 20 - stack * 16, label: t.kind, title: `${t.kind} at ${t.at}: ${t.from}  ⇒  ${t.to}` });
     s.title += `; ${t.kind} here: ${t.from}  ⇒  ${t.to}`;
   }
+  return nat;
+}
 
+export function layoutHopDiagram(flow: FlowReport, clocks: AnalysisReport['clocks'], opts: HopLayoutOptions): HopLayout {
+  const width = Math.max(MIN_WIDTH, Math.floor(opts.width));
+  const direction = opts.direction ?? null;
+  const perHost = hostDrafts(flow, direction);
+  const hostHeight = PATH_OFFSET + BELOW_PATH + (perHost.some((h) => h.any.length > 0) ? ANY_ROW : 0);
+  const ctx: LayoutContext = { flow, width, direction, pathY: TOP + PATH_OFFSET, hostHeight, lanesDirs: direction ? [direction] : ['requests', 'replies'] };
+  const { hosts, stations } = placeHosts(ctx, perHost, clocks);
+  const path = stations.filter((s) => s.pathIndex !== null);
+  const segments = layoutSegments(ctx, path, hosts, stations);
+  const breaks = layoutBreaks(ctx, path, segments);
+  const nat = layoutNat(ctx, path);
   const height = TOP + hostHeight + TOP;
-  return { width, height, direction, pathY, hosts, stations, segments, breaks, nat, summary: summarize(flow, hosts, stations, segments, breaks) };
+  return { width, height, direction, pathY: ctx.pathY, hosts, stations, segments, breaks, nat, summary: summarize(flow, hosts, stations, segments, breaks) };
 }
 
 function summarize(flow: FlowReport, hosts: HostLayout[], stations: StationLayout[], segments: SegmentLayout[], breaks: StopBreak[]): string {
