@@ -189,7 +189,7 @@ describe('hopscope share', () => {
   });
 
   it('refuses two files that would still share a name, and a label that names no file or two', async () => {
-    expect(() => uploadNames(['a/x/eth0.pcap', 'b/x/eth0.pcap'], false)).toThrow('a/x/eth0.pcap and b/x/eth0.pcap would both be uploaded as x-eth0.pcap');
+    expect(uploadNames(['a/x/eth0.pcap', 'b/x/eth0.pcap'], false)).toEqual({ names: ['x-eth0.pcap', 'x-eth0 (2).pcap'], renamed: ['a/x/eth0.pcap is uploaded as x-eth0.pcap', 'b/x/eth0.pcap is uploaded as x-eth0 (2).pcap'] });
     expect(uploadNames(['a/eth0.pcap.gz', 'b/eth0.pcap'], true).names).toEqual(['a-eth0.pcap', 'b-eth0.pcap']);
 
     const none = await share(['--server', api.url, '--label', 'node9-eth0.pcap=n/i', join(SAMPLE, 'node1-eth0.pcap')]);

@@ -20,6 +20,7 @@ import { cutToHeaders, type HeadersOnlyResult } from '../decode/headers-only';
 import { cleanFileName, MAX_NOTES_CHARS, MAX_TITLE_CHARS } from '../incident/upload';
 import type { IncidentCreated } from '../incident/types';
 import { expand } from '../analyze/files';
+import { uniqueName } from '../util/names';
 
 export const DEFAULT_SERVER = 'http://localhost:3000';
 
@@ -132,7 +133,7 @@ interface Upload {
  * Upload names: the base name (what the server keeps), minus `.gz` for a headers-only cut,
  * which comes out uncompressed. Two files with one name (node1/eth0.pcap, node2/eth0.pcap) are
  * renamed `<parent folder>-<name>`: node1-eth0.pcap is also the `<node>-<interface>` form the
- * analysis reads capture points from. A clash that remains is refused.
+ * analysis reads capture points from. A clash that remains is numbered (lib/util/names.ts).
  */
 export function uploadNames(paths: string[], headersOnly: boolean): { names: string[]; renamed: string[] } {
   const plain = paths.map((p) => {
@@ -141,22 +142,15 @@ export function uploadNames(paths: string[], headersOnly: boolean): { names: str
   });
   const count = new Map<string, number>();
   for (const n of plain) count.set(n, (count.get(n) ?? 0) + 1);
-  const renamed: string[] = [];
-  const names = plain.map((n, i) => {
+  const byFolder = plain.map((n, i) => {
     if (count.get(n) === 1) return n;
     const parent = cleanFileName(basename(dirname(resolve(paths[i]!))));
-    if (!parent) return n;
-    renamed.push(`${paths[i]} is uploaded as ${parent}-${n}`);
-    return cleanFileName(`${parent}-${n}`);
+    return parent ? cleanFileName(`${parent}-${n}`) : n;
   });
-  const seen = new Map<string, string>();
-  names.forEach((n, i) => {
-    const other = seen.get(n);
-    if (other !== undefined) {
-      throw new ShareError(`${other} and ${paths[i]} would both be uploaded as ${n}; rename one of them (an incident's file names are unique)`);
-    }
-    seen.set(n, paths[i]!);
-  });
+  // A clash that remains (a/x/eth0.pcap and b/x/eth0.pcap) is numbered, as the dashboard does.
+  const taken = new Set<string>();
+  const names = byFolder.map((n) => uniqueName(n, taken));
+  const renamed = names.flatMap((n, i) => (n === plain[i] ? [] : [`${paths[i]} is uploaded as ${n}`]));
   return { names, renamed };
 }
 

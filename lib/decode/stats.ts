@@ -2,6 +2,7 @@
  * Per-file statistics: what `hopscope stats` prints and what the capture inspector shows.
  * Pure functions over an IndexedCapture.
  */
+import { addNs } from '../util/units';
 import type { IndexedCapture } from './capture-index';
 
 export interface CaptureStats {
@@ -42,12 +43,6 @@ export function linkTypeName(linkType: number): string {
 export function isoNs(sec: number, nsec: number): string {
   const whole = new Date(sec * 1000).toISOString().slice(0, 19);
   return `${whole}.${String(nsec).padStart(9, '0')}Z`;
-}
-
-function addNs(baseSec: number, baseNsec: number, ns: number): [number, number] {
-  const total = baseNsec + ns;
-  const sec = baseSec + Math.floor(total / 1e9);
-  return [sec, Math.round(total - Math.floor(total / 1e9) * 1e9)];
 }
 
 export function captureStats(c: IndexedCapture): CaptureStats {

@@ -2,6 +2,7 @@
  * The browser's side of sharing: the form the API takes, the upload with progress, and the
  * owner's delete tokens. No Node imports: this runs in the page.
  */
+import { uniqueName } from '../util/names';
 import { labelFromFileName } from '../correlate/labels';
 import type { FlowReport } from '../verdict/verdict';
 import type { FlowComment, IncidentCreated, IncidentMeta } from './types';
@@ -29,20 +30,11 @@ export function flowKey(f: Pick<FlowReport, 'protocol' | 'client' | 'clientPort'
  * a file whose capture point came from its name keeps that point as an explicit label.
  */
 export function uniqueUploadNames(files: readonly { name: string; label: ShareFile['label'] }[]): { name: string; label: ShareFile['label'] }[] {
-  const seen = new Set<string>();
+  const taken = new Set<string>();
   return files.map(({ name, label }) => {
     const base = name.replace(/^.*[\\/]/, '');
-    if (!seen.has(base)) {
-      seen.add(base);
-      return { name: base, label };
-    }
-    const dot = base.search(/\.(pcapng|pcap|cap)(\.gz)?$/i);
-    const [stem, ext] = dot > 0 ? [base.slice(0, dot), base.slice(dot)] : [base, ''];
-    let n = 2;
-    while (seen.has(`${stem} (${n})${ext}`)) n++;
-    const renamed = `${stem} (${n})${ext}`;
-    seen.add(renamed);
-    return { name: renamed, label: label ?? labelFromFileName(base) };
+    const unique = uniqueName(base, taken);
+    return { name: unique, label: unique === base ? label : (label ?? labelFromFileName(base)) };
   });
 }
 

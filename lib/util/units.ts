@@ -10,3 +10,10 @@ export type Nanoseconds = number & { readonly __unit: 'ns' };
 export function ns(n: number): Nanoseconds {
   return n as Nanoseconds;
 }
+
+/** `ns` after the instant `sec`.`nsec`, as whole seconds and nanoseconds (a capture's base plus an offset). */
+export function addNs(sec: number, nsec: number, ns: number): [number, number] {
+  const total = nsec + ns;
+  const carry = Math.floor(total / 1e9);
+  return [sec + carry, Math.round(total - carry * 1e9)];
+}

@@ -279,6 +279,8 @@ describe('AnalysisEngine with bad input', () => {
       ],
     });
     const a = await h.next('analysis');
-    expect(a.report!.captures.map((c) => c.file)).toEqual(['node1-eth0.pcap', '(2)/node1-eth0.pcap']);
+    expect(a.report!.captures.map((c) => c.file)).toEqual(['node1-eth0.pcap', 'node1-eth0 (2).pcap']);
+    // The second keeps the capture point its name implied.
+    expect(a.report!.captures.map((c) => `${c.node}/${c.interface}`)).toEqual(['node1/eth0', 'node1/eth0']);
   });
 });

@@ -7,6 +7,7 @@
  * label edit re-runs the analysis without reading anything again, and exports and packet
  * details go back to the file for the bytes (record-at.ts).
  */
+import { addNs } from '../util/units';
 import { analyze, type AnalysisInput, type AnalysisReport } from '../analyze';
 import { diffStations, mtuArithmetic, packetAnatomy, type Overlay } from '../anatomy';
 import { blobChunks, readCaptureBlob } from '../capture/blob';
@@ -15,7 +16,8 @@ import { CaptureFormatError } from '../capture/errors';
 import { PcapWriter, PCAP_DEFAULT_SNAPLEN } from '../capture/pcap-writer';
 import { readRecordsAt, type RecordRequest } from '../capture/record-at';
 import type { Correlation, Flow } from '../correlate/correlate';
-import { resolveLabel } from '../correlate/labels';
+import { labelFromFileName, resolveLabel } from '../correlate/labels';
+import { uniqueName } from '../util/names';
 import { overlayDevice } from '../protocols/devices';
 import { CaptureIndexer, type IndexedCapture } from '../decode/capture-index';
 import { decodePacket } from '../decode/decode-packet';
@@ -90,13 +92,6 @@ function errorText(e: unknown): string {
 
 function isAbort(e: unknown, signal: AbortSignal | undefined): boolean {
   return !!signal?.aborted || (e instanceof DOMException && e.name === 'AbortError');
-}
-
-/** `tsNs` after `baseSec.baseNsec`, as whole seconds and nanoseconds. */
-function addNs(baseSec: number, baseNsec: number, ns: number): [number, number] {
-  const total = baseNsec + ns;
-  const carry = Math.floor(total / 1e9);
-  return [baseSec + carry, Math.round(total - carry * 1e9)];
 }
 
 export function summarizeFile(name: string, capture: IndexedCapture): FileSummary {
@@ -196,11 +191,10 @@ export class AnalysisEngine {
 
   private add(id: FileId, file: File, name: string, label: NodeLabel | undefined): void {
     if (this.entries.has(id)) return;
-    const taken = new Set([...this.entries.values()].map((e) => e.key));
-    let key = name;
-    // Two files of one name (from two folders): the second is named apart, keeping its base
-    // name last so the label still comes from it.
-    for (let n = 2; taken.has(key); n++) key = `(${n})/${name}`;
+    // Two files of one name (from two folders): the second is named apart; the capture point
+    // its name implied stays as an explicit label.
+    const key = uniqueName(name, new Set([...this.entries.values()].map((e) => e.key)));
+    if (key !== name) label ??= labelFromFileName(name) ?? undefined;
     this.entries.set(id, { id, file, key, label, status: 'queued', abort: null, capture: null, summary: null });
     this.queue.push(id);
   }
