@@ -3,6 +3,7 @@
  * verdicts. Pure; the CLI, the browser worker and the tests all call this.
  */
 import type { IndexedCapture } from '../decode/capture-index';
+import { ns, type Nanoseconds } from '../util/units';
 import { correlate, type CaptureInput, type Correlation } from '../correlate/correlate';
 import { resolveLabel } from '../correlate/labels';
 import { analyzeFlows, type FlowReport } from '../verdict/verdict';
@@ -20,11 +21,11 @@ export interface AnalysisReport {
     interface: string;
     labelSource: string;
     packets: number;
-    clockOffsetNs: number;
+    clockOffsetNs: Nanoseconds;
     clockMethod: string;
   }[];
   /** Node clocks against the reference node. */
-  clocks: { node: string; offsetNs: number; method: string; samples: number }[];
+  clocks: { node: string; offsetNs: Nanoseconds; method: string; samples: number }[];
   referenceNode: string;
   flows: FlowReport[];
   notes: string[];
@@ -68,10 +69,10 @@ export function analyze(inputs: AnalysisInput[]): { report: AnalysisReport; corr
         interface: p.interface,
         labelSource: p.labelSource,
         packets: p.packets,
-        clockOffsetNs: Math.round(clockOf(p.node)?.offsetNs ?? 0),
+        clockOffsetNs: ns(Math.round(clockOf(p.node)?.offsetNs ?? 0)),
         clockMethod: clockOf(p.node)?.method ?? 'unknown',
       })),
-      clocks: [...correlation.clocks.values()].map((c) => ({ ...c, offsetNs: Math.round(c.offsetNs) })),
+      clocks: [...correlation.clocks.values()].map((c) => ({ ...c, offsetNs: ns(Math.round(c.offsetNs)) })),
       referenceNode: correlation.referenceNode,
       flows,
       notes,

@@ -7,6 +7,7 @@ import type { CaptureInterface, CaptureSink, CaptureSummary, PacketRecord } from
 import type { CaptureWarning } from '../capture/errors';
 import { emptyRow, META_ICMP_ERROR, META_NO_TIMESTAMP, PacketIndex } from './packet-index';
 import type { QuotedError } from './encapsulation';
+import { ns, type Nanoseconds } from '../util/units';
 import { Summarizer, type Shape } from './summarize';
 import type { DecodeOptions } from './types';
 
@@ -23,7 +24,7 @@ export interface IndexedCapture {
   baseSec: number;
   baseNsec: number;
   /** Last timestamp relative to the base, in ns; NaN when no packet had one. */
-  lastNs: number;
+  lastNs: Nanoseconds;
   /** Per shape id: packets and bytes (original lengths). */
   shapePackets: number[];
   shapeBytes: number[];
@@ -111,7 +112,7 @@ export class CaptureIndexer implements CaptureSink {
       ipv6: this.summarizer.ipv6,
       baseSec: Number.isNaN(this.baseSec) ? 0 : this.baseSec,
       baseNsec: this.baseNsec,
-      lastNs: this.lastNs,
+      lastNs: ns(this.lastNs),
       shapePackets: this.shapePackets,
       shapeBytes: this.shapeBytes,
       shapeFirstNs: this.shapeFirstNs,

@@ -1,3 +1,4 @@
+import { ns } from '../util/units';
 import { describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -36,7 +37,7 @@ describe.skipIf(all.length === 0)('report exports on the lab scenarios', () => {
 
 describe('reportMarkdown', () => {
   const report = (over: Partial<AnalysisReport> = {}): AnalysisReport => ({
-    captures: [{ file: 'a|b.pcap', node: 'n1', interface: 'eth0', labelSource: 'file name', packets: 2, clockOffsetNs: -1_500_000, clockMethod: 'two-way' }],
+    captures: [{ file: 'a|b.pcap', node: 'n1', interface: 'eth0', labelSource: 'file name', packets: 2, clockOffsetNs: ns(-1_500_000), clockMethod: 'two-way' }],
     clocks: [],
     referenceNode: 'n0',
     flows: [],

@@ -3,6 +3,7 @@
  * as the CLI would (some with capture files left out), and the picture must say what the
  * verdict says: where the break is, what was not captured, where addresses change.
  */
+import { ns } from '../util/units';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -399,10 +400,10 @@ function expectInvariants(l: HopLayout, width: number) {
 
 describe('labels', () => {
   it('clock labels', () => {
-    expect(clockLabel({ node: 'n', offsetNs: 12_345_000, method: 'two-way', samples: 4 })).toBe('clock +12.345 ms (two-way)');
-    expect(clockLabel({ node: 'n', offsetNs: -98_000, method: 'one-way', samples: 7 })).toBe('clock −0.098 ms (one-way)');
-    expect(clockLabel({ node: 'n', offsetNs: 0, method: 'reference', samples: 0 })).toBe('clock reference');
-    expect(clockLabel({ node: 'n', offsetNs: 0, method: 'unknown', samples: 0 })).toBe('clock unknown');
+    expect(clockLabel({ node: 'n', offsetNs: ns(12_345_000), method: 'two-way', samples: 4 })).toBe('clock +12.345 ms (two-way)');
+    expect(clockLabel({ node: 'n', offsetNs: ns(-98_000), method: 'one-way', samples: 7 })).toBe('clock −0.098 ms (one-way)');
+    expect(clockLabel({ node: 'n', offsetNs: ns(0), method: 'reference', samples: 0 })).toBe('clock reference');
+    expect(clockLabel({ node: 'n', offsetNs: ns(0), method: 'unknown', samples: 0 })).toBe('clock unknown');
     expect(clockLabel(undefined)).toBe('clock unknown');
   });
 
