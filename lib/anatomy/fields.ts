@@ -10,6 +10,13 @@
 import type { Layer } from '../decode/decode-packet';
 import { u16, u8 } from '../decode/layers/base';
 import { LAYERS } from '../protocols/layers';
+import {
+  VXLAN_GPE_NEXT_ETHERNET,
+  VXLAN_GPE_NEXT_IPV4,
+  VXLAN_GPE_NEXT_IPV6,
+  VXLAN_GPE_NEXT_MPLS,
+  VXLAN_GPE_NEXT_NSH,
+} from '../protocols/recognise';
 import type { AnatomyField } from './types';
 import { formatChecksum, ipv4HeaderChecksum, transportChecksum, type PendingChecksum } from './checksum';
 import {
@@ -140,6 +147,9 @@ export function layerFields(layers: readonly Layer[], index: number, data: Uint8
       f.add('reserved1', 'Reserved', 1, 3, hex(l.reserved1, 6));
       f.add('vni', 'VXLAN Network Identifier', 4, 3, String(l.vni));
       f.add('reserved2', 'Reserved', 7, 1, hex(l.reserved2, 2));
+      break;
+    case 'vxlan-gpe':
+      vxlanGpeFields(f, l);
       break;
     case 'geneve':
       geneveFields(f, l);
@@ -407,6 +417,29 @@ function icmpv6Fields(f: Fields, l: Of<'icmpv6'>, data: Uint8Array, ip: IpLayer 
     });
     if (rel < l.headerLength) f.add('rest', 'Undecoded Options', rel, l.headerLength - rel, bytes(l.headerLength - rel));
   }
+}
+
+const VXLAN_GPE_NEXT_NAMES: ReadonlyMap<number, string> = new Map([
+  [VXLAN_GPE_NEXT_IPV4, 'IPv4'],
+  [VXLAN_GPE_NEXT_IPV6, 'IPv6'],
+  [VXLAN_GPE_NEXT_ETHERNET, 'Ethernet'],
+  [VXLAN_GPE_NEXT_NSH, 'NSH'],
+  [VXLAN_GPE_NEXT_MPLS, 'MPLS'],
+]);
+
+function vxlanGpeFields(f: Fields, l: Of<'vxlan-gpe'>): void {
+  const set = [l.validVni ? 'I' : '', l.nextProtocolPresent ? 'P' : '', l.bum ? 'B' : '', l.oam ? 'O' : ''].filter((s) => s !== '');
+  f.add('flags', 'Flags', 0, 1, named(hex(l.flags, 2), set.length === 0 ? 'none' : set.join(', ')));
+  f.add('reservedFlags', 'Reserved', 0, 1, String(l.reservedFlags >> 6), { first: 0, count: 2 });
+  f.add('version', 'Version', 0, 1, String(l.version), { first: 2, count: 2 });
+  f.add('flags.i', 'I (VNI valid)', 0, 1, flag(l.validVni), { first: 4, count: 1 });
+  f.add('flags.p', 'P (Next Protocol present)', 0, 1, flag(l.nextProtocolPresent), { first: 5, count: 1 });
+  f.add('flags.b', 'B (BUM traffic)', 0, 1, flag(l.bum), { first: 6, count: 1 });
+  f.add('flags.o', 'O (OAM packet)', 0, 1, flag(l.oam), { first: 7, count: 1 });
+  f.add('reserved1', 'Reserved', 1, 2, hex(l.reserved1, 4));
+  f.add('nextProtocol', 'Next Protocol', 3, 1, named(String(l.nextProtocol), VXLAN_GPE_NEXT_NAMES.get(l.nextProtocol)));
+  f.add('vni', 'VXLAN Network Identifier', 4, 3, String(l.vni));
+  f.add('reserved2', 'Reserved', 7, 1, hex(l.reserved2, 2));
 }
 
 function geneveFields(f: Fields, l: Of<'geneve'>): void {

@@ -23,6 +23,7 @@ import { decodeTcp, type TcpLayer } from './layers/tcp';
 import { decodeUdp, type UdpLayer } from './layers/udp';
 import { decodeVlan, type VlanLayer } from './layers/vlan';
 import { decodeVxlan, type VxlanLayer } from './layers/vxlan';
+import { decodeVxlanGpe, type VxlanGpeLayer } from './layers/vxlan-gpe';
 
 export type Layer =
   | EthernetLayer
@@ -38,6 +39,7 @@ export type Layer =
   | IcmpLayer
   | Icmpv6Layer
   | VxlanLayer
+  | VxlanGpeLayer
   | GeneveLayer
   | FlannelUdpLayer
   | GreLayer
@@ -79,6 +81,7 @@ const DECODERS: { readonly [K in DecodableKind]: LayerDecoder<LayerOf<K>> } = {
   icmp: decodeIcmp,
   icmpv6: decodeIcmpv6,
   vxlan: decodeVxlan,
+  'vxlan-gpe': decodeVxlanGpe,
   geneve: decodeGeneve,
   'flannel-udp': decodeFlannelUdp,
   gre: decodeGre,

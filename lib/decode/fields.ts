@@ -128,6 +128,9 @@ function protocolNames(layer: Layer, linkType: number, isFirst: boolean): string
       return [layer.kind];
     case 'flannel-udp':
       return ['flannel-udp'];
+    case 'vxlan-gpe':
+      // tshark 4.0 leaves VXLAN-GPE out of frame.protocols: eth:ethertype:ip:udp:ip:icmp.
+      return [];
     case 'payload':
       return layer.payload.length > 0 ? ['data'] : [];
     case 'undecoded':
@@ -204,6 +207,7 @@ export function fieldsRow(frame: FrameInfo, decoded: DecodedPacket): string[] {
         add('udp.dstport', l.dstPort);
         break;
       case 'vxlan':
+      case 'vxlan-gpe':
         add('vxlan.vni', l.vni);
         break;
       case 'geneve':

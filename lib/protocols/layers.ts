@@ -24,6 +24,8 @@ export const LAYER_KINDS = [
   'gre',
   'payload',
   'undecoded',
+  // New kinds go last: the fast indexer (lib/decode/summarize.ts) numbers the ones above literally.
+  'vxlan-gpe',
 ] as const;
 
 export type LayerKind = (typeof LAYER_KINDS)[number];
@@ -68,6 +70,8 @@ export const LAYERS: { readonly [K in LayerKind]: LayerMeta } = {
   gre: meta('gre', 'GRE', 'gre', 'tunnel'),
   payload: meta('payload', 'Data', 'data', 'data'),
   undecoded: meta('undecoded', 'Undecoded', 'undecoded', 'undecoded'),
+  // tshark 4.0 files VXLAN-GPE under "vxlan" in io,phs (and leaves it out of frame.protocols).
+  'vxlan-gpe': meta('vxlan-gpe', 'VXLAN-GPE', 'vxlan', 'tunnel', 'GPE'),
 };
 
 export function layerMeta(kind: LayerKind): LayerMeta {

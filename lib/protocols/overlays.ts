@@ -13,9 +13,9 @@
  */
 import type { LayerKind } from './layers';
 import { IP_PROTO_GRE, IP_PROTO_IPV4, IP_PROTO_IPV6 } from './numbers';
-import { looksLikeFlannelUdp, looksLikeGeneve, looksLikeVxlan } from './recognise';
+import { looksLikeFlannelUdp, looksLikeGeneve, looksLikeVxlan, looksLikeVxlanGpe } from './recognise';
 
-export type OverlayKind = 'vxlan' | 'geneve' | 'flannel-udp' | 'ipip' | 'gre';
+export type OverlayKind = 'vxlan' | 'vxlan-gpe' | 'geneve' | 'flannel-udp' | 'ipip' | 'gre';
 
 /** One header of an overlay's overhead, in wire order. */
 export interface OverheadPart {
@@ -99,6 +99,36 @@ export const VXLAN: OverlaySpec = {
     fields: {
       'flags.i': 'I flag set: the VNI is valid (RFC 7348 §5)',
       vni: "the VXLAN Network Identifier: which overlay the inner frame belongs to (flannel's VXLAN id, 1 by default)",
+    },
+  },
+};
+
+export const VXLAN_GPE: OverlaySpec = {
+  kind: 'vxlan-gpe',
+  name: 'VXLAN-GPE',
+  wireName: 'VXLAN-GPE',
+  layer: 'vxlan-gpe',
+  udpPorts: [4790],
+  ipProtocols: [],
+  recognise: looksLikeVxlanGpe,
+  // Nominal, for Next Protocol Ethernet; carrying IPv4 or IPv6 it has no inner Ethernet header
+  // (36 bytes), which a captured packet's own headers show.
+  overhead: [OUTER_IPV4, UDP, { title: 'VXLAN-GPE', length: 8 }, INNER_ETHERNET],
+  inner: 'ethernet',
+  id: { label: 'VNI', field: 'vni' },
+  encapsulator: { kind: 'kernel' },
+  forwardingEntries: null,
+  deviceText: 'the VXLAN-GPE device',
+  decapsulated: 'VXLAN-GPE decapsulated',
+  label: udpLabel('VXLAN-GPE', 'VNI'),
+  notes: {
+    srcPort: 'a hash of the inner flow, for ECMP entropy, as in VXLAN (RFC 7348 §5)',
+    dstPort: { 4790: "VXLAN-GPE's IANA port" },
+    otherDstPort: "the VXLAN-GPE device's dstport",
+    fields: {
+      'flags.p': 'P flag set: the Next Protocol field says what follows',
+      nextProtocol: 'what the tunnel carries: 1 IPv4, 2 IPv6, 3 Ethernet, 4 NSH, 5 MPLS',
+      vni: 'the VXLAN Network Identifier: which overlay the inner packet belongs to',
     },
   },
 };
@@ -189,7 +219,7 @@ export const GRE: OverlaySpec = {
 };
 
 /** Every overlay, in the order their byte recognisers are tried. */
-export const OVERLAYS: readonly OverlaySpec[] = [VXLAN, GENEVE, FLANNEL_UDP, IPIP, GRE];
+export const OVERLAYS: readonly OverlaySpec[] = [VXLAN, VXLAN_GPE, GENEVE, FLANNEL_UDP, IPIP, GRE];
 
 const BY_KIND = new Map<OverlayKind, OverlaySpec>(OVERLAYS.map((o) => [o.kind, o]));
 const BY_LAYER = new Map<LayerKind, OverlaySpec>(OVERLAYS.flatMap((o) => (o.layer ? [[o.layer, o] as const] : [])));
@@ -210,7 +240,7 @@ export function overlayLayerForUdpPort(port: number): LayerKind | undefined {
 }
 
 /** Layer kinds of overlays carried in UDP: what a user may "Decode As". */
-export type UdpOverlayLayer = 'vxlan' | 'geneve' | 'flannel-udp';
+export type UdpOverlayLayer = 'vxlan' | 'vxlan-gpe' | 'geneve' | 'flannel-udp';
 
 /** Bytes the overlay adds in front of the inner IP packet over an IPv4 underlay. */
 export function overheadBytes(o: OverlaySpec): number {

@@ -118,6 +118,37 @@ export function looksLikeVxlan(buf: Uint8Array, offset: number, length: number):
   return looksLikeEthernetFrame(buf, offset + VXLAN_HEADER_LEN, length - VXLAN_HEADER_LEN);
 }
 
+// VXLAN-GPE Next Protocol values (draft-ietf-nvo3-vxlan-gpe-13; Wireshark's vxlan.next_proto).
+export const VXLAN_GPE_NEXT_IPV4 = 1;
+export const VXLAN_GPE_NEXT_IPV6 = 2;
+export const VXLAN_GPE_NEXT_ETHERNET = 3;
+export const VXLAN_GPE_NEXT_NSH = 4;
+export const VXLAN_GPE_NEXT_MPLS = 5;
+
+/**
+ * VXLAN-GPE (draft-ietf-nvo3-vxlan-gpe-13): R bits and Ver zero with I and P set (so never
+ * VXLAN's lone I, 0x08), the reserved bits zero, then what Next Protocol names: a raw IPv4 or
+ * IPv6 packet filling the rest exactly, or an Ethernet frame. NSH and MPLS (4, 5) are not
+ * decoded, so their bytes cannot be checked: only port 4790 says they are VXLAN-GPE.
+ */
+export function looksLikeVxlanGpe(buf: Uint8Array, offset: number, length: number): boolean {
+  if (length < VXLAN_HEADER_LEN || offset + length > buf.length) return false;
+  if (((buf[offset] ?? 0) & 0xfc) !== 0x0c) return false;
+  if ((buf[offset + 1] ?? 1) !== 0 || (buf[offset + 2] ?? 1) !== 0 || (buf[offset + 7] ?? 1) !== 0) return false;
+  const inner = offset + VXLAN_HEADER_LEN;
+  const rest = length - VXLAN_HEADER_LEN;
+  switch (buf[offset + 3]) {
+    case VXLAN_GPE_NEXT_IPV4:
+      return (buf[inner] ?? 0) >> 4 === 4 && looksLikeRawIpPacket(buf, inner, rest);
+    case VXLAN_GPE_NEXT_IPV6:
+      return (buf[inner] ?? 0) >> 4 === 6 && looksLikeRawIpPacket(buf, inner, rest);
+    case VXLAN_GPE_NEXT_ETHERNET:
+      return looksLikeEthernetFrame(buf, inner, rest);
+    default:
+      return false;
+  }
+}
+
 /**
  * flannel's UDP backend has no header of its own: the UDP payload is the IP packet flanneld
  * read from flannel0, so "a plausible raw IP packet of exactly this length" is the test.
