@@ -16,7 +16,7 @@ import {
   VXLAN_GPE_NEXT_IPV6,
   VXLAN_GPE_NEXT_MPLS,
   VXLAN_GPE_NEXT_NSH,
-} from '../protocols/recognise';
+} from '../protocols/numbers';
 import type { AnatomyField } from './types';
 import { formatChecksum, ipv4HeaderChecksum, transportChecksum, type PendingChecksum } from './checksum';
 import {

@@ -136,7 +136,8 @@ export function mtuArithmetic(anatomy: Anatomy, underlayMtu = UNDERLAY_MTU, over
   const spec = overlaySpec(kind);
   const name = spec.name;
   lines.push(`${name} overhead: ${parts.map((p) => `${p.title} ${p.length}`).join(' + ')} = ${overhead} bytes in front of the inner IP packet`);
-  if (spec.inner === 'ethernet') {
+  // Measured: the packet's own headers say whether an inner frame rides inside; nominal: the overlay's usual form.
+  if (measured ? parts.some((p) => p.title.startsWith('inner Ethernet')) : spec.inner === 'ethernet') {
     lines.push("an MTU counts IP bytes: the outer Ethernet header is outside it, the inner frame's Ethernet header rides inside the UDP payload and counts");
   }
   if (!measured) lines.push(`(nominal, over an IPv4 underlay: this capture point sees the packet without its ${name} headers)`);

@@ -57,3 +57,10 @@ export const AF_INET6_LINUX = 10;
 export const AF_INET6_BSD = 24;
 export const AF_INET6_FREEBSD = 28;
 export const AF_INET6_DARWIN = 30;
+
+// VXLAN-GPE Next Protocol values (draft-ietf-nvo3-vxlan-gpe-13; Wireshark's vxlan.next_proto).
+export const VXLAN_GPE_NEXT_IPV4 = 1;
+export const VXLAN_GPE_NEXT_IPV6 = 2;
+export const VXLAN_GPE_NEXT_ETHERNET = 3;
+export const VXLAN_GPE_NEXT_NSH = 4;
+export const VXLAN_GPE_NEXT_MPLS = 5;

@@ -24,6 +24,11 @@ import {
   IP_PROTO_ROUTING,
   IP_PROTO_TCP,
   IP_PROTO_UDP,
+  VXLAN_GPE_NEXT_ETHERNET,
+  VXLAN_GPE_NEXT_IPV4,
+  VXLAN_GPE_NEXT_IPV6,
+  VXLAN_GPE_NEXT_MPLS,
+  VXLAN_GPE_NEXT_NSH,
 } from './numbers';
 
 const ETHERNET_HEADER_LEN = 14;
@@ -118,12 +123,6 @@ export function looksLikeVxlan(buf: Uint8Array, offset: number, length: number):
   return looksLikeEthernetFrame(buf, offset + VXLAN_HEADER_LEN, length - VXLAN_HEADER_LEN);
 }
 
-// VXLAN-GPE Next Protocol values (draft-ietf-nvo3-vxlan-gpe-13; Wireshark's vxlan.next_proto).
-export const VXLAN_GPE_NEXT_IPV4 = 1;
-export const VXLAN_GPE_NEXT_IPV6 = 2;
-export const VXLAN_GPE_NEXT_ETHERNET = 3;
-export const VXLAN_GPE_NEXT_NSH = 4;
-export const VXLAN_GPE_NEXT_MPLS = 5;
 
 /**
  * VXLAN-GPE (draft-ietf-nvo3-vxlan-gpe-13): R bits and Ver zero with I and P set (so never

@@ -1,4 +1,4 @@
-import { VXLAN_GPE_NEXT_ETHERNET, VXLAN_GPE_NEXT_IPV4, VXLAN_GPE_NEXT_IPV6 } from '../../protocols/recognise';
+import { VXLAN_GPE_NEXT_ETHERNET, VXLAN_GPE_NEXT_IPV4, VXLAN_GPE_NEXT_IPV6 } from '../../protocols/numbers';
 import type { LayerBase, LayerDecoder, LayerKind } from '../types';
 import { u16, u24, u8 } from './base';
 
