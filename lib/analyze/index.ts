@@ -4,6 +4,7 @@
  */
 import type { IndexedCapture } from '../decode/capture-index';
 import { ns, type Nanoseconds } from '../util/units';
+import type { BackgroundCounts } from '../correlate/background';
 import { correlate, type CaptureInput, type Correlation } from '../correlate/correlate';
 import { resolveLabel } from '../correlate/labels';
 import { analyzeFlows, type FlowReport } from '../verdict/verdict';
@@ -23,6 +24,8 @@ export interface AnalysisReport {
     packets: number;
     clockOffsetNs: Nanoseconds;
     clockMethod: string;
+    /** Packets counted apart as background (ARP, ND, DHCP, multicast…), by kind. */
+    background: BackgroundCounts;
   }[];
   /** Node clocks against the reference node. */
   clocks: { node: string; offsetNs: Nanoseconds; method: string; samples: number }[];
@@ -71,6 +74,7 @@ export function analyze(inputs: AnalysisInput[]): { report: AnalysisReport; corr
         packets: p.packets,
         clockOffsetNs: ns(Math.round(clockOf(p.node)?.offsetNs ?? 0)),
         clockMethod: clockOf(p.node)?.method ?? 'unknown',
+        background: { ...p.background },
       })),
       clocks: [...correlation.clocks.values()].map((c) => ({ ...c, offsetNs: ns(Math.round(c.offsetNs)) })),
       referenceNode: correlation.referenceNode,

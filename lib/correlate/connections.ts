@@ -20,17 +20,21 @@ export function portConnKey(proto: number, aHash: number, aText: string, ap: num
 /** Connection keys joined by the packets they share. */
 export class Connections {
   private readonly nodes = new PairTable(1024);
+  /** The latest connection made for a tuple (TCP tuples can carry several over time). */
+  private readonly latest = new PairTable(1024);
   private readonly uf = new UnionFind();
 
-  /** The union-find node of a connection, made on first sight. */
-  nodeOf(key: number): number {
+  /** The union-find node of a connection, made on first sight; `tuple` is its key without incarnation. */
+  nodeOf(key: number, tuple = key): number {
     const n = this.nodes.getOrSet(key | 0, 0, this.uf.size);
-    return n === this.uf.size ? this.uf.add() : n;
+    if (n !== this.uf.size) return n;
+    this.latest.set(tuple | 0, 0, n);
+    return this.uf.add();
   }
 
-  /** The node of a connection seen before, or undefined. */
-  known(key: number): number | undefined {
-    const n = this.nodes.get(key | 0, 0);
+  /** The latest connection seen for a tuple, or undefined (ICMP errors quote the tuple only). */
+  known(tuple: number): number | undefined {
+    const n = this.latest.get(tuple | 0, 0);
     return n < 0 ? undefined : n;
   }
 

@@ -15,11 +15,11 @@
  */
 import { pathContext, pathOf } from './path';
 import { attachIcmpErrors } from './icmp-errors';
-import { buildFlows, learnPodAddresses } from './flows';
+import { buildFlows, fillBackground, learnPodAddresses } from './flows';
 import { capturePoints, fillWindows, incidentEpoch } from './points';
 import { collectSightings } from './sightings';
 import { estimateClocks } from './clocks';
-import { egressRanks, settleFlow } from './direction';
+import { egressRanks, listeningSides, settleFlow } from './direction';
 import type { CaptureInput, Correlation, Encapsulation } from './types';
 
 export type * from './types';
@@ -34,6 +34,8 @@ export function correlate(inputs: CaptureInput[]): Correlation {
   const walk = collectSightings(inputs, layout, epochSec);
   const { flows, flowOfRoot } = buildFlows(walk);
   learnPodAddresses(points, walk);
+  fillBackground(points, walk);
+  listeningSides(flows, walk.groups);
   const rank = egressRanks(points);
   for (const f of flows) settleFlow(f, walk.groups, points, rank);
   attachIcmpErrors(inputs, walk.errorRows, walk.conns, flowOfRoot);

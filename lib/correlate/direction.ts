@@ -14,6 +14,72 @@ export const CLIENT_SAMPLE = 256;
 /** Sequence numbers within this distance ahead of an ISN are in its space. */
 const SEQ_WINDOW = 0x40000000;
 
+/** Linux's default ephemeral port range (net.ipv4.ip_local_port_range). */
+const EPHEMERAL_LOW = 32768;
+const EPHEMERAL_HIGH = 60999;
+/** Groups per flow read to learn its endpoints. */
+const ENDPOINT_SAMPLE = 16;
+
+/**
+ * How much an endpoint (address, port) looks like the listening side: many distinct peers
+ * across the incident (a server's port is shared by its clients, a client's is not), a port
+ * below 1024, a port outside the ephemeral range.
+ */
+function listeningScore(peers: number, port: number): number {
+  return peers * 4 + (port < 1024 ? 3 : 0) + (port >= EPHEMERAL_LOW && port <= EPHEMERAL_HIGH ? -2 : 0);
+}
+
+/**
+ * TCP connections whose handshake is in no capture, where the server may speak first: which
+ * side listens comes from the whole incident (how many peers each endpoint has) and the ports,
+ * and every packet of the connection is placed by its sender's side, so the direction never
+ * flips inside a flow. Connections with a SYN or SYN-ACK are left to their handshake.
+ */
+export function listeningSides(flows: Flow[], G: PacketGroups): void {
+  const st = G.store;
+  const key = (addr: number, port: number) => addr * 65536 + port;
+  const peers = new Map<number, Set<number>>();
+  const tuples = flows.map((f) => {
+    const seen = new Set<string>();
+    const out: [number, number][] = [];
+    if (f.proto !== 6) return out;
+    for (const g of f.groups.slice(0, ENDPOINT_SAMPLE)) {
+      for (let k = G.from(g), e = G.to(g); k < e; k++) {
+        const i = st.order[k]!;
+        const a = key(st.src[i]!, st.sport[i]!);
+        const b = key(st.dst[i]!, st.dport[i]!);
+        const t = a < b ? `${a}|${b}` : `${b}|${a}`;
+        if (seen.has(t)) continue;
+        seen.add(t);
+        out.push([a, b]);
+        for (const [x, y] of [[a, b], [b, a]] as const) {
+          let set = peers.get(x);
+          if (!set) peers.set(x, (set = new Set()));
+          set.add(y);
+        }
+      }
+    }
+    return out;
+  });
+  const score = (ep: number) => listeningScore(peers.get(ep)?.size ?? 0, ep % 65536);
+  flows.forEach((f, n) => {
+    if (f.proto !== 6 || f.groups.some((g) => Math.abs(G.votes[g]!) >= 2)) return;
+    // Every tuple the connection carried (before and after NAT) names its server side.
+    const servers = new Set<number>();
+    for (const [a, b] of tuples[n]!) {
+      const sa = score(a);
+      const sb = score(b);
+      if (sa !== sb) servers.add(sa > sb ? a : b);
+      else servers.add(a % 65536 < b % 65536 ? a : b);
+    }
+    for (const g of f.groups) {
+      if (G.votes[g] !== 0) continue;
+      const i = st.order[G.from(g)]!;
+      G.votes[g] = servers.has(key(st.src[i]!, st.sport[i]!)) ? -1 : 1;
+    }
+  });
+}
+
 /** Each point's place in egress order (pod veth first), for the template's tie-break. */
 export function egressRanks(points: CapturePoint[]): Int8Array {
   return Int8Array.from(points, (p) => EGRESS_ORDER.indexOf(p.role));

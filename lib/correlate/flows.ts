@@ -3,6 +3,7 @@
  * joined set, groups in order of first sighting. Also the pod veths' own addresses, learned
  * from what crossed them.
  */
+import { BACKGROUND_KINDS } from './background';
 import type { SightingsResult } from './sightings';
 import type { CapturePoint, Flow, Protocol } from './types';
 
@@ -45,6 +46,11 @@ export function buildFlows(w: SightingsResult): { flows: Flow[]; flowOfRoot: Map
     f.groups.push(g);
   }
   return { flows, flowOfRoot };
+}
+
+/** Each point's background counts, from the walk's table. */
+export function fillBackground(points: CapturePoint[], w: SightingsResult): void {
+  for (const p of points) BACKGROUND_KINDS.forEach((k, i) => (p.background[k] = w.background[p.id * BACKGROUND_KINDS.length + i]!));
 }
 
 /** Each pod veth's own address: the one seen most in its first packets. */

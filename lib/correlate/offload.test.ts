@@ -70,6 +70,21 @@ describe('offloads', () => {
     expect(f.verdict.kind).toBe('delivered');
   });
 
+  it('GRO: the receiver merging the wire pieces into one segment before its bridge is a delivery, not a loss', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hopscope-gro-'));
+    // The wire carries three pieces; node2 coalesces them (GRO) before cni0 sees them.
+    const files = {
+      'node1-eth0.pcap': pcap(conversation(true, 63, 63), 100),
+      'node2-eth0.pcap': pcap(conversation(true, 63, 63), 300),
+      'node2-cni0.pcap': pcap(conversation(false, 62, 64), 400),
+    };
+    for (const [name, b] of Object.entries(files)) writeFileSync(join(dir, name), b);
+    const { inputs } = await loadInputs(Object.keys(files).map((f) => join(dir, f)), new Map());
+    const f = analyze(inputs).report.flows[0]!;
+    expect(f.hops.map((h) => h.requests)).toEqual([5, 5, 3]);
+    expect(f.verdict.kind).toBe('delivered');
+  });
+
   it('a segment really lost between the pieces is still a loss', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'hopscope-tso-'));
     const lossy = conversation(true, 63, 63).filter((f) => f.ipId !== 102 && f.src === C).concat(conversation(true, 63, 63).filter((f) => f.src === S));

@@ -110,7 +110,9 @@ function serverSideNodes(f: Flow, ctx: PathContext, obs: Observed): string[] {
   // Nothing left the client's node. The server's node is the one whose pods use the server
   // address (learned from other flows); else every other node is a candidate.
   const owner = ctx.owners().get(f.server) ?? null;
-  return owner && owner !== f.clientNode ? [owner] : others.map((k) => ctx.nodes[k]!).sort();
+  // The server's address is the client node's own: the node answers itself.
+  if (owner === f.clientNode) return [];
+  return owner ? [owner] : others.map((k) => ctx.nodes[k]!).sort();
 }
 
 /**
@@ -157,7 +159,49 @@ export function pathOf(f: Flow, ctx: PathContext): number[] {
   const out = clientNode < 0 ? [] : ctx.egress[clientNode]!.filter((id) => keep(id) && !isServerPod(id));
   if (clientNode >= 0) out.push(...ctx.egress[clientNode]!.filter((id) => keep(id) && isServerPod(id)));
   for (const node of onPath) out.push(...ctx.ingress[ctx.nodes.indexOf(node)]!.filter(keep));
-  return skipUnseenBetweenSeen(out, points, obs.seenAt);
+  return trimEnds(skipUnseenBetweenSeen(out, points, obs.seenAt), points, obs.seenAt, f.replies.length > 0, flowSpan(f, ctx.groups));
+}
+
+/** The flow's first and last packet times, raw (each on its first node's clock). */
+function flowSpan(f: Flow, G: PacketGroups): [number, number] {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const g of f.groups) {
+    const t = G.first[g]!;
+    if (t < lo) lo = t;
+    if (t > hi) hi = t;
+  }
+  return [lo, hi];
+}
+
+/** Clock offsets between nodes are not known yet: a window this much wider still covers. */
+const WINDOW_MARGIN_NS = 1e9;
+
+/** Whether a point's capture ran while the flow did (an empty capture ran and saw nothing). */
+function covers(p: CapturePoint, span: [number, number]): boolean {
+  if (p.packets === 0 || Number.isNaN(p.firstNs) || !Number.isFinite(span[0])) return true;
+  return span[1] >= p.firstNs - WINDOW_MARGIN_NS && span[0] <= p.lastNs + WINDOW_MARGIN_NS;
+}
+
+/**
+ * The path runs from where the flow was first seen to where it turned round. Leading points
+ * that saw nothing of it either way are not where it started (an outside client's packets
+ * first appear on the node's NIC); and when replies came back, trailing points that saw
+ * nothing either way are beyond whoever answered (a pod talking to its own node never crosses
+ * flannel.1). Without replies the trailing points stay: where the requests stop is the question.
+ * A point whose capture did not cover the flow's time is no evidence and stays (the verdict
+ * then says what was not observed); `-i any` points, which are not on the line, stay too.
+ */
+function trimEnds(path: number[], points: CapturePoint[], seenAt: Uint8Array, answered: boolean, span: [number, number]): number[] {
+  const station = (id: number) => points[id]!.role !== 'any';
+  // A point whose capture did not run then saw nothing for want of a capture: it stays.
+  const absent = (id: number) => station(id) && !seenAt[id] && covers(points[id]!, span);
+  let lo = 0;
+  while (lo < path.length && absent(path[lo]!)) lo++;
+  let hi = path.length - 1;
+  if (answered) while (hi > lo && absent(path[hi]!)) hi--;
+  const kept = new Set(path.slice(lo, hi + 1));
+  return path.filter((id) => kept.has(id) || !station(id));
 }
 
 /**

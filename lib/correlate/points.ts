@@ -4,6 +4,7 @@
  */
 import { interfaceRole } from '../protocols/devices';
 import { ns } from '../util/units';
+import { emptyBackground } from './background';
 import type { Label } from './labels';
 import type { CaptureInput, CapturePoint } from './types';
 
@@ -59,6 +60,7 @@ export function capturePoints(inputs: readonly CaptureInput[]): PointLayout {
         firstNs: ns(NaN),
         lastNs: ns(NaN),
         podIp: null,
+        background: emptyBackground(),
       });
       byIface.set(p.interfaceId, id);
       mine.push(id);

@@ -5,13 +5,14 @@
  * links each group's tuples into connections (connections.ts) and learns each pod veth's own
  * address. Works on the index rows only: no packet is decoded here.
  */
-import { emptyRow, META_HAS_IP, META_ICMP_ERROR, META_INNER_IPV6, META_NO_TIMESTAMP, type PacketIndex, type PacketRow } from '../decode/packet-index';
+import { emptyRow, META_ICMP_ERROR, META_INNER_IPV6, META_NO_TIMESTAMP, type PacketIndex, type PacketRow } from '../decode/packet-index';
 import { formatIpv4 } from '../decode/summarize';
 import { ns } from '../util/units';
+import { BACKGROUND_KINDS, NOT_BACKGROUND, rowBackground, shapeBackground } from './background';
 import { Connections, icmpConnKey, portConnKey } from './connections';
 import { directionVote, identityHi, identityLo, portVote } from './identity';
 import type { PointLayout } from './points';
-import { grow, hashStr, PairTable } from './tables';
+import { grow, hashStr, mix, PairTable } from './tables';
 import type { CaptureInput, CapturePoint, Sighting } from './types';
 
 /** Interned addresses: one string and one hash per distinct address, not per packet. */
@@ -244,6 +245,8 @@ export interface SightingsResult {
   errorRows: ErrorRow[];
   /** Per pod point: how often each address (by id) appeared in its first packets. */
   podAddrCounts: Map<number, Map<number, number>>;
+  /** Background packets per point and kind (point × BACKGROUND_KINDS). */
+  background: Int32Array;
 }
 
 /** Packets of a pod veth examined to learn the pod's own address (the one on all of them). */
@@ -259,6 +262,9 @@ interface Cursor {
   n: number;
   input: CaptureInput;
   idx: PacketIndex;
+  /** Per packet shape: its background kind code when the shape alone says so (background.ts). */
+  shapeClass: Uint8Array;
+  ipv6Text: (id: number) => string;
   baseNs: number;
   shapePoint: Int32Array;
   /** The file's IPv6 address ids → incident address ids. */
@@ -297,6 +303,10 @@ class Walk {
   private readonly anySeen = new PairTable(1024);
   private readonly anyCopies: { t: number; ifs: number[] }[] = [];
   private readonly errorRows: ErrorRow[] = [];
+  /** TCP: the client ISN of the latest SYN seen for a 4-tuple (tcpIncarnation). */
+  private readonly isnOf = new Map<number, number>();
+  /** Background packets per point and kind (point × BACKGROUND_KINDS). */
+  private readonly background: Int32Array;
   private readonly podAddrCounts = new Map<number, Map<number, number>>();
   private readonly useMasks: boolean;
   /** Packets of each pod point sampled for its own address. */
@@ -317,10 +327,13 @@ class Walk {
     this.useMasks = this.points.length <= 30;
     this.groups = new PacketGroups(this.store, this.useMasks);
     this.podSampled = new Int32Array(this.points.length);
+    this.background = new Int32Array(this.points.length * BACKGROUND_KINDS.length);
     this.cursors = inputs.map((input, n) => ({
       n,
       input,
       idx: input.capture.index,
+      shapeClass: Uint8Array.from(input.capture.shapes, shapeBackground),
+      ipv6Text: (id: number) => input.capture.ipv6[id] ?? '',
       baseNs: (input.capture.baseSec - epochSec) * 1e9 + input.capture.baseNsec,
       shapePoint: layout.shapePoint[n]!,
       v6: new Int32Array(input.capture.ipv6.length).fill(-1),
@@ -342,24 +355,33 @@ class Walk {
       advance(cur);
       this.sight(cur, r);
     }
-    return { store: this.store, groups: this.groups, conns: this.conns, errorRows: this.errorRows, podAddrCounts: this.podAddrCounts };
+    return { store: this.store, groups: this.groups, conns: this.conns, errorRows: this.errorRows, podAddrCounts: this.podAddrCounts, background: this.background };
   }
 
   /** One packet at one point. */
   private sight(cur: Cursor, r: number): void {
     const row = this.row;
     const point = cur.shapePoint[row.shape]!;
-    if ((row.meta & META_HAS_IP) === 0) return;
+    const sc = cur.shapeClass[row.shape]!;
+    if (sc !== NOT_BACKGROUND) {
+      this.background[point * BACKGROUND_KINDS.length + sc - 1]!++;
+      return;
+    }
     const pt = this.points[point]!;
     const tNs = (row.meta & META_NO_TIMESTAMP) !== 0 ? NaN : cur.baseNs + row.tsNs;
     if ((row.meta & META_ICMP_ERROR) !== 0) {
       this.errorRows.push({ input: cur.n, row: r, point, tNs });
       return;
     }
+    const bg = rowBackground(row, cur.ipv6Text);
+    if (bg !== NOT_BACKGROUND) {
+      this.background[point * BACKGROUND_KINDS.length + bg - 1]!++;
+      return;
+    }
     const proto = row.proto;
     if (proto !== 1 && proto !== 6 && proto !== 17 && proto !== 58) return;
     const h1 = identityHi(row);
-    let h2 = identityLo(row);
+    const h2 = identityLo(row);
     if (pt.role === 'any' && this.isAnyCopy(h1, h2, point, tNs, cur.input.capture.shapes[row.shape]!.sllIfindex)) return;
     const g = this.groupOf(h1, h2, point);
     const v6 = (row.meta & META_INNER_IPV6) !== 0;
@@ -458,6 +480,23 @@ class Walk {
   }
 
   /**
+   * One TCP 4-tuple can carry several connections over a capture (MASQUERADE reuses source
+   * ports; a host and a pod behind it can pick the same one): each SYN opens a new one, named
+   * by its initial sequence number. Packets that come after take the tuple's latest ISN; a
+   * connection whose handshake no capture holds has none.
+   */
+  private tcpIncarnation(base: number, row: PacketRow): number {
+    // A SYN (not a SYN-ACK, whose ack may count data the SYN carried) opens the connection.
+    const opens = (row.tcpFlags & 0x12) === 0x02;
+    let isn: number;
+    if (opens) {
+      isn = row.seq;
+      this.isnOf.set(base, isn);
+    } else isn = this.isnOf.get(base) ?? 0;
+    return isn === 0 ? base : mix(base, isn);
+  }
+
+  /**
    * The group's connection, as an unordered pair of endpoints (ICMP: addresses + echo id); the
    * same tuple as this packet's previous sighting (no NAT in between) adds nothing.
    */
@@ -471,11 +510,11 @@ class Walk {
     t[t4 + 3] = row.dport;
     const a = this.addrs;
     const proto = row.proto;
-    const key =
+    const base =
       proto === 1 || proto === 58
         ? icmpConnKey(proto, a.hash[src]!, a.text[src]!, a.hash[dst]!, a.text[dst]!, row.sport)
         : portConnKey(proto, a.hash[src]!, a.text[src]!, row.sport, a.hash[dst]!, a.text[dst]!, row.dport);
-    const node = this.conns.nodeOf(key);
+    const node = this.conns.nodeOf(proto === 6 ? this.tcpIncarnation(base, row) : base, base);
     const conn = this.groups.conn;
     if (conn[g] === -1) conn[g] = node;
     else if (conn[g] !== node) this.conns.union(conn[g]!, node);

@@ -8,6 +8,7 @@ import type { IndexedCapture } from '../decode/capture-index';
 import type { Encapsulation } from '../decode/encapsulation';
 import type { InterfaceRole } from '../protocols/devices';
 import type { Nanoseconds } from '../util/units';
+import type { BackgroundCounts } from './background';
 import type { Label } from './labels';
 import type { PacketGroups } from './sightings';
 
@@ -36,6 +37,8 @@ export interface CapturePoint {
   lastNs: Nanoseconds;
   /** For pod veths: the pod address seen most on it, when it saw any traffic. */
   podIp: string | null;
+  /** ARP, neighbour discovery, DHCP, multicast…: counted apart, never flows (background.ts). */
+  background: BackgroundCounts;
 }
 
 export type Protocol = 'icmp' | 'tcp' | 'udp' | 'icmpv6' | 'other';

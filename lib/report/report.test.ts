@@ -1,3 +1,4 @@
+import { emptyBackground } from '../correlate/background';
 import { ns } from '../util/units';
 import { describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
@@ -37,7 +38,7 @@ describe.skipIf(all.length === 0)('report exports on the lab scenarios', () => {
 
 describe('reportMarkdown', () => {
   const report = (over: Partial<AnalysisReport> = {}): AnalysisReport => ({
-    captures: [{ file: 'a|b.pcap', node: 'n1', interface: 'eth0', labelSource: 'file name', packets: 2, clockOffsetNs: ns(-1_500_000), clockMethod: 'two-way' }],
+    captures: [{ file: 'a|b.pcap', node: 'n1', interface: 'eth0', labelSource: 'file name', packets: 2, clockOffsetNs: ns(-1_500_000), clockMethod: 'two-way', background: emptyBackground() }],
     clocks: [],
     referenceNode: 'n0',
     flows: [],

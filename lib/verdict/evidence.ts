@@ -13,20 +13,23 @@ import type { IcmpErrorReport } from './types';
 export interface Step {
   from: CapturePoint;
   to: CapturePoint;
-  /** Packets (group ids) seen at `from`, never at `to`. */
+  /** Packets (group ids) seen at `from`, never at `to`, while `to`'s capture ran. */
   lost: number[];
+  /** Packets seen at `from` when `to`'s capture was not running: no evidence either way. */
+  outside: number[];
   /** The largest of them (IP length). */
   lostSize: number;
   /** The address they were heading to at `from`. */
   dst: string;
-  /** `to`'s capture ran while they passed `from` (or its clock is unknown: no way to tell). */
+  /** Some of the missing packets passed `from` while `to`'s capture ran (or nothing is missing). */
   covered: boolean;
   transition: string;
   causes: Cause[];
   /** " (node2/cni0 not captured: the step is somewhere in between)" or "". */
   gapNote: string;
-  /** The lost packets' times at `from` and `to`'s window, corrected, ns since the epoch. */
+  /** The lost (and the outside) packets' times at `from`, and `to`'s window, corrected, ns since the epoch. */
   lostTimes: number[];
+  outsideTimes: number[];
   window: [number, number];
 }
 
@@ -204,8 +207,40 @@ export function gatherEvidence(f: Flow, c: Correlation, offset: (p: CapturePoint
   return ev;
 }
 
-/** Margin around a capture's window within which a packet counts as covered. */
-const WINDOW_MARGIN_NS = 1e9;
+/**
+ * TCP segments missing at `to` whose bytes a segment seen there carries, merged into the piece
+ * before them: the receiving side coalesced them (GRO/LRO) before the capture point, as Linux
+ * does on a NIC or a veth. They were delivered, not lost. The rest are returned.
+ */
+function notCoalesced(missing: number[], groups: number[], from: number, to: number, G: PacketGroups, headers: number): number[] {
+  if (missing.length === 0) return missing;
+  const spans: [number, number][] = [];
+  for (const g of groups) {
+    const i = G.seenAt(g, to) ? G.sightingAt(g, to) : -1;
+    const j = G.seenAt(g, from) ? G.sightingAt(g, from) : -1;
+    // Coalesced: the same segment (its first piece) is longer at `to` than at `from`. A
+    // retransmission that re-cut the data is not: it proves nothing of the lost piece.
+    if (i >= 0 && j >= 0 && G.store.ipLen[i]! > G.store.ipLen[j]!) spans.push([G.seq[g]!, G.store.ipLen[i]! - headers]);
+  }
+  if (spans.length === 0) return missing;
+  // The IP length less the smallest IP and TCP headers bounds the payload from above: a
+  // segment that starts inside [seq, seq + payload) is covered.
+  return missing.filter((g) => !spans.some(([seq, len]) => ((G.seq[g]! - seq) >>> 0) > 0 && ((G.seq[g]! - seq) >>> 0) < len));
+}
+
+/**
+ * How far outside a capture's window a packet still counts as inside it: what the corrected
+ * clocks of two nodes may still disagree by (one-way delay taken as zero), and the
+ * microseconds between two points of one node.
+ */
+const CLOCK_MARGIN_NS = 10e6;
+const SAME_NODE_MARGIN_NS = 1e5;
+/**
+ * A capture's last packet is not when it stopped: tcpdump runs on in silence until it is
+ * stopped, and silence is exactly what a drop looks like. A packet that came within this long
+ * after the last one counts as inside the window; one that came later is not evidence.
+ */
+const TAIL_GRACE_NS = 1e9;
 
 function computeStep(ev: Evidence, dir: 'requests' | 'replies', k: number, c: Correlation, offset: (p: CapturePoint) => number): Step {
   const f = ev.flow;
@@ -216,23 +251,41 @@ function computeStep(ev: Evidence, dir: 'requests' | 'replies', k: number, c: Co
   const to = pts[order[k + 1]!]!;
   const G = ev.groups;
   const st = G.store;
-  const lost = groups.filter((g) => G.seenAt(g, from.id) && !G.seenAt(g, to.id));
-  const lostSize = lost.reduce((m, g) => Math.max(m, G.ipLen[g]!), 0);
-  const at = lost.length > 0 ? G.sightingAt(lost[0]!, from.id) : -1;
-  const dst = at >= 0 ? st.addrs.text[st.dst[at]!]! : f.server;
-  // Did `to`'s capture run while the lost packets passed `from`?
-  const lostTimes: number[] = [];
-  for (const g of lost) {
+  const missing = groups.filter((g) => G.seenAt(g, from.id) && !G.seenAt(g, to.id));
+  const notMerged = f.proto === 6 ? notCoalesced(missing, groups, from.id, to.id, G, f.client.includes(':') ? 60 : 40) : missing;
+  const timeAtFrom = (g: number) => {
     const i = G.sightingAt(g, from.id);
-    if (i >= 0) lostTimes.push(st.tNs[i]! + offset(from));
-  }
+    return i >= 0 ? st.tNs[i]! + offset(from) : NaN;
+  };
   const window: [number, number] = [to.firstNs + offset(to), to.lastNs + offset(to)];
-  // An empty capture ran and saw nothing: that is evidence, not a gap (a pcap header has no
-  // time range to doubt). A capture with packets must span the lost packets' time.
-  const covered = to.packets === 0 || Number.isNaN(window[0]) || lostTimes.some((t) => t >= window[0] - WINDOW_MARGIN_NS && t <= window[1] + WINDOW_MARGIN_NS);
-  const coverKnown = c.clocks.get(to.node)?.method !== 'unknown' || to.node === from.node;
+  // Was `to`'s capture running when each packet passed `from`? An empty capture ran and saw
+  // nothing: that is evidence, not a gap. With `to`'s clock unknown the times cannot be
+  // compared, and the captures are taken to overlap.
+  const clockKnown = c.clocks.get(to.node)?.method !== 'unknown' || to.node === from.node;
+  const margin = to.node === from.node ? SAME_NODE_MARGIN_NS : CLOCK_MARGIN_NS;
+  const inWindow = (t: number) =>
+    !clockKnown || to.packets === 0 || Number.isNaN(window[0]) || Number.isNaN(t) || (t >= window[0] - margin && t <= window[1] + margin + TAIL_GRACE_NS);
+  const lost = notMerged.filter((g) => inWindow(timeAtFrom(g)));
+  const outside = notMerged.filter((g) => !inWindow(timeAtFrom(g)));
+  const lostSize = lost.reduce((m, g) => Math.max(m, G.ipLen[g]!), 0);
+  const at = lost.length > 0 ? G.sightingAt(lost[0]!, from.id) : outside.length > 0 ? G.sightingAt(outside[0]!, from.id) : -1;
+  const dst = at >= 0 ? st.addrs.text[st.dst[at]!]! : f.server;
   const d = describeStep({ from, to, dst, lostSize, overlay: ev.overlayIn(from, to), overlayPortUnreachableFrom: ev.underlayUnreachFrom });
   const gap = ev.notCaptured.filter((u) => u.node === to.node && from.node === to.node);
   const gapNote = gap.length > 0 ? ` (${gap.map((u) => `${u.node}/${u.interface}`).join(', ')} not captured: the step is somewhere in between)` : '';
-  return { from, to, lost, lostSize, dst, covered: covered || !coverKnown, transition: d.transition, causes: d.causes, gapNote, lostTimes, window };
+  return {
+    from,
+    to,
+    lost,
+    outside,
+    lostSize,
+    dst,
+    covered: lost.length > 0 || outside.length === 0,
+    transition: d.transition,
+    causes: d.causes,
+    gapNote,
+    lostTimes: lost.map(timeAtFrom),
+    outsideTimes: outside.map(timeAtFrom),
+    window,
+  };
 }

@@ -36,14 +36,23 @@ function countsLine(ev: Evidence, dir: 'requests' | 'replies'): string {
   return `${dir} per station: ${order.map((p, i) => `${pointName(ev.points[p]!)} ${at[i]}`).join(', ') || 'none captured'}`;
 }
 
+const span = (ts: number[]) => {
+  const ok = ts.filter((t) => !Number.isNaN(t));
+  return ok.length > 0 ? `${sec(Math.min(...ok))}–${sec(Math.max(...ok))}` : 'unknown times';
+};
+
 function stepLines(s: Step, dir: 'requests' | 'replies'): string[] {
-  const times = s.lostTimes.length > 0 ? `${sec(Math.min(...s.lostTimes))}–${sec(Math.max(...s.lostTimes))}` : 'unknown times';
   const window =
     s.to.packets === 0 ? 'ran and holds no packet at all' : Number.isNaN(s.window[0]) ? 'has no timestamps' : `covers ${sec(s.window[0])}–${sec(s.window[1])}`;
-  return [
-    `${plural(s.lost.length, dir)} seen at ${pointName(s.from)} and never at ${pointName(s.to)} (largest ${s.lostSize} bytes)`,
-    `they passed ${pointName(s.from)} at ${times}; ${pointName(s.to)}'s capture ${window}`,
-  ];
+  const lines: string[] = [];
+  if (s.lost.length > 0) {
+    lines.push(`${plural(s.lost.length, dir)} seen at ${pointName(s.from)} and never at ${pointName(s.to)} (largest ${s.lostSize} bytes)`);
+    lines.push(`they passed ${pointName(s.from)} at ${span(s.lostTimes)}; ${pointName(s.to)}'s capture ${window}`);
+  } else lines.push(`${pointName(s.to)}'s capture ${window}`);
+  if (s.outside.length > 0) {
+    lines.push(`${plural(s.outside.length, dir)} passed ${pointName(s.from)} at ${span(s.outsideTimes)}, outside ${pointName(s.to)}'s capture: not counted as lost`);
+  }
+  return lines;
 }
 
 const errorLine = (e: { from: string; meaning: string; mtu: number | null; count: number; at: string }) =>
@@ -130,9 +139,13 @@ function partialRules(dir: 'requests' | 'replies'): VerdictRule[] {
         const x = found(ev);
         if (!x) return null;
         const at = dir === 'requests' ? ev.reqAt : ev.repAt;
+        // Packets that passed while the next capture was not running are neither lost nor passed.
+        const passed = at[x.k + 1]!;
+        const tried = passed + x.s.lost.length;
+        const pct = Math.round((100 * x.s.lost.length) / tried);
         return {
           kind: 'partial-loss',
-          summary: `${at[x.k + 1]} of ${at[x.k]} ${noun(ev)} pass from ${pointName(x.s.from)} to ${pointName(x.s.to)}`,
+          summary: `${passed} of ${tried} ${noun(ev)} pass from ${pointName(x.s.from)} to ${pointName(x.s.to)}: ${x.s.lost.length} lost (${pct}%) on that step`,
           transition: x.s.transition,
           causes: x.s.causes,
           evidence: [countsLine(ev, dir), ...stepLines(x.s, dir)],
@@ -155,7 +168,7 @@ export const RULES: readonly VerdictRule[] = [
       if (!s || s.covered) return null;
       return {
         kind: 'not-observed',
-        summary: `${plural(ev.n, ev.what)} seen up to ${pointName(s.from)}; ${pointName(s.to)}'s capture does not cover that time, so whether they went on is not observed`,
+        summary: `${plural(s.outside.length, ev.what)} seen up to ${pointName(s.from)}; ${pointName(s.to)}'s capture does not cover that time, so whether they went on is not observed`,
         transition: null,
         causes: [{ text: `capture ${pointName(s.to)} again while reproducing, for the whole time`, check: `tcpdump -i ${s.to.interface} -w ${s.to.node}-${s.to.interface}.pcap` }],
         evidence: stepLines(s, 'requests'),
@@ -295,7 +308,7 @@ export const RULES: readonly VerdictRule[] = [
       if (!s || s.covered) return null;
       return {
         kind: 'not-observed',
-        summary: `${ev.replyWhat} seen up to ${pointName(s.from)}; ${pointName(s.to)}'s capture does not cover that time`,
+        summary: `${plural(s.outside.length, ev.replyWhat)} seen up to ${pointName(s.from)}; ${pointName(s.to)}'s capture does not cover that time, so whether they went on is not observed`,
         transition: null,
         causes: [],
         evidence: stepLines(s, 'replies'),
