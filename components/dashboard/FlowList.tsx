@@ -2,7 +2,9 @@
 
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { useAnalysis, useDashboardActions, useFilters, useSelection } from '@/components/store/dashboard-store-provider';
-import { endpoint, flowBadge, flowCounts, visibleFlows, type ProtocolFilter, type StatusFilter } from '@/lib/viz/flow-list';
+import { backgroundSummary, endpoint, flowBadge, flowCounts, visibleFlows, type ProtocolFilter, type StatusFilter, type VerdictFilter } from '@/lib/viz/flow-list';
+import { VERDICT_TITLES } from '@/lib/report/markdown';
+import { verdictSeverity, type VerdictKind } from '@/lib/verdict/verdict';
 import { scrollToRow, visibleRange } from './virtual-window';
 import { Panel, ToneBadge } from './ui';
 
@@ -23,6 +25,9 @@ export function FlowList({ className = '' }: { className?: string }) {
   const all = useMemo(() => report?.flows ?? [], [report]);
   const flows = useMemo(() => visibleFlows(all, filters), [all, filters]);
   const counts = flowCounts(all);
+  const background = useMemo(() => backgroundSummary(report?.captures ?? []), [report]);
+  // The verdicts this incident has, worst first: the filter offers only those.
+  const present = useMemo(() => [...new Set(all.map((f) => f.verdict.kind))].sort((a, b) => verdictSeverity(a) - verdictSeverity(b)) as VerdictKind[], [all]);
   const scroller = useRef<HTMLDivElement>(null);
   const [view, setView] = useState({ top: 0, height: 600 });
   const active = flows.findIndex((f) => f.id === selection.flow);
@@ -56,6 +61,11 @@ export function FlowList({ className = '' }: { className?: string }) {
           Flows{' '}
           <span className="font-normal text-muted">
             {counts.total} · <span className={counts.problems ? 'text-danger' : ''}>{counts.problems} with a problem</span>
+            {background.total > 0 && (
+              <span data-testid="background-count" title={`Counted apart, never flows: ${background.text}`}>
+                {' '}· {background.total.toLocaleString('en')} background
+              </span>
+            )}
           </span>
         </span>
       }
@@ -67,7 +77,7 @@ export function FlowList({ className = '' }: { className?: string }) {
         <input
           type="search"
           aria-label="Search flows"
-          placeholder="Search: address, port, node/interface…"
+          placeholder="Search: address, port:80, addr:10.244.2., node/interface…"
           value={filters.query}
           onChange={(e) => setFilters({ query: e.currentTarget.value })}
           className="w-full rounded-md border border-border bg-panel-2 px-2.5 py-1.5 text-sm"
@@ -95,6 +105,19 @@ export function FlowList({ className = '' }: { className?: string }) {
             {PROTOCOLS.map((p) => (
               <option key={p} value={p}>
                 {p === 'all' ? 'All protocols' : p.toUpperCase()}
+              </option>
+            ))}
+          </select>
+          <select
+            aria-label="Verdict filter"
+            value={filters.verdict}
+            onChange={(e) => setFilters({ verdict: e.currentTarget.value as VerdictFilter })}
+            className="rounded-md border border-border bg-panel-2 px-1.5 py-0.5 text-xs"
+          >
+            <option value="all">All verdicts</option>
+            {present.map((k) => (
+              <option key={k} value={k}>
+                {VERDICT_TITLES[k]}
               </option>
             ))}
           </select>

@@ -87,6 +87,34 @@ describe('visibleFlows', () => {
   });
 });
 
+describe('structured search terms and the verdict filter', () => {
+  const svc = flow('delivered', {
+    server: '10.96.0.10',
+    serverPort: 53,
+    protocol: 'udp',
+    translations: [{ at: 'node1/cni0', kind: 'DNAT', from: '10.244.1.2:40053 → 10.96.0.10:53', to: '10.244.1.2:40053 → 10.244.2.5:5353' }],
+  });
+  const dropped = flow('request-dropped', { serverPort: 8080 });
+  it('port: matches a port either end, before or after NAT, and only whole ports', () => {
+    expect(flowMatches(svc, 'port:53')).toBe(true);
+    expect(flowMatches(svc, 'port:5353')).toBe(true);
+    expect(flowMatches(svc, 'port:5')).toBe(false);
+    expect(flowMatches(dropped, 'port:8080')).toBe(true);
+    expect(flowMatches(dropped, 'port:80')).toBe(false);
+  });
+  it('addr: matches an address that starts so, translated ones included', () => {
+    expect(flowMatches(svc, 'addr:10.244.2.5')).toBe(true);
+    expect(flowMatches(svc, 'addr:10.96.')).toBe(true);
+    expect(flowMatches(svc, 'addr:10.245')).toBe(false);
+  });
+  it('verdict: in the search, and the verdict filter', () => {
+    expect(flowMatches(dropped, 'verdict:request')).toBe(true);
+    expect(flowMatches(svc, 'verdict:request')).toBe(false);
+    expect(visibleFlows([svc, dropped], { ...NO_FILTERS, verdict: 'delivered' })).toEqual([svc]);
+    expect(visibleFlows([svc, dropped], { ...NO_FILTERS, verdict: 'request-dropped', query: 'port:8080' })).toEqual([dropped]);
+  });
+});
+
 describe('defaultStation', () => {
   it('opens where the packets stop, else on the first station that is not -i any', () => {
     expect(defaultStation(flow('request-dropped', { requestsStopAfter: 'node2/flannel.1' }))).toBe(2);

@@ -3,6 +3,7 @@
  * flow opens on. The report comes worst first (lib/verdict); the list keeps that order.
  */
 import type { FlowReport, VerdictKind } from '@/lib/verdict/verdict';
+import { BACKGROUND_KINDS, BACKGROUND_NAMES, type BackgroundCounts, type BackgroundKind } from '@/lib/correlate/background';
 import { verdictSeverity } from '@/lib/verdict/verdict';
 
 export type BadgeTone = 'ok' | 'bad' | 'warn' | 'muted';
@@ -14,14 +15,16 @@ export interface FlowBadge {
 
 export type StatusFilter = 'all' | 'problems' | 'delivered';
 export type ProtocolFilter = 'all' | FlowReport['protocol'];
+export type VerdictFilter = 'all' | VerdictKind;
 
 export interface FlowFilters {
   query: string;
   protocol: ProtocolFilter;
   status: StatusFilter;
+  verdict: VerdictFilter;
 }
 
-export const NO_FILTERS: FlowFilters = { query: '', protocol: 'all', status: 'all' };
+export const NO_FILTERS: FlowFilters = { query: '', protocol: 'all', status: 'all', verdict: 'all' };
 
 export function flowBadge(f: FlowReport): FlowBadge {
   const k: VerdictKind = f.verdict.kind;
@@ -68,12 +71,39 @@ function haystack(f: FlowReport): string {
     .toLowerCase();
 }
 
-/** Every whitespace-separated term must occur (in any field). */
+/** Every port the flow's packets carried, before and after NAT. */
+function ports(f: FlowReport): Set<string> {
+  const out = new Set<string>();
+  if (f.clientPort !== null) out.add(String(f.clientPort));
+  if (f.serverPort !== null) out.add(String(f.serverPort));
+  for (const t of f.translations) for (const m of `${t.from} ${t.to}`.matchAll(/:(\d+)\b/g)) out.add(m[1]!);
+  return out;
+}
+
+/** Every address the flow's packets carried, before and after NAT. */
+function addresses(f: FlowReport): string[] {
+  const out = [f.client, f.server];
+  for (const t of f.translations) for (const e of `${t.from} → ${t.to}`.split(/ → /)) out.push(e.replace(/^\[(.*)\](:\d+)?$/, '$1').replace(/^([^:\[\]]+):\d+$/, '$1'));
+  return out.map((a) => a.toLowerCase());
+}
+
+/**
+ * Every whitespace-separated term must hold. `port:80` matches a port the flow carried (either
+ * end, before or after NAT), `addr:10.244.2.` an address that starts so, `verdict:no-reply`
+ * the verdict; any other term is looked for in the flow's text (endpoints, protocol, verdict,
+ * stations).
+ */
 export function flowMatches(f: FlowReport, query: string): boolean {
   const terms = query.toLowerCase().split(/\s+/).filter(Boolean);
   if (terms.length === 0) return true;
   const h = haystack(f);
-  return terms.every((t) => h.includes(t));
+  return terms.every((t) => {
+    const [key, value] = t.includes(':') && /^(port|addr|host|verdict):/.test(t) ? [t.slice(0, t.indexOf(':')), t.slice(t.indexOf(':') + 1)] : ['', t];
+    if (key === 'port') return ports(f).has(value);
+    if (key === 'addr' || key === 'host') return addresses(f).some((a) => a.startsWith(value));
+    if (key === 'verdict') return f.verdict.kind.startsWith(value);
+    return h.includes(t);
+  });
 }
 
 export function visibleFlows(flows: readonly FlowReport[], filters: FlowFilters): FlowReport[] {
@@ -81,6 +111,7 @@ export function visibleFlows(flows: readonly FlowReport[], filters: FlowFilters)
     (f) =>
       (filters.protocol === 'all' || f.protocol === filters.protocol) &&
       (filters.status === 'all' || (filters.status === 'delivered') === (f.verdict.kind === 'delivered')) &&
+      (filters.verdict === 'all' || f.verdict.kind === filters.verdict) &&
       flowMatches(f, filters.query),
   );
   // The report is worst first already; a stable sort keeps that promise for any input.
@@ -89,6 +120,17 @@ export function visibleFlows(flows: readonly FlowReport[], filters: FlowFilters)
 
 export function flowCounts(flows: readonly FlowReport[]): { total: number; problems: number } {
   return { total: flows.length, problems: flows.filter((f) => f.verdict.kind !== 'delivered').length };
+}
+
+/**
+ * The incident's background packets (ARP, neighbour discovery, DHCP, multicast…): how many,
+ * and by kind in words, "ARP 14, IPv6 neighbour discovery 6".
+ */
+export function backgroundSummary(captures: readonly { background: BackgroundCounts }[]): { total: number; text: string } {
+  const sum = new Map<BackgroundKind, number>();
+  for (const c of captures) for (const k of BACKGROUND_KINDS) sum.set(k, (sum.get(k) ?? 0) + c.background[k]);
+  const parts = BACKGROUND_KINDS.filter((k) => sum.get(k)! > 0).map((k) => `${BACKGROUND_NAMES[k]} ${sum.get(k)!.toLocaleString('en')}`);
+  return { total: [...sum.values()].reduce((a, b) => a + b, 0), text: parts.join(', ') };
 }
 
 /** The station a flow opens on: where its packets stop, else its first capture point. */
