@@ -14,27 +14,50 @@ export interface Cause {
 }
 
 
-const FORWARD_DROP = (node: string, inIf: string, podCidr: string): Cause => ({
-  text: `the FORWARD chain on ${node} drops it (policy DROP, as Docker sets it, or a DROP/REJECT rule); accept ${inIf} traffic in DOCKER-USER`,
-  check: `iptables -S FORWARD; iptables -L DOCKER-USER -n -v  # fix: iptables -I DOCKER-USER -i ${inIf} -d ${podCidr} -j ACCEPT`,
-});
-const IP_FORWARD = (node: string): Cause => ({
-  text: `IP forwarding is off on ${node} (e.g. reset by 'systemctl restart network')`,
-  check: 'sysctl net.ipv4.ip_forward  # must be 1',
-});
-const CONNTRACK = (node: string): Cause => ({
-  text: `conntrack on ${node} marks the packets INVALID (a state it never saw, e.g. after a table flush or an asymmetric path) and a rule drops them`,
-  check: "conntrack -S; iptables -S | grep -i 'ctstate INVALID'",
-});
-/** A guess at the pod CIDR from an address in it: flannel and Calico hand out /24s. */
-export function cidr24(addr: string): string {
-  const m = /^(\d+\.\d+\.\d+)\.\d+$/.exec(addr);
-  return m ? `${m[1]}.0/24` : '<pod CIDR>';
+/**
+ * What differs between IPv4 and IPv6 in the checks: the firewall command, the forwarding
+ * sysctl, reverse-path filtering (IPv6 has no rp_filter sysctl; ip6tables' rpfilter match does
+ * it), the pod CIDR's usual size, and ping.
+ */
+interface Family {
+  v6: boolean;
+  iptables: string;
+  forwarding: string;
+  ping: string;
+  /** Bytes of the IP and ICMP headers a ping's -s leaves out. */
+  pingOverhead: number;
 }
-const RP_FILTER = (node: string, dev: string): Cause => ({
-  text: `reverse-path filtering on ${node} drops it (asymmetric route)`,
-  check: `sysctl net.ipv4.conf.all.rp_filter net.ipv4.conf.${dev}.rp_filter`,
+
+export function familyOf(addr: string): Family {
+  return addr.includes(':')
+    ? { v6: true, iptables: 'ip6tables', forwarding: 'net.ipv6.conf.all.forwarding', ping: 'ping -6', pingOverhead: 48 }
+    : { v6: false, iptables: 'iptables', forwarding: 'net.ipv4.ip_forward', ping: 'ping', pingOverhead: 28 };
+}
+
+const FORWARD_DROP = (fam: Family, node: string, inIf: string, podCidr: string): Cause => ({
+  text: `the FORWARD chain on ${node} drops it (policy DROP, as Docker sets it, or a DROP/REJECT rule); accept ${inIf} traffic in DOCKER-USER`,
+  check: `${fam.iptables} -S FORWARD; ${fam.iptables} -L DOCKER-USER -n -v  # fix: ${fam.iptables} -I DOCKER-USER -i ${inIf} -d ${podCidr} -j ACCEPT`,
 });
+const IP_FORWARD = (fam: Family, node: string): Cause => ({
+  text: `${fam.v6 ? 'IPv6 forwarding' : 'IP forwarding'} is off on ${node} (e.g. reset by 'systemctl restart network')`,
+  check: `sysctl ${fam.forwarding}  # must be 1`,
+});
+const CONNTRACK = (fam: Family, node: string): Cause => ({
+  text: `conntrack on ${node} marks the packets INVALID (a state it never saw, e.g. after a table flush or an asymmetric path) and a rule drops them`,
+  check: `conntrack -S; ${fam.iptables} -S | grep -i 'ctstate INVALID'`,
+});
+/** A guess at the pod CIDR from an address in it: flannel and Calico hand out /24s (IPv6: /64s). */
+export function podCidr(addr: string): string {
+  const m = /^(\d+\.\d+\.\d+)\.\d+$/.exec(addr);
+  if (m) return `${m[1]}.0/24`;
+  const groups = addr.includes('::') ? null : addr.split(':');
+  if (groups && groups.length === 8) return `${groups.slice(0, 4).join(':')}::/64`;
+  return '<pod CIDR>';
+}
+const RP_FILTER = (fam: Family, node: string, dev: string): Cause =>
+  fam.v6
+    ? { text: `reverse-path filtering on ${node} drops it (asymmetric route): IPv6 has no rp_filter sysctl, an ip6tables rpfilter rule does it`, check: `ip6tables -t raw -S | grep rpfilter; ip -6 route get <source>  # on ${node}, should leave by ${dev}` }
+    : { text: `reverse-path filtering on ${node} drops it (asymmetric route)`, check: `sysctl net.ipv4.conf.all.rp_filter net.ipv4.conf.${dev}.rp_filter` };
 
 export interface StepContext {
   from: CapturePoint;
@@ -61,11 +84,12 @@ export function describeStep(c: StepContext): { transition: string; causes: Caus
   const { from, to } = c;
   const node = from.node;
   const ov = c.overlay;
+  const fam = familyOf(c.dst);
   const mtuCause = (): Cause | null =>
     ov && c.lostSize > ov.mtu
       ? {
-          text: `the packets (${c.lostSize} bytes) exceed ${ov.device}'s MTU ${ov.mtu} (1500 − ${ov.overhead} bytes of ${ov.spec?.name ?? 'VXLAN'} overhead) with DF set, and the frag-needed never reached the sender`,
-          check: `ip link show ${ov.device} | grep mtu; ping -M do -s ${ov.mtu - 28} <pod-ip>  # then -s ${ov.mtu - 27}`,
+          text: `the packets (${c.lostSize} bytes) exceed ${ov.device}'s MTU ${ov.mtu} (1500 − ${ov.overhead} bytes of ${ov.spec?.name ?? 'VXLAN'} overhead) ${fam.v6 ? 'and IPv6 is never fragmented on the way' : 'with DF set'}, and the ${fam.v6 ? 'ICMPv6 packet too big' : 'frag-needed'} never reached the sender`,
+          check: `ip link show ${ov.device} | grep mtu; ${fam.ping} -M do -s ${ov.mtu - fam.pingOverhead} <pod-ip>  # then -s ${ov.mtu - fam.pingOverhead + 1}`,
         }
       : null;
   const first = (...xs: (Cause | null)[]) => xs.filter((x): x is Cause => x !== null);
@@ -92,7 +116,7 @@ export function describeStep(c: StepContext): { transition: string; causes: Caus
         transition: `left ${pointName(from)} (the pod's veth), never reached ${to.interface} on ${node}`,
         causes: [
           { text: `the veth is not attached to ${to.interface}, or is down`, check: `ip link show master ${to.interface}; bridge link show` },
-          { text: 'bridge netfilter (br_netfilter) drops it in FORWARD', check: 'sysctl net.bridge.bridge-nf-call-iptables; iptables -S FORWARD' },
+          { text: 'bridge netfilter (br_netfilter) drops it in FORWARD', check: `sysctl net.bridge.bridge-nf-call-${fam.v6 ? 'ip6tables' : 'iptables'}; ${fam.iptables} -S FORWARD` },
         ],
       };
     case 'bridge>overlay':
@@ -101,8 +125,8 @@ export function describeStep(c: StepContext): { transition: string; causes: Caus
         transition: `reached ${pointName(from)}, not routed into ${to.interface}: ${node} does not forward it`,
         causes: first(
           mtuCause(),
-          FORWARD_DROP(node, from.interface, cidr24(c.dst)),
-          IP_FORWARD(node),
+          FORWARD_DROP(fam, node, from.interface, podCidr(c.dst)),
+          IP_FORWARD(fam, node),
           { text: `${node} has no route to ${c.dst} through ${to.interface}`, check: `ip route get ${c.dst}` },
         ),
       };
@@ -140,33 +164,33 @@ export function describeStep(c: StepContext): { transition: string; causes: Caus
       const what = o.spec?.decapsulated ?? 'decapsulated';
       return {
         transition: `${what} on ${node}, not forwarded from ${from.interface} to ${to.interface}`,
-        causes: [FORWARD_DROP(node, from.interface, cidr24(c.dst)), IP_FORWARD(node), RP_FILTER(node, from.interface), CONNTRACK(node)],
+        causes: [FORWARD_DROP(fam, node, from.interface, podCidr(c.dst)), IP_FORWARD(fam, node), RP_FILTER(fam, node, from.interface), CONNTRACK(fam, node)],
       };
     }
     case 'nic>pod':
     case 'nic>bridge':
       return {
         transition: `reached ${pointName(from)}, not forwarded to ${to.interface}`,
-        causes: [IP_FORWARD(node), FORWARD_DROP(node, from.interface, c.dst), RP_FILTER(node, from.interface), CONNTRACK(node), { text: `${node} has no route to ${c.dst}`, check: `ip route get ${c.dst}` }],
+        causes: [IP_FORWARD(fam, node), FORWARD_DROP(fam, node, from.interface, c.dst), RP_FILTER(fam, node, from.interface), CONNTRACK(fam, node), { text: `${node} has no route to ${c.dst}`, check: `ip route get ${c.dst}` }],
       };
     case 'pod>nic':
     case 'bridge>nic':
       return {
         transition: `reached ${pointName(from)}, never sent out of ${to.interface}`,
-        causes: first(mtuCause(), IP_FORWARD(node), FORWARD_DROP(node, from.interface, c.dst), { text: `${node} has no route to ${c.dst}`, check: `ip route get ${c.dst}` }),
+        causes: first(mtuCause(), IP_FORWARD(fam, node), FORWARD_DROP(fam, node, from.interface, c.dst), { text: `${node} has no route to ${c.dst}`, check: `ip route get ${c.dst}` }),
       };
     case 'bridge>pod':
       return {
         transition: `reached ${pointName(from)}, never ${to.interface} (the pod's veth)`,
         causes: [
-          { text: 'the destination pod is gone or has another address (stale endpoint)', check: `kubectl get pod -o wide | grep ${c.dst}; ip neigh show dev ${from.interface}` },
-          { text: `bridge netfilter on ${node} drops it in FORWARD`, check: 'sysctl net.bridge.bridge-nf-call-iptables; iptables -S FORWARD' },
+          { text: 'the destination pod is gone or has another address (stale endpoint)', check: `kubectl get pod -o wide | grep ${c.dst}; ip${fam.v6 ? ' -6' : ''} neigh show dev ${from.interface}` },
+          { text: `bridge netfilter on ${node} drops it in FORWARD`, check: `sysctl net.bridge.bridge-nf-call-${fam.v6 ? 'ip6tables' : 'iptables'}; ${fam.iptables} -S FORWARD` },
         ],
       };
     default:
       return {
         transition: `seen at ${pointName(from)}, never at ${pointName(to)}`,
-        causes: [FORWARD_DROP(node, from.interface, c.dst), IP_FORWARD(node), { text: `${node} has no route to ${c.dst}`, check: `ip route get ${c.dst}` }],
+        causes: [FORWARD_DROP(fam, node, from.interface, c.dst), IP_FORWARD(fam, node), { text: `${node} has no route to ${c.dst}`, check: `ip route get ${c.dst}` }],
       };
   }
 }

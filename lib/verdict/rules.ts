@@ -6,7 +6,7 @@
  * is said before "no reply", and "delivered" is what is left.
  */
 import type { Cause } from './causes';
-import { pointName } from './causes';
+import { familyOf, pointName } from './causes';
 import type { Evidence, Step } from './evidence';
 import type { VerdictKind } from './types';
 
@@ -155,8 +155,9 @@ function partialRules(dir: 'requests' | 'replies'): VerdictRule[] {
   ];
 }
 
-function ipForwardOrForwardChain(node: string): Cause {
-  return { text: `${node} does not forward to the pod (FORWARD policy DROP or ip_forward=0)`, check: 'iptables -S FORWARD; sysctl net.ipv4.ip_forward' };
+function ipForwardOrForwardChain(node: string, addr: string): Cause {
+  const fam = familyOf(addr);
+  return { text: `${node} does not forward to the pod (FORWARD policy DROP or ${fam.v6 ? 'IPv6 forwarding off' : 'ip_forward=0'})`, check: `${fam.iptables} -S FORWARD; sysctl ${fam.forwarding}` };
 }
 
 export const RULES: readonly VerdictRule[] = [
@@ -187,7 +188,7 @@ export const RULES: readonly VerdictRule[] = [
       const causes: Cause[] = [];
       if (fn) {
         causes.push({
-          text: `${fn.from} answered "fragmentation needed" with next-hop MTU ${fn.mtu ?? '?'}: ${s.lostSize}-byte packets with DF set do not fit${ov ? ` ${ov.device}'s MTU ${ov.mtu} (1500 − ${ov.overhead})` : ''}`,
+          text: `${fn.from} answered ${fn.type === 2 && familyOf(fn.from).v6 ? '"packet too big"' : '"fragmentation needed"'} with ${fn.type === 2 && familyOf(fn.from).v6 ? 'MTU' : 'next-hop MTU'} ${fn.mtu ?? '?'}: ${s.lostSize}-byte packets${familyOf(fn.from).v6 ? '' : ' with DF set'} do not fit${ov ? ` ${ov.device}'s MTU ${ov.mtu} (1500 − ${ov.overhead})` : ''}`,
           check: `ip link show ${ov?.device ?? s.from.interface} | grep mtu  # pods must use an MTU ≤ ${ov?.mtu ?? fn.mtu}; check the CNI's MTU setting`,
         });
       }
@@ -233,7 +234,7 @@ export const RULES: readonly VerdictRule[] = [
         transition: null,
         causes: [
           { text: `nothing listens on port ${ev.flow.serverPort ?? '?'} at ${ev.flow.server} (the application listens on another port, or is down)`, check: `ss -ltnp  # in the pod; kubectl get pod -o wide; compare containerPort/targetPort` },
-          { text: 'a REJECT --reject-with tcp-reset rule answers for it', check: 'iptables -S | grep -i reject' },
+          { text: 'a REJECT --reject-with tcp-reset rule answers for it', check: `${familyOf(ev.flow.server).iptables} -S | grep -i reject` },
         ],
         evidence: [`a TCP RST from ${from}`, countsLine(ev, 'requests')],
       };
@@ -264,7 +265,7 @@ export const RULES: readonly VerdictRule[] = [
         kind: 'rejected',
         summary: `${ap.from} rejects it: ICMP ${ap.meaning}`,
         transition: null,
-        causes: [{ text: `a REJECT rule on ${ap.from}`, check: 'iptables -S | grep -i reject' }],
+        causes: [{ text: `a REJECT rule on ${ap.from}`, check: `${familyOf(ap.from).iptables} -S | grep -i reject` }],
         evidence: [errorLine(ap)],
       };
     },
@@ -291,10 +292,13 @@ export const RULES: readonly VerdictRule[] = [
         transition: podReached ? `delivered to the pod on ${last.node}, which does not answer` : null,
         causes: [
           f.protocol === 'tcp'
-            ? { text: 'a firewall in the pod or on the node drops the SYN silently (DROP, not REJECT)', check: `iptables -S INPUT  # in the pod's netns: nsenter -t <pid> -n iptables -S` }
-            : { text: 'the destination does not answer (firewall DROP in the pod, or the application ignores it)', check: 'nsenter -t <pid> -n iptables -S INPUT; ss -lunp' },
-          { text: `the pod's replies leave by another interface or are dropped by reverse-path filtering on ${last.node}`, check: `ip route get ${f.client}  # in the pod; sysctl net.ipv4.conf.all.rp_filter` },
-          ...(podReached ? [] : [ipForwardOrForwardChain(last.node)]),
+            ? { text: 'a firewall in the pod or on the node drops the SYN silently (DROP, not REJECT)', check: `${familyOf(f.server).iptables} -S INPUT  # in the pod's netns: nsenter -t <pid> -n ${familyOf(f.server).iptables} -S` }
+            : { text: 'the destination does not answer (firewall DROP in the pod, or the application ignores it)', check: `nsenter -t <pid> -n ${familyOf(f.server).iptables} -S INPUT; ss -lunp` },
+          {
+            text: `the pod's replies leave by another interface or are dropped by reverse-path filtering on ${last.node}`,
+            check: familyOf(f.client).v6 ? `ip -6 route get ${f.client}  # in the pod; ip6tables -t raw -S | grep rpfilter` : `ip route get ${f.client}  # in the pod; sysctl net.ipv4.conf.all.rp_filter`,
+          },
+          ...(podReached ? [] : [ipForwardOrForwardChain(last.node, f.server)]),
         ],
         evidence: [countsLine(ev, 'requests'), 'no reply at any capture point'],
       };
