@@ -38,6 +38,8 @@ import type { PacketRecord } from './capture/types';
 import { decodePacket, type DecodedPacket } from './decode/decode-packet';
 import { emptyRow, type PacketRow } from './decode/packet-index';
 import { Summarizer } from './decode/summarize';
+import { TUNNEL_FIXTURES } from './decode/layers/tunnel-fixtures';
+import { hex } from './decode/test-util';
 import type { DecodeOptions } from './decode/types';
 
 const DEFAULT_SEED = 0x5eed_f022;
@@ -162,6 +164,8 @@ function builtInSeeds(): { files: SeedFile[]; packets: SeedPacket[] } {
     ...ip.slice(32, 36).map((data) => ({ data: concatBytes(Uint8Array.of(2, 0, 0, 0), data), linkType: LINKTYPE_NULL })),
     // 802.1Q tag 100 in front of the EtherType.
     ...frames.slice(36, 40).map((f) => ({ data: concatBytes(f.subarray(0, 12), Uint8Array.of(0x81, 0, 0, 100), f.subarray(12)), linkType: LINKTYPE_ETHERNET })),
+    // FOU, GUE, NSH, ERSPAN and VXLAN-GBP frames, which the bench frames above seldom mutate into.
+    ...Object.values(TUNNEL_FIXTURES).map((s) => ({ data: hex(s), linkType: LINKTYPE_ETHERNET })),
   ];
 
   const files: SeedFile[] = [];

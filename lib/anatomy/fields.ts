@@ -11,6 +11,11 @@ import type { Layer } from '../decode/decode-packet';
 import { u16, u8 } from '../decode/layers/base';
 import { LAYERS } from '../protocols/layers';
 import {
+  NSH_NEXT_ETHERNET,
+  NSH_NEXT_IPV4,
+  NSH_NEXT_IPV6,
+  NSH_NEXT_MPLS,
+  NSH_NEXT_NSH,
   VXLAN_GPE_NEXT_ETHERNET,
   VXLAN_GPE_NEXT_IPV4,
   VXLAN_GPE_NEXT_IPV6,
@@ -72,6 +77,10 @@ export function layerTitle(l: Layer): string {
       return l.tpid === 0x8100 ? '802.1Q VLAN' : '802.1ad VLAN';
     case 'arp':
       return l.opcode === 3 || l.opcode === 4 ? 'RARP' : 'ARP';
+    case 'erspan':
+      return `ERSPAN type ${['I', 'II', 'III'][l.type - 1] ?? '?'}`;
+    case 'vxlan':
+      return l.groupPolicy ? 'VXLAN (Group Policy)' : 'VXLAN';
     default:
       return LAYERS[l.kind].title;
   }
@@ -142,11 +151,7 @@ export function layerFields(layers: readonly Layer[], index: number, data: Uint8
       icmpv6Fields(f, l, data, ip);
       break;
     case 'vxlan':
-      f.add('flags', 'Flags', 0, 1, named(hex(l.flags, 2), l.validVni ? 'I' : 'I not set'));
-      f.add('flags.i', 'I (VNI valid)', 0, 1, flag(l.validVni), { first: 4, count: 1 });
-      f.add('reserved1', 'Reserved', 1, 3, hex(l.reserved1, 6));
-      f.add('vni', 'VXLAN Network Identifier', 4, 3, String(l.vni));
-      f.add('reserved2', 'Reserved', 7, 1, hex(l.reserved2, 2));
+      vxlanFields(f, l);
       break;
     case 'vxlan-gpe':
       vxlanGpeFields(f, l);
@@ -157,10 +162,20 @@ export function layerFields(layers: readonly Layer[], index: number, data: Uint8
     case 'gre':
       greFields(f, l);
       break;
+    case 'gue':
+      gueFields(f, l);
+      break;
+    case 'nsh':
+      nshFields(f, l);
+      break;
+    case 'erspan':
+      erspanFields(f, l);
+      break;
     case 'flannel-udp':
+    case 'fou':
     case 'payload':
     case 'undecoded':
-      // No header bytes: flannel's UDP backend sends the bare IP packet as the UDP payload.
+      // No header bytes: flannel's UDP backend and FOU send the bare inner packet as the UDP payload.
       break;
   }
   return f.list;
@@ -249,19 +264,27 @@ function ipv6Fields(f: Fields, l: Of<'ipv6'>): void {
   f.add('version', 'Version', 0, 1, String(l.version), { first: 0, count: 4 });
   f.add('trafficClass', 'Traffic Class', 0, 2, `${hex(l.trafficClass, 2)} (DSCP ${l.trafficClass >> 2}, ECN ${l.trafficClass & 3})`, { first: 4, count: 8 });
   f.add('flowLabel', 'Flow Label', 1, 3, hex(l.flowLabel, 5), { first: 4, count: 20 });
-  f.add('payloadLength', 'Payload Length', 4, 2, l.payloadLength === 0 ? '0 (jumbogram or GSO: taken from the capture)' : String(l.payloadLength));
+  f.add('payloadLength', 'Payload Length', 4, 2, ipv6PayloadLength(l));
   f.add('nextHeader', 'Next Header', 6, 1, ipProtocol(l.nextHeader));
   f.add('hopLimit', 'Hop Limit', 7, 1, String(l.hopLimit));
   f.add('src', 'Source Address', 8, 16, l.src);
   f.add('dst', 'Destination Address', 24, 16, l.dst);
   l.extensionHeaders.forEach((e, i) => {
     let value = `next header ${ipProtocol(e.nextHeader)}, ${bytes(e.length)}`;
+    if (e.type === 0 && l.jumboPayloadLength !== undefined) value = `Jumbo Payload Length ${l.jumboPayloadLength}; ${value}`;
     if (e.type === 44 && l.fragment !== undefined) {
       const fr = l.fragment;
       value = `offset ${fr.offset} (${bytes(fr.offset * 8)}), M ${fr.moreFragments ? 1 : 0}, id ${hex(fr.identification, 8)}; ${value}`;
     }
     f.add(`ext.${i}`, ipv6ExtensionName(e.type), e.offset - l.offset, e.length, named(String(e.type), value));
   });
+}
+
+function ipv6PayloadLength(l: Of<'ipv6'>): string {
+  if (l.payloadLength !== 0) return String(l.payloadLength);
+  // RFC 2675 §2: a jumbogram's length is in its hop-by-hop option; BIG TCP's is the capture's.
+  if (l.jumboPayloadLength !== undefined) return '0 (jumbogram: see the Jumbo Payload option)';
+  return l.headerLength + l.payload.length > 40 ? '0 (GSO/BIG TCP: taken from the capture)' : '0';
 }
 
 const TCP_FLAG_BITS: ReadonlyArray<{ key: string; name: string; byte: number; bit: number; prop: keyof Of<'tcp'> }> = [
@@ -486,4 +509,105 @@ function greFields(f: Fields, l: Of<'gre'>): void {
     rel += 4;
   }
   if (l.ack !== undefined) f.add('ack', 'Acknowledgment Number', rel, 4, String(l.ack));
+}
+
+function vxlanFields(f: Fields, l: Of<'vxlan'>): void {
+  if (!l.groupPolicy) {
+    f.add('flags', 'Flags', 0, 1, named(hex(l.flags, 2), l.validVni ? 'I' : 'I not set'));
+    f.add('flags.i', 'I (VNI valid)', 0, 1, flag(l.validVni), { first: 4, count: 1 });
+    f.add('reserved1', 'Reserved', 1, 3, hex(l.reserved1, 6));
+  } else {
+    // draft-smith-vxlan-group-policy-05 §2.1: G, I, then D and A in the next octet.
+    const set = ['G', l.validVni ? 'I' : '', l.dontLearn ? 'D' : '', l.policyApplied ? 'A' : ''].filter((x) => x !== '');
+    f.add('flags', 'Flags', 0, 2, named(hex(l.flags * 0x100 + (l.reserved1 >> 16), 4), set.join(', ')));
+    f.add('flags.g', 'G (Group Based Policy)', 0, 1, flag(l.groupPolicy), { first: 0, count: 1 });
+    f.add('flags.i', 'I (VNI valid)', 0, 1, flag(l.validVni), { first: 4, count: 1 });
+    f.add('flags.d', "D (Don't Learn)", 1, 1, flag(l.dontLearn), { first: 1, count: 1 });
+    f.add('flags.a', 'A (Policy Applied)', 1, 1, flag(l.policyApplied), { first: 4, count: 1 });
+    f.add('groupPolicyId', 'Group Policy ID', 2, 2, `${l.groupPolicyId} (${hex(l.groupPolicyId, 4)})`);
+  }
+  f.add('vni', 'VXLAN Network Identifier', 4, 3, String(l.vni));
+  f.add('reserved2', 'Reserved', 7, 1, hex(l.reserved2, 2));
+}
+
+function gueFields(f: Fields, l: Of<'gue'>): void {
+  // Variant 1 has no header bytes: its version bits are the inner IP header's.
+  f.add('variant', 'Variant', 0, 1, String(l.variant), { first: 0, count: 2 });
+  f.add('flags.c', 'C (control message)', 0, 1, flag(l.control), { first: 2, count: 1 });
+  f.add('hlen', 'Hlen', 0, 1, `${l.hlen} (${bytes(l.hlen * 4)})`, { first: 3, count: 5 });
+  f.add('protoCtype', l.control ? 'Control Type' : 'Protocol', 1, 1, l.control ? String(l.protoCtype) : ipProtocol(l.protoCtype));
+  f.add('flags', 'Flags', 2, 2, hex(l.flags, 4));
+  f.add('flags.p', 'P (private data)', 3, 1, flag(l.privateData), { first: 7, count: 1 });
+  if (l.hlen > 0) f.add('extensions', 'Extension Fields', 4, l.hlen * 4, bytes(l.hlen * 4));
+}
+
+const NSH_NEXT_NAMES: ReadonlyMap<number, string> = new Map([
+  [NSH_NEXT_IPV4, 'IPv4'],
+  [NSH_NEXT_IPV6, 'IPv6'],
+  [NSH_NEXT_ETHERNET, 'Ethernet'],
+  [NSH_NEXT_NSH, 'NSH'],
+  [NSH_NEXT_MPLS, 'MPLS'],
+]);
+
+const NSH_MD_TYPE_NAMES: ReadonlyMap<number, string> = new Map([
+  [1, 'fixed-length context'],
+  [2, 'variable-length context'],
+  [15, 'experimental'],
+]);
+
+function nshFields(f: Fields, l: Of<'nsh'>): void {
+  f.add('version', 'Version', 0, 1, String(l.version), { first: 0, count: 2 });
+  f.add('flags.o', 'O (OAM packet)', 0, 1, flag(l.oam), { first: 2, count: 1 });
+  f.add('flags.u', 'U (unassigned)', 0, 1, flag(l.unassignedBit), { first: 3, count: 1 });
+  f.add('ttl', 'TTL', 0, 2, String(l.ttl), { first: 4, count: 6 });
+  f.add('length', 'Length', 1, 1, `${l.length} (${bytes(l.length * 4)})`, { first: 2, count: 6 });
+  f.add('unassigned', 'Unassigned', 2, 1, String(l.unassigned), { first: 0, count: 4 });
+  f.add('mdType', 'MD Type', 2, 1, named(String(l.mdType), NSH_MD_TYPE_NAMES.get(l.mdType)), { first: 4, count: 4 });
+  f.add('nextProtocol', 'Next Protocol', 3, 1, named(String(l.nextProtocol), NSH_NEXT_NAMES.get(l.nextProtocol)));
+  f.add('spi', 'Service Path Identifier', 4, 3, String(l.spi));
+  f.add('si', 'Service Index', 7, 1, String(l.si));
+  l.fixedContext.forEach((w, i) => f.add(`context.${i}`, 'Context Header', 8 + 4 * i, 4, hex(w, 8)));
+  // A TLV's metadata is padded to a 4-byte boundary (RFC 8300 §2.5.1).
+  let rel = 8 + l.fixedContext.length * 4;
+  l.tlvs.forEach((t, i) => {
+    const length = 4 + ((t.length + 3) & ~3);
+    f.add(`tlvs.${i}`, 'Variable-Length Context Header', rel, length, `class ${hex(t.metadataClass, 4)}, type ${hex(t.type, 2)}, ${bytes(t.length)} of metadata`);
+    rel += length;
+  });
+  // MD types other than 1 and 2, or TLVs that overran the length: the rest as bytes.
+  if (rel < l.headerLength) f.add('context', 'Context Headers', rel, l.headerLength - rel, bytes(l.headerLength - rel));
+}
+
+const ERSPAN_EN = ['originally without VLAN tag', 'ISL encapsulated', '802.1Q encapsulated', 'VLAN tag preserved in frame'];
+const ERSPAN_BSO = ['good frame', 'short frame', 'oversized frame', 'bad frame'];
+const ERSPAN_GRA = ['100 µs', '100 ns', 'IEEE 1588', 'platform-specific'];
+
+function erspanFields(f: Fields, l: Of<'erspan'>): void {
+  // Type I has no header of its own: nothing here has bytes.
+  if (l.version === undefined) return;
+  f.add('version', 'Version', 0, 1, named(String(l.version), l.type === 2 ? 'type II' : 'type III'), { first: 0, count: 4 });
+  f.add('vlan', 'VLAN', 0, 2, String(l.vlan ?? 0), { first: 4, count: 12 });
+  f.add('cos', 'Class of Service', 2, 1, String(l.cos ?? 0), { first: 0, count: 3 });
+  if (l.type === 2) f.add('encapsulation', 'Encapsulation Type', 2, 1, named(String(l.encapsulation ?? 0), ERSPAN_EN[l.encapsulation ?? 0]), { first: 3, count: 2 });
+  else f.add('bso', 'Bad/Short/Oversized', 2, 1, named(String(l.bso ?? 0), ERSPAN_BSO[l.bso ?? 0]), { first: 3, count: 2 });
+  f.add('frameTruncated', 'T (frame truncated)', 2, 1, flag(l.frameTruncated === true), { first: 5, count: 1 });
+  f.add('sessionId', 'Session ID', 2, 2, String(l.sessionId ?? 0), { first: 6, count: 10 });
+  if (l.type === 2) {
+    f.add('reserved', 'Reserved', 4, 2, String(l.reserved ?? 0), { first: 0, count: 12 });
+    f.add('index', 'Index', 5, 3, String(l.index ?? 0), { first: 4, count: 20 });
+    return;
+  }
+  f.add('timestamp', 'Timestamp', 4, 4, String(l.timestamp ?? 0));
+  f.add('sgt', 'Security Group Tag', 8, 2, String(l.sgt ?? 0));
+  f.add('flags.p', 'P (Ethernet PDU)', 10, 1, flag(l.pduEthernet === true), { first: 0, count: 1 });
+  const ft = l.frameType ?? 0;
+  f.add('frameType', 'Frame Type', 10, 1, named(String(ft), ft === 0 ? 'Ethernet' : ft === 2 ? 'IP' : undefined), { first: 1, count: 5 });
+  f.add('hardwareId', 'Hardware ID', 10, 2, String(l.hardwareId ?? 0), { first: 6, count: 6 });
+  f.add('direction', 'D (direction)', 11, 1, `${l.direction === 'egress' ? 1 : 0} (${l.direction ?? 'ingress'})`, { first: 4, count: 1 });
+  f.add('granularity', 'Timestamp Granularity', 11, 1, named(String(l.granularity ?? 0), ERSPAN_GRA[l.granularity ?? 0]), { first: 5, count: 2 });
+  f.add('flags.o', 'O (platform sub-header)', 11, 1, flag(l.subHeader === true), { first: 7, count: 1 });
+  if (l.subHeader === true) {
+    f.add('platformId', 'Platform ID', 12, 1, String(l.platformId ?? 0), { first: 0, count: 6 });
+    f.add('platformSpecific', 'Platform Specific Info', 12, 8, bytes(8), { first: 6, count: 58 });
+  }
 }

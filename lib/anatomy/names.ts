@@ -2,6 +2,7 @@
  * Numbers as an engineer reads them: "0x0800 (IPv4)", "1 (ICMP)", "3 (port unreachable)".
  * Names follow the IANA registries and tcpdump/Wireshark's wording.
  */
+import { ETHERTYPE_NSH, GRE_PROTO_ERSPAN_II, GRE_PROTO_ERSPAN_III } from '../protocols/numbers';
 
 export function hex(n: number, digits: number): string {
   return '0x' + n.toString(16).padStart(digits, '0');
@@ -17,6 +18,9 @@ export function flag(set: boolean): string {
 }
 
 const ETHER_TYPES: ReadonlyMap<number, string> = new Map([
+  [ETHERTYPE_NSH, 'NSH'],
+  [GRE_PROTO_ERSPAN_II, 'ERSPAN type I or II'],
+  [GRE_PROTO_ERSPAN_III, 'ERSPAN type III'],
   [0x0800, 'IPv4'],
   [0x0806, 'ARP'],
   [0x8035, 'RARP'],

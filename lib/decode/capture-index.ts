@@ -75,7 +75,7 @@ export class CaptureIndexer implements CaptureSink {
 
   onPacket(rec: PacketRecord): void {
     const row = this.row;
-    this.summarizer.summarize(rec.buf, rec.offset, rec.capLen, this.linkTypes[rec.interfaceId] ?? -1, rec.interfaceId, row);
+    this.summarizer.summarize(rec.buf, rec.offset, rec.capLen, this.linkTypes[rec.interfaceId] ?? -1, rec.interfaceId, row, rec.origLen);
     row.dataOffset = rec.dataFileOffset;
     if (rec.hasTimestamp) {
       if (Number.isNaN(this.baseSec)) {

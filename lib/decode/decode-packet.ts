@@ -7,15 +7,19 @@
 import { ipVersionLayer, linkTypeLayer } from './tables';
 import type { DecodeContext, DecodeError, DecodeOptions, LayerDecoder, LayerKind, NextKind } from './types';
 import { decodeArp, type ArpLayer } from './layers/arp';
+import { decodeErspan, type ErspanLayer } from './layers/erspan';
 import { decodeEthernet, type EthernetLayer } from './layers/ethernet';
 import { decodeFlannelUdp, type FlannelUdpLayer } from './layers/flannel-udp';
+import { decodeFou, type FouLayer } from './layers/fou';
 import { decodeGeneve, type GeneveLayer } from './layers/geneve';
 import { decodeGre, type GreLayer } from './layers/gre';
+import { decodeGue, type GueLayer } from './layers/gue';
 import { decodeIcmp, type IcmpLayer } from './layers/icmp';
 import { decodeIcmpv6, type Icmpv6Layer } from './layers/icmpv6';
 import { decodeIpv4, type Ipv4Layer } from './layers/ipv4';
 import { decodeIpv6, type Ipv6Layer } from './layers/ipv6';
 import { decodeLoopback, type LoopbackLayer } from './layers/loopback';
+import { decodeNsh, type NshLayer } from './layers/nsh';
 import { payloadLayer, undecodedLayer, type PayloadLayer, type UndecodedLayer, type UndecodedReason } from './layers/payload';
 import { decodeSll, type SllLayer } from './layers/sll';
 import { decodeSll2, type Sll2Layer } from './layers/sll2';
@@ -43,6 +47,10 @@ export type Layer =
   | GeneveLayer
   | FlannelUdpLayer
   | GreLayer
+  | FouLayer
+  | GueLayer
+  | NshLayer
+  | ErspanLayer
   | PayloadLayer
   | UndecodedLayer;
 
@@ -85,6 +93,10 @@ const DECODERS: { readonly [K in DecodableKind]: LayerDecoder<LayerOf<K>> } = {
   geneve: decodeGeneve,
   'flannel-udp': decodeFlannelUdp,
   gre: decodeGre,
+  fou: decodeFou,
+  gue: decodeGue,
+  nsh: decodeNsh,
+  erspan: decodeErspan,
 };
 
 /**
@@ -116,6 +128,8 @@ export function decodePacket(data: Uint8Array, linkType: number, opts: DecodeOpt
   let lastTruncated = false;
   // Some enclosing layer declared the length of what follows and it was all captured.
   let declared = false;
+  // A mirror session cut what follows short on purpose: a length past the end is not an error.
+  let cutBySender = false;
 
   const push = (layer: Layer): void => {
     if (trailerTo > end) {
@@ -158,7 +172,7 @@ export function decodePacket(data: Uint8Array, linkType: number, opts: DecodeOpt
       }
       const kind: DecodableKind = next;
       errorsAtLastLayer = ctx.errors.length;
-      ctx.endIsDeclared = end < data.length || (declared && !packet.truncated);
+      ctx.endIsDeclared = !cutBySender && (end < data.length || (declared && !packet.truncated));
       const step = (DECODERS[kind] as LayerDecoder<Layer>)(ctx, off, end, hint);
       if ('short' in step) {
         if (ctx.quoted || !ctx.endIsDeclared) {
@@ -189,6 +203,7 @@ export function decodePacket(data: Uint8Array, linkType: number, opts: DecodeOpt
       hint = step.hint;
       lastTruncated = layer.truncated;
       if (!layer.truncated && declaresLength(layer)) declared = true;
+      if (cutsShort(layer)) cutBySender = true;
     }
   } catch (e) {
     // Decoders bound-check every read; this is the last line of defence, not a code path.
@@ -208,7 +223,7 @@ function declaresLength(l: Layer): boolean {
     case 'ipv4':
       return l.totalLength !== 0;
     case 'ipv6':
-      return l.payloadLength !== 0;
+      return l.payloadLength !== 0 || l.jumboPayloadLength !== undefined;
     case 'udp':
       return l.length !== 0;
     case 'ethernet':
@@ -216,6 +231,15 @@ function declaresLength(l: Layer): boolean {
     default:
       return false;
   }
+}
+
+/**
+ * Whether a layer says what it carries was cut short by its sender (an ERSPAN session's T bit:
+ * the switch kept the first bytes of the frame): the inner lengths then run past the bytes,
+ * like a short capture's, and the rest decodes as truncated, not malformed.
+ */
+function cutsShort(l: Layer): boolean {
+  return l.kind === 'erspan' && l.frameTruncated === true;
 }
 
 /** The layers of one kind, outermost first. */

@@ -180,6 +180,22 @@ describe('frame.protocols normalisation', () => {
     expect(normalizeTsharkProtocols('eth:ethertype:ip:icmp:ip:udp:dns')).toBe('eth:ethertype:ip:icmp:ip:udp:data');
     expect(normalizeTsharkProtocols('eth:ethertype:ip:udp:vxlan:eth:ethertype:ip:igmp:igmp')).toBe('eth:ethertype:ip:udp:vxlan:eth:ethertype:ip:data');
     expect(normalizeTsharkProtocols('raw:ip:tcp')).toBe('raw:ip:tcp');
+    // NSH and ERSPAN are decoded; tshark 4.0 names them so (lib/decode/layers/nsh.test.ts, erspan.test.ts).
+    expect(normalizeTsharkProtocols('eth:ethertype:ip:udp:nsh:ip:icmp:data')).toBe('eth:ethertype:ip:udp:nsh:ip:icmp:data');
+    expect(normalizeTsharkProtocols('eth:ethertype:ip:gre:erspan:eth:ethertype:ip:tcp')).toBe('eth:ethertype:ip:gre:erspan:eth:ethertype:ip:tcp');
+    expect(normalizeTsharkProtocols('eth:ethertype:ip:udp:wg')).toBe('eth:ethertype:ip:udp:data');
+  });
+
+  it('gives an IPv4 total length of 0 as tshark does: the length on the wire', () => {
+    // TSO: total length 0, 12 bytes of ICMP; tshark 4.0 says ip.len 32 ("reported as 0, presumed
+    // to be because of TCP segmentation offload"), and counts what a snaplen cut off.
+    const b = hex('45000000 00010000 40010000 0a000001 0a000002 0800f7fe 00010000 61626364');
+    const row = (capLen: number, origLen: number) =>
+      fieldsRow({ frameNumber: 1, hasTimestamp: false, tsSec: 0, tsNsec: 0, origLen, capLen }, decodePacket(b.subarray(0, capLen), LINKTYPE_RAW));
+    const col = TSHARK_FIELDS.indexOf('ip.len');
+    expect(row(32, 32)[col]).toBe('32');
+    expect(row(24, 32)[col]).toBe('32');
+    expect(row(24, 1500)[col]).toBe('1500');
   });
 
   it('names IPv6 extension headers as Wireshark does', () => {

@@ -6,7 +6,7 @@
  *
  * A column with several occurrences (outer and inner headers, or the datagram quoted in an
  * ICMP error) joins them with commas, outermost first. Where Hopscope decodes deeper than tshark
- * (flannel's UDP backend, VXLAN on an unexpected port) its extra values follow tshark's in the
+ * (flannel's UDP backend, FOU, GUE, VXLAN on an unexpected port) its extra values follow tshark's in the
  * same column.
  *
  * frame.protocols is Wireshark's own protocol naming: we produce a chain in its style
@@ -125,9 +125,14 @@ function protocolNames(layer: Layer, linkType: number, isFirst: boolean): string
     case 'vxlan':
     case 'geneve':
     case 'gre':
+    case 'nsh':
+    case 'erspan':
       return [layer.kind];
     case 'flannel-udp':
-      return ['flannel-udp'];
+    case 'fou':
+    case 'gue':
+      // tshark 4.0 has no dissector for these: its chain says "data" where ours names them.
+      return [layer.kind];
     case 'vxlan-gpe':
       // tshark 4.0 leaves VXLAN-GPE out of frame.protocols: eth:ethertype:ip:udp:ip:icmp.
       return [];
@@ -158,6 +163,16 @@ export function protocolChain(decoded: DecodedPacket): string {
   const names: string[] = [];
   decoded.layers.forEach((layer, i) => names.push(...protocolNames(layer, decoded.linkType, i === 0)));
   return names.join(':');
+}
+
+/**
+ * A layer's length on the wire, for a header that declares 0 (TSO/GSO): tshark's "reported
+ * length", the captured bytes plus those the capture cut off when the layer runs to the end.
+ */
+function reportedLength(frame: FrameInfo, l: Layer): number {
+  const captured = l.headerLength + l.payload.length + l.trailer.length;
+  const runsToEnd = l.offset + captured === frame.capLen;
+  return captured + (runsToEnd ? Math.max(0, frame.origLen - frame.capLen) : 0);
 }
 
 /** tshark's values for TSHARK_FIELDS, one string per column. */
@@ -195,7 +210,7 @@ export function fieldsRow(frame: FrameInfo, decoded: DecodedPacket): string[] {
         add('ip.id', hex(l.id, 4));
         add('ip.ttl', l.ttl);
         add('ip.flags.df', l.dontFragment ? 1 : 0);
-        add('ip.len', l.totalLength);
+        add('ip.len', l.totalLength !== 0 ? l.totalLength : reportedLength(frame, l));
         break;
       case 'ipv6':
         add('ipv6.src', l.src);
@@ -245,7 +260,7 @@ export function fieldsRow(frame: FrameInfo, decoded: DecodedPacket): string[] {
  */
 export function normalizeTsharkProtocols(chain: string): string {
   if (chain === '') return chain;
-  const known = new Set(['eth', 'ethertype', 'vlan', 'sll', 'null', 'raw', 'arp', 'ip', 'ipv6', 'udp', 'tcp', 'icmp', 'icmpv6', 'vxlan', 'geneve', 'gre', 'ipv6.hopopts', 'ipv6.routing', 'ipv6.fraghdr', 'ipv6.dstopts', 'ah']);
+  const known = new Set(['eth', 'ethertype', 'vlan', 'sll', 'null', 'raw', 'arp', 'ip', 'ipv6', 'udp', 'tcp', 'icmp', 'icmpv6', 'vxlan', 'geneve', 'gre', 'nsh', 'erspan', 'ipv6.hopopts', 'ipv6.routing', 'ipv6.fraghdr', 'ipv6.dstopts', 'ah']);
   const out: string[] = [];
   for (const name of chain.split(':')) {
     if (!known.has(name)) {

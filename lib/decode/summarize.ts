@@ -7,7 +7,7 @@
  * It follows the same tables and heuristics as decodePacket (the full, allocating decoder used
  * on demand); summarize.test.ts checks the two agree on every packet of every capture.
  */
-import { ETHERTYPE_IPV4, ETHERTYPE_IPV6, ETHERTYPE_MIN, IP_PROTO_TCP, IP_PROTO_UDP, LINKTYPE_LOOP } from '../protocols/numbers';
+import { ETHERTYPE_IPV4, ETHERTYPE_IPV6, ETHERTYPE_MIN, IP_PROTO_NONXT, IP_PROTO_TCP, IP_PROTO_UDP, LINKTYPE_LOOP } from '../protocols/numbers';
 import { ETHERTYPE_LAYERS, IP_PROTO_LAYERS, IPV6_EXTENSION_HEADERS, LINKTYPE_LAYERS, LOOPBACK_FAMILY_LAYERS } from './tables';
 import { udpPayloadLayer } from './heuristics';
 import { LAYER_KINDS, LAYERS } from '../protocols/layers';
@@ -202,6 +202,8 @@ export class Summarizer {
   private ipv6Ids = new Map<string, number>();
   /** Packets that took the decoder fallback (for tests and the benchmark). */
   slowPackets = 0;
+  /** The wire length of the packet being summarized, for the decoder fallback. */
+  private origLen = 0;
 
   constructor(private readonly opts: DecodeOptions = {}) {}
 
@@ -219,14 +221,17 @@ export class Summarizer {
 
   /**
    * Fill `row` from the packet at b[start, start+capLen). `dataOffset` and `tsNs` are the
-   * caller's; every other field is set here. Never throws.
+   * caller's; every other field is set here. Never throws. `origLen`, the packet's length on the
+   * wire, only matters for an IP header that declares length 0 (TSO/GSO, BIG TCP): its ipLen is
+   * then the wire length, as tshark's ip.len, clamped to 65535.
    *
    * The fast path walks well-formed, fully captured headers only. Anything else — a header cut
    * short, an impossible length, IPv4 options, IPv6 extension headers, ICMP errors, ARP,
    * Geneve, GRE — is handed to decodePacket and the row is read off its layers, so the
    * summarizer and the full decoder cannot disagree on the odd packet.
    */
-  summarize(b: Uint8Array, start: number, capLen: number, linkType: number, interfaceId: number, row: PacketRow): void {
+  summarize(b: Uint8Array, start: number, capLen: number, linkType: number, interfaceId: number, row: PacketRow, origLen = capLen): void {
+    this.origLen = origLen;
     const sh = this.shapes;
     sh.reset();
     this.lastError = null;
@@ -296,15 +301,21 @@ export class Summarizer {
         }
         case C_IPV4: {
           if (avail < 20 || b[p]! !== 0x45) return this.slow(b, start, capLen, linkType, interfaceId, row); // options or worse
-          const total = (b[p + 2]! << 8) | b[p + 3]!;
-          if (total < 20 || total > avail) return this.slow(b, start, capLen, linkType, interfaceId, row);
+          let total = (b[p + 2]! << 8) | b[p + 3]!;
+          let ipLen = total;
+          if (total < 20 || total > avail) {
+            if (total !== 0) return this.slow(b, start, capLen, linkType, interfaceId, row);
+            // TSO/GSO: total length 0, the packet runs to the end of what encloses it.
+            total = avail;
+            ipLen = wireLength(avail, p + avail === start + capLen, capLen, origLen);
+          }
           if (++ipCount > 1) {
             meta |= META_ENCAPSULATED; // IP-in-IP, or IP inside an overlay
             sh.encapsulate(IPIP_CODE, -1, -1, row.src, row.dst, (meta & META_INNER_IPV6) !== 0);
           }
           meta = (meta | META_HAS_IP) & ~(META_INNER_IPV6 | META_FRAGMENT);
           const frag = ((b[p + 6]! << 8) | b[p + 7]!) & 0x3fff; // MF and fragment offset
-          row.ipLen = total;
+          row.ipLen = ipLen;
           row.ipId = (b[p + 4]! << 8) | b[p + 5]!;
           row.ttl = b[p + 8]!;
           row.proto = b[p + 9]!;
@@ -319,15 +330,21 @@ export class Summarizer {
         }
         case C_IPV6: {
           if (avail < 40 || b[p]! >> 4 !== 6) return this.slow(b, start, capLen, linkType, interfaceId, row);
-          const plen = (b[p + 4]! << 8) | b[p + 5]!;
+          let plen = (b[p + 4]! << 8) | b[p + 5]!;
           const nh = b[p + 6]!;
-          if (plen === 0 || 40 + plen > avail || IPV6_EXTENSION_HEADERS.has(nh)) return this.slow(b, start, capLen, linkType, interfaceId, row);
+          let ipLen = plen + 40;
+          if (plen === 0 || 40 + plen > avail || IPV6_EXTENSION_HEADERS.has(nh)) {
+            if (plen !== 0 || avail <= 40 || nh === IP_PROTO_NONXT || IPV6_EXTENSION_HEADERS.has(nh)) return this.slow(b, start, capLen, linkType, interfaceId, row);
+            // BIG TCP: payload length 0 and no jumbo option, the packet runs to the end of what encloses it.
+            plen = avail - 40;
+            ipLen = wireLength(avail, p + avail === start + capLen, capLen, origLen);
+          }
           if (++ipCount > 1) {
             meta |= META_ENCAPSULATED;
             sh.encapsulate(IPIP_CODE, -1, -1, row.src, row.dst, (meta & META_INNER_IPV6) !== 0);
           }
           meta = (meta | META_HAS_IP | META_INNER_IPV6) & ~META_FRAGMENT;
-          row.ipLen = plen + 40 > 0xffff ? 0xffff : plen + 40;
+          row.ipLen = ipLen > 0xffff ? 0xffff : ipLen;
           row.ipId = 0;
           row.ttl = b[p + 7]!;
           row.proto = nh;
@@ -409,7 +426,7 @@ export class Summarizer {
           next = -1;
           break;
         default:
-          // ARP, Geneve, GRE: rare on the hot path, and their decoders check more than lengths.
+          // ARP, Geneve, GRE, FOU, GUE, NSH, ERSPAN: rare on the hot path, and their decoders check more than lengths.
           return this.slow(b, start, capLen, linkType, interfaceId, row);
       }
       continue walk;
@@ -419,7 +436,7 @@ export class Summarizer {
   }
 
   /** The row from a full decode: the reference the fast path is tested against. */
-  summarizeDecoded(packet: DecodedPacket, data: Uint8Array, interfaceId: number, row: PacketRow): void {
+  summarizeDecoded(packet: DecodedPacket, data: Uint8Array, interfaceId: number, row: PacketRow, origLen = data.length): void {
     const sh = this.shapes;
     sh.reset();
     row.src = row.dst = row.sport = row.dport = row.seq = row.ack = 0;
@@ -453,7 +470,7 @@ export class Summarizer {
           row.src = ipv4Number(data, l.offset + 12);
           row.dst = ipv4Number(data, l.offset + 16);
           row.ipId = l.id;
-          row.ipLen = l.totalLength;
+          row.ipLen = l.totalLength !== 0 ? l.totalLength : wireLength(l.headerLength + l.payload.length, l.offset + l.headerLength + l.payload.length === data.length, data.length, origLen);
           row.ttl = l.ttl;
           row.proto = l.protocol;
           row.sport = row.dport = row.seq = row.ack = row.tcpFlags = row.digest = 0;
@@ -465,7 +482,7 @@ export class Summarizer {
           row.src = this.internIpv6(data, l.offset + 8);
           row.dst = this.internIpv6(data, l.offset + 24);
           row.ipId = l.fragment ? l.fragment.identification & 0xffff : 0;
-          row.ipLen = Math.min(l.payloadLength + 40, 0xffff);
+          row.ipLen = Math.min(ipv6Length(l, data.length, origLen), 0xffff);
           row.ttl = l.hopLimit;
           row.proto = l.finalNextHeader;
           row.sport = row.dport = row.seq = row.ack = row.tcpFlags = row.digest = 0;
@@ -515,12 +532,30 @@ export class Summarizer {
   private slow(b: Uint8Array, start: number, capLen: number, linkType: number, interfaceId: number, row: PacketRow): void {
     this.slowPackets++;
     const data = b.subarray(start, start + capLen);
-    this.summarizeDecoded(decodePacket(data, linkType, this.opts), data, interfaceId, row);
+    this.summarizeDecoded(decodePacket(data, linkType, this.opts), data, interfaceId, row, this.origLen);
   }
 }
 
 /** Walker code for "leave the fast path". */
 const SLOW = 0xfe;
+
+/**
+ * The length of an IP packet that declares 0 (TSO/GSO, BIG TCP): its captured bytes, plus what
+ * the capture cut off when it runs to the end of the frame, as tshark's ip.len; at most 65535,
+ * the index's 16 bits.
+ */
+function wireLength(captured: number, runsToEnd: boolean, capLen: number, origLen: number): number {
+  const n = captured + (runsToEnd && origLen > capLen ? origLen - capLen : 0);
+  return n > 0xffff ? 0xffff : n;
+}
+
+/** An IPv6 packet's length: declared, from a Jumbo Payload option, or (BIG TCP) from the frame. */
+function ipv6Length(l: Extract<DecodedPacket['layers'][number], { kind: 'ipv6' }>, capLen: number, origLen: number): number {
+  if (l.payloadLength !== 0) return l.payloadLength + 40;
+  if (l.jumboPayloadLength !== undefined) return l.jumboPayloadLength + 40;
+  const captured = l.headerLength + l.payload.length;
+  return wireLength(captured, l.offset + captured === capLen, capLen, origLen);
+}
 
 function ipv4Number(b: Uint8Array, o: number): number {
   return ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0;

@@ -13,11 +13,14 @@ import {
   ETHERTYPE_ARP,
   ETHERTYPE_IPV4,
   ETHERTYPE_IPV6,
+  ETHERTYPE_NSH,
   ETHERTYPE_QINQ,
   ETHERTYPE_QINQ_OLD,
   ETHERTYPE_RARP,
   ETHERTYPE_TRANSPARENT_ETHERNET,
   ETHERTYPE_VLAN,
+  GRE_PROTO_ERSPAN_II,
+  GRE_PROTO_ERSPAN_III,
   IP_PROTO_AH,
   IP_PROTO_DSTOPTS,
   IP_PROTO_FRAGMENT,
@@ -67,6 +70,16 @@ export const ETHERTYPE_LAYERS: ReadonlyMap<number, LayerKind> = new Map<number, 
   [ETHERTYPE_QINQ, 'vlan'],
   [ETHERTYPE_QINQ_OLD, 'vlan'],
   [ETHERTYPE_TRANSPARENT_ETHERNET, 'ethernet'],
+  [ETHERTYPE_NSH, 'nsh'],
+]);
+
+/**
+ * GRE Protocol Types only GRE dispatches on (Wireshark's gre.proto table); every other
+ * Protocol Type is an EtherType.
+ */
+export const GRE_PROTO_LAYERS: ReadonlyMap<number, LayerKind> = new Map<number, LayerKind>([
+  [GRE_PROTO_ERSPAN_II, 'erspan'],
+  [GRE_PROTO_ERSPAN_III, 'erspan'],
 ]);
 
 /** IP protocol (IPv4 protocol, IPv6 final next header) → layer. 4 and 41 lead back to IP. */
@@ -105,6 +118,11 @@ export function linkTypeLayer(linkType: number): NextKind | undefined {
 /** EtherType → layer; anything unknown is application payload. */
 export function etherTypeLayer(etherType: number): LayerKind {
   return ETHERTYPE_LAYERS.get(etherType) ?? 'payload';
+}
+
+/** GRE Protocol Type → layer. */
+export function greProtocolLayer(protocolType: number): LayerKind {
+  return GRE_PROTO_LAYERS.get(protocolType) ?? etherTypeLayer(protocolType);
 }
 
 export function ipProtoLayer(proto: number): LayerKind {

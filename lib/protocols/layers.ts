@@ -26,6 +26,10 @@ export const LAYER_KINDS = [
   'undecoded',
   // New kinds go last: the fast indexer (lib/decode/summarize.ts) numbers the ones above literally.
   'vxlan-gpe',
+  'fou',
+  'gue',
+  'nsh',
+  'erspan',
 ] as const;
 
 export type LayerKind = (typeof LAYER_KINDS)[number];
@@ -72,6 +76,11 @@ export const LAYERS: { readonly [K in LayerKind]: LayerMeta } = {
   undecoded: meta('undecoded', 'Undecoded', 'undecoded', 'undecoded'),
   // tshark 4.0 files VXLAN-GPE under "vxlan" in io,phs (and leaves it out of frame.protocols).
   'vxlan-gpe': meta('vxlan-gpe', 'VXLAN-GPE', 'vxlan', 'tunnel', 'GPE'),
+  // tshark 4.0 has no FOU or GUE dissector: their UDP payload is "data" unless decoded as IP.
+  fou: meta('fou', 'FOU', 'fou', 'tunnel'),
+  gue: meta('gue', 'GUE', 'gue', 'tunnel'),
+  nsh: meta('nsh', 'Network Service Header', 'nsh', 'tunnel', 'NSH'),
+  erspan: meta('erspan', 'ERSPAN', 'erspan', 'tunnel'),
 };
 
 export function layerMeta(kind: LayerKind): LayerMeta {

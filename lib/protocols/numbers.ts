@@ -30,6 +30,8 @@ export const ETHERTYPE_IPV6 = 0x86dd;
 export const ETHERTYPE_QINQ = 0x88a8;
 /** Pre-802.1ad vendor QinQ tag, still seen on older switches. */
 export const ETHERTYPE_QINQ_OLD = 0x9100;
+/** Network Service Header (RFC 8300 §6.1; IEEE-assigned EtherType). */
+export const ETHERTYPE_NSH = 0x894f;
 /** Type/length values up to this are an IEEE 802.3 length, not an EtherType (802.3 §3.2.6). */
 export const ETHERNET_MAX_LENGTH_FIELD = 1500;
 export const ETHERTYPE_MIN = 0x0600;
@@ -50,6 +52,12 @@ export const IP_PROTO_AH = 51;
 export const IP_PROTO_ICMPV6 = 58;
 export const IP_PROTO_NONXT = 59;
 export const IP_PROTO_DSTOPTS = 60;
+/** EtherIP (RFC 3378): an Ethernet frame behind a 2-byte header. */
+export const IP_PROTO_ETHERIP = 97;
+/** L2TPv3 directly over IP (RFC 3931 §4.1.1). */
+export const IP_PROTO_L2TP = 115;
+/** MPLS in IP (RFC 4023 §3). */
+export const IP_PROTO_MPLS_IN_IP = 137;
 
 // Address families in the 4-byte header of LINKTYPE_NULL / LINKTYPE_LOOP (each OS its own).
 export const AF_INET = 2;
@@ -64,3 +72,16 @@ export const VXLAN_GPE_NEXT_IPV6 = 2;
 export const VXLAN_GPE_NEXT_ETHERNET = 3;
 export const VXLAN_GPE_NEXT_NSH = 4;
 export const VXLAN_GPE_NEXT_MPLS = 5;
+
+// NSH Next Protocol values (RFC 8300 §11.2.5; the same numbers as VXLAN-GPE's).
+export const NSH_NEXT_IPV4 = 1;
+export const NSH_NEXT_IPV6 = 2;
+export const NSH_NEXT_ETHERNET = 3;
+export const NSH_NEXT_NSH = 4;
+export const NSH_NEXT_MPLS = 5;
+
+// GRE Protocol Types that are not EtherTypes of a frame on a LAN (Wireshark's gre.proto table).
+/** ERSPAN types I and II (GRE without and with a sequence number). */
+export const GRE_PROTO_ERSPAN_II = 0x88be;
+/** ERSPAN type III. */
+export const GRE_PROTO_ERSPAN_III = 0x22eb;

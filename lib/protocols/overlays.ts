@@ -13,9 +13,9 @@
  */
 import type { LayerKind } from './layers';
 import { IP_PROTO_GRE, IP_PROTO_IPV4, IP_PROTO_IPV6 } from './numbers';
-import { looksLikeFlannelUdp, looksLikeGeneve, looksLikeVxlan, looksLikeVxlanGpe } from './recognise';
+import { fouClaims, gueClaims, looksLikeFlannelUdp, looksLikeGeneve, looksLikeGue, looksLikeVxlan, looksLikeVxlanGpe } from './recognise';
 
-export type OverlayKind = 'vxlan' | 'vxlan-gpe' | 'geneve' | 'flannel-udp' | 'ipip' | 'gre';
+export type OverlayKind = 'vxlan' | 'vxlan-gpe' | 'geneve' | 'flannel-udp' | 'ipip' | 'gre' | 'fou' | 'gue' | 'erspan';
 
 /** One header of an overlay's overhead, in wire order. */
 export interface OverheadPart {
@@ -38,6 +38,12 @@ export interface OverlaySpec {
   /** Recognises its UDP payload on a port the table does not name; tried in registry order. */
   recognise?: (buf: Uint8Array, offset: number, length: number) => boolean;
   /**
+   * On a UDP port it shares with other overlays (FOU and GUE on 5555), whether the payload is its
+   * own: weaker than `recognise`, as the port has already narrowed it to a few. Tried in registry
+   * order; the first overlay registered on the port takes what none claims.
+   */
+  claims?: (buf: Uint8Array, offset: number, length: number) => boolean;
+  /**
    * What the overlay puts between the underlay's IP payload start and the inner IP header,
    * over an IPv4 underlay, in wire order (the outer IPv4 header first): the MTU arithmetic.
    */
@@ -45,7 +51,7 @@ export interface OverlaySpec {
   /** What the overlay carries: an Ethernet frame, or a bare IP packet. */
   inner: 'ethernet' | 'ip';
   /** The segment identifier: its name and the decoded layer's property that holds it. */
-  id: { label: string; field: 'vni' | 'key' } | null;
+  id: { label: string; field: 'vni' | 'key' | 'sessionId' } | null;
   /** Who encapsulates: a kernel device, or a user-space daemon behind a TUN device. */
   encapsulator: { kind: 'kernel' } | { kind: 'daemon'; name: string; check: string };
   /** A per-destination entry the sender needs (VXLAN's fdb and neighbour entries). */
@@ -218,12 +224,103 @@ export const GRE: OverlaySpec = {
   notes: { fields: { protocol: 'the EtherType of what the tunnel carries' } },
 };
 
+export const FOU: OverlaySpec = {
+  kind: 'fou',
+  name: 'FOU',
+  wireName: 'Foo-over-UDP',
+  layer: 'fou',
+  // No IANA port: 5555 is the port of the kernel's and iproute2's FOU examples
+  // (`ip fou add port 5555 ipproto 4`). flannel's recogniser claims bare IP on other ports.
+  udpPorts: [5555],
+  ipProtocols: [],
+  claims: fouClaims,
+  overhead: [OUTER_IPV4, UDP],
+  inner: 'ip',
+  id: null,
+  encapsulator: { kind: 'kernel' },
+  forwardingEntries: null,
+  deviceText: 'the tunnel device with `encap fou` (an ipip, sit or gre device)',
+  decapsulated: 'FOU decapsulated',
+  label: (_id, port) => `FOU, UDP ${port ?? '?'}`,
+  notes: {
+    srcPort: 'encap-sport: auto hashes the inner flow for ECMP entropy, or a fixed port',
+    dstPort: { 5555: 'the FOU receive port of the Linux examples (ip fou add port 5555 ipproto 4)' },
+    otherDstPort: 'the port `ip fou add port N ipproto P` configured on the receiver',
+  },
+};
+
+export const GUE: OverlaySpec = {
+  kind: 'gue',
+  name: 'GUE',
+  wireName: 'Generic UDP Encapsulation',
+  layer: 'gue',
+  // No IANA port: 6080 and 5555 are the ports of the Linux examples (`ip fou add port 6080 gue`).
+  udpPorts: [6080, 5555],
+  ipProtocols: [],
+  recognise: looksLikeGue,
+  claims: gueClaims,
+  // Without extension fields; a packet's own Hlen says how many it has.
+  overhead: [OUTER_IPV4, UDP, { title: 'GUE', length: 4 }],
+  inner: 'ip',
+  id: null,
+  encapsulator: { kind: 'kernel' },
+  forwardingEntries: null,
+  deviceText: 'the tunnel device with `encap gue` (an ipip, sit or gre device)',
+  decapsulated: 'GUE decapsulated',
+  label: (_id, port) => `GUE, UDP ${port ?? '?'}`,
+  notes: {
+    srcPort: 'encap-sport: auto hashes the inner flow for ECMP entropy, or a fixed port',
+    dstPort: {
+      6080: 'the GUE receive port of the Linux examples (ip fou add port 6080 gue)',
+      5555: 'the FOU/GUE receive port of the Linux examples (ip fou add port 5555 gue)',
+    },
+    otherDstPort: 'the port `ip fou add port N gue` configured on the receiver',
+    fields: {
+      protoCtype: 'the IP protocol of the inner packet: 4 IPv4 (ipip), 41 IPv6 (sit), 47 GRE',
+      hlen: 'the extension fields in 4-byte words; Linux uses them for remote checksum offload (encap-remcsum)',
+    },
+  },
+};
+
+export const ERSPAN: OverlaySpec = {
+  kind: 'erspan',
+  name: 'ERSPAN',
+  wireName: 'ERSPAN over GRE',
+  layer: 'erspan',
+  udpPorts: [],
+  // Carried in GRE (Protocol Type 0x88BE or 0x22EB), so by the same IP protocol.
+  ipProtocols: [IP_PROTO_GRE],
+  // Nominal, type II: GRE with a sequence number (8), ERSPAN (8), the mirrored Ethernet frame.
+  overhead: [OUTER_IPV4, { title: 'GRE', length: 8 }, { title: 'ERSPAN', length: 8 }, INNER_ETHERNET],
+  inner: 'ethernet',
+  id: { label: 'session', field: 'sessionId' },
+  encapsulator: { kind: 'kernel' },
+  forwardingEntries: null,
+  deviceText: 'the mirror session (a switch, or a Linux erspan device)',
+  decapsulated: 'received as a mirrored copy',
+  label: (id) => (id !== null && id !== undefined ? `ERSPAN session ${id}` : 'ERSPAN'),
+  notes: {
+    fields: {
+      sessionId: 'the mirror session that copied this frame: a copy, not a packet the network forwarded',
+      index: 'the port or module the frame was copied at',
+      direction: 'whether the frame was copied entering the port (ingress) or leaving it (egress)',
+      frameTruncated: 'T set: the session cut the copy short (its MTU); the inner lengths run past the bytes',
+    },
+  },
+};
+
 /** Every overlay, in the order their byte recognisers are tried. */
-export const OVERLAYS: readonly OverlaySpec[] = [VXLAN, VXLAN_GPE, GENEVE, FLANNEL_UDP, IPIP, GRE];
+export const OVERLAYS: readonly OverlaySpec[] = [VXLAN, VXLAN_GPE, GENEVE, FLANNEL_UDP, IPIP, GRE, FOU, GUE, ERSPAN];
 
 const BY_KIND = new Map<OverlayKind, OverlaySpec>(OVERLAYS.map((o) => [o.kind, o]));
 const BY_LAYER = new Map<LayerKind, OverlaySpec>(OVERLAYS.flatMap((o) => (o.layer ? [[o.layer, o] as const] : [])));
-const BY_UDP_PORT = new Map<number, OverlaySpec>(OVERLAYS.flatMap((o) => o.udpPorts.map((p) => [p, o] as const)));
+/** Every overlay registered on each UDP port, in registry order. */
+const ON_UDP_PORT = new Map<number, OverlaySpec[]>();
+for (const o of OVERLAYS) for (const p of o.udpPorts) ON_UDP_PORT.set(p, [...(ON_UDP_PORT.get(p) ?? []), o]);
+/** The layer of a port one overlay owns; what the per-packet dispatch asks first. */
+const LAYER_BY_UDP_PORT = new Map<number, LayerKind>([...ON_UDP_PORT].flatMap(([p, os]) => (os.length === 1 && os[0]!.layer ? [[p, os[0]!.layer] as const] : [])));
+/** Ports several overlays are registered on, each with its overlays in registry order. */
+const SHARED_UDP_PORTS = new Map<number, OverlaySpec[]>([...ON_UDP_PORT].filter(([, os]) => os.length > 1));
 
 export function overlay(kind: OverlayKind): OverlaySpec {
   return BY_KIND.get(kind)!;
@@ -234,13 +331,27 @@ export function overlayOfLayer(kind: LayerKind): OverlaySpec | undefined {
   return BY_LAYER.get(kind);
 }
 
-/** The overlay layer registered on a UDP port. */
-export function overlayLayerForUdpPort(port: number): LayerKind | undefined {
-  return BY_UDP_PORT.get(port)?.layer ?? undefined;
+/**
+ * The overlay layer for a UDP payload on `port`, from the registry's ports: the port's overlay,
+ * or on a port several share, the first whose `claims` accepts the bytes (else the first
+ * registered). Undefined for a port no overlay is registered on.
+ */
+export function overlayLayerForUdpPayload(port: number, buf: Uint8Array, offset: number, length: number): LayerKind | undefined {
+  const owned = LAYER_BY_UDP_PORT.get(port);
+  if (owned !== undefined) return owned;
+  const shared = SHARED_UDP_PORTS.get(port);
+  if (shared === undefined) return undefined;
+  for (const o of shared) if (o.claims?.(buf, offset, length) === true) return o.layer ?? undefined;
+  return shared[0]!.layer ?? undefined;
+}
+
+/** Every overlay registered on a UDP port, in registry order (several on a shared port). */
+export function overlaysOnUdpPort(port: number): readonly OverlaySpec[] {
+  return ON_UDP_PORT.get(port) ?? [];
 }
 
 /** Layer kinds of overlays carried in UDP: what a user may "Decode As". */
-export type UdpOverlayLayer = 'vxlan' | 'vxlan-gpe' | 'geneve' | 'flannel-udp';
+export type UdpOverlayLayer = 'vxlan' | 'vxlan-gpe' | 'geneve' | 'flannel-udp' | 'fou' | 'gue';
 
 /** Bytes the overlay adds in front of the inner IP packet over an IPv4 underlay. */
 export function overheadBytes(o: OverlaySpec): number {

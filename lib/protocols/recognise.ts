@@ -10,9 +10,12 @@ import {
   ETHERTYPE_ARP,
   ETHERTYPE_IPV4,
   ETHERTYPE_IPV6,
+  ETHERTYPE_NSH,
   ETHERTYPE_QINQ,
   ETHERTYPE_TRANSPARENT_ETHERNET,
   ETHERTYPE_VLAN,
+  GRE_PROTO_ERSPAN_II,
+  GRE_PROTO_ERSPAN_III,
   IP_PROTO_AH,
   IP_PROTO_DSTOPTS,
   IP_PROTO_FRAGMENT,
@@ -34,6 +37,8 @@ import {
 const ETHERNET_HEADER_LEN = 14;
 const VXLAN_HEADER_LEN = 8;
 const GENEVE_HEADER_LEN = 8;
+const GUE_HEADER_LEN = 4;
+const NSH_MIN_HEADER_LEN = 8;
 const IPV4_MIN_HEADER_LEN = 20;
 const IPV6_HEADER_LEN = 40;
 
@@ -112,40 +117,70 @@ export function looksLikeRawIpPacket(buf: Uint8Array, offset: number, length: nu
 }
 
 /**
- * VXLAN (RFC 7348 §5): flags exactly 0x08 (the I flag alone), the 24 reserved bits after it and
- * the last reserved byte zero, then an Ethernet frame (see looksLikeEthernetFrame).
+ * VXLAN (RFC 7348 §5): flags 0x08 (the I flag alone), the 24 reserved bits after it and the
+ * last reserved byte zero, then an Ethernet frame (see looksLikeEthernetFrame). With the Group
+ * Based Policy extension (draft-smith-vxlan-group-policy-05) the flags are 0x88 (G and I), the
+ * next octet may carry D (0x40) and A (0x08) and the next two the Group Policy ID. VXLAN-GPE
+ * always sets P (0x04) and never G (its two top bits are reserved), so neither is taken for the
+ * other.
  */
 export function looksLikeVxlan(buf: Uint8Array, offset: number, length: number): boolean {
   if (length < VXLAN_HEADER_LEN + ETHERNET_HEADER_LEN || offset + length > buf.length) return false;
-  if (buf[offset] !== 0x08) return false;
-  if ((buf[offset + 1] ?? 1) !== 0 || (buf[offset + 2] ?? 1) !== 0 || (buf[offset + 3] ?? 1) !== 0) return false;
+  const flags = buf[offset];
+  if (flags === 0x08) {
+    if ((buf[offset + 1] ?? 1) !== 0 || (buf[offset + 2] ?? 1) !== 0 || (buf[offset + 3] ?? 1) !== 0) return false;
+  } else if (flags === 0x88) {
+    if (((buf[offset + 1] ?? 1) & ~0x48) !== 0) return false;
+  } else return false;
   if ((buf[offset + 7] ?? 1) !== 0) return false;
   return looksLikeEthernetFrame(buf, offset + VXLAN_HEADER_LEN, length - VXLAN_HEADER_LEN);
 }
 
-
 /**
  * VXLAN-GPE (draft-ietf-nvo3-vxlan-gpe-13): R bits and Ver zero with I and P set (so never
  * VXLAN's lone I, 0x08), the reserved bits zero, then what Next Protocol names: a raw IPv4 or
- * IPv6 packet filling the rest exactly, or an Ethernet frame. NSH and MPLS (4, 5) are not
- * decoded, so their bytes cannot be checked: only port 4790 says they are VXLAN-GPE.
+ * IPv6 packet filling the rest exactly, an Ethernet frame, or an NSH that passes
+ * looksLikeNsh. MPLS (5) is not decoded, so its bytes cannot be checked: only port 4790 says
+ * it is VXLAN-GPE.
  */
 export function looksLikeVxlanGpe(buf: Uint8Array, offset: number, length: number): boolean {
   if (length < VXLAN_HEADER_LEN || offset + length > buf.length) return false;
   if (((buf[offset] ?? 0) & 0xfc) !== 0x0c) return false;
   if ((buf[offset + 1] ?? 1) !== 0 || (buf[offset + 2] ?? 1) !== 0 || (buf[offset + 7] ?? 1) !== 0) return false;
-  const inner = offset + VXLAN_HEADER_LEN;
-  const rest = length - VXLAN_HEADER_LEN;
-  switch (buf[offset + 3]) {
+  return looksLikeNext(buf[offset + 3] ?? 0, buf, offset + VXLAN_HEADER_LEN, length - VXLAN_HEADER_LEN, true);
+}
+
+/** What a VXLAN-GPE or NSH Next Protocol (the same numbers) names, checked as looksLikeVxlanGpe says. */
+function looksLikeNext(next: number, buf: Uint8Array, inner: number, rest: number, nshAllowed: boolean): boolean {
+  switch (next) {
     case VXLAN_GPE_NEXT_IPV4:
       return (buf[inner] ?? 0) >> 4 === 4 && looksLikeRawIpPacket(buf, inner, rest);
     case VXLAN_GPE_NEXT_IPV6:
       return (buf[inner] ?? 0) >> 4 === 6 && looksLikeRawIpPacket(buf, inner, rest);
     case VXLAN_GPE_NEXT_ETHERNET:
       return looksLikeEthernetFrame(buf, inner, rest);
+    case VXLAN_GPE_NEXT_NSH:
+      return nshAllowed && looksLikeNsh(buf, inner, rest);
     default:
       return false;
   }
+}
+
+/**
+ * NSH (RFC 8300 §2.2): version 0, MD type 1 with Length 6 or MD type 2 with Length at least 2,
+ * the header within `length`, then IPv4, IPv6 or Ethernet as Next Protocol says, checked as
+ * looksLikeVxlanGpe checks them (NSH in NSH is not followed).
+ */
+export function looksLikeNsh(buf: Uint8Array, offset: number, length: number): boolean {
+  if (length < NSH_MIN_HEADER_LEN || offset + length > buf.length) return false;
+  const w0 = u16(buf, offset);
+  if (w0 >> 14 !== 0) return false;
+  const words = w0 & 0x3f;
+  const mdType = (buf[offset + 2] ?? 0) & 0x0f;
+  if (!((mdType === 1 && words === 6) || (mdType === 2 && words >= 2))) return false;
+  const headerLength = words * 4;
+  if (headerLength > length) return false;
+  return looksLikeNext(buf[offset + 3] ?? 0, buf, offset + headerLength, length - headerLength, false);
 }
 
 /**
@@ -183,4 +218,70 @@ export function looksLikeGeneve(buf: Uint8Array, offset: number, length: number)
   if (proto === ETHERTYPE_TRANSPARENT_ETHERNET) return looksLikeEthernetFrame(buf, optEnd, inner);
   if (inner < 1) return false;
   return (buf[optEnd] ?? 0) >> 4 === (proto === ETHERTYPE_IPV4 ? 4 : 6);
+}
+
+/** GRE Protocol Types a tunnel plausibly carries: IP, bridged Ethernet, ERSPAN, NSH. */
+function isGreCarried(t: number): boolean {
+  return (
+    t === ETHERTYPE_IPV4 ||
+    t === ETHERTYPE_IPV6 ||
+    t === ETHERTYPE_TRANSPARENT_ETHERNET ||
+    t === GRE_PROTO_ERSPAN_II ||
+    t === GRE_PROTO_ERSPAN_III ||
+    t === ETHERTYPE_NSH
+  );
+}
+
+/**
+ * A GRE header as Linux sends it (RFC 2784, RFC 2890): version 0, no RFC 1701 routing, strict
+ * source route, recursion or reserved flag bits, its optional fields within `length`, and a
+ * Protocol Type a tunnel carries. What FOU with `ipproto 47` puts in its UDP payload.
+ */
+export function looksLikeGreHeader(buf: Uint8Array, offset: number, length: number): boolean {
+  if (length < 4 || offset + length > buf.length) return false;
+  const b0 = buf[offset] ?? 0;
+  if ((b0 & 0x4f) !== 0 || (buf[offset + 1] ?? 1) !== 0) return false;
+  const optional = ((b0 & 0x80) !== 0 ? 4 : 0) + ((b0 & 0x20) !== 0 ? 4 : 0) + ((b0 & 0x10) !== 0 ? 4 : 0);
+  return 4 + optional <= length && isGreCarried(u16(buf, offset + 2));
+}
+
+/**
+ * GUE variant 0 on a port nothing names (draft-ietf-intarea-gue-09 §3.1): a data message (C
+ * clear) whose extension fields fit, carrying IPv4 or IPv6 (Proto/ctype 4 or 41) as a whole raw
+ * packet filling the rest exactly (see looksLikeRawIpPacket). Variant 1 is a bare IP packet,
+ * which flannel's recogniser already claims; control messages are left to the GUE ports.
+ */
+export function looksLikeGue(buf: Uint8Array, offset: number, length: number): boolean {
+  if (length < GUE_HEADER_LEN || offset + length > buf.length) return false;
+  const b0 = buf[offset] ?? 0;
+  if ((b0 & 0xe0) !== 0) return false;
+  const headerLength = GUE_HEADER_LEN + (b0 & 0x1f) * 4;
+  if (headerLength >= length) return false;
+  const proto = buf[offset + 1];
+  const inner = offset + headerLength;
+  if (proto === IP_PROTO_IPV4) return (buf[inner] ?? 0) >> 4 === 4 && looksLikeRawIpPacket(buf, inner, length - headerLength);
+  if (proto === IP_PROTO_IPV6) return (buf[inner] ?? 0) >> 4 === 6 && looksLikeRawIpPacket(buf, inner, length - headerLength);
+  return false;
+}
+
+/**
+ * On a port FOU and GUE share (Linux's examples use 5555 for both), whether the payload is
+ * FOU's: a bare IPv4 or IPv6 packet by its version nibble, or a GRE header (FOU with ipproto
+ * 47). GUE's variant 1 is the same bytes; on a shared port they are called FOU.
+ */
+export function fouClaims(buf: Uint8Array, offset: number, length: number): boolean {
+  if (length < 1 || offset + length > buf.length) return false;
+  const version = (buf[offset] ?? 0) >> 4;
+  return version === 4 || version === 6 || looksLikeGreHeader(buf, offset, length);
+}
+
+/**
+ * On a port FOU and GUE share, whether the payload is a GUE header: variant 0, extension fields
+ * that fit, and a non-zero Proto/ctype (0 is reserved as a control type and is IPv6 hop-by-hop
+ * options as a protocol, which never travels alone; a GRE header's second octet is 0).
+ */
+export function gueClaims(buf: Uint8Array, offset: number, length: number): boolean {
+  if (length < GUE_HEADER_LEN || offset + length > buf.length) return false;
+  if ((buf[offset] ?? 0) >> 6 !== 0) return false;
+  return GUE_HEADER_LEN + ((buf[offset] ?? 0) & 0x1f) * 4 <= length && (buf[offset + 1] ?? 0) !== 0;
 }

@@ -1,5 +1,6 @@
+import { looksLikeGreHeader } from '../../protocols/recognise';
 import type { LayerBase, LayerDecoder } from '../types';
-import { base } from './base';
+import { base, u8 } from './base';
 
 /**
  * flannel's "udp" backend (flannel backend/udp, port 8285): flanneld reads an IP packet from the
@@ -9,6 +10,20 @@ import { base } from './base';
  */
 export type FlannelUdpLayer = LayerBase<'flannel-udp'>;
 
-export const decodeFlannelUdp: LayerDecoder<FlannelUdpLayer> = (ctx, offset, end) => {
-  return { layer: base(ctx, 'flannel-udp', offset, 0, end, end, false), next: 'ip', hint: 0 };
-};
+/**
+ * The decoder of a UDP payload that is a bare inner packet with no header of its own: flannel's
+ * UDP backend and Linux's FOU share this wire format and differ only in who encapsulates (see
+ * the registry, lib/protocols/overlays.ts). A zero-length layer of `kind`; then IPv4 or IPv6 by
+ * the version nibble, or GRE when the bytes are a GRE header (FOU with `ipproto 47`; GRE's first
+ * nibble holds C R K S, and R, RFC 1701 routing, is never sent, so 4 and 6 are never GRE).
+ * Anything else is left to the IP decoder to call not an IP packet.
+ */
+export function bareInnerDecoder<K extends 'flannel-udp' | 'fou'>(kind: K): LayerDecoder<LayerBase<K>> {
+  return (ctx, offset, end) => {
+    const version = offset < end ? u8(ctx.data, offset) >> 4 : 0;
+    const gre = version !== 4 && version !== 6 && looksLikeGreHeader(ctx.data, offset, end - offset);
+    return { layer: base(ctx, kind, offset, 0, end, end, false), next: gre ? 'gre' : 'ip', hint: 0 };
+  };
+}
+
+export const decodeFlannelUdp = bareInnerDecoder('flannel-udp');

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { LINKTYPE_ETHERNET } from '../../protocols/numbers';
+import { protocolChain } from '../fields';
 import { decode, hex, kinds, layerAt } from '../test-util';
 
 // Ethernet[IPv4[GRE with key and sequence[IPv4[ICMP]]]]
@@ -75,5 +76,21 @@ describe('GRE (RFC 2784, RFC 2890)', () => {
     expect(kinds(p)).toEqual(['ethernet', 'ipv4', 'gre', 'undecoded']);
     expect(layerAt(p, 'undecoded').reason).toBe('unsupported');
     expect(p.notes[0]).toMatch(/source routing/);
+  });
+
+  it('agrees with tshark on the key, sequence number and checksum (RFC 2890)', () => {
+    // tshark 4.0.17: tshark -r gre.pcap -T fields -e frame.protocols -e gre.flags_and_version
+    //   -e gre.key -e gre.sequence_number -e gre.checksum -e gre.proto
+    const tshark = [
+      ['eth:ethertype:ip:gre:ip:icmp', '0x3000', '0x00000064', '1', '', '0x0800'],
+      ['eth:ethertype:ip:gre:eth:ethertype:ip:icmp', '0x8000', '', '', '0x0000', '0x6558'],
+    ];
+    const hx = (n: number | undefined, d: number) => (n === undefined ? '' : '0x' + n.toString(16).padStart(d, '0'));
+    [GRE_KS, GRE_ETH].forEach((fixture, i) => {
+      const b = hex(fixture);
+      const p = decode(b, 1);
+      const g = layerAt(p, 'gre');
+      expect([protocolChain(p), hx((b[34]! << 8) | b[35]!, 4), hx(g.key, 8), g.sequence === undefined ? '' : String(g.sequence), hx(g.checksum, 4), hx(g.protocolType, 4)]).toEqual(tshark[i]);
+    });
   });
 });

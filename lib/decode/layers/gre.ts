@@ -1,4 +1,5 @@
-import { etherTypeLayer } from '../tables';
+import { greProtocolLayer } from '../tables';
+import { erspanHint } from './erspan';
 import type { LayerBase, LayerDecoder } from '../types';
 import { u16, u32 } from './base';
 
@@ -41,7 +42,7 @@ export interface GreLayer extends LayerBase<'gre'> {
   flags: number;
   /** Ver: 0 GRE, 1 enhanced GRE (PPTP). */
   version: number;
-  /** Protocol Type: an EtherType (0x6558 transparent Ethernet bridging). */
+  /** Protocol Type: an EtherType (0x6558 transparent Ethernet bridging), or ERSPAN's 0x88BE and 0x22EB. */
   protocolType: number;
   checksum: number | undefined;
   reserved1: number | undefined;
@@ -110,5 +111,7 @@ export const decodeGre: LayerDecoder<GreLayer> = (ctx, offset, end) => {
     return { layer, next: 'undecoded', hint: protocolType };
   }
   // Version 1 carries PPP, which Hopscope does not decode.
-  return { layer, next: version === 0 ? etherTypeLayer(protocolType) : 'payload', hint: protocolType };
+  const next = version === 0 ? greProtocolLayer(protocolType) : 'payload';
+  // ERSPAN type I and II share a Protocol Type; GRE's S flag tells them apart.
+  return { layer, next, hint: next === 'erspan' ? erspanHint(w, protocolType) : protocolType };
 };

@@ -1,9 +1,11 @@
-import { IP_PROTO_AH, IP_PROTO_FRAGMENT, IP_PROTO_NONXT } from '../../protocols/numbers';
+import { IP_PROTO_AH, IP_PROTO_FRAGMENT, IP_PROTO_HOPOPT, IP_PROTO_NONXT } from '../../protocols/numbers';
 import { IPV6_EXTENSION_HEADERS, ipProtoLayer } from '../tables';
 import type { LayerBase, LayerDecoder, NextKind } from '../types';
 import { formatIpv6, u16, u32, u8 } from './base';
 
 export const IPV6_HEADER_LEN = 40;
+/** The Jumbo Payload hop-by-hop option (RFC 2675 §2): type 0xC2, 4 bytes of length. */
+export const IPV6_OPT_JUMBO = 0xc2;
 
 /**
  * One extension header the IPv6 decoder walked through (RFC 8200 §4): hop-by-hop options (0),
@@ -83,6 +85,35 @@ export interface Ipv6Layer extends LayerBase<'ipv6'> {
   fragment: Ipv6Fragment | undefined;
   /** True for a fragment other than the first: its payload is not a transport header. */
   isLaterFragment: boolean;
+  /**
+   * Jumbo Payload Length from a hop-by-hop Jumbo Payload option (RFC 2675 §2), when Payload
+   * Length is 0: the bytes after the fixed header, hop-by-hop header included.
+   */
+  jumboPayloadLength: number | undefined;
+}
+
+/**
+ * The Jumbo Payload Length of a hop-by-hop header at `p` (RFC 2675 §2), if it holds the option;
+ * the header's bytes must lie before `end`.
+ */
+function jumboPayloadLength(d: Uint8Array, p: number, end: number): number | undefined {
+  if (end - p < 8) return undefined;
+  const hbhEnd = p + (u8(d, p + 1) + 1) * 8;
+  if (hbhEnd > end) return undefined;
+  let o = p + 2;
+  while (o < hbhEnd) {
+    const type = u8(d, o);
+    if (type === 0) {
+      o++;
+      continue;
+    }
+    if (o + 2 > hbhEnd) return undefined;
+    const len = u8(d, o + 1);
+    if (o + 2 + len > hbhEnd) return undefined;
+    if (type === IPV6_OPT_JUMBO && len === 4) return u32(d, o + 2);
+    o += 2 + len;
+  }
+  return undefined;
 }
 
 export const decodeIpv6: LayerDecoder<Ipv6Layer> = (ctx, offset, end) => {
@@ -97,15 +128,18 @@ export const decodeIpv6: LayerDecoder<Ipv6Layer> = (ctx, offset, end) => {
   const nextHeader = u8(d, offset + 6);
   let payloadEnd: number;
   let truncated = false;
-  const declaredEnd = offset + IPV6_HEADER_LEN + payloadLength;
-  if (payloadLength === 0 && nextHeader !== IP_PROTO_NONXT && end > offset + IPV6_HEADER_LEN) {
-    // Jumbograms (RFC 2675) and Linux BIG TCP super-packets declare 0: take the capture.
+  const jumbo = payloadLength === 0 && nextHeader === IP_PROTO_HOPOPT ? jumboPayloadLength(d, offset + IPV6_HEADER_LEN, end) : undefined;
+  const declaredEnd = offset + IPV6_HEADER_LEN + (jumbo ?? payloadLength);
+  if (payloadLength === 0 && jumbo === undefined && nextHeader !== IP_PROTO_NONXT && end > offset + IPV6_HEADER_LEN) {
+    // Linux BIG TCP super-packets declare 0; newer kernels leave out the Jumbo Payload option
+    // too (tcpdump PR #1329). Like IPv4's TSO packets, the capture says how long they are.
     payloadEnd = end;
-    ctx.notes.push(`IPv6 payload length 0 at byte ${offset}: jumbogram or GSO packet, length taken from the capture`);
+    ctx.notes.push(`IPv6 payload length 0 at byte ${offset}: GSO (BIG TCP) packet, length taken from the capture`);
   } else if (declaredEnd > end) {
     payloadEnd = end;
     if (ctx.endIsDeclared && !ctx.quoted) {
-      ctx.errors.push({ layer: 'ipv6', offset: offset + 4, message: `IPv6 payload length ${payloadLength} exceeds the ${end - offset - IPV6_HEADER_LEN} bytes its enclosing layer declares` });
+      const what = jumbo === undefined ? `payload length ${payloadLength}` : `jumbo payload length ${jumbo}`;
+      ctx.errors.push({ layer: 'ipv6', offset: offset + 4, message: `IPv6 ${what} exceeds the ${end - offset - IPV6_HEADER_LEN} bytes its enclosing layer declares` });
     } else truncated = true;
   } else {
     payloadEnd = declaredEnd;
@@ -163,6 +197,7 @@ export const decodeIpv6: LayerDecoder<Ipv6Layer> = (ctx, offset, end) => {
     finalNextHeader: nh,
     fragment,
     isLaterFragment,
+    jumboPayloadLength: jumbo,
   };
   return { layer, next, hint: nh };
 };

@@ -69,12 +69,19 @@ describe('VXLAN-GPE (draft-ietf-nvo3-vxlan-gpe)', () => {
     expect(layerAt(p, 'ipv4', 1).dst).toBe('10.244.2.3');
   });
 
-  it('leaves NSH, MPLS and unknown next protocols as payload', () => {
-    for (const next of ['04', '05', '00', '99']) {
+  it('leaves MPLS and unknown next protocols as payload', () => {
+    for (const next of ['05', '00', '99']) {
       const p = decode(patched(GPE_IPV4, 45, next), 1);
       expect(kinds(p), next).toEqual(['ethernet', 'ipv4', 'udp', 'vxlan-gpe', 'payload']);
       expect(p.errors).toEqual([]);
     }
+  });
+
+  it('hands Next Protocol 4 to the NSH decoder (nsh.test.ts), which finds no NSH in an IPv4 header', () => {
+    const p = decode(patched(GPE_IPV4, 45, '04'), 1);
+    expect(kinds(p)).toEqual(['ethernet', 'ipv4', 'udp', 'vxlan-gpe', 'undecoded']);
+    expect(layerAt(p, 'undecoded').wanted).toBe('nsh');
+    expect(p.errors).toEqual([{ layer: 'nsh', offset: 50, message: 'NSH version 1' }]);
   });
 
   it('reads I, P, B and O apart, the two R bits and the version, bit by bit', () => {
@@ -133,7 +140,8 @@ describe('VXLAN-GPE (draft-ietf-nvo3-vxlan-gpe)', () => {
     expect(no(42, '4c')).toBe(false); // an R bit
     expect(no(43, '01')).toBe(false); // reserved
     expect(no(49, '01')).toBe(false); // last reserved octet
-    expect(no(45, '04')).toBe(false); // NSH: not checkable
+    expect(no(45, '04')).toBe(false); // says NSH, carries IPv4
+    expect(no(45, '05')).toBe(false); // MPLS: not checkable
     expect(no(45, '02')).toBe(false); // says IPv6, carries IPv4
     expect(no(45, '01', GPE_ETH)).toBe(false); // says IPv4, carries Ethernet
     expect(no(60, '00')).toBe(false); // inner IPv4 checksum broken

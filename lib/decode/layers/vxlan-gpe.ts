@@ -1,4 +1,4 @@
-import { VXLAN_GPE_NEXT_ETHERNET, VXLAN_GPE_NEXT_IPV4, VXLAN_GPE_NEXT_IPV6 } from '../../protocols/numbers';
+import { VXLAN_GPE_NEXT_ETHERNET, VXLAN_GPE_NEXT_IPV4, VXLAN_GPE_NEXT_IPV6, VXLAN_GPE_NEXT_NSH } from '../../protocols/numbers';
 import type { LayerBase, LayerDecoder, LayerKind } from '../types';
 import { u16, u24, u8 } from './base';
 
@@ -46,11 +46,12 @@ export interface VxlanGpeLayer extends LayerBase<'vxlan-gpe'> {
   reserved2: number;
 }
 
-/** Next Protocol → layer; NSH, MPLS and anything unknown are payload. */
+/** Next Protocol → layer; MPLS and anything unknown are payload. */
 function nextLayer(nextProtocol: number): LayerKind {
   if (nextProtocol === VXLAN_GPE_NEXT_IPV4) return 'ipv4';
   if (nextProtocol === VXLAN_GPE_NEXT_IPV6) return 'ipv6';
   if (nextProtocol === VXLAN_GPE_NEXT_ETHERNET) return 'ethernet';
+  if (nextProtocol === VXLAN_GPE_NEXT_NSH) return 'nsh';
   return 'payload';
 }
 
