@@ -2,37 +2,63 @@
  * Capture files from disk into analysis inputs: folders expanded to their capture files, each
  * file read and indexed. Node only; the CLI, the tests and the lab use it.
  */
-import { readdirSync, statSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { readCaptureFile } from '../capture/node';
 import { CaptureFormatError } from '../capture/errors';
 import { CaptureIndexer } from '../decode/capture-index';
 import type { AnalysisInput } from './index';
+import { linksFileNode, parseLinks } from '../correlate/links';
 
 const CAPTURE_FILE = /\.(pcapng|pcap|cap)(\.gz)?$/i;
 
-/** Files and folders as given to `analyze` (and `share`): a folder stands for its capture files. */
-export function expand(paths: string[]): string[] {
+/**
+ * Files and folders as given to `analyze` (and `share`): a folder stands for its capture files,
+ * and, with `links`, for the nodes' interface lists beside them (`<node>-links.txt`).
+ */
+export function expand(paths: string[], opts: { links?: boolean } = {}): string[] {
   const out: string[] = [];
+  const linksIn = (dir: string) => readdirSync(dir).filter((n) => !CAPTURE_FILE.test(n) && linksFileNode(n) !== null);
   for (const p of paths) {
     const st = statSync(p, { throwIfNoEntry: false });
     if (!st) throw new Error(`${p}: no such file or folder`);
     if (st.isDirectory()) {
       const files = readdirSync(p)
-        .filter((n) => CAPTURE_FILE.test(n))
+        .filter((n) => CAPTURE_FILE.test(n) || (opts.links === true && linksFileNode(n) !== null))
         .sort()
         .map((n) => join(p, n));
       if (files.length === 0) throw new Error(`${p}: no capture files (.pcap, .pcapng, .gz) in this folder`);
       out.push(...files);
-    } else out.push(p);
+    } else {
+      out.push(p);
+      // A node's interface list dropped beside a capture file counts as given.
+      if (opts.links === true && CAPTURE_FILE.test(p)) out.push(...linksIn(dirname(p)).map((n) => join(dirname(p), n)));
+    }
   }
-  return out;
+  return [...new Set(out)];
 }
 
-export async function loadInputs(files: string[], labels: Map<string, { node: string; interface: string }>): Promise<{ inputs: AnalysisInput[]; errors: string[] }> {
+export interface LoadedInputs {
+  inputs: AnalysisInput[];
+  errors: string[];
+  /** node → ifindex → name, from the `<node>-links.txt` files among `files`. */
+  links: Map<string, Map<number, string>>;
+}
+
+export async function loadInputs(files: string[], labels: Map<string, { node: string; interface: string }>): Promise<LoadedInputs> {
   const inputs: AnalysisInput[] = [];
   const errors: string[] = [];
+  const links = new Map<string, Map<number, string>>();
   for (const file of files) {
+    const node = linksFileNode(file);
+    if (node !== null && !CAPTURE_FILE.test(file)) {
+      try {
+        links.set(node, parseLinks(readFileSync(file, 'utf8'), file));
+      } catch (e) {
+        errors.push(e instanceof Error ? e.message : String(e));
+      }
+      continue;
+    }
     try {
       const indexer = new CaptureIndexer();
       const summary = await readCaptureFile(file, indexer);
@@ -43,5 +69,5 @@ export async function loadInputs(files: string[], labels: Map<string, { node: st
       errors.push(e.message);
     }
   }
-  return { inputs, errors };
+  return { inputs, errors, links };
 }

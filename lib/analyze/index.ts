@@ -6,6 +6,8 @@ import type { IndexedCapture } from '../decode/capture-index';
 import { ns, type Nanoseconds } from '../util/units';
 import type { BackgroundCounts } from '../correlate/background';
 import { correlate, type CaptureInput, type Correlation } from '../correlate/correlate';
+import type { PointOptions } from '../correlate/points';
+import type { InterfaceRole } from '../protocols/devices';
 import { resolveLabel } from '../correlate/labels';
 import { analyzeFlows, type FlowReport } from '../verdict/verdict';
 
@@ -26,6 +28,9 @@ export interface AnalysisReport {
     clockMethod: string;
     /** Packets counted apart as background (ARP, ND, DHCP, multicast…), by kind. */
     background: BackgroundCounts;
+    /** What the interface is on a path, and whether its name said so, the packets did, or the user. */
+    role: InterfaceRole;
+    roleSource: 'name' | 'inferred' | 'user';
   }[];
   /** Node clocks against the reference node. */
   clocks: { node: string; offsetNs: Nanoseconds; method: string; samples: number }[];
@@ -35,7 +40,9 @@ export interface AnalysisReport {
 }
 
 /** The full analysis; `correlation` is returned too for screens that draw from it. */
-export function analyze(inputs: AnalysisInput[]): { report: AnalysisReport; correlation: Correlation } {
+export interface AnalysisOptions extends PointOptions {}
+
+export function analyze(inputs: AnalysisInput[], opts: AnalysisOptions = {}): { report: AnalysisReport; correlation: Correlation } {
   const notes: string[] = [];
   const captureInputs: CaptureInput[] = inputs.map((i) => ({
     file: i.file,
@@ -56,7 +63,8 @@ export function analyze(inputs: AnalysisInput[]): { report: AnalysisReport; corr
     }
     return true;
   });
-  const correlation = correlate(kept);
+  const correlation = correlate(kept, opts);
+  notes.push(...correlation.notes);
   const flows = analyzeFlows(correlation);
   const clockOf = (node: string) => correlation.clocks.get(node);
   for (const c of correlation.clocks.values()) {
@@ -74,6 +82,8 @@ export function analyze(inputs: AnalysisInput[]): { report: AnalysisReport; corr
         packets: p.packets,
         clockOffsetNs: ns(Math.round(clockOf(p.node)?.offsetNs ?? 0)),
         clockMethod: clockOf(p.node)?.method ?? 'unknown',
+        role: p.role,
+        roleSource: p.roleSource,
         background: { ...p.background },
       })),
       clocks: [...correlation.clocks.values()].map((c) => ({ ...c, offsetNs: ns(Math.round(c.offsetNs)) })),

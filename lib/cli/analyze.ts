@@ -1,7 +1,8 @@
 /** `hopscope analyze PATH... [--json] [--label FILE=NODE/INTERFACE]` */
 import { analyze, type AnalysisReport } from '../analyze';
 import { expand, loadInputs } from '../analyze/files';
-import { parseLabelArg } from '../correlate/labels';
+import { parseLabelArg, parseRoleArg } from '../correlate/labels';
+import type { InterfaceRole } from '../protocols/devices';
 import { reportJson } from '../report/report-json';
 
 const ms = (ns: number) => `${(ns / 1e6).toFixed(3)} ms`;
@@ -46,6 +47,7 @@ export function formatReport(r: AnalysisReport): string {
 
 export async function analyzeCommand(args: string[]): Promise<number> {
   const labels = new Map<string, { node: string; interface: string }>();
+  const roles = new Map<string, InterfaceRole>();
   const paths: string[] = [];
   let json = false;
   let bench = false;
@@ -59,19 +61,22 @@ export async function analyzeCommand(args: string[]): Promise<number> {
     } else if (a.startsWith('--label=')) {
       const l = parseLabelArg(a.slice('--label='.length));
       labels.set(l.file, { node: l.node, interface: l.interface });
+    } else if (a === '--role' || a.startsWith('--role=')) {
+      const r = parseRoleArg(a === '--role' ? (args[++i] ?? '') : a.slice('--role='.length));
+      roles.set(r.point, r.role);
     } else if (a.startsWith('--')) throw new Error(`analyze: unknown option ${a}`);
     else paths.push(a);
   }
   if (paths.length === 0) throw new Error('analyze needs capture files or folders');
   const t0 = process.hrtime.bigint();
-  const { inputs, errors } = await loadInputs(expand(paths), labels);
+  const { inputs, errors, links } = await loadInputs(expand(paths, { links: true }), labels);
   const t1 = process.hrtime.bigint();
   for (const e of errors) process.stderr.write(`hopscope: ${e}\n`);
   if (inputs.length === 0) {
     process.stderr.write('hopscope: no readable capture among the inputs\n');
     return 1;
   }
-  const { report } = analyze(inputs);
+  const { report } = analyze(inputs, { links, roles });
   const t2 = process.hrtime.bigint();
   if (bench) {
     const packets = inputs.reduce((n, i) => n + i.capture.index.count, 0);

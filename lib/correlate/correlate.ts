@@ -16,8 +16,9 @@
 import { pathContext, pathOf } from './path';
 import { attachIcmpErrors } from './icmp-errors';
 import { buildFlows, fillBackground, learnPodAddresses } from './flows';
-import { capturePoints, fillWindows, incidentEpoch } from './points';
+import { capturePoints, fillWindows, incidentEpoch, type PointOptions } from './points';
 import { collectSightings } from './sightings';
+import { inferRoles } from './roles';
 import { estimateClocks } from './clocks';
 import { egressRanks, listeningSides, settleFlow } from './direction';
 import type { CaptureInput, Correlation, Encapsulation } from './types';
@@ -26,14 +27,22 @@ export type * from './types';
 export { PacketGroups, SightingStore } from './sightings';
 export { encapsulationIn } from '../decode/encapsulation';
 
-export function correlate(inputs: CaptureInput[]): Correlation {
+export function correlate(inputs: CaptureInput[], opts: PointOptions = {}): Correlation {
   const epochSec = incidentEpoch(inputs);
-  const layout = capturePoints(inputs);
+  const layout = capturePoints(inputs, opts);
   const points = layout.points;
   fillWindows(inputs, layout, epochSec);
+  const inputOfPoint = new Int32Array(points.length);
+  layout.inputPoints.forEach((ps, n) => ps.forEach((p) => (inputOfPoint[p] = n)));
   const walk = collectSightings(inputs, layout, epochSec);
   const { flows, flowOfRoot } = buildFlows(walk);
-  learnPodAddresses(points, walk);
+  inferRoles(points, layout, inputs, walk);
+  learnPodAddresses(points, walk.store, (i) => {
+    // Linux packet types: 4 is sent by this host (out towards the pod on a veth), 0–3 received.
+    const c = inputs[inputOfPoint[walk.store.point[i]!]!]!.capture;
+    const t = c.shapes[c.index.shapeAt(walk.store.row[i]!)]?.sllPacketType ?? -1;
+    return t < 0 ? null : t === 4 ? 'out' : 'in';
+  });
   fillBackground(points, walk);
   listeningSides(flows, walk.groups);
   const rank = egressRanks(points);
@@ -45,11 +54,9 @@ export function correlate(inputs: CaptureInput[]): Correlation {
   const referenceNode = [...clocks.values()].find((c) => c.method === 'reference')?.node ?? points[0]?.node ?? '';
   const kept = flows.filter((f) => f.requests.length > 0 || f.replies.length > 0);
   kept.forEach((f, i) => (f.id = i)); // Correlation.flows[f.id] === f
-  const inputOfPoint = new Int32Array(points.length);
-  layout.inputPoints.forEach((ps, n) => ps.forEach((p) => (inputOfPoint[p] = n)));
   const encapsulationOf = (point: number, row: number): Encapsulation | null => {
     const c = inputs[inputOfPoint[point]!]?.capture;
     return c && row < c.index.count ? (c.shapes[c.index.shapeAt(row)]?.encapsulation ?? null) : null;
   };
-  return { epochSec, groups: walk.groups, points, flows: kept, clocks, referenceNode, encapsulationOf };
+  return { epochSec, groups: walk.groups, points, flows: kept, clocks, referenceNode, encapsulationOf, notes: layout.notes };
 }

@@ -4,7 +4,7 @@
  * from what crossed them.
  */
 import { BACKGROUND_KINDS } from './background';
-import type { SightingsResult } from './sightings';
+import type { SightingStore, SightingsResult } from './sightings';
 import type { CapturePoint, Flow, Protocol } from './types';
 
 export function protocolName(proto: number): Protocol {
@@ -53,12 +53,32 @@ export function fillBackground(points: CapturePoint[], w: SightingsResult): void
   for (const p of points) BACKGROUND_KINDS.forEach((k, i) => (p.background[k] = w.background[p.id * BACKGROUND_KINDS.length + i]!));
 }
 
-/** Each pod veth's own address: the one seen most in its first packets. */
-export function learnPodAddresses(points: CapturePoint[], w: SightingsResult): void {
-  for (const [point, counts] of w.podAddrCounts) {
+/** Sightings of a pod veth examined to learn the pod's own address (the one on all of them). */
+const POD_ADDRESS_SAMPLE = 4096;
+
+/**
+ * Each pod veth's own address: the one seen most in its first packets. Where the capture says
+ * which way a packet went on the veth (`-i any`, SLL), the source of what came in from the
+ * pod and the destination of what went out to it count double: with only two pods talking,
+ * both addresses are in every packet.
+ */
+export function learnPodAddresses(points: CapturePoint[], store: SightingStore, direction: (i: number) => 'in' | 'out' | null): void {
+  const counts = new Map<number, Map<number, number>>();
+  const taken = new Int32Array(points.length);
+  const add = (m: Map<number, number>, a: number, k: number) => m.set(a, (m.get(a) ?? 0) + k);
+  for (let i = 0; i < store.n; i++) {
+    const p = store.point[i]!;
+    if (points[p]!.role !== 'pod' || taken[p]!++ >= POD_ADDRESS_SAMPLE) continue;
+    let m = counts.get(p);
+    if (!m) counts.set(p, (m = new Map()));
+    const d = direction(i);
+    add(m, store.src[i]!, d === 'in' ? 2 : 1);
+    add(m, store.dst[i]!, d === 'out' ? 2 : 1);
+  }
+  for (const p of points) {
     let best = -1;
     let n = 0;
-    for (const [a, k] of counts) if (k > n) [best, n] = [a, k];
-    points[point]!.podIp = best >= 0 ? w.store.addrs.text[best]! : null;
+    for (const [a, k] of counts.get(p.id) ?? []) if (k > n) [best, n] = [a, k];
+    p.podIp = best >= 0 ? store.addrs.text[best]! : null;
   }
 }

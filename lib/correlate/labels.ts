@@ -3,7 +3,7 @@
  * precedence: an explicit label, the pcapng interface name, then the file name
  * `<node>-<interface>.<ext>` (e.g. `k8s-master-flannel.1.pcap`).
  */
-import { interfaceRole } from '../protocols/devices';
+import { interfaceRole, type InterfaceRole } from '../protocols/devices';
 
 export interface Label {
   node: string;
@@ -40,6 +40,19 @@ export function parseLabelArg(arg: string): { file: string; node: string; interf
     throw new Error(`--label wants FILE=NODE/INTERFACE, got '${arg}'`);
   }
   return { file: arg.slice(0, eq), node: arg.slice(eq + 1, slash), interface: arg.slice(slash + 1) };
+}
+
+const ROLES: readonly InterfaceRole[] = ['pod', 'bridge', 'overlay', 'nic', 'other', 'any'];
+
+/** Parse `--role NODE/INTERFACE=ROLE` (pod, bridge, overlay, nic, other, any). */
+export function parseRoleArg(arg: string): { point: string; role: InterfaceRole } {
+  const eq = arg.lastIndexOf('=');
+  const point = arg.slice(0, eq);
+  const role = arg.slice(eq + 1) as InterfaceRole;
+  if (eq <= 0 || !/^[^/]+\/.+$/.test(point) || !ROLES.includes(role)) {
+    throw new Error(`--role wants NODE/INTERFACE=ROLE with ROLE one of ${ROLES.join(', ')}, got '${arg}'`);
+  }
+  return { point, role };
 }
 
 export function resolveLabel(

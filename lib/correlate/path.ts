@@ -146,9 +146,52 @@ function podEnds(f: Flow, ctx: PathContext): Uint8Array {
   return ends;
 }
 
+/** Whether the flow's first request was first seen on a NIC. */
+function firstSeenOnNic(f: Flow, ctx: PathContext): boolean {
+  const G = ctx.groups;
+  const st = G.store;
+  const first = f.requests[0];
+  if (first === undefined) return false;
+  let earliest = -1;
+  for (let k = G.from(first), e = G.to(first); k < e; k++) {
+    const i = st.order[k]!;
+    if (ctx.points[st.point[i]!]!.role === 'any') continue;
+    if (earliest < 0 || st.tNs[i]! < st.tNs[earliest]!) earliest = i;
+  }
+  return earliest >= 0 && ctx.points[st.point[earliest]!]!.role === 'nic';
+}
+
+/** Whether the flow's first request sighting on its client's node is on a NIC, before any inner point saw it. */
+function arrivedFromOutside(f: Flow, ctx: PathContext): boolean {
+  const G = ctx.groups;
+  const st = G.store;
+  const first = f.requests[0];
+  if (first === undefined) return false;
+  let earliest = -1;
+  for (let k = G.from(first), e = G.to(first); k < e; k++) {
+    const i = st.order[k]!;
+    const p = ctx.points[st.point[i]!]!;
+    if (p.node !== f.clientNode || p.role === 'any') continue;
+    if (earliest < 0 || st.tNs[i]! < st.tNs[earliest]!) earliest = i;
+  }
+  if (earliest < 0 || ctx.points[st.point[earliest]!]!.role !== 'nic') return false;
+  // An inner point of the node saw it too, later: it came in through the NIC.
+  for (let k = G.from(first), e = G.to(first); k < e; k++) {
+    const i = st.order[k]!;
+    const p = ctx.points[st.point[i]!]!;
+    if (p.node === f.clientNode && p.role !== 'nic' && p.role !== 'any' && st.tNs[i]! > st.tNs[earliest]!) return true;
+  }
+  return false;
+}
+
 export function pathOf(f: Flow, ctx: PathContext): number[] {
   const points = ctx.points;
   const obs = observe(f, ctx.groups, points);
+  // The client is a pod of a node that saw nothing of the flow (its captures had stopped, or
+  // not started): the flow still starts there, not where it was first seen.
+  // Only when the flow was first seen coming in on a NIC: one that left a pod started there.
+  const home = points.find((p) => p.role === 'pod' && p.podIp === f.client)?.node;
+  if (home !== undefined && home !== f.clientNode && firstSeenOnNic(f, ctx) && !points.some((p) => p.node === home && obs.seenAt[p.id])) f.clientNode = home;
   const onPath = serverSideNodes(f, ctx, obs);
   const ends = podEnds(f, ctx);
   // A pod veth belongs on the path when the flow crossed it or it is one end's pod.
@@ -156,8 +199,11 @@ export function pathOf(f: Flow, ctx: PathContext): number[] {
   // Same-node flows: the server pod's veth comes last on the client's node.
   const isServerPod = (id: number) => ends[id] === 2;
   const clientNode = ctx.nodes.indexOf(f.clientNode);
-  const out = clientNode < 0 ? [] : ctx.egress[clientNode]!.filter((id) => keep(id) && !isServerPod(id));
-  if (clientNode >= 0) out.push(...ctx.egress[clientNode]!.filter((id) => keep(id) && isServerPod(id)));
+  // Requests first seen on the client node's NIC came from a client that was not captured:
+  // the node is crossed inwards.
+  const order = arrivedFromOutside(f, ctx) ? ctx.ingress : ctx.egress;
+  const out = clientNode < 0 ? [] : order[clientNode]!.filter((id) => keep(id) && !isServerPod(id));
+  if (clientNode >= 0) out.push(...order[clientNode]!.filter((id) => keep(id) && isServerPod(id)));
   for (const node of onPath) out.push(...ctx.ingress[ctx.nodes.indexOf(node)]!.filter(keep));
   return trimEnds(skipUnseenBetweenSeen(out, points, obs.seenAt), points, obs.seenAt, f.replies.length > 0, flowSpan(f, ctx.groups));
 }

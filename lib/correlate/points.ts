@@ -1,19 +1,45 @@
 /**
  * Capture points: one per named pcapng interface, else one per file, each with its node,
  * interface and role; and, per file, which point each packet shape belongs to.
+ *
+ * A `tcpdump -i any` capture that is all there is of its node is split: with SLL2, one point
+ * per interface index (named from the node's `ip -o link` when given, else `if<N>` with its
+ * role inferred from what crossed it, roles.ts); with SLL v1, which has no index, one point for
+ * the encapsulated packets (the underlay NIC) and one for the rest (the node's inner devices
+ * together). Beside other captures of its node, an `-i any` capture stays one point that is
+ * counted but does not decide where packets stop.
  */
-import { interfaceRole } from '../protocols/devices';
+import { interfaceRole, type InterfaceRole } from '../protocols/devices';
 import { ns } from '../util/units';
 import { emptyBackground } from './background';
 import type { Label } from './labels';
 import type { CaptureInput, CapturePoint } from './types';
 
+/** What the user and the files beside the captures say of the interfaces. */
+export interface PointOptions {
+  /** node → ifindex → interface name (`<node>-links.txt`). */
+  links?: ReadonlyMap<string, ReadonlyMap<number, string>>;
+  /** `node/interface` → role, as the user corrected it. */
+  roles?: ReadonlyMap<string, InterfaceRole>;
+}
+
 interface PointSpec {
+  /** The pcapng interface, or -1 for the whole file. */
   interfaceId: number;
   node: string;
   iface: string;
   source: Label['source'];
+  /** Role from the name; null to infer from what crossed it. */
+  role: InterfaceRole | null;
+  /** One point standing for several interfaces (an `-i any` capture): copies are one packet. */
+  merged: boolean;
+  /** The shapes this point takes, when a file is split (else by interface). */
+  takes?: (s: CaptureInput['capture']['shapes'][number]) => boolean;
 }
+
+/** The SLL v1 split's two points. */
+export const SLL1_UNDERLAY = 'any:underlay';
+export const SLL1_INNER = 'any:inner';
 
 /** Capture points of one input: one per named pcapng interface, else one for the file. */
 function pointsOf(input: CaptureInput): PointSpec[] {
@@ -24,10 +50,39 @@ function pointsOf(input: CaptureInput): PointSpec[] {
       const name = i.name ?? `if${i.id}`;
       // "node2/eth0" or "node2:eth0" names carry their node.
       const m = /^([^/:]+)[/:](.+)$/.exec(name);
-      return { interfaceId: i.id, node: m ? m[1]! : input.label.node, iface: m ? m[2]! : name, source: 'pcapng' as const };
+      const iface = m ? m[2]! : name;
+      return { interfaceId: i.id, node: m ? m[1]! : input.label.node, iface, source: 'pcapng' as const, role: interfaceRole(iface), merged: iface === 'any' };
     });
   }
-  return [{ interfaceId: -1, node: input.label.node, iface: input.label.interface, source: input.label.source }];
+  const iface = input.label.interface;
+  return [{ interfaceId: -1, node: input.label.node, iface, source: input.label.source, role: interfaceRole(iface), merged: iface === 'any' }];
+}
+
+/** An `-i any` capture split into one point per interface (SLL2) or per form (SLL v1). */
+function splitAny(input: CaptureInput, opts: PointOptions): PointSpec[] | null {
+  const node = input.label.node;
+  const shapes = input.capture.shapes;
+  const indexes = [...new Set(shapes.map((s) => s.sllIfindex).filter((x) => x >= 0))].sort((a, b) => a - b);
+  const base = { interfaceId: -1, node, source: input.label.source };
+  if (indexes.length > 0) {
+    const names = opts.links?.get(node);
+    return indexes.map((ix, k) => {
+      const name = names?.get(ix);
+      return {
+        ...base,
+        iface: name ?? `if${ix}`,
+        role: name !== undefined ? interfaceRole(name) : null,
+        merged: false,
+        // Shapes without an index (not SLL2) go with the first interface.
+        takes: (s) => s.sllIfindex === ix || (k === 0 && s.sllIfindex < 0),
+      };
+    });
+  }
+  if (!shapes.some((s) => s.sllPacketType >= 0)) return null;
+  return [
+    { ...base, iface: SLL1_UNDERLAY, role: 'nic', merged: true, takes: (s) => s.encapsulation !== null },
+    { ...base, iface: SLL1_INNER, role: 'other', merged: true, takes: (s) => s.encapsulation === null },
+  ];
 }
 
 export interface PointLayout {
@@ -36,24 +91,52 @@ export interface PointLayout {
   shapePoint: Int32Array[];
   /** Per input: the points it holds. */
   inputPoints: number[][];
+  /** Per input: an `-i any` capture split into points, which all ran as long as the file did. */
+  split: boolean[];
+  /** Why points were split or roles inferred, for the report's notes. */
+  notes: string[];
 }
 
-export function capturePoints(inputs: readonly CaptureInput[]): PointLayout {
+function specsOf(inputs: readonly CaptureInput[], opts: PointOptions, notes: string[]): PointSpec[][] {
+  const perNode = new Map<string, number>();
+  for (const i of inputs) perNode.set(i.label.node, (perNode.get(i.label.node) ?? 0) + 1);
+  return inputs.map((input) => {
+    const alone = perNode.get(input.label.node) === 1;
+    const split = input.label.interface === 'any' && alone ? splitAny(input, opts) : null;
+    if (!split) return pointsOf(input);
+    const sll2 = split[0]!.iface !== SLL1_UNDERLAY;
+    const named = opts.links?.has(input.label.node);
+    notes.push(
+      sll2
+        ? `${input.file}: tcpdump -i any, split into ${split.length} capture points by interface index${named ? ` (names from ${input.label.node}'s links file)` : `; no ${input.label.node}-links.txt (ip -o link from the node), so they are named if<N> and their roles are inferred from what crossed them`}`
+        : `${input.file}: tcpdump -i any in SLL v1, which records no interface: split only into the encapsulated packets (${input.label.node}/${SLL1_UNDERLAY}) and the rest (${input.label.node}/${SLL1_INNER}); where packets stop inside ${input.label.node} cannot be told more precisely`,
+    );
+    return split;
+  });
+}
+
+export function capturePoints(inputs: readonly CaptureInput[], opts: PointOptions = {}): PointLayout {
   const points: CapturePoint[] = [];
   const shapePoint: Int32Array[] = [];
   const inputPoints: number[][] = [];
-  for (const input of inputs) {
-    const specs = pointsOf(input);
+  const split: boolean[] = [];
+  const notes: string[] = [];
+  specsOf(inputs, opts, notes).forEach((specs, n) => {
+    split.push(specs.some((p) => p.takes !== undefined));
+    const input = inputs[n]!;
     const byIface = new Map<number, number>();
     const mine: number[] = [];
     for (const p of specs) {
       const id = points.length;
+      const user = opts.roles?.get(`${p.node}/${p.iface}`);
       points.push({
         id,
         file: input.file,
         node: p.node,
         interface: p.iface,
-        role: interfaceRole(p.iface),
+        role: user ?? p.role ?? 'other',
+        roleSource: user ? 'user' : p.role === null ? 'inferred' : 'name',
+        merged: p.merged,
         labelSource: p.source,
         interfaceId: p.interfaceId,
         packets: 0,
@@ -65,15 +148,17 @@ export function capturePoints(inputs: readonly CaptureInput[]): PointLayout {
       byIface.set(p.interfaceId, id);
       mine.push(id);
     }
-    // A file that is one point maps every shape there; otherwise by the shape's interface,
-    // and an interface the file never described goes to its first point.
+    // A file that is one point maps every shape there; a split file by what each point takes;
+    // otherwise by the shape's interface, and an interface the file never described goes to
+    // its first point.
     const shapes = input.capture.shapes;
     const map = new Int32Array(shapes.length).fill(mine[0]!);
-    if (mine.length > 1) shapes.forEach((s, i) => (map[i] = byIface.get(s.interfaceId) ?? mine[0]!));
+    if (specs.some((p) => p.takes)) shapes.forEach((s, i) => (map[i] = mine[Math.max(0, specs.findIndex((p) => p.takes!(s)))]!));
+    else if (mine.length > 1) shapes.forEach((s, i) => (map[i] = byIface.get(s.interfaceId) ?? mine[0]!));
     shapePoint.push(map);
     inputPoints.push(mine);
-  }
-  return { points, shapePoint, inputPoints };
+  });
+  return { points, shapePoint, inputPoints, split, notes };
 }
 
 /**
@@ -92,6 +177,13 @@ export function fillWindows(inputs: readonly CaptureInput[], layout: PointLayout
       const last = c.shapeLastNs[s];
       if (first !== undefined && !(baseNs + first >= pt.firstNs)) pt.firstNs = ns(baseNs + first);
       if (last !== undefined && !(baseNs + last <= pt.lastNs)) pt.lastNs = ns(baseNs + last);
+    }
+    // One `tcpdump -i any` ran for every interface it was split into: the file's window is each one's.
+    if (layout.split[n]) {
+      const mine = layout.inputPoints[n]!.map((p) => layout.points[p]!);
+      const first = Math.min(...mine.map((p) => (Number.isNaN(p.firstNs) ? Infinity : p.firstNs)));
+      const last = Math.max(...mine.map((p) => (Number.isNaN(p.lastNs) ? -Infinity : p.lastNs)));
+      if (Number.isFinite(first)) for (const p of mine) [p.firstNs, p.lastNs] = [ns(first), ns(last)];
     }
   });
 }

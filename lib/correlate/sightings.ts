@@ -151,6 +151,8 @@ export class PacketGroups {
   ipLen = new Uint16Array(this.cap);
   /** ICMP echo sequence or TCP sequence number. */
   seq = new Uint32Array(this.cap);
+  /** TCP acknowledgment number. */
+  ack = new Uint32Array(this.cap);
   tcpFlags = new Uint8Array(this.cap);
   /** Earliest raw sighting time (ns since the epoch). */
   first = new Float64Array(this.cap);
@@ -178,6 +180,7 @@ export class PacketGroups {
     this.proto[g] = row.proto;
     this.ipLen[g] = row.ipLen;
     this.seq[g] = row.seq;
+    this.ack[g] = row.ack;
     this.tcpFlags[g] = row.tcpFlags;
     this.first[g] = Infinity;
     this.conn[g] = -1;
@@ -191,6 +194,7 @@ export class PacketGroups {
     this.proto = grow(this.proto, n);
     this.ipLen = grow(this.ipLen, n);
     this.seq = grow(this.seq, n);
+    this.ack = grow(this.ack, n);
     this.tcpFlags = grow(this.tcpFlags, n);
     this.first = grow(this.first, n);
     this.votes = grow(this.votes, n);
@@ -243,20 +247,27 @@ export interface SightingsResult {
   groups: PacketGroups;
   conns: Connections;
   errorRows: ErrorRow[];
-  /** Per pod point: how often each address (by id) appeared in its first packets. */
-  podAddrCounts: Map<number, Map<number, number>>;
   /** Background packets per point and kind (point × BACKGROUND_KINDS). */
   background: Int32Array;
 }
 
-/** Packets of a pod veth examined to learn the pod's own address (the one on all of them). */
-const POD_ADDRESS_SAMPLE = 4096;
 /** Entries of the recent-identity cache: 4096 × 12 bytes, well inside a core's L2. */
 const RECENT_BITS = 12;
 const RECENT_SIZE = 1 << RECENT_BITS;
 const RECENT_SHIFT = 32 - RECENT_BITS;
 /** At a `-i any` point, a copy within this long on another interface is the same packet. */
 const ANY_COPY_NS = 5e6;
+/**
+ * One packet crossing one point twice: a NodePort's client leg and, microseconds later, its
+ * NATed and encapsulated twin on the same NIC; a hairpin's way out and back in a pod veth; a
+ * bridge that sees a frame come up to the host and go back out routed (one hop less TTL). Two
+ * sightings of one identity at one point this close, in two forms, are one packet. In one form
+ * they are two transmissions: a server answers a resent SYN microseconds before its own timer
+ * resends the SYN-ACK, both with IP id 0.
+ */
+const SAME_PACKET_NS = 50e6;
+/** How many sightings back the walk looks for that earlier crossing (they come microseconds apart). */
+const RECROSS_LOOKBACK = 512;
 
 interface Cursor {
   n: number;
@@ -303,14 +314,15 @@ class Walk {
   private readonly anySeen = new PairTable(1024);
   private readonly anyCopies: { t: number; ifs: number[] }[] = [];
   private readonly errorRows: ErrorRow[] = [];
+  /** Per sighting, for crossedAgain: its identity and what its tuple does not say of its form. */
+  private readonly idHi: Int32Array;
+  private readonly idLo: Int32Array;
+  private readonly form: Int32Array;
   /** TCP: the client ISN of the latest SYN seen for a 4-tuple (tcpIncarnation). */
   private readonly isnOf = new Map<number, number>();
   /** Background packets per point and kind (point × BACKGROUND_KINDS). */
   private readonly background: Int32Array;
-  private readonly podAddrCounts = new Map<number, Map<number, number>>();
   private readonly useMasks: boolean;
-  /** Packets of each pod point sampled for its own address. */
-  private readonly podSampled: Int32Array;
   private readonly row = emptyRow();
   private readonly cursors: Cursor[];
 
@@ -323,10 +335,12 @@ class Walk {
     let total = 0;
     for (const i of inputs) total += i.capture.index.count;
     this.store = new SightingStore(total, this.addrs);
+    this.idHi = new Int32Array(total);
+    this.idLo = new Int32Array(total);
+    this.form = new Int32Array(total);
     this.byIdentity = new PairTable(total >> 2);
     this.useMasks = this.points.length <= 30;
     this.groups = new PacketGroups(this.store, this.useMasks);
-    this.podSampled = new Int32Array(this.points.length);
     this.background = new Int32Array(this.points.length * BACKGROUND_KINDS.length);
     this.cursors = inputs.map((input, n) => ({
       n,
@@ -355,7 +369,7 @@ class Walk {
       advance(cur);
       this.sight(cur, r);
     }
-    return { store: this.store, groups: this.groups, conns: this.conns, errorRows: this.errorRows, podAddrCounts: this.podAddrCounts, background: this.background };
+    return { store: this.store, groups: this.groups, conns: this.conns, errorRows: this.errorRows, background: this.background };
   }
 
   /** One packet at one point. */
@@ -380,14 +394,19 @@ class Walk {
     }
     const proto = row.proto;
     if (proto !== 1 && proto !== 6 && proto !== 17 && proto !== 58) return;
-    const h1 = identityHi(row);
-    const h2 = identityLo(row);
-    if (pt.role === 'any' && this.isAnyCopy(h1, h2, point, tNs, cur.input.capture.shapes[row.shape]!.sllIfindex)) return;
-    const g = this.groupOf(h1, h2, point);
+    const h1 = identityHi(row) | 0;
+    const h2 = identityLo(row) | 0;
+    const shape = cur.input.capture.shapes[row.shape]!;
+    if (pt.merged && this.isAnyCopy(h1, h2, point, tNs, shape.sllIfindex)) return;
     const v6 = (row.meta & META_INNER_IPV6) !== 0;
     const src = v6 ? this.v6Id(cur, row.src) : this.addrs.v4Id(row.src);
     const dst = v6 ? this.v6Id(cur, row.dst) : this.addrs.v4Id(row.dst);
-    if (pt.role === 'pod' && this.podSampled[point]!++ < POD_ADDRESS_SAMPLE) this.countPodAddresses(point, src, dst);
+    const form = ((shape.sllIfindex + 1) << 1) | (shape.encapsulation === null ? 0 : 1);
+    const g = this.groupOf(h1, h2, point, tNs, src, dst, form);
+    const i = this.store.n;
+    this.idHi[i] = h1;
+    this.idLo[i] = h2;
+    this.form[i] = form;
     const gs = this.groups;
     if (this.useMasks) gs.mask[g] = gs.mask[g]! | (1 << point);
     if (tNs < gs.first[g]!) gs.first[g] = tNs;
@@ -404,15 +423,20 @@ class Walk {
    * steps. With bit masks, a packet not yet seen at this point is the first copy there without
    * counting (O(1) even for a flood of identical packets).
    */
-  private groupOf(h1: number, h2: number, point: number): number {
+  private groupOf(h1: number, h2: number, point: number, tNs: number, src: number, dst: number, form: number): number {
     const groups = this.groups;
     if (this.useMasks) {
-      const g = this.lookup(h1 | 0, h2 | 0);
+      const g = this.lookup(h1, h2);
       if (g === groups.count) return groups.add(this.row);
       if ((groups.mask[g]! & (1 << point)) === 0) return g;
     }
     const okey = h1 ^ Math.imul(point + 1, 0x27d4eb2d);
-    let ok = this.copies.get(okey, h2 | 0);
+    let ok = this.copies.get(okey, h2);
+    // Seen here before (the masks say so, or the copies table does): the same packet again?
+    if (this.useMasks || ok >= 0) {
+      const again = this.crossedAgain(h1, h2, point, tNs, src, dst, form);
+      if (again >= 0) return again;
+    }
     if (ok < 0) {
       this.copies.set(okey, h2 | 0, (ok = this.copyCount.length));
       // With masks this is already the second copy here.
@@ -421,8 +445,27 @@ class Walk {
     const nth = this.copyCount[ok]!;
     this.copyCount[ok] = nth + 1;
     const key = nth > 0 ? (h2 + Math.imul(nth, 0x61c88647)) | 0 : h2;
-    const g = this.lookup(h1 | 0, key | 0);
+    const g = this.lookup(h1, key | 0);
     return g === groups.count ? groups.add(this.row) : g;
+  }
+
+  /**
+   * The group of this packet's earlier sighting at `point` when this one is the same packet
+   * crossing it again (SAME_PACKET_NS), else -1. Looks back a few hundred
+   * sightings: the second crossing follows the first by microseconds.
+   */
+  private crossedAgain(h1: number, h2: number, point: number, tNs: number, src: number, dst: number, form: number): number {
+    if (tNs !== tNs) return -1;
+    const st = this.store;
+    const row = this.row;
+    for (let j = st.n - 1, stop = Math.max(0, st.n - RECROSS_LOOKBACK); j >= stop; j--) {
+      const gap = tNs - st.tNs[j]!;
+      if (gap > SAME_PACKET_NS) break;
+      if (st.point[j] !== point || this.idHi[j] !== h1 || this.idLo[j] !== h2) continue;
+      const sameForm = st.src[j] === src && st.dst[j] === dst && st.sport[j] === row.sport && st.dport[j] === row.dport && st.ttl[j] === row.ttl && this.form[j] === form;
+      return sameForm ? -1 : st.group[j]!;
+    }
+    return -1;
   }
 
   /**
@@ -470,13 +513,6 @@ class Walk {
     let id = cur.v6[v]!;
     if (id < 0) cur.v6[v] = id = this.addrs.intern(cur.input.capture.ipv6[v] ?? '?');
     return id;
-  }
-
-  private countPodAddresses(point: number, src: number, dst: number): void {
-    let m = this.podAddrCounts.get(point);
-    if (!m) this.podAddrCounts.set(point, (m = new Map()));
-    m.set(src, (m.get(src) ?? 0) + 1);
-    m.set(dst, (m.get(dst) ?? 0) + 1);
   }
 
   /**

@@ -28,6 +28,10 @@ export interface CapturePoint {
   node: string;
   interface: string;
   role: InterfaceRole;
+  /** Where the role came from: the interface's name, what crossed it, or the user. */
+  roleSource: 'name' | 'inferred' | 'user';
+  /** One point standing for several interfaces (`-i any`): a packet's copies are one sighting. */
+  merged: boolean;
   labelSource: Label['source'];
   /** The pcapng interface this point stands for, or -1 for all interfaces of the file. */
   interfaceId: number;
@@ -116,4 +120,6 @@ export interface Correlation {
   flows: Flow[];
   clocks: Map<string, NodeClock>;
   referenceNode: string;
+  /** How capture points were made (an `-i any` split, inferred roles), for the report. */
+  notes: string[];
 }

@@ -17,6 +17,8 @@ const pt = (node: string, iface: string, role: InterfaceRole): CapturePoint => (
   node,
   interface: iface,
   role,
+  roleSource: 'name',
+  merged: false,
   labelSource: 'file name',
   interfaceId: -1,
   packets: 1,

@@ -17,6 +17,8 @@ export interface Step {
   lost: number[];
   /** Packets seen at `from` when `to`'s capture was not running: no evidence either way. */
   outside: number[];
+  /** TCP segments missing from `to`'s capture that the peer acknowledged: the capture missed them. */
+  missed: number[];
   /** The largest of them (IP length). */
   lostSize: number;
   /** The address they were heading to at `from`. */
@@ -228,6 +230,36 @@ function notCoalesced(missing: number[], groups: number[], from: number, to: num
   return missing.filter((g) => !spans.some(([seq, len]) => ((G.seq[g]! - seq) >>> 0) > 0 && ((G.seq[g]! - seq) >>> 0) < len));
 }
 
+const TCP_SYN = 0x02;
+const TCP_FIN = 0x01;
+const TCP_ACK = 0x10;
+/** The largest TCP header: an IP length beyond IP header + this carries data. */
+const TCP_MAX_HEADER = 60;
+
+/** A TCP segment that carries data, a SYN or a FIN (not a bare ACK); `ipHeader` 20 or 40. */
+export function consumesSequence(G: PacketGroups, g: number, ipHeader: number): boolean {
+  return (G.tcpFlags[g]! & (TCP_SYN | TCP_FIN)) !== 0 || G.ipLen[g]! > ipHeader + TCP_MAX_HEADER;
+}
+
+/**
+ * TCP segments among `missing` that got through all the same: the peer acknowledged them. A
+ * segment that carries data (or a SYN or FIN), was never resent (no other packet of its
+ * direction has its sequence number), and whose first byte a packet of the other direction
+ * acknowledges, reached the peer, so it crossed every point on the way: a capture that does
+ * not hold it missed it (tcpdump -i any drops copies when its ring buffer fills). A dropped
+ * segment is never acknowledged without a retransmission.
+ */
+function acknowledged(missing: number[], same: number[], other: number[], G: PacketGroups, ipHeader: number): number[] {
+  if (missing.length === 0) return missing;
+  const consumes = (g: number) => consumesSequence(G, g, ipHeader);
+  return missing.filter((g) => {
+    const s = G.seq[g]!;
+    if (!consumes(g)) return false;
+    if (same.some((h) => h !== g && G.seq[h] === s && consumes(h))) return false;
+    return other.some((h) => (G.tcpFlags[h]! & TCP_ACK) !== 0 && ((G.ack[h]! - s) >>> 0) > 0 && ((G.ack[h]! - s) >>> 0) < 0x40000000);
+  });
+}
+
 /**
  * How far outside a capture's window a packet still counts as inside it: what the corrected
  * clocks of two nodes may still disagree by (one-way delay taken as zero), and the
@@ -253,6 +285,7 @@ function computeStep(ev: Evidence, dir: 'requests' | 'replies', k: number, c: Co
   const st = G.store;
   const missing = groups.filter((g) => G.seenAt(g, from.id) && !G.seenAt(g, to.id));
   const notMerged = f.proto === 6 ? notCoalesced(missing, groups, from.id, to.id, G, f.client.includes(':') ? 60 : 40) : missing;
+  const acked = f.proto === 6 ? acknowledged(notMerged, groups, dir === 'requests' ? f.replies : f.requests, G, f.client.includes(':') ? 40 : 20) : [];
   const timeAtFrom = (g: number) => {
     const i = G.sightingAt(g, from.id);
     return i >= 0 ? st.tNs[i]! + offset(from) : NaN;
@@ -265,12 +298,21 @@ function computeStep(ev: Evidence, dir: 'requests' | 'replies', k: number, c: Co
   const margin = to.node === from.node ? SAME_NODE_MARGIN_NS : CLOCK_MARGIN_NS;
   const inWindow = (t: number) =>
     !clockKnown || to.packets === 0 || Number.isNaN(window[0]) || Number.isNaN(t) || (t >= window[0] - margin && t <= window[1] + margin + TAIL_GRACE_NS);
-  const lost = notMerged.filter((g) => inWindow(timeAtFrom(g)));
-  const outside = notMerged.filter((g) => !inWindow(timeAtFrom(g)));
+  const unproven = notMerged.filter((g) => !acked.includes(g));
+  const lost = unproven.filter((g) => inWindow(timeAtFrom(g)));
+  const outside = unproven.filter((g) => !inWindow(timeAtFrom(g)));
   const lostSize = lost.reduce((m, g) => Math.max(m, G.ipLen[g]!), 0);
   const at = lost.length > 0 ? G.sightingAt(lost[0]!, from.id) : outside.length > 0 ? G.sightingAt(outside[0]!, from.id) : -1;
   const dst = at >= 0 ? st.addrs.text[st.dst[at]!]! : f.server;
   const d = describeStep({ from, to, dst, lostSize, overlay: ev.overlayIn(from, to), overlayPortUnreachableFrom: ev.underlayUnreachFrom });
+  // Two points of one `tcpdump -i any` file: one ring buffer holds every copy of every packet
+  // (one per interface crossed), and a burst that fills it loses copies the kernel delivered.
+  if (from.file === to.file && lostSize > 0) {
+    d.causes.push({
+      text: `tcpdump itself may have dropped these copies: ${pointName(from)} and ${pointName(to)} come from one -i any capture, whose buffer holds a copy per interface and overflows on bursts (it says "N packets dropped by kernel" when stopped)`,
+      check: `tcpdump -i any -B 65536 -w ${from.node}-any.pcap  # capture again with a larger buffer; compare the drop count tcpdump prints`,
+    });
+  }
   const gap = ev.notCaptured.filter((u) => u.node === to.node && from.node === to.node);
   const gapNote = gap.length > 0 ? ` (${gap.map((u) => `${u.node}/${u.interface}`).join(', ')} not captured: the step is somewhere in between)` : '';
   return {
@@ -278,6 +320,7 @@ function computeStep(ev: Evidence, dir: 'requests' | 'replies', k: number, c: Co
     to,
     lost,
     outside,
+    missed: acked,
     lostSize,
     dst,
     covered: lost.length > 0 || outside.length === 0,

@@ -120,7 +120,7 @@ const cases: Record<string, () => Promise<FlowReport>> = {
     // Only node2's `-i any` capture saw the pings: no station did.
     verdictOf([...ping(1, 0, ['node2-any'], []), ...background(0, 100)]),
   'no-reply': () => verdictOf([...ping(1, 0, all(), []), ...ping(2, 1000, all(), [])]),
-  'replies-not-observed': () =>
+  'replies-outside-windows': () =>
     // node1/cni0's capture started a minute late: it holds neither the ping nor its reply.
     verdictOf([...ping(1, 0, upTo('node2-cni0').slice(1), upTo('node1-eth0', 'rep')), ...background(0, 100, POINTS.slice(1)), ...background(60_000, 60_100, ['node1-cni0'])]),
   'replies-stop': () => verdictOf([...ping(1, 0, all(), upTo('node2-eth0', 'rep')), ...ping(2, 1000, all(), upTo('node2-eth0', 'rep'))]),
@@ -176,5 +176,49 @@ describe('the verdict rule table', () => {
     const f = await cases['requests-not-observed']!();
     expect(f.verdict.kind).toBe('not-observed');
     expect(f.verdict.rule.evidence.join('\n')).toMatch(/node2\/cni0's capture covers 60\.\d{3} s–60\.\d{3} s/);
+  });
+
+  it('takes a TCP segment the peer acknowledged as delivered, even where a capture lacks it', async () => {
+    const tcp = (dir: 'req' | 'rep', ipId: number, seq: number, ack: number, flags: number, payload: number, seen: readonly string[], at: number): Sent => ({
+      spec: dir === 'req'
+        ? { src: A, dst: B, proto: 'tcp', ipId, sport: 40010, dport: 80, seq, ack, flags, payload: bytes(payload, ipId) }
+        : { src: B, dst: A, proto: 'tcp', ipId, sport: 80, dport: 40010, seq, ack, flags, payload: bytes(payload, ipId) },
+      at,
+      seen,
+    });
+    const f = await verdictOf([
+      tcp('req', 1, 100, 0, 0x02, 0, all(), 0),
+      tcp('rep', 0, 500, 101, 0x12, 0, all('rep'), 1),
+      tcp('req', 2, 101, 501, 0x10, 0, all(), 2),
+      tcp('req', 3, 101, 501, 0x18, 60, all(), 3),
+      // The response never reached node1/eth0's or node1/cni0's capture, yet the client acknowledges it.
+      tcp('rep', 1, 501, 161, 0x18, 129, upTo('node2-eth0', 'rep'), 4),
+      tcp('req', 4, 161, 630, 0x10, 0, all(), 5),
+      // A bare ACK that node2/cni0 lacks: no loss to speak of.
+      tcp('req', 5, 161, 630, 0x10, 0, upTo('node2-eth0'), 6),
+      ...background(0, 100),
+    ]);
+    expect(f.verdict.kind).toBe('delivered');
+    expect(f.verdict.summary).toBe(
+      '5 TCP segments and 2 replies got through: the peer acknowledged the segments some captures lack, so those captures missed them (as tcpdump -i any does when its buffer fills); 1 bare ACK missing from a capture is not counted as loss',
+    );
+    expect(f.verdict.rule.evidence).toContain("1 reply seen at node2/eth0 and missing from node1/eth0's capture were acknowledged by the peer: the capture missed them");
+    expect(f.repliesStopAfter).toBeNull();
+  });
+
+  it('still calls an unacknowledged segment lost', async () => {
+    const f = await verdictOf([
+      { spec: { src: A, dst: B, proto: 'tcp', ipId: 1, sport: 40011, dport: 80, seq: 100, flags: 0x02 }, at: 0, seen: all() },
+      { spec: { src: B, dst: A, proto: 'tcp', ipId: 0, sport: 80, dport: 40011, seq: 500, ack: 101, flags: 0x12 }, at: 1, seen: upTo('node2-eth0', 'rep') },
+      { spec: { src: B, dst: A, proto: 'tcp', ipId: 0, sport: 80, dport: 40011, seq: 500, ack: 101, flags: 0x12 }, at: 1001, seen: upTo('node2-eth0', 'rep') },
+    ]);
+    expect(f.verdict.kind).toBe('reply-dropped');
+  });
+
+  it('calls a flow delivered when its replies only pass where no capture ran, and says where', async () => {
+    const f = await cases['replies-outside-windows']!();
+    expect(f.verdict.kind).toBe('delivered');
+    expect(f.verdict.summary).toBe("delivered as far as the captures show: requests reach node2/cni0; 1 echo reply passed node1/eth0 while node1/cni0's capture was not running");
+    expect(f.repliesStopAfter).toBeNull();
   });
 });

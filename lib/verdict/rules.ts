@@ -7,7 +7,7 @@
  */
 import type { Cause } from './causes';
 import { familyOf, pointName } from './causes';
-import type { Evidence, Step } from './evidence';
+import { consumesSequence, type Evidence, type Step } from './evidence';
 import type { VerdictKind } from './types';
 
 export interface RuleResult {
@@ -58,13 +58,43 @@ function stepLines(s: Step, dir: 'requests' | 'replies'): string[] {
 const errorLine = (e: { from: string; meaning: string; mtu: number | null; count: number; at: string }) =>
   `ICMP ${e.meaning} from ${e.from}${e.mtu !== null ? ` (MTU ${e.mtu})` : ''} ×${e.count}, seen at ${e.at}`;
 
+/** A step where every packet missing from the next capture was acknowledged by the peer: no stop. */
+const onlyMissed = (s: Step) => s.lost.length === 0 && s.outside.length === 0 && s.missed.length > 0;
+
 /** Requests stop before the last station: the first step they failed, or null. */
 function requestsStop(ev: Evidence): Step | null {
-  return ev.reqLast >= 0 && ev.reqLast < ev.stations.length - 1 ? ev.step('requests', ev.reqLast) : null;
+  const s = ev.reqLast >= 0 && ev.reqLast < ev.stations.length - 1 ? ev.step('requests', ev.reqLast) : null;
+  return s && !onlyMissed(s) ? s : null;
 }
 
 function repliesStop(ev: Evidence): Step | null {
-  return ev.flow.replies.length > 0 && ev.repLast >= 0 && ev.repLast < ev.repStations.length - 1 ? ev.step('replies', ev.repLast) : null;
+  const s = ev.flow.replies.length > 0 && ev.repLast >= 0 && ev.repLast < ev.repStations.length - 1 ? ev.step('replies', ev.repLast) : null;
+  return s && !onlyMissed(s) ? s : null;
+}
+
+/** The segments some capture lacks though the peer acknowledged them: a note for the summary and one evidence line per step. */
+function missedNote(ev: Evidence): { note: string; lines: string[] } {
+  const lines: string[] = [];
+  let acked = 0;
+  let bare = 0;
+  for (const dir of ['requests', 'replies'] as const) {
+    const order = dir === 'requests' ? ev.stations : ev.repStations;
+    for (let k = 0; k + 1 < order.length; k++) {
+      const s = ev.step(dir, k);
+      const noun = dir === 'requests' ? ev.what : ev.replyWhat;
+      if (s.missed.length > 0) lines.push(`${plural(s.missed.length, noun)} seen at ${pointName(s.from)} and missing from ${pointName(s.to)}'s capture were acknowledged by the peer: the capture missed them`);
+      acked += s.missed.length;
+      // What lossyStep let pass: bare ACKs only.
+      if (ev.flow.proto === 6 && s.lost.length > 0 && !s.lost.some((g) => consumesSequence(ev.groups, g, ev.flow.client.includes(':') ? 40 : 20))) {
+        lines.push(`${plural(s.lost.length, 'bare ACKs')} seen at ${pointName(s.from)} and never at ${pointName(s.to)}: not counted as loss (the next segment carries the same acknowledgment)`);
+        bare += s.lost.length;
+      }
+    }
+  }
+  const notes: string[] = [];
+  if (acked > 0) notes.push('the peer acknowledged the segments some captures lack, so those captures missed them (as tcpdump -i any does when its buffer fills)');
+  if (bare > 0) notes.push(`${plural(bare, 'bare ACKs')} missing from a capture ${bare === 1 ? 'is' : 'are'} not counted as loss`);
+  return { note: notes.length > 0 ? `: ${notes.join('; ')}` : '', lines };
 }
 
 /** The first step where some packets of a direction pass and some do not. */
@@ -76,6 +106,9 @@ function lossyStep(ev: Evidence, dir: 'requests' | 'replies'): { s: Step; delive
     if (!(at[k + 1]! < at[k]! && at[k + 1]! > 0)) continue;
     const s = ev.step(dir, k);
     if (s.lost.length === 0) continue;
+    // Bare TCP ACKs alone missing is no loss to speak of: the next segment carries the same
+    // acknowledgment, and no application notices (nor can we prove they arrived).
+    if (ev.flow.proto === 6 && !s.lost.some((g) => consumesSequence(ev.groups, g, ev.flow.client.includes(':') ? 40 : 20))) continue;
     return { s, delivered: groups.filter((g) => ev.groups.seenAt(g, s.to.id)), k };
   }
   return null;
@@ -305,17 +338,18 @@ export const RULES: readonly VerdictRule[] = [
     },
   },
   {
-    name: 'replies-not-observed',
-    description: 'Replies were last seen at a point whose next capture does not cover their time: not observed, not dropped.',
+    name: 'replies-outside-windows',
+    description:
+      'Requests reach the server and its replies are seen on their way back, last at a point whose next capture does not cover their time: delivered as far as the captures show. A reply that passed while a capture was not running is neither delivered nor dropped there.',
     decide(ev) {
       const s = repliesStop(ev);
       if (!s || s.covered) return null;
       return {
-        kind: 'not-observed',
-        summary: `${plural(s.outside.length, ev.replyWhat)} seen up to ${pointName(s.from)}; ${pointName(s.to)}'s capture does not cover that time, so whether they went on is not observed`,
+        kind: 'delivered',
+        summary: `delivered as far as the captures show: requests reach ${pointName(ev.points[ev.stations[ev.stations.length - 1]!]!)}; ${plural(s.outside.length, ev.replyWhat)} passed ${pointName(s.from)} while ${pointName(s.to)}'s capture was not running`,
         transition: null,
         causes: [],
-        evidence: stepLines(s, 'replies'),
+        evidence: [countsLine(ev, 'requests'), countsLine(ev, 'replies'), ...stepLines(s, 'replies')],
       };
     },
   },
@@ -337,14 +371,16 @@ export const RULES: readonly VerdictRule[] = [
   ...partialRules('replies'),
   {
     name: 'delivered',
-    description: 'Requests and replies cross every capture point of the path.',
+    description:
+      'Requests and replies cross every capture point of the path. A TCP segment missing from one capture but acknowledged by the peer (and never resent) got through: the capture missed it.',
     decide(ev) {
+      const m = missedNote(ev);
       return {
         kind: 'delivered',
-        summary: `${plural(ev.n, ev.what)} and ${plural(ev.nReplies, ev.replyWhat)} cross every capture point`,
+        summary: `${plural(ev.n, ev.what)} and ${plural(ev.nReplies, ev.replyWhat)} ${m.note ? `got through${m.note}` : 'cross every capture point'}`,
         transition: null,
         causes: [],
-        evidence: [countsLine(ev, 'requests'), countsLine(ev, 'replies')],
+        evidence: [countsLine(ev, 'requests'), countsLine(ev, 'replies'), ...m.lines],
       };
     },
   },

@@ -128,7 +128,8 @@ function report(f: Flow, c: Correlation, offset: (p: CapturePoint) => number): F
     requests: { sent: ev.n, delivered: ev.reqAt[ev.reqAt.length - 1] ?? 0 },
     replies: { sent: ev.nReplies, delivered: ev.repAt[ev.repAt.length - 1] ?? 0 },
     requestsStopAfter: reqLast >= 0 && reqLast < stations.length - 1 ? pointName(pts[stations[reqLast]!]!) : null,
-    repliesStopAfter: repLast >= 0 && repLast < repStations.length - 1 ? pointName(pts[repStations[repLast]!]!) : null,
+    // Delivered with its replies last seen before a capture that was not running: no stop.
+    repliesStopAfter: verdict.kind !== 'delivered' && repLast >= 0 && repLast < repStations.length - 1 ? pointName(pts[repStations[repLast]!]!) : null,
     icmpErrors: ev.icmpErrors,
     firstNs: ns(firstTime(f, c.groups, offset, pts)),
     verdict: {
