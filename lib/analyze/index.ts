@@ -5,9 +5,9 @@
 import type { IndexedCapture } from '../decode/capture-index';
 import { ns, type Nanoseconds } from '../util/units';
 import type { BackgroundCounts } from '../correlate/background';
-import { correlate, type CaptureInput, type Correlation } from '../correlate/correlate';
+import { correlate, type CaptureInput, type Correlation, type UndecodedTunnel } from '../correlate/correlate';
 import type { PointOptions } from '../correlate/points';
-import type { InterfaceRole } from '../protocols/devices';
+import { interfaceRole, type InterfaceRole } from '../protocols/devices';
 import { resolveLabel } from '../correlate/labels';
 import { analyzeFlows, type FlowReport } from '../verdict/verdict';
 
@@ -31,11 +31,15 @@ export interface AnalysisReport {
     /** What the interface is on a path, and whether its name said so, the packets did, or the user. */
     role: InterfaceRole;
     roleSource: 'name' | 'inferred' | 'user';
+    /** Packets the snap length cut short. */
+    truncated: number;
   }[];
   /** Node clocks against the reference node. */
   clocks: { node: string; offsetNs: Nanoseconds; method: string; samples: number }[];
   referenceNode: string;
   flows: FlowReport[];
+  /** Tunnels seen but not decoded: their packets are not flows (WireGuard, IPsec, …). */
+  undecoded: UndecodedTunnel[];
   notes: string[];
 }
 
@@ -44,10 +48,14 @@ export interface AnalysisOptions extends PointOptions {}
 
 export function analyze(inputs: AnalysisInput[], opts: AnalysisOptions = {}): { report: AnalysisReport; correlation: Correlation } {
   const notes: string[] = [];
+  const names = (i: AnalysisInput) => i.capture.interfaces.map((x) => x.name);
+  // Nodes the files name clearly help split the names no interface pattern knows.
+  const firstPass = inputs.map((i) => resolveLabel(i.file, i.label, names(i)));
+  const knownNodes = [...new Set(firstPass.filter((l) => l.source !== 'unknown' && interfaceRole(l.interface) !== 'other').map((l) => l.node))];
   const captureInputs: CaptureInput[] = inputs.map((i) => ({
     file: i.file,
     capture: i.capture,
-    label: resolveLabel(i.file, i.label, i.capture.interfaces.map((x) => x.name)),
+    label: resolveLabel(i.file, i.label, names(i), knownNodes),
   }));
   // A multi-interface pcapng beside the per-interface files it was made from repeats them.
   const named = (ci: CaptureInput) => {
@@ -84,11 +92,13 @@ export function analyze(inputs: AnalysisInput[], opts: AnalysisOptions = {}): { 
         clockMethod: clockOf(p.node)?.method ?? 'unknown',
         role: p.role,
         roleSource: p.roleSource,
+        truncated: p.truncated,
         background: { ...p.background },
       })),
       clocks: [...correlation.clocks.values()].map((c) => ({ ...c, offsetNs: ns(Math.round(c.offsetNs)) })),
       referenceNode: correlation.referenceNode,
       flows,
+      undecoded: correlation.undecoded,
       notes,
     },
   };

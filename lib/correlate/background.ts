@@ -2,21 +2,25 @@
  * Background: what every network carries and nobody calls a flow — ARP, IPv6 neighbour
  * discovery and MLD, IGMP, DHCP, LLDP, STP, broadcast and multicast — outside the tunnel and
  * inside it (flooded to every VTEP), and the tunnel's own outer packets when what they carry is
- * not IP. None of it is "dropped" or "unanswered": it is counted apart, per capture point.
+ * not IP. None of it is "dropped" or "unanswered": it is counted apart, per capture point. So
+ * are the packets of tunnels Hopscope cannot look into (protocols/opaque.ts): they are no flow
+ * of the node addresses that carry them; the report says what was not decoded. And so are a
+ * port mirror's copies (ERSPAN, or what a collector's erspan device decapsulated): copies of
+ * traffic at a mirrored port elsewhere, not packets crossing the collector.
  */
 import type { Shape } from '../decode/summarize';
 import type { PacketRow } from '../decode/packet-index';
 import { META_HAS_IP, META_INNER_IPV6 } from '../decode/packet-index';
 import { overlayOfLayer } from '../protocols/overlays';
 
-export const BACKGROUND_KINDS = ['arp', 'nd', 'mld', 'igmp', 'dhcp', 'multicast', 'broadcast', 'link', 'tunnelled'] as const;
+export const BACKGROUND_KINDS = ['arp', 'nd', 'mld', 'igmp', 'dhcp', 'multicast', 'broadcast', 'link', 'tunnelled', 'opaque', 'mirrored'] as const;
 export type BackgroundKind = (typeof BACKGROUND_KINDS)[number];
 
 /** Per capture point: background packets by kind. */
 export type BackgroundCounts = Record<BackgroundKind, number>;
 
 export function emptyBackground(): BackgroundCounts {
-  return { arp: 0, nd: 0, mld: 0, igmp: 0, dhcp: 0, multicast: 0, broadcast: 0, link: 0, tunnelled: 0 };
+  return { arp: 0, nd: 0, mld: 0, igmp: 0, dhcp: 0, multicast: 0, broadcast: 0, link: 0, tunnelled: 0, opaque: 0, mirrored: 0 };
 }
 
 export const BACKGROUND_NAMES: Record<BackgroundKind, string> = {
@@ -29,11 +33,17 @@ export const BACKGROUND_NAMES: Record<BackgroundKind, string> = {
   broadcast: 'broadcast',
   link: 'other link-layer (LLDP, STP, …)',
   tunnelled: 'non-IP frames inside a tunnel',
+  opaque: 'packets of tunnels not decoded (WireGuard, IPsec, …)',
+  mirrored: 'mirrored copies (ERSPAN)',
 };
 
 /** Codes: 0 not background; 1 + index into BACKGROUND_KINDS. */
 const code = (k: BackgroundKind) => 1 + BACKGROUND_KINDS.indexOf(k);
 export const NOT_BACKGROUND = 0;
+export const OPAQUE_CODE = code('opaque');
+export const ARP_CODE = code('arp');
+export const ND_CODE = code('nd');
+export const MIRRORED_CODE = code('mirrored');
 
 /**
  * What a packet shape alone says: a frame with no IP at all (ARP, LLDP, STP), or an overlay
@@ -42,6 +52,9 @@ export const NOT_BACKGROUND = 0;
  */
 export function shapeBackground(shape: Shape): number {
   const kinds = shape.kinds;
+  // A port mirror's copy (ERSPAN), or a frame on the collector's decapsulating device: a copy
+  // of traffic that crossed another point, on no path of its own.
+  if (kinds.includes('erspan')) return code('mirrored');
   const overlay = kinds.findIndex((k) => overlayOfLayer(k) !== undefined);
   // An overlay whose payload holds no IP header (ARP flooded to every VTEP, or the inner
   // packet cut off by the snap length) is the tunnel's own traffic, never a flow of the outer

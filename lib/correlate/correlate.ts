@@ -48,7 +48,7 @@ export function correlate(inputs: CaptureInput[], opts: PointOptions = {}): Corr
   const rank = egressRanks(points);
   for (const f of flows) settleFlow(f, walk.groups, points, rank);
   attachIcmpErrors(inputs, walk.errorRows, walk.conns, flowOfRoot);
-  const paths = pathContext(points, walk.groups);
+  const paths = pathContext(points, walk.groups, walk.opaque.flatMap((o) => [...o.perPoint.keys()]));
   for (const f of flows) f.path = pathOf(f, paths);
   const clocks = estimateClocks(flows, walk.groups, points);
   const referenceNode = [...clocks.values()].find((c) => c.method === 'reference')?.node ?? points[0]?.node ?? '';
@@ -58,5 +58,22 @@ export function correlate(inputs: CaptureInput[], opts: PointOptions = {}): Corr
     const c = inputs[inputOfPoint[point]!]?.capture;
     return c && row < c.index.count ? (c.shapes[c.index.shapeAt(row)]?.encapsulation ?? null) : null;
   };
-  return { epochSec, groups: walk.groups, points, flows: kept, clocks, referenceNode, encapsulationOf, notes: layout.notes };
+  points.forEach((p) => (p.truncated = walk.truncated[p.id]!));
+  for (const p of points) {
+    if (p.truncated === 0) continue;
+    const snap = p.snaplen > 0 && p.snaplen < 65535 ? ` (snap length ${p.snaplen})` : '';
+    layout.notes.push(`${p.node}/${p.interface}: ${p.truncated} of ${p.packets} packets are cut short in the file${snap}; they are matched on the headers left, and a cut packet is not a lost one`);
+  }
+  const undecoded = walk.opaque.map((o) => ({
+    tunnel: o.name,
+    wire: o.wire,
+    src: o.src,
+    dst: o.dst,
+    seenAt: Object.fromEntries([...o.perPoint].sort((a, b) => a[0] - b[0]).map(([p, n]) => [`${points[p]!.node}/${points[p]!.interface}`, n])),
+  }));
+  for (const u of undecoded) {
+    const at = Object.entries(u.seenAt).map(([p, n]) => `${p} ${n}`).join(', ');
+    layout.notes.push(`${u.src} → ${u.dst}: ${u.tunnel} (${u.wire}), not decoded (${at}); the flows inside cannot be followed, and these packets are no flow of their own`);
+  }
+  return { epochSec, groups: walk.groups, points, flows: kept, clocks, referenceNode, encapsulationOf, notes: layout.notes, undecoded, neighbours: walk.neighbours };
 }

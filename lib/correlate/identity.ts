@@ -1,8 +1,9 @@
 /**
  * A packet's identity and what it says of its own direction, from its index row.
  *
- * The identity is what forwarding and NAT leave alone on the innermost IP header: IP id and
- * length, protocol, TCP seq/ack/flags, ICMP type/seq, and a digest of the first payload bytes.
+ * The identity is what forwarding and NAT leave alone on the innermost IP header: IP id (for
+ * IPv6, the flow label, summarize.ts) and length, protocol, TCP seq/ack/flags, ICMP type/seq,
+ * and a digest of the first payload bytes.
  * Addresses and ports are left out, so DNAT, SNAT and MASQUERADE do not break the match.
  */
 import type { PacketRow } from '../decode/packet-index';

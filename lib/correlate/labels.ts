@@ -59,6 +59,8 @@ export function resolveLabel(
   fileName: string,
   explicit: { node: string; interface: string } | undefined,
   pcapngInterfaceNames: (string | undefined)[],
+  /** Nodes other files of the incident name: `<node>-<anything>` splits after one of them. */
+  knownNodes: readonly string[] = [],
 ): Label {
   if (explicit) return { ...explicit, source: 'explicit' };
   const fromFile = labelFromFileName(fileName);
@@ -71,6 +73,10 @@ export function resolveLabel(
   }
   if (fromFile) return { ...fromFile, source: 'file name' };
   const base = fileName.replace(/^.*[\\/]/, '').replace(CAPTURE_EXT, '');
+  // An interface name no pattern knows (Antrea's `<pod>-<hash>` veths, a custom tunnel) after
+  // a node the other files name: its role then comes from what crosses it.
+  const known = knownNodes.filter((n) => base.length > n.length + 1 && base.startsWith(n) && /[-_]/.test(base[n.length]!)).sort((a, b) => b.length - a.length)[0];
+  if (known !== undefined) return { node: known, interface: base.slice(known.length + 1), source: 'file name' };
   return { node: base, interface: '?', source: 'unknown' };
 }
 

@@ -22,13 +22,19 @@ export interface PathContext {
   /** Each node's points in egress (client side) and ingress (server side) order. */
   egress: number[][];
   ingress: number[][];
-  /** Pod veths that learned their pod's address, and that address's id in the store. */
+  /** Pod veths that learned their pod's address, and those addresses' ids in the store. */
   podPoints: number[];
-  podAddr: Int32Array;
+  podAddr: number[][];
   owners: () => Map<string, string>;
+  /** Per point, the (inner) address families it carried: bit 1 IPv4, bit 2 IPv6. */
+  families: Uint8Array;
+  /** Points that carried a tunnel Hopscope does not decode (WireGuard, IPsec): 1. */
+  opaque: Uint8Array;
 }
 
-export function pathContext(points: CapturePoint[], groups: PacketGroups): PathContext {
+export function pathContext(points: CapturePoint[], groups: PacketGroups, opaquePoints: Iterable<number> = []): PathContext {
+  const opaque = new Uint8Array(points.length);
+  for (const p of opaquePoints) opaque[p] = 1;
   const store = groups.store;
   const nodes = [...new Set(points.map((p) => p.node))];
   const index = new Map(nodes.map((n, i) => [n, i]));
@@ -42,9 +48,23 @@ export function pathContext(points: CapturePoint[], groups: PacketGroups): PathC
     egress: byNode.map((ps) => [...ps].sort((a, b) => egressRank(a.role) - egressRank(b.role) || a.id - b.id).map((p) => p.id)),
     ingress: byNode.map((ps) => [...ps].sort((a, b) => ingressRank(a.role) - ingressRank(b.role) || a.id - b.id).map((p) => p.id)),
     podPoints: points.filter((p) => p.role === 'pod' && p.podIp !== null).map((p) => p.id),
-    podAddr: Int32Array.from(points, (p) => (p.podIp === null ? -1 : store.addrs.idOf(p.podIp))),
+    podAddr: points.map((p) => p.podIps.map((a) => store.addrs.idOf(a)).filter((id) => id >= 0)),
     owners: () => (owners ??= addressOwners(points, store)),
+    families: familiesOf(points, store),
+    opaque,
   };
+}
+
+/**
+ * Which inner address families each point carried. Dual stack keeps the families apart on
+ * the overlay (flannel.1 for IPv4, flannel-v6.1 for IPv6): an overlay device that never
+ * carried a flow's family is not on its path. Bridges and veths carry both.
+ */
+function familiesOf(points: CapturePoint[], store: SightingStore): Uint8Array {
+  const fam = new Uint8Array(points.length);
+  const v6 = Uint8Array.from(store.addrs.text, (t) => (t.includes(':') ? 2 : 1));
+  for (let i = 0; i < store.n; i++) fam[store.point[i]!]! |= v6[store.src[i]!]!;
+  return fam;
 }
 
 interface Observed {
@@ -126,9 +146,9 @@ function podEnds(f: Flow, ctx: PathContext): Uint8Array {
   const pods = ctx.podPoints;
   if (pods.length === 0) return ends;
   for (const p of pods) {
-    const ip = ctx.points[p]!.podIp;
-    if (ip === f.client) ends[p]! |= 1;
-    if (ip === f.server) ends[p]! |= 2;
+    const ips = ctx.points[p]!.podIps;
+    if (ips.includes(f.client)) ends[p]! |= 1;
+    if (ips.includes(f.server)) ends[p]! |= 2;
   }
   for (let r = 0; r < f.requests.length && r < CLIENT_SAMPLE; r++) {
     const g = f.requests[r]!;
@@ -137,9 +157,9 @@ function podEnds(f: Flow, ctx: PathContext): Uint8Array {
       const src = st.src[i]!;
       const dst = st.dst[i]!;
       for (const p of pods) {
-        const id = ctx.podAddr[p]!;
-        if (id === src) ends[p]! |= 1;
-        if (id === dst) ends[p]! |= 2;
+        const ids = ctx.podAddr[p]!;
+        if (ids.includes(src)) ends[p]! |= 1;
+        if (ids.includes(dst)) ends[p]! |= 2;
       }
     }
   }
@@ -190,12 +210,23 @@ export function pathOf(f: Flow, ctx: PathContext): number[] {
   // The client is a pod of a node that saw nothing of the flow (its captures had stopped, or
   // not started): the flow still starts there, not where it was first seen.
   // Only when the flow was first seen coming in on a NIC: one that left a pod started there.
-  const home = points.find((p) => p.role === 'pod' && p.podIp === f.client)?.node;
+  const home = points.find((p) => p.role === 'pod' && p.podIps.includes(f.client))?.node;
   if (home !== undefined && home !== f.clientNode && firstSeenOnNic(f, ctx) && !points.some((p) => p.node === home && obs.seenAt[p.id])) f.clientNode = home;
   const onPath = serverSideNodes(f, ctx, obs);
   const ends = podEnds(f, ctx);
-  // A pod veth belongs on the path when the flow crossed it or it is one end's pod.
-  const keep = (id: number) => obs.seenAt[id] === 1 || points[id]!.role !== 'pod' || points[id]!.podIp === null || ends[id] !== 0;
+  // A pod veth belongs on the path when the flow crossed it or it is one end's pod; a point
+  // that carried other families only (the other stack's overlay device) does not.
+  const family = f.client.includes(':') ? 2 : 1;
+  // An interface of no known role is on the path only where the flow crossed it; so is a NIC
+  // that carried an encrypted tunnel (WireGuard, IPsec) of a node the flow crossed: there the
+  // flow's packets are ciphertext, never seen as themselves.
+  const nodeSeen = (node: string) => points.some((p) => p.node === node && obs.seenAt[p.id]);
+  const keep = (id: number) =>
+    obs.seenAt[id] === 1 ||
+    (points[id]!.role !== 'other' &&
+      !(ctx.opaque[id] === 1 && points[id]!.role === 'nic' && nodeSeen(points[id]!.node)) &&
+      (points[id]!.role !== 'overlay' || ctx.families[id] === 0 || (ctx.families[id]! & family) !== 0) &&
+      (points[id]!.role !== 'pod' || points[id]!.podIp === null || ends[id] !== 0));
   // Same-node flows: the server pod's veth comes last on the client's node.
   const isServerPod = (id: number) => ends[id] === 2;
   const clientNode = ctx.nodes.indexOf(f.clientNode);
@@ -205,7 +236,7 @@ export function pathOf(f: Flow, ctx: PathContext): number[] {
   const out = clientNode < 0 ? [] : order[clientNode]!.filter((id) => keep(id) && !isServerPod(id));
   if (clientNode >= 0) out.push(...order[clientNode]!.filter((id) => keep(id) && isServerPod(id)));
   for (const node of onPath) out.push(...ctx.ingress[ctx.nodes.indexOf(node)]!.filter(keep));
-  return trimEnds(skipUnseenBetweenSeen(out, points, obs.seenAt), points, obs.seenAt, f.replies.length > 0, flowSpan(f, ctx.groups));
+  return trimEnds(skipUnseenBetweenSeen(out, points, obs.seenAt), points, obs.seenAt, f.replies.length > 0, flowSpan(f, ctx.groups), isServerPod);
 }
 
 /** The flow's first and last packet times, raw (each on its first node's clock). */
@@ -234,18 +265,24 @@ function covers(p: CapturePoint, span: [number, number]): boolean {
  * that saw nothing of it either way are not where it started (an outside client's packets
  * first appear on the node's NIC); and when replies came back, trailing points that saw
  * nothing either way are beyond whoever answered (a pod talking to its own node never crosses
- * flannel.1). Without replies the trailing points stay: where the requests stop is the question.
+ * flannel.1) — unless the server is a pod we know, whose node answered in its name. Without replies the trailing points stay: where the requests stop is the question.
  * A point whose capture did not cover the flow's time is no evidence and stays (the verdict
  * then says what was not observed); `-i any` points, which are not on the line, stay too.
  */
-function trimEnds(path: number[], points: CapturePoint[], seenAt: Uint8Array, answered: boolean, span: [number, number]): number[] {
+function trimEnds(path: number[], points: CapturePoint[], seenAt: Uint8Array, answered: boolean, span: [number, number], isServerPod: (id: number) => boolean): number[] {
   const station = (id: number) => points[id]!.role !== 'any';
   // A point whose capture did not run then saw nothing for want of a capture: it stays.
   const absent = (id: number) => station(id) && !seenAt[id] && covers(points[id]!, span);
   let lo = 0;
   while (lo < path.length && absent(path[lo]!)) lo++;
   let hi = path.length - 1;
-  if (answered) while (hi > lo && absent(path[hi]!)) hi--;
+  // The server is a pod we know: whoever answered short of its veth (a REJECT on its node)
+  // answered in its name, and the points up to the pod stay, to show where the requests stopped.
+  let serverPod = -1;
+  path.forEach((id, i) => {
+    if (isServerPod(id)) serverPod = i;
+  });
+  if (answered) while (hi > lo && hi > serverPod && absent(path[hi]!)) hi--;
   const kept = new Set(path.slice(lo, hi + 1));
   return path.filter((id) => kept.has(id) || !station(id));
 }
@@ -270,7 +307,7 @@ function skipUnseenBetweenSeen(out: number[], points: CapturePoint[], seenAt: Ui
  */
 export function addressOwners(points: CapturePoint[], store: SightingStore): Map<string, string> {
   const owners = new Map<string, string>();
-  for (const p of points) if (p.role === 'pod' && p.podIp !== null) owners.set(p.podIp, p.node);
+  for (const p of points) if (p.role === 'pod') for (const ip of p.podIps) owners.set(ip, p.node);
   const decided = new Uint8Array(store.addrs.text.length);
   for (let i = 0; i < store.n; i++) {
     const a = store.src[i]!;

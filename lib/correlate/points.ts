@@ -135,7 +135,8 @@ export function capturePoints(inputs: readonly CaptureInput[], opts: PointOption
         node: p.node,
         interface: p.iface,
         role: user ?? p.role ?? 'other',
-        roleSource: user ? 'user' : p.role === null ? 'inferred' : 'name',
+        // A name that says nothing (Antrea's `<pod>-<hash>` veths, if<N>) gets its role from what crosses it.
+        roleSource: user ? 'user' : p.role === null || p.role === 'other' ? 'inferred' : 'name',
         merged: p.merged,
         labelSource: p.source,
         interfaceId: p.interfaceId,
@@ -143,6 +144,9 @@ export function capturePoints(inputs: readonly CaptureInput[], opts: PointOption
         firstNs: ns(NaN),
         lastNs: ns(NaN),
         podIp: null,
+        podIps: [],
+        truncated: 0,
+        snaplen: input.capture.interfaces[Math.max(0, p.interfaceId)]?.snaplen ?? 0,
         background: emptyBackground(),
       });
       byIface.set(p.interfaceId, id);

@@ -1,6 +1,6 @@
 /**
- * Roles of the interfaces an `-i any` capture was split into when no links file names them,
- * from what crossed them, in the order the kernel passes a packet (DOMAIN.md):
+ * Roles of the interfaces whose names say nothing (an `-i any` capture split without a links
+ * file; Antrea's `<pod>-<hash>` veths), from what crossed them, in the order the kernel passes a packet (DOMAIN.md):
  *
  *   - the interface that carries encapsulated packets is the underlay NIC;
  *   - a packet leaving the node is seen on the inner interfaces before the NIC, one arriving
@@ -25,6 +25,9 @@ interface Seen {
   overlaySide: number;
 }
 
+/** An `-i any` interface without a links file: `if<index>`. */
+const UNNAMED = /^if\d+$/;
+
 /** Groups examined per node: the order settles long before. */
 const ROLE_SAMPLE = 20_000;
 
@@ -39,8 +42,10 @@ export function inferRoles(points: CapturePoint[], layout: PointLayout, inputs: 
     });
   });
   for (const node of new Set(inferred.map((p) => p.node))) orderInner(points.filter((p) => p.node === node), w);
+  // A named interface whose traffic told nothing more keeps its name's word for it.
+  for (const p of inferred) if (p.role === 'other' && !UNNAMED.test(p.interface)) p.roleSource = 'name';
   const byNode = new Map<string, string[]>();
-  for (const p of inferred) byNode.set(p.node, [...(byNode.get(p.node) ?? []), `${p.interface} ${p.role}`]);
+  for (const p of inferred.filter((x) => x.roleSource === 'inferred')) byNode.set(p.node, [...(byNode.get(p.node) ?? []), `${p.interface} ${p.role}`]);
   for (const [node, list] of byNode) layout.notes.push(`${node}: roles inferred from what crossed the interfaces: ${list.join(', ')} (correct them with --role ${node}/IFACE=ROLE)`);
 }
 
@@ -74,7 +79,9 @@ function orderInner(nodePoints: CapturePoint[], w: SightingsResult): void {
     const podTtl = st.ttl[inside[0]!]!;
     const nicTtl = st.ttl[here[atNic]!]!;
     inside.forEach((i, rank) => {
-      const s = seen.get(st.point[i]!)!;
+      // The NIC again (a mirrored copy of the packet, or its second leg) is not an inner point.
+      const s = seen.get(st.point[i]!);
+      if (!s) return;
       s.rankSum += rank;
       s.samples++;
       // Arriving, the first interface after the NIC with the tunnel's TTL is the overlay device

@@ -5,10 +5,11 @@
  * links each group's tuples into connections (connections.ts) and learns each pod veth's own
  * address. Works on the index rows only: no packet is decoded here.
  */
-import { emptyRow, META_ICMP_ERROR, META_INNER_IPV6, META_NO_TIMESTAMP, type PacketIndex, type PacketRow } from '../decode/packet-index';
+import { emptyRow, META_FRAGMENT, META_ICMP_ERROR, META_INNER_IPV6, META_NO_TIMESTAMP, META_TRUNCATED, type PacketIndex, type PacketRow } from '../decode/packet-index';
 import { formatIpv4 } from '../decode/summarize';
 import { ns } from '../util/units';
-import { BACKGROUND_KINDS, NOT_BACKGROUND, rowBackground, shapeBackground } from './background';
+import { OPAQUE_UDP_PORTS, opaqueTunnel, opaqueWire } from '../protocols/opaque';
+import { ARP_CODE, BACKGROUND_KINDS, MIRRORED_CODE, ND_CODE, NOT_BACKGROUND, OPAQUE_CODE, rowBackground, shapeBackground } from './background';
 import { Connections, icmpConnKey, portConnKey } from './connections';
 import { directionVote, identityHi, identityLo, portVote } from './identity';
 import type { PointLayout } from './points';
@@ -242,7 +243,35 @@ export interface ErrorRow {
   tNs: number;
 }
 
+/** Packets of one tunnel Hopscope does not decode, one way between two addresses. */
+export interface OpaqueTraffic {
+  name: string;
+  /** "UDP 51820", "IP protocol 50" */
+  wire: string;
+  src: string;
+  dst: string;
+  /** Packets per capture point. */
+  perPoint: Map<number, number>;
+}
+
+/** What one point saw of a node looking for a neighbour (ARP, IPv6 neighbour discovery). */
+export interface NeighbourLookup {
+  point: number;
+  /** The address asked for. */
+  target: string;
+  protocol: 'ARP' | 'ND';
+  asked: number;
+  answered: number;
+  /** Raw times (ns since the epoch) of the first and last question. */
+  firstNs: number;
+  lastNs: number;
+}
+
 export interface SightingsResult {
+  neighbours: NeighbourLookup[];
+  opaque: OpaqueTraffic[];
+  /** Packets per point that the capture's snap length cut short. */
+  truncated: Int32Array;
   store: SightingStore;
   groups: PacketGroups;
   conns: Connections;
@@ -266,6 +295,11 @@ const ANY_COPY_NS = 5e6;
  * resends the SYN-ACK, both with IP id 0.
  */
 const SAME_PACKET_NS = 50e6;
+/** A collector's device that decapsulates ERSPAN: its frames are mirrored copies. */
+const MIRROR_DEVICE = /^erspan\d*$/;
+
+/** Distinct (point, address) neighbour lookups kept: a scan of a whole subnet stops there. */
+const NEIGHBOUR_LIMIT = 100_000;
 /** How many sightings back the walk looks for that earlier crossing (they come microseconds apart). */
 const RECROSS_LOOKBACK = 512;
 
@@ -275,6 +309,8 @@ interface Cursor {
   idx: PacketIndex;
   /** Per packet shape: its background kind code when the shape alone says so (background.ts). */
   shapeClass: Uint8Array;
+  /** Per packet shape: 1 when it has a transport header (a later fragment has none). */
+  shapeTransport: Uint8Array;
   ipv6Text: (id: number) => string;
   baseNs: number;
   shapePoint: Int32Array;
@@ -282,6 +318,12 @@ interface Cursor {
   v6: Int32Array;
   r: number;
   t: number;
+}
+
+/** 1 when the innermost IP header of a shape is followed by a transport header. */
+function innerTransport(s: { kinds: readonly string[] }): number {
+  const ip = Math.max(s.kinds.lastIndexOf('ipv4'), s.kinds.lastIndexOf('ipv6'));
+  return s.kinds.slice(ip + 1).some((k) => k === 'tcp' || k === 'udp' || k === 'icmp' || k === 'icmpv6') ? 1 : 0;
 }
 
 function advance(cur: Cursor): void {
@@ -310,10 +352,19 @@ class Walk {
   /** Copies of one identity at one point: the n-th copy here pairs with the n-th elsewhere. */
   private readonly copies = new PairTable(1024);
   private readonly copyCount: number[] = [];
+  /** With point masks: each group's next copy of its identity, its last sighting's time and node, and copies made from a base. */
+  private readonly nextCopy: number[] = [];
+  private readonly lastT: number[] = [];
+  private readonly lastNode: number[] = [];
+  private readonly copiesMade: number[] = [];
+  private readonly pointNode: Int32Array;
   /** `-i any` points: (identity, point) → the last copy's time and the interfaces it crossed. */
   private readonly anySeen = new PairTable(1024);
   private readonly anyCopies: { t: number; ifs: number[] }[] = [];
   private readonly errorRows: ErrorRow[] = [];
+  private readonly opaque = new Map<string, OpaqueTraffic>();
+  private readonly neighbours = new Map<string, NeighbourLookup>();
+  private readonly truncated: Int32Array;
   /** Per sighting, for crossedAgain: its identity and what its tuple does not say of its form. */
   private readonly idHi: Int32Array;
   private readonly idLo: Int32Array;
@@ -335,6 +386,8 @@ class Walk {
     let total = 0;
     for (const i of inputs) total += i.capture.index.count;
     this.store = new SightingStore(total, this.addrs);
+    const nodes = [...new Set(this.points.map((p) => p.node))];
+    this.pointNode = Int32Array.from(this.points, (p) => nodes.indexOf(p.node));
     this.idHi = new Int32Array(total);
     this.idLo = new Int32Array(total);
     this.form = new Int32Array(total);
@@ -342,11 +395,14 @@ class Walk {
     this.useMasks = this.points.length <= 30;
     this.groups = new PacketGroups(this.store, this.useMasks);
     this.background = new Int32Array(this.points.length * BACKGROUND_KINDS.length);
+    this.truncated = new Int32Array(this.points.length);
     this.cursors = inputs.map((input, n) => ({
       n,
       input,
       idx: input.capture.index,
-      shapeClass: Uint8Array.from(input.capture.shapes, shapeBackground),
+      // On a collector's ERSPAN device every frame is a mirrored copy.
+      shapeClass: Uint8Array.from(input.capture.shapes, (s, k) => (MIRROR_DEVICE.test(layout.points[layout.shapePoint[n]![k]!]?.interface ?? '') ? MIRRORED_CODE : shapeBackground(s))),
+      shapeTransport: Uint8Array.from(input.capture.shapes, innerTransport),
       ipv6Text: (id: number) => input.capture.ipv6[id] ?? '',
       baseNs: (input.capture.baseSec - epochSec) * 1e9 + input.capture.baseNsec,
       shapePoint: layout.shapePoint[n]!,
@@ -369,20 +425,23 @@ class Walk {
       advance(cur);
       this.sight(cur, r);
     }
-    return { store: this.store, groups: this.groups, conns: this.conns, errorRows: this.errorRows, background: this.background };
+    return { store: this.store, groups: this.groups, conns: this.conns, errorRows: this.errorRows, background: this.background, opaque: [...this.opaque.values()], truncated: this.truncated, neighbours: [...this.neighbours.values()] };
   }
 
   /** One packet at one point. */
   private sight(cur: Cursor, r: number): void {
     const row = this.row;
     const point = cur.shapePoint[row.shape]!;
+    if ((row.meta & META_TRUNCATED) !== 0) this.truncated[point]!++;
     const sc = cur.shapeClass[row.shape]!;
+    const tNs = (row.meta & META_NO_TIMESTAMP) !== 0 ? NaN : cur.baseNs + row.tsNs;
     if (sc !== NOT_BACKGROUND) {
       this.background[point * BACKGROUND_KINDS.length + sc - 1]!++;
+      // ARP: row.tcpFlags is the operation, seq and ack the sender's and target's addresses.
+      if (sc === ARP_CODE && (row.tcpFlags === 1 || row.tcpFlags === 2)) this.neighbour(point, tNs, 'ARP', this.addrs.v4Id(row.tcpFlags === 1 ? row.ack : row.seq), row.tcpFlags === 2);
       return;
     }
     const pt = this.points[point]!;
-    const tNs = (row.meta & META_NO_TIMESTAMP) !== 0 ? NaN : cur.baseNs + row.tsNs;
     if ((row.meta & META_ICMP_ERROR) !== 0) {
       this.errorRows.push({ input: cur.n, row: r, point, tNs });
       return;
@@ -390,10 +449,18 @@ class Walk {
     const bg = rowBackground(row, cur.ipv6Text);
     if (bg !== NOT_BACKGROUND) {
       this.background[point * BACKGROUND_KINDS.length + bg - 1]!++;
+      // Neighbour solicitation (135) and advertisement (136): row.ack holds the target's id + 1.
+      const type = row.dport >>> 8;
+      if (bg === ND_CODE && (type === 135 || type === 136) && row.ack !== 0) this.neighbour(point, tNs, 'ND', this.v6Id(cur, row.ack - 1), type === 136);
       return;
     }
+    // A fragment after the first carries no transport header: nothing to follow it by.
+    if ((row.meta & META_FRAGMENT) !== 0 && cur.shapeTransport[row.shape] === 0) return;
     const proto = row.proto;
-    if (proto !== 1 && proto !== 6 && proto !== 17 && proto !== 58) return;
+    if (proto !== 1 && proto !== 6 && proto !== 58 && (proto !== 17 || OPAQUE_UDP_PORTS.has(row.sport) || OPAQUE_UDP_PORTS.has(row.dport))) {
+      if (this.opaqueTunnel(cur, row, point)) return;
+      if (proto !== 17) return;
+    }
     const h1 = identityHi(row) | 0;
     const h2 = identityLo(row) | 0;
     const shape = cur.input.capture.shapes[row.shape]!;
@@ -404,6 +471,8 @@ class Walk {
     const form = ((shape.sllIfindex + 1) << 1) | (shape.encapsulation === null ? 0 : 1);
     const g = this.groupOf(h1, h2, point, tNs, src, dst, form);
     const i = this.store.n;
+    this.lastT[g] = tNs;
+    this.lastNode[g] = this.pointNode[point]!;
     this.idHi[i] = h1;
     this.idLo[i] = h2;
     this.form[i] = form;
@@ -428,7 +497,10 @@ class Walk {
     if (this.useMasks) {
       const g = this.lookup(h1, h2);
       if (g === groups.count) return groups.add(this.row);
-      if ((groups.mask[g]! & (1 << point)) === 0) return g;
+      const bit = 1 << point;
+      const next = this.nextCopy[g];
+      if (next === undefined && (groups.mask[g]! & bit) === 0) return g;
+      return this.copyOf(g, h1, h2, bit, point, tNs, src, dst, form);
     }
     const okey = h1 ^ Math.imul(point + 1, 0x27d4eb2d);
     let ok = this.copies.get(okey, h2);
@@ -447,6 +519,42 @@ class Walk {
     const key = nth > 0 ? (h2 + Math.imul(nth, 0x61c88647)) | 0 : h2;
     const g = this.lookup(h1, key | 0);
     return g === groups.count ? groups.add(this.row) : g;
+  }
+
+  /**
+   * With copies of one identity about (a retransmission identical to the original: IPv6 has
+   * no IP id, and a resent SYN-ACK has IP id 0), which one this sighting continues. Not one
+   * already seen here; of those, the one last seen on this node most recently — when the first
+   * copy was dropped on the way, the resent one goes on from where it was resent — else the
+   * oldest (copies cross the path in order). None left: a new copy.
+   */
+  private copyOf(base: number, h1: number, h2: number, bit: number, point: number, tNs: number, src: number, dst: number, form: number): number {
+    const groups = this.groups;
+    const mask = groups.mask;
+    let seenHere = false;
+    for (let c: number | undefined = base; c !== undefined; c = this.nextCopy[c]) if ((mask[c]! & bit) !== 0) seenHere = true;
+    if (seenHere) {
+      const again = this.crossedAgain(h1, h2, point, tNs, src, dst, form);
+      if (again >= 0) return again;
+    }
+    const node = this.pointNode[point]!;
+    let best = -1;
+    let first = -1;
+    let last = base;
+    for (let c: number | undefined = base; c !== undefined; c = this.nextCopy[c]) {
+      last = c;
+      if ((mask[c]! & bit) !== 0) continue;
+      if (first < 0) first = c;
+      if (this.lastNode[c] === node && (best < 0 || this.lastT[c]! > this.lastT[best]!)) best = c;
+    }
+    if (best >= 0) return best;
+    if (first >= 0) return first;
+    const n = (this.copiesMade[base] ?? 0) + 1;
+    this.copiesMade[base] = n;
+    const found = this.lookup(h1, (h2 + Math.imul(n, 0x61c88647)) | 0);
+    const g = found === groups.count ? groups.add(this.row) : found;
+    this.nextCopy[last] = g;
+    return g;
   }
 
   /**
@@ -507,6 +615,42 @@ class Walk {
       this.anyCopies.push({ t: tNs, ifs: [ifx] });
     }
     return false;
+  }
+
+  /** A node asking for a neighbour's link address, or the answer. */
+  private neighbour(point: number, tNs: number, protocol: 'ARP' | 'ND', target: number, answer: boolean): void {
+    const key = `${point}|${target}`;
+    let n = this.neighbours.get(key);
+    if (!n) {
+      if (this.neighbours.size >= NEIGHBOUR_LIMIT) return;
+      n = { point, target: this.addrs.text[target]!, protocol, asked: 0, answered: 0, firstNs: NaN, lastNs: NaN };
+      this.neighbours.set(key, n);
+    }
+    if (answer) n.answered++;
+    else {
+      n.asked++;
+      if (!(n.firstNs <= tNs)) n.firstNs = tNs;
+      if (!(n.lastNs >= tNs)) n.lastNs = tNs;
+    }
+  }
+
+  /** A packet of a tunnel we cannot look into: counted apart, never a flow of its outer addresses. */
+  private opaqueTunnel(cur: Cursor, row: PacketRow, point: number): boolean {
+    const udp = row.proto === 17;
+    const t = opaqueTunnel(row.proto, udp ? row.sport : 0, udp ? row.dport : 0);
+    if (!t) return false;
+    this.background[point * BACKGROUND_KINDS.length + OPAQUE_CODE - 1]!++;
+    const v6 = (row.meta & META_INNER_IPV6) !== 0;
+    const src = v6 ? this.v6Id(cur, row.src) : this.addrs.v4Id(row.src);
+    const dst = v6 ? this.v6Id(cur, row.dst) : this.addrs.v4Id(row.dst);
+    const key = `${t.id}|${src}|${dst}`;
+    let o = this.opaque.get(key);
+    if (!o) {
+      o = { name: t.name, wire: opaqueWire(row.proto, row.sport, row.dport, t.id), src: this.addrs.text[src]!, dst: this.addrs.text[dst]!, perPoint: new Map() };
+      this.opaque.set(key, o);
+    }
+    o.perPoint.set(point, (o.perPoint.get(point) ?? 0) + 1);
+    return true;
   }
 
   private v6Id(cur: Cursor, v: number): number {

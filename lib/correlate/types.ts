@@ -6,6 +6,7 @@
  */
 import type { IndexedCapture } from '../decode/capture-index';
 import type { Encapsulation } from '../decode/encapsulation';
+import type { NeighbourLookup } from './sightings';
 import type { InterfaceRole } from '../protocols/devices';
 import type { Nanoseconds } from '../util/units';
 import type { BackgroundCounts } from './background';
@@ -41,6 +42,11 @@ export interface CapturePoint {
   lastNs: Nanoseconds;
   /** For pod veths: the pod address seen most on it, when it saw any traffic. */
   podIp: string | null;
+  /** Packets the capture's snap length cut short, and that snap length (0 unknown). */
+  truncated: number;
+  snaplen: number;
+  /** Every address of the pod behind this veth: one per family on a dual-stack pod. */
+  podIps: string[];
   /** ARP, neighbour discovery, DHCP, multicast…: counted apart, never flows (background.ts). */
   background: BackgroundCounts;
 }
@@ -122,4 +128,19 @@ export interface Correlation {
   referenceNode: string;
   /** How capture points were made (an `-i any` split, inferred roles), for the report. */
   notes: string[];
+  /** Tunnels seen but not decoded (WireGuard, IPsec, …), one way between two addresses. */
+  undecoded: UndecodedTunnel[];
+  /** ARP and neighbour solicitations per point and address asked for, with their answers. */
+  neighbours: NeighbourLookup[];
+}
+
+export interface UndecodedTunnel {
+  /** "WireGuard" */
+  tunnel: string;
+  /** "UDP 51820" */
+  wire: string;
+  src: string;
+  dst: string;
+  /** Packets per capture point ("node1/eth0"). */
+  seenAt: Record<string, number>;
 }

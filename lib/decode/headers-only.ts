@@ -43,6 +43,13 @@ export const HEADERS_ONLY_COMMENT = 'headers only: every packet cut after its in
 
 const BATCH_BYTES = 1 << 20;
 
+/**
+ * An echo's first data bytes stay: ping puts its send time there, never user data, and they
+ * are what tells two pings with the same sequence number apart (IPv6 has no IP id, and Linux
+ * gives both directions between two pods the same flow label).
+ */
+const ECHO_DATA_KEPT = 16;
+
 // pcapng block types and option codes (draft-ietf-opsawg-pcapng §4, §4.2, §4.3).
 const BT_SPB = 0x00000003;
 const BT_EPB = 0x00000006;
@@ -68,7 +75,8 @@ const utf8 = new TextEncoder();
  *
  * The packet is decoded as the analysis decodes it, and the cut falls at the end of the last
  * header the decoder understood: through every overlay (VXLAN, Geneve, flannel UDP, GRE,
- * IP-in-IP) the inner TCP header with its options, UDP's 8 bytes or ICMP's 8; for an ICMP
+ * IP-in-IP) the inner TCP header with its options, UDP's 8 bytes or ICMP's 8 (an echo keeps
+ * the first 16 bytes of its data: ping's timestamp, ECHO_DATA_KEPT); for an ICMP
  * error, the quoted datagram through its own innermost transport header, since verdicts name
  * the flow and the underlay from it. A packet without a transport layer (ARP, a later IP
  * fragment, an unknown protocol) keeps its innermost network or link header. A header the
@@ -101,6 +109,11 @@ export function headerBytes(
         // The decoder gives unnamed types a 4-byte header; RFC 4443 §2.1's message body starts
         // with a type-specific word (MLD's delay, an error's MTU/pointer), so keep 8 as for ICMP.
         keep = l.offset + Math.max(l.headerLength, Math.min(ICMPV6_HEADER_LEN, l.headerLength + l.payload.length));
+        if (!l.quoted && (l.type === 128 || l.type === 129)) keep = l.offset + l.headerLength + Math.min(ECHO_DATA_KEPT, l.payload.length);
+        break;
+      case 'icmp':
+        keep = l.offset + l.headerLength;
+        if (!l.quoted && (l.type === 8 || l.type === 0)) keep += Math.min(ECHO_DATA_KEPT, l.payload.length);
         break;
       default:
         keep = l.offset + l.headerLength;

@@ -47,6 +47,15 @@ const OVERLAY_CODE = new Map<LayerKind, number>(OVERLAYS.flatMap((o, i) => (o.la
 const IPIP_CODE = OVERLAYS.indexOf(IPIP);
 const DIGEST_BYTES = 16;
 
+/**
+ * IPv6 has no IP id. The flow label stands in for it in a row's `ipId`: Linux gives each flow
+ * its own (net.ipv6.auto_flowlabels), and neither forwarding nor NAT changes it, so two pods'
+ * pings with equal sequence numbers stay apart even when the payload is cut off. Folded to 16 bits.
+ */
+function flowLabelId(label: number): number {
+  return (label ^ (label >>> 16)) & 0xffff;
+}
+
 /** A packet's shape: its interface, its layer kinds, outer to inner. */
 export interface Shape {
   id: number;
@@ -345,7 +354,7 @@ export class Summarizer {
           }
           meta = (meta | META_HAS_IP | META_INNER_IPV6) & ~META_FRAGMENT;
           row.ipLen = ipLen > 0xffff ? 0xffff : ipLen;
-          row.ipId = 0;
+          row.ipId = flowLabelId(((b[p + 1]! & 0x0f) << 16) | (b[p + 2]! << 8) | b[p + 3]!);
           row.ttl = b[p + 7]!;
           row.proto = nh;
           row.src = this.internIpv6(b, p + 8);
@@ -481,7 +490,7 @@ export class Summarizer {
           if (l.fragment) meta |= META_FRAGMENT;
           row.src = this.internIpv6(data, l.offset + 8);
           row.dst = this.internIpv6(data, l.offset + 24);
-          row.ipId = l.fragment ? l.fragment.identification & 0xffff : 0;
+          row.ipId = l.fragment ? l.fragment.identification & 0xffff : flowLabelId(l.flowLabel);
           row.ipLen = Math.min(ipv6Length(l, data.length, origLen), 0xffff);
           row.ttl = l.hopLimit;
           row.proto = l.finalNextHeader;
@@ -500,6 +509,16 @@ export class Summarizer {
           row.dport = l.dstPort;
           row.digest = digestOf(l.payload);
           break;
+        case 'arp':
+          // The row keeps who asks for whom: seq the sender's IPv4 address, ack the target's,
+          // tcpFlags the operation (1 request, 2 reply). src and dst stay the innermost IP's.
+          if (l.protocolType === 0x0800 && l.protocolLength === 4) {
+            const spa = l.offset + 8 + l.hardwareLength;
+            row.seq = ipv4Number(data, spa) >>> 0;
+            row.ack = ipv4Number(data, spa + 4 + l.hardwareLength) >>> 0;
+            row.tcpFlags = l.opcode & 0xff;
+          }
+          break;
         case 'icmp':
         case 'icmpv6': {
           row.dport = (l.type << 8) | l.code;
@@ -514,6 +533,10 @@ export class Summarizer {
             // Frag-needed and packet-too-big carry the next-hop MTU the sender should use.
             row.seq = (l.kind === 'icmp' ? (l.type === 3 && l.code === 4 ? l.nextHopMtu : 0) : l.type === 2 ? l.mtu : 0) ?? 0;
           }
+          // Neighbour solicitation and advertisement: `ack` holds the target address (its
+          // interned IPv6 id, as src and dst hold theirs, plus one: 0 is none): whom the node
+          // is looking for, or who answers.
+          if (l.kind === 'icmpv6' && (l.type === 135 || l.type === 136) && l.targetAddress !== undefined) row.ack = this.internIpv6(data, l.offset + 8) + 1;
           row.digest = digestOf(l.payload);
           break;
         }

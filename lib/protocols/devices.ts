@@ -10,11 +10,25 @@ export type InterfaceRole = 'pod' | 'bridge' | 'overlay' | 'nic' | 'any' | 'othe
 /** The roles in the order a packet crosses them leaving a pod: veth, bridge, overlay, NIC. */
 export const EGRESS_ORDER: readonly InterfaceRole[] = ['pod', 'bridge', 'other', 'overlay', 'nic', 'any'];
 
+/**
+ * Name patterns per role, as the CNIs name things: flannel (cni0, flannel.1, flannel-v6.1,
+ * flannel0, flannel-wg), Calico (routed cali* veths without a bridge, vxlan.calico,
+ * vxlan-v6.calico, tunl0, wireguard.cali), Cilium (lxc* veths, cilium_host as the pods'
+ * gateway, cilium_vxlan / cilium_geneve collect-metadata devices, cilium_wg0), Antrea
+ * (antrea-gw0, genev_sys_6081, antrea-tun0), kube-router (tun-<hash> tunnels), OVS
+ * (vxlan_sys_4790), plain Linux tunnels (tun1, gre1, erspan1, sit1), Weave, Docker. Antrea names pod veths
+ * `<pod prefix>-<hash>`, which no pattern can tell from other names: those roles come from
+ * what crosses them. Service and node-local DNS dummies (kube-ipvs0, nodelocaldns) and
+ * cilium_net, cilium_host's peer, are on no pod path: 'other'.
+ */
 const INTERFACE_PATTERNS: [RegExp, InterfaceRole][] = [
   [/^any$/, 'any'],
   [/^(veth[0-9a-z]*|cali[0-9a-z]+|lxc[0-9a-z_]*|vnet\d+|tap[0-9a-z]+)$/i, 'pod'],
-  [/^(cni0|docker0|cbr0|br-[0-9a-z]+|kube-bridge|virbr\d+|br\d+)$/i, 'bridge'],
-  [/^(flannel\.\d+|flannel0|tunl0|vxlan\.calico|vxlan[-_.0-9a-z]*|genev_sys_\d+|cilium_vxlan|cilium_geneve|weave|wg\d+|ipip\d*|gre\d+)$/i, 'overlay'],
+  [/^(cni0|docker0|cbr0|br-[0-9a-z]+|kube-bridge|virbr\d+|br\d+|cilium_host|antrea-gw\d+)$/i, 'bridge'],
+  [
+    /^(flannel\.\d+|flannel-v6\.\d+|flannel0|flannel-wg(-v6)?|tunl0|vxlan\.calico|vxlan-v6\.calico|wireguard\.cali|wg-v6\.cali|vxlan[-_.0-9a-z]*|genev_sys_\d+|antrea-tun\d+|cilium_vxlan|cilium_geneve|cilium_wg\d+|weave|vxlan-6784|wg\d+|ipip\d*|gre\d+|gretap\d+|erspan\d+|ip6tnl\d+|ip6gre\d+|sit\d+|tun\d+|tun-[0-9a-f]+)$/i,
+    'overlay',
+  ],
   [/^(eth\d+(\.\d+)?|ens\d+[0-9a-z]*|enp\d+s\d+[0-9a-z]*|eno\d+|em\d+|bond\d+(\.\d+)?|wlan\d+|enx[0-9a-f]+)$/i, 'nic'],
 ];
 
@@ -24,14 +38,23 @@ export function interfaceRole(name: string): InterfaceRole {
 }
 
 /** Overlay devices by name, most specific first, with the ports the CNI configures them with. */
-const OVERLAY_DEVICES: { pattern: RegExp; overlay: OverlayKind; ports?: readonly number[] }[] = [
+const OVERLAY_DEVICES: { pattern: RegExp; overlay: OverlayKind; ports?: readonly number[]; ipv6Underlay?: true }[] = [
   { pattern: /^flannel\.\d+$/, overlay: 'vxlan', ports: [8472] },
+  // flannel's IPv6 VXLAN rides an IPv6 underlay: 20 bytes more overhead (MTU 1430 on 1500).
+  { pattern: /^flannel-v6\.\d+$/, overlay: 'vxlan', ports: [8472], ipv6Underlay: true },
   { pattern: /^vxlan\.calico$/, overlay: 'vxlan', ports: [4789] },
+  { pattern: /^vxlan-v6\.calico$/, overlay: 'vxlan', ports: [4789], ipv6Underlay: true },
+  { pattern: /^cilium_vxlan$/, overlay: 'vxlan', ports: [8472] },
+  { pattern: /^vxlan-6784$/, overlay: 'vxlan', ports: [6784] },
   { pattern: /^vxlan/, overlay: 'vxlan' },
   { pattern: /^flannel0$/, overlay: 'flannel-udp' },
   { pattern: /^(tunl0|ipip)/, overlay: 'ipip' },
+  { pattern: /^(cilium_geneve|genev_sys_6081|antrea-tun\d+)$/, overlay: 'geneve', ports: [6081] },
   { pattern: /^genev|geneve/, overlay: 'geneve' },
 ];
+
+/** How much more an IPv6 outer header costs than an IPv4 one. */
+const IPV6_UNDERLAY_EXTRA = 20;
 
 /** What an overlay device's name says about its encapsulation. */
 export interface OverlayDevice {
@@ -56,7 +79,8 @@ export function overlayDevice(device: string): OverlayDevice {
   }
   const spec = overlay(hit.overlay);
   const ports = hit.ports ?? spec.udpPorts;
-  return { device, spec, ports, overhead: overheadBytes(spec), mtu: innerMtu(spec), wire: wireText(spec, ports) };
+  const extra = hit.ipv6Underlay ? IPV6_UNDERLAY_EXTRA : 0;
+  return { device, spec, ports, overhead: overheadBytes(spec) + extra, mtu: innerMtu(spec) - extra, wire: wireText(spec, ports) };
 }
 
 /** "VXLAN, UDP 8472", "flannel UDP 8285", "IP-in-IP (proto 4)", "overlay (weave)". */

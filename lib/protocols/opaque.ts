@@ -326,6 +326,17 @@ for (const t of OPAQUE_TUNNELS) {
   for (const p of t.udpPorts) BY_UDP_PORT.set(p, [...(BY_UDP_PORT.get(p) ?? []), t]);
 }
 
+/** Every UDP port some opaque tunnel is registered on: a cheap test before opaqueTunnel(). */
+export const OPAQUE_UDP_PORTS: ReadonlySet<number> = new Set(BY_UDP_PORT.keys());
+
+/** How an opaque tunnel crosses the network: "UDP 51820", "IP protocol 50". */
+export function opaqueWire(proto: number, sport: number, dport: number, id: OpaqueTunnelId): string {
+  if (proto !== IP_PROTO_UDP) return `IP protocol ${proto}`;
+  const t = OPAQUE_TUNNELS.find((x) => x.id === id);
+  const port = t?.udpPorts.includes(Math.min(sport, dport)) ? Math.min(sport, dport) : Math.max(sport, dport);
+  return `UDP ${port}`;
+}
+
 function first(candidates: readonly OpaqueTunnel[] | undefined, payload: Uint8Array | undefined): OpaqueTunnelMatch | null {
   if (candidates === undefined) return null;
   for (const t of candidates) {

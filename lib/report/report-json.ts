@@ -6,7 +6,7 @@ import type { AnalysisReport } from '../analyze';
 
 export function reportJson(r: AnalysisReport): unknown {
   return {
-    captures: r.captures.map((c) => ({ file: c.file, node: c.node, interface: c.interface, packets: c.packets, clockOffsetNs: c.clockOffsetNs, labelSource: c.labelSource, clockMethod: c.clockMethod, role: c.role, roleSource: c.roleSource, background: c.background })),
+    captures: r.captures.map((c) => ({ file: c.file, node: c.node, interface: c.interface, packets: c.packets, clockOffsetNs: c.clockOffsetNs, labelSource: c.labelSource, clockMethod: c.clockMethod, role: c.role, roleSource: c.roleSource, truncated: c.truncated, background: c.background })),
     referenceNode: r.referenceNode,
     flows: r.flows.map((f) => ({
       protocol: f.protocol,
@@ -24,6 +24,7 @@ export function reportJson(r: AnalysisReport): unknown {
       encapsulation: f.encapsulation.map((e) => ({ at: e.at, kind: e.kind, vni: e.vni, port: e.port, outerSrc: e.outerSrc, outerDst: e.outerDst })),
       verdict: { kind: f.verdict.kind, summary: f.verdict.summary, transition: f.verdict.transition, causes: f.verdict.causes, rule: f.verdict.rule },
     })),
+    undecoded: r.undecoded,
     notes: r.notes,
   };
 }

@@ -25,6 +25,9 @@ const pt = (node: string, iface: string, role: InterfaceRole): CapturePoint => (
   firstNs: ns(0),
   lastNs: ns(1),
   podIp: null,
+  podIps: [],
+  truncated: 0,
+  snaplen: 0,
   background: emptyBackground(),
 });
 

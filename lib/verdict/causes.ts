@@ -162,9 +162,15 @@ export function describeStep(c: StepContext): { transition: string; causes: Caus
     case 'overlay>pod': {
       const o = ov ?? overlayDevice(from.interface);
       const what = o.spec?.decapsulated ?? 'decapsulated';
+      // Routed CNIs (Calico, Cilium) reach each pod by its own route to its veth: without it the
+      // packet takes the block's blackhole route (Calico) and vanishes without an ICMP error.
+      const route: Cause | null =
+        to.role === 'pod'
+          ? { text: `${node} has no route to ${c.dst} through ${to.interface} (the pod's own route is gone; Calico's blackhole route for the block then drops it silently)`, check: `ip${fam.v6 ? ' -6' : ''} route get ${c.dst}; ip${fam.v6 ? ' -6' : ''} route | grep -E 'blackhole|${to.interface}'` }
+          : null;
       return {
         transition: `${what} on ${node}, not forwarded from ${from.interface} to ${to.interface}`,
-        causes: [FORWARD_DROP(fam, node, from.interface, podCidr(c.dst)), IP_FORWARD(fam, node), RP_FILTER(fam, node, from.interface), CONNTRACK(fam, node)],
+        causes: first(FORWARD_DROP(fam, node, from.interface, podCidr(c.dst)), route, IP_FORWARD(fam, node), RP_FILTER(fam, node, from.interface), CONNTRACK(fam, node)),
       };
     }
     case 'nic>pod':

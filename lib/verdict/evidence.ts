@@ -19,6 +19,8 @@ export interface Step {
   outside: number[];
   /** TCP segments missing from `to`'s capture that the peer acknowledged: the capture missed them. */
   missed: number[];
+  /** `to`'s node asked for the packets' destination (ARP, neighbour solicitation) and got no answer. */
+  unanswered: { at: string; protocol: 'ARP' | 'ND'; target: string; asked: number }[];
   /** The largest of them (IP length). */
   lostSize: number;
   /** The address they were heading to at `from`. */
@@ -58,6 +60,8 @@ export interface Evidence {
   fragNeeded: IcmpErrorReport | undefined;
   portUnreach: IcmpErrorReport | undefined;
   adminProhibited: IcmpErrorReport | undefined;
+  /** ICMP host unreachable (ICMPv6 address unreachable): a router found no link address for the destination. */
+  hostUnreach: IcmpErrorReport | undefined;
   /** An ICMP port unreachable that quoted an encapsulated packet: the overlay port is closed. */
   underlayUnreachFrom: string | null;
   notCaptured: { node: string; interface: string; role: InterfaceRole }[];
@@ -107,11 +111,16 @@ export function icmpMeaning(type: number, code: number, v6: boolean): string {
 export function foldIcmpErrors(f: Flow, points: CapturePoint[]): IcmpErrorReport[] {
   if (f.icmpErrors.length === 0) return [];
   const errs = new Map<string, IcmpErrorReport>();
+  // One error crosses several capture points on its way back: count it once, as the point
+  // that saw the most of them did.
+  const perPoint = new Map<string, number>();
   for (const e of f.icmpErrors) {
     const k = `${e.from}|${e.type}|${e.code}`;
+    const here = (perPoint.get(`${k}|${e.point}`) ?? 0) + 1;
+    perPoint.set(`${k}|${e.point}`, here);
     const r = errs.get(k);
-    if (r) r.count++;
-    else errs.set(k, { at: pointName(points[e.point]!), from: e.from, type: e.type, code: e.code, meaning: icmpMeaning(e.type, e.code, f.proto === 58), mtu: e.mtu, count: 1 });
+    if (r) r.count = Math.max(r.count, here);
+    else errs.set(k, { at: pointName(points[e.point]!), from: e.from, type: e.type, code: e.code, meaning: icmpMeaning(e.type, e.code, f.client.includes(':')), mtu: e.mtu, count: 1 });
   }
   return [...errs.values()];
 }
@@ -191,7 +200,8 @@ export function gatherEvidence(f: Flow, c: Correlation, offset: (p: CapturePoint
     icmpErrors,
     fragNeeded: icmpErrors.find((e) => (v6 ? e.type === 2 : e.type === 3 && e.code === 4)),
     portUnreach: icmpErrors.find((e) => (v6 ? e.type === 1 && e.code === 4 : e.type === 3 && e.code === 3)),
-    adminProhibited: icmpErrors.find((e) => e.type === 3 && (e.code === 9 || e.code === 10 || e.code === 13)),
+    adminProhibited: icmpErrors.find((e) => (v6 ? e.type === 1 && e.code === 1 : e.type === 3 && (e.code === 9 || e.code === 10 || e.code === 13))),
+    hostUnreach: icmpErrors.find((e) => (v6 ? e.type === 1 && e.code === 3 : e.type === 3 && e.code === 1)),
     underlayUnreachFrom: f.icmpErrors.find((e) => e.quotedUnderlay && e.type === 3 && e.code === 3)?.from ?? null,
     notCaptured,
     overlayIn,
@@ -228,6 +238,26 @@ function notCoalesced(missing: number[], groups: number[], from: number, to: num
   // The IP length less the smallest IP and TCP headers bounds the payload from above: a
   // segment that starts inside [seq, seq + payload) is covered.
   return missing.filter((g) => !spans.some(([seq, len]) => ((G.seq[g]! - seq) >>> 0) > 0 && ((G.seq[g]! - seq) >>> 0) < len));
+}
+
+/** A neighbour lookup this close to the lost packets (either side) is about them. */
+const LOOKUP_WINDOW_NS = 5e9;
+
+/** Lookups on `to`'s node for `dst` that nobody answered, around the times the packets passed. */
+function unansweredLookups(c: Correlation, to: CapturePoint, dst: string, times: number[], offset: (p: CapturePoint) => number): Step['unanswered'] {
+  const ok = times.filter((t) => !Number.isNaN(t));
+  if (ok.length === 0) return [];
+  const lo = Math.min(...ok) - LOOKUP_WINDOW_NS;
+  const hi = Math.max(...ok) + LOOKUP_WINDOW_NS;
+  const out: Step['unanswered'] = [];
+  for (const n of c.neighbours) {
+    const p = c.points[n.point]!;
+    if (p.node !== to.node || n.target !== dst || n.asked === 0 || n.answered > 0) continue;
+    const first = n.firstNs + offset(p);
+    const last = n.lastNs + offset(p);
+    if (Number.isNaN(first) || (last >= lo && first <= hi)) out.push({ at: pointName(p), protocol: n.protocol, target: n.target, asked: n.asked });
+  }
+  return out;
 }
 
 const TCP_SYN = 0x02;
@@ -321,6 +351,7 @@ function computeStep(ev: Evidence, dir: 'requests' | 'replies', k: number, c: Co
     lost,
     outside,
     missed: acked,
+    unanswered: unansweredLookups(c, to, dst, [...lost.map(timeAtFrom), ...outside.map(timeAtFrom)], offset),
     lostSize,
     dst,
     covered: lost.length > 0 || outside.length === 0,

@@ -25,6 +25,8 @@ const REP_TTL: Record<Point, number> = { 'node1-cni0': 62, 'node1-eth0': 63, 'no
 
 interface Sent {
   spec: FrameSpec;
+  /** A frame that is not IP (ARP), written as it is. */
+  raw?: Uint8Array;
   /** Milliseconds since the start. */
   at: number;
   /** The points that captured it. */
@@ -67,7 +69,7 @@ async function verdictOf(sent: Sent[], match: (f: FlowReport) => boolean = (f) =
       const fromB = s.spec.src === B;
       const ttl = file in REQ_TTL ? (fromB ? REP_TTL : REQ_TTL)[file as Point] : 64;
       const us = Math.round(s.at * 1000) + (fromB ? 3 - pointIndex : pointIndex) * 100;
-      return w.record(1_700_000_000 + Math.floor(us / 1e6), (us % 1e6) * 1000, frame({ ...s.spec, ttl: s.spec.src.startsWith('192.168.0.') ? 64 : ttl }));
+      return w.record(1_700_000_000 + Math.floor(us / 1e6), (us % 1e6) * 1000, s.raw ?? frame({ ...s.spec, ttl: s.spec.src.startsWith('192.168.0.') ? 64 : ttl }));
     });
     writeFileSync(join(dir, `${file}.pcap`), concatBytes(header, ...records));
   }
@@ -77,7 +79,25 @@ async function verdictOf(sent: Sent[], match: (f: FlowReport) => boolean = (f) =
   return flow;
 }
 
+/** An ARP request (who-has `target` tell `sender`), broadcast. */
+function arpRequest(sender: string, target: string, at: number, seen: readonly string[]): Sent {
+  const ip = (a: string) => a.split('.').map(Number);
+  const raw = Uint8Array.from([
+    ...[0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x62, 0x4c, 0xf1, 0x9b, 0x42, 0x01, 0x08, 0x06],
+    ...[0, 1, 0x08, 0, 6, 4, 0, 1, 0x62, 0x4c, 0xf1, 0x9b, 0x42, 0x01, ...ip(sender), 0, 0, 0, 0, 0, 0, ...ip(target)],
+  ]);
+  return { spec: { src: sender, dst: target, proto: 'udp', ipId: 0 }, raw, at, seen };
+}
+
 const cases: Record<string, () => Promise<FlowReport>> = {
+  'neighbour-unanswered': () =>
+    // node2 asks for B on cni0 three times and nobody answers; the pings never reach cni0.
+    verdictOf([
+      ...ping(1, 0, upTo('node2-eth0'), []),
+      ...ping(2, 1000, upTo('node2-eth0'), []),
+      ...[0, 1, 2].map((k) => arpRequest('10.244.2.1', B, 1 + k * 1000, ['node2-cni0'])),
+      ...background(0, 2000),
+    ]),
   'requests-not-observed': () =>
     // node2/cni0 was captured only a minute later: whether the pings went on is unknown.
     verdictOf([...ping(1, 0, upTo('node2-eth0'), []), ...background(0, 100, upTo('node2-eth0')), ...background(60_000, 60_100, ['node2-cni0'])]),
@@ -120,6 +140,9 @@ const cases: Record<string, () => Promise<FlowReport>> = {
     // Only node2's `-i any` capture saw the pings: no station did.
     verdictOf([...ping(1, 0, ['node2-any'], []), ...background(0, 100)]),
   'no-reply': () => verdictOf([...ping(1, 0, all(), []), ...ping(2, 1000, all(), [])]),
+  'answered-outside-windows': () =>
+    // node2/cni0's capture started a minute late; the replies came back all the same.
+    verdictOf([...ping(1, 0, upTo('node2-eth0'), ['node2-eth0', 'node1-eth0', 'node1-cni0']), ...background(0, 100, POINTS.slice(0, 3)), ...background(60_000, 60_100, ['node2-cni0'])]),
   'replies-outside-windows': () =>
     // node1/cni0's capture started a minute late: it holds neither the ping nor its reply.
     verdictOf([...ping(1, 0, upTo('node2-cni0').slice(1), upTo('node1-eth0', 'rep')), ...background(0, 100, POINTS.slice(1)), ...background(60_000, 60_100, ['node1-cni0'])]),

@@ -114,6 +114,9 @@ function lossyStep(ev: Evidence, dir: 'requests' | 'replies'): { s: Step; delive
   return null;
 }
 
+/** What a router answers a packet too big for the next link with, by the flow's family. */
+const tooBigWord = (ev: Evidence) => (ev.flow.client.includes(':') ? 'packet too big' : 'frag-needed');
+
 const range = (min: number, max: number) => (min === max ? `${min}` : `${min}–${max}`);
 
 /** Partial loss rules, one per reading of a lossy step, for either direction. */
@@ -123,7 +126,7 @@ function partialRules(dir: 'requests' | 'replies'): VerdictRule[] {
   return [
     {
       name: `${dir}-lost-above-pmtu`,
-      description: `Some ${dir} are lost at one step, all larger than the MTU an ICMP frag-needed announced, and the rest pass: path MTU discovery works, at the cost of retransmissions.`,
+      description: `Some ${dir} are lost at one step, all larger than the MTU an ICMP frag-needed (ICMPv6 packet too big) announced, and the rest pass: path MTU discovery works, at the cost of retransmissions.`,
       decide(ev) {
         const x = found(ev);
         const fn = ev.fragNeeded;
@@ -133,11 +136,11 @@ function partialRules(dir: 'requests' | 'replies'): VerdictRule[] {
         const dev = ev.overlayIn(x.s.from, x.s.to)?.device ?? 'the overlay';
         return {
           kind: 'size-dependent',
-          summary: `${plural(x.s.lost.length, noun(ev))} of ${range(minLost, x.s.lostSize)} bytes ${x.s.lost.length === 1 ? 'stops' : 'stop'} after ${pointName(x.s.from)}; ${fn.from} answered frag-needed (MTU ${fn.mtu}) and the rest got through: path MTU discovery works, at the cost of retransmissions`,
+          summary: `${plural(x.s.lost.length, noun(ev))} of ${range(minLost, x.s.lostSize)} bytes ${x.s.lost.length === 1 ? 'stops' : 'stop'} after ${pointName(x.s.from)}; ${fn.from} answered ${tooBigWord(ev)} (MTU ${fn.mtu}) and the rest got through: path MTU discovery works, at the cost of retransmissions`,
           transition: x.s.transition,
           causes: [
             {
-              text: `the pods' MTU is larger than ${dev}'s ${fn.mtu}: every new connection pays a frag-needed round trip, and any path that filters ICMP becomes a black hole`,
+              text: `the pods' MTU is larger than ${dev}'s ${fn.mtu}: every new connection pays a ${tooBigWord(ev)} round trip, and any path that filters ICMP becomes a black hole`,
               check: `ip link show ${ev.overlayIn(x.s.from, x.s.to)?.device ?? 'flannel.1'} | grep mtu; nsenter -t <pod pid> -n ip link show eth0 | grep mtu  # pod MTU must be ≤ ${fn.mtu}`,
             },
           ],
@@ -147,7 +150,7 @@ function partialRules(dir: 'requests' | 'replies'): VerdictRule[] {
     },
     {
       name: `${dir}-large-lost`,
-      description: `At one step the ${dir} larger than any that passed are lost and the smaller ones pass: the packets do not fit the path (an MTU black hole when no frag-needed comes back).`,
+      description: `At one step the ${dir} larger than any that passed are lost and the smaller ones pass: the packets do not fit the path (an MTU black hole when no frag-needed or packet too big comes back).`,
       decide(ev) {
         const x = found(ev);
         if (!x) return null;
@@ -158,10 +161,10 @@ function partialRules(dir: 'requests' | 'replies'): VerdictRule[] {
         const fn = ev.fragNeeded;
         return {
           kind: 'size-dependent',
-          summary: `large ${noun(ev)} (${range(minLost, x.s.lostSize)} bytes) stop after ${pointName(x.s.from)} while small ones (≤ ${maxDelivered} bytes) pass${fn ? `; ${fn.from} sent frag-needed (MTU ${fn.mtu ?? '?'})` : '; no frag-needed came back (MTU black hole)'}${ov ? `: ${ov.device} carries at most ${ov.mtu} bytes` : ''}`,
+          summary: `large ${noun(ev)} (${range(minLost, x.s.lostSize)} bytes) stop after ${pointName(x.s.from)} while small ones (≤ ${maxDelivered} bytes) pass${fn ? `; ${fn.from} sent ${tooBigWord(ev)} (MTU ${fn.mtu ?? '?'})` : `; no ${tooBigWord(ev)} came back (MTU black hole)`}${ov ? `: ${ov.device} carries at most ${ov.mtu} bytes` : ''}`,
           transition: x.s.transition,
           causes: x.s.causes,
-          evidence: [...stepLines(x.s, dir), `lost ${range(minLost, x.s.lostSize)} bytes; passed ≤ ${maxDelivered} bytes`, ...(fn ? [errorLine(fn)] : ['no ICMP frag-needed seen'])],
+          evidence: [...stepLines(x.s, dir), `lost ${range(minLost, x.s.lostSize)} bytes; passed ≤ ${maxDelivered} bytes`, ...(fn ? [errorLine(fn)] : [`no ICMP ${tooBigWord(ev)} seen`])],
         };
       },
     },
@@ -195,6 +198,28 @@ function ipForwardOrForwardChain(node: string, addr: string): Cause {
 
 export const RULES: readonly VerdictRule[] = [
   {
+    name: 'answered-outside-windows',
+    description:
+      'Requests were last seen at a point whose next capture does not cover their time, but replies came back to where the requests were last seen: the server got them, so the flow was delivered as far as the captures show.',
+    decide(ev) {
+      const s = requestsStop(ev);
+      if (!s || s.covered || ev.flow.replies.length === 0) return null;
+      // The replies came back through the point the requests were last seen at, and went on
+      // (or passed only captures that were not running).
+      const back = ev.repStations.indexOf(s.from.id);
+      if (back < 0 || ev.repLast < back) return null;
+      const r = repliesStop(ev);
+      if (r && r.covered) return null;
+      return {
+        kind: 'delivered',
+        summary: `delivered as far as the captures show: ${plural(ev.nReplies, ev.replyWhat)} came back through ${pointName(s.from)}; ${pointName(s.to)}'s capture was not running when the ${ev.what} passed`,
+        transition: null,
+        causes: [],
+        evidence: [countsLine(ev, 'requests'), countsLine(ev, 'replies'), ...stepLines(s, 'requests')],
+      };
+    },
+  },
+  {
     name: 'requests-not-observed',
     description: 'Requests were last seen at a point whose next capture does not cover the time they passed: whether they went on is not observed, which is not a drop.',
     decide(ev) {
@@ -211,7 +236,7 @@ export const RULES: readonly VerdictRule[] = [
   },
   {
     name: 'requests-too-big',
-    description: 'Requests stop at one step and are larger than the overlay carries, or an ICMP frag-needed came back: the MTU, not a filter.',
+    description: 'Requests stop at one step and are larger than the overlay carries, or an ICMP frag-needed (ICMPv6 packet too big) came back: the MTU, not a filter.',
     decide(ev) {
       const s = requestsStop(ev);
       if (!s) return null;
@@ -228,10 +253,43 @@ export const RULES: readonly VerdictRule[] = [
       causes.push(...s.causes.filter((x) => !fn || !x.text.startsWith('the packets (')));
       return {
         kind: 'size-dependent',
-        summary: `${s.lost.length} of ${ev.n} ${ev.what} (${s.lostSize} bytes) stop after ${pointName(s.from)}: larger than the path MTU${fn ? `; ${fn.from} sent frag-needed (MTU ${fn.mtu ?? '?'})` : ', and no frag-needed came back (black hole)'}`,
+        summary: `${s.lost.length} of ${ev.n} ${ev.what} (${s.lostSize} bytes) stop after ${pointName(s.from)}: larger than the path MTU${fn ? `; ${fn.from} sent ${tooBigWord(ev)} (MTU ${fn.mtu ?? '?'})` : `, and no ${tooBigWord(ev)} came back (black hole)`}`,
         transition: s.transition,
         causes,
         evidence: [...stepLines(s, 'requests'), fn ? errorLine(fn) : `${s.lostSize} bytes > ${ov!.device}'s MTU ${ov!.mtu}`],
+      };
+    },
+  },
+  {
+    name: 'neighbour-unanswered',
+    description:
+      'Requests stop at one step while the node there asks for the destination\'s link address (ARP, IPv6 neighbour solicitation) and nobody answers: no host has that address on the link — a pod that is gone, a stale endpoint, or a neighbour that cannot answer.',
+    decide(ev) {
+      const s = requestsStop(ev);
+      if (!s || !s.covered || s.unanswered.length === 0) return null;
+      const n = s.unanswered[0]!;
+      const asks = n.protocol === 'ARP' ? 'ARP requests' : 'neighbour solicitations';
+      const v6 = n.protocol === 'ND';
+      const unreach = ev.hostUnreach;
+      return {
+        kind: 'request-dropped',
+        summary: `${ev.what} reach ${pointName(s.from)}, never ${pointName(s.to)}: ${s.to.node} asks for ${n.target} (${n.asked} ${asks} on ${n.at.replace(/^[^/]*\//, '')}) and nobody answers${unreach ? `; ${unreach.from} returns ${unreach.meaning}` : ''}`,
+        transition: `reached ${pointName(s.from)}; ${s.to.node} found no neighbour ${n.target}`,
+        causes: [
+          {
+            text: `no pod has ${n.target} any more (it was deleted or restarted with another address) and a Service or client still uses it: a stale endpoint`,
+            check: `kubectl get pods -A -o wide | grep -w ${n.target}; kubectl get endpointslices -A | grep -w ${n.target}`,
+          },
+          {
+            text: `the pod with ${n.target} exists but does not answer ${v6 ? 'neighbour discovery' : 'ARP'} (its interface is down, or ${v6 ? 'ip6tables drops ICMPv6 in it' : 'it has another address'})`,
+            check: `ip ${v6 ? '-6 ' : ''}neigh show ${n.target}  # on ${s.to.node}: FAILED or INCOMPLETE`,
+          },
+        ],
+        evidence: [
+          countsLine(ev, 'requests'),
+          ...s.unanswered.map((u) => `${u.asked} ${u.protocol === 'ARP' ? 'ARP requests' : 'neighbour solicitations'} for ${u.target} at ${u.at}, no answer`),
+          ...(unreach ? [errorLine(unreach)] : []),
+        ],
       };
     },
   },
@@ -261,13 +319,25 @@ export const RULES: readonly VerdictRule[] = [
       const st = G.store;
       const i = st.order[G.to(rst) - 1]!;
       const from = `${st.addrs.text[st.src[i]!]}:${st.sport[i]}`;
+      const reject: Cause = { text: 'a REJECT --reject-with tcp-reset rule answers for it', check: `${familyOf(ev.flow.server).iptables} -S | grep -i reject` };
+      // The SYNs never reached the server's side of the path: a node answered in its name.
+      const s = requestsStop(ev);
+      if (s && s.covered) {
+        return {
+          kind: 'rejected',
+          summary: `the connection is refused before it reaches ${ev.flow.server}: the SYNs stop after ${pointName(s.from)} and a RST comes back in ${from}'s name`,
+          transition: `${s.from.node} answers for ${ev.flow.server} with a RST after ${pointName(s.from)}`,
+          causes: [{ ...reject, text: `a REJECT --reject-with tcp-reset rule on ${s.from.node} answers for it (a NetworkPolicy, or a host firewall)`, check: `${familyOf(ev.flow.server).iptables} -S | grep -i reject  # on ${s.from.node}` }],
+          evidence: [`a TCP RST from ${from}`, countsLine(ev, 'requests'), ...stepLines(s, 'requests')],
+        };
+      }
       return {
         kind: 'rejected',
         summary: `the connection is refused: ${from} answers the SYN with a RST`,
         transition: null,
         causes: [
           { text: `nothing listens on port ${ev.flow.serverPort ?? '?'} at ${ev.flow.server} (the application listens on another port, or is down)`, check: `ss -ltnp  # in the pod; kubectl get pod -o wide; compare containerPort/targetPort` },
-          { text: 'a REJECT --reject-with tcp-reset rule answers for it', check: `${familyOf(ev.flow.server).iptables} -S | grep -i reject` },
+          reject,
         ],
         evidence: [`a TCP RST from ${from}`, countsLine(ev, 'requests')],
       };
