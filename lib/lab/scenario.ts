@@ -4,9 +4,14 @@
  * The correlator's verdict tests compare their answers against `flows[].requests/replies`.
  */
 
-export const SCENARIO_SCHEMA = 1;
+/**
+ * 2 added `healthy`, `background`, `windows`, `-i any` capture points (with their node's
+ * interface list) and per-point snap lengths; a schema 1 file (the first fifteen scenarios) has
+ * none of them and reads as it always did.
+ */
+export const SCENARIO_SCHEMA = 2;
 
-export type Cni = 'flannel-vxlan' | 'flannel-udp' | 'calico-ipip';
+export type Cni = 'flannel-vxlan' | 'flannel-udp' | 'calico-ipip' | 'calico-vxlan' | 'cilium-vxlan' | 'cilium-geneve' | 'antrea-geneve' | 'flannel-vxlan-dualstack' | 'flannel-vxlan-ipv6' | 'flannel-vxlan-ipv6-pods' | 'fou-ipip' | 'kube-router-gue' | 'gre' | 'vxlan-gpe-nsh' | 'flannel-wireguard';
 
 /** `<node>/<interface>`, e.g. "node2/flannel.1"; the file is `<node>-<interface>.pcap`. */
 export type PointId = string;
@@ -65,17 +70,24 @@ export interface Topology {
   underlay: string;
 }
 
-export type PointRole = 'pod-veth' | 'bridge' | 'overlay' | 'nic' | 'host';
+export type PointRole = 'pod-veth' | 'bridge' | 'overlay' | 'nic' | 'host' | 'any';
 
 export interface CapturePoint {
   id: PointId;
   file: string;
   node: string;
+  /** The device tcpdump was started on; `any` for a node-wide capture (Linux cooked headers). */
   interface: string;
   role: PointRole;
-  /** LINKTYPE_* of the file (1 Ethernet, 101 raw IP, 276 Linux cooked v2). */
+  /** LINKTYPE_* of the file (1 Ethernet, 101 raw IP, 113 Linux cooked v1, 276 Linux cooked v2). */
   linkType: number;
   packets: number;
+  /** tcpdump -s: bytes kept of each packet (schema 2). */
+  snaplen?: number;
+  /** `-i any` (schema 2): the file beside the capture holding `ip -o link` as printed on the node. */
+  links?: string;
+  /** `-i any` (schema 2): interface index → name on the node, parsed from `links`. */
+  ifindex?: Record<string, string>;
 }
 
 export interface FaultCommand {
@@ -119,6 +131,13 @@ export interface DirectionObservation {
    * and even VXLAN devices can be far above the MTU.
    */
   largestAt: Record<PointId, number>;
+  /**
+   * Distinct packets per point, where some packet crossed a point twice (a NodePort leg and its
+   * NATed, encapsulated twin on one NIC; a hairpin through a veth; `-i any` in SLL v1, which
+   * records a packet once per interface under one name): a packet counts once. Absent where
+   * it would equal `seenAt`.
+   */
+  packetsAt?: Record<PointId, number>;
 }
 
 export interface IcmpErrorObservation {
@@ -152,7 +171,11 @@ export interface Flow {
   /** The client command, as run inside the client's namespace. */
   command: string;
   match: FlowMatch;
-  /** Capture points in request order; replies travel it backwards. */
+  /**
+   * Capture points in request order; replies travel it backwards. Schema 2: behind a `-i any`
+   * capture with interface indexes (SLL2), a point is `<node>/<interface>` resolved through
+   * the capture's `ifindex`; `seenAt` uses the same keys.
+   */
   path: PointId[];
   clientResult: ClientResult;
   requests: DirectionObservation;
@@ -172,6 +195,29 @@ export interface ExtraCapture {
   note: string;
 }
 
+/** A flow the lab generated besides the flows of interest, which worked: the client got its answer. */
+export type HealthyFlow = Omit<Flow, 'expectedVerdict'>;
+
+export const BACKGROUND_KINDS = ['arp', 'nd-ns', 'nd-na', 'nd-rs', 'nd-ra', 'mld', 'igmp', 'lldp', 'stp', 'dhcp'] as const;
+export type BackgroundKind = (typeof BACKGROUND_KINDS)[number];
+
+/** Frames of one capture point that belong to no flow, by kind (kinds not seen are left out). */
+export interface BackgroundCounts {
+  /** On the captured link itself. */
+  onLink: Partial<Record<BackgroundKind, number>>;
+  /** Inside VXLAN (UDP 8472 or 4789): an L2 overlay floods broadcasts and multicasts to every VTEP. */
+  inTunnel: Partial<Record<BackgroundKind, number>>;
+  /** ARP requests on the link, by target address, that no reply from that address answered. */
+  arpUnanswered?: Record<string, number>;
+}
+
+/** The first and last packet of a capture, as "seconds.nanoseconds" since the epoch (exact). */
+export interface CaptureWindow {
+  first: string;
+  last: string;
+  packets: number;
+}
+
 export interface ScenarioFile {
   schema: number;
   name: string;
@@ -186,8 +232,15 @@ export interface ScenarioFile {
   capturePoints: CapturePoint[];
   extraCaptures: ExtraCapture[];
   /** One pcapng holding every capture point, interface names `<node>-<interface>`. */
-  pcapng: { file: string; interfaces: string[]; packets: number };
+  /** Schema 2 leaves it null where one file of all points would mislead (`-i any` captures only). */
+  pcapng: { file: string; interfaces: string[]; packets: number } | null;
   flows: Flow[];
+  /** Schema 2: every other flow the lab ran that worked, measured like `flows`. */
+  healthy?: HealthyFlow[];
+  /** Schema 2: background frames per capture point. */
+  background?: Record<PointId, BackgroundCounts>;
+  /** Schema 2: when each capture point started and stopped seeing packets. */
+  windows?: Record<PointId, CaptureWindow>;
   /** Kernel behaviour worth knowing when reading these captures. */
   notes: string[];
 }
@@ -201,7 +254,7 @@ export interface FlowStory {
   icmpErrors: string[];
 }
 
-export function flowStory(f: Flow): FlowStory {
+export function flowStory(f: Flow | HealthyFlow): FlowStory {
   const pts = (r: Record<PointId, number>): PointId[] => Object.keys(r).filter((k) => (r[k] ?? 0) > 0).sort();
   return {
     id: f.id,

@@ -5,7 +5,7 @@
  * verdict kind follows from that ground truth and the fault the lab injected.
  */
 import { describe, expect, it } from 'vitest';
-import { analyzeScenario, expectedKind, findFlow, SAMPLES, scenarios } from '../testing/scenarios';
+import { analyzeScenario, expectedKind, findFlow, packetsAt, SAMPLES, scenarios } from '../testing/scenarios';
 
 const all = scenarios();
 if (all.length === 0) console.log(`[samples] no scenario in ${SAMPLES}: skipping the verdict tests`);
@@ -19,6 +19,20 @@ describe.skipIf(all.length === 0)('verdicts on the lab scenarios', () => {
 
   for (const { dir, truth } of all) {
     describe(truth.name, () => {
+      // The check users feel first: a healthy flow shown as broken costs every other verdict.
+      it('calls no flow broken but the ones the lab broke, and every healthy flow delivered', async () => {
+        const report = await analyzeScenario(dir, truth);
+        const broken = new Set(truth.flows.filter((gt) => expectedKind(truth, gt) !== 'delivered').map((gt) => findFlow(report.flows, gt)));
+        const falseAlarms = report.flows
+          .filter((f) => f.verdict.kind !== 'delivered' && f.verdict.kind !== 'not-observed' && !broken.has(f))
+          .map((f) => `${f.protocol} ${f.client}:${f.clientPort ?? f.icmpId} → ${f.server}:${f.serverPort ?? ''} ${f.verdict.kind}: ${f.verdict.summary}`);
+        expect(falseAlarms).toEqual([]);
+        for (const h of truth.healthy ?? []) {
+          const f = findFlow(report.flows, h);
+          expect(f, `healthy ${h.id} is a flow`).toBeDefined();
+          expect(f!.verdict.kind, `healthy ${h.id}: ${f!.verdict.summary}`).toBe('delivered');
+        }
+      });
       for (const gt of truth.flows) {
         it(`${gt.id}: ${expectedKind(truth, gt)}, with the captured counts at every point`, async () => {
           const report = await analyzeScenario(dir, truth);
@@ -26,9 +40,14 @@ describe.skipIf(all.length === 0)('verdicts on the lab scenarios', () => {
           expect(flow, `a ${gt.protocol} flow from ${gt.client.ip}`).toBeDefined();
           const f = flow!;
           // Counts at every capture point of the path, both directions.
-          const ours = Object.fromEntries(f.hops.map((h) => [`${h.node}/${h.interface}`, [h.requests, h.replies]]));
-          const theirs = Object.fromEntries(gt.path.map((p) => [p, [gt.requests.seenAt[p] ?? 0, gt.replies.seenAt[p] ?? 0]]));
-          for (const p of gt.path) expect(ours[p] ?? [0, 0], `counts at ${p}`).toEqual(theirs[p]);
+          const ours: Record<string, [number, number]> = Object.fromEntries(f.hops.map((h) => [`${h.node}/${h.interface}`, [h.requests, h.replies]]));
+          // SLL v1 names no interface: the lab counts <node>/any, we split it by form (any:underlay, any:inner).
+          const at = (p: string): [number, number] => {
+            const parts = f.hops.filter((h) => `${h.node}/${h.interface}`.startsWith(`${p}:`));
+            return ours[p] ?? (parts.length > 0 ? [Math.max(...parts.map((h) => h.requests)), Math.max(...parts.map((h) => h.replies))] : [0, 0]);
+          };
+          const theirs = Object.fromEntries(gt.path.map((p) => [p, [packetsAt(gt, 'requests')[p] ?? 0, packetsAt(gt, 'replies')[p] ?? 0]]));
+          for (const p of gt.path) expect(at(p), `counts at ${p}`).toEqual(theirs[p]);
           // An -i any capture sees each packet once per interface it crosses on its node; it
           // must count each packet once: as many as the busiest capture point of that node.
           for (const h of f.hops.filter((x) => x.interface === 'any')) {
@@ -45,20 +64,24 @@ describe.skipIf(all.length === 0)('verdicts on the lab scenarios', () => {
             if (cni === 'flannel-udp') expect([e.kind, e.port]).toEqual(['flannel-udp', 8285]);
             if (cni === 'calico-ipip') expect(e.kind).toBe('ipip');
           }
-          if (cni === 'flannel-vxlan' && gt.requests.seenAt['node1/eth0']) expect(f.encapsulation.map((e) => e.text)).toContain('VXLAN VNI 1, UDP 8472');
+          if (cni === 'flannel-vxlan' && gt.requests.seenAt['node1/flannel.1'] && gt.requests.seenAt['node1/eth0']) expect(f.encapsulation.map((e) => e.text)).toContain('VXLAN VNI 1, UDP 8472');
           // Where each direction stopped.
           const last = gt.path[gt.path.length - 1];
-          expect(f.requestsStopAfter, 'requestsStopAfter').toBe(gt.requests.lastReached === last ? null : gt.requests.lastReached);
+          // Where a stop is named by an SLL v1 `-i any` point, ours names the part of it (any:inner).
+          const named = (p: string | null) => (p !== null && p.endsWith('/any') ? f.hops.find((h) => `${h.node}/${h.interface}`.startsWith(`${p}:`)) && p : p);
+          const stop = (p: string | null) => (p !== null && /\/any:/.test(p) ? p.replace(/:.*$/, '') : p);
+          expect(stop(f.requestsStopAfter), 'requestsStopAfter').toBe(gt.requests.lastReached === last ? null : named(gt.requests.lastReached));
           if (gt.replies.lastReached !== null) {
-            expect(f.repliesStopAfter, 'repliesStopAfter').toBe(gt.replies.lastReached === gt.path[0] ? null : gt.replies.lastReached);
+            expect(stop(f.repliesStopAfter), 'repliesStopAfter').toBe(gt.replies.lastReached === gt.path[0] ? null : named(gt.replies.lastReached));
           }
           expect(f.verdict.kind, f.verdict.summary).toBe(expectedKind(truth, gt));
           // DOMAIN.md: a FORWARD drop and ip_forward=0 look identical in captures, so a verdict on
           // either must offer both; a VXLAN device that is down answers with port unreachable.
           const text = f.verdict.causes.map((c) => `${c.text} ${c.check}`).join('\n');
-          if (truth.fault && ['forward-policy-drop', 'ip-forward-off'].includes(truth.fault.kind) && f.verdict.kind !== 'delivered') {
-            expect(text).toContain('iptables -S FORWARD');
-            expect(text).toContain('sysctl net.ipv4.ip_forward');
+          if (truth.fault && /forward-policy-drop|ip-?forward/.test(truth.fault.kind) && f.verdict.kind !== 'delivered') {
+            const v6 = gt.client.ip.includes(':');
+            expect(text).toContain(v6 ? 'ip6tables -S FORWARD' : 'iptables -S FORWARD');
+            expect(text).toContain(v6 ? 'sysctl net.ipv6.conf.all.forwarding' : 'sysctl net.ipv4.ip_forward');
           }
           if (truth.fault?.kind === 'vxlan-device-down') {
             expect(text).toMatch(/port unreachable/);

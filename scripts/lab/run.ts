@@ -13,6 +13,14 @@ import { spawnSync } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { deleteNamespace, Lab, LabError, staleNamespaces } from './exec';
+import { jsonResult, pingResult } from './clients';
+import { CNI_SCENARIOS } from './cni';
+import { FIELD_SCENARIOS as FIELD_BASE } from './field';
+import { runFieldScenario } from './field-run';
+import { WILD_SCENARIOS } from './wild';
+
+/** Every field scenario (scripts/lab/field.ts and the modules that add their own). */
+const FIELD_SCENARIOS = [...FIELD_BASE, ...CNI_SCENARIOS, ...WILD_SCENARIOS];
 import { LABNET, SCENARIOS, type FlowDef, type ScenarioDef } from './scenarios';
 import { calicoIpip, flannelUdp, flannelVxlan, pointFile, pointId, type Built, type BuildOptions } from './topologies';
 import { loadCapture, observeFlows, type LoadedCapture } from '../../lib/lab/ground-truth';
@@ -69,28 +77,6 @@ function clientArgv(flow: FlowDef, targetIp: string, python: string): string[] {
 
 function documented(argv: string[], python: string): string {
   return argv.join(' ').split(`${python} ${LABNET_PATH}`).join(LABNET);
-}
-
-function pingResult(stdout: string, stderr: string): ClientResult {
-  const m = /(\d+) packets transmitted, (\d+) received(?:, \+(\d+) errors)?/.exec(stdout);
-  const tx = Number(m?.[1] ?? 0);
-  const rx = Number(m?.[2] ?? 0);
-  const errs = Number(m?.[3] ?? 0);
-  const errLine = /^From .*$/m.exec(stdout)?.[0] ?? /local error: .*/.exec(stdout + stderr)?.[0];
-  const detail = `${tx} transmitted, ${rx} received${errs ? `, ${errs} errors` : ''}${errLine ? `; ${errLine.replace(/icmp_seq=\d+ /, '')}` : ''}`;
-  const outcome = rx === tx && tx > 0 ? 'response' : rx > 0 ? 'partial' : errs > 0 ? 'icmp-error' : 'timeout';
-  return { outcome, detail };
-}
-
-function jsonResult(stdout: string): ClientResult {
-  const line = stdout.trim().split('\n').pop() ?? '';
-  try {
-    const j = JSON.parse(line) as { outcome: string; bytes?: number; error?: string };
-    const detail = j.bytes !== undefined ? `${j.bytes} bytes received` : j.error;
-    return detail ? { outcome: j.outcome, detail } : { outcome: j.outcome };
-  } catch {
-    return { outcome: 'error', detail: `client printed: ${line.slice(0, 200)}` };
-  }
 }
 
 async function build(lab: Lab, def: ScenarioDef, opts: BuildOptions, python: string): Promise<Built> {
@@ -295,8 +281,9 @@ async function main(): Promise<void> {
     console.log('usage: run.ts [--out DIR] [--only name,name] [--ci] [--list] [--cleanup] [--verbose]');
     return;
   }
+  const all: Array<{ name: string; title: string; ci?: boolean }> = [...SCENARIOS, ...FIELD_SCENARIOS];
   if (flag('--list')) {
-    for (const s of SCENARIOS) console.log(`${s.name.padEnd(28)} ${s.ci ? 'ci ' : '   '}${s.title}`);
+    for (const s of all) console.log(`${s.name.padEnd(28)} ${s.ci ? 'ci ' : '   '}${s.title}`);
     return;
   }
   const stale = staleNamespaces();
@@ -308,17 +295,28 @@ async function main(): Promise<void> {
 
   const out = resolve(value('--out') ?? join(REPO, 'sample-captures'));
   const only = value('--only')?.split(',').filter(Boolean);
-  let selected = SCENARIOS.filter((s) => (only ? only.includes(s.name) : flag('--ci') ? s.ci : true));
+  const pick = <T extends { name: string; ci?: boolean }>(list: T[]): T[] => list.filter((s) => (only ? only.includes(s.name) : flag('--ci') ? s.ci : true));
   if (only) {
-    const unknown = only.filter((n) => !SCENARIOS.some((s) => s.name === n));
+    const unknown = only.filter((n) => !all.some((s) => s.name === n));
     if (unknown.length) throw new LabError(`unknown scenario(s): ${unknown.join(', ')} (see --list)`);
   }
-  if (selected.length === 0) selected = [];
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   process.on('SIGHUP', onSignal);
   await mkdir(out, { recursive: true });
-  for (const def of selected) await runScenario(def, out, flag('--verbose'));
+  for (const def of pick(SCENARIOS)) await runScenario(def, out, flag('--verbose'));
+  const python = pick(FIELD_SCENARIOS).length ? realPython() : '';
+  for (const def of pick(FIELD_SCENARIOS)) {
+    await runFieldScenario(def, out, {
+      python,
+      labnet: LABNET_PATH,
+      verbose: flag('--verbose'),
+      track(lab, dir) {
+        current = lab;
+        currentTmpDir = dir;
+      },
+    });
+  }
 }
 
 main().catch((e: unknown) => {

@@ -28,6 +28,8 @@ export interface Endpoint {
 
 export interface Built {
   cni: Cni;
+  /** Every pod by name (pod-a, pod-b and any extra pods). */
+  pods?: Record<string, Endpoint & { node: string; hostIf: string }>;
   topology: Topology;
   /** Every capture point: pod-to-pod path order first, then the rest. */
   points: PointDef[];
@@ -44,6 +46,19 @@ export interface BuildOptions {
   /** Python interpreter and labnet.py, for the user-space forwarders. */
   python: string;
   labnet: string;
+  /** flannel VXLAN: more pods than pod-a (node1) and pod-b (node2). */
+  extraPods?: VxlanPod[];
+  /** flannel VXLAN: an outside machine on the nodes' switch (a client of NodePorts, an SNAT target). */
+  outside?: boolean;
+}
+
+export interface VxlanPod {
+  name: string;
+  node: string;
+  ip: string;
+  hostIf: string;
+  hostMac: string;
+  podMac: string;
 }
 
 const LAN_BRIDGE = 'br0';
@@ -89,15 +104,27 @@ const VXLAN = {
   pods: [
     { name: 'pod-a', node: 'node1', ip: '10.244.1.2', hostIf: 'veth3a1b2c4d', hostMac: 'a6:3e:11:5c:20:01', podMac: '5a:9c:01:f4:01:02' },
     { name: 'pod-b', node: 'node2', ip: '10.244.2.2', hostIf: 'veth7e9d0f12', hostMac: 'a6:3e:11:5c:20:02', podMac: '5a:9c:01:f4:02:02' },
-  ],
+  ] as VxlanPod[],
+  outside: { name: 'outside', ip: '192.168.0.50', mac: '52:54:00:a8:00:32' },
   mtu: 1450,
 };
 
+/** Extra pods for the scenarios that need more than two: pod-c on node1, pod-d on node2. */
+export const VXLAN_EXTRA_PODS: VxlanPod[] = [
+  { name: 'pod-c', node: 'node1', ip: '10.244.1.3', hostIf: 'veth5c1d2e3f', hostMac: 'a6:3e:11:5c:20:03', podMac: '5a:9c:01:f4:01:03' },
+  { name: 'pod-d', node: 'node2', ip: '10.244.2.3', hostIf: 'veth9a8b7c6d', hostMac: 'a6:3e:11:5c:20:04', podMac: '5a:9c:01:f4:02:03' },
+];
+
 export function flannelVxlan(lab: Lab, opts: BuildOptions): Built {
   const podMtu = opts.podMtu ?? VXLAN.mtu;
+  const allPods = [...VXLAN.pods, ...(opts.extraPods ?? [])];
   lanSwitch(lab);
   for (const n of VXLAN.nodes) lab.addHost(n.name);
-  for (const p of VXLAN.pods) lab.addHost(p.name);
+  for (const p of allPods) lab.addHost(p.name);
+  if (opts.outside) {
+    lab.addHost(VXLAN.outside.name);
+    plugIntoLan(lab, VXLAN.outside.name, 'eth0', VXLAN.outside.mac, `${VXLAN.outside.ip}/24`);
+  }
   for (const n of VXLAN.nodes) {
     plugIntoLan(lab, n.name, 'eth0', n.mac, `${n.ip}/24`);
     lab.script(n.name, [
@@ -124,7 +151,7 @@ export function flannelVxlan(lab: Lab, opts: BuildOptions): Built {
       ]);
     }
   }
-  for (const p of VXLAN.pods) {
+  for (const p of allPods) {
     const n = VXLAN.nodes.find((x) => x.name === p.node)!;
     podVeth(lab, p.node, p.name, p.hostIf, p.hostMac, p.podMac, podMtu);
     lab.sh(p.node, `ip link set ${p.hostIf} master cni0`);
@@ -142,11 +169,11 @@ export function flannelVxlan(lab: Lab, opts: BuildOptions): Built {
       { name: 'eth0', kind: 'veth', addresses: [`${n.ip}/24`], mtu: 1500, mac: n.mac, note: 'the node NIC on the underlay' },
       { name: 'flannel.1', kind: 'vxlan', addresses: [`${n.subnet}.0/32`], mtu: VXLAN.mtu, mac: n.vtepMac, note: `vxlan id 1 local ${n.ip} dev eth0 dstport 8472 nolearning` },
       { name: 'cni0', kind: 'bridge', addresses: [`${n.subnet}.1/24`], mtu: podMtu, mac: n.bridgeMac, note: 'the pods\' gateway (bridge plugin)' },
-      ...VXLAN.pods.filter((p) => p.node === n.name).map((p) => ({ name: p.hostIf, kind: 'veth', mtu: podMtu, mac: p.hostMac, note: `host end of ${p.name}'s eth0, port of cni0` })),
+      ...allPods.filter((p) => p.node === n.name).map((p) => ({ name: p.hostIf, kind: 'veth', mtu: podMtu, mac: p.hostMac, note: `host end of ${p.name}'s eth0, port of cni0` })),
     ],
     routes: routes(lab, n.name),
   }));
-  const pods: PodInfo[] = VXLAN.pods.map((p) => ({
+  const pods: PodInfo[] = allPods.map((p) => ({
     name: p.name,
     node: p.node,
     ip: p.ip,
@@ -157,13 +184,21 @@ export function flannelVxlan(lab: Lab, opts: BuildOptions): Built {
   const pa = VXLAN.pods[0]!;
   const pb = VXLAN.pods[1]!;
   const points = flannelPath(pa.hostIf, 'cni0', 'flannel.1', pb.hostIf);
+  const outside = opts.outside
+    ? [{ name: VXLAN.outside.name, ip: VXLAN.outside.ip, note: 'a machine outside the cluster on the nodes\' switch: a client of NodePorts, a server pods reach through SNAT' }]
+    : [];
   return {
     cni: 'flannel-vxlan',
-    topology: { nodes, pods, outside: [], services: [], underlay: 'node1 eth0 and node2 eth0 on one switch (a bridge in its own namespace), 192.168.0.0/24' },
+    topology: {
+      nodes, pods, outside, services: [],
+      underlay: `node1 eth0 and node2 eth0${opts.outside ? ' and the outside machine' : ''} on one switch (a bridge in its own namespace), 192.168.0.0/24`,
+    },
     points,
     podToPod: points.map(pointId),
     podA: { host: pa.name, ip: pa.ip },
     podB: { host: pb.name, ip: pb.ip },
+    ...(opts.outside ? { outside: { host: VXLAN.outside.name, ip: VXLAN.outside.ip } } : {}),
+    pods: Object.fromEntries(allPods.map((p) => [p.name, { host: p.name, ip: p.ip, node: p.node, hostIf: p.hostIf }])),
   };
 }
 

@@ -1,0 +1,705 @@
+/**
+ * Captures as engineers really bring them (issue 13): one `tcpdump -i any` per node, NodePorts
+ * whose two legs share one NIC, nodes full of chatter and of healthy traffic, captures that start
+ * late and stop early, connections older than the capture, traffic the node answers itself,
+ * short snap lengths, random loss on the underlay. All on the flannel VXLAN cluster of
+ * topologies.ts; each scenario's `run` tells its story through a FieldCtx (field-run.ts), and
+ * what really happened is measured from the captures afterwards.
+ */
+import type { Lab } from './exec';
+import { LABNET } from './scenarios';
+import { VXLAN_EXTRA_PODS, type BuildOptions, type Built, type StartFn, type VxlanPod } from './topologies';
+import type { ClientResult, Fault, FlowProtocol, PointId, PointRole, ServiceInfo } from '../../lib/lab/scenario';
+
+export interface CaptureSpec {
+  node: string;
+  /** A device, or `any`. */
+  iface: string;
+  role: PointRole;
+  /** tcpdump -s; the full 262144 when unset. */
+  snaplen?: number;
+  /** `-y LINUX_SLL`: Linux cooked v1 (no interface index) instead of v2. */
+  sll1?: boolean;
+}
+
+export interface Host {
+  host: string;
+  ip: string;
+}
+
+export interface FieldFlowSpec {
+  id: string;
+  protocol: FlowProtocol;
+  description: string;
+  client: Host;
+  /** What the client dials (a pod, a node, a NodePort, a ClusterIP). */
+  target: { ip: string; port?: number };
+  /** Who answers, after any DNAT. */
+  server: { host: string; ip: string; port?: number };
+  path: PointId[];
+  icmpId?: number;
+  /** ping -c, -i, -s */
+  count?: number;
+  interval?: number;
+  size?: number;
+  clientPort?: number;
+  dnsId?: number;
+  /** A client command of its own (documented form, with `python3 scripts/lab/labnet.py`). */
+  command?: string;
+  /** A flow of interest, with the verdict a good analyzer gives; without it the flow must work. */
+  interest?: { expectedVerdict: string };
+}
+
+export interface FieldCtx {
+  readonly lab: Lab;
+  readonly built: Built;
+  /** Run one command on a host and record it. */
+  sh(host: string, command: string): string;
+  /** Start a long-running labnet tool that prints "ready". */
+  start(host: string, name: string, command: string, ready?: RegExp): Promise<void>;
+  /** Run a short command to its end (asynchronously) and record it. */
+  once(host: string, command: string): Promise<string>;
+  serve(host: string, opts: { tcp?: number[]; udp?: number[]; answer?: string; responseBytes?: number }): Promise<void>;
+  capture(spec: CaptureSpec): Promise<void>;
+  stopCaptures(filter?: (c: CaptureSpec) => boolean): Promise<void>;
+  fault(f: Fault): void;
+  flow(spec: FieldFlowSpec): Promise<ClientResult>;
+  flowInBackground(spec: FieldFlowSpec): Promise<ClientResult>;
+  session(spec: FieldFlowSpec): Promise<{ done: Promise<ClientResult> }>;
+  sleep(ms: number): Promise<void>;
+}
+
+export interface FieldScenarioDef {
+  name: string;
+  /** Short id for the namespaces (`hslab-<id>-<host>`); the name when unset. */
+  id?: string;
+  title: string;
+  summary: string;
+  reportedAs: string;
+  notes: string[];
+  extraPods?: VxlanPod[];
+  outside?: boolean;
+  services?: ServiceInfo[];
+  /** Write all-interfaces.pcapng (default true). */
+  pcapng?: boolean;
+  ci?: boolean;
+  /**
+   * Builds the cluster (flannel VXLAN of topologies.ts when unset). `start` runs a long-lived
+   * labnet tool (a user-space forwarder) in the background, as the classic topologies do.
+   */
+  build?(lab: Lab, opts: BuildOptions, start: StartFn): Built | Promise<Built>;
+  run(ctx: FieldCtx): Promise<void>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The cluster's names, as topologies.ts builds them.
+
+const H = {
+  a: { host: 'pod-a', ip: '10.244.1.2' },
+  b: { host: 'pod-b', ip: '10.244.2.2' },
+  c: { host: 'pod-c', ip: '10.244.1.3' },
+  d: { host: 'pod-d', ip: '10.244.2.3' },
+  node1: { host: 'node1', ip: '192.168.0.11' },
+  node2: { host: 'node2', ip: '192.168.0.12' },
+  outside: { host: 'outside', ip: '192.168.0.50' },
+} satisfies Record<string, Host>;
+
+const VETH: Record<string, string> = { 'pod-a': 'veth3a1b2c4d', 'pod-b': 'veth7e9d0f12', 'pod-c': 'veth5c1d2e3f', 'pod-d': 'veth9a8b7c6d' };
+const NODE_OF: Record<string, string> = { 'pod-a': 'node1', 'pod-c': 'node1', 'pod-b': 'node2', 'pod-d': 'node2' };
+
+/**
+ * The points a packet crosses from pod `from` to pod `to` (flannel VXLAN), in order. Between two
+ * pods of one node the bridge forwards the frame: tcpdump on cni0 sees it (it puts the bridge in
+ * promiscuous mode), `-i any` does not (`bridged` false).
+ */
+function podPath(from: string, to: string, bridged = true): PointId[] {
+  const n1 = NODE_OF[from]!;
+  const n2 = NODE_OF[to]!;
+  if (n1 === n2) return bridged ? [`${n1}/${VETH[from]}`, `${n1}/cni0`, `${n2}/${VETH[to]}`] : [`${n1}/${VETH[from]}`, `${n2}/${VETH[to]}`];
+  return [`${n1}/${VETH[from]}`, `${n1}/cni0`, `${n1}/flannel.1`, `${n1}/eth0`, `${n2}/eth0`, `${n2}/flannel.1`, `${n2}/cni0`, `${n2}/${VETH[to]}`];
+}
+
+/** The eight capture points of the pod-a → pod-b path, as the first fifteen scenarios take them. */
+const AB_POINTS: CaptureSpec[] = [
+  { node: 'node1', iface: 'veth3a1b2c4d', role: 'pod-veth' },
+  { node: 'node1', iface: 'cni0', role: 'bridge' },
+  { node: 'node1', iface: 'flannel.1', role: 'overlay' },
+  { node: 'node1', iface: 'eth0', role: 'nic' },
+  { node: 'node2', iface: 'eth0', role: 'nic' },
+  { node: 'node2', iface: 'flannel.1', role: 'overlay' },
+  { node: 'node2', iface: 'cni0', role: 'bridge' },
+  { node: 'node2', iface: 'veth7e9d0f12', role: 'pod-veth' },
+];
+
+function server(h: Host, port?: number): FieldFlowSpec['server'] {
+  return { host: h.host, ip: h.ip, ...(port !== undefined ? { port } : {}) };
+}
+
+type Extra = Partial<FieldFlowSpec>;
+
+function ping(id: string, from: Host, to: Host, icmpId: number, path: PointId[], extra: Extra = {}): FieldFlowSpec {
+  const count = extra.count ?? 3;
+  return {
+    id, protocol: 'icmp', description: `ping ${from.host} → ${to.host} (${to.ip}), ${count} echo requests`,
+    client: from, target: { ip: to.ip }, server: server(to), path, icmpId, count, ...extra,
+  };
+}
+
+function tcp(id: string, from: Host, to: Host, port: number, clientPort: number, path: PointId[], extra: Extra = {}): FieldFlowSpec {
+  return {
+    id, protocol: 'tcp', description: `${from.host} opens TCP to ${to.host} ${to.ip}:${port} and sends one HTTP request`,
+    client: from, target: { ip: to.ip, port }, server: server(to, port), path, clientPort, ...extra,
+  };
+}
+
+function udp(id: string, from: Host, to: Host, port: number, clientPort: number, dnsId: number, path: PointId[], extra: Extra = {}): FieldFlowSpec {
+  return {
+    id, protocol: 'udp', description: `${from.host} sends one DNS query to ${to.host} ${to.ip}:${port}`,
+    client: from, target: { ip: to.ip, port }, server: server(to, port), path, clientPort, dnsId, ...extra,
+  };
+}
+
+const interest = (expectedVerdict: string): Extra => ({ interest: { expectedVerdict } });
+
+/** A labnet exchange (DHCP) that must have completed for the scenario to show it. */
+function mustAnswer(stdout: string): void {
+  if (!/"outcome": "response"/.test(stdout)) throw new Error(`expected an answer, got: ${stdout.trim()}`);
+}
+
+const OK = 'healthy: requests and replies cross every capture point';
+const FWD_DROP_NODE2 = 'requests reach node2 flannel.1 but never cni0: node2 does not forward them (FORWARD policy DROP, or ip_forward=0); no reply is sent';
+
+/** Pod applications: HTTP-like on 80 and 8080 (the probe port), DNS-like on 53. */
+async function podServers(ctx: FieldCtx, pods: Host[], tcpPorts = [80, 8080], responseBytes = 64): Promise<void> {
+  for (const p of pods) await ctx.serve(p.host, { tcp: tcpPorts, udp: [53], answer: p.ip, responseBytes });
+}
+
+async function captureAll(ctx: FieldCtx, points: CaptureSpec[], extra: Partial<CaptureSpec> = {}): Promise<void> {
+  for (const p of points) await ctx.capture({ ...p, ...extra });
+}
+
+// ---------------------------------------------------------------------------------------------
+// 1. One tcpdump -i any per node and nothing else.
+
+function anyOnly(variant: 'sll2' | 'sll1'): FieldScenarioDef {
+  const sll1 = variant === 'sll1';
+  // Behind SLL2 each record names its interface: the path is the node's devices. SLL v1 has no
+  // index, so a flow can only be placed on a node.
+  const abPath = sll1 ? ['node1/any', 'node2/any'] : podPath('pod-a', 'pod-b');
+  const acPath = sll1 ? ['node1/any'] : podPath('pod-a', 'pod-c', false);
+  const probePath = sll1 ? ['node2/any'] : ['node2/cni0', 'node2/veth7e9d0f12'];
+  const verdict = sll1
+    ? 'requests reach node2 and are not answered: node2 does not forward them (FORWARD policy DROP, or ip_forward=0); -i any with Linux cooked v1 cannot tell which device the packets stopped at'
+    : FWD_DROP_NODE2;
+  return {
+    name: sll1 ? 'any-sll1-forward-drop' : 'any-sll2-forward-drop',
+    id: sll1 ? 'any1' : 'any2',
+    title: sll1
+      ? 'tcpdump -y LINUX_SLL -i any on each node (cooked v1, no interface index), FORWARD DROP on node2'
+      : 'tcpdump -i any on each node and nothing else (cooked v2), FORWARD DROP on node2',
+    summary: sll1
+      ? 'The same cluster and fault as any-sll2-forward-drop, captured with `tcpdump -y LINUX_SLL -i any`: each record says in or out (packet type) but not on which device. pod-a → pod-b dies on node2; pod-a → pod-c (same node) and node2\'s probe of pod-b work.'
+      : 'All the engineer has is one `tcpdump -i any` per node (Linux cooked v2, link type 276) and `ip -o link` from each node. Every packet appears once per device it crossed, tagged with the device\'s index. node2\'s FORWARD policy DROP stops pod-a → pod-b after node2 flannel.1; pod-a → pod-c on node1 and node2\'s kubelet-like probe of pod-b work.',
+    reportedAs: 'DOMAIN.md, what real incidents add: `tcpdump -i any` writes SLL2; the file has no interface names, `ip -o link` on the node maps index to name. Seed 000/002: FORWARD policy DROP.',
+    notes: [
+      sll1
+        ? 'LINUX_SLL (v1) records carry the packet type (0 to us, 4 outgoing, …) and the ARPHRD type but no interface index: a packet seen twice on a node cannot be placed on a device.'
+        : 'SLL2 records carry the interface index of the node they were captured on; node1-links.txt and node2-links.txt are `ip -o link` from the nodes, and capturePoints[].ifindex maps index to name. tcpdump -r elsewhere prints the reading machine\'s names, which are wrong.',
+      'A forwarded packet appears once per device: pod veth (in), cni0 (in), flannel.1 (out), eth0 (out, inside VXLAN) on the sending node; eth0, flannel.1, cni0, pod veth on the receiving one.',
+      'The flows\' seenAt is keyed by <node>/<device> (SLL2, resolved through ifindex) or by <node>/any (SLL v1).',
+      'A FORWARD DROP does not stop the node\'s own traffic: node2 → pod-b (OUTPUT) still works.',
+      '-i any does not make devices promiscuous: pod-a → pod-c, bridged inside cni0, appears on the two veths and never on cni0.',
+    ],
+    extraPods: [VXLAN_EXTRA_PODS[0]!],
+    ci: !sll1,
+    async run(ctx) {
+      await podServers(ctx, [H.a, H.b, H.c]);
+      await ctx.sleep(1200);
+      await ctx.capture({ node: 'node1', iface: 'any', role: 'any', ...(sll1 ? { sll1: true } : {}) });
+      await ctx.capture({ node: 'node2', iface: 'any', role: 'any', ...(sll1 ? { sll1: true } : {}) });
+      await ctx.sleep(300);
+      ctx.fault({
+        kind: 'forward-policy-drop', description: 'iptables FORWARD policy DROP on node2 with no rule accepting traffic to the pod network', node: 'node2',
+        commands: [{ host: 'node2', command: 'iptables -P FORWARD DROP' }],
+      });
+      await ctx.flow(ping('ping', H.a, H.b, 0x4801, abPath, interest(verdict)));
+      await ctx.flow(tcp('http', H.a, H.b, 80, 40080, abPath, interest(verdict)));
+      await ctx.flow(udp('dns', H.a, H.b, 53, 40053, 0x4853, abPath, interest(verdict)));
+      await ctx.flow(ping('ping-same-node', H.a, H.c, 0x4811, acPath));
+      await ctx.flow(tcp('http-same-node', H.a, H.c, 80, 40180, acPath));
+      await ctx.flow(tcp('probe-pod-b', H.node2, H.b, 8080, 40280, probePath, { description: 'node2 probes pod-b:8080 (a kubelet readiness probe; from cni0\'s address 10.244.2.1)', client: { host: 'node2', ip: '10.244.2.1' } }));
+      await ctx.sleep(1000);
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// 2. NodePort (externalTrafficPolicy=Cluster), hostPort, and a hairpin through a ClusterIP.
+
+/** kube-proxy (iptables mode) for one service with one endpoint, as it programs every node. */
+function kubeProxy(svc: { chain: string; name: string; clusterIp: string; port: number; proto: 'tcp' | 'udp'; nodePort: number; endpoint: string; endpointPort: number }): string[] {
+  const { chain, proto } = svc;
+  return [
+    `iptables -t nat -N KUBE-SVC-${chain}`,
+    `iptables -t nat -N KUBE-EXT-${chain}`,
+    `iptables -t nat -N KUBE-SEP-${chain}`,
+    `iptables -t nat -A KUBE-SERVICES -d ${svc.clusterIp}/32 -p ${proto} -m comment --comment "${svc.name} cluster IP" -m ${proto} --dport ${svc.port} -j KUBE-SVC-${chain}`,
+    `iptables -t nat -A KUBE-NODEPORTS -p ${proto} -m comment --comment "${svc.name}" -m ${proto} --dport ${svc.nodePort} -j KUBE-EXT-${chain}`,
+    `iptables -t nat -A KUBE-EXT-${chain} -m comment --comment "masquerade traffic for ${svc.name} external destinations" -j KUBE-MARK-MASQ`,
+    `iptables -t nat -A KUBE-EXT-${chain} -j KUBE-SVC-${chain}`,
+    `iptables -t nat -A KUBE-SVC-${chain} -m comment --comment "${svc.name} -> ${svc.endpoint}:${svc.endpointPort}" -j KUBE-SEP-${chain}`,
+    `iptables -t nat -A KUBE-SEP-${chain} -s ${svc.endpoint}/32 -m comment --comment "${svc.name}" -j KUBE-MARK-MASQ`,
+    `iptables -t nat -A KUBE-SEP-${chain} -p ${proto} -m comment --comment "${svc.name}" -m ${proto} -j DNAT --to-destination ${svc.endpoint}:${svc.endpointPort}`,
+  ];
+}
+
+const KUBE_PROXY_BASE = [
+  'iptables -t nat -N KUBE-SERVICES',
+  'iptables -t nat -N KUBE-NODEPORTS',
+  'iptables -t nat -N KUBE-POSTROUTING',
+  'iptables -t nat -N KUBE-MARK-MASQ',
+  'iptables -t nat -A PREROUTING -m comment --comment "kubernetes service portals" -j KUBE-SERVICES',
+  'iptables -t nat -A OUTPUT -m comment --comment "kubernetes service portals" -j KUBE-SERVICES',
+  'iptables -t nat -I POSTROUTING 1 -m comment --comment "kubernetes postrouting rules" -j KUBE-POSTROUTING',
+  'iptables -t nat -A KUBE-MARK-MASQ -j MARK --set-xmark 0x4000/0x4000',
+  'iptables -t nat -A KUBE-POSTROUTING -m mark ! --mark 0x4000/0x4000 -j RETURN',
+  'iptables -t nat -A KUBE-POSTROUTING -j MARK --set-xmark 0x4000/0x0',
+  'iptables -t nat -A KUBE-POSTROUTING -m comment --comment "kubernetes service traffic requiring SNAT" -j MASQUERADE --random-fully',
+];
+
+const WEB_SVC = { chain: 'WEB7XQ2M', name: 'default/web:http', clusterIp: '10.96.100.10', port: 80, proto: 'tcp' as const, nodePort: 30080, endpoint: '10.244.1.2', endpointPort: 80 };
+const DNS_SVC = { chain: 'DNS4K9PL', name: 'default/web-dns:dns', clusterIp: '10.96.100.53', port: 53, proto: 'udp' as const, nodePort: 30053, endpoint: '10.244.1.2', endpointPort: 53 };
+
+const nodeport: FieldScenarioDef = {
+  name: 'nodeport-hostport-healthy',
+  id: 'nport',
+  title: 'NodePort (externalTrafficPolicy=Cluster) to a pod on the other node, a hostPort, and a ClusterIP hairpin; all healthy',
+  summary: 'An outside client calls node2:30080 and node2:30053; kube-proxy on node2 DNATs to pod-a on node1 and masquerades to node2\'s flannel.1 address, so node2 eth0 carries the client\'s leg and, microseconds later, the same connection inside VXLAN. The same client uses pod-a\'s hostPort node1:8081, and pod-a calls its own service\'s ClusterIP and is answered by itself (hairpin, SNAT to cni0\'s address). Everything works.',
+  reportedAs: 'DOMAIN.md: NodePort with externalTrafficPolicy=Cluster puts both legs of one connection on one eth0; seed 002: KUBE-SVC/KUBE-SEP DNAT and MASQUERADE.',
+  notes: [
+    'node2/eth0 sees every NodePort packet twice: once between the client and node2 (192.168.0.50 ↔ 192.168.0.12:30080), once inside VXLAN between 10.244.2.0 (MASQUERADE --random-fully: new source port) and pod-a 10.244.1.2:80. seenAt counts both.',
+    'The hostPort (CNI portmap) DNATs without SNAT: pod-a sees the client\'s own address.',
+    'Hairpin: pod-a → 10.96.100.10:80 is DNATed back to pod-a (br_netfilter, at cni0\'s ingress) and the bridge sends it back out the same port (hairpin mode on, as kubelet\'s hairpin-veth sets it). The MASQUERADE kube-proxy asks for did not apply to this bridged hairpin here: the second leg reads 10.244.1.2 → 10.244.1.2:80. The pod veth carries both legs of the connection.',
+    'Services: see topology.services. kube-proxy rules are in commands.txt.',
+  ],
+  outside: true,
+  services: [
+    { name: WEB_SVC.name, clusterIp: WEB_SVC.clusterIp, port: 80, protocol: 'tcp', endpoints: ['10.244.1.2:80'] },
+    { name: DNS_SVC.name, clusterIp: DNS_SVC.clusterIp, port: 53, protocol: 'udp', endpoints: ['10.244.1.2:53'] },
+  ],
+  async run(ctx) {
+    const nodePorts = 'iptables -t nat -A KUBE-SERVICES -m comment --comment "kubernetes service nodeports; NOTE: this must be the last rule in this chain" -m addrtype --dst-type LOCAL -j KUBE-NODEPORTS';
+    for (const n of ['node1', 'node2']) for (const c of [...KUBE_PROXY_BASE, ...kubeProxy(WEB_SVC), ...kubeProxy(DNS_SVC), nodePorts]) ctx.sh(n, c);
+    for (const c of [
+      'iptables -t nat -N CNI-HOSTPORT-DNAT',
+      'iptables -t nat -N CNI-DN-3f1c0a9b2d',
+      'iptables -t nat -I PREROUTING 1 -m addrtype --dst-type LOCAL -j CNI-HOSTPORT-DNAT',
+      'iptables -t nat -A CNI-HOSTPORT-DNAT -p tcp -m comment --comment "dnat name: \\"cbr0\\" id: \\"pod-a\\"" -m multiport --dports 8081 -j CNI-DN-3f1c0a9b2d',
+      'iptables -t nat -A CNI-DN-3f1c0a9b2d -p tcp -m tcp --dport 8081 -j DNAT --to-destination 10.244.1.2:80',
+      // kubelet --hairpin-mode=hairpin-veth
+      'ip link set veth3a1b2c4d type bridge_slave hairpin on',
+    ]) ctx.sh('node1', c);
+    await podServers(ctx, [H.a, H.b]);
+    await ctx.sleep(1200);
+    await captureAll(ctx, [
+      { node: 'node2', iface: 'eth0', role: 'nic' },
+      { node: 'node2', iface: 'flannel.1', role: 'overlay' },
+      { node: 'node1', iface: 'eth0', role: 'nic' },
+      { node: 'node1', iface: 'flannel.1', role: 'overlay' },
+      { node: 'node1', iface: 'cni0', role: 'bridge' },
+      { node: 'node1', iface: 'veth3a1b2c4d', role: 'pod-veth' },
+    ]);
+    await ctx.sleep(300);
+    const npPath = ['node2/eth0', 'node2/flannel.1', 'node1/eth0', 'node1/flannel.1', 'node1/cni0', 'node1/veth3a1b2c4d'];
+    const ok = interest('healthy: the NodePort leg and its DNATed, masqueraded VXLAN leg both cross node2 eth0; requests reach pod-a and the replies return to the client');
+    await ctx.flow({
+      ...tcp('nodeport-http', H.outside, H.node2, 30080, 41080, npPath, ok),
+      description: 'the outside client opens TCP to the NodePort 192.168.0.12:30080 (endpoint pod-a 10.244.1.2:80 on node1)',
+      server: server(H.a, 80),
+    });
+    await ctx.flow({
+      ...udp('nodeport-dns', H.outside, H.node2, 30053, 41053, 0x4a01, npPath, ok),
+      description: 'the outside client sends a DNS query to the NodePort 192.168.0.12:30053 (endpoint pod-a 10.244.1.2:53)',
+      server: server(H.a, 53),
+    });
+    await ctx.flow({
+      ...tcp('hostport-http', H.outside, H.node1, 8081, 41081, ['node1/eth0', 'node1/cni0', 'node1/veth3a1b2c4d'], interest('healthy: DNAT to pod-a on the same node, no SNAT')),
+      description: 'the outside client opens TCP to pod-a\'s hostPort 192.168.0.11:8081 (→ 10.244.1.2:80)',
+      server: server(H.a, 80),
+    });
+    await ctx.flow({
+      ...tcp('hairpin-http', H.a, { host: 'service', ip: WEB_SVC.clusterIp }, 80, 41180, ['node1/veth3a1b2c4d', 'node1/cni0'], interest('healthy: pod-a reaches its own service; DNAT back to pod-a through the bridge (hairpin)')),
+      description: 'pod-a opens TCP to its own service\'s ClusterIP 10.96.100.10:80, whose only endpoint is pod-a',
+      server: server(H.a, 80),
+    });
+    await ctx.flow(ping('ping-b-a', H.b, H.a, 0x4a11, podPath('pod-b', 'pod-a').filter((p) => !p.endsWith('veth7e9d0f12') && p !== 'node2/cni0')));
+    await ctx.sleep(1000);
+  },
+};
+
+// ---------------------------------------------------------------------------------------------
+// 3. Background chatter, outside and inside the tunnel, and an ARP nobody answers.
+
+const background: FieldScenarioDef = {
+  name: 'background-noise-unanswered-arp',
+  id: 'bgnd',
+  title: 'ARP, IPv6 ND/MLD, IGMP, LLDP, STP and DHCP around healthy pod traffic (also flooded inside an L2 VXLAN), and a ping to a gone pod whose ARP is never answered',
+  summary: 'The nodes\' links carry what real ones do: ARP, IPv6 neighbour discovery, router solicitations and advertisements, MLD, IGMP joins, LLDP from the switch and the nodes, STP BPDUs, a DHCP exchange; an L2 VXLAN (VNI 100, UDP 4789) with a flood entry carries the same kinds of frames encapsulated between the nodes. Pod traffic among it is healthy. pod-a pings 10.244.2.9, a pod that no longer exists: node2 forwards it to cni0, ARPs for it in vain, and answers host unreachable.',
+  reportedAs: 'DOMAIN.md: busy nodes carry ARP, IPv6 ND/MLD, IGMP, LLDP and VXLAN-encapsulated broadcast/multicast flooded to every VTEP; none of it is a broken flow. Seed 001: a pod gone, its IP still called.',
+  notes: [
+    'background (per capture point) is counted from the bytes by the lab (lib/lab/background.ts): onLink on the captured link, inTunnel inside VXLAN (UDP 8472 or 4789).',
+    'The switch (the lan namespace) runs STP (BPDUs every second on every port), sends LLDP and IPv6 router advertisements, and answers DHCP; node2 runs a DHCP exchange on eth0 (DISCOVER, OFFER, REQUEST, ACK, all broadcast).',
+    'br-l2 on each node bridges vxlan100 (VNI 100, UDP 4789) with STP on; `bridge fdb append 00:00:00:00:00:00 dev vxlan100 dst <peer>` floods every broadcast and multicast to the other VTEP: ARP, NS/MLD, IGMP, BPDUs, LLDP and a DHCP exchange appear inside VXLAN on both eth0s.',
+    'The gone pod: node2 has 10.244.2.0/24 on cni0, so it forwards the echo requests there and ARPs for 10.244.2.9 (arpUnanswered on node2/cni0 and the pod veth, which the bridge floods the requests to); the packets never leave node2 flannel.1 for cni0, and node2 answers ICMP host unreachable (3/1) after the ARP attempts fail.',
+  ],
+  async run(ctx) {
+    const l2 = { node1: { ip: '10.250.0.11', peer: '192.168.0.12', mac: '0e:61:06:aa:00:0b' }, node2: { ip: '10.250.0.12', peer: '192.168.0.11', mac: '0e:61:06:aa:00:0c' } } as const;
+    ctx.sh('lan', 'ip link set br0 type bridge stp_state 1 forward_delay 200 hello_time 100');
+    // The switch speaks IPv6 from the start (it sends the router advertisements).
+    ctx.sh('lan', 'sysctl -qw net.ipv6.conf.br0.disable_ipv6=0');
+    for (const n of ['node1', 'node2'] as const) {
+      const x = l2[n];
+      const ip = n === 'node1' ? '192.168.0.11' : '192.168.0.12';
+      for (const c of [
+        `ip link add vxlan100 address ${x.mac} type vxlan id 100 local ${ip} dev eth0 dstport 4789 nolearning`,
+        `bridge fdb append 00:00:00:00:00:00 dev vxlan100 dst ${x.peer} self permanent`,
+        'ip link add br-l2 type bridge stp_state 1 forward_delay 200 hello_time 100',
+        'ip link set vxlan100 master br-l2 mtu 1450 up',
+        `ip addr add ${x.ip}/24 dev br-l2`,
+        'ip link set br-l2 up',
+      ]) ctx.sh(n, c);
+    }
+    await podServers(ctx, [H.a, H.b]);
+    // STP: ports listen and learn for 2 × forward_delay before they forward.
+    await ctx.sleep(5000);
+    await captureAll(ctx, AB_POINTS);
+    await ctx.sleep(300);
+    // IPv6 on the underlay, the L2 overlay and the pods' links: DAD, MLD reports, router solicitations.
+    for (const [h, devs] of [['node1', ['eth0', 'br-l2', 'vxlan100']], ['node2', ['eth0', 'br-l2', 'vxlan100']]] as const) {
+      for (const d of devs) ctx.sh(h, `sysctl -qw net.ipv6.conf.${d}.router_solicitation_interval=1 net.ipv6.conf.${d}.disable_ipv6=0`);
+    }
+    await ctx.start('lan', 'dhcpd', `${LABNET} dhcp-server --dev br0 --server-ip 192.168.0.1 --offer 192.168.0.100`);
+    await ctx.start('node2', 'dhcpd-l2', `${LABNET} dhcp-server --dev br-l2 --server-ip 10.250.0.12 --offer 10.250.0.100`);
+    await ctx.start('node1', 'igmp', `${LABNET} join --dev eth0 --group 239.255.0.1`);
+    await ctx.start('node1', 'igmp-l2', `${LABNET} join --dev br-l2 --group 239.255.0.2`);
+    // Duplicate address detection takes a second before a link-local address can be used.
+    await ctx.sleep(2000);
+    await Promise.all([
+      ctx.once('lan', `${LABNET} lldp --dev p-node1 --port-id gi0/1 --system-name tor-switch --count 2`),
+      ctx.once('lan', `${LABNET} lldp --dev p-node2 --port-id gi0/2 --system-name tor-switch --count 2`),
+      ctx.once('node1', `${LABNET} lldp --dev eth0 --system-name node1 --count 2`),
+      ctx.once('node2', `${LABNET} lldp --dev vxlan100 --port-id vxlan100 --system-name node2 --count 2`),
+      ctx.once('lan', `${LABNET} ra --dev br0 --prefix 2001:db8:0:1::/64 --count 2`),
+      ctx.once('node2', `${LABNET} dhcp-client --dev eth0 --xid 0x48530001 --hostname node2`).then(mustAnswer),
+      ctx.once('node1', `${LABNET} dhcp-client --dev br-l2 --xid 0x48530002 --hostname node1-l2`).then(mustAnswer),
+    ]);
+    const ll1 = ctx.sh('node1', 'ip -6 -o addr show dev eth0 scope link').match(/inet6 (fe80::[0-9a-f:]+)/)?.[1];
+    if (ll1) await ctx.once('node2', `${LABNET} ns --dev eth0 --target ${ll1}`);
+    await ctx.flow(ping('ping', H.a, H.b, 0x4801, podPath('pod-a', 'pod-b')));
+    await ctx.flow(tcp('http', H.a, H.b, 80, 40080, podPath('pod-a', 'pod-b')));
+    await ctx.flow(udp('dns', H.a, H.b, 53, 40053, 0x4853, podPath('pod-a', 'pod-b')));
+    await ctx.flow(ping('ping-l2', H.node1, { host: 'node2', ip: l2.node2.ip }, 0x4b01, ['node1/eth0', 'node2/eth0'], {
+      description: 'node1 pings node2 across the L2 VXLAN (br-l2 10.250.0.11 → 10.250.0.12): ARP and echoes inside VXLAN on eth0',
+      client: { host: 'node1', ip: l2.node1.ip },
+    }));
+    await ctx.flow(ping('ping-gone-pod', H.a, { host: 'gone', ip: '10.244.2.9' }, 0x4b02, ['node1/veth3a1b2c4d', 'node1/cni0', 'node1/flannel.1', 'node1/eth0', 'node2/eth0', 'node2/flannel.1', 'node2/cni0'], {
+      description: 'ping pod-a → 10.244.2.9, a pod on node2 that was deleted (its IP is in node2\'s cni0 subnet, nothing answers ARP for it)',
+      interest: { expectedVerdict: 'requests reach node2 flannel.1 and are not forwarded onto cni0: node2 ARPs for 10.244.2.9 on cni0 and gets no answer (no such pod), then returns ICMP host unreachable' },
+    }));
+    await ctx.sleep(2500);
+  },
+};
+
+// ---------------------------------------------------------------------------------------------
+// 4. Capture windows that do not line up.
+
+const windows: FieldScenarioDef = {
+  name: 'capture-windows-port-drop',
+  id: 'wind',
+  title: 'Captures that start late on node2 and stop early on node1, steady healthy traffic, and one port dropped on node2',
+  summary: 'node1\'s four captures start first, node2\'s four only after the first requests; node1\'s stop before the last replies. Traffic runs throughout (a long ping, one HTTP or DNS exchange every 0.7 s) and works. Inside both windows, pod-a\'s TCP to pod-b:8080 is dropped by a FORWARD rule on node2. A packet outside a point\'s window says nothing about that point.',
+  reportedAs: 'DOMAIN.md: captures on different nodes start and stop at different times; a packet outside a point\'s window says nothing about that point.',
+  notes: [
+    'windows gives each capture point\'s first and last packet time; node2\'s start after node1\'s and node1\'s end before node2\'s.',
+    'Healthy flows early in the run appear only on node1, late ones only on node2; the long ping is on both nodes for part of its life.',
+    'The fault: `iptables -I FORWARD -p tcp --dport 8080 -j DROP` on node2, installed before any traffic.',
+  ],
+  async run(ctx) {
+    await podServers(ctx, [H.a, H.b], [80, 8080]);
+    ctx.fault({
+      kind: 'port-drop', description: 'node2 FORWARD drops TCP to port 8080', node: 'node2',
+      commands: [{ host: 'node2', command: 'iptables -I FORWARD -p tcp --dport 8080 -j DROP' }],
+    });
+    await ctx.sleep(1200);
+    const node1 = AB_POINTS.filter((p) => p.node === 'node1');
+    const node2 = AB_POINTS.filter((p) => p.node === 'node2');
+    await captureAll(ctx, node1);
+    await ctx.sleep(300);
+    const ab = podPath('pod-a', 'pod-b');
+    const longPing = ctx.flowInBackground(ping('ping-long', H.a, H.b, 0x4c01, ab, { count: 45, interval: 0.2, description: 'ping pod-a → pod-b, 45 echo requests 0.2 s apart, across all the capture windows' }));
+    let i = 0;
+    const short = async (): Promise<void> => {
+      const id = i++;
+      if (id % 2 === 0) await ctx.flow(tcp(`http-${id}`, H.a, H.b, 80, 42000 + id, ab));
+      else await ctx.flow(udp(`dns-${id}`, H.a, H.b, 53, 42000 + id, 0x4c00 + id, ab));
+    };
+    const tick = async (n: number): Promise<void> => {
+      for (let k = 0; k < n; k++) {
+        await short();
+        await ctx.sleep(700);
+      }
+    };
+    await tick(3);
+    await captureAll(ctx, node2);
+    await tick(2);
+    await ctx.flow(tcp('http-8080', H.a, H.b, 8080, 42080, ab, interest('requests reach node2 flannel.1 and never cni0: node2 drops TCP to port 8080 (a FORWARD rule); other traffic between the same pods works')));
+    await tick(1);
+    await ctx.stopCaptures((c) => c.node === 'node1');
+    await tick(3);
+    await longPing;
+    await ctx.sleep(1000);
+  },
+};
+
+// ---------------------------------------------------------------------------------------------
+// 5. Connections older than the captures, with retransmissions.
+
+const midConnection: FieldScenarioDef = {
+  name: 'mid-connection-retransmits',
+  id: 'midc',
+  title: 'Long-lived TCP connections whose handshakes precede every capture; a few of the server\'s segments dropped once and retransmitted',
+  summary: 'pod-a holds two connections to pod-b opened before any capture started: one where the server streams after a pause (the first packet the captures see is the server\'s), one the client keeps idle and then resumes with a request. While the stream runs, node2 drops every third of the server\'s segments for a second; TCP retransmits them and both connections complete. Nothing is lost in the end.',
+  reportedAs: 'DOMAIN.md (captures start and stop at different times); real captures start in the middle of connections, and retransmissions are not loss.',
+  notes: [
+    'No capture holds a SYN of the two connections: they are matched by addresses and ports.',
+    'The drop: `iptables -I FORWARD 1 -s 10.244.2.2 -p tcp --sport 9000 -m statistic --mode nth --every 3 --packet 1 -j DROP` on node2 for about a second, then deleted: the dropped segments are on node2\'s veth and cni0 and missing from flannel.1 on; their retransmissions cross every point.',
+  ],
+  async run(ctx) {
+    await ctx.serve(H.b.host, { tcp: [80, 9001], udp: [53], answer: H.b.ip, responseBytes: 400 });
+    await ctx.start('pod-b', 'stream', `${LABNET} stream-serve --port 9000 --delay 2.5 --chunks 16 --interval 0.15 --bytes 300`);
+    await ctx.sleep(1200);
+    const ab = podPath('pod-a', 'pod-b');
+    const stream = await ctx.session({
+      id: 'stream', protocol: 'tcp', description: 'pod-a holds a connection to pod-b:9000 opened before the captures; the server streams 16 chunks after a pause, then closes',
+      client: H.a, target: { ip: H.b.ip, port: 9000 }, server: server(H.b, 9000), path: ab, clientPort: 43000,
+      command: `${LABNET} session --dst ${H.b.ip} --port 9000 --sport 43000`,
+      interest: { expectedVerdict: 'healthy: a connection older than the captures (no handshake captured) whose server speaks first; a few segments dropped once on node2 and retransmitted — recovered, not loss' },
+    });
+    const idle = await ctx.session({
+      id: 'idle-resume', protocol: 'tcp', description: 'pod-a opens a connection to pod-b:9001 before the captures, keeps it idle, then sends one request and reads the answer',
+      client: H.a, target: { ip: H.b.ip, port: 9001 }, server: server(H.b, 9001), path: ab, clientPort: 43001,
+      command: `${LABNET} session --dst ${H.b.ip} --port 9001 --sport 43001 --request --idle 5`,
+      interest: { expectedVerdict: 'healthy: an idle connection older than the captures resumes; the request and its answer cross every point' },
+    });
+    await ctx.sleep(300);
+    await captureAll(ctx, AB_POINTS);
+    await ctx.sleep(1500);
+    const drop = 'iptables -I FORWARD 1 -s 10.244.2.2 -p tcp --sport 9000 -m statistic --mode nth --every 3 --packet 1 -j DROP';
+    ctx.fault({ kind: 'transient-segment-drop', description: 'node2 drops every third segment from pod-b:9000 for about a second', node: 'node2', commands: [{ host: 'node2', command: drop }] });
+    await ctx.sleep(1200);
+    ctx.sh('node2', drop.replace('-I FORWARD 1', '-D FORWARD'));
+    await ctx.flow(ping('ping', H.a, H.b, 0x4d01, ab));
+    await stream.done;
+    await idle.done;
+    await ctx.sleep(1500);
+  },
+};
+
+// ---------------------------------------------------------------------------------------------
+// 6. Traffic the node answers itself.
+
+const nodeAnswers: FieldScenarioDef = {
+  name: 'node-answers-healthy',
+  id: 'nans',
+  title: 'Traffic the nodes answer themselves: pod → its node (kubelet, node-local DNS), pod → the other node (SNAT), outside → node, kubelet probes, pod → outside (SNAT); all healthy',
+  summary: 'pod-a calls a kubelet-like listener on its own node (192.168.0.11:10250) and node-local DNS (169.254.20.10:53), both answered by node1 itself without leaving cni0; it calls node2:10250, masqueraded to node1\'s address on the way out; the outside machine calls node2:10250; node1 probes pod-a:8080 (a health check from cni0\'s address); pod-a reaches the outside machine, masqueraded to node1\'s address. Every flow works.',
+  reportedAs: 'DOMAIN.md: busy nodes carry kubelet probes, node-local DNS and metrics scrapes (pod → node IP, often SNATed); none of it is a broken flow. Seed 004: pod → outside, MASQUERADE to the node IP.',
+  notes: [
+    'A flow to the node itself ends at the node: its path stops at cni0 (or eth0) because the node is the server.',
+    'pod-a → node2 and pod-a → outside leave node1 masqueraded to 192.168.0.11 (flanneld\'s MASQUERADE for traffic leaving the pod network) and do not use VXLAN.',
+    'node-local DNS listens on 169.254.20.10, here an address on node1\'s lo (this kernel has no dummy device for the nodelocaldns interface).',
+  ],
+  outside: true,
+  async run(ctx) {
+    await podServers(ctx, [H.a, H.b]);
+    ctx.sh('node1', 'ip addr add 169.254.20.10/32 dev lo');
+    await ctx.serve('node1', { tcp: [10250], udp: [53], answer: '169.254.20.10' });
+    await ctx.serve('node2', { tcp: [10250], udp: [53], answer: H.node2.ip });
+    await ctx.serve('outside', { tcp: [80], udp: [53], answer: H.outside.ip });
+    await ctx.sleep(1200);
+    await captureAll(ctx, [
+      { node: 'node1', iface: 'veth3a1b2c4d', role: 'pod-veth' },
+      { node: 'node1', iface: 'cni0', role: 'bridge' },
+      { node: 'node1', iface: 'eth0', role: 'nic' },
+      { node: 'node2', iface: 'eth0', role: 'nic' },
+      { node: 'outside', iface: 'eth0', role: 'host' },
+    ]);
+    await ctx.sleep(300);
+    const ok = (what: string): Extra => interest(`healthy: ${what}`);
+    const vethCni = ['node1/veth3a1b2c4d', 'node1/cni0'];
+    await ctx.flow({ ...tcp('pod-to-kubelet', H.a, H.node1, 10250, 44250, vethCni, ok('node1 answers pod-a itself; nothing leaves node1')), description: 'pod-a opens TCP to its own node\'s kubelet-like listener 192.168.0.11:10250' });
+    await ctx.flow({ ...udp('pod-to-nodelocaldns', H.a, { host: 'node1', ip: '169.254.20.10' }, 53, 44053, 0x4e01, vethCni, ok('node-local DNS on node1 answers')), description: 'pod-a queries node-local DNS 169.254.20.10:53 on its node' });
+    await ctx.flow({ ...ping('ping-node', H.a, H.node1, 0x4e11, vethCni, ok('node1 answers the ping itself')) });
+    await ctx.flow({
+      ...tcp('pod-to-other-node', H.a, H.node2, 10250, 44251, ['node1/veth3a1b2c4d', 'node1/cni0', 'node1/eth0', 'node2/eth0'], ok('masqueraded to 192.168.0.11 on node1, answered by node2 itself, no VXLAN')),
+      description: 'pod-a opens TCP to node2\'s kubelet-like listener 192.168.0.12:10250 (a metrics scrape; MASQUERADE on node1)',
+    });
+    await ctx.flow({ ...tcp('outside-to-node', H.outside, H.node2, 10250, 44252, ['outside/eth0', 'node2/eth0'], ok('node2 answers the outside machine itself')), description: 'the outside machine opens TCP to node2:10250' });
+    await ctx.flow({ ...ping('outside-ping-node', H.outside, H.node1, 0x4e12, ['outside/eth0', 'node1/eth0'], ok('node1 answers')) });
+    await ctx.flow({
+      ...tcp('kubelet-probe', { host: 'node1', ip: '10.244.1.1' }, H.a, 8080, 44253, ['node1/cni0', 'node1/veth3a1b2c4d'], ok('a health check from node1 (source cni0\'s 10.244.1.1) answered by pod-a')),
+      description: 'node1 probes pod-a:8080 (kubelet\'s readiness probe)',
+    });
+    await ctx.flow({
+      ...tcp('pod-to-outside', H.a, H.outside, 80, 44254, ['node1/veth3a1b2c4d', 'node1/cni0', 'node1/eth0', 'outside/eth0'], ok('masqueraded to 192.168.0.11 on node1 (egress SNAT) and answered')),
+      description: 'pod-a opens TCP to the outside machine 192.168.0.50:80 (MASQUERADE to node1\'s address)',
+    });
+    await ctx.flow({ ...udp('pod-to-outside-dns', H.a, H.outside, 53, 44055, 0x4e02, ['node1/veth3a1b2c4d', 'node1/cni0', 'node1/eth0', 'outside/eth0'], ok('masqueraded and answered')) });
+    await ctx.flow(ping('ping-pod-b', H.a, H.b, 0x4e13, ['node1/veth3a1b2c4d', 'node1/cni0', 'node1/eth0', 'node2/eth0']));
+    await ctx.sleep(1000);
+  },
+};
+
+// ---------------------------------------------------------------------------------------------
+// 7. A busy node and one broken port.
+
+const busy: FieldScenarioDef = {
+  name: 'busy-node-broken-port',
+  id: 'busy',
+  title: 'Dozens of concurrent healthy flows between four pods and the nodes, and one port dropped on node2',
+  summary: 'Four pods on two nodes talk at once: pings between every pair, HTTP and DNS across and within nodes, kubelet-like probes from each node, pods calling node listeners (some masqueraded), a metrics scrape across nodes. All of it works except pod-a → pod-d:9090, which node2\'s FORWARD chain drops; pod-c → pod-b:9090 on the same port works.',
+  reportedAs: 'Seed 001 (port unreachable while ping works) on a node as busy as real ones (DOMAIN.md).',
+  notes: [
+    'The fault: `iptables -I FORWARD -d 10.244.2.3 -p tcp --dport 9090 -j DROP` on node2.',
+    'The flows start together (a few at a time) so their packets interleave in every capture.',
+  ],
+  extraPods: VXLAN_EXTRA_PODS,
+  pcapng: false,
+  async run(ctx) {
+    const pods = [H.a, H.b, H.c, H.d];
+    await podServers(ctx, pods, [80, 8080, 9090, 9100]);
+    await ctx.serve('node1', { tcp: [10250], answer: H.node1.ip });
+    await ctx.serve('node2', { tcp: [10250], answer: H.node2.ip });
+    ctx.fault({
+      kind: 'port-drop', description: 'node2 FORWARD drops TCP to pod-d port 9090', node: 'node2',
+      commands: [{ host: 'node2', command: 'iptables -I FORWARD -d 10.244.2.3 -p tcp --dport 9090 -j DROP' }],
+    });
+    await ctx.sleep(1200);
+    await captureAll(ctx, [
+      { node: 'node1', iface: 'veth3a1b2c4d', role: 'pod-veth' },
+      { node: 'node1', iface: 'cni0', role: 'bridge' },
+      { node: 'node1', iface: 'flannel.1', role: 'overlay' },
+      { node: 'node1', iface: 'eth0', role: 'nic' },
+      { node: 'node2', iface: 'eth0', role: 'nic' },
+      { node: 'node2', iface: 'flannel.1', role: 'overlay' },
+      { node: 'node2', iface: 'cni0', role: 'bridge' },
+      { node: 'node2', iface: 'veth9a8b7c6d', role: 'pod-veth' },
+    ]);
+    await ctx.sleep(300);
+    const specs: FieldFlowSpec[] = [];
+    let n = 0;
+    for (const from of pods) {
+      for (const to of pods) {
+        if (from === to) continue;
+        specs.push(ping(`ping-${from.host.slice(4)}-${to.host.slice(4)}`, from, to, 0x5000 + n++, podPath(from.host, to.host), { count: 2 }));
+      }
+    }
+    const pairs: Array<[Host, Host]> = [[H.a, H.b], [H.a, H.d], [H.c, H.b], [H.c, H.d], [H.b, H.a], [H.d, H.c], [H.a, H.c], [H.b, H.d]];
+    pairs.forEach(([from, to], i) => {
+      specs.push(tcp(`http-${from.host.slice(4)}-${to.host.slice(4)}`, from, to, 80, 45000 + i, podPath(from.host, to.host)));
+      specs.push(udp(`dns-${from.host.slice(4)}-${to.host.slice(4)}`, from, to, 53, 45100 + i, 0x5100 + i, podPath(from.host, to.host)));
+    });
+    const cniAddr = { node1: '10.244.1.1', node2: '10.244.2.1' } as Record<string, string>;
+    pods.forEach((p, i) => {
+      const node = NODE_OF[p.host]!;
+      specs.push({ ...tcp(`probe-${p.host}`, { host: node, ip: cniAddr[node]! }, p, 8080, 45200 + i, [`${node}/cni0`, `${node}/${VETH[p.host]}`]), description: `${node} probes ${p.host}:8080 (kubelet readiness probe)` });
+    });
+    specs.push({ ...tcp('a-to-node1', H.a, H.node1, 10250, 45300, ['node1/veth3a1b2c4d', 'node1/cni0']), description: 'pod-a → its node\'s kubelet-like listener 192.168.0.11:10250' });
+    specs.push({ ...tcp('c-to-node2', H.c, H.node2, 10250, 45301, ['node1/cni0', 'node1/eth0', 'node2/eth0']), description: 'pod-c → node2:10250, masqueraded to 192.168.0.11 on node1' });
+    specs.push({ ...tcp('d-to-node1', H.d, H.node1, 10250, 45302, ['node2/veth9a8b7c6d', 'node2/cni0', 'node2/eth0', 'node1/eth0']), description: 'pod-d → node1:10250, masqueraded to 192.168.0.12 on node2' });
+    specs.push({ ...tcp('scrape-node2-a', { host: 'node2', ip: '10.244.2.0' }, H.a, 9100, 45303, ['node2/flannel.1', 'node2/eth0', 'node1/eth0', 'node1/flannel.1', 'node1/cni0', 'node1/veth3a1b2c4d']), description: 'node2 scrapes pod-a:9100 (metrics; from flannel.1\'s address 10.244.2.0)' });
+    specs.push(tcp('http-c-b-9090', H.c, H.b, 9090, 45400, podPath('pod-c', 'pod-b')));
+    const broken = tcp('http-a-d-9090', H.a, H.d, 9090, 45401, podPath('pod-a', 'pod-d'), interest('requests reach node2 flannel.1 and never cni0: node2 drops TCP to pod-d:9090 (FORWARD rule); every other flow, including port 9090 to pod-b, works'));
+    // A few at a time: they interleave, and the two-core machine keeps up.
+    const batch = 6;
+    const all = [broken, ...specs];
+    const running: Array<Promise<unknown>> = [];
+    for (let i = 0; i < all.length; i += batch) {
+      running.push(...all.slice(i, i + batch).map((sp) => ctx.flowInBackground(sp)));
+      await ctx.sleep(250);
+    }
+    await Promise.all(running);
+    await ctx.sleep(1000);
+  },
+};
+
+// ---------------------------------------------------------------------------------------------
+// 8. Mixed snap lengths.
+
+const snaplen: FieldScenarioDef = {
+  name: 'mixed-snaplen-udp-drop',
+  id: 'snap',
+  title: 'tcpdump -s 96 on every node1 point, full packets on node2; healthy flows with payload and DNS dropped on node2',
+  summary: 'node1\'s captures keep 96 bytes of each packet (on eth0 the VXLAN packet is cut inside the inner TCP header: ports and sequence numbers kept, flags lost); node2\'s keep everything. A 2000-byte HTTP response, 1000-byte pings and a second HTTP exchange work; pod-a\'s DNS query to pod-b is dropped by node2\'s FORWARD chain.',
+  reportedAs: 'Engineers capture with -s 96 or -s 128 to keep files small (tcpdump\'s old default was 68 or 96 bytes); the other node\'s capture is often full.',
+  notes: [
+    'capturePoints[].snaplen is tcpdump\'s -s; records on node1 are cut to 96 bytes (original length kept), those on node2 are whole.',
+    'On node1 eth0, 96 bytes hold the outer Ethernet/IPv4/UDP/VXLAN (50), the inner Ethernet and IPv4 (34) and 12 bytes of the inner TCP header: ports, sequence and acknowledgement numbers, not the flags.',
+    'The fault: `iptables -I FORWARD -p udp --dport 53 -j DROP` on node2.',
+  ],
+  async run(ctx) {
+    await podServers(ctx, [H.a, H.b], [80, 8080], 2000);
+    await ctx.sleep(1200);
+    await captureAll(ctx, AB_POINTS.filter((p) => p.node === 'node1'), { snaplen: 96 });
+    await captureAll(ctx, AB_POINTS.filter((p) => p.node === 'node2'));
+    await ctx.sleep(300);
+    ctx.fault({
+      kind: 'port-drop', description: 'node2 FORWARD drops UDP to port 53', node: 'node2',
+      commands: [{ host: 'node2', command: 'iptables -I FORWARD -p udp --dport 53 -j DROP' }],
+    });
+    const ab = podPath('pod-a', 'pod-b');
+    await ctx.flow(ping('ping-1000', H.a, H.b, 0x4f01, ab, { size: 972, description: 'ping -s 972 pod-a → pod-b: 3 echo requests of 1000 bytes' }));
+    await ctx.flow({ ...tcp('http', H.a, H.b, 80, 46080, ab), description: 'pod-a opens TCP to pod-b:80; the response is 2000 bytes' });
+    await ctx.flow({ ...tcp('http-8080', H.a, H.b, 8080, 46081, ab), description: 'pod-a opens TCP to pod-b:8080; the response is 2000 bytes' });
+    await ctx.flow(udp('dns', H.a, H.b, 53, 46053, 0x4f53, ab, interest('requests reach node2 flannel.1 and never cni0: node2 drops UDP 53 (FORWARD rule); ping and HTTP between the same pods work')));
+    await ctx.sleep(1000);
+  },
+};
+
+// ---------------------------------------------------------------------------------------------
+// 9. Random loss on the underlay.
+
+const randomLoss: FieldScenarioDef = {
+  name: 'underlay-random-loss',
+  id: 'loss',
+  title: 'Random loss of VXLAN packets arriving at node2 (30 %), 40 pings',
+  summary: 'node2 drops about 30 % of the VXLAN packets arriving on eth0 (iptables -m statistic). Of 40 echo requests, all reach node2 eth0 (tcpdump sees them before netfilter) and about 70 % reach flannel.1 and pod-b; each of those is answered. An HTTP exchange completes thanks to retransmissions.',
+  reportedAs: 'Seed 001: unreachable or flaky — link, overload, a lossy underlay; loss that is partial, not a clean stop.',
+  notes: [
+    'The fault: `iptables -I INPUT -p udp --dport 8472 -m statistic --mode random --probability 0.3 -j DROP` on node2. Replies are not affected (they arrive at node1).',
+    'The exact share lost differs on every run; seenAt gives this run\'s counts.',
+  ],
+  async run(ctx) {
+    await podServers(ctx, [H.a, H.b], [80], 3000);
+    await ctx.sleep(1200);
+    await captureAll(ctx, AB_POINTS);
+    await ctx.sleep(300);
+    ctx.fault({
+      kind: 'random-loss', description: 'node2 drops 30 % of incoming VXLAN (UDP 8472) packets at random', node: 'node2',
+      commands: [{ host: 'node2', command: 'iptables -I INPUT -p udp --dport 8472 -m statistic --mode random --probability 0.3 -j DROP' }],
+    });
+    const ab = podPath('pod-a', 'pod-b');
+    await ctx.flow(ping('ping-40', H.a, H.b, 0x5201, ab, {
+      count: 40, interval: 0.05, description: 'ping pod-a → pod-b, 40 echo requests 50 ms apart',
+      interest: { expectedVerdict: 'partial loss: every request reaches node2 eth0, about 30 % of them never reach node2 flannel.1 (dropped on node2 as they arrive: UDP 8472 filtered at random); the rest are answered' },
+    }));
+    await ctx.flow({
+      ...tcp('http', H.a, H.b, 80, 47080, ab, interest('partial loss: the same random drop takes some TCP segments between node2 eth0 and flannel.1; retransmissions repair it and the client completes')),
+      description: 'pod-a opens TCP to pod-b:80; 3000-byte response, losses repaired by retransmission',
+    });
+    await ctx.sleep(1000);
+  },
+};
+
+export const FIELD_SCENARIOS: FieldScenarioDef[] = [anyOnly('sll2'), anyOnly('sll1'), nodeport, background, windows, midConnection, nodeAnswers, busy, snaplen, randomLoss];
+
