@@ -166,19 +166,26 @@ function podEnds(f: Flow, ctx: PathContext): Uint8Array {
   return ends;
 }
 
-/** Whether the flow's first request was first seen on a NIC. */
-function firstSeenOnNic(f: Flow, ctx: PathContext): boolean {
+/** The store index of the first request's earliest sighting at a point `take` accepts (never `-i any`), or -1. */
+function earliestRequestSighting(f: Flow, ctx: PathContext, take: (p: CapturePoint) => boolean): number {
   const G = ctx.groups;
   const st = G.store;
   const first = f.requests[0];
-  if (first === undefined) return false;
+  if (first === undefined) return -1;
   let earliest = -1;
   for (let k = G.from(first), e = G.to(first); k < e; k++) {
     const i = st.order[k]!;
-    if (ctx.points[st.point[i]!]!.role === 'any') continue;
+    const p = ctx.points[st.point[i]!]!;
+    if (p.role === 'any' || !take(p)) continue;
     if (earliest < 0 || st.tNs[i]! < st.tNs[earliest]!) earliest = i;
   }
-  return earliest >= 0 && ctx.points[st.point[earliest]!]!.role === 'nic';
+  return earliest;
+}
+
+/** Whether the flow's first request was first seen on a NIC. */
+function firstSeenOnNic(f: Flow, ctx: PathContext): boolean {
+  const i = earliestRequestSighting(f, ctx, () => true);
+  return i >= 0 && ctx.points[ctx.groups.store.point[i]!]!.role === 'nic';
 }
 
 /** Whether the flow's first request sighting on its client's node is on a NIC, before any inner point saw it. */
@@ -186,15 +193,8 @@ function arrivedFromOutside(f: Flow, ctx: PathContext): boolean {
   const G = ctx.groups;
   const st = G.store;
   const first = f.requests[0];
-  if (first === undefined) return false;
-  let earliest = -1;
-  for (let k = G.from(first), e = G.to(first); k < e; k++) {
-    const i = st.order[k]!;
-    const p = ctx.points[st.point[i]!]!;
-    if (p.node !== f.clientNode || p.role === 'any') continue;
-    if (earliest < 0 || st.tNs[i]! < st.tNs[earliest]!) earliest = i;
-  }
-  if (earliest < 0 || ctx.points[st.point[earliest]!]!.role !== 'nic') return false;
+  const earliest = earliestRequestSighting(f, ctx, (p) => p.node === f.clientNode);
+  if (first === undefined || earliest < 0 || ctx.points[st.point[earliest]!]!.role !== 'nic') return false;
   // An inner point of the node saw it too, later: it came in through the NIC.
   for (let k = G.from(first), e = G.to(first); k < e; k++) {
     const i = st.order[k]!;
