@@ -205,6 +205,40 @@ describe.skipIf(!have)('AnalysisEngine on a lab scenario', () => {
   });
 });
 
+describe.skipIf(!existsSync(scenario('any-sll2-forward-drop')))('AnalysisEngine on `tcpdump -i any` captures', () => {
+  it('names the interfaces from a dropped links file, and a role the user sets replaces the inferred one', async () => {
+    const h = harness();
+    const files = scenarioFiles('any-sll2-forward-drop', (f) => f.endsWith('-any.pcap'));
+    h.send({ type: 'add', files });
+    const bare = await h.next('analysis', (m) => m.points.length > 0);
+    // Without the interface lists: if<N>, roles inferred from the traffic.
+    expect(bare.points.every((p) => /^if\d+$/.test(p.interface))).toBe(true);
+    expect(bare.points.filter((p) => p.roleSource === 'inferred').length).toBeGreaterThan(0);
+    expect(bare.points.every((p) => Number.isFinite(p.firstNs) && p.lastNs >= p.firstNs)).toBe(true);
+
+    const links = scenarioFiles('any-sll2-forward-drop', (f) => f.endsWith('-links.txt')).map((f, i) => ({ ...f, id: `links-${i}` as FileId }));
+    const before = h.messages.length;
+    h.send({ type: 'add', files: links });
+    const loaded = await h.next('links-loaded', () => true, before);
+    expect(loaded.node).toMatch(/^node[12]$/);
+    const named = await h.next('analysis', (m) => m.points.some((p) => p.interface === 'flannel.1'), before);
+    expect(named.points.find((p) => p.node === 'node2' && p.interface === 'flannel.1')).toMatchObject({ role: 'overlay', roleSource: 'name' });
+    expect(named.report!.flows.some((f) => f.requestsStopAfter === 'node2/flannel.1')).toBe(true);
+
+    const mark = h.messages.length;
+    h.send({ type: 'roles', roles: { 'node2/cni0': 'other' } });
+    const corrected = await h.next('analysis', () => true, mark);
+    expect(corrected.points.find((p) => p.node === 'node2' && p.interface === 'cni0')).toMatchObject({ role: 'other', roleSource: 'user' });
+  });
+
+  it('a links file that is not one gets its own message', async () => {
+    const h = harness();
+    h.send({ type: 'add', files: [{ id: 'bad' as FileId, file: new File(['hello\n'], 'node1-links.txt'), name: 'node1-links.txt' }] });
+    const e = await h.next('file-error');
+    expect(e.message).toBe('node1-links.txt: no interface found; expected what ip -o link or ip -j link prints');
+  });
+});
+
 describe('AnalysisEngine with bad input', () => {
   const data = (n: number) => Uint8Array.from({ length: n }, (_, i) => i & 0xff);
   const pcap = (linkType = 1, n = 3) =>

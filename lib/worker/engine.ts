@@ -17,8 +17,9 @@ import { PcapWriter, PCAP_DEFAULT_SNAPLEN } from '../capture/pcap-writer';
 import { readRecordsAt, type RecordRequest } from '../capture/record-at';
 import type { Correlation, Flow } from '../correlate/correlate';
 import { labelFromFileName, resolveLabel } from '../correlate/labels';
+import { linksFileNode, parseLinks } from '../correlate/links';
 import { uniqueName } from '../util/names';
-import { overlayDevice } from '../protocols/devices';
+import { overlayDevice, type InterfaceRole } from '../protocols/devices';
 import { CaptureIndexer, type IndexedCapture } from '../decode/capture-index';
 import { decodePacket } from '../decode/decode-packet';
 import { emptyRow, META_NO_TIMESTAMP } from '../decode/packet-index';
@@ -58,6 +59,8 @@ interface Entry {
   abort: AbortController | null;
   capture: IndexedCapture | null;
   summary: FileSummary | null;
+  /** A `<node>-links.txt` file: the node's interface names by index. */
+  links?: { node: string; names: Map<number, string> };
 }
 
 export interface EngineOptions {
@@ -84,6 +87,10 @@ interface PacketList {
   /** The packet group id of each sighting. */
   groups: number[];
 }
+
+const CAPTURE_FILE = /\.(pcapng|pcap|cap|dmp)(\.gz)?$/i;
+/** An interface list is a few kilobytes; a file much larger is not one. */
+const MAX_LINKS_BYTES = 4 * 1024 * 1024;
 
 function errorText(e: unknown): string {
   if (e instanceof Error && e.message) return e.message;
@@ -121,6 +128,7 @@ export class AnalysisEngine {
   private generation = 0;
   private current: Current | null = null;
   private analysisPending = false;
+  private roles = new Map<string, InterfaceRole>();
   private list: PacketList | null = null;
   private readonly opts: Required<Omit<EngineOptions, 'chunkSize'>> & { chunkSize?: number };
 
@@ -146,6 +154,10 @@ export class AnalysisEngine {
         this.scheduleAnalysis();
         return;
       }
+      case 'roles':
+        this.roles = new Map(Object.entries(msg.roles));
+        this.scheduleAnalysis();
+        return;
       case 'cancel':
         this.cancel();
         return;
@@ -234,6 +246,8 @@ export class AnalysisEngine {
   }
 
   private async read(e: Entry): Promise<void> {
+    const node = linksFileNode(e.key);
+    if (node !== null && !CAPTURE_FILE.test(e.key)) return this.readLinks(e, node);
     const abort = new AbortController();
     e.abort = abort;
     e.status = 'reading';
@@ -291,6 +305,24 @@ export class AnalysisEngine {
     }
   }
 
+  /** A node's interface list: small text, read whole. */
+  private async readLinks(e: Entry, node: string): Promise<void> {
+    const { post } = this.opts;
+    post({ type: 'file-reading', id: e.id, total: e.file.size });
+    try {
+      if (e.file.size > MAX_LINKS_BYTES) throw new Error(`${e.key}: ${e.file.size} bytes is too much for an interface list (ip -o link prints a few kilobytes)`);
+      const names = parseLinks(await e.file.text(), e.key);
+      if (!this.entries.has(e.id)) return;
+      e.links = { node, names };
+      e.status = 'loaded';
+      post({ type: 'links-loaded', id: e.id, node, interfaces: names.size });
+    } catch (err) {
+      if (!this.entries.has(e.id)) return;
+      e.status = 'error';
+      post({ type: 'file-error', id: e.id, message: errorText(err), code: null });
+    }
+  }
+
   // -- analysis ---------------------------------------------------------------------------------
 
   private scheduleAnalysis(): void {
@@ -318,7 +350,9 @@ export class AnalysisEngine {
     const t0 = this.opts.now();
     try {
       const inputs: AnalysisInput[] = loaded.map((e) => ({ file: e.key, capture: e.capture!, label: e.label }));
-      const { report, correlation } = analyze(inputs);
+      const links = new Map<string, Map<number, string>>();
+      for (const e of this.entries.values()) if (e.status === 'loaded' && e.links) links.set(e.links.node, e.links.names);
+      const { report, correlation } = analyze(inputs, { links, roles: this.roles });
       const byKey = new Map(loaded.map((e) => [e.key, e]));
       const entryOf = correlation.points.map((p) => byKey.get(p.file));
       this.current = { generation, correlation, report, entryOf };
@@ -329,7 +363,10 @@ export class AnalysisEngine {
         node: p.node,
         interface: p.interface,
         role: p.role,
+        roleSource: p.roleSource,
         packets: p.packets,
+        firstNs: p.firstNs,
+        lastNs: p.lastNs,
       }));
       const files: Record<string, FileAnalysis> = {};
       for (const e of loaded) {

@@ -41,7 +41,12 @@ export interface PointInfo {
   node: string;
   interface: string;
   role: InterfaceRole;
+  /** Whether the interface's name said the role, the packets did (inferred), or the user. */
+  roleSource: 'name' | 'inferred' | 'user';
   packets: number;
+  /** The capture window: first and last packet, ns since the incident's epoch, on the node's own clock (NaN: none). */
+  firstNs: number;
+  lastNs: number;
 }
 
 /** Where a file ended up in the last analysis. */
@@ -56,6 +61,8 @@ export type ToWorker =
   | { type: 'remove'; ids: FileId[] }
   /** `label: null` goes back to the detected label. */
   | { type: 'relabel'; id: FileId; label: NodeLabel | null }
+  /** Roles the user set, by "node/interface"; they replace what names and traffic say. */
+  | { type: 'roles'; roles: Record<string, InterfaceRole> }
   /** Stop every read in progress or waiting; what was read stays. */
   | { type: 'cancel' }
   | { type: 'retry'; id: FileId }
@@ -132,6 +139,8 @@ export type FromWorker =
   | { type: 'file-progress'; id: FileId; bytesRead: number; total: number }
   | { type: 'file-reading'; id: FileId; total: number }
   | { type: 'file-loaded'; id: FileId; summary: FileSummary }
+  /** A node's interface list (`<node>-links.txt`, what `ip -o link` or `ip -j link` printed). */
+  | { type: 'links-loaded'; id: FileId; node: string; interfaces: number }
   | { type: 'file-error'; id: FileId; message: string; code: string | null }
   | { type: 'file-cancelled'; id: FileId; bytesRead: number }
   | { type: 'analysing'; generation: number }
