@@ -5,12 +5,12 @@ import { useAnalysis, useDashboardActions, useSelection } from '@/components/sto
 import type { PacketDetail } from '@/lib/worker/protocol';
 import type { FlowReport } from '@/lib/verdict/verdict';
 import { clockTime, formatOffset } from '@/lib/viz/time-format';
-import { ladderLayout } from '@/lib/viz/ladder-layout';
+import { laneCapture, ladderLayout, type LaneWindow } from '@/lib/viz/ladder-layout';
 import { Panel, useWidth } from './ui';
 
 /** One packet across the stations, on corrected clocks; with its layers as captured. */
 export function Ladder({ flow, className = '' }: { flow: FlowReport | null; className?: string }) {
-  const { generation, epochSec, report } = useAnalysis();
+  const { generation, epochSec, report, points } = useAnalysis();
   const { group, point } = useSelection();
   const { fetchPacket } = useDashboardActions();
   const [detail, setDetail] = useState<PacketDetail | null>(null);
@@ -33,7 +33,15 @@ export function Ladder({ flow, className = '' }: { flow: FlowReport | null; clas
     };
   }, [flow, group, point, generation, fetchPacket]);
 
-  const layout = useMemo(() => (detail && width > 0 ? ladderLayout(detail, { width }) : null), [detail, width]);
+  const layout = useMemo(() => (detail && width > 0 ? ladderLayout(detail, { width, lane: 34, labelWidth: 200 }) : null), [detail, width]);
+  // Each lane's capture window, corrected like the packet's times: shown under its name, and
+  // what "not seen" means there (its capture ran, or had not started, or had stopped).
+  const windows = useMemo(() => {
+    const offset = new Map((report?.clocks ?? []).map((c) => [c.node, c.offsetNs as number]));
+    return new Map<number, LaneWindow>(points.map((p) => [p.id, { firstNs: p.firstNs, lastNs: p.lastNs, offsetNs: offset.get(p.node) ?? 0 }]));
+  }, [points, report]);
+  const windowText = (w: LaneWindow | undefined) =>
+    w && Number.isFinite(w.firstNs) ? `captured ${clockTime(epochSec, w.firstNs + w.offsetNs).slice(0, 12)}–${clockTime(epochSec, w.lastNs + w.offsetNs).slice(0, 12)}` : 'no capture window';
   const nodes = [...new Set(detail?.path.map((p) => p.node) ?? [])];
   const clocks = report?.clocks ?? [];
   const first = detail && detail.sightings.length ? Math.min(...detail.sightings.map((s) => s.tNs)) : null;
@@ -61,16 +69,23 @@ export function Ladder({ flow, className = '' }: { flow: FlowReport | null; clas
               aria-label={`Packet ${detail.group}: ${layout.marks.map((m) => `${detail.path.find((p) => p.point === m.point)?.node}/${detail.path.find((p) => p.point === m.point)?.interface} at ${m.delta}`).join(', ')}`}
               className="block max-w-full overflow-visible"
             >
-              {layout.lanes.map((l) => (
-                <g key={l.point} data-lane={l.label} data-seen={l.seen}>
-                  {l.point === point && <rect x={0} y={l.y - 11} width={layout.width} height={22} rx={4} className="fill-accent-soft" />}
+              {layout.lanes.map((l) => {
+                const w = windows.get(l.point);
+                const state = laneCapture(detail, l.point, w);
+                return (
+                <g key={l.point} data-lane={l.label} data-seen={l.seen} data-capture={state}>
+                  <title>{`${l.label}: ${windowText(w)}`}</title>
+                  {l.point === point && <rect x={0} y={l.y - 14} width={layout.width} height={28} rx={4} className="fill-accent-soft" />}
                   <text
                     x={layout.labelWidth}
-                    y={l.y + 4}
+                    y={l.y + 1}
                     textAnchor="end"
                     className={`font-mono text-[11px] ${l.seen ? 'fill-fg' : 'fill-muted'} ${l.point === point ? 'font-semibold' : ''}`}
                   >
                     {l.label.length > 22 ? `${l.label.slice(0, 21)}…` : l.label}
+                  </text>
+                  <text x={layout.labelWidth} y={l.y + 12} textAnchor="end" className="fill-muted font-mono text-[9px]" data-testid="lane-window">
+                    {windowText(w)}
                   </text>
                   <line
                     x1={layout.labelWidth + 6}
@@ -81,12 +96,13 @@ export function Ladder({ flow, className = '' }: { flow: FlowReport | null; clas
                     strokeDasharray={l.role === 'any' ? '3 3' : undefined}
                   />
                   {!l.seen && (
-                    <text x={layout.width - 10} y={l.y + 4} textAnchor="end" className="fill-danger text-[11px]">
-                      not seen
+                    <text x={layout.width - 10} y={l.y + 4} textAnchor="end" className={`text-[11px] ${state === 'not-seen' ? 'fill-danger' : 'fill-muted'}`}>
+                      {state === 'before' ? 'capture not started yet' : state === 'after' ? 'capture had stopped' : 'not seen'}
                     </text>
                   )}
                 </g>
-              ))}
+                );
+              })}
               <path d={layout.path} fill="none" className={detail.dir === 'request' ? 'stroke-accent' : 'stroke-reply'} strokeWidth={1.75} />
               {layout.marks.map((m, i) => (
                 <g key={i}>

@@ -14,6 +14,7 @@ import { ExportReportButtons } from './ExportButtons';
 import { SampleMenu } from './SampleMenu';
 import { ShareButton } from '@/components/share/ShareDialog';
 import { Button, ProgressBar, ToneBadge } from './ui';
+import { PointsTable } from './PointsTable';
 
 const STATUS_TEXT: Record<FileEntry['status'], string> = {
   queued: 'waiting',
@@ -122,7 +123,7 @@ function FileRow({ f }: { f: FileEntry }) {
           <LabelCell key={`i${f.label?.interface ?? ''}${f.analysis?.points[0]?.interface ?? ''}`} f={f} field="interface" />
         </td>
         <td className="max-w-44 truncate py-1.5 pr-3 text-xs" title={linkTypes}>
-          {linkTypes}
+          {f.links ? `interface names of ${f.links.node} (${f.links.interfaces})` : linkTypes}
         </td>
         <td data-testid="packet-count" className="py-1.5 pr-3 text-right font-mono text-xs tabular-nums">
           {s ? formatCount(s.packets) : ''}
@@ -255,6 +256,7 @@ export function LoadPanel() {
                 ))}
             </tbody>
           </table>
+          <PointsTable />
         </div>
       )}
     </section>

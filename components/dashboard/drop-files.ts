@@ -1,10 +1,13 @@
 /**
  * Files from a drop or a folder pick: folders are walked, their files named by relative path,
- * and only capture-like names are kept from them (a lab folder also holds scenario.json and
- * commands.txt). Files picked one by one are all kept, so a wrong file says why it is wrong.
+ * and only capture-like names, and the nodes' interface lists (`<node>-links.txt`), are kept
+ * from them (a lab folder also holds scenario.json and commands.txt). Files picked one by one are all kept, so a wrong file says why it is wrong.
  */
 
 export const CAPTURE_NAME = /\.(pcapng|pcap|cap|dmp)(\.gz)?$|\.gz$/i;
+/** A node's interface list beside its `-i any` capture: `<node>-links.txt` (ip -o link) or `.json` (ip -j link). */
+export const LINKS_NAME = /-links\.(txt|json)$/i;
+const kept = (name: string) => CAPTURE_NAME.test(name) || LINKS_NAME.test(name);
 
 export interface PickedFile {
   file: File;
@@ -24,7 +27,7 @@ export function fromFileList(list: readonly File[]): Picked {
   for (const file of list) {
     const rel = (file as File & { webkitRelativePath?: string }).webkitRelativePath;
     if (rel) {
-      if (CAPTURE_NAME.test(file.name)) files.push({ file, name: rel });
+      if (kept(file.name)) files.push({ file, name: rel });
       else skipped.push(rel);
     } else files.push({ file, name: file.name });
   }
@@ -45,7 +48,7 @@ async function walk(entry: Entry, out: Picked, inFolder: boolean): Promise<void>
   if (entry.isFile && entry.file) {
     const file = await new Promise<File>((ok, fail) => entry.file!(ok, fail));
     const name = entry.fullPath.replace(/^\//, '') || file.name;
-    if (!inFolder || CAPTURE_NAME.test(file.name)) out.files.push({ file, name });
+    if (!inFolder || kept(file.name)) out.files.push({ file, name });
     else out.skipped.push(name);
     return;
   }

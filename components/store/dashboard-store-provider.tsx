@@ -1,5 +1,6 @@
 'use client';
 
+import type { InterfaceRole } from '@/lib/protocols/devices';
 import { createContext, use, useEffect, useState, type ReactNode } from 'react';
 import { useStore } from 'zustand';
 import { useShallow } from 'zustand/react/shallow';
@@ -71,6 +72,7 @@ export const useSamples = (): SamplesState => useDashboard((s) => s.samples);
 export const useSampleName = (): string | null => useDashboard((s) => s.sample);
 export const useNotice = (): string | null => useDashboard((s) => s.notice);
 export const useComments = (): Record<string, string> => useDashboard((s) => s.comments);
+export const useRoles = (): Record<string, InterfaceRole> => useDashboard((s) => s.roles);
 export const useShared = () => useDashboard((s) => s.shared);
 export const useSharedDownload = () => useDashboard((s) => s.download);
 export const useDashboardActions = (): DashboardActions => useDashboard((s) => s.actions);

@@ -17,6 +17,7 @@ import { sampleName } from '@/lib/viz/url-state';
 import { errorMessage, sampleManifestLoader, SAMPLES_MANIFEST, sampleUrl, type SamplesState } from './inspector-store';
 import { downloadSharedFile, uniqueUploadNames, type ShareFile } from '@/lib/incident/client';
 import type { IncidentMeta } from '@/lib/incident/types';
+import type { InterfaceRole } from '@/lib/protocols/devices';
 
 /**
  * State of the dashboard page. React-free: the provider creates one per page and connects it to
@@ -45,6 +46,8 @@ export interface FileEntry {
   label: NodeLabel | null;
   /** Its capture points in the last analysis. */
   analysis: FileAnalysis | null;
+  /** A node's interface list (`<node>-links.txt`) rather than a capture: for which node, how many names. */
+  links: { node: string; interfaces: number } | null;
 }
 
 export interface AnalysisState {
@@ -71,6 +74,8 @@ export interface DashboardActions {
   removeFile(id: FileId): void;
   clearAll(): void;
   relabel(id: FileId, label: NodeLabel | null): void;
+  /** Correct a capture point's role ("node/interface"); null gives it back to names and traffic. */
+  setRole(point: string, role: InterfaceRole | null): void;
   cancel(): void;
   retry(id: FileId): void;
   /** Opens a sample as the incident: the files loaded so far are replaced. */
@@ -106,6 +111,8 @@ export interface DashboardState {
   notice: string | null;
   /** Comments on flows, by flow key: written here, or read from a shared incident. */
   comments: Record<string, string>;
+  /** Roles the user corrected, by "node/interface". */
+  roles: Record<string, InterfaceRole>;
   /** The shared incident this page shows, when it shows one. */
   shared: IncidentMeta | null;
   /** Bytes of a shared incident's files downloaded so far; null when not downloading. */
@@ -179,6 +186,9 @@ export function createDashboardStore(deps: DashboardDeps): DashboardStore {
           return;
         case 'file-loaded':
           updateFile(m.id, (f) => ({ status: 'loaded', bytesRead: f.size, summary: m.summary, error: null }));
+          return;
+        case 'links-loaded':
+          updateFile(m.id, (f) => ({ status: 'loaded', bytesRead: f.size, links: { node: m.node, interfaces: m.interfaces }, error: null }));
           return;
         case 'file-error':
           updateFile(m.id, () => ({ status: 'error', error: m.message, summary: null }));
@@ -267,6 +277,7 @@ export function createDashboardStore(deps: DashboardDeps): DashboardStore {
           error: null,
           label: list[i]!.label ?? null,
           analysis: null,
+          links: null,
         }));
         added.forEach((e, i) => blobs.set(e.id, list[i]!.file));
         set((s) => ({ files: [...s.files, ...added], sample: source === 'sample' ? s.sample : null }));
@@ -286,8 +297,18 @@ export function createDashboardStore(deps: DashboardDeps): DashboardStore {
       clearAll() {
         const ids = get().files.map((f) => f.id);
         blobs.clear();
-        set({ files: [], sample: null, selection: { flow: null, point: null, group: null } });
+        const hadRoles = Object.keys(get().roles).length > 0;
+        set({ files: [], sample: null, selection: { flow: null, point: null, group: null }, roles: {} });
+        if (hadRoles) worker().post({ type: 'roles', roles: {} });
         if (ids.length) worker().post({ type: 'remove', ids });
+      },
+
+      setRole(point, role) {
+        const roles = { ...get().roles };
+        if (role === null) delete roles[point];
+        else roles[point] = role;
+        set({ roles });
+        worker().post({ type: 'roles', roles });
       },
 
       relabel(id, label) {
@@ -374,7 +395,8 @@ export function createDashboardStore(deps: DashboardDeps): DashboardStore {
       },
 
       async shareFiles(headersOnly, onFile) {
-        const loaded = get().files.filter((f) => f.status === 'loaded' && blobs.has(f.id));
+        // Interface lists stay on this machine: a shared incident holds captures only.
+        const loaded = get().files.filter((f) => f.status === 'loaded' && blobs.has(f.id) && !f.links);
         const names = uniqueUploadNames(loaded.map((f) => ({ name: f.name, label: f.label })));
         const out: ShareFile[] = [];
         for (const [i, f] of loaded.entries()) {
@@ -429,6 +451,7 @@ export function createDashboardStore(deps: DashboardDeps): DashboardStore {
       pending: null,
       notice: null,
       comments: {},
+      roles: {},
       shared: null,
       download: null,
       actions,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { PacketDetail } from './ladder-layout';
-import { ladderLayout } from './ladder-layout';
+import { laneCapture, ladderLayout } from './ladder-layout';
 
 const point = (p: number, node: string, iface: string, role: 'pod' | 'bridge' | 'overlay' | 'nic' | 'any') => ({ point: p, node, interface: iface, role });
 const path = [
@@ -55,5 +55,22 @@ describe('ladderLayout', () => {
     expect(l.spanNs).toBe(0);
     expect(l.marks).toHaveLength(1);
     expect(l.width).toBeGreaterThan(100);
+  });
+});
+
+describe('laneCapture', () => {
+  // Seen at node1's points between 1 and 2 µs; node2's points never saw it.
+  const d = detail('request', [
+    [0, 1000],
+    [2, 2000],
+  ]);
+  it('tells a lane that missed the packet while capturing from one whose capture did not run then', () => {
+    expect(laneCapture(d, 0, { firstNs: 0, lastNs: 10_000, offsetNs: 0 })).toBe('seen');
+    expect(laneCapture(d, 3, { firstNs: 0, lastNs: 10_000, offsetNs: 0 })).toBe('not-seen');
+    expect(laneCapture(d, 3, { firstNs: 5000, lastNs: 10_000, offsetNs: 0 })).toBe('before');
+    expect(laneCapture(d, 3, { firstNs: 0, lastNs: 500, offsetNs: 0 })).toBe('after');
+    // The window is on the node's own clock: corrected, node2's capture started before the packet.
+    expect(laneCapture(d, 3, { firstNs: 5000, lastNs: 10_000, offsetNs: -4500 })).toBe('not-seen');
+    expect(laneCapture(d, 3, undefined)).toBe('not-seen');
   });
 });

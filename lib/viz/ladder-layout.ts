@@ -127,3 +127,28 @@ export function ladderLayout(d: PacketDetail, opts: LadderOptions): LadderLayout
   const ticks = x.ticks(Math.max(2, Math.floor((width - RIGHT - labelWidth) / 90))).map((t) => ({ x: x(t), label: t === 0 ? '0' : formatDelta(t) }));
   return { width, height: axisY + AXIS, labelWidth, lanes, marks, path, ticks, axisY, spanNs };
 }
+
+/** A capture point's window, first to last packet, in ns since the incident's epoch on its node's clock. */
+export interface LaneWindow {
+  firstNs: number;
+  lastNs: number;
+  /** The node's clock offset to the reference clock (what corrected times add). */
+  offsetNs: number;
+}
+
+/**
+ * Whether a lane's capture ran when the packet passed: 'seen' there; 'not-seen' while its
+ * capture ran; 'before' or 'after' its capture (first or last packet), where not being seen
+ * says nothing. The packet's time is its nearest sighting, corrected.
+ */
+export function laneCapture(d: PacketDetail, point: number, w: LaneWindow | undefined): 'seen' | 'not-seen' | 'before' | 'after' {
+  if (d.sightings.some((s) => s.point === point)) return 'seen';
+  if (!w || !Number.isFinite(w.firstNs) || d.sightings.length === 0) return 'not-seen';
+  const first = w.firstNs + w.offsetNs;
+  const last = w.lastNs + w.offsetNs;
+  const t = Math.min(...d.sightings.map((s) => s.tNs));
+  const u = Math.max(...d.sightings.map((s) => s.tNs));
+  if (u < first) return 'before';
+  if (t > last) return 'after';
+  return 'not-seen';
+}
