@@ -17,7 +17,8 @@ const byName = (name: string) => all.find((s) => s.name === name)!;
 
 const flowRow = (page: Page, f: ScenarioFlow) =>
   page.locator(
-    `[data-testid="flow-row"][data-protocol="${f.protocol}"][data-client="${f.client.ip}"]${
+    // The lab calls ICMPv6 echoes 'icmp' too; the dashboard says icmpv6.
+    `[data-testid="flow-row"][data-protocol${f.protocol === 'icmp' ? '^="icmp"' : `="${f.protocol}"`}][data-client="${f.client.ip}"]${
       f.protocol === 'icmp' ? `[data-icmp-id="${f.match.icmpId}"]` : `[data-client-port="${f.match.clientPort}"]`
     }`,
   );

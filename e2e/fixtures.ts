@@ -1,6 +1,7 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { expectedKind as truthKind, expectedStop, scenarios as truthScenarios, type GroundTruth, type TruthFlow } from '../lib/testing/truth';
 
 export const SAMPLES_DIR = path.join(process.cwd(), 'public', 'samples');
 
@@ -77,16 +78,7 @@ export function writeTemp(dir: string, name: string, data: Buffer): string {
 
 export const SAMPLE_CAPTURES = path.join(process.cwd(), 'sample-captures');
 
-export interface ScenarioFlow {
-  id: string;
-  protocol: 'icmp' | 'tcp' | 'udp';
-  client: { ip: string };
-  match: { icmpId?: number; clientPort?: number };
-  path: string[];
-  clientResult: { outcome: string };
-  requests: { lastReached: string | null; seenAt: Record<string, number> };
-  replies: { lastReached: string | null; seenAt: Record<string, number> };
-}
+export type ScenarioFlow = TruthFlow;
 
 export interface Scenario {
   name: string;
@@ -94,50 +86,28 @@ export interface Scenario {
   dir: string;
   fault: { kind: string } | null;
   flows: ScenarioFlow[];
-  /** The per-interface captures, as an engineer would collect them. */
+  /** The per-interface captures, as an engineer would collect them, and the nodes' interface lists beside `-i any` ones. */
   files: string[];
+  truth: GroundTruth;
 }
 
 /** The lab's recorded incidents in sample-captures/, with the ground truth of each. */
 export function scenarios(): Scenario[] {
-  if (!existsSync(SAMPLE_CAPTURES)) return [];
-  return readdirSync(SAMPLE_CAPTURES)
-    .filter((d) => existsSync(path.join(SAMPLE_CAPTURES, d, 'scenario.json')))
-    .sort()
-    .map((d) => {
-      const dir = path.join(SAMPLE_CAPTURES, d);
-      const truth = JSON.parse(readFileSync(path.join(dir, 'scenario.json'), 'utf8')) as Omit<Scenario, 'dir' | 'files'>;
-      const files = readdirSync(dir)
-        .filter((f) => f.endsWith('.pcap'))
-        .sort()
-        .map((f) => path.join(dir, f));
-      return { ...truth, dir, files };
-    });
+  return truthScenarios().map(({ dir, truth }) => {
+    const files = readdirSync(dir)
+      .filter((f) => f.endsWith('.pcap') || /-links\.(txt|json)$/.test(f))
+      .sort()
+      .map((f) => path.join(dir, f));
+    return { name: truth.name, title: (truth as unknown as { title: string }).title, dir, fault: truth.fault, flows: truth.flows, files, truth };
+  });
 }
 
-/**
- * Where a flow's packets stop by the ground truth: the last point the requests reached when it
- * is not the path's end, else the replies'. Null when both got through.
- */
-export function expectedStop(f: ScenarioFlow): { direction: 'requests' | 'replies'; at: string } | null {
-  const last = f.path[f.path.length - 1];
-  if (f.requests.lastReached && f.requests.lastReached !== last) return { direction: 'requests', at: f.requests.lastReached };
-  if (f.replies.lastReached && f.replies.lastReached !== f.path[0]) return { direction: 'replies', at: f.replies.lastReached };
-  return null;
-}
-
-/** The verdict the ground truth calls for (as lib/testing/scenarios.ts derives it for the unit tests). */
+/** The verdict the ground truth calls for (lib/testing/truth.ts, as the unit tests derive it). */
 export function expectedKind(s: Scenario, f: ScenarioFlow): string {
-  const mtu = s.fault?.kind.startsWith('mtu') ?? false;
-  const counts = (side: 'requests' | 'replies', order: string[]) => order.map((p) => f[side].seenAt[p] ?? 0);
-  const shrinks = (xs: number[]) => xs.some((x, i) => i > 0 && x < xs[i - 1]!);
-  if (f.clientResult.outcome === 'refused') return 'rejected';
-  if (f.requests.lastReached !== f.path[f.path.length - 1]) return mtu ? 'size-dependent' : 'request-dropped';
-  if (f.replies.lastReached === null) return 'no-reply';
-  if (f.replies.lastReached !== f.path[0]) return 'reply-dropped';
-  if (shrinks(counts('requests', f.path)) || shrinks(counts('replies', [...f.path].reverse()))) return mtu ? 'size-dependent' : 'partial-loss';
-  return 'delivered';
+  return truthKind(s.truth, f);
 }
+
+export { expectedStop };
 
 /**
  * One TCP flow of `n` data segments (10.1.0.1:40000 → 10.2.0.2:80), one capture point: a packet

@@ -1,0 +1,82 @@
+/**
+ * What a lab scenario's ground truth (sample-captures/<name>/scenario.json) says a correct
+ * analysis must find: pure functions, shared by the unit tests and the end-to-end tests.
+ */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { FlowReport, VerdictKind } from '../verdict/verdict';
+
+export const SAMPLES = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'sample-captures');
+
+export type TruthFlow = {
+  id: string;
+  protocol: 'icmp' | 'tcp' | 'udp';
+  client: { ip: string };
+  match: { icmpId?: number; clientPort?: number };
+  path: string[];
+  clientResult: { outcome: string };
+  icmpErrors?: { type: number; code: number }[];
+  requests: { lastReached: string | null; seenAt: Record<string, number>; packetsAt?: Record<string, number> };
+  replies: { lastReached: string | null; seenAt: Record<string, number>; packetsAt?: Record<string, number> };
+};
+
+export interface GroundTruth {
+  name: string;
+  fault: { kind: string } | null;
+  capturePoints: { file: string; node: string; interface: string }[];
+  extraCaptures?: { file: string; node: string; interface: string }[];
+  flows: TruthFlow[];
+  /** Schema 2: every other flow of the scenario, each of which worked. */
+  healthy?: TruthFlow[];
+}
+
+export function scenarios(): { dir: string; truth: GroundTruth }[] {
+  if (!existsSync(SAMPLES)) return [];
+  return readdirSync(SAMPLES)
+    .filter((d) => existsSync(join(SAMPLES, d, 'scenario.json')))
+    .sort()
+    .map((d) => ({ dir: join(SAMPLES, d), truth: JSON.parse(readFileSync(join(SAMPLES, d, 'scenario.json'), 'utf8')) as GroundTruth }));
+}
+
+/** The verdict a correct analysis must reach, derived from the ground truth. */
+export function expectedKind(truth: GroundTruth, flow: GroundTruth['flows'][number]): VerdictKind {
+  // An MTU fault, or a path MTU the flow ran into (frag-needed; ICMPv6 packet too big).
+  const tooBig = (flow.icmpErrors ?? []).some((e) => (e.type === 3 && e.code === 4) || (e.type === 2 && e.code === 0));
+  const mtu = (truth.fault?.kind.startsWith('mtu') ?? false) || tooBig;
+  const path = flow.path;
+  const counts = (side: 'requests' | 'replies', order: string[]) => order.map((p) => packetsAt(flow, side)[p] ?? 0);
+  const shrinks = (xs: number[]) => xs.some((x, i) => i > 0 && x < xs[i - 1]!);
+  if (flow.clientResult.outcome === 'refused') return 'rejected';
+  if (flow.requests.lastReached !== path[path.length - 1]) return mtu ? 'size-dependent' : 'request-dropped';
+  if (flow.replies.lastReached === null) return 'no-reply';
+  if (flow.replies.lastReached !== path[0]) return 'reply-dropped';
+  if (shrinks(counts('requests', path)) || shrinks(counts('replies', [...path].reverse()))) return mtu ? 'size-dependent' : 'partial-loss';
+  return 'delivered';
+}
+
+/** Distinct packets per point, as the lab measured them (a packet crossing a point twice counts once). */
+export function packetsAt(flow: GroundTruth['flows'][number], side: 'requests' | 'replies'): Record<string, number> {
+  return flow[side].packetsAt ?? flow[side].seenAt;
+}
+
+export function findFlow(flows: FlowReport[], f: TruthFlow): FlowReport | undefined {
+  // The lab calls ICMPv6 echoes 'icmp' too.
+  return flows.find(
+    (r) =>
+      (r.protocol === f.protocol || (f.protocol === 'icmp' && r.protocol === 'icmpv6')) &&
+      r.client === f.client.ip &&
+      (f.protocol === 'icmp' ? r.icmpId === f.match.icmpId : r.clientPort === f.match.clientPort),
+  );
+}
+
+/**
+ * Where a flow's packets stop by the ground truth: the last point the requests reached when it
+ * is not the path's end, else the replies'. Null when both got through.
+ */
+export function expectedStop(f: TruthFlow): { direction: 'requests' | 'replies'; at: string } | null {
+  const last = f.path[f.path.length - 1];
+  if (f.requests.lastReached && f.requests.lastReached !== last) return { direction: 'requests', at: f.requests.lastReached };
+  if (f.replies.lastReached && f.replies.lastReached !== f.path[0]) return { direction: 'replies', at: f.replies.lastReached };
+  return null;
+}
