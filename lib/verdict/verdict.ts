@@ -127,8 +127,9 @@ function report(f: Flow, c: Correlation, offset: (p: CapturePoint) => number): F
     // Sent = the most any station saw (the first station may not be the client's own veth).
     requests: { sent: ev.n, delivered: ev.reqAt[ev.reqAt.length - 1] ?? 0 },
     replies: { sent: ev.nReplies, delivered: ev.repAt[ev.repAt.length - 1] ?? 0 },
-    requestsStopAfter: reqLast >= 0 && reqLast < stations.length - 1 ? pointName(pts[stations[reqLast]!]!) : null,
-    // Delivered with its replies last seen before a capture that was not running: no stop.
+    // Delivered with its requests or replies last seen before a capture that was not running
+    // (the answer came back, or the captures did not cover the rest): no stop, in either direction.
+    requestsStopAfter: verdict.kind !== 'delivered' && reqLast >= 0 && reqLast < stations.length - 1 ? pointName(pts[stations[reqLast]!]!) : null,
     repliesStopAfter: verdict.kind !== 'delivered' && repLast >= 0 && repLast < repStations.length - 1 ? pointName(pts[repStations[repLast]!]!) : null,
     icmpErrors: ev.icmpErrors,
     firstNs: ns(firstTime(f, c.groups, offset, pts)),
