@@ -82,7 +82,7 @@ export function FlowList({ className = '' }: { className?: string }) {
           onChange={(e) => setFilters({ query: e.currentTarget.value })}
           className="w-full rounded-md border border-border bg-panel-2 px-2.5 py-1.5 text-sm"
         />
-        <div className="flex items-center gap-2">
+        <div className="flex flex-wrap items-center gap-2">
           <div role="group" aria-label="Status filter" className="flex rounded-md border border-border p-0.5 text-xs">
             {STATUSES.map((s) => (
               <button
@@ -100,7 +100,7 @@ export function FlowList({ className = '' }: { className?: string }) {
             aria-label="Protocol filter"
             value={filters.protocol}
             onChange={(e) => setFilters({ protocol: e.currentTarget.value as ProtocolFilter })}
-            className="ml-auto rounded-md border border-border bg-panel-2 px-1.5 py-0.5 text-xs"
+            className="rounded-md border border-border bg-panel-2 px-1.5 py-0.5 text-xs"
           >
             {PROTOCOLS.map((p) => (
               <option key={p} value={p}>
@@ -112,7 +112,7 @@ export function FlowList({ className = '' }: { className?: string }) {
             aria-label="Verdict filter"
             value={filters.verdict}
             onChange={(e) => setFilters({ verdict: e.currentTarget.value as VerdictFilter })}
-            className="rounded-md border border-border bg-panel-2 px-1.5 py-0.5 text-xs"
+            className="min-w-0 flex-1 rounded-md border border-border bg-panel-2 px-1.5 py-0.5 text-xs"
           >
             <option value="all">All verdicts</option>
             {present.map((k) => (

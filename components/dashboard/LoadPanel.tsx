@@ -43,8 +43,11 @@ function timeRange(f: FileEntry): string {
 /** Node and interface of a file: edited in place, applied on Enter or when the field is left. */
 function LabelCell({ f, field }: { f: FileEntry; field: 'node' | 'interface' }) {
   const { relabel } = useDashboardActions();
-  const point = f.analysis?.points[0];
-  const current = f.label?.[field] ?? point?.[field] ?? f.summary?.detected[field] ?? '';
+  // An `-i any` capture split into one point per interface: the file is still the node's `any`.
+  const split = (f.analysis?.points.length ?? 0) > 1;
+  const point = split ? undefined : f.analysis?.points[0];
+  const fromSplit = split ? (field === 'node' ? f.analysis?.points[0]?.node : 'any') : undefined;
+  const current = f.label?.[field] ?? point?.[field] ?? fromSplit ?? f.summary?.detected[field] ?? '';
   const [draft, setDraft] = useState<string | null>(null);
   if (!f.summary) return <span className="text-muted">—</span>;
   if (f.summary.multiInterface && !f.label) {
@@ -77,6 +80,7 @@ function LabelCell({ f, field }: { f: FileEntry; field: 'node' | 'interface' }) 
         if (e.key === 'Escape') setDraft(null);
       }}
       spellCheck={false}
+      title={split ? `split into ${f.analysis?.points.length} capture points: ${f.analysis?.points.map((p) => p.interface).join(', ')}` : undefined}
       className={`w-full min-w-0 rounded border bg-panel px-1.5 py-0.5 font-mono text-xs ${f.label ? 'border-accent' : 'border-border'}`}
     />
   );

@@ -1,0 +1,101 @@
+import { expect, test, type Page } from '@playwright/test';
+import path from 'node:path';
+import { scenarios } from './fixtures';
+
+const all = scenarios();
+const byName = (name: string) => all.find((s) => s.name === name);
+const SHOTS = path.join('test-results', 'screenshots');
+
+async function upload(page: Page, files: string[]) {
+  await page.goto('/');
+  await page.getByTestId('file-input').setInputFiles(files);
+  await expect(page.locator('[data-testid="file-row"][data-status="loaded"]')).toHaveCount(files.length, { timeout: 20_000 });
+  await expect(page.getByTestId('verdict-card')).toHaveAttribute('data-kind', /.+/);
+}
+
+test.describe('dashboard on the captures engineers bring', () => {
+  test.skip(all.length === 0, 'sample-captures/ is absent');
+
+  test('-i any without a links file: roles are inferred and say so; the user corrects one, resets it; a links file names them', async ({ page }) => {
+    const s = byName('any-sll2-forward-drop')!;
+    const captures = s.files.filter((f) => f.endsWith('-any.pcap'));
+    expect(captures).toHaveLength(2);
+    await upload(page, captures);
+    const rows = page.locator('[data-testid="point-row"]');
+    // One capture point per interface of each node, none named yet.
+    expect(await rows.count()).toBeGreaterThanOrEqual(6);
+    // The file is still the node's `-i any`; its interfaces are the points below.
+    await expect(page.getByLabel('Interface of node1-any.pcap')).toHaveValue('any');
+    const inferred = page.locator('[data-testid="point-row"][data-role-source="inferred"]');
+    await expect(inferred.first()).toBeVisible();
+    await expect(page.getByTestId('analysis-notes')).toContainText(/inferred/i);
+    await page.screenshot({ path: path.join(SHOTS, 'points-table-inferred.png'), fullPage: true });
+
+    // The NIC carries the encapsulated copies: inferred as such. Call it "other" instead.
+    const nic = page.locator('[data-testid="point-row"][data-role="nic"][data-role-source="inferred"]').first();
+    const key = (await nic.getAttribute('data-point'))!;
+    const row = page.locator(`[data-testid="point-row"][data-point="${key}"]`);
+    await row.getByRole('combobox', { name: `Role of ${key}` }).selectOption('other');
+    await expect(row).toHaveAttribute('data-role-source', 'user');
+    await expect(row).toHaveAttribute('data-role', 'other');
+    await row.getByRole('button', { name: `Forget the role set for ${key}` }).click();
+    await expect(row).toHaveAttribute('data-role-source', 'inferred');
+    await expect(row).toHaveAttribute('data-role', 'nic');
+
+    // With each node's `ip -o link` beside the capture the points get their names, from the name.
+    await upload(page, s.files.filter((f) => f.endsWith('-any.pcap') || f.endsWith('-links.txt')));
+    await expect(page.locator('[data-testid="point-row"][data-point="node1/eth0"]')).toHaveAttribute('data-role-source', 'name');
+    await expect(page.locator('[data-testid="point-row"][data-point="node2/flannel.1"]')).toHaveAttribute('data-role', 'overlay');
+    await expect(page.getByTestId('verdict-card')).toHaveAttribute('data-stop', 'node2/flannel.1');
+  });
+
+  test('a busy node: one broken flow first, the background counted apart, and the list filters by verdict, port and address', async ({ page }) => {
+    const s = byName('busy-node-broken-port')!;
+    await upload(page, s.files);
+    const rows = page.locator('[data-testid="flow-row"]');
+    expect(await rows.count()).toBeGreaterThan(10);
+    const broken = s.flows[0]!;
+    await expect(rows.first()).toHaveAttribute('data-client-port', String(broken.match.clientPort));
+    await expect(rows.first()).toHaveAttribute('data-kind', /^(?!delivered)/);
+    await expect(rows.nth(1)).toHaveAttribute('data-kind', 'delivered');
+    await expect(page.getByTestId('background-count')).toContainText(/\d+ background/);
+    await page.screenshot({ path: path.join(SHOTS, 'busy-node.png'), fullPage: true });
+
+    const kind = (await rows.first().getAttribute('data-kind'))!;
+    await page.getByRole('combobox', { name: 'Verdict filter' }).selectOption(kind);
+    await expect(rows).toHaveCount(1);
+    await page.getByRole('combobox', { name: 'Verdict filter' }).selectOption('all');
+    await page.getByRole('searchbox', { name: 'Search flows' }).fill(`port:${broken.match.clientPort}`);
+    await expect(rows).toHaveCount(1);
+    await page.getByRole('searchbox', { name: 'Search flows' }).fill(`addr:${broken.client.ip}`);
+    expect(await rows.count()).toBeGreaterThanOrEqual(1);
+    // Client or server: every row left names the address, and the healthy flows of other pods are gone.
+    const left = await rows.count();
+    for (const t of await rows.allTextContents()) expect(t).toContain(broken.client.ip);
+    await page.getByRole('searchbox', { name: 'Search flows' }).fill('');
+    expect(await rows.count()).toBeGreaterThan(left);
+  });
+
+  test('capture windows: each point shows its window, and the ladder says which lanes had not started', async ({ page }) => {
+    const s = byName('capture-windows-port-drop')!;
+    await upload(page, s.files.filter((f) => f.endsWith('.pcap')));
+    const windows = page.locator('[data-testid="point-window"]');
+    expect(await windows.count()).toBe(s.files.filter((f) => f.endsWith('.pcap')).length);
+    for (const t of await windows.allTextContents()) expect(t).toMatch(/^\d\d:\d\d:\d\d\.\d{3} – \d\d:\d\d:\d\d\.\d{3}$/);
+    // An early healthy exchange, all on node1 before node2's captures started: its lanes on node2
+    // say the capture had not started, not that the packet was lost there.
+    const early = (s.truth.healthy ?? []).find((h) => h.id === 'http-0')!;
+    expect(early.requests.seenAt['node2/eth0'] ?? 0).toBe(0);
+    const row = page.locator(`[data-testid="flow-row"][data-client-port="${early.match.clientPort}"]`);
+    await row.click();
+    await expect(row).toHaveAttribute('data-kind', 'delivered');
+    // Delivered: no stop on the card or the diagram, although node2 never saw it.
+    await expect(page.getByTestId('verdict-card')).toHaveAttribute('data-stop', '');
+    await expect(page.getByTestId('hop-panel').locator('[data-break]')).toHaveCount(0);
+    await page.locator('[data-testid="packet-row"]').first().click();
+    await expect(page.locator('[data-testid="lane-window"]').first()).toContainText(/^captured \d\d:/);
+    await expect(page.locator('[data-lane^="node2/"][data-capture="before"]').first()).toBeVisible();
+    await expect(page.locator('[data-lane^="node2/"][data-capture="not-seen"]')).toHaveCount(0);
+    await page.screenshot({ path: path.join(SHOTS, 'ladder-windows.png'), fullPage: true });
+  });
+});
