@@ -209,9 +209,9 @@ export function gatherEvidence(f: Flow, c: Correlation, offset: (p: CapturePoint
       throw new Error('unreachable');
     },
   };
-  const memo = new Map<string, Step>();
+  const memo = new Map<number, Step>();
   ev.step = (dir, k) => {
-    const key = `${dir}${k}`;
+    const key = dir === 'requests' ? k : ~k;
     let s = memo.get(key);
     if (!s) memo.set(key, (s = computeStep(ev, dir, k, c, offset)));
     return s;
@@ -304,6 +304,40 @@ const SAME_NODE_MARGIN_NS = 1e5;
  */
 const TAIL_GRACE_NS = 1e9;
 
+const NONE: readonly number[] = Object.freeze([]);
+
+/** A step where every packet seen at `from` was seen at `to`: what it would mean is worked out only if asked. */
+class QuietStep implements Step {
+  readonly lost = NONE as number[];
+  readonly outside = NONE as number[];
+  readonly missed = NONE as number[];
+  readonly unanswered: Step['unanswered'] = [];
+  readonly lostSize = 0;
+  readonly covered = true;
+  readonly gapNote = '';
+  readonly lostTimes = NONE as number[];
+  readonly outsideTimes = NONE as number[];
+  readonly window: [number, number] = [NaN, NaN];
+  readonly dst: string;
+  private d: { transition: string; causes: Cause[] } | null = null;
+  constructor(
+    private readonly ev: Evidence,
+    readonly from: CapturePoint,
+    readonly to: CapturePoint,
+  ) {
+    this.dst = ev.flow.server;
+  }
+  private described() {
+    return (this.d ??= describeStep({ from: this.from, to: this.to, dst: this.dst, lostSize: 0, overlay: this.ev.overlayIn(this.from, this.to), overlayPortUnreachableFrom: this.ev.underlayUnreachFrom }));
+  }
+  get transition() {
+    return this.described().transition;
+  }
+  get causes() {
+    return this.described().causes;
+  }
+}
+
 function computeStep(ev: Evidence, dir: 'requests' | 'replies', k: number, c: Correlation, offset: (p: CapturePoint) => number): Step {
   const f = ev.flow;
   const pts = ev.points;
@@ -314,6 +348,8 @@ function computeStep(ev: Evidence, dir: 'requests' | 'replies', k: number, c: Co
   const G = ev.groups;
   const st = G.store;
   const missing = groups.filter((g) => G.seenAt(g, from.id) && !G.seenAt(g, to.id));
+  // Nothing missing (most steps of most flows): no times, windows or lookups to work out.
+  if (missing.length === 0) return new QuietStep(ev, from, to);
   const notMerged = f.proto === 6 ? notCoalesced(missing, groups, from.id, to.id, G, f.client.includes(':') ? 60 : 40) : missing;
   const acked = f.proto === 6 ? acknowledged(notMerged, groups, dir === 'requests' ? f.replies : f.requests, G, f.client.includes(':') ? 40 : 20) : [];
   const timeAtFrom = (g: number) => {
@@ -334,15 +370,24 @@ function computeStep(ev: Evidence, dir: 'requests' | 'replies', k: number, c: Co
   const lostSize = lost.reduce((m, g) => Math.max(m, G.ipLen[g]!), 0);
   const at = lost.length > 0 ? G.sightingAt(lost[0]!, from.id) : outside.length > 0 ? G.sightingAt(outside[0]!, from.id) : -1;
   const dst = at >= 0 ? st.addrs.text[st.dst[at]!]! : f.server;
-  const d = describeStep({ from, to, dst, lostSize, overlay: ev.overlayIn(from, to), overlayPortUnreachableFrom: ev.underlayUnreachFrom });
-  // Two points of one `tcpdump -i any` file: one ring buffer holds every copy of every packet
-  // (one per interface crossed), and a burst that fills it loses copies the kernel delivered.
-  if (from.file === to.file && lostSize > 0) {
-    d.causes.push({
-      text: `tcpdump itself may have dropped these copies: ${pointName(from)} and ${pointName(to)} come from one -i any capture, whose buffer holds a copy per interface and overflows on bursts (it says "N packets dropped by kernel" when stopped)`,
-      check: `tcpdump -i any -B 65536 -w ${from.node}-any.pcap  # capture again with a larger buffer; compare the drop count tcpdump prints`,
-    });
-  }
+  // What the step means and which neighbour lookups went unanswered: read by the rules only at
+  // a step where something is missing, so worked out on first use (a busy incident has
+  // thousands of healthy flows, each with a handful of steps that lose nothing).
+  let d: { transition: string; causes: Cause[] } | null = null;
+  const described = () => {
+    if (d) return d;
+    d = describeStep({ from, to, dst, lostSize, overlay: ev.overlayIn(from, to), overlayPortUnreachableFrom: ev.underlayUnreachFrom });
+    // Two points of one `tcpdump -i any` file: one ring buffer holds every copy of every packet
+    // (one per interface crossed), and a burst that fills it loses copies the kernel delivered.
+    if (from.file === to.file && lostSize > 0) {
+      d.causes.push({
+        text: `tcpdump itself may have dropped these copies: ${pointName(from)} and ${pointName(to)} come from one -i any capture, whose buffer holds a copy per interface and overflows on bursts (it says "N packets dropped by kernel" when stopped)`,
+        check: `tcpdump -i any -B 65536 -w ${from.node}-any.pcap  # capture again with a larger buffer; compare the drop count tcpdump prints`,
+      });
+    }
+    return d;
+  };
+  let unanswered: Step['unanswered'] | null = null;
   const gap = ev.notCaptured.filter((u) => u.node === to.node && from.node === to.node);
   const gapNote = gap.length > 0 ? ` (${gap.map((u) => `${u.node}/${u.interface}`).join(', ')} not captured: the step is somewhere in between)` : '';
   return {
@@ -351,12 +396,18 @@ function computeStep(ev: Evidence, dir: 'requests' | 'replies', k: number, c: Co
     lost,
     outside,
     missed: acked,
-    unanswered: unansweredLookups(c, to, dst, [...lost.map(timeAtFrom), ...outside.map(timeAtFrom)], offset),
+    get unanswered() {
+      return (unanswered ??= unansweredLookups(c, to, dst, [...lost.map(timeAtFrom), ...outside.map(timeAtFrom)], offset));
+    },
     lostSize,
     dst,
     covered: lost.length > 0 || outside.length === 0,
-    transition: d.transition,
-    causes: d.causes,
+    get transition() {
+      return described().transition;
+    },
+    get causes() {
+      return described().causes;
+    },
     gapNote,
     lostTimes: lost.map(timeAtFrom),
     outsideTimes: outside.map(timeAtFrom),
