@@ -11,15 +11,15 @@
  * geneve`, which sends their frames behind a Geneve header (RFC 8926) in UDP 6081.
  */
 import type { Lab } from './exec';
-import type { CaptureSpec, FieldCtx, FieldFlowSpec, FieldScenarioDef, Host } from './field';
+import { enableIpv6, lanSwitch, plugIntoLan, podVeth, routesOf } from './plumbing';
+import { interest, ping, tcp, udp, type CaptureSpec, type Extra, type FieldCtx, type FieldFlowSpec, type FieldScenarioDef, type Host } from './field';
 import { LABNET } from './scenarios';
 import { pointId, type BuildOptions, type Built, type PointDef, type StartFn } from './topologies';
 import type { Cni, InterfaceInfo, NodeInfo, PodInfo, PointId } from '../../lib/lab/scenario';
 
 // ---------------------------------------------------------------------------------------------
-// Plumbing shared by the clusters below (topologies.ts keeps its own copies private).
+// The clusters' own definitions (plumbing.ts has the switch, veths and routes).
 
-const LAN_BRIDGE = 'br0';
 
 interface NodeDef {
   name: string;
@@ -39,44 +39,10 @@ interface PodDef {
   podMac: string;
 }
 
-function lanSwitch(lab: Lab): void {
-  lab.addHost('lan');
-  lab.script('lan', [`ip link add ${LAN_BRIDGE} type bridge`, `ip link set ${LAN_BRIDGE} up`]);
-}
 
-function plugIntoLan(lab: Lab, host: string, ifname: string, mac: string, cidrs: string[], mtu = 1500): void {
-  const port = `p-${host}`.slice(0, 15);
-  lab.sh('lan', `ip link add ${port} type veth peer name ${ifname} address ${mac} netns ${lab.ns(host)}`);
-  lab.sh('lan', `ip link set ${port} master ${LAN_BRIDGE} mtu ${mtu} up`);
-  lab.script(host, [`ip link set ${ifname} mtu ${mtu} up`, ...cidrs.map((c) => `ip addr add ${c} dev ${ifname}${c.includes(':') ? ' nodad' : ''}`)]);
-}
 
-function podVeth(lab: Lab, p: PodDef, mtu: number): void {
-  lab.sh(p.node, `ip link add ${p.hostIf} address ${p.hostMac} type veth peer name eth0 address ${p.podMac} netns ${lab.ns(p.name)}`);
-  lab.sh(p.node, `ip link set ${p.hostIf} mtu ${mtu} up`);
-  lab.sh(p.name, `ip link set eth0 mtu ${mtu} up`);
-}
 
-/** Lab.addHost turns IPv6 off everywhere; the IPv6 clusters turn it back on (without DAD delays). */
-function enableIpv6(lab: Lab, host: string): void {
-  lab.sh(host, 'sysctl -qw net.ipv6.conf.default.accept_dad=0 net.ipv6.conf.all.disable_ipv6=0 net.ipv6.conf.default.disable_ipv6=0 net.ipv6.conf.lo.disable_ipv6=0', { record: false });
-}
 
-function routesOf(lab: Lab, host: string, v6 = false): string[] {
-  const show = (cmd: string): string[] =>
-    lab
-      .sh(host, cmd, { record: false })
-      .split('\n')
-      .map((l) => l.trim())
-      .filter(Boolean);
-  const tables = lab.sh(host, 'ip rule show', { record: false }).match(/lookup (\d+)/g)?.map((m) => m.slice(7)) ?? [];
-  return [
-    ...show('ip -4 route show'),
-    ...[...new Set(tables)].flatMap((t) => show(`ip -4 route show table ${t}`).map((r) => `${r} table ${t}`)),
-    ...(v6 ? show('ip -6 route show').filter((r) => !r.startsWith('fe80') && !r.startsWith('multicast')) : []),
-    ...show('ip rule show').filter((r) => /lookup \d+/.test(r)).map((r) => `rule ${r}`),
-  ];
-}
 
 function node(n: NodeDef): Host {
   return { host: n.name, ip: n.ip };
@@ -85,35 +51,11 @@ function node(n: NodeDef): Host {
 // ---------------------------------------------------------------------------------------------
 // Flows (the same shapes as field.ts's).
 
-type Extra = Partial<FieldFlowSpec>;
 
-function server(h: Host, port?: number): FieldFlowSpec['server'] {
-  return { host: h.host, ip: h.ip, ...(port !== undefined ? { port } : {}) };
-}
 
-function ping(id: string, from: Host, to: Host, icmpId: number, path: PointId[], extra: Extra = {}): FieldFlowSpec {
-  const count = extra.count ?? 3;
-  return {
-    id, protocol: 'icmp', description: `ping ${from.host} → ${to.host} (${to.ip}), ${count} echo requests`,
-    client: from, target: { ip: to.ip }, server: server(to), path, icmpId, count, ...extra,
-  };
-}
 
-function tcp(id: string, from: Host, to: Host, port: number, clientPort: number, path: PointId[], extra: Extra = {}): FieldFlowSpec {
-  return {
-    id, protocol: 'tcp', description: `${from.host} opens TCP to ${to.host} ${to.ip}:${port} and sends one HTTP request`,
-    client: from, target: { ip: to.ip, port }, server: server(to, port), path, clientPort, ...extra,
-  };
-}
 
-function udp(id: string, from: Host, to: Host, port: number, clientPort: number, dnsId: number, path: PointId[], extra: Extra = {}): FieldFlowSpec {
-  return {
-    id, protocol: 'udp', description: `${from.host} sends one DNS query to ${to.host} ${to.ip}:${port}`,
-    client: from, target: { ip: to.ip, port }, server: server(to, port), path, clientPort, dnsId, ...extra,
-  };
-}
 
-const interest = (expectedVerdict: string): Extra => ({ interest: { expectedVerdict } });
 
 async function captureAll(ctx: FieldCtx, specs: CaptureSpec[]): Promise<void> {
   for (const s of specs) await ctx.capture(s);

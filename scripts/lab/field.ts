@@ -131,35 +131,43 @@ const AB_POINTS: CaptureSpec[] = [
   { node: 'node2', iface: 'veth7e9d0f12', role: 'pod-veth' },
 ];
 
+// The flow builders every field, CNI and wild scenario uses.
+
+export type Extra = Partial<FieldFlowSpec>;
+
 function server(h: Host, port?: number): FieldFlowSpec['server'] {
   return { host: h.host, ip: h.ip, ...(port !== undefined ? { port } : {}) };
 }
 
-type Extra = Partial<FieldFlowSpec>;
+/** `10.244.2.2:80`, `[fd00:10:244:2::2]:80`. */
+const hostPort = (ip: string, port: number) => (ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`);
 
-function ping(id: string, from: Host, to: Host, icmpId: number, path: PointId[], extra: Extra = {}): FieldFlowSpec {
+export function ping(id: string, from: Host, to: Host, icmpId: number, path: PointId[], extra: Extra = {}): FieldFlowSpec {
   const count = extra.count ?? 3;
+  const v6 = to.ip.includes(':');
   return {
-    id, protocol: 'icmp', description: `ping ${from.host} → ${to.host} (${to.ip}), ${count} echo requests`,
+    id, protocol: 'icmp', description: `ping${v6 ? ' (IPv6)' : ''} ${from.host} → ${to.host} (${to.ip}), ${count} echo requests${extra.size !== undefined ? ` of ${extra.size} data bytes` : ''}`,
     client: from, target: { ip: to.ip }, server: server(to), path, icmpId, count, ...extra,
   };
 }
 
-function tcp(id: string, from: Host, to: Host, port: number, clientPort: number, path: PointId[], extra: Extra = {}): FieldFlowSpec {
+export function tcp(id: string, from: Host, to: Host, port: number, clientPort: number, path: PointId[], extra: Extra = {}): FieldFlowSpec {
+  const v6 = to.ip.includes(':');
   return {
-    id, protocol: 'tcp', description: `${from.host} opens TCP to ${to.host} ${to.ip}:${port} and sends one HTTP request`,
+    id, protocol: 'tcp', description: `${from.host} opens TCP${v6 ? ' over IPv6' : ''} to ${to.host} ${hostPort(to.ip, port)} and sends one HTTP request`,
     client: from, target: { ip: to.ip, port }, server: server(to, port), path, clientPort, ...extra,
   };
 }
 
-function udp(id: string, from: Host, to: Host, port: number, clientPort: number, dnsId: number, path: PointId[], extra: Extra = {}): FieldFlowSpec {
+export function udp(id: string, from: Host, to: Host, port: number, clientPort: number, dnsId: number, path: PointId[], extra: Extra = {}): FieldFlowSpec {
+  const v6 = to.ip.includes(':');
   return {
-    id, protocol: 'udp', description: `${from.host} sends one DNS query to ${to.host} ${to.ip}:${port}`,
+    id, protocol: 'udp', description: `${from.host} sends one DNS query${v6 ? ' over IPv6' : ''} to ${to.host} ${hostPort(to.ip, port)}`,
     client: from, target: { ip: to.ip, port }, server: server(to, port), path, clientPort, dnsId, ...extra,
   };
 }
 
-const interest = (expectedVerdict: string): Extra => ({ interest: { expectedVerdict } });
+export const interest = (expectedVerdict: string): Extra => ({ interest: { expectedVerdict } });
 
 /** A labnet exchange (DHCP) that must have completed for the scenario to show it. */
 function mustAnswer(stdout: string): void {

@@ -5,6 +5,7 @@
  * the `systemctl restart network` one. Every MAC is fixed so reruns produce the same frames.
  */
 import type { Lab } from './exec';
+import { lanSwitch, plugIntoLan, podVeth, routesOf } from './plumbing';
 import type { CapturePoint, Cni, NodeInfo, PodInfo, PointId, PointRole, Topology } from '../../lib/lab/scenario';
 
 export interface PointDef {
@@ -61,36 +62,10 @@ export interface VxlanPod {
   podMac: string;
 }
 
-const LAN_BRIDGE = 'br0';
 
-/** An underlay switch: a bridge in its own namespace, with one port per machine. */
-function lanSwitch(lab: Lab): void {
-  lab.addHost('lan');
-  lab.script('lan', [`ip link add ${LAN_BRIDGE} type bridge`, `ip link set ${LAN_BRIDGE} up`]);
-}
 
-/** Plug `host`'s `ifname` into the switch. */
-function plugIntoLan(lab: Lab, host: string, ifname: string, mac: string, cidr: string, mtu = 1500): void {
-  const port = `p-${host}`.slice(0, 15);
-  lab.sh('lan', `ip link add ${port} type veth peer name ${ifname} address ${mac} netns ${lab.ns(host)}`);
-  lab.sh('lan', `ip link set ${port} master ${LAN_BRIDGE} mtu ${mtu} up`);
-  lab.script(host, [`ip link set ${ifname} mtu ${mtu} up`, `ip addr add ${cidr} dev ${ifname}`]);
-}
 
-/** A pod's veth: the host end stays on the node, `eth0` goes into the pod's namespace. */
-function podVeth(lab: Lab, node: string, pod: string, hostIf: string, hostMac: string, podMac: string, mtu: number): void {
-  lab.sh(node, `ip link add ${hostIf} address ${hostMac} type veth peer name eth0 address ${podMac} netns ${lab.ns(pod)}`);
-  lab.sh(node, `ip link set ${hostIf} mtu ${mtu} up`);
-  lab.sh(pod, `ip link set eth0 mtu ${mtu} up`);
-}
 
-function routes(lab: Lab, host: string): string[] {
-  return lab
-    .sh(host, 'ip -4 route show', { record: false })
-    .split('\n')
-    .map((l) => l.trim())
-    .filter(Boolean);
-}
 
 // ---------------------------------------------------------------------------------------------
 // flannel, VXLAN backend
@@ -153,7 +128,7 @@ export function flannelVxlan(lab: Lab, opts: BuildOptions): Built {
   }
   for (const p of allPods) {
     const n = VXLAN.nodes.find((x) => x.name === p.node)!;
-    podVeth(lab, p.node, p.name, p.hostIf, p.hostMac, p.podMac, podMtu);
+    podVeth(lab, p, podMtu);
     lab.sh(p.node, `ip link set ${p.hostIf} master cni0`);
     lab.script(p.name, [
       `ip addr add ${p.ip}/24 dev eth0`,
@@ -171,7 +146,7 @@ export function flannelVxlan(lab: Lab, opts: BuildOptions): Built {
       { name: 'cni0', kind: 'bridge', addresses: [`${n.subnet}.1/24`], mtu: podMtu, mac: n.bridgeMac, note: 'the pods\' gateway (bridge plugin)' },
       ...allPods.filter((p) => p.node === n.name).map((p) => ({ name: p.hostIf, kind: 'veth', mtu: podMtu, mac: p.hostMac, note: `host end of ${p.name}'s eth0, port of cni0` })),
     ],
-    routes: routes(lab, n.name),
+    routes: routesOf(lab, n.name),
   }));
   const pods: PodInfo[] = allPods.map((p) => ({
     name: p.name,
@@ -257,7 +232,7 @@ export async function flannelUdp(lab: Lab, opts: BuildOptions, start: StartFn): 
   }
   for (const p of UDPB.pods) {
     const n = UDPB.nodes.find((x) => x.name === p.node)!;
-    podVeth(lab, p.node, p.name, p.hostIf, p.hostMac, p.podMac, podMtu);
+    podVeth(lab, p, podMtu);
     lab.sh(p.node, `ip link set ${p.hostIf} master docker0`);
     lab.script(p.name, [`ip addr add ${p.ip}/24 dev eth0`, `ip route add default via ${n.subnet}.1`]);
   }
@@ -271,7 +246,7 @@ export async function flannelUdp(lab: Lab, opts: BuildOptions, start: StartFn): 
       { name: 'docker0', kind: 'bridge', addresses: [`${n.subnet}.1/24`], mtu: podMtu, mac: n.bridgeMac, note: 'docker\'s bridge, the pods\' gateway' },
       ...UDPB.pods.filter((p) => p.node === n.name).map((p) => ({ name: p.hostIf, kind: 'veth', mtu: podMtu, mac: p.hostMac, note: `host end of ${p.name}'s eth0, port of docker0` })),
     ],
-    routes: routes(lab, n.name),
+    routes: routesOf(lab, n.name),
   }));
   const pods: PodInfo[] = UDPB.pods.map((p) => ({
     name: p.name, node: p.node, ip: p.ip, hostInterface: p.hostIf,
@@ -343,7 +318,7 @@ export async function calicoIpip(lab: Lab, opts: BuildOptions, start: StartFn): 
     ]);
   }
   for (const p of CALICO.pods) {
-    podVeth(lab, p.node, p.name, p.hostIf, CALICO.caliMac, p.podMac, podMtu);
+    podVeth(lab, { ...p, hostMac: CALICO.caliMac }, podMtu);
     // Felix's per-interface settings: proxy ARP answers for 169.254.1.1, forwarding on.
     lab.script(p.node, [
       `sysctl -w net.ipv4.conf.${p.hostIf}.proxy_arp=1 net.ipv4.neigh.${p.hostIf}.proxy_delay=0 net.ipv4.conf.${p.hostIf}.forwarding=1`,
@@ -367,7 +342,7 @@ export async function calicoIpip(lab: Lab, opts: BuildOptions, start: StartFn): 
       },
       ...CALICO.pods.filter((p) => p.node === n.name).map((p) => ({ name: p.hostIf, kind: 'veth', mtu: podMtu, mac: CALICO.caliMac, note: `host end of ${p.name}'s eth0: routed, no address, proxy_arp=1` })),
     ],
-    routes: routes(lab, n.name),
+    routes: routesOf(lab, n.name),
   }));
   const pods: PodInfo[] = CALICO.pods.map((p) => ({ name: p.name, node: p.node, ip: p.ip, hostInterface: p.hostIf, gateway: '169.254.1.1', mtu: podMtu }));
   const pa = CALICO.pods[0]!;

@@ -14,7 +14,8 @@
 import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import type { Lab } from './exec';
-import type { CaptureSpec, FieldCtx, FieldFlowSpec, FieldScenarioDef, Host } from './field';
+import { lanSwitch, plugIntoLan, routesOf } from './plumbing';
+import { interest, ping, tcp, udp, type CaptureSpec, type Extra, type FieldCtx, type FieldFlowSpec, type FieldScenarioDef, type Host } from './field';
 import { LABNET } from './scenarios';
 import { flannelVxlan, pointId, type BuildOptions, type Built, type PointDef, type VxlanPod } from './topologies';
 import type { InterfaceInfo, NodeInfo, PodInfo, PointId } from '../../lib/lab/scenario';
@@ -42,7 +43,6 @@ async function encapOnce(lab: Lab, host: string, args: string): Promise<string> 
 // ---------------------------------------------------------------------------------------------
 // Names and flows shared by every scenario here.
 
-const LAN_BRIDGE = 'br0';
 
 interface NodeDef {
   name: string;
@@ -97,57 +97,6 @@ function specs(points: PointId[], roles: Record<string, CaptureSpec['role']>, ex
     const [n, iface] = p.split('/') as [string, string];
     return { node: n, iface, role: roles[iface] ?? (iface.startsWith('veth') ? 'pod-veth' : iface === 'eth0' ? 'nic' : 'overlay'), ...extra };
   });
-}
-
-type Extra = Partial<FieldFlowSpec>;
-
-function ping(id: string, from: Host, to: Host, icmpId: number, path: PointId[], extra: Extra = {}): FieldFlowSpec {
-  const count = extra.count ?? 3;
-  const v6 = to.ip.includes(':');
-  return {
-    id, protocol: 'icmp', description: `ping${v6 ? ' (IPv6)' : ''} ${from.host} → ${to.host} (${to.ip}), ${count} echo requests${extra.size !== undefined ? ` of ${extra.size} data bytes` : ''}`,
-    client: from, target: { ip: to.ip }, server: { host: to.host, ip: to.ip }, path, icmpId, count, ...extra,
-  };
-}
-
-function tcp(id: string, from: Host, to: Host, port: number, clientPort: number, path: PointId[], extra: Extra = {}): FieldFlowSpec {
-  const v6 = to.ip.includes(':');
-  return {
-    id, protocol: 'tcp', description: `${from.host} opens TCP${v6 ? ' over IPv6' : ''} to ${to.host} [${to.ip}]:${port} and sends one HTTP request`,
-    client: from, target: { ip: to.ip, port }, server: { host: to.host, ip: to.ip, port }, path, clientPort, ...extra,
-  };
-}
-
-function udp(id: string, from: Host, to: Host, port: number, clientPort: number, dnsId: number, path: PointId[], extra: Extra = {}): FieldFlowSpec {
-  const v6 = to.ip.includes(':');
-  return {
-    id, protocol: 'udp', description: `${from.host} sends one DNS query${v6 ? ' over IPv6' : ''} to ${to.host} [${to.ip}]:${port}`,
-    client: from, target: { ip: to.ip, port }, server: { host: to.host, ip: to.ip, port }, path, clientPort, dnsId, ...extra,
-  };
-}
-
-const interest = (expectedVerdict: string): Extra => ({ interest: { expectedVerdict } });
-
-function routesOf(lab: Lab, host: string, v6 = false): string[] {
-  const show = (cmd: string): string[] =>
-    lab
-      .sh(host, cmd, { record: false })
-      .split('\n')
-      .map((l) => l.trim())
-      .filter(Boolean);
-  return [...show('ip -4 route show'), ...(v6 ? show('ip -6 route show').filter((r) => !r.startsWith('fe80') && !r.startsWith('multicast')) : [])];
-}
-
-function lanSwitch(lab: Lab): void {
-  lab.addHost('lan');
-  lab.script('lan', [`ip link add ${LAN_BRIDGE} type bridge`, `ip link set ${LAN_BRIDGE} up`]);
-}
-
-function plugIntoLan(lab: Lab, host: string, mac: string, cidr: string): void {
-  const port = `p-${host}`.slice(0, 15);
-  lab.sh('lan', `ip link add ${port} type veth peer name eth0 address ${mac} netns ${lab.ns(host)}`);
-  lab.sh('lan', `ip link set ${port} master ${LAN_BRIDGE} up`);
-  lab.script(host, ['ip link set eth0 up', `ip addr add ${cidr} dev eth0`]);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -439,13 +388,13 @@ async function tunnelCluster(lab: Lab, opts: BuildOptions, c: TunnelCluster): Pr
   for (const p of PODS) lab.addHost(p.name);
   if (c.collector) {
     lab.addHost(c.collector.name);
-    plugIntoLan(lab, c.collector.name, c.collector.mac, `${c.collector.ip}/24`);
+    plugIntoLan(lab, c.collector.name, 'eth0', c.collector.mac, `${c.collector.ip}/24`);
   }
   const mtu: Record<string, number> = {};
   for (const n of NODES) {
     const t = c.tunnel[n.name]!;
     mtu[n.name] = t.mtu;
-    plugIntoLan(lab, n.name, n.mac, `${n.ip}/24`);
+    plugIntoLan(lab, n.name, 'eth0', n.mac, `${n.ip}/24`);
     lab.script(n.name, ['sysctl -w net.ipv4.ip_forward=1', 'sysctl -w net.bridge.bridge-nf-call-iptables=1']);
     const peers = NODES.filter((x) => x !== n);
     await encapStart(lab, n.name, t.dev, `${t.subcommand} --dev ${t.dev} ${t.args} ${peers.map((x) => `--route ${x.subnet}.0/24=${x.ip}`).join(' ')}`);
