@@ -391,7 +391,7 @@ export const RULES: readonly VerdictRule[] = [
       const podReached = last.role === 'pod';
       return {
         kind: 'no-reply',
-        summary: `${plural(ev.n, ev.what)} reach ${pointName(last)}${podReached ? '' : " (the last capture point; the pod's veth was not captured)"}; no reply is seen at any capture point`,
+        summary: `${plural(ev.n, ev.what)} ${ev.n === 1 ? 'reaches' : 'reach'} ${pointName(last)}${podReached ? '' : " (the last capture point; the pod's veth was not captured)"}; no reply is seen at any capture point`,
         transition: podReached ? `delivered to the pod on ${last.node}, which does not answer` : null,
         causes: [
           f.protocol === 'tcp'
