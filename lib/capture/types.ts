@@ -21,6 +21,18 @@ export interface CaptureInterface {
   tsOffsetSeconds: number;
   /** if_fcslen in bytes, or the FCS bits of a pcap link-type field; 0 when there is none. */
   fcsLen: number;
+  /** What the pcapng's Interface Statistics Blocks said (dumpcap writes them when it stops). */
+  stats?: InterfaceStatistics;
+}
+
+/** A pcapng interface's own statistics: its capture's start and end, [seconds, nanoseconds] since the epoch, and its drops. */
+export interface InterfaceStatistics {
+  start?: [number, number];
+  end?: [number, number];
+  /** isb_ifdrop: dropped by the interface for lack of resources. */
+  ifDrop?: number;
+  /** isb_osdrop: dropped by the operating system (the capture buffer was full). */
+  osDrop?: number;
 }
 
 /**

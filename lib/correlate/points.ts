@@ -182,6 +182,18 @@ export function fillWindows(inputs: readonly CaptureInput[], layout: PointLayout
       if (first !== undefined && !(baseNs + first >= pt.firstNs)) pt.firstNs = ns(baseNs + first);
       if (last !== undefined && !(baseNs + last <= pt.lastNs)) pt.lastNs = ns(baseNs + last);
     }
+    // The pcapng's own statistics (dumpcap writes them when it stops): the capture ran from its
+    // start to its end, also while nothing crossed the interface.
+    for (const id of layout.inputPoints[n]!) {
+      const pt = layout.points[id]!;
+      const stats = c.interfaces[pt.interfaceId >= 0 ? pt.interfaceId : 0]?.stats;
+      if (!stats) continue;
+      const at = (t: [number, number]) => (t[0] - epochSec) * 1e9 + t[1];
+      if (stats.start && !(at(stats.start) >= pt.firstNs)) pt.firstNs = ns(at(stats.start));
+      if (stats.end && !(at(stats.end) <= pt.lastNs)) pt.lastNs = ns(at(stats.end));
+      const dropped = (stats.osDrop ?? 0) + (stats.ifDrop ?? 0);
+      if (dropped > 0) layout.notes.push(`${pt.node}/${pt.interface}: the capture's own statistics say ${dropped} packet${dropped === 1 ? ' was' : 's were'} dropped before being recorded (the buffer or the interface was full): a packet missing there may have crossed it`);
+    }
     // One `tcpdump -i any` ran for every interface it was split into: the file's window is each one's.
     if (layout.split[n]) {
       const mine = layout.inputPoints[n]!.map((p) => layout.points[p]!);
