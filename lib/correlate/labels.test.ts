@@ -17,4 +17,15 @@ describe('labels from file names', () => {
     expect(resolveLabel('node1-a-web-7f9c.pcap', undefined, [], ['node1', 'node1-a'])).toEqual({ node: 'node1-a', interface: 'web-7f9c', source: 'file name' });
     expect(resolveLabel('capture-2024-05-01.pcap', undefined, [], [])).toEqual({ node: 'capture-2024-05-01', interface: '?', source: 'unknown' });
   });
+
+  it('splits off an interface name it has never heard of when it reads like one: a letter first, a digit in it', () => {
+    expect(labelFromFileName('k8s-worker-2-net0.pcap')).toEqual({ node: 'k8s-worker-2', interface: 'net0' });
+    expect(labelFromFileName('node1-ens160.pcap')).toEqual({ node: 'node1', interface: 'ens160' });
+    expect(labelFromFileName('node1-bond0.100.pcap')).toEqual({ node: 'node1', interface: 'bond0.100' });
+    expect(labelFromFileName('worker1_enp0s3.pcapng')).toEqual({ node: 'worker1', interface: 'enp0s3' });
+    // A date or a bare number is no interface; nor is a word without a digit.
+    expect(labelFromFileName('capture-2024-05-01.pcap')).toBeNull();
+    expect(labelFromFileName('k8s-worker-2.pcap')).toBeNull();
+    expect(labelFromFileName('node-frontend.pcap')).toBeNull();
+  });
 });

@@ -27,7 +27,11 @@ export function labelFromFileName(fileName: string): { node: string; interface: 
     const iface = base.slice(i + 1);
     if (node.length > 0 && interfaceRole(iface) !== 'other') return { node, interface: iface };
   }
-  return null;
+  // A name Hopscope has never heard of (net0, ens160, bond0.100, enp0s3): the last part, when it
+  // reads like an interface (a letter first, a digit in it, a VLAN suffix allowed). Its role
+  // then comes from what crosses it.
+  const m = /^(.+?)[-_]([a-z][a-z0-9]*\d[a-z0-9]*(?:\.\d+)?)$/i.exec(base);
+  return m ? { node: m[1]!, interface: m[2]! } : null;
 }
 
 /**
