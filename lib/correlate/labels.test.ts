@@ -18,12 +18,16 @@ describe('labels from file names', () => {
     expect(resolveLabel('capture-2024-05-01.pcap', undefined, [], [])).toEqual({ node: 'capture-2024-05-01', interface: '?', source: 'unknown' });
   });
 
-  it('splits off an interface name it has never heard of when it reads like one: a letter first, a digit in it', () => {
+  it('splits off a NIC name it has no role for when it is named as Linux names NICs', () => {
     expect(labelFromFileName('k8s-worker-2-net0.pcap')).toEqual({ node: 'k8s-worker-2', interface: 'net0' });
     expect(labelFromFileName('node1-ens160.pcap')).toEqual({ node: 'node1', interface: 'ens160' });
     expect(labelFromFileName('node1-bond0.100.pcap')).toEqual({ node: 'node1', interface: 'bond0.100' });
     expect(labelFromFileName('worker1_enp0s3.pcapng')).toEqual({ node: 'worker1', interface: 'enp0s3' });
-    // A date or a bare number is no interface; nor is a word without a digit.
+    expect(labelFromFileName('node1-p1p2.pcap')).toEqual({ node: 'node1', interface: 'p1p2' });
+    // A date, a bare number, a word, or a protocol with a digit is no interface.
+    expect(labelFromFileName('icmp_dot1q.pcap')).toBeNull();
+    expect(labelFromFileName('tunnels-geneve-ipv6.pcap')).toBeNull();
+    expect(labelFromFileName('linux_dlt_sll2.pcap')).toBeNull();
     expect(labelFromFileName('capture-2024-05-01.pcap')).toBeNull();
     expect(labelFromFileName('k8s-worker-2.pcap')).toBeNull();
     expect(labelFromFileName('node-frontend.pcap')).toBeNull();

@@ -27,10 +27,11 @@ export function labelFromFileName(fileName: string): { node: string; interface: 
     const iface = base.slice(i + 1);
     if (node.length > 0 && interfaceRole(iface) !== 'other') return { node, interface: iface };
   }
-  // A name Hopscope has never heard of (net0, ens160, bond0.100, enp0s3): the last part, when it
-  // reads like an interface (a letter first, a digit in it, a VLAN suffix allowed). Its role
-  // then comes from what crosses it.
-  const m = /^(.+?)[-_]([a-z][a-z0-9]*\d[a-z0-9]*(?:\.\d+)?)$/i.exec(base);
+  // A NIC name Hopscope has no role for (net0, ens160, bond0.100, enp0s3, p1p1): the last part,
+  // when it is named as Linux and hypervisors name NICs (a known stem, a number, a VLAN suffix
+  // allowed). Not any word with a digit: `icmp_dot1q`, `tunnels-geneve-ipv6` are no interfaces.
+  // Its role then comes from what crosses it.
+  const m = /^(.+?)[-_]((?:eth|ens|enp|eno|enx|em|bond|team|net|nic|wlan|wlp|wlo|ib|vlan|vnet|mgmt|lan|wan|p\d+p)[a-z0-9]*\d[a-z0-9]*(?:\.\d+)?)$/i.exec(base);
   return m ? { node: m[1]!, interface: m[2]! } : null;
 }
 
