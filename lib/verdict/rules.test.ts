@@ -244,4 +244,19 @@ describe('the verdict rule table', () => {
     expect(f.verdict.summary).toBe("delivered as far as the captures show: requests reach node2/cni0; 1 echo reply passed node1/eth0 while node1/cni0's capture was not running");
     expect(f.repliesStopAfter).toBeNull();
   });
+
+  it('calls a RST after the server accepted and answered a close, not a refusal', async () => {
+    const tcp = (src: string, dst: string, sport: number, dport: number, seq: number, ack: number, flags: number, data = 0): FrameSpec => ({
+      src, dst, proto: 'tcp', ipId: seq & 0xffff, sport, dport, seq, ack, flags, ...(data > 0 ? { payload: bytes(data, seq & 0xff) } : {}),
+    });
+    const f = await verdictOf([
+      { spec: tcp(A, B, 40010, 8081, 1000, 0, 0x02), at: 0, seen: all() },
+      { spec: tcp(B, A, 8081, 40010, 5000, 1001, 0x12), at: 1, seen: all('rep') },
+      { spec: tcp(A, B, 40010, 8081, 1001, 5001, 0x18, 60), at: 2, seen: all() },
+      { spec: tcp(B, A, 8081, 40010, 5001, 1061, 0x18, 600), at: 3, seen: all('rep') },
+      { spec: tcp(B, A, 8081, 40010, 5601, 1061, 0x14), at: 200, seen: all('rep') },
+    ]);
+    expect(f.verdict.kind).toBe('delivered');
+    expect(f.verdict.rule.name).not.toBe('tcp-reset');
+  });
 });

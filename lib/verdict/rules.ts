@@ -316,6 +316,13 @@ export const RULES: readonly VerdictRule[] = [
       const G = ev.groups;
       const rst = ev.flow.protocol === 'tcp' ? ev.flow.replies.find((g) => (G.tcpFlags[g]! & 0x04) !== 0) : undefined;
       if (rst === undefined) return null;
+      // A RST after the server accepted (a SYN-ACK), sent data or a FIN, or after the client's
+      // FIN, closes a connection that worked: servers and proxies abort finished or idle
+      // connections that way. Only a RST that answers the SYN is a refusal.
+      const hdr = ev.flow.client.includes(':') ? 40 : 20;
+      const accepted = ev.flow.replies.some((g) => (G.tcpFlags[g]! & 0x04) === 0 && ((G.tcpFlags[g]! & 0x12) === 0x12 || (G.tcpFlags[g]! & 0x01) !== 0 || consumesSequence(G, g, hdr)));
+      const clientClosed = ev.flow.requests.some((g) => (G.tcpFlags[g]! & 0x01) !== 0);
+      if (accepted || clientClosed) return null;
       const st = G.store;
       const i = st.order[G.to(rst) - 1]!;
       const from = `${st.addrs.text[st.src[i]!]}:${st.sport[i]}`;

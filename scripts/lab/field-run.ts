@@ -118,8 +118,8 @@ class Recorder implements FieldCtx {
     return r.stdout;
   }
 
-  async serve(host: string, opts: { tcp?: number[]; udp?: number[]; answer?: string; responseBytes?: number }): Promise<void> {
-    const cmd = `${LABNET} serve ${(opts.tcp ?? []).map((p) => `--tcp ${p}`).join(' ')} ${(opts.udp ?? []).map((p) => `--udp ${p}`).join(' ')} --answer ${opts.answer ?? '0.0.0.0'} --response-bytes ${opts.responseBytes ?? 64}`.replace(/ +/g, ' ');
+  async serve(host: string, opts: { tcp?: number[]; udp?: number[]; resetTcp?: number[]; answer?: string; responseBytes?: number }): Promise<void> {
+    const cmd = `${LABNET} serve ${(opts.tcp ?? []).map((p) => `--tcp ${p}`).join(' ')} ${(opts.udp ?? []).map((p) => `--udp ${p}`).join(' ')} ${(opts.resetTcp ?? []).map((p) => `--reset-tcp ${p}`).join(' ')} --answer ${opts.answer ?? '0.0.0.0'} --response-bytes ${opts.responseBytes ?? 64}`.replace(/ +/g, ' ');
     await this.start(host, 'server', cmd);
   }
 

@@ -59,7 +59,7 @@ export interface FieldCtx {
   start(host: string, name: string, command: string, ready?: RegExp): Promise<void>;
   /** Run a short command to its end (asynchronously) and record it. */
   once(host: string, command: string): Promise<string>;
-  serve(host: string, opts: { tcp?: number[]; udp?: number[]; answer?: string; responseBytes?: number }): Promise<void>;
+  serve(host: string, opts: { tcp?: number[]; udp?: number[]; resetTcp?: number[]; answer?: string; responseBytes?: number }): Promise<void>;
   capture(spec: CaptureSpec): Promise<void>;
   stopCaptures(filter?: (c: CaptureSpec) => boolean): Promise<void>;
   fault(f: Fault): void;
@@ -709,5 +709,34 @@ const randomLoss: FieldScenarioDef = {
   },
 };
 
-export const FIELD_SCENARIOS: FieldScenarioDef[] = [anyOnly('sll2'), anyOnly('sll1'), nodeport, background, windows, midConnection, nodeAnswers, busy, snaplen, randomLoss];
+// ---------------------------------------------------------------------------------------------
+// Issue 14, 3: a RST that closes a finished exchange is no refusal.
+
+const rstClose: FieldScenarioDef = {
+  name: 'tcp-rst-close-healthy',
+  id: 'rstc',
+  title: 'A server that closes every connection with a RST after its response; a port nobody listens on',
+  summary: 'pod-b serves HTTP on 80 (closing with FIN) and on 8081, where it answers and then closes with a RST (SO_LINGER 0, as servers and proxies that abort finished or idle connections do). Both exchanges complete. pod-a\'s connection to pod-b:9, where nothing listens, is refused: pod-b\'s kernel answers the SYN with a RST.',
+  reportedAs: 'Issue 14 (captures from the wild): a RST after a completed exchange was reported as "connection refused".',
+  notes: [
+    'On 8081 the server sends the whole response, waits 0.2 s and closes with linger 0: a RST instead of a FIN; the client has read the response (clientResult detail).',
+    'No fault is injected: the refusal on port 9 is the kernel answering a SYN for a closed port.',
+  ],
+  async run(ctx) {
+    for (const p of [H.a, H.b]) await ctx.serve(p.host, { tcp: [80], udp: [53], resetTcp: [8081], answer: p.ip, responseBytes: 1200 });
+    await ctx.sleep(1200);
+    await captureAll(ctx, AB_POINTS);
+    await ctx.sleep(300);
+    const ab = podPath('pod-a', 'pod-b');
+    await ctx.flow({
+      ...tcp('http-rst-close', H.a, H.b, 8081, 48081, ab, interest('delivered: the whole response reaches pod-a, then pod-b closes with a RST (a close, not a refusal)')),
+      description: 'pod-a opens TCP to pod-b:8081; pod-b answers 1200 bytes, then closes with a RST',
+    });
+    await ctx.flow(tcp('http', H.a, H.b, 80, 48080, ab, interest('delivered: an ordinary exchange closed with FINs')));
+    await ctx.flow(tcp('http-refused', H.a, H.b, 9, 48009, ab, interest('rejected: nothing listens on pod-b:9, its kernel answers the SYN with a RST')));
+    await ctx.sleep(1000);
+  },
+};
+
+export const FIELD_SCENARIOS: FieldScenarioDef[] = [anyOnly('sll2'), anyOnly('sll1'), nodeport, background, windows, midConnection, nodeAnswers, busy, snaplen, randomLoss, rstClose];
 

@@ -220,12 +220,16 @@ def cmd_serve(args):
         srv.bind(("::" if v6 else "0.0.0.0", port))
         return srv
 
-    def tcp_server(port, v6=False):
+    def tcp_server(port, v6=False, reset=False):
         srv = listener(socket.SOCK_STREAM, port, v6)
         srv.listen(16)
         while True:
             conn, _ = srv.accept()
             conn.settimeout(5)
+            if reset:
+                # Linger 0: close() sends a RST instead of a FIN, after the response (as
+                # servers and proxies that abort idle or finished connections do).
+                conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             try:
                 data = b""
                 while b"\r\n\r\n" not in data:
@@ -235,6 +239,8 @@ def cmd_serve(args):
                     data += chunk
                 head = b"HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\nContent-Length: %d\r\n\r\n" % len(body)
                 conn.sendall(head + body)
+                if reset:
+                    time.sleep(0.2)  # let the client read the response before the RST
             except OSError:
                 pass
             finally:
@@ -270,6 +276,8 @@ def cmd_serve(args):
     threads = []
     for port in args.tcp:
         threads.append(threading.Thread(target=tcp_server, args=(port,), daemon=True))
+    for port in args.reset_tcp:
+        threads.append(threading.Thread(target=tcp_server, args=(port, False, True), daemon=True))
     for port in args.udp:
         threads.append(threading.Thread(target=udp_server, args=(port,), daemon=True))
     if args.ipv6:
@@ -300,11 +308,11 @@ def cmd_tcp(args):
     sock.settimeout(args.timeout)
     result = {"protocol": "tcp", "dst": args.dst, "port": args.port, "sport": args.sport}
     start = time.monotonic()
+    got = b""
     try:
         sock.connect((args.dst, args.port))
         result["connected"] = True
         sock.sendall(b"GET / HTTP/1.0\r\nHost: %s\r\nUser-Agent: hopscope-lab\r\n\r\n" % args.host.encode())
-        got = b""
         deadline = start + args.timeout + args.read_timeout
         while time.monotonic() < deadline:
             sock.settimeout(max(0.05, deadline - time.monotonic()))
@@ -317,7 +325,10 @@ def cmd_tcp(args):
     except ConnectionRefusedError:
         result["outcome"] = "refused"
     except ConnectionResetError:
-        result["outcome"] = "reset"
+        # A RST after the whole response is the server closing, not a refusal.
+        result["outcome"] = "response" if got.startswith(b"HTTP/1.0 200") else "reset"
+        result["bytes"] = len(got)
+        result["closedBy"] = "reset"
     except socket.timeout:
         result["outcome"] = "timeout" if "connected" not in result else "response-timeout"
     except OSError as e:
@@ -405,7 +416,10 @@ def cmd_session(args):
     except socket.timeout:
         result["outcome"] = "response-timeout"
     except ConnectionResetError:
-        result["outcome"] = "reset"
+        # A RST after the whole response is the server closing, not a refusal.
+        result["outcome"] = "response" if got.startswith(b"HTTP/1.0 200") else "reset"
+        result["bytes"] = len(got)
+        result["closedBy"] = "reset"
     except OSError as e:
         result["outcome"] = "error"
         result["error"] = e.strerror or str(e)
@@ -655,6 +669,7 @@ def main():
     s = sub.add_parser("serve")
     s.add_argument("--tcp", type=int, action="append", default=[])
     s.add_argument("--udp", type=int, action="append", default=[])
+    s.add_argument("--reset-tcp", type=int, action="append", default=[], help="TCP port whose server answers, then closes with a RST")
     s.add_argument("--answer", default="0.0.0.0")
     s.add_argument("--response-bytes", type=int, default=64)
     s.add_argument("--ipv6", action="store_true", help="listen on IPv6 as well (separate sockets)")
