@@ -123,6 +123,13 @@ const cases: Record<string, () => Promise<FlowReport>> = {
     verdictOf([...ping(1, 0, all(), all('rep')), ...ping(2, 1000, upTo('node1-eth0'), [], 1472), ...ping(3, 2000, all(), all('rep'))]),
   'requests-partial-loss': () =>
     verdictOf([...ping(1, 0, all(), all('rep')), ...ping(2, 1000, upTo('node2-eth0'), []), ...ping(3, 2000, all(), all('rep'))]),
+  'handshake-unfinished': () => {
+    // The server's node only: SYNs in, SYN-ACKs out, the client resends its SYN.
+    const server = ['node2-eth0', 'node2-cni0'];
+    const syn = (n: number): Sent => ({ spec: { src: A, dst: B, proto: 'tcp', ipId: 10 + n, sport: 40020, dport: 80, seq: 7000, flags: 0x02 }, at: n * 1000, seen: server });
+    const synAck = (n: number): Sent => ({ spec: { src: B, dst: A, proto: 'tcp', ipId: 0, sport: 80, dport: 40020, seq: 9000 + n, ack: 7001, flags: 0x12 }, at: n * 1000 + 1, seen: ['node2-cni0', 'node2-eth0'] });
+    return verdictOf([syn(0), synAck(0), syn(1), synAck(1), syn(2), synAck(2)]);
+  },
   'tcp-reset': () =>
     verdictOf([
       { spec: { src: A, dst: B, proto: 'tcp', ipId: 1, sport: 40000, dport: 82, seq: 1000, flags: 0x02 }, at: 0, seen: all() },

@@ -17,6 +17,8 @@ export interface RuleResult {
   causes: Cause[];
   /** The facts the rule went by, one line each. */
   evidence: string[];
+  /** Where the replies stop when the rule knows better than the counts (a SYN-ACK never answered). */
+  repliesStopAfter?: string;
 }
 
 export interface VerdictRule {
@@ -446,6 +448,37 @@ export const RULES: readonly VerdictRule[] = [
     },
   },
   ...partialRules('replies'),
+  {
+    name: 'handshake-unfinished',
+    description:
+      'TCP: the server answers the SYN with a SYN-ACK, yet the client resends its SYN after it and never acknowledges: the SYN-ACKs leave the server and never reach the client, though every capture saw them.',
+    decide(ev) {
+      if (ev.flow.protocol !== 'tcp') return null;
+      const G = ev.groups;
+      const flags = (g: number) => G.tcpFlags[g]!;
+      const synAcks = ev.flow.replies.filter((g) => (flags(g) & 0x16) === 0x12);
+      if (synAcks.length === 0) return null;
+      const syns = ev.flow.requests.filter((g) => (flags(g) & 0x16) === 0x02);
+      // The client sent nothing but SYNs: it never saw a SYN-ACK to acknowledge.
+      if (syns.length < 2 || syns.length !== ev.flow.requests.length) return null;
+      const firstSynAck = Math.min(...synAcks.map((g) => G.first[g]!));
+      if (!syns.some((g) => G.first[g]! > firstSynAck)) return null;
+      const last = ev.points[ev.repStations[ev.repLast]!]!;
+      const server = `${ev.flow.server}:${ev.flow.serverPort ?? '?'}`;
+      return {
+        kind: 'reply-dropped',
+        summary: `the handshake never completes: ${server} answers with ${plural(synAcks.length, 'SYN-ACKs')} (last seen at ${pointName(last)}) and the client resends its SYN ${syns.length - 1} time${syns.length === 2 ? '' : 's'}: the SYN-ACKs never reach it`,
+        transition: `the SYN-ACKs leave ${ev.flow.server} and never reach ${ev.flow.client}, after ${pointName(last)}`,
+        causes: [
+          { text: `a stateful filter on the way back drops the SYN-ACKs (a FORWARD or INPUT rule on the client's node, conntrack marking them INVALID after an asymmetric route)`, check: `${familyOf(ev.flow.client).iptables} -S FORWARD; conntrack -S  # on the client's node` },
+          { text: `the SYN-ACKs take another way back (asymmetric routing, reverse-path filtering on the client's node)`, check: familyOf(ev.flow.client).v6 ? `ip -6 route get ${ev.flow.server}` : `ip route get ${ev.flow.server}; sysctl net.ipv4.conf.all.rp_filter` },
+          { text: 'capture the client side (its pod veth and its node) to see where they stop', check: `tcpdump -ni any 'tcp[tcpflags] & (tcp-syn) != 0 and host ${ev.flow.server}'` },
+        ],
+        evidence: [countsLine(ev, 'requests'), countsLine(ev, 'replies'), `${plural(syns.length, 'SYNs')} from the client, ${syns.length - 1} after the first SYN-ACK; no ACK of it`],
+        repliesStopAfter: pointName(last),
+      };
+    },
+  },
   {
     name: 'delivered',
     description:

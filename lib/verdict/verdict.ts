@@ -130,7 +130,7 @@ function report(f: Flow, c: Correlation, offset: (p: CapturePoint) => number): F
     // Delivered with its requests or replies last seen before a capture that was not running
     // (the answer came back, or the captures did not cover the rest): no stop, in either direction.
     requestsStopAfter: verdict.kind !== 'delivered' && reqLast >= 0 && reqLast < stations.length - 1 ? pointName(pts[stations[reqLast]!]!) : null,
-    repliesStopAfter: verdict.kind !== 'delivered' && repLast >= 0 && repLast < repStations.length - 1 ? pointName(pts[repStations[repLast]!]!) : null,
+    repliesStopAfter: verdict.repliesStopAfter ?? (verdict.kind !== 'delivered' && repLast >= 0 && repLast < repStations.length - 1 ? pointName(pts[repStations[repLast]!]!) : null),
     icmpErrors: ev.icmpErrors,
     firstNs: ns(firstTime(f, c.groups, offset, pts)),
     verdict: {

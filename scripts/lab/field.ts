@@ -738,5 +738,32 @@ const rstClose: FieldScenarioDef = {
   },
 };
 
-export const FIELD_SCENARIOS: FieldScenarioDef[] = [anyOnly('sll2'), anyOnly('sll1'), nodeport, background, windows, midConnection, nodeAnswers, busy, snaplen, randomLoss, rstClose];
+// ---------------------------------------------------------------------------------------------
+// Issue 14, 3: the server accepts, its SYN-ACKs never reach the client.
+
+const synAckDropped: FieldScenarioDef = {
+  name: 'tcp-synack-dropped',
+  id: 'sadr',
+  title: 'node1 drops the SYN-ACKs coming back to pod-a: the server accepts, the client keeps resending its SYN',
+  summary: 'node1\'s FORWARD chain drops TCP segments with SYN and ACK set coming from pod-b (a stateful rule gone wrong on the return path). pod-a\'s SYNs to pod-b:80 cross both nodes; pod-b answers each with a SYN-ACK, which crosses node2 and the tunnel and dies on node1 after flannel.1. The client resends its SYN until it gives up. Pings and DNS between the same pods work.',
+  reportedAs: 'Issue 14 (captures from the wild): a server answering SYN with SYN-ACK while the client resends its SYN was reported as "delivered".',
+  notes: ['The fault: `iptables -I FORWARD -p tcp -s 10.244.2.2 --tcp-flags SYN,ACK SYN,ACK -j DROP` on node1.'],
+  async run(ctx) {
+    await podServers(ctx, [H.a, H.b], [80]);
+    await ctx.sleep(1200);
+    await captureAll(ctx, AB_POINTS);
+    await ctx.sleep(300);
+    ctx.fault({
+      kind: 'reply-drop', description: 'node1 FORWARD drops SYN-ACKs from pod-b', node: 'node1',
+      commands: [{ host: 'node1', command: 'iptables -I FORWARD -p tcp -s 10.244.2.2 --tcp-flags SYN,ACK SYN,ACK -j DROP' }],
+    });
+    const ab = podPath('pod-a', 'pod-b');
+    await ctx.flow(tcp('http', H.a, H.b, 80, 49080, ab, interest('replies dropped: SYN-ACKs reach node1 flannel.1 and never cni0; the client resends its SYN')));
+    await ctx.flow(ping('ping', H.a, H.b, 0x5a01, ab, interest('delivered')));
+    await ctx.flow(udp('dns', H.a, H.b, 53, 49053, 0x5a53, ab, interest('delivered')));
+    await ctx.sleep(1000);
+  },
+};
+
+export const FIELD_SCENARIOS: FieldScenarioDef[] = [anyOnly('sll2'), anyOnly('sll1'), nodeport, background, windows, midConnection, nodeAnswers, busy, snaplen, randomLoss, rstClose, synAckDropped];
 
