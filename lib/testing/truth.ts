@@ -51,7 +51,10 @@ export function expectedKind(truth: GroundTruth, flow: GroundTruth['flows'][numb
   if (flow.requests.lastReached !== path[path.length - 1]) return mtu ? 'size-dependent' : 'request-dropped';
   if (flow.replies.lastReached === null) return 'no-reply';
   if (flow.replies.lastReached !== path[0]) return 'reply-dropped';
-  if (shrinks(counts('requests', path)) || shrinks(counts('replies', [...path].reverse()))) return mtu ? 'size-dependent' : 'partial-loss';
+  const lossy = shrinks(counts('requests', path)) || shrinks(counts('replies', [...path].reverse()));
+  // Packets refused with frag-needed (packet too big), sent again smaller and through: delivered after path MTU discovery.
+  if (lossy && tooBig) return 'delivered';
+  if (lossy) return mtu ? 'size-dependent' : 'partial-loss';
   return 'delivered';
 }
 

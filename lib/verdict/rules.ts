@@ -128,7 +128,7 @@ function partialRules(dir: 'requests' | 'replies'): VerdictRule[] {
   return [
     {
       name: `${dir}-lost-above-pmtu`,
-      description: `Some ${dir} are lost at one step, all larger than the MTU an ICMP frag-needed (ICMPv6 packet too big) announced, and the rest pass: path MTU discovery works, at the cost of retransmissions.`,
+      description: `Some ${dir} are lost at one step, all larger than the MTU an ICMP frag-needed (ICMPv6 packet too big) announced, and the rest pass: delivered after path MTU discovery, which the router that sent the ICMP started.`,
       decide(ev) {
         const x = found(ev);
         const fn = ev.fragNeeded;
@@ -136,10 +136,12 @@ function partialRules(dir: 'requests' | 'replies'): VerdictRule[] {
         const minLost = x.s.lost.reduce((m, g) => Math.min(m, ev.groups.ipLen[g]!), Infinity);
         if (!(minLost > fn.mtu)) return null;
         const dev = ev.overlayIn(x.s.from, x.s.to)?.device ?? 'the overlay';
+        // The flow got through once the sender learnt the path MTU: delivered, and the refusal
+        // is the router's that answered, not a stop at the point before it.
         return {
-          kind: 'size-dependent',
-          summary: `${plural(x.s.lost.length, noun(ev))} of ${range(minLost, x.s.lostSize)} bytes ${x.s.lost.length === 1 ? 'stops' : 'stop'} after ${pointName(x.s.from)}; ${fn.from} answered ${tooBigWord(ev)} (MTU ${fn.mtu}) and the rest got through: path MTU discovery works, at the cost of retransmissions`,
-          transition: x.s.transition,
+          kind: 'delivered',
+          summary: `delivered after path MTU discovery: ${fn.from} refused ${plural(x.s.lost.length, noun(ev))} of ${range(minLost, x.s.lostSize)} bytes with ${tooBigWord(ev)} (MTU ${fn.mtu}) between ${pointName(x.s.from)} and ${pointName(x.s.to)}; what was sent after that was smaller and got through`,
+          transition: null,
           causes: [
             {
               text: `the pods' MTU is larger than ${dev}'s ${fn.mtu}: every new connection pays a ${tooBigWord(ev)} round trip, and any path that filters ICMP becomes a black hole`,
