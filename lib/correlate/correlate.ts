@@ -21,7 +21,7 @@ import { collectSightings } from './sightings';
 import { inferRoles } from './roles';
 import { estimateClocks } from './clocks';
 import { egressRanks, listeningSides, settleFlow } from './direction';
-import type { CaptureInput, Correlation, Encapsulation } from './types';
+import type { CaptureInput, CapturePoint, Correlation, Encapsulation } from './types';
 
 export type * from './types';
 export { PacketGroups, SightingStore } from './sightings';
@@ -32,6 +32,7 @@ export function correlate(inputs: CaptureInput[], opts: PointOptions = {}): Corr
   const layout = capturePoints(inputs, opts);
   const points = layout.points;
   fillWindows(inputs, layout, epochSec);
+  layout.notes.push(...sequentialNotes(layout.points));
   const inputOfPoint = new Int32Array(points.length);
   layout.inputPoints.forEach((ps, n) => ps.forEach((p) => (inputOfPoint[p] = n)));
   const walk = collectSightings(inputs, layout, epochSec);
@@ -76,4 +77,22 @@ export function correlate(inputs: CaptureInput[], opts: PointOptions = {}): Corr
     layout.notes.push(`${u.src} → ${u.dst}: ${u.tunnel} (${u.wire}), not decoded (${at}); the flows inside cannot be followed, and these packets are no flow of their own`);
   }
   return { epochSec, groups: walk.groups, points, flows: kept, clocks, referenceNode, encapsulationOf, notes: layout.notes, undecoded, neighbours: walk.neighbours };
+}
+
+/**
+ * A node whose captures were taken one after another (no two of its points ran at the same
+ * time): say so, and what it means for the verdicts.
+ */
+function sequentialNotes(points: readonly CapturePoint[]): string[] {
+  const notes: string[] = [];
+  for (const node of new Set(points.map((p) => p.node))) {
+    const mine = points.filter((p) => p.node === node && p.packets > 0 && p.role !== 'any' && Number.isFinite(p.firstNs)).sort((a, b) => a.firstNs - b.firstNs);
+    if (mine.length < 2) continue;
+    if (mine.every((p, i) => i === 0 || p.firstNs > mine[i - 1]!.lastNs)) {
+      notes.push(
+        `${node}'s captures were taken one after another (${mine.map((p) => p.interface).join(', ')}; no two ran at the same time): each point is judged for the time it ran, a flow seen with its replies at each point is delivered there, and no packet can be followed from one of these points to the next`,
+      );
+    }
+  }
+  return notes;
 }

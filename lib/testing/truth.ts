@@ -29,6 +29,8 @@ export interface GroundTruth {
   flows: TruthFlow[];
   /** Schema 2: every other flow of the scenario, each of which worked. */
   healthy?: TruthFlow[];
+  /** Each capture point's first and last packet ("seconds.nanoseconds"). */
+  windows?: Record<string, { first: string; last: string }>;
 }
 
 export function scenarios(): { dir: string; truth: GroundTruth }[] {
@@ -46,12 +48,21 @@ export function expectedKind(truth: GroundTruth, flow: GroundTruth['flows'][numb
   const mtu = (truth.fault?.kind.startsWith('mtu') ?? false) || tooBig;
   const path = flow.path;
   const counts = (side: 'requests' | 'replies', order: string[]) => order.map((p) => packetsAt(flow, side)[p] ?? 0);
-  const shrinks = (xs: number[]) => xs.some((x, i) => i > 0 && x < xs[i - 1]!);
+  // Fewer packets at the next point is loss only where both captures ran at the same time:
+  // captures taken one after another hold different packets.
+  const w = (p: string) => truth.windows?.[p];
+  const overlap = (a: string, b: string) => {
+    const x = w(a);
+    const y = w(b);
+    return !x || !y || (Number(x.first) <= Number(y.last) && Number(y.first) <= Number(x.last));
+  };
+  const shrinks = (xs: number[], order: string[]) => xs.some((x, i) => i > 0 && x < xs[i - 1]! && overlap(order[i - 1]!, order[i]!));
   if (flow.clientResult.outcome === 'refused') return 'rejected';
   if (flow.requests.lastReached !== path[path.length - 1]) return mtu ? 'size-dependent' : 'request-dropped';
   if (flow.replies.lastReached === null) return 'no-reply';
   if (flow.replies.lastReached !== path[0]) return 'reply-dropped';
-  const lossy = shrinks(counts('requests', path)) || shrinks(counts('replies', [...path].reverse()));
+  const back = [...path].reverse();
+  const lossy = shrinks(counts('requests', path), path) || shrinks(counts('replies', back), back);
   // Packets refused with frag-needed (packet too big), sent again smaller and through: delivered after path MTU discovery.
   if (lossy && tooBig) return 'delivered';
   if (lossy) return mtu ? 'size-dependent' : 'partial-loss';

@@ -303,6 +303,31 @@ const SAME_NODE_MARGIN_NS = 1e5;
  * after the last one counts as inside the window; one that came later is not evidence.
  */
 const TAIL_GRACE_NS = 1e9;
+/**
+ * Unless `to` was following this direction of the flow (STREAM_SEEN packets or more) and its
+ * last packet is one of the flow's: a stream that stops exactly where the capture ends is as
+ * likely the capture being stopped (one capture after another) as the packets stopping, and
+ * silence proves nothing. A capture that never saw this direction keeps the grace: a reply a
+ * millisecond after its request was seen there is lost, not outside.
+ */
+const OWN_LAST_NS = 10e6;
+const STREAM_SEEN = 3;
+
+function endsOnStream(ev: Evidence, to: CapturePoint, groups: number[]): boolean {
+  const G = ev.groups;
+  const st = G.store;
+  let seen = 0;
+  for (const g of groups) if (G.seenAt(g, to.id)) seen++;
+  if (seen < STREAM_SEEN) return false;
+  for (const list of [ev.flow.requests, ev.flow.replies]) {
+    for (const g of list) {
+      if (!G.seenAt(g, to.id)) continue;
+      const i = G.sightingAt(g, to.id);
+      if (i >= 0 && to.lastNs - st.tNs[i]! < OWN_LAST_NS) return true;
+    }
+  }
+  return false;
+}
 
 const NONE: readonly number[] = Object.freeze([]);
 
@@ -362,8 +387,10 @@ function computeStep(ev: Evidence, dir: 'requests' | 'replies', k: number, c: Co
   // compared, and the captures are taken to overlap.
   const clockKnown = c.clocks.get(to.node)?.method !== 'unknown' || to.node === from.node;
   const margin = to.node === from.node ? SAME_NODE_MARGIN_NS : CLOCK_MARGIN_NS;
+  let grace: number | null = null;
+  const tailGrace = () => (grace ??= endsOnStream(ev, to, groups) ? 0 : TAIL_GRACE_NS);
   const inWindow = (t: number) =>
-    !clockKnown || to.packets === 0 || Number.isNaN(window[0]) || Number.isNaN(t) || (t >= window[0] - margin && t <= window[1] + margin + TAIL_GRACE_NS);
+    !clockKnown || to.packets === 0 || Number.isNaN(window[0]) || Number.isNaN(t) || (t >= window[0] - margin && t <= window[1] + margin + tailGrace());
   const unproven = notMerged.filter((g) => !acked.includes(g));
   const lost = unproven.filter((g) => inWindow(timeAtFrom(g)));
   const outside = unproven.filter((g) => !inWindow(timeAtFrom(g)));

@@ -487,6 +487,18 @@ export const RULES: readonly VerdictRule[] = [
       'Requests and replies cross every capture point of the path. A TCP segment missing from one capture but acknowledged by the peer (and never resent) got through: the capture missed it.',
     decide(ev) {
       const m = missedNote(ev);
+      // Captures taken one after another: each point saw requests and replies, none the same packet.
+      const G = ev.groups;
+      const atMostOne = (g: number) => ev.stations.filter((p) => G.seenAt(g, p)).length <= 1;
+      if (ev.stations.length > 1 && [...ev.flow.requests, ...ev.flow.replies].every(atMostOne)) {
+        return {
+          kind: 'delivered',
+          summary: `at every capture point ${ev.what} and their ${ev.replyWhat} were seen (up to ${ev.n} and ${ev.nReplies} at one point), but no packet at two points: the captures do not overlap in time, so no packet can be followed from one point to the next`,
+          transition: null,
+          causes: [],
+          evidence: [countsLine(ev, 'requests'), countsLine(ev, 'replies'), 'no packet of the flow was captured at two points'],
+        };
+      }
       return {
         kind: 'delivered',
         summary: `${plural(ev.n, ev.what)} and ${plural(ev.nReplies, ev.replyWhat)} ${m.note ? `got through${m.note}` : 'cross every capture point'}`,

@@ -765,5 +765,39 @@ const synAckDropped: FieldScenarioDef = {
   },
 };
 
-export const FIELD_SCENARIOS: FieldScenarioDef[] = [anyOnly('sll2'), anyOnly('sll1'), nodeport, background, windows, midConnection, nodeAnswers, busy, snaplen, randomLoss, rstClose, synAckDropped];
+// ---------------------------------------------------------------------------------------------
+// Issue 14, 2: captures taken one after another, by one engineer with one terminal.
+
+const sequential: FieldScenarioDef = {
+  name: 'sequential-captures-healthy',
+  id: 'seqc',
+  title: 'One capture at a time: pod-a\'s veth, then cni0, flannel.1, eth0, then node2\'s eth0 and pod-b\'s veth; a long ping runs through all of them',
+  summary: 'An engineer with one terminal captures each point for about 1.5 s, one after the other, while pod-a pings pod-b every 0.1 s. No packet is in two captures: the windows do not overlap. Every capture holds echo requests and their replies. A short HTTP exchange and a DNS query fall in the first and the last window.',
+  reportedAs: 'Issue 14 (captures from the wild): captures taken one after another were all "not observed" although each file shows requests and replies.',
+  notes: [
+    'Each point is captured alone for about 1.5 s (tcpdump started, then stopped with SIGINT), in path order; windows gives their first and last packets.',
+    'No fault: every echo request of the long ping is answered.',
+  ],
+  async run(ctx) {
+    await podServers(ctx, [H.a, H.b], [80]);
+    await ctx.sleep(1200);
+    // The points captured, in path order: node2's flannel.1 and cni0 are not.
+    const points = AB_POINTS.filter((x) => x.node === 'node1' || x.iface === 'eth0' || x.role === 'pod-veth');
+    const ab = podPath('pod-a', 'pod-b').filter((id) => points.some((x) => `${x.node}/${x.iface}` === id));
+    const longPing = ctx.flowInBackground(ping('ping-long', H.a, H.b, 0x5c01, ab, { count: 100, interval: 0.1, description: 'ping pod-a → pod-b, 100 echo requests 0.1 s apart, across every capture window', ...interest('delivered: at every point the echo requests and their replies were seen; the windows do not overlap, so no packet can be followed from one point to the next') }));
+    await ctx.sleep(200);
+    for (const [k, p] of points.entries()) {
+      await ctx.capture(p);
+      await ctx.sleep(300);
+      if (k === 0) await ctx.flow(tcp('http-first-window', H.a, H.b, 80, 49180, ab));
+      if (k === 5) await ctx.flow(udp('dns-last-window', H.a, H.b, 53, 49153, 0x5c53, ab));
+      await ctx.sleep(1200);
+      await ctx.stopCaptures((c) => c.node === p.node && c.iface === p.iface);
+    }
+    await longPing;
+    await ctx.sleep(200);
+  },
+};
+
+export const FIELD_SCENARIOS: FieldScenarioDef[] = [anyOnly('sll2'), anyOnly('sll1'), nodeport, background, windows, midConnection, nodeAnswers, busy, snaplen, randomLoss, rstClose, synAckDropped, sequential];
 
