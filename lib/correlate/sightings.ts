@@ -140,6 +140,9 @@ export class SightingStore {
   }
 }
 
+/** Capture points a fragment key spans (points are far fewer). */
+const FRAGMENT_POINTS = 4096;
+
 /**
  * Every packet group (one packet, one transmission, seen at one or more capture points), in
  * columns that grow by doubling: far fewer groups than sightings, and no object per packet.
@@ -214,7 +217,19 @@ export class PacketGroups {
     return this.store.start[g + 1]!;
   }
 
+  /**
+   * (group × FRAGMENT_POINTS + point) of fragmented datagrams whose first fragment crossed the
+   * point without all the others: the datagram did not get there whole, so it did not get there.
+   */
+  readonly incomplete = new Set<number>();
+
+  /** Whether group g's first fragment crossed `point` without the rest of its datagram. */
+  arrivedIncomplete(g: number, point: number): boolean {
+    return this.incomplete.size > 0 && this.incomplete.has(g * FRAGMENT_POINTS + point);
+  }
+
   seenAt(g: number, point: number): boolean {
+    if (this.incomplete.size > 0 && this.incomplete.has(g * FRAGMENT_POINTS + point)) return false;
     if (this.useMasks) return (this.mask[g]! & (1 << point)) !== 0;
     return this.sightingAt(g, point) >= 0;
   }
@@ -371,6 +386,9 @@ class Walk {
   private readonly form: Int32Array;
   /** TCP: the client ISN of the latest SYN seen for a 4-tuple (tcpIncarnation). */
   private readonly isnOf = new Map<number, number>();
+  /** IPv4 fragments per (point, datagram), and each fragmented datagram's group (its first fragment's). */
+  private readonly fragments = new Map<string, number>();
+  private readonly fragmented = new Map<string, number>();
   /** Background packets per point and kind (point × BACKGROUND_KINDS). */
   private readonly background: Int32Array;
   private readonly useMasks: boolean;
@@ -425,6 +443,7 @@ class Walk {
       advance(cur);
       this.sight(cur, r);
     }
+    if (this.fragmented.size > 0) this.settleFragments();
     return { store: this.store, groups: this.groups, conns: this.conns, errorRows: this.errorRows, background: this.background, opaque: [...this.opaque.values()], truncated: this.truncated, neighbours: [...this.neighbours.values()] };
   }
 
@@ -454,8 +473,12 @@ class Walk {
       if (bg === ND_CODE && (type === 135 || type === 136) && row.ack !== 0) this.neighbour(point, tNs, 'ND', this.v6Id(cur, row.ack - 1), type === 136);
       return;
     }
-    // A fragment after the first carries no transport header: nothing to follow it by.
-    if ((row.meta & META_FRAGMENT) !== 0 && cur.shapeTransport[row.shape] === 0) return;
+    // A fragment after the first carries no transport header: nothing to follow it by, but it
+    // is counted, so that a datagram missing one at a point did not get there.
+    if ((row.meta & META_FRAGMENT) !== 0 && cur.shapeTransport[row.shape] === 0) {
+      if (!pt.merged && (row.meta & META_INNER_IPV6) === 0) this.fragment(point, row);
+      return;
+    }
     const proto = row.proto;
     if (proto !== 1 && proto !== 6 && proto !== 58 && (proto !== 17 || OPAQUE_UDP_PORTS.has(row.sport) || OPAQUE_UDP_PORTS.has(row.dport))) {
       if (this.opaqueTunnel(cur, row, point)) return;
@@ -483,6 +506,35 @@ class Walk {
     gs.portVotes[g]! += portVote(row);
     this.store.add(point, r, tNs, src, dst, row, g);
     this.link(g, src, dst, row);
+    if ((row.meta & META_FRAGMENT) !== 0 && !v6 && !pt.merged) {
+      const dg = this.fragment(point, row);
+      if (!this.fragmented.has(dg)) this.fragmented.set(dg, g);
+    }
+  }
+
+  /** Count one IPv4 fragment at a point; its datagram's key. */
+  private fragment(point: number, row: PacketRow): string {
+    const dg = `${row.src}|${row.dst}|${row.proto}|${row.ipId}`;
+    const k = `${point}|${dg}`;
+    this.fragments.set(k, (this.fragments.get(k) ?? 0) + 1);
+    return dg;
+  }
+
+  /** Datagrams whose first fragment reached a point with fewer fragments than elsewhere: not there whole. */
+  private settleFragments(): void {
+    const n = this.points.length;
+    for (const [dg, g] of this.fragmented) {
+      let most = 0;
+      for (let p = 0; p < n; p++) most = Math.max(most, this.fragments.get(`${p}|${dg}`) ?? 0);
+      for (let p = 0; p < n; p++) {
+        const here = this.fragments.get(`${p}|${dg}`) ?? 0;
+        if (here > 0 && here < most && this.groups.seenAt(g, p)) {
+          this.groups.incomplete.add(g * FRAGMENT_POINTS + p);
+          // The masks answer seenAt and the counts directly: clear the point there too.
+          if (this.useMasks) this.groups.mask[g] = this.groups.mask[g]! & ~(1 << p);
+        }
+      }
+    }
   }
 
   /**

@@ -60,6 +60,8 @@ export interface PacketFacts {
   /** The first 16 bits of a UDP payload: a DNS transaction id; then its QR bit. */
   dnsId: number;
   dnsResponse: boolean;
+  /** IPv4 fragments: 0 a whole packet, 1 the first fragment, 2 a later one (no transport header). */
+  fragment: 0 | 1 | 2;
 }
 
 export interface FrameFacts {
@@ -106,9 +108,9 @@ function innermost(layers: Layer[]): PacketFacts | null {
   for (let i = 0; i < layers.length; i++) if (layers[i]!.kind === 'ipv4' || layers[i]!.kind === 'ipv6') ipAt = i;
   if (ipAt < 0) return null;
   const ip = layers[ipAt]!;
-  const base = { sport: 0, dport: 0, seq: 0, ack: 0, tcpFlags: 0, icmpType: -1, icmpCode: -1, echoId: -1, payloadKey: '', dnsId: -1, dnsResponse: false };
+  const base = { sport: 0, dport: 0, seq: 0, ack: 0, tcpFlags: 0, icmpType: -1, icmpCode: -1, echoId: -1, payloadKey: '', dnsId: -1, dnsResponse: false, fragment: 0 as const };
   let f: PacketFacts;
-  if (ip.kind === 'ipv4') f = { ...base, ipLen: ip.totalLength, ipId: ip.id, ttl: ip.ttl, src: ip.src, dst: ip.dst, proto: ip.protocol };
+  if (ip.kind === 'ipv4') f = { ...base, ipLen: ip.totalLength, ipId: ip.id, ttl: ip.ttl, src: ip.src, dst: ip.dst, proto: ip.protocol, fragment: ip.fragmentOffset !== 0 ? 2 : ip.moreFragments ? 1 : 0 };
   else if (ip.kind === 'ipv6') f = { ...base, ipLen: ip.payloadLength + 40, ipId: 0, ttl: ip.hopLimit, src: ip.src, dst: ip.dst, proto: ip.finalNextHeader };
   else return null;
   const t = layers[ipAt + 1];
@@ -353,6 +355,23 @@ function framesAt(captures: Map<PointId, LoadedCapture>, point: PointId): FrameF
  * a frame two flows claim means their matches are ambiguous.
  */
 export function observeFlows(captures: Map<PointId, LoadedCapture>, flows: FlowToObserve[], claims?: Map<string, string[]>): FlowObservation[] {
+  // IPv4 fragments per point and datagram: a first fragment counts at a point only when every
+  // fragment of its datagram (as many as the point that saw most) got there too.
+  const dgKey = (f: PacketFacts) => `${f.src}|${f.dst}|${f.proto}|${f.ipId}`;
+  const fragsAt = new Map<string, number>();
+  const fragsMost = new Map<string, number>();
+  for (const [capPoint, cap] of captures) {
+    for (const fr of cap.frames) {
+      if (!fr.inner || fr.inner.fragment === 0) continue;
+      const point = cap.pointOf?.(fr) ?? capPoint;
+      if (point.endsWith('/any')) continue;
+      const k = `${point}#${dgKey(fr.inner)}`;
+      const n = (fragsAt.get(k) ?? 0) + 1;
+      fragsAt.set(k, n);
+      fragsMost.set(dgKey(fr.inner), Math.max(fragsMost.get(dgKey(fr.inner)) ?? 0, n));
+    }
+  }
+  const whole = (point: PointId, f: PacketFacts) => f.fragment === 0 || point.endsWith('/any') || (fragsAt.get(`${point}#${dgKey(f)}`) ?? 0) >= (fragsMost.get(dgKey(f)) ?? 0);
   return flows.map((flow) => {
     const learned = learn(flow, framesAt(captures, flow.path[0] ?? ''));
     const req: Record<PointId, number> = {};
@@ -390,6 +409,7 @@ export function observeFlows(captures: Map<PointId, LoadedCapture>, flows: FlowT
         if (!fr.inner) continue;
         const d = classify(fr.inner, flow, learned, tuples);
         if (d === null) continue;
+        if (!whole(point, fr.inner)) continue;
         const [count, max, once] = d === 'request' ? [req, reqMax, reqOnce] : [rep, repMax, repOnce];
         count[point] = (count[point] ?? 0) + 1;
         const i = fr.inner;

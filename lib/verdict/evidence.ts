@@ -404,6 +404,15 @@ function computeStep(ev: Evidence, dir: 'requests' | 'replies', k: number, c: Co
   const described = () => {
     if (d) return d;
     d = describeStep({ from, to, dst, lostSize, overlay: ev.overlayIn(from, to), overlayPortUnreachableFrom: ev.underlayUnreachFrom });
+    // The first fragment of each got there, the rest did not: the datagrams never arrived whole.
+    const partial = lost.filter((g) => G.arrivedIncomplete(g, to.id)).length;
+    if (partial > 0) {
+      d.transition = `only the first fragment of ${partial === lost.length ? 'each' : `${partial} of them`} reaches ${pointName(to)}; the later fragments are lost after ${pointName(from)}, so the datagrams never arrive whole`;
+      d.causes.unshift({
+        text: `IP fragments are dropped between ${pointName(from)} and ${pointName(to)}: a filter that drops fragments (they carry no ports for a port rule to match), or fragment reassembly limits`,
+        check: `nft list ruleset | grep -i frag; iptables -S | grep -- ' -f '; sysctl net.ipv4.ipfrag_high_thresh  # on ${to.node}`,
+      });
+    }
     // Two points of one `tcpdump -i any` file: one ring buffer holds every copy of every packet
     // (one per interface crossed), and a burst that fills it loses copies the kernel delivered.
     if (from.file === to.file && lostSize > 0) {

@@ -799,5 +799,42 @@ const sequential: FieldScenarioDef = {
   },
 };
 
-export const FIELD_SCENARIOS: FieldScenarioDef[] = [anyOnly('sll2'), anyOnly('sll1'), nodeport, background, windows, midConnection, nodeAnswers, busy, snaplen, randomLoss, rstClose, synAckDropped, sequential];
+// ---------------------------------------------------------------------------------------------
+// Issue 14, 4: IP fragments belong to their datagram.
+
+const fragments: FieldScenarioDef = {
+  name: 'fragments-dropped',
+  id: 'frag',
+  title: 'node2 drops every IPv4 fragment but the first before it is decapsulated: 3000-byte pings never arrive whole; small pings, HTTP and DNS work',
+  summary: 'pod-a pings pod-b with 3000 data bytes: each echo request leaves pod-a as three IPv4 fragments (MTU 1450) and crosses the tunnel so. On node2 a filter drops the VXLAN packets that carry a later fragment as they arrive on eth0 (as filters that cannot see ports do): eth0 captures all three fragments, flannel.1 only the first, the datagram is never reassembled and no reply comes. Small pings, HTTP and DNS between the same pods work.',
+  reportedAs: 'Issue 14 (captures from the wild): fragments were not tied to their datagram, so a ping whose later fragments were lost read as "delivered to the pod, no reply".',
+  notes: [
+    'The fault, on node2: an nftables prerouting chain at priority -450 drops the VXLAN packets on eth0 whose inner IPv4 packet is a fragment with a non-zero offset (`udp dport 8472 @nh,448,16 & 0x1fff != 0 drop`). eth0 captures all three fragments, flannel.1 only the first; node2 holds that one, waiting for the rest, so cni0 sees none. (An iptables `-f` rule in FORWARD never matches: connection tracking reassembles fragments first.)',
+    'A request counts at a point only when all of its fragments did (requests.seenAt).',
+  ],
+  async run(ctx) {
+    await podServers(ctx, [H.a, H.b], [80]);
+    await ctx.sleep(1200);
+    await captureAll(ctx, AB_POINTS);
+    await ctx.sleep(300);
+    ctx.fault({
+      kind: 'fragment-drop', description: 'node2 drops IPv4 fragments after the first, arriving from flannel.1', node: 'node2',
+      commands: [
+        { host: 'node2', command: 'nft add table ip hsfrag' },
+        { host: 'node2', command: "nft add chain ip hsfrag pre '{ type filter hook prerouting priority -450; }'" },
+        // The inner IPv4 header starts 50 bytes into the VXLAN packet (outer IPv4 20, UDP 8,
+        // VXLAN 8, inner Ethernet 14); its fragment offset is the 13 low bits at byte 6.
+        { host: 'node2', command: "nft add rule ip hsfrag pre iifname eth0 udp dport 8472 @nh,448,16 '&' 0x1fff != 0 drop" },
+      ],
+    });
+    const ab = podPath('pod-a', 'pod-b');
+    await ctx.flow(ping('ping-3000', H.a, H.b, 0x5f01, ab, { size: 3000, ...interest('requests dropped: all three fragments reach node2 eth0, only the first reaches flannel.1; the datagram never arrives whole, no reply') }));
+    await ctx.flow(ping('ping', H.a, H.b, 0x5f02, ab));
+    await ctx.flow(tcp('http', H.a, H.b, 80, 49580, ab));
+    await ctx.flow(udp('dns', H.a, H.b, 53, 49553, 0x5f53, ab));
+    await ctx.sleep(1000);
+  },
+};
+
+export const FIELD_SCENARIOS: FieldScenarioDef[] = [anyOnly('sll2'), anyOnly('sll1'), nodeport, background, windows, midConnection, nodeAnswers, busy, snaplen, randomLoss, rstClose, synAckDropped, sequential, fragments];
 

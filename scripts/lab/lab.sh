@@ -3,7 +3,7 @@
 # Builds every scenario's cluster from network namespaces, breaks it, records tcpdump at every
 # interface of the path and rewrites sample-captures/. Needs root, iproute2, iptables, tcpdump,
 # ping (iputils) and python3 (the user-space forwarders and test clients); installs the Debian
-# packages when they are missing.
+# packages when they are missing. fragments-dropped also needs nft (nftables).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
