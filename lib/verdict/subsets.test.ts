@@ -11,6 +11,8 @@ import { findFlow, SAMPLES, scenarios } from '../testing/scenarios';
 
 const synack = scenarios().find((s) => s.truth.name === 'tcp-synack-dropped');
 if (!synack) console.log(`[samples] no tcp-synack-dropped in ${SAMPLES}: skipping the server-side verdict test`);
+const nics = scenarios().find((s) => s.truth.name === 'odd-nic-names-port-drop');
+if (!nics) console.log(`[samples] no odd-nic-names-port-drop in ${SAMPLES}: skipping the NIC-names test`);
 
 describe.skipIf(!synack)('server-side captures only', () => {
   it("a server whose SYN-ACKs never reach the client: the handshake is broken, not delivered, and the stop is the server side's last point", async () => {
@@ -34,5 +36,22 @@ describe.skipIf(!synack)('server-side captures only', () => {
     // The pings and DNS of the same pods, seen on node2 only, stay delivered.
     const others = truth.flows.filter((x) => x.id !== 'http').map((x) => findFlow(report.flows, x)!);
     for (const o of others) expect(o.verdict.kind, o.verdict.summary).toBe('delivered');
+  });
+});
+
+describe.skipIf(!nics)('the two NIC captures only, named after interfaces Hopscope has never heard of', () => {
+  it('split into node and interface (node2-net0.pcap is node2/net0), get the NIC role from what crosses them, and name the last point reached', async () => {
+    const { dir, truth } = nics!;
+    const files = ['node1-ens160.pcap', 'node2-net0.pcap'].map((f) => join(dir, f));
+    const { inputs } = await loadInputs(files, new Map());
+    const { report } = analyze(inputs);
+    expect(report.captures.map((c) => `${c.node}/${c.interface} ${c.role}`).sort()).toEqual(['node1/ens160 nic', 'node2/net0 nic']);
+    const gt = truth.flows.find((f) => f.id === 'http-8080')!;
+    expect(gt.requests.seenAt['node2/net0']).toBeGreaterThan(0);
+    const f = findFlow(report.flows, gt)!;
+    // Without node2's inner captures the requests are last seen on its NIC, and nothing answers.
+    expect(f.verdict.kind).toBe('no-reply');
+    expect(f.verdict.summary).toContain('reach node2/net0');
+    for (const h of truth.healthy ?? []) expect(findFlow(report.flows, h)!.verdict.kind).toBe('delivered');
   });
 });

@@ -8,7 +8,7 @@
  */
 import type { Lab } from './exec';
 import { LABNET } from './scenarios';
-import { VXLAN_EXTRA_PODS, type BuildOptions, type Built, type StartFn, type VxlanPod } from './topologies';
+import { flannelVxlan, VXLAN_EXTRA_PODS, type BuildOptions, type Built, type StartFn, type VxlanPod } from './topologies';
 import type { ClientResult, Fault, FlowProtocol, PointId, PointRole, ServiceInfo } from '../../lib/lab/scenario';
 
 export interface CaptureSpec {
@@ -836,5 +836,33 @@ const fragments: FieldScenarioDef = {
   },
 };
 
-export const FIELD_SCENARIOS: FieldScenarioDef[] = [anyOnly('sll2'), anyOnly('sll1'), nodeport, background, windows, midConnection, nodeAnswers, busy, snaplen, randomLoss, rstClose, synAckDropped, sequential, fragments];
+// ---------------------------------------------------------------------------------------------
+// Issue 14, 7: NICs with names Hopscope has never heard of.
+
+const oddNics: FieldScenarioDef = {
+  name: 'odd-nic-names-port-drop',
+  id: 'onic',
+  title: 'flannel VXLAN over NICs named ens160 (node1) and net0 (node2); TCP 8080 dropped on node2',
+  summary: 'The nodes\' underlay NICs are ens160 and net0, as VMware and some clouds name them; files are named <node>-<interface>.pcap as usual. Pings and HTTP on port 80 between pod-a and pod-b work; node2\'s FORWARD chain drops TCP to port 8080: the requests reach node2 flannel.1 and never cni0. The NICs\' role comes from what crosses them (the encapsulated copies).',
+  reportedAs: 'Issue 14 (captures from the wild): `<node>-<iface>.pcap` with an interface Hopscope had never heard of (net0, ens160, eth2, bond0.100) did not split into node and interface.',
+  notes: ['The fault: `iptables -I FORWARD -p tcp --dport 8080 -j DROP` on node2.'],
+  build: (lab, opts) => flannelVxlan(lab, { ...opts, nics: { node1: 'ens160', node2: 'net0' } }),
+  async run(ctx) {
+    await podServers(ctx, [H.a, H.b], [80, 8080]);
+    await ctx.sleep(1200);
+    await captureAll(ctx, ctx.built.points.map((p) => ({ node: p.node, iface: p.iface, role: p.role })));
+    await ctx.sleep(300);
+    ctx.fault({
+      kind: 'port-drop', description: 'node2 FORWARD drops TCP to port 8080', node: 'node2',
+      commands: [{ host: 'node2', command: 'iptables -I FORWARD -p tcp --dport 8080 -j DROP' }],
+    });
+    const ab = ctx.built.podToPod;
+    await ctx.flow(ping('ping', H.a, H.b, 0x6e01, ab));
+    await ctx.flow(tcp('http', H.a, H.b, 80, 49680, ab));
+    await ctx.flow(tcp('http-8080', H.a, H.b, 8080, 49681, ab, interest('requests dropped: they reach node2 flannel.1, never cni0 (FORWARD drops TCP 8080)')));
+    await ctx.sleep(1000);
+  },
+};
+
+export const FIELD_SCENARIOS: FieldScenarioDef[] = [anyOnly('sll2'), anyOnly('sll1'), nodeport, background, windows, midConnection, nodeAnswers, busy, snaplen, randomLoss, rstClose, synAckDropped, sequential, fragments, oddNics];
 

@@ -51,6 +51,8 @@ export interface BuildOptions {
   extraPods?: VxlanPod[];
   /** flannel VXLAN: an outside machine on the nodes' switch (a client of NodePorts, an SNAT target). */
   outside?: boolean;
+  /** flannel VXLAN: each node's NIC name (eth0 when unset): ens160, net0, … as clouds and hypervisors name them. */
+  nics?: Record<string, string>;
 }
 
 export interface VxlanPod {
@@ -93,6 +95,7 @@ export const VXLAN_EXTRA_PODS: VxlanPod[] = [
 export function flannelVxlan(lab: Lab, opts: BuildOptions): Built {
   const podMtu = opts.podMtu ?? VXLAN.mtu;
   const allPods = [...VXLAN.pods, ...(opts.extraPods ?? [])];
+  const nic = (node: string) => opts.nics?.[node] ?? 'eth0';
   lanSwitch(lab);
   for (const n of VXLAN.nodes) lab.addHost(n.name);
   for (const p of allPods) lab.addHost(p.name);
@@ -101,12 +104,12 @@ export function flannelVxlan(lab: Lab, opts: BuildOptions): Built {
     plugIntoLan(lab, VXLAN.outside.name, 'eth0', VXLAN.outside.mac, `${VXLAN.outside.ip}/24`);
   }
   for (const n of VXLAN.nodes) {
-    plugIntoLan(lab, n.name, 'eth0', n.mac, `${n.ip}/24`);
+    plugIntoLan(lab, n.name, nic(n.name), n.mac, `${n.ip}/24`);
     lab.script(n.name, [
       'sysctl -w net.ipv4.ip_forward=1',
       'sysctl -w net.bridge.bridge-nf-call-iptables=1',
       // flanneld: the VTEP, one per node (flannel's vxlan backend, "flannel.<VNI>").
-      `ip link add flannel.1 address ${n.vtepMac} type vxlan id 1 local ${n.ip} dev eth0 dstport 8472 nolearning`,
+      `ip link add flannel.1 address ${n.vtepMac} type vxlan id 1 local ${n.ip} dev ${nic(n.name)} dstport 8472 nolearning`,
       `ip link set flannel.1 mtu ${VXLAN.mtu} up`,
       `ip addr add ${n.subnet}.0/32 dev flannel.1`,
       // the bridge plugin: cni0 is the pods' gateway.
@@ -141,8 +144,8 @@ export function flannelVxlan(lab: Lab, opts: BuildOptions): Built {
     underlayIp: n.ip,
     podCidr: `${n.subnet}.0/24`,
     interfaces: [
-      { name: 'eth0', kind: 'veth', addresses: [`${n.ip}/24`], mtu: 1500, mac: n.mac, note: 'the node NIC on the underlay' },
-      { name: 'flannel.1', kind: 'vxlan', addresses: [`${n.subnet}.0/32`], mtu: VXLAN.mtu, mac: n.vtepMac, note: `vxlan id 1 local ${n.ip} dev eth0 dstport 8472 nolearning` },
+      { name: nic(n.name), kind: 'veth', addresses: [`${n.ip}/24`], mtu: 1500, mac: n.mac, note: 'the node NIC on the underlay' },
+      { name: 'flannel.1', kind: 'vxlan', addresses: [`${n.subnet}.0/32`], mtu: VXLAN.mtu, mac: n.vtepMac, note: `vxlan id 1 local ${n.ip} dev ${nic(n.name)} dstport 8472 nolearning` },
       { name: 'cni0', kind: 'bridge', addresses: [`${n.subnet}.1/24`], mtu: podMtu, mac: n.bridgeMac, note: 'the pods\' gateway (bridge plugin)' },
       ...allPods.filter((p) => p.node === n.name).map((p) => ({ name: p.hostIf, kind: 'veth', mtu: podMtu, mac: p.hostMac, note: `host end of ${p.name}'s eth0, port of cni0` })),
     ],
@@ -158,7 +161,7 @@ export function flannelVxlan(lab: Lab, opts: BuildOptions): Built {
   }));
   const pa = VXLAN.pods[0]!;
   const pb = VXLAN.pods[1]!;
-  const points = flannelPath(pa.hostIf, 'cni0', 'flannel.1', pb.hostIf);
+  const points = flannelPath(pa.hostIf, 'cni0', 'flannel.1', pb.hostIf, nic('node1'), nic('node2'));
   const outside = opts.outside
     ? [{ name: VXLAN.outside.name, ip: VXLAN.outside.ip, note: 'a machine outside the cluster on the nodes\' switch: a client of NodePorts, a server pods reach through SNAT' }]
     : [];
@@ -166,7 +169,7 @@ export function flannelVxlan(lab: Lab, opts: BuildOptions): Built {
     cni: 'flannel-vxlan',
     topology: {
       nodes, pods, outside, services: [],
-      underlay: `node1 eth0 and node2 eth0${opts.outside ? ' and the outside machine' : ''} on one switch (a bridge in its own namespace), 192.168.0.0/24`,
+      underlay: `node1 ${nic('node1')} and node2 ${nic('node2')}${opts.outside ? ' and the outside machine' : ''} on one switch (a bridge in its own namespace), 192.168.0.0/24`,
     },
     points,
     podToPod: points.map(pointId),
@@ -178,13 +181,13 @@ export function flannelVxlan(lab: Lab, opts: BuildOptions): Built {
 }
 
 /** The capture points of a flannel pod-to-pod path, node1 → node2, whichever backend. */
-function flannelPath(vethA: string, bridge: string, overlay: string, vethB: string): PointDef[] {
+function flannelPath(vethA: string, bridge: string, overlay: string, vethB: string, nic1 = 'eth0', nic2 = 'eth0'): PointDef[] {
   return [
     { node: 'node1', iface: vethA, role: 'pod-veth' },
     { node: 'node1', iface: bridge, role: 'bridge' },
     { node: 'node1', iface: overlay, role: 'overlay' },
-    { node: 'node1', iface: 'eth0', role: 'nic' },
-    { node: 'node2', iface: 'eth0', role: 'nic' },
+    { node: 'node1', iface: nic1, role: 'nic' },
+    { node: 'node2', iface: nic2, role: 'nic' },
     { node: 'node2', iface: overlay, role: 'overlay' },
     { node: 'node2', iface: bridge, role: 'bridge' },
     { node: 'node2', iface: vethB, role: 'pod-veth' },
