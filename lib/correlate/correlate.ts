@@ -16,6 +16,7 @@
 import { pathContext, pathOf } from './path';
 import { attachIcmpErrors } from './icmp-errors';
 import { buildFlows, fillBackground, learnPodAddresses } from './flows';
+import { blindSides } from './blind';
 import { capturePoints, fillWindows, incidentEpoch, type PointOptions } from './points';
 import { collectSightings } from './sightings';
 import { inferRoles } from './roles';
@@ -76,7 +77,14 @@ export function correlate(inputs: CaptureInput[], opts: PointOptions = {}): Corr
     const at = Object.entries(u.seenAt).map(([p, n]) => `${p} ${n}`).join(', ');
     layout.notes.push(`${u.src} → ${u.dst}: ${u.tunnel} (${u.wire}), not decoded (${at}); the flows inside cannot be followed, and these packets are no flow of their own`);
   }
-  return { epochSec, groups: walk.groups, points, flows: kept, clocks, referenceNode, encapsulationOf, notes: layout.notes, undecoded, neighbours: walk.neighbours };
+  const blind = blindSides(points, walk.store, walk.groups);
+  for (const b of blind) {
+    const p = points[b.point]!;
+    layout.notes.push(
+      `${p.node}/${p.interface} never shows packets ${b.towardsPod ? 'towards' : 'from'} its pod (${b.seen} the other way), though ${p.node}'s other points do${b.towardsPod ? ' and the pod acknowledges what it receives' : ''}: it is blind in that direction (an eBPF datapath, as Cilium's host routing, passes it by), and that direction is not judged there`,
+    );
+  }
+  return { epochSec, groups: walk.groups, points, flows: kept, clocks, referenceNode, encapsulationOf, notes: layout.notes, undecoded, neighbours: walk.neighbours, blind };
 }
 
 /**

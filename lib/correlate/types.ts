@@ -132,6 +132,8 @@ export interface Correlation {
   undecoded: UndecodedTunnel[];
   /** ARP and neighbour solicitations per point and address asked for, with their answers. */
   neighbours: NeighbourLookup[];
+  /** Pod points that never show one direction of their pod's traffic (blind.ts). */
+  blind: { point: number; towardsPod: boolean; seen: number }[];
 }
 
 export interface UndecodedTunnel {

@@ -222,6 +222,8 @@ export interface FlowToObserve {
   protocol: FlowProtocol;
   match: FlowMatch;
   path: PointId[];
+  /** Points that cannot show this direction's packets (a capture of one direction only): never its last reached. */
+  blind?: { requests: PointId[]; replies: PointId[] };
 }
 
 export interface FlowObservation {
@@ -231,6 +233,7 @@ export interface FlowObservation {
   requests: DirectionObservation;
   replies: DirectionObservation;
   icmpErrors: IcmpErrorObservation[];
+  blind?: { requests: PointId[]; replies: PointId[] };
 }
 
 type Direction = 'request' | 'reply' | null;
@@ -439,9 +442,10 @@ export function observeFlows(captures: Map<PointId, LoadedCapture>, flows: FlowT
     return {
       id: flow.id,
       learned: learned.isn !== undefined ? { tcpIsn: learned.isn } : {},
-      requests: { sent: req[first] ?? 0, lastReached: lastReached(flow.path, req), seenAt: sortByPath(req), largestAt: sortByPath(reqMax), ...packetsAt(req, reqOnce, sortByPath) },
-      replies: { sent: rep[last] ?? 0, lastReached: lastReached([...flow.path].reverse(), rep), seenAt: sortByPath(rep), largestAt: sortByPath(repMax), ...packetsAt(rep, repOnce, sortByPath) },
+      requests: { sent: req[first] ?? 0, lastReached: lastReached(flow.path.filter((p) => !flow.blind?.requests.includes(p)), req), seenAt: sortByPath(req), largestAt: sortByPath(reqMax), ...packetsAt(req, reqOnce, sortByPath) },
+      replies: { sent: rep[last] ?? 0, lastReached: lastReached([...flow.path].reverse().filter((p) => !flow.blind?.replies.includes(p)), rep), seenAt: sortByPath(rep), largestAt: sortByPath(repMax), ...packetsAt(rep, repOnce, sortByPath) },
       icmpErrors: [...errors.values()].map((e) => ({ ...e, seenAt: sortByPath(e.seenAt) })),
+      ...(flow.blind && (flow.blind.requests.length > 0 || flow.blind.replies.length > 0) ? { blind: flow.blind } : {}),
     };
   });
 }

@@ -84,6 +84,12 @@ export interface CapturePoint {
   packets: number;
   /** tcpdump -s: bytes kept of each packet (schema 2). */
   snaplen?: number;
+  /**
+   * tcpdump -Q: `in` keeps only what the host received on the device (from a pod, on its host-side
+   * veth). Stands in for a datapath that passes the device by in the other direction (Cilium's
+   * eBPF host routing); the ground truth does not expect packets of that direction there.
+   */
+  direction?: 'in' | 'out';
   /** `-i any` (schema 2): the file beside the capture holding `ip -o link` as printed on the node. */
   links?: string;
   /** `-i any` (schema 2): interface index → name on the node, parsed from `links`. */
@@ -181,6 +187,8 @@ export interface Flow {
   requests: DirectionObservation;
   replies: DirectionObservation;
   icmpErrors: IcmpErrorObservation[];
+  /** Points captured in one direction only (`CapturePoint.direction`) that cannot show this flow's requests or replies. */
+  blind?: { requests: PointId[]; replies: PointId[] };
   expectedVerdict: string;
 }
 

@@ -19,6 +19,8 @@ export type TruthFlow = {
   icmpErrors?: { type: number; code: number }[];
   requests: { lastReached: string | null; seenAt: Record<string, number>; packetsAt?: Record<string, number> };
   replies: { lastReached: string | null; seenAt: Record<string, number>; packetsAt?: Record<string, number> };
+  /** Points captured in one direction only that cannot show the requests or the replies. */
+  blind?: { requests: string[]; replies: string[] };
 };
 
 export interface GroundTruth {
@@ -46,7 +48,9 @@ export function expectedKind(truth: GroundTruth, flow: GroundTruth['flows'][numb
   // An MTU fault, or a path MTU the flow ran into (frag-needed; ICMPv6 packet too big).
   const tooBig = (flow.icmpErrors ?? []).some((e) => (e.type === 3 && e.code === 4) || (e.type === 2 && e.code === 0));
   const mtu = (truth.fault?.kind.startsWith('mtu') ?? false) || tooBig;
-  const path = flow.path;
+  // A point captured one way only is no point of the other direction's path.
+  const path = flow.path.filter((p) => !flow.blind?.requests.includes(p));
+  const back = flow.path.filter((p) => !flow.blind?.replies.includes(p)).reverse();
   const counts = (side: 'requests' | 'replies', order: string[]) => order.map((p) => packetsAt(flow, side)[p] ?? 0);
   // Fewer packets at the next point is loss only where both captures ran at the same time:
   // captures taken one after another hold different packets.
@@ -60,8 +64,7 @@ export function expectedKind(truth: GroundTruth, flow: GroundTruth['flows'][numb
   if (flow.clientResult.outcome === 'refused') return 'rejected';
   if (flow.requests.lastReached !== path[path.length - 1]) return mtu ? 'size-dependent' : 'request-dropped';
   if (flow.replies.lastReached === null) return 'no-reply';
-  if (flow.replies.lastReached !== path[0]) return 'reply-dropped';
-  const back = [...path].reverse();
+  if (flow.replies.lastReached !== back[back.length - 1]) return 'reply-dropped';
   const lossy = shrinks(counts('requests', path), path) || shrinks(counts('replies', back), back);
   // Packets refused with frag-needed (packet too big), sent again smaller and through: delivered after path MTU discovery.
   if (lossy && tooBig) return 'delivered';
@@ -89,8 +92,10 @@ export function findFlow(flows: FlowReport[], f: TruthFlow): FlowReport | undefi
  * is not the path's end, else the replies'. Null when both got through.
  */
 export function expectedStop(f: TruthFlow): { direction: 'requests' | 'replies'; at: string } | null {
-  const last = f.path[f.path.length - 1];
+  const fwd = f.path.filter((p) => !f.blind?.requests.includes(p));
+  const back = f.path.filter((p) => !f.blind?.replies.includes(p));
+  const last = fwd[fwd.length - 1];
   if (f.requests.lastReached && f.requests.lastReached !== last) return { direction: 'requests', at: f.requests.lastReached };
-  if (f.replies.lastReached && f.replies.lastReached !== f.path[0]) return { direction: 'replies', at: f.replies.lastReached };
+  if (f.replies.lastReached && f.replies.lastReached !== back[0]) return { direction: 'replies', at: f.replies.lastReached };
   return null;
 }

@@ -169,8 +169,10 @@ export function gatherEvidence(f: Flow, c: Correlation, offset: (p: CapturePoint
   const G = c.groups;
   const reqCounts = tally(f.requests, G, pts.length);
   const repCounts = tally(f.replies, G, pts.length);
-  const stations = f.path.filter((p) => pts[p]!.role !== 'any');
-  const repStations = [...stations].reverse();
+  // A point blind to one direction (blind.ts) is no station of the packets going that way.
+  const blindTo = (p: number, dst: string) => c.blind.some((b) => b.point === p && b.towardsPod === pts[p]!.podIps.includes(dst));
+  const stations = f.path.filter((p) => pts[p]!.role !== 'any' && (c.blind.length === 0 || !blindTo(p, f.server)));
+  const repStations = f.path.filter((p) => pts[p]!.role !== 'any' && (c.blind.length === 0 || !blindTo(p, f.client))).reverse();
   const reqAt = stations.map((p) => reqCounts[p]!);
   const repAt = repStations.map((p) => repCounts[p]!);
   const icmpErrors = foldIcmpErrors(f, pts);

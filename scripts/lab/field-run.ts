@@ -127,7 +127,7 @@ class Recorder implements FieldCtx {
     const file = pointFile(spec);
     const name = `tcpdump ${spec.node}/${spec.iface}`;
     const snaplen = spec.snaplen ?? FULL_SNAPLEN;
-    const argv = ['tcpdump', '-i', spec.iface, ...(spec.sll1 ? ['-y', 'LINUX_SLL'] : []), '-U', '--immediate-mode', '-B', String(CAPTURE_BUFFER_KIB), '-s', String(snaplen)];
+    const argv = ['tcpdump', '-i', spec.iface, ...(spec.sll1 ? ['-y', 'LINUX_SLL'] : []), ...(spec.direction ? ['-Q', spec.direction] : []), '-U', '--immediate-mode', '-B', String(CAPTURE_BUFFER_KIB), '-s', String(snaplen)];
     this.lab.commands.push({ host: spec.node, command: `${argv.join(' ')} -w ${file} &` });
     const run: CaptureRun = { spec, file, name };
     this.captures.push(run);
@@ -269,6 +269,16 @@ function tcpdumpNotes(ctx: Recorder): string[] {
   return out;
 }
 
+/**
+ * Points a flow's packets cannot show in one direction: a pod's host-side veth captured with
+ * `-Q in` holds only what came from the pod, never what went into it.
+ */
+function blindPoints(spec: FieldFlowSpec, points: CapturePoint[], built: Built): { requests: PointId[]; replies: PointId[] } {
+  const into = (ip: string) =>
+    points.filter((p) => p.direction === 'in' && Object.values(built.pods ?? {}).some((pod) => pod.node === p.node && pod.hostIf === p.interface && pod.ip === ip)).map((p) => p.id);
+  return { requests: into(spec.server.ip), replies: into(spec.client.ip) };
+}
+
 async function measure(def: FieldScenarioDef, built: Built, ctx: Recorder, dir: string): Promise<ScenarioFile> {
   const loaded = new Map<PointId, LoadedCapture>();
   const capturePoints: CapturePoint[] = [];
@@ -280,6 +290,7 @@ async function measure(def: FieldScenarioDef, built: Built, ctx: Recorder, dir: 
     const linkType = cap.linkTypes[0] ?? -1;
     const point: CapturePoint = {
       id, file: c.file, node: c.spec.node, interface: c.spec.iface, role: c.spec.role, linkType, packets: cap.summary.packets, snaplen: cap.snaplen,
+      ...(c.spec.direction ? { direction: c.spec.direction } : {}),
     };
     if (c.spec.iface === 'any') {
       const links = `${c.spec.node}-links.txt`;
@@ -313,7 +324,7 @@ async function measure(def: FieldScenarioDef, built: Built, ctx: Recorder, dir: 
   const claims = new Map<string, string[]>();
   const observed = observeFlows(
     loaded,
-    runs.map((r) => ({ id: r.spec.id, protocol: r.spec.protocol, match: matchOf(r.spec), path: r.spec.path })),
+    runs.map((r) => ({ id: r.spec.id, protocol: r.spec.protocol, match: matchOf(r.spec), path: r.spec.path, blind: blindPoints(r.spec, capturePoints, built) })),
     claims,
   );
   const shared = [...claims].filter(([, ids]) => ids.length > 1);
@@ -342,6 +353,7 @@ async function measure(def: FieldScenarioDef, built: Built, ctx: Recorder, dir: 
       requests: o.requests,
       replies: o.replies,
       icmpErrors: o.icmpErrors,
+      ...(o.blind ? { blind: o.blind } : {}),
     };
     if (s.interest) flows.push({ ...base, expectedVerdict: s.interest.expectedVerdict });
     else healthy.push(base);

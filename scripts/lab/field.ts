@@ -20,6 +20,8 @@ export interface CaptureSpec {
   snaplen?: number;
   /** `-y LINUX_SLL`: Linux cooked v1 (no interface index) instead of v2. */
   sll1?: boolean;
+  /** tcpdump -Q: only what the host received on the device (`in`) or sent (`out`). */
+  direction?: 'in' | 'out';
 }
 
 export interface Host {
@@ -864,5 +866,32 @@ const oddNics: FieldScenarioDef = {
   },
 };
 
-export const FIELD_SCENARIOS: FieldScenarioDef[] = [anyOnly('sll2'), anyOnly('sll1'), nodeport, background, windows, midConnection, nodeAnswers, busy, snaplen, randomLoss, rstClose, synAckDropped, sequential, fragments, oddNics];
+// ---------------------------------------------------------------------------------------------
+// Issue 14, 5: a capture point blind in one direction by design.
+
+const blindVeth: FieldScenarioDef = {
+  name: 'blind-veth-healthy',
+  id: 'blnd',
+  title: 'pod-a\'s host-side veth shows only what pod-a sends (as an lxc device under Cilium\'s eBPF host routing); every flow works',
+  summary: 'Cilium with eBPF host routing hands packets for a pod straight into its namespace: tcpdump on the pod\'s lxc device sees what the pod sends and nothing of what it receives. Here pod-a\'s veth on node1 is captured with `tcpdump -Q in` to the same effect. pod-a pings pod-b, opens HTTP and queries DNS; pod-b pings pod-a. Everything works: the replies to pod-a cross node1\'s cni0 and arrive, unseen at its veth.',
+  reportedAs: 'Issue 14 (captures from the wild): with Cilium\'s eBPF host routing replies never show on the client pod\'s lxc device, and every flow was reported as "replies dropped towards the pod".',
+  notes: [
+    'node1/veth3a1b2c4d is captured with `-Q in` (capturePoints[].direction): it cannot show packets going into pod-a. The ground truth does not count it on that direction\'s path (flows[].blind).',
+    'No fault.',
+  ],
+  async run(ctx) {
+    await podServers(ctx, [H.a, H.b], [80]);
+    await ctx.sleep(1200);
+    await captureAll(ctx, AB_POINTS.map((p) => (p.iface === 'veth3a1b2c4d' ? { ...p, direction: 'in' as const } : p)));
+    await ctx.sleep(300);
+    const ab = podPath('pod-a', 'pod-b');
+    await ctx.flow(ping('ping-a-b', H.a, H.b, 0x6b01, ab, interest('delivered: the replies cross node1 cni0 and reach pod-a; its veth capture cannot show them')));
+    await ctx.flow(tcp('http-a-b', H.a, H.b, 80, 49780, ab, interest('delivered')));
+    await ctx.flow(udp('dns-a-b', H.a, H.b, 53, 49753, 0x6b53, ab, interest('delivered')));
+    await ctx.flow(ping('ping-b-a', H.b, H.a, 0x6b02, podPath('pod-b', 'pod-a'), interest('delivered: the requests reach pod-a unseen at its veth, the replies are seen')));
+    await ctx.sleep(1000);
+  },
+};
+
+export const FIELD_SCENARIOS: FieldScenarioDef[] = [anyOnly('sll2'), anyOnly('sll1'), nodeport, background, windows, midConnection, nodeAnswers, busy, snaplen, randomLoss, rstClose, synAckDropped, sequential, fragments, oddNics, blindVeth];
 

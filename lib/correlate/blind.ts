@@ -1,0 +1,78 @@
+/**
+ * Capture points that never show one direction of their pod's traffic. Some datapaths deliver
+ * packets past a pod's host-side device: Cilium's eBPF host routing puts replies straight into
+ * the pod's namespace, and tcpdump on its `lxc*` device never sees them. Such a point is blind
+ * in that direction; calling the packets dropped there would be a false alarm.
+ *
+ * Blind from the pod: packets from the pod's addresses are seen elsewhere on its node, never
+ * here, though packets towards the pod are (the veth is the pod's only wire: they crossed it).
+ * Blind towards the pod: packets towards it are seen elsewhere on its node, never here, and the
+ * pod sent TCP segments acknowledging what it received (proof that packets reached it) — without
+ * that proof, packets missing there may be a real drop, and they stay one.
+ */
+import type { PacketGroups, SightingStore } from './sightings';
+import type { CapturePoint } from './types';
+
+export interface BlindSide {
+  point: number;
+  /** Blind to packets towards the pod (else from it). */
+  towardsPod: boolean;
+  /** Packets of the other direction seen there. */
+  seen: number;
+}
+
+/** Packets of the other direction a point must show before its silence in one counts as blindness. */
+const MIN_SEEN = 3;
+const TCP_ACK = 0x10;
+const TCP_RST = 0x04;
+
+export function blindSides(points: readonly CapturePoint[], store: SightingStore, groups: PacketGroups): BlindSide[] {
+  const pods = points.filter((p) => p.role === 'pod' && p.podIps.length > 0);
+  if (pods.length === 0) return [];
+  // Address id → the pod points whose pod has it.
+  const owners = new Map<number, number[]>();
+  for (const p of pods) {
+    for (const ip of p.podIps) {
+      const id = store.addrs.idOf(ip);
+      if (id < 0) continue;
+      const l = owners.get(id);
+      if (l) l.push(p.id);
+      else owners.set(id, [p.id]);
+    }
+  }
+  const n = points.length;
+  const towards = new Int32Array(n);
+  const from = new Int32Array(n);
+  const towardsElsewhere = new Int32Array(n);
+  const fromElsewhere = new Int32Array(n);
+  const acked = new Uint8Array(n);
+  for (let i = 0; i < store.n; i++) {
+    const at = store.point[i]!;
+    const dstOwners = owners.get(store.dst[i]!);
+    if (dstOwners) {
+      for (const p of dstOwners) {
+        if (p === at) towards[p]!++;
+        else if (points[at]!.node === points[p]!.node && points[at]!.role !== 'any') towardsElsewhere[p]!++;
+      }
+    }
+    const srcOwners = owners.get(store.src[i]!);
+    if (srcOwners) {
+      for (const p of srcOwners) {
+        if (p !== at) {
+          if (points[at]!.node === points[p]!.node && points[at]!.role !== 'any') fromElsewhere[p]!++;
+          continue;
+        }
+        from[p]!++;
+        const flags = groups.proto[store.group[i]!] === 6 ? store.tcpFlags[i]! : 0;
+        if ((flags & TCP_ACK) !== 0 && (flags & TCP_RST) === 0) acked[p] = 1;
+      }
+    }
+  }
+  const out: BlindSide[] = [];
+  for (const p of pods) {
+    const id = p.id;
+    if (from[id] === 0 && towards[id]! >= MIN_SEEN && fromElsewhere[id]! > 0) out.push({ point: id, towardsPod: false, seen: towards[id]! });
+    else if (towards[id] === 0 && from[id]! >= MIN_SEEN && towardsElsewhere[id]! > 0 && acked[id] === 1) out.push({ point: id, towardsPod: true, seen: from[id]! });
+  }
+  return out;
+}
