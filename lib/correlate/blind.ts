@@ -29,17 +29,18 @@ const TCP_RST = 0x04;
 export function blindSides(points: readonly CapturePoint[], store: SightingStore, groups: PacketGroups): BlindSide[] {
   const pods = points.filter((p) => p.role === 'pod' && p.podIps.length > 0);
   if (pods.length === 0) return [];
-  // Address id → the pod points whose pod has it.
-  const owners = new Map<number, number[]>();
+  // Address id → the pod points whose pod has it (a typed index: this runs once per sighting).
+  const lists: number[][] = [];
+  const ownerOf = new Int32Array(store.addrs.text.length).fill(-1);
   for (const p of pods) {
     for (const ip of p.podIps) {
       const id = store.addrs.idOf(ip);
       if (id < 0) continue;
-      const l = owners.get(id);
-      if (l) l.push(p.id);
-      else owners.set(id, [p.id]);
+      if (ownerOf[id] === -1) ownerOf[id] = lists.push([]) - 1;
+      lists[ownerOf[id]!]!.push(p.id);
     }
   }
+  const owners = { get: (id: number) => (ownerOf[id] === -1 ? undefined : lists[ownerOf[id]!]) };
   const n = points.length;
   const towards = new Int32Array(n);
   const from = new Int32Array(n);
