@@ -396,15 +396,20 @@ def cmd_session(args):
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("0.0.0.0", args.sport))
     sock.settimeout(args.timeout)
+    if args.keepalive:
+        # TCP keepalives every N seconds of silence: probes (seq - 1, no data) and their ACKs.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, max(1, int(args.keepalive)))
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPINTVL, max(1, int(args.keepalive)))
     result = {"protocol": "tcp", "dst": args.dst, "port": args.port, "sport": args.sport}
     start = time.monotonic()
+    got = b""
     try:
         sock.connect((args.dst, args.port))
         print("ready", flush=True)
         if args.request:
             time.sleep(args.idle)
             sock.sendall(b"GET /resume HTTP/1.0\r\nHost: backend\r\nUser-Agent: hopscope-lab\r\n\r\n")
-        got = b""
         while True:
             chunk = sock.recv(65536)
             if not chunk:
@@ -708,6 +713,7 @@ def main():
     se.add_argument("--request", action="store_true", help="idle, then send one request and read the answer")
     se.add_argument("--idle", type=float, default=3.0)
     se.add_argument("--timeout", type=float, default=20.0)
+    se.add_argument("--keepalive", type=float, default=0, help="send TCP keepalives after this many idle seconds, and every as many after")
     se.set_defaults(func=cmd_session)
 
     ll = sub.add_parser("lldp")
