@@ -900,26 +900,29 @@ const keepalive: FieldScenarioDef = {
   name: 'tcp-keepalive-healthy',
   id: 'kpal',
   title: 'An idle connection older than the captures: only TCP keepalive probes and their ACKs cross during them',
-  summary: 'pod-a opens a connection to pod-b:9100 before the captures and waits for the server, which answers only after 8 s; pod-a\'s kernel sends a keepalive probe every second of silence (no data, one sequence number back) and pod-b\'s acknowledges each. The captures run from about 1.5 s to 6 s: they hold keepalives and ACKs only, no handshake, no data. A ping and an HTTP exchange run beside it.',
+  summary: 'pod-a opens a connection to pod-b:9100 before the captures and waits for the server, which answers only after 10 s; pod-a\'s kernel sends a keepalive probe every 2 s of silence (no data, one sequence number back) and pod-b\'s acknowledges each. The captures run from about 2.3 s to 7 s: they hold keepalives and ACKs only, no handshake, no data. A ping and an HTTP exchange run beside it.',
   reportedAs: 'Issue 14 (captures from the wild): a lone ACK or keepalive of a connection whose start is outside the capture was shown as a flow of its own, sometimes facing the wrong way.',
-  notes: ['SO_KEEPALIVE with TCP_KEEPIDLE = TCP_KEEPINTVL = 1 s on pod-a\'s socket; the server (labnet stream-serve) sends one chunk after 8 s and closes, after the captures stopped.'],
+  notes: ['SO_KEEPALIVE with TCP_KEEPIDLE = TCP_KEEPINTVL = 2 s on pod-a\'s socket; the server (labnet stream-serve) sends one chunk after 10 s and closes, after the captures stopped.'],
   async run(ctx) {
     await podServers(ctx, [H.a, H.b], [80]);
-    await ctx.start('pod-b', 'slow', `${LABNET} stream-serve --port 9100 --delay 8 --chunks 1 --interval 0.1 --bytes 100`);
+    await ctx.start('pod-b', 'slow', `${LABNET} stream-serve --port 9100 --delay 10 --chunks 1 --interval 0.1 --bytes 100`);
     await ctx.sleep(1000);
     const ab = podPath('pod-a', 'pod-b');
+    const t0 = Date.now();
+    const until = (ms: number) => ctx.sleep(Math.max(0, t0 + ms - Date.now()));
     const idle = await ctx.session({
-      id: 'keepalive', protocol: 'tcp', description: 'pod-a holds an idle connection to pod-b:9100 opened before the captures; its kernel sends keepalives every second',
+      id: 'keepalive', protocol: 'tcp', description: 'pod-a holds an idle connection to pod-b:9100 opened before the captures; its kernel sends keepalives every 2 s',
       client: H.a, target: { ip: H.b.ip, port: 9100 }, server: { host: H.b.host, ip: H.b.ip, port: 9100 }, path: ab, clientPort: 43100,
-      command: `${LABNET} session --dst ${H.b.ip} --port 9100 --sport 43100 --keepalive 1`,
+      command: `${LABNET} session --dst ${H.b.ip} --port 9100 --sport 43100 --keepalive 2`,
       interest: { expectedVerdict: 'delivered: keepalive probes from pod-a and their ACKs cross every point; one flow, pod-b:9100 the server' },
     });
-    await ctx.sleep(1500);
+    // Start and stop the captures between two probes (every 2 s), so that each holds the same ones.
+    await until(2300);
     await captureAll(ctx, AB_POINTS);
     await ctx.sleep(300);
     await ctx.flow(ping('ping', H.a, H.b, 0x6c01, ab));
     await ctx.flow(tcp('http', H.a, H.b, 80, 49880, ab));
-    await ctx.sleep(2500);
+    await until(7000);
     await ctx.stopCaptures();
     await idle.done;
   },
