@@ -169,10 +169,19 @@ export function gatherEvidence(f: Flow, c: Correlation, offset: (p: CapturePoint
   const G = c.groups;
   const reqCounts = tally(f.requests, G, pts.length);
   const repCounts = tally(f.replies, G, pts.length);
-  // A point blind to one direction (blind.ts) is no station of the packets going that way.
-  const blindTo = (p: number, dst: string) => c.blind.some((b) => b.point === p && b.towardsPod === pts[p]!.podIps.includes(dst));
-  const stations = f.path.filter((p) => pts[p]!.role !== 'any' && (c.blind.length === 0 || !blindTo(p, f.server)));
-  const repStations = f.path.filter((p) => pts[p]!.role !== 'any' && (c.blind.length === 0 || !blindTo(p, f.client))).reverse();
+  // A point blind to one direction (blind.ts) is no station of the packets going that way. A
+  // pod point on the path is the client's (its own address, before any SNAT) or the server's
+  // (whatever DNAT made of the address the client dialled).
+  const blindFor = (p: number, dir: 'requests' | 'replies') => {
+    const b = c.blind.find((x) => x.point === p);
+    if (!b) return false;
+    const clientPod = pts[p]!.podIps.includes(f.client);
+    // Towards the pod: requests to the server's pod, replies to the client's.
+    const towards = dir === 'requests' ? !clientPod : clientPod;
+    return b.towardsPod === towards;
+  };
+  const stations = f.path.filter((p) => pts[p]!.role !== 'any' && (c.blind.length === 0 || !blindFor(p, 'requests')));
+  const repStations = f.path.filter((p) => pts[p]!.role !== 'any' && (c.blind.length === 0 || !blindFor(p, 'replies'))).reverse();
   const reqAt = stations.map((p) => reqCounts[p]!);
   const repAt = repStations.map((p) => repCounts[p]!);
   const icmpErrors = foldIcmpErrors(f, pts);
@@ -306,16 +315,23 @@ const SAME_NODE_MARGIN_NS = 1e5;
  */
 const TAIL_GRACE_NS = 1e9;
 /**
- * Unless `to` was following this direction of the flow (STREAM_SEEN packets or more) and its
- * last packet is one of the flow's: a stream that stops exactly where the capture ends is as
- * likely the capture being stopped (one capture after another) as the packets stopping, and
- * silence proves nothing. A capture that never saw this direction keeps the grace: a reply a
- * millisecond after its request was seen there is lost, not outside.
+ * Unless `to`'s node had its captures taken one after another (no other capture of that node
+ * ran at the same time as `to`'s), `to` was following this direction of the flow (STREAM_SEEN
+ * packets or more) and its last packet is one of the flow's: then the stream stopping where the
+ * capture ends is the capture being stopped, and silence proves nothing. Where the node's
+ * captures overlap, a capture that goes quiet ran on: packets missing after its last are lost.
  */
 const OWN_LAST_NS = 10e6;
 const STREAM_SEEN = 3;
 
+/** Whether `to` is one of several captures of its node, none of which ran while it did. */
+function takenAlone(ev: Evidence, to: CapturePoint): boolean {
+  const mine = ev.points.filter((p) => p.node === to.node && p.id !== to.id && p.packets > 0 && p.role !== 'any' && Number.isFinite(p.firstNs));
+  return mine.length > 0 && mine.every((p) => p.lastNs < to.firstNs || p.firstNs > to.lastNs);
+}
+
 function endsOnStream(ev: Evidence, to: CapturePoint, groups: number[]): boolean {
+  if (!takenAlone(ev, to)) return false;
   const G = ev.groups;
   const st = G.store;
   let seen = 0;

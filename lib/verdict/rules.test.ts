@@ -266,4 +266,39 @@ describe('the verdict rule table', () => {
     expect(f.verdict.kind).toBe('delivered');
     expect(f.verdict.rule.name).not.toBe('tcp-reset');
   });
+
+  it('does not call a path MTU black hole with ICMP delivered: nothing got through after the refusal', async () => {
+    const big = (n: number): FrameSpec => ({ src: A, dst: B, proto: 'icmp', ipId: 80 + n, icmp: { type: 8, code: 0, id: 7, seq: 20 + n }, payload: bytes(1472, n) });
+    const f = await verdictOf([
+      ...ping(1, 0, all(), all('rep')),
+      ...[1, 2, 3].flatMap((n): Sent[] => [
+        { spec: big(n), at: 500 * n, seen: upTo('node1-eth0') },
+        { spec: icmpError('10.244.1.1', A, 3, 4, big(n), 1450), at: 500 * n + 1, seen: ['node1-cni0'] },
+      ]),
+      ...background(0, 2000),
+    ]);
+    expect(f.verdict.kind).not.toBe('delivered');
+  });
+
+  it('calls a RST right after the SYN-ACK a reset before any answer, not a close', async () => {
+    const tcp = (src: string, dst: string, sport: number, dport: number, seq: number, ack: number, flags: number): FrameSpec => ({ src, dst, proto: 'tcp', ipId: seq & 0xffff, sport, dport, seq, ack, flags });
+    const f = await verdictOf([
+      { spec: tcp(A, B, 40030, 80, 100, 0, 0x02), at: 0, seen: all() },
+      { spec: tcp(B, A, 80, 40030, 500, 101, 0x12), at: 1, seen: all('rep') },
+      { spec: tcp(A, B, 40030, 80, 101, 501, 0x10), at: 2, seen: all() },
+      { spec: tcp(B, A, 80, 40030, 501, 101, 0x14), at: 3, seen: all('rep') },
+    ]);
+    expect(f.verdict.kind).toBe('rejected');
+    expect(f.verdict.summary).toContain('accepts it (SYN-ACK), then sends a RST');
+  });
+
+  it('still calls packets lost after the last one a capture holds, when the captures ran together', async () => {
+    // Pings 1–10 go through; 11–20 never reach node2/cni0, whose capture goes quiet with ping 10's reply.
+    const f = await verdictOf([
+      ...Array.from({ length: 10 }, (_, i) => ping(i + 1, i * 250, all(), all('rep'))).flat(),
+      ...Array.from({ length: 10 }, (_, i) => ping(i + 11, 2500 + i * 250, upTo('node2-eth0'), [])).flat(),
+      ...background(0, 5000, ['node1-cni0', 'node1-eth0', 'node2-eth0']),
+    ]);
+    expect(f.verdict.kind).not.toBe('delivered');
+  });
 });

@@ -135,6 +135,10 @@ function partialRules(dir: 'requests' | 'replies'): VerdictRule[] {
         if (!x || !fn || fn.mtu === null) return null;
         const minLost = x.s.lost.reduce((m, g) => Math.min(m, ev.groups.ipLen[g]!), Infinity);
         if (!(minLost > fn.mtu)) return null;
+        // Delivered only if something got through after the refusal: a sender that keeps
+        // resending the big packet learnt nothing (a black hole with ICMP, not discovery).
+        const refusedAt = x.s.lost.reduce((m, g) => Math.min(m, ev.groups.first[g]!), Infinity);
+        if (!x.delivered.some((g) => ev.groups.first[g]! > refusedAt)) return null;
         const dev = ev.overlayIn(x.s.from, x.s.to)?.device ?? 'the overlay';
         // The flow got through once the sender learnt the path MTU: delivered, and the refusal
         // is the router's that answered, not a stop at the point before it.
@@ -320,13 +324,14 @@ export const RULES: readonly VerdictRule[] = [
       const G = ev.groups;
       const rst = ev.flow.protocol === 'tcp' ? ev.flow.replies.find((g) => (G.tcpFlags[g]! & 0x04) !== 0) : undefined;
       if (rst === undefined) return null;
-      // A RST after the server accepted (a SYN-ACK), sent data or a FIN, or after the client's
-      // FIN, closes a connection that worked: servers and proxies abort finished or idle
-      // connections that way. Only a RST that answers the SYN is a refusal.
+      // A RST after the server sent data or a FIN, or after the client's FIN, closes a
+      // connection that worked: servers and proxies abort finished or idle connections that way.
       const hdr = ev.flow.client.includes(':') ? 40 : 20;
-      const accepted = ev.flow.replies.some((g) => (G.tcpFlags[g]! & 0x04) === 0 && ((G.tcpFlags[g]! & 0x12) === 0x12 || (G.tcpFlags[g]! & 0x01) !== 0 || consumesSequence(G, g, hdr)));
+      // A SYN-ACK alone is not enough: a full accept queue or a proxy aborts right after it.
+      const accepted = ev.flow.replies.some((g) => (G.tcpFlags[g]! & 0x04) === 0 && (G.tcpFlags[g]! & 0x02) === 0 && ((G.tcpFlags[g]! & 0x01) !== 0 || consumesSequence(G, g, hdr)));
       const clientClosed = ev.flow.requests.some((g) => (G.tcpFlags[g]! & 0x01) !== 0);
       if (accepted || clientClosed) return null;
+      const handshook = ev.flow.replies.some((g) => (G.tcpFlags[g]! & 0x16) === 0x12);
       const st = G.store;
       const i = st.order[G.to(rst) - 1]!;
       const from = `${st.addrs.text[st.src[i]!]}:${st.sport[i]}`;
@@ -344,9 +349,16 @@ export const RULES: readonly VerdictRule[] = [
       }
       return {
         kind: 'rejected',
-        summary: `the connection is refused: ${from} answers the SYN with a RST`,
+        summary: handshook
+          ? `the connection is reset before any answer: ${from} accepts it (SYN-ACK), then sends a RST`
+          : `the connection is refused: ${from} answers the SYN with a RST`,
         transition: null,
-        causes: [
+        causes: handshook
+          ? [
+              { text: `the server's accept queue overflows (net.ipv4.tcp_abort_on_overflow=1) or the application aborts the connection`, check: `nstat -az TcpExtListenOverflows TcpExtListenDrops; sysctl net.ipv4.tcp_abort_on_overflow  # on the server` },
+              reject,
+            ]
+          : [
           { text: `nothing listens on port ${ev.flow.serverPort ?? '?'} at ${ev.flow.server} (the application listens on another port, or is down)`, check: `ss -ltnp  # in the pod; kubectl get pod -o wide; compare containerPort/targetPort` },
           reject,
         ],
@@ -465,6 +477,8 @@ export const RULES: readonly VerdictRule[] = [
       if (syns.length < 2 || syns.length !== ev.flow.requests.length) return null;
       const firstSynAck = Math.min(...synAcks.map((g) => G.first[g]!));
       if (!syns.some((g) => G.first[g]! > firstSynAck)) return null;
+      // The SYN-ACKs seen only where no station is (an `-i any` point): nowhere to name.
+      if (ev.repLast < 0) return null;
       const last = ev.points[ev.repStations[ev.repLast]!]!;
       const server = `${ev.flow.server}:${ev.flow.serverPort ?? '?'}`;
       return {
