@@ -7,8 +7,8 @@
  * Blind from the pod: packets from the pod's addresses are seen elsewhere on its node, never
  * here, though packets towards the pod are (the veth is the pod's only wire: they crossed it).
  * Blind towards the pod: packets towards it are seen elsewhere on its node, never here, and the
- * pod sent TCP segments acknowledging what it received (proof that packets reached it) — without
- * that proof, packets missing there may be a real drop, and they stay one.
+ * pod proved it received some (a SYN-ACK answering a SYN, or an acknowledgment number that moves
+ * on) — without that proof, packets missing there may be a real drop, and they stay one.
  */
 import type { PacketGroups, SightingStore } from './sightings';
 import type { CapturePoint } from './types';
@@ -25,6 +25,7 @@ export interface BlindSide {
 const MIN_SEEN = 3;
 const TCP_ACK = 0x10;
 const TCP_RST = 0x04;
+const TCP_SYN = 0x02;
 
 export function blindSides(points: readonly CapturePoint[], store: SightingStore, groups: PacketGroups): BlindSide[] {
   const pods = points.filter((p) => p.role === 'pod' && p.podIps.length > 0);
@@ -47,6 +48,8 @@ export function blindSides(points: readonly CapturePoint[], store: SightingStore
   const towardsElsewhere = new Int32Array(n);
   const fromElsewhere = new Int32Array(n);
   const acked = new Uint8Array(n);
+  /** Per connection from a pod: the first acknowledgment number it sent. */
+  const acks = new Map<string, number>();
   for (let i = 0; i < store.n; i++) {
     const at = store.point[i]!;
     const dstOwners = owners.get(store.dst[i]!);
@@ -64,8 +67,18 @@ export function blindSides(points: readonly CapturePoint[], store: SightingStore
           continue;
         }
         from[p]!++;
-        const flags = groups.proto[store.group[i]!] === 6 ? store.tcpFlags[i]! : 0;
-        if ((flags & TCP_ACK) !== 0 && (flags & TCP_RST) === 0) acked[p] = 1;
+        // Proof the pod received: a SYN-ACK (it got a SYN), or its acknowledgment number moving
+        // on (it got new data). Keepalives and retransmissions repeat the same one.
+        const g = store.group[i]!;
+        const flags = groups.proto[g] === 6 ? store.tcpFlags[i]! : 0;
+        if ((flags & TCP_ACK) === 0 || (flags & TCP_RST) !== 0) continue;
+        if ((flags & TCP_SYN) !== 0) acked[p] = 1;
+        else {
+          const key = `${p}|${store.sport[i]}|${store.dst[i]}|${store.dport[i]}`;
+          const seen = acks.get(key);
+          if (seen === undefined) acks.set(key, groups.ack[g]!);
+          else if (seen !== groups.ack[g]) acked[p] = 1;
+        }
       }
     }
   }
