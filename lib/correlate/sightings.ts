@@ -142,6 +142,8 @@ export class SightingStore {
 
 /** Capture points a fragment key spans (points are far fewer). */
 const FRAGMENT_POINTS = 4096;
+/** How far apart one datagram's fragments may cross one point. */
+const FRAGMENT_SPAN_NS = 1e9;
 
 /**
  * Every packet group (one packet, one transmission, seen at one or more capture points), in
@@ -386,8 +388,12 @@ class Walk {
   private readonly form: Int32Array;
   /** TCP: the client ISN of the latest SYN seen for a 4-tuple (tcpIncarnation). */
   private readonly isnOf = new Map<number, number>();
-  /** IPv4 fragments per (point, datagram), and each fragmented datagram's group (its first fragment's). */
-  private readonly fragments = new Map<string, number>();
+  /**
+   * IPv4 fragments per (point, datagram): the payload bytes that came (fragment counts change
+   * where a node re-fragments for a smaller MTU; the bytes do not) and when the datagram's first
+   * piece came there. And each fragmented datagram's group (its first fragment's).
+   */
+  private readonly fragments = new Map<string, { t: number; bytes: number }>();
   private readonly fragmented = new Map<string, number>();
   /** Background packets per point and kind (point × BACKGROUND_KINDS). */
   private readonly background: Int32Array;
@@ -476,7 +482,7 @@ class Walk {
     // A fragment after the first carries no transport header: nothing to follow it by, but it
     // is counted, so that a datagram missing one at a point did not get there.
     if ((row.meta & META_FRAGMENT) !== 0 && cur.shapeTransport[row.shape] === 0) {
-      if (!pt.merged && (row.meta & META_INNER_IPV6) === 0) this.fragment(point, row);
+      if (!pt.merged && (row.meta & META_INNER_IPV6) === 0) this.fragment(point, row, tNs);
       return;
     }
     const proto = row.proto;
@@ -507,16 +513,25 @@ class Walk {
     this.store.add(point, r, tNs, src, dst, row, g);
     this.link(g, src, dst, row);
     if ((row.meta & META_FRAGMENT) !== 0 && !v6 && !pt.merged) {
-      const dg = this.fragment(point, row);
-      if (!this.fragmented.has(dg)) this.fragmented.set(dg, g);
+      // The latest datagram with this key is judged: an older one reusing its IP id is not
+      // (its counts were overwritten), which can only miss a loss, never invent one.
+      const dg = this.fragment(point, row, tNs);
+      this.fragmented.set(dg, g);
     }
   }
 
-  /** Count one IPv4 fragment at a point; its datagram's key. */
-  private fragment(point: number, row: PacketRow): string {
+  /**
+   * Count one IPv4 fragment's payload at a point; its datagram's key. A datagram's pieces cross
+   * a point within moments: a piece more than FRAGMENT_SPAN_NS from the first one counted there
+   * belongs to another datagram that reuses the IP id, and starts the count again.
+   */
+  private fragment(point: number, row: PacketRow, tNs: number): string {
     const dg = `${row.src}|${row.dst}|${row.proto}|${row.ipId}`;
     const k = `${point}|${dg}`;
-    this.fragments.set(k, (this.fragments.get(k) ?? 0) + 1);
+    const bytes = Math.max(0, row.ipLen - 20);
+    const f = this.fragments.get(k);
+    if (f && Math.abs(tNs - f.t) < FRAGMENT_SPAN_NS) f.bytes += bytes;
+    else this.fragments.set(k, { t: tNs, bytes });
     return dg;
   }
 
@@ -525,9 +540,9 @@ class Walk {
     const n = this.points.length;
     for (const [dg, g] of this.fragmented) {
       let most = 0;
-      for (let p = 0; p < n; p++) most = Math.max(most, this.fragments.get(`${p}|${dg}`) ?? 0);
+      for (let p = 0; p < n; p++) most = Math.max(most, this.fragments.get(`${p}|${dg}`)?.bytes ?? 0);
       for (let p = 0; p < n; p++) {
-        const here = this.fragments.get(`${p}|${dg}`) ?? 0;
+        const here = this.fragments.get(`${p}|${dg}`)?.bytes ?? 0;
         if (here > 0 && here < most && this.groups.seenAt(g, p)) {
           this.groups.incomplete.add(g * FRAGMENT_POINTS + p);
           // The masks answer seenAt and the counts directly: clear the point there too.
