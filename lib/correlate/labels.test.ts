@@ -28,6 +28,7 @@ describe('labels from file names', () => {
     expect(labelFromFileName('icmp_dot1q.pcap')).toBeNull();
     expect(labelFromFileName('tunnels-geneve-ipv6.pcap')).toBeNull();
     expect(labelFromFileName('linux_dlt_sll2.pcap')).toBeNull();
+    for (const f of ['prod-emea1.pcap', 'web-team2.pcap', 'db-lan2.pcap', 'worker-network3.pcap', 'cluster_ethereum1.pcap']) expect(labelFromFileName(f), f).toBeNull();
     expect(labelFromFileName('capture-2024-05-01.pcap')).toBeNull();
     expect(labelFromFileName('k8s-worker-2.pcap')).toBeNull();
     expect(labelFromFileName('node-frontend.pcap')).toBeNull();

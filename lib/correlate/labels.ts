@@ -28,10 +28,10 @@ export function labelFromFileName(fileName: string): { node: string; interface: 
     if (node.length > 0 && interfaceRole(iface) !== 'other') return { node, interface: iface };
   }
   // A NIC name Hopscope has no role for (net0, ens160, bond0.100, enp0s3, p1p1): the last part,
-  // when it is named as Linux and hypervisors name NICs (a known stem, a number, a VLAN suffix
-  // allowed). Not any word with a digit: `icmp_dot1q`, `tunnels-geneve-ipv6` are no interfaces.
+  // when it is exactly how Linux and hypervisors name NICs (a stem and its numbers, a VLAN
+  // suffix allowed). Not any word with a digit: `icmp_dot1q`, `prod-emea1`, `db-lan2` are names.
   // Its role then comes from what crosses it.
-  const m = /^(.+?)[-_]((?:eth|ens|enp|eno|enx|em|bond|team|net|nic|wlan|wlp|wlo|ib|vlan|vnet|mgmt|lan|wan|p\d+p)[a-z0-9]*\d[a-z0-9]*(?:\.\d+)?)$/i.exec(base);
+  const m = /^(.+?)[-_]((?:eth\d+|ens\d+(?:f\d+)?|enp\d+s\d+(?:f\d+)?|eno\d+|enx[0-9a-f]{12}|em\d+|p\d+p\d+|bond\d+|net\d+|nic\d+|wlan\d+|wlp\d+s\d+|ib\d+|vlan\d+|vnet\d+)(?:\.\d+)?)$/i.exec(base);
   return m ? { node: m[1]!, interface: m[2]! } : null;
 }
 

@@ -165,6 +165,9 @@ export function capturePoints(inputs: readonly CaptureInput[], opts: PointOption
   return { points, shapePoint, inputPoints, split, notes };
 }
 
+/** How long before a file's first packet its statistics' start may be (else it is another file's). */
+const ISB_START_LEAD_NS = 10e9;
+
 /**
  * Each point's packets and capture window (first and last timestamp, on the raw incident
  * clock), from the index's per-shape figures: no pass over the packets.
@@ -189,7 +192,9 @@ export function fillWindows(inputs: readonly CaptureInput[], layout: PointLayout
       const stats = c.interfaces[pt.interfaceId >= 0 ? pt.interfaceId : 0]?.stats;
       if (!stats) continue;
       const at = (t: [number, number]) => (t[0] - epochSec) * 1e9 + t[1];
-      if (stats.start && !(at(stats.start) >= pt.firstNs)) pt.firstNs = ns(at(stats.start));
+      // dumpcap's ring-buffer files may all carry the run's start: only a start moments before
+      // the file's first packet is this file's.
+      if (stats.start && !(at(stats.start) >= pt.firstNs) && !(pt.firstNs - at(stats.start) > ISB_START_LEAD_NS)) pt.firstNs = ns(at(stats.start));
       if (stats.end && !(at(stats.end) <= pt.lastNs)) pt.lastNs = ns(at(stats.end));
       const dropped = (stats.osDrop ?? 0) + (stats.ifDrop ?? 0);
       if (dropped > 0) layout.notes.push(`${pt.node}/${pt.interface}: the capture's own statistics say ${dropped} packet${dropped === 1 ? ' was' : 's were'} dropped before being recorded (the buffer or the interface was full): a packet missing there may have crossed it`);
