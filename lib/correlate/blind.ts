@@ -12,6 +12,7 @@
  */
 import type { PacketGroups, SightingStore } from './sightings';
 import type { CapturePoint } from './types';
+import { TCP_ACK, TCP_RST, TCP_SYN } from '../protocols/numbers';
 
 export interface BlindSide {
   point: number;
@@ -23,9 +24,6 @@ export interface BlindSide {
 
 /** Packets of the other direction a point must show before its silence in one counts as blindness. */
 const MIN_SEEN = 3;
-const TCP_ACK = 0x10;
-const TCP_RST = 0x04;
-const TCP_SYN = 0x02;
 
 export function blindSides(points: readonly CapturePoint[], store: SightingStore, groups: PacketGroups): BlindSide[] {
   const pods = points.filter((p) => p.role === 'pod' && p.podIps.length > 0);

@@ -8,14 +8,11 @@
  */
 import type { PacketRow } from '../decode/packet-index';
 import { mix } from './tables';
+import { TCP_ACK, TCP_FIN, TCP_PSH, TCP_SYN } from '../protocols/numbers';
 
 const TCP = 6;
 const ICMP = 1;
 const ICMPV6 = 58;
-const TCP_FIN = 0x01;
-const TCP_SYN = 0x02;
-const TCP_PSH = 0x08;
-const TCP_ACK = 0x10;
 
 /**
  * The identity's first half. TCP leaves out the length: a GSO/TSO super-segment and the first

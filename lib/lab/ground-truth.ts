@@ -15,6 +15,7 @@ import { CaptureIndexer, type IndexedCapture } from '../decode/capture-index';
 import { decodePacket, type Layer } from '../decode/decode-packet';
 import { backgroundFacts, sll2Meta, type BackgroundFacts } from './background';
 import type { CaptureWindow, DirectionObservation, FlowMatch, FlowProtocol, IcmpErrorObservation, PointId } from './scenario';
+import { TCP_ACK, TCP_SYN } from '../protocols/numbers';
 
 const IP_PROTO_ICMP = 1;
 const IP_PROTO_ICMPV6 = 58;
@@ -25,8 +26,6 @@ const IP_PROTO_TCP = 6;
 const IP_PROTO_UDP = 17;
 const ICMP_ECHO_REPLY = 0;
 const ICMP_ECHO_REQUEST = 8;
-const TCP_SYN = 0x02;
-const TCP_ACK = 0x10;
 /** How far past the client's ISN its sequence space reaches: far more than any lab flow sends. */
 const TCP_WINDOW = 1 << 20;
 const PAYLOAD_KEY_BYTES = 16;

@@ -36,6 +36,13 @@ export const ETHERTYPE_NSH = 0x894f;
 export const ETHERNET_MAX_LENGTH_FIELD = 1500;
 export const ETHERTYPE_MIN = 0x0600;
 
+// TCP header flag bits (RFC 9293 §3.1), as the flags byte holds them.
+export const TCP_FIN = 0x01;
+export const TCP_SYN = 0x02;
+export const TCP_RST = 0x04;
+export const TCP_PSH = 0x08;
+export const TCP_ACK = 0x10;
+
 // IP protocol numbers (IANA "Assigned Internet Protocol Numbers").
 export const IP_PROTO_HOPOPT = 0;
 export const IP_PROTO_ICMP = 1;

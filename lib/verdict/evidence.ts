@@ -8,6 +8,7 @@ import type { CapturePoint, Correlation, Flow, PacketGroups } from '../correlate
 import { overlayDevice, type InterfaceRole, type OverlayDevice } from '../protocols/devices';
 import { describeStep, pointName, type Cause } from './causes';
 import type { IcmpErrorReport } from './types';
+import { TCP_ACK, TCP_FIN, TCP_SYN } from '../protocols/numbers';
 
 /** What happened between two consecutive stations of one direction. */
 export interface Step {
@@ -271,9 +272,6 @@ function unansweredLookups(c: Correlation, to: CapturePoint, dst: string, times:
   return out;
 }
 
-const TCP_SYN = 0x02;
-const TCP_FIN = 0x01;
-const TCP_ACK = 0x10;
 /** The largest TCP header: an IP length beyond IP header + this carries data. */
 const TCP_MAX_HEADER = 60;
 

@@ -8,7 +8,11 @@
 import type { Cause } from './causes';
 import { familyOf, pointName } from './causes';
 import { consumesSequence, type Evidence, type Step } from './evidence';
+import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../protocols/numbers';
 import type { VerdictKind } from './types';
+
+/** The bits that tell a SYN, a SYN-ACK and a RST apart. */
+const SYN_ACK_RST = TCP_SYN | TCP_ACK | TCP_RST;
 
 export interface RuleResult {
   kind: VerdictKind;
@@ -322,16 +326,16 @@ export const RULES: readonly VerdictRule[] = [
     description: 'The server side answers with a TCP RST: the connection is refused, the network delivered it.',
     decide(ev) {
       const G = ev.groups;
-      const rst = ev.flow.protocol === 'tcp' ? ev.flow.replies.find((g) => (G.tcpFlags[g]! & 0x04) !== 0) : undefined;
+      const rst = ev.flow.protocol === 'tcp' ? ev.flow.replies.find((g) => (G.tcpFlags[g]! & TCP_RST) !== 0) : undefined;
       if (rst === undefined) return null;
       // A RST after the server sent data or a FIN, or after the client's FIN, closes a
       // connection that worked: servers and proxies abort finished or idle connections that way.
       const hdr = ev.flow.client.includes(':') ? 40 : 20;
       // A SYN-ACK alone is not enough: a full accept queue or a proxy aborts right after it.
-      const accepted = ev.flow.replies.some((g) => (G.tcpFlags[g]! & 0x04) === 0 && (G.tcpFlags[g]! & 0x02) === 0 && ((G.tcpFlags[g]! & 0x01) !== 0 || consumesSequence(G, g, hdr)));
-      const clientClosed = ev.flow.requests.some((g) => (G.tcpFlags[g]! & 0x01) !== 0);
+      const accepted = ev.flow.replies.some((g) => (G.tcpFlags[g]! & (TCP_RST | TCP_SYN)) === 0 && ((G.tcpFlags[g]! & TCP_FIN) !== 0 || consumesSequence(G, g, hdr)));
+      const clientClosed = ev.flow.requests.some((g) => (G.tcpFlags[g]! & TCP_FIN) !== 0);
       if (accepted || clientClosed) return null;
-      const handshook = ev.flow.replies.some((g) => (G.tcpFlags[g]! & 0x16) === 0x12);
+      const handshook = ev.flow.replies.some((g) => (G.tcpFlags[g]! & SYN_ACK_RST) === (TCP_SYN | TCP_ACK));
       const st = G.store;
       const i = st.order[G.to(rst) - 1]!;
       const from = `${st.addrs.text[st.src[i]!]}:${st.sport[i]}`;
@@ -470,9 +474,9 @@ export const RULES: readonly VerdictRule[] = [
       if (ev.flow.protocol !== 'tcp') return null;
       const G = ev.groups;
       const flags = (g: number) => G.tcpFlags[g]!;
-      const synAcks = ev.flow.replies.filter((g) => (flags(g) & 0x16) === 0x12);
+      const synAcks = ev.flow.replies.filter((g) => (flags(g) & SYN_ACK_RST) === (TCP_SYN | TCP_ACK));
       if (synAcks.length === 0) return null;
-      const syns = ev.flow.requests.filter((g) => (flags(g) & 0x16) === 0x02);
+      const syns = ev.flow.requests.filter((g) => (flags(g) & SYN_ACK_RST) === TCP_SYN);
       // The client sent nothing but SYNs: it never saw a SYN-ACK to acknowledge.
       if (syns.length < 2 || syns.length !== ev.flow.requests.length) return null;
       const firstSynAck = Math.min(...synAcks.map((g) => G.first[g]!));

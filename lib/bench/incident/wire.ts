@@ -19,6 +19,7 @@ import {
   IP_PROTO_UDP,
   UNDERLAY_MTU,
 } from './cluster';
+import { TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN } from '../../protocols/numbers';
 
 export const ETHERNET_HEADER = 14;
 export const IPV4_HEADER = 20;
@@ -34,11 +35,7 @@ export const VXLAN_OVERHEAD = ETHERNET_HEADER + IPV4_HEADER + UDP_HEADER + VXLAN
 const MIN_WIRE_FRAME = 60;
 const ARP_FRAME = ETHERNET_HEADER + 28;
 
-export const TCP_FIN = 0x01;
-export const TCP_SYN = 0x02;
-export const TCP_RST = 0x04;
-export const TCP_PSH = 0x08;
-export const TCP_ACK = 0x10;
+export { TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN };
 
 /** Addresses and ports of a packet (ports 0 for ICMP). */
 export interface Tuple {
