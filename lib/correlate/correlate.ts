@@ -33,7 +33,16 @@ export function correlate(inputs: CaptureInput[], opts: PointOptions = {}): Corr
   const layout = capturePoints(inputs, opts);
   const points = layout.points;
   fillWindows(inputs, layout, epochSec);
-  layout.notes.push(...sequentialNotes(layout.points));
+  const sequentialNodes = takenOneAfterAnother(points);
+  for (const node of sequentialNodes) {
+    const names = points
+      .filter((p) => p.node === node && p.packets > 0 && p.role !== 'any')
+      .sort((a, b) => a.firstNs - b.firstNs)
+      .map((p) => p.interface);
+    layout.notes.push(
+      `${node}'s captures were taken one after another (${names.join(', ')}; no two ran at the same time): each point is judged for the time it ran, a flow seen with its replies at each point is delivered there, and no packet can be followed from one of these points to the next`,
+    );
+  }
   const inputOfPoint = new Int32Array(points.length);
   layout.inputPoints.forEach((ps, n) => ps.forEach((p) => (inputOfPoint[p] = n)));
   const walk = collectSightings(inputs, layout, epochSec);
@@ -84,23 +93,15 @@ export function correlate(inputs: CaptureInput[], opts: PointOptions = {}): Corr
       `${p.node}/${p.interface} never shows packets ${b.towardsPod ? 'towards' : 'from'} its pod (${b.seen} the other way), though ${p.node}'s other points do${b.towardsPod ? ' and the pod acknowledges what it receives' : ''}: it is blind in that direction (an eBPF datapath, as Cilium's host routing, passes it by), and that direction is not judged there`,
     );
   }
-  return { epochSec, groups: walk.groups, points, flows: kept, clocks, referenceNode, encapsulationOf, notes: layout.notes, undecoded, neighbours: walk.neighbours, blind };
+  return { epochSec, groups: walk.groups, points, flows: kept, clocks, referenceNode, encapsulationOf, notes: layout.notes, undecoded, neighbours: walk.neighbours, blind, sequentialNodes };
 }
 
-/**
- * A node whose captures were taken one after another (no two of its points ran at the same
- * time): say so, and what it means for the verdicts.
- */
-function sequentialNotes(points: readonly CapturePoint[]): string[] {
-  const notes: string[] = [];
+/** Nodes with two or more captures of which no two ran at the same time: taken one after another. */
+function takenOneAfterAnother(points: readonly CapturePoint[]): string[] {
+  const out: string[] = [];
   for (const node of new Set(points.map((p) => p.node))) {
     const mine = points.filter((p) => p.node === node && p.packets > 0 && p.role !== 'any' && Number.isFinite(p.firstNs)).sort((a, b) => a.firstNs - b.firstNs);
-    if (mine.length < 2) continue;
-    if (mine.every((p, i) => i === 0 || p.firstNs > mine[i - 1]!.lastNs)) {
-      notes.push(
-        `${node}'s captures were taken one after another (${mine.map((p) => p.interface).join(', ')}; no two ran at the same time): each point is judged for the time it ran, a flow seen with its replies at each point is delivered there, and no packet can be followed from one of these points to the next`,
-      );
-    }
+    if (mine.length >= 2 && mine.every((p, i) => i === 0 || p.firstNs > mine[i - 1]!.lastNs)) out.push(node);
   }
-  return notes;
+  return out;
 }

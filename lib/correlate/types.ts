@@ -134,6 +134,8 @@ export interface Correlation {
   neighbours: NeighbourLookup[];
   /** Pod points that never show one direction of their pod's traffic (blind.ts). */
   blind: { point: number; towardsPod: boolean; seen: number }[];
+  /** Nodes whose captures were taken one after another: no two of them ran at the same time. */
+  sequentialNodes: string[];
 }
 
 export interface UndecodedTunnel {

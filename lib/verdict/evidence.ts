@@ -322,14 +322,8 @@ const TAIL_GRACE_NS = 1e9;
 const OWN_LAST_NS = 10e6;
 const STREAM_SEEN = 3;
 
-/** Whether `to` is one of several captures of its node, none of which ran while it did. */
-function takenAlone(ev: Evidence, to: CapturePoint): boolean {
-  const mine = ev.points.filter((p) => p.node === to.node && p.id !== to.id && p.packets > 0 && p.role !== 'any' && Number.isFinite(p.firstNs));
-  return mine.length > 0 && mine.every((p) => p.lastNs < to.firstNs || p.firstNs > to.lastNs);
-}
-
-function endsOnStream(ev: Evidence, to: CapturePoint, groups: number[]): boolean {
-  if (!takenAlone(ev, to)) return false;
+function endsOnStream(ev: Evidence, c: Correlation, to: CapturePoint, groups: number[]): boolean {
+  if (!c.sequentialNodes.includes(to.node)) return false;
   const G = ev.groups;
   const st = G.store;
   let seen = 0;
@@ -404,7 +398,7 @@ function computeStep(ev: Evidence, dir: 'requests' | 'replies', k: number, c: Co
   const clockKnown = c.clocks.get(to.node)?.method !== 'unknown' || to.node === from.node;
   const margin = to.node === from.node ? SAME_NODE_MARGIN_NS : CLOCK_MARGIN_NS;
   let grace: number | null = null;
-  const tailGrace = () => (grace ??= endsOnStream(ev, to, groups) ? 0 : TAIL_GRACE_NS);
+  const tailGrace = () => (grace ??= endsOnStream(ev, c, to, groups) ? 0 : TAIL_GRACE_NS);
   const inWindow = (t: number) =>
     !clockKnown || to.packets === 0 || Number.isNaN(window[0]) || Number.isNaN(t) || (t >= window[0] - margin && t <= window[1] + margin + tailGrace());
   const unproven = notMerged.filter((g) => !acked.includes(g));
