@@ -7,7 +7,7 @@ import { linksFileNode } from '../correlate/links';
 import { analyze } from '../analyze';
 import type { GroundTruth } from './truth';
 
-export { expectedKind, expectedStop, findFlow, packetsAt, SAMPLES, scenarios, type GroundTruth, type TruthFlow } from './truth';
+export { directionPaths, expectedKind, expectedStop, findFlow, packetsAt, SAMPLES, scenarios, type GroundTruth, type TruthFlow } from './truth';
 
 const analyses = new Map<string, ReturnType<typeof analyzeOnce>>();
 

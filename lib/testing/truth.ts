@@ -43,14 +43,23 @@ export function scenarios(): { dir: string; truth: GroundTruth }[] {
     .map((d) => ({ dir: join(SAMPLES, d), truth: JSON.parse(readFileSync(join(SAMPLES, d, 'scenario.json'), 'utf8')) as GroundTruth }));
 }
 
+/**
+ * Each direction's path in the order its packets cross it: the requests' from the client, the
+ * replies' from the server. A point captured one way only is no point of the other direction's.
+ */
+export function directionPaths(flow: TruthFlow): { requests: string[]; replies: string[] } {
+  return {
+    requests: flow.path.filter((p) => !flow.blind?.requests.includes(p)),
+    replies: flow.path.filter((p) => !flow.blind?.replies.includes(p)).reverse(),
+  };
+}
+
 /** The verdict a correct analysis must reach, derived from the ground truth. */
 export function expectedKind(truth: GroundTruth, flow: GroundTruth['flows'][number]): VerdictKind {
   // An MTU fault, or a path MTU the flow ran into (frag-needed; ICMPv6 packet too big).
   const tooBig = (flow.icmpErrors ?? []).some((e) => (e.type === 3 && e.code === 4) || (e.type === 2 && e.code === 0));
   const mtu = (truth.fault?.kind.startsWith('mtu') ?? false) || tooBig;
-  // A point captured one way only is no point of the other direction's path.
-  const path = flow.path.filter((p) => !flow.blind?.requests.includes(p));
-  const back = flow.path.filter((p) => !flow.blind?.replies.includes(p)).reverse();
+  const { requests: path, replies: back } = directionPaths(flow);
   const counts = (side: 'requests' | 'replies', order: string[]) => order.map((p) => packetsAt(flow, side)[p] ?? 0);
   // Fewer packets at the next point is loss only where both captures ran at the same time:
   // captures taken one after another hold different packets.
@@ -92,10 +101,8 @@ export function findFlow(flows: FlowReport[], f: TruthFlow): FlowReport | undefi
  * is not the path's end, else the replies'. Null when both got through.
  */
 export function expectedStop(f: TruthFlow): { direction: 'requests' | 'replies'; at: string } | null {
-  const fwd = f.path.filter((p) => !f.blind?.requests.includes(p));
-  const back = f.path.filter((p) => !f.blind?.replies.includes(p));
-  const last = fwd[fwd.length - 1];
-  if (f.requests.lastReached && f.requests.lastReached !== last) return { direction: 'requests', at: f.requests.lastReached };
-  if (f.replies.lastReached && f.replies.lastReached !== back[0]) return { direction: 'replies', at: f.replies.lastReached };
+  const { requests, replies } = directionPaths(f);
+  if (f.requests.lastReached && f.requests.lastReached !== requests[requests.length - 1]) return { direction: 'requests', at: f.requests.lastReached };
+  if (f.replies.lastReached && f.replies.lastReached !== replies[replies.length - 1]) return { direction: 'replies', at: f.replies.lastReached };
   return null;
 }

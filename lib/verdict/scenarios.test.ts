@@ -5,7 +5,7 @@
  * verdict kind follows from that ground truth and the fault the lab injected.
  */
 import { describe, expect, it } from 'vitest';
-import { analyzeScenario, expectedKind, findFlow, packetsAt, SAMPLES, scenarios } from '../testing/scenarios';
+import { analyzeScenario, directionPaths, expectedKind, findFlow, packetsAt, SAMPLES, scenarios } from '../testing/scenarios';
 
 const all = scenarios();
 if (all.length === 0) console.log(`[samples] no scenario in ${SAMPLES}: skipping the verdict tests`);
@@ -66,16 +66,14 @@ describe.skipIf(all.length === 0)('verdicts on the lab scenarios', () => {
           }
           if (cni === 'flannel-vxlan' && gt.requests.seenAt['node1/flannel.1'] && gt.requests.seenAt['node1/eth0']) expect(f.encapsulation.map((e) => e.text)).toContain('VXLAN VNI 1, UDP 8472');
           // Where each direction stopped.
-          // A point captured one way only is no point of the other direction's path.
-          const fwd = gt.path.filter((p) => !gt.blind?.requests.includes(p));
-          const back = gt.path.filter((p) => !gt.blind?.replies.includes(p));
-          const last = fwd[fwd.length - 1];
+          const ways = directionPaths(gt);
+          const last = ways.requests[ways.requests.length - 1];
           // Where a stop is named by an SLL v1 `-i any` point, ours names the part of it (any:inner).
           const named = (p: string | null) => (p !== null && p.endsWith('/any') ? f.hops.find((h) => `${h.node}/${h.interface}`.startsWith(`${p}:`)) && p : p);
           const stop = (p: string | null) => (p !== null && /\/any:/.test(p) ? p.replace(/:.*$/, '') : p);
           expect(stop(f.requestsStopAfter), 'requestsStopAfter').toBe(gt.requests.lastReached === last ? null : named(gt.requests.lastReached));
           if (gt.replies.lastReached !== null) {
-            expect(stop(f.repliesStopAfter), 'repliesStopAfter').toBe(gt.replies.lastReached === back[0] ? null : named(gt.replies.lastReached));
+            expect(stop(f.repliesStopAfter), 'repliesStopAfter').toBe(gt.replies.lastReached === ways.replies[ways.replies.length - 1] ? null : named(gt.replies.lastReached));
           }
           expect(f.verdict.kind, f.verdict.summary).toBe(expectedKind(truth, gt));
           // DOMAIN.md: a FORWARD drop and ip_forward=0 look identical in captures, so a verdict on
