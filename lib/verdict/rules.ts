@@ -508,7 +508,7 @@ export const RULES: readonly VerdictRule[] = [
       // Captures taken one after another: each point saw requests and replies, none the same packet.
       const G = ev.groups;
       const atMostOne = (g: number) => ev.stations.filter((p) => G.seenAt(g, p)).length <= 1;
-      if (ev.stations.length > 1 && [...ev.flow.requests, ...ev.flow.replies].every(atMostOne)) {
+      if (ev.stations.length > 1 && ev.flow.requests.every(atMostOne) && ev.flow.replies.every(atMostOne)) {
         return {
           kind: 'delivered',
           summary: `at every capture point ${ev.what} and their ${ev.replyWhat} were seen (up to ${ev.n} and ${ev.nReplies} at one point), but no packet at two points: the captures do not overlap in time, so no packet can be followed from one point to the next`,
