@@ -341,6 +341,11 @@ function endsOnStream(ev: Evidence, c: Correlation, to: CapturePoint, groups: nu
 
 const NONE: readonly number[] = Object.freeze([]);
 
+/** What a step means and its likely causes, from the devices on either side. */
+function stepMeaning(ev: Evidence, from: CapturePoint, to: CapturePoint, dst: string, lostSize: number): { transition: string; causes: Cause[] } {
+  return describeStep({ from, to, dst, lostSize, overlay: ev.overlayIn(from, to), overlayPortUnreachableFrom: ev.underlayUnreachFrom });
+}
+
 /** A step where every packet seen at `from` was seen at `to`: what it would mean is worked out only if asked. */
 class QuietStep implements Step {
   readonly lost = NONE as number[];
@@ -363,7 +368,7 @@ class QuietStep implements Step {
     this.dst = ev.flow.server;
   }
   private described() {
-    return (this.d ??= describeStep({ from: this.from, to: this.to, dst: this.dst, lostSize: 0, overlay: this.ev.overlayIn(this.from, this.to), overlayPortUnreachableFrom: this.ev.underlayUnreachFrom }));
+    return (this.d ??= stepMeaning(this.ev, this.from, this.to, this.dst, 0));
   }
   get transition() {
     return this.described().transition;
@@ -413,7 +418,7 @@ function computeStep(ev: Evidence, dir: 'requests' | 'replies', k: number, c: Co
   let d: { transition: string; causes: Cause[] } | null = null;
   const described = () => {
     if (d) return d;
-    d = describeStep({ from, to, dst, lostSize, overlay: ev.overlayIn(from, to), overlayPortUnreachableFrom: ev.underlayUnreachFrom });
+    d = stepMeaning(ev, from, to, dst, lostSize);
     // The first fragment of each got there, the rest did not: the datagrams never arrived whole.
     const partial = lost.filter((g) => G.arrivedIncomplete(g, to.id)).length;
     if (partial > 0) {
