@@ -70,7 +70,8 @@ export interface Topology {
   underlay: string;
 }
 
-export type PointRole = 'pod-veth' | 'bridge' | 'overlay' | 'nic' | 'host' | 'any';
+/** `pod`: the pod's own eth0, captured inside its network namespace (kubectl debug, nsenter). */
+export type PointRole = 'pod-veth' | 'pod' | 'bridge' | 'overlay' | 'nic' | 'host' | 'any';
 
 export interface CapturePoint {
   id: PointId;

@@ -928,5 +928,51 @@ const keepalive: FieldScenarioDef = {
   },
 };
 
-export const FIELD_SCENARIOS: FieldScenarioDef[] = [anyOnly('sll2'), anyOnly('sll1'), nodeport, background, windows, midConnection, nodeAnswers, busy, snaplen, randomLoss, rstClose, synAckDropped, sequential, fragments, oddNics, blindVeth, keepalive];
+// ---------------------------------------------------------------------------------------------
+// Issue 14, 1: points a flow never crosses.
+
+const podsInside: FieldScenarioDef = {
+  name: 'pods-captured-inside-port-drop',
+  id: 'pins',
+  title: 'Captures inside three pods (their own eth0) beside node1 cni0 and both NICs; node1 FORWARD drops TCP 9090 to pod-a',
+  summary: 'The engineer captured inside the pods (`kubectl debug` / `nsenter -n tcpdump -i eth0`): pod-c and pod-a on node1, pod-b on node2, plus node1 cni0 and each node\'s eth0. pod-c talks to pod-a on the same node (HTTP, DNS, ping): those packets never leave node1 and never cross pod-b\'s eth0 or any NIC. pod-a and pod-c reach pod-b across the tunnel. node1\'s FORWARD chain drops TCP to port 9090: pod-b → pod-a:9090 reaches node1 eth0 and never cni0.',
+  reportedAs: 'Issue 14 (captures from the wild): every capture point was put on every flow\'s path; another pod\'s eth0, the backend pod, the host bridge ended up on paths the flow never crossed, and answered traffic was reported as lost towards the pod.',
+  notes: [
+    'pod-a-eth0.pcap, pod-b-eth0.pcap and pod-c-eth0.pcap are taken inside the pods\' network namespaces (capturePoints[].role "pod"); their file names say nothing of the node.',
+    'The fault: `iptables -I FORWARD -p tcp --dport 9090 -j DROP` on node1.',
+  ],
+  extraPods: [VXLAN_EXTRA_PODS[0]!],
+  async run(ctx) {
+    await podServers(ctx, [H.a, H.b, H.c], [80, 8080, 9090]);
+    await ctx.sleep(1200);
+    await captureAll(ctx, [
+      { node: 'pod-c', iface: 'eth0', role: 'pod' },
+      { node: 'pod-a', iface: 'eth0', role: 'pod' },
+      { node: 'node1', iface: 'cni0', role: 'bridge' },
+      { node: 'node1', iface: 'eth0', role: 'nic' },
+      { node: 'node2', iface: 'eth0', role: 'nic' },
+      { node: 'pod-b', iface: 'eth0', role: 'pod' },
+    ]);
+    await ctx.sleep(300);
+    ctx.fault({
+      kind: 'port-drop', description: 'node1 FORWARD drops TCP to port 9090', node: 'node1',
+      commands: [{ host: 'node1', command: 'iptables -I FORWARD -p tcp --dport 9090 -j DROP' }],
+    });
+    const inside = (path: PointId[], from: string, to: string): PointId[] => [`${from}/eth0`, ...path, `${to}/eth0`];
+    const ca = inside(podPath('pod-c', 'pod-a'), 'pod-c', 'pod-a');
+    const cb = inside(podPath('pod-c', 'pod-b'), 'pod-c', 'pod-b');
+    const ab = inside(podPath('pod-a', 'pod-b'), 'pod-a', 'pod-b');
+    const ba = inside(podPath('pod-b', 'pod-a'), 'pod-b', 'pod-a');
+    await ctx.flow(tcp('http-c-a', H.c, H.a, 8080, 45180, ca, interest('delivered: pod-c → pod-a stays on node1 (pod-c eth0, cni0, pod-a eth0); no NIC and no other pod is on its path')));
+    await ctx.flow(udp('dns-c-a', H.c, H.a, 53, 45153, 0x7053, ca, interest('delivered: same node, UDP; the NICs and pod-b\'s eth0 saw nothing and are not on its path')));
+    await ctx.flow(ping('ping-c-a', H.c, H.a, 0x7001, ca));
+    await ctx.flow(ping('ping-c-b', H.c, H.b, 0x7002, cb, interest('delivered: pod-a\'s eth0 is not on its path')));
+    await ctx.flow(tcp('http-a-b', H.a, H.b, 80, 45080, ab));
+    await ctx.flow(udp('dns-b-a', H.b, H.a, 53, 45053, 0x7153, ba));
+    await ctx.flow(tcp('tcp-9090-b-a', H.b, H.a, 9090, 45090, ba, interest('requests dropped: they reach node1 eth0, never cni0 (FORWARD drops TCP 9090); pod-c\'s eth0 is not on the path')));
+    await ctx.sleep(1000);
+  },
+};
+
+export const FIELD_SCENARIOS: FieldScenarioDef[] = [anyOnly('sll2'), anyOnly('sll1'), nodeport, background, windows, midConnection, nodeAnswers, busy, snaplen, randomLoss, rstClose, synAckDropped, sequential, fragments, oddNics, blindVeth, keepalive, podsInside];
 
