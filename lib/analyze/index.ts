@@ -21,6 +21,8 @@ export interface AnalysisReport {
   captures: {
     file: string;
     node: string;
+    /** The node the capture ran on (`node`, or a pod's node for a capture inside the pod): its clock. */
+    host: string;
     interface: string;
     labelSource: string;
     packets: number;
@@ -85,11 +87,12 @@ export function analyze(inputs: AnalysisInput[], opts: AnalysisOptions = {}): { 
       captures: correlation.points.map((p) => ({
         file: p.file,
         node: p.node,
+        host: p.host,
         interface: p.interface,
         labelSource: p.labelSource,
         packets: p.packets,
-        clockOffsetNs: ns(Math.round(clockOf(p.node)?.offsetNs ?? 0)),
-        clockMethod: clockOf(p.node)?.method ?? 'unknown',
+        clockOffsetNs: ns(Math.round(clockOf(p.host)?.offsetNs ?? 0)),
+        clockMethod: clockOf(p.host)?.method ?? 'unknown',
         role: p.role,
         roleSource: p.roleSource,
         truncated: p.truncated,

@@ -31,6 +31,7 @@ export function formatReport(r: AnalysisReport): string {
     out.push(`  ${'capture point'.padEnd(28)} ${'requests'.padStart(8)} ${'replies'.padStart(8)}`);
     for (const h of f.hops) out.push(`  ${`${h.node}/${h.interface}`.padEnd(28)} ${String(h.requests).padStart(8)} ${String(h.replies).padStart(8)}`);
     for (const u of f.notCaptured) out.push(`  ${`${u.node}/${u.interface}`.padEnd(28)} ${'(not captured)'.padStart(17)}`);
+    if (f.offPath.length > 0) out.push(`  not on its path: ${f.offPath.map((o) => `${o.node}/${o.interface} (${o.why})`).join(', ')}`);
     for (const e of f.icmpErrors) out.push(`  ICMP ${e.meaning} from ${e.from} seen at ${e.at}${e.mtu ? ` (MTU ${e.mtu})` : ''} ×${e.count}`);
     out.push(`  why: rule ${f.verdict.rule.name}; ${f.verdict.rule.evidence.join('; ')}`);
     if (f.verdict.causes.length > 0) {

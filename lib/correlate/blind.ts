@@ -54,14 +54,14 @@ export function blindSides(points: readonly CapturePoint[], store: SightingStore
     if (dstOwners) {
       for (const p of dstOwners) {
         if (p === at) towards[p]!++;
-        else if (points[at]!.node === points[p]!.node && points[at]!.role !== 'any') towardsElsewhere[p]!++;
+        else if (points[at]!.host === points[p]!.host && points[at]!.role !== 'any') towardsElsewhere[p]!++;
       }
     }
     const srcOwners = owners.get(store.src[i]!);
     if (srcOwners) {
       for (const p of srcOwners) {
         if (p !== at) {
-          if (points[at]!.node === points[p]!.node && points[at]!.role !== 'any') fromElsewhere[p]!++;
+          if (points[at]!.host === points[p]!.host && points[at]!.role !== 'any') fromElsewhere[p]!++;
           continue;
         }
         from[p]!++;

@@ -69,11 +69,12 @@ function theta(w: OneWay, n: number, a: number, b: number): { theta: number; met
 }
 
 export function estimateClocks(flows: Flow[], groups: PacketGroups, points: CapturePoint[]): Map<string, NodeClock> {
-  const nodes = [...new Set(points.map((p) => p.node))];
+  // Per machine: a capture inside a pod runs on its node's clock.
+  const nodes = [...new Set(points.map((p) => p.host))];
   const clocks = new Map<string, NodeClock>();
   if (nodes.length === 0) return clocks;
   const index = new Map(nodes.map((name, i) => [name, i]));
-  const pointNode = Int32Array.from(points, (p) => index.get(p.node)!);
+  const pointNode = Int32Array.from(points, (p) => index.get(p.host)!);
   const n = nodes.length;
   const w = oneWayDelays(flows, groups, pointNode, n);
   // Reference: the node most flows start on (the client side), then by name.

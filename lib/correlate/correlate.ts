@@ -4,6 +4,7 @@
  * Each stage is a module of its own:
  *
  *   points      capture points and their roles, and which point each packet shape is
+ *   roles       roles from what crossed an interface; pod-captures: captures inside a pod
  *   sightings   the same packet at every point (its identity: identity.ts), in columns
  *   flows       packets joined into flows by the connections they carried (connections.ts)
  *   direction   client, server and each packet's direction
@@ -20,6 +21,7 @@ import { blindSides } from './blind';
 import { capturePoints, fillWindows, incidentEpoch, type PointOptions } from './points';
 import { collectSightings } from './sightings';
 import { inferRoles } from './roles';
+import { placePodCaptures } from './pod-captures';
 import { estimateClocks } from './clocks';
 import { egressRanks, listeningSides, settleFlow } from './direction';
 import type { CaptureInput, CapturePoint, Correlation, Encapsulation } from './types';
@@ -33,21 +35,22 @@ export function correlate(inputs: CaptureInput[], opts: PointOptions = {}): Corr
   const layout = capturePoints(inputs, opts);
   const points = layout.points;
   fillWindows(inputs, layout, epochSec);
-  const sequentialNodes = takenOneAfterAnother(points);
-  for (const node of sequentialNodes) {
-    const names = points
-      .filter((p) => p.node === node && p.packets > 0 && p.role !== 'any')
-      .sort((a, b) => a.firstNs - b.firstNs)
-      .map((p) => p.interface);
-    layout.notes.push(
-      `${node}'s captures were taken one after another (${names.join(', ')}; no two ran at the same time): each point is judged for the time it ran, a flow seen with its replies at each point is delivered there, and no packet can be followed from one of these points to the next`,
-    );
-  }
   const inputOfPoint = new Int32Array(points.length);
   layout.inputPoints.forEach((ps, n) => ps.forEach((p) => (inputOfPoint[p] = n)));
   const walk = collectSightings(inputs, layout, epochSec);
   const { flows, flowOfRoot } = buildFlows(walk);
   inferRoles(points, layout, inputs, walk);
+  placePodCaptures(points, layout, inputs, walk);
+  const sequentialNodes = takenOneAfterAnother(points);
+  for (const node of sequentialNodes) {
+    const names = points
+      .filter((p) => p.host === node && p.packets > 0 && p.role !== 'any')
+      .sort((a, b) => a.firstNs - b.firstNs)
+      .map((p) => (p.host === p.node ? p.interface : `${p.node}/${p.interface}`));
+    layout.notes.push(
+      `${node}'s captures were taken one after another (${names.join(', ')}; no two ran at the same time): each point is judged for the time it ran, a flow seen with its replies at each point is delivered there, and no packet can be followed from one of these points to the next`,
+    );
+  }
   learnPodAddresses(points, walk.store, (i) => {
     // Linux packet types: 4 is sent by this host (out towards the pod on a veth), 0–3 received.
     const c = inputs[inputOfPoint[walk.store.point[i]!]!]!.capture;
@@ -96,11 +99,11 @@ export function correlate(inputs: CaptureInput[], opts: PointOptions = {}): Corr
   return { epochSec, groups: walk.groups, points, flows: kept, clocks, referenceNode, encapsulationOf, notes: layout.notes, undecoded, neighbours: walk.neighbours, blind, sequentialNodes };
 }
 
-/** Nodes with two or more captures of which no two ran at the same time: taken one after another. */
+/** Nodes (hosts) with two or more captures of which no two ran at the same time: taken one after another. */
 function takenOneAfterAnother(points: readonly CapturePoint[]): string[] {
   const out: string[] = [];
-  for (const node of new Set(points.map((p) => p.node))) {
-    const mine = points.filter((p) => p.node === node && p.packets > 0 && p.role !== 'any' && Number.isFinite(p.firstNs)).sort((a, b) => a.firstNs - b.firstNs);
+  for (const node of new Set(points.map((p) => p.host))) {
+    const mine = points.filter((p) => p.host === node && p.packets > 0 && p.role !== 'any' && Number.isFinite(p.firstNs)).sort((a, b) => a.firstNs - b.firstNs);
     if (mine.length >= 2 && mine.every((p, i) => i === 0 || p.firstNs > mine[i - 1]!.lastNs)) out.push(node);
   }
   return out;

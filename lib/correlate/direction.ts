@@ -188,7 +188,7 @@ export function settleFlow(f: Flow, G: PacketGroups, points: CapturePoint[], ran
   f.clientPort = isIcmp ? null : st.sport[best]!;
   f.serverPort = isIcmp ? null : st.dport[best]!;
   f.icmpId = isIcmp ? st.sport[best]! : null;
-  f.clientNode = points[st.point[best]!]!.node;
+  f.clientNode = points[st.point[best]!]!.host;
   if (f.proto === 6) {
     bySequenceSpace(f, G);
     byPorts(f, G);

@@ -54,7 +54,7 @@ export function fillBackground(points: CapturePoint[], w: SightingsResult): void
 }
 
 /** The TTLs (hop limits) hosts send with. */
-const INITIAL_TTLS = new Set([64, 128, 255]);
+export const INITIAL_TTLS = new Set([64, 128, 255]);
 
 /** Sightings of a pod veth examined to learn the pod's own address (the one on all of them). */
 const POD_ADDRESS_SAMPLE = 4096;

@@ -5,6 +5,7 @@
  */
 import { EGRESS_ORDER, type InterfaceRole } from '../protocols/devices';
 import { CLIENT_SAMPLE } from './direction';
+import { INITIAL_TTLS } from './flows';
 import type { PacketGroups, SightingStore } from './sightings';
 import type { CapturePoint, Flow } from './types';
 
@@ -36,17 +37,19 @@ export function pathContext(points: CapturePoint[], groups: PacketGroups, opaque
   const opaque = new Uint8Array(points.length);
   for (const p of opaquePoints) opaque[p] = 1;
   const store = groups.store;
-  const nodes = [...new Set(points.map((p) => p.node))];
+  const nodes = [...new Set(points.map((p) => p.host))];
   const index = new Map(nodes.map((n, i) => [n, i]));
-  const byNode = nodes.map((n) => points.filter((p) => p.node === n));
+  const byNode = nodes.map((n) => points.filter((p) => p.host === n));
+  // A capture inside a pod is the pod's end of its veth: before the host's end leaving, after it arriving.
+  const inPod = (p: CapturePoint) => (p.host !== p.node ? 0 : 1);
   let owners: Map<string, string> | null = null;
   return {
     points,
     groups,
     nodes,
-    pointNode: Int32Array.from(points, (p) => index.get(p.node)!),
-    egress: byNode.map((ps) => [...ps].sort((a, b) => egressRank(a.role) - egressRank(b.role) || a.id - b.id).map((p) => p.id)),
-    ingress: byNode.map((ps) => [...ps].sort((a, b) => ingressRank(a.role) - ingressRank(b.role) || a.id - b.id).map((p) => p.id)),
+    pointNode: Int32Array.from(points, (p) => index.get(p.host)!),
+    egress: byNode.map((ps) => [...ps].sort((a, b) => egressRank(a.role) - egressRank(b.role) || inPod(a) - inPod(b) || a.id - b.id).map((p) => p.id)),
+    ingress: byNode.map((ps) => [...ps].sort((a, b) => ingressRank(a.role) - ingressRank(b.role) || inPod(b) - inPod(a) || a.id - b.id).map((p) => p.id)),
     podPoints: points.filter((p) => p.role === 'pod' && p.podIp !== null).map((p) => p.id),
     podAddr: points.map((p) => p.podIps.map((a) => store.addrs.idOf(a)).filter((id) => id >= 0)),
     owners: () => (owners ??= addressOwners(points, store)),
@@ -117,11 +120,15 @@ function serverSideNodes(f: Flow, ctx: PathContext, obs: Observed): string[] {
   const others: number[] = [];
   for (let k = 0; k < n; k++) if (ctx.nodes[k] !== f.clientNode) others.push(k);
   const reached = others.filter((k) => seen[k]);
+  // The server's own node is the farthest: a tunnel carries the TTL unchanged, so the NICs of
+  // both ends can see the same one.
+  const serverNode = reached.length > 1 ? (ctx.owners().get(f.server) ?? null) : null;
   reached.sort((a, b) => {
     const [x, y] = [reqTtl[a]!, reqTtl[b]!];
     // Requests lose TTL as they go: a node that saw them with a higher TTL comes first.
     if (x >= 0 && y >= 0 && x !== y) return y - x;
     if (x >= 0 !== y >= 0) return x >= 0 ? -1 : 1;
+    if ((ctx.nodes[a] === serverNode) !== (ctx.nodes[b] === serverNode)) return ctx.nodes[a] === serverNode ? 1 : -1;
     // Replies start at the server: a higher reply TTL is farther along the request path.
     if (repTtl[a] !== repTtl[b]) return repTtl[a]! - repTtl[b]!;
     return ctx.nodes[a]!.localeCompare(ctx.nodes[b]!);
@@ -193,13 +200,13 @@ function arrivedFromOutside(f: Flow, ctx: PathContext): boolean {
   const G = ctx.groups;
   const st = G.store;
   const first = f.requests[0];
-  const earliest = earliestRequestSighting(f, ctx, (p) => p.node === f.clientNode);
+  const earliest = earliestRequestSighting(f, ctx, (p) => p.host === f.clientNode);
   if (first === undefined || earliest < 0 || ctx.points[st.point[earliest]!]!.role !== 'nic') return false;
   // An inner point of the node saw it too, later: it came in through the NIC.
   for (let k = G.from(first), e = G.to(first); k < e; k++) {
     const i = st.order[k]!;
     const p = ctx.points[st.point[i]!]!;
-    if (p.node === f.clientNode && p.role !== 'nic' && p.role !== 'any' && st.tNs[i]! > st.tNs[earliest]!) return true;
+    if (p.host === f.clientNode && p.role !== 'nic' && p.role !== 'any' && st.tNs[i]! > st.tNs[earliest]!) return true;
   }
   return false;
 }
@@ -210,8 +217,8 @@ export function pathOf(f: Flow, ctx: PathContext): number[] {
   // The client is a pod of a node that saw nothing of the flow (its captures had stopped, or
   // not started): the flow still starts there, not where it was first seen.
   // Only when the flow was first seen coming in on a NIC: one that left a pod started there.
-  const home = points.find((p) => p.role === 'pod' && p.podIps.includes(f.client))?.node;
-  if (home !== undefined && home !== f.clientNode && firstSeenOnNic(f, ctx) && !points.some((p) => p.node === home && obs.seenAt[p.id])) f.clientNode = home;
+  const home = points.find((p) => p.role === 'pod' && p.podIps.includes(f.client))?.host;
+  if (home !== undefined && home !== f.clientNode && firstSeenOnNic(f, ctx) && !points.some((p) => p.host === home && obs.seenAt[p.id])) f.clientNode = home;
   const onPath = serverSideNodes(f, ctx, obs);
   const ends = podEnds(f, ctx);
   // A pod veth belongs on the path when the flow crossed it or it is one end's pod; a point
@@ -220,11 +227,15 @@ export function pathOf(f: Flow, ctx: PathContext): number[] {
   // An interface of no known role is on the path only where the flow crossed it; so is a NIC
   // that carried an encrypted tunnel (WireGuard, IPsec) of a node the flow crossed: there the
   // flow's packets are ciphertext, never seen as themselves.
-  const nodeSeen = (node: string) => points.some((p) => p.node === node && obs.seenAt[p.id]);
+  const nodeSeen = (node: string) => points.some((p) => p.host === node && obs.seenAt[p.id]);
+  // The server is the client node's own (a pod of it, the node itself) and the flow reached no
+  // other node: it never crosses that node's overlay device or NIC.
+  const staysHome = onPath.length === 0 && ctx.owners().get(f.server) === f.clientNode;
   const keep = (id: number) =>
     obs.seenAt[id] === 1 ||
     (points[id]!.role !== 'other' &&
-      !(ctx.opaque[id] === 1 && points[id]!.role === 'nic' && nodeSeen(points[id]!.node)) &&
+      !(staysHome && (points[id]!.role === 'overlay' || points[id]!.role === 'nic')) &&
+      !(ctx.opaque[id] === 1 && points[id]!.role === 'nic' && nodeSeen(points[id]!.host)) &&
       (points[id]!.role !== 'overlay' || ctx.families[id] === 0 || (ctx.families[id]! & family) !== 0) &&
       (points[id]!.role !== 'pod' || points[id]!.podIp === null || ends[id] !== 0));
   // Same-node flows: the server pod's veth comes last on the client's node.
@@ -294,29 +305,35 @@ function trimEnds(path: number[], points: CapturePoint[], seenAt: Uint8Array, an
 function skipUnseenBetweenSeen(out: number[], points: CapturePoint[], seenAt: Uint8Array): number[] {
   return out.filter((id, i) => {
     if (seenAt[id]) return true;
-    const node = points[id]!.node;
-    const before = out.slice(0, i).some((o) => seenAt[o] && points[o]!.node === node);
-    const after = out.slice(i + 1).some((o) => seenAt[o] && points[o]!.node === node && points[o]!.role !== 'any');
+    const node = points[id]!.host;
+    const before = out.slice(0, i).some((o) => seenAt[o] && points[o]!.host === node);
+    const after = out.slice(i + 1).some((o) => seenAt[o] && points[o]!.host === node && points[o]!.role !== 'any');
     return !(before && after);
   });
 }
 
 /**
  * Which node each address belongs to, from the pod veths' own addresses and from what bridges
- * and pod veths saw as a source: built once, by one pass over the sightings.
+ * and pod veths saw as a source, preferring a packet with an initial TTL there: one its sender
+ * had not routed yet, so sent on that node (a remote pod's packets arrive routed). Built once,
+ * by one pass over the sightings.
  */
 export function addressOwners(points: CapturePoint[], store: SightingStore): Map<string, string> {
   const owners = new Map<string, string>();
-  for (const p of points) if (p.role === 'pod') for (const ip of p.podIps) owners.set(ip, p.node);
-  const decided = new Uint8Array(store.addrs.text.length);
+  for (const p of points) if (p.role === 'pod') for (const ip of p.podIps) owners.set(ip, p.host);
+  const sent = new Int32Array(store.addrs.text.length).fill(-1);
+  const seen = new Int32Array(store.addrs.text.length).fill(-1);
   for (let i = 0; i < store.n; i++) {
     const a = store.src[i]!;
-    if (decided[a]) continue;
+    if (sent[a] !== -1) continue;
     const p = points[store.point[i]!]!;
     if (p.role !== 'bridge' && p.role !== 'pod') continue;
-    decided[a] = 1;
-    const text = store.addrs.text[a]!;
-    if (!owners.has(text)) owners.set(text, p.node);
+    if (INITIAL_TTLS.has(store.ttl[i]!)) sent[a] = p.id;
+    else if (seen[a] === -1) seen[a] = p.id;
   }
+  store.addrs.text.forEach((text, a) => {
+    const p = sent[a] !== -1 ? sent[a]! : seen[a]!;
+    if (p !== -1 && !owners.has(text)) owners.set(text, points[p]!.host);
+  });
   return owners;
 }

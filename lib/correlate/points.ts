@@ -133,6 +133,7 @@ export function capturePoints(inputs: readonly CaptureInput[], opts: PointOption
         id,
         file: input.file,
         node: p.node,
+        host: p.node,
         interface: p.iface,
         role: user ?? p.role ?? 'other',
         // A name that says nothing (Antrea's `<pod>-<hash>` veths, if<N>) gets its role from what crosses it.

@@ -100,7 +100,7 @@ function orderInner(nodePoints: CapturePoint[], w: SightingsResult): void {
 }
 
 /** Whether one address is the source or the destination of every packet seen at the point. */
-function oneAddress(point: number, w: SightingsResult): boolean {
+export function oneAddress(point: number, w: SightingsResult): boolean {
   const st = w.store;
   let a = -1;
   let b = -1;

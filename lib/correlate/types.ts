@@ -27,6 +27,12 @@ export interface CapturePoint {
   id: number;
   file: string;
   node: string;
+  /**
+   * The machine whose kernel the capture ran in: the node, or for a capture inside a pod
+   * (`pod-a-eth0.pcap`, pod-captures.ts) the node the pod runs on. Paths, clocks and "the same
+   * node" go by it; `node` stays the name the files gave.
+   */
+  host: string;
   interface: string;
   role: InterfaceRole;
   /** Where the role came from: the interface's name, what crossed it, or the user. */

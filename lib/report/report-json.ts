@@ -18,6 +18,7 @@ export function reportJson(r: AnalysisReport): unknown {
       translations: f.translations,
       hops: f.hops.map((h) => ({ node: h.node, interface: h.interface, requests: h.requests, replies: h.replies })),
       notCaptured: f.notCaptured,
+      offPath: f.offPath,
       requestsStopAfter: f.requestsStopAfter,
       repliesStopAfter: f.repliesStopAfter,
       icmpErrors: f.icmpErrors,

@@ -38,7 +38,7 @@ describe.skipIf(all.length === 0)('report exports on the lab scenarios', () => {
 
 describe('reportMarkdown', () => {
   const report = (over: Partial<AnalysisReport> = {}): AnalysisReport => ({
-    captures: [{ file: 'a|b.pcap', node: 'n1', interface: 'eth0', labelSource: 'file name', packets: 2, clockOffsetNs: ns(-1_500_000), clockMethod: 'two-way', role: 'nic', roleSource: 'name', truncated: 0, background: emptyBackground() }],
+    captures: [{ file: 'a|b.pcap', node: 'n1', host: 'n1', interface: 'eth0', labelSource: 'file name', packets: 2, clockOffsetNs: ns(-1_500_000), clockMethod: 'two-way', role: 'nic', roleSource: 'name', truncated: 0, background: emptyBackground() }],
     clocks: [],
     referenceNode: 'n0',
     flows: [],

@@ -15,6 +15,7 @@ const pt = (node: string, iface: string, role: InterfaceRole): CapturePoint => (
   id: id++,
   file: `${node}-${iface}.pcap`,
   node,
+  host: node,
   interface: iface,
   role,
   roleSource: 'name',

@@ -82,7 +82,7 @@ export function pointName(p: CapturePoint): string {
  */
 export function describeStep(c: StepContext): { transition: string; causes: Cause[] } {
   const { from, to } = c;
-  const node = from.node;
+  const node = from.host;
   const ov = c.overlay;
   const fam = familyOf(c.dst);
   const mtuCause = (): Cause | null =>
@@ -94,17 +94,17 @@ export function describeStep(c: StepContext): { transition: string; causes: Caus
       : null;
   const first = (...xs: (Cause | null)[]) => xs.filter((x): x is Cause => x !== null);
 
-  if (from.node !== to.node) {
+  if (from.host !== to.host) {
     const wire = ov?.wire ?? 'the overlay traffic';
     return {
-      transition: `left ${pointName(from)}, never reached ${pointName(to)}: lost on the underlay between ${from.node} and ${to.node}`,
+      transition: `left ${pointName(from)}, never reached ${pointName(to)}: lost on the underlay between ${from.host} and ${to.host}`,
       causes: first(
         mtuCause(),
         { text: `${wire} is filtered between the nodes (host firewall, security group, or an iptables rule on either node)`, check: `iptables -S | grep -E '${filterPattern(ov?.spec ?? null, ov?.ports)}'  # on both nodes; and the cloud security group` },
         ov?.spec?.forwardingEntries
-          ? { text: `${from.node} sends to the wrong outer address: a stale ${ov.spec.forwardingEntries.what} for ${c.dst}'s node`, check: `${ov.spec.forwardingEntries.check(ov.device)}  # on ${from.node}` }
+          ? { text: `${from.host} sends to the wrong outer address: a stale ${ov.spec.forwardingEntries.what} for ${c.dst}'s node`, check: `${ov.spec.forwardingEntries.check(ov.device)}  # on ${from.host}` }
           : null,
-        { text: `the underlay route from ${from.node} to ${to.node} is wrong or down`, check: `ip route get <${to.node} underlay IP>  # on ${from.node}` },
+        { text: `the underlay route from ${from.host} to ${to.host} is wrong or down`, check: `ip route get <${to.host} underlay IP>  # on ${from.host}` },
       ),
     };
   }

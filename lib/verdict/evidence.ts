@@ -126,15 +126,15 @@ export function foldIcmpErrors(f: Flow, points: CapturePoint[]): IcmpErrorReport
   return [...errs.values()];
 }
 
-/** The roles each node has a capture of, per set of points (one correlation's). */
+/** The roles each node (host) has a capture of, per set of points (one correlation's). */
 const rolesCache = new WeakMap<CapturePoint[], Map<string, Set<InterfaceRole>>>();
 function nodeRoles(points: CapturePoint[]): Map<string, Set<InterfaceRole>> {
   let m = rolesCache.get(points);
   if (!m) {
     m = new Map();
     for (const p of points) {
-      let r = m.get(p.node);
-      if (!r) m.set(p.node, (r = new Set()));
+      let r = m.get(p.host);
+      if (!r) m.set(p.host, (r = new Set()));
       r.add(p.role);
     }
     rolesCache.set(points, m);
@@ -144,7 +144,7 @@ function nodeRoles(points: CapturePoint[]): Map<string, Set<InterfaceRole>> {
 
 /** Kinds of point the flow crossed on one node that another of its nodes has no capture of. */
 export function inferUncaptured(f: Flow, G: PacketGroups, points: CapturePoint[], seenMask = -1): Evidence['notCaptured'] {
-  const nodes = [...new Set(f.path.map((p) => points[p]!.node))];
+  const nodes = [...new Set(f.path.map((p) => points[p]!.host))];
   if (nodes.length < 2) return [];
   const seen = (id: number) => (seenMask !== -1 && id < 31 ? (seenMask & (1 << id)) !== 0 : f.groups.some((g) => G.seenAt(g, id)));
   // Roles the flow was seen crossing (not pod veths: pods differ per node; not any).
@@ -156,7 +156,7 @@ export function inferUncaptured(f: Flow, G: PacketGroups, points: CapturePoint[]
     // A node with no bridge or overlay capture of its own is an outside host: nothing to infer.
     if (!mine.has('bridge') && !mine.has('overlay') && !mine.has('pod')) continue;
     for (const other of crossed) {
-      if (other.node === node || mine.has(other.role)) continue;
+      if (other.host === node || mine.has(other.role)) continue;
       if (!out.some((o) => o.node === node && o.interface === other.interface)) out.push({ node, interface: other.interface, role: other.role });
     }
   }
@@ -264,7 +264,7 @@ function unansweredLookups(c: Correlation, to: CapturePoint, dst: string, times:
   const out: Step['unanswered'] = [];
   for (const n of c.neighbours) {
     const p = c.points[n.point]!;
-    if (p.node !== to.node || n.target !== dst || n.asked === 0 || n.answered > 0) continue;
+    if (p.host !== to.host || n.target !== dst || n.asked === 0 || n.answered > 0) continue;
     const first = n.firstNs + offset(p);
     const last = n.lastNs + offset(p);
     if (Number.isNaN(first) || (last >= lo && first <= hi)) out.push({ at: pointName(p), protocol: n.protocol, target: n.target, asked: n.asked });
@@ -323,7 +323,7 @@ const OWN_LAST_NS = 10e6;
 const STREAM_SEEN = 3;
 
 function endsOnStream(ev: Evidence, c: Correlation, to: CapturePoint, groups: number[]): boolean {
-  if (!c.sequentialNodes.includes(to.node)) return false;
+  if (!c.sequentialNodes.includes(to.host)) return false;
   const G = ev.groups;
   const st = G.store;
   let seen = 0;
@@ -400,8 +400,8 @@ function computeStep(ev: Evidence, dir: 'requests' | 'replies', k: number, c: Co
   // Was `to`'s capture running when each packet passed `from`? An empty capture ran and saw
   // nothing: that is evidence, not a gap. With `to`'s clock unknown the times cannot be
   // compared, and the captures are taken to overlap.
-  const clockKnown = c.clocks.get(to.node)?.method !== 'unknown' || to.node === from.node;
-  const margin = to.node === from.node ? SAME_NODE_MARGIN_NS : CLOCK_MARGIN_NS;
+  const clockKnown = c.clocks.get(to.host)?.method !== 'unknown' || to.host === from.host;
+  const margin = to.host === from.host ? SAME_NODE_MARGIN_NS : CLOCK_MARGIN_NS;
   let grace: number | null = null;
   const tailGrace = () => (grace ??= endsOnStream(ev, c, to, groups) ? 0 : TAIL_GRACE_NS);
   const inWindow = (t: number) =>
@@ -425,7 +425,7 @@ function computeStep(ev: Evidence, dir: 'requests' | 'replies', k: number, c: Co
       d.transition = `only the first fragment of ${partial === lost.length ? 'each' : `${partial} of them`} reaches ${pointName(to)}; the later fragments are lost after ${pointName(from)}, so the datagrams never arrive whole`;
       d.causes.unshift({
         text: `IP fragments are dropped between ${pointName(from)} and ${pointName(to)}: a filter that drops fragments (they carry no ports for a port rule to match), or fragment reassembly limits`,
-        check: `nft list ruleset | grep -i frag; iptables -S | grep -- ' -f '; sysctl net.ipv4.ipfrag_high_thresh  # on ${to.node}`,
+        check: `nft list ruleset | grep -i frag; iptables -S | grep -- ' -f '; sysctl net.ipv4.ipfrag_high_thresh  # on ${to.host}`,
       });
     }
     // Two points of one `tcpdump -i any` file: one ring buffer holds every copy of every packet
@@ -433,13 +433,13 @@ function computeStep(ev: Evidence, dir: 'requests' | 'replies', k: number, c: Co
     if (from.file === to.file && lostSize > 0) {
       d.causes.push({
         text: `tcpdump itself may have dropped these copies: ${pointName(from)} and ${pointName(to)} come from one -i any capture, whose buffer holds a copy per interface and overflows on bursts (it says "N packets dropped by kernel" when stopped)`,
-        check: `tcpdump -i any -B 65536 -w ${from.node}-any.pcap  # capture again with a larger buffer; compare the drop count tcpdump prints`,
+        check: `tcpdump -i any -B 65536 -w ${from.host}-any.pcap  # capture again with a larger buffer; compare the drop count tcpdump prints`,
       });
     }
     return d;
   };
   let unanswered: Step['unanswered'] | null = null;
-  const gap = ev.notCaptured.filter((u) => u.node === to.node && from.node === to.node);
+  const gap = ev.notCaptured.filter((u) => u.node === to.host && from.host === to.host);
   const gapNote = gap.length > 0 ? ` (${gap.map((u) => `${u.node}/${u.interface}`).join(', ')} not captured: the step is somewhere in between)` : '';
   return {
     from,

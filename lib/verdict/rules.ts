@@ -285,8 +285,8 @@ export const RULES: readonly VerdictRule[] = [
       const unreach = ev.hostUnreach;
       return {
         kind: 'request-dropped',
-        summary: `${ev.what} reach ${pointName(s.from)}, never ${pointName(s.to)}: ${s.to.node} asks for ${n.target} (${n.asked} ${asks} on ${n.at.replace(/^[^/]*\//, '')}) and nobody answers${unreach ? `; ${unreach.from} returns ${unreach.meaning}` : ''}`,
-        transition: `reached ${pointName(s.from)}; ${s.to.node} found no neighbour ${n.target}`,
+        summary: `${ev.what} reach ${pointName(s.from)}, never ${pointName(s.to)}: ${s.to.host} asks for ${n.target} (${n.asked} ${asks} on ${n.at.replace(/^[^/]*\//, '')}) and nobody answers${unreach ? `; ${unreach.from} returns ${unreach.meaning}` : ''}`,
+        transition: `reached ${pointName(s.from)}; ${s.to.host} found no neighbour ${n.target}`,
         causes: [
           {
             text: `no pod has ${n.target} any more (it was deleted or restarted with another address) and a Service or client still uses it: a stale endpoint`,
@@ -294,7 +294,7 @@ export const RULES: readonly VerdictRule[] = [
           },
           {
             text: `the pod with ${n.target} exists but does not answer ${v6 ? 'neighbour discovery' : 'ARP'} (its interface is down, or ${v6 ? 'ip6tables drops ICMPv6 in it' : 'it has another address'})`,
-            check: `ip ${v6 ? '-6 ' : ''}neigh show ${n.target}  # on ${s.to.node}: FAILED or INCOMPLETE`,
+            check: `ip ${v6 ? '-6 ' : ''}neigh show ${n.target}  # on ${s.to.host}: FAILED or INCOMPLETE`,
           },
         ],
         evidence: [
@@ -346,8 +346,8 @@ export const RULES: readonly VerdictRule[] = [
         return {
           kind: 'rejected',
           summary: `the connection is refused before it reaches ${ev.flow.server}: the SYNs stop after ${pointName(s.from)} and a RST comes back in ${from}'s name`,
-          transition: `${s.from.node} answers for ${ev.flow.server} with a RST after ${pointName(s.from)}`,
-          causes: [{ ...reject, text: `a REJECT --reject-with tcp-reset rule on ${s.from.node} answers for it (a NetworkPolicy, or a host firewall)`, check: `${familyOf(ev.flow.server).iptables} -S | grep -i reject  # on ${s.from.node}` }],
+          transition: `${s.from.host} answers for ${ev.flow.server} with a RST after ${pointName(s.from)}`,
+          causes: [{ ...reject, text: `a REJECT --reject-with tcp-reset rule on ${s.from.host} answers for it (a NetworkPolicy, or a host firewall)`, check: `${familyOf(ev.flow.server).iptables} -S | grep -i reject  # on ${s.from.host}` }],
           evidence: [`a TCP RST from ${from}`, countsLine(ev, 'requests'), ...stepLines(s, 'requests')],
         };
       }
@@ -419,16 +419,16 @@ export const RULES: readonly VerdictRule[] = [
       return {
         kind: 'no-reply',
         summary: `${plural(ev.n, ev.what)} ${ev.n === 1 ? 'reaches' : 'reach'} ${pointName(last)}${podReached ? '' : " (the last capture point; the pod's veth was not captured)"}; no reply is seen at any capture point`,
-        transition: podReached ? `delivered to the pod on ${last.node}, which does not answer` : null,
+        transition: podReached ? `delivered to the pod on ${last.host}, which does not answer` : null,
         causes: [
           f.protocol === 'tcp'
             ? { text: 'a firewall in the pod or on the node drops the SYN silently (DROP, not REJECT)', check: `${familyOf(f.server).iptables} -S INPUT  # in the pod's netns: nsenter -t <pid> -n ${familyOf(f.server).iptables} -S` }
             : { text: 'the destination does not answer (firewall DROP in the pod, or the application ignores it)', check: `nsenter -t <pid> -n ${familyOf(f.server).iptables} -S INPUT; ss -lunp` },
           {
-            text: `the pod's replies leave by another interface or are dropped by reverse-path filtering on ${last.node}`,
+            text: `the pod's replies leave by another interface or are dropped by reverse-path filtering on ${last.host}`,
             check: familyOf(f.client).v6 ? `ip -6 route get ${f.client}  # in the pod; ip6tables -t raw -S | grep rpfilter` : `ip route get ${f.client}  # in the pod; sysctl net.ipv4.conf.all.rp_filter`,
           },
-          ...(podReached ? [] : [ipForwardOrForwardChain(last.node, f.server)]),
+          ...(podReached ? [] : [ipForwardOrForwardChain(last.host, f.server)]),
         ],
         evidence: [countsLine(ev, 'requests'), 'no reply at any capture point'],
       };

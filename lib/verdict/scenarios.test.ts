@@ -5,9 +5,18 @@
  * verdict kind follows from that ground truth and the fault the lab injected.
  */
 import { describe, expect, it } from 'vitest';
-import { analyzeScenario, directionPaths, expectedKind, findFlow, packetsAt, SAMPLES, scenarios } from '../testing/scenarios';
+import { analyzeScenario, directionPaths, expectedKind, findFlow, packetsAt, SAMPLES, scenarios, type TruthFlow } from '../testing/scenarios';
+import type { FlowReport } from './verdict';
 
 const all = scenarios();
+
+/** Points on our path that the lab's is without: another pod, the NIC of a same-node flow… (`-i any` points stay beside every path). */
+function offTheirPath(f: FlowReport, gt: TruthFlow): string[] {
+  const name = (h: FlowReport['hops'][number]) => `${h.node}/${h.interface}`;
+  // SLL v1: the lab's <node>/any is our <node>/any:underlay and <node>/any:inner.
+  const theirs = (h: FlowReport['hops'][number]) => gt.path.some((p) => p === name(h) || name(h).startsWith(`${p}:`));
+  return f.hops.filter((h) => h.role !== 'any' && !theirs(h)).map(name);
+}
 if (all.length === 0) console.log(`[samples] no scenario in ${SAMPLES}: skipping the verdict tests`);
 
 describe.skipIf(all.length === 0)('verdicts on the lab scenarios', () => {
@@ -31,6 +40,7 @@ describe.skipIf(all.length === 0)('verdicts on the lab scenarios', () => {
           const f = findFlow(report.flows, h);
           expect(f, `healthy ${h.id} is a flow`).toBeDefined();
           expect(f!.verdict.kind, `healthy ${h.id}: ${f!.verdict.summary}`).toBe('delivered');
+          expect(offTheirPath(f!, h), `healthy ${h.id}: points off its path`).toEqual([]);
         }
       });
       for (const gt of truth.flows) {
@@ -48,6 +58,7 @@ describe.skipIf(all.length === 0)('verdicts on the lab scenarios', () => {
           };
           const theirs = Object.fromEntries(gt.path.map((p) => [p, [packetsAt(gt, 'requests')[p] ?? 0, packetsAt(gt, 'replies')[p] ?? 0]]));
           for (const p of gt.path) expect(at(p), `counts at ${p}`).toEqual(theirs[p]);
+          expect(offTheirPath(f, gt), 'points off the path').toEqual([]);
           // An -i any capture sees each packet once per interface it crosses on its node; it
           // must count each packet once: as many as the busiest capture point of that node.
           for (const h of f.hops.filter((x) => x.interface === 'any')) {

@@ -32,6 +32,8 @@ export interface Verdict {
 
 export interface HopReport {
   node: string;
+  /** The node the point is on: `node`, or for a capture inside a pod, the pod's node. */
+  host: string;
   interface: string;
   /** pod | bridge | overlay | nic | any | other: what the interface is on the path. */
   role: InterfaceRole;
@@ -73,6 +75,8 @@ export interface FlowReport {
   hops: HopReport[];
   /** Points on the path that were not captured (inferred from the other nodes' captures). */
   notCaptured: { node: string; interface: string; role: InterfaceRole }[];
+  /** Capture points the flow cannot cross (another pod, a node it never goes to), and why: not evidence either way. */
+  offPath: { node: string; interface: string; why: string }[];
   requests: { sent: number; delivered: number };
   replies: { sent: number; delivered: number };
   requestsStopAfter: string | null;

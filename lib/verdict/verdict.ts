@@ -34,7 +34,7 @@ export function verdictSeverity(kind: VerdictKind): number {
 }
 
 export function analyzeFlows(c: Correlation): FlowReport[] {
-  const offsets = c.points.map((p) => c.clocks.get(p.node)?.offsetNs ?? 0);
+  const offsets = c.points.map((p) => c.clocks.get(p.host)?.offsetNs ?? 0);
   const offset = (p: CapturePoint) => offsets[p.id]!;
   const reports = c.flows.map((f) => report(f, c, offset));
   return reports.sort((a, b) => SEVERITY[a.verdict.kind] - SEVERITY[b.verdict.kind] || a.firstNs - b.firstNs);
@@ -103,6 +103,7 @@ function report(f: Flow, c: Correlation, offset: (p: CapturePoint) => number): F
   const count = (p: number, groups: number[]) => groups.reduce((k, g) => k + (c.groups.seenAt(g, p) ? 1 : 0), 0);
   const hops: HopReport[] = f.path.map((p) => ({
     node: pts[p]!.node,
+    host: pts[p]!.host,
     interface: pts[p]!.interface,
     role: pts[p]!.role,
     point: p,
@@ -124,6 +125,7 @@ function report(f: Flow, c: Correlation, offset: (p: CapturePoint) => number): F
     translations: translationsOf(f, c.groups, pts),
     hops,
     notCaptured: ev.notCaptured,
+    offPath: offPathOf(f, pts),
     // Sent = the most any station saw (the first station may not be the client's own veth).
     requests: { sent: ev.n, delivered: ev.reqAt[ev.reqAt.length - 1] ?? 0 },
     replies: { sent: ev.nReplies, delivered: ev.repAt[ev.repAt.length - 1] ?? 0 },
@@ -141,6 +143,33 @@ function report(f: Flow, c: Correlation, offset: (p: CapturePoint) => number): F
       rule: { name: verdict.rule.name, description: verdict.rule.description, evidence: verdict.evidence },
     },
   };
+}
+
+/**
+ * The capture points this flow could not cross, each with the reason: another pod's interface,
+ * a node the flow never goes to, or a device of its node it has no reason to cross (the NIC of
+ * a flow between two pods of one node). Points on the path that saw nothing are evidence and
+ * are not here.
+ */
+export function offPathOf(f: Flow, points: CapturePoint[]): FlowReport['offPath'] {
+  const on = new Set(f.path);
+  const hosts = [...new Set(f.path.map((p) => points[p]!.host))];
+  const out: FlowReport['offPath'] = [];
+  for (const p of points) {
+    if (on.has(p.id)) continue;
+    const why =
+      p.role === 'pod' && p.podIps.length > 0 && !p.podIps.includes(f.client) && !p.podIps.includes(f.server)
+        ? `another pod's interface (${p.podIps.join(', ')})`
+        : hosts.length === 1 && p.host === hosts[0] && (p.role === 'nic' || p.role === 'overlay')
+          ? `the flow stays on ${p.host}, never leaving it through here`
+          : hosts.includes(p.host)
+            ? `the flow does not cross it on ${p.host}`
+            : hosts.length === 1
+              ? `the flow stays on ${hosts[0]}`
+              : `the flow does not go through ${p.host}`;
+    out.push({ node: p.node, interface: p.interface, why });
+  }
+  return out;
 }
 
 /** "VXLAN VNI 1, UDP 8472", "flannel UDP 8285", "IP-in-IP (proto 4)", "Geneve VNI 100, UDP 6081". */

@@ -297,7 +297,7 @@ describe.skipIf(!hasSamples)('hop layout on the lab scenarios', () => {
   it('three hosts: a chain through a middle host keeps the hosts apart and labels both underlay segments', async () => {
     const { r, flow } = await scene('vxlan-forward-drop');
     // The real flow with a third host behind node2 (a router, captured at its NIC).
-    const far = { ...flow.hops.find((h) => h.node === 'node2' && h.role === 'nic')!, node: 'edge', point: 99 };
+    const far = { ...flow.hops.find((h) => h.node === 'node2' && h.role === 'nic')!, node: 'edge', host: 'edge', point: 99 };
     const chain: FlowReport = { ...flow, hops: [...flow.hops, far] };
     const layout = layoutHopDiagram(chain, r.clocks, { width: 900 });
     expect(layout.hosts.map((h) => [h.node, h.outside, h.clockLabel])).toEqual([

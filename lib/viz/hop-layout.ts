@@ -295,9 +295,10 @@ interface HostDraft {
 
 /** Each host's stations in path order (points not captured placed by role) and its `-i any` ones. */
 function hostDrafts(flow: FlowReport, direction: HopDirection | null): HostDraft[] {
-  // Hosts in path order; a node with only an -i any capture still gets its box.
+  // Hosts in path order; a node with only an -i any capture still gets its box. A capture
+  // inside a pod sits in its node's box.
   const nodes: string[] = [];
-  for (const h of flow.hops) if (!nodes.includes(h.node)) nodes.push(h.node);
+  for (const h of flow.hops) if (!nodes.includes(h.host)) nodes.push(h.host);
   for (const u of flow.notCaptured) if (!nodes.includes(u.node)) nodes.push(u.node);
   const relevant = (req: number, rep: number) => (direction === 'requests' ? req : direction === 'replies' ? rep : req + rep);
   const draft = (h: FlowReport['hops'][number], state: StationState): Draft => ({
@@ -312,8 +313,8 @@ function hostDrafts(flow: FlowReport, direction: HopDirection | null): HostDraft
     replies: h.replies,
   });
   const captured = (node: string) =>
-    flow.hops.filter((h) => h.node === node && h.role !== 'any').map((h) => draft(h, relevant(h.requests, h.replies) > 0 ? 'seen' : 'zero'));
-  const anyOf = (node: string) => flow.hops.filter((h) => h.node === node && h.role === 'any').map((h) => draft(h, 'any'));
+    flow.hops.filter((h) => h.host === node && h.role !== 'any').map((h) => draft(h, relevant(h.requests, h.replies) > 0 ? 'seen' : 'zero'));
+  const anyOf = (node: string) => flow.hops.filter((h) => h.host === node && h.role === 'any').map((h) => draft(h, 'any'));
   const missing = (node: string): Draft[] =>
     flow.notCaptured
       .filter((u) => u.node === node)
@@ -392,7 +393,8 @@ function placeHosts(ctx: LayoutContext, perHost: HostDraft[], clocks: AnalysisRe
         y,
         r,
         halfWidth: px(halfWidth),
-        label: truncate(d.state === 'any' ? '-i any' : d.interface, chars),
+        // A capture inside a pod, in its node's box: "pod-a eth0".
+        label: truncate(d.state === 'any' ? '-i any' : d.node === h.node ? d.interface : `${d.node} ${d.interface}`, chars),
         labelY: d.state === 'any' ? y + 4 : y + 26,
         // Numbers are never cut: a wide count may crowd its neighbour, a cut one would mislead.
         counts: d.state === 'not-captured' ? truncate(counts, Math.max(chars, 5)) : counts,

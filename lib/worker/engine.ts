@@ -361,6 +361,7 @@ export class AnalysisEngine {
         fileId: entryOf[i]?.id ?? null,
         file: p.file,
         node: p.node,
+        host: p.host,
         interface: p.interface,
         role: p.role,
         roleSource: p.roleSource,
@@ -450,7 +451,7 @@ export class AnalysisEngine {
 
   private offsetOf(cur: Current, point: number): number {
     const p = cur.correlation.points[point];
-    return p ? (cur.correlation.clocks.get(p.node)?.offsetNs ?? 0) : 0;
+    return p ? (cur.correlation.clocks.get(p.host)?.offsetNs ?? 0) : 0;
   }
 
   private packetPage(cur: Current, flowId: number, point: number, offset: number, limit: number) {

@@ -39,6 +39,8 @@ export interface PointInfo {
   fileId: FileId | null;
   file: string;
   node: string;
+  /** The node whose clock the capture ran on (a capture inside a pod: the pod's node). */
+  host: string;
   interface: string;
   role: InterfaceRole;
   /** Whether the interface's name said the role, the packets did (inferred), or the user. */
