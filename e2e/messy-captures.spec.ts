@@ -98,4 +98,29 @@ test.describe('dashboard on the captures engineers bring', () => {
     await expect(page.locator('[data-lane^="node2/"][data-capture="not-seen"]')).toHaveCount(0);
     await page.screenshot({ path: path.join(SHOTS, 'ladder-windows.png'), fullPage: true });
   });
+
+  test('captures inside pods: each placed on its node, and the points a flow cannot cross are off its path', async ({ page }) => {
+    const s = byName('pods-captured-inside-port-drop')!;
+    await upload(page, s.files.filter((f) => f.endsWith('.pcap')));
+    // pod-a's own eth0 is a pod point of node1, not a NIC: said so, and correctable.
+    const podA = page.locator('[data-testid="point-row"][data-point="pod-a/eth0"]');
+    await expect(podA).toHaveAttribute('data-role', 'pod');
+    await expect(podA).toHaveAttribute('data-role-source', 'inferred');
+    await expect(page.getByTestId('analysis-notes')).toContainText('pod-a/eth0 is a capture inside a pod on node1');
+    // Worst first: the dropped port, stopping at node1's NIC; pod-c's eth0 is not on its path.
+    const dropped = s.flows.find((f) => f.id === 'tcp-9090-b-a')!;
+    const rows = page.locator('[data-testid="flow-row"]');
+    await expect(rows.first()).toHaveAttribute('data-client-port', String(dropped.match.clientPort));
+    await expect(page.getByTestId('verdict-card')).toHaveAttribute('data-stop', dropped.requests.lastReached!);
+    await expect(page.getByTestId('verdict-off-path')).toContainText("pod-c/eth0 — another pod's interface");
+    // A same-node flow: one host box, node1, holding both pods' eth0; the NICs are off its path.
+    const sameNode = s.flows.find((f) => f.id === 'dns-c-a')!;
+    await page.locator(`[data-testid="flow-row"][data-client-port="${sameNode.match.clientPort}"]`).click();
+    await expect(page.getByTestId('verdict-card')).toHaveAttribute('data-kind', 'delivered');
+    await expect(page.locator('[data-host]')).toHaveCount(1);
+    await expect(page.locator('[data-host="node1"]')).toBeVisible();
+    await expect(page.getByTestId('verdict-off-path')).toContainText('node1/eth0 — the flow stays on node1');
+    await expect(page.getByTestId('verdict-off-path')).toContainText('node2/eth0');
+    await page.screenshot({ path: path.join(SHOTS, 'pods-inside.png'), fullPage: true });
+  });
 });

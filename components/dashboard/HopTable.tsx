@@ -68,6 +68,16 @@ export function HopTable({
             </td>
           </tr>
         ))}
+        {flow.offPath.map((o) => (
+          <tr key={`off:${o.node}/${o.interface}`} data-testid="hop-off-path" className="border-t border-dotted border-border text-muted opacity-70">
+            <td className="py-1 pr-3 font-mono text-xs">
+              {o.node}/{o.interface}
+            </td>
+            <td colSpan={4} className="py-1 text-xs italic">
+              not on this flow&apos;s path: {o.why}
+            </td>
+          </tr>
+        ))}
       </tbody>
     </table>
   );

@@ -38,11 +38,12 @@ export function Ladder({ flow, className = '' }: { flow: FlowReport | null; clas
   // what "not seen" means there (its capture ran, or had not started, or had stopped).
   const windows = useMemo(() => {
     const offset = new Map((report?.clocks ?? []).map((c) => [c.node, c.offsetNs as number]));
-    return new Map<number, LaneWindow>(points.map((p) => [p.id, { firstNs: p.firstNs, lastNs: p.lastNs, offsetNs: offset.get(p.node) ?? 0 }]));
+    return new Map<number, LaneWindow>(points.map((p) => [p.id, { firstNs: p.firstNs, lastNs: p.lastNs, offsetNs: offset.get(p.host) ?? 0 }]));
   }, [points, report]);
   const windowText = (w: LaneWindow | undefined) =>
     w && Number.isFinite(w.firstNs) ? `captured ${clockTime(epochSec, w.firstNs + w.offsetNs).slice(0, 12)}–${clockTime(epochSec, w.lastNs + w.offsetNs).slice(0, 12)}` : 'no capture window';
-  const nodes = [...new Set(detail?.path.map((p) => p.node) ?? [])];
+  // Clocks are per node: a capture inside a pod runs on its node's.
+  const nodes = [...new Set(detail?.path.map((p) => points.find((x) => x.id === p.point)?.host ?? p.node) ?? [])];
   const clocks = report?.clocks ?? [];
   const first = detail && detail.sightings.length ? Math.min(...detail.sightings.map((s) => s.tNs)) : null;
 

@@ -131,6 +131,11 @@ export function VerdictCard({ flow, className = '' }: { flow: FlowReport | null;
             Not captured on the path: {flow.notCaptured.map((u) => `${u.node}/${u.interface}`).join(', ')}.
           </p>
         )}
+        {flow.offPath.length > 0 && (
+          <p className="text-xs text-muted" data-testid="verdict-off-path">
+            Not on this flow&apos;s path (no evidence either way): {flow.offPath.map((o) => `${o.node}/${o.interface} — ${o.why}`).join('; ')}.
+          </p>
+        )}
         <FlowComment flow={flow} />
       </div>
     </Panel>

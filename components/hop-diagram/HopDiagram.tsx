@@ -94,7 +94,7 @@ export function HopDiagram({ flow, clocks, width, selectedStation, onSelectStati
         <style>{CSS}</style>
         <g role="img" aria-label={layout.summary}>
           {layout.hosts.map((h) => (
-            <g key={h.node}>
+            <g key={h.node} data-host={h.node}>
               <title>{`${h.node}${h.outside ? ' (outside the cluster, or seen at its NIC only)' : ''} — ${h.clockTitle}`}</title>
               <rect
                 x={h.x}
