@@ -119,7 +119,7 @@ test.describe('dashboard on the captures engineers bring', () => {
     await expect(page.getByTestId('verdict-card')).toHaveAttribute('data-kind', 'delivered');
     await expect(page.locator('[data-host]')).toHaveCount(1);
     await expect(page.locator('[data-host="node1"]')).toBeVisible();
-    await expect(page.getByTestId('verdict-off-path')).toContainText('node1/eth0 — the flow stays on node1');
+    await expect(page.getByTestId('verdict-off-path')).toContainText('node1/eth0 — the flow does not cross it on node1');
     await expect(page.getByTestId('verdict-off-path')).toContainText('node2/eth0');
     await page.screenshot({ path: path.join(SHOTS, 'pods-inside.png'), fullPage: true });
   });

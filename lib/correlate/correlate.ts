@@ -52,10 +52,12 @@ export function correlate(inputs: CaptureInput[], opts: PointOptions = {}): Corr
     );
   }
   learnPodAddresses(points, walk.store, (i) => {
-    // Linux packet types: 4 is sent by this host (out towards the pod on a veth), 0–3 received.
-    const c = inputs[inputOfPoint[walk.store.point[i]!]!]!.capture;
+    // Linux packet types: 4 is sent by this host (out towards the pod on a host veth), 0–3
+    // received. Inside a pod the roles turn round: what the pod sends is "outgoing" there.
+    const p = points[walk.store.point[i]!]!;
+    const c = inputs[inputOfPoint[p.id]!]!.capture;
     const t = c.shapes[c.index.shapeAt(walk.store.row[i]!)]?.sllPacketType ?? -1;
-    return t < 0 ? null : t === 4 ? 'out' : 'in';
+    return t < 0 ? null : (t === 4) !== (p.host !== p.node) ? 'out' : 'in';
   });
   fillBackground(points, walk);
   listeningSides(flows, walk.groups);
@@ -93,7 +95,7 @@ export function correlate(inputs: CaptureInput[], opts: PointOptions = {}): Corr
   for (const b of blind) {
     const p = points[b.point]!;
     layout.notes.push(
-      `${p.node}/${p.interface} never shows packets ${b.towardsPod ? 'towards' : 'from'} its pod (${b.seen} the other way), though ${p.node}'s other points do${b.towardsPod ? ' and the pod acknowledges what it receives' : ''}: it is blind in that direction (an eBPF datapath, as Cilium's host routing, passes it by), and that direction is not judged there`,
+      `${p.node}/${p.interface} never shows packets ${b.towardsPod ? 'towards' : 'from'} its pod (${b.seen} the other way), though ${p.host}'s other points do${b.towardsPod ? ' and the pod acknowledges what it receives' : ''}: it is blind in that direction (an eBPF datapath, as Cilium's host routing, passes it by), and that direction is not judged there`,
     );
   }
   return { epochSec, groups: walk.groups, points, flows: kept, clocks, referenceNode, encapsulationOf, notes: layout.notes, undecoded, neighbours: walk.neighbours, blind, sequentialNodes };

@@ -27,6 +27,8 @@ export interface PathContext {
   podPoints: number[];
   podAddr: number[][];
   owners: () => Map<string, string>;
+  /** Owners proved by a pod veth's own address or a packet sent there (an initial TTL): no fallback. */
+  sentFrom: () => Map<string, string>;
   /** Per point, the (inner) address families it carried: bit 1 IPv4, bit 2 IPv6. */
   families: Uint8Array;
   /** Points that carried a tunnel Hopscope does not decode (WireGuard, IPsec): 1. */
@@ -42,7 +44,7 @@ export function pathContext(points: CapturePoint[], groups: PacketGroups, opaque
   const byNode = nodes.map((n) => points.filter((p) => p.host === n));
   // A capture inside a pod is the pod's end of its veth: before the host's end leaving, after it arriving.
   const inPod = (p: CapturePoint) => (p.host !== p.node ? 0 : 1);
-  let owners: Map<string, string> | null = null;
+  let owners: ReturnType<typeof ownersOf> | null = null;
   return {
     points,
     groups,
@@ -52,7 +54,8 @@ export function pathContext(points: CapturePoint[], groups: PacketGroups, opaque
     ingress: byNode.map((ps) => [...ps].sort((a, b) => ingressRank(a.role) - ingressRank(b.role) || inPod(b) - inPod(a) || a.id - b.id).map((p) => p.id)),
     podPoints: points.filter((p) => p.role === 'pod' && p.podIp !== null).map((p) => p.id),
     podAddr: points.map((p) => p.podIps.map((a) => store.addrs.idOf(a)).filter((id) => id >= 0)),
-    owners: () => (owners ??= addressOwners(points, store)),
+    owners: () => (owners ??= ownersOf(points, store)).all,
+    sentFrom: () => (owners ??= ownersOf(points, store)).sent,
     families: familiesOf(points, store),
     opaque,
   };
@@ -228,9 +231,10 @@ export function pathOf(f: Flow, ctx: PathContext): number[] {
   // that carried an encrypted tunnel (WireGuard, IPsec) of a node the flow crossed: there the
   // flow's packets are ciphertext, never seen as themselves.
   const nodeSeen = (node: string) => points.some((p) => p.host === node && obs.seenAt[p.id]);
-  // The server is the client node's own (a pod of it, the node itself) and the flow reached no
-  // other node: it never crosses that node's overlay device or NIC.
-  const staysHome = onPath.length === 0 && ctx.owners().get(f.server) === f.clientNode;
+  // The server is the client node's own (a pod of it, the node itself: proved by a packet it
+  // sent there, not by its replies arriving) and the flow reached no other node, untranslated:
+  // it never crosses that node's overlay device or NIC.
+  const staysHome = onPath.length === 0 && ctx.sentFrom().get(f.server) === f.clientNode && !translated(f, ctx);
   const keep = (id: number) =>
     obs.seenAt[id] === 1 ||
     (points[id]!.role !== 'other' &&
@@ -245,9 +249,22 @@ export function pathOf(f: Flow, ctx: PathContext): number[] {
   // the node is crossed inwards.
   const order = arrivedFromOutside(f, ctx) ? ctx.ingress : ctx.egress;
   const out = clientNode < 0 ? [] : order[clientNode]!.filter((id) => keep(id) && !isServerPod(id));
-  if (clientNode >= 0) out.push(...order[clientNode]!.filter((id) => keep(id) && isServerPod(id)));
+  // The server's pod is arrived at: its host veth, then the capture inside it.
+  if (clientNode >= 0) out.push(...ctx.ingress[clientNode]!.filter((id) => keep(id) && isServerPod(id)));
   for (const node of onPath) out.push(...ctx.ingress[ctx.nodes.indexOf(node)]!.filter(keep));
   return trimEnds(skipUnseenBetweenSeen(out, points, obs.seenAt), points, obs.seenAt, f.replies.length > 0, flowSpan(f, ctx.groups), isServerPod);
+}
+
+/** Whether the first requests went to another address than the one the client dialled (DNAT: a ClusterIP, a NodePort). */
+function translated(f: Flow, ctx: PathContext): boolean {
+  const G = ctx.groups;
+  const st = G.store;
+  const server = st.addrs.idOf(f.server);
+  for (let r = 0; r < f.requests.length && r < CLIENT_SAMPLE; r++) {
+    const g = f.requests[r]!;
+    for (let k = G.from(g), e = G.to(g); k < e; k++) if (st.dst[st.order[k]!] !== server) return true;
+  }
+  return false;
 }
 
 /** The flow's first and last packet times, raw (each on its first node's clock). */
@@ -319,8 +336,14 @@ function skipUnseenBetweenSeen(out: number[], points: CapturePoint[], seenAt: Ui
  * by one pass over the sightings.
  */
 export function addressOwners(points: CapturePoint[], store: SightingStore): Map<string, string> {
+  return ownersOf(points, store).all;
+}
+
+/** Owners by every evidence (`all`), and by strong evidence only (`sent`: a pod's own address, a packet sent there). */
+function ownersOf(points: CapturePoint[], store: SightingStore): { all: Map<string, string>; sent: Map<string, string> } {
   const owners = new Map<string, string>();
   for (const p of points) if (p.role === 'pod') for (const ip of p.podIps) owners.set(ip, p.host);
+  const strong = new Map(owners);
   const sent = new Int32Array(store.addrs.text.length).fill(-1);
   const seen = new Int32Array(store.addrs.text.length).fill(-1);
   for (let i = 0; i < store.n; i++) {
@@ -332,8 +355,9 @@ export function addressOwners(points: CapturePoint[], store: SightingStore): Map
     else if (seen[a] === -1) seen[a] = p.id;
   }
   store.addrs.text.forEach((text, a) => {
+    if (sent[a] !== -1 && !strong.has(text)) strong.set(text, points[sent[a]!]!.host);
     const p = sent[a] !== -1 ? sent[a]! : seen[a]!;
     if (p !== -1 && !owners.has(text)) owners.set(text, points[p]!.host);
   });
-  return owners;
+  return { all: owners, sent: strong };
 }

@@ -53,14 +53,17 @@ function ttlVotes(candidates: CapturePoint[], points: CapturePoint[], w: Sightin
   const taken = new Map<number, number>(candidates.map((p) => [p.id, 0]));
   const G = w.groups;
   const st = w.store;
-  const innerSide = (q: CapturePoint) => q.role === 'pod' || q.role === 'bridge';
-  for (let g = 0; g < G.count; g++) {
+  // Only points that stay where they are vote: two candidates never place each other.
+  const innerSide = (q: CapturePoint) => (q.role === 'pod' || q.role === 'bridge') && !out.has(q.id);
+  let full = 0;
+  for (let g = 0; g < G.count && full < candidates.length; g++) {
     for (let k = G.from(g), e = G.to(g); k < e; k++) {
       const i = st.order[k]!;
       const c = st.point[i]!;
       const votes = out.get(c);
       if (!votes || taken.get(c)! >= TTL_SAMPLE) continue;
       taken.set(c, taken.get(c)! + 1);
+      if (taken.get(c) === TTL_SAMPLE) full++;
       const here = new Map<string, boolean>();
       for (let m = G.from(g); m < e; m++) {
         const j = st.order[m]!;

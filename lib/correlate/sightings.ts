@@ -411,6 +411,7 @@ class Walk {
     for (const i of inputs) total += i.capture.index.count;
     this.store = new SightingStore(total, this.addrs);
     const nodes = [...new Set(this.points.map((p) => p.node))];
+    // By the files' labels: this runs before captures inside pods are placed on their nodes.
     this.pointNode = Int32Array.from(this.points, (p) => nodes.indexOf(p.node));
     this.idHi = new Int32Array(total);
     this.idLo = new Int32Array(total);

@@ -125,7 +125,7 @@ function report(f: Flow, c: Correlation, offset: (p: CapturePoint) => number): F
     translations: translationsOf(f, c.groups, pts),
     hops,
     notCaptured: ev.notCaptured,
-    offPath: offPathOf(f, pts),
+    offPath: offPathOf(f, c),
     // Sent = the most any station saw (the first station may not be the client's own veth).
     requests: { sent: ev.n, delivered: ev.reqAt[ev.reqAt.length - 1] ?? 0 },
     replies: { sent: ev.nReplies, delivered: ev.repAt[ev.repAt.length - 1] ?? 0 },
@@ -151,22 +151,24 @@ function report(f: Flow, c: Correlation, offset: (p: CapturePoint) => number): F
  * a flow between two pods of one node). Points on the path that saw nothing are evidence and
  * are not here.
  */
-export function offPathOf(f: Flow, points: CapturePoint[]): FlowReport['offPath'] {
+export function offPathOf(f: Flow, c: Correlation): FlowReport['offPath'] {
+  const points = c.points;
   const on = new Set(f.path);
-  const hosts = [...new Set(f.path.map((p) => points[p]!.host))];
+  const hosts = new Set(f.path.map((p) => points[p]!.host));
+  const tunnels = (p: CapturePoint) => c.undecoded.filter((u) => u.seenAt[`${p.node}/${p.interface}`] !== undefined).map((u) => u.tunnel);
   const out: FlowReport['offPath'] = [];
   for (const p of points) {
-    if (on.has(p.id)) continue;
+    // The flow's own pods are never "not on its path", whatever left them off.
+    if (on.has(p.id) || p.podIps.includes(f.client) || p.podIps.includes(f.server)) continue;
+    const encrypted = p.role === 'nic' && hosts.has(p.host) ? tunnels(p) : [];
     const why =
-      p.role === 'pod' && p.podIps.length > 0 && !p.podIps.includes(f.client) && !p.podIps.includes(f.server)
+      p.role === 'pod' && p.podIps.length > 0
         ? `another pod's interface (${p.podIps.join(', ')})`
-        : hosts.length === 1 && p.host === hosts[0] && (p.role === 'nic' || p.role === 'overlay')
-          ? `the flow stays on ${p.host}, never leaving it through here`
-          : hosts.includes(p.host)
+        : encrypted.length > 0
+          ? `the flow crosses it inside ${encrypted.join(', ')}, never as itself`
+          : hosts.has(p.host)
             ? `the flow does not cross it on ${p.host}`
-            : hosts.length === 1
-              ? `the flow stays on ${hosts[0]}`
-              : `the flow does not go through ${p.host}`;
+            : `the flow does not go through ${p.host}`;
     out.push({ node: p.node, interface: p.interface, why });
   }
   return out;
