@@ -1,4 +1,28 @@
 import { NextResponse, type NextRequest } from 'next/server';
+import { parseIncidentId } from '@/lib/incident/ids';
+import { incidentServer } from '@/lib/incident/server';
+
+/** A shared incident's page. */
+const INCIDENT_PAGE = /^\/i\/([^/]+)\/?$/;
+
+/**
+ * An expired incident's page answers 410 Gone, as its API does: a page cannot set its own
+ * status, so the proxy (Node.js runtime) looks the id up first. Looking it up also deletes the
+ * incident's bytes at once. Anything unusual is left to the page.
+ */
+async function expiredPage(raw: string, csp: string): Promise<NextResponse | null> {
+  const id = parseIncidentId(decodeURIComponent(raw));
+  if (!id) return null;
+  try {
+    const got = await (await incidentServer().store).get(id, Date.now());
+    if (got.state !== 'expired') return null;
+    const when = new Date(got.expiresAt).toUTCString();
+    const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="robots" content="noindex"><title>Expired incident · Hopscope</title></head><body style="font-family:system-ui,sans-serif;max-width:40rem;margin:4rem auto;padding:0 1.25rem;color:#1f2328"><main data-testid="incident-expired"><h1 style="font-size:1.25rem">This shared incident has expired</h1><p style="color:#59636e">It expired on ${when}, and its captures were deleted. Ask whoever shared it to share it again.</p><p><a href="/">Open Hopscope</a></p></main></body></html>`;
+    return new NextResponse(html, { status: 410, headers: { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store', 'Content-Security-Policy': csp } });
+  } catch {
+    return null;
+  }
+}
 
 function contentSecurityPolicy(nonce: string, dev: boolean): string {
   return [
@@ -25,9 +49,12 @@ function contentSecurityPolicy(nonce: string, dev: boolean): string {
  * from the request's Content-Security-Policy header and puts it on its own scripts; the root
  * layout reads `x-nonce` for the theme script.
  */
-export function proxy(request: NextRequest) {
+export async function proxy(request: NextRequest) {
   const nonce = btoa(crypto.randomUUID());
   const csp = contentSecurityPolicy(nonce, process.env.NODE_ENV === 'development');
+  const page = INCIDENT_PAGE.exec(request.nextUrl.pathname);
+  const gone = page ? await expiredPage(page[1]!, csp) : null;
+  if (gone) return gone;
 
   const requestHeaders = new Headers(request.headers);
   requestHeaders.set('x-nonce', nonce);

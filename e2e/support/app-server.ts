@@ -17,7 +17,8 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const NEXT_BIN = path.join(REPO_ROOT, 'node_modules', 'next', 'dist', 'bin', 'next');
+/** Hopscope's server (Next.js behind node:http, which records each client's socket address). */
+const SERVER_BIN = path.join(REPO_ROOT, 'bin', 'hopscope-server.mjs');
 const START_TIMEOUT_MS = 60_000;
 const STOP_GRACE_MS = 5_000;
 /** Lines of server output kept for the error message when something goes wrong. */
@@ -151,7 +152,7 @@ export class AppServer {
       else env[k] = v;
     }
     this.output.push(`[next start -p ${this.port}]`);
-    const child = spawn(process.execPath, [NEXT_BIN, 'start', '-p', String(this.port), '-H', '127.0.0.1'], {
+    const child = spawn(process.execPath, [SERVER_BIN, '-p', String(this.port), '-H', '127.0.0.1'], {
       cwd: REPO_ROOT,
       env: env as NodeJS.ProcessEnv,
       detached: true,

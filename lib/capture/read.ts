@@ -657,6 +657,7 @@ async function* gunzip(
   first: Uint8Array,
   rest: AsyncIterator<Uint8Array> | Iterator<Uint8Array>,
   state: { truncated: boolean },
+  onInflated?: (totalBytes: number) => void,
 ): AsyncGenerator<Uint8Array> {
   const ds = new DecompressionStream('gzip');
   const writer = ds.writable.getWriter();
@@ -676,22 +677,36 @@ async function* gunzip(
     }
   })();
   let out = 0;
+  let finished = false;
   try {
     for (;;) {
-      const r = await reader.read();
+      let r: ReadableStreamReadResult<Uint8Array>;
+      try {
+        r = await reader.read();
+      } catch (e) {
+        const msg = (e as Error)?.message ?? String(e);
+        // A gzip stream cut short (compressed while tcpdump still wrote, or a cut download) reads
+        // like a truncated capture: keep what was decompressed.
+        if (!GZIP_TRUNCATED.test(msg)) {
+          throw new CaptureFormatError('BAD_GZIP', fileName, out, `gzip data is corrupt after ${out} decompressed bytes: ${msg}`);
+        }
+        state.truncated = true;
+        break;
+      }
       if (r.done) break;
       out += r.value.length;
+      // The sink may refuse more (a server's cap on what an upload inflates to): its error stands.
+      onInflated?.(out);
       yield r.value;
     }
-  } catch (e) {
-    if (e instanceof CaptureFormatError) throw e;
-    const msg = (e as Error)?.message ?? String(e);
-    // A gzip stream cut short (compressed while tcpdump still wrote, or a cut download) reads
-    // like a truncated capture: keep what was decompressed.
-    if (!GZIP_TRUNCATED.test(msg)) {
-      throw new CaptureFormatError('BAD_GZIP', fileName, out, `gzip data is corrupt after ${out} decompressed bytes: ${msg}`);
+    finished = true;
+  } finally {
+    // Stopped early (a refusal, a consumer that gave up): cancel the stream, so the pump waiting
+    // on it ends and the rest of the input is never inflated.
+    if (!finished) {
+      await reader.cancel().catch(() => {});
+      await writer.abort().catch(() => {});
     }
-    state.truncated = true;
   }
   await pump;
 }
@@ -718,7 +733,7 @@ export async function readCapture(fileName: string, chunks: ChunkSource, sink: C
   if (!first) return reader.end();
   if (first.length >= 2 && first[0] === 0x1f && first[1] === 0x8b) {
     const state = { truncated: false };
-    for await (const chunk of gunzip(fileName, first, it, state)) reader.push(chunk);
+    for await (const chunk of gunzip(fileName, first, it, state, sink.onInflated?.bind(sink))) reader.push(chunk);
     const s = reader.end();
     s.gzip = true;
     if (state.truncated && !s.warnings.some((w) => w.code === 'TRUNCATED_FILE')) {

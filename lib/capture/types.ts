@@ -75,6 +75,11 @@ export interface CaptureSink {
    * their own; Hopscope does not, and this hook lets a caller line the two up.
    */
   onSkippedBlock?(blockType: number, fileOffset: number, blockLength: number): void;
+  /**
+   * A gzip file decompressed this far (bytes out, in all so far). It may throw to stop the
+   * reading: a server caps what a small upload may inflate to.
+   */
+  onInflated?(totalBytes: number): void;
 }
 
 export interface CaptureSummary {

@@ -22,6 +22,17 @@ export interface IncidentConfig {
   maxCreationsPerHourTotal: number;
   /** Public origin for the links the API returns, e.g. https://hopscope.example.com. */
   publicUrl: string | null;
+  /**
+   * X-Forwarded-For/-Host/-Proto come from a proxy we trust (HOPSCOPE_TRUST_PROXY=1); otherwise
+   * they are the client's own words: never a rate-limit key, never in a returned link.
+   */
+  trustProxy: boolean;
+  /** An upload that sends no byte for this long is cut off (408) and everything it staged goes. */
+  uploadIdleMs: number;
+  /** And one that is still sending after this long. */
+  uploadDeadlineMs: number;
+  /** Bytes the gzip files of one incident may inflate to, in all (a multiple of maxIncidentBytes). */
+  maxDecompressedBytes: number;
 }
 
 export const DAY_MS = 86_400_000;
@@ -45,14 +56,19 @@ function positive(env: NodeJS.ProcessEnv, name: string, fallback: number, intege
 export function loadIncidentConfig(env: NodeJS.ProcessEnv = process.env): IncidentConfig {
   const url = env.HOPSCOPE_DATABASE_URL?.trim() || null;
   if (url && !/^postgres(ql)?:\/\//.test(url)) throw new ConfigError('HOPSCOPE_DATABASE_URL must start with postgres:// or postgresql://');
+  const maxIncidentBytes = positive(env, 'HOPSCOPE_MAX_INCIDENT_BYTES', 256 * MIB, true);
   return {
     dataDir: path.resolve(/*turbopackIgnore: true*/ env.HOPSCOPE_DATA_DIR?.trim() || './data'),
     databaseUrl: url,
-    maxIncidentBytes: positive(env, 'HOPSCOPE_MAX_INCIDENT_BYTES', 256 * MIB, true),
+    maxIncidentBytes,
     maxFiles: positive(env, 'HOPSCOPE_MAX_FILES', 64, true),
     ttlMs: Math.round(positive(env, 'HOPSCOPE_INCIDENT_TTL_DAYS', 30, false) * DAY_MS),
     maxCreationsPerHour: positive(env, 'HOPSCOPE_MAX_INCIDENTS_PER_HOUR', 30, true),
     maxCreationsPerHourTotal: positive(env, 'HOPSCOPE_MAX_INCIDENTS_PER_HOUR_TOTAL', 1000, true),
     publicUrl: env.HOPSCOPE_PUBLIC_URL?.trim().replace(/\/+$/, '') || null,
+    trustProxy: /^(1|true|yes)$/i.test(env.HOPSCOPE_TRUST_PROXY?.trim() ?? ''),
+    uploadIdleMs: Math.round(positive(env, 'HOPSCOPE_UPLOAD_IDLE_SECONDS', 30, false) * 1000),
+    uploadDeadlineMs: Math.round(positive(env, 'HOPSCOPE_UPLOAD_DEADLINE_SECONDS', 900, false) * 1000),
+    maxDecompressedBytes: maxIncidentBytes * positive(env, 'HOPSCOPE_MAX_DECOMPRESSED_FACTOR', 4, false),
   };
 }

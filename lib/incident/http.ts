@@ -2,11 +2,12 @@
  * The incident API as plain Request → Response functions; the route files under
  * app/api/incidents only call these. Every failure is a real status code with `{ "error" }`.
  */
-import { HOUR_MS, type IncidentConfig } from './config';
+import { randomBytes } from 'node:crypto';
+import type { IncidentConfig } from './config';
 import { HttpError } from './http-error';
 import { isDeleteToken, parseIncidentId, sha256Hex } from './ids';
 import type { IncidentId, IncidentStore } from './types';
-import { receiveUpload } from './upload';
+import { multipartParser, receiveUpload } from './upload';
 
 export interface ApiDeps {
   store: Promise<IncidentStore>;
@@ -23,10 +24,29 @@ export function jsonResponse(status: number, body: unknown, headers: Record<stri
   });
 }
 
+/** Node and PostgreSQL error codes that mean "the database cannot be reached now". */
+const DB_DOWN = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', '57P01', '57P02', '57P03', '53300', '08000', '08001', '08003', '08006']);
+const RETRY_AFTER_S = '30';
+
+/** An error no HttpError named, as the client may see it: a status and code, never the details. */
+export function classify(err: unknown): HttpError | null {
+  const code = (err as { code?: unknown } | null)?.code;
+  const msg = (err as Error | null)?.message ?? '';
+  if (code === 'ENOSPC' || code === 'EDQUOT' || code === '53100') return new HttpError(507, 'the server has no room left to store this upload; try again later or ask its operator', {}, 'STORAGE_FULL');
+  if (code === 'STORE_UNAVAILABLE') return new HttpError(503, 'the incident store is unavailable; the operator must restart the server', { 'Retry-After': RETRY_AFTER_S }, 'STORE_UNAVAILABLE');
+  if ((typeof code === 'string' && DB_DOWN.has(code)) || /Connection terminated|connect ECONNREFUSED|timeout exceeded when trying to connect/i.test(msg)) {
+    return new HttpError(503, 'the database is unavailable; try again shortly', { 'Retry-After': RETRY_AFTER_S }, 'DATABASE_UNAVAILABLE');
+  }
+  return null;
+}
+
 function errorResponse(err: unknown): Response {
-  if (err instanceof HttpError) return jsonResponse(err.status, { error: err.message }, err.headers);
-  console.error('hopscope: incident API failure:', err);
-  return jsonResponse(500, { error: `internal error: ${(err as Error)?.message ?? String(err)}` });
+  const known = err instanceof HttpError ? err : classify(err);
+  if (known) return jsonResponse(known.status, { error: known.message, code: known.code }, known.headers);
+  // Anything else: the details stay in the server log, under an id the client can quote.
+  const requestId = randomBytes(8).toString('hex');
+  console.error(`hopscope: incident API failure (request ${requestId}):`, err);
+  return jsonResponse(500, { error: `internal error (request ${requestId})`, code: 'INTERNAL', requestId });
 }
 
 async function guard(fn: () => Promise<Response>): Promise<Response> {
@@ -44,23 +64,45 @@ function incidentId(raw: string): IncidentId {
 }
 
 /**
- * The client address for the rate limit: the right-most X-Forwarded-For entry, which is the
- * address the nearest proxy saw — or, with no proxy in front, the socket address Next.js puts
- * there. Only the address's hash is stored.
+ * The socket address the server saw, set by Hopscope's own server (bin/hopscope-server.mjs),
+ * which drops any copy a client sends.
  */
-export function clientKey(headers: Headers): string {
-  const xff = headers.get('x-forwarded-for') ?? '';
-  const parts = xff.split(',').map((s) => s.trim()).filter(Boolean);
-  const addr = (parts[parts.length - 1] ?? 'unknown').replace(/^::ffff:/, '');
-  return sha256Hex(`client:${addr}`);
+export const PEER_HEADER = 'x-hopscope-peer';
+
+/**
+ * The client address for the rate limit. Behind a proxy we trust (HOPSCOPE_TRUST_PROXY), the
+ * right-most X-Forwarded-For entry: the address the nearest proxy saw. Otherwise the socket
+ * address our server recorded; X-Forwarded-For is then the client's own claim and is ignored.
+ * Without either (a bare `next start`), every client shares one key: stricter, never forgeable.
+ * Only the address's hash is stored.
+ */
+export function clientKey(headers: Headers, trustProxy: boolean): string {
+  let addr = headers.get(PEER_HEADER)?.trim() || 'unknown';
+  if (trustProxy) {
+    const parts = (headers.get('x-forwarded-for') ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+    addr = parts[parts.length - 1] ?? addr;
+  }
+  return sha256Hex(`client:${addr.replace(/^::ffff:/, '')}`);
 }
 
-/** The public origin for links: HOPSCOPE_PUBLIC_URL, else what the request was addressed to. */
+/** A Host header value: a name or address, an optional port; nothing else. */
+const HOST = /^(?:[a-z0-9.-]+|\[[0-9a-f:.]+\])(?::\d{1,5})?$/i;
+
+/**
+ * The public origin for links: HOPSCOPE_PUBLIC_URL; else, behind a trusted proxy, what it says
+ * the client addressed (X-Forwarded-Host/-Proto); else the Host header over plain HTTP.
+ */
 export function publicOrigin(req: Request, config: IncidentConfig): string {
   if (config.publicUrl) return config.publicUrl;
   const url = new URL(req.url);
-  const host = req.headers.get('x-forwarded-host') ?? req.headers.get('host') ?? url.host;
-  const proto = req.headers.get('x-forwarded-proto') ?? url.protocol.replace(/:$/, '');
+  const pick = (v: string | null | undefined) => (v ?? '').split(',')[0]!.trim();
+  let host = pick(req.headers.get('host')) || url.host;
+  let proto = 'http';
+  if (config.trustProxy) {
+    host = pick(req.headers.get('x-forwarded-host')) || host;
+    proto = /^https?$/.test(pick(req.headers.get('x-forwarded-proto'))) ? pick(req.headers.get('x-forwarded-proto')) : proto;
+  }
+  if (!HOST.test(host)) throw new HttpError(400, `the Host header ${JSON.stringify(host.slice(0, 80))} is not a host name`, {}, 'BAD_HOST');
   return `${proto}://${host}`;
 }
 
@@ -79,22 +121,27 @@ export function createIncident(req: Request, deps: ApiDeps): Promise<Response> {
       throw new HttpError(413, `the upload is ${length} bytes; an incident may hold at most ${config.maxIncidentBytes} bytes (HOPSCOPE_MAX_INCIDENT_BYTES)`);
     }
     if (!req.body) throw new HttpError(400, 'the request has no body: send multipart/form-data with "file" parts');
+    const origin = publicOrigin(req, config);
+    const contentType = req.headers.get('content-type') ?? '';
+    // Framing first: a body that cannot be parsed takes no slot, no reservation, no transaction.
+    const parser = multipartParser(contentType, config);
     const store = await deps.store;
-    const client = clientKey(req.headers);
-    const recent = await store.countCreations(client, now - HOUR_MS);
-    if (recent >= config.maxCreationsPerHour) {
-      throw new HttpError(429, `this address created ${recent} incidents in the last hour; the limit is ${config.maxCreationsPerHour} (HOPSCOPE_MAX_INCIDENTS_PER_HOUR)`, {
-        'Retry-After': '3600',
-      });
+    const client = clientKey(req.headers, config.trustProxy);
+    const r = await store.reserveCreation(client, now, config.maxCreationsPerHour, config.maxCreationsPerHourTotal);
+    if (!r.ok) {
+      if (r.recent >= config.maxCreationsPerHour) {
+        throw new HttpError(429, `this address created ${r.recent} incidents in the last hour (uploads in progress included); the limit is ${config.maxCreationsPerHour} (HOPSCOPE_MAX_INCIDENTS_PER_HOUR)`, { 'Retry-After': '3600' });
+      }
+      throw new HttpError(429, `${r.everyone} incidents were created in the last hour; this server takes at most ${config.maxCreationsPerHourTotal} an hour (HOPSCOPE_MAX_INCIDENTS_PER_HOUR_TOTAL)`, { 'Retry-After': '600' });
     }
-    const everyone = await store.countCreations(null, now - HOUR_MS);
-    if (everyone >= config.maxCreationsPerHourTotal) {
-      throw new HttpError(429, `${everyone} incidents were created in the last hour; this server takes at most ${config.maxCreationsPerHourTotal} an hour (HOPSCOPE_MAX_INCIDENTS_PER_HOUR_TOTAL)`, {
-        'Retry-After': '600',
-      });
+    let created;
+    try {
+      created = await receiveUpload(req.body, parser, { store, config, client, nowMs: now, reservation: r.reservation, signal: req.signal });
+    } catch (err) {
+      await store.releaseCreation(r.reservation).catch((e: unknown) => console.error('hopscope: could not release a creation reservation:', e));
+      throw err;
     }
-    const created = await receiveUpload(req.body, req.headers.get('content-type') ?? '', { store, config, client, nowMs: now });
-    const url = `${publicOrigin(req, config)}/i/${created.id}`;
+    const url = `${origin}/i/${created.id}`;
     return jsonResponse(201, { id: created.id, url, deleteToken: created.deleteToken, expiresAt: created.expiresAt, warnings: created.warnings }, { Location: `/api/incidents/${created.id}` });
   });
 }

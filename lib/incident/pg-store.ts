@@ -22,7 +22,7 @@ import { Pool } from 'pg';
 import type { PoolClient } from 'pg';
 import { HOUR_MS } from './config';
 import { sameDigest } from './ids';
-import type { DeleteResult, FlowComment, IncidentFile, IncidentId, IncidentMeta, IncidentStore, LookupResult, NewIncident, Sha256Hex, StagedFile, UploadSession } from './types';
+import type { CreationReservation, DeleteResult, FlowComment, IncidentFile, IncidentId, IncidentMeta, IncidentStore, LookupResult, NewIncident, ReserveResult, Sha256Hex, StagedFile, UploadSession } from './types';
 
 /** One chunk row. TOAST stores it out of line; 1 MiB keeps a row far below bytea's 1 GB cap. */
 export const CHUNK_BYTES = 1024 * 1024;
@@ -290,7 +290,7 @@ class PgUploadSession implements UploadSession {
           ],
         );
       }
-      await this.q(client, `INSERT INTO ${this.t.creations} (client, at) VALUES ($1, $2)`, [inc.client, Math.trunc(inc.createdAtMs)]);
+      if (!inc.reserved) await this.q(client, `INSERT INTO ${this.t.creations} (client, at) VALUES ($1, $2)`, [inc.client, Math.trunc(inc.createdAtMs)]);
       await this.q(client, 'COMMIT');
     } catch (err) {
       this.busy = false;
@@ -478,7 +478,11 @@ export class PgIncidentStore implements IncidentStore {
     );
     const row = rows[0];
     if (!row) return { state: 'missing' };
-    if (row.purged || Number(row.expires_at) <= nowMs) return { state: 'expired', id, expiresAt: iso(row.expires_at) };
+    if (row.purged || Number(row.expires_at) <= nowMs) {
+      // Expired: its bytes go now, not at the next hourly sweep.
+      if (!row.purged) await this.purge(id, nowMs);
+      return { state: 'expired', id, expiresAt: iso(row.expires_at) };
+    }
     const files = rows.filter((r) => r.f_idx !== null).map((r) => toFile({ name: r.f_name!, size: r.f_size!, sha256: r.f_sha256!, node: r.f_node, interface: r.f_interface }));
     const incident: IncidentMeta = {
       id: row.id as IncidentId,
@@ -503,7 +507,10 @@ export class PgIncidentStore implements IncidentStore {
       [id, index],
     );
     const row = rows[0];
-    if (!row || row.purged || Number(row.expires_at) <= nowMs) return null;
+    if (!row || row.purged || Number(row.expires_at) <= nowMs) {
+      if (row && !row.purged) await this.purge(id, nowMs);
+      return null;
+    }
     const file = toFile(row);
     const pool = this.pool;
     // Text format: pg-protocol decodes every DataRow field as UTF-8 text, so binary results
@@ -549,6 +556,49 @@ export class PgIncidentStore implements IncidentStore {
         ? await this.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${this.t.creations} WHERE at >= $1`, [atLeast(sinceMs)])
         : await this.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${this.t.creations} WHERE client = $1 AND at >= $2`, [client, atLeast(sinceMs)]);
     return rows[0]!.n;
+  }
+
+  async reserveCreation(client: string, nowMs: number, perClient: number, total: number): Promise<ReserveResult> {
+    const c = await this.pool.connect();
+    try {
+      await c.query('BEGIN');
+      // Instances on one database take turns: the counts and the insert are one step for all.
+      await c.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`hopscope creations ${this.schema}`]);
+      const since = atLeast(nowMs - HOUR_MS);
+      const { rows } = await c.query<{ recent: number; everyone: number }>(
+        `SELECT count(*) FILTER (WHERE client = $1)::int AS recent, count(*)::int AS everyone FROM ${this.t.creations} WHERE at >= $2`,
+        [client, since],
+      );
+      const { recent, everyone } = rows[0]!;
+      if (recent >= perClient || everyone >= total) {
+        await c.query('ROLLBACK');
+        c.release();
+        return { ok: false, recent, everyone };
+      }
+      const at = Math.trunc(nowMs);
+      await c.query(`INSERT INTO ${this.t.creations} (client, at) VALUES ($1, $2)`, [client, at]);
+      await c.query('COMMIT');
+      c.release();
+      return { ok: true, reservation: { client, atMs: at } };
+    } catch (err) {
+      c.release(true);
+      throw err;
+    }
+  }
+
+  async releaseCreation(r: CreationReservation): Promise<void> {
+    await this.pool.query(`DELETE FROM ${this.t.creations} WHERE ctid = (SELECT ctid FROM ${this.t.creations} WHERE client = $1 AND at = $2 LIMIT 1)`, [r.client, Math.trunc(r.atMs)]);
+  }
+
+  /** Drop one expired incident's files now (the chunks go with them); its id keeps answering "expired". */
+  private async purge(id: IncidentId, nowMs: number): Promise<void> {
+    await this.pool.query(
+      `WITH expired AS (
+         UPDATE ${this.t.incidents} SET purged = true WHERE id = $1 AND NOT purged AND expires_at <= $2 RETURNING id
+       )
+       DELETE FROM ${this.t.files} f USING expired e WHERE f.incident_id = e.id`,
+      [id, atMost(nowMs)],
+    );
   }
 
   /**

@@ -15,8 +15,9 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { HOUR_MS } from './config';
+import { StoreUnavailableError } from './http-error';
 import { isSha256Hex, sameDigest } from './ids';
-import type { DeleteResult, FlowComment, IncidentFile, IncidentId, IncidentMeta, IncidentStore, LookupResult, NewIncident, Sha256Hex, StagedFile, UploadSession } from './types';
+import type { CreationReservation, DeleteResult, FlowComment, IncidentFile, IncidentId, IncidentMeta, IncidentStore, LookupResult, NewIncident, ReserveResult, Sha256Hex, StagedFile, UploadSession } from './types';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS incidents (
@@ -82,6 +83,11 @@ export function toMeta(row: IncidentRow, files: FileRow[]): IncidentMeta {
   };
 }
 
+/** Remove a blob folder its last file left (ENOTEMPTY, ENOENT: someone else's business). */
+async function removeIfEmpty(dir: string): Promise<void> {
+  await fs.rmdir(dir).catch(() => {});
+}
+
 async function fsyncDir(dir: string): Promise<void> {
   const fh = await fs.open(dir, 'r');
   try {
@@ -99,11 +105,15 @@ export class SqliteIncidentStore implements IncidentStore {
   /** Bytes staged by uploads in flight: neither a delete nor the orphan sweep may remove them. */
   private readonly pinned = new Map<string, number>();
   private readonly activeTmp = new Set<string>();
+  private readonly dbPath: string;
+  /** The database file's inode when opened: a data directory removed under us is noticed. */
+  private dbIno = 0;
 
   private constructor(readonly dataDir: string) {
     this.blobDir = path.join(dataDir, 'blobs');
     this.tmpDir = path.join(dataDir, 'tmp');
-    this.db = new Database(path.join(dataDir, 'hopscope.db'));
+    this.dbPath = path.join(dataDir, 'hopscope.db');
+    this.db = new Database(this.dbPath);
     this.db.pragma('journal_mode = WAL');
     // FULL: a committed incident survives power loss, not only a process crash.
     this.db.pragma('synchronous = FULL');
@@ -117,6 +127,7 @@ export class SqliteIncidentStore implements IncidentStore {
     await fs.mkdir(path.join(dataDir, 'blobs'), { recursive: true });
     await fs.mkdir(path.join(dataDir, 'tmp'), { recursive: true });
     const store = new SqliteIncidentStore(dataDir);
+    store.dbIno = (await fs.stat(store.dbPath)).ino;
     await store.sweep(nowMs, forgetBeforeMs);
     return store;
   }
@@ -142,12 +153,26 @@ export class SqliteIncidentStore implements IncidentStore {
     for (const sha of new Set(shas)) {
       if (this.pinned.has(sha) || this.isReferenced(sha)) continue;
       await fs.rm(this.blobPath(sha), { force: true });
+      await removeIfEmpty(path.dirname(this.blobPath(sha)));
       n++;
     }
     return n;
   }
 
+  /**
+   * The data directory as opened: its folders are made again if someone removed them, and a
+   * database file that is gone (or another one) makes the store unavailable rather than write
+   * into an unlinked file.
+   */
+  private async present(): Promise<void> {
+    const st = await fs.stat(this.dbPath).catch(() => null);
+    if (!st || st.ino !== this.dbIno) throw new StoreUnavailableError(`the database ${this.dbPath} was removed or replaced while the server ran; restart it`);
+    await fs.mkdir(this.tmpDir, { recursive: true });
+    await fs.mkdir(this.blobDir, { recursive: true });
+  }
+
   async beginUpload(): Promise<UploadSession> {
+    await this.present();
     const staged: string[] = [];
     let done = false;
     const store = this;
@@ -207,7 +232,7 @@ export class SqliteIncidentStore implements IncidentStore {
             .run(inc.id, inc.deleteTokenHash, inc.title, inc.notes, JSON.stringify(inc.comments), inc.headersOnly ? 1 : 0, JSON.stringify(inc.warnings), inc.createdAtMs, inc.expiresAtMs);
           const file = store.db.prepare('INSERT INTO incident_files (incident_id, idx, name, size, sha256, node, interface) VALUES (?, ?, ?, ?, ?, ?, ?)');
           inc.files.forEach((f, i) => file.run(inc.id, i, f.name, f.size, f.sha256, f.node, f.interface));
-          store.db.prepare('INSERT INTO creations (client, at) VALUES (?, ?)').run(inc.client, inc.createdAtMs);
+          if (!inc.reserved) store.db.prepare('INSERT INTO creations (client, at) VALUES (?, ?)').run(inc.client, inc.createdAtMs);
         });
         try {
           insert();
@@ -233,13 +258,20 @@ export class SqliteIncidentStore implements IncidentStore {
   async get(id: IncidentId, nowMs: number): Promise<LookupResult> {
     const row = this.db.prepare('SELECT * FROM incidents WHERE id = ?').get(id) as IncidentRow | undefined;
     if (!row) return { state: 'missing' };
-    if (row.purged || row.expires_at <= nowMs) return { state: 'expired', id, expiresAt: new Date(row.expires_at).toISOString() };
+    if (row.purged || row.expires_at <= nowMs) {
+      // Expired: its bytes go now, not at the next hourly sweep.
+      if (!row.purged) await this.purge([row.id]);
+      return { state: 'expired', id, expiresAt: new Date(row.expires_at).toISOString() };
+    }
     return { state: 'found', incident: toMeta(row, this.files(id)) };
   }
 
   async openFile(id: IncidentId, index: number, nowMs: number) {
     const row = this.db.prepare('SELECT expires_at, purged FROM incidents WHERE id = ?').get(id) as Pick<IncidentRow, 'expires_at' | 'purged'> | undefined;
-    if (!row || row.purged || row.expires_at <= nowMs) return null;
+    if (!row || row.purged || row.expires_at <= nowMs) {
+      if (row && !row.purged) await this.purge([id]);
+      return null;
+    }
     const f = this.db.prepare('SELECT idx, name, size, sha256, node, interface FROM incident_files WHERE incident_id = ? AND idx = ?').get(id, index) as FileRow | undefined;
     if (!f) return null;
     const body = Readable.toWeb(createReadStream(this.blobPath(f.sha256), { highWaterMark: 1024 * 1024 })) as ReadableStream<Uint8Array>;
@@ -266,20 +298,44 @@ export class SqliteIncidentStore implements IncidentStore {
     return r.n;
   }
 
-  async sweep(nowMs: number, forgetBeforeMs: number): Promise<{ expired: number; orphans: number }> {
-    const expiredIds = (this.db.prepare('SELECT id FROM incidents WHERE purged = 0 AND expires_at <= ?').all(nowMs) as { id: string }[]).map((r) => r.id);
+  async reserveCreation(client: string, nowMs: number, perClient: number, total: number): Promise<ReserveResult> {
+    await this.present();
+    // One synchronous transaction: nothing runs between the counts and the insert.
+    return this.db.transaction((): ReserveResult => {
+      const since = nowMs - HOUR_MS;
+      const recent = (this.db.prepare('SELECT count(*) AS n FROM creations WHERE client = ? AND at >= ?').get(client, since) as { n: number }).n;
+      const everyone = (this.db.prepare('SELECT count(*) AS n FROM creations WHERE at >= ?').get(since) as { n: number }).n;
+      if (recent >= perClient || everyone >= total) return { ok: false, recent, everyone };
+      this.db.prepare('INSERT INTO creations (client, at) VALUES (?, ?)').run(client, nowMs);
+      return { ok: true, reservation: { client, atMs: nowMs } };
+    })();
+  }
+
+  async releaseCreation(r: CreationReservation): Promise<void> {
+    this.db.prepare('DELETE FROM creations WHERE rowid = (SELECT rowid FROM creations WHERE client = ? AND at = ? LIMIT 1)').run(r.client, r.atMs);
+  }
+
+  /** Drop the files and bytes of expired incidents; their ids keep answering "expired". */
+  private async purge(ids: string[]): Promise<void> {
     const freed: string[] = [];
-    const purge = this.db.transaction((ids: string[]) => {
+    this.db.transaction(() => {
       for (const id of ids) {
         for (const f of this.files(id)) freed.push(f.sha256);
         this.db.prepare('DELETE FROM incident_files WHERE incident_id = ?').run(id);
         this.db.prepare('UPDATE incidents SET purged = 1 WHERE id = ?').run(id);
       }
+    })();
+    await this.dropUnused(freed);
+  }
+
+  async sweep(nowMs: number, forgetBeforeMs: number): Promise<{ expired: number; orphans: number }> {
+    await this.present();
+    const expiredIds = (this.db.prepare('SELECT id FROM incidents WHERE purged = 0 AND expires_at <= ?').all(nowMs) as { id: string }[]).map((r) => r.id);
+    await this.purge(expiredIds);
+    this.db.transaction(() => {
       this.db.prepare('DELETE FROM incidents WHERE purged = 1 AND expires_at < ?').run(forgetBeforeMs);
       this.db.prepare('DELETE FROM creations WHERE at < ?').run(Math.min(forgetBeforeMs, nowMs - HOUR_MS));
-    });
-    purge(expiredIds);
-    await this.dropUnused(freed);
+    })();
 
     // Orphans: temporary files of uploads no longer running, and bytes no incident references.
     let orphans = 0;
@@ -296,6 +352,7 @@ export class SqliteIncidentStore implements IncidentStore {
         await fs.rm(path.join(dir, name), { force: true });
         orphans++;
       }
+      await removeIfEmpty(dir);
     }
     return { expired: expiredIds.length, orphans };
   }

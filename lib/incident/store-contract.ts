@@ -174,21 +174,41 @@ export function describeStoreContract(name: string, make: () => Promise<StoreHar
       expect(await h.storedBlobs()).toBe(before);
     });
 
-    t('expiry: expired incidents answer "expired", lose their bytes on sweep, and are forgotten later', async (h) => {
+    t('expiry: expired incidents answer "expired" and lose their bytes when first asked for, or on sweep; forgotten later', async (h) => {
       const now = Date.now();
       const before = await h.storedBlobs();
       const inc = await upload(h.store, [randomBytes(7000, 8)], { createdAtMs: now - 2 * DAY, expiresAtMs: now - DAY });
+      const unasked = await upload(h.store, [randomBytes(7002, 13)], { createdAtMs: now - 2 * DAY, expiresAtMs: now - DAY });
       const live = await upload(h.store, [randomBytes(7001, 9)]);
+      expect(await h.storedBlobs()).toBe(before + 3);
       expect(await h.store.get(inc.id, now)).toEqual({ state: 'expired', id: inc.id, expiresAt: new Date(now - DAY).toISOString() });
+      // Its bytes went at once, not at the next sweep.
+      expect(await h.storedBlobs()).toBe(before + 2);
       expect(await h.store.openFile(inc.id, 0, now)).toBeNull();
       const swept = await h.store.sweep(now, now - 30 * DAY);
       expect(swept.expired).toBeGreaterThanOrEqual(1);
+      expect((await h.store.get(unasked.id, now)).state).toBe('expired');
       expect(await h.storedBlobs()).toBe(before + 1);
       expect((await h.store.get(inc.id, now)).state).toBe('expired');
       expect((await h.store.get(live.id, now)).state).toBe('found');
       await h.store.sweep(now, now);
       expect(await h.store.get(inc.id, now)).toEqual({ state: 'missing' });
       expect(await h.store.delete(live.id, sha256Hex(live.token))).toBe('deleted');
+    });
+
+    t('creations are reserved atomically: of 20 at once with room for 5, exactly 5 pass; a released one frees its place', async (h) => {
+      const client = `reserve-${Math.random()}`;
+      const now = Date.now();
+      const all = await Promise.all(Array.from({ length: 20 }, () => h.store.reserveCreation(client, now, 5, 1_000_000)));
+      const ok = all.filter((r) => r.ok);
+      expect(ok).toHaveLength(5);
+      expect(all.filter((r) => !r.ok).every((r) => !r.ok && r.recent === 5)).toBe(true);
+      expect(await h.store.countCreations(client, now - 1000)).toBe(5);
+      await h.store.releaseCreation(ok[0]!.ok ? ok[0]!.reservation : { client, atMs: now });
+      expect(await h.store.countCreations(client, now - 1000)).toBe(4);
+      expect((await h.store.reserveCreation(client, now, 5, 1_000_000)).ok).toBe(true);
+      // The total over every address is a limit too.
+      expect((await h.store.reserveCreation(`${client}-other`, now, 5, 1)).ok).toBe(false);
     });
 
     t('creations are counted per client address and window, deleted incidents included', async (h) => {

@@ -64,7 +64,17 @@ export interface NewIncident {
   warnings: string[];
   /** The creating client's address, for the per-address rate limit. */
   client: string;
+  /** The creation was reserved (reserveCreation): commit records no second one. */
+  reserved?: boolean;
 }
+
+/** A creation counted against the hour's limits before the upload ran. */
+export interface CreationReservation {
+  client: string;
+  atMs: number;
+}
+
+export type ReserveResult = { ok: true; reservation: CreationReservation } | { ok: false; recent: number; everyone: number };
 
 /** Bytes written by an upload session, not yet part of any incident. */
 export interface StagedFile {
@@ -105,6 +115,13 @@ export interface IncidentStore {
   delete(id: IncidentId, tokenHash: Sha256Hex): Promise<DeleteResult>;
   /** Incidents created by `client` (by anyone, for null) at or after `sinceMs`, deleted ones included. */
   countCreations(client: string | null, sinceMs: number): Promise<number>;
+  /**
+   * Count and record one creation for `client` in one step, unless the last hour already holds
+   * `perClient` of its own or `total` of everyone's: parallel uploads cannot all pass the check.
+   */
+  reserveCreation(client: string, nowMs: number, perClient: number, total: number): Promise<ReserveResult>;
+  /** Give back a reservation whose upload failed. */
+  releaseCreation(r: CreationReservation): Promise<void>;
   /**
    * Housekeeping: drop the bytes of expired incidents (their ids keep answering "expired"),
    * forget expired ids older than `forgetBeforeMs` and creation records older than an hour (or

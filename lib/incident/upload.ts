@@ -9,7 +9,7 @@ import { CaptureFormatError } from '../capture/errors';
 import type { IncidentConfig } from './config';
 import { HttpError } from './http-error';
 import { newDeleteToken, newIncidentId, sha256Hex } from './ids';
-import type { FlowComment, IncidentFile, IncidentId, IncidentStore, StagedFile } from './types';
+import type { CreationReservation, FlowComment, IncidentFile, IncidentId, IncidentStore, StagedFile } from './types';
 import { checkCapture } from './validate';
 
 export const MAX_TITLE_CHARS = 200;
@@ -26,9 +26,25 @@ export interface CreatedIncident {
   warnings: string[];
 }
 
-/** A file name as the user chose it, minus directories and control characters. */
+/**
+ * C0 and C1 controls and the bidirectional formatting characters (LRE…RLO, LRI…PDI, LRM, RLM):
+ * in a file name, title or label they only hide or reorder what a reader sees (`pcap.exe` shown
+ * as `exe.pcap`), so they are refused; notes and comments may hold line breaks and tabs.
+ */
+const UNSAFE_TEXT = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
+const UNSAFE_NOTES = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+
+function refuseUnsafe(what: string, text: string, pattern = UNSAFE_TEXT): void {
+  const m = pattern.exec(text);
+  if (!m) return;
+  const cp = m[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0');
+  throw new HttpError(400, `${what} holds the invisible control character U+${cp} at character ${m.index + 1}; remove it`, {}, 'CONTROL_CHARACTER');
+}
+
+/** A file name as the user chose it, minus directories; control and bidi characters are refused. */
 export function cleanFileName(raw: string): string {
-  const base = raw.replace(/^.*[\\/]/, '').replace(/[\u0000-\u001f\u007f]/g, '').trim();
+  const base = raw.replace(/^.*[\\/]/, '').trim();
+  refuseUnsafe(`the file name ${JSON.stringify(base.slice(0, 80))}`, base);
   return base.slice(0, MAX_FILE_NAME_CHARS);
 }
 
@@ -53,6 +69,7 @@ function parseLabels(text: string): Labels {
     if (!node || !iface || node.length > MAX_LABEL_CHARS || iface.length > MAX_LABEL_CHARS) {
       throw new HttpError(400, `the label of ${JSON.stringify(name)} needs a "node" and an "interface" of 1 to ${MAX_LABEL_CHARS} characters`);
     }
+    refuseUnsafe(`the label of ${JSON.stringify(name.slice(0, 80))}`, `${node}/${iface}`);
     out.set(name, { node, interface: iface });
   }
   return out;
@@ -67,6 +84,7 @@ function parseComments(text: string): FlowComment[] {
       throw new HttpError(400, `comment ${i} needs a "flow" and a "text" string`);
     }
     if (c.text.length > MAX_COMMENT_CHARS) throw new HttpError(413, `comment ${i} has ${c.text.length} characters; at most ${MAX_COMMENT_CHARS}`);
+    refuseUnsafe(`comment ${i}`, c.flow + c.text, UNSAFE_NOTES);
     return { flow: c.flow, text: c.text };
   });
 }
@@ -76,34 +94,90 @@ function mib(n: number): string {
 }
 
 /**
- * Receive one upload. Resolves when the incident is committed; rejects with HttpError (400,
- * 413) for what the client got wrong. Whatever happens, nothing half-written stays visible.
+ * The multipart parser for a request, made before anything is reserved: a Content-Type that is
+ * not multipart, or names no boundary, is a 400 that takes no upload slot and no transaction.
+ * File names are read as UTF-8 (browsers send them so; busboy's default is latin1).
  */
-export async function receiveUpload(
-  body: ReadableStream<Uint8Array>,
-  contentType: string,
-  deps: { store: IncidentStore; config: IncidentConfig; client: string; nowMs: number; headersOnlyDefault?: boolean },
-): Promise<CreatedIncident> {
-  const { store, config } = deps;
-  if (!/^multipart\/form-data/i.test(contentType)) throw new HttpError(400, 'send multipart/form-data with one or more "file" parts');
+export function multipartParser(contentType: string, config: IncidentConfig): busboy.Busboy {
+  if (!/^multipart\/form-data/i.test(contentType)) throw new HttpError(400, 'send multipart/form-data with one or more "file" parts', {}, 'NOT_MULTIPART');
+  try {
+    return busboy({
+      headers: { 'content-type': contentType },
+      defParamCharset: 'utf8',
+      limits: { fieldSize: MAX_NOTES_CHARS * 4, fields: 16, parts: config.maxFiles + 32 },
+    });
+  } catch (err) {
+    throw new HttpError(400, `the multipart/form-data header is malformed: ${(err as Error).message}`, {}, 'BAD_MULTIPART');
+  }
+}
 
+export interface UploadDeps {
+  store: IncidentStore;
+  config: IncidentConfig;
+  client: string;
+  nowMs: number;
+  headersOnlyDefault?: boolean;
+  /** The creation reserved for this upload: commit records no second one. */
+  reservation?: CreationReservation;
+  /** Aborted when the client goes away. */
+  signal?: AbortSignal;
+}
+
+/**
+ * Receive one upload. Resolves when the incident is committed; rejects with HttpError (400,
+ * 408, 413) for what the client got wrong. Whatever happens, nothing half-written stays: a
+ * client that disconnects, sends nothing for `uploadIdleMs` or is still sending after
+ * `uploadDeadlineMs` is cut off at once, its staged files deleted and its session (and, with
+ * PostgreSQL, its transaction and pool connection) given back.
+ */
+export async function receiveUpload(body: ReadableStream<Uint8Array>, bb: busboy.Busboy, deps: UploadDeps): Promise<CreatedIncident> {
+  const { store, config } = deps;
   const session = await store.beginUpload();
   const fields = new Map<string, string>();
   const files: { name: string; staged: StagedFile }[] = [];
   const warnings: string[] = [];
   let total = 0;
+  let inflated = 0;
   let failure: unknown = null;
   let queue: Promise<void> = Promise.resolve();
+  /** File parts being read: destroyed when the upload is cut off, so their readers end. */
+  const open = new Set<Readable>();
 
   const input = Readable.fromWeb(body as import('node:stream/web').ReadableStream<Uint8Array>);
-  const bb = busboy({
-    headers: { 'content-type': contentType },
-    limits: { fieldSize: MAX_NOTES_CHARS * 4, fields: 16, parts: config.maxFiles + 32 },
-  });
 
   const fail = (err: unknown) => {
     if (failure === null) failure = err;
   };
+
+  let stop: (err: unknown) => void = () => {};
+  const parsed = new Promise<void>((resolve, reject) => {
+    stop = reject;
+    bb.on('close', resolve);
+    bb.on('error', (err) => reject(new HttpError(400, `the multipart body is malformed: ${(err as Error).message}`, {}, 'BAD_MULTIPART')));
+    bb.on('partsLimit', () => fail(new HttpError(413, `too many parts; at most ${config.maxFiles} files`)));
+    bb.on('fieldsLimit', () => fail(new HttpError(400, 'too many form fields')));
+  });
+  /** Stop reading now: the client went away, went quiet, or took too long. */
+  const cutOff = (err: HttpError) => {
+    fail(err);
+    stop(err);
+    input.unpipe(bb);
+    input.destroy();
+    for (const s of open) s.destroy(err);
+  };
+  const seconds = (ms: number) => `${Math.round(ms / 100) / 10} s`;
+  const idle = setTimeout(
+    () => cutOff(new HttpError(408, `no bytes arrived for ${seconds(config.uploadIdleMs)}: the upload was cut off and nothing of it kept (HOPSCOPE_UPLOAD_IDLE_SECONDS)`, { Connection: 'close' }, 'UPLOAD_STALLED')),
+    config.uploadIdleMs,
+  );
+  const deadline = setTimeout(
+    () => cutOff(new HttpError(408, `the upload was still arriving after ${seconds(config.uploadDeadlineMs)}: cut off and nothing of it kept (HOPSCOPE_UPLOAD_DEADLINE_SECONDS)`, { Connection: 'close' }, 'UPLOAD_TOO_SLOW')),
+    config.uploadDeadlineMs,
+  );
+  const aborted = () => cutOff(new HttpError(400, 'the client closed the connection before the upload ended; nothing of it was kept', {}, 'UPLOAD_ABORTED'));
+  input.on('data', () => idle.refresh());
+  input.on('error', aborted);
+  deps.signal?.addEventListener('abort', aborted, { once: true });
 
   bb.on('field', (name, value, info) => {
     if (info.valueTruncated) fail(new HttpError(413, `the ${name} field is longer than ${MAX_NOTES_CHARS * 4} bytes`));
@@ -113,22 +187,38 @@ export async function receiveUpload(
   });
 
   bb.on('file', (field, stream, info) => {
+    open.add(stream);
+    stream.once('close', () => open.delete(stream));
     queue = queue.then(async () => {
       if (failure !== null || field !== 'file') {
         stream.resume();
         if (field !== 'file') fail(new HttpError(400, `unexpected file part "${field}"; capture files go in parts named "file"`));
         return;
       }
-      const name = cleanFileName(info.filename ?? '');
       try {
+        const name = cleanFileName(info.filename ?? '');
         if (!name) throw new HttpError(400, `file part ${files.length + 1} has no file name`);
         if (files.some((f) => f.name === name)) throw new HttpError(400, `two files are named ${name}; give each capture its own name`);
         if (files.length >= config.maxFiles) throw new HttpError(413, `more than ${config.maxFiles} files in one incident`);
-        const check = checkCapture(name);
+        const before = inflated;
+        const check = checkCapture(name, {
+          onInflated(n) {
+            inflated = before + n;
+            if (inflated > config.maxDecompressedBytes) {
+              throw new HttpError(
+                413,
+                `${name}: the gzip files of this incident inflate to more than ${mib(config.maxDecompressedBytes)} (${inflated} bytes so far, from ${total} bytes uploaded); at most ${config.maxDecompressedBytes} bytes decompressed (HOPSCOPE_MAX_DECOMPRESSED_FACTOR × HOPSCOPE_MAX_INCIDENT_BYTES)`,
+                {},
+                'DECOMPRESSED_TOO_LARGE',
+              );
+            }
+          },
+        });
         async function* counted(): AsyncGenerator<Uint8Array> {
           // destroyOnReturn false: after a refusal the rest of the part is drained (resume), so
           // the parser reaches the end of the body and the client gets its answer.
           for await (const chunk of stream.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>) {
+            idle.refresh();
             total += chunk.length;
             if (total > config.maxIncidentBytes) {
               throw new HttpError(413, `the incident is larger than ${mib(config.maxIncidentBytes)} (HOPSCOPE_MAX_INCIDENT_BYTES) at ${name}`);
@@ -149,13 +239,6 @@ export async function receiveUpload(
     });
   });
 
-  const parsed = new Promise<void>((resolve, reject) => {
-    bb.on('close', resolve);
-    bb.on('error', (err) => reject(new HttpError(400, `the multipart body is malformed: ${(err as Error).message}`)));
-    input.on('error', (err) => reject(new HttpError(400, `the upload was interrupted: ${err.message}`)));
-    bb.on('partsLimit', () => fail(new HttpError(413, `too many parts; at most ${config.maxFiles} files`)));
-    bb.on('fieldsLimit', () => fail(new HttpError(400, 'too many form fields')));
-  });
   input.pipe(bb);
 
   try {
@@ -166,8 +249,10 @@ export async function receiveUpload(
 
     const title = (fields.get('title') ?? '').trim();
     if (title.length > MAX_TITLE_CHARS) throw new HttpError(413, `the title has ${title.length} characters; at most ${MAX_TITLE_CHARS}`);
+    refuseUnsafe('the title', title);
     const notes = fields.get('notes') ?? '';
     if (notes.length > MAX_NOTES_CHARS) throw new HttpError(413, `the notes have ${notes.length} characters; at most ${MAX_NOTES_CHARS}`);
+    refuseUnsafe('the notes', notes, UNSAFE_NOTES);
     const labels = fields.has('labels') ? parseLabels(fields.get('labels')!) : new Map();
     for (const name of labels.keys()) {
       if (!files.some((f) => f.name === name)) throw new HttpError(400, `labels name ${JSON.stringify(name)}, which is not one of the uploaded files`);
@@ -193,18 +278,23 @@ export async function receiveUpload(
       notes,
       comments,
       headersOnly,
-      createdAtMs: deps.nowMs,
+      createdAtMs: deps.reservation?.atMs ?? deps.nowMs,
       expiresAtMs,
       files: incidentFiles,
       warnings,
       client: deps.client,
+      ...(deps.reservation ? { reserved: true } : {}),
     });
     return { id, deleteToken, expiresAt: new Date(expiresAtMs).toISOString(), warnings };
   } catch (err) {
     await session.abort();
     input.unpipe(bb);
     input.resume();
-    if (err instanceof CaptureFormatError) throw new HttpError(400, err.message);
+    if (err instanceof CaptureFormatError) throw new HttpError(400, err.message, {}, err.code);
     throw err;
+  } finally {
+    clearTimeout(idle);
+    clearTimeout(deadline);
+    deps.signal?.removeEventListener('abort', aborted);
   }
 }

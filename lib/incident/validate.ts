@@ -14,7 +14,8 @@ export interface CaptureCheck {
   end(): Promise<CaptureSummary>;
 }
 
-export function checkCapture(fileName: string): CaptureCheck {
+/** `onInflated`: a gzip file decompressed this far in all; throw to refuse it. */
+export function checkCapture(fileName: string, opts: { onInflated?(totalBytes: number): void } = {}): CaptureCheck {
   let handoff: { chunk: Uint8Array; taken: () => void } | null = null;
   let wake: (() => void) | null = null;
   let ended = false;
@@ -33,7 +34,7 @@ export function checkCapture(fileName: string): CaptureCheck {
     }
   }
 
-  const run = readCapture(fileName, source(), { onPacket() {} });
+  const run = readCapture(fileName, source(), { onPacket() {}, ...(opts.onInflated ? { onInflated: opts.onInflated } : {}) });
   // The reader may fail while nobody waits on it; the failure is reported by push/end. One
   // promise for every push: a `run.then` made per push would keep its chunk alive until the
   // file ends, holding the whole upload in memory.

@@ -7,7 +7,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import type { IncidentConfig } from '../config';
-import { createIncident, deleteIncident, getIncident, getIncidentFile, jsonResponse, type ApiDeps } from '../http';
+import { createIncident, deleteIncident, getIncident, getIncidentFile, jsonResponse, PEER_HEADER, type ApiDeps } from '../http';
 import type { IncidentStore } from '../types';
 
 export interface TestApiServer {
@@ -22,8 +22,9 @@ export async function startTestApiServer(store: IncidentStore, config: IncidentC
       const url = new URL(req.url ?? '/', 'http://127.0.0.1');
       const headers = new Headers();
       for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers.set(k, v);
-      // What Next.js does when no proxy set it: the socket address.
-      if (!headers.has('x-forwarded-for')) headers.set('x-forwarded-for', req.socket.remoteAddress ?? '');
+      // What bin/hopscope-server.mjs does: the socket address, whatever the client sent.
+      headers.set(PEER_HEADER, req.socket.remoteAddress ?? '');
+      if (!config.trustProxy) for (const h of ['x-forwarded-for', 'x-forwarded-host', 'x-forwarded-proto']) headers.delete(h);
       const hasBody = req.method !== 'GET' && req.method !== 'HEAD' && req.method !== 'DELETE';
       const body = hasBody ? (Readable.toWeb(req) as ReadableStream<Uint8Array>) : undefined;
       const request = new Request(`http://${req.headers.host}${url.pathname}`, { method: req.method, headers, body, duplex: 'half' } as RequestInit);
