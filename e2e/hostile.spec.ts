@@ -16,7 +16,7 @@ import { AppServer, freshDatabase, queryOnce, sleep, sqliteEnv, startAppServers,
 
 const PG_URL = process.env.HOPSCOPE_TEST_DATABASE_URL?.trim() || null;
 const IDLE_S = 2;
-const DEADLINE_S = 12;
+const DEADLINE_S = 8;
 const LIMIT_BYTES = 4 * 1024 * 1024;
 const RATE = 5;
 

@@ -18,6 +18,13 @@ export const MAX_COMMENTS = 500;
 export const MAX_COMMENT_CHARS = 10_000;
 const MAX_LABEL_CHARS = 64;
 const MAX_FILE_NAME_CHARS = 200;
+/**
+ * Captures compress 2–20× (headers repeat, payloads do not); a gzip that inflates more than this
+ * many times its size, past a few MiB, is a bomb (zeros compress ~1000×) and is refused early,
+ * before the cap on the total costs seconds of CPU.
+ */
+const MAX_INFLATE_RATIO = 200;
+const RATIO_GRACE_BYTES = 8 * 1024 * 1024;
 
 export interface CreatedIncident {
   id: IncidentId;
@@ -166,8 +173,10 @@ export async function receiveUpload(body: ReadableStream<Uint8Array>, bb: busboy
     for (const s of open) s.destroy(err);
   };
   const seconds = (ms: number) => `${Math.round(ms / 100) / 10} s`;
+  /** Chunks being checked and stored: the client waits on us then, and is not idle. */
+  let working = 0;
   const idle = setTimeout(
-    () => cutOff(new HttpError(408, `no bytes arrived for ${seconds(config.uploadIdleMs)}: the upload was cut off and nothing of it kept (HOPSCOPE_UPLOAD_IDLE_SECONDS)`, { Connection: 'close' }, 'UPLOAD_STALLED')),
+    () => (working > 0 ? idle.refresh() : cutOff(new HttpError(408, `no bytes arrived for ${seconds(config.uploadIdleMs)}: the upload was cut off and nothing of it kept (HOPSCOPE_UPLOAD_IDLE_SECONDS)`, { Connection: 'close' }, 'UPLOAD_STALLED'))),
     config.uploadIdleMs,
   );
   const deadline = setTimeout(
@@ -176,6 +185,8 @@ export async function receiveUpload(body: ReadableStream<Uint8Array>, bb: busboy
   );
   const aborted = () => cutOff(new HttpError(400, 'the client closed the connection before the upload ended; nothing of it was kept', {}, 'UPLOAD_ABORTED'));
   input.on('data', () => idle.refresh());
+  // All of the body is here: what is left is ours to do, and the client is not idle.
+  input.on('end', () => clearTimeout(idle));
   input.on('error', aborted);
   deps.signal?.addEventListener('abort', aborted, { once: true });
 
@@ -201,13 +212,17 @@ export async function receiveUpload(body: ReadableStream<Uint8Array>, bb: busboy
         if (files.some((f) => f.name === name)) throw new HttpError(400, `two files are named ${name}; give each capture its own name`);
         if (files.length >= config.maxFiles) throw new HttpError(413, `more than ${config.maxFiles} files in one incident`);
         const before = inflated;
+        const startedAt = total;
         const check = checkCapture(name, {
           onInflated(n) {
             inflated = before + n;
-            if (inflated > config.maxDecompressedBytes) {
+            const bomb = n > RATIO_GRACE_BYTES && n > MAX_INFLATE_RATIO * (total - startedAt);
+            if (inflated > config.maxDecompressedBytes || bomb) {
               throw new HttpError(
                 413,
-                `${name}: the gzip files of this incident inflate to more than ${mib(config.maxDecompressedBytes)} (${inflated} bytes so far, from ${total} bytes uploaded); at most ${config.maxDecompressedBytes} bytes decompressed (HOPSCOPE_MAX_DECOMPRESSED_FACTOR × HOPSCOPE_MAX_INCIDENT_BYTES)`,
+                bomb
+                  ? `${name}: the gzip data inflates more than ${MAX_INFLATE_RATIO} times (${n} bytes so far, from ${total - startedAt} bytes uploaded): a compression bomb, not a capture`
+                  : `${name}: the gzip files of this incident inflate to more than ${mib(config.maxDecompressedBytes)} (${inflated} bytes so far, from ${total} bytes uploaded); at most ${config.maxDecompressedBytes} bytes decompressed (HOPSCOPE_MAX_DECOMPRESSED_FACTOR × HOPSCOPE_MAX_INCIDENT_BYTES)`,
                 {},
                 'DECOMPRESSED_TOO_LARGE',
               );
@@ -224,10 +239,17 @@ export async function receiveUpload(body: ReadableStream<Uint8Array>, bb: busboy
               throw new HttpError(413, `the incident is larger than ${mib(config.maxIncidentBytes)} (HOPSCOPE_MAX_INCIDENT_BYTES) at ${name}`);
             }
             const bytes = new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length);
-            await check.push(bytes);
+            working++;
+            try {
+              await check.push(bytes);
+            } finally {
+              working--;
+              idle.refresh();
+            }
             yield bytes;
           }
-          const summary = await check.end();
+          working++;
+          const summary = await check.end().finally(() => working--);
           for (const w of summary.warnings) warnings.push(w.message);
         }
         const staged = await session.addFile(counted());
