@@ -592,7 +592,12 @@ export class AnalysisEngine {
       stations,
       diffs: stations.map((s, i) => {
         const prev = stations[i - 1];
-        return prev ? diffStations(prev.anatomy, s.anatomy, { from: { node: prev.node, interface: prev.interface }, to: { node: s.node, interface: s.interface } }) : null;
+        // "node1 routed it": by the machine; a capture inside a pod is named "pod-a eth0" on its node.
+        const at = (x: StationAnatomy) => {
+          const q = pts[x.point]!;
+          return q.host === q.node ? { node: q.host, interface: x.interface } : { node: q.host, interface: `${q.node} ${x.interface}` };
+        };
+        return prev ? diffStations(prev.anatomy, s.anatomy, { from: at(prev), to: at(s) }) : null;
       }),
       mtu: stations.map((s, i) => (own[i]!.overlay === 'none' && overlay ? mtuArithmetic(s.anatomy, ANATOMY_UNDERLAY_MTU, overlay) : own[i]!)),
     };
