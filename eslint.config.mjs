@@ -25,7 +25,7 @@ const LAYERS = [
   ['lib/analyze', 'lib/report'],
   ['lib/viz'],
   ['lib/learn'],
-  ['lib/incident', 'lib/bench', 'lib/worker'],
+  ['lib/incident', 'lib/bench', 'lib/worker', 'lib/kit'],
   ['lib/cli', 'lib/testing'],
   ['components'],
   ['app'],

@@ -25,6 +25,9 @@ commands:
                     --headers-only   cut every packet after its innermost transport header first
                     --title T        --notes FILE (Markdown; - reads stdin)
                     --label FILE=NODE/INTERFACE   name a capture point explicitly
+  kit --pod IP...   write hopscope-kit.sh: run as root on each node, it captures every hop of
+                    the pods' traffic at once and records the node's network state
+                    --port N  --seconds N (60)  --ring-mb N (100)  -o FILE (- for stdout)
   fields FILE...    one tab-separated row per frame with tshark's columns (see README)
   bench             the benchmark: generate (once) and read a 1,000,000-packet capture
   help              this text
@@ -40,6 +43,8 @@ export async function main(argv: string[]): Promise<number> {
         return await (await import('./analyze')).analyzeCommand(rest);
       case 'share':
         return await (await import('./share')).shareCommand(rest);
+      case 'kit':
+        return await (await import('./kit')).kitCommand(rest);
       case 'fields':
         return await (await import('./fields')).fieldsCommand(rest);
       case 'bench': {

@@ -1,0 +1,204 @@
+/**
+ * The capture kit on a real kernel: two "nodes" in network namespaces wired as flannel's VXLAN
+ * backend wires them (cni0, a pod veth, flannel.1 over eth0), the kit run inside node1 under dash
+ * and under busybox sh while pod-a pings pod-b. What it must have found and captured is what the
+ * kernel was set up with here, not what the kit reports of itself. Needs root and `ip netns`;
+ * skips with a printed line otherwise.
+ */
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readCapture } from '../capture/read';
+import { innerFilter, kitScript, nicFilter } from './script';
+
+const tag = `hk${process.pid % 100000}`;
+const NS = { n1: `${tag}-n1`, n2: `${tag}-n2`, a: `${tag}-a`, b: `${tag}-b` };
+const POD_A = '10.244.1.2';
+const POD_B = '10.244.2.2';
+
+function canNetns(): string | null {
+  if (process.getuid?.() !== 0) return 'not root';
+  const probe = `${tag}-probe`;
+  const r = spawnSync('ip', ['netns', 'add', probe]);
+  if (r.status !== 0) return `ip netns add fails: ${r.stderr.toString().trim()}`;
+  spawnSync('ip', ['netns', 'delete', probe]);
+  if (spawnSync('tcpdump', ['--version']).status !== 0) return 'no tcpdump';
+  return null;
+}
+const why = canNetns();
+if (why) console.log(`[kit] skipping the real-kernel kit test: ${why}`);
+
+const sh = (ns: string, cmd: string) => execFileSync('ip', ['netns', 'exec', ns, 'sh', '-c', cmd], { stdio: 'pipe' }).toString();
+
+function build(): void {
+  for (const ns of Object.values(NS)) execFileSync('ip', ['netns', 'add', ns]);
+  const nodes = [
+    { ns: NS.n1, pod: NS.a, me: '192.168.77.1', peer: '192.168.77.2', sub: '10.244.1', peerSub: '10.244.2', mac: '0e:61:06:ff:7a:01', peerMac: '0e:61:06:ff:7a:02', podIp: POD_A },
+    { ns: NS.n2, pod: NS.b, me: '192.168.77.2', peer: '192.168.77.1', sub: '10.244.2', peerSub: '10.244.1', mac: '0e:61:06:ff:7a:02', peerMac: '0e:61:06:ff:7a:01', podIp: POD_B },
+  ];
+  execFileSync('ip', ['link', 'add', `${tag}x1`, 'netns', NS.n1, 'type', 'veth', 'peer', 'name', `${tag}x2`, 'netns', NS.n2]);
+  sh(NS.n1, `ip link set ${tag}x1 name eth0`);
+  sh(NS.n2, `ip link set ${tag}x2 name eth0`);
+  for (const n of nodes) {
+    execFileSync('ip', ['link', 'add', `${tag}v`, 'netns', n.ns, 'type', 'veth', 'peer', 'name', `${tag}p`, 'netns', n.pod]);
+    sh(n.ns, [
+      'ip link set lo up',
+      `ip addr add ${n.me}/24 dev eth0`,
+      'ip link set eth0 up',
+      'sysctl -qw net.ipv4.ip_forward=1',
+      'ip link add cni0 type bridge',
+      `ip addr add ${n.sub}.1/24 dev cni0`,
+      'ip link set cni0 up',
+      `ip link set ${tag}v name veth${n.sub.split('.')[2]}pod`,
+      `ip link set veth${n.sub.split('.')[2]}pod master cni0 up`,
+      `ip link add flannel.1 address ${n.mac} type vxlan id 1 local ${n.me} dev eth0 dstport 8472 nolearning`,
+      'ip link set flannel.1 mtu 1450 up',
+      `ip addr add ${n.sub}.0/32 dev flannel.1`,
+      `ip route add ${n.peerSub}.0/24 via ${n.peerSub}.0 dev flannel.1 onlink`,
+      `ip neigh add ${n.peerSub}.0 lladdr ${n.peerMac} dev flannel.1 nud permanent`,
+      `bridge fdb append ${n.peerMac} dev flannel.1 dst ${n.peer} self permanent`,
+    ].join(' && '));
+    sh(n.pod, [`ip link set ${tag}p name eth0`, 'ip link set lo up', `ip addr add ${n.podIp}/24 dev eth0`, 'ip link set eth0 mtu 1450 up', `ip route add default via ${n.sub}.1`].join(' && '));
+  }
+  // One exchange first: node1 learns pod-a's MAC, and the bridge the port it sits behind.
+  sh(NS.a, `ping -c 1 -W 2 ${POD_B}`);
+}
+
+function teardown(): void {
+  for (const ns of Object.values(NS)) spawnSync('ip', ['netns', 'delete', ns]);
+}
+
+/** Run the kit inside node1 (its own hostname), with pings from pod-a to pod-b meanwhile; Ctrl-C after `interruptMs`. */
+async function runKit(shell: string[], dir: string, seconds = 3, interruptMs?: number): Promise<{ code: number; stderr: string }> {
+  const script = path.join(dir, 'hopscope-kit.sh');
+  writeFileSync(script, kitScript({ pods: [POD_A, POD_B], port: 80, seconds, ringMb: 1 }));
+  const child = spawn('ip', ['netns', 'exec', NS.n1, 'unshare', '--uts', 'sh', '-c', `hostname node1 && cd ${dir} && exec ${shell.join(' ')} ${script}`]);
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr += d));
+  await new Promise((r) => setTimeout(r, 1200));
+  const ping = spawn('ip', ['netns', 'exec', NS.a, 'ping', '-c', '4', '-i', '0.2', POD_B]);
+  // ip netns exec, unshare and sh -c all exec: the child is the shell running the kit.
+  if (interruptMs !== undefined) setTimeout(() => child.kill('SIGINT'), interruptMs);
+  const code = await new Promise<number>((r) => child.on('close', (c) => r(c ?? -1)));
+  ping.kill();
+  return { code, stderr };
+}
+
+async function packetsIn(file: string): Promise<{ packets: number; vxlan: number }> {
+  let vxlan = 0;
+  const bytes = new Uint8Array(readFileSync(file));
+  const s = await readCapture(path.basename(file), [bytes], {
+    onPacket(r) {
+      // Ethernet, IPv4, UDP to 8472: bytes 36–37 are the UDP destination port.
+      const d = r.buf.subarray(r.offset, r.offset + r.capLen);
+      if (d.length > 37 && d[23] === 17 && ((d[36]! << 8) | d[37]!) === 8472) vxlan++;
+    },
+  });
+  return { packets: s.packets, vxlan };
+}
+
+describe.skipIf(why !== null)('the capture kit on a real kernel', () => {
+  beforeAll(() => {
+    teardown();
+    build();
+  }, 30_000);
+  afterAll(teardown);
+
+  const shells: [string, string[]][] = [['dash', ['dash']], ['busybox sh', ['busybox', 'sh']]];
+  for (const [name, shell] of shells) {
+    const present = spawnSync(shell[0]!, [...shell.slice(1), '-c', 'true']).status === 0;
+    it.skipIf(!present)(`finds and captures every hop of the pods on node1, and records its state (${name})`, async () => {
+      const dir = mkdtempSync(path.join(tmpdir(), 'hopscope-kit-'));
+      try {
+        const { code, stderr } = await runKit(shell, dir);
+        expect(code, stderr).toBe(0);
+        expect(readdirSync(dir)).toContain('node1-hopscope.tar.gz');
+        const out = path.join(dir, 'x');
+        execFileSync('mkdir', ['-p', out]);
+        execFileSync('tar', ['-xzf', path.join(dir, 'node1-hopscope.tar.gz'), '-C', out]);
+        // The hops the kernel was given: the pod's veth, the bridge, the VXLAN device, the NIC.
+        const captures = readdirSync(path.join(out, 'captures')).sort();
+        expect(captures).toEqual(['node1-cni0.pcap', 'node1-eth0.pcap', 'node1-flannel.1.pcap', 'node1-veth1pod.pcap']);
+        for (const c of captures) expect((await packetsIn(path.join(out, 'captures', c))).packets, c).toBeGreaterThanOrEqual(4);
+        // The NIC holds the encapsulated copies.
+        expect((await packetsIn(path.join(out, 'captures', 'node1-eth0.pcap'))).vxlan).toBeGreaterThanOrEqual(4);
+        const state = readdirSync(path.join(out, 'state'));
+        for (const f of ['ip-d-link.txt', 'ip-route.txt', 'ip-neigh.txt', 'bridge-fdb.txt', 'sysctl.txt', 'net-dev-before.txt', 'net-dev-after.txt']) expect(state).toContain(f);
+        expect(readFileSync(path.join(out, 'state', 'sysctl.txt'), 'utf8')).toContain('net.ipv4.ip_forward = 1');
+        expect(readFileSync(path.join(out, 'state', 'ip-d-link.txt'), 'utf8')).toMatch(/flannel\.1.*vxlan id 1/);
+        const manifest = JSON.parse(readFileSync(path.join(out, 'manifest.json'), 'utf8')) as Record<string, string>;
+        expect(manifest.node).toBe('node1');
+        expect(manifest.interfaces!.split(' ').sort()).toEqual(['cni0', 'eth0', 'flannel.1', 'veth1pod']);
+        expect(Date.parse(manifest.stopped!)).toBeGreaterThanOrEqual(Date.parse(manifest.started!));
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }, 30_000);
+  }
+});
+
+describe.skipIf(why !== null)('the capture kit interrupted', () => {
+  beforeAll(() => {
+    teardown();
+    build();
+  }, 30_000);
+  afterAll(teardown);
+
+  it('stops the captures together on Ctrl-C, still packs what it took, and leaves nothing else', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'hopscope-kit-'));
+    try {
+      const started = Date.now();
+      const { code, stderr } = await runKit(['dash'], dir, 60, 2500);
+      expect(code, stderr).toBe(130);
+      expect(Date.now() - started).toBeLessThan(15_000);
+      expect(stderr).toContain('stopping early');
+      // Only the bundle and the script: the working folder is gone.
+      expect(readdirSync(dir).sort()).toEqual(['hopscope-kit.sh', 'node1-hopscope.tar.gz']);
+      const list = execFileSync('tar', ['-tzf', path.join(dir, 'node1-hopscope.tar.gz')]).toString();
+      expect(list).toContain('./captures/node1-eth0.pcap');
+      expect(list).toContain('./manifest.json');
+      // No tcpdump of the kit is left running.
+      expect(spawnSync('pgrep', ['-f', `${dir}/node1-hopscope/ring`]).status).toBe(1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 30_000);
+});
+
+describe('the capture kit script', () => {
+  const script = kitScript({ pods: [POD_A, 'fd00:10:244:2::2'], port: 80 });
+  const check = (cmd: string, args: string[]) => spawnSync(cmd, args, { input: script, encoding: 'utf8' });
+
+  it('passes shellcheck as POSIX sh', () => {
+    const r = spawnSync('shellcheck', ['--version']);
+    if (r.status !== 0) {
+      console.log('[kit] shellcheck is not installed: skipping its check');
+      return;
+    }
+    const c = check('shellcheck', ['-s', 'sh', '-']);
+    expect(c.stdout + c.stderr).toBe('');
+    expect(c.status).toBe(0);
+  });
+
+  it('parses under dash and busybox sh', () => {
+    for (const sh of [['dash', '-n'], ['busybox', 'sh', '-n']]) {
+      if (spawnSync(sh[0]!, [...sh.slice(1, -1), '-c', 'true']).status !== 0) {
+        console.log(`[kit] ${sh[0]} is not installed: skipping its check`);
+        continue;
+      }
+      const c = check(sh[0]!, sh.slice(1));
+      expect(c.stderr, sh.join(' ')).toBe('');
+      expect(c.status).toBe(0);
+    }
+  });
+
+  it('filters for the pods, and on the NIC for their VXLAN copies by the inner addresses', () => {
+    expect(innerFilter([POD_A])).toBe('host 10.244.1.2 or arp or icmp6');
+    // 10.244.1.2 = 0x0af40102, at the inner IPv4 source (UDP offset 42) or destination (46).
+    expect(nicFilter([POD_A])).toContain('udp[42:4] = 0x0af40102 or udp[46:4] = 0x0af40102');
+    expect(() => kitScript({ pods: ['10.244.1.2; rm -rf /'] })).toThrow(/not an IP address/);
+    expect(() => kitScript({ pods: [] })).toThrow(/at least one pod/);
+  });
+});

@@ -1,0 +1,255 @@
+/**
+ * The capture kit: one POSIX shell script, run as root on each node, that finds the hops of the
+ * pods' traffic on that node itself, captures every one of them at once for a while, records the
+ * node's network state beside the captures and packs it all into `<node>-hopscope.tar.gz`.
+ *
+ * What tcpdump should be pointed at follows from the kernel's own tables (DOMAIN.md):
+ *   - `ip route get POD`: the device a packet to the pod leaves by: its veth (Calico's cali*,
+ *     Cilium's lxc*), the bridge (flannel's cni0, which also needs the veth found below), or the
+ *     overlay device for a pod of another node;
+ *   - a bridged pod's veth is the bridge port that learned the pod's MAC (`ip neigh`, then
+ *     `bridge fdb`);
+ *   - every overlay device (`ip -d -o link`: vxlan, geneve, ipip, gre, wireguard, tun) and the
+ *     underlay NIC it sends over (the vxlan's `dev`, else the default route's device).
+ * The script changes nothing on the node except its own output folder, tolerates missing tools
+ * (listed in the manifest) and on Ctrl-C still stops the captures together and packs what it has.
+ * It is plain POSIX sh: dash, busybox sh and bash run it; shellcheck passes it.
+ */
+
+export interface KitOptions {
+  /** The pods' addresses (IPv4 or IPv6), at least one. */
+  pods: string[];
+  /** The service port the problem is about, for the manifest (the captures keep every port). */
+  port?: number;
+  /** How long the captures run, in seconds. */
+  seconds?: number;
+  /** Ring buffer per interface: this many MB a file, two files. */
+  ringMb?: number;
+}
+
+const IPV4 = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;
+const IPV6 = /^[0-9a-f:]+$/i;
+
+/** UDP ports of the overlays whose inner IPv4 header sits at a fixed place (VXLAN: 8 + 8 + 14 + 12). */
+const VXLAN_PORTS = [8472, 4789];
+/** Encapsulations matched by port or protocol only: flannel UDP, Geneve (options vary its length), GUE/FOU, WireGuard. */
+const OTHER_UDP_PORTS = [8285, 6081, 6080, 5555, 51820, 51871];
+
+export class KitOptionError extends Error {
+  override name = 'KitOptionError';
+}
+
+/** The BPF filter for the NIC: the pods' packets plain, and their encapsulated form. */
+export function nicFilter(pods: string[]): string {
+  const v4 = pods.filter((p) => IPV4.test(p));
+  const hex = (ip: string) => `0x${ip.split('.').map((o) => Number(o).toString(16).padStart(2, '0')).join('')}`;
+  const inner = v4.flatMap((ip) => [`udp[42:4] = ${hex(ip)}`, `udp[46:4] = ${hex(ip)}`]).join(' or ');
+  const vxlan = `(${VXLAN_PORTS.map((p) => `udp port ${p}`).join(' or ')})`;
+  const parts = [
+    `(${innerFilter(pods)})`,
+    v4.length > 0 ? `(${vxlan} and (${inner}))` : vxlan,
+    ...OTHER_UDP_PORTS.map((p) => `udp port ${p}`),
+    // IP-in-IP, GRE, ESP; IPv6-in-IPv4; ICMP errors about tunnels (frag-needed, port unreachable).
+    'ip proto 4',
+    'ip proto 47',
+    'ip proto 50',
+    'ip proto 41',
+    'icmp',
+  ];
+  return parts.join(' or ');
+}
+
+/** The BPF filter for the inner devices: the pods' packets, and the ARP and ND that find them. */
+export function innerFilter(pods: string[]): string {
+  return [...pods.map((p) => `host ${p}`), 'arp', 'icmp6'].join(' or ');
+}
+
+export function kitScript(opts: KitOptions, generatedAt = new Date()): string {
+  if (opts.pods.length === 0) throw new KitOptionError('give at least one pod address (--pod 10.244.1.2)');
+  for (const p of opts.pods) if (!IPV4.test(p) && !IPV6.test(p)) throw new KitOptionError(`${JSON.stringify(p)} is not an IP address`);
+  const seconds = opts.seconds ?? 60;
+  const ring = opts.ringMb ?? 100;
+  if (!Number.isInteger(seconds) || seconds < 1 || seconds > 86_400) throw new KitOptionError('--seconds takes a whole number from 1 to 86400');
+  if (!Number.isInteger(ring) || ring < 1 || ring > 10_000) throw new KitOptionError('--ring-mb takes a whole number from 1 to 10000');
+  if (opts.port !== undefined && (!Number.isInteger(opts.port) || opts.port < 1 || opts.port > 65535)) throw new KitOptionError('--port takes a port number');
+  const pods = opts.pods.join(' ');
+  return `#!/bin/sh
+# Hopscope capture kit, made by \`hopscope kit\` on ${generatedAt.toISOString()}
+# for the pods ${pods}${opts.port !== undefined ? `, port ${opts.port}` : ''}.
+#
+# Run it as root on every node the pods' traffic crosses (the nodes of both pods):
+#   sh hopscope-kit.sh
+# It finds this node's hops for those pods (their veths, the bridge, every overlay device and the
+# underlay NIC), captures all of them at once for ${seconds} s (a ${ring} MB ring buffer each),
+# records the node's network state beside them, and packs everything into
+# ./<node>-hopscope.tar.gz. Reproduce the problem while it runs; Ctrl-C stops early and still packs.
+#
+# It changes nothing on this node except its own folder ./<node>-hopscope: no sysctl, no rule,
+# no route, no link is touched. Tools that are missing are listed in the manifest.
+set -u
+PATH="$PATH:/usr/sbin:/sbin"
+
+PODS='${pods}'
+PORT='${opts.port ?? ''}'
+RUN_SECONDS=${seconds}
+RING_MB=${ring}
+INNER_FILTER='${innerFilter(opts.pods)}'
+NIC_FILTER='${nicFilter(opts.pods)}'
+
+have() { command -v "$1" >/dev/null 2>&1; }
+say() { printf 'hopscope-kit: %s\\n' "$*" >&2; }
+
+[ "$(id -u)" = 0 ] || { say "run me as root (sudo sh $0): tcpdump needs it"; exit 1; }
+for t in ip tcpdump tar; do have "$t" || { say "$t is missing: install it and run me again"; exit 1; }; done
+
+NODE=$(hostname 2>/dev/null || cat /proc/sys/kernel/hostname)
+OUT="./$NODE-hopscope"
+[ -e "$OUT" ] && { say "$OUT exists already: move it away first"; exit 1; }
+mkdir -p "$OUT/state" "$OUT/captures" || exit 1
+missing=""
+note_missing() { case " $missing " in *" $1 "*) ;; *) missing="$missing $1" ;; esac; }
+
+# --- the hops of this node -----------------------------------------------------------------
+ifaces=""
+add_iface() {
+  [ -n "$1" ] || return 0
+  [ -e "/sys/class/net/$1" ] || return 0
+  case " $ifaces " in *" $1 "*) ;; *) ifaces="$ifaces $1" ;; esac
+}
+# The value after a keyword in a line of ip's output: "... dev cni0 src ..." -> cni0.
+after() { sed -n "s/.* $1 \\([^ ]*\\).*/\\1/p" | head -n 1; }
+
+for pod in $PODS; do
+  dev=$(ip route get "$pod" 2>/dev/null | after dev)
+  add_iface "$dev"
+  # A bridged pod: its veth is the bridge port that learned the pod's MAC.
+  mac=$(ip neigh show "$pod" 2>/dev/null | after lladdr)
+  if [ -n "$mac" ] && have bridge; then
+    port=$(bridge fdb show 2>/dev/null | grep -i "^$mac dev " | grep -v ' self' | after dev)
+    add_iface "$port"
+  fi
+  # The bridge a veth belongs to.
+  master=$(ip -o link show dev "$dev" 2>/dev/null | after master)
+  add_iface "$master"
+done
+# Every overlay device, and the NIC it sends over.
+ip -d -o link show 2>/dev/null > "$OUT/state/ip-d-link.txt"
+while IFS= read -r line; do
+  name=$(printf '%s\\n' "$line" | sed -n 's/^[0-9]*: \\([^:@ ]*\\).*/\\1/p')
+  case "$line" in
+    *" vxlan "*|*" geneve "*|*" ipip "*|*" gre "*|*" ip6tnl "*|*" sit "*|*" wireguard "*|*" tun "*) ;;
+    *) continue ;;
+  esac
+  case "$name" in lo|"") continue ;; esac
+  add_iface "$name"
+  add_iface "$(printf '%s\\n' "$line" | after dev)"
+done < "$OUT/state/ip-d-link.txt"
+add_iface "$(ip route show default 2>/dev/null | after dev)"
+add_iface "$(ip -6 route show default 2>/dev/null | after dev)"
+[ -n "$ifaces" ] || { say "found no interface for $PODS on $NODE"; exit 1; }
+
+# --- state before --------------------------------------------------------------------------
+state() { # state FILE COMMAND...: the command's output, or a note that it is missing
+  f=$1; shift
+  if have "$1"; then "$@" > "$OUT/state/$f" 2>&1 || true; else note_missing "$1"; fi
+}
+cat /proc/net/dev > "$OUT/state/net-dev-before.txt" 2>/dev/null || true
+state ip-j-addr.json ip -j addr
+state ip-route.txt ip route show table all
+state ip-6-route.txt ip -6 route show table all
+state ip-neigh.txt ip neigh show
+state bridge-fdb.txt bridge fdb show
+state iptables-save.txt iptables-save
+state ip6tables-save.txt ip6tables-save
+state nft-ruleset.txt nft list ruleset
+for f in /proc/sys/net/ipv4/ip_forward /proc/sys/net/ipv6/conf/all/forwarding /proc/sys/net/ipv4/conf/*/rp_filter /proc/sys/net/bridge/bridge-nf-call-*; do
+  [ -r "$f" ] && printf '%s = %s\\n' "$(printf '%s' "\${f#/proc/sys/}" | tr / .)" "$(cat "$f")"
+done > "$OUT/state/sysctl.txt" 2>/dev/null
+
+# --- captures: all at once, stopped together -----------------------------------------------
+pids=""
+started=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+for i in $ifaces; do
+  filter=$INNER_FILTER
+  # The NIC carries the encapsulated copies too: it is the device the overlays send over, or the default route's.
+  if grep -q " dev $i " "$OUT/state/ip-d-link.txt" 2>/dev/null || [ "$(ip route show default 2>/dev/null | after dev)" = "$i" ]; then filter=$NIC_FILTER; fi
+  mkdir -p "$OUT/ring/$i"
+  # -Z root: Debian's and RHEL's tcpdump otherwise drop to user tcpdump, who may not write here.
+  tcpdump -i "$i" -U -s 0 -Z root -C "$RING_MB" -W 2 -w "$OUT/ring/$i/$NODE-$i.pcap" "$filter" 2> "$OUT/state/tcpdump-$i.log" &
+  pids="$pids $!"
+done
+sleeper=""
+stop() {
+  trap - INT TERM
+  [ -n "$sleeper" ] && kill "$sleeper" 2>/dev/null
+  # shellcheck disable=SC2086
+  kill -INT $pids 2>/dev/null
+  wait
+}
+trap 'say "stopping early"; stop; finish; exit 130' INT TERM
+say "capturing on$ifaces for $RUN_SECONDS s: reproduce the problem now (Ctrl-C stops early)"
+
+finish() {
+  stopped=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+  cat /proc/net/dev > "$OUT/state/net-dev-after.txt" 2>/dev/null || true
+  if have conntrack; then
+    for pod in $PODS; do conntrack -L 2>/dev/null | grep -F "=$pod " || true; done > "$OUT/state/conntrack.txt"
+  else note_missing conntrack; fi
+  # Each ring (at most two files) becomes one capture, oldest first: the later file without its
+  # 24-byte pcap header appended to the earlier.
+  for i in $ifaces; do
+    dest="$OUT/captures/$NODE-$i.pcap"
+    first="$OUT/ring/$i/$NODE-$i.pcap0"
+    second="$OUT/ring/$i/$NODE-$i.pcap1"
+    if [ -e "$second" ] && [ -n "$(find "$first" -newer "$second" 2>/dev/null)" ]; then
+      first="$OUT/ring/$i/$NODE-$i.pcap1"
+      second="$OUT/ring/$i/$NODE-$i.pcap0"
+    fi
+    [ -e "$first" ] && cp "$first" "$dest"
+    [ -e "$second" ] && tail -c +25 "$second" >> "$dest"
+  done
+  rm -rf "$OUT/ring"
+  {
+    printf '{\\n  "kit": 1,\\n  "node": "%s",\\n' "$NODE"
+    printf '  "kernel": "%s",\\n' "$(uname -r)"
+    printf '  "tcpdump": "%s",\\n' "$(tcpdump --version 2>&1 | head -n 1)"
+    printf '  "iproute2": "%s",\\n' "$(ip -V 2>&1 | head -n 1)"
+    printf '  "clocksource": "%s",\\n' "$(cat /sys/devices/system/clocksource/clocksource0/current_clocksource 2>/dev/null)"
+    printf '  "pods": "%s",\\n  "port": "%s",\\n' "$PODS" "$PORT"
+    printf '  "interfaces": "%s",\\n' "\${ifaces# }"
+    printf '  "missing": "%s",\\n' "\${missing# }"
+    printf '  "started": "%s",\\n  "stopped": "%s"\\n}\\n' "$started" "$stopped"
+  } | tr -d '\\134' > "$OUT/manifest.json"
+  tar -czf "$NODE-hopscope.tar.gz" -C "$OUT" . && rm -rf "$OUT"
+  say "wrote $NODE-hopscope.tar.gz: drop it on Hopscope with the other nodes' bundles"
+}
+
+# In the background, so that a Ctrl-C (or a TERM) is acted on at once: sh runs a trap only
+# after the command in the foreground ends, and \`wait\` is one a signal ends.
+sleep "$RUN_SECONDS" &
+sleeper=$!
+wait "$sleeper"
+stop
+finish
+`;
+}
+
+/** How to run the kit on each node, for the CLI to print. */
+export function kitHowTo(file: string): string {
+  return `Run ${file} as root on each node the pods' traffic crosses, then reproduce the problem:
+
+  plain ssh:
+    scp ${file} NODE: && ssh -t NODE sudo sh ${file}
+    scp NODE:NODE-hopscope.tar.gz .
+
+  Kubernetes, without ssh (a debug pod with the host's network and filesystem):
+    kubectl debug node/NODE -it --image=nicolaka/netshoot -- chroot /host sh -c "$(cat ${file})"
+    (it writes /NODE-hopscope.tar.gz on the node; copy it out with kubectl cp from the debug pod)
+
+Then unpack each bundle into a folder of its own and analyse the captures together:
+    for b in *-hopscope.tar.gz; do mkdir -p "\${b%.tar.gz}" && tar -xzf "$b" -C "\${b%.tar.gz}"; done
+    npx hopscope analyze */captures
+(state/ in each bundle holds the node's routes, neighbours, FDB, firewall rules, sysctls and
+interface counters; Hopscope does not read them yet.)
+`;
+}
