@@ -20,7 +20,7 @@ const LAYERS = [
   ['lib/protocols'],
   ['lib/capture'],
   ['lib/decode'],
-  ['lib/correlate', 'lib/anatomy'],
+  ['lib/correlate', 'lib/anatomy', 'lib/nodestate'],
   ['lib/verdict'],
   ['lib/analyze', 'lib/report'],
   ['lib/viz'],

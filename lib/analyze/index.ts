@@ -2,6 +2,8 @@
  * One incident's analysis, from indexed captures to the report: labels → correlation →
  * verdicts. Pure; the CLI, the browser worker and the tests all call this.
  */
+import { checkFlow } from './node-checks';
+import type { NodeState } from '../nodestate/state';
 import type { IndexedCapture } from '../decode/capture-index';
 import { ns, type Nanoseconds } from '../util/units';
 import type { BackgroundCounts } from '../correlate/background';
@@ -46,7 +48,10 @@ export interface AnalysisReport {
 }
 
 /** The full analysis; `correlation` is returned too for screens that draw from it. */
-export interface AnalysisOptions extends PointOptions {}
+export interface AnalysisOptions extends PointOptions {
+  /** The nodes' recorded state (capture-kit bundles), by node name: causes are checked against it. */
+  nodeStates?: ReadonlyMap<string, NodeState>;
+}
 
 export function analyze(inputs: AnalysisInput[], opts: AnalysisOptions = {}): { report: AnalysisReport; correlation: Correlation } {
   const notes: string[] = [];
@@ -76,6 +81,7 @@ export function analyze(inputs: AnalysisInput[], opts: AnalysisOptions = {}): { 
   const correlation = correlate(kept, opts);
   notes.push(...correlation.notes);
   const flows = analyzeFlows(correlation);
+  if (opts.nodeStates?.size) for (const f of flows) f.checks = checkFlow(f, opts.nodeStates);
   const clockOf = (node: string) => correlation.clocks.get(node);
   for (const c of correlation.clocks.values()) {
     if (c.method === 'one-way') notes.push(`${c.node}'s clock offset comes from one direction only (delay taken as zero)`);

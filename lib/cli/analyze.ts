@@ -1,6 +1,7 @@
 /** `hopscope analyze PATH... [--json] [--label FILE=NODE/INTERFACE]` */
 import { analyze, type AnalysisReport } from '../analyze';
 import { expand, loadInputs } from '../analyze/files';
+import { openBundles } from './bundles';
 import { parseLabelArg, parseRoleArg } from '../correlate/labels';
 import type { InterfaceRole } from '../protocols/devices';
 import { reportJson } from '../report/report-json';
@@ -32,6 +33,10 @@ export function formatReport(r: AnalysisReport): string {
     for (const h of f.hops) out.push(`  ${`${h.node}/${h.interface}`.padEnd(28)} ${String(h.requests).padStart(8)} ${String(h.replies).padStart(8)}`);
     for (const u of f.notCaptured) out.push(`  ${`${u.node}/${u.interface}`.padEnd(28)} ${'(not captured)'.padStart(17)}`);
     if (f.offPath.length > 0) out.push(`  not on its path: ${f.offPath.map((o) => `${o.node}/${o.interface} (${o.why})`).join(', ')}`);
+    if (f.checks.length > 0) {
+      out.push("  checked on the nodes' recorded state:");
+      for (const c of f.checks) out.push(`    ${c.status.toUpperCase().padEnd(13)} ${c.node}: ${c.cause} — ${c.evidence}`);
+    }
     for (const e of f.icmpErrors) out.push(`  ICMP ${e.meaning} from ${e.from} seen at ${e.at}${e.mtu ? ` (MTU ${e.mtu})` : ''} ×${e.count}`);
     out.push(`  why: rule ${f.verdict.rule.name}; ${f.verdict.rule.evidence.join('; ')}`);
     if (f.verdict.causes.length > 0) {
@@ -70,14 +75,15 @@ export async function analyzeCommand(args: string[]): Promise<number> {
   }
   if (paths.length === 0) throw new Error('analyze needs capture files or folders');
   const t0 = process.hrtime.bigint();
-  const { inputs, errors, links } = await loadInputs(expand(paths, { links: true }), labels);
+  const bundles = openBundles(paths);
+  const { inputs, errors, links } = await loadInputs(expand(bundles.paths, { links: true }), labels);
   const t1 = process.hrtime.bigint();
   for (const e of errors) process.stderr.write(`hopscope: ${e}\n`);
   if (inputs.length === 0) {
     process.stderr.write('hopscope: no readable capture among the inputs\n');
     return 1;
   }
-  const { report } = analyze(inputs, { links, roles });
+  const { report } = analyze(inputs, { links, roles, nodeStates: bundles.states });
   const t2 = process.hrtime.bigint();
   if (bench) {
     const packets = inputs.reduce((n, i) => n + i.capture.index.count, 0);

@@ -70,6 +70,36 @@ function teardown(): void {
   for (const ns of Object.values(NS)) spawnSync('ip', ['netns', 'delete', ns]);
 }
 
+/** Run the kit on a node namespace under its own hostname; resolves with the exit code. */
+function kitOn(ns: string, host: string, dir: string, seconds: number): Promise<number> {
+  const script = path.join(dir, 'hopscope-kit.sh');
+  writeFileSync(script, kitScript({ pods: [POD_A, POD_B], seconds, ringMb: 1 }));
+  const child = spawn('ip', ['netns', 'exec', ns, 'unshare', '--uts', 'sh', '-c', `hostname ${host} && cd ${dir} && exec dash ${script}`], { stdio: 'ignore' });
+  return new Promise<number>((r) => child.on('close', (c) => r(c ?? -1)));
+}
+
+/** Both nodes' kits at once while pod-a pings pod-b and tries TCP 8080; the bundles analysed as the CLI does. */
+async function faultRun() {
+  const dirs = [mkdtempSync(path.join(tmpdir(), 'hopscope-kit-')), mkdtempSync(path.join(tmpdir(), 'hopscope-kit-'))] as const;
+  try {
+    const kits = Promise.all([kitOn(NS.n1, 'node1', dirs[0], 4), kitOn(NS.n2, 'node2', dirs[1], 4)]);
+    await new Promise((r) => setTimeout(r, 1200));
+    const ping = spawn('ip', ['netns', 'exec', NS.a, 'ping', '-c', '3', '-i', '0.2', POD_B], { stdio: 'ignore' });
+    const syn = spawn('ip', ['netns', 'exec', NS.a, process.execPath, '-e', `const s=require('net').connect({host:'${POD_B}',port:8080,localPort:45808});s.on('error',()=>{});setTimeout(()=>process.exit(0),2000)`], { stdio: 'ignore' });
+    expect(await kits).toEqual([0, 0]);
+    ping.kill();
+    syn.kill();
+    const { openBundles } = await import('../cli/bundles');
+    const { expand, loadInputs } = await import('../analyze/files');
+    const { analyze } = await import('../analyze');
+    const b = openBundles([path.join(dirs[0], 'node1-hopscope.tar.gz'), path.join(dirs[1], 'node2-hopscope.tar.gz')]);
+    const { inputs } = await loadInputs(expand(b.paths), new Map());
+    return { states: b.states, report: analyze(inputs, { nodeStates: b.states }).report };
+  } finally {
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  }
+}
+
 /** Run the kit inside node1 (its own hostname), with pings from pod-a to pod-b meanwhile; Ctrl-C after `interruptMs`. */
 async function runKit(shell: string[], dir: string, seconds = 3, interruptMs?: number): Promise<{ code: number; stderr: string }> {
   const script = path.join(dir, 'hopscope-kit.sh');
@@ -165,6 +195,49 @@ describe.skipIf(why !== null)('the capture kit interrupted', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   }, 30_000);
+});
+
+describe.skipIf(why !== null)('bundles of a real fault, analysed: causes checked on the nodes\' state', () => {
+  beforeAll(() => {
+    teardown();
+    build();
+  }, 30_000);
+  afterAll(teardown);
+
+  it('FORWARD drops TCP 8080 on node2: confirmed, quoting the rule; forwarding and the bridge ruled out; the ping delivered, nothing checked', async () => {
+    sh(NS.n2, 'iptables -I FORWARD -p tcp --dport 8080 -j DROP');
+    try {
+      const { states, report } = await faultRun();
+      expect([...states.keys()].sort()).toEqual(['node1', 'node2']);
+      const tcp = report.flows.find((f) => f.protocol === 'tcp' && f.serverPort === 8080)!;
+      expect([tcp.verdict.kind, tcp.requestsStopAfter]).toEqual(['request-dropped', 'node2/flannel.1']);
+      const by = (cause: string) => tcp.checks.find((c) => c.cause === cause);
+      expect(by('iptables FORWARD drops it')).toMatchObject({ node: 'node2', status: 'confirmed' });
+      expect(by('iptables FORWARD drops it')!.evidence).toContain('--dport 8080 -j DROP');
+      expect(by('forwarding is off')).toMatchObject({ status: 'ruled out', evidence: 'net.ipv4.ip_forward = 1' });
+      expect(by('cni0 is down')).toMatchObject({ status: 'ruled out' });
+      const ping = report.flows.find((f) => f.protocol === 'icmp' && f.server === POD_B)!;
+      expect(ping.verdict.kind).toBe('delivered');
+      expect(ping.checks).toEqual([]);
+    } finally {
+      sh(NS.n2, 'iptables -D FORWARD -p tcp --dport 8080 -j DROP');
+    }
+  }, 40_000);
+
+  it('forwarding off on node2: confirmed; the FORWARD chain (policy ACCEPT) ruled out', async () => {
+    sh(NS.n2, 'sysctl -qw net.ipv4.ip_forward=0');
+    try {
+      const { report } = await faultRun();
+      const ping = report.flows.find((f) => f.protocol === 'icmp' && f.server === POD_B)!;
+      expect([ping.verdict.kind, ping.requestsStopAfter]).toEqual(['request-dropped', 'node2/flannel.1']);
+      expect(ping.checks.find((c) => c.cause === 'forwarding is off')).toMatchObject({ node: 'node2', status: 'confirmed', evidence: 'net.ipv4.ip_forward = 0' });
+      const fwd = ping.checks.find((c) => c.cause === 'iptables FORWARD drops it')!;
+      expect(fwd.status).toBe('ruled out');
+      expect(fwd.evidence).toMatch(/^line \d+: :FORWARD ACCEPT \(the chain's policy\)$/);
+    } finally {
+      sh(NS.n2, 'sysctl -qw net.ipv4.ip_forward=1');
+    }
+  }, 40_000);
 });
 
 describe('the capture kit script', () => {

@@ -246,10 +246,9 @@ export function kitHowTo(file: string): string {
     kubectl debug node/NODE -it --image=nicolaka/netshoot -- chroot /host sh -c "$(cat ${file})"
     (it writes /NODE-hopscope.tar.gz on the node; copy it out with kubectl cp from the debug pod)
 
-Then unpack each bundle into a folder of its own and analyse the captures together:
-    for b in *-hopscope.tar.gz; do mkdir -p "\${b%.tar.gz}" && tar -xzf "$b" -C "\${b%.tar.gz}"; done
-    npx hopscope analyze */captures
-(state/ in each bundle holds the node's routes, neighbours, FDB, firewall rules, sysctls and
-interface counters; Hopscope does not read them yet.)
+Then give Hopscope every node's bundle: it analyses the captures and checks the causes against
+the state each node recorded:
+    npx hopscope analyze node1-hopscope.tar.gz node2-hopscope.tar.gz
+(In the browser, unpack them and drop the captures/ folders.)
 `;
 }

@@ -78,6 +78,11 @@ export function reportMarkdown(r: AnalysisReport, opts: MarkdownOptions = {}): s
     for (const h of f.hops) out.push(`| ${cell(`${h.node}/${h.interface}`)}${h.role === 'any' ? ' (any)' : ''} | ${h.requests} | ${h.replies} |`);
     for (const u of f.notCaptured) out.push(`| ${cell(`${u.node}/${u.interface}`)} | not captured | |`);
     out.push('');
+    if (f.checks.length > 0) {
+      out.push("**Checked on the nodes' recorded state:**", '');
+      for (const c of f.checks) out.push(`- **${c.status}** on ${c.node}: ${c.cause} — ${code(c.evidence)}`);
+      out.push('');
+    }
     if (f.offPath.length > 0) out.push(`Not on this flow's path: ${f.offPath.map((o) => `${code(`${o.node}/${o.interface}`)} (${o.why})`).join(', ')}.`, '');
     out.push(`**Why this verdict:** rule ${code(f.verdict.rule.name)}: ${f.verdict.rule.description}`, '');
     for (const e of f.verdict.rule.evidence) out.push(`- ${e}`);

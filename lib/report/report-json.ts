@@ -19,6 +19,7 @@ export function reportJson(r: AnalysisReport): unknown {
       hops: f.hops.map((h) => ({ node: h.node, interface: h.interface, requests: h.requests, replies: h.replies })),
       notCaptured: f.notCaptured,
       offPath: f.offPath,
+      ...(f.checks.length > 0 ? { checks: f.checks } : {}),
       requestsStopAfter: f.requestsStopAfter,
       repliesStopAfter: f.repliesStopAfter,
       icmpErrors: f.icmpErrors,

@@ -44,6 +44,16 @@ export interface HopReport {
   replies: number;
 }
 
+/** A cause checked against a node's recorded state (the capture kit's bundle). */
+export interface NodeCheck {
+  node: string;
+  /** What was checked, as a cause: "iptables FORWARD drops it", "flannel.1 is down". */
+  cause: string;
+  status: 'confirmed' | 'ruled out' | 'not checkable';
+  /** The line that decides it, quoted from the node's state. */
+  evidence: string;
+}
+
 export interface Translation {
   /** Where the new addresses are first seen. */
   at: string;
@@ -77,6 +87,8 @@ export interface FlowReport {
   notCaptured: { node: string; interface: string; role: InterfaceRole }[];
   /** Capture points the flow cannot cross (another pod, a node it never goes to), and why: not evidence either way. */
   offPath: { node: string; interface: string; why: string }[];
+  /** Causes checked against the nodes' recorded state, when bundles were given. */
+  checks: NodeCheck[];
   requests: { sent: number; delivered: number };
   replies: { sent: number; delivered: number };
   requestsStopAfter: string | null;

@@ -126,6 +126,7 @@ function report(f: Flow, c: Correlation, offset: (p: CapturePoint) => number): F
     hops,
     notCaptured: ev.notCaptured,
     offPath: offPathOf(f, c),
+    checks: [],
     // Sent = the most any station saw (the first station may not be the client's own veth).
     requests: { sent: ev.n, delivered: ev.reqAt[ev.reqAt.length - 1] ?? 0 },
     replies: { sent: ev.nReplies, delivered: ev.repAt[ev.repAt.length - 1] ?? 0 },

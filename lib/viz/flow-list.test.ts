@@ -23,6 +23,7 @@ function flow(kind: VerdictKind, over: Partial<FlowReport> = {}): FlowReport {
     ],
     notCaptured: [],
     offPath: [],
+    checks: [],
     encapsulation: [],
     requests: { sent: 3, delivered: 0 },
     replies: { sent: 0, delivered: 0 },

@@ -1,0 +1,121 @@
+/**
+ * Causes checked against the nodes' own state (the capture kit's bundles, lib/nodestate): where
+ * a flow's packets stop between two points of one node, what that node's kernel was told to do
+ * with them decides. Each check is **confirmed**, **ruled out** or **not checkable**, quoting the
+ * line that decides it:
+ *
+ *   - the device the packets never reached is down (`ip -d link`);
+ *   - forwarding is off (`net.ipv4.ip_forward`, `net.ipv6.conf.all.forwarding`) on a routed step;
+ *   - the filter table's FORWARD chain, evaluated for the flow's own packet (addresses after
+ *     DNAT, ports, the step's in and out devices, conntrack state), drops or rejects it;
+ *   - the devices' drop counters rose while the captures ran.
+ */
+import { evaluate, type PacketTuple, type Ruleset } from '../nodestate/iptables';
+import type { NodeState } from '../nodestate/state';
+import type { FlowReport, HopReport, NodeCheck } from '../verdict/types';
+
+/** Roles on the pod side of a node's routing step, and on the overlay/underlay side. */
+const POD_SIDE = new Set(['pod', 'bridge']);
+const WIRE_SIDE = new Set(['overlay', 'nic']);
+
+export function checkFlow(f: FlowReport, states: ReadonlyMap<string, NodeState>): NodeCheck[] {
+  const stop = f.requestsStopAfter ?? f.repliesStopAfter;
+  if (stop === null || f.verdict.kind === 'delivered') return [];
+  const replies = f.requestsStopAfter === null;
+  const path = (replies ? [...f.hops].reverse() : f.hops).filter((h) => h.role !== 'any');
+  const i = path.findIndex((h) => `${h.node}/${h.interface}` === stop);
+  const from = path[i];
+  const to = path[i + 1];
+  if (!from || !to || from.host !== to.host) return [];
+  const st = states.get(from.host);
+  if (!st) return [];
+  const out: NodeCheck[] = [];
+  const node = from.host;
+  const link = st.links.get(to.interface);
+  if (st.links.size === 0) out.push({ node, cause: `${to.interface} is down`, status: 'not checkable', evidence: 'no `ip -d link` in the bundle' });
+  else if (!link) out.push({ node, cause: `${to.interface} is down`, status: 'not checkable', evidence: `${to.interface} is not in ${node}'s \`ip -d link\`` });
+  else out.push({ node, cause: `${to.interface} is down`, status: link.up ? 'ruled out' : 'confirmed', evidence: link.line });
+
+  const routed = (POD_SIDE.has(from.role) && WIRE_SIDE.has(to.role)) || (WIRE_SIDE.has(from.role) && POD_SIDE.has(to.role)) || (from.role === 'pod' && to.role === 'pod');
+  const v6 = f.client.includes(':');
+  if (routed) {
+    const key = v6 ? 'net.ipv6.conf.all.forwarding' : 'net.ipv4.ip_forward';
+    const v = st.sysctl.get(key);
+    out.push({ node, cause: 'forwarding is off', status: v === undefined ? 'not checkable' : v === '0' ? 'confirmed' : 'ruled out', evidence: v === undefined ? `no ${key} in the bundle` : `${key} = ${v}` });
+  }
+  // Bridged steps reach iptables only with bridge-nf-call-iptables on.
+  const bridged = !routed && (st.sysctl.get(v6 ? 'net.bridge.bridge-nf-call-ip6tables' : 'net.bridge.bridge-nf-call-iptables') ?? '0') !== '0';
+  if (routed || bridged) out.push(forwardCheck(f, replies, from, to, v6 ? st.ip6tables : st.iptables, node, v6));
+  out.push(...dropCounters(st, [from.interface, to.interface], node));
+  return out;
+}
+
+function forwardCheck(f: FlowReport, replies: boolean, from: HopReport, to: HopReport, rules: Ruleset | null, node: string, v6: boolean): NodeCheck {
+  const cause = `${v6 ? 'ip6tables' : 'iptables'} FORWARD drops it`;
+  if (!rules) return { node, cause, status: 'not checkable', evidence: `no ${v6 ? 'ip6tables-save' : 'iptables-save'} in the bundle` };
+  const p = packetOf(f, replies, rules);
+  p.in = from.interface;
+  p.out = to.interface;
+  const d = evaluate(rules, 'filter', 'FORWARD', p);
+  const at = d.line > 0 ? `line ${d.line}: ${d.text}` : d.text;
+  if (d.verdict === 'unknown') return { node, cause, status: 'not checkable', evidence: `${at} — ${d.why}` };
+  return { node, cause, status: d.verdict === 'ACCEPT' ? 'ruled out' : 'confirmed', evidence: at };
+}
+
+/** The flow's packet in the direction that stopped, as the node's firewall saw it (after DNAT). */
+function packetOf(f: FlowReport, replies: boolean, rules: Ruleset): PacketTuple {
+  const dnat = f.translations.find((t) => t.kind !== 'SNAT');
+  const [dst, dport] = dnat ? splitHostPort(dnat.to) : [f.server, f.serverPort ?? undefined];
+  const icmp = f.protocol === 'icmp' || f.protocol === 'icmpv6';
+  const req: PacketTuple = {
+    src: f.client,
+    dst,
+    proto: f.protocol === 'icmpv6' ? 'ipv6-icmp' : f.protocol,
+    ...(f.clientPort !== null ? { sport: f.clientPort } : {}),
+    ...(dport !== undefined && !icmp ? { dport } : {}),
+    ...(icmp ? { icmpType: f.protocol === 'icmpv6' ? 128 : 8 } : {}),
+    ctstate: 'NEW',
+  };
+  // Nothing marks the packet unless a rule sets a mark: kube-proxy's KUBE-MARK-MASQ only for
+  // service traffic, which a flow without DNAT is not.
+  if (!setsMark(rules, dnat !== undefined)) req.mark = 0;
+  if (!replies) return req;
+  const rep: PacketTuple = { ...req, src: req.dst, dst: req.src, ctstate: 'ESTABLISHED' };
+  delete rep.sport;
+  delete rep.dport;
+  if (req.dport !== undefined) rep.sport = req.dport;
+  if (req.sport !== undefined) rep.dport = req.sport;
+  if (icmp) rep.icmpType = f.protocol === 'icmpv6' ? 129 : 0;
+  return rep;
+}
+
+function setsMark(rules: Ruleset, translated: boolean): boolean {
+  for (const table of rules.values()) {
+    for (const chain of table.values()) {
+      for (const r of chain.rules) {
+        if (!/--set-x?mark|-j (MARK|CONNMARK)\b/.test(r.text)) continue;
+        if (/^KUBE-MARK-/.test(chain.name) && !translated) continue;
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
+function splitHostPort(s: string): [string, number | undefined] {
+  const m = /^\[?([^\]]+?)\]?:(\d+)$/.exec(s.trim());
+  return m && (m[1]!.includes(':') ? s.trim().startsWith('[') : true) ? [m[1]!, Number(m[2])] : [s.trim(), undefined];
+}
+
+function dropCounters(st: NodeState, ifaces: string[], node: string): NodeCheck[] {
+  const out: NodeCheck[] = [];
+  for (const i of new Set(ifaces)) {
+    const a = st.before.get(i);
+    const b = st.after.get(i);
+    if (!a || !b) continue;
+    const rx = b.rxDropped - a.rxDropped;
+    const tx = b.txDropped - a.txDropped;
+    out.push({ node, cause: `${i} drops packets`, status: rx > 0 || tx > 0 ? 'confirmed' : 'ruled out', evidence: `${i}: ${rx} received and ${tx} sent packets dropped while the captures ran (/proc/net/dev)` });
+  }
+  return out;
+}

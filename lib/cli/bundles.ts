@@ -1,0 +1,54 @@
+/**
+ * Capture-kit bundles given to `analyze`: `<node>-hopscope.tar.gz` files, or folders they were
+ * unpacked into (manifest.json, captures/, state/). Their captures join the other inputs (an
+ * archive's are written to a temporary folder, removed at exit) and their state is parsed for
+ * the cause checks.
+ */
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { parseNodeState, type NodeState, type StateFiles } from '../nodestate/state';
+import { untar } from '../nodestate/tar';
+
+export const BUNDLE_FILE = /-hopscope\.tar\.gz$/i;
+
+const isBundleDir = (p: string) => existsSync(join(p, 'manifest.json')) && existsSync(join(p, 'captures')) && statSync(join(p, 'captures')).isDirectory();
+
+/** The paths with bundles replaced by their captures folders, and the nodes' states. */
+export function openBundles(paths: string[]): { paths: string[]; states: Map<string, NodeState> } {
+  const states = new Map<string, NodeState>();
+  const out: string[] = [];
+  let tmp: string | null = null;
+  for (const p of paths) {
+    const st = statSync(p, { throwIfNoEntry: false });
+    if (st?.isDirectory() && isBundleDir(p)) {
+      const files: StateFiles = new Map([['manifest.json', readFileSync(join(p, 'manifest.json'), 'utf8')]]);
+      const stateDir = join(p, 'state');
+      if (existsSync(stateDir)) for (const f of readdirSync(stateDir)) files.set(f, readFileSync(join(stateDir, f), 'utf8'));
+      const s = parseNodeState(files);
+      states.set(s.node, s);
+      out.push(join(p, 'captures'));
+    } else if (st?.isFile() && BUNDLE_FILE.test(p)) {
+      const entries = untar(new Uint8Array(gunzipSync(readFileSync(p))), basename(p));
+      const files: StateFiles = new Map();
+      if (!tmp) {
+        tmp = mkdtempSync(join(tmpdir(), 'hopscope-bundle-'));
+        const dir = tmp;
+        process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+      }
+      const dir = join(tmp, basename(p).replace(BUNDLE_FILE, ''));
+      rmSync(dir, { recursive: true, force: true });
+      mkdirSync(dir, { recursive: true });
+      for (const [name, data] of entries) {
+        if (name === 'manifest.json' || name.startsWith('state/')) files.set(name.replace(/^state\//, ''), new TextDecoder().decode(data));
+        else if (name.startsWith('captures/') && !name.slice(9).includes('/')) writeFileSync(join(dir, name.slice(9)), data);
+      }
+      if (!files.has('manifest.json')) throw new Error(`${p}: no manifest.json: not a bundle of the capture kit`);
+      const s = parseNodeState(files);
+      states.set(s.node, s);
+      out.push(dir);
+    } else out.push(p);
+  }
+  return { paths: out, states };
+}

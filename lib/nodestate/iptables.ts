@@ -1,0 +1,291 @@
+/**
+ * iptables rules as `iptables-save` prints them, and the path one packet takes through a chain:
+ * policies, jumps to user chains (and RETURN), addresses, interfaces (`+` wildcards), protocols,
+ * ports (tcp/udp, multiport), ICMP types, conntrack/state, fragments and comments. A match this
+ * module cannot decide (a mark it does not know, physdev, ipset, addrtype, owner…) is never
+ * guessed: when such a rule could decide the packet's fate, the answer is "unknown", naming it.
+ */
+
+export interface IptRule {
+  /** 1-based line in the iptables-save text. */
+  line: number;
+  text: string;
+  chain: string;
+  args: string[];
+}
+
+export interface IptChain {
+  name: string;
+  /** ACCEPT or DROP for a built-in chain; null for a user chain. */
+  policy: string | null;
+  line: number;
+  rules: IptRule[];
+}
+
+/** table → chain → chain. */
+export type Ruleset = Map<string, Map<string, IptChain>>;
+
+export interface PacketTuple {
+  src: string;
+  dst: string;
+  /** 'tcp', 'udp', 'icmp', 'ipv6-icmp', or a protocol number. */
+  proto: string;
+  sport?: number;
+  dport?: number;
+  icmpType?: number;
+  /** Interfaces it came in by and goes out by; unknown ones make `-i`/`-o` rules unknown. */
+  in?: string;
+  out?: string;
+  ctstate: 'NEW' | 'ESTABLISHED' | 'RELATED' | 'INVALID' | 'UNTRACKED';
+  /** A non-first fragment (`-f`). */
+  fragment?: boolean;
+  /** The packet's mark, when known (0: nothing marked it). */
+  mark?: number;
+}
+
+export type Decision =
+  | { verdict: 'ACCEPT' | 'DROP' | 'REJECT'; line: number; text: string; trace: string[] }
+  | { verdict: 'unknown'; line: number; text: string; why: string; trace: string[] };
+
+/** Split a rule line as the shell would (iptables-save quotes comments and prefixes). */
+export function tokenize(line: string): string[] {
+  const out: string[] = [];
+  let cur = '';
+  let quoted = false;
+  let any = false;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i]!;
+    if (c === '\\' && quoted && i + 1 < line.length) {
+      cur += line[++i];
+    } else if (c === '"') {
+      quoted = !quoted;
+      any = true;
+    } else if (c === ' ' && !quoted) {
+      if (any || cur) out.push(cur);
+      cur = '';
+      any = false;
+    } else {
+      cur += c;
+    }
+  }
+  if (any || cur) out.push(cur);
+  return out;
+}
+
+export function parseIptablesSave(text: string): Ruleset {
+  const tables: Ruleset = new Map();
+  let table: Map<string, IptChain> | null = null;
+  text.split('\n').forEach((raw, i) => {
+    const line = raw.trim();
+    const n = i + 1;
+    if (line.startsWith('*')) tables.set(line.slice(1), (table = new Map()));
+    else if (line.startsWith(':') && table) {
+      const [name, policy] = line.slice(1).split(/\s+/);
+      table.set(name!, { name: name!, policy: policy === '-' || policy === undefined ? null : policy, line: n, rules: [] });
+    } else if (line.startsWith('-A ') && table) {
+      const args = tokenize(line);
+      const chain = args[1]!;
+      let c = table.get(chain);
+      if (!c) table.set(chain, (c = { name: chain, policy: null, line: n, rules: [] }));
+      c.rules.push({ line: n, text: line, chain, args: args.slice(2) });
+    }
+  });
+  return tables;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Matching
+
+type Tri = true | false | { unknown: string };
+
+const PROTO_NUMBERS: Record<string, number> = { icmp: 1, tcp: 6, udp: 17, gre: 47, esp: 50, 'ipv6-icmp': 58, icmpv6: 58, sctp: 132 };
+const protoNumber = (p: string) => (/^\d+$/.test(p) ? Number(p) : (PROTO_NUMBERS[p.toLowerCase()] ?? -1));
+
+function v4(ip: string): number | null {
+  const m = /^(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(ip);
+  return m ? ((Number(m[1]) << 24) | (Number(m[2]) << 16) | (Number(m[3]) << 8) | Number(m[4])) >>> 0 : null;
+}
+
+function v6(ip: string): bigint | null {
+  if (!ip.includes(':')) return null;
+  const [head, tail] = ip.split('::') as [string, string | undefined];
+  const h = head ? head.split(':') : [];
+  const t = tail ? tail.split(':') : [];
+  const parts = tail === undefined ? h : [...h, ...Array(8 - h.length - t.length).fill('0'), ...t];
+  if (parts.length !== 8) return null;
+  return parts.reduce((a, p) => (a << 16n) | BigInt(parseInt(p || '0', 16)), 0n);
+}
+
+/** Whether `ip` is in `cidr` (a plain address is a /32 or /128). */
+export function inCidr(ip: string, cidr: string): boolean {
+  const [net, bits] = cidr.split('/') as [string, string | undefined];
+  const a4 = v4(ip);
+  const n4 = v4(net);
+  if (a4 !== null && n4 !== null) {
+    const b = bits === undefined ? 32 : Number(bits);
+    const mask = b === 0 ? 0 : (0xffffffff << (32 - b)) >>> 0;
+    return ((a4 & mask) >>> 0) === ((n4 & mask) >>> 0);
+  }
+  const a6 = v6(ip);
+  const n6 = v6(net);
+  if (a6 === null || n6 === null) return false;
+  const b = BigInt(bits === undefined ? 128 : Number(bits));
+  const shift = 128n - b;
+  return a6 >> shift === n6 >> shift;
+}
+
+function ifaceMatches(name: string | undefined, pattern: string): Tri {
+  if (name === undefined) return { unknown: `the interface the packet ${pattern} uses is not known` };
+  return pattern.endsWith('+') ? name.startsWith(pattern.slice(0, -1)) : name === pattern;
+}
+
+function portIn(port: number | undefined, spec: string): Tri {
+  if (port === undefined) return { unknown: 'the packet has no port' };
+  return spec.split(',').some((s) => {
+    const [lo, hi] = s.split(':');
+    return hi === undefined ? port === Number(lo) : port >= Number(lo || 0) && port <= Number(hi || 65535);
+  });
+}
+
+const ICMP_TYPES: Record<string, number> = { 'echo-reply': 0, 'destination-unreachable': 3, 'echo-request': 8, 'time-exceeded': 11, 'fragmentation-needed': 3 };
+
+/** The rule's matches, in order, each with its negation; and its target. */
+function ruleParts(args: string[]): { matches: { opt: string; value: string; negated: boolean; module: string | null }[]; target: string | null; goto: boolean } {
+  const matches: { opt: string; value: string; negated: boolean; module: string | null }[] = [];
+  let target: string | null = null;
+  let goto = false;
+  let module: string | null = null;
+  let negated = false;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === '!') {
+      negated = true;
+      continue;
+    }
+    if (a === '-m' || a === '--match') {
+      module = args[++i]!;
+      matches.push({ opt: '-m', value: module, negated: false, module });
+    } else if (a === '-j' || a === '--jump' || a === '-g' || a === '--goto') {
+      goto = a === '-g' || a === '--goto';
+      target = args[++i]!;
+      // The target's own options (--reject-with, --log-prefix…) follow; they match nothing.
+      break;
+    } else if (a === '-f' || a === '--fragment') {
+      matches.push({ opt: '-f', value: '', negated, module: null });
+    } else if (a.startsWith('-')) {
+      const value = args[i + 1] !== undefined && !args[i + 1]!.startsWith('-') ? args[++i]! : '';
+      matches.push({ opt: a, value, negated, module: ['-s', '-d', '-i', '-o', '-p', '--source', '--destination', '--in-interface', '--out-interface', '--protocol'].includes(a) ? null : module });
+    }
+    negated = false;
+  }
+  return { matches, target, goto };
+}
+
+/** Modules whose options are understood; any other module makes the rule unknown. */
+const KNOWN_MODULES = new Set(['tcp', 'udp', 'icmp', 'icmp6', 'multiport', 'conntrack', 'state', 'comment', 'mark']);
+
+function matchOne(m: { opt: string; value: string; module: string | null }, p: PacketTuple): Tri {
+  switch (m.opt) {
+    case '-m':
+      return KNOWN_MODULES.has(m.value) ? true : { unknown: `-m ${m.value} is not evaluated here` };
+    case '-s':
+    case '--source':
+      return m.value.split(',').some((c) => inCidr(p.src, c));
+    case '-d':
+    case '--destination':
+      return m.value.split(',').some((c) => inCidr(p.dst, c));
+    case '-i':
+    case '--in-interface':
+      return ifaceMatches(p.in, m.value);
+    case '-o':
+    case '--out-interface':
+      return ifaceMatches(p.out, m.value);
+    case '-p':
+    case '--protocol':
+      return m.value === 'all' || m.value === '0' || protoNumber(m.value) === protoNumber(p.proto);
+    case '-f':
+      return !!p.fragment;
+    case '--dport':
+    case '--destination-port':
+    case '--dports':
+    case '--destination-ports':
+      return portIn(p.dport, m.value);
+    case '--sport':
+    case '--source-port':
+    case '--sports':
+    case '--source-ports':
+      return portIn(p.sport, m.value);
+    case '--ports':
+      return portIn(p.dport, m.value) === true || portIn(p.sport, m.value) === true;
+    case '--icmp-type':
+    case '--icmpv6-type': {
+      if (p.icmpType === undefined) return { unknown: 'the ICMP type is not known' };
+      const [t] = m.value.split('/');
+      const want = /^\d+$/.test(t!) ? Number(t) : ICMP_TYPES[t!];
+      return want === undefined ? { unknown: `ICMP type ${m.value}` } : p.icmpType === want;
+    }
+    case '--ctstate':
+    case '--state':
+      return m.value.split(',').includes(p.ctstate);
+    case '--comment':
+      return true;
+    case '--mark': {
+      if (p.mark === undefined) return { unknown: "the packet's mark is not known" };
+      const [v, mask] = m.value.split('/').map((x) => Number(x));
+      return ((p.mark & (mask ?? 0xffffffff)) >>> 0) === ((v! & (mask ?? 0xffffffff)) >>> 0);
+    }
+    default:
+      return m.module && KNOWN_MODULES.has(m.module) ? { unknown: `${m.opt} of -m ${m.module} is not evaluated here` } : { unknown: `${m.opt} is not evaluated here` };
+  }
+}
+
+function ruleMatches(r: IptRule, p: PacketTuple): Tri {
+  let unknown: string | null = null;
+  for (const m of ruleParts(r.args).matches) {
+    let t = matchOne(m, p);
+    if (typeof t === 'boolean' && (m as { negated: boolean }).negated) t = !t;
+    if (t === false) return false;
+    if (t !== true && unknown === null) unknown = t.unknown;
+  }
+  return unknown === null ? true : { unknown };
+}
+
+/** Targets that decide nothing: the packet goes on to the next rule. */
+const NON_TERMINAL = new Set(['LOG', 'NFLOG', 'ULOG', 'MARK', 'CONNMARK', 'TRACE', 'CT', 'NOTRACK', 'AUDIT', 'CLASSIFY', 'DSCP', 'TOS', 'TCPMSS', 'SET', 'CHECKSUM', 'TEE']);
+
+/** The packet's way through `table`'s `chain` (FORWARD of filter, usually): the rule or policy that decides. */
+export function evaluate(rules: Ruleset, table: string, chain: string, p: PacketTuple): Decision {
+  const t = rules.get(table);
+  const trace: string[] = [];
+  const builtin = t?.get(chain);
+  if (!t || !builtin) return { verdict: 'ACCEPT', line: 0, text: `no ${table} ${chain} chain: nothing filters`, trace };
+  const walk = (c: IptChain, depth: number): Decision | 'return' => {
+    if (depth > 32) return { verdict: 'unknown', line: c.line, text: `:${c.name}`, why: 'chains jump deeper than 32', trace };
+    for (const r of c.rules) {
+      const m = ruleMatches(r, p);
+      if (m === false) continue;
+      const { target, goto } = ruleParts(r.args);
+      if (m !== true) {
+        if (target === null || NON_TERMINAL.has(target) || (t.has(target) && !goto && emptyChain(t.get(target)!))) continue;
+        return { verdict: 'unknown', line: r.line, text: r.text, why: m.unknown, trace };
+      }
+      trace.push(`line ${r.line}: ${r.text}`);
+      if (target === null || NON_TERMINAL.has(target)) continue;
+      if (target === 'ACCEPT' || target === 'DROP' || target === 'REJECT') return { verdict: target, line: r.line, text: r.text, trace };
+      if (target === 'RETURN') return 'return';
+      const next = t.get(target);
+      if (!next) return { verdict: 'unknown', line: r.line, text: r.text, why: `target ${target} is not evaluated here`, trace };
+      const d = walk(next, depth + 1);
+      if (d !== 'return') return d;
+      if (goto) return 'return';
+    }
+    return 'return';
+  };
+  const d = walk(builtin, 0);
+  if (d !== 'return') return d;
+  return { verdict: (builtin.policy ?? 'ACCEPT') as 'ACCEPT' | 'DROP', line: builtin.line, text: `:${chain} ${builtin.policy} (the chain's policy)`, trace };
+}
+
+function emptyChain(c: IptChain): boolean {
+  return c.rules.length === 0;
+}

@@ -1,0 +1,105 @@
+/**
+ * A node's network state as the capture kit recorded it (`state/` of `<node>-hopscope.tar.gz`):
+ * parsed from the files' text, so the CLI and the browser read it the same way. A file the kit
+ * could not write (a tool missing on the node) is simply absent: what it would have told is then
+ * "not checkable".
+ */
+import { parseIptablesSave, type Ruleset } from './iptables';
+
+export interface LinkState {
+  name: string;
+  /** Administratively up (the UP flag) and with a carrier (not state DOWN). */
+  up: boolean;
+  /** The line `ip -d -o link` printed, for quoting. */
+  line: string;
+  mtu: number | null;
+  kind: string | null;
+  master: string | null;
+}
+
+export interface Counters {
+  rxDropped: number;
+  txDropped: number;
+  rxPackets: number;
+  txPackets: number;
+}
+
+export interface NodeState {
+  node: string;
+  manifest: Record<string, string>;
+  /** "net.ipv4.ip_forward" → "1". */
+  sysctl: Map<string, string>;
+  links: Map<string, LinkState>;
+  iptables: Ruleset | null;
+  ip6tables: Ruleset | null;
+  /** /proc/net/dev before and after the captures. */
+  before: Map<string, Counters>;
+  after: Map<string, Counters>;
+  /** Tools the node lacked. */
+  missing: string[];
+}
+
+/** The kit's files, by their name under state/ (and manifest.json). */
+export type StateFiles = Map<string, string>;
+
+export function parseNodeState(files: StateFiles): NodeState {
+  let manifest: Record<string, string> = {};
+  try {
+    manifest = JSON.parse(files.get('manifest.json') ?? '{}') as Record<string, string>;
+  } catch {
+    manifest = {};
+  }
+  const text = (name: string) => files.get(name) ?? null;
+  const sysctl = new Map<string, string>();
+  for (const line of (text('sysctl.txt') ?? '').split('\n')) {
+    const m = /^(\S+)\s*=\s*(.*)$/.exec(line.trim());
+    if (m) sysctl.set(m[1]!, m[2]!.trim());
+  }
+  const ipt = text('iptables-save.txt');
+  const ip6t = text('ip6tables-save.txt');
+  return {
+    node: manifest.node ?? 'unknown',
+    manifest,
+    sysctl,
+    links: parseLinks(text('ip-d-link.txt') ?? ''),
+    iptables: ipt && /^\*filter/m.test(ipt) ? parseIptablesSave(ipt) : null,
+    ip6tables: ip6t && /^\*filter/m.test(ip6t) ? parseIptablesSave(ip6t) : null,
+    before: parseNetDev(text('net-dev-before.txt') ?? ''),
+    after: parseNetDev(text('net-dev-after.txt') ?? ''),
+    missing: (manifest.missing ?? '').split(/\s+/).filter(Boolean),
+  };
+}
+
+/** `ip -d -o link show`: one line per device, `N: name[@peer]: <FLAGS> mtu M … state S …`. */
+export function parseLinks(text: string): Map<string, LinkState> {
+  const out = new Map<string, LinkState>();
+  for (const line of text.split('\n')) {
+    const m = /^\d+:\s+([^:@\s]+)(?:@\S+)?:\s+<([^>]*)>/.exec(line);
+    if (!m) continue;
+    const flags = m[2]!.split(',');
+    const state = /\bstate (\S+)/.exec(line)?.[1] ?? 'UNKNOWN';
+    const kind = /\b(vxlan|geneve|ipip|gre|ip6tnl|sit|wireguard|bridge|veth|tun|dummy)\b/.exec(line.replace(/^[^>]*>/, ''))?.[1] ?? null;
+    out.set(m[1]!, {
+      name: m[1]!,
+      up: flags.includes('UP') && state !== 'DOWN' && !flags.includes('NO-CARRIER'),
+      line: line.trim(),
+      mtu: Number(/\bmtu (\d+)/.exec(line)?.[1] ?? NaN) || null,
+      kind,
+      master: /\bmaster (\S+)/.exec(line)?.[1] ?? null,
+    });
+  }
+  return out;
+}
+
+/** /proc/net/dev: `iface: rx_bytes rx_packets rx_errs rx_drop … tx_bytes tx_packets tx_errs tx_drop …`. */
+export function parseNetDev(text: string): Map<string, Counters> {
+  const out = new Map<string, Counters>();
+  for (const line of text.split('\n')) {
+    const m = /^\s*([^:\s]+):\s*(.*)$/.exec(line);
+    if (!m) continue;
+    const f = m[2]!.trim().split(/\s+/).map(Number);
+    if (f.length < 16) continue;
+    out.set(m[1]!, { rxPackets: f[1]!, rxDropped: f[3]!, txPackets: f[9]!, txDropped: f[11]! });
+  }
+  return out;
+}

@@ -1,0 +1,56 @@
+/** Tar archives as GNU tar writes them (the capture kit runs `tar -czf`), made here by tar itself. */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { parseLinks, parseNetDev } from './state';
+import { TarFormatError, untar } from './tar';
+
+describe('untar', () => {
+  it('returns every regular file of a tar -czf archive, long names included, byte for byte', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hopscope-tar-'));
+    try {
+      const src = join(dir, 'b');
+      mkdirSync(join(src, 'captures'), { recursive: true });
+      mkdirSync(join(src, 'state'), { recursive: true });
+      const big = Buffer.alloc(70_000, 7);
+      writeFileSync(join(src, 'captures', 'node1-flannel.1.pcap'), big);
+      const long = `${'x'.repeat(120)}.txt`;
+      writeFileSync(join(src, 'state', long), 'long name\n');
+      writeFileSync(join(src, 'manifest.json'), '{"node":"node1"}\n');
+      execFileSync('tar', ['-czf', join(dir, 'node1-hopscope.tar.gz'), '-C', src, '.']);
+      const files = untar(new Uint8Array(gunzipSync(readFileSync(join(dir, 'node1-hopscope.tar.gz')))), 'node1-hopscope.tar.gz');
+      expect([...files.keys()].sort()).toEqual(['captures/node1-flannel.1.pcap', 'manifest.json', `state/${long}`]);
+      expect(Buffer.from(files.get('captures/node1-flannel.1.pcap')!).equals(big)).toBe(true);
+      expect(new TextDecoder().decode(files.get('manifest.json'))).toBe('{"node":"node1"}\n');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses what is not a tar archive, naming the byte offset', () => {
+    expect(() => untar(new Uint8Array(1024).fill(65), 'x.tar.gz')).toThrow(TarFormatError);
+    expect(() => untar(new Uint8Array(1024).fill(65), 'x.tar.gz')).toThrow(/x\.tar\.gz: .*at byte 0/);
+  });
+});
+
+describe('node state files', () => {
+  it('reads ip -d -o link: up or down, kind, MTU, master', () => {
+    const text = [
+      '3: cni0: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1450 qdisc noqueue state UP mode DEFAULT group default qlen 1000\\    link/ether 62:4c:f1:9b:41:01 brd ff:ff:ff:ff:ff:ff promiscuity 0 minmtu 68 maxmtu 65535 \\    bridge forward_delay 1500',
+      '4: flannel.1: <BROADCAST,MULTICAST> mtu 1450 qdisc noqueue state DOWN mode DEFAULT group default \\    link/ether 0e:61:06:ff:7a:73 brd ff:ff:ff:ff:ff:ff promiscuity 0 \\    vxlan id 1 local 192.168.0.11 dev eth0 srcport 0 0 dstport 8472 nolearning',
+      '5: veth3a1b2c4d@if2: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1450 qdisc noqueue master cni0 state UP mode DEFAULT \\    link/ether a6:3e:11:5c:20:01 \\    veth bridge_slave state forwarding',
+    ].join('\n');
+    const links = parseLinks(text);
+    expect(links.get('cni0')).toMatchObject({ up: true, kind: 'bridge', mtu: 1450, master: null });
+    expect(links.get('flannel.1')).toMatchObject({ up: false, kind: 'vxlan' });
+    expect(links.get('veth3a1b2c4d')).toMatchObject({ up: true, kind: 'veth', master: 'cni0' });
+  });
+
+  it('reads /proc/net/dev drop counters', () => {
+    const text = 'Inter-|   Receive                                                |  Transmit\n face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs drop fifo colls carrier compressed\n  eth0:  1000  10 0 3 0 0 0 0  2000  20 0 4 0 0 0 0\n';
+    expect(parseNetDev(text).get('eth0')).toEqual({ rxPackets: 10, rxDropped: 3, txPackets: 20, txDropped: 4 });
+  });
+});
