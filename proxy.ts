@@ -11,7 +11,8 @@ const INCIDENT_PAGE = /^\/i\/([^/]+)\/?$/;
  * incident's bytes at once. Anything unusual is left to the page.
  */
 async function expiredPage(raw: string, csp: string): Promise<NextResponse | null> {
-  const id = parseIncidentId(decodeURIComponent(raw));
+  // Ids are plain base64url: no decoding (a malformed escape is then simply no id).
+  const id = parseIncidentId(raw);
   if (!id) return null;
   try {
     const got = await (await incidentServer().store).get(id, Date.now());

@@ -19,6 +19,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 process.env.NODE_ENV ??= 'production';
+// The route handlers believe x-hopscope-peer only in a process this server runs (lib/incident/http.ts).
+process.env.HOPSCOPE_PEER_HEADER = '1';
 const { default: next } = await import('next');
 
 const args = process.argv.slice(2);
@@ -27,7 +29,8 @@ const opt = (short, long) => {
   return i >= 0 ? args[i + 1] : undefined;
 };
 const port = Number(opt('-p', '--port') ?? process.env.PORT ?? 3000);
-const hostname = opt('-H', '--hostname') ?? process.env.HOSTNAME ?? '0.0.0.0';
+// Not $HOSTNAME: containers set it to their own name, and the server would listen on that address only.
+const hostname = opt('-H', '--hostname') ?? '0.0.0.0';
 const trustProxy = /^(1|true|yes)$/i.test(process.env.HOPSCOPE_TRUST_PROXY?.trim() ?? '');
 const deadlineS = Number(process.env.HOPSCOPE_UPLOAD_DEADLINE_SECONDS) > 0 ? Number(process.env.HOPSCOPE_UPLOAD_DEADLINE_SECONDS) : 900;
 const FORWARDED = ['x-forwarded-for', 'x-forwarded-host', 'x-forwarded-proto', 'x-forwarded-port', 'forwarded'];

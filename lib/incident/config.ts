@@ -38,6 +38,7 @@ export interface IncidentConfig {
 export const DAY_MS = 86_400_000;
 export const HOUR_MS = 3_600_000;
 export const MIB = 1024 * 1024;
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -67,8 +68,9 @@ export function loadIncidentConfig(env: NodeJS.ProcessEnv = process.env): Incide
     maxCreationsPerHourTotal: positive(env, 'HOPSCOPE_MAX_INCIDENTS_PER_HOUR_TOTAL', 1000, true),
     publicUrl: env.HOPSCOPE_PUBLIC_URL?.trim().replace(/\/+$/, '') || null,
     trustProxy: /^(1|true|yes)$/i.test(env.HOPSCOPE_TRUST_PROXY?.trim() ?? ''),
-    uploadIdleMs: Math.round(positive(env, 'HOPSCOPE_UPLOAD_IDLE_SECONDS', 30, false) * 1000),
-    uploadDeadlineMs: Math.round(positive(env, 'HOPSCOPE_UPLOAD_DEADLINE_SECONDS', 900, false) * 1000),
+    // setTimeout takes at most 2^31−1 ms (24.8 days); a longer setting would fire at once.
+    uploadIdleMs: Math.min(MAX_TIMER_MS, Math.round(positive(env, 'HOPSCOPE_UPLOAD_IDLE_SECONDS', 30, false) * 1000)),
+    uploadDeadlineMs: Math.min(MAX_TIMER_MS, Math.round(positive(env, 'HOPSCOPE_UPLOAD_DEADLINE_SECONDS', 900, false) * 1000)),
     maxDecompressedBytes: maxIncidentBytes * positive(env, 'HOPSCOPE_MAX_DECOMPRESSED_FACTOR', 4, false),
   };
 }

@@ -7,6 +7,9 @@
 import { describe, expect, it } from 'vitest';
 import { classify, clientKey, PEER_HEADER } from './http';
 
+// As bin/hopscope-server.mjs sets it for its process.
+process.env.HOPSCOPE_PEER_HEADER = '1';
+
 const sysErr = (code: string, message = code) => Object.assign(new Error(message), { code });
 
 describe('classify', () => {
@@ -27,6 +30,11 @@ describe('classify', () => {
 
 describe('clientKey', () => {
   const h = (o: Record<string, string>) => new Headers(o);
+  it('ignores x-hopscope-peer where Hopscope\'s own server did not set it (a bare next start): one shared key', () => {
+    delete process.env.HOPSCOPE_PEER_HEADER;
+    expect(clientKey(h({ [PEER_HEADER]: '10.0.0.1' }), false)).toBe(clientKey(h({ [PEER_HEADER]: '10.0.0.2' }), false));
+    process.env.HOPSCOPE_PEER_HEADER = '1';
+  });
   it('is the socket address unless a proxy is trusted: X-Forwarded-For alone changes nothing', () => {
     const a = clientKey(h({ [PEER_HEADER]: '10.0.0.1', 'x-forwarded-for': '203.0.113.1' }), false);
     const b = clientKey(h({ [PEER_HEADER]: '10.0.0.1', 'x-forwarded-for': '203.0.113.2' }), false);

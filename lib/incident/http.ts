@@ -65,9 +65,11 @@ function incidentId(raw: string): IncidentId {
 
 /**
  * The socket address the server saw, set by Hopscope's own server (bin/hopscope-server.mjs),
- * which drops any copy a client sends.
+ * which drops any copy a client sends. Believed only where that server runs (it sets
+ * HOPSCOPE_PEER_HEADER=1 for its process): under a bare `next start` a client could send it.
  */
 export const PEER_HEADER = 'x-hopscope-peer';
+const peerHeaderSet = () => process.env.HOPSCOPE_PEER_HEADER === '1';
 
 /**
  * The client address for the rate limit. Behind a proxy we trust (HOPSCOPE_TRUST_PROXY), the
@@ -77,7 +79,7 @@ export const PEER_HEADER = 'x-hopscope-peer';
  * Only the address's hash is stored.
  */
 export function clientKey(headers: Headers, trustProxy: boolean): string {
-  let addr = headers.get(PEER_HEADER)?.trim() || 'unknown';
+  let addr = (peerHeaderSet() ? headers.get(PEER_HEADER)?.trim() : null) || 'unknown';
   if (trustProxy) {
     const parts = (headers.get('x-forwarded-for') ?? '').split(',').map((s) => s.trim()).filter(Boolean);
     addr = parts[parts.length - 1] ?? addr;
@@ -86,7 +88,7 @@ export function clientKey(headers: Headers, trustProxy: boolean): string {
 }
 
 /** A Host header value: a name or address, an optional port; nothing else. */
-const HOST = /^(?:[a-z0-9.-]+|\[[0-9a-f:.]+\])(?::\d{1,5})?$/i;
+const HOST = /^(?:[a-z0-9._-]+|\[[0-9a-f:.]+\])(?::\d{1,5})?$/i;
 
 /**
  * The public origin for links: HOPSCOPE_PUBLIC_URL; else, behind a trusted proxy, what it says
@@ -138,7 +140,10 @@ export function createIncident(req: Request, deps: ApiDeps): Promise<Response> {
     try {
       created = await receiveUpload(req.body, parser, { store, config, client, nowMs: now, reservation: r.reservation, signal: req.signal });
     } catch (err) {
-      await store.releaseCreation(r.reservation).catch((e: unknown) => console.error('hopscope: could not release a creation reservation:', e));
+      // An upload the client let stall, drag on or drop still counts: else one address could
+      // hold every upload slot again and again. A refusal of what it sent gives the place back.
+      const spent = err instanceof HttpError && (err.code === 'UPLOAD_STALLED' || err.code === 'UPLOAD_TOO_SLOW' || err.code === 'UPLOAD_ABORTED');
+      if (!spent) await store.releaseCreation(r.reservation).catch((e: unknown) => console.error('hopscope: could not release a creation reservation:', e));
       throw err;
     }
     const url = `${origin}/i/${created.id}`;

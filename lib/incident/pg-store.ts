@@ -81,6 +81,7 @@ CREATE TABLE IF NOT EXISTS ${s}.blob_chunks (
 );
 CREATE TABLE IF NOT EXISTS ${s}.creations (client text NOT NULL, at bigint NOT NULL);
 CREATE INDEX IF NOT EXISTS creations_client_at ON ${s}.creations (client, at);
+CREATE INDEX IF NOT EXISTS creations_at ON ${s}.creations (at);
 `;
 }
 
@@ -361,6 +362,7 @@ export class PgIncidentStore implements IncidentStore {
   private readonly pool: Pool;
   private readonly t: Tables;
   private readonly slots: Slots;
+  private readonly reserving: Slots;
   private readonly sessions = new Set<PgUploadSession>();
   private inFlightBlobs = 0;
   private closed = false;
@@ -378,6 +380,7 @@ export class PgIncidentStore implements IncidentStore {
     // replaced on the next query; without a listener the event would crash the process.
     this.pool.on('error', (err) => console.warn(`hopscope: PostgreSQL connection lost while idle: ${err.message}`));
     this.slots = new Slots(poolSize - Math.max(1, Math.floor(poolSize / 4)));
+    this.reserving = new Slots(Math.min(2, Math.max(1, Math.floor(poolSize / 4))));
   }
 
   /** Connect, create the tables when missing, and sweep, as SQLite's `open` does. */
@@ -417,6 +420,17 @@ export class PgIncidentStore implements IncidentStore {
         // with it) halved its size at full speed. Without lz4, skip compression altogether.
         const lz4 = await client.query(`SELECT 1 FROM pg_settings WHERE name = 'default_toast_compression' AND 'lz4' = ANY (enumvals)`);
         await client.query(`ALTER TABLE ${this.t.chunks} ALTER COLUMN data ${lz4.rowCount ? 'SET COMPRESSION lz4' : 'SET STORAGE EXTERNAL'}`);
+      }
+      else {
+        // Schemas made before the all-addresses count needed it: add the index on \`at\` (only its owner can).
+        const idx = await client.query(`SELECT to_regclass(format('%I.%I', $1::text, 'creations_at')) AS i`, [this.schema]);
+        if (idx.rows[0]?.i === null) {
+          await client.query('SAVEPOINT idx');
+          await client.query(`CREATE INDEX IF NOT EXISTS creations_at ON ${this.t.creations} (at)`).catch(async (e: Error) => {
+            await client.query('ROLLBACK TO SAVEPOINT idx');
+            console.warn(`hopscope: cannot add the index creations_at (${e.message}); the hourly count scans the table`);
+          });
+        }
       }
       await client.query('COMMIT');
       client.release();
@@ -559,6 +573,17 @@ export class PgIncidentStore implements IncidentStore {
   }
 
   async reserveCreation(client: string, nowMs: number, perClient: number, total: number): Promise<ReserveResult> {
+    // Two at a time: they queue on one lock anyway, and the pool's other connections stay free
+    // for lookups while a flood of uploads waits here.
+    await this.reserving.acquire();
+    try {
+      return await this.reserve(client, nowMs, perClient, total);
+    } finally {
+      this.reserving.release();
+    }
+  }
+
+  private async reserve(client: string, nowMs: number, perClient: number, total: number): Promise<ReserveResult> {
     const c = await this.pool.connect();
     try {
       await c.query('BEGIN');
@@ -619,7 +644,8 @@ export class PgIncidentStore implements IncidentStore {
         [atMost(nowMs)],
       );
       await client.query(`DELETE FROM ${this.t.incidents} WHERE purged AND expires_at < $1`, [atLeast(forgetBeforeMs)]);
-      await client.query(`DELETE FROM ${this.t.creations} WHERE at < $1`, [atLeast(Math.min(forgetBeforeMs, nowMs - HOUR_MS))]);
+      // The rate limit looks back one hour: older records only slow its count.
+      await client.query(`DELETE FROM ${this.t.creations} WHERE at < $1`, [atLeast(nowMs - HOUR_MS)]);
       await client.query('COMMIT');
       client.release();
       return { expired: rows[0]!.n, orphans: 0 };
@@ -639,6 +665,7 @@ export class PgIncidentStore implements IncidentStore {
     this.closed = true;
     const reason = new Error('store closed');
     this.slots.close(reason);
+    this.reserving.close(reason);
     for (const s of [...this.sessions]) s.kill(reason);
     await this.pool.end();
   }

@@ -45,6 +45,7 @@ CREATE TABLE IF NOT EXISTS incident_files (
 CREATE INDEX IF NOT EXISTS incident_files_sha256 ON incident_files(sha256);
 CREATE TABLE IF NOT EXISTS creations (client TEXT NOT NULL, at INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS creations_client_at ON creations(client, at);
+CREATE INDEX IF NOT EXISTS creations_at ON creations(at);
 `;
 
 interface IncidentRow {
@@ -334,7 +335,8 @@ export class SqliteIncidentStore implements IncidentStore {
     await this.purge(expiredIds);
     this.db.transaction(() => {
       this.db.prepare('DELETE FROM incidents WHERE purged = 1 AND expires_at < ?').run(forgetBeforeMs);
-      this.db.prepare('DELETE FROM creations WHERE at < ?').run(Math.min(forgetBeforeMs, nowMs - HOUR_MS));
+      // The rate limit looks back one hour: older records only slow its count.
+      this.db.prepare('DELETE FROM creations WHERE at < ?').run(nowMs - HOUR_MS);
     })();
 
     // Orphans: temporary files of uploads no longer running, and bytes no incident references.

@@ -38,8 +38,8 @@ export interface CreatedIncident {
  * in a file name, title or label they only hide or reorder what a reader sees (`pcap.exe` shown
  * as `exe.pcap`), so they are refused; notes and comments may hold line breaks and tabs.
  */
-const UNSAFE_TEXT = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
-const UNSAFE_NOTES = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+const UNSAFE_TEXT = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/;
+const UNSAFE_NOTES = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u061c\u202a-\u202e\u2066-\u2069]/;
 
 function refuseUnsafe(what: string, text: string, pattern = UNSAFE_TEXT): void {
   const m = pattern.exec(text);
@@ -176,7 +176,8 @@ export async function receiveUpload(body: ReadableStream<Uint8Array>, bb: busboy
   /** Chunks being checked and stored: the client waits on us then, and is not idle. */
   let working = 0;
   const idle = setTimeout(
-    () => (working > 0 ? idle.refresh() : cutOff(new HttpError(408, `no bytes arrived for ${seconds(config.uploadIdleMs)}: the upload was cut off and nothing of it kept (HOPSCOPE_UPLOAD_IDLE_SECONDS)`, { Connection: 'close' }, 'UPLOAD_STALLED'))),
+    // Not idle while we check or store (input paused by our own back-pressure): only the client's silence counts.
+    () => (working > 0 || input.readableFlowing === false ? idle.refresh() : cutOff(new HttpError(408, `no bytes arrived for ${seconds(config.uploadIdleMs)}: the upload was cut off and nothing of it kept (HOPSCOPE_UPLOAD_IDLE_SECONDS)`, { Connection: 'close' }, 'UPLOAD_STALLED'))),
     config.uploadIdleMs,
   );
   const deadline = setTimeout(
@@ -189,6 +190,7 @@ export async function receiveUpload(body: ReadableStream<Uint8Array>, bb: busboy
   input.on('end', () => clearTimeout(idle));
   input.on('error', aborted);
   deps.signal?.addEventListener('abort', aborted, { once: true });
+  if (deps.signal?.aborted) aborted();
 
   bb.on('field', (name, value, info) => {
     if (info.valueTruncated) fail(new HttpError(413, `the ${name} field is longer than ${MAX_NOTES_CHARS * 4} bytes`));
@@ -199,6 +201,9 @@ export async function receiveUpload(body: ReadableStream<Uint8Array>, bb: busboy
 
   bb.on('file', (field, stream, info) => {
     open.add(stream);
+    // Destroyed with the cut-off's error while queued or draining: the error already counts
+    // through `failure`; unheard, it would be an uncaught exception.
+    stream.on('error', () => {});
     stream.once('close', () => open.delete(stream));
     queue = queue.then(async () => {
       if (failure !== null || field !== 'file') {

@@ -17,6 +17,8 @@ export interface TestApiServer {
 
 export async function startTestApiServer(store: IncidentStore, config: IncidentConfig, now?: () => number): Promise<TestApiServer> {
   const deps: ApiDeps = { store: Promise.resolve(store), config, now };
+  // This server, like bin/hopscope-server.mjs, sets the peer header itself.
+  process.env.HOPSCOPE_PEER_HEADER = '1';
   const server = http.createServer(async (req, res) => {
     try {
       const url = new URL(req.url ?? '/', 'http://127.0.0.1');
