@@ -127,7 +127,7 @@ function FileRow({ f }: { f: FileEntry }) {
           <LabelCell key={`i${f.label?.interface ?? ''}${f.analysis?.points[0]?.interface ?? ''}`} f={f} field="interface" />
         </td>
         <td className="max-w-44 truncate py-1.5 pr-3 text-xs" title={linkTypes}>
-          {f.links ? `interface names of ${f.links.node} (${f.links.interfaces})` : linkTypes}
+          {f.links ? `interface names of ${f.links.node} (${f.links.interfaces})` : f.state ? `recorded state of ${f.state.node} (${f.state.files} files)` : linkTypes}
         </td>
         <td data-testid="packet-count" className="py-1.5 pr-3 text-right font-mono text-xs tabular-nums">
           {s ? formatCount(s.packets) : ''}

@@ -7,6 +7,13 @@ import { CopyButton, Panel, ToneBadge } from './ui';
 import { FlowComment } from '@/components/share/FlowComment';
 
 /** What a flow's verdict says as plain text, for the clipboard: a ticket or a chat. */
+
+/** Confirmed is the finding; ruled out clears a suspect; not checkable says what the state could not tell. */
+const CHECK_STYLE: Record<'confirmed' | 'ruled out' | 'not checkable', string> = {
+  confirmed: 'border-danger bg-danger-soft text-danger',
+  'ruled out': 'border-ok bg-ok-soft text-ok',
+  'not checkable': 'border-warn bg-warn-soft text-warn',
+};
 export function verdictText(f: FlowReport): string {
   const lines = [`${flowTitle(f)}: ${VERDICT_TITLES[f.verdict.kind]}`, f.verdict.summary];
   if (f.verdict.transition) lines.push(`Where: ${f.verdict.transition}`);
@@ -113,6 +120,20 @@ export function VerdictCard({ flow, className = '' }: { flow: FlowReport | null;
                 </li>
               ))}
             </ol>
+          </div>
+        )}
+        {flow.checks.length > 0 && (
+          <div data-testid="verdict-checks">
+            <h3 className="mb-1.5 text-xs font-semibold tracking-wide text-muted uppercase">Checked on the nodes&apos; recorded state</h3>
+            <ul className="space-y-1.5">
+              {flow.checks.map((c, i) => (
+                <li key={i} className="text-sm" data-status={c.status}>
+                  <span className={`mr-2 inline-block rounded border px-1.5 py-px text-[11px] font-semibold uppercase ${CHECK_STYLE[c.status]}`}>{c.status}</span>
+                  {c.node}: {c.cause}
+                  <code className="mt-0.5 block font-mono text-xs break-all text-muted">{c.evidence}</code>
+                </li>
+              ))}
+            </ul>
           </div>
         )}
         <details className="text-sm" data-testid="verdict-why">

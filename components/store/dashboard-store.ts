@@ -18,6 +18,17 @@ import { errorMessage, sampleManifestLoader, SAMPLES_MANIFEST, sampleUrl, type S
 import { downloadSharedFile, uniqueUploadNames, type ShareFile } from '@/lib/incident/client';
 import type { IncidentMeta } from '@/lib/incident/types';
 import type { InterfaceRole } from '@/lib/protocols/devices';
+import { BUNDLE_FILE, openBundle } from '@/lib/nodestate/bundle';
+
+/** A bundle's captures as files, and the node's recorded state as one JSON file the worker reads. */
+async function expandBundle(file: File, name: string): Promise<{ file: File }[]> {
+  const tar = new Uint8Array(await new Response(file.stream().pipeThrough(new DecompressionStream('gzip'))).arrayBuffer());
+  const b = openBundle(tar, name);
+  return [
+    ...b.captures.map((c) => ({ file: new File([c.bytes], c.name) })),
+    { file: new File([JSON.stringify(Object.fromEntries(b.state))], `${b.node}.hopscope-state.json`) },
+  ];
+}
 
 /**
  * State of the dashboard page. React-free: the provider creates one per page and connects it to
@@ -48,6 +59,8 @@ export interface FileEntry {
   analysis: FileAnalysis | null;
   /** A node's interface list (`<node>-links.txt`) rather than a capture: for which node, how many names. */
   links: { node: string; interfaces: number } | null;
+  /** A node's recorded state from a capture-kit bundle: for which node, how many files. */
+  state: { node: string; files: number } | null;
 }
 
 export interface AnalysisState {
@@ -187,6 +200,9 @@ export function createDashboardStore(deps: DashboardDeps): DashboardStore {
         case 'file-loaded':
           updateFile(m.id, (f) => ({ status: 'loaded', bytesRead: f.size, summary: m.summary, error: null }));
           return;
+        case 'state-loaded':
+          updateFile(m.id, (f) => ({ status: 'loaded', bytesRead: f.size, state: { node: m.node, files: m.files }, error: null }));
+          return;
         case 'links-loaded':
           updateFile(m.id, (f) => ({ status: 'loaded', bytesRead: f.size, links: { node: m.node, interfaces: m.interfaces }, error: null }));
           return;
@@ -265,6 +281,16 @@ export function createDashboardStore(deps: DashboardDeps): DashboardStore {
       },
 
       addFiles(list, source = 'upload') {
+        // A capture kit's bundle opens into its captures and its node's recorded state.
+        const bundles = list.filter((x) => BUNDLE_FILE.test(x.name ?? x.file.name));
+        for (const b of bundles) {
+          const name = b.name ?? b.file.name;
+          void expandBundle(b.file, name).then(
+            (files) => actions.addFiles(files, source),
+            (err: unknown) => set({ notice: `${name}: ${err instanceof Error ? err.message : String(err)}` }),
+          );
+        }
+        list = list.filter((x) => !bundles.includes(x));
         if (list.length === 0) return [];
         const added: FileEntry[] = list.map(({ file, name }, i) => ({
           id: `f${++nextId}` as FileId,
@@ -278,6 +304,7 @@ export function createDashboardStore(deps: DashboardDeps): DashboardStore {
           label: list[i]!.label ?? null,
           analysis: null,
           links: null,
+          state: null,
         }));
         added.forEach((e, i) => blobs.set(e.id, list[i]!.file));
         set((s) => ({ files: [...s.files, ...added], sample: source === 'sample' ? s.sample : null }));
@@ -396,7 +423,7 @@ export function createDashboardStore(deps: DashboardDeps): DashboardStore {
 
       async shareFiles(headersOnly, onFile) {
         // Interface lists stay on this machine: a shared incident holds captures only.
-        const loaded = get().files.filter((f) => f.status === 'loaded' && blobs.has(f.id) && !f.links);
+        const loaded = get().files.filter((f) => f.status === 'loaded' && blobs.has(f.id) && !f.links && !f.state);
         const names = uniqueUploadNames(loaded.map((f) => ({ name: f.name, label: f.label })));
         const out: ShareFile[] = [];
         for (const [i, f] of loaded.entries()) {

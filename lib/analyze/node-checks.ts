@@ -34,7 +34,7 @@ export function checkFlow(f: FlowReport, states: ReadonlyMap<string, NodeState>)
   const link = st.links.get(to.interface);
   if (st.links.size === 0) out.push({ node, cause: `${to.interface} is down`, status: 'not checkable', evidence: 'no `ip -d link` in the bundle' });
   else if (!link) out.push({ node, cause: `${to.interface} is down`, status: 'not checkable', evidence: `${to.interface} is not in ${node}'s \`ip -d link\`` });
-  else out.push({ node, cause: `${to.interface} is down`, status: link.up ? 'ruled out' : 'confirmed', evidence: link.line });
+  else out.push({ node, cause: `${to.interface} is down`, status: link.up ? 'ruled out' : 'confirmed', evidence: briefLink(link.line) });
 
   const routed = (POD_SIDE.has(from.role) && WIRE_SIDE.has(to.role)) || (WIRE_SIDE.has(from.role) && POD_SIDE.has(to.role)) || (from.role === 'pod' && to.role === 'pod');
   const v6 = f.client.includes(':');
@@ -46,8 +46,17 @@ export function checkFlow(f: FlowReport, states: ReadonlyMap<string, NodeState>)
   // Bridged steps reach iptables only with bridge-nf-call-iptables on.
   const bridged = !routed && (st.sysctl.get(v6 ? 'net.bridge.bridge-nf-call-ip6tables' : 'net.bridge.bridge-nf-call-iptables') ?? '0') !== '0';
   if (routed || bridged) out.push(forwardCheck(f, replies, from, to, v6 ? st.ip6tables : st.iptables, node, v6));
-  out.push(...dropCounters(st, [from.interface, to.interface], node));
+  out.push(...dropCounters(st, from, to, node, replies));
   return out;
+}
+
+/** `3: cni0: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1450 … state UP …` → `cni0: <…> mtu 1450 state UP`. */
+function briefLink(line: string): string {
+  const m = /^\d+:\s+(\S+?):\s+(<[^>]*>)/.exec(line);
+  if (!m) return line.slice(0, 160);
+  const mtu = /\bmtu (\d+)/.exec(line)?.[1];
+  const state = /\bstate (\S+)/.exec(line)?.[1];
+  return `${m[1]}: ${m[2]}${mtu ? ` mtu ${mtu}` : ''}${state ? ` state ${state}` : ''}`;
 }
 
 function forwardCheck(f: FlowReport, replies: boolean, from: HopReport, to: HopReport, rules: Ruleset | null, node: string, v6: boolean): NodeCheck {
@@ -107,15 +116,24 @@ function splitHostPort(s: string): [string, number | undefined] {
   return m && (m[1]!.includes(':') ? s.trim().startsWith('[') : true) ? [m[1]!, Number(m[2])] : [s.trim(), undefined];
 }
 
-function dropCounters(st: NodeState, ifaces: string[], node: string): NodeCheck[] {
+/**
+ * The counters that can hold this step's losses: what `from` dropped of what it received, what
+ * `to` dropped of what it was to send. As many as were lost (or more) is consistent; fewer may
+ * be other traffic's, and none rules the devices out.
+ */
+function dropCounters(st: NodeState, from: HopReport, to: HopReport, node: string, replies: boolean): NodeCheck[] {
+  const lost = Math.max(0, replies ? from.replies - to.replies : from.requests - to.requests);
   const out: NodeCheck[] = [];
-  for (const i of new Set(ifaces)) {
+  for (const [i, dir, key] of [
+    [from.interface, 'received', 'rxDropped'],
+    [to.interface, 'sent', 'txDropped'],
+  ] as const) {
     const a = st.before.get(i);
     const b = st.after.get(i);
     if (!a || !b) continue;
-    const rx = b.rxDropped - a.rxDropped;
-    const tx = b.txDropped - a.txDropped;
-    out.push({ node, cause: `${i} drops packets`, status: rx > 0 || tx > 0 ? 'confirmed' : 'ruled out', evidence: `${i}: ${rx} received and ${tx} sent packets dropped while the captures ran (/proc/net/dev)` });
+    const n = b[key] - a[key];
+    const status = n === 0 ? 'ruled out' : n >= lost && lost > 0 ? 'confirmed' : 'not checkable';
+    out.push({ node, cause: `${i} drops what it ${dir}`, status, evidence: `${i}: ${n} ${dir} packets dropped while the captures ran, ${lost} of this flow's lost here (/proc/net/dev)` });
   }
   return out;
 }

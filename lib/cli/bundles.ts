@@ -9,9 +9,9 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { parseNodeState, type NodeState, type StateFiles } from '../nodestate/state';
-import { untar } from '../nodestate/tar';
+import { BUNDLE_FILE, openBundle } from '../nodestate/bundle';
 
-export const BUNDLE_FILE = /-hopscope\.tar\.gz$/i;
+export { BUNDLE_FILE };
 
 const isBundleDir = (p: string) => existsSync(join(p, 'manifest.json')) && existsSync(join(p, 'captures')) && statSync(join(p, 'captures')).isDirectory();
 
@@ -30,8 +30,7 @@ export function openBundles(paths: string[]): { paths: string[]; states: Map<str
       states.set(s.node, s);
       out.push(join(p, 'captures'));
     } else if (st?.isFile() && BUNDLE_FILE.test(p)) {
-      const entries = untar(new Uint8Array(gunzipSync(readFileSync(p))), basename(p));
-      const files: StateFiles = new Map();
+      const bundle = openBundle(new Uint8Array(gunzipSync(readFileSync(p))), basename(p));
       if (!tmp) {
         tmp = mkdtempSync(join(tmpdir(), 'hopscope-bundle-'));
         const dir = tmp;
@@ -40,12 +39,8 @@ export function openBundles(paths: string[]): { paths: string[]; states: Map<str
       const dir = join(tmp, basename(p).replace(BUNDLE_FILE, ''));
       rmSync(dir, { recursive: true, force: true });
       mkdirSync(dir, { recursive: true });
-      for (const [name, data] of entries) {
-        if (name === 'manifest.json' || name.startsWith('state/')) files.set(name.replace(/^state\//, ''), new TextDecoder().decode(data));
-        else if (name.startsWith('captures/') && !name.slice(9).includes('/')) writeFileSync(join(dir, name.slice(9)), data);
-      }
-      if (!files.has('manifest.json')) throw new Error(`${p}: no manifest.json: not a bundle of the capture kit`);
-      const s = parseNodeState(files);
+      for (const c of bundle.captures) writeFileSync(join(dir, c.name), c.bytes);
+      const s = parseNodeState(bundle.state);
       states.set(s.node, s);
       out.push(dir);
     } else out.push(p);

@@ -6,7 +6,7 @@
  * skips with a printed line otherwise.
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -92,7 +92,11 @@ async function faultRun() {
     const { openBundles } = await import('../cli/bundles');
     const { expand, loadInputs } = await import('../analyze/files');
     const { analyze } = await import('../analyze');
-    const b = openBundles([path.join(dirs[0], 'node1-hopscope.tar.gz'), path.join(dirs[1], 'node2-hopscope.tar.gz')]);
+    const bundles = [path.join(dirs[0], 'node1-hopscope.tar.gz'), path.join(dirs[1], 'node2-hopscope.tar.gz')];
+    // How lib/kit/testdata/forward-8080-drop/ was made: HOPSCOPE_KEEP_BUNDLES=<dir> on this run.
+    const keep = process.env.HOPSCOPE_KEEP_BUNDLES;
+    if (keep) for (const b of bundles) copyFileSync(b, path.join(keep, path.basename(b)));
+    const b = openBundles(bundles);
     const { inputs } = await loadInputs(expand(b.paths), new Map());
     return { states: b.states, report: analyze(inputs, { nodeStates: b.states }).report };
   } finally {

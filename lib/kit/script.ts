@@ -249,6 +249,6 @@ export function kitHowTo(file: string): string {
 Then give Hopscope every node's bundle: it analyses the captures and checks the causes against
 the state each node recorded:
     npx hopscope analyze node1-hopscope.tar.gz node2-hopscope.tar.gz
-(In the browser, unpack them and drop the captures/ folders.)
+(Or drop the bundles on the Hopscope page.)
 `;
 }

@@ -18,6 +18,8 @@ import { readRecordsAt, type RecordRequest } from '../capture/record-at';
 import type { Correlation, Flow } from '../correlate/correlate';
 import { labelFromFileName, resolveLabel } from '../correlate/labels';
 import { linksFileNode, parseLinks } from '../correlate/links';
+import { STATE_FILE } from '../nodestate/bundle';
+import { parseNodeState, type NodeState } from '../nodestate/state';
 import { uniqueName } from '../util/names';
 import { overlayDevice, type InterfaceRole } from '../protocols/devices';
 import { CaptureIndexer, type IndexedCapture } from '../decode/capture-index';
@@ -61,6 +63,8 @@ interface Entry {
   summary: FileSummary | null;
   /** A `<node>-links.txt` file: the node's interface names by index. */
   links?: { node: string; names: Map<number, string> };
+  /** A node's recorded state, from a capture-kit bundle opened by the page. */
+  state?: NodeState;
 }
 
 export interface EngineOptions {
@@ -91,6 +95,8 @@ interface PacketList {
 const CAPTURE_FILE = /\.(pcapng|pcap|cap|dmp)(\.gz)?$/i;
 /** An interface list is a few kilobytes; a file much larger is not one. */
 const MAX_LINKS_BYTES = 4 * 1024 * 1024;
+/** A node's recorded state: routes, rules and counters of a busy node run to a few megabytes. */
+const MAX_STATE_BYTES = 32 * 1024 * 1024;
 
 function errorText(e: unknown): string {
   if (e instanceof Error && e.message) return e.message;
@@ -248,6 +254,7 @@ export class AnalysisEngine {
   private async read(e: Entry): Promise<void> {
     const node = linksFileNode(e.key);
     if (node !== null && !CAPTURE_FILE.test(e.key)) return this.readLinks(e, node);
+    if (STATE_FILE.test(e.key)) return this.readState(e);
     const abort = new AbortController();
     e.abort = abort;
     e.status = 'reading';
@@ -323,6 +330,25 @@ export class AnalysisEngine {
     }
   }
 
+  /** A node's recorded state (a bundle's state/ and manifest, as JSON): small text, read whole. */
+  private async readState(e: Entry): Promise<void> {
+    const { post } = this.opts;
+    post({ type: 'file-reading', id: e.id, total: e.file.size });
+    try {
+      if (e.file.size > MAX_STATE_BYTES) throw new Error(`${e.key}: ${e.file.size} bytes is too much for a node's recorded state`);
+      const files = JSON.parse(await e.file.text()) as Record<string, string>;
+      const state = parseNodeState(new Map(Object.entries(files).filter(([, v]) => typeof v === 'string')));
+      if (!this.entries.has(e.id)) return;
+      e.state = state;
+      e.status = 'loaded';
+      post({ type: 'state-loaded', id: e.id, node: state.node, files: Object.keys(files).length });
+    } catch (err) {
+      if (!this.entries.has(e.id)) return;
+      e.status = 'error';
+      post({ type: 'file-error', id: e.id, message: `${e.key}: ${errorText(err)}`, code: null });
+    }
+  }
+
   // -- analysis ---------------------------------------------------------------------------------
 
   private scheduleAnalysis(): void {
@@ -352,7 +378,9 @@ export class AnalysisEngine {
       const inputs: AnalysisInput[] = loaded.map((e) => ({ file: e.key, capture: e.capture!, label: e.label }));
       const links = new Map<string, Map<number, string>>();
       for (const e of this.entries.values()) if (e.status === 'loaded' && e.links) links.set(e.links.node, e.links.names);
-      const { report, correlation } = analyze(inputs, { links, roles: this.roles });
+      const nodeStates = new Map<string, NodeState>();
+      for (const e of this.entries.values()) if (e.status === 'loaded' && e.state) nodeStates.set(e.state.node, e.state);
+      const { report, correlation } = analyze(inputs, { links, roles: this.roles, nodeStates });
       const byKey = new Map(loaded.map((e) => [e.key, e]));
       const entryOf = correlation.points.map((p) => byKey.get(p.file));
       this.current = { generation, correlation, report, entryOf };

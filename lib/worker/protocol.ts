@@ -143,6 +143,7 @@ export type FromWorker =
   | { type: 'file-loaded'; id: FileId; summary: FileSummary }
   /** A node's interface list (`<node>-links.txt`, what `ip -o link` or `ip -j link` printed). */
   | { type: 'links-loaded'; id: FileId; node: string; interfaces: number }
+  | { type: 'state-loaded'; id: FileId; node: string; files: number }
   | { type: 'file-error'; id: FileId; message: string; code: string | null }
   | { type: 'file-cancelled'; id: FileId; bytesRead: number }
   | { type: 'analysing'; generation: number }

@@ -1,0 +1,26 @@
+/**
+ * Capture-kit bundles dropped on the dashboard: lib/kit/testdata/forward-8080-drop holds two the
+ * kit wrote on a real kernel (node2's FORWARD chain drops TCP 8080). The page opens them into
+ * their captures and each node's recorded state, and the verdict card shows the causes checked.
+ */
+import { expect, test } from '@playwright/test';
+import path from 'node:path';
+
+const DIR = path.join(process.cwd(), 'lib', 'kit', 'testdata', 'forward-8080-drop');
+
+test('bundles open into captures and state; the dropped port\'s FORWARD rule is confirmed on the card', async ({ page }) => {
+  await page.goto('/');
+  await page.getByTestId('file-input').setInputFiles(['node1-hopscope.tar.gz', 'node2-hopscope.tar.gz'].map((f) => path.join(DIR, f)));
+  // Four captures and one state file per node.
+  await expect(page.locator('[data-testid="file-row"][data-status="loaded"]')).toHaveCount(10, { timeout: 20_000 });
+  await expect(page.getByText('recorded state of node2')).toBeVisible();
+  const card = page.getByTestId('verdict-card');
+  await expect(card).toHaveAttribute('data-kind', 'request-dropped');
+  await expect(card).toHaveAttribute('data-stop', 'node2/flannel.1');
+  const checks = page.getByTestId('verdict-checks');
+  const fwd = checks.locator('li', { hasText: 'iptables FORWARD drops it' });
+  await expect(fwd).toHaveAttribute('data-status', 'confirmed');
+  await expect(fwd).toContainText('--dport 8080 -j DROP');
+  await expect(checks.locator('li[data-status="ruled out"]').first()).toBeVisible();
+  await page.screenshot({ path: path.join('test-results', 'screenshots', 'kit-bundles.png'), fullPage: true });
+});

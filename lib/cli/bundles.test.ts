@@ -1,0 +1,63 @@
+/**
+ * Capture-kit bundles given to `analyze`: lib/kit/testdata/forward-8080-drop holds two the kit
+ * wrote on a real kernel (its README says how), node2 dropping TCP 8080 in FORWARD.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { analyze } from '../analyze';
+import { expand, loadInputs } from '../analyze/files';
+import { openBundles } from './bundles';
+import { main } from './main';
+
+const DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'kit', 'testdata', 'forward-8080-drop');
+const BUNDLES = ['node1-hopscope.tar.gz', 'node2-hopscope.tar.gz'].map((f) => join(DIR, f));
+
+describe('analyze with capture-kit bundles', () => {
+  it('reads the captures and the state, and confirms the FORWARD rule that drops TCP 8080, quoting it', async () => {
+    const b = openBundles(BUNDLES);
+    expect([...b.states.keys()].sort()).toEqual(['node1', 'node2']);
+    const { inputs, errors } = await loadInputs(expand(b.paths), new Map());
+    expect(errors).toEqual([]);
+    expect(inputs.map((i) => i.file.split('/').pop()).sort()).toEqual([
+      'node1-cni0.pcap', 'node1-eth0.pcap', 'node1-flannel.1.pcap', 'node1-veth1pod.pcap',
+      'node2-cni0.pcap', 'node2-eth0.pcap', 'node2-flannel.1.pcap', 'node2-veth2pod.pcap',
+    ]);
+    const { report } = analyze(inputs, { nodeStates: b.states });
+    const tcp = report.flows.find((f) => f.protocol === 'tcp' && f.serverPort === 8080)!;
+    expect([tcp.verdict.kind, tcp.requestsStopAfter]).toEqual(['request-dropped', 'node2/flannel.1']);
+    const fwd = tcp.checks.find((c) => c.cause === 'iptables FORWARD drops it')!;
+    expect([fwd.node, fwd.status]).toEqual(['node2', 'confirmed']);
+    expect(fwd.evidence).toMatch(/^line \d+: -A FORWARD -p tcp -m tcp --dport 8080 -j DROP$/);
+    // Healthy flows carry no checks.
+    for (const f of report.flows.filter((x) => x.verdict.kind === 'delivered')) expect(f.checks).toEqual([]);
+  });
+
+  it('prints the checks in the CLI report', async () => {
+    let out = '';
+    const write = process.stdout.write.bind(process.stdout);
+    process.stdout.write = ((s: string) => ((out += s), true)) as typeof process.stdout.write;
+    try {
+      expect(await main(['analyze', ...BUNDLES])).toBe(0);
+    } finally {
+      process.stdout.write = write;
+    }
+    expect(out).toContain("checked on the nodes' recorded state:");
+    expect(out).toMatch(/CONFIRMED\s+node2: iptables FORWARD drops it — line \d+: -A FORWARD -p tcp -m tcp --dport 8080 -j DROP/);
+    expect(out).toMatch(/RULED OUT\s+node2: forwarding is off — net\.ipv4\.ip_forward = 1/);
+  });
+
+  it('refuses a bundle that is not a tar archive, naming it and the byte offset', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hopscope-bundle-test-'));
+    try {
+      const f = join(dir, 'node9-hopscope.tar.gz');
+      writeFileSync(f, gzipSync(Buffer.alloc(2048, 0x41)));
+      expect(() => openBundles([f])).toThrow(/node9-hopscope\.tar\.gz: not a tar archive, or corrupt: bad header checksum at byte 0/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
