@@ -18,6 +18,7 @@ const SOURCE_TEXT: Record<PointInfo['roleSource'], string> = {
   name: 'from its name',
   inferred: 'inferred from the traffic',
   user: 'set by you',
+  state: "from the node's ip -d link",
 };
 
 function windowText(epochSec: number, p: PointInfo): string {

@@ -3,6 +3,7 @@
  * verdicts. Pure; the CLI, the browser worker and the tests all call this.
  */
 import { checkFlow } from './node-checks';
+import { rolesFromState } from '../nodestate/roles';
 import type { NodeState } from '../nodestate/state';
 import type { IndexedCapture } from '../decode/capture-index';
 import { ns, type Nanoseconds } from '../util/units';
@@ -34,7 +35,7 @@ export interface AnalysisReport {
     background: BackgroundCounts;
     /** What the interface is on a path, and whether its name said so, the packets did, or the user. */
     role: InterfaceRole;
-    roleSource: 'name' | 'inferred' | 'user';
+    roleSource: 'name' | 'inferred' | 'user' | 'state';
     /** Packets the snap length cut short. */
     truncated: number;
   }[];
@@ -78,7 +79,10 @@ export function analyze(inputs: AnalysisInput[], opts: AnalysisOptions = {}): { 
     }
     return true;
   });
-  const correlation = correlate(kept, opts);
+  // A node's own `ip -d link` says what each of its interfaces is: no guessing where it was recorded.
+  const stateRoles = new Map<string, InterfaceRole>();
+  for (const st of opts.nodeStates?.values() ?? []) for (const [iface, role] of rolesFromState(st, st.defaultRoutes)) stateRoles.set(`${st.node}/${iface}`, role);
+  const correlation = correlate(kept, stateRoles.size > 0 ? { ...opts, stateRoles } : opts);
   notes.push(...correlation.notes);
   const flows = analyzeFlows(correlation);
   if (opts.nodeStates?.size) for (const f of flows) f.checks = checkFlow(f, opts.nodeStates);

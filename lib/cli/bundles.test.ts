@@ -26,7 +26,12 @@ describe('analyze with capture-kit bundles', () => {
       'node1-cni0.pcap', 'node1-eth0.pcap', 'node1-flannel.1.pcap', 'node1-veth1pod.pcap',
       'node2-cni0.pcap', 'node2-eth0.pcap', 'node2-flannel.1.pcap', 'node2-veth2pod.pcap',
     ]);
-    const { report } = analyze(inputs, { nodeStates: b.states });
+    const { report, correlation } = analyze(inputs, { nodeStates: b.states });
+    // Every point's role from its node's own ip -d link and routes, not from its name.
+    expect(correlation.points.map((p) => `${p.node}/${p.interface} ${p.role} ${p.roleSource}`).sort()).toEqual([
+      'node1/cni0 bridge state', 'node1/eth0 nic state', 'node1/flannel.1 overlay state', 'node1/veth1pod pod state',
+      'node2/cni0 bridge state', 'node2/eth0 nic state', 'node2/flannel.1 overlay state', 'node2/veth2pod pod state',
+    ]);
     const tcp = report.flows.find((f) => f.protocol === 'tcp' && f.serverPort === 8080)!;
     expect([tcp.verdict.kind, tcp.requestsStopAfter]).toEqual(['request-dropped', 'node2/flannel.1']);
     const fwd = tcp.checks.find((c) => c.cause === 'iptables FORWARD drops it')!;

@@ -40,7 +40,7 @@ export function placePodCaptures(points: CapturePoint[], layout: PointLayout, in
 
 /** Alone on its node, neither `-i any` nor a role the user set otherwise, and never encapsulated. */
 function isCandidate(p: CapturePoint, points: CapturePoint[], layout: PointLayout, inputs: readonly CaptureInput[]): boolean {
-  if (p.role === 'any' || (p.roleSource === 'user' && p.role !== 'pod')) return false;
+  if (p.role === 'any' || p.roleSource === 'state' || (p.roleSource === 'user' && p.role !== 'pod')) return false;
   if (points.some((q) => q !== p && q.node === p.node)) return false;
   return inputs.every((input, n) => input.capture.shapes.every((s, k) => s.encapsulation === null || layout.shapePoint[n]![k] !== p.id));
 }

@@ -21,6 +21,8 @@ export interface PointOptions {
   links?: ReadonlyMap<string, ReadonlyMap<number, string>>;
   /** `node/interface` → role, as the user corrected it. */
   roles?: ReadonlyMap<string, InterfaceRole>;
+  /** `node/interface` → role, from the node's own `ip -d link` (a capture-kit bundle). */
+  stateRoles?: ReadonlyMap<string, InterfaceRole>;
 }
 
 interface PointSpec {
@@ -129,15 +131,16 @@ export function capturePoints(inputs: readonly CaptureInput[], opts: PointOption
     for (const p of specs) {
       const id = points.length;
       const user = opts.roles?.get(`${p.node}/${p.iface}`);
+      const recorded = user ? undefined : opts.stateRoles?.get(`${p.node}/${p.iface}`);
       points.push({
         id,
         file: input.file,
         node: p.node,
         host: p.node,
         interface: p.iface,
-        role: user ?? p.role ?? 'other',
+        role: user ?? recorded ?? p.role ?? 'other',
         // A name that says nothing (Antrea's `<pod>-<hash>` veths, if<N>) gets its role from what crosses it.
-        roleSource: user ? 'user' : p.role === null || p.role === 'other' ? 'inferred' : 'name',
+        roleSource: user ? 'user' : recorded ? 'state' : p.role === null || p.role === 'other' ? 'inferred' : 'name',
         merged: p.merged,
         labelSource: p.source,
         interfaceId: p.interfaceId,

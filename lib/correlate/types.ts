@@ -36,7 +36,7 @@ export interface CapturePoint {
   interface: string;
   role: InterfaceRole;
   /** Where the role came from: the interface's name, what crossed it, or the user. */
-  roleSource: 'name' | 'inferred' | 'user';
+  roleSource: 'name' | 'inferred' | 'user' | 'state';
   /** One point standing for several interfaces (`-i any`): a packet's copies are one sighting. */
   merged: boolean;
   labelSource: Label['source'];

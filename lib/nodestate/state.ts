@@ -5,6 +5,7 @@
  * "not checkable".
  */
 import { parseIptablesSave, type Ruleset } from './iptables';
+import { defaultRouteDevices } from './roles';
 
 export interface LinkState {
   name: string;
@@ -37,6 +38,8 @@ export interface NodeState {
   after: Map<string, Counters>;
   /** Tools the node lacked. */
   missing: string[];
+  /** The devices of its default routes (IPv4 and IPv6). */
+  defaultRoutes: string[];
 }
 
 /** The kit's files, by their name under state/ (and manifest.json). */
@@ -67,6 +70,7 @@ export function parseNodeState(files: StateFiles): NodeState {
     before: parseNetDev(text('net-dev-before.txt') ?? ''),
     after: parseNetDev(text('net-dev-after.txt') ?? ''),
     missing: (manifest.missing ?? '').split(/\s+/).filter(Boolean),
+    defaultRoutes: defaultRouteDevices(`${text('ip-route.txt') ?? ''}\n${text('ip-6-route.txt') ?? ''}`),
   };
 }
 

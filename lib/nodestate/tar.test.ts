@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { defaultRouteDevices, rolesFromState } from './roles';
 import { parseLinks, parseNetDev } from './state';
 import { TarFormatError, untar } from './tar';
 
@@ -47,6 +48,19 @@ describe('node state files', () => {
     expect(links.get('cni0')).toMatchObject({ up: true, kind: 'bridge', mtu: 1450, master: null });
     expect(links.get('flannel.1')).toMatchObject({ up: false, kind: 'vxlan' });
     expect(links.get('veth3a1b2c4d')).toMatchObject({ up: true, kind: 'veth', master: 'cni0' });
+  });
+
+  it('gives roles from ip -d link and the default route: tunnel overlay, bridge, veth pod, the tunnel\'s device and the default route\'s NIC', () => {
+    const links = parseLinks(
+      [
+        '2: ens160: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc mq state UP mode DEFAULT \\    link/ether 52:54:00:a8:00:0b',
+        '3: tunl0@NONE: <NOARP,UP,LOWER_UP> mtu 1480 qdisc noqueue state UNKNOWN \\    link/ipip 0.0.0.0 brd 0.0.0.0 \\    ipip any remote any local any ttl inherit nopmtudisc',
+        '7: cali1a2b3c4d5e6@if3: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1480 qdisc noqueue state UP \\    link/ether ee:ee:ee:ee:ee:ee \\    veth',
+      ].join('\n'),
+    );
+    const st = { links } as Parameters<typeof rolesFromState>[0];
+    const roles = rolesFromState(st, defaultRouteDevices('default via 192.168.0.1 dev ens160 proto dhcp\n10.244.1.0/24 dev cali1a2b3c4d5e6 scope link'));
+    expect(Object.fromEntries(roles)).toEqual({ tunl0: 'overlay', cali1a2b3c4d5e6: 'pod', ens160: 'nic' });
   });
 
   it('reads /proc/net/dev drop counters', () => {

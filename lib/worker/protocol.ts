@@ -44,7 +44,7 @@ export interface PointInfo {
   interface: string;
   role: InterfaceRole;
   /** Whether the interface's name said the role, the packets did (inferred), or the user. */
-  roleSource: 'name' | 'inferred' | 'user';
+  roleSource: 'name' | 'inferred' | 'user' | 'state';
   packets: number;
   /** The capture window: first and last packet, ns since the incident's epoch, on the node's own clock (NaN: none). */
   firstNs: number;
