@@ -11,6 +11,7 @@
  *   - the devices' drop counters rose while the captures ran.
  */
 import { evaluate, type PacketTuple, type Ruleset } from '../nodestate/iptables';
+import { vxlanPath } from '../nodestate/forwarding';
 import type { NodeState } from '../nodestate/state';
 import type { FlowReport, HopReport, NodeCheck } from '../verdict/types';
 
@@ -46,6 +47,12 @@ export function checkFlow(f: FlowReport, states: ReadonlyMap<string, NodeState>)
   // Bridged steps reach iptables only with bridge-nf-call-iptables on.
   const bridged = !routed && (st.sysctl.get(v6 ? 'net.bridge.bridge-nf-call-ip6tables' : 'net.bridge.bridge-nf-call-iptables') ?? '0') !== '0';
   if (routed || bridged) out.push(forwardCheck(f, replies, from, to, v6 ? st.ip6tables : st.iptables, node, v6));
+  // Leaving by a VXLAN device: the route, the next hop's MAC and that MAC's VTEP.
+  const dev = st.links.get(from.interface);
+  if (from.role === 'overlay' && to.role === 'nic' && dev?.kind === 'vxlan') {
+    const dst = packetOf(f, replies, st.iptables ?? new Map()).dst;
+    for (const r of vxlanPath(st, dst, from.interface)) out.push({ node, cause: r.cause, status: r.found ? 'ruled out' : 'confirmed', evidence: r.evidence });
+  }
   out.push(...dropCounters(st, from, to, node, replies));
   return out;
 }

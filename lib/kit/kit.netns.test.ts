@@ -228,6 +228,21 @@ describe.skipIf(why !== null)('bundles of a real fault, analysed: causes checked
     }
   }, 40_000);
 
+  it('node1 lost its FDB entry for node2\'s VTEP: confirmed at node1/flannel.1, the route and the neighbour entry ruled out', async () => {
+    sh(NS.n1, 'bridge fdb del 0e:61:06:ff:7a:02 dev flannel.1 dst 192.168.77.2 self');
+    try {
+      const { report } = await faultRun();
+      const ping = report.flows.find((f) => f.protocol === 'icmp' && f.server === POD_B)!;
+      expect([ping.verdict.kind, ping.requestsStopAfter]).toEqual(['request-dropped', 'node1/flannel.1']);
+      const by = (prefix: string) => ping.checks.find((c) => c.cause.startsWith(prefix));
+      expect(by('no FDB entry for 0e:61:06:ff:7a:02 on flannel.1')).toMatchObject({ node: 'node1', status: 'confirmed' });
+      expect(by('no route to 10.244.2.2 through flannel.1')).toMatchObject({ status: 'ruled out', evidence: '10.244.2.0/24 via 10.244.2.0 dev flannel.1 onlink' });
+      expect(by('no neighbour entry (VTEP MAC) for 10.244.2.0 on flannel.1')).toMatchObject({ status: 'ruled out' });
+    } finally {
+      sh(NS.n1, 'bridge fdb append 0e:61:06:ff:7a:02 dev flannel.1 dst 192.168.77.2 self permanent');
+    }
+  }, 40_000);
+
   it('forwarding off on node2: confirmed; the FORWARD chain (policy ACCEPT) ruled out', async () => {
     sh(NS.n2, 'sysctl -qw net.ipv4.ip_forward=0');
     try {

@@ -40,6 +40,10 @@ export interface NodeState {
   missing: string[];
   /** The devices of its default routes (IPv4 and IPv6). */
   defaultRoutes: string[];
+  /** `ip route show table all` and `ip -6 route …`, `ip neigh`, `bridge fdb`: lines, null when not recorded. */
+  routes: string[] | null;
+  neighbours: string[] | null;
+  fdb: string[] | null;
 }
 
 /** The kit's files, by their name under state/ (and manifest.json). */
@@ -70,8 +74,16 @@ export function parseNodeState(files: StateFiles): NodeState {
     before: parseNetDev(text('net-dev-before.txt') ?? ''),
     after: parseNetDev(text('net-dev-after.txt') ?? ''),
     missing: (manifest.missing ?? '').split(/\s+/).filter(Boolean),
+    routes: lines(text('ip-route.txt'), text('ip-6-route.txt')),
+    neighbours: lines(text('ip-neigh.txt')),
+    fdb: lines(text('bridge-fdb.txt')),
     defaultRoutes: defaultRouteDevices(`${text('ip-route.txt') ?? ''}\n${text('ip-6-route.txt') ?? ''}`),
   };
+}
+
+function lines(...texts: (string | null)[]): string[] | null {
+  if (texts.every((t) => t === null)) return null;
+  return texts.flatMap((t) => (t ?? '').split('\n').map((l) => l.trim()).filter(Boolean));
 }
 
 /** `ip -d -o link show`: one line per device, `N: name[@peer]: <FLAGS> mtu M … state S …`. */

@@ -1,0 +1,51 @@
+/**
+ * Where a node sends a packet, from its recorded routes, neighbours and FDB: the route the
+ * kernel picks for the destination (longest prefix of the main table), and for a route into a
+ * VXLAN device the two entries flanneld and Calico program for every peer: the next hop's MAC
+ * (a permanent neighbour entry) and that MAC's VTEP (an FDB entry with `dst`). A missing one is
+ * a packet the device cannot send.
+ */
+import { inCidr } from './iptables';
+import type { NodeState } from './state';
+
+export interface RouteFinding {
+  /** What was looked for, as a cause. */
+  cause: string;
+  found: boolean;
+  /** The line that answers it, or why nothing does. */
+  evidence: string;
+}
+
+/** The main table's route for `dst`: `PREFIX [via GW] dev DEV …`, longest prefix first. */
+export function routeFor(routes: string[], dst: string): { line: string; via: string | null; dev: string | null } | null {
+  const v6 = dst.includes(':');
+  let best: { line: string; via: string | null; dev: string | null; bits: number } | null = null;
+  for (const line of routes) {
+    const m = /^(\S+)(.*)$/.exec(line);
+    if (!m || /\btable (?!main\b)/.test(line) || /^(local|broadcast|anycast|multicast|unreachable|prohibit|blackhole|throw)\b/.test(line)) continue;
+    const prefix = m[1] === 'default' ? (v6 ? '::/0' : '0.0.0.0/0') : m[1]!;
+    if (prefix.includes(':') !== v6 || !inCidr(dst, prefix)) continue;
+    const bits = Number(prefix.split('/')[1] ?? (v6 ? 128 : 32));
+    if (!best || bits > best.bits) best = { line, via: /\bvia (\S+)/.exec(line)?.[1] ?? null, dev: /\bdev (\S+)/.exec(line)?.[1] ?? null, bits };
+  }
+  return best ? { line: best.line, via: best.via, dev: best.dev } : null;
+}
+
+/** For a packet to `dst` leaving by VXLAN device `dev`: the route, the next hop's MAC, that MAC's VTEP. */
+export function vxlanPath(st: NodeState, dst: string, dev: string): RouteFinding[] {
+  if (!st.routes) return [];
+  const out: RouteFinding[] = [];
+  const r = routeFor(st.routes, dst);
+  out.push({ cause: `no route to ${dst} through ${dev}`, found: r !== null && r.dev === dev, evidence: r ? r.line : `no route in the main table covers ${dst}` });
+  if (!r || r.dev !== dev || !st.neighbours || !st.fdb) return out;
+  const hop = r.via ?? dst;
+  const n = st.neighbours.find((l) => l.startsWith(`${hop} `) && new RegExp(`\\bdev ${escapeRe(dev)}\\b`).test(l));
+  const mac = n && !/\b(FAILED|INCOMPLETE)\b/.test(n) ? /\blladdr (\S+)/.exec(n)?.[1] : undefined;
+  out.push({ cause: `no neighbour entry (VTEP MAC) for ${hop} on ${dev}`, found: mac !== undefined, evidence: n ?? `ip neigh has no entry for ${hop} on ${dev}` });
+  if (!mac) return out;
+  const f = st.fdb.find((l) => l.toLowerCase().startsWith(`${mac.toLowerCase()} dev ${dev} `) && /\bdst \S+/.test(l));
+  out.push({ cause: `no FDB entry for ${mac} on ${dev} (the VTEP to send to)`, found: f !== undefined, evidence: f ?? `bridge fdb has no entry for ${mac} on ${dev}: the device has no VTEP to send ${dst} to` });
+  return out;
+}
+
+const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
