@@ -24,3 +24,25 @@ test('bundles open into captures and state; the dropped port\'s FORWARD rule is 
   await expect(checks.locator('li[data-status="ruled out"]').first()).toBeVisible();
   await page.screenshot({ path: path.join('test-results', 'screenshots', 'kit-bundles.png'), fullPage: true });
 });
+
+test('a shared link carries the recorded state: the colleague sees the same checks', async ({ page, browser }) => {
+  await page.goto('/');
+  await page.getByTestId('file-input').setInputFiles(['node1-hopscope.tar.gz', 'node2-hopscope.tar.gz'].map((f) => path.join(DIR, f)));
+  await expect(page.locator('[data-testid="file-row"][data-status="loaded"]')).toHaveCount(10, { timeout: 20_000 });
+  await expect(page.getByTestId('verdict-checks')).toBeVisible();
+  await page.getByTestId('share-open').click();
+  const dialog = page.getByTestId('share-dialog');
+  await expect(dialog.getByTestId('share-state')).toBeChecked();
+  await dialog.getByTestId('share-title').fill('FORWARD drops 8080 on node2');
+  await dialog.getByTestId('share-submit').click();
+  await expect(dialog.getByTestId('share-result')).toBeVisible({ timeout: 20_000 });
+  const link = await dialog.getByTestId('share-link').inputValue();
+
+  const other = await (await browser.newContext()).newPage();
+  await other.goto(link);
+  const card = other.getByTestId('verdict-card');
+  await expect(card).toHaveAttribute('data-kind', 'request-dropped', { timeout: 20_000 });
+  const fwd = other.getByTestId('verdict-checks').locator('li', { hasText: 'iptables FORWARD drops it' });
+  await expect(fwd).toHaveAttribute('data-status', 'confirmed');
+  await expect(fwd).toContainText('--dport 8080 -j DROP');
+});

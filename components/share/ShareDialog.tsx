@@ -56,12 +56,14 @@ function ShareForm({ close }: { close: () => void }) {
   const { shareFiles } = useDashboardActions();
   const worst = analysis.report?.flows[0];
   const [headersOnly, setHeadersOnly] = useState(false);
+  const [withState, setWithState] = useState(true);
   const [title, setTitle] = useState(worst ? worst.verdict.summary.slice(0, 200) : '');
   const [notes, setNotes] = useState('');
   const [preview, setPreview] = useState(false);
   const [phase, setPhase] = useState<Phase>({ step: 'form' });
   const abort = useRef<AbortController | null>(null);
-  const loaded = files.filter((f) => f.status === 'loaded');
+  const loaded = files.filter((f) => f.status === 'loaded' && !f.state);
+  const states = files.filter((f) => f.status === 'loaded' && f.state);
   const bytes = loaded.reduce((n, f) => n + f.size, 0);
   const commentList = Object.entries(comments).map(([flow, text]) => ({ flow, text }));
   const labelled = loaded.filter((f) => f.label).length;
@@ -70,7 +72,7 @@ function ShareForm({ close }: { close: () => void }) {
     abort.current = new AbortController();
     try {
       setPhase({ step: 'preparing', done: 0, total: loaded.length });
-      const shareable = await shareFiles(headersOnly, (done, total) => setPhase({ step: 'preparing', done, total }));
+      const shareable = await shareFiles(headersOnly, (done, total) => setPhase({ step: 'preparing', done, total }), withState && states.length > 0);
       const form = shareForm({ files: shareable, title, notes, comments: commentList, headersOnly });
       setPhase({ step: 'uploading', sent: 0, total: shareable.reduce((n, f) => n + f.blob.size, 0) });
       const created = await uploadIncident(form, (sent, total) => setPhase({ step: 'uploading', sent, total }), abort.current.signal);
@@ -113,6 +115,15 @@ function ShareForm({ close }: { close: () => void }) {
                   analysis comes out the same.
                 </span>
               </label>
+              {states.length > 0 && (
+                <label className="flex items-start gap-2">
+                  <input type="checkbox" className="mt-1" checked={withState} onChange={(e) => setWithState(e.currentTarget.checked)} data-testid="share-state" />
+                  <span>
+                    With the recorded state of {states.map((f) => f.state!.node).join(', ')}: routes, neighbours, firewall rules, sysctls and
+                    counters, so the link shows the causes checked against them.
+                  </span>
+                </label>
+              )}
             </fieldset>
             <label className="block space-y-1">
               <span className="font-medium">Title</span>

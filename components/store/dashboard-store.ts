@@ -106,7 +106,7 @@ export interface DashboardActions {
   /** A comment on a flow, by flow key, to share with the incident; empty text removes it. */
   setComment(flowKey: string, text: string): void;
   /** The loaded files as they would be shared: unique names, labels, cut to headers if asked. */
-  shareFiles(headersOnly: boolean, onFile?: (done: number, total: number) => void): Promise<ShareFile[]>;
+  shareFiles(headersOnly: boolean, onFile?: (done: number, total: number) => void, withState?: boolean): Promise<ShareFile[]>;
   /** Open a shared incident: download its files (with progress) and analyse them as shared. */
   openShared(meta: IncidentMeta): Promise<void>;
 }
@@ -421,15 +421,16 @@ export function createDashboardStore(deps: DashboardDeps): DashboardStore {
         });
       },
 
-      async shareFiles(headersOnly, onFile) {
-        // Interface lists stay on this machine: a shared incident holds captures only.
-        const loaded = get().files.filter((f) => f.status === 'loaded' && blobs.has(f.id) && !f.links && !f.state);
+      async shareFiles(headersOnly, onFile, withState = false) {
+        // Interface lists stay on this machine; the nodes' recorded state goes when asked (it is
+        // what the shared verdicts' checks read), never cut.
+        const loaded = get().files.filter((f) => f.status === 'loaded' && blobs.has(f.id) && !f.links && (!f.state || withState));
         const names = uniqueUploadNames(loaded.map((f) => ({ name: f.name, label: f.label })));
         const out: ShareFile[] = [];
         for (const [i, f] of loaded.entries()) {
           onFile?.(i, loaded.length);
           let blob: Blob = blobs.get(f.id)!;
-          if (headersOnly) {
+          if (headersOnly && !f.state) {
             const m = await request<'cut'>((req) => ({ type: 'cut-headers', req, id: f.id }));
             blob = m.blob;
           }

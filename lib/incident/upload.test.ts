@@ -72,6 +72,24 @@ describe('receiveUpload', () => {
     await real.close();
   });
 
+  it('takes a node\'s recorded state beside the captures, and refuses one that is not (400 NOT_NODE_STATE)', async () => {
+    const s = await store();
+    const ct = `multipart/form-data; boundary=${BOUNDARY}`;
+    const send = (state: string) =>
+      receiveUpload(new Blob([part('a.pcap'), pcap(2), enc.encode('\r\n'), part('node2.hopscope-state.json'), enc.encode(state), enc.encode(`\r\n--${BOUNDARY}--\r\n`)]).stream(), multipartParser(ct, config), {
+        store: s,
+        config,
+        client: 'c',
+        nowMs: Date.now(),
+      });
+    const made = await send(JSON.stringify({ 'manifest.json': '{"node":"node2"}', 'sysctl.txt': 'net.ipv4.ip_forward = 1' }));
+    const got = await s.get(made.id, Date.now());
+    expect(got.state === 'found' && got.incident.files.map((f) => f.name)).toEqual(['a.pcap', 'node2.hopscope-state.json']);
+    await expect(send('{"manifest.json": 3}')).rejects.toMatchObject({ status: 400, code: 'NOT_NODE_STATE' });
+    await expect(send('<html>')).rejects.toMatchObject({ status: 400, code: 'NOT_NODE_STATE' });
+    await s.close();
+  });
+
   it('a body that breaks off after a refused part: UPLOAD_ABORTED, nothing uncaught, nothing kept', async () => {
     const s = await store();
     let pull = 0;

@@ -11,6 +11,7 @@ import { HttpError } from './http-error';
 import { newDeleteToken, newIncidentId, sha256Hex } from './ids';
 import type { CreationReservation, FlowComment, IncidentFile, IncidentId, IncidentStore, StagedFile } from './types';
 import { checkCapture } from './validate';
+import { STATE_FILE } from '../nodestate/bundle';
 
 export const MAX_TITLE_CHARS = 200;
 export const MAX_NOTES_CHARS = 100_000;
@@ -18,6 +19,8 @@ export const MAX_COMMENTS = 500;
 export const MAX_COMMENT_CHARS = 10_000;
 const MAX_LABEL_CHARS = 64;
 const MAX_FILE_NAME_CHARS = 200;
+/** A node's recorded state: routes, rules and counters of a busy node run to a few megabytes. */
+const MAX_STATE_BYTES = 32 * 1024 * 1024;
 /**
  * Captures compress 2–20× (headers repeat, payloads do not); a gzip that inflates more than this
  * many times its size, past a few MiB, is a bomb (zeros compress ~1000×) and is refused early,
@@ -216,6 +219,10 @@ export async function receiveUpload(body: ReadableStream<Uint8Array>, bb: busboy
         if (!name) throw new HttpError(400, `file part ${files.length + 1} has no file name`);
         if (files.some((f) => f.name === name)) throw new HttpError(400, `two files are named ${name}; give each capture its own name`);
         if (files.length >= config.maxFiles) throw new HttpError(413, `more than ${config.maxFiles} files in one incident`);
+        if (STATE_FILE.test(name)) {
+          files.push({ name, staged: await session.addFile(nodeState(name, stream)) });
+          return;
+        }
         const before = inflated;
         const startedAt = total;
         const check = checkCapture(name, {
@@ -265,6 +272,28 @@ export async function receiveUpload(body: ReadableStream<Uint8Array>, bb: busboy
       }
     });
   });
+
+  /** A node's recorded state (a capture-kit bundle's, as the page hands it on): small JSON of texts. */
+  async function* nodeState(name: string, stream: Readable): AsyncGenerator<Uint8Array> {
+    const parts: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of stream.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>) {
+      idle.refresh();
+      total += chunk.length;
+      size += chunk.length;
+      if (size > MAX_STATE_BYTES || total > config.maxIncidentBytes) throw new HttpError(413, `${name}: a node's recorded state is at most ${mib(MAX_STATE_BYTES)}`);
+      parts.push(chunk);
+      yield new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length);
+    }
+    let ok = false;
+    try {
+      const v = JSON.parse(Buffer.concat(parts).toString('utf8')) as unknown;
+      ok = !!v && typeof v === 'object' && !Array.isArray(v) && Object.values(v).every((x) => typeof x === 'string') && 'manifest.json' in v;
+    } catch {
+      ok = false;
+    }
+    if (!ok) throw new HttpError(400, `${name} is not a node's recorded state (a JSON object of the capture kit's files, with its manifest.json)`, {}, 'NOT_NODE_STATE');
+  }
 
   input.pipe(bb);
 
