@@ -82,7 +82,12 @@ export function analyze(inputs: AnalysisInput[], opts: AnalysisOptions = {}): { 
   // A node's own `ip -d link` says what each of its interfaces is: no guessing where it was recorded.
   const stateRoles = new Map<string, InterfaceRole>();
   for (const st of opts.nodeStates?.values() ?? []) for (const [iface, role] of rolesFromState(st, st.defaultRoutes)) stateRoles.set(`${st.node}/${iface}`, role);
-  const correlation = correlate(kept, stateRoles.size > 0 ? { ...opts, stateRoles } : opts);
+  const runWindows = new Map<string, { startMs: number; stopMs: number }>();
+  for (const st of opts.nodeStates?.values() ?? []) {
+    const [startMs, stopMs] = [Date.parse(st.manifest.started ?? ''), Date.parse(st.manifest.stopped ?? '')];
+    if (Number.isFinite(startMs) && Number.isFinite(stopMs) && stopMs >= startMs) runWindows.set(st.node, { startMs, stopMs });
+  }
+  const correlation = correlate(kept, stateRoles.size > 0 || runWindows.size > 0 ? { ...opts, stateRoles, runWindows } : opts);
   notes.push(...correlation.notes);
   const flows = analyzeFlows(correlation);
   if (opts.nodeStates?.size) for (const f of flows) f.checks = checkFlow(f, opts.nodeStates);

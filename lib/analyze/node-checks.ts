@@ -18,6 +18,7 @@ import type { FlowReport, HopReport, NodeCheck } from '../verdict/types';
 /** Roles on the pod side of a node's routing step, and on the overlay/underlay side. */
 const POD_SIDE = new Set(['pod', 'bridge']);
 const WIRE_SIDE = new Set(['overlay', 'nic']);
+const TUNNEL_KINDS = new Set(['vxlan', 'geneve', 'ipip', 'gre', 'ip6tnl', 'sit', 'wireguard']);
 
 export function checkFlow(f: FlowReport, states: ReadonlyMap<string, NodeState>): NodeCheck[] {
   const stop = f.requestsStopAfter ?? f.repliesStopAfter;
@@ -32,10 +33,17 @@ export function checkFlow(f: FlowReport, states: ReadonlyMap<string, NodeState>)
   if (!st) return [];
   const out: NodeCheck[] = [];
   const node = from.host;
-  const link = st.links.get(to.interface);
-  if (st.links.size === 0) out.push({ node, cause: `${to.interface} is down`, status: 'not checkable', evidence: 'no `ip -d link` in the bundle' });
-  else if (!link) out.push({ node, cause: `${to.interface} is down`, status: 'not checkable', evidence: `${to.interface} is not in ${node}'s \`ip -d link\`` });
-  else out.push({ node, cause: `${to.interface} is down`, status: link.up ? 'ruled out' : 'confirmed', evidence: briefLink(link.line) });
+  // The device the packets never reached, and those between the two points that were not
+  // captured: a tunnel device between the NIC and the pod side (tcpdump cannot open one that is down).
+  const between = new Set([to.interface, ...f.notCaptured.filter((u) => u.node === node).map((u) => u.interface)]);
+  const crossesTunnel = (WIRE_SIDE.has(from.role) && POD_SIDE.has(to.role)) || (POD_SIDE.has(from.role) && WIRE_SIDE.has(to.role));
+  if (crossesTunnel && from.role !== 'overlay' && to.role !== 'overlay') for (const l of st.links.values()) if (l.kind && TUNNEL_KINDS.has(l.kind)) between.add(l.name);
+  for (const dev of between) {
+    const link = st.links.get(dev);
+    if (st.links.size === 0) out.push({ node, cause: `${dev} is down`, status: 'not checkable', evidence: 'no `ip -d link` in the bundle' });
+    else if (!link) out.push({ node, cause: `${dev} is down`, status: 'not checkable', evidence: `${dev} is not in ${node}'s \`ip -d link\`` });
+    else out.push({ node, cause: `${dev} is down`, status: link.up ? 'ruled out' : 'confirmed', evidence: briefLink(link.line) });
+  }
 
   const routed = (POD_SIDE.has(from.role) && WIRE_SIDE.has(to.role)) || (WIRE_SIDE.has(from.role) && POD_SIDE.has(to.role)) || (from.role === 'pod' && to.role === 'pod');
   const v6 = f.client.includes(':');

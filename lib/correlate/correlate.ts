@@ -34,7 +34,7 @@ export function correlate(inputs: CaptureInput[], opts: PointOptions = {}): Corr
   const epochSec = incidentEpoch(inputs);
   const layout = capturePoints(inputs, opts);
   const points = layout.points;
-  fillWindows(inputs, layout, epochSec);
+  fillWindows(inputs, layout, epochSec, opts.runWindows);
   const inputOfPoint = new Int32Array(points.length);
   layout.inputPoints.forEach((ps, n) => ps.forEach((p) => (inputOfPoint[p] = n)));
   const walk = collectSightings(inputs, layout, epochSec);

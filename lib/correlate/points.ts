@@ -23,6 +23,11 @@ export interface PointOptions {
   roles?: ReadonlyMap<string, InterfaceRole>;
   /** `node/interface` → role, from the node's own `ip -d link` (a capture-kit bundle). */
   stateRoles?: ReadonlyMap<string, InterfaceRole>;
+  /**
+   * node → when its captures ran, in Unix ms (a capture-kit bundle's manifest: all its tcpdumps
+   * start and stop together). A capture that went quiet ran on: its window is at least this.
+   */
+  runWindows?: ReadonlyMap<string, { startMs: number; stopMs: number }>;
 }
 
 interface PointSpec {
@@ -176,7 +181,7 @@ const ISB_START_LEAD_NS = 10e9;
  * Each point's packets and capture window (first and last timestamp, on the raw incident
  * clock), from the index's per-shape figures: no pass over the packets.
  */
-export function fillWindows(inputs: readonly CaptureInput[], layout: PointLayout, epochSec: number): void {
+export function fillWindows(inputs: readonly CaptureInput[], layout: PointLayout, epochSec: number, runWindows?: PointOptions['runWindows']): void {
   inputs.forEach((input, n) => {
     const c = input.capture;
     const baseNs = (c.baseSec - epochSec) * 1e9 + c.baseNsec;
@@ -202,6 +207,16 @@ export function fillWindows(inputs: readonly CaptureInput[], layout: PointLayout
       if (stats.end && !(at(stats.end) <= pt.lastNs)) pt.lastNs = ns(at(stats.end));
       const dropped = (stats.osDrop ?? 0) + (stats.ifDrop ?? 0);
       if (dropped > 0) layout.notes.push(`${pt.node}/${pt.interface}: the capture's own statistics say ${dropped} packet${dropped === 1 ? ' was' : 's were'} dropped before being recorded (the buffer or the interface was full): a packet missing there may have crossed it`);
+    }
+    // A capture kit's tcpdumps ran from its start to its stop (whole seconds: a second's margin).
+    for (const id of layout.inputPoints[n]!) {
+      const pt = layout.points[id]!;
+      const w = runWindows?.get(pt.node);
+      if (!w || pt.packets === 0) continue;
+      const start = (w.startMs / 1000 - epochSec) * 1e9;
+      const stop = (w.stopMs / 1000 + 1 - epochSec) * 1e9;
+      if (!(start >= pt.firstNs)) pt.firstNs = ns(start);
+      if (!(stop <= pt.lastNs)) pt.lastNs = ns(stop);
     }
     // One `tcpdump -i any` ran for every interface it was split into: the file's window is each one's.
     if (layout.split[n]) {

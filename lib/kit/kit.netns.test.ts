@@ -243,6 +243,20 @@ describe.skipIf(why !== null)('bundles of a real fault, analysed: causes checked
     }
   }, 40_000);
 
+  it('flannel.1 down on node2: the stop at node2/eth0, the device confirmed down', async () => {
+    sh(NS.n2, 'ip link set flannel.1 down');
+    try {
+      const { report } = await faultRun();
+      const ping = report.flows.find((f) => f.protocol === 'icmp' && f.server === POD_B)!;
+      expect([ping.verdict.kind, ping.requestsStopAfter]).toEqual(['request-dropped', 'node2/eth0']);
+      const down = ping.checks.find((c) => c.cause === 'flannel.1 is down')!;
+      expect([down.node, down.status]).toEqual(['node2', 'confirmed']);
+      expect(down.evidence).toMatch(/^flannel\.1: <[^>]*> mtu 1450 state DOWN$/);
+    } finally {
+      sh(NS.n2, 'ip link set flannel.1 up && ip route replace 10.244.1.0/24 via 10.244.1.0 dev flannel.1 onlink && ip neigh replace 10.244.1.0 lladdr 0e:61:06:ff:7a:01 dev flannel.1 nud permanent');
+    }
+  }, 40_000);
+
   it('forwarding off on node2: confirmed; the FORWARD chain (policy ACCEPT) ruled out', async () => {
     sh(NS.n2, 'sysctl -qw net.ipv4.ip_forward=0');
     try {
