@@ -18,11 +18,30 @@ import { errorMessage, sampleManifestLoader, SAMPLES_MANIFEST, sampleUrl, type S
 import { downloadSharedFile, uniqueUploadNames, type ShareFile } from '@/lib/incident/client';
 import type { IncidentMeta } from '@/lib/incident/types';
 import type { InterfaceRole } from '@/lib/protocols/devices';
-import { BUNDLE_FILE, openBundle } from '@/lib/nodestate/bundle';
+import { BUNDLE_FILE, MAX_BUNDLE_BYTES, openBundle } from '@/lib/nodestate/bundle';
 
 /** A bundle's captures as files, and the node's recorded state as one JSON file the worker reads. */
 async function expandBundle(file: File, name: string): Promise<{ file: File }[]> {
-  const tar = new Uint8Array(await new Response(file.stream().pipeThrough(new DecompressionStream('gzip'))).arrayBuffer());
+  // Inflated with a cap: a bundle is a few ring buffers, a gzip bomb is not.
+  const parts: Uint8Array[] = [];
+  let size = 0;
+  const reader = file.stream().pipeThrough(new DecompressionStream('gzip')).getReader();
+  for (;;) {
+    const r = await reader.read();
+    if (r.done) break;
+    size += r.value.length;
+    if (size > MAX_BUNDLE_BYTES) {
+      await reader.cancel();
+      throw new Error(`inflates to more than ${MAX_BUNDLE_BYTES / 2 ** 30} GiB: not a capture kit bundle`);
+    }
+    parts.push(r.value);
+  }
+  const tar = new Uint8Array(size);
+  let at = 0;
+  for (const p of parts.splice(0)) {
+    tar.set(p, at);
+    at += p.length;
+  }
   const b = openBundle(tar, name);
   return [
     ...b.captures.map((c) => ({ file: new File([c.bytes], c.name) })),

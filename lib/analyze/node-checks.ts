@@ -45,16 +45,17 @@ export function checkFlow(f: FlowReport, states: ReadonlyMap<string, NodeState>)
     else out.push({ node, cause: `${dev} is down`, status: link.up ? 'ruled out' : 'confirmed', evidence: briefLink(link.line) });
   }
 
-  const routed = (POD_SIDE.has(from.role) && WIRE_SIDE.has(to.role)) || (WIRE_SIDE.has(from.role) && POD_SIDE.has(to.role)) || (from.role === 'pod' && to.role === 'pod');
+  // Where the kernel routes: a bridge port's layer 3 is its bridge. Encapsulating and
+  // decapsulating (overlay ↔ NIC) are the node's own traffic (OUTPUT, INPUT), not FORWARD.
+  const l3 = (dev: string) => st.links.get(dev)?.master ?? dev;
+  const [inDev, outDev] = [l3(from.interface), l3(to.interface)];
+  const podSideToWire = (POD_SIDE.has(from.role) && WIRE_SIDE.has(to.role)) || (WIRE_SIDE.has(from.role) && POD_SIDE.has(to.role));
+  const routed = podSideToWire || (POD_SIDE.has(from.role) && POD_SIDE.has(to.role) && inDev !== outDev);
   const v6 = f.client.includes(':');
-  if (routed) {
-    const key = v6 ? 'net.ipv6.conf.all.forwarding' : 'net.ipv4.ip_forward';
-    const v = st.sysctl.get(key);
-    out.push({ node, cause: 'forwarding is off', status: v === undefined ? 'not checkable' : v === '0' ? 'confirmed' : 'ruled out', evidence: v === undefined ? `no ${key} in the bundle` : `${key} = ${v}` });
-  }
-  // Bridged steps reach iptables only with bridge-nf-call-iptables on.
-  const bridged = !routed && (st.sysctl.get(v6 ? 'net.bridge.bridge-nf-call-ip6tables' : 'net.bridge.bridge-nf-call-iptables') ?? '0') !== '0';
-  if (routed || bridged) out.push(forwardCheck(f, replies, from, to, v6 ? st.ip6tables : st.iptables, node, v6));
+  if (routed) out.push(forwardingCheck(st, node, v6, inDev));
+  // Bridged between two ports of one bridge: iptables sees it only with bridge-nf-call-iptables on, as bridge → bridge.
+  const bridged = !routed && POD_SIDE.has(from.role) && POD_SIDE.has(to.role) && (st.sysctl.get(v6 ? 'net.bridge.bridge-nf-call-ip6tables' : 'net.bridge.bridge-nf-call-iptables') ?? '0') !== '0';
+  if (routed || bridged) out.push(forwardCheck(f, replies, inDev, outDev, st, node, v6));
   // Leaving by a VXLAN device: the route, the next hop's MAC and that MAC's VTEP.
   const dev = st.links.get(from.interface);
   if (from.role === 'overlay' && to.role === 'nic' && dev?.kind === 'vxlan') {
@@ -74,12 +75,26 @@ function briefLink(line: string): string {
   return `${m[1]}: ${m[2]}${mtu ? ` mtu ${mtu}` : ''}${state ? ` state ${state}` : ''}`;
 }
 
-function forwardCheck(f: FlowReport, replies: boolean, from: HopReport, to: HopReport, rules: Ruleset | null, node: string, v6: boolean): NodeCheck {
+/** IPv4 forwards only with both the global switch and the in-device's own on; IPv6 by its global one. */
+function forwardingCheck(st: NodeState, node: string, v6: boolean, inDev: string): NodeCheck {
+  const keys = v6 ? ['net.ipv6.conf.all.forwarding'] : ['net.ipv4.ip_forward', `net.ipv4.conf.${inDev}.forwarding`];
+  const known = keys.filter((k) => st.sysctl.has(k));
+  const off = known.find((k) => st.sysctl.get(k) === '0');
+  if (off) return { node, cause: 'forwarding is off', status: 'confirmed', evidence: `${off} = 0` };
+  if (known.length < keys.length) return { node, cause: 'forwarding is off', status: known.length === 0 ? 'not checkable' : 'not checkable', evidence: `${keys.filter((k) => !known.includes(k)).join(', ')} not in the bundle${known.length ? `; ${known.map((k) => `${k} = ${st.sysctl.get(k)}`).join(', ')}` : ''}` };
+  return { node, cause: 'forwarding is off', status: 'ruled out', evidence: known.map((k) => `${k} = ${st.sysctl.get(k)}`).join(', ') };
+}
+
+function forwardCheck(f: FlowReport, replies: boolean, inDev: string, outDev: string, st: NodeState, node: string, v6: boolean): NodeCheck {
   const cause = `${v6 ? 'ip6tables' : 'iptables'} FORWARD drops it`;
-  if (!rules) return { node, cause, status: 'not checkable', evidence: `no ${v6 ? 'ip6tables-save' : 'iptables-save'} in the bundle` };
+  const rules = v6 ? st.ip6tables : st.iptables;
+  if (!rules) return { node, cause, status: 'not checkable', evidence: `no ${v6 ? 'ip6tables-save' : 'iptables-save'} output in the bundle` };
+  // Rules that live elsewhere can drop it too: iptables-legacy beside iptables-nft, native nftables.
+  const other = st.otherFirewalls(v6);
+  if (other) return { node, cause, status: 'not checkable', evidence: other };
   const p = packetOf(f, replies, rules);
-  p.in = from.interface;
-  p.out = to.interface;
+  p.in = inDev;
+  p.out = outDev;
   const d = evaluate(rules, 'filter', 'FORWARD', p);
   const at = d.line > 0 ? `line ${d.line}: ${d.text}` : d.text;
   if (d.verdict === 'unknown') return { node, cause, status: 'not checkable', evidence: `${at} — ${d.why}` };
@@ -88,8 +103,9 @@ function forwardCheck(f: FlowReport, replies: boolean, from: HopReport, to: HopR
 
 /** The flow's packet in the direction that stopped, as the node's firewall saw it (after DNAT). */
 function packetOf(f: FlowReport, replies: boolean, rules: Ruleset): PacketTuple {
+  // "10.244.1.2:45808 → 10.244.2.2:8080": the destination after the translation.
   const dnat = f.translations.find((t) => t.kind !== 'SNAT');
-  const [dst, dport] = dnat ? splitHostPort(dnat.to) : [f.server, f.serverPort ?? undefined];
+  const [dst, dport] = dnat ? splitHostPort(dnat.to.split(' → ')[1] ?? '') : [f.server, f.serverPort ?? undefined];
   const icmp = f.protocol === 'icmp' || f.protocol === 'icmpv6';
   const req: PacketTuple = {
     src: f.client,
@@ -113,14 +129,17 @@ function packetOf(f: FlowReport, replies: boolean, rules: Ruleset): PacketTuple 
   return rep;
 }
 
+/**
+ * Whether a rule may have marked the packet before filter FORWARD: raw and mangle run first;
+ * nat's chains only for translated (service) traffic — kube-proxy's KUBE-MARK-MASQ — and its
+ * POSTROUTING runs after FORWARD.
+ */
 function setsMark(rules: Ruleset, translated: boolean): boolean {
-  for (const table of rules.values()) {
+  for (const [name, table] of rules) {
+    if (name === 'filter' || (name === 'nat' && !translated)) continue;
     for (const chain of table.values()) {
-      for (const r of chain.rules) {
-        if (!/--set-x?mark|-j (MARK|CONNMARK)\b/.test(r.text)) continue;
-        if (/^KUBE-MARK-/.test(chain.name) && !translated) continue;
-        return true;
-      }
+      if (name === 'nat' && /POSTROUTING/.test(chain.name)) continue;
+      if (chain.rules.some((r) => /--set-x?mark|-j (MARK|CONNMARK)\b/.test(r.text))) return true;
     }
   }
   return false;
@@ -147,8 +166,10 @@ function dropCounters(st: NodeState, from: HopReport, to: HopReport, node: strin
     const b = st.after.get(i);
     if (!a || !b) continue;
     const n = b[key] - a[key];
-    const status = n === 0 ? 'ruled out' : n >= lost && lost > 0 ? 'confirmed' : 'not checkable';
-    out.push({ node, cause: `${i} drops what it ${dir}`, status, evidence: `${i}: ${n} ${dir} packets dropped while the captures ran, ${lost} of this flow's lost here (/proc/net/dev)` });
+    // A counter that rose may hold this flow's losses or other traffic's (router solicitations a
+    // VXLAN device has no VTEP for): never a confirmation on its own.
+    const status = n === 0 ? 'ruled out' : 'not checkable';
+    out.push({ node, cause: `${i} drops what it ${dir}`, status, evidence: `${i}: ${n} ${dir} packets dropped while the captures ran, ${lost} of this flow's lost here${n > 0 ? ": they may be this flow's or other traffic's" : ''} (/proc/net/dev)` });
   }
   return out;
 }

@@ -10,6 +10,8 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { analyze } from '../analyze';
 import { expand, loadInputs } from '../analyze/files';
+import { checkFlow } from '../analyze/node-checks';
+import { parseNodeState } from '../nodestate/state';
 import { openBundles } from './bundles';
 import { main } from './main';
 
@@ -41,6 +43,24 @@ describe('analyze with capture-kit bundles', () => {
     for (const f of report.flows.filter((x) => x.verdict.kind === 'delivered')) expect(f.checks).toEqual([]);
   });
 
+  it('a translated flow is checked with its address after DNAT; rules outside iptables-save make FORWARD not checkable', async () => {
+    const b = openBundles(BUNDLES);
+    const { inputs } = await loadInputs(expand(b.paths), new Map());
+    const { report } = analyze(inputs, { nodeStates: b.states });
+    const tcp = report.flows.find((f) => f.protocol === 'tcp' && f.serverPort === 8080)!;
+    // As if the client had dialled a ClusterIP that kube-proxy translated to the pod on node1.
+    const viaService = { ...tcp, server: '10.96.0.80', serverPort: 80, translations: [{ at: 'node1/cni0', kind: 'DNAT' as const, from: '10.244.1.2:45808 → 10.96.0.80:80', to: '10.244.1.2:45808 → 10.244.2.2:8080' }] };
+    const fwd = checkFlow(viaService, b.states).find((c) => c.cause === 'iptables FORWARD drops it')!;
+    expect(fwd.status).toBe('confirmed');
+    expect(fwd.evidence).toContain('--dport 8080 -j DROP');
+    // A native nftables table with a forward hook on node2: its rules are not evaluated, so FORWARD cannot be ruled either way.
+    const node2 = b.states.get('node2')!;
+    const nft = parseNodeState(new Map([['manifest.json', JSON.stringify(node2.manifest)], ['nft-ruleset.txt', 'table inet firewalld {\n\tchain filter_FORWARD {\n\t\ttype filter hook forward priority filter + 10; policy accept;\n\t}\n}'], ['iptables-save.txt', '*filter\n:FORWARD ACCEPT [0:0]\nCOMMIT\n']]));
+    const withNft = checkFlow(tcp, new Map([...b.states, ['node2', { ...node2, otherFirewalls: nft.otherFirewalls }]])).find((c) => c.cause === 'iptables FORWARD drops it')!;
+    expect(withNft).toMatchObject({ status: 'not checkable' });
+    expect(withNft.evidence).toContain('inet firewalld');
+  });
+
   it('prints the checks in the CLI report', async () => {
     let out = '';
     const write = process.stdout.write.bind(process.stdout);
@@ -52,7 +72,7 @@ describe('analyze with capture-kit bundles', () => {
     }
     expect(out).toContain("checked on the nodes' recorded state:");
     expect(out).toMatch(/CONFIRMED\s+node2: iptables FORWARD drops it — line \d+: -A FORWARD -p tcp -m tcp --dport 8080 -j DROP/);
-    expect(out).toMatch(/RULED OUT\s+node2: forwarding is off — net\.ipv4\.ip_forward = 1/);
+    expect(out).toMatch(/RULED OUT\s+node2: forwarding is off — net\.ipv4\.ip_forward = 1, net\.ipv4\.conf\.flannel\.1\.forwarding = 1/);
   });
 
   it('refuses a bundle that is not a tar archive, naming it and the byte offset', () => {

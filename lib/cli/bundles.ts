@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { parseNodeState, type NodeState, type StateFiles } from '../nodestate/state';
-import { BUNDLE_FILE, openBundle } from '../nodestate/bundle';
+import { BUNDLE_FILE, MAX_BUNDLE_BYTES, openBundle } from '../nodestate/bundle';
 
 export { BUNDLE_FILE };
 
@@ -30,16 +30,17 @@ export function openBundles(paths: string[]): { paths: string[]; states: Map<str
       states.set(s.node, s);
       out.push(join(p, 'captures'));
     } else if (st?.isFile() && BUNDLE_FILE.test(p)) {
-      const bundle = openBundle(new Uint8Array(gunzipSync(readFileSync(p))), basename(p));
+      const bundle = openBundle(new Uint8Array(gunzipSync(readFileSync(p), { maxOutputLength: MAX_BUNDLE_BYTES })), basename(p));
       if (!tmp) {
         tmp = mkdtempSync(join(tmpdir(), 'hopscope-bundle-'));
         const dir = tmp;
         process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
       }
-      const dir = join(tmp, basename(p).replace(BUNDLE_FILE, ''));
+      // One folder per bundle given, however their names clash.
+      const dir = join(tmp, `${out.length}-${basename(p).replace(BUNDLE_FILE, '')}`);
       rmSync(dir, { recursive: true, force: true });
       mkdirSync(dir, { recursive: true });
-      for (const c of bundle.captures) writeFileSync(join(dir, c.name), c.bytes);
+      for (const c of bundle.captures) writeFileSync(join(dir, basename(c.name)), c.bytes);
       const s = parseNodeState(bundle.state);
       states.set(s.node, s);
       out.push(dir);

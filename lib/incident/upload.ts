@@ -11,7 +11,7 @@ import { HttpError } from './http-error';
 import { newDeleteToken, newIncidentId, sha256Hex } from './ids';
 import type { CreationReservation, FlowComment, IncidentFile, IncidentId, IncidentStore, StagedFile } from './types';
 import { checkCapture } from './validate';
-import { STATE_FILE } from '../nodestate/bundle';
+import { STATE_FILE, STATE_KEY } from '../nodestate/bundle';
 
 export const MAX_TITLE_CHARS = 200;
 export const MAX_NOTES_CHARS = 100_000;
@@ -281,14 +281,16 @@ export async function receiveUpload(body: ReadableStream<Uint8Array>, bb: busboy
       idle.refresh();
       total += chunk.length;
       size += chunk.length;
-      if (size > MAX_STATE_BYTES || total > config.maxIncidentBytes) throw new HttpError(413, `${name}: a node's recorded state is at most ${mib(MAX_STATE_BYTES)}`);
+      if (total > config.maxIncidentBytes) throw new HttpError(413, `the incident is larger than ${mib(config.maxIncidentBytes)} (HOPSCOPE_MAX_INCIDENT_BYTES) at ${name}`);
+      if (size > MAX_STATE_BYTES) throw new HttpError(413, `${name}: a node's recorded state is at most ${mib(MAX_STATE_BYTES)}`);
       parts.push(chunk);
       yield new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length);
     }
     let ok = false;
     try {
       const v = JSON.parse(Buffer.concat(parts).toString('utf8')) as unknown;
-      ok = !!v && typeof v === 'object' && !Array.isArray(v) && Object.values(v).every((x) => typeof x === 'string') && 'manifest.json' in v;
+      // Only the kit's own files: this is no general file store.
+      ok = !!v && typeof v === 'object' && !Array.isArray(v) && 'manifest.json' in v && Object.entries(v).every(([k, x]) => typeof x === 'string' && STATE_KEY.test(k));
     } catch {
       ok = false;
     }
@@ -301,7 +303,7 @@ export async function receiveUpload(body: ReadableStream<Uint8Array>, bb: busboy
     await parsed.catch((err) => fail(err));
     await queue;
     if (failure !== null) throw failure;
-    if (files.length === 0) throw new HttpError(400, 'no capture file: send one or more multipart parts named "file"');
+    if (!files.some((f) => !STATE_FILE.test(f.name))) throw new HttpError(400, 'no capture file: send one or more multipart parts named "file"');
 
     const title = (fields.get('title') ?? '').trim();
     if (title.length > MAX_TITLE_CHARS) throw new HttpError(413, `the title has ${title.length} characters; at most ${MAX_TITLE_CHARS}`);

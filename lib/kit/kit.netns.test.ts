@@ -218,7 +218,7 @@ describe.skipIf(why !== null)('bundles of a real fault, analysed: causes checked
       const by = (cause: string) => tcp.checks.find((c) => c.cause === cause);
       expect(by('iptables FORWARD drops it')).toMatchObject({ node: 'node2', status: 'confirmed' });
       expect(by('iptables FORWARD drops it')!.evidence).toContain('--dport 8080 -j DROP');
-      expect(by('forwarding is off')).toMatchObject({ status: 'ruled out', evidence: 'net.ipv4.ip_forward = 1' });
+      expect(by('forwarding is off')).toMatchObject({ status: 'ruled out', evidence: 'net.ipv4.ip_forward = 1, net.ipv4.conf.flannel.1.forwarding = 1' });
       expect(by('cni0 is down')).toMatchObject({ status: 'ruled out' });
       const ping = report.flows.find((f) => f.protocol === 'icmp' && f.server === POD_B)!;
       expect(ping.verdict.kind).toBe('delivered');

@@ -85,8 +85,11 @@ export function kitScript(opts: KitOptions, generatedAt = new Date()): string {
 # ./<node>-hopscope.tar.gz. Reproduce the problem while it runs; Ctrl-C stops early and still packs.
 #
 # It changes nothing on this node except its own folder ./<node>-hopscope: no sysctl, no rule,
-# no route, no link is touched. Tools that are missing are listed in the manifest.
+# no route, no link is touched. (tcpdump puts each device in promiscuous mode while it runs, as
+# it always does; on a bridge that is what makes the bridged frames visible.) Tools that are
+# missing are listed in the manifest.
 set -u
+set -f
 PATH="$PATH:/usr/sbin:/sbin"
 
 PODS='${pods}'
@@ -106,6 +109,8 @@ NODE=$(hostname 2>/dev/null || cat /proc/sys/kernel/hostname)
 OUT="./$NODE-hopscope"
 [ -e "$OUT" ] && { say "$OUT exists already: move it away first"; exit 1; }
 mkdir -p "$OUT/state" "$OUT/captures" || exit 1
+# Interrupted before the captures start (Ctrl-C, an ssh that drops): leave nothing behind.
+trap 'say "interrupted before the captures started: nothing kept"; rm -rf "$OUT"; exit 130' INT TERM HUP
 missing=""
 note_missing() { case " $missing " in *" $1 "*) ;; *) missing="$missing $1" ;; esac; }
 
@@ -162,9 +167,11 @@ state bridge-fdb.txt bridge fdb show
 state iptables-save.txt iptables-save
 state ip6tables-save.txt ip6tables-save
 state nft-ruleset.txt nft list ruleset
-for f in /proc/sys/net/ipv4/ip_forward /proc/sys/net/ipv6/conf/all/forwarding /proc/sys/net/ipv4/conf/*/rp_filter /proc/sys/net/bridge/bridge-nf-call-*; do
+set +f
+for f in /proc/sys/net/ipv4/ip_forward /proc/sys/net/ipv6/conf/all/forwarding /proc/sys/net/ipv4/conf/*/forwarding /proc/sys/net/ipv4/conf/*/rp_filter /proc/sys/net/bridge/bridge-nf-call-*; do
   [ -r "$f" ] && printf '%s = %s\\n' "$(printf '%s' "\${f#/proc/sys/}" | tr / .)" "$(cat "$f")"
 done > "$OUT/state/sysctl.txt" 2>/dev/null
+set -f
 
 # --- captures: all at once, stopped together -----------------------------------------------
 pids=""
@@ -172,7 +179,7 @@ started=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 for i in $ifaces; do
   filter=$INNER_FILTER
   # The NIC carries the encapsulated copies too: it is the device the overlays send over, or the default route's.
-  if grep -q " dev $i " "$OUT/state/ip-d-link.txt" 2>/dev/null || [ "$(ip route show default 2>/dev/null | after dev)" = "$i" ]; then filter=$NIC_FILTER; fi
+  if grep -qF " dev $i " "$OUT/state/ip-d-link.txt" 2>/dev/null || [ "$(ip route show default 2>/dev/null | after dev)" = "$i" ]; then filter=$NIC_FILTER; fi
   mkdir -p "$OUT/ring/$i"
   # -Z root: Debian's and RHEL's tcpdump otherwise drop to user tcpdump, who may not write here.
   tcpdump -i "$i" -U -s 0 -Z root -C "$RING_MB" -W 2 -w "$OUT/ring/$i/$NODE-$i.pcap" "$filter" 2> "$OUT/state/tcpdump-$i.log" &
@@ -186,7 +193,7 @@ stop() {
   kill -INT $pids 2>/dev/null
   wait
 }
-trap 'say "stopping early"; stop; finish; exit 130' INT TERM
+trap 'say "stopping early"; stop; finish; exit 130' INT TERM HUP
 say "capturing on$ifaces for $RUN_SECONDS s: reproduce the problem now (Ctrl-C stops early)"
 
 finish() {
@@ -220,8 +227,14 @@ finish() {
     printf '  "missing": "%s",\\n' "\${missing# }"
     printf '  "started": "%s",\\n  "stopped": "%s"\\n}\\n' "$started" "$stopped"
   } | tr -d '\\134' > "$OUT/manifest.json"
-  tar -czf "$NODE-hopscope.tar.gz" -C "$OUT" . && rm -rf "$OUT"
-  say "wrote $NODE-hopscope.tar.gz: drop it on Hopscope with the other nodes' bundles"
+  if tar -czf "$NODE-hopscope.tar.gz" -C "$OUT" .; then
+    rm -rf "$OUT"
+    say "wrote $NODE-hopscope.tar.gz: drop it on Hopscope with the other nodes' bundles"
+  else
+    rm -f "$NODE-hopscope.tar.gz"
+    say "could not pack $OUT (a full disk?): the captures and state are still in $OUT"
+    exit 1
+  fi
 }
 
 # In the background, so that a Ctrl-C (or a TERM) is acted on at once: sh runs a trap only

@@ -78,3 +78,18 @@ describe('addresses', () => {
     expect(inCidr('10.0.0.1', '0.0.0.0/0')).toBe(true);
   });
 });
+
+describe('what the kernel does that a naive reading misses', () => {
+  const r = (body: string) => parseIptablesSave(`*mangle\n:PREROUTING ACCEPT [0:0]\nCOMMIT\n*filter\n:FORWARD DROP [0:0]\n${body}\nCOMMIT\n`);
+  it('a MARK target changes what a later -m mark rule sees (Calico\'s pattern)', () => {
+    const rules = r('-A FORWARD -j MARK --set-xmark 0x10000/0x10000\n-A FORWARD -m mark --mark 0x10000/0x10000 -j ACCEPT');
+    expect(evaluate(rules, 'filter', 'FORWARD', pkt({ mark: 0 })).verdict).toBe('ACCEPT');
+  });
+  it('a connection mark, a DNAT/SNAT ctstate and an ICMP code are not guessed', () => {
+    expect(evaluate(r('-A FORWARD -m connmark --mark 0x1 -j ACCEPT'), 'filter', 'FORWARD', pkt({})).verdict).toBe('unknown');
+    expect(evaluate(r('-A FORWARD -m conntrack --ctstate DNAT -j ACCEPT'), 'filter', 'FORWARD', pkt({})).verdict).toBe('unknown');
+    const icmp = pkt({ proto: 'icmp', icmpType: 3, sport: undefined, dport: undefined });
+    expect(evaluate(r('-A FORWARD -p icmp -m icmp --icmp-type 3/4 -j ACCEPT'), 'filter', 'FORWARD', icmp).verdict).toBe('unknown');
+    expect(evaluate(r('-A FORWARD -p icmp -m icmp --icmp-type any -j ACCEPT'), 'filter', 'FORWARD', icmp).verdict).toBe('ACCEPT');
+  });
+});

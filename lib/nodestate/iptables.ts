@@ -182,7 +182,7 @@ function ruleParts(args: string[]): { matches: { opt: string; value: string; neg
 }
 
 /** Modules whose options are understood; any other module makes the rule unknown. */
-const KNOWN_MODULES = new Set(['tcp', 'udp', 'icmp', 'icmp6', 'multiport', 'conntrack', 'state', 'comment', 'mark']);
+const KNOWN_MODULES = new Set(['tcp', 'udp', 'icmp', 'icmp6', 'multiport', 'conntrack', 'state', 'comment', 'mark', 'connmark']);
 
 function matchOne(m: { opt: string; value: string; module: string | null }, p: PacketTuple): Tri {
   switch (m.opt) {
@@ -219,17 +219,24 @@ function matchOne(m: { opt: string; value: string; module: string | null }, p: P
       return portIn(p.dport, m.value) === true || portIn(p.sport, m.value) === true;
     case '--icmp-type':
     case '--icmpv6-type': {
+      if (m.value === 'any') return true;
       if (p.icmpType === undefined) return { unknown: 'the ICMP type is not known' };
-      const [t] = m.value.split('/');
-      const want = /^\d+$/.test(t!) ? Number(t) : ICMP_TYPES[t!];
-      return want === undefined ? { unknown: `ICMP type ${m.value}` } : p.icmpType === want;
+      // A code (3/4) or a name that stands for one (fragmentation-needed) is not evaluated.
+      if (m.value.includes('/') || !/^(\d+|echo-request|echo-reply|destination-unreachable|time-exceeded)$/.test(m.value)) return { unknown: `ICMP type ${m.value} (with its code)` };
+      const want = /^\d+$/.test(m.value) ? Number(m.value) : ICMP_TYPES[m.value]!;
+      return p.icmpType === want;
     }
     case '--ctstate':
-    case '--state':
-      return m.value.split(',').includes(p.ctstate);
+    case '--state': {
+      const states = m.value.split(',');
+      // DNAT/SNAT are the connection's translation, not its state: not known here.
+      if (states.some((s) => s === 'DNAT' || s === 'SNAT')) return { unknown: `--ctstate ${m.value}` };
+      return states.includes(p.ctstate);
+    }
     case '--comment':
       return true;
     case '--mark': {
+      if (m.module === 'connmark') return { unknown: "the connection's mark is not known" };
       if (p.mark === undefined) return { unknown: "the packet's mark is not known" };
       const [v, mask] = m.value.split('/').map((x) => Number(x));
       return ((p.mark & (mask ?? 0xffffffff)) >>> 0) === ((v! & (mask ?? 0xffffffff)) >>> 0);
@@ -254,7 +261,8 @@ function ruleMatches(r: IptRule, p: PacketTuple): Tri {
 const NON_TERMINAL = new Set(['LOG', 'NFLOG', 'ULOG', 'MARK', 'CONNMARK', 'TRACE', 'CT', 'NOTRACK', 'AUDIT', 'CLASSIFY', 'DSCP', 'TOS', 'TCPMSS', 'SET', 'CHECKSUM', 'TEE']);
 
 /** The packet's way through `table`'s `chain` (FORWARD of filter, usually): the rule or policy that decides. */
-export function evaluate(rules: Ruleset, table: string, chain: string, p: PacketTuple): Decision {
+export function evaluate(rules: Ruleset, table: string, chain: string, packet: PacketTuple): Decision {
+  let p = packet;
   const t = rules.get(table);
   const trace: string[] = [];
   const builtin = t?.get(chain);
@@ -270,6 +278,9 @@ export function evaluate(rules: Ruleset, table: string, chain: string, p: Packet
         return { verdict: 'unknown', line: r.line, text: r.text, why: m.unknown, trace };
       }
       trace.push(`line ${r.line}: ${r.text}`);
+      // MARK changes what later -m mark rules see; CONNMARK may restore any mark.
+      if (target === 'MARK') p = { ...p, mark: applyMark(p.mark, r.args) };
+      else if (target === 'CONNMARK') p = { ...p, mark: undefined };
       if (target === null || NON_TERMINAL.has(target)) continue;
       if (target === 'ACCEPT' || target === 'DROP' || target === 'REJECT') return { verdict: target, line: r.line, text: r.text, trace };
       if (target === 'RETURN') return 'return';
@@ -284,6 +295,25 @@ export function evaluate(rules: Ruleset, table: string, chain: string, p: Packet
   const d = walk(builtin, 0);
   if (d !== 'return') return d;
   return { verdict: (builtin.policy ?? 'ACCEPT') as 'ACCEPT' | 'DROP', line: builtin.line, text: `:${chain} ${builtin.policy} (the chain's policy)`, trace };
+}
+
+/** `--set-xmark V/M` (and `--set-mark`, `--or-mark`, `--and-mark`) applied to a known mark. */
+function applyMark(mark: number | undefined, args: string[]): number | undefined {
+  if (mark === undefined) return undefined;
+  const at = (o: string) => {
+    const i = args.indexOf(o);
+    return i >= 0 ? args[i + 1] : undefined;
+  };
+  const num = (s: string) => Number(s) >>> 0;
+  const x = at('--set-xmark') ?? at('--set-mark');
+  if (x !== undefined) {
+    const [v, m] = x.split('/');
+    const mask = m === undefined ? 0xffffffff : num(m);
+    return ((mark & ~mask) ^ num(v!)) >>> 0;
+  }
+  if (at('--or-mark') !== undefined) return (mark | num(at('--or-mark')!)) >>> 0;
+  if (at('--and-mark') !== undefined) return (mark & num(at('--and-mark')!)) >>> 0;
+  return undefined;
 }
 
 function emptyChain(c: IptChain): boolean {

@@ -40,6 +40,8 @@ export interface NodeState {
   missing: string[];
   /** The devices of its default routes (IPv4 and IPv6). */
   defaultRoutes: string[];
+  /** Firewall rules beside the iptables-save output that can also drop a forwarded packet, described; null if none. */
+  otherFirewalls(v6: boolean): string | null;
   /** `ip route show table all` and `ip -6 route …`, `ip neigh`, `bridge fdb`: lines, null when not recorded. */
   routes: string[] | null;
   neighbours: string[] | null;
@@ -77,8 +79,30 @@ export function parseNodeState(files: StateFiles): NodeState {
     routes: lines(text('ip-route.txt'), text('ip-6-route.txt')),
     neighbours: lines(text('ip-neigh.txt')),
     fdb: lines(text('bridge-fdb.txt')),
+    otherFirewalls: (v6) => otherFirewalls(text(v6 ? 'ip6tables-save.txt' : 'iptables-save.txt') ?? '', text('nft-ruleset.txt') ?? '', v6),
     defaultRoutes: defaultRouteDevices(`${text('ip-route.txt') ?? ''}\n${text('ip-6-route.txt') ?? ''}`),
   };
+}
+
+/**
+ * iptables-save prints one backend's rules: a warning says the other holds some too (legacy beside
+ * nft, common with kube-proxy's iptables-wrapper). Native nftables tables (kube-proxy's nftables
+ * mode, firewalld) with a forward hook filter forwarded packets as well.
+ */
+function otherFirewalls(ipt: string, nft: string, v6: boolean): string | null {
+  const warning = /^# Warning: iptables-legacy tables present.*$/m.exec(ipt)?.[0];
+  if (warning) return `${warning.replace(/^# /, '')}: the rules of the other iptables backend are not in the bundle`;
+  let table: string | null = null;
+  for (const line of nft.split('\n')) {
+    const t = /^table (\S+) (\S+)/.exec(line.trim());
+    if (t) table = `${t[1]} ${t[2]}`;
+    if (table && /\bhook forward\b/.test(line)) {
+      const family = table.split(' ')[0]!;
+      const ours = table === (v6 ? 'ip6 filter' : 'ip filter');
+      if (!ours && (family === 'inet' || family === (v6 ? 'ip6' : 'ip') || family === 'bridge')) return `nftables table ${table} has a forward hook: its rules are not evaluated here`;
+    }
+  }
+  return null;
 }
 
 function lines(...texts: (string | null)[]): string[] | null {
@@ -94,7 +118,9 @@ export function parseLinks(text: string): Map<string, LinkState> {
     if (!m) continue;
     const flags = m[2]!.split(',');
     const state = /\bstate (\S+)/.exec(line)?.[1] ?? 'UNKNOWN';
-    const kind = /\b(vxlan|geneve|ipip|gre|ip6tnl|sit|wireguard|bridge|veth|tun|dummy)\b/.exec(line.replace(/^[^>]*>/, ''))?.[1] ?? null;
+    // The kind opens one of the backslash-separated parts `ip -d -o` prints ("\    vxlan id 1 …"),
+    // never matched inside another word ("master br-vxlan").
+    const kind = line.split('\\').slice(1).map((s) => /^\s*(vxlan|geneve|ipip|gre|ip6tnl|sit|wireguard|bridge|veth|tun|dummy)\b/.exec(s)?.[1]).find(Boolean) ?? null;
     out.set(m[1]!, {
       name: m[1]!,
       up: flags.includes('UP') && state !== 'DOWN' && !flags.includes('NO-CARRIER'),

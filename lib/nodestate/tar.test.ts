@@ -37,6 +37,20 @@ describe('untar', () => {
   });
 });
 
+describe('untar on hostile input', () => {
+  it('a negative size is an error, never a loop', () => {
+    const h = new Uint8Array(1024);
+    h.set(new TextEncoder().encode('x'), 0);
+    h.set(new TextEncoder().encode('-0000002000'), 124);
+    h[156] = 48;
+    h.set(new TextEncoder().encode('        '), 148);
+    let sum = 0;
+    for (let i = 0; i < 512; i++) sum += h[i]!;
+    h.set(new TextEncoder().encode(`${sum.toString(8).padStart(6, '0')}\0 `), 148);
+    expect(() => untar(h, 'evil-hopscope.tar.gz')).toThrow(/evil-hopscope\.tar\.gz: entry at byte 0 has no valid size/);
+  });
+});
+
 describe('node state files', () => {
   it('reads ip -d -o link: up or down, kind, MTU, master', () => {
     const text = [
@@ -48,6 +62,8 @@ describe('node state files', () => {
     expect(links.get('cni0')).toMatchObject({ up: true, kind: 'bridge', mtu: 1450, master: null });
     expect(links.get('flannel.1')).toMatchObject({ up: false, kind: 'vxlan' });
     expect(links.get('veth3a1b2c4d')).toMatchObject({ up: true, kind: 'veth', master: 'cni0' });
+    // A word inside another ("master br-vxlan") is no kind.
+    expect(parseLinks('9: vethx@if2: <UP,LOWER_UP> mtu 1450 master br-vxlan state UP \\    link/ether a6:3e:11:5c:20:09 \\    veth').get('vethx')).toMatchObject({ kind: 'veth', master: 'br-vxlan' });
   });
 
   it('gives roles from ip -d link and the default route: tunnel overlay, bridge, veth pod, the tunnel\'s device and the default route\'s NIC', () => {

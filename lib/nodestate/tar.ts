@@ -14,7 +14,10 @@ const text = (b: Uint8Array, at: number, len: number) => {
   while (end < at + len && b[end] !== 0) end++;
   return new TextDecoder().decode(b.subarray(at, end));
 };
-const octal = (b: Uint8Array, at: number, len: number) => parseInt(text(b, at, len).trim() || '0', 8);
+const octal = (b: Uint8Array, at: number, len: number) => {
+  const s = text(b, at, len).trim() || '0';
+  return /^[0-7]+$/.test(s) ? parseInt(s, 8) : NaN;
+};
 
 export function untar(bytes: Uint8Array, fileName: string): Map<string, Uint8Array> {
   const out = new Map<string, Uint8Array>();
@@ -27,6 +30,7 @@ export function untar(bytes: Uint8Array, fileName: string): Map<string, Uint8Arr
     for (let i = 0; i < BLOCK; i++) sum += i >= 148 && i < 156 ? 32 : h[i]!;
     if (sum !== octal(h, 148, 8)) throw new TarFormatError(`${fileName}: not a tar archive, or corrupt: bad header checksum at byte ${at}`);
     const size = octal(h, 124, 12);
+    if (!Number.isSafeInteger(size)) throw new TarFormatError(`${fileName}: entry at byte ${at} has no valid size`);
     const type = String.fromCharCode(h[156] || 48);
     const prefix = text(h, 345, 155);
     const name = longName ?? (prefix ? `${prefix}/${text(h, 0, 100)}` : text(h, 0, 100));
