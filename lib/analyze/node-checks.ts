@@ -12,6 +12,7 @@
  */
 import { evaluate, type PacketTuple, type Ruleset } from '../nodestate/iptables';
 import { vxlanPath } from '../nodestate/forwarding';
+import { overheadBytes, overlay, type OverlayKind } from '../protocols/overlays';
 import type { NodeState } from '../nodestate/state';
 import type { FlowReport, HopReport, NodeCheck } from '../verdict/types';
 
@@ -56,6 +57,21 @@ export function checkFlow(f: FlowReport, states: ReadonlyMap<string, NodeState>)
   // Bridged between two ports of one bridge: iptables sees it only with bridge-nf-call-iptables on, as bridge → bridge.
   const bridged = !routed && POD_SIDE.has(from.role) && POD_SIDE.has(to.role) && (st.sysctl.get(v6 ? 'net.bridge.bridge-nf-call-ip6tables' : 'net.bridge.bridge-nf-call-iptables') ?? '0') !== '0';
   if (routed || bridged) out.push(forwardCheck(f, replies, inDev, outDev, st, node, v6));
+  // Packets too big for the device they never got into (the overlay's MTU, or the NIC's once the
+  // overlay's headers are added): the sizes lost here against the recorded MTUs.
+  const toLink = st.links.get(to.interface);
+  if (f.stopLostSize !== null && toLink?.mtu && (to.role === 'overlay' || to.role === 'nic')) {
+    const fromLink = st.links.get(from.interface);
+    const tunnel = from.role === 'overlay' && fromLink?.kind && TUNNEL_KINDS.has(fromLink.kind) ? fromLink.kind : null;
+    const overhead = tunnel ? tunnelOverhead(tunnel) : 0;
+    const size = f.stopLostSize + overhead;
+    out.push({
+      node,
+      cause: `${to.interface}'s MTU is too small for them`,
+      status: size > toLink.mtu ? 'confirmed' : 'ruled out',
+      evidence: `${f.stopLostSize}-byte packets lost here${overhead ? ` (+${overhead} bytes of ${tunnel} headers)` : ''}; ${to.interface} mtu ${toLink.mtu}${fromLink?.mtu ? `, ${from.interface} mtu ${fromLink.mtu}` : ''}`,
+    });
+  }
   // Leaving by a VXLAN device: the route, the next hop's MAC and that MAC's VTEP.
   const dev = st.links.get(from.interface);
   if (from.role === 'overlay' && to.role === 'nic' && dev?.kind === 'vxlan') {
@@ -134,6 +150,12 @@ function packetOf(f: FlowReport, replies: boolean, rules: Ruleset): PacketTuple 
  * nat's chains only for translated (service) traffic — kube-proxy's KUBE-MARK-MASQ — and its
  * POSTROUTING runs after FORWARD.
  */
+/** Bytes a tunnel device's encapsulation adds, from the protocol registry (VXLAN's when unknown). */
+function tunnelOverhead(kind: string): number {
+  const k = (kind === 'ipip' || kind === 'gre' || kind === 'geneve' || kind === 'vxlan' ? kind : 'vxlan') as OverlayKind;
+  return overheadBytes(overlay(k));
+}
+
 function setsMark(rules: Ruleset, translated: boolean): boolean {
   for (const [name, table] of rules) {
     if (name === 'filter' || (name === 'nat' && !translated)) continue;

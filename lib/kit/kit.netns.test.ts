@@ -79,12 +79,13 @@ function kitOn(ns: string, host: string, dir: string, seconds: number): Promise<
 }
 
 /** Both nodes' kits at once while pod-a pings pod-b and tries TCP 8080; the bundles analysed as the CLI does. */
-async function faultRun() {
+async function faultRun(opts: { pingSize?: number } = {}) {
   const dirs = [mkdtempSync(path.join(tmpdir(), 'hopscope-kit-')), mkdtempSync(path.join(tmpdir(), 'hopscope-kit-'))] as const;
   try {
     const kits = Promise.all([kitOn(NS.n1, 'node1', dirs[0], 4), kitOn(NS.n2, 'node2', dirs[1], 4)]);
     await new Promise((r) => setTimeout(r, 1200));
-    const ping = spawn('ip', ['netns', 'exec', NS.a, 'ping', '-c', '3', '-i', '0.2', POD_B], { stdio: 'ignore' });
+    const size = opts.pingSize !== undefined ? ['-M', 'do', '-s', String(opts.pingSize)] : [];
+    const ping = spawn('ip', ['netns', 'exec', NS.a, 'ping', '-c', '3', '-i', '0.2', ...size, POD_B], { stdio: 'ignore' });
     const syn = spawn('ip', ['netns', 'exec', NS.a, process.execPath, '-e', `const s=require('net').connect({host:'${POD_B}',port:8080,localPort:45808});s.on('error',()=>{});setTimeout(()=>process.exit(0),2000)`], { stdio: 'ignore' });
     expect(await kits).toEqual([0, 0]);
     ping.kill();
@@ -254,6 +255,23 @@ describe.skipIf(why !== null)('bundles of a real fault, analysed: causes checked
       expect(down.evidence).toMatch(/^flannel\.1: <[^>]*> mtu 1450 state DOWN$/);
     } finally {
       sh(NS.n2, 'ip link set flannel.1 up && ip route replace 10.244.1.0/24 via 10.244.1.0 dev flannel.1 onlink && ip neigh replace 10.244.1.0 lladdr 0e:61:06:ff:7a:01 dev flannel.1 nud permanent');
+    }
+  }, 40_000);
+
+  it('pod MTU 1500 over a 1450 VXLAN with frag-needed filtered on node1: the full-size packets stop before flannel.1, its MTU confirmed', async () => {
+    sh(NS.a, 'ip link set eth0 mtu 1500');
+    sh(NS.n1, 'ip link set veth1pod mtu 1500 && ip link set cni0 mtu 1500 && iptables -A OUTPUT -p icmp --icmp-type fragmentation-needed -j DROP');
+    try {
+      const { report } = await faultRun({ pingSize: 1472 });
+      const ping = report.flows.find((f) => f.protocol === 'icmp' && f.server === POD_B)!;
+      expect(ping.requestsStopAfter).toBe('node1/cni0');
+      expect(ping.verdict.kind).toBe('size-dependent');
+      const mtu = ping.checks.find((c) => c.cause === "flannel.1's MTU is too small for them")!;
+      expect([mtu.node, mtu.status]).toEqual(['node1', 'confirmed']);
+      expect(mtu.evidence).toBe('1500-byte packets lost here; flannel.1 mtu 1450, cni0 mtu 1500');
+    } finally {
+      sh(NS.n1, 'iptables -D OUTPUT -p icmp --icmp-type fragmentation-needed -j DROP && ip link set veth1pod mtu 1450 && ip link set cni0 mtu 1450');
+      sh(NS.a, 'ip link set eth0 mtu 1450');
     }
   }, 40_000);
 

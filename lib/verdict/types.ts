@@ -89,6 +89,8 @@ export interface FlowReport {
   offPath: { node: string; interface: string; why: string }[];
   /** Causes checked against the nodes' recorded state, when bundles were given. */
   checks: NodeCheck[];
+  /** The largest packet (IP length) lost where the flow stops; null when nothing stops. */
+  stopLostSize: number | null;
   requests: { sent: number; delivered: number };
   replies: { sent: number; delivered: number };
   requestsStopAfter: string | null;

@@ -127,6 +127,7 @@ function report(f: Flow, c: Correlation, offset: (p: CapturePoint) => number): F
     notCaptured: ev.notCaptured,
     offPath: offPathOf(f, c),
     checks: [],
+    stopLostSize: stopSize(ev, verdict.kind, reqLast, repLast, stations.length, repStations.length),
     // Sent = the most any station saw (the first station may not be the client's own veth).
     requests: { sent: ev.n, delivered: ev.reqAt[ev.reqAt.length - 1] ?? 0 },
     replies: { sent: ev.nReplies, delivered: ev.repAt[ev.repAt.length - 1] ?? 0 },
@@ -173,6 +174,14 @@ export function offPathOf(f: Flow, c: Correlation): FlowReport['offPath'] {
     out.push({ node: p.node, interface: p.interface, why });
   }
   return out;
+}
+
+/** The largest packet lost at the step where requests (else replies) stop. */
+function stopSize(ev: ReturnType<typeof gatherEvidence>, kind: string, reqLast: number, repLast: number, nReq: number, nRep: number): number | null {
+  if (kind === 'delivered') return null;
+  if (reqLast >= 0 && reqLast < nReq - 1) return ev.step('requests', reqLast).lostSize || null;
+  if (repLast >= 0 && repLast < nRep - 1) return ev.step('replies', repLast).lostSize || null;
+  return null;
 }
 
 /** "VXLAN VNI 1, UDP 8472", "flannel UDP 8285", "IP-in-IP (proto 4)", "Geneve VNI 100, UDP 6081". */

@@ -24,6 +24,7 @@ function flow(kind: VerdictKind, over: Partial<FlowReport> = {}): FlowReport {
     notCaptured: [],
     offPath: [],
     checks: [],
+    stopLostSize: null,
     encapsulation: [],
     requests: { sent: 3, delivered: 0 },
     replies: { sent: 0, delivered: 0 },
