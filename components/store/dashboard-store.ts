@@ -36,12 +36,7 @@ async function expandBundle(file: File, name: string): Promise<{ file: File }[]>
     }
     parts.push(r.value);
   }
-  const tar = new Uint8Array(size);
-  let at = 0;
-  for (const p of parts.splice(0)) {
-    tar.set(p, at);
-    at += p.length;
-  }
+  const tar = new Uint8Array(await new Blob(parts as BlobPart[]).arrayBuffer());
   const b = openBundle(tar, name);
   return [
     ...b.captures.map((c) => ({ file: new File([c.bytes], c.name) })),

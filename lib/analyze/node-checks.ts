@@ -75,7 +75,7 @@ export function checkFlow(f: FlowReport, states: ReadonlyMap<string, NodeState>)
   // Leaving by a VXLAN device: the route, the next hop's MAC and that MAC's VTEP.
   const dev = st.links.get(from.interface);
   if (from.role === 'overlay' && to.role === 'nic' && dev?.kind === 'vxlan') {
-    const dst = packetOf(f, replies, st.iptables ?? new Map()).dst;
+    const dst = addressesOf(f, replies).dst;
     for (const r of vxlanPath(st, dst, from.interface)) out.push({ node, cause: r.cause, status: r.found ? 'ruled out' : 'confirmed', evidence: r.evidence });
   }
   out.push(...dropCounters(st, from, to, node, replies));
@@ -97,7 +97,7 @@ function forwardingCheck(st: NodeState, node: string, v6: boolean, inDev: string
   const known = keys.filter((k) => st.sysctl.has(k));
   const off = known.find((k) => st.sysctl.get(k) === '0');
   if (off) return { node, cause: 'forwarding is off', status: 'confirmed', evidence: `${off} = 0` };
-  if (known.length < keys.length) return { node, cause: 'forwarding is off', status: known.length === 0 ? 'not checkable' : 'not checkable', evidence: `${keys.filter((k) => !known.includes(k)).join(', ')} not in the bundle${known.length ? `; ${known.map((k) => `${k} = ${st.sysctl.get(k)}`).join(', ')}` : ''}` };
+  if (known.length < keys.length) return { node, cause: 'forwarding is off', status: 'not checkable', evidence: `${keys.filter((k) => !known.includes(k)).join(', ')} not in the bundle${known.length ? `; ${known.map((k) => `${k} = ${st.sysctl.get(k)}`).join(', ')}` : ''}` };
   return { node, cause: 'forwarding is off', status: 'ruled out', evidence: known.map((k) => `${k} = ${st.sysctl.get(k)}`).join(', ') };
 }
 
@@ -106,7 +106,7 @@ function forwardCheck(f: FlowReport, replies: boolean, inDev: string, outDev: st
   const rules = v6 ? st.ip6tables : st.iptables;
   if (!rules) return { node, cause, status: 'not checkable', evidence: `no ${v6 ? 'ip6tables-save' : 'iptables-save'} output in the bundle` };
   // Rules that live elsewhere can drop it too: iptables-legacy beside iptables-nft, native nftables.
-  const other = st.otherFirewalls(v6);
+  const other = st.firewallsElsewhere[v6 ? 'v6' : 'v4'];
   if (other) return { node, cause, status: 'not checkable', evidence: other };
   const p = packetOf(f, replies, rules);
   p.in = inDev;
@@ -117,11 +117,16 @@ function forwardCheck(f: FlowReport, replies: boolean, inDev: string, outDev: st
   return { node, cause, status: d.verdict === 'ACCEPT' ? 'ruled out' : 'confirmed', evidence: at };
 }
 
+/** The destination of the flow's packet in a direction, after DNAT ("10.244.1.2:45808 → 10.244.2.2:8080"). */
+function addressesOf(f: FlowReport, replies: boolean): { dnat: boolean; dst: string; dport: number | undefined } {
+  const t = f.translations.find((x) => x.kind !== 'SNAT');
+  const [dst, dport] = t ? splitHostPort(t.to.split(' → ')[1] ?? '') : [f.server, f.serverPort ?? undefined];
+  return replies ? { dnat: t !== undefined, dst: f.client, dport: f.clientPort ?? undefined } : { dnat: t !== undefined, dst, dport };
+}
+
 /** The flow's packet in the direction that stopped, as the node's firewall saw it (after DNAT). */
 function packetOf(f: FlowReport, replies: boolean, rules: Ruleset): PacketTuple {
-  // "10.244.1.2:45808 → 10.244.2.2:8080": the destination after the translation.
-  const dnat = f.translations.find((t) => t.kind !== 'SNAT');
-  const [dst, dport] = dnat ? splitHostPort(dnat.to.split(' → ')[1] ?? '') : [f.server, f.serverPort ?? undefined];
+  const { dnat, dst, dport } = addressesOf(f, false);
   const icmp = f.protocol === 'icmp' || f.protocol === 'icmpv6';
   const req: PacketTuple = {
     src: f.client,
@@ -134,7 +139,7 @@ function packetOf(f: FlowReport, replies: boolean, rules: Ruleset): PacketTuple 
   };
   // Nothing marks the packet unless a rule sets a mark: kube-proxy's KUBE-MARK-MASQ only for
   // service traffic, which a flow without DNAT is not.
-  if (!setsMark(rules, dnat !== undefined)) req.mark = 0;
+  if (!setsMark(rules, dnat)) req.mark = 0;
   if (!replies) return req;
   const rep: PacketTuple = { ...req, src: req.dst, dst: req.src, ctstate: 'ESTABLISHED' };
   delete rep.sport;

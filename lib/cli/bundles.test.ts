@@ -56,7 +56,7 @@ describe('analyze with capture-kit bundles', () => {
     // A native nftables table with a forward hook on node2: its rules are not evaluated, so FORWARD cannot be ruled either way.
     const node2 = b.states.get('node2')!;
     const nft = parseNodeState(new Map([['manifest.json', JSON.stringify(node2.manifest)], ['nft-ruleset.txt', 'table inet firewalld {\n\tchain filter_FORWARD {\n\t\ttype filter hook forward priority filter + 10; policy accept;\n\t}\n}'], ['iptables-save.txt', '*filter\n:FORWARD ACCEPT [0:0]\nCOMMIT\n']]));
-    const withNft = checkFlow(tcp, new Map([...b.states, ['node2', { ...node2, otherFirewalls: nft.otherFirewalls }]])).find((c) => c.cause === 'iptables FORWARD drops it')!;
+    const withNft = checkFlow(tcp, new Map([...b.states, ['node2', { ...node2, firewallsElsewhere: nft.firewallsElsewhere }]])).find((c) => c.cause === 'iptables FORWARD drops it')!;
     expect(withNft).toMatchObject({ status: 'not checkable' });
     expect(withNft.evidence).toContain('inet firewalld');
   });

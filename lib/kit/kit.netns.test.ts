@@ -134,12 +134,15 @@ async function packetsIn(file: string): Promise<{ packets: number; vxlan: number
   return { packets: s.packets, vxlan };
 }
 
-describe.skipIf(why !== null)('the capture kit on a real kernel', () => {
+// One topology for every real-kernel test: each fault is undone in its own test.
+describe.skipIf(why !== null)('on a real kernel', () => {
   beforeAll(() => {
     teardown();
     build();
   }, 30_000);
   afterAll(teardown);
+
+describe('the capture kit', () => {
 
   const shells: [string, string[]][] = [['dash', ['dash']], ['busybox sh', ['busybox', 'sh']]];
   for (const [name, shell] of shells) {
@@ -174,12 +177,7 @@ describe.skipIf(why !== null)('the capture kit on a real kernel', () => {
   }
 });
 
-describe.skipIf(why !== null)('the capture kit interrupted', () => {
-  beforeAll(() => {
-    teardown();
-    build();
-  }, 30_000);
-  afterAll(teardown);
+describe('the capture kit interrupted', () => {
 
   it('stops the captures together on Ctrl-C, still packs what it took, and leaves nothing else', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'hopscope-kit-'));
@@ -202,12 +200,7 @@ describe.skipIf(why !== null)('the capture kit interrupted', () => {
   }, 30_000);
 });
 
-describe.skipIf(why !== null)('bundles of a real fault, analysed: causes checked on the nodes\' state', () => {
-  beforeAll(() => {
-    teardown();
-    build();
-  }, 30_000);
-  afterAll(teardown);
+describe('bundles of a real fault, analysed: causes checked on the nodes\' state', () => {
 
   it('FORWARD drops TCP 8080 on node2: confirmed, quoting the rule; forwarding and the bridge ruled out; the ping delivered, nothing checked', async () => {
     sh(NS.n2, 'iptables -I FORWARD -p tcp --dport 8080 -j DROP');
@@ -289,6 +282,7 @@ describe.skipIf(why !== null)('bundles of a real fault, analysed: causes checked
       sh(NS.n2, 'sysctl -qw net.ipv4.ip_forward=1');
     }
   }, 40_000);
+});
 });
 
 describe('the capture kit script', () => {

@@ -40,8 +40,8 @@ export interface NodeState {
   missing: string[];
   /** The devices of its default routes (IPv4 and IPv6). */
   defaultRoutes: string[];
-  /** Firewall rules beside the iptables-save output that can also drop a forwarded packet, described; null if none. */
-  otherFirewalls(v6: boolean): string | null;
+  /** Firewall rules beside each family's iptables-save output that can also drop a forwarded packet, described; null if none. */
+  firewallsElsewhere: { v4: string | null; v6: string | null };
   /** `ip route show table all` and `ip -6 route …`, `ip neigh`, `bridge fdb`: lines, null when not recorded. */
   routes: string[] | null;
   neighbours: string[] | null;
@@ -79,7 +79,10 @@ export function parseNodeState(files: StateFiles): NodeState {
     routes: lines(text('ip-route.txt'), text('ip-6-route.txt')),
     neighbours: lines(text('ip-neigh.txt')),
     fdb: lines(text('bridge-fdb.txt')),
-    otherFirewalls: (v6) => otherFirewalls(text(v6 ? 'ip6tables-save.txt' : 'iptables-save.txt') ?? '', text('nft-ruleset.txt') ?? '', v6),
+    firewallsElsewhere: {
+      v4: otherFirewalls(ipt ?? '', text('nft-ruleset.txt') ?? '', false),
+      v6: otherFirewalls(ip6t ?? '', text('nft-ruleset.txt') ?? '', true),
+    },
     defaultRoutes: defaultRouteDevices(`${text('ip-route.txt') ?? ''}\n${text('ip-6-route.txt') ?? ''}`),
   };
 }
