@@ -137,41 +137,58 @@ for pod in $PODS; do
   master=$(ip -o link show dev "$dev" 2>/dev/null | after master)
   add_iface "$master"
 done
-# Every overlay device, and the NIC it sends over.
+# Every overlay device, and the NIC it sends over (the NICs get the filter for encapsulated copies).
 ip -d -o link show 2>/dev/null > "$OUT/state/ip-d-link.txt"
+TUNNEL_KINDS=' vxlan geneve ipip gre ip6tnl sit wireguard tun '
+kind_of() { # the kind of device $1 in ip -d link: vxlan, bridge, veth, … ("" for a plain NIC)
+  for k in vxlan geneve ipip gre ip6tnl sit wireguard tun bridge dummy veth; do
+    grep "^[0-9]*: \${1}[:@]" "$OUT/state/ip-d-link.txt" 2>/dev/null | head -n 1 | grep -q " $k " && { echo "$k"; return; }
+  done
+}
+nics=""
+add_nic() { [ -n "$1" ] && [ -e "/sys/class/net/$1" ] && { add_iface "$1"; nics="$nics $1"; }; }
 while IFS= read -r line; do
   name=$(printf '%s\\n' "$line" | sed -n 's/^[0-9]*: \\([^:@ ]*\\).*/\\1/p')
-  case "$line" in
-    *" vxlan "*|*" geneve "*|*" ipip "*|*" gre "*|*" ip6tnl "*|*" sit "*|*" wireguard "*|*" tun "*) ;;
-    *) continue ;;
-  esac
   case "$name" in lo|"") continue ;; esac
+  case "$TUNNEL_KINDS" in *" $(kind_of "$name") "*) ;; *) continue ;; esac
   add_iface "$name"
-  add_iface "$(printf '%s\\n' "$line" | after dev)"
+  add_nic "$(printf '%s\\n' "$line" | after dev)"
 done < "$OUT/state/ip-d-link.txt"
-add_iface "$(ip route show default 2>/dev/null | after dev)"
-add_iface "$(ip -6 route show default 2>/dev/null | after dev)"
+add_nic "$(ip route show default 2>/dev/null | after dev)"
+add_nic "$(ip -6 route show default 2>/dev/null | after dev)"
+# Only where neither named a NIC (no default route; flannel's UDP backend, IP-in-IP bound to no
+# device): the devices with a global address that are no bridge, tunnel or dummy carry the underlay.
+[ -n "$nics" ] || for dev in $(ip -o addr show scope global 2>/dev/null | sed -n 's/^[0-9]*: *\\([^ ]*\\) .*/\\1/p' | sort -u); do
+  case "\${TUNNEL_KINDS}bridge dummy " in *" $(kind_of "$dev") "*) ;; *) add_nic "$dev" ;; esac
+done
 [ -n "$ifaces" ] || { say "found no interface for $PODS on $NODE"; exit 1; }
 
-# --- state before --------------------------------------------------------------------------
+# --- state before (and again after: a rule or a link that changed meanwhile shows) --------
 state() { # state FILE COMMAND...: the command's output, or a note that it is missing
   f=$1; shift
   if have "$1"; then "$@" > "$OUT/state/$f" 2>&1 || true; else note_missing "$1"; fi
 }
+snapshot() { # snapshot SUFFIX: the tables that decide a packet's fate, into FILE$SUFFIX.txt
+  s=$1
+  state "ip-route$s.txt" ip route show table all
+  state "ip-6-route$s.txt" ip -6 route show table all
+  state "ip-rule$s.txt" ip rule show
+  state "ip-6-rule$s.txt" ip -6 rule show
+  state "ip-neigh$s.txt" ip neigh show
+  state "bridge-fdb$s.txt" bridge fdb show
+  state "iptables-save$s.txt" iptables-save
+  state "ip6tables-save$s.txt" ip6tables-save
+  state "nft-ruleset$s.txt" nft list ruleset
+  [ -n "$s" ] && state "ip-d-link$s.txt" ip -d -o link show
+  set +f
+  for f in /proc/sys/net/ipv4/ip_forward /proc/sys/net/ipv6/conf/all/forwarding /proc/sys/net/ipv4/conf/*/forwarding /proc/sys/net/ipv4/conf/*/rp_filter /proc/sys/net/bridge/bridge-nf-call-*; do
+    [ -r "$f" ] && printf '%s = %s\\n' "$(printf '%s' "\${f#/proc/sys/}" | tr / .)" "$(cat "$f")"
+  done > "$OUT/state/sysctl$s.txt" 2>/dev/null
+  set -f
+}
 cat /proc/net/dev > "$OUT/state/net-dev-before.txt" 2>/dev/null || true
 state ip-j-addr.json ip -j addr
-state ip-route.txt ip route show table all
-state ip-6-route.txt ip -6 route show table all
-state ip-neigh.txt ip neigh show
-state bridge-fdb.txt bridge fdb show
-state iptables-save.txt iptables-save
-state ip6tables-save.txt ip6tables-save
-state nft-ruleset.txt nft list ruleset
-set +f
-for f in /proc/sys/net/ipv4/ip_forward /proc/sys/net/ipv6/conf/all/forwarding /proc/sys/net/ipv4/conf/*/forwarding /proc/sys/net/ipv4/conf/*/rp_filter /proc/sys/net/bridge/bridge-nf-call-*; do
-  [ -r "$f" ] && printf '%s = %s\\n' "$(printf '%s' "\${f#/proc/sys/}" | tr / .)" "$(cat "$f")"
-done > "$OUT/state/sysctl.txt" 2>/dev/null
-set -f
+snapshot ""
 
 # --- captures: all at once, stopped together -----------------------------------------------
 pids=""
@@ -179,7 +196,7 @@ started=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 for i in $ifaces; do
   filter=$INNER_FILTER
   # The NIC carries the encapsulated copies too: it is the device the overlays send over, or the default route's.
-  if grep -qF " dev $i " "$OUT/state/ip-d-link.txt" 2>/dev/null || [ "$(ip route show default 2>/dev/null | after dev)" = "$i" ]; then filter=$NIC_FILTER; fi
+  case " $nics " in *" $i "*) filter=$NIC_FILTER ;; esac
   mkdir -p "$OUT/ring/$i"
   # -Z root: Debian's and RHEL's tcpdump otherwise drop to user tcpdump, who may not write here.
   tcpdump -i "$i" -U -s 0 -Z root -C "$RING_MB" -W 2 -w "$OUT/ring/$i/$NODE-$i.pcap" "$filter" 2> "$OUT/state/tcpdump-$i.log" &
@@ -194,11 +211,21 @@ stop() {
   wait
 }
 trap 'say "stopping early"; stop; finish; exit 130' INT TERM HUP
+# tcpdump captures only once it says "listening on": wait for every one (5 s at most), so the
+# first packets of the reproduction are not missed on the interfaces started last.
+for i in $ifaces; do
+  n=0
+  while [ "$n" -lt 50 ] && ! grep -q 'listening on' "$OUT/state/tcpdump-$i.log" 2>/dev/null; do
+    sleep 0.1 2>/dev/null || sleep 1
+    n=$((n + 1))
+  done
+done
 say "capturing on$ifaces for $RUN_SECONDS s: reproduce the problem now (Ctrl-C stops early)"
 
 finish() {
   stopped=$(date -u +%Y-%m-%dT%H:%M:%SZ)
   cat /proc/net/dev > "$OUT/state/net-dev-after.txt" 2>/dev/null || true
+  snapshot .after
   if have conntrack; then
     for pod in $PODS; do conntrack -L 2>/dev/null | grep -F "=$pod " || true; done > "$OUT/state/conntrack.txt"
   else note_missing conntrack; fi
@@ -247,21 +274,23 @@ finish
 `;
 }
 
-/** How to run the kit on each node, for the CLI to print. */
-export function kitHowTo(file: string): string {
-  return `Run ${file} as root on each node the pods' traffic crosses, then reproduce the problem:
+/** How to run the kit on each node, for the CLI to print; with the nodes' names when kubectl found them. */
+export function kitHowTo(file: string, nodes: string[] = []): string {
+  const debug = (n: string) => `    kubectl debug node/${n} -it --image=nicolaka/netshoot -- chroot /host sh -c "$(cat ${file})"`;
+  const bundles = nodes.length > 0 ? nodes.map((n) => `${n}-hopscope.tar.gz`).join(' ') : 'node1-hopscope.tar.gz node2-hopscope.tar.gz';
+  return `Run ${file} as root on each node the pods' traffic crosses${nodes.length ? ` (${nodes.join(', ')})` : ''}, then reproduce the problem:
 
   plain ssh:
     scp ${file} NODE: && ssh -t NODE sudo sh ${file}
     scp NODE:NODE-hopscope.tar.gz .
 
   Kubernetes, without ssh (a debug pod with the host's network and filesystem):
-    kubectl debug node/NODE -it --image=nicolaka/netshoot -- chroot /host sh -c "$(cat ${file})"
+${nodes.length > 0 ? nodes.map(debug).join('\n') : debug('NODE')}
     (it writes /NODE-hopscope.tar.gz on the node; copy it out with kubectl cp from the debug pod)
 
 Then give Hopscope every node's bundle: it analyses the captures and checks the causes against
 the state each node recorded:
-    npx hopscope analyze node1-hopscope.tar.gz node2-hopscope.tar.gz
+    npx hopscope analyze ${bundles}
 (Or drop the bundles on the Hopscope page.)
 `;
 }

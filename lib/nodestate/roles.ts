@@ -2,7 +2,7 @@
  * Interface roles from a node's own `ip -d link` and routes (a capture-kit bundle), instead of
  * guessing from names or traffic: a tunnel device is the overlay, a bridge is the bridge, a veth
  * (enslaved to a bridge or routed, as Calico's) is a pod's, and the device a tunnel sends over,
- * else the default route's, is the NIC.
+ * the default route's, or one with a global address that is no bridge, tunnel or dummy is the NIC.
  */
 import type { InterfaceRole } from '../protocols/devices';
 import type { NodeState } from './state';
@@ -21,6 +21,15 @@ export function rolesFromState(st: NodeState, defaultRouteDevs: readonly string[
     if (under) out.set(under, 'nic');
   }
   for (const d of defaultRouteDevs) if (!out.has(d) || out.get(d) === 'pod') out.set(d, 'nic');
+  // Only where neither named one (no default route, tunnels bound to no device): a device with a global
+  // address that is no bridge, tunnel or dummy is the underlay. A pod's host-side veth has none
+  // (flannel, Calico, Cilium); a node that is itself a container (kind) has a veth for its NIC.
+  if ([...out.values()].includes('nic')) return out;
+  for (const [dev, addrs] of st.addresses) {
+    const l = st.links.get(dev);
+    if (!l || addrs.length === 0 || l.master || (l.kind && (TUNNELS.has(l.kind) || l.kind === 'bridge' || l.kind === 'dummy'))) continue;
+    if (!out.has(dev) || out.get(dev) === 'pod') out.set(dev, 'nic');
+  }
   return out;
 }
 

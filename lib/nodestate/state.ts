@@ -46,6 +46,12 @@ export interface NodeState {
   routes: string[] | null;
   neighbours: string[] | null;
   fdb: string[] | null;
+  /** Each device's global-scope addresses (`ip -j addr`); empty when not recorded. */
+  addresses: Map<string, string[]>;
+  /** `ip rule` lines other than the kernel's three defaults (local, main, default); null when not recorded. */
+  policyRules: string[] | null;
+  /** State files whose before and after copies differ (comments aside): it changed while the kit ran. */
+  changed: string[];
 }
 
 /** The kit's files, by their name under state/ (and manifest.json). */
@@ -58,7 +64,9 @@ export function parseNodeState(files: StateFiles): NodeState {
   } catch {
     manifest = {};
   }
-  const text = (name: string) => files.get(name) ?? null;
+  // The tables as they were when the captures stopped (the kit records them before and after):
+  // the problem was reproduced meanwhile, and a fault that arrived mid-run is in the later copy.
+  const text = (name: string) => files.get(afterName(name)) ?? files.get(name) ?? null;
   const sysctl = new Map<string, string>();
   for (const line of (text('sysctl.txt') ?? '').split('\n')) {
     const m = /^(\S+)\s*=\s*(.*)$/.exec(line.trim());
@@ -71,12 +79,15 @@ export function parseNodeState(files: StateFiles): NodeState {
     manifest,
     sysctl,
     links: parseLinks(text('ip-d-link.txt') ?? ''),
-    iptables: ipt && /^\*filter/m.test(ipt) ? parseIptablesSave(ipt) : null,
-    ip6tables: ip6t && /^\*filter/m.test(ip6t) ? parseIptablesSave(ip6t) : null,
+    iptables: savedRules(ipt),
+    ip6tables: savedRules(ip6t),
     before: parseNetDev(text('net-dev-before.txt') ?? ''),
     after: parseNetDev(text('net-dev-after.txt') ?? ''),
     missing: (manifest.missing ?? '').split(/\s+/).filter(Boolean),
     routes: lines(text('ip-route.txt'), text('ip-6-route.txt')),
+    policyRules: policyRules(text('ip-rule.txt'), text('ip-6-rule.txt')),
+    addresses: globalAddresses(files.get('ip-j-addr.json') ?? null),
+    changed: changedFiles(files),
     neighbours: lines(text('ip-neigh.txt')),
     fdb: lines(text('bridge-fdb.txt')),
     firewallsElsewhere: {
@@ -90,22 +101,78 @@ export function parseNodeState(files: StateFiles): NodeState {
 /**
  * iptables-save prints one backend's rules: a warning says the other holds some too (legacy beside
  * nft, common with kube-proxy's iptables-wrapper). Native nftables tables (kube-proxy's nftables
- * mode, firewalld) with a forward hook filter forwarded packets as well.
+ * mode, firewalld, Docker's newer releases, a hand-made one) whose base chains hook where a packet
+ * on its way through or into the node passes filter it as well, and are not evaluated here.
  */
 function otherFirewalls(ipt: string, nft: string, v6: boolean): string | null {
   const warning = /^# Warning: iptables-legacy tables present.*$/m.exec(ipt)?.[0];
   if (warning) return `${warning.replace(/^# /, '')}: the rules of the other iptables backend are not in the bundle`;
+  // The tables iptables-nft itself keeps (their rules are in iptables-save's output).
+  const compat = new Set(['filter', 'nat', 'mangle', 'raw', 'security']);
   let table: string | null = null;
   for (const line of nft.split('\n')) {
     const t = /^table (\S+) (\S+)/.exec(line.trim());
     if (t) table = `${t[1]} ${t[2]}`;
-    if (table && /\bhook forward\b/.test(line)) {
-      const family = table.split(' ')[0]!;
-      const ours = table === (v6 ? 'ip6 filter' : 'ip filter');
-      if (!ours && (family === 'inet' || family === (v6 ? 'ip6' : 'ip') || family === 'bridge')) return `nftables table ${table} has a forward hook: its rules are not evaluated here`;
-    }
+    const hook = /\bhook (ingress|prerouting|input|forward)\b/.exec(line)?.[1];
+    if (!table || !hook) continue;
+    const [family, name] = table.split(' ') as [string, string];
+    const ours = (family === 'ip' || family === 'ip6') && compat.has(name);
+    if (!ours && (family === 'inet' || family === (v6 ? 'ip6' : 'ip') || family === 'bridge' || family === 'netdev')) return `nftables table ${table} has a ${hook} hook: its rules are not evaluated here`;
   }
   return null;
+}
+
+/**
+ * iptables-save's output: tables, or nothing at all where no rule was ever added (iptables-nft
+ * creates a table with its first rule), which is an empty ruleset. Anything else (an error the
+ * kit captured with the output) is no ruleset.
+ */
+function savedRules(text: string | null): Ruleset | null {
+  if (text === null) return null;
+  const body = text.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('#'));
+  return body.length === 0 || body.some((l) => /^\*\w+/.test(l)) ? parseIptablesSave(text) : null;
+}
+
+/** `ip -j addr`: device → its addresses of global scope. Anything unreadable is no address. */
+function globalAddresses(json: string | null): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  let list: unknown;
+  try {
+    list = JSON.parse(json ?? '[]');
+  } catch {
+    return out;
+  }
+  if (!Array.isArray(list)) return out;
+  for (const dev of list as { ifname?: unknown; addr_info?: { local?: unknown; scope?: unknown }[] }[]) {
+    if (typeof dev?.ifname !== 'string' || !Array.isArray(dev.addr_info)) continue;
+    const a = dev.addr_info.filter((x) => x?.scope === 'global' && typeof x.local === 'string').map((x) => x.local as string);
+    if (a.length) out.set(dev.ifname, a);
+  }
+  return out;
+}
+
+const afterName = (name: string) => name.replace(/\.(txt|json)$/, '.after.$1');
+
+/** Files that tell a packet's fate and changed during the run; neighbours and counters always move. */
+const TRACKED = ['iptables-save.txt', 'ip6tables-save.txt', 'nft-ruleset.txt', 'sysctl.txt', 'ip-d-link.txt', 'ip-route.txt', 'ip-6-route.txt', 'ip-rule.txt', 'ip-6-rule.txt', 'bridge-fdb.txt'];
+function changedFiles(files: StateFiles): string[] {
+  // Comments (iptables-save's dates) and chain counters aside; of the links, what a check reads
+  // (a bridge's timers and tcpdump's PROMISC flag move all the time).
+  const strip = (name: string, t: string) =>
+    name === 'ip-d-link.txt'
+      ? [...parseLinks(t).values()].map((l) => `${l.name} ${l.up} ${l.mtu} ${l.kind} ${l.master}`).join('\n')
+      : t.split('\n').filter((l) => !l.startsWith('#')).map((l) => l.replace(/\[\d+:\d+\]$/, '')).join('\n');
+  return TRACKED.filter((n) => {
+    const [a, b] = [files.get(n), files.get(afterName(n))];
+    return a !== undefined && b !== undefined && strip(n, a) !== strip(n, b);
+  });
+}
+
+/** Rules beyond `0: from all lookup local`, `32766: from all lookup main`, `32767: from all lookup default`. */
+function policyRules(...texts: (string | null)[]): string[] | null {
+  if (texts.every((t) => t === null)) return null;
+  const defaults = /^(0|32766|32767):\s+from all lookup (local|main|default)\s*$/;
+  return texts.flatMap((t) => (t ?? '').split('\n').map((l) => l.trim())).filter((l) => /^\d+:/.test(l) && !defaults.test(l));
 }
 
 function lines(...texts: (string | null)[]): string[] | null {

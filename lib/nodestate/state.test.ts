@@ -1,0 +1,40 @@
+/** The kit's state files read into a NodeState: the copy taken when the captures stopped wins, and what changed meanwhile is named. */
+import { describe, expect, it } from 'vitest';
+import { parseNodeState, type StateFiles } from './state';
+
+const LINK = (state: string, promisc = '') => `5: flannel.1: <BROADCAST,MULTICAST${promisc},UP,LOWER_UP> mtu 1450 qdisc noqueue state ${state} mode DEFAULT group default promiscuity ${promisc ? 1 : 0} \\    vxlan id 1 local 192.168.0.12 dev eth0 srcport 0 0 dstport 8472 nolearning`;
+
+function files(extra: Record<string, string>): StateFiles {
+  return new Map(Object.entries({ 'manifest.json': '{"node":"node2"}', ...extra }));
+}
+
+describe('parseNodeState', () => {
+  it('reads the state at the end of the run, and names a file that changed', () => {
+    const st = parseNodeState(
+      files({
+        'iptables-save.txt': '# Generated on Fri\n*filter\n:FORWARD ACCEPT [0:0]\nCOMMIT\n',
+        'iptables-save.after.txt': '# Generated on Sat\n*filter\n:FORWARD DROP [12:840]\nCOMMIT\n',
+        'sysctl.txt': 'net.ipv4.ip_forward = 1\n',
+        'sysctl.after.txt': 'net.ipv4.ip_forward = 1\n',
+        'ip-d-link.txt': LINK('UNKNOWN'),
+        'ip-d-link.after.txt': LINK('UNKNOWN', ',PROMISC'),
+      }),
+    );
+    expect(st.iptables!.get('filter')!.get('FORWARD')!.policy).toBe('DROP');
+    // Dates, counters and tcpdump's promiscuous mode are no change.
+    expect(st.changed).toEqual(['iptables-save.txt']);
+  });
+
+  it('a link going down meanwhile is a change; without an after copy the before one is read', () => {
+    const st = parseNodeState(files({ 'ip-d-link.txt': LINK('UNKNOWN'), 'ip-d-link.after.txt': LINK('DOWN'), 'sysctl.txt': 'net.ipv4.ip_forward = 0\n' }));
+    expect(st.links.get('flannel.1')!.up).toBe(false);
+    expect(st.changed).toEqual(['ip-d-link.txt']);
+    expect(st.sysctl.get('net.ipv4.ip_forward')).toBe('0');
+  });
+
+  it('keeps only the policy rules beyond the kernel\'s three', () => {
+    const st = parseNodeState(files({ 'ip-rule.txt': '0:\tfrom all lookup local\n100:\tfrom all fwmark 0xd00/0xf00 lookup 100\n32766:\tfrom all lookup main\n32767:\tfrom all lookup default\n' }));
+    expect(st.policyRules).toEqual(['100:\tfrom all fwmark 0xd00/0xf00 lookup 100']);
+    expect(parseNodeState(files({})).policyRules).toBeNull();
+  });
+});
