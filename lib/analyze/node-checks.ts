@@ -8,10 +8,17 @@
  *   - forwarding is off (`net.ipv4.ip_forward`, `net.ipv6.conf.all.forwarding`) on a routed step;
  *   - the filter table's FORWARD chain, evaluated for the flow's own packet (addresses after
  *     DNAT, ports, the step's in and out devices, conntrack state), drops or rejects it;
+ *   - the route the node picks for the destination discards it, sends it elsewhere or is missing,
+ *     and a directly connected destination's neighbour entry failed (`ip route`, `ip neigh`);
+ *   - strict or loose reverse-path filtering (rp_filter) drops it: the route back to its source
+ *     does not leave by the device it came in by;
+ *   - the encapsulated packet a NIC received was dropped by the filter table's INPUT chain
+ *     before the node could decapsulate it (a VXLAN, Geneve or flannel port blocked);
  *   - the devices' drop counters rose while the captures ran.
+ * A state file that changed while the kit ran is read as it was at the end, and the evidence says so.
  */
-import { evaluate, type PacketTuple, type Ruleset } from '../nodestate/iptables';
-import { vxlanPath } from '../nodestate/forwarding';
+import { evaluate, type Decision, type PacketTuple, type Ruleset } from '../nodestate/iptables';
+import { routeFor, vxlanPath, type Route } from '../nodestate/forwarding';
 import { overheadBytes, overlay, type OverlayKind } from '../protocols/overlays';
 import type { NodeState } from '../nodestate/state';
 import type { FlowReport, HopReport, NodeCheck } from '../verdict/types';
@@ -21,8 +28,24 @@ const POD_SIDE = new Set(['pod', 'bridge']);
 const WIRE_SIDE = new Set(['overlay', 'nic']);
 const TUNNEL_KINDS = new Set(['vxlan', 'geneve', 'ipip', 'gre', 'ip6tnl', 'sit', 'wireguard']);
 
+/**
+ * A check and the state file it read, to say when that file changed while the kit ran. `weak`:
+ * not checkable only for want of a record (no neighbour entry), left out when another cause at
+ * the same step is confirmed.
+ */
+type Sourced = NodeCheck & { source?: string; weak?: boolean };
+
 export function checkFlow(f: FlowReport, states: ReadonlyMap<string, NodeState>): NodeCheck[] {
-  const stop = f.requestsStopAfter ?? f.repliesStopAfter;
+  const all = sourcedChecks(f, states);
+  const st = all[0] ? states.get(all[0].node) : undefined;
+  const out = all.some((c) => c.status === 'confirmed') ? all.filter((c) => !c.weak) : all;
+  return out.map(({ source, weak: _weak, ...c }) =>
+    source && st?.changed.includes(source) ? { ...c, evidence: `${c.evidence} (${source.replace(/\.txt$/, '')} changed while the kit ran: this is its state at the end)` } : c,
+  );
+}
+
+function sourcedChecks(f: FlowReport, states: ReadonlyMap<string, NodeState>): Sourced[] {
+  const stop = f.requestsStopAfter ?? f.repliesStopAfter ?? rejectedAt(f);
   if (stop === null || f.verdict.kind === 'delivered') return [];
   const replies = f.requestsStopAfter === null;
   const path = (replies ? [...f.hops].reverse() : f.hops).filter((h) => h.role !== 'any');
@@ -32,7 +55,7 @@ export function checkFlow(f: FlowReport, states: ReadonlyMap<string, NodeState>)
   if (!from || !to || from.host !== to.host) return [];
   const st = states.get(from.host);
   if (!st) return [];
-  const out: NodeCheck[] = [];
+  const out: Sourced[] = [];
   const node = from.host;
   // The device the packets never reached, and those between the two points that were not
   // captured: a tunnel device between the NIC and the pod side (tcpdump cannot open one that is down).
@@ -43,17 +66,31 @@ export function checkFlow(f: FlowReport, states: ReadonlyMap<string, NodeState>)
     const link = st.links.get(dev);
     if (st.links.size === 0) out.push({ node, cause: `${dev} is down`, status: 'not checkable', evidence: 'no `ip -d link` in the bundle' });
     else if (!link) out.push({ node, cause: `${dev} is down`, status: 'not checkable', evidence: `${dev} is not in ${node}'s \`ip -d link\`` });
-    else out.push({ node, cause: `${dev} is down`, status: link.up ? 'ruled out' : 'confirmed', evidence: briefLink(link.line) });
+    else out.push({ node, cause: `${dev} is down`, status: link.up ? 'ruled out' : 'confirmed', evidence: briefLink(link.line), source: 'ip-d-link.txt' });
+  }
+  // Arriving encapsulated at the NIC and never decapsulated: the node's own INPUT chain.
+  if (from.role === 'nic' && (to.role === 'overlay' || POD_SIDE.has(to.role))) {
+    const c = inputCheck(f, replies, from, st, node);
+    if (c) out.push(c);
   }
 
   // Where the kernel routes: a bridge port's layer 3 is its bridge. Encapsulating and
   // decapsulating (overlay ↔ NIC) are the node's own traffic (OUTPUT, INPUT), not FORWARD.
   const l3 = (dev: string) => st.links.get(dev)?.master ?? dev;
-  const [inDev, outDev] = [l3(from.interface), l3(to.interface)];
+  // Between the NIC and the pod side with the overlay device not captured, the kernel routes
+  // from (or to) that device: the one tunnel of the kind the NIC carried, when there is one.
+  const tunnel = crossesTunnel && from.role === 'nic' ? uncapturedTunnel(f, st, from) : crossesTunnel && to.role === 'nic' ? uncapturedTunnel(f, st, to) : null;
+  const [inDev, outDev] = [from.role === 'nic' && tunnel ? tunnel : l3(from.interface), to.role === 'nic' && tunnel ? tunnel : l3(to.interface)];
   const podSideToWire = (POD_SIDE.has(from.role) && WIRE_SIDE.has(to.role)) || (WIRE_SIDE.has(from.role) && POD_SIDE.has(to.role));
   const routed = podSideToWire || (POD_SIDE.has(from.role) && POD_SIDE.has(to.role) && inDev !== outDev);
   const v6 = f.client.includes(':');
   if (routed) out.push(forwardingCheck(st, node, v6, inDev));
+  const { dst } = addressesOf(f, replies);
+  if (routed && !(from.role === 'overlay' && to.role === 'nic')) out.push(...routeChecks(st, node, dst, outDev, to));
+  if (routed) {
+    const c = rpFilterCheck(f, replies, st, node, inDev);
+    if (c) out.push(c);
+  }
   // Bridged between two ports of one bridge: iptables sees it only with bridge-nf-call-iptables on, as bridge → bridge.
   const bridged = !routed && POD_SIDE.has(from.role) && POD_SIDE.has(to.role) && (st.sysctl.get(v6 ? 'net.bridge.bridge-nf-call-ip6tables' : 'net.bridge.bridge-nf-call-iptables') ?? '0') !== '0';
   if (routed || bridged) out.push(forwardCheck(f, replies, inDev, outDev, st, node, v6));
@@ -70,16 +107,42 @@ export function checkFlow(f: FlowReport, states: ReadonlyMap<string, NodeState>)
       cause: `${to.interface}'s MTU is too small for them`,
       status: size > toLink.mtu ? 'confirmed' : 'ruled out',
       evidence: `${f.stopLostSize}-byte packets lost here${overhead ? ` (+${overhead} bytes of ${tunnel} headers)` : ''}; ${to.interface} mtu ${toLink.mtu}${fromLink?.mtu ? `, ${from.interface} mtu ${fromLink.mtu}` : ''}`,
+      source: 'ip-d-link.txt',
     });
   }
   // Leaving by a VXLAN device: the route, the next hop's MAC and that MAC's VTEP.
   const dev = st.links.get(from.interface);
   if (from.role === 'overlay' && to.role === 'nic' && dev?.kind === 'vxlan') {
-    const dst = addressesOf(f, replies).dst;
-    for (const r of vxlanPath(st, dst, from.interface)) out.push({ node, cause: r.cause, status: r.found ? 'ruled out' : 'confirmed', evidence: r.evidence });
+    for (const r of vxlanPath(st, dst, from.interface)) out.push({ node, cause: r.cause, status: r.found ? 'ruled out' : 'confirmed', evidence: r.evidence, source: /FDB/.test(r.cause) ? 'bridge-fdb.txt' : 'ip-route.txt' });
   }
   out.push(...dropCounters(st, from, to, node, replies));
   return out;
+}
+
+/** Link kinds of the overlays a NIC carries (flannel's UDP backend and the stand-ins use TUN devices). */
+const LINK_KIND: Partial<Record<OverlayKind, string>> = { vxlan: 'vxlan', geneve: 'geneve', ipip: 'ipip', gre: 'gre', 'flannel-udp': 'tun' };
+
+/** The node's one tunnel device of the kind the flow crossed `nic` in, when it was not captured. */
+function uncapturedTunnel(f: FlowReport, st: NodeState, nic: HopReport): string | null {
+  const e = f.encapsulation.find((x) => x.at === `${nic.node}/${nic.interface}`);
+  const kind = e ? LINK_KIND[e.kind] : undefined;
+  if (!kind) return null;
+  const devs = [...st.links.values()].filter((l) => l.kind === kind && !f.hops.some((h) => h.host === nic.host && h.interface === l.name));
+  return devs.length === 1 ? devs[0]!.name : null;
+}
+
+/**
+ * A rejected flow whose requests never reached the server's end: a node answered in its place
+ * (a REJECT rule's RST or ICMP error), after the last point the requests reached.
+ */
+function rejectedAt(f: FlowReport): string | null {
+  if (f.verdict.kind !== 'rejected') return null;
+  const path = f.hops.filter((h) => h.role !== 'any');
+  let last = -1;
+  path.forEach((h, i) => {
+    if (h.requests > 0) last = i;
+  });
+  return last >= 0 && last < path.length - 1 ? `${path[last]!.node}/${path[last]!.interface}` : null;
 }
 
 /** `3: cni0: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1450 … state UP …` → `cni0: <…> mtu 1450 state UP`. */
@@ -91,17 +154,22 @@ function briefLink(line: string): string {
   return `${m[1]}: ${m[2]}${mtu ? ` mtu ${mtu}` : ''}${state ? ` state ${state}` : ''}`;
 }
 
-/** IPv4 forwards only with both the global switch and the in-device's own on; IPv6 by its global one. */
-function forwardingCheck(st: NodeState, node: string, v6: boolean, inDev: string): NodeCheck {
-  const keys = v6 ? ['net.ipv6.conf.all.forwarding'] : ['net.ipv4.ip_forward', `net.ipv4.conf.${inDev}.forwarding`];
-  const known = keys.filter((k) => st.sysctl.has(k));
-  const off = known.find((k) => st.sysctl.get(k) === '0');
-  if (off) return { node, cause: 'forwarding is off', status: 'confirmed', evidence: `${off} = 0` };
-  if (known.length < keys.length) return { node, cause: 'forwarding is off', status: 'not checkable', evidence: `${keys.filter((k) => !known.includes(k)).join(', ')} not in the bundle${known.length ? `; ${known.map((k) => `${k} = ${st.sysctl.get(k)}`).join(', ')}` : ''}` };
-  return { node, cause: 'forwarding is off', status: 'ruled out', evidence: known.map((k) => `${k} = ${st.sysctl.get(k)}`).join(', ') };
+/**
+ * IPv4 forwards what arrives on a device whose own `conf.<dev>.forwarding` is on: writing
+ * `net.ipv4.ip_forward` sets every device's, and Calico turns its cali* back on after. IPv6 by its
+ * global switch.
+ */
+function forwardingCheck(st: NodeState, node: string, v6: boolean, inDev: string): Sourced {
+  const cause = 'forwarding is off';
+  const show = (keys: string[]) => keys.filter((k) => st.sysctl.has(k)).map((k) => `${k} = ${st.sysctl.get(k)}`).join(', ');
+  const deciding = v6 ? 'net.ipv6.conf.all.forwarding' : st.sysctl.has(`net.ipv4.conf.${inDev}.forwarding`) ? `net.ipv4.conf.${inDev}.forwarding` : 'net.ipv4.ip_forward';
+  const value = st.sysctl.get(deciding);
+  if (value === undefined) return { node, cause, status: 'not checkable', evidence: `${deciding} not in the bundle` };
+  const evidence = v6 ? show([deciding]) : show(['net.ipv4.ip_forward', `net.ipv4.conf.${inDev}.forwarding`]);
+  return { node, cause, status: value === '0' ? 'confirmed' : 'ruled out', evidence, source: 'sysctl.txt' };
 }
 
-function forwardCheck(f: FlowReport, replies: boolean, inDev: string, outDev: string, st: NodeState, node: string, v6: boolean): NodeCheck {
+function forwardCheck(f: FlowReport, replies: boolean, inDev: string, outDev: string, st: NodeState, node: string, v6: boolean): Sourced {
   const cause = `${v6 ? 'ip6tables' : 'iptables'} FORWARD drops it`;
   const rules = v6 ? st.ip6tables : st.iptables;
   if (!rules) return { node, cause, status: 'not checkable', evidence: `no ${v6 ? 'ip6tables-save' : 'iptables-save'} output in the bundle` };
@@ -111,10 +179,118 @@ function forwardCheck(f: FlowReport, replies: boolean, inDev: string, outDev: st
   const p = packetOf(f, replies, rules);
   p.in = inDev;
   p.out = outDev;
-  const d = evaluate(rules, 'filter', 'FORWARD', p);
+  const d = decideForLost(f, p, (q) => evaluate(rules, 'filter', 'FORWARD', q));
   const at = d.line > 0 ? `line ${d.line}: ${d.text}` : d.text;
   if (d.verdict === 'unknown') return { node, cause, status: 'not checkable', evidence: `${at} — ${d.why}` };
-  return { node, cause, status: d.verdict === 'ACCEPT' ? 'ruled out' : 'confirmed', evidence: at };
+  return { node, cause, status: d.verdict === 'ACCEPT' ? 'ruled out' : 'confirmed', evidence: at, source: v6 ? 'ip6tables-save.txt' : 'iptables-save.txt' };
+}
+
+/**
+ * The route the kernel picks for `dst` against the device the packet was to leave by, and for a
+ * destination on the link, its neighbour entry (a pod that never answers ARP or neighbour
+ * solicitation leaves it FAILED). Other routing tables (`ip rule`) make both not checkable.
+ */
+function routeChecks(st: NodeState, node: string, dst: string, outDev: string, to: HopReport): Sourced[] {
+  const cause = `the route to ${dst} does not lead to ${outDev}`;
+  if (!st.routes) return [{ node, cause, status: 'not checkable', evidence: 'no `ip route` in the bundle' }];
+  if (st.policyRules?.length) return [{ node, cause, status: 'not checkable', evidence: `ip rule: ${st.policyRules.join('; ')}: tables besides main may route it`, source: 'ip-rule.txt' }];
+  const r = routeFor(st.routes, dst);
+  if (!r) return [{ node, cause, status: 'confirmed', evidence: `no route in the main table covers ${dst}`, source: 'ip-route.txt' }];
+  if (r.discards) return [{ node, cause, status: 'confirmed', evidence: `${r.line} (a ${r.discards} route)`, source: 'ip-route.txt' }];
+  // An overlay device that was not captured between the pod side and the NIC: the route leads into it.
+  const intoTunnel = to.role === 'nic' && r.dev !== null && TUNNEL_KINDS.has(st.links.get(r.dev)?.kind ?? '');
+  const leads = r.dev === outDev || intoTunnel;
+  const out: Sourced[] = [{ node, cause, status: leads ? 'ruled out' : 'confirmed', evidence: leads ? r.line : `${r.line}: it leaves by ${r.dev ?? '?'}`, source: 'ip-route.txt' }];
+  if (leads && POD_SIDE.has(to.role)) out.push(neighbourCheck(st, node, dst, outDev, r));
+  return out;
+}
+
+function neighbourCheck(st: NodeState, node: string, dst: string, dev: string, r: Route): Sourced {
+  const hop = r.via ?? dst;
+  const cause = `${hop} does not answer ${hop.includes(':') ? 'neighbour solicitation' : 'ARP'} on ${dev}`;
+  if (!st.neighbours) return { node, cause, status: 'not checkable', evidence: 'no `ip neigh` in the bundle' };
+  const n = st.neighbours.find((l) => l.startsWith(`${hop} `) && l.includes(` dev ${dev} `));
+  if (!n) return { node, cause, status: 'not checkable', evidence: `ip neigh has no entry for ${hop} on ${dev} (the kernel forgets failed entries after a while)`, weak: true };
+  return { node, cause, status: /\b(FAILED|INCOMPLETE)\b/.test(n) ? 'confirmed' : 'ruled out', evidence: n };
+}
+
+/**
+ * Reverse-path filtering: the kernel takes the larger of `conf.all.rp_filter` and the in-device's
+ * own; strict (1) drops a packet whose source's route leaves by another device, loose (2) one
+ * whose source has no route at all. Translated flows are not checked: their source here may not
+ * be the one the report names.
+ */
+function rpFilterCheck(f: FlowReport, replies: boolean, st: NodeState, node: string, inDev: string): Sourced | null {
+  if (f.client.includes(':')) return null; // IPv6 has no rp_filter sysctl (its rpfilter is an ip6tables match).
+  const cause = `rp_filter drops it on ${inDev}`;
+  const keys = ['net.ipv4.conf.all.rp_filter', `net.ipv4.conf.${inDev}.rp_filter`];
+  if (!keys.every((k) => st.sysctl.has(k))) return { node, cause, status: 'not checkable', evidence: `${keys.filter((k) => !st.sysctl.has(k)).join(', ')} not in the bundle` };
+  const mode = Math.max(...keys.map((k) => Number(st.sysctl.get(k)) || 0));
+  const setting = keys.map((k) => `${k} = ${st.sysctl.get(k)}`).join(', ');
+  if (mode === 0) return { node, cause, status: 'ruled out', evidence: setting, source: 'sysctl.txt' };
+  if (f.translations.length > 0) return { node, cause, status: 'not checkable', evidence: `${setting}; the flow is translated, so its source here is not known` };
+  if (!st.routes) return { node, cause, status: 'not checkable', evidence: `${setting}; no \`ip route\` in the bundle` };
+  if (st.policyRules?.length) return { node, cause, status: 'not checkable', evidence: `${setting}; ip rule: ${st.policyRules.join('; ')}` };
+  const src = replies ? (addressesOf(f, false).dst) : f.client;
+  const back = routeFor(st.routes, src);
+  const fails = back === null || back.discards !== null || (mode === 1 && back.dev !== inDev);
+  return {
+    node,
+    cause,
+    status: fails ? 'confirmed' : 'ruled out',
+    evidence: `${setting} (${mode === 1 ? 'strict' : 'loose'}); the route back to ${src}: ${back ? back.line : 'none'}`,
+    source: 'sysctl.txt',
+  };
+}
+
+/**
+ * The encapsulated packet as the receiving node's INPUT chain sees it: from the peer's underlay
+ * address to this node's, to the overlay's UDP port or IP protocol. Its source port (hashed from
+ * the inner flow by VXLAN and Geneve) is not known; rules that test it are not decided.
+ */
+function inputCheck(f: FlowReport, replies: boolean, from: HopReport, st: NodeState, node: string): Sourced | null {
+  const e = f.encapsulation.find((x) => x.at === `${from.node}/${from.interface}`);
+  if (!e) return null;
+  const v6 = e.outerSrc.includes(':');
+  const rules = v6 ? st.ip6tables : st.iptables;
+  const spec = overlay(e.kind);
+  const cause = `${v6 ? 'ip6tables' : 'iptables'} INPUT drops the ${spec.name} packets`;
+  if (!rules) return { node, cause, status: 'not checkable', evidence: `no ${v6 ? 'ip6tables-save' : 'iptables-save'} output in the bundle` };
+  const other = st.firewallsElsewhere[v6 ? 'v6' : 'v4'];
+  if (other) return { node, cause, status: 'not checkable', evidence: other };
+  // The recorded headers are the requests' where requests crossed this NIC: a reply goes the other way.
+  const swap = replies && from.requests > 0;
+  const p: PacketTuple = {
+    src: swap ? e.outerDst : e.outerSrc,
+    dst: swap ? e.outerSrc : e.outerDst,
+    proto: e.port !== null ? 'udp' : String(spec.ipProtocols[0] ?? 0),
+    ...(e.port !== null ? { dport: e.port } : {}),
+    in: from.interface,
+    ctstate: 'NEW',
+  };
+  const d = evaluate(rules, 'filter', 'INPUT', p);
+  const at = d.line > 0 ? `line ${d.line}: ${d.text}` : d.text;
+  if (d.verdict === 'unknown') return { node, cause, status: 'not checkable', evidence: `${at} — ${d.why}`, source: v6 ? 'ip6tables-save.txt' : 'iptables-save.txt' };
+  return { node, cause, status: d.verdict === 'ACCEPT' ? 'ruled out' : 'confirmed', evidence: at, source: v6 ? 'ip6tables-save.txt' : 'iptables-save.txt' };
+}
+
+/**
+ * A TCP flow's lost segments differ in their flags (the SYN-ACK, data): each kind is evaluated,
+ * and the one the chain drops decides; without them a rule on the flags stays undecided.
+ */
+function decideForLost(f: FlowReport, p: PacketTuple, run: (p: PacketTuple) => Decision): Decision {
+  const lost = f.stopLostTcpFlags ?? [];
+  if (f.protocol !== 'tcp' || lost.length === 0) return run(p);
+  const all = lost.map((flags) => ({ flags, d: run({ ...p, tcpFlags: flags }) }));
+  const hit = all.find((x) => x.d.verdict === 'DROP' || x.d.verdict === 'REJECT') ?? all.find((x) => x.d.verdict === 'unknown') ?? all[0]!;
+  // Name the segments only where their flags made the difference.
+  const mattered = new Set(all.map((x) => x.d.verdict)).size > 1 || /--tcp-flags|--syn\b/.test(hit.d.text);
+  return mattered ? { ...hit.d, text: `${hit.d.text} (for the ${tcpFlagNames(hit.flags)} segments)` } : hit.d;
+}
+
+function tcpFlagNames(flags: number): string {
+  const names = (['SYN', 'ACK', 'FIN', 'RST', 'PSH'] as const).filter((n) => flags & { SYN: 0x02, ACK: 0x10, FIN: 0x01, RST: 0x04, PSH: 0x08 }[n]);
+  return names.length === 2 && names[0] === 'SYN' && names[1] === 'ACK' ? 'SYN-ACK' : names.join('/') || 'flagless';
 }
 
 /** The destination of the flow's packet in a direction, after DNAT ("10.244.1.2:45808 → 10.244.2.2:8080"). */
@@ -182,9 +358,9 @@ function splitHostPort(s: string): [string, number | undefined] {
  * `to` dropped of what it was to send. As many as were lost (or more) is consistent; fewer may
  * be other traffic's, and none rules the devices out.
  */
-function dropCounters(st: NodeState, from: HopReport, to: HopReport, node: string, replies: boolean): NodeCheck[] {
+function dropCounters(st: NodeState, from: HopReport, to: HopReport, node: string, replies: boolean): Sourced[] {
   const lost = Math.max(0, replies ? from.replies - to.replies : from.requests - to.requests);
-  const out: NodeCheck[] = [];
+  const out: Sourced[] = [];
   for (const [i, dir, key] of [
     [from.interface, 'received', 'rxDropped'],
     [to.interface, 'sent', 'txDropped'],

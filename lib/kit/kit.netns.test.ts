@@ -274,12 +274,28 @@ describe('bundles of a real fault, analysed: causes checked on the nodes\' state
       const { report } = await faultRun();
       const ping = report.flows.find((f) => f.protocol === 'icmp' && f.server === POD_B)!;
       expect([ping.verdict.kind, ping.requestsStopAfter]).toEqual(['request-dropped', 'node2/flannel.1']);
-      expect(ping.checks.find((c) => c.cause === 'forwarding is off')).toMatchObject({ node: 'node2', status: 'confirmed', evidence: 'net.ipv4.ip_forward = 0' });
+      // Writing ip_forward sets every device's own switch, which is the one the kernel reads.
+      expect(ping.checks.find((c) => c.cause === 'forwarding is off')).toMatchObject({ node: 'node2', status: 'confirmed', evidence: 'net.ipv4.ip_forward = 0, net.ipv4.conf.flannel.1.forwarding = 0' });
       const fwd = ping.checks.find((c) => c.cause === 'iptables FORWARD drops it')!;
       expect(fwd.status).toBe('ruled out');
       expect(fwd.evidence).toMatch(/^line \d+: :FORWARD ACCEPT \(the chain's policy\)$/);
     } finally {
       sh(NS.n2, 'sysctl -qw net.ipv4.ip_forward=1');
+    }
+  }, 40_000);
+
+  it('strict rp_filter on node2 with the route back to pod-a over eth0: the requests stop at node2/flannel.1, rp_filter confirmed quoting that route', async () => {
+    sh(NS.n2, 'sysctl -qw net.ipv4.conf.all.rp_filter=1 && ip route replace 10.244.1.0/24 via 192.168.77.1 dev eth0');
+    try {
+      const { report } = await faultRun();
+      const ping = report.flows.find((f) => f.protocol === 'icmp' && f.server === POD_B)!;
+      expect([ping.verdict.kind, ping.requestsStopAfter]).toEqual(['request-dropped', 'node2/flannel.1']);
+      const rp = ping.checks.find((c) => c.cause === 'rp_filter drops it on flannel.1')!;
+      expect([rp.node, rp.status]).toEqual(['node2', 'confirmed']);
+      expect(rp.evidence).toBe('net.ipv4.conf.all.rp_filter = 1, net.ipv4.conf.flannel.1.rp_filter = 0 (strict); the route back to 10.244.1.2: 10.244.1.0/24 via 192.168.77.1 dev eth0');
+      for (const cause of ['forwarding is off', 'iptables FORWARD drops it', 'the route to 10.244.2.2 does not lead to cni0']) expect(ping.checks.find((c) => c.cause === cause)?.status, cause).toBe('ruled out');
+    } finally {
+      sh(NS.n2, 'sysctl -qw net.ipv4.conf.all.rp_filter=0 && ip route replace 10.244.1.0/24 via 10.244.1.0 dev flannel.1 onlink');
     }
   }, 40_000);
 });

@@ -31,3 +31,13 @@ describe('where node1 sends a packet', () => {
     expect(noFdb[2]).toMatchObject({ found: false });
   });
 });
+
+describe('routes that discard', () => {
+  it("a blackhole (Calico's for its own block) is the route taken when it is the longest prefix", () => {
+    const routes = ['default via 10.10.0.1 dev eth0', 'blackhole 192.168.84.128/26 proto bird', '192.168.84.136 dev cali59653752d1e scope link'];
+    expect(routeFor(routes, '192.168.84.135')).toMatchObject({ discards: 'blackhole', dev: null, line: 'blackhole 192.168.84.128/26 proto bird' });
+    expect(routeFor(routes, '192.168.84.136')).toMatchObject({ discards: null, dev: 'cali59653752d1e' });
+    expect(routeFor(['unreachable 10.1.0.0/16', 'throw 10.1.2.0/24'], '10.1.2.3')).toMatchObject({ discards: null });
+  });
+});
+

@@ -16,19 +16,27 @@ export interface RouteFinding {
   evidence: string;
 }
 
-/** The main table's route for `dst`: `PREFIX [via GW] dev DEV …`, longest prefix first. */
-export function routeFor(routes: string[], dst: string): { line: string; via: string | null; dev: string | null } | null {
+export interface Route {
+  line: string;
+  via: string | null;
+  dev: string | null;
+  /** A route that discards: `blackhole`, `unreachable`, `prohibit` (Calico's blackhole for its own block). */
+  discards: string | null;
+}
+
+/** The main table's route for `dst`: `[TYPE] PREFIX [via GW] dev DEV …`, longest prefix first. */
+export function routeFor(routes: string[], dst: string): Route | null {
   const v6 = dst.includes(':');
-  let best: { line: string; via: string | null; dev: string | null; bits: number } | null = null;
+  let best: (Route & { bits: number }) | null = null;
   for (const line of routes) {
-    const m = /^(\S+)(.*)$/.exec(line);
-    if (!m || /\btable (?!main\b)/.test(line) || /^(local|broadcast|anycast|multicast|unreachable|prohibit|blackhole|throw)\b/.test(line)) continue;
-    const prefix = m[1] === 'default' ? (v6 ? '::/0' : '0.0.0.0/0') : m[1]!;
+    const m = /^(?:(unreachable|prohibit|blackhole|throw)\s+)?(\S+)/.exec(line);
+    if (!m || /\btable (?!main\b)/.test(line) || /^(local|broadcast|anycast|multicast)\b/.test(line)) continue;
+    const prefix = m[2] === 'default' ? (v6 ? '::/0' : '0.0.0.0/0') : m[2]!;
     if (prefix.includes(':') !== v6 || !inCidr(dst, prefix)) continue;
     const bits = Number(prefix.split('/')[1] ?? (v6 ? 128 : 32));
-    if (!best || bits > best.bits) best = { line, via: /\bvia (\S+)/.exec(line)?.[1] ?? null, dev: /\bdev (\S+)/.exec(line)?.[1] ?? null, bits };
+    if (!best || bits > best.bits) best = { line, via: /\bvia (\S+)/.exec(line)?.[1] ?? null, dev: /\bdev (\S+)/.exec(line)?.[1] ?? null, discards: m[1] && m[1] !== 'throw' ? m[1] : null, bits };
   }
-  return best ? { line: best.line, via: best.via, dev: best.dev } : null;
+  return best ? { line: best.line, via: best.via, dev: best.dev, discards: best.discards } : null;
 }
 
 /** For a packet to `dst` leaving by VXLAN device `dev`: the route, the next hop's MAC, that MAC's VTEP. */

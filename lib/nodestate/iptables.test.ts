@@ -93,3 +93,22 @@ describe('what the kernel does that a naive reading misses', () => {
     expect(evaluate(r('-A FORWARD -p icmp -m icmp --icmp-type any -j ACCEPT'), 'filter', 'FORWARD', icmp).verdict).toBe('ACCEPT');
   });
 });
+
+describe('rules written as iptables-save writes them at the edges (statistic-dotted-mask.rules)', () => {
+  const r = rules('statistic-dotted-mask.rules');
+  it('a rule that drops a random share is not guessed either way: unknown, saying why', () => {
+    const d = evaluate(r, 'filter', 'INPUT', pkt({ src: '192.168.0.11', dst: '192.168.0.12', proto: 'udp', dport: 8472, in: 'eth0', out: undefined }));
+    expect(d).toMatchObject({ verdict: 'unknown', line: 6 });
+    expect(d.verdict === 'unknown' && d.why).toMatch(/statistic matches a share of the packets/);
+  });
+
+  it('a mask that is not a prefix (10.0.0.0/255.0.255.0) matches by its bits', () => {
+    expect(inCidr('10.7.0.9', '10.0.0.0/255.0.255.0')).toBe(true);
+    expect(inCidr('10.7.1.9', '10.0.0.0/255.0.255.0')).toBe(false);
+    expect(evaluate(r, 'filter', 'FORWARD', pkt({ src: '10.99.0.1' }))).toMatchObject({ verdict: 'DROP', line: 7 });
+  });
+
+  it('a quoted comment that looks like an option stays a comment', () => {
+    expect(evaluate(r, 'filter', 'FORWARD', pkt({ src: '10.99.1.1', dport: 80 }))).toMatchObject({ verdict: 'ACCEPT', line: 8 });
+  });
+});

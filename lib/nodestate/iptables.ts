@@ -41,6 +41,8 @@ export interface PacketTuple {
   fragment?: boolean;
   /** The packet's mark, when known (0: nothing marked it). */
   mark?: number;
+  /** The TCP flag byte (0x02 SYN, 0x12 SYN-ACK), when known. */
+  tcpFlags?: number;
 }
 
 export type Decision =
@@ -122,8 +124,10 @@ export function inCidr(ip: string, cidr: string): boolean {
   const a4 = v4(ip);
   const n4 = v4(net);
   if (a4 !== null && n4 !== null) {
+    // iptables-save prints a mask that is not a prefix dotted: -s 10.0.0.0/255.0.255.0.
+    const dotted = bits !== undefined && bits.includes('.') ? v4(bits) : null;
     const b = bits === undefined ? 32 : Number(bits);
-    const mask = b === 0 ? 0 : (0xffffffff << (32 - b)) >>> 0;
+    const mask = dotted !== null ? dotted : b === 0 ? 0 : (0xffffffff << (32 - b)) >>> 0;
     return ((a4 & mask) >>> 0) === ((n4 & mask) >>> 0);
   }
   const a6 = v6(ip);
@@ -173,7 +177,11 @@ function ruleParts(args: string[]): { matches: { opt: string; value: string; neg
     } else if (a === '-f' || a === '--fragment') {
       matches.push({ opt: '-f', value: '', negated, module: null });
     } else if (a.startsWith('-')) {
-      const value = args[i + 1] !== undefined && !args[i + 1]!.startsWith('-') ? args[++i]! : '';
+      // A comment is always a value, whatever it starts with ("-j DROP …" quoted is no option).
+      const next = args[i + 1];
+      let value = next !== undefined && (!next.startsWith('-') || a === '--comment' || /\s/.test(next)) ? args[++i]! : '';
+      // --tcp-flags takes two: the flags looked at, and those of them that must be set.
+      if (a === '--tcp-flags' && args[i + 1] !== undefined) value += ` ${args[++i]!}`;
       matches.push({ opt: a, value, negated, module: ['-s', '-d', '-i', '-o', '-p', '--source', '--destination', '--in-interface', '--out-interface', '--protocol'].includes(a) ? null : module });
     }
     negated = false;
@@ -187,6 +195,7 @@ const KNOWN_MODULES = new Set(['tcp', 'udp', 'icmp', 'icmp6', 'multiport', 'conn
 function matchOne(m: { opt: string; value: string; module: string | null }, p: PacketTuple): Tri {
   switch (m.opt) {
     case '-m':
+      if (m.value === 'statistic') return { unknown: '-m statistic matches a share of the packets (every nth, or at random), not a given one' };
       return KNOWN_MODULES.has(m.value) ? true : { unknown: `-m ${m.value} is not evaluated here` };
     case '-s':
     case '--source':
@@ -235,6 +244,12 @@ function matchOne(m: { opt: string; value: string; module: string | null }, p: P
     }
     case '--comment':
       return true;
+    case '--syn':
+      return tcpFlagsMatch(p, 'SYN,RST,ACK,FIN', 'SYN');
+    case '--tcp-flags': {
+      const [mask, comp] = m.value.split(' ');
+      return tcpFlagsMatch(p, mask ?? '', comp ?? '');
+    }
     case '--mark': {
       if (m.module === 'connmark') return { unknown: "the connection's mark is not known" };
       if (p.mark === undefined) return { unknown: "the packet's mark is not known" };
@@ -244,6 +259,15 @@ function matchOne(m: { opt: string; value: string; module: string | null }, p: P
     default:
       return m.module && KNOWN_MODULES.has(m.module) ? { unknown: `${m.opt} of -m ${m.module} is not evaluated here` } : { unknown: `${m.opt} is not evaluated here` };
   }
+}
+
+const TCP_FLAG_BITS: Record<string, number> = { FIN: 0x01, SYN: 0x02, RST: 0x04, PSH: 0x08, ACK: 0x10, URG: 0x20, ECE: 0x40, CWR: 0x80, ALL: 0xff, NONE: 0 };
+const flagBits = (list: string) => list.split(',').reduce((b, f) => b | (TCP_FLAG_BITS[f.toUpperCase()] ?? 0), 0);
+
+/** `--tcp-flags MASK COMP`: of the flags in MASK, exactly those in COMP are set. */
+function tcpFlagsMatch(p: PacketTuple, mask: string, comp: string): Tri {
+  if (p.tcpFlags === undefined) return { unknown: "the segment's TCP flags are not known" };
+  return (p.tcpFlags & flagBits(mask)) === flagBits(comp);
 }
 
 function ruleMatches(r: IptRule, p: PacketTuple): Tri {

@@ -91,6 +91,8 @@ export interface FlowReport {
   checks: NodeCheck[];
   /** The largest packet (IP length) lost where the flow stops; null when nothing stops. */
   stopLostSize: number | null;
+  /** For TCP, the distinct flag bytes of the segments lost there (0x12: SYN-ACK); empty when nothing stops. */
+  stopLostTcpFlags?: number[];
   requests: { sent: number; delivered: number };
   replies: { sent: number; delivered: number };
   requestsStopAfter: string | null;

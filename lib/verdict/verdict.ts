@@ -128,6 +128,7 @@ function report(f: Flow, c: Correlation, offset: (p: CapturePoint) => number): F
     offPath: offPathOf(f, c),
     checks: [],
     stopLostSize: stopSize(ev, verdict.kind, reqLast, repLast, stations.length, repStations.length),
+    stopLostTcpFlags: f.protocol === 'tcp' ? stopFlags(ev, verdict.kind, reqLast, repLast, stations.length, repStations.length) : [],
     // Sent = the most any station saw (the first station may not be the client's own veth).
     requests: { sent: ev.n, delivered: ev.reqAt[ev.reqAt.length - 1] ?? 0 },
     replies: { sent: ev.nReplies, delivered: ev.repAt[ev.repAt.length - 1] ?? 0 },
@@ -182,6 +183,13 @@ function stopSize(ev: ReturnType<typeof gatherEvidence>, kind: string, reqLast: 
   if (reqLast >= 0 && reqLast < nReq - 1) return ev.step('requests', reqLast).lostSize || null;
   if (repLast >= 0 && repLast < nRep - 1) return ev.step('replies', repLast).lostSize || null;
   return null;
+}
+
+/** The distinct TCP flag bytes of the segments lost where the flow stops (a SYN-ACK, data…). */
+function stopFlags(ev: ReturnType<typeof gatherEvidence>, kind: string, reqLast: number, repLast: number, nReq: number, nRep: number): number[] {
+  if (kind === 'delivered') return [];
+  const step = reqLast >= 0 && reqLast < nReq - 1 ? ev.step('requests', reqLast) : repLast >= 0 && repLast < nRep - 1 ? ev.step('replies', repLast) : null;
+  return step ? [...new Set(step.lost.map((g) => ev.groups.tcpFlags[g]!))].sort((a, b) => a - b) : [];
 }
 
 /** "VXLAN VNI 1, UDP 8472", "flannel UDP 8285", "IP-in-IP (proto 4)", "Geneve VNI 100, UDP 6081". */
