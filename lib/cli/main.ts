@@ -28,6 +28,8 @@ commands:
   kit --pod IP...   write hopscope-kit.sh: run as root on each node, it captures every hop of
                     the pods' traffic at once and records the node's network state
                     --port N  --seconds N (60)  --ring-mb N (100)  -o FILE (- for stdout)
+                    --kubectl  a --pod that is [namespace/]name is looked up with kubectl
+                               (its addresses and node; --context NAME picks the cluster)
   fields FILE...    one tab-separated row per frame with tshark's columns (see README)
   bench             the benchmark: generate (once) and read a 1,000,000-packet capture
   help              this text
