@@ -36,7 +36,14 @@ const TUNNEL_KINDS = new Set(['vxlan', 'geneve', 'ipip', 'gre', 'ip6tnl', 'sit',
 type Sourced = NodeCheck & { source?: string; weak?: boolean };
 
 export function checkFlow(f: FlowReport, states: ReadonlyMap<string, NodeState>): NodeCheck[] {
-  const all = sourcedChecks(f, states);
+  let all: Sourced[];
+  try {
+    all = sourcedChecks(f, states);
+  } catch (e) {
+    // A recorded file this module reads wrong must not take the analysis down with it.
+    const node = f.hops[0]?.host ?? 'unknown';
+    return [{ node, cause: 'the recorded state', status: 'not checkable', evidence: `could not be read: ${e instanceof Error ? e.message : String(e)}` }];
+  }
   const st = all[0] ? states.get(all[0].node) : undefined;
   const out = all.some((c) => c.status === 'confirmed') ? all.filter((c) => !c.weak) : all;
   return out.map(({ source, weak: _weak, ...c }) =>
@@ -45,7 +52,7 @@ export function checkFlow(f: FlowReport, states: ReadonlyMap<string, NodeState>)
 }
 
 function sourcedChecks(f: FlowReport, states: ReadonlyMap<string, NodeState>): Sourced[] {
-  const stop = f.requestsStopAfter ?? f.repliesStopAfter ?? rejectedAt(f);
+  const stop = f.requestsStopAfter ?? f.repliesStopAfter;
   if (stop === null || f.verdict.kind === 'delivered') return [];
   const replies = f.requestsStopAfter === null;
   const path = (replies ? [...f.hops].reverse() : f.hops).filter((h) => h.role !== 'any');
@@ -61,7 +68,11 @@ function sourcedChecks(f: FlowReport, states: ReadonlyMap<string, NodeState>): S
   // captured: a tunnel device between the NIC and the pod side (tcpdump cannot open one that is down).
   const between = new Set([to.interface, ...f.notCaptured.filter((u) => u.node === node).map((u) => u.interface)]);
   const crossesTunnel = (WIRE_SIDE.has(from.role) && POD_SIDE.has(to.role)) || (POD_SIDE.has(from.role) && WIRE_SIDE.has(to.role));
-  if (crossesTunnel && from.role !== 'overlay' && to.role !== 'overlay') for (const l of st.links.values()) if (l.kind && TUNNEL_KINDS.has(l.kind)) between.add(l.name);
+  // Only tunnels of the kind the NIC carried the flow in: the kernel's fallback devices (sit0,
+  // gre0, ip6tnl0) are always down and carry nothing.
+  const nicEnd = from.role === 'nic' ? from : to.role === 'nic' ? to : null;
+  const tunnels = crossesTunnel && nicEnd ? uncapturedTunnels(f, st, nicEnd) : [];
+  for (const t of tunnels) between.add(t);
   for (const dev of between) {
     const link = st.links.get(dev);
     if (st.links.size === 0) out.push({ node, cause: `${dev} is down`, status: 'not checkable', evidence: 'no `ip -d link` in the bundle' });
@@ -79,14 +90,22 @@ function sourcedChecks(f: FlowReport, states: ReadonlyMap<string, NodeState>): S
   const l3 = (dev: string) => st.links.get(dev)?.master ?? dev;
   // Between the NIC and the pod side with the overlay device not captured, the kernel routes
   // from (or to) that device: the one tunnel of the kind the NIC carried, when there is one.
-  const tunnel = crossesTunnel && from.role === 'nic' ? uncapturedTunnel(f, st, from) : crossesTunnel && to.role === 'nic' ? uncapturedTunnel(f, st, to) : null;
-  const [inDev, outDev] = [from.role === 'nic' && tunnel ? tunnel : l3(from.interface), to.role === 'nic' && tunnel ? tunnel : l3(to.interface)];
+  // Two candidates (flannel's IPv4 and IPv6 VXLAN devices), or none: that side's device is not known.
+  const tunnel = tunnels.length === 1 ? tunnels[0]! : null;
+  const side = (h: HopReport) => (crossesTunnel && h.role === 'nic' ? tunnel : l3(h.interface));
+  const [inDev, outDev] = [side(from), side(to)];
   const podSideToWire = (POD_SIDE.has(from.role) && WIRE_SIDE.has(to.role)) || (WIRE_SIDE.has(from.role) && POD_SIDE.has(to.role));
   const routed = podSideToWire || (POD_SIDE.has(from.role) && POD_SIDE.has(to.role) && inDev !== outDev);
   const v6 = f.client.includes(':');
   if (routed) out.push(forwardingCheck(st, node, v6, inDev));
   const { dst } = addressesOf(f, replies);
-  if (routed && !(from.role === 'overlay' && to.role === 'nic')) out.push(...routeChecks(st, node, dst, outDev, to));
+  // A reply of a masqueraded flow is addressed, on a node past the SNAT, to the SNAT address.
+  const dstKnown = !(replies && f.translations.some((t) => t.kind !== 'DNAT'));
+  if (routed && !(from.role === 'overlay' && to.role === 'nic')) {
+    if (outDev === null) out.push({ node, cause: `the route to ${dst}`, status: 'not checkable', evidence: `which of ${node}'s tunnel devices the flow takes is not known` });
+    else if (!dstKnown) out.push({ node, cause: `the route to ${dst} does not lead to ${outDev}`, status: 'not checkable', evidence: 'the flow is masqueraded: its replies here are addressed to the SNAT address' });
+    else out.push(...routeChecks(st, node, dst, outDev, to));
+  }
   if (routed) {
     const c = rpFilterCheck(f, replies, st, node, inDev);
     if (c) out.push(c);
@@ -122,27 +141,12 @@ function sourcedChecks(f: FlowReport, states: ReadonlyMap<string, NodeState>): S
 /** Link kinds of the overlays a NIC carries (flannel's UDP backend and the stand-ins use TUN devices). */
 const LINK_KIND: Partial<Record<OverlayKind, string>> = { vxlan: 'vxlan', geneve: 'geneve', ipip: 'ipip', gre: 'gre', 'flannel-udp': 'tun' };
 
-/** The node's one tunnel device of the kind the flow crossed `nic` in, when it was not captured. */
-function uncapturedTunnel(f: FlowReport, st: NodeState, nic: HopReport): string | null {
+/** The node's tunnel devices of the kind the flow crossed `nic` in, that were not captured. */
+function uncapturedTunnels(f: FlowReport, st: NodeState, nic: HopReport): string[] {
   const e = f.encapsulation.find((x) => x.at === `${nic.node}/${nic.interface}`);
   const kind = e ? LINK_KIND[e.kind] : undefined;
-  if (!kind) return null;
-  const devs = [...st.links.values()].filter((l) => l.kind === kind && !f.hops.some((h) => h.host === nic.host && h.interface === l.name));
-  return devs.length === 1 ? devs[0]!.name : null;
-}
-
-/**
- * A rejected flow whose requests never reached the server's end: a node answered in its place
- * (a REJECT rule's RST or ICMP error), after the last point the requests reached.
- */
-function rejectedAt(f: FlowReport): string | null {
-  if (f.verdict.kind !== 'rejected') return null;
-  const path = f.hops.filter((h) => h.role !== 'any');
-  let last = -1;
-  path.forEach((h, i) => {
-    if (h.requests > 0) last = i;
-  });
-  return last >= 0 && last < path.length - 1 ? `${path[last]!.node}/${path[last]!.interface}` : null;
+  if (!kind) return [];
+  return [...st.links.values()].filter((l) => l.kind === kind && !f.hops.some((h) => h.host === nic.host && h.interface === l.name)).map((l) => l.name);
 }
 
 /** `3: cni0: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1450 … state UP …` → `cni0: <…> mtu 1450 state UP`. */
@@ -159,8 +163,9 @@ function briefLink(line: string): string {
  * `net.ipv4.ip_forward` sets every device's, and Calico turns its cali* back on after. IPv6 by its
  * global switch.
  */
-function forwardingCheck(st: NodeState, node: string, v6: boolean, inDev: string): Sourced {
+function forwardingCheck(st: NodeState, node: string, v6: boolean, inDev: string | null): Sourced {
   const cause = 'forwarding is off';
+  if (!v6 && inDev === null) return { node, cause, status: 'not checkable', evidence: `which of ${node}'s tunnel devices the packets come in by is not known, and IPv4 forwards by that device's own switch` };
   const show = (keys: string[]) => keys.filter((k) => st.sysctl.has(k)).map((k) => `${k} = ${st.sysctl.get(k)}`).join(', ');
   const deciding = v6 ? 'net.ipv6.conf.all.forwarding' : st.sysctl.has(`net.ipv4.conf.${inDev}.forwarding`) ? `net.ipv4.conf.${inDev}.forwarding` : 'net.ipv4.ip_forward';
   const value = st.sysctl.get(deciding);
@@ -169,7 +174,7 @@ function forwardingCheck(st: NodeState, node: string, v6: boolean, inDev: string
   return { node, cause, status: value === '0' ? 'confirmed' : 'ruled out', evidence, source: 'sysctl.txt' };
 }
 
-function forwardCheck(f: FlowReport, replies: boolean, inDev: string, outDev: string, st: NodeState, node: string, v6: boolean): Sourced {
+function forwardCheck(f: FlowReport, replies: boolean, inDev: string | null, outDev: string | null, st: NodeState, node: string, v6: boolean): Sourced {
   const cause = `${v6 ? 'ip6tables' : 'iptables'} FORWARD drops it`;
   const rules = v6 ? st.ip6tables : st.iptables;
   if (!rules) return { node, cause, status: 'not checkable', evidence: `no ${v6 ? 'ip6tables-save' : 'iptables-save'} output in the bundle` };
@@ -177,9 +182,10 @@ function forwardCheck(f: FlowReport, replies: boolean, inDev: string, outDev: st
   const other = st.firewallsElsewhere[v6 ? 'v6' : 'v4'];
   if (other) return { node, cause, status: 'not checkable', evidence: other };
   const p = packetOf(f, replies, rules);
-  p.in = inDev;
-  p.out = outDev;
-  const d = decideForLost(f, p, (q) => evaluate(rules, 'filter', 'FORWARD', q));
+  // A device not known leaves -i/-o rules undecided (the evaluator says so).
+  if (inDev !== null) p.in = inDev;
+  if (outDev !== null) p.out = outDev;
+  const d = decideForLost(f, p, rules, (q) => evaluate(rules, 'filter', 'FORWARD', q));
   const at = d.line > 0 ? `line ${d.line}: ${d.text}` : d.text;
   if (d.verdict === 'unknown') return { node, cause, status: 'not checkable', evidence: `${at} — ${d.why}` };
   return { node, cause, status: d.verdict === 'ACCEPT' ? 'ruled out' : 'confirmed', evidence: at, source: v6 ? 'ip6tables-save.txt' : 'iptables-save.txt' };
@@ -193,16 +199,24 @@ function forwardCheck(f: FlowReport, replies: boolean, inDev: string, outDev: st
 function routeChecks(st: NodeState, node: string, dst: string, outDev: string, to: HopReport): Sourced[] {
   const cause = `the route to ${dst} does not lead to ${outDev}`;
   if (!st.routes) return [{ node, cause, status: 'not checkable', evidence: 'no `ip route` in the bundle' }];
-  if (st.policyRules?.length) return [{ node, cause, status: 'not checkable', evidence: `ip rule: ${st.policyRules.join('; ')}: tables besides main may route it`, source: 'ip-rule.txt' }];
+  const policy = policyNote(st);
+  if (policy) return [{ node, cause, status: 'not checkable', evidence: policy, source: 'ip-rule.txt' }];
   const r = routeFor(st.routes, dst);
   if (!r) return [{ node, cause, status: 'confirmed', evidence: `no route in the main table covers ${dst}`, source: 'ip-route.txt' }];
   if (r.discards) return [{ node, cause, status: 'confirmed', evidence: `${r.line} (a ${r.discards} route)`, source: 'ip-route.txt' }];
+  if (r.devs.length === 0) return [{ node, cause, status: 'not checkable', evidence: `${r.line}: names no device` }];
   // An overlay device that was not captured between the pod side and the NIC: the route leads into it.
-  const intoTunnel = to.role === 'nic' && r.dev !== null && TUNNEL_KINDS.has(st.links.get(r.dev)?.kind ?? '');
-  const leads = r.dev === outDev || intoTunnel;
-  const out: Sourced[] = [{ node, cause, status: leads ? 'ruled out' : 'confirmed', evidence: leads ? r.line : `${r.line}: it leaves by ${r.dev ?? '?'}`, source: 'ip-route.txt' }];
+  const intoTunnel = to.role === 'nic' && r.devs.some((d) => TUNNEL_KINDS.has(st.links.get(d)?.kind ?? ''));
+  const leads = r.devs.includes(outDev) || intoTunnel;
+  const out: Sourced[] = [{ node, cause, status: leads ? 'ruled out' : 'confirmed', evidence: leads ? r.line : `${r.line}: it leaves by ${r.devs.join(' or ')}`, source: 'ip-route.txt' }];
   if (leads && POD_SIDE.has(to.role)) out.push(neighbourCheck(st, node, dst, outDev, r));
   return out;
+}
+
+/** Why the main table alone may not decide: other routing tables, or no record of `ip rule`. */
+function policyNote(st: NodeState): string | null {
+  if (st.policyRules === null) return 'no `ip rule` in the bundle: other routing tables may apply';
+  return st.policyRules.length > 0 ? `ip rule: ${st.policyRules.join('; ')}: tables besides main may route it` : null;
 }
 
 function neighbourCheck(st: NodeState, node: string, dst: string, dev: string, r: Route): Sourced {
@@ -220,8 +234,9 @@ function neighbourCheck(st: NodeState, node: string, dst: string, dev: string, r
  * whose source has no route at all. Translated flows are not checked: their source here may not
  * be the one the report names.
  */
-function rpFilterCheck(f: FlowReport, replies: boolean, st: NodeState, node: string, inDev: string): Sourced | null {
+function rpFilterCheck(f: FlowReport, replies: boolean, st: NodeState, node: string, inDev: string | null): Sourced | null {
   if (f.client.includes(':')) return null; // IPv6 has no rp_filter sysctl (its rpfilter is an ip6tables match).
+  if (inDev === null) return { node, cause: 'rp_filter drops it', status: 'not checkable', evidence: `which of ${node}'s tunnel devices the packets come in by is not known` };
   const cause = `rp_filter drops it on ${inDev}`;
   const keys = ['net.ipv4.conf.all.rp_filter', `net.ipv4.conf.${inDev}.rp_filter`];
   if (!keys.every((k) => st.sysctl.has(k))) return { node, cause, status: 'not checkable', evidence: `${keys.filter((k) => !st.sysctl.has(k)).join(', ')} not in the bundle` };
@@ -230,10 +245,13 @@ function rpFilterCheck(f: FlowReport, replies: boolean, st: NodeState, node: str
   if (mode === 0) return { node, cause, status: 'ruled out', evidence: setting, source: 'sysctl.txt' };
   if (f.translations.length > 0) return { node, cause, status: 'not checkable', evidence: `${setting}; the flow is translated, so its source here is not known` };
   if (!st.routes) return { node, cause, status: 'not checkable', evidence: `${setting}; no \`ip route\` in the bundle` };
-  if (st.policyRules?.length) return { node, cause, status: 'not checkable', evidence: `${setting}; ip rule: ${st.policyRules.join('; ')}` };
-  const src = replies ? (addressesOf(f, false).dst) : f.client;
+  const policy = policyNote(st);
+  if (policy) return { node, cause, status: 'not checkable', evidence: `${setting}; ${policy}` };
+  const src = replies ? addressesOf(f, false).dst : f.client;
   const back = routeFor(st.routes, src);
-  const fails = back === null || back.discards !== null || (mode === 1 && back.dev !== inDev);
+  if (back && !back.discards && back.devs.length === 0) return { node, cause, status: 'not checkable', evidence: `${setting}; the route back to ${src}, ${back.line}, names no device` };
+  // Strict mode accepts any next hop of a multipath route that leaves by the in-device.
+  const fails = back === null || back.discards !== null || (mode === 1 && !back.devs.includes(inDev));
   return {
     node,
     cause,
@@ -268,24 +286,52 @@ function inputCheck(f: FlowReport, replies: boolean, from: HopReport, st: NodeSt
     in: from.interface,
     ctstate: 'NEW',
   };
-  const d = evaluate(rules, 'filter', 'INPUT', p);
+  // Conntrack tracks IP-in-IP and GRE by addresses and flannel's 8285↔8285 both ways: the outer
+  // packets may belong to an established "connection" as well as be new.
+  const d = agree(rules, p, (q) => evaluate(rules, 'filter', 'INPUT', q), ['NEW', 'ESTABLISHED']);
   const at = d.line > 0 ? `line ${d.line}: ${d.text}` : d.text;
   if (d.verdict === 'unknown') return { node, cause, status: 'not checkable', evidence: `${at} — ${d.why}`, source: v6 ? 'ip6tables-save.txt' : 'iptables-save.txt' };
   return { node, cause, status: d.verdict === 'ACCEPT' ? 'ruled out' : 'confirmed', evidence: at, source: v6 ? 'ip6tables-save.txt' : 'iptables-save.txt' };
 }
 
 /**
- * A TCP flow's lost segments differ in their flags (the SYN-ACK, data): each kind is evaluated,
- * and the one the chain drops decides; without them a rule on the flags stays undecided.
+ * A TCP flow's lost segments differ in their flags (the SYN-ACK, data…): each kind is evaluated
+ * with the state conntrack gives it (a SYN is NEW, anything else belongs to a connection), and
+ * only a chain that drops every kind explains the loss. Without them a rule on the flags stays
+ * undecided. Where the raw table can leave packets untracked, the state is not assumed.
  */
-function decideForLost(f: FlowReport, p: PacketTuple, run: (p: PacketTuple) => Decision): Decision {
+function decideForLost(f: FlowReport, p: PacketTuple, rules: Ruleset, run: (p: PacketTuple) => Decision): Decision {
   const lost = f.stopLostTcpFlags ?? [];
-  if (f.protocol !== 'tcp' || lost.length === 0) return run(p);
-  const all = lost.map((flags) => ({ flags, d: run({ ...p, tcpFlags: flags }) }));
-  const hit = all.find((x) => x.d.verdict === 'DROP' || x.d.verdict === 'REJECT') ?? all.find((x) => x.d.verdict === 'unknown') ?? all[0]!;
-  // Name the segments only where their flags made the difference.
-  const mattered = new Set(all.map((x) => x.d.verdict)).size > 1 || /--tcp-flags|--syn\b/.test(hit.d.text);
-  return mattered ? { ...hit.d, text: `${hit.d.text} (for the ${tcpFlagNames(hit.flags)} segments)` } : hit.d;
+  const kinds: PacketTuple[] =
+    f.protocol === 'tcp' && lost.length > 0 ? lost.map((flags) => ({ ...p, tcpFlags: flags, ctstate: (flags & 0x12) === 0x02 ? 'NEW' : 'ESTABLISHED' })) : [p];
+  const all = kinds.map((q) => ({ flags: q.tcpFlags, d: agree(rules, q, run) }));
+  const drops = all.filter((x) => x.d.verdict === 'DROP' || x.d.verdict === 'REJECT');
+  const named = (x: (typeof all)[number]) => (x.flags !== undefined && (all.length > 1 || /--tcp-flags|--syn\b/.test(x.d.text)) ? { ...x.d, text: `${x.d.text} (for the ${tcpFlagNames(x.flags)} segments)` } : x.d);
+  if (drops.length === all.length) return named(drops[0]!);
+  const unknown = all.find((x) => x.d.verdict === 'unknown');
+  if (unknown) return named(unknown);
+  if (drops.length > 0) {
+    const kept = all.find((x) => x.d.verdict === 'ACCEPT')!;
+    return { verdict: 'unknown', line: drops[0]!.d.line, text: named(drops[0]!).text, why: `the ${tcpFlagNames(kept.flags ?? 0)} segments lost here too are accepted: something else drops those`, trace: [] };
+  }
+  return all[0]!.d;
+}
+
+/**
+ * The chain's answer for a packet whose connection state is assumed: the same for every state
+ * it could be in (untracked too, where the raw table has NOTRACK/CT rules), else undecided.
+ */
+function agree(rules: Ruleset, p: PacketTuple, run: (p: PacketTuple) => Decision, states: PacketTuple['ctstate'][] = [p.ctstate]): Decision {
+  const all = [...new Set([...states, ...(untracks(rules) ? (['UNTRACKED'] as const) : [])])].map((ctstate) => run({ ...p, ctstate }));
+  const first = all[0]!;
+  if (all.every((d) => d.verdict === first.verdict && d.line === first.line)) return first;
+  const differs = all.find((d) => d.verdict !== first.verdict || d.line !== first.line)!;
+  return { verdict: 'unknown', line: differs.line, text: differs.text, why: "the packet's conntrack state decides, and it is not known", trace: [] };
+}
+
+function untracks(rules: Ruleset): boolean {
+  for (const chain of rules.get('raw')?.values() ?? []) if (chain.rules.some((r) => /-j (NOTRACK|CT --notrack)\b/.test(r.text))) return true;
+  return false;
 }
 
 function tcpFlagNames(flags: number): string {

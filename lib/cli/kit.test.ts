@@ -49,7 +49,35 @@ describe('hopscope kit --kubectl', () => {
     }
     expect(readFileSync(out, 'utf8')).toContain("PODS='10.244.2.4 fd00:10:244:2::4 10.244.1.2'");
     expect(printed).toContain('shop/web-7d9f8c6b5-x2kqp: 10.244.2.4, fd00:10:244:2::4 on node worker-2');
+    // A pod given by address is on a node kubectl was not asked about: no node list that leaves it out.
+    expect(printed).toContain('kubectl debug node/NODE -it');
+    expect(printed).not.toContain('npx hopscope analyze worker-2-hopscope.tar.gz');
+  });
+
+  it('with every pod named, the commands name their nodes', async () => {
+    const out = path.join(dir, 'kit2.sh');
+    let printed = '';
+    const write = vi.spyOn(process.stdout, 'write').mockImplementation((s) => {
+      printed += String(s);
+      return true;
+    });
+    process.env.HOPSCOPE_KUBECTL = fake;
+    try {
+      expect(await kitCommand(['--kubectl', '--pod', 'shop/web-7d9f8c6b5-x2kqp', '-o', out])).toBe(0);
+    } finally {
+      delete process.env.HOPSCOPE_KUBECTL;
+      write.mockRestore();
+    }
     expect(printed).toContain('kubectl debug node/worker-2 -it');
     expect(printed).toContain('npx hopscope analyze worker-2-hopscope.tar.gz');
+  });
+
+  it('warns about a pod on its node\'s network, and one that is not running', () => {
+    const doc = JSON.parse(readFileSync(FIXTURE, 'utf8'));
+    const host = { ...doc, spec: { ...doc.spec, hostNetwork: true }, status: { ...doc.status, podIP: '192.168.0.12', podIPs: [{ ip: '192.168.0.12' }] } };
+    expect(podFromKubectlJson('kube-system/kube-proxy-x', JSON.stringify(host)).warning).toMatch(/uses its node's network/);
+    const done = { ...doc, status: { ...doc.status, phase: 'Succeeded' } };
+    expect(podFromKubectlJson('shop/job-1', JSON.stringify(done)).warning).toMatch(/is Succeeded, not Running/);
+    expect(podFromKubectlJson('shop/web', JSON.stringify(doc)).warning).toBeUndefined();
   });
 });

@@ -15,6 +15,8 @@ export interface PodLookup {
   ref: string;
   ips: string[];
   node: string;
+  /** What makes its addresses a poor filter: a pod on the host's network, one no longer running. */
+  warning?: string;
 }
 
 /**
@@ -22,7 +24,7 @@ export interface PodLookup {
  * on a dual-stack cluster; `status.podIP` on old API servers) and `spec.nodeName`.
  */
 export function podFromKubectlJson(ref: string, json: string): PodLookup {
-  let pod: { status?: { phase?: string; podIP?: string; podIPs?: { ip?: string }[] }; spec?: { nodeName?: string } };
+  let pod: { status?: { phase?: string; podIP?: string; podIPs?: { ip?: string }[]; hostIP?: string }; spec?: { nodeName?: string; hostNetwork?: boolean } };
   try {
     pod = JSON.parse(json) as typeof pod;
   } catch {
@@ -31,7 +33,13 @@ export function podFromKubectlJson(ref: string, json: string): PodLookup {
   const ips = [...new Set([...(pod.status?.podIPs ?? []).map((p) => p.ip), pod.status?.podIP].filter((ip): ip is string => typeof ip === 'string' && ip !== ''))];
   const node = pod.spec?.nodeName;
   if (ips.length === 0 || !node) throw new KitOptionError(`pod ${ref} has ${ips.length === 0 ? 'no address' : 'no node'} yet (phase ${pod.status?.phase ?? 'unknown'}): the kit needs a running pod`);
-  return { ref, ips, node };
+  const phase = pod.status?.phase ?? 'unknown';
+  const warning = pod.spec?.hostNetwork || ips.includes(pod.status?.hostIP ?? '')
+    ? `${ref} uses its node's network (${ips.join(', ')} is the node's own address): the kit will capture all of that node's traffic to and from it`
+    : phase !== 'Running'
+      ? `${ref} is ${phase}, not Running: its address may belong to another pod by now`
+      : undefined;
+  return { ref, ips, node, ...(warning ? { warning } : {}) };
 }
 
 /** Ask kubectl (`$HOPSCOPE_KUBECTL`, else `kubectl` on the PATH) about one pod. */
@@ -98,8 +106,10 @@ export async function kitCommand(args: string[]): Promise<number> {
   }
   await writeFile(out, script);
   await chmod(out, 0o755);
-  const found = looked.map((p) => `  ${p.ref}: ${p.ips.join(', ')} on node ${p.node}\n`).join('');
-  const nodes = [...new Set(looked.map((p) => p.node))];
+  const found = looked.map((p) => `  ${p.ref}: ${p.ips.join(', ')} on node ${p.node}\n${p.warning ? `    warning: ${p.warning}\n` : ''}`).join('');
+  // Pods given by address have nodes kubectl was not asked about: then no node list is printed.
+  const nodes = looked.length === refs.length ? [...new Set(looked.map((p) => p.node))] : [];
+  if (looked.length > 0 && nodes.length === 0) process.stderr.write('note: also run the kit on the nodes of the pods given by address\n');
   process.stdout.write(`wrote ${out}${found ? `\n\nkubectl found:\n${found}` : '\n'}\n${kitHowTo(out, nodes)}`);
   return 0;
 }

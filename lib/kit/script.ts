@@ -141,8 +141,11 @@ done
 ip -d -o link show 2>/dev/null > "$OUT/state/ip-d-link.txt"
 TUNNEL_KINDS=' vxlan geneve ipip gre ip6tnl sit wireguard tun '
 kind_of() { # the kind of device $1 in ip -d link: vxlan, bridge, veth, … ("" for a plain NIC)
+  # The kind opens one of the backslash-separated parts ip -d -o prints ("\\    vxlan id 1 …"):
+  # never a word inside another part (a macvlan's "mode bridge").
+  l=$(grep "^[0-9]*: \${1}[:@]" "$OUT/state/ip-d-link.txt" 2>/dev/null | head -n 1)
   for k in vxlan geneve ipip gre ip6tnl sit wireguard tun bridge dummy veth; do
-    grep "^[0-9]*: \${1}[:@]" "$OUT/state/ip-d-link.txt" 2>/dev/null | head -n 1 | grep -q " $k " && { echo "$k"; return; }
+    case "$l" in *'\\    '"$k "*) echo "$k"; return ;; esac
   done
 }
 nics=""
@@ -159,6 +162,7 @@ add_nic "$(ip -6 route show default 2>/dev/null | after dev)"
 # Only where neither named a NIC (no default route; flannel's UDP backend, IP-in-IP bound to no
 # device): the devices with a global address that are no bridge, tunnel or dummy carry the underlay.
 [ -n "$nics" ] || for dev in $(ip -o addr show scope global 2>/dev/null | sed -n 's/^[0-9]*: *\\([^ ]*\\) .*/\\1/p' | sort -u); do
+  [ "$dev" = lo ] && continue # a BGP speaker's /32 on lo carries nothing of the pods'
   case "\${TUNNEL_KINDS}bridge dummy " in *" $(kind_of "$dev") "*) ;; *) add_nic "$dev" ;; esac
 done
 [ -n "$ifaces" ] || { say "found no interface for $PODS on $NODE"; exit 1; }
@@ -211,14 +215,18 @@ stop() {
   wait
 }
 trap 'say "stopping early"; stop; finish; exit 130' INT TERM HUP
-# tcpdump captures only once it says "listening on": wait for every one (5 s at most), so the
-# first packets of the reproduction are not missed on the interfaces started last.
-for i in $ifaces; do
-  n=0
-  while [ "$n" -lt 50 ] && ! grep -q 'listening on' "$OUT/state/tcpdump-$i.log" 2>/dev/null; do
-    sleep 0.1 2>/dev/null || sleep 1
-    n=$((n + 1))
+# tcpdump captures only once it says "listening on": wait for every one (5 s in all), so the
+# first packets of the reproduction are not missed on the interfaces started last. One that
+# failed (a device that is down) has said "tcpdump: …" instead.
+n=0
+while [ "$n" -lt 50 ]; do
+  waiting=""
+  for i in $ifaces; do
+    grep -q -e 'listening on' -e '^tcpdump: ' "$OUT/state/tcpdump-$i.log" 2>/dev/null || waiting="$waiting $i"
   done
+  [ -z "$waiting" ] && break
+  sleep 0.1 2>/dev/null || { sleep 1; n=$((n + 9)); }
+  n=$((n + 1))
 done
 say "capturing on$ifaces for $RUN_SECONDS s: reproduce the problem now (Ctrl-C stops early)"
 
@@ -244,7 +252,7 @@ finish() {
   done
   rm -rf "$OUT/ring"
   {
-    printf '{\\n  "kit": 1,\\n  "node": "%s",\\n' "$NODE"
+    printf '{\\n  "kit": 2,\\n  "node": "%s",\\n' "$NODE"
     printf '  "kernel": "%s",\\n' "$(uname -r)"
     printf '  "tcpdump": "%s",\\n' "$(tcpdump --version 2>&1 | head -n 1)"
     printf '  "iproute2": "%s",\\n' "$(ip -V 2>&1 | head -n 1)"

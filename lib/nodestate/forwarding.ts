@@ -20,6 +20,8 @@ export interface Route {
   line: string;
   via: string | null;
   dev: string | null;
+  /** Every device it may leave by: its own, or each next hop's of a multipath (ECMP) route. */
+  devs: string[];
   /** A route that discards: `blackhole`, `unreachable`, `prohibit` (Calico's blackhole for its own block). */
   discards: string | null;
 }
@@ -28,15 +30,26 @@ export interface Route {
 export function routeFor(routes: string[], dst: string): Route | null {
   const v6 = dst.includes(':');
   let best: (Route & { bits: number }) | null = null;
-  for (const line of routes) {
+  for (const line of joinNexthops(routes)) {
     const m = /^(?:(unreachable|prohibit|blackhole|throw)\s+)?(\S+)/.exec(line);
     if (!m || /\btable (?!main\b)/.test(line) || /^(local|broadcast|anycast|multicast)\b/.test(line)) continue;
     const prefix = m[2] === 'default' ? (v6 ? '::/0' : '0.0.0.0/0') : m[2]!;
     if (prefix.includes(':') !== v6 || !inCidr(dst, prefix)) continue;
     const bits = Number(prefix.split('/')[1] ?? (v6 ? 128 : 32));
-    if (!best || bits > best.bits) best = { line, via: /\bvia (\S+)/.exec(line)?.[1] ?? null, dev: /\bdev (\S+)/.exec(line)?.[1] ?? null, discards: m[1] && m[1] !== 'throw' ? m[1] : null, bits };
+    const devs = [...new Set([...line.matchAll(/\bdev (\S+)/g)].map((x) => x[1]!))];
+    if (!best || bits > best.bits) best = { line, via: /\bvia (\S+)/.exec(line)?.[1] ?? null, dev: devs[0] ?? null, devs, discards: m[1] && m[1] !== 'throw' ? m[1] : null, bits };
   }
-  return best ? { line: best.line, via: best.via, dev: best.dev, discards: best.discards } : null;
+  return best ? { line: best.line, via: best.via, dev: best.dev, devs: best.devs, discards: best.discards } : null;
+}
+
+/** `ip route` prints a multipath route's next hops on lines of their own, after it: one line again. */
+function joinNexthops(routes: string[]): string[] {
+  const out: string[] = [];
+  for (const l of routes) {
+    if (/^nexthop\b/.test(l) && out.length > 0) out[out.length - 1] += ` ${l}`;
+    else out.push(l);
+  }
+  return out;
 }
 
 /** For a packet to `dst` leaving by VXLAN device `dev`: the route, the next hop's MAC, that MAC's VTEP. */

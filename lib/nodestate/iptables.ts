@@ -100,7 +100,8 @@ export function parseIptablesSave(text: string): Ruleset {
 
 type Tri = true | false | { unknown: string };
 
-const PROTO_NUMBERS: Record<string, number> = { icmp: 1, tcp: 6, udp: 17, gre: 47, esp: 50, 'ipv6-icmp': 58, icmpv6: 58, sctp: 132 };
+/** As /etc/protocols names them: iptables-save prints protocol 4 as `ipencap` (older netbase) or `ipv4`. */
+const PROTO_NUMBERS: Record<string, number> = { icmp: 1, ipencap: 4, ipv4: 4, ipip: 4, tcp: 6, udp: 17, ipv6: 41, gre: 47, esp: 50, 'ipv6-icmp': 58, icmpv6: 58, sctp: 132 };
 const protoNumber = (p: string) => (/^\d+$/.test(p) ? Number(p) : (PROTO_NUMBERS[p.toLowerCase()] ?? -1));
 
 function v4(ip: string): number | null {
@@ -133,8 +134,14 @@ export function inCidr(ip: string, cidr: string): boolean {
   const a6 = v6(ip);
   const n6 = v6(net);
   if (a6 === null || n6 === null) return false;
-  const b = BigInt(bits === undefined ? 128 : Number(bits));
-  const shift = 128n - b;
+  // ip6tables-save prints a mask that is not a prefix in full: -s 2001:db8::/ffff:0:ffff::.
+  if (bits !== undefined && bits.includes(':')) {
+    const m6 = v6(bits);
+    return m6 !== null && (a6 & m6) === (n6 & m6);
+  }
+  const n = bits === undefined ? 128 : Number(bits);
+  if (!Number.isInteger(n) || n < 0 || n > 128) return false;
+  const shift = 128n - BigInt(n);
   return a6 >> shift === n6 >> shift;
 }
 

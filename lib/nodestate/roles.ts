@@ -27,7 +27,7 @@ export function rolesFromState(st: NodeState, defaultRouteDevs: readonly string[
   if ([...out.values()].includes('nic')) return out;
   for (const [dev, addrs] of st.addresses) {
     const l = st.links.get(dev);
-    if (!l || addrs.length === 0 || l.master || (l.kind && (TUNNELS.has(l.kind) || l.kind === 'bridge' || l.kind === 'dummy'))) continue;
+    if (!l || dev === 'lo' || addrs.length === 0 || l.master || (l.kind && (TUNNELS.has(l.kind) || l.kind === 'bridge' || l.kind === 'dummy'))) continue;
     if (!out.has(dev) || out.get(dev) === 'pod') out.set(dev, 'nic');
   }
   return out;

@@ -79,8 +79,9 @@ export function parseNodeState(files: StateFiles): NodeState {
     manifest,
     sysctl,
     links: parseLinks(text('ip-d-link.txt') ?? ''),
-    iptables: savedRules(ipt),
-    ip6tables: savedRules(ip6t),
+    // An empty iptables-save is no rule only when nft could be asked whether native tables hold some.
+    iptables: savedRules(ipt, text('nft-ruleset.txt') !== null),
+    ip6tables: savedRules(ip6t, text('nft-ruleset.txt') !== null),
     before: parseNetDev(text('net-dev-before.txt') ?? ''),
     after: parseNetDev(text('net-dev-after.txt') ?? ''),
     missing: (manifest.missing ?? '').split(/\s+/).filter(Boolean),
@@ -127,10 +128,10 @@ function otherFirewalls(ipt: string, nft: string, v6: boolean): string | null {
  * creates a table with its first rule), which is an empty ruleset. Anything else (an error the
  * kit captured with the output) is no ruleset.
  */
-function savedRules(text: string | null): Ruleset | null {
+function savedRules(text: string | null, nftRecorded: boolean): Ruleset | null {
   if (text === null) return null;
   const body = text.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('#'));
-  return body.length === 0 || body.some((l) => /^\*\w+/.test(l)) ? parseIptablesSave(text) : null;
+  return (body.length === 0 && nftRecorded) || body.some((l) => /^\*\w+/.test(l)) ? parseIptablesSave(text) : null;
 }
 
 /** `ip -j addr`: device → its addresses of global scope. Anything unreadable is no address. */
@@ -156,12 +157,17 @@ const afterName = (name: string) => name.replace(/\.(txt|json)$/, '.after.$1');
 /** Files that tell a packet's fate and changed during the run; neighbours and counters always move. */
 const TRACKED = ['iptables-save.txt', 'ip6tables-save.txt', 'nft-ruleset.txt', 'sysctl.txt', 'ip-d-link.txt', 'ip-route.txt', 'ip-6-route.txt', 'ip-rule.txt', 'ip-6-rule.txt', 'bridge-fdb.txt'];
 function changedFiles(files: StateFiles): string[] {
-  // Comments (iptables-save's dates) and chain counters aside; of the links, what a check reads
-  // (a bridge's timers and tcpdump's PROMISC flag move all the time).
+  // Comments (iptables-save's dates), counters, route lifetimes and learned FDB entries aside (only
+  // the VXLAN ones with a dst are read); of the links, what a check reads (a bridge's timers and
+  // tcpdump's PROMISC flag move all the time).
   const strip = (name: string, t: string) =>
     name === 'ip-d-link.txt'
       ? [...parseLinks(t).values()].map((l) => `${l.name} ${l.up} ${l.mtu} ${l.kind} ${l.master}`).join('\n')
-      : t.split('\n').filter((l) => !l.startsWith('#')).map((l) => l.replace(/\[\d+:\d+\]$/, '')).join('\n');
+      : t
+          .split('\n')
+          .filter((l) => !l.startsWith('#') && !(name === 'bridge-fdb.txt' && !/\bdst\b/.test(l)))
+          .map((l) => l.replace(/\[\d+:\d+\]$/, '').replace(/\bexpires \d+sec\b/, '').replace(/\bcounter packets \d+ bytes \d+/g, ''))
+          .join('\n');
   return TRACKED.filter((n) => {
     const [a, b] = [files.get(n), files.get(afterName(n))];
     return a !== undefined && b !== undefined && strip(n, a) !== strip(n, b);
@@ -170,8 +176,10 @@ function changedFiles(files: StateFiles): string[] {
 
 /** Rules beyond `0: from all lookup local`, `32766: from all lookup main`, `32767: from all lookup default`. */
 function policyRules(...texts: (string | null)[]): string[] | null {
-  if (texts.every((t) => t === null)) return null;
   const defaults = /^(0|32766|32767):\s+from all lookup (local|main|default)\s*$/;
+  // The IPv4 table is always there; an answer without rule lines is an error, not "no rules".
+  const v4 = (texts[0] ?? '').split('\n').map((l) => l.trim());
+  if (!v4.some((l) => /^\d+:/.test(l))) return null;
   return texts.flatMap((t) => (t ?? '').split('\n').map((l) => l.trim())).filter((l) => /^\d+:/.test(l) && !defaults.test(l));
 }
 

@@ -1,0 +1,78 @@
+/**
+ * The checks on real flows and real recorded state (the lab's kit bundles in sample-captures/),
+ * with one thing of the state changed at a time: the situations a review found could make a
+ * check confirm what it cannot know.
+ */
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { openBundles } from '../cli/bundles';
+import { SAMPLES } from '../testing/truth';
+import { parseIptablesSave } from '../nodestate/iptables';
+import type { NodeState } from '../nodestate/state';
+import type { FlowReport } from '../verdict/types';
+import { expand, loadInputs } from './files';
+import { analyze } from '.';
+import { checkFlow } from './node-checks';
+import { existsSync } from 'node:fs';
+
+async function load(name: string) {
+  const dir = join(SAMPLES, name);
+  const b = openBundles(['node1-hopscope.tar.gz', 'node2-hopscope.tar.gz'].map((f) => join(dir, f)));
+  const { inputs } = await loadInputs(expand(b.paths), new Map());
+  return { states: b.states, report: analyze(inputs, { nodeStates: b.states }).report };
+}
+const present = existsSync(join(SAMPLES, 'vxlan-flannel-down', 'node2-hopscope.tar.gz'));
+if (!present) console.log('[node-checks] no kit bundles in sample-captures/: skipping');
+
+const withState = (states: Map<string, NodeState>, node: string, change: Partial<NodeState>) => new Map([...states, [node, { ...states.get(node)!, ...change }]]);
+const by = (checks: ReturnType<typeof checkFlow>, re: RegExp) => checks.filter((c) => re.test(c.cause));
+const tcp = (r: { flows: FlowReport[] }) => r.flows.find((f) => f.protocol === 'tcp' && f.verdict.kind !== 'delivered')!;
+
+describe.skipIf(!present)('causes checked on a node\'s state', () => {
+  it('a kernel fallback tunnel (sit0, always down) is never "the device the packets never reached"', async () => {
+    const { states, report } = await load('vxlan-flannel-down');
+    const st = states.get('node2')!;
+    const sit0 = { name: 'sit0', up: false, line: '9: sit0@NONE: <NOARP> mtu 1480 qdisc noop state DOWN \\    sit remote any local any', mtu: 1480, kind: 'sit', master: null };
+    const checks = checkFlow(tcp(report), withState(states, 'node2', { links: new Map([...st.links, ['sit0', sit0]]) }));
+    expect(by(checks, /^sit0/)).toEqual([]);
+    expect(by(checks, /^flannel\.1 is down$/)[0]?.status).toBe('confirmed');
+  });
+
+  it('a multipath route leads where any of its next hops does; with no `ip rule` recorded the route is not checkable', async () => {
+    const { states, report } = await load('vxlan-forward-drop');
+    const st = states.get('node2')!;
+    const ecmp = ['10.244.2.0/24 proto bird', 'nexthop via 10.9.0.1 dev eth9 weight 1', 'nexthop dev cni0 weight 1', ...st.routes!.filter((l) => !l.startsWith('10.244.2.0/24'))];
+    const route = (s: Map<string, NodeState>) => by(checkFlow(tcp(report), s), /^the route to 10\.244\.2\.2/)[0]!;
+    expect(route(withState(states, 'node2', { routes: ecmp })).status).toBe('ruled out');
+    expect(route(withState(states, 'node2', { policyRules: null })).status).toBe('not checkable');
+    expect(route(withState(states, 'node2', { policyRules: ['100:\tfrom all fwmark 0x200/0xf00 lookup 2004'] })).evidence).toMatch(/tables besides main/);
+  });
+
+  it('the INPUT chain is not decided by a conntrack state the outer packets may or may not have', async () => {
+    const { states, report } = await load('vxlan-8472-blocked');
+    const rules = parseIptablesSave('*filter\n:INPUT DROP [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n-A INPUT -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT\nCOMMIT\n');
+    const input = by(checkFlow(tcp(report), withState(states, 'node2', { iptables: rules })), /INPUT drops/)[0]!;
+    expect(input.status).toBe('not checkable');
+    expect(input.evidence).toMatch(/conntrack state decides/);
+  });
+
+  it('segments lost mid-connection are ESTABLISHED: a rule for new non-SYN packets does not explain them', async () => {
+    const { states, report } = await load('vxlan-forward-drop');
+    const f = { ...tcp(report), stopLostTcpFlags: [0x10] };
+    const rules = parseIptablesSave('*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n-A FORWARD -p tcp -m tcp ! --tcp-flags FIN,SYN,RST,ACK SYN -m state --state NEW -j DROP\nCOMMIT\n');
+    expect(by(checkFlow(f, withState(states, 'node2', { iptables: rules })), /FORWARD drops/)[0]!.status).toBe('ruled out');
+    // A chain that drops the SYNs but accepts the RSTs lost beside them explains only part of it.
+    const g = { ...tcp(report), stopLostTcpFlags: [0x02, 0x04] };
+    const synOnly = parseIptablesSave('*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n-A FORWARD -p tcp -m tcp --syn -j DROP\nCOMMIT\n');
+    expect(by(checkFlow(g, withState(states, 'node2', { iptables: synOnly })), /FORWARD drops/)[0]!.status).toBe('not checkable');
+  });
+
+  it('a mask ip6tables-save prints in full does not take the analysis down', async () => {
+    const { states, report } = await load('ipv6-pods-ip6tables-forward-drop');
+    const rules = parseIptablesSave('*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n-A FORWARD -s fd00:10:244:1::/ffff:ffff:ffff:ffff:: -j DROP\nCOMMIT\n');
+    const f = report.flows.find((x) => x.verdict.kind === 'request-dropped')!;
+    const fwd = by(checkFlow(f, withState(states, 'node2', { ip6tables: rules })), /FORWARD drops/)[0]!;
+    expect(fwd.status).toBe('confirmed');
+    expect(fwd.evidence).toContain('/ffff:ffff:ffff:ffff::');
+  });
+});
