@@ -46,3 +46,20 @@ test('a shared link carries the recorded state: the colleague sees the same chec
   await expect(fwd).toHaveAttribute('data-status', 'confirmed');
   await expect(fwd).toContainText('--dport 8080 -j DROP');
 });
+
+test('the lab\'s own kit bundles (Calico VXLAN, a pod route deleted on node2): the blackhole route is confirmed on the card', async ({ page }) => {
+  const dir = path.join(process.cwd(), 'sample-captures', 'calico-vxlan-route-missing');
+  await page.goto('/');
+  await page.getByTestId('file-input').setInputFiles(['node1-hopscope.tar.gz', 'node2-hopscope.tar.gz'].map((f) => path.join(dir, f)));
+  await expect(page.getByText('recorded state of node2')).toBeVisible({ timeout: 20_000 });
+  // The broken flow to pod-b (192.168.84.135), picked from the list.
+  await page.locator('[data-testid="flow-row"][data-protocol="tcp"][data-kind="request-dropped"]').filter({ hasText: '192.168.84.135' }).first().click();
+  const card = page.getByTestId('verdict-card');
+  await expect(card).toHaveAttribute('data-kind', 'request-dropped');
+  await expect(card).toHaveAttribute('data-stop', 'node2/vxlan.calico');
+  const route = page.getByTestId('verdict-checks').locator('li', { hasText: 'the route to 192.168.84.135' });
+  await expect(route).toHaveAttribute('data-status', 'confirmed');
+  await expect(route).toContainText('blackhole 192.168.84.128/26');
+  await expect(page.getByTestId('verdict-checks').locator('li[data-status="confirmed"]')).toHaveCount(1);
+  await page.screenshot({ path: path.join('test-results', 'screenshots', 'kit-lab-route-missing.png'), fullPage: true });
+});

@@ -71,7 +71,9 @@ function sourcedChecks(f: FlowReport, states: ReadonlyMap<string, NodeState>): S
   // Only tunnels of the kind the NIC carried the flow in: the kernel's fallback devices (sit0,
   // gre0, ip6tnl0) are always down and carry nothing.
   const nicEnd = from.role === 'nic' ? from : to.role === 'nic' ? to : null;
-  const tunnels = crossesTunnel && nicEnd ? uncapturedTunnels(f, st, nicEnd) : [];
+  // Plain on the NIC (a pod reaching the outside, SNATed): no tunnel between it and the pod side.
+  const encapsulated = nicEnd !== null && f.encapsulation.some((e) => e.at === `${nicEnd.node}/${nicEnd.interface}`);
+  const tunnels = crossesTunnel && encapsulated ? uncapturedTunnels(f, st, nicEnd) : [];
   for (const t of tunnels) between.add(t);
   for (const dev of between) {
     const link = st.links.get(dev);
@@ -92,15 +94,16 @@ function sourcedChecks(f: FlowReport, states: ReadonlyMap<string, NodeState>): S
   // from (or to) that device: the one tunnel of the kind the NIC carried, when there is one.
   // Two candidates (flannel's IPv4 and IPv6 VXLAN devices), or none: that side's device is not known.
   const tunnel = tunnels.length === 1 ? tunnels[0]! : null;
-  const side = (h: HopReport) => (crossesTunnel && h.role === 'nic' ? tunnel : l3(h.interface));
+  const side = (h: HopReport) => (crossesTunnel && encapsulated && h.role === 'nic' ? tunnel : l3(h.interface));
   const [inDev, outDev] = [side(from), side(to)];
   const podSideToWire = (POD_SIDE.has(from.role) && WIRE_SIDE.has(to.role)) || (WIRE_SIDE.has(from.role) && POD_SIDE.has(to.role));
   const routed = podSideToWire || (POD_SIDE.has(from.role) && POD_SIDE.has(to.role) && inDev !== outDev);
   const v6 = f.client.includes(':');
   if (routed) out.push(forwardingCheck(st, node, v6, inDev));
   const { dst } = addressesOf(f, replies);
-  // A reply of a masqueraded flow is addressed, on a node past the SNAT, to the SNAT address.
-  const dstKnown = !(replies && f.translations.some((t) => t.kind !== 'DNAT'));
+  // A reply of a flow masqueraded on another node is addressed here to the SNAT address (the node
+  // that translated undoes it before routing).
+  const dstKnown = !(replies && f.translations.some((t) => t.kind !== 'DNAT' && !t.at.startsWith(`${from.node}/`)));
   if (routed && !(from.role === 'overlay' && to.role === 'nic')) {
     if (outDev === null) out.push({ node, cause: `the route to ${dst}`, status: 'not checkable', evidence: `which of ${node}'s tunnel devices the flow takes is not known` });
     else if (!dstKnown) out.push({ node, cause: `the route to ${dst} does not lead to ${outDev}`, status: 'not checkable', evidence: 'the flow is masqueraded: its replies here are addressed to the SNAT address' });

@@ -74,6 +74,12 @@ describe.each(names)('%s', (name) => {
       expect(s.fault.commands.length).toBeGreaterThan(0);
       for (const c of s.fault.commands) expect(hosts.has(c.host), c.host).toBe(true);
     }
+    // The kit's bundles: one per node, named by the node, for the pods it lists.
+    if (s.kit) {
+      expect(s.kit.bundles.sort()).toEqual(s.topology.nodes.map((n) => `${n.name}-hopscope.tar.gz`).sort());
+      for (const b of s.kit.bundles) expect((await stat(join(dir, b))).size, b).toBeGreaterThan(0);
+      expect(s.kit.pods.length).toBeGreaterThan(0);
+    }
     expect(s.flows.length).toBeGreaterThan(0);
     for (const f of [...s.flows, ...(s.healthy ?? [])] as Array<Flow | HealthyFlow>) {
       for (const p of f.path) expect(points.has(p), `${f.id} path ${p}`).toBe(true);

@@ -252,6 +252,17 @@ export interface ScenarioFile {
   windows?: Record<PointId, CaptureWindow>;
   /** Kernel behaviour worth knowing when reading these captures. */
   notes: string[];
+  /** The capture kit, run by the lab on every node beside its own captures (lib/kit). */
+  kit?: KitRun;
+}
+
+/** What the lab's run of the capture kit left: one bundle per node, for these pods. */
+export interface KitRun {
+  bundles: string[];
+  pods: string[];
+  port?: number;
+  /** Where the bundles come from, when not from the run that wrote the captures beside them. */
+  note?: string;
 }
 
 /** The part of a flow that must stay the same when the lab is rerun (counts may not). */

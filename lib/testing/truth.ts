@@ -7,7 +7,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FlowReport, VerdictKind } from '../verdict/verdict';
 
-export const SAMPLES = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'sample-captures');
+/** The lab's recorded scenarios (HOPSCOPE_SAMPLES points the tests at a fresh lab run instead). */
+export const SAMPLES = process.env.HOPSCOPE_SAMPLES ?? join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'sample-captures');
 
 export type TruthFlow = {
   id: string;
@@ -16,7 +17,7 @@ export type TruthFlow = {
   match: { icmpId?: number; clientPort?: number };
   path: string[];
   clientResult: { outcome: string };
-  icmpErrors?: { type: number; code: number }[];
+  icmpErrors?: { type: number; code: number; from?: string }[];
   requests: { lastReached: string | null; seenAt: Record<string, number>; packetsAt?: Record<string, number> };
   replies: { lastReached: string | null; seenAt: Record<string, number>; packetsAt?: Record<string, number> };
   /** Points captured in one direction only that cannot show the requests or the replies. */

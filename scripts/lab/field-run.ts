@@ -6,6 +6,7 @@
  * ground truth — flows of interest, every other flow that worked, background frames, capture
  * windows — is measured from the files alone (lib/lab/ground-truth.ts, lib/lab/background.ts).
  */
+import { KIT_HEALTHY, startKits, type KitHandle } from './kit-run';
 import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { jsonResult, pingResult } from './clients';
@@ -150,7 +151,16 @@ class Recorder implements FieldCtx {
     for (const c of f.commands) this.sh(c.host, c.command);
   }
 
+  /** Starts the capture kit on every node, once, before the first client: set by the runner. */
+  kitLauncher: (() => Promise<void>) | null = null;
+  private kitStarted: Promise<void> | null = null;
+  private kitReady(): Promise<void> {
+    if (this.kitLauncher && !this.kitStarted) this.kitStarted = this.kitLauncher();
+    return this.kitStarted ?? Promise.resolve();
+  }
+
   async flow(spec: FieldFlowSpec): Promise<ClientResult> {
+    await this.kitReady();
     const command = clientCommand(spec);
     this.lab.commands.push({ host: spec.client.host, command });
     const r = await this.lab.run(spec.client.host, ['sh', '-c', this.expand(command)], 60_000);
@@ -171,6 +181,7 @@ class Recorder implements FieldCtx {
    * connected and one JSON result line when done. Resolves when it is ready; `done` when it ends.
    */
   async session(spec: FieldFlowSpec): Promise<{ done: Promise<ClientResult> }> {
+    await this.kitReady();
     const command = spec.command!;
     this.lab.commands.push({ host: spec.client.host, command: `${command} &` });
     const bg = await this.lab.start(spec.client.host, `session ${spec.id}`, ['sh', '-c', `exec ${this.expand(command)}`], /^ready$/m);
@@ -227,8 +238,19 @@ export async function runFieldScenario(def: FieldScenarioDef, outRoot: string, h
     };
     const built = def.build ? await def.build(lab, opts, start) : flannelVxlan(lab, opts);
     const ctx = new Recorder(lab, built, hooks.python, hooks.labnet, dir);
+    let kit: KitHandle | null = null;
+    if (def.kit !== false) {
+      // The pods' addresses, both families, as kubectl would list them (status.podIPs).
+      const addresses = (host: string) =>
+        [...lab.sh(host, 'ip -o addr show scope global', { record: false }).matchAll(/\binet6? ([0-9a-f.:]+)\//g)].map((m) => m[1]!);
+      ctx.kitLauncher = async () => {
+        const pods = [...new Set((def.kitPods ?? [built.podA.host, built.podB.host]).flatMap(addresses))];
+        kit = await startKits(lab, built.topology.nodes.map((n) => n.name), pods, dir);
+      };
+    }
     await def.run(ctx);
     await ctx.settle();
+    const kitRun = await (kit as KitHandle | null)?.stop();
     await ctx.stopCaptures();
     lab.cleanupSync();
 
@@ -237,6 +259,9 @@ export async function runFieldScenario(def: FieldScenarioDef, outRoot: string, h
       throw new LabError(`${def.name}: flows meant to work did not: ${failedHealthy.map((f) => `${f.spec.id} (${f.result.outcome} ${f.result.detail ?? ''})`).join(', ')}`);
     }
     const scenario = await measure(def, built, ctx, dir);
+    // Bundles are kept where there is a fault to check, and for the healthy baseline.
+    if (kitRun && (scenario.fault || KIT_HEALTHY.has(def.name))) scenario.kit = kitRun;
+    else for (const b of kitRun?.bundles ?? []) await rm(join(dir, b), { force: true });
     await writeFile(join(dir, 'scenario.json'), `${JSON.stringify(scenario, null, 2)}\n`);
     await writeFile(
       join(dir, 'commands.txt'),

@@ -82,6 +82,10 @@ export interface FieldScenarioDef {
   extraPods?: VxlanPod[];
   outside?: boolean;
   services?: ServiceInfo[];
+  /** Run the capture kit on the nodes (default true); its bundles are kept for a fault or the healthy baseline. */
+  kit?: boolean;
+  /** The pods (hosts) whose addresses the kit is given (`--pod`): pod-a and pod-b when unset. */
+  kitPods?: string[];
   /** Write all-interfaces.pcapng (default true). */
   pcapng?: boolean;
   ci?: boolean;
@@ -585,6 +589,7 @@ const busy: FieldScenarioDef = {
   ],
   extraPods: VXLAN_EXTRA_PODS,
   pcapng: false,
+  kitPods: [H.a.host, H.d.host],
   async run(ctx) {
     const pods = [H.a, H.b, H.c, H.d];
     await podServers(ctx, pods, [80, 8080, 9090, 9100]);
@@ -942,6 +947,7 @@ const podsInside: FieldScenarioDef = {
     'The fault: `iptables -I FORWARD -p tcp --dport 9090 -j DROP` on node1.',
   ],
   extraPods: [VXLAN_EXTRA_PODS[0]!],
+  kitPods: [H.a.host, H.b.host, H.c.host],
   async run(ctx) {
     await podServers(ctx, [H.a, H.b, H.c], [80, 8080, 9090]);
     await ctx.sleep(1200);

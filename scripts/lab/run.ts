@@ -18,6 +18,7 @@ import { CNI_SCENARIOS } from './cni';
 import { FIELD_SCENARIOS as FIELD_BASE } from './field';
 import { runFieldScenario } from './field-run';
 import { WILD_SCENARIOS } from './wild';
+import { KIT_HEALTHY, startKits } from './kit-run';
 
 /** Every field scenario (scripts/lab/field.ts and the modules that add their own). */
 const FIELD_SCENARIOS = [...FIELD_BASE, ...CNI_SCENARIOS, ...WILD_SCENARIOS];
@@ -26,7 +27,6 @@ import { calicoIpip, flannelUdp, flannelVxlan, pointFile, pointId, type Built, t
 import { loadCapture, observeFlows, type LoadedCapture } from '../../lib/lab/ground-truth';
 import { mergeToPcapng } from '../../lib/lab/pcapng-copy';
 import {
-  SCENARIO_SCHEMA,
   type CapturePoint,
   type ClientResult,
   type ExtraCapture,
@@ -139,6 +139,10 @@ async function runScenario(def: ScenarioDef, outRoot: string, verbose: boolean):
       }
     }
 
+    // The capture kit on every node, as the engineer would run it once the problem is there.
+    const kitPods = [built.podA.ip, built.podB.ip, ...(def.flows.some((f) => f.to === 'outside') && built.outside ? [built.outside.ip] : [])];
+    const kit = def.fault || KIT_HEALTHY.has(def.name) ? await startKits(lab, built.topology.nodes.map((n) => n.name), kitPods, dir) : null;
+
     const flowRuns: Array<{ def: FlowDef; target: { ip: string; port?: number }; server: { host: string; ip: string; port?: number }; path: PointId[]; command: string; result: ClientResult }> = [];
     for (const f of def.flows) {
       const toOutside = f.to === 'outside';
@@ -162,6 +166,7 @@ async function runScenario(def: ScenarioDef, outRoot: string, verbose: boolean):
       await sleep(300);
     }
     await sleep(1000);
+    const kitRun = await kit?.stop();
     await lab.stopAll((bg) => bg.name.startsWith('tcpdump'));
     // SLL2 records carry the interface index; the names belong to the node's namespace, not to
     // the machine that reads the file (tcpdump -r resolves them locally and gets them wrong).
@@ -221,7 +226,8 @@ async function runScenario(def: ScenarioDef, outRoot: string, verbose: boolean):
     });
 
     const scenario: ScenarioFile = {
-      schema: SCENARIO_SCHEMA,
+      // Schema 1: the classic scenarios list their flows of interest only (no healthy flows, windows).
+      schema: 1,
       name: def.name,
       title: def.title,
       summary: def.summary,
@@ -234,6 +240,7 @@ async function runScenario(def: ScenarioDef, outRoot: string, verbose: boolean):
       pcapng: { file: pcapngFile, interfaces: built.points.map(pointId), packets: merged.packets },
       flows,
       notes: [...def.notes, ...tcpdumpNotes],
+      ...(kitRun ? { kit: kitRun } : {}),
     };
     await writeFile(join(dir, 'scenario.json'), `${JSON.stringify(scenario, null, 2)}\n`);
     await writeFile(
