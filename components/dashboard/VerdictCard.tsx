@@ -1,7 +1,7 @@
 'use client';
 
 import type { FlowReport } from '@/lib/verdict/verdict';
-import { flowTitle, VERDICT_TITLES } from '@/lib/report/markdown';
+import { checksInOrder, flowTitle, VERDICT_TITLES } from '@/lib/report/markdown';
 import { flowBadge } from '@/lib/viz/flow-list';
 import { CopyButton, Panel, ToneBadge } from './ui';
 import { FlowComment } from '@/components/share/FlowComment';
@@ -103,6 +103,20 @@ export function VerdictCard({ flow, className = '' }: { flow: FlowReport | null;
             ))}
           </ul>
         )}
+        {flow.checks.length > 0 && (
+          <div data-testid="verdict-checks">
+            <h3 className="mb-1.5 text-xs font-semibold tracking-wide text-muted uppercase">Checked on the nodes&apos; recorded state</h3>
+            <ul className="space-y-1.5">
+              {checksInOrder(flow.checks).map((c, i) => (
+                <li key={i} className="text-sm" data-status={c.status}>
+                  <span className={`mr-2 inline-block rounded border px-1.5 py-px text-[11px] font-semibold uppercase ${CHECK_STYLE[c.status]}`}>{c.status}</span>
+                  {c.node}: {c.cause}
+                  <code className="mt-0.5 block font-mono text-xs break-all text-muted">{c.evidence}</code>
+                </li>
+              ))}
+            </ul>
+          </div>
+        )}
         {v.causes.length > 0 && (
           <div>
             <h3 className="mb-1.5 text-xs font-semibold tracking-wide text-muted uppercase">Likely causes, and what to check</h3>
@@ -120,20 +134,6 @@ export function VerdictCard({ flow, className = '' }: { flow: FlowReport | null;
                 </li>
               ))}
             </ol>
-          </div>
-        )}
-        {flow.checks.length > 0 && (
-          <div data-testid="verdict-checks">
-            <h3 className="mb-1.5 text-xs font-semibold tracking-wide text-muted uppercase">Checked on the nodes&apos; recorded state</h3>
-            <ul className="space-y-1.5">
-              {flow.checks.map((c, i) => (
-                <li key={i} className="text-sm" data-status={c.status}>
-                  <span className={`mr-2 inline-block rounded border px-1.5 py-px text-[11px] font-semibold uppercase ${CHECK_STYLE[c.status]}`}>{c.status}</span>
-                  {c.node}: {c.cause}
-                  <code className="mt-0.5 block font-mono text-xs break-all text-muted">{c.evidence}</code>
-                </li>
-              ))}
-            </ul>
           </div>
         )}
         <details className="text-sm" data-testid="verdict-why">

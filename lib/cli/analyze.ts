@@ -5,6 +5,7 @@ import { openBundles } from './bundles';
 import { parseLabelArg, parseRoleArg } from '../correlate/labels';
 import type { InterfaceRole } from '../protocols/devices';
 import { reportJson } from '../report/report-json';
+import { checksInOrder } from '../report/markdown';
 
 const ms = (ns: number) => `${(ns / 1e6).toFixed(3)} ms`;
 
@@ -35,7 +36,7 @@ export function formatReport(r: AnalysisReport): string {
     if (f.offPath.length > 0) out.push(`  not on its path: ${f.offPath.map((o) => `${o.node}/${o.interface} (${o.why})`).join(', ')}`);
     if (f.checks.length > 0) {
       out.push("  checked on the nodes' recorded state:");
-      for (const c of f.checks) out.push(`    ${c.status.toUpperCase().padEnd(13)} ${c.node}: ${c.cause} — ${c.evidence}`);
+      for (const c of checksInOrder(f.checks)) out.push(`    ${c.status.toUpperCase().padEnd(13)} ${c.node}: ${c.cause} — ${c.evidence}`);
     }
     for (const e of f.icmpErrors) out.push(`  ICMP ${e.meaning} from ${e.from} seen at ${e.at}${e.mtu ? ` (MTU ${e.mtu})` : ''} ×${e.count}`);
     out.push(`  why: rule ${f.verdict.rule.name}; ${f.verdict.rule.evidence.join('; ')}`);

@@ -4,6 +4,14 @@
  */
 import type { AnalysisReport } from '../analyze';
 import type { FlowReport, VerdictKind } from '../verdict/verdict';
+import type { NodeCheck } from '../verdict/types';
+
+const CHECK_ORDER: Record<NodeCheck['status'], number> = { confirmed: 0, 'not checkable': 1, 'ruled out': 2 };
+
+/** The checks, what the nodes' state confirmed first: it answers what the causes only ask. */
+export function checksInOrder(checks: readonly NodeCheck[]): NodeCheck[] {
+  return [...checks].sort((x, y) => CHECK_ORDER[x.status] - CHECK_ORDER[y.status]);
+}
 
 export const VERDICT_TITLES: Record<VerdictKind, string> = {
   delivered: 'delivered',
@@ -80,7 +88,7 @@ export function reportMarkdown(r: AnalysisReport, opts: MarkdownOptions = {}): s
     out.push('');
     if (f.checks.length > 0) {
       out.push("**Checked on the nodes' recorded state:**", '');
-      for (const c of f.checks) out.push(`- **${c.status}** on ${c.node}: ${c.cause} — ${code(c.evidence)}`);
+      for (const c of checksInOrder(f.checks)) out.push(`- **${c.status}** on ${c.node}: ${c.cause} — ${code(c.evidence)}`);
       out.push('');
     }
     if (f.offPath.length > 0) out.push(`Not on this flow's path: ${f.offPath.map((o) => `${code(`${o.node}/${o.interface}`)} (${o.why})`).join(', ')}.`, '');
