@@ -85,8 +85,8 @@ export function kitScript(opts: KitOptions, generatedAt = new Date()): string {
 # ./<node>-hopscope.tar.gz. Reproduce the problem while it runs; Ctrl-C stops early and still packs.
 #
 # It changes nothing on this node except its own folder ./<node>-hopscope: no sysctl, no rule,
-# no route, no link is touched. (tcpdump puts each device in promiscuous mode while it runs, as
-# it always does; on a bridge that is what makes the bridged frames visible.) Tools that are
+# no route, no link is touched; tcpdump runs with -p, so no device is put in promiscuous mode
+# either (the pods' veths see all their traffic; the bridge, what it routes). Tools that are
 # missing are listed in the manifest.
 set -u
 set -f
@@ -203,7 +203,9 @@ for i in $ifaces; do
   case " $nics " in *" $i "*) filter=$NIC_FILTER ;; esac
   mkdir -p "$OUT/ring/$i"
   # -Z root: Debian's and RHEL's tcpdump otherwise drop to user tcpdump, who may not write here.
-  tcpdump -i "$i" -U -s 0 -Z root -C "$RING_MB" -W 2 -w "$OUT/ring/$i/$NODE-$i.pcap" "$filter" 2> "$OUT/state/tcpdump-$i.log" &
+  # -p: promiscuous mode would change the node (a bridge would then hand every bridged frame to
+  # any other capture running there, such as an engineer's tcpdump -i any).
+  tcpdump -i "$i" -p -U -s 0 -Z root -C "$RING_MB" -W 2 -w "$OUT/ring/$i/$NODE-$i.pcap" "$filter" 2> "$OUT/state/tcpdump-$i.log" &
   pids="$pids $!"
 done
 sleeper=""
