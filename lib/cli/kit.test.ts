@@ -18,6 +18,23 @@ const fake = path.join(dir, 'kubectl');
 writeFileSync(fake, `#!/bin/sh\n[ "$*" = "get pod web-7d9f8c6b5-x2kqp -n shop -o json" ] || { echo "Error from server (NotFound): pods \\"$3\\" not found" >&2; exit 1; }\ncat '${FIXTURE}'\n`);
 chmodSync(fake, 0o755);
 
+/** `hopscope kit ARGS` with the stand-in kubectl: what it printed (it must exit 0). */
+async function runKit(args: string[]): Promise<string> {
+  let printed = '';
+  const write = vi.spyOn(process.stdout, 'write').mockImplementation((s) => {
+    printed += String(s);
+    return true;
+  });
+  process.env.HOPSCOPE_KUBECTL = fake;
+  try {
+    expect(await kitCommand(args)).toBe(0);
+  } finally {
+    delete process.env.HOPSCOPE_KUBECTL;
+    write.mockRestore();
+  }
+  return printed;
+}
+
 describe('hopscope kit --kubectl', () => {
   it('reads both families of a dual-stack pod and its node', () => {
     expect(podFromKubectlJson('shop/web', readFileSync(FIXTURE, 'utf8'))).toEqual({ ref: 'shop/web', ips: ['10.244.2.4', 'fd00:10:244:2::4'], node: 'worker-2' });
@@ -35,18 +52,7 @@ describe('hopscope kit --kubectl', () => {
 
   it('writes a kit for the looked-up addresses and names the nodes to run it on', async () => {
     const out = path.join(dir, 'kit.sh');
-    let printed = '';
-    const write = vi.spyOn(process.stdout, 'write').mockImplementation((s) => {
-      printed += String(s);
-      return true;
-    });
-    process.env.HOPSCOPE_KUBECTL = fake;
-    try {
-      expect(await kitCommand(['--kubectl', '--pod', 'shop/web-7d9f8c6b5-x2kqp', '--pod', '10.244.1.2', '--port', '80', '-o', out])).toBe(0);
-    } finally {
-      delete process.env.HOPSCOPE_KUBECTL;
-      write.mockRestore();
-    }
+    const printed = await runKit(['--kubectl', '--pod', 'shop/web-7d9f8c6b5-x2kqp', '--pod', '10.244.1.2', '--port', '80', '-o', out]);
     expect(readFileSync(out, 'utf8')).toContain("PODS='10.244.2.4 fd00:10:244:2::4 10.244.1.2'");
     expect(printed).toContain('shop/web-7d9f8c6b5-x2kqp: 10.244.2.4, fd00:10:244:2::4 on node worker-2');
     // A pod given by address is on a node kubectl was not asked about: no node list that leaves it out.
@@ -55,19 +61,7 @@ describe('hopscope kit --kubectl', () => {
   });
 
   it('with every pod named, the commands name their nodes', async () => {
-    const out = path.join(dir, 'kit2.sh');
-    let printed = '';
-    const write = vi.spyOn(process.stdout, 'write').mockImplementation((s) => {
-      printed += String(s);
-      return true;
-    });
-    process.env.HOPSCOPE_KUBECTL = fake;
-    try {
-      expect(await kitCommand(['--kubectl', '--pod', 'shop/web-7d9f8c6b5-x2kqp', '-o', out])).toBe(0);
-    } finally {
-      delete process.env.HOPSCOPE_KUBECTL;
-      write.mockRestore();
-    }
+    const printed = await runKit(['--kubectl', '--pod', 'shop/web-7d9f8c6b5-x2kqp', '-o', path.join(dir, 'kit2.sh')]);
     expect(printed).toContain('kubectl debug node/worker-2 -it');
     expect(printed).toContain('npx hopscope analyze worker-2-hopscope.tar.gz');
   });

@@ -105,6 +105,17 @@ async function faultRun(opts: { pingSize?: number } = {}) {
   }
 }
 
+/** Break the cluster with `apply`, run both kits while pod-a pings pod-b, undo: the ping's flow as the bundles tell it. */
+async function pingUnder(apply: [string, string][], undo: [string, string][], opts: { pingSize?: number } = {}) {
+  for (const [ns, cmd] of apply) sh(ns, cmd);
+  try {
+    const { report } = await faultRun(opts);
+    return report.flows.find((f) => f.protocol === 'icmp' && f.server === POD_B)!;
+  } finally {
+    for (const [ns, cmd] of undo) sh(ns, cmd);
+  }
+}
+
 /** Run the kit inside node1 (its own hostname), with pings from pod-a to pod-b meanwhile; Ctrl-C after `interruptMs`. */
 async function runKit(shell: string[], dir: string, seconds = 3, interruptMs?: number): Promise<{ code: number; stderr: string }> {
   const script = path.join(dir, 'hopscope-kit.sh');
@@ -223,80 +234,48 @@ describe('bundles of a real fault, analysed: causes checked on the nodes\' state
   }, 40_000);
 
   it('node1 lost its FDB entry for node2\'s VTEP: confirmed at node1/flannel.1, the route and the neighbour entry ruled out', async () => {
-    sh(NS.n1, 'bridge fdb del 0e:61:06:ff:7a:02 dev flannel.1 dst 192.168.77.2 self');
-    try {
-      const { report } = await faultRun();
-      const ping = report.flows.find((f) => f.protocol === 'icmp' && f.server === POD_B)!;
-      expect([ping.verdict.kind, ping.requestsStopAfter]).toEqual(['request-dropped', 'node1/flannel.1']);
-      const by = (prefix: string) => ping.checks.find((c) => c.cause.startsWith(prefix));
-      expect(by('no FDB entry for 0e:61:06:ff:7a:02 on flannel.1')).toMatchObject({ node: 'node1', status: 'confirmed' });
-      expect(by('no route to 10.244.2.2 through flannel.1')).toMatchObject({ status: 'ruled out', evidence: '10.244.2.0/24 via 10.244.2.0 dev flannel.1 onlink' });
-      expect(by('no neighbour entry (VTEP MAC) for 10.244.2.0 on flannel.1')).toMatchObject({ status: 'ruled out' });
-    } finally {
-      sh(NS.n1, 'bridge fdb append 0e:61:06:ff:7a:02 dev flannel.1 dst 192.168.77.2 self permanent');
-    }
+    const ping = await pingUnder([[NS.n1, 'bridge fdb del 0e:61:06:ff:7a:02 dev flannel.1 dst 192.168.77.2 self']], [[NS.n1, 'bridge fdb append 0e:61:06:ff:7a:02 dev flannel.1 dst 192.168.77.2 self permanent']]);
+    expect([ping.verdict.kind, ping.requestsStopAfter]).toEqual(['request-dropped', 'node1/flannel.1']);
+    const by = (prefix: string) => ping.checks.find((c) => c.cause.startsWith(prefix));
+    expect(by('no FDB entry for 0e:61:06:ff:7a:02 on flannel.1')).toMatchObject({ node: 'node1', status: 'confirmed' });
+    expect(by('no route to 10.244.2.2 through flannel.1')).toMatchObject({ status: 'ruled out', evidence: '10.244.2.0/24 via 10.244.2.0 dev flannel.1 onlink' });
+    expect(by('no neighbour entry (VTEP MAC) for 10.244.2.0 on flannel.1')).toMatchObject({ status: 'ruled out' });
   }, 40_000);
 
   it('flannel.1 down on node2: the stop at node2/eth0, the device confirmed down', async () => {
-    sh(NS.n2, 'ip link set flannel.1 down');
-    try {
-      const { report } = await faultRun();
-      const ping = report.flows.find((f) => f.protocol === 'icmp' && f.server === POD_B)!;
-      expect([ping.verdict.kind, ping.requestsStopAfter]).toEqual(['request-dropped', 'node2/eth0']);
-      const down = ping.checks.find((c) => c.cause === 'flannel.1 is down')!;
-      expect([down.node, down.status]).toEqual(['node2', 'confirmed']);
-      expect(down.evidence).toMatch(/^flannel\.1: <[^>]*> mtu 1450 state DOWN$/);
-    } finally {
-      sh(NS.n2, 'ip link set flannel.1 up && ip route replace 10.244.1.0/24 via 10.244.1.0 dev flannel.1 onlink && ip neigh replace 10.244.1.0 lladdr 0e:61:06:ff:7a:01 dev flannel.1 nud permanent');
-    }
+    const ping = await pingUnder([[NS.n2, 'ip link set flannel.1 down']], [[NS.n2, 'ip link set flannel.1 up && ip route replace 10.244.1.0/24 via 10.244.1.0 dev flannel.1 onlink && ip neigh replace 10.244.1.0 lladdr 0e:61:06:ff:7a:01 dev flannel.1 nud permanent']]);
+    expect([ping.verdict.kind, ping.requestsStopAfter]).toEqual(['request-dropped', 'node2/eth0']);
+    const down = ping.checks.find((c) => c.cause === 'flannel.1 is down')!;
+    expect([down.node, down.status]).toEqual(['node2', 'confirmed']);
+    expect(down.evidence).toMatch(/^flannel\.1: <[^>]*> mtu 1450 state DOWN$/);
   }, 40_000);
 
   it('pod MTU 1500 over a 1450 VXLAN with frag-needed filtered on node1: the full-size packets stop before flannel.1, its MTU confirmed', async () => {
-    sh(NS.a, 'ip link set eth0 mtu 1500');
-    sh(NS.n1, 'ip link set veth1pod mtu 1500 && ip link set cni0 mtu 1500 && iptables -A OUTPUT -p icmp --icmp-type fragmentation-needed -j DROP');
-    try {
-      const { report } = await faultRun({ pingSize: 1472 });
-      const ping = report.flows.find((f) => f.protocol === 'icmp' && f.server === POD_B)!;
-      expect(ping.requestsStopAfter).toBe('node1/cni0');
-      expect(ping.verdict.kind).toBe('size-dependent');
-      const mtu = ping.checks.find((c) => c.cause === "flannel.1's MTU is too small for them")!;
-      expect([mtu.node, mtu.status]).toEqual(['node1', 'confirmed']);
-      expect(mtu.evidence).toBe('1500-byte packets lost here; flannel.1 mtu 1450, cni0 mtu 1500');
-    } finally {
-      sh(NS.n1, 'iptables -D OUTPUT -p icmp --icmp-type fragmentation-needed -j DROP && ip link set veth1pod mtu 1450 && ip link set cni0 mtu 1450');
-      sh(NS.a, 'ip link set eth0 mtu 1450');
-    }
+    const ping = await pingUnder([[NS.a, 'ip link set eth0 mtu 1500'], [NS.n1, 'ip link set veth1pod mtu 1500 && ip link set cni0 mtu 1500 && iptables -A OUTPUT -p icmp --icmp-type fragmentation-needed -j DROP']], [[NS.n1, 'iptables -D OUTPUT -p icmp --icmp-type fragmentation-needed -j DROP && ip link set veth1pod mtu 1450 && ip link set cni0 mtu 1450'], [NS.a, 'ip link set eth0 mtu 1450']], { pingSize: 1472 });
+    expect(ping.requestsStopAfter).toBe('node1/cni0');
+    expect(ping.verdict.kind).toBe('size-dependent');
+    const mtu = ping.checks.find((c) => c.cause === "flannel.1's MTU is too small for them")!;
+    expect([mtu.node, mtu.status]).toEqual(['node1', 'confirmed']);
+    expect(mtu.evidence).toBe('1500-byte packets lost here; flannel.1 mtu 1450, cni0 mtu 1500');
   }, 40_000);
 
   it('forwarding off on node2: confirmed; the FORWARD chain (policy ACCEPT) ruled out', async () => {
-    sh(NS.n2, 'sysctl -qw net.ipv4.ip_forward=0');
-    try {
-      const { report } = await faultRun();
-      const ping = report.flows.find((f) => f.protocol === 'icmp' && f.server === POD_B)!;
-      expect([ping.verdict.kind, ping.requestsStopAfter]).toEqual(['request-dropped', 'node2/flannel.1']);
-      // Writing ip_forward sets every device's own switch, which is the one the kernel reads.
-      expect(ping.checks.find((c) => c.cause === 'forwarding is off')).toMatchObject({ node: 'node2', status: 'confirmed', evidence: 'net.ipv4.ip_forward = 0, net.ipv4.conf.flannel.1.forwarding = 0' });
-      const fwd = ping.checks.find((c) => c.cause === 'iptables FORWARD drops it')!;
-      expect(fwd.status).toBe('ruled out');
-      expect(fwd.evidence).toMatch(/^line \d+: :FORWARD ACCEPT \(the chain's policy\)$/);
-    } finally {
-      sh(NS.n2, 'sysctl -qw net.ipv4.ip_forward=1');
-    }
+    const ping = await pingUnder([[NS.n2, 'sysctl -qw net.ipv4.ip_forward=0']], [[NS.n2, 'sysctl -qw net.ipv4.ip_forward=1']]);
+    expect([ping.verdict.kind, ping.requestsStopAfter]).toEqual(['request-dropped', 'node2/flannel.1']);
+    // Writing ip_forward sets every device's own switch, which is the one the kernel reads.
+    expect(ping.checks.find((c) => c.cause === 'forwarding is off')).toMatchObject({ node: 'node2', status: 'confirmed', evidence: 'net.ipv4.ip_forward = 0, net.ipv4.conf.flannel.1.forwarding = 0' });
+    const fwd = ping.checks.find((c) => c.cause === 'iptables FORWARD drops it')!;
+    expect(fwd.status).toBe('ruled out');
+    expect(fwd.evidence).toMatch(/^line \d+: :FORWARD ACCEPT \(the chain's policy\)$/);
   }, 40_000);
 
   it('strict rp_filter on node2 with the route back to pod-a over eth0: the requests stop at node2/flannel.1, rp_filter confirmed quoting that route', async () => {
-    sh(NS.n2, 'sysctl -qw net.ipv4.conf.all.rp_filter=1 && ip route replace 10.244.1.0/24 via 192.168.77.1 dev eth0');
-    try {
-      const { report } = await faultRun();
-      const ping = report.flows.find((f) => f.protocol === 'icmp' && f.server === POD_B)!;
-      expect([ping.verdict.kind, ping.requestsStopAfter]).toEqual(['request-dropped', 'node2/flannel.1']);
-      const rp = ping.checks.find((c) => c.cause === 'rp_filter drops it on flannel.1')!;
-      expect([rp.node, rp.status]).toEqual(['node2', 'confirmed']);
-      expect(rp.evidence).toBe('net.ipv4.conf.all.rp_filter = 1, net.ipv4.conf.flannel.1.rp_filter = 0 (strict); the route back to 10.244.1.2: 10.244.1.0/24 via 192.168.77.1 dev eth0');
-      for (const cause of ['forwarding is off', 'iptables FORWARD drops it', 'the route to 10.244.2.2 does not lead to cni0']) expect(ping.checks.find((c) => c.cause === cause)?.status, cause).toBe('ruled out');
-    } finally {
-      sh(NS.n2, 'sysctl -qw net.ipv4.conf.all.rp_filter=0 && ip route replace 10.244.1.0/24 via 10.244.1.0 dev flannel.1 onlink');
-    }
+    const ping = await pingUnder([[NS.n2, 'sysctl -qw net.ipv4.conf.all.rp_filter=1 && ip route replace 10.244.1.0/24 via 192.168.77.1 dev eth0']], [[NS.n2, 'sysctl -qw net.ipv4.conf.all.rp_filter=0 && ip route replace 10.244.1.0/24 via 10.244.1.0 dev flannel.1 onlink']]);
+    expect([ping.verdict.kind, ping.requestsStopAfter]).toEqual(['request-dropped', 'node2/flannel.1']);
+    const rp = ping.checks.find((c) => c.cause === 'rp_filter drops it on flannel.1')!;
+    expect([rp.node, rp.status]).toEqual(['node2', 'confirmed']);
+    expect(rp.evidence).toBe('net.ipv4.conf.all.rp_filter = 1, net.ipv4.conf.flannel.1.rp_filter = 0 (strict); the route back to 10.244.1.2: 10.244.1.0/24 via 192.168.77.1 dev eth0');
+    for (const cause of ['forwarding is off', 'iptables FORWARD drops it', 'the route to 10.244.2.2 does not lead to cni0']) expect(ping.checks.find((c) => c.cause === cause)?.status, cause).toBe('ruled out');
   }, 40_000);
 });
 });
