@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { openBundles } from '../cli/bundles';
 import { SAMPLES } from '../testing/truth';
 import { parseIptablesSave } from '../nodestate/iptables';
+import { joinNexthops } from '../nodestate/forwarding';
 import type { NodeState } from '../nodestate/state';
 import type { FlowReport } from '../verdict/types';
 import { expand, loadInputs } from './files';
@@ -43,7 +44,7 @@ describe.skipIf(!present)('causes checked on a node\'s state', () => {
     const st = states.get('node2')!;
     const ecmp = ['10.244.2.0/24 proto bird', 'nexthop via 10.9.0.1 dev eth9 weight 1', 'nexthop dev cni0 weight 1', ...st.routes!.filter((l) => !l.startsWith('10.244.2.0/24'))];
     const route = (s: Map<string, NodeState>) => by(checkFlow(tcp(report), s), /^the route to 10\.244\.2\.2/)[0]!;
-    expect(route(withState(states, 'node2', { routes: ecmp })).status).toBe('ruled out');
+    expect(route(withState(states, 'node2', { routes: joinNexthops(ecmp) })).status).toBe('ruled out');
     expect(route(withState(states, 'node2', { policyRules: null })).status).toBe('not checkable');
     expect(route(withState(states, 'node2', { policyRules: ['100:\tfrom all fwmark 0x200/0xf00 lookup 2004'] })).evidence).toMatch(/tables besides main/);
   });

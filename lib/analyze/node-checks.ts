@@ -18,9 +18,10 @@
  * A state file that changed while the kit ran is read as it was at the end, and the evidence says so.
  */
 import { evaluate, type Decision, type PacketTuple, type Ruleset } from '../nodestate/iptables';
-import { routeFor, vxlanPath, type Route } from '../nodestate/forwarding';
+import { neighbourEntry, routeFor, vxlanPath, type Route } from '../nodestate/forwarding';
 import { overheadBytes, overlay, type OverlayKind } from '../protocols/overlays';
 import type { NodeState } from '../nodestate/state';
+import { TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN } from '../protocols/numbers';
 import type { FlowReport, HopReport, NodeCheck } from '../verdict/types';
 
 /** Roles on the pod side of a node's routing step, and on the overlay/underlay side. */
@@ -67,13 +68,14 @@ function sourcedChecks(f: FlowReport, states: ReadonlyMap<string, NodeState>): S
   // The device the packets never reached, and those between the two points that were not
   // captured: a tunnel device between the NIC and the pod side (tcpdump cannot open one that is down).
   const between = new Set([to.interface, ...f.notCaptured.filter((u) => u.node === node).map((u) => u.interface)]);
-  const crossesTunnel = (WIRE_SIDE.has(from.role) && POD_SIDE.has(to.role)) || (POD_SIDE.has(from.role) && WIRE_SIDE.has(to.role));
+  // Between the pod side and the overlay or NIC: routed, and across a tunnel device when encapsulated.
+  const podSideWire = (WIRE_SIDE.has(from.role) && POD_SIDE.has(to.role)) || (POD_SIDE.has(from.role) && WIRE_SIDE.has(to.role));
   // Only tunnels of the kind the NIC carried the flow in: the kernel's fallback devices (sit0,
   // gre0, ip6tnl0) are always down and carry nothing.
   const nicEnd = from.role === 'nic' ? from : to.role === 'nic' ? to : null;
   // Plain on the NIC (a pod reaching the outside, SNATed): no tunnel between it and the pod side.
   const encapsulated = nicEnd !== null && f.encapsulation.some((e) => e.at === `${nicEnd.node}/${nicEnd.interface}`);
-  const tunnels = crossesTunnel && encapsulated ? uncapturedTunnels(f, st, nicEnd) : [];
+  const tunnels = podSideWire && encapsulated ? uncapturedTunnels(f, st, nicEnd) : [];
   for (const t of tunnels) between.add(t);
   for (const dev of between) {
     const link = st.links.get(dev);
@@ -94,10 +96,9 @@ function sourcedChecks(f: FlowReport, states: ReadonlyMap<string, NodeState>): S
   // from (or to) that device: the one tunnel of the kind the NIC carried, when there is one.
   // Two candidates (flannel's IPv4 and IPv6 VXLAN devices), or none: that side's device is not known.
   const tunnel = tunnels.length === 1 ? tunnels[0]! : null;
-  const side = (h: HopReport) => (crossesTunnel && encapsulated && h.role === 'nic' ? tunnel : l3(h.interface));
+  const side = (h: HopReport) => (podSideWire && encapsulated && h.role === 'nic' ? tunnel : l3(h.interface));
   const [inDev, outDev] = [side(from), side(to)];
-  const podSideToWire = (POD_SIDE.has(from.role) && WIRE_SIDE.has(to.role)) || (WIRE_SIDE.has(from.role) && POD_SIDE.has(to.role));
-  const routed = podSideToWire || (POD_SIDE.has(from.role) && POD_SIDE.has(to.role) && inDev !== outDev);
+  const routed = podSideWire || (POD_SIDE.has(from.role) && POD_SIDE.has(to.role) && inDev !== outDev);
   const v6 = f.client.includes(':');
   if (routed) out.push(forwardingCheck(st, node, v6, inDev));
   const { dst } = addressesOf(f, replies);
@@ -226,7 +227,7 @@ function neighbourCheck(st: NodeState, node: string, dst: string, dev: string, r
   const hop = r.via ?? dst;
   const cause = `${hop} does not answer ${hop.includes(':') ? 'neighbour solicitation' : 'ARP'} on ${dev}`;
   if (!st.neighbours) return { node, cause, status: 'not checkable', evidence: 'no `ip neigh` in the bundle' };
-  const n = st.neighbours.find((l) => l.startsWith(`${hop} `) && l.includes(` dev ${dev} `));
+  const n = neighbourEntry(st.neighbours, hop, dev);
   if (!n) return { node, cause, status: 'not checkable', evidence: `ip neigh has no entry for ${hop} on ${dev} (the kernel forgets failed entries after a while)`, weak: true };
   return { node, cause, status: /\b(FAILED|INCOMPLETE)\b/.test(n) ? 'confirmed' : 'ruled out', evidence: n };
 }
@@ -306,7 +307,7 @@ function inputCheck(f: FlowReport, replies: boolean, from: HopReport, st: NodeSt
 function decideForLost(f: FlowReport, p: PacketTuple, rules: Ruleset, run: (p: PacketTuple) => Decision): Decision {
   const lost = f.stopLostTcpFlags ?? [];
   const kinds: PacketTuple[] =
-    f.protocol === 'tcp' && lost.length > 0 ? lost.map((flags) => ({ ...p, tcpFlags: flags, ctstate: (flags & 0x12) === 0x02 ? 'NEW' : 'ESTABLISHED' })) : [p];
+    f.protocol === 'tcp' && lost.length > 0 ? lost.map((flags) => ({ ...p, tcpFlags: flags, ctstate: (flags & (TCP_SYN | TCP_ACK)) === TCP_SYN ? 'NEW' : 'ESTABLISHED' })) : [p];
   const all = kinds.map((q) => ({ flags: q.tcpFlags, d: agree(rules, q, run) }));
   const drops = all.filter((x) => x.d.verdict === 'DROP' || x.d.verdict === 'REJECT');
   const named = (x: (typeof all)[number]) => (x.flags !== undefined && (all.length > 1 || /--tcp-flags|--syn\b/.test(x.d.text)) ? { ...x.d, text: `${x.d.text} (for the ${tcpFlagNames(x.flags)} segments)` } : x.d);
@@ -338,7 +339,8 @@ function untracks(rules: Ruleset): boolean {
 }
 
 function tcpFlagNames(flags: number): string {
-  const names = (['SYN', 'ACK', 'FIN', 'RST', 'PSH'] as const).filter((n) => flags & { SYN: 0x02, ACK: 0x10, FIN: 0x01, RST: 0x04, PSH: 0x08 }[n]);
+  const bits = { SYN: TCP_SYN, ACK: TCP_ACK, FIN: TCP_FIN, RST: TCP_RST, PSH: TCP_PSH } as const;
+  const names = (Object.keys(bits) as (keyof typeof bits)[]).filter((n) => flags & bits[n]);
   return names.length === 2 && names[0] === 'SYN' && names[1] === 'ACK' ? 'SYN-ACK' : names.join('/') || 'flagless';
 }
 
@@ -375,17 +377,17 @@ function packetOf(f: FlowReport, replies: boolean, rules: Ruleset): PacketTuple 
   return rep;
 }
 
-/**
- * Whether a rule may have marked the packet before filter FORWARD: raw and mangle run first;
- * nat's chains only for translated (service) traffic — kube-proxy's KUBE-MARK-MASQ — and its
- * POSTROUTING runs after FORWARD.
- */
 /** Bytes a tunnel device's encapsulation adds, from the protocol registry (VXLAN's when unknown). */
 function tunnelOverhead(kind: string): number {
   const k = (kind === 'ipip' || kind === 'gre' || kind === 'geneve' || kind === 'vxlan' ? kind : 'vxlan') as OverlayKind;
   return overheadBytes(overlay(k));
 }
 
+/**
+ * Whether a rule may have marked the packet before filter FORWARD: raw and mangle run first;
+ * nat's chains only for translated (service) traffic — kube-proxy's KUBE-MARK-MASQ — and its
+ * POSTROUTING runs after FORWARD.
+ */
 function setsMark(rules: Ruleset, translated: boolean): boolean {
   for (const [name, table] of rules) {
     if (name === 'filter' || (name === 'nat' && !translated)) continue;

@@ -11,7 +11,6 @@ import { gunzipSync } from 'node:zlib';
 import { parseNodeState, type NodeState, type StateFiles } from '../nodestate/state';
 import { BUNDLE_FILE, MAX_BUNDLE_BYTES, openBundle } from '../nodestate/bundle';
 
-export { BUNDLE_FILE };
 
 const isBundleDir = (p: string) => existsSync(join(p, 'manifest.json')) && existsSync(join(p, 'captures')) && statSync(join(p, 'captures')).isDirectory();
 

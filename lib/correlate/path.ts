@@ -333,13 +333,9 @@ function skipUnseenBetweenSeen(out: number[], points: CapturePoint[], seenAt: Ui
  * Which node each address belongs to, from the pod veths' own addresses and from what bridges
  * and pod veths saw as a source, preferring a packet with an initial TTL there: one its sender
  * had not routed yet, so sent on that node (a remote pod's packets arrive routed). Built once,
- * by one pass over the sightings.
+ * by one pass over the sightings: by every evidence (`all`), and by strong evidence only
+ * (`sent`: a pod's own address, a packet sent there).
  */
-export function addressOwners(points: CapturePoint[], store: SightingStore): Map<string, string> {
-  return ownersOf(points, store).all;
-}
-
-/** Owners by every evidence (`all`), and by strong evidence only (`sent`: a pod's own address, a packet sent there). */
 function ownersOf(points: CapturePoint[], store: SightingStore): { all: Map<string, string>; sent: Map<string, string> } {
   const owners = new Map<string, string>();
   for (const p of points) if (p.role === 'pod') for (const ip of p.podIps) owners.set(ip, p.host);

@@ -11,7 +11,7 @@ import { HttpError } from './http-error';
 import { newDeleteToken, newIncidentId, sha256Hex } from './ids';
 import type { CreationReservation, FlowComment, IncidentFile, IncidentId, IncidentStore, StagedFile } from './types';
 import { checkCapture } from './validate';
-import { STATE_FILE, STATE_KEY } from '../nodestate/bundle';
+import { MAX_STATE_BYTES, STATE_FILE, STATE_KEY } from '../nodestate/bundle';
 
 export const MAX_TITLE_CHARS = 200;
 export const MAX_NOTES_CHARS = 100_000;
@@ -19,8 +19,6 @@ export const MAX_COMMENTS = 500;
 export const MAX_COMMENT_CHARS = 10_000;
 const MAX_LABEL_CHARS = 64;
 const MAX_FILE_NAME_CHARS = 200;
-/** A node's recorded state: routes, rules and counters of a busy node run to a few megabytes. */
-const MAX_STATE_BYTES = 32 * 1024 * 1024;
 /**
  * Captures compress 2–20× (headers repeat, payloads do not); a gzip that inflates more than this
  * many times its size, past a few MiB, is a bomb (zeros compress ~1000×) and is refused early,

@@ -14,6 +14,8 @@ const SAFE_NAME = /^(?!\.\.?$)[^/\\\0]+$/;
 export const STATE_KEY = /^(manifest\.json|[A-Za-z0-9._-]+\.(txt|json|log))$/;
 /** What a bundle may inflate to: the kit's ring buffers are small; a bomb is not. */
 export const MAX_BUNDLE_BYTES = 2 * 1024 * 1024 * 1024;
+/** A node's recorded state: routes, rules and counters of a busy node run to a few megabytes. */
+export const MAX_STATE_BYTES = 32 * 1024 * 1024;
 
 export interface Bundle {
   node: string;

@@ -19,7 +19,6 @@ export interface RouteFinding {
 export interface Route {
   line: string;
   via: string | null;
-  dev: string | null;
   /** Every device it may leave by: its own, or each next hop's of a multipath (ECMP) route. */
   devs: string[];
   /** A route that discards: `blackhole`, `unreachable`, `prohibit` (Calico's blackhole for its own block). */
@@ -30,20 +29,20 @@ export interface Route {
 export function routeFor(routes: string[], dst: string): Route | null {
   const v6 = dst.includes(':');
   let best: (Route & { bits: number }) | null = null;
-  for (const line of joinNexthops(routes)) {
+  for (const line of routes) {
     const m = /^(?:(unreachable|prohibit|blackhole|throw)\s+)?(\S+)/.exec(line);
     if (!m || /\btable (?!main\b)/.test(line) || /^(local|broadcast|anycast|multicast)\b/.test(line)) continue;
     const prefix = m[2] === 'default' ? (v6 ? '::/0' : '0.0.0.0/0') : m[2]!;
     if (prefix.includes(':') !== v6 || !inCidr(dst, prefix)) continue;
     const bits = Number(prefix.split('/')[1] ?? (v6 ? 128 : 32));
     const devs = [...new Set([...line.matchAll(/\bdev (\S+)/g)].map((x) => x[1]!))];
-    if (!best || bits > best.bits) best = { line, via: /\bvia (\S+)/.exec(line)?.[1] ?? null, dev: devs[0] ?? null, devs, discards: m[1] && m[1] !== 'throw' ? m[1] : null, bits };
+    if (!best || bits > best.bits) best = { line, via: /\bvia (\S+)/.exec(line)?.[1] ?? null, devs, discards: m[1] && m[1] !== 'throw' ? m[1] : null, bits };
   }
-  return best ? { line: best.line, via: best.via, dev: best.dev, devs: best.devs, discards: best.discards } : null;
+  return best ? { line: best.line, via: best.via, devs: best.devs, discards: best.discards } : null;
 }
 
 /** `ip route` prints a multipath route's next hops on lines of their own, after it: one line again. */
-function joinNexthops(routes: string[]): string[] {
+export function joinNexthops(routes: string[]): string[] {
   const out: string[] = [];
   for (const l of routes) {
     if (/^nexthop\b/.test(l) && out.length > 0) out[out.length - 1] += ` ${l}`;
@@ -57,10 +56,11 @@ export function vxlanPath(st: NodeState, dst: string, dev: string): RouteFinding
   if (!st.routes) return [];
   const out: RouteFinding[] = [];
   const r = routeFor(st.routes, dst);
-  out.push({ cause: `no route to ${dst} through ${dev}`, found: r !== null && r.dev === dev, evidence: r ? r.line : `no route in the main table covers ${dst}` });
-  if (!r || r.dev !== dev || !st.neighbours || !st.fdb) return out;
+  const through = r !== null && r.devs.includes(dev);
+  out.push({ cause: `no route to ${dst} through ${dev}`, found: through, evidence: r ? r.line : `no route in the main table covers ${dst}` });
+  if (!r || !through || !st.neighbours || !st.fdb) return out;
   const hop = r.via ?? dst;
-  const n = st.neighbours.find((l) => l.startsWith(`${hop} `) && new RegExp(`\\bdev ${escapeRe(dev)}\\b`).test(l));
+  const n = neighbourEntry(st.neighbours, hop, dev);
   const mac = n && !/\b(FAILED|INCOMPLETE)\b/.test(n) ? /\blladdr (\S+)/.exec(n)?.[1] : undefined;
   out.push({ cause: `no neighbour entry (VTEP MAC) for ${hop} on ${dev}`, found: mac !== undefined, evidence: n ?? `ip neigh has no entry for ${hop} on ${dev}` });
   if (!mac) return out;
@@ -69,4 +69,7 @@ export function vxlanPath(st: NodeState, dst: string, dev: string): RouteFinding
   return out;
 }
 
-const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/** `ip neigh`'s line for `hop` on `dev`: `10.244.2.0 dev flannel.1 lladdr … PERMANENT`. */
+export function neighbourEntry(neighbours: readonly string[], hop: string, dev: string): string | undefined {
+  return neighbours.find((l) => l.startsWith(`${hop} `) && (l.includes(` dev ${dev} `) || l.endsWith(` dev ${dev}`)));
+}

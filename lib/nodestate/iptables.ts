@@ -6,6 +6,8 @@
  * guessed: when such a rule could decide the packet's fate, the answer is "unknown", naming it.
  */
 
+import { TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN } from '../protocols/numbers';
+
 export interface IptRule {
   /** 1-based line in the iptables-save text. */
   line: number;
@@ -268,7 +270,7 @@ function matchOne(m: { opt: string; value: string; module: string | null }, p: P
   }
 }
 
-const TCP_FLAG_BITS: Record<string, number> = { FIN: 0x01, SYN: 0x02, RST: 0x04, PSH: 0x08, ACK: 0x10, URG: 0x20, ECE: 0x40, CWR: 0x80, ALL: 0xff, NONE: 0 };
+const TCP_FLAG_BITS: Record<string, number> = { FIN: TCP_FIN, SYN: TCP_SYN, RST: TCP_RST, PSH: TCP_PSH, ACK: TCP_ACK, URG: 0x20, ECE: 0x40, CWR: 0x80, ALL: 0xff, NONE: 0 };
 const flagBits = (list: string) => list.split(',').reduce((b, f) => b | (TCP_FLAG_BITS[f.toUpperCase()] ?? 0), 0);
 
 /** `--tcp-flags MASK COMP`: of the flags in MASK, exactly those in COMP are set. */

@@ -32,6 +32,11 @@ describe('parseNodeState', () => {
     expect(st.sysctl.get('net.ipv4.ip_forward')).toBe('0');
   });
 
+  it('reads a multipath route with its next hops as one route', () => {
+    const st = parseNodeState(files({ 'ip-route.txt': '10.244.2.0/24 proto bird \n\tnexthop via 10.9.0.1 dev eth9 weight 1 \n\tnexthop dev cni0 weight 1 \n' }));
+    expect(st.routes).toEqual(['10.244.2.0/24 proto bird nexthop via 10.9.0.1 dev eth9 weight 1 nexthop dev cni0 weight 1']);
+  });
+
   it('keeps only the policy rules beyond the kernel\'s three', () => {
     const st = parseNodeState(files({ 'ip-rule.txt': '0:\tfrom all lookup local\n100:\tfrom all fwmark 0xd00/0xf00 lookup 100\n32766:\tfrom all lookup main\n32767:\tfrom all lookup default\n' }));
     expect(st.policyRules).toEqual(['100:\tfrom all fwmark 0xd00/0xf00 lookup 100']);

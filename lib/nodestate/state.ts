@@ -5,6 +5,7 @@
  * "not checkable".
  */
 import { parseIptablesSave, type Ruleset } from './iptables';
+import { joinNexthops } from './forwarding';
 import { defaultRouteDevices } from './roles';
 
 export interface LinkState {
@@ -85,7 +86,7 @@ export function parseNodeState(files: StateFiles): NodeState {
     before: parseNetDev(text('net-dev-before.txt') ?? ''),
     after: parseNetDev(text('net-dev-after.txt') ?? ''),
     missing: (manifest.missing ?? '').split(/\s+/).filter(Boolean),
-    routes: lines(text('ip-route.txt'), text('ip-6-route.txt')),
+    routes: routesOf(lines(text('ip-route.txt'), text('ip-6-route.txt'))),
     policyRules: policyRules(text('ip-rule.txt'), text('ip-6-rule.txt')),
     addresses: globalAddresses(files.get('ip-j-addr.json') ?? null),
     changed: changedFiles(files),
@@ -182,6 +183,8 @@ function policyRules(...texts: (string | null)[]): string[] | null {
   if (!v4.some((l) => /^\d+:/.test(l))) return null;
   return texts.flatMap((t) => (t ?? '').split('\n').map((l) => l.trim())).filter((l) => /^\d+:/.test(l) && !defaults.test(l));
 }
+
+const routesOf = (l: string[] | null) => (l === null ? null : joinNexthops(l));
 
 function lines(...texts: (string | null)[]): string[] | null {
   if (texts.every((t) => t === null)) return null;

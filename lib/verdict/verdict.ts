@@ -12,7 +12,7 @@ import type { CapturePoint, Correlation, Encapsulation, Flow, PacketGroups } fro
 import { overlay as overlaySpec } from '../protocols/overlays';
 import { ns } from '../util/units';
 import { pointName } from './causes';
-import { gatherEvidence } from './evidence';
+import { gatherEvidence, type Step } from './evidence';
 import { decide } from './rules';
 import type { FlowReport, HopReport, Translation, VerdictKind } from './types';
 
@@ -113,6 +113,7 @@ function report(f: Flow, c: Correlation, offset: (p: CapturePoint) => number): F
   }));
   const { stations, repStations, reqLast, repLast } = ev;
   const verdict = decide(ev);
+  const stop = stopStep(ev, verdict.kind, reqLast, repLast, stations.length, repStations.length);
   return {
     encapsulation: encapsulationsOf(f, c),
     id: f.id,
@@ -127,8 +128,8 @@ function report(f: Flow, c: Correlation, offset: (p: CapturePoint) => number): F
     notCaptured: ev.notCaptured,
     offPath: offPathOf(f, c),
     checks: [],
-    stopLostSize: stopSize(ev, verdict.kind, reqLast, repLast, stations.length, repStations.length),
-    stopLostTcpFlags: f.protocol === 'tcp' ? stopFlags(ev, verdict.kind, reqLast, repLast, stations.length, repStations.length) : [],
+    stopLostSize: stop ? stop.lostSize || null : null,
+    stopLostTcpFlags: stop && f.protocol === 'tcp' ? [...new Set(stop.lost.map((g) => ev.groups.tcpFlags[g]!))].sort((a, b) => a - b) : [],
     // Sent = the most any station saw (the first station may not be the client's own veth).
     requests: { sent: ev.n, delivered: ev.reqAt[ev.reqAt.length - 1] ?? 0 },
     replies: { sent: ev.nReplies, delivered: ev.repAt[ev.repAt.length - 1] ?? 0 },
@@ -177,19 +178,12 @@ export function offPathOf(f: Flow, c: Correlation): FlowReport['offPath'] {
   return out;
 }
 
-/** The largest packet lost at the step where requests (else replies) stop. */
-function stopSize(ev: ReturnType<typeof gatherEvidence>, kind: string, reqLast: number, repLast: number, nReq: number, nRep: number): number | null {
+/** The step where requests (else replies) stop: what was lost there, its size and its TCP flags. */
+function stopStep(ev: ReturnType<typeof gatherEvidence>, kind: string, reqLast: number, repLast: number, nReq: number, nRep: number): Step | null {
   if (kind === 'delivered') return null;
-  if (reqLast >= 0 && reqLast < nReq - 1) return ev.step('requests', reqLast).lostSize || null;
-  if (repLast >= 0 && repLast < nRep - 1) return ev.step('replies', repLast).lostSize || null;
+  if (reqLast >= 0 && reqLast < nReq - 1) return ev.step('requests', reqLast);
+  if (repLast >= 0 && repLast < nRep - 1) return ev.step('replies', repLast);
   return null;
-}
-
-/** The distinct TCP flag bytes of the segments lost where the flow stops (a SYN-ACK, data…). */
-function stopFlags(ev: ReturnType<typeof gatherEvidence>, kind: string, reqLast: number, repLast: number, nReq: number, nRep: number): number[] {
-  if (kind === 'delivered') return [];
-  const step = reqLast >= 0 && reqLast < nReq - 1 ? ev.step('requests', reqLast) : repLast >= 0 && repLast < nRep - 1 ? ev.step('replies', repLast) : null;
-  return step ? [...new Set(step.lost.map((g) => ev.groups.tcpFlags[g]!))].sort((a, b) => a - b) : [];
 }
 
 /** "VXLAN VNI 1, UDP 8472", "flannel UDP 8285", "IP-in-IP (proto 4)", "Geneve VNI 100, UDP 6081". */

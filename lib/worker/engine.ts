@@ -18,7 +18,7 @@ import { readRecordsAt, type RecordRequest } from '../capture/record-at';
 import type { Correlation, Flow } from '../correlate/correlate';
 import { labelFromFileName, resolveLabel } from '../correlate/labels';
 import { linksFileNode, parseLinks } from '../correlate/links';
-import { STATE_FILE } from '../nodestate/bundle';
+import { MAX_STATE_BYTES, STATE_FILE } from '../nodestate/bundle';
 import { parseNodeState, type NodeState } from '../nodestate/state';
 import { uniqueName } from '../util/names';
 import { overlayDevice, type InterfaceRole } from '../protocols/devices';
@@ -95,8 +95,6 @@ interface PacketList {
 const CAPTURE_FILE = /\.(pcapng|pcap|cap|dmp)(\.gz)?$/i;
 /** An interface list is a few kilobytes; a file much larger is not one. */
 const MAX_LINKS_BYTES = 4 * 1024 * 1024;
-/** A node's recorded state: routes, rules and counters of a busy node run to a few megabytes. */
-const MAX_STATE_BYTES = 32 * 1024 * 1024;
 
 function errorText(e: unknown): string {
   if (e instanceof Error && e.message) return e.message;

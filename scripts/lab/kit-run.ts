@@ -21,16 +21,16 @@ export interface KitHandle {
   stop(): Promise<KitRecord>;
 }
 
-export async function startKits(lab: Lab, nodes: string[], pods: string[], dir: string, port?: number): Promise<KitHandle> {
+export async function startKits(lab: Lab, nodes: string[], pods: string[], dir: string): Promise<KitHandle> {
   const work = `${dir}.kit`;
   await rm(work, { recursive: true, force: true });
-  const script = kitScript({ pods, seconds: KIT_SECONDS, ringMb: 4, ...(port !== undefined ? { port } : {}) });
+  const script = kitScript({ pods, seconds: KIT_SECONDS, ringMb: 4 });
   const runs: Array<{ node: string; d: string; bg: Awaited<ReturnType<Lab['start']>> }> = [];
   for (const node of nodes) {
     const d = join(work, node);
     await mkdir(d, { recursive: true });
     await writeFile(join(d, 'hopscope-kit.sh'), script);
-    lab.commands.push({ host: node, command: `sh hopscope-kit.sh &  # written by: hopscope kit ${pods.map((p) => `--pod ${p}`).join(' ')}${port !== undefined ? ` --port ${port}` : ''} --seconds ${KIT_SECONDS} --ring-mb 4` });
+    lab.commands.push({ host: node, command: `sh hopscope-kit.sh &  # written by: hopscope kit ${pods.map((p) => `--pod ${p}`).join(' ')} --seconds ${KIT_SECONDS} --ring-mb 4` });
     // unshare --uts: the node's own hostname, which names the bundle, without touching the machine's.
     const bg = await lab.start(node, `kit ${node}`, ['unshare', '--uts', 'sh', '-c', `hostname ${node} && cd ${d} && exec sh hopscope-kit.sh`], /capturing on/, 20_000);
     runs.push({ node, d, bg });
@@ -48,7 +48,7 @@ export async function startKits(lab: Lab, nodes: string[], pods: string[], dir: 
         bundles.push(name);
       }
       await rm(work, { recursive: true, force: true });
-      return { bundles, pods, ...(port !== undefined ? { port } : {}) };
+      return { bundles, pods };
     },
   };
 }
