@@ -67,6 +67,7 @@ export function blindSides(points: readonly CapturePoint[], store: SightingStore
         from[p]!++;
         // Proof the pod received: a SYN-ACK (it got a SYN), or its acknowledgment number moving
         // on (it got new data). Keepalives and retransmissions repeat the same one.
+        if (acked[p] === 1) continue; // proven already
         const g = store.group[i]!;
         const flags = groups.proto[g] === 6 ? store.tcpFlags[i]! : 0;
         if ((flags & TCP_ACK) === 0 || (flags & TCP_RST) !== 0) continue;

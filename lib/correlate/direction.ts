@@ -40,7 +40,6 @@ export function listeningSides(flows: Flow[], G: PacketGroups): void {
   const key = (addr: number, port: number) => addr * 65536 + port;
   const peers = new Map<number, Set<number>>();
   const tuples = flows.map((f) => {
-    const seen = new Set<string>();
     const out: [number, number][] = [];
     if (f.proto !== 6) return out;
     for (const g of f.groups.slice(0, ENDPOINT_SAMPLE)) {
@@ -48,9 +47,8 @@ export function listeningSides(flows: Flow[], G: PacketGroups): void {
         const i = st.order[k]!;
         const a = key(st.src[i]!, st.sport[i]!);
         const b = key(st.dst[i]!, st.dport[i]!);
-        const t = a < b ? `${a}|${b}` : `${b}|${a}`;
-        if (seen.has(t)) continue;
-        seen.add(t);
+        // A connection carries a tuple or two (before and after NAT): a scan beats a set of strings.
+        if (out.some(([x, y]) => (x === a && y === b) || (x === b && y === a))) continue;
         out.push([a, b]);
         for (const [x, y] of [[a, b], [b, a]] as const) {
           let set = peers.get(x);

@@ -328,6 +328,10 @@ interface Cursor {
   shapeClass: Uint8Array;
   /** Per packet shape: 1 when it has a transport header (a later fragment has none). */
   shapeTransport: Uint8Array;
+  /** Per packet shape: the SLL2 interface index (-1 without one). */
+  shapeIfindex: Int32Array;
+  /** Per packet shape: what its tuple does not say of its form (interface index, encapsulated or not). */
+  shapeForm: Int32Array;
   ipv6Text: (id: number) => string;
   baseNs: number;
   shapePoint: Int32Array;
@@ -428,6 +432,8 @@ class Walk {
       // On a collector's ERSPAN device every frame is a mirrored copy.
       shapeClass: Uint8Array.from(input.capture.shapes, (s, k) => (MIRROR_DEVICE.test(layout.points[layout.shapePoint[n]![k]!]?.interface ?? '') ? MIRRORED_CODE : shapeBackground(s))),
       shapeTransport: Uint8Array.from(input.capture.shapes, innerTransport),
+      shapeIfindex: Int32Array.from(input.capture.shapes, (s) => s.sllIfindex),
+      shapeForm: Int32Array.from(input.capture.shapes, (s) => ((s.sllIfindex + 1) << 1) | (s.encapsulation === null ? 0 : 1)),
       ipv6Text: (id: number) => input.capture.ipv6[id] ?? '',
       baseNs: (input.capture.baseSec - epochSec) * 1e9 + input.capture.baseNsec,
       shapePoint: layout.shapePoint[n]!,
@@ -440,14 +446,21 @@ class Walk {
   run(): SightingsResult {
     const cursors = this.cursors;
     const row = this.row;
-    for (const cur of cursors) advance(cur);
+    // Each capture's next time, side by side: the earliest is found without touching the cursors.
+    const times = new Float64Array(cursors.length);
+    cursors.forEach((cur, k) => {
+      advance(cur);
+      times[k] = cur.t;
+    });
     for (;;) {
-      let cur = cursors[0]!;
-      for (let k = 1; k < cursors.length; k++) if (cursors[k]!.t < cur.t) cur = cursors[k]!;
-      if (cur.t === Infinity) break;
+      let next = 0;
+      for (let k = 1; k < times.length; k++) if (times[k]! < times[next]!) next = k;
+      if (times[next] === Infinity) break;
+      const cur = cursors[next]!;
       const r = cur.r;
       cur.idx.read(r, row);
       advance(cur);
+      times[next] = cur.t;
       this.sight(cur, r);
     }
     if (this.fragmented.size > 0) this.settleFragments();
@@ -493,12 +506,11 @@ class Walk {
     }
     const h1 = identityHi(row) | 0;
     const h2 = identityLo(row) | 0;
-    const shape = cur.input.capture.shapes[row.shape]!;
-    if (pt.merged && this.isAnyCopy(h1, h2, point, tNs, shape.sllIfindex)) return;
+    if (pt.merged && this.isAnyCopy(h1, h2, point, tNs, cur.shapeIfindex[row.shape]!)) return;
     const v6 = (row.meta & META_INNER_IPV6) !== 0;
     const src = v6 ? this.v6Id(cur, row.src) : this.addrs.v4Id(row.src);
     const dst = v6 ? this.v6Id(cur, row.dst) : this.addrs.v4Id(row.dst);
-    const form = ((shape.sllIfindex + 1) << 1) | (shape.encapsulation === null ? 0 : 1);
+    const form = cur.shapeForm[row.shape]!;
     const g = this.groupOf(h1, h2, point, tNs, src, dst, form);
     const i = this.store.n;
     this.lastT[g] = tNs;
