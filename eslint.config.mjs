@@ -86,7 +86,7 @@ const layersRule = {
 export default defineConfig(
   {
     ignores: [
-      '.next/**', '.next-*/**', 'out/**', 'bench-data/**', 'data/**', 'test-results/**',
+      '.next/**', '.next-*/**', 'out/**', 'dist/**', 'bench-data/**', 'data/**', 'test-results/**',
       'playwright-report/**', 'public/samples/**', 'sample-captures/**', 'tmp/**', 'next-env.d.ts',
     ],
   },

@@ -1,7 +1,51 @@
 #!/usr/bin/env node
-// The CLI runs the same TypeScript lib/ as the app; tsx compiles it on the fly.
-import { register } from 'tsx/esm/api';
+// The CLI, compiled from lib/ by scripts/build-cli.mjs (at npm install and npm run build) so that it
+// starts without a TypeScript compiler. A source changed since the build (dist/cli/current.json holds
+// each one's size and time) is compiled again first; where that cannot be done (no esbuild, a
+// read-only install), tsx runs lib/ directly, as before: slower to start, the same program.
+import { readFileSync, statSync } from 'node:fs';
 
-register();
-const { main } = await import('../lib/cli/main.ts');
+const root = new URL('../', import.meta.url);
+
+/** The current build's main module, when every source it was made from is unchanged; else null. */
+function compiled() {
+  try {
+    const { dir, node, inputs } = JSON.parse(readFileSync(new URL('dist/cli/current.json', root), 'utf8'));
+    if (node.split('.')[0] !== process.version.split('.')[0]) return null;
+    for (const [file, size, mtimeMs] of inputs) {
+      const st = statSync(new URL(file, root));
+      if (st.size !== size || st.mtimeMs !== mtimeMs) return null;
+    }
+    const main = new URL(`dist/cli/${dir}/main.js`, root);
+    statSync(main);
+    return main.href;
+  } catch {
+    return null;
+  }
+}
+
+async function load() {
+  if (process.env.HOPSCOPE_CLI_SOURCE !== '1') {
+    let main = compiled();
+    if (!main) {
+      try {
+        await (await import('../scripts/build-cli.mjs')).buildCli();
+        main = compiled();
+      } catch {
+        // Not compiled: tsx below.
+      }
+    }
+    if (main) return import(main);
+  }
+  const { register } = await import('tsx/esm/api');
+  register();
+  return import('../lib/cli/main.ts');
+}
+
+// `hopscope stats … | head`: the reader went away; stop quietly, as a Unix tool does.
+process.stdout.on('error', (e) => {
+  if (e.code === 'EPIPE') process.exit(0);
+  throw e;
+});
+const { main } = await load();
 process.exitCode = await main(process.argv.slice(2));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Judgement } from './incident/judge';
-import { evaluate, parseStatsOutput, TARGETS, verdictLines } from './run';
+import { evaluate, parseStatsOutput, startupCheck, TARGETS, verdictLines } from './run';
 
 const figures = { bytes: 851_832_001, packets: 1_000_000, seconds: 0.5, peakRssBytes: 150 * 1024 * 1024, indexBytesPerPacket: 48 };
 
@@ -15,6 +15,13 @@ describe('parseStatsOutput', () => {
     expect(() => parseStatsOutput('{"bytes": 1}\nnot json')).toThrow(/not JSON: not json/);
     expect(() => parseStatsOutput('[1]')).toThrow(/field "bytes"/);
     expect(() => parseStatsOutput(JSON.stringify({ ...figures, seconds: 'fast' }))).toThrow(/field "seconds"/);
+  });
+});
+
+describe('startupCheck', () => {
+  it('passes a start-up of 150 ms and fails one a little over', () => {
+    expect(startupCheck(TARGETS.maxStartupMs)).toMatchObject({ name: 'start-up', value: 150, unit: 'ms', target: '≤ 150 ms', pass: true });
+    expect(startupCheck(TARGETS.maxStartupMs + 0.5).pass).toBe(false);
   });
 });
 

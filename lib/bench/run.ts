@@ -35,7 +35,28 @@ export const TARGETS = {
   maxIndexBytesPerPacket: 48,
   /** Analysing the realistic incident (8 captures, 1M packets in all) takes at most 1.5× decoding them alone. */
   maxAnalyzeOverDecode: 1.5,
+  /** `hopscope --help`, process start to exit (the compiled CLI: no TypeScript compiler at start). */
+  maxStartupMs: 150,
 } as const;
+
+/** Runs of `hopscope --help` timed for the start-up figure (one more first, not counted: it may compile). */
+const STARTUP_RUNS = 11;
+
+/** The median wall time of `node ARGS`, in milliseconds. */
+async function startupMs(args: string[]): Promise<number> {
+  const times: number[] = [];
+  for (let i = 0; i <= STARTUP_RUNS; i++) {
+    const r = await run(process.execPath, args, false);
+    if (r.code !== 0) throw new Error(`node ${args.join(' ')} exited with ${r.code ?? r.signal}: ${r.stderr}`);
+    if (i > 0) times.push(r.seconds * 1000);
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)]!;
+}
+
+export function startupCheck(ms: number): Check {
+  return { name: 'start-up', value: ms, unit: 'ms', target: `≤ ${TARGETS.maxStartupMs} ms`, pass: ms <= TARGETS.maxStartupMs };
+}
 
 /** The JSON line `hopscope stats --bench` prints last. */
 export interface StatsBenchFigures {
@@ -231,6 +252,11 @@ export async function main(args: string[]): Promise<number> {
 
   const checks = evaluate(figures);
   const mbps = figures.bytes / MB / figures.seconds;
+  const startup = startupCheck(await startupMs([CLI, '--help']));
+  const bareNodeMs = await startupMs(['-e', '0']);
+  log('');
+  log(`  hopscope --help  ${fmt(startup.value, 0).padStart(6)} ms from process start to exit, median of ${STARTUP_RUNS} (node -e 0: ${fmt(bareNodeMs, 0)} ms)`);
+  log(`    ${startup.name.padEnd(12)} ${`${fmt(startup.value, 0)} ms`.padStart(16)}   target ${startup.target.padEnd(16)} ${startup.pass ? 'PASS' : 'FAIL'}`);
   log('');
   log(`  hopscope stats   ${fmt(mbps).padStart(9)} MB/s  ${fmtInt(figures.packets / figures.seconds).padStart(11)} packets/s  (${fmt(figures.seconds, 2)} s reading, ${fmt(stats.seconds, 2)} s with process start)`);
   for (const c of checks) {
@@ -268,7 +294,7 @@ export async function main(args: string[]): Promise<number> {
     target: `≤ ${TARGETS.maxAnalyzeOverDecode} ×`,
     pass: ratio <= TARGETS.maxAnalyzeOverDecode,
   };
-  checks.push(incidentCheck);
+  checks.push(startup, incidentCheck);
   log(`  hopscope analyze  8 captures, ${fmtInt(analysis.packets!)} packets: ${fmt(analysis.seconds!, 2)} s (${fmt(analysis.readSeconds!, 2)} s reading, ${fmt(analysis.analyzeSeconds!, 2)} s correlating and verdicts); decoding alone ${fmt(decodeOnly.seconds!, 2)} s`);
   log(`    ${incidentCheck.name.padEnd(12)} ${`${fmt(ratio, 2)} ×`.padStart(16)}   target ${incidentCheck.target.padEnd(16)} ${incidentCheck.pass ? 'PASS' : 'FAIL'}`);
   // What the analysis said, against what was generated: reported, not a target.
@@ -323,6 +349,8 @@ export async function main(args: string[]): Promise<number> {
         other: { total: verdicts.other.total, delivered: verdicts.other.delivered, wrong: verdicts.other.wrong.map((w) => w.text) },
       },
     },
+    startupMs: startup.value,
+    bareNodeStartupMs: bareNodeMs,
     targets: TARGETS,
     checks,
     tools,

@@ -1,0 +1,82 @@
+#!/usr/bin/env node
+/**
+ * Compiles the CLI (lib/cli/main.ts and the lib/ it imports) to JavaScript, so that `hopscope`
+ * starts without a TypeScript compiler. lib/ stays the one source: this runs at `npm install`
+ * (postinstall) and `npm run build`, and bin/hopscope.js runs it again when a source file changed
+ * since (dist/cli/current.json lists each one's size and modification time).
+ *
+ * Each build goes to a folder of its own, dist/cli/<build>/: main.js and the chunks the commands
+ * load when they run (`--help` reads only what it needs). dist/cli/current.json names the folder;
+ * it is written under a temporary name and renamed into place, so a CLI starting while another
+ * rebuilds runs the old build or the new one, never half of one. Builds over an hour old go.
+ *
+ * The folders sit two deep under the root, as lib/<module>/ does: lib's paths relative to its own
+ * module (`../../sample-captures`, `../../bench-data`) lead to the same place from a chunk.
+ *
+ *   node scripts/build-cli.mjs [--quiet]
+ */
+import { readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const OUT_DIR = path.join(ROOT, 'dist', 'cli');
+export const CURRENT = path.join(OUT_DIR, 'current.json');
+/** A build older than this, not the current one, is removed (a CLI still running it loads no more chunks by then). */
+const KEEP_MS = 3600_000;
+
+/** Builds the CLI; returns the number of source files it was made from. */
+export async function buildCli() {
+  const { build } = await import('esbuild');
+  const started = Date.now();
+  const name = `b${started.toString(36)}-${process.pid}`;
+  const dir = path.join(OUT_DIR, name);
+  const result = await build({
+    absWorkingDir: ROOT,
+    entryPoints: ['lib/cli/main.ts'],
+    bundle: true,
+    splitting: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    // npm packages are loaded from node_modules as they are; only our own code is compiled.
+    packages: 'external',
+    metafile: true,
+    outdir: dir,
+    logLevel: 'silent',
+    legalComments: 'none',
+    banner: { js: '// Built by scripts/build-cli.mjs from lib/ (TypeScript): edit lib/, not this file.' },
+  });
+  const inputs = Object.keys(result.metafile.inputs)
+    .sort()
+    .map((rel) => {
+      const st = statSync(path.join(ROOT, rel));
+      // Changed while esbuild read it: which version the build holds is unknown, so the next start rebuilds.
+      return [rel, st.size, st.mtimeMs >= started - 1 ? -1 : st.mtimeMs];
+    });
+  const tmp = `${CURRENT}.${name}.tmp`;
+  writeFileSync(tmp, JSON.stringify({ dir: name, node: process.version, inputs }));
+  renameSync(tmp, CURRENT);
+  for (const old of readdirSync(OUT_DIR)) {
+    const p = path.join(OUT_DIR, old);
+    if (old === name || old === 'current.json') continue;
+    try {
+      if (Date.now() - statSync(p).mtimeMs > KEEP_MS) rmSync(p, { recursive: true, force: true });
+    } catch {
+      // Another build removed it first.
+    }
+  }
+  return inputs.length;
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const quiet = process.argv.includes('--quiet');
+  const t0 = performance.now();
+  try {
+    const n = await buildCli();
+    if (!quiet) console.log(`hopscope CLI: ${path.relative(process.cwd(), OUT_DIR)} from ${n} source files in ${Math.round(performance.now() - t0)} ms`);
+  } catch (e) {
+    console.error(`hopscope CLI build failed: ${e instanceof Error ? e.message : e}`);
+    process.exitCode = 1;
+  }
+}
