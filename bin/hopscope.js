@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The CLI, compiled from lib/ by scripts/build-cli.mjs (at npm install and npm run build) so that it
-// starts without a TypeScript compiler. A source changed since the build (dist/cli/current.json holds
+// starts without a TypeScript compiler. A source changed since the build (dist/cli.json holds
 // each one's size and time) is compiled again first; where that cannot be done (no esbuild, a
 // read-only install), tsx runs lib/ directly, as before: slower to start, the same program.
 import { readFileSync, statSync } from 'node:fs';
@@ -10,13 +10,13 @@ const root = new URL('../', import.meta.url);
 /** The current build's main module, when every source it was made from is unchanged; else null. */
 function compiled() {
   try {
-    const { dir, node, inputs } = JSON.parse(readFileSync(new URL('dist/cli/current.json', root), 'utf8'));
+    const { dir, node, inputs } = JSON.parse(readFileSync(new URL('dist/cli.json', root), 'utf8'));
     if (node.split('.')[0] !== process.version.split('.')[0]) return null;
     for (const [file, size, mtimeMs] of inputs) {
       const st = statSync(new URL(file, root));
       if (st.size !== size || st.mtimeMs !== mtimeMs) return null;
     }
-    const main = new URL(`dist/cli/${dir}/main.js`, root);
+    const main = new URL(`dist/${dir}/main.js`, root);
     statSync(main);
     return main.href;
   } catch {

@@ -3,15 +3,17 @@
  * Compiles the CLI (lib/cli/main.ts and the lib/ it imports) to JavaScript, so that `hopscope`
  * starts without a TypeScript compiler. lib/ stays the one source: this runs at `npm install`
  * (postinstall) and `npm run build`, and bin/hopscope.js runs it again when a source file changed
- * since (dist/cli/current.json lists each one's size and modification time).
+ * since (dist/cli.json lists each one's size and modification time).
  *
- * Each build goes to a folder of its own, dist/cli/<build>/: main.js and the chunks the commands
- * load when they run (`--help` reads only what it needs). dist/cli/current.json names the folder;
+ * Each build goes to a folder of its own, dist/cli-<build>/: main.js, the worker that reads
+ * captures (read-worker.js), and the chunks the commands load when they run (`--help` reads only
+ * what it needs). dist/cli.json names the folder;
  * it is written under a temporary name and renamed into place, so a CLI starting while another
  * rebuilds runs the old build or the new one, never half of one. Builds over an hour old go.
  *
- * The folders sit two deep under the root, as lib/<module>/ does: lib's paths relative to its own
- * module (`../../sample-captures`, `../../bench-data`) lead to the same place from a chunk.
+ * Every file of a build sits two folders deep, as lib/<module>/*.ts do: lib's paths relative to
+ * its own module (`../../sample-captures`, `../../bench-data`, `../../bin`) lead to the same place
+ * from a chunk.
  *
  *   node scripts/build-cli.mjs [--quiet]
  */
@@ -20,8 +22,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-export const OUT_DIR = path.join(ROOT, 'dist', 'cli');
-export const CURRENT = path.join(OUT_DIR, 'current.json');
+export const OUT_DIR = path.join(ROOT, 'dist');
+export const CURRENT = path.join(OUT_DIR, 'cli.json');
 /** A build older than this, not the current one, is removed (a CLI still running it loads no more chunks by then). */
 const KEEP_MS = 3600_000;
 
@@ -29,11 +31,12 @@ const KEEP_MS = 3600_000;
 export async function buildCli() {
   const { build } = await import('esbuild');
   const started = Date.now();
-  const name = `b${started.toString(36)}-${process.pid}`;
+  const name = `cli-${started.toString(36)}-${process.pid}`;
   const dir = path.join(OUT_DIR, name);
   const result = await build({
     absWorkingDir: ROOT,
-    entryPoints: ['lib/cli/main.ts'],
+    entryPoints: ['lib/cli/main.ts', 'lib/analyze/read-worker.ts'],
+    entryNames: '[name]',
     bundle: true,
     splitting: true,
     platform: 'node',
@@ -47,6 +50,9 @@ export async function buildCli() {
     legalComments: 'none',
     banner: { js: '// Built by scripts/build-cli.mjs from lib/ (TypeScript): edit lib/, not this file.' },
   });
+  for (const out of Object.keys(result.metafile.outputs)) {
+    if (path.relative(ROOT, path.dirname(path.resolve(ROOT, out))).split(path.sep).length !== 2) throw new Error(`${out} is not two folders deep: lib's paths relative to its modules would lead elsewhere`);
+  }
   const inputs = Object.keys(result.metafile.inputs)
     .sort()
     .map((rel) => {
@@ -59,7 +65,7 @@ export async function buildCli() {
   renameSync(tmp, CURRENT);
   for (const old of readdirSync(OUT_DIR)) {
     const p = path.join(OUT_DIR, old);
-    if (old === name || old === 'current.json') continue;
+    if (old === name || !old.startsWith('cli-')) continue;
     try {
       if (Date.now() - statSync(p).mtimeMs > KEEP_MS) rmSync(p, { recursive: true, force: true });
     } catch {

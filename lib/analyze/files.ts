@@ -4,9 +4,8 @@
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { readCaptureFile } from '../capture/node';
 import { CaptureFormatError } from '../capture/errors';
-import { CaptureIndexer } from '../decode/capture-index';
+import { indexFiles } from './read-pool';
 import type { AnalysisInput } from './index';
 import { linksFileNode, parseLinks } from '../correlate/links';
 
@@ -49,25 +48,27 @@ export async function loadInputs(files: string[], labels: Map<string, { node: st
   const inputs: AnalysisInput[] = [];
   const errors: string[] = [];
   const links = new Map<string, Map<number, string>>();
+  const isLinks = (file: string) => linksFileNode(file) !== null && !CAPTURE_FILE.test(file);
+  // The captures are read on every core at once; what they say is taken in the order given.
+  const read = await indexFiles(files.filter((f) => !isLinks(f)));
+  let k = 0;
   for (const file of files) {
-    const node = linksFileNode(file);
-    if (node !== null && !CAPTURE_FILE.test(file)) {
+    if (isLinks(file)) {
       try {
-        links.set(node, parseLinks(readFileSync(file, 'utf8'), file));
+        links.set(linksFileNode(file)!, parseLinks(readFileSync(file, 'utf8'), file));
       } catch (e) {
         errors.push(e instanceof Error ? e.message : String(e));
       }
       continue;
     }
-    try {
-      const indexer = new CaptureIndexer();
-      const summary = await readCaptureFile(file, indexer);
-      for (const w of summary.warnings) errors.push(`warning: ${w.message}`);
-      inputs.push({ file, capture: indexer.finish(summary), label: labels.get(file) ?? labels.get(basename(file)) });
-    } catch (e) {
-      if (!(e instanceof CaptureFormatError)) throw e;
-      errors.push(e.message);
+    const { capture, error } = read[k++]!;
+    if (error) {
+      if (!(error instanceof CaptureFormatError)) throw error;
+      errors.push(error.message);
+      continue;
     }
+    for (const w of capture!.summary.warnings) errors.push(`warning: ${w.message}`);
+    inputs.push({ file, capture: capture!, label: labels.get(file) ?? labels.get(basename(file)) });
   }
   return { inputs, errors, links };
 }

@@ -26,6 +26,13 @@ export class CaptureFormatError extends Error {
     this.fileName = fileName;
     this.byteOffset = byteOffset;
   }
+
+  /** The same error again from its fields, after it crossed to another thread as a plain object. */
+  static revive(e: { code: CaptureErrorCode; fileName: string; byteOffset: number; message: string }): CaptureFormatError {
+    const out = new CaptureFormatError(e.code, e.fileName, e.byteOffset, '');
+    out.message = e.message;
+    return out;
+  }
 }
 
 /** Something worth telling the user that did not stop the read (e.g. a truncated last record). */

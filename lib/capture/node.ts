@@ -1,4 +1,4 @@
-/** Node-only sources: read a capture file from disk in fixed-size chunks into one reused buffer. */
+/** Node-only sources: read a capture file from disk in fixed-size chunks, the next read while this one is decoded. */
 import { open } from 'node:fs/promises';
 import { createCaptureReader, readCapture } from './read';
 import type { CaptureSink, CaptureSummary } from './types';
@@ -6,24 +6,37 @@ import { basename } from 'node:path';
 
 export const DEFAULT_CHUNK_SIZE = 4 * 1024 * 1024;
 
+/**
+ * The file in chunks, the next one read while the caller works on this one: the disk (or the
+ * page cache's copy) and the decoder overlap instead of taking turns. With `reuse`, two buffers
+ * take turns, so the caller must be done with a chunk before it asks for the next.
+ */
 async function* fileChunks(path: string, chunkSize: number, reuse: boolean): AsyncGenerator<Uint8Array> {
   const fh = await open(path, 'r');
+  const spare = reuse ? [Buffer.allocUnsafe(chunkSize), Buffer.allocUnsafe(chunkSize)] : [];
+  let turn = 0;
+  const buffer = () => (reuse ? spare[turn++ & 1]! : Buffer.allocUnsafe(chunkSize));
+  const readInto = (buf: Buffer) => fh.read(buf, 0, chunkSize, null).then(({ bytesRead }) => buf.subarray(0, bytesRead));
+  let pending: Promise<Buffer> | null = null;
   try {
-    let buf = Buffer.allocUnsafe(chunkSize);
+    pending = readInto(buffer());
     for (;;) {
-      const { bytesRead } = await fh.read(buf, 0, chunkSize, null);
-      if (bytesRead === 0) return;
-      yield buf.subarray(0, bytesRead);
-      if (!reuse) buf = Buffer.allocUnsafe(chunkSize);
+      const chunk = await pending;
+      pending = null;
+      if (chunk.length === 0) return;
+      pending = readInto(buffer());
+      yield chunk;
     }
   } finally {
+    // A read still in flight finishes before the file closes (its error, if any, no longer matters).
+    if (pending) await pending.catch(() => undefined);
     await fh.close();
   }
 }
 
 /**
- * Read a capture file (pcap, pcapng, or either gzip-compressed). Plain files are read into one
- * reused buffer — the reader copies what it must keep — so memory stays at one chunk.
+ * Read a capture file (pcap, pcapng, or either gzip-compressed). Plain files are read into two
+ * reused buffers — the reader copies what it must keep — so memory stays at two chunks.
  */
 export async function readCaptureFile(
   path: string,

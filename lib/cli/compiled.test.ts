@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const BIN = join(ROOT, 'bin', 'hopscope.js');
-const CURRENT = join(ROOT, 'dist', 'cli', 'current.json');
+const CURRENT = join(ROOT, 'dist', 'cli.json');
 const SAMPLE = join(ROOT, 'sample-captures', 'vxlan-forward-drop');
 
 interface Current {
@@ -34,7 +34,7 @@ describe('the compiled CLI', () => {
     }
     // And it was the compiled one that ran: the build is there and up to date.
     const { dir, inputs } = current();
-    expect(statSync(join(ROOT, 'dist', 'cli', dir, 'main.js')).isFile()).toBe(true);
+    expect(statSync(join(ROOT, 'dist', dir, 'main.js')).isFile()).toBe(true);
     expect(inputs.map(([f]) => f)).toContain('lib/cli/main.ts');
     expect(inputs.length).toBeGreaterThan(50);
   });

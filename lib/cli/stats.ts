@@ -1,7 +1,6 @@
 /** `hopscope stats FILE...`: what each capture holds, and with --bench the reading speed. */
-import { readCaptureFile } from '../capture/node';
 import { CaptureFormatError } from '../capture/errors';
-import { CaptureIndexer } from '../decode/capture-index';
+import { indexFiles } from '../analyze/read-pool';
 import { INDEX_BYTES_PER_PACKET } from '../decode/packet-index';
 import { captureStats, hierarchyTree, type CaptureStats } from '../decode/stats';
 
@@ -46,23 +45,21 @@ export async function statsCommand(args: string[]): Promise<number> {
   let bytes = 0;
   let packets = 0;
   let indexBytes = 0;
-  for (const file of files) {
-    try {
-      const indexer = new CaptureIndexer();
-      const summary = await readCaptureFile(file, indexer);
-      const captured = indexer.finish(summary);
-      bytes += summary.bytes;
-      packets += captured.index.count;
-      indexBytes += captured.index.allocatedBytes;
-      const stats = captureStats(captured);
-      all.push(stats);
-      if (!flags.has('--json')) printStats(stats);
-    } catch (e) {
-      if (!(e instanceof CaptureFormatError) && !(e instanceof Error && 'code' in e && (e as NodeJS.ErrnoException).code === 'ENOENT')) throw e;
+  // Read on every core at once (read-pool.ts); printed in the order given, each as soon as it and those before are done.
+  await indexFiles(files, ({ capture, error }) => {
+    if (error) {
+      if (!(error instanceof CaptureFormatError) && !('code' in error && (error as NodeJS.ErrnoException).code === 'ENOENT')) throw error;
       failed++;
-      process.stderr.write(`hopscope: ${(e as Error).message}\n`);
+      process.stderr.write(`hopscope: ${error.message}\n`);
+      return;
     }
-  }
+    bytes += capture!.summary.bytes;
+    packets += capture!.index.count;
+    indexBytes += capture!.index.allocatedBytes;
+    const stats = captureStats(capture!);
+    all.push(stats);
+    if (!flags.has('--json')) printStats(stats);
+  });
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   if (flags.has('--json')) process.stdout.write(JSON.stringify(all, null, 2) + '\n');
   if (flags.has('--bench')) {

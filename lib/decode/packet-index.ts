@@ -20,23 +20,62 @@ export const META_NO_TIMESTAMP = 1 << 5;
 export const META_HAS_IP = 1 << 6;
 export const META_ENCAPSULATED = 1 << 7;
 
-class Block {
-  readonly dataOffset = new Float64Array(INDEX_BLOCK);
-  readonly tsNs = new Float64Array(INDEX_BLOCK);
-  readonly src = new Uint32Array(INDEX_BLOCK);
-  readonly dst = new Uint32Array(INDEX_BLOCK);
-  readonly seq = new Uint32Array(INDEX_BLOCK);
-  readonly ack = new Uint32Array(INDEX_BLOCK);
-  readonly sport = new Uint16Array(INDEX_BLOCK);
-  readonly dport = new Uint16Array(INDEX_BLOCK);
-  readonly ipId = new Uint16Array(INDEX_BLOCK);
-  readonly ipLen = new Uint16Array(INDEX_BLOCK);
-  readonly digest = new Uint16Array(INDEX_BLOCK);
-  readonly shape = new Uint16Array(INDEX_BLOCK);
-  readonly proto = new Uint8Array(INDEX_BLOCK);
-  readonly tcpFlags = new Uint8Array(INDEX_BLOCK);
-  readonly ttl = new Uint8Array(INDEX_BLOCK);
-  readonly meta = new Uint8Array(INDEX_BLOCK);
+/** One block's columns, as they cross a worker boundary (the arrays' buffers are transferred). */
+export interface BlockColumns {
+  dataOffset: Float64Array;
+  tsNs: Float64Array;
+  src: Uint32Array;
+  dst: Uint32Array;
+  seq: Uint32Array;
+  ack: Uint32Array;
+  sport: Uint16Array;
+  dport: Uint16Array;
+  ipId: Uint16Array;
+  ipLen: Uint16Array;
+  digest: Uint16Array;
+  shape: Uint16Array;
+  proto: Uint8Array;
+  tcpFlags: Uint8Array;
+  ttl: Uint8Array;
+  meta: Uint8Array;
+}
+
+class Block implements BlockColumns {
+  readonly dataOffset: Float64Array;
+  readonly tsNs: Float64Array;
+  readonly src: Uint32Array;
+  readonly dst: Uint32Array;
+  readonly seq: Uint32Array;
+  readonly ack: Uint32Array;
+  readonly sport: Uint16Array;
+  readonly dport: Uint16Array;
+  readonly ipId: Uint16Array;
+  readonly ipLen: Uint16Array;
+  readonly digest: Uint16Array;
+  readonly shape: Uint16Array;
+  readonly proto: Uint8Array;
+  readonly tcpFlags: Uint8Array;
+  readonly ttl: Uint8Array;
+  readonly meta: Uint8Array;
+
+  constructor(from?: BlockColumns) {
+    this.dataOffset = from?.dataOffset ?? new Float64Array(INDEX_BLOCK);
+    this.tsNs = from?.tsNs ?? new Float64Array(INDEX_BLOCK);
+    this.src = from?.src ?? new Uint32Array(INDEX_BLOCK);
+    this.dst = from?.dst ?? new Uint32Array(INDEX_BLOCK);
+    this.seq = from?.seq ?? new Uint32Array(INDEX_BLOCK);
+    this.ack = from?.ack ?? new Uint32Array(INDEX_BLOCK);
+    this.sport = from?.sport ?? new Uint16Array(INDEX_BLOCK);
+    this.dport = from?.dport ?? new Uint16Array(INDEX_BLOCK);
+    this.ipId = from?.ipId ?? new Uint16Array(INDEX_BLOCK);
+    this.ipLen = from?.ipLen ?? new Uint16Array(INDEX_BLOCK);
+    this.digest = from?.digest ?? new Uint16Array(INDEX_BLOCK);
+    this.shape = from?.shape ?? new Uint16Array(INDEX_BLOCK);
+    this.proto = from?.proto ?? new Uint8Array(INDEX_BLOCK);
+    this.tcpFlags = from?.tcpFlags ?? new Uint8Array(INDEX_BLOCK);
+    this.ttl = from?.ttl ?? new Uint8Array(INDEX_BLOCK);
+    this.meta = from?.meta ?? new Uint8Array(INDEX_BLOCK);
+  }
 }
 
 /** Bytes one row takes across all columns. */
@@ -76,6 +115,24 @@ export function emptyRow(): PacketRow {
 export class PacketIndex {
   private blocks: Block[] = [];
   count = 0;
+
+  /** The rows as columns, to send to another thread: the index is unusable here afterwards when they are transferred. */
+  toColumns(): { count: number; blocks: BlockColumns[] } {
+    return { count: this.count, blocks: this.blocks };
+  }
+
+  /** The array buffers behind the columns, for postMessage's transfer list. */
+  buffers(): ArrayBuffer[] {
+    return this.blocks.flatMap((b) => Object.values(b as BlockColumns).map((a: { buffer: ArrayBufferLike }) => a.buffer as ArrayBuffer));
+  }
+
+  /** An index from columns another thread made (toColumns). */
+  static fromColumns(c: { count: number; blocks: BlockColumns[] }): PacketIndex {
+    const index = new PacketIndex();
+    index.blocks = c.blocks.map((b) => new Block(b));
+    index.count = c.count;
+    return index;
+  }
 
   append(r: PacketRow): void {
     const i = this.count & BLOCK_MASK;

@@ -1,0 +1,130 @@
+/**
+ * Capture files read and indexed on every core: worker threads (read-worker.ts), one file each
+ * at a time, up to one per core and fewer when memory is short. Each index comes back with its
+ * columns transferred, not copied, and the results keep the order the files were given: the
+ * same captures as reading them one after another (read-pool.test.ts compares them on every
+ * sample). This thread reads too; with one file, one core or HOPSCOPE_READ_WORKERS=1 it reads alone.
+ */
+import { statSync } from 'node:fs';
+import os from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { readCaptureFile } from '../capture/node';
+import { CaptureFormatError, type CaptureErrorCode } from '../capture/errors';
+import { CaptureIndexer, type IndexedCapture } from '../decode/capture-index';
+import { PacketIndex, type BlockColumns } from '../decode/packet-index';
+
+/** Memory a worker may want while it reads (its own heap, the chunks in flight, a big file's index). */
+const WORKER_BUDGET_BYTES = 512 * 1024 * 1024;
+
+export interface ReadRequest {
+  id: number;
+  file: string;
+}
+
+type TransferredCapture = Omit<IndexedCapture, 'index'> & { index: { count: number; blocks: BlockColumns[] } };
+
+export type ReadReply =
+  | { id: number; capture: TransferredCapture }
+  | { id: number; error: { kind: 'capture'; code: CaptureErrorCode; fileName: string; byteOffset: number; message: string } | { kind: 'other'; code?: string; message: string } };
+
+/** One file read and indexed on this thread. */
+export async function indexFile(file: string): Promise<IndexedCapture> {
+  const indexer = new CaptureIndexer();
+  return indexer.finish(await readCaptureFile(file, indexer));
+}
+
+export function toTransfer(c: IndexedCapture): TransferredCapture {
+  return { ...c, index: c.index.toColumns() };
+}
+
+function fromTransfer(c: TransferredCapture): IndexedCapture {
+  return { ...c, index: PacketIndex.fromColumns(c.index) };
+}
+
+function revive(e: Extract<ReadReply, { error: unknown }>['error']): Error {
+  if (e.kind === 'capture') return CaptureFormatError.revive(e);
+  return Object.assign(new Error(e.message), e.code === undefined ? {} : { code: e.code });
+}
+
+/** How many threads read (this one and workers): HOPSCOPE_READ_WORKERS when set, else one per core, per file and per WORKER_BUDGET_BYTES of free memory. */
+export function readWorkers(files: number): number {
+  const asked = Number(process.env.HOPSCOPE_READ_WORKERS);
+  if (Number.isInteger(asked) && asked >= 1) return Math.min(asked, files);
+  const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+  return Math.max(1, Math.min(files, cores, Math.floor(os.freemem() / WORKER_BUDGET_BYTES)));
+}
+
+/** The worker's script: the compiled one beside this module's chunk, or the TypeScript through tsx. */
+function startWorker(): Worker {
+  const here = import.meta.url;
+  if (!here.endsWith('.ts')) return new Worker(new URL('./read-worker.js', here));
+  const tsx = import.meta.resolve('tsx/esm/api');
+  const entry = new URL('./read-worker.ts', here).href;
+  return new Worker(`import(${JSON.stringify(tsx)}).then(({ register }) => { register(); return import(${JSON.stringify(entry)}); })`, { eval: true });
+}
+
+/**
+ * Every file read and indexed, in the order given: a capture, or the error that stopped it (a
+ * CaptureFormatError, or an Error with the system's code such as ENOENT). `onResult` hears each
+ * in that order as soon as it and those before it are done.
+ */
+export async function indexFiles(files: string[], onResult?: (r: { file: string; capture?: IndexedCapture; error?: Error }, i: number) => void): Promise<{ file: string; capture?: IndexedCapture; error?: Error }[]> {
+  const results: { file: string; capture?: IndexedCapture; error?: Error }[] = new Array(files.length);
+  let reported = 0;
+  // What onResult throws is thrown from here once the workers are stopped, not inside a worker's message handler.
+  let thrown: { e: unknown } | null = null;
+  const settle = (i: number, r: { file: string; capture?: IndexedCapture; error?: Error }) => {
+    results[i] = r;
+    while (reported < files.length && results[reported] !== undefined) {
+      try {
+        if (!thrown) onResult?.(results[reported]!, reported);
+      } catch (e) {
+        thrown = { e };
+      }
+      reported++;
+    }
+  };
+  // Largest first, so that no core is left with a big file at the end; each taken by whichever thread is free.
+  const size = (f: string) => statSync(f, { throwIfNoEntry: false })?.size ?? 0;
+  const queue = files.map((f, i) => ({ i, bytes: size(f) })).sort((a, b) => b.bytes - a.bytes || a.i - b.i).map((j) => j.i);
+  let next = 0;
+  const here = async () => {
+    while (next < queue.length && !thrown) {
+      const i = queue[next++]!;
+      let r: { file: string; capture?: IndexedCapture; error?: Error };
+      try {
+        r = { file: files[i]!, capture: await indexFile(files[i]!) };
+      } catch (e) {
+        r = { file: files[i]!, error: e as Error };
+      }
+      settle(i, r);
+    }
+  };
+  const run = (worker: Worker) =>
+    new Promise<void>((resolve, reject) => {
+      let busy = false;
+      const send = () => {
+        if (next >= queue.length || thrown) return resolve();
+        const i = queue[next++]!;
+        busy = true;
+        worker.postMessage({ id: i, file: files[i]! } satisfies ReadRequest);
+      };
+      worker.on('message', (m: ReadReply) => {
+        busy = false;
+        settle(m.id, 'capture' in m ? { file: files[m.id]!, capture: fromTransfer(m.capture) } : { file: files[m.id]!, error: revive(m.error) });
+        send();
+      });
+      worker.on('error', reject);
+      worker.on('exit', (code) => (busy ? reject(new Error(`a capture reading worker stopped (exit code ${code})`)) : resolve()));
+      send();
+    });
+  // This thread reads too: one worker fewer than the threads wanted.
+  const workers = Array.from({ length: readWorkers(files.length) - 1 }, startWorker);
+  try {
+    await Promise.all([here(), ...workers.map(run)]);
+  } finally {
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
+  if (thrown) throw (thrown as { e: unknown }).e;
+  return results;
+}

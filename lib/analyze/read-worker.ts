@@ -1,0 +1,29 @@
+/**
+ * A worker thread of the read pool (read-pool.ts): reads and indexes the capture files it is
+ * sent, one at a time, and sends each index back with its columns transferred, not copied.
+ */
+import { parentPort } from 'node:worker_threads';
+import { CaptureFormatError } from '../capture/errors';
+import { indexFile, toTransfer, type ReadReply, type ReadRequest } from './read-pool';
+
+const port = parentPort;
+if (!port) throw new Error('read-worker.ts runs as a worker thread of read-pool.ts');
+
+port.on('message', async ({ id, file }: ReadRequest) => {
+  let reply: ReadReply;
+  let transfer: ArrayBuffer[] = [];
+  try {
+    const capture = await indexFile(file);
+    transfer = capture.index.buffers();
+    reply = { id, capture: toTransfer(capture) };
+  } catch (e) {
+    const err = e as Error & { code?: string };
+    reply = {
+      id,
+      error: e instanceof CaptureFormatError
+        ? { kind: 'capture', code: e.code, fileName: e.fileName, byteOffset: e.byteOffset, message: e.message }
+        : { kind: 'other', code: typeof err.code === 'string' ? err.code : undefined, message: err.message ?? String(e) },
+    };
+  }
+  port.postMessage(reply, transfer);
+});
