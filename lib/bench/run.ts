@@ -7,6 +7,8 @@
  *
  *   --packets N    capture and incident size (default 1,000,000; HOPSCOPE_BENCH_PACKETS also sets it)
  *   --skip-tools   do not time tcpdump and tshark
+ *   --browser-packets N   the browser's incident (default 3,800,000 packets, ~2 GB; generated once)
+ *   --skip-browser do not run the browser (it needs `npm run build` and a Chromium)
  *
  * Returns 0 when every target passes, 1 when one fails, 2 when the run itself failed.
  */
@@ -16,6 +18,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { analyze } from '../analyze';
+import { browserBench } from './browser';
 import { expand, loadInputs } from '../analyze/files';
 import { BENCH_DATA_DIR, BENCH_GENERATOR_VERSION, DEFAULT_BENCH_PACKETS, ensureBenchCapture, type BenchCapture } from './generate';
 import { ensureBenchIncident, INCIDENT_GENERATOR_VERSION, type BenchIncident } from './incident';
@@ -37,7 +40,15 @@ export const TARGETS = {
   maxAnalyzeOverDecode: 1.5,
   /** `hopscope --help`, process start to exit (the compiled CLI: no TypeScript compiler at start). */
   maxStartupMs: 150,
+  /** The browser, from the files handed to the page to the verdict, against `hopscope analyze` on the same incident. */
+  maxBrowserOverCli: 1.5,
+  maxBrowserMemoryMiB: 2048,
+  /** The page's main thread is never held longer than this. */
+  maxLongTaskMs: 100,
 } as const;
+
+/** The browser's incident: about 2 GB. */
+const BROWSER_PACKETS = 3_800_000;
 
 /** Runs of `hopscope --help` timed for the start-up figure (one more first, not counted: it may compile). */
 const STARTUP_RUNS = 11;
@@ -301,6 +312,9 @@ export async function main(args: string[]): Promise<number> {
   const verdicts = await judgeIncident(incident);
   for (const line of verdictLines(verdicts)) log(`    ${line}`);
 
+  const browser = args.includes('--skip-browser') ? null : await browserSection(args, log, rel);
+  if (browser && typeof browser !== 'string') checks.push(...browser.checks);
+
   const tools: ToolTiming[] = [];
   if (!args.includes('--skip-tools')) {
     log('');
@@ -349,6 +363,7 @@ export async function main(args: string[]): Promise<number> {
         other: { total: verdicts.other.total, delivered: verdicts.other.delivered, wrong: verdicts.other.wrong.map((w) => w.text) },
       },
     },
+    browser: browser === null ? 'skipped (--skip-browser)' : typeof browser === 'string' ? `not run: ${browser}` : browser.results,
     startupMs: startup.value,
     bareNodeStartupMs: bareNodeMs,
     targets: TARGETS,
@@ -361,4 +376,33 @@ export async function main(args: string[]): Promise<number> {
   log('');
   log(`  ${pass ? 'PASS' : 'FAIL'}; results in ${rel(resultsPath)}`);
   return pass ? 0 : 1;
+}
+
+/** The browser against the CLI on one ~2 GB incident: time, memory and the page's longest task. */
+async function browserSection(args: string[], log: (line: string) => void, rel: (p: string) => string): Promise<string | { checks: Check[]; results: Record<string, unknown> }> {
+  const i = args.indexOf('--browser-packets');
+  const packets = i >= 0 ? Number(args[i + 1]?.replace(/_/g, '')) : BROWSER_PACKETS;
+  if (!Number.isInteger(packets) || packets < 1) throw new Error(`bench: --browser-packets must be a positive integer, got "${args[i + 1]}"`);
+  log('');
+  const incident = await ensureBenchIncident(packets, BENCH_DATA_DIR);
+  log(`  ${incident.generated ? 'generated' : 'using cached'} ${rel(incident.dir)} for the browser: ${fmtInt(incident.packets)} packets, ${fmt(incident.bytes / MB)} MB`);
+  const cli = await run(process.execPath, [CLI, 'analyze', '--bench', incident.dir], true);
+  if (cli.code !== 0) throw new Error(`hopscope analyze exited with ${cli.code ?? cli.signal}: ${cli.stderr}`);
+  const cliFigures = JSON.parse(cli.stdout.trim().split('\n').pop()!) as { seconds: number; peakRssBytes: number };
+  const b = await browserBench(REPO_ROOT, incident.files);
+  if (typeof b === 'string') {
+    log(`  browser: not run: ${b}`);
+    return b;
+  }
+  const ratio = b.seconds / cli.seconds;
+  const peakMiB = b.peakBytes / MIB;
+  const checks: Check[] = [
+    { name: 'browser/CLI', value: ratio, unit: '×', target: `≤ ${TARGETS.maxBrowserOverCli} ×`, pass: ratio <= TARGETS.maxBrowserOverCli },
+    { name: 'browser mem', value: peakMiB, unit: 'MiB', target: `< ${TARGETS.maxBrowserMemoryMiB} MiB`, pass: peakMiB < TARGETS.maxBrowserMemoryMiB },
+    { name: 'long task', value: b.longestTaskMs, unit: 'ms', target: `≤ ${TARGETS.maxLongTaskMs} ms`, pass: b.longestTaskMs <= TARGETS.maxLongTaskMs },
+  ];
+  log(`  browser (Chromium): ${fmt(b.seconds, 1)} s from the files handed to the page to the verdict; hopscope analyze ${fmt(cli.seconds, 1)} s with process start (${fmt(cliFigures.peakRssBytes / MIB, 0)} MiB)`);
+  log(`    Chromium's processes at most ${fmt(peakMiB, 0)} MiB (RSS summed over them, ${b.samples} samples); ${b.longTasks} main-thread tasks over 50 ms, the longest ${fmt(b.longestTaskMs, 0)} ms; verdict card: ${b.verdict.kind} at ${b.verdict.stop ?? '-'}`);
+  for (const c of checks) log(`    ${c.name.padEnd(12)} ${`${fmt(c.value, c.unit === '×' ? 2 : 0)} ${c.unit}`.padStart(16)}   target ${c.target.padEnd(16)} ${c.pass ? 'PASS' : 'FAIL'}`);
+  return { checks, results: { incident: path.basename(incident.dir), packets: incident.packets, bytes: incident.bytes, cliSeconds: cli.seconds, cliPeakRssBytes: cliFigures.peakRssBytes, ...b, ratio } };
 }

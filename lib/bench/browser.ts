@@ -1,0 +1,168 @@
+/**
+ * The browser's part of `npm run bench`: Chromium, driven by Playwright, opens the built app,
+ * is given the files of a generated incident as a user drops them, and the clock runs until the
+ * verdict card shows. Meanwhile the memory of all of Chromium's processes is sampled (resident
+ * set sizes summed: an upper bound), and the page records every task that held
+ * its main thread over 50 ms (the Long Tasks API). Needs `npm run build` and a Chromium.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+export interface BrowserFigures {
+  /** From handing the files to the page to the verdict card on screen. */
+  seconds: number;
+  /** The most all of Chromium's processes held at once (VmRSS summed over them). */
+  peakBytes: number;
+  /** Memory samples taken. */
+  samples: number;
+  /** Main-thread tasks over 50 ms (the page's own record), and the longest. */
+  longTasks: number;
+  longestTaskMs: number;
+  /** What the verdict card said: its kind and where the packets stop. */
+  verdict: { kind: string | null; stop: string | null };
+}
+
+const SAMPLE_MS = 250;
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitForServer(url: string, child: ChildProcess, timeoutMs: number): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (Date.now() < until) {
+    if (child.exitCode !== null) throw new Error(`the server exited with ${child.exitCode} before answering`);
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // Not listening yet.
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`the server did not answer ${url} within ${timeoutMs / 1000} s`);
+}
+
+/** Pid → parent pid, for every process. */
+function parents(): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      // "pid (comm) state ppid …": comm may hold spaces and parentheses; the last ")" ends it.
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      out.set(Number(d), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return out;
+}
+
+/** The processes whose parent is `pid`. */
+function childrenOf(pid: number): number[] {
+  return [...parents()].filter(([, parent]) => parent === pid).map(([child]) => child);
+}
+
+/**
+ * The resident memory of a process and all its descendants, in bytes: summed VmRSS, so pages
+ * two processes share count in each (an upper bound). Not PSS: reading smaps_rollup walks the
+ * page tables under the process's memory lock, and sampled every 250 ms it slowed the renderer
+ * it measured tenfold.
+ */
+export function treeBytes(root: number): number {
+  const ppid = parents();
+  const tree = new Set([root]);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const [pid, parent] of ppid) {
+      if (tree.has(parent) && !tree.has(pid)) {
+        tree.add(pid);
+        grew = true;
+      }
+    }
+  }
+  let kb = 0;
+  for (const pid of tree) {
+    try {
+      const m = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+      if (m) kb += Number(m[1]);
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return kb * 1024;
+}
+
+/** Runs the browser on `files`; a string says why it could not run. */
+export async function browserBench(root: string, files: string[], opts: { chromium?: string; timeoutMs?: number } = {}): Promise<BrowserFigures | string> {
+  const chromiumPath = opts.chromium ?? process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+  if (!existsSync(path.join(root, '.next', 'BUILD_ID'))) return 'the app is not built (npm run build first)';
+  if (!existsSync(chromiumPath)) return `no Chromium at ${chromiumPath} (CHROMIUM_PATH)`;
+  let playwright: typeof import('@playwright/test');
+  try {
+    playwright = await import('@playwright/test');
+  } catch {
+    return '@playwright/test is not installed (npm install)';
+  }
+  const timeoutMs = opts.timeoutMs ?? 15 * 60_000;
+  const port = await freePort();
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'hopscope-bench-'));
+  const server = spawn(process.execPath, [path.join(root, 'bin', 'hopscope-server.mjs'), '-p', String(port), '-H', '127.0.0.1'], {
+    cwd: root,
+    env: { ...process.env, HOPSCOPE_DATA_DIR: dataDir, NODE_ENV: 'production' },
+    stdio: 'ignore',
+  });
+  // Launched, not connected to: over a connection Playwright streams the files through its socket
+  // (a 540 MB incident then took 37 s instead of 6), where a local browser is given their paths.
+  const before = new Set(childrenOf(process.pid));
+  const browser = await playwright.chromium.launch({
+    executablePath: chromiumPath,
+    args: ['--no-sandbox', '--headless', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
+  });
+  const roots = childrenOf(process.pid).filter((pid) => !before.has(pid) && pid !== server.pid);
+  let sampler: NodeJS.Timeout | undefined;
+  try {
+    await waitForServer(`http://127.0.0.1:${port}/`, server, 60_000);
+    const page = await browser.newPage();
+    await page.addInitScript(() => {
+      const w = window as unknown as { __hopscopeLongTasks: number[] };
+      w.__hopscopeLongTasks = [];
+      new PerformanceObserver((list) => {
+        for (const e of list.getEntries()) w.__hopscopeLongTasks.push(e.duration);
+      }).observe({ type: 'longtask', buffered: true });
+    });
+    await page.goto(`http://127.0.0.1:${port}/`);
+    const memory = () => roots.reduce((sum, pid) => sum + treeBytes(pid), 0);
+    let peakBytes = memory();
+    let samples = 1;
+    sampler = setInterval(() => {
+      peakBytes = Math.max(peakBytes, memory());
+      samples++;
+    }, SAMPLE_MS);
+    const started = performance.now();
+    await page.getByTestId('file-input').setInputFiles(files);
+    const card = page.locator('[data-testid="verdict-card"][data-kind]');
+    await card.waitFor({ state: 'visible', timeout: timeoutMs });
+    const seconds = (performance.now() - started) / 1000;
+    clearInterval(sampler);
+    peakBytes = Math.max(peakBytes, memory());
+    const verdict = { kind: await card.getAttribute('data-kind'), stop: await card.getAttribute('data-stop') };
+    const tasks = await page.evaluate(() => (window as unknown as { __hopscopeLongTasks: number[] }).__hopscopeLongTasks);
+    return { seconds, peakBytes, samples, longTasks: tasks.length, longestTaskMs: Math.max(0, ...tasks), verdict };
+  } finally {
+    if (sampler) clearInterval(sampler);
+    await browser.close();
+    server.kill();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
