@@ -7,9 +7,9 @@ import { SAMPLES } from '@/lib/testing/scenarios';
 import { createDashboardStore, overallProgress, type DashboardStore, type FileEntry, type WorkerPort } from './dashboard-store';
 
 /** The engine in-process, answering asynchronously as a worker would. */
-function inProcessPort(): WorkerPort {
+function inProcessPort(flowsPerMessage?: number): WorkerPort {
   const handlers = new Set<(m: FromWorker) => void>();
-  const engine = new AnalysisEngine({ post: (m) => queueMicrotask(() => handlers.forEach((h) => h(m))) });
+  const engine = new AnalysisEngine({ post: (m) => queueMicrotask(() => handlers.forEach((h) => h(m))), flowsPerMessage });
   return {
     post: (m) => queueMicrotask(() => engine.handle(m)),
     subscribe(h) {
@@ -40,8 +40,21 @@ const files = () =>
     .map((f) => ({ file: new File([readFileSync(join(dir, f))], f) }));
 
 describe.skipIf(!have)('dashboard store', () => {
+  it('puts the report together from flows sent ahead in batches, in their order', async () => {
+    const whole = createDashboardStore({ connect: () => inProcessPort(), fetch: fakeFetch({}) });
+    const batched = createDashboardStore({ connect: () => inProcessPort(1), fetch: fakeFetch({}) });
+    whole.getState().actions.addFiles(files());
+    batched.getState().actions.addFiles(files());
+    await until(whole, (s) => s.analysis.status === 'ready');
+    await until(batched, (s) => s.analysis.status === 'ready');
+    const flows = whole.getState().analysis.report!.flows;
+    expect(flows.length).toBeGreaterThan(2);
+    expect(batched.getState().analysis.report).toEqual(whole.getState().analysis.report);
+    expect(batched.getState().selection).toEqual(whole.getState().selection);
+  });
+
   it('loads files through the worker and selects the worst flow at the station where it stops', async () => {
-    const store = createDashboardStore({ connect: inProcessPort, fetch: fakeFetch({}) });
+    const store = createDashboardStore({ connect: () => inProcessPort(), fetch: fakeFetch({}) });
     store.getState().actions.addFiles(files());
     expect(store.getState().files.every((f) => f.status === 'queued')).toBe(true);
     await until(store, (s) => s.analysis.status === 'ready');
@@ -57,7 +70,7 @@ describe.skipIf(!have)('dashboard store', () => {
   });
 
   it('a URL selection waits for the dropped files, then applies', async () => {
-    const store = createDashboardStore({ connect: inProcessPort, fetch: fakeFetch({ '/samples/index.json': { status: 200, body: [] } }) });
+    const store = createDashboardStore({ connect: () => inProcessPort(), fetch: fakeFetch({ '/samples/index.json': { status: 200, body: [] } }) });
     await store.getState().actions.init({ sample: null, flow: 2, point: 0 });
     expect(store.getState().notice).toMatch(/drop the same captures again/);
     store.getState().actions.addFiles(files());
@@ -69,7 +82,7 @@ describe.skipIf(!have)('dashboard store', () => {
   it('?sample= fetches the sample and marks the incident as that sample', async () => {
     const bytes = readFileSync(join(dir, 'all-interfaces.pcapng'));
     const store = createDashboardStore({
-      connect: inProcessPort,
+      connect: () => inProcessPort(),
       fetch: fakeFetch({
         '/samples/index.json': { status: 200, body: [{ file: 'vxlan-forward-drop.pcapng', title: 'FORWARD drop' }] },
         '/samples/vxlan-forward-drop.pcapng': { status: 200, body: new Uint8Array(bytes) },
@@ -87,14 +100,14 @@ describe.skipIf(!have)('dashboard store', () => {
   });
 
   it('an unknown sample is reported, not loaded', async () => {
-    const store = createDashboardStore({ connect: inProcessPort, fetch: fakeFetch({ '/samples/index.json': { status: 200, body: [] } }) });
+    const store = createDashboardStore({ connect: () => inProcessPort(), fetch: fakeFetch({ '/samples/index.json': { status: 200, body: [] } }) });
     await store.getState().actions.init({ sample: 'nope', flow: null, point: null });
     expect(store.getState().notice).toMatch(/"nope" is not listed/);
     expect(store.getState().files).toEqual([]);
   });
 
   it('a label edit re-analyses and keeps the selected flow', async () => {
-    const store = createDashboardStore({ connect: inProcessPort, fetch: fakeFetch({}) });
+    const store = createDashboardStore({ connect: () => inProcessPort(), fetch: fakeFetch({}) });
     store.getState().actions.addFiles(files());
     await until(store, (s) => s.analysis.status === 'ready');
     const flow = store.getState().analysis.report!.flows[1]!.id;

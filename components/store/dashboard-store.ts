@@ -203,6 +203,8 @@ export function createDashboardStore(deps: DashboardDeps): DashboardStore {
       pick(report.flows[0]!.id, null, false);
     };
 
+    /** Flows that came ahead of their analysis (`analysis-flows`), for one generation. */
+    let ahead: { generation: number; flows: AnalysisReport['flows'][] } = { generation: -1, flows: [] };
     const onMessage = (m: FromWorker) => {
       switch (m.type) {
         case 'file-reading':
@@ -229,13 +231,21 @@ export function createDashboardStore(deps: DashboardDeps): DashboardStore {
         case 'analysing':
           set((s) => ({ analysis: { ...s.analysis, status: 'running' } }));
           return;
-        case 'analysis':
+        case 'analysis-flows':
+          if (ahead.generation !== m.generation) ahead = { generation: m.generation, flows: [] };
+          ahead.flows.push(m.flows);
+          return;
+        case 'analysis': {
+          const before = ahead.generation === m.generation ? ahead.flows.flat() : [];
+          ahead = { generation: -1, flows: [] };
+          const report = m.report && before.length > 0 ? { ...m.report, flows: [...before, ...m.report.flows] } : m.report;
           set((s) => ({
-            analysis: { status: 'ready', generation: m.generation, report: m.report, points: m.points, epochSec: m.epochSec, message: null, ms: m.ms },
+            analysis: { status: 'ready', generation: m.generation, report, points: m.points, epochSec: m.epochSec, message: null, ms: m.ms },
             files: s.files.map((f) => ({ ...f, analysis: m.files[f.id] ?? null })),
           }));
-          settleSelection(m.report);
+          settleSelection(report);
           return;
+        }
         case 'analysis-error':
           set((s) => ({ analysis: { ...IDLE, status: 'error', generation: m.generation, message: m.message }, selection: { ...s.selection, group: null } }));
           return;

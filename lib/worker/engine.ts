@@ -67,12 +67,17 @@ interface Entry {
   state?: NodeState;
 }
 
+/** Flows per `analysis-flows` message: a few tens of milliseconds to unpack on the page. */
+export const FLOWS_PER_MESSAGE = 1000;
+
 export interface EngineOptions {
   post(msg: FromWorker): void;
   /** Files read at once: two overlap one file's I/O with the other's indexing. */
   concurrency?: number;
   progressIntervalMs?: number;
   chunkSize?: number;
+  /** Flows per `analysis-flows` message (FLOWS_PER_MESSAGE). */
+  flowsPerMessage?: number;
   now?: () => number;
 }
 
@@ -134,7 +139,7 @@ export class AnalysisEngine {
   private analysisPending = false;
   private roles = new Map<string, InterfaceRole>();
   private list: PacketList | null = null;
-  private readonly opts: Required<Omit<EngineOptions, 'chunkSize'>> & { chunkSize?: number };
+  private readonly opts: Required<Omit<EngineOptions, 'chunkSize' | 'flowsPerMessage'>> & { chunkSize?: number; flowsPerMessage?: number };
 
   constructor(opts: EngineOptions) {
     this.opts = { concurrency: 2, progressIntervalMs: 100, now: () => Date.now(), ...opts };
@@ -401,7 +406,12 @@ export class AnalysisEngine {
         const note = report.notes.find((n) => n.startsWith(`${e.key} `));
         files[e.id] = { points: mine, unused: mine.length === 0 ? (note?.slice(e.key.length + 1) ?? 'not used by the analysis') : null };
       }
-      post({ type: 'analysis', generation, report, points, epochSec: correlation.epochSec, files, ms: this.opts.now() - t0 });
+      // The flows go ahead in batches, each unpacked on the page in a task of its own; the last batch comes with the rest.
+      const batch = Math.max(1, this.opts.flowsPerMessage ?? FLOWS_PER_MESSAGE);
+      let sent = 0;
+      for (; report.flows.length - sent > batch; sent += batch) post({ type: 'analysis-flows', generation, flows: report.flows.slice(sent, sent + batch) });
+      const rest = sent === 0 ? report : { ...report, flows: report.flows.slice(sent) };
+      post({ type: 'analysis', generation, report: rest, points, epochSec: correlation.epochSec, files, ms: this.opts.now() - t0 });
     } catch (err) {
       this.current = null;
       post({ type: 'analysis-error', generation, message: `The analysis failed: ${errorText(err)}` });

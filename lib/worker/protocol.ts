@@ -147,6 +147,11 @@ export type FromWorker =
   | { type: 'file-error'; id: FileId; message: string; code: string | null }
   | { type: 'file-cancelled'; id: FileId; bytesRead: number }
   | { type: 'analysing'; generation: number }
+  /**
+   * The report's flows ahead of its `analysis` message, a batch at a time: one message of tens of
+   * thousands of flows held the page's main thread half a second while it was unpacked.
+   */
+  | { type: 'analysis-flows'; generation: number; flows: AnalysisReport['flows'] }
   | {
       type: 'analysis';
       generation: number;
