@@ -10,8 +10,7 @@ import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { readCaptureFile } from '../capture/node';
 import { CaptureFormatError, type CaptureErrorCode } from '../capture/errors';
-import { CaptureIndexer, type IndexedCapture } from '../decode/capture-index';
-import { PacketIndex, type BlockColumns } from '../decode/packet-index';
+import { CaptureIndexer, fromTransfer, type IndexedCapture, type TransferredCapture } from '../decode/capture-index';
 
 /** Memory a worker may want while it reads (its own heap, the chunks in flight, a big file's index). */
 const WORKER_BUDGET_BYTES = 512 * 1024 * 1024;
@@ -21,8 +20,6 @@ export interface ReadRequest {
   file: string;
 }
 
-type TransferredCapture = Omit<IndexedCapture, 'index'> & { index: { count: number; blocks: BlockColumns[] } };
-
 export type ReadReply =
   | { id: number; capture: TransferredCapture }
   | { id: number; error: { kind: 'capture'; code: CaptureErrorCode; fileName: string; byteOffset: number; message: string } | { kind: 'other'; code?: string; message: string } };
@@ -31,14 +28,6 @@ export type ReadReply =
 export async function indexFile(file: string): Promise<IndexedCapture> {
   const indexer = new CaptureIndexer();
   return indexer.finish(await readCaptureFile(file, indexer));
-}
-
-export function toTransfer(c: IndexedCapture): TransferredCapture {
-  return { ...c, index: c.index.toColumns() };
-}
-
-function fromTransfer(c: TransferredCapture): IndexedCapture {
-  return { ...c, index: PacketIndex.fromColumns(c.index) };
 }
 
 function revive(e: Extract<ReadReply, { error: unknown }>['error']): Error {

@@ -4,7 +4,8 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { CaptureFormatError } from '../capture/errors';
-import { indexFile, toTransfer, type ReadReply, type ReadRequest } from './read-pool';
+import { toTransfer } from '../decode/capture-index';
+import { indexFile, type ReadReply, type ReadRequest } from './read-pool';
 
 const port = parentPort;
 if (!port) throw new Error('read-worker.ts runs as a worker thread of read-pool.ts');
@@ -13,9 +14,9 @@ port.on('message', async ({ id, file }: ReadRequest) => {
   let reply: ReadReply;
   let transfer: ArrayBuffer[] = [];
   try {
-    const capture = await indexFile(file);
-    transfer = capture.index.buffers();
-    reply = { id, capture: toTransfer(capture) };
+    const sent = toTransfer(await indexFile(file));
+    transfer = sent.transfer;
+    reply = { id, capture: sent.capture };
   } catch (e) {
     const err = e as Error & { code?: string };
     reply = {

@@ -5,7 +5,7 @@
  */
 import type { CaptureInterface, CaptureSink, CaptureSummary, PacketRecord } from '../capture/types';
 import type { CaptureWarning } from '../capture/errors';
-import { emptyRow, META_ICMP_ERROR, META_NO_TIMESTAMP, PacketIndex } from './packet-index';
+import { emptyRow, META_ICMP_ERROR, META_NO_TIMESTAMP, PacketIndex, type BlockColumns } from './packet-index';
 import type { QuotedError } from './encapsulation';
 import { ns, type Nanoseconds } from '../util/units';
 import { Summarizer, type Shape } from './summarize';
@@ -38,6 +38,18 @@ export interface IndexedCapture {
    * most ERROR_LIMIT of them. What overlay a packet carried is its shape's `encapsulation`.
    */
   icmpErrors: Map<number, QuotedError>;
+}
+
+/** An indexed capture as it crosses to another thread: its index as columns, their buffers transferred. */
+export type TransferredCapture = Omit<IndexedCapture, 'index'> & { index: { count: number; blocks: BlockColumns[] } };
+
+/** The capture to post, and the buffers to transfer with it (the index is unusable here afterwards). */
+export function toTransfer(c: IndexedCapture): { capture: TransferredCapture; transfer: ArrayBuffer[] } {
+  return { capture: { ...c, index: c.index.toColumns() }, transfer: c.index.buffers() };
+}
+
+export function fromTransfer(c: TransferredCapture): IndexedCapture {
+  return { ...c, index: PacketIndex.fromColumns(c.index) };
 }
 
 /** ICMP errors kept per file; a storm of them beyond this is counted, not attached to flows. */

@@ -1,14 +1,35 @@
 /**
  * The analysis worker: reads, indexes and analyses the captures off the main thread, so the page
- * stays responsive on a 2 GB file. All the work is in engine.ts; this only wires it to messages.
+ * stays responsive on a 2 GB file. All the work is in engine.ts; this only wires it to messages,
+ * and to a pool of index workers (index-pool.ts) so that files are read on every core.
  */
 import { AnalysisEngine } from './engine';
+import { IndexPool, poolSize, type IndexerPort } from './index-pool';
 import type { FromWorker, ToWorker } from './protocol';
 
 // The project compiles against the DOM lib; a dedicated worker's global has the same two calls.
 const scope = self as unknown as {
   postMessage(msg: FromWorker): void;
   onmessage: ((e: MessageEvent<ToWorker>) => void) | null;
+  Worker?: typeof Worker;
+  navigator: { hardwareConcurrency?: number; deviceMemory?: number };
 };
-const engine = new AnalysisEngine({ post: (msg) => scope.postMessage(msg) });
+
+/** The index workers, or null where a worker cannot start one (then this thread reads). */
+function startPool(): IndexPool | null {
+  if (typeof scope.Worker !== 'function') return null;
+  try {
+    const n = poolSize(scope.navigator.hardwareConcurrency, scope.navigator.deviceMemory);
+    const ports = Array.from({ length: n }, () => new Worker(new URL('./index-worker.ts', import.meta.url), { type: 'module' }) as unknown as IndexerPort);
+    return new IndexPool(ports);
+  } catch {
+    return null;
+  }
+}
+
+const pool = startPool();
+const engine = new AnalysisEngine({
+  post: (msg) => scope.postMessage(msg),
+  ...(pool ? { indexFile: (file, name, req) => pool.index(file, name, req), concurrency: Math.max(2, pool.size) } : {}),
+});
 scope.onmessage = (e) => engine.handle(e.data);

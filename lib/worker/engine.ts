@@ -23,6 +23,7 @@ import { parseNodeState, type NodeState } from '../nodestate/state';
 import { uniqueName } from '../util/names';
 import { overlayDevice, type InterfaceRole } from '../protocols/devices';
 import { CaptureIndexer, type IndexedCapture } from '../decode/capture-index';
+import type { IndexRequest } from './index-pool';
 import { decodePacket } from '../decode/decode-packet';
 import { emptyRow, META_NO_TIMESTAMP } from '../decode/packet-index';
 import { linkTypeLayer } from '../decode/tables';
@@ -78,6 +79,8 @@ export interface EngineOptions {
   chunkSize?: number;
   /** Flows per `analysis-flows` message (FLOWS_PER_MESSAGE). */
   flowsPerMessage?: number;
+  /** Reads and indexes one file: a pool of workers (index-pool.ts), else this thread. */
+  indexFile?: (file: Blob, name: string, req: IndexRequest) => Promise<IndexedCapture>;
   now?: () => number;
 }
 
@@ -104,6 +107,13 @@ const MAX_LINKS_BYTES = 4 * 1024 * 1024;
 function errorText(e: unknown): string {
   if (e instanceof Error && e.message) return e.message;
   return String(e);
+}
+
+/** One file read and indexed on this thread. */
+async function indexHere(file: Blob, name: string, req: IndexRequest): Promise<IndexedCapture> {
+  const indexer = new CaptureIndexer();
+  const named = Object.assign(file.slice(0, file.size, file.type), { name });
+  return indexer.finish(await readCaptureBlob(named, indexer, req));
 }
 
 function isAbort(e: unknown, signal: AbortSignal | undefined): boolean {
@@ -139,7 +149,7 @@ export class AnalysisEngine {
   private analysisPending = false;
   private roles = new Map<string, InterfaceRole>();
   private list: PacketList | null = null;
-  private readonly opts: Required<Omit<EngineOptions, 'chunkSize' | 'flowsPerMessage'>> & { chunkSize?: number; flowsPerMessage?: number };
+  private readonly opts: Required<Omit<EngineOptions, 'chunkSize' | 'flowsPerMessage' | 'indexFile'>> & Pick<EngineOptions, 'chunkSize' | 'flowsPerMessage' | 'indexFile'>;
 
   constructor(opts: EngineOptions) {
     this.opts = { concurrency: 2, progressIntervalMs: 100, now: () => Date.now(), ...opts };
@@ -266,10 +276,8 @@ export class AnalysisEngine {
     let last = -Infinity;
     let read = 0;
     try {
-      const indexer = new CaptureIndexer();
       // Messages name the file as the user knows it, with its folder when it came in one.
-      const named = Object.assign(e.file.slice(0, e.file.size, e.file.type), { name: e.key });
-      const summary = await readCaptureBlob(named, indexer, {
+      const capture = await (this.opts.indexFile ?? indexHere)(e.file, e.key, {
         signal: abort.signal,
         chunkSize: this.opts.chunkSize,
         onProgress: (bytesRead, total) => {
@@ -282,7 +290,6 @@ export class AnalysisEngine {
       });
       abort.signal.throwIfAborted();
       if (!this.entries.has(e.id)) return;
-      const capture = indexer.finish(summary);
       const fileSummary = summarizeFile(e.key, capture);
       const undecoded = fileSummary.linkTypes.filter((l) => !l.decoded && l.packets > 0);
       if (undecoded.length > 0 && undecoded.length === fileSummary.linkTypes.filter((l) => l.packets > 0).length) {

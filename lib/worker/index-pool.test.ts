@@ -1,0 +1,89 @@
+/** The index pool, with in-process stand-ins for its workers that run what index-worker.ts runs. */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { readCaptureBlob } from '../capture/blob';
+import { CaptureFormatError } from '../capture/errors';
+import { CaptureIndexer, toTransfer, type IndexedCapture } from '../decode/capture-index';
+import { emptyRow } from '../decode/packet-index';
+import { SAMPLES } from '../testing/scenarios';
+import type { FromIndexer, ToIndexer } from './index-protocol';
+import { IndexPool, poolSize, type IndexerPort } from './index-pool';
+
+/** A worker stand-in: indexes in this thread, answers asynchronously, with a structured clone as postMessage does. */
+function port(log: number[], me: number): IndexerPort {
+  const aborts = new Map<number, AbortController>();
+  const p: IndexerPort = {
+    onmessage: null,
+    postMessage(msg: ToIndexer) {
+      if (msg.type === 'abort') return aborts.get(msg.id)?.abort();
+      log.push(me);
+      const abort = new AbortController();
+      aborts.set(msg.id, abort);
+      const reply = (m: FromIndexer, transfer: ArrayBuffer[] = []) => setTimeout(() => p.onmessage?.({ data: structuredClone(m, { transfer }) } as MessageEvent<FromIndexer>));
+      void (async () => {
+        try {
+          const indexer = new CaptureIndexer();
+          const summary = await readCaptureBlob(Object.assign(msg.file, { name: msg.name }), indexer, { signal: abort.signal, chunkSize: msg.chunkSize, onProgress: (bytesRead, total) => reply({ type: 'progress', id: msg.id, bytesRead, total }) });
+          abort.signal.throwIfAborted();
+          const sent = toTransfer(indexer.finish(summary));
+          reply({ type: 'done', id: msg.id, capture: sent.capture }, sent.transfer);
+        } catch (e) {
+          if (abort.signal.aborted) reply({ type: 'aborted', id: msg.id });
+          else if (e instanceof CaptureFormatError) reply({ type: 'error', id: msg.id, message: e.message, capture: { code: e.code, fileName: e.fileName, byteOffset: e.byteOffset } });
+          else reply({ type: 'error', id: msg.id, message: String(e) });
+        }
+      })();
+    },
+  };
+  return p;
+}
+
+const dir = join(SAMPLES, 'vxlan-forward-drop');
+const names = ['node1-eth0.pcap', 'node1-cni0.pcap', 'node2-eth0.pcap', 'node2-cni0.pcap', 'node2-flannel.1.pcap'];
+const blob = (name: string) => new Blob([readFileSync(join(dir, name))]);
+
+async function here(name: string): Promise<IndexedCapture> {
+  const indexer = new CaptureIndexer();
+  return indexer.finish(await readCaptureBlob(Object.assign(blob(name), { name }), indexer));
+}
+
+const rows = (c: IndexedCapture) => Array.from({ length: c.index.count }, (_, r) => ({ ...c.index.read(r, emptyRow()) }));
+
+describe('IndexPool', () => {
+  it('indexes each file on a free worker as this thread would, more files than workers', async () => {
+    const log: number[] = [];
+    const pool = new IndexPool([port(log, 0), port(log, 1)]);
+    const progress: number[] = [];
+    const got = await Promise.all(names.map((n) => pool.index(blob(n), n, { chunkSize: 256, onProgress: (b) => progress.push(b) })));
+    for (let i = 0; i < names.length; i++) {
+      const want = await here(names[i]!);
+      expect(rows(got[i]!)).toEqual(rows(want));
+      expect({ ...got[i]!, index: null }).toEqual({ ...want, index: null });
+    }
+    expect(new Set(log)).toEqual(new Set([0, 1]));
+    expect(log).toHaveLength(names.length);
+    expect(progress.length).toBeGreaterThan(names.length);
+    expect(pool.size).toBe(2);
+  });
+
+  it('passes on a capture error with its class and offset, and a cancelled read as an AbortError', async () => {
+    const pool = new IndexPool([port([], 0)]);
+    const bad = pool.index(new Blob([new Uint8Array(64).fill(7)]), 'bad.pcap');
+    await expect(bad).rejects.toBeInstanceOf(CaptureFormatError);
+    await expect(bad).rejects.toMatchObject({ byteOffset: 0, message: expect.stringMatching(/^NOT_A_CAPTURE at byte 0 of bad\.pcap/) });
+    const abort = new AbortController();
+    abort.abort();
+    await expect(pool.index(blob(names[0]!), names[0]!, { signal: abort.signal })).rejects.toMatchObject({ name: 'AbortError' });
+    // The worker is free again afterwards.
+    expect((await pool.index(blob(names[1]!), names[1]!)).index.count).toBeGreaterThan(0);
+  });
+
+  it('sizes itself by cores and, where the browser says, memory', () => {
+    expect(poolSize(2, undefined)).toBe(2);
+    expect(poolSize(16, 8)).toBe(8);
+    expect(poolSize(16, 1)).toBe(2);
+    expect(poolSize(4, 0.25)).toBe(1);
+    expect(poolSize(undefined, undefined)).toBe(2);
+  });
+});
