@@ -1,5 +1,5 @@
 /** The index pool, with in-process stand-ins for its workers that run what index-worker.ts runs. */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readCaptureBlob } from '../capture/blob';
@@ -39,9 +39,10 @@ function port(log: number[], me: number): IndexerPort {
   return p;
 }
 
-const dir = join(SAMPLES, 'vxlan-forward-drop');
-const names = ['node1-eth0.pcap', 'node1-cni0.pcap', 'node2-eth0.pcap', 'node2-cni0.pcap', 'node2-flannel.1.pcap'];
-const blob = (name: string) => new Blob([readFileSync(join(dir, name))]);
+/** Every sample capture, by its path under sample-captures/. */
+const CAPTURE = /\.(pcapng|pcap|cap)(\.gz)?$/i;
+const names = readdirSync(SAMPLES, { recursive: true, encoding: 'utf8' }).filter((f) => CAPTURE.test(f)).sort();
+const blob = (name: string) => new Blob([readFileSync(join(SAMPLES, name))]);
 
 async function here(name: string): Promise<IndexedCapture> {
   const indexer = new CaptureIndexer();
@@ -51,11 +52,12 @@ async function here(name: string): Promise<IndexedCapture> {
 const rows = (c: IndexedCapture) => Array.from({ length: c.index.count }, (_, r) => ({ ...c.index.read(r, emptyRow()) }));
 
 describe('IndexPool', () => {
-  it('indexes each file on a free worker as this thread would, more files than workers', async () => {
+  it('indexes every sample on a free worker as this thread would, more files than workers', async () => {
+    expect(names.length).toBeGreaterThan(100);
     const log: number[] = [];
     const pool = new IndexPool([port(log, 0), port(log, 1)]);
     const progress: number[] = [];
-    const got = await Promise.all(names.map((n) => pool.index(blob(n), n, { chunkSize: 256, onProgress: (b) => progress.push(b) })));
+    const got = await Promise.all(names.map((n) => pool.index(blob(n), n, { chunkSize: 65536, onProgress: (b) => progress.push(b) })));
     for (let i = 0; i < names.length; i++) {
       const want = await here(names[i]!);
       expect(rows(got[i]!)).toEqual(rows(want));
