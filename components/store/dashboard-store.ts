@@ -247,6 +247,7 @@ export function createDashboardStore(deps: DashboardDeps): DashboardStore {
           return;
         }
         case 'analysis-error':
+          ahead = { generation: -1, flows: [] };
           set((s) => ({ analysis: { ...IDLE, status: 'error', generation: m.generation, message: m.message }, selection: { ...s.selection, group: null } }));
           return;
         case 'packets':

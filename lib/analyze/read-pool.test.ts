@@ -39,9 +39,17 @@ describe('indexFiles', () => {
     expect(files.length).toBeGreaterThan(100);
     const one = await withWorkers('1', () => indexFiles(files));
     const order: number[] = [];
-    const two = await withWorkers('2', () => indexFiles(files, (_, i) => order.push(i)));
+    const two: Awaited<ReturnType<typeof indexFiles>> = [];
+    const kept = await withWorkers('2', () =>
+      indexFiles(files, (r, i) => {
+        order.push(i);
+        two.push(r);
+      }),
+    );
     expect(order).toEqual(files.map((_, i) => i));
     expect(two.map((r) => r.file)).toEqual(files);
+    // Handed over, not kept as well.
+    expect(kept.every((r) => r.capture === undefined && r.error === undefined)).toBe(true);
     for (let i = 0; i < files.length; i++) {
       expect(two[i]!.error, files[i]).toBeUndefined();
       expect(plain(two[i]!.capture!), files[i]).toEqual(plain(one[i]!.capture!));
@@ -62,6 +70,21 @@ describe('indexFiles', () => {
       expect(r[1]!.error!.message).toMatch(/^NOT_A_CAPTURE at byte 0 of bad\.pcap: /);
       expect((r[1]!.error as CaptureFormatError).byteOffset).toBe(0);
       expect((r[2]!.error as NodeJS.ErrnoException).code).toBe('ENOENT');
+    }
+  });
+
+  it('loses no file when a worker dies: the file it had is read here', async () => {
+    const biggest = files.reduce((a, b) => (statSync(b).size > statSync(a).size ? b : a));
+    const second = files.filter((f) => f !== biggest).reduce((a, b) => (statSync(b).size > statSync(a).size ? b : a));
+    process.env.HOPSCOPE_TEST_READ_WORKER_CRASH_ON = second;
+    try {
+      const r = await withWorkers('2', () => indexFiles([biggest, second]));
+      const alone = await withWorkers('1', () => indexFiles([second]));
+      expect(r[1]!.error).toBeUndefined();
+      expect(plain(r[1]!.capture!)).toEqual(plain(alone[0]!.capture!));
+      expect(r[0]!.capture!.index.count).toBeGreaterThan(0);
+    } finally {
+      delete process.env.HOPSCOPE_TEST_READ_WORKER_CRASH_ON;
     }
   });
 

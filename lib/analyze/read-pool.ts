@@ -55,7 +55,8 @@ function startWorker(): Worker {
 /**
  * Every file read and indexed, in the order given: a capture, or the error that stopped it (a
  * CaptureFormatError, or an Error with the system's code such as ENOENT). `onResult` hears each
- * in that order as soon as it and those before it are done.
+ * in that order as soon as it and those before it are done, and then it is not kept: with
+ * `onResult` the list returned names the files only.
  */
 export async function indexFiles(files: string[], onResult?: (r: { file: string; capture?: IndexedCapture; error?: Error }, i: number) => void): Promise<{ file: string; capture?: IndexedCapture; error?: Error }[]> {
   const results: { file: string; capture?: IndexedCapture; error?: Error }[] = new Array(files.length);
@@ -70,6 +71,8 @@ export async function indexFiles(files: string[], onResult?: (r: { file: string;
       } catch (e) {
         thrown = { e };
       }
+      // Handed over: not kept here too (stats prints each and lets it go).
+      if (onResult) results[reported] = { file: files[reported]! };
       reported++;
     }
   };
@@ -90,21 +93,38 @@ export async function indexFiles(files: string[], onResult?: (r: { file: string;
     }
   };
   const run = (worker: Worker) =>
-    new Promise<void>((resolve, reject) => {
-      let busy = false;
+    new Promise<void>((resolve) => {
+      let busy = -1;
+      let done = false;
       const send = () => {
-        if (next >= queue.length || thrown) return resolve();
-        const i = queue[next++]!;
-        busy = true;
-        worker.postMessage({ id: i, file: files[i]! } satisfies ReadRequest);
+        if (next >= queue.length || thrown) return finish();
+        busy = queue[next++]!;
+        worker.postMessage({ id: busy, file: files[busy]! } satisfies ReadRequest);
+      };
+      const finish = () => {
+        if (done) return;
+        done = true;
+        resolve();
+      };
+      // A worker that dies (out of memory, a crash) loses no file: the one it had is read here.
+      const died = (why: string) => {
+        if (done) return;
+        done = true;
+        const lost = busy;
+        busy = -1;
+        if (lost < 0) return resolve();
+        indexFile(files[lost]!).then(
+          (capture) => settle(lost, { file: files[lost]!, capture }),
+          (e: unknown) => settle(lost, { file: files[lost]!, error: e instanceof Error ? e : new Error(`${files[lost]}: ${why}`) }),
+        ).finally(resolve);
       };
       worker.on('message', (m: ReadReply) => {
-        busy = false;
+        busy = -1;
         settle(m.id, 'capture' in m ? { file: files[m.id]!, capture: fromTransfer(m.capture) } : { file: files[m.id]!, error: revive(m.error) });
         send();
       });
-      worker.on('error', reject);
-      worker.on('exit', (code) => (busy ? reject(new Error(`a capture reading worker stopped (exit code ${code})`)) : resolve()));
+      worker.on('error', (e) => died(e.message));
+      worker.on('exit', (code) => died(`the reading worker stopped (exit code ${code})`));
       send();
     });
   // This thread reads too: one worker fewer than the threads wanted.

@@ -10,7 +10,11 @@ import { indexFile, type ReadReply, type ReadRequest } from './read-pool';
 const port = parentPort;
 if (!port) throw new Error('read-worker.ts runs as a worker thread of read-pool.ts');
 
+/** Tests only: a worker that dies on this file, to show the pool loses nothing when one does. */
+const CRASH_ON = process.env.HOPSCOPE_TEST_READ_WORKER_CRASH_ON;
+
 port.on('message', async ({ id, file }: ReadRequest) => {
+  if (CRASH_ON && file.endsWith(CRASH_ON)) process.exit(3);
   let reply: ReadReply;
   let transfer: ArrayBuffer[] = [];
   try {

@@ -114,6 +114,7 @@ export async function browserBench(root: string, files: string[], opts: { chromi
   } catch {
     return '@playwright/test is not installed (npm install)';
   }
+  if (!existsSync('/proc/self/status')) return 'no /proc to read the browser\'s memory from (Linux only)';
   const timeoutMs = opts.timeoutMs ?? 15 * 60_000;
   const port = await freePort();
   const dataDir = mkdtempSync(path.join(tmpdir(), 'hopscope-bench-'));
@@ -124,14 +125,15 @@ export async function browserBench(root: string, files: string[], opts: { chromi
   });
   // Launched, not connected to: over a connection Playwright streams the files through its socket
   // (a 540 MB incident then took 37 s instead of 6), where a local browser is given their paths.
-  const before = new Set(childrenOf(process.pid));
-  const browser = await playwright.chromium.launch({
-    executablePath: chromiumPath,
-    args: ['--no-sandbox', '--headless', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
-  });
-  const roots = childrenOf(process.pid).filter((pid) => !before.has(pid) && pid !== server.pid);
+  let browser: Awaited<ReturnType<typeof playwright.chromium.launch>> | undefined;
   let sampler: NodeJS.Timeout | undefined;
   try {
+    const before = new Set(childrenOf(process.pid));
+    browser = await playwright.chromium.launch({
+      executablePath: chromiumPath,
+      args: ['--no-sandbox', '--headless', '--disable-gpu', '--no-first-run', '--disable-background-networking'],
+    });
+    const roots = childrenOf(process.pid).filter((pid) => !before.has(pid) && pid !== server.pid);
     await waitForServer(`http://127.0.0.1:${port}/`, server, 60_000);
     const page = await browser.newPage();
     await page.addInitScript(() => {
@@ -161,7 +163,7 @@ export async function browserBench(root: string, files: string[], opts: { chromi
     return { seconds, peakBytes, samples, longTasks: tasks.length, longestTaskMs: Math.max(0, ...tasks), verdict };
   } finally {
     if (sampler) clearInterval(sampler);
-    await browser.close();
+    await browser?.close();
     server.kill();
     rmSync(dataDir, { recursive: true, force: true });
   }

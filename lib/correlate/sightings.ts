@@ -328,8 +328,8 @@ interface Cursor {
   shapeClass: Uint8Array;
   /** Per packet shape: 1 when it has a transport header (a later fragment has none). */
   shapeTransport: Uint8Array;
-  /** Per packet shape: the SLL2 interface index (-1 without one). */
-  shapeIfindex: Int32Array;
+  /** Per packet shape: the SLL2 interface index (-1 without one; a uint32, so not an Int32Array). */
+  shapeIfindex: Float64Array;
   /** Per packet shape: what its tuple does not say of its form (interface index, encapsulated or not). */
   shapeForm: Int32Array;
   ipv6Text: (id: number) => string;
@@ -432,7 +432,7 @@ class Walk {
       // On a collector's ERSPAN device every frame is a mirrored copy.
       shapeClass: Uint8Array.from(input.capture.shapes, (s, k) => (MIRROR_DEVICE.test(layout.points[layout.shapePoint[n]![k]!]?.interface ?? '') ? MIRRORED_CODE : shapeBackground(s))),
       shapeTransport: Uint8Array.from(input.capture.shapes, innerTransport),
-      shapeIfindex: Int32Array.from(input.capture.shapes, (s) => s.sllIfindex),
+      shapeIfindex: Float64Array.from(input.capture.shapes, (s) => s.sllIfindex),
       shapeForm: Int32Array.from(input.capture.shapes, (s) => ((s.sllIfindex + 1) << 1) | (s.encapsulation === null ? 0 : 1)),
       ipv6Text: (id: number) => input.capture.ipv6[id] ?? '',
       baseNs: (input.capture.baseSec - epochSec) * 1e9 + input.capture.baseNsec,

@@ -3,8 +3,8 @@
  * stays responsive on a 2 GB file. All the work is in engine.ts; this only wires it to messages,
  * and to a pool of index workers (index-pool.ts) so that files are read on every core.
  */
-import { AnalysisEngine } from './engine';
-import { IndexPool, poolSize, type IndexerPort } from './index-pool';
+import { AnalysisEngine, indexHere } from './engine';
+import { IndexPool, PoolUnavailable, poolSize, type IndexerPort } from './index-pool';
 import type { FromWorker, ToWorker } from './protocol';
 
 // The project compiles against the DOM lib; a dedicated worker's global has the same two calls.
@@ -30,6 +30,12 @@ function startPool(): IndexPool | null {
 const pool = startPool();
 const engine = new AnalysisEngine({
   post: (msg) => scope.postMessage(msg),
-  ...(pool ? { indexFile: (file, name, req) => pool.index(file, name, req), concurrency: Math.max(2, pool.size) } : {}),
+  ...(pool
+    ? {
+        // A worker that fails (a browser without nested module workers, one that runs out of memory): this thread reads.
+        indexFile: (file, name, req) => pool.index(file, name, req).catch((e: unknown) => (e instanceof PoolUnavailable ? indexHere(file, name, req) : Promise.reject(e))),
+        concurrency: Math.max(2, pool.size),
+      }
+    : {}),
 });
 scope.onmessage = (e) => engine.handle(e.data);

@@ -110,7 +110,7 @@ function errorText(e: unknown): string {
 }
 
 /** One file read and indexed on this thread. */
-async function indexHere(file: Blob, name: string, req: IndexRequest): Promise<IndexedCapture> {
+export async function indexHere(file: Blob, name: string, req: IndexRequest): Promise<IndexedCapture> {
   const indexer = new CaptureIndexer();
   const named = Object.assign(file.slice(0, file.size, file.type), { name });
   return indexer.finish(await readCaptureBlob(named, indexer, req));

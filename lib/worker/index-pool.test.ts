@@ -8,13 +8,14 @@ import { CaptureIndexer, toTransfer, type IndexedCapture } from '../decode/captu
 import { emptyRow } from '../decode/packet-index';
 import { SAMPLES } from '../testing/scenarios';
 import type { FromIndexer, ToIndexer } from './index-protocol';
-import { IndexPool, poolSize, type IndexerPort } from './index-pool';
+import { IndexPool, PoolUnavailable, poolSize, type IndexerPort } from './index-pool';
 
 /** A worker stand-in: indexes in this thread, answers asynchronously, with a structured clone as postMessage does. */
 function port(log: number[], me: number): IndexerPort {
   const aborts = new Map<number, AbortController>();
   const p: IndexerPort = {
     onmessage: null,
+    onerror: null,
     postMessage(msg: ToIndexer) {
       if (msg.type === 'abort') return aborts.get(msg.id)?.abort();
       log.push(me);
@@ -79,6 +80,35 @@ describe('IndexPool', () => {
     await expect(pool.index(blob(names[0]!), names[0]!, { signal: abort.signal })).rejects.toMatchObject({ name: 'AbortError' });
     // The worker is free again afterwards.
     expect((await pool.index(blob(names[1]!), names[1]!)).index.count).toBeGreaterThan(0);
+  });
+
+  it('reads across chunk boundaries through the pool as here', async () => {
+    const pool = new IndexPool([port([], 0)]);
+    for (const n of names.slice(0, 12)) expect(rows(await pool.index(blob(n), n, { chunkSize: 256 })), n).toEqual(rows(await here(n)));
+  });
+
+  it('sends a failed worker no more work and says so, and takes a cancelled read out of the line at once', async () => {
+    // A worker that never answers, then fails.
+    const stuck: IndexerPort = { onmessage: null, onerror: null, postMessage: () => undefined };
+    const pool = new IndexPool([stuck]);
+    const first = pool.index(blob(names[0]!), names[0]!);
+    const abort = new AbortController();
+    const queued = pool.index(blob(names[1]!), names[1]!, { signal: abort.signal });
+    const third = pool.index(blob(names[2]!), names[2]!);
+    abort.abort();
+    await expect(queued).rejects.toMatchObject({ name: 'AbortError' });
+    stuck.onerror!(new Event('error'));
+    await expect(first).rejects.toBeInstanceOf(PoolUnavailable);
+    await expect(third).rejects.toBeInstanceOf(PoolUnavailable);
+    expect(pool.size).toBe(0);
+    await expect(pool.index(blob(names[0]!), names[0]!)).rejects.toBeInstanceOf(PoolUnavailable);
+    // With a working worker beside it, the work goes there.
+    const log: number[] = [];
+    const broken: IndexerPort = { onmessage: null, onerror: null, postMessage: () => broken.onerror!(new Event('error')) };
+    const mixed = new IndexPool([port(log, 1), broken]);
+    await expect(mixed.index(blob(names[0]!), names[0]!)).rejects.toBeInstanceOf(PoolUnavailable);
+    expect((await mixed.index(blob(names[1]!), names[1]!)).index.count).toBeGreaterThan(0);
+    expect(mixed.size).toBe(1);
   });
 
   it('sizes itself by cores and, where the browser says, memory', () => {

@@ -10,7 +10,12 @@ import type { FromIndexer, ToIndexer } from './index-protocol';
 export interface IndexerPort {
   postMessage(msg: ToIndexer): void;
   onmessage: ((e: MessageEvent<FromIndexer>) => void) | null;
+  /** A worker that failed to load or died. */
+  onerror: ((e: Event) => void) | null;
 }
+
+/** The pool could not read the file (its worker failed, or it has none left): read it elsewhere. */
+export class PoolUnavailable extends Error {}
 
 export interface IndexRequest {
   signal?: AbortSignal;
@@ -30,41 +35,68 @@ interface Job {
   resolve(c: IndexedCapture): void;
   reject(e: unknown): void;
   onProgress?: (bytesRead: number, total: number) => void;
+  /** Stops listening to the request's signal. */
+  done(): void;
 }
 
 export class IndexPool {
   private readonly idle: IndexerPort[] = [];
-  private readonly waiting: { start(port: IndexerPort): void }[] = [];
-  private readonly jobs = new Map<number, Job>();
+  private readonly waiting: { start(port: IndexerPort): void; cancel(): void }[] = [];
+  /** The job each busy worker runs. */
+  private readonly busy = new Map<IndexerPort, Job>();
+  private readonly dead = new Set<IndexerPort>();
+  private alive = 0;
   private nextId = 0;
 
   constructor(ports: IndexerPort[]) {
     for (const port of ports) {
       port.onmessage = (e) => this.receive(port, e.data);
+      port.onerror = () => this.fail(port);
       this.idle.push(port);
+      this.alive++;
     }
   }
 
+  /** Workers still working. */
   get size(): number {
-    return this.idle.length + this.jobs.size;
+    return this.alive;
   }
 
-  /** One file read and indexed on a free worker (waiting for one when all are busy). */
+  /**
+   * One file read and indexed on a free worker (waiting for one when all are busy). Rejects with
+   * PoolUnavailable when the worker fails or none is left: the caller reads it another way.
+   */
   index(file: Blob, name: string, req: IndexRequest = {}): Promise<IndexedCapture> {
     return new Promise<IndexedCapture>((resolve, reject) => {
+      if (this.alive === 0) return reject(new PoolUnavailable('no index worker is running'));
+      const cancelled = () => new DOMException('The read was cancelled', 'AbortError');
+      if (req.signal?.aborted) return reject(cancelled());
+      let onAbort = () => {};
+      const done = () => req.signal?.removeEventListener('abort', onAbort);
       const start = (port: IndexerPort) => {
-        if (req.signal?.aborted) {
-          this.release(port);
-          return reject(new DOMException('The read was cancelled', 'AbortError'));
-        }
         const id = this.nextId++;
-        this.jobs.set(id, { id, resolve, reject, onProgress: req.onProgress });
-        req.signal?.addEventListener('abort', () => port.postMessage({ type: 'abort', id }), { once: true });
+        this.busy.set(port, { id, resolve, reject, onProgress: req.onProgress, done });
+        onAbort = () => port.postMessage({ type: 'abort', id });
+        req.signal?.addEventListener('abort', onAbort, { once: true });
         port.postMessage({ type: 'index', id, file, name, chunkSize: req.chunkSize });
       };
       const port = this.idle.pop();
-      if (port) start(port);
-      else this.waiting.push({ start });
+      if (port) return start(port);
+      // Waiting for a worker: a cancel takes it out of the line at once.
+      const entry = {
+        start: (p: IndexerPort) => {
+          req.signal?.removeEventListener('abort', onAbort);
+          start(p);
+        },
+        cancel: () => reject(new PoolUnavailable('no index worker is running')),
+      };
+      onAbort = () => {
+        const k = this.waiting.indexOf(entry);
+        if (k >= 0) this.waiting.splice(k, 1);
+        reject(cancelled());
+      };
+      req.signal?.addEventListener('abort', onAbort, { once: true });
+      this.waiting.push(entry);
     });
   }
 
@@ -75,17 +107,36 @@ export class IndexPool {
   }
 
   private receive(port: IndexerPort, m: FromIndexer): void {
-    const job = this.jobs.get(m.id);
-    if (!job) return;
+    const job = this.busy.get(port);
+    if (!job || job.id !== m.id) return;
     if (m.type === 'progress') {
       job.onProgress?.(m.bytesRead, m.total);
       return;
     }
-    this.jobs.delete(m.id);
+    this.busy.delete(port);
+    job.done();
     this.release(port);
     if (m.type === 'done') job.resolve(fromTransfer(m.capture));
     else if (m.type === 'aborted') job.reject(new DOMException('The read was cancelled', 'AbortError'));
     else if (m.capture) job.reject(CaptureFormatError.revive({ ...m.capture, message: m.message }));
     else job.reject(new Error(m.message));
+  }
+
+  /** A worker that failed: its job goes elsewhere, and it gets no more. */
+  private fail(port: IndexerPort): void {
+    if (this.dead.has(port)) return;
+    this.dead.add(port);
+    this.alive--;
+    const k = this.idle.indexOf(port);
+    if (k >= 0) this.idle.splice(k, 1);
+    port.onmessage = null;
+    port.onerror = null;
+    const job = this.busy.get(port);
+    this.busy.delete(port);
+    if (job) {
+      job.done();
+      job.reject(new PoolUnavailable('its index worker failed'));
+    }
+    if (this.alive === 0) for (const w of this.waiting.splice(0)) w.cancel();
   }
 }
