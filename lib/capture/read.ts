@@ -720,6 +720,17 @@ export async function readCapture(fileName: string, chunks: ChunkSource, sink: C
     Symbol.asyncIterator in chunks
       ? (chunks as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]()
       : (chunks as Iterable<Uint8Array>)[Symbol.iterator]();
+  try {
+    return await readFrom(fileName, it, sink);
+  } finally {
+    // Stopped early by a bad record or a bad gzip stream: the source closes its file now, not at
+    // some later garbage collection (Node warns of those, and a worker reading file after file
+    // would hold them open).
+    await it.return?.();
+  }
+}
+
+async function readFrom(fileName: string, it: AsyncIterator<Uint8Array> | Iterator<Uint8Array>, sink: CaptureSink): Promise<CaptureSummary> {
   let first: Uint8Array | undefined;
   for (;;) {
     const r = await it.next();
