@@ -9,7 +9,7 @@ import { statSync } from 'node:fs';
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { readCaptureFile } from '../capture/node';
-import { CaptureFormatError, type CaptureErrorCode } from '../capture/errors';
+import { fromPlainError, type PlainError } from '../capture/errors';
 import { CaptureIndexer, fromTransfer, type IndexedCapture, type TransferredCapture } from '../decode/capture-index';
 
 /** Memory a worker may want while it reads (its own heap, the chunks in flight, a big file's index). */
@@ -20,19 +20,12 @@ export interface ReadRequest {
   file: string;
 }
 
-export type ReadReply =
-  | { id: number; capture: TransferredCapture }
-  | { id: number; error: { kind: 'capture'; code: CaptureErrorCode; fileName: string; byteOffset: number; message: string } | { kind: 'other'; code?: string; message: string } };
+export type ReadReply = { id: number; capture: TransferredCapture } | { id: number; error: PlainError };
 
 /** One file read and indexed on this thread. */
 export async function indexFile(file: string): Promise<IndexedCapture> {
   const indexer = new CaptureIndexer();
   return indexer.finish(await readCaptureFile(file, indexer));
-}
-
-function revive(e: Extract<ReadReply, { error: unknown }>['error']): Error {
-  if (e.kind === 'capture') return CaptureFormatError.revive(e);
-  return Object.assign(new Error(e.message), e.code === undefined ? {} : { code: e.code });
 }
 
 /** How many threads read (this one and workers): HOPSCOPE_READ_WORKERS when set, else one per core, per file and per WORKER_BUDGET_BYTES of free memory. */
@@ -80,51 +73,38 @@ export async function indexFiles(files: string[], onResult?: (r: { file: string;
   const size = (f: string) => statSync(f, { throwIfNoEntry: false })?.size ?? 0;
   const queue = files.map((f, i) => ({ i, bytes: size(f) })).sort((a, b) => b.bytes - a.bytes || a.i - b.i).map((j) => j.i);
   let next = 0;
+  /** File i read on this thread, its result settled. */
+  const readHere = (i: number) =>
+    indexFile(files[i]!).then(
+      (capture) => settle(i, { file: files[i]!, capture }),
+      (e: unknown) => settle(i, { file: files[i]!, error: e instanceof Error ? e : new Error(String(e)) }),
+    );
   const here = async () => {
-    while (next < queue.length && !thrown) {
-      const i = queue[next++]!;
-      let r: { file: string; capture?: IndexedCapture; error?: Error };
-      try {
-        r = { file: files[i]!, capture: await indexFile(files[i]!) };
-      } catch (e) {
-        r = { file: files[i]!, error: e as Error };
-      }
-      settle(i, r);
-    }
+    while (next < queue.length && !thrown) await readHere(queue[next++]!);
   };
   const run = (worker: Worker) =>
     new Promise<void>((resolve) => {
       let busy = -1;
       let done = false;
       const send = () => {
-        if (next >= queue.length || thrown) return finish();
+        if (next >= queue.length || thrown) return stop();
         busy = queue[next++]!;
         worker.postMessage({ id: busy, file: files[busy]! } satisfies ReadRequest);
       };
-      const finish = () => {
+      // Done, or the worker died (out of memory, a crash): the file it had is read here, none is lost.
+      const stop = () => {
         if (done) return;
         done = true;
-        resolve();
-      };
-      // A worker that dies (out of memory, a crash) loses no file: the one it had is read here.
-      const died = (why: string) => {
-        if (done) return;
-        done = true;
-        const lost = busy;
-        busy = -1;
-        if (lost < 0) return resolve();
-        indexFile(files[lost]!).then(
-          (capture) => settle(lost, { file: files[lost]!, capture }),
-          (e: unknown) => settle(lost, { file: files[lost]!, error: e instanceof Error ? e : new Error(`${files[lost]}: ${why}`) }),
-        ).finally(resolve);
+        if (busy < 0) return resolve();
+        void readHere(busy).finally(resolve);
       };
       worker.on('message', (m: ReadReply) => {
         busy = -1;
-        settle(m.id, 'capture' in m ? { file: files[m.id]!, capture: fromTransfer(m.capture) } : { file: files[m.id]!, error: revive(m.error) });
+        settle(m.id, 'capture' in m ? { file: files[m.id]!, capture: fromTransfer(m.capture) } : { file: files[m.id]!, error: fromPlainError(m.error) });
         send();
       });
-      worker.on('error', (e) => died(e.message));
-      worker.on('exit', (code) => died(`the reading worker stopped (exit code ${code})`));
+      worker.on('error', stop);
+      worker.on('exit', stop);
       send();
     });
   // This thread reads too: one worker fewer than the threads wanted.

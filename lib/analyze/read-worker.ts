@@ -3,7 +3,7 @@
  * sent, one at a time, and sends each index back with its columns transferred, not copied.
  */
 import { parentPort } from 'node:worker_threads';
-import { CaptureFormatError } from '../capture/errors';
+import { toPlainError } from '../capture/errors';
 import { toTransfer } from '../decode/capture-index';
 import { indexFile, type ReadReply, type ReadRequest } from './read-pool';
 
@@ -22,13 +22,7 @@ port.on('message', async ({ id, file }: ReadRequest) => {
     transfer = sent.transfer;
     reply = { id, capture: sent.capture };
   } catch (e) {
-    const err = e as Error & { code?: string };
-    reply = {
-      id,
-      error: e instanceof CaptureFormatError
-        ? { kind: 'capture', code: e.code, fileName: e.fileName, byteOffset: e.byteOffset, message: e.message }
-        : { kind: 'other', code: typeof err.code === 'string' ? err.code : undefined, message: err.message ?? String(e) },
-    };
+    reply = { id, error: toPlainError(e) };
   }
   port.postMessage(reply, transfer);
 });

@@ -27,12 +27,25 @@ export class CaptureFormatError extends Error {
     this.byteOffset = byteOffset;
   }
 
-  /** The same error again from its fields, after it crossed to another thread as a plain object. */
-  static revive(e: { code: CaptureErrorCode; fileName: string; byteOffset: number; message: string }): CaptureFormatError {
-    const out = new CaptureFormatError(e.code, e.fileName, e.byteOffset, '');
-    out.message = e.message;
-    return out;
-  }
+}
+
+/** A read's error as it crosses to another thread (a worker): plain data, revived by fromPlainError. */
+export type PlainError =
+  | { kind: 'capture'; code: CaptureErrorCode; fileName: string; byteOffset: number; message: string }
+  | { kind: 'other'; code?: string; message: string };
+
+export function toPlainError(e: unknown): PlainError {
+  if (e instanceof CaptureFormatError) return { kind: 'capture', code: e.code, fileName: e.fileName, byteOffset: e.byteOffset, message: e.message };
+  const code = (e as { code?: unknown } | null)?.code;
+  return { kind: 'other', code: typeof code === 'string' ? code : undefined, message: e instanceof Error ? e.message : String(e) };
+}
+
+/** The error again on this side: a CaptureFormatError keeps its class, code and offset; another keeps its system code (ENOENT). */
+export function fromPlainError(e: PlainError): Error {
+  if (e.kind === 'other') return Object.assign(new Error(e.message), e.code === undefined ? {} : { code: e.code });
+  const out = new CaptureFormatError(e.code, e.fileName, e.byteOffset, '');
+  out.message = e.message;
+  return out;
 }
 
 /** Something worth telling the user that did not stop the read (e.g. a truncated last record). */

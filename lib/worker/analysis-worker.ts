@@ -3,8 +3,8 @@
  * stays responsive on a 2 GB file. All the work is in engine.ts; this only wires it to messages,
  * and to a pool of index workers (index-pool.ts) so that files are read on every core.
  */
-import { AnalysisEngine, indexHere } from './engine';
-import { IndexPool, PoolUnavailable, poolSize, type IndexerPort } from './index-pool';
+import { AnalysisEngine } from './engine';
+import { indexBlob, IndexPool, PoolUnavailable, poolSize, type IndexerPort } from './index-pool';
 import type { FromWorker, ToWorker } from './protocol';
 
 // The project compiles against the DOM lib; a dedicated worker's global has the same two calls.
@@ -33,7 +33,7 @@ const engine = new AnalysisEngine({
   ...(pool
     ? {
         // A worker that fails (a browser without nested module workers, one that runs out of memory): this thread reads.
-        indexFile: (file, name, req) => pool.index(file, name, req).catch((e: unknown) => (e instanceof PoolUnavailable ? indexHere(file, name, req) : Promise.reject(e))),
+        indexFile: (file, name, req) => pool.index(file, name, req).catch((e: unknown) => (e instanceof PoolUnavailable ? indexBlob(file, name, req) : Promise.reject(e))),
         concurrency: Math.max(2, pool.size),
       }
     : {}),

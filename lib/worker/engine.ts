@@ -23,7 +23,7 @@ import { parseNodeState, type NodeState } from '../nodestate/state';
 import { uniqueName } from '../util/names';
 import { overlayDevice, type InterfaceRole } from '../protocols/devices';
 import { CaptureIndexer, type IndexedCapture } from '../decode/capture-index';
-import type { IndexRequest } from './index-pool';
+import { indexBlob, type IndexRequest } from './index-pool';
 import { decodePacket } from '../decode/decode-packet';
 import { emptyRow, META_NO_TIMESTAMP } from '../decode/packet-index';
 import { linkTypeLayer } from '../decode/tables';
@@ -107,13 +107,6 @@ const MAX_LINKS_BYTES = 4 * 1024 * 1024;
 function errorText(e: unknown): string {
   if (e instanceof Error && e.message) return e.message;
   return String(e);
-}
-
-/** One file read and indexed on this thread. */
-export async function indexHere(file: Blob, name: string, req: IndexRequest): Promise<IndexedCapture> {
-  const indexer = new CaptureIndexer();
-  const named = Object.assign(file.slice(0, file.size, file.type), { name });
-  return indexer.finish(await readCaptureBlob(named, indexer, req));
 }
 
 function isAbort(e: unknown, signal: AbortSignal | undefined): boolean {
@@ -277,7 +270,7 @@ export class AnalysisEngine {
     let read = 0;
     try {
       // Messages name the file as the user knows it, with its folder when it came in one.
-      const capture = await (this.opts.indexFile ?? indexHere)(e.file, e.key, {
+      const capture = await (this.opts.indexFile ?? indexBlob)(e.file, e.key, {
         signal: abort.signal,
         chunkSize: this.opts.chunkSize,
         onProgress: (bytesRead, total) => {

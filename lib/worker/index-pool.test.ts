@@ -3,14 +3,14 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readCaptureBlob } from '../capture/blob';
-import { CaptureFormatError } from '../capture/errors';
+import { CaptureFormatError, toPlainError } from '../capture/errors';
 import { CaptureIndexer, toTransfer, type IndexedCapture } from '../decode/capture-index';
 import { emptyRow } from '../decode/packet-index';
 import { SAMPLES } from '../testing/scenarios';
 import type { FromIndexer, ToIndexer } from './index-protocol';
-import { IndexPool, PoolUnavailable, poolSize, type IndexerPort } from './index-pool';
+import { indexBlob, IndexPool, PoolUnavailable, poolSize, type IndexerPort } from './index-pool';
 
-/** A worker stand-in: indexes in this thread, answers asynchronously, with a structured clone as postMessage does. */
+/** A worker stand-in: runs what index-worker.ts runs, in this thread, answering asynchronously with a structured clone as postMessage does. */
 function port(log: number[], me: number): IndexerPort {
   const aborts = new Map<number, AbortController>();
   const p: IndexerPort = {
@@ -24,15 +24,11 @@ function port(log: number[], me: number): IndexerPort {
       const reply = (m: FromIndexer, transfer: ArrayBuffer[] = []) => setTimeout(() => p.onmessage?.({ data: structuredClone(m, { transfer }) } as MessageEvent<FromIndexer>));
       void (async () => {
         try {
-          const indexer = new CaptureIndexer();
-          const summary = await readCaptureBlob(Object.assign(msg.file, { name: msg.name }), indexer, { signal: abort.signal, chunkSize: msg.chunkSize, onProgress: (bytesRead, total) => reply({ type: 'progress', id: msg.id, bytesRead, total }) });
-          abort.signal.throwIfAborted();
-          const sent = toTransfer(indexer.finish(summary));
+          const capture = await indexBlob(msg.file, msg.name, { signal: abort.signal, chunkSize: msg.chunkSize, onProgress: (bytesRead, total) => reply({ type: 'progress', id: msg.id, bytesRead, total }) });
+          const sent = toTransfer(capture);
           reply({ type: 'done', id: msg.id, capture: sent.capture }, sent.transfer);
         } catch (e) {
-          if (abort.signal.aborted) reply({ type: 'aborted', id: msg.id });
-          else if (e instanceof CaptureFormatError) reply({ type: 'error', id: msg.id, message: e.message, capture: { code: e.code, fileName: e.fileName, byteOffset: e.byteOffset } });
-          else reply({ type: 'error', id: msg.id, message: String(e) });
+          reply(abort.signal.aborted ? { type: 'aborted', id: msg.id } : { type: 'error', id: msg.id, error: toPlainError(e) });
         }
       })();
     },

@@ -3,8 +3,9 @@
  * the machine has (capped by its memory), each index sent back with its columns transferred.
  * The engine asks through `index()` exactly as it would read a file itself (engine.ts).
  */
-import { CaptureFormatError } from '../capture/errors';
-import { fromTransfer, type IndexedCapture } from '../decode/capture-index';
+import { readCaptureBlob } from '../capture/blob';
+import { fromPlainError } from '../capture/errors';
+import { CaptureIndexer, fromTransfer, type IndexedCapture } from '../decode/capture-index';
 import type { FromIndexer, ToIndexer } from './index-protocol';
 
 export interface IndexerPort {
@@ -21,6 +22,15 @@ export interface IndexRequest {
   signal?: AbortSignal;
   chunkSize?: number;
   onProgress?: (bytesRead: number, total: number) => void;
+}
+
+/** One file read and indexed on the calling thread: what each index worker runs, and what the engine runs without them. */
+export async function indexBlob(file: Blob, name: string, req: IndexRequest = {}): Promise<IndexedCapture> {
+  const indexer = new CaptureIndexer();
+  const named = Object.assign(file.slice(0, file.size, file.type), { name });
+  const summary = await readCaptureBlob(named, indexer, req);
+  req.signal?.throwIfAborted();
+  return indexer.finish(summary);
 }
 
 /** Workers for a machine: one per core, at most one per 512 MB of device memory where the browser says, and at most 8. */
@@ -118,8 +128,7 @@ export class IndexPool {
     this.release(port);
     if (m.type === 'done') job.resolve(fromTransfer(m.capture));
     else if (m.type === 'aborted') job.reject(new DOMException('The read was cancelled', 'AbortError'));
-    else if (m.capture) job.reject(CaptureFormatError.revive({ ...m.capture, message: m.message }));
-    else job.reject(new Error(m.message));
+    else job.reject(fromPlainError(m.error));
   }
 
   /** A worker that failed: its job goes elsewhere, and it gets no more. */

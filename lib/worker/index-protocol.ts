@@ -1,5 +1,5 @@
 /** Messages between the analysis worker and the workers of its index pool (index-pool.ts). */
-import type { CaptureErrorCode } from '../capture/errors';
+import type { PlainError } from '../capture/errors';
 import type { TransferredCapture } from '../decode/capture-index';
 
 export type ToIndexer =
@@ -10,4 +10,4 @@ export type FromIndexer =
   | { type: 'progress'; id: number; bytesRead: number; total: number }
   | { type: 'done'; id: number; capture: TransferredCapture }
   | { type: 'aborted'; id: number }
-  | { type: 'error'; id: number; message: string; capture?: { code: CaptureErrorCode; fileName: string; byteOffset: number } };
+  | { type: 'error'; id: number; error: PlainError };

@@ -2,9 +2,9 @@
  * One worker of the analysis worker's index pool (index-pool.ts): reads and indexes the files it
  * is sent, one at a time, and sends each index back with its columns transferred, not copied.
  */
-import { readCaptureBlob } from '../capture/blob';
-import { CaptureFormatError } from '../capture/errors';
-import { CaptureIndexer, toTransfer } from '../decode/capture-index';
+import { toPlainError } from '../capture/errors';
+import { toTransfer } from '../decode/capture-index';
+import { indexBlob } from './index-pool';
 import type { FromIndexer, ToIndexer } from './index-protocol';
 
 /** Progress messages at most this often per file. */
@@ -30,9 +30,7 @@ async function index({ id, file, name, chunkSize }: Extract<ToIndexer, { type: '
   aborts.set(id, abort);
   let last = -Infinity;
   try {
-    const indexer = new CaptureIndexer();
-    const named = Object.assign(file.slice(0, file.size, file.type), { name });
-    const summary = await readCaptureBlob(named, indexer, {
+    const capture = await indexBlob(file, name, {
       signal: abort.signal,
       chunkSize,
       onProgress: (bytesRead, total) => {
@@ -42,13 +40,10 @@ async function index({ id, file, name, chunkSize }: Extract<ToIndexer, { type: '
         scope.postMessage({ type: 'progress', id, bytesRead, total });
       },
     });
-    abort.signal.throwIfAborted();
-    const sent = toTransfer(indexer.finish(summary));
+    const sent = toTransfer(capture);
     scope.postMessage({ type: 'done', id, capture: sent.capture }, sent.transfer);
   } catch (err) {
-    if (abort.signal.aborted) scope.postMessage({ type: 'aborted', id });
-    else if (err instanceof CaptureFormatError) scope.postMessage({ type: 'error', id, message: err.message, capture: { code: err.code, fileName: err.fileName, byteOffset: err.byteOffset } });
-    else scope.postMessage({ type: 'error', id, message: err instanceof Error ? err.message : String(err) });
+    scope.postMessage(abort.signal.aborted ? { type: 'aborted', id } : { type: 'error', id, error: toPlainError(err) });
   } finally {
     aborts.delete(id);
   }
