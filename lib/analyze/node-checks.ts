@@ -333,9 +333,12 @@ function agree(rules: Ruleset, p: PacketTuple, run: (p: PacketTuple) => Decision
   return { verdict: 'unknown', line: differs.line, text: differs.text, why: "the packet's conntrack state decides, and it is not known", trace: [] };
 }
 
+/** Whether the raw table exempts anything from conntrack: once per rule set, not per flow and state. */
+const UNTRACKS = new WeakMap<Ruleset, boolean>();
 function untracks(rules: Ruleset): boolean {
-  for (const chain of rules.get('raw')?.values() ?? []) if (chain.rules.some((r) => /-j (NOTRACK|CT --notrack)\b/.test(r.text))) return true;
-  return false;
+  let u = UNTRACKS.get(rules);
+  if (u === undefined) UNTRACKS.set(rules, (u = [...(rules.get('raw')?.values() ?? [])].some((chain) => chain.rules.some((r) => /-j (NOTRACK|CT --notrack)\b/.test(r.text)))));
+  return u;
 }
 
 function tcpFlagNames(flags: number): string {

@@ -6,7 +6,7 @@
  * guessed: when such a rule could decide the packet's fate, the answer is "unknown", naming it.
  */
 
-import { TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN } from '../protocols/numbers';
+import { TCP_ACK, TCP_CWR, TCP_ECE, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN, TCP_URG } from '../protocols/numbers';
 
 export interface IptRule {
   /** 1-based line in the iptables-save text. */
@@ -270,7 +270,7 @@ function matchOne(m: { opt: string; value: string; module: string | null }, p: P
   }
 }
 
-const TCP_FLAG_BITS: Record<string, number> = { FIN: TCP_FIN, SYN: TCP_SYN, RST: TCP_RST, PSH: TCP_PSH, ACK: TCP_ACK, URG: 0x20, ECE: 0x40, CWR: 0x80, ALL: 0xff, NONE: 0 };
+const TCP_FLAG_BITS: Record<string, number> = { FIN: TCP_FIN, SYN: TCP_SYN, RST: TCP_RST, PSH: TCP_PSH, ACK: TCP_ACK, URG: TCP_URG, ECE: TCP_ECE, CWR: TCP_CWR, ALL: 0xff, NONE: 0 };
 const flagBits = (list: string) => list.split(',').reduce((b, f) => b | (TCP_FLAG_BITS[f.toUpperCase()] ?? 0), 0);
 
 /** `--tcp-flags MASK COMP`: of the flags in MASK, exactly those in COMP are set. */
@@ -279,9 +279,17 @@ function tcpFlagsMatch(p: PacketTuple, mask: string, comp: string): Tri {
   return (p.tcpFlags & flagBits(mask)) === flagBits(comp);
 }
 
+/** Each rule's parts, parsed the first time it is walked: a chain is walked once per packet kind and conntrack state asked about. */
+const PARTS = new WeakMap<IptRule, ReturnType<typeof ruleParts>>();
+function partsOf(r: IptRule): ReturnType<typeof ruleParts> {
+  let parts = PARTS.get(r);
+  if (!parts) PARTS.set(r, (parts = ruleParts(r.args)));
+  return parts;
+}
+
 function ruleMatches(r: IptRule, p: PacketTuple): Tri {
   let unknown: string | null = null;
-  for (const m of ruleParts(r.args).matches) {
+  for (const m of partsOf(r).matches) {
     let t = matchOne(m, p);
     if (typeof t === 'boolean' && (m as { negated: boolean }).negated) t = !t;
     if (t === false) return false;
@@ -305,7 +313,7 @@ export function evaluate(rules: Ruleset, table: string, chain: string, packet: P
     for (const r of c.rules) {
       const m = ruleMatches(r, p);
       if (m === false) continue;
-      const { target, goto } = ruleParts(r.args);
+      const { target, goto } = partsOf(r);
       if (m !== true) {
         if (target === null || NON_TERMINAL.has(target) || (t.has(target) && !goto && emptyChain(t.get(target)!))) continue;
         return { verdict: 'unknown', line: r.line, text: r.text, why: m.unknown, trace };

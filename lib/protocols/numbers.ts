@@ -42,6 +42,9 @@ export const TCP_SYN = 0x02;
 export const TCP_RST = 0x04;
 export const TCP_PSH = 0x08;
 export const TCP_ACK = 0x10;
+export const TCP_URG = 0x20;
+export const TCP_ECE = 0x40;
+export const TCP_CWR = 0x80;
 
 // IP protocol numbers (IANA "Assigned Internet Protocol Numbers").
 export const IP_PROTO_HOPOPT = 0;
