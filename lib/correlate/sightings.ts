@@ -356,6 +356,50 @@ function advance(cur: Cursor): void {
   }
 }
 
+/**
+ * Which capture holds the earliest next packet: a tournament over the captures' next times,
+ * each node the earlier of its two children (the lower capture on a tie, as a scan from the
+ * first would pick). A changed time replays only its own path to the root: log2(captures)
+ * comparisons a packet, where a scan of them all made one each (and, their times interleaving,
+ * the processor guessed most of them wrong).
+ */
+export class EarliestFirst {
+  private readonly leaves: number;
+  private readonly times: Float64Array;
+  /** tree[1] is the winner; tree[leaves + k] is capture k. */
+  private readonly tree: Int32Array;
+
+  constructor(readonly count: number) {
+    let leaves = 1;
+    while (leaves < count) leaves *= 2;
+    this.leaves = leaves;
+    this.times = new Float64Array(leaves).fill(Infinity);
+    this.tree = new Int32Array(2 * leaves);
+    for (let k = 0; k < leaves; k++) this.tree[leaves + k] = k;
+    for (let n = leaves - 1; n >= 1; n--) this.tree[n] = this.tree[2 * n]!;
+  }
+
+  /** The capture whose next time is earliest (any one when all are Infinity). */
+  winner(): number {
+    return this.tree[1]!;
+  }
+
+  time(k: number): number {
+    return this.times[k]!;
+  }
+
+  set(k: number, t: number): void {
+    const times = this.times;
+    const tree = this.tree;
+    times[k] = t;
+    for (let n = (this.leaves + k) >> 1; n >= 1; n >>= 1) {
+      const a = tree[2 * n]!;
+      const b = tree[2 * n + 1]!;
+      tree[n] = times[b]! < times[a]! ? b : a;
+    }
+  }
+}
+
 /** Walks every capture in time order and groups the sightings of each packet. */
 export function collectSightings(inputs: readonly CaptureInput[], layout: PointLayout, epochSec: number): SightingsResult {
   return new Walk(inputs, layout, epochSec).run();
@@ -446,21 +490,17 @@ class Walk {
   run(): SightingsResult {
     const cursors = this.cursors;
     const row = this.row;
-    // Each capture's next time, side by side: the earliest is found without touching the cursors.
-    const times = new Float64Array(cursors.length);
+    const merge = new EarliestFirst(cursors.length);
     cursors.forEach((cur, k) => {
       advance(cur);
-      times[k] = cur.t;
+      merge.set(k, cur.t);
     });
-    for (;;) {
-      let next = 0;
-      for (let k = 1; k < times.length; k++) if (times[k]! < times[next]!) next = k;
-      if (times[next] === Infinity) break;
+    for (let next = merge.winner(); merge.time(next) !== Infinity; next = merge.winner()) {
       const cur = cursors[next]!;
       const r = cur.r;
       cur.idx.read(r, row);
       advance(cur);
-      times[next] = cur.t;
+      merge.set(next, cur.t);
       this.sight(cur, r);
     }
     if (this.fragmented.size > 0) this.settleFragments();
