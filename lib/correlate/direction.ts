@@ -36,6 +36,9 @@ function listeningScore(peers: number, port: number): number {
  * flips inside a flow. Connections with a SYN or SYN-ACK are left to their handshake.
  */
 export function listeningSides(flows: Flow[], G: PacketGroups): void {
+  // Most incidents hold every TCP handshake: then no endpoint needs its peers counted.
+  const unsure = flows.map((f) => f.proto === 6 && !f.groups.some((g) => Math.abs(G.votes[g]!) >= 2));
+  if (!unsure.includes(true)) return;
   const st = G.store;
   const key = (addr: number, port: number) => addr * 65536 + port;
   const peers = new Map<number, Set<number>>();
@@ -61,7 +64,7 @@ export function listeningSides(flows: Flow[], G: PacketGroups): void {
   });
   const score = (ep: number) => listeningScore(peers.get(ep)?.size ?? 0, ep % 65536);
   flows.forEach((f, n) => {
-    if (f.proto !== 6 || f.groups.some((g) => Math.abs(G.votes[g]!) >= 2)) return;
+    if (!unsure[n]) return;
     // Every tuple the connection carried (before and after NAT) names its server side.
     const servers = new Set<number>();
     for (const [a, b] of tuples[n]!) {
