@@ -72,17 +72,46 @@ export interface Evidence {
   step(dir: 'requests' | 'replies', k: number): Step;
 }
 
-/** Packets of each direction seen at each point, by the groups' point masks. */
-function tally(ids: number[], G: PacketGroups, points: number): Uint32Array {
+/**
+ * Packets of each direction seen at each point, by the groups' point masks; and, with masks,
+ * `gaps[a]` with bit b set when some packet seen at a was not seen at b: a step a → b with that
+ * bit clear loses nothing, and is known quiet without walking its packets again.
+ */
+function tally(ids: number[], G: PacketGroups, points: number): { counts: Uint32Array; gaps: Int32Array | null } {
   const counts = new Uint32Array(points);
-  for (const g of ids) {
-    if (G.useMasks) {
-      for (let m = G.mask[g]!, p = 0; m !== 0; m >>>= 1, p++) if (m & 1) counts[p]!++;
-    } else {
-      for (let p = 0; p < points; p++) if (G.seenAt(g, p)) counts[p]!++;
-    }
+  if (!G.useMasks) {
+    for (const g of ids) for (let p = 0; p < points; p++) if (G.seenAt(g, p)) counts[p]!++;
+    return { counts, gaps: null };
   }
-  return counts;
+  // A flow's packets fall into a few kinds by where they were seen (most of them everywhere):
+  // each distinct mask is counted, then spread over its points once.
+  const masks: number[] = [];
+  const times: number[] = [];
+  const kind = new Map<number, number>();
+  let last = -1;
+  let at = -1;
+  for (const g of ids) {
+    const mask = G.mask[g]!;
+    if (mask !== last) {
+      at = kind.get(mask) ?? -1;
+      if (at < 0) {
+        kind.set(mask, (at = masks.push(mask) - 1));
+        times.push(0);
+      }
+      last = mask;
+    }
+    times[at]!++;
+  }
+  const gaps = new Int32Array(points);
+  masks.forEach((mask, k) => {
+    for (let m = mask, p = 0; m !== 0; m >>>= 1, p++) {
+      if (m & 1) {
+        counts[p]! += times[k]!;
+        gaps[p]! |= ~mask;
+      }
+    }
+  });
+  return { counts, gaps };
 }
 
 export function icmpMeaning(type: number, code: number, v6: boolean): string {
@@ -168,8 +197,10 @@ const lastSeen = (xs: number[]) => xs.reduce((k, n, i) => (n > 0 ? i : k), -1);
 export function gatherEvidence(f: Flow, c: Correlation, offset: (p: CapturePoint) => number): Evidence {
   const pts = c.points;
   const G = c.groups;
-  const reqCounts = tally(f.requests, G, pts.length);
-  const repCounts = tally(f.replies, G, pts.length);
+  const reqTally = tally(f.requests, G, pts.length);
+  const repTally = tally(f.replies, G, pts.length);
+  const reqCounts = reqTally.counts;
+  const repCounts = repTally.counts;
   // A point blind to one direction (blind.ts) is no station of the packets going that way. A
   // pod point on the path is the client's (its own address, before any SNAT) or the server's
   // (whatever DNAT made of the address the client dialled).
@@ -225,7 +256,16 @@ export function gatherEvidence(f: Flow, c: Correlation, offset: (p: CapturePoint
   ev.step = (dir, k) => {
     const key = dir === 'requests' ? k : ~k;
     let s = memo.get(key);
-    if (!s) memo.set(key, (s = computeStep(ev, dir, k, c, offset)));
+    if (!s) {
+      const order = dir === 'requests' ? stations : repStations;
+      const gaps = (dir === 'requests' ? reqTally : repTally).gaps;
+      const from = order[k]!;
+      const to = order[k + 1]!;
+      // Every packet seen at `from` was seen at `to` (the masks say; a datagram that reached a
+      // point without all its fragments is not there, which only the walk of its packets sees).
+      const quiet = gaps !== null && G.incomplete.size === 0 && ((gaps[from]! >>> to) & 1) === 0;
+      memo.set(key, (s = quiet ? new QuietStep(ev, pts[from]!, pts[to]!) : computeStep(ev, dir, k, c, offset)));
+    }
     return s;
   };
   return ev;
