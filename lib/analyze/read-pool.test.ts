@@ -1,6 +1,6 @@
 /** Reading on every core gives the captures reading one after another gives. */
 import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CaptureFormatError } from '../capture/errors';
@@ -88,12 +88,14 @@ describe('indexFiles', () => {
     }
   });
 
-  it('uses one thread per core and file unless told', () => {
+  it('uses a thread per core and a half and per file unless told', () => {
     process.env.HOPSCOPE_READ_WORKERS = '3';
     expect(readWorkers(10)).toBe(3);
     expect(readWorkers(2)).toBe(2);
     delete process.env.HOPSCOPE_READ_WORKERS;
     expect(readWorkers(1)).toBe(1);
+    const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
     expect(readWorkers(1000)).toBeGreaterThanOrEqual(1);
+    expect(readWorkers(1000)).toBe(Math.max(1, Math.min(Math.floor(cores / 1.5), Math.floor(os.freemem() / (512 * 1024 * 1024)))));
   });
 });

@@ -1,9 +1,10 @@
 /**
- * Capture files read and indexed on every core: worker threads (read-worker.ts), one file each
- * at a time, up to one per core and fewer when memory is short. Each index comes back with its
- * columns transferred, not copied, and the results keep the order the files were given: the
- * same captures as reading them one after another (read-pool.test.ts compares them on every
- * sample). This thread reads too; with one file, one core or HOPSCOPE_READ_WORKERS=1 it reads alone.
+ * Capture files read and indexed on several cores: worker threads (read-worker.ts), one file
+ * each at a time, a reader per CORES_PER_READER cores and fewer when memory is short. Each index
+ * comes back with its columns transferred, not copied, and the results keep the order the files
+ * were given: the same captures as reading them one after another (read-pool.test.ts compares
+ * them on every sample). This thread reads too; with one file, fewer than three cores or
+ * HOPSCOPE_READ_WORKERS=1 it reads alone.
  */
 import { statSync } from 'node:fs';
 import os from 'node:os';
@@ -28,12 +29,20 @@ export async function indexFile(file: string): Promise<IndexedCapture> {
   return indexer.finish(await readCaptureFile(file, indexer));
 }
 
-/** How many threads read (this one and workers): HOPSCOPE_READ_WORKERS when set, else one per core, per file and per WORKER_BUDGET_BYTES of free memory. */
+/**
+ * Cores one reading thread keeps busy: besides its own, the thread pool reading the next chunk
+ * from the file and V8's collector and compiler. Measured on 2 cores: `stats` of the bench
+ * incident used 1.05 s of CPU in 0.74 s, `analyze` 2.9 s in 2.0 s; a second reader there made
+ * both about 12% slower, and cost more CPU and memory.
+ */
+const CORES_PER_READER = 1.5;
+
+/** How many threads read (this one and workers): HOPSCOPE_READ_WORKERS when set, else one per CORES_PER_READER cores, per file and per WORKER_BUDGET_BYTES of free memory. */
 export function readWorkers(files: number): number {
   const asked = Number(process.env.HOPSCOPE_READ_WORKERS);
   if (Number.isInteger(asked) && asked >= 1) return Math.min(asked, files);
   const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
-  return Math.max(1, Math.min(files, cores, Math.floor(os.freemem() / WORKER_BUDGET_BYTES)));
+  return Math.max(1, Math.min(files, Math.floor(cores / CORES_PER_READER), Math.floor(os.freemem() / WORKER_BUDGET_BYTES)));
 }
 
 /** The worker's script: the compiled one beside this module's chunk, or the TypeScript through tsx. */
