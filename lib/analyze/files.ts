@@ -49,7 +49,7 @@ export async function loadInputs(files: string[], labels: Map<string, { node: st
   const errors: string[] = [];
   const links = new Map<string, Map<number, string>>();
   const isLinks = (file: string) => linksFileNode(file) !== null && !CAPTURE_FILE.test(file);
-  // The captures are read on every core at once; what they say is taken in the order given.
+  // The captures are read by the read pool (read-pool.ts), on several threads where there are the cores; what they say is taken in the order given.
   const read = await indexFiles(files.filter((f) => !isLinks(f)));
   let k = 0;
   for (const file of files) {

@@ -158,8 +158,8 @@ export async function browserBench(root: string, files: string[], opts: { chromi
       peakBytes = Math.max(peakBytes, memory());
       samples++;
     }, SAMPLE_MS);
-    const started = performance.now();
     const pageStarted = await page.evaluate(() => performance.now());
+    const started = performance.now();
     await page.getByTestId('file-input').setInputFiles(files);
     const card = page.locator('[data-testid="verdict-card"][data-kind]');
     await card.waitFor({ state: 'visible', timeout: timeoutMs });

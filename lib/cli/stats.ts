@@ -45,7 +45,7 @@ export async function statsCommand(args: string[]): Promise<number> {
   let bytes = 0;
   let packets = 0;
   let indexBytes = 0;
-  // Read on every core at once (read-pool.ts); printed in the order given, each as soon as it and those before are done.
+  // Read by the read pool (read-pool.ts); printed in the order given, each as soon as it and those before are done.
   await indexFiles(files, ({ capture, error }) => {
     if (error) {
       if (!(error instanceof CaptureFormatError) && !('code' in error && (error as NodeJS.ErrnoException).code === 'ENOENT')) throw error;

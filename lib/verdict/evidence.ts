@@ -261,9 +261,9 @@ export function gatherEvidence(f: Flow, c: Correlation, offset: (p: CapturePoint
       const gaps = (dir === 'requests' ? reqTally : repTally).gaps;
       const from = order[k]!;
       const to = order[k + 1]!;
-      // Every packet seen at `from` was seen at `to` (the masks say; a datagram that reached a
-      // point without all its fragments is not there, which only the walk of its packets sees).
-      const quiet = gaps !== null && G.incomplete.size === 0 && ((gaps[from]! >>> to) & 1) === 0;
+      // Every packet seen at `from` was seen at `to`, as the masks say (a datagram that reached
+      // a point without all its fragments has that point's bit cleared: it did not get there).
+      const quiet = gaps !== null && ((gaps[from]! >>> to) & 1) === 0;
       memo.set(key, (s = quiet ? new QuietStep(ev, pts[from]!, pts[to]!) : computeStep(ev, dir, k, c, offset)));
     }
     return s;
