@@ -1,8 +1,8 @@
 'use client';
 
 import { useEffect, useMemo, useRef, useState } from 'react';
-import { useAnalysis, useDashboardActions, useFilters, useSelection } from '@/components/store/dashboard-store-provider';
-import { backgroundSummary, endpoint, flowBadge, flowCounts, visibleFlows, type ProtocolFilter, type StatusFilter, type VerdictFilter } from '@/lib/viz/flow-list';
+import { useAnalysis, useDashboardActions, useFiles, useFilters, useSelection } from '@/components/store/dashboard-store-provider';
+import { backgroundSummary, emptyListText, endpoint, flowBadge, flowCounts, visibleFlows, type ProtocolFilter, type StatusFilter, type VerdictFilter } from '@/lib/viz/flow-list';
 import { VERDICT_TITLES } from '@/lib/report/markdown';
 import { verdictSeverity, type VerdictKind } from '@/lib/verdict/verdict';
 import { scrollToRow, visibleRange } from './virtual-window';
@@ -18,7 +18,8 @@ const STATUSES: { value: StatusFilter; label: string }[] = [
 
 /** Every flow, worst first: searchable, filterable, windowed, and driven by the arrow keys. */
 export function FlowList({ className = '' }: { className?: string }) {
-  const { report } = useAnalysis();
+  const { report, status } = useAnalysis();
+  const reading = useFiles().some((f) => f.status === 'queued' || f.status === 'reading');
   const filters = useFilters();
   const selection = useSelection();
   const { setFilters, selectFlow } = useDashboardActions();
@@ -142,7 +143,7 @@ export function FlowList({ className = '' }: { className?: string }) {
         className="relative min-h-0 flex-1 overflow-auto"
       >
         {flows.length === 0 && (
-          <p className="p-4 text-sm text-muted">{all.length === 0 ? 'No flow in these captures.' : 'No flow matches.'}</p>
+          <p className="p-4 text-sm text-muted">{emptyListText({ flows: all.length, reading, analysing: status === 'running', analysed: report !== null })}</p>
         )}
         <div style={{ height: flows.length * ROW }} className="relative">
           {flows.slice(range.start, range.end).map((f, k) => {

@@ -1,7 +1,7 @@
 import { ns } from '@/lib/util/units';
 import { describe, expect, it } from 'vitest';
 import type { FlowReport, VerdictKind } from '@/lib/verdict/verdict';
-import { defaultStation, flowBadge, flowMatches, visibleFlows, NO_FILTERS } from './flow-list';
+import { defaultStation, emptyListText, flowBadge, flowMatches, visibleFlows, NO_FILTERS } from './flow-list';
 
 let nextId = 0;
 function flow(kind: VerdictKind, over: Partial<FlowReport> = {}): FlowReport {
@@ -127,5 +127,18 @@ describe('defaultStation', () => {
     anyFirst.hops = [anyFirst.hops[1]!, anyFirst.hops[2]!];
     expect(defaultStation(anyFirst)).toBe(1);
     expect(defaultStation(flow('delivered', { hops: [] }))).toBeNull();
+  });
+});
+
+describe('emptyListText', () => {
+  it('says "no flow" only once an analysis found none', () => {
+    const base = { flows: 0, reading: false, analysing: false, analysed: false };
+    expect(emptyListText({ ...base, reading: true })).toBe('The captures are still being read.');
+    expect(emptyListText({ ...base, reading: true, analysed: true })).toBe('The captures are still being read.');
+    expect(emptyListText({ ...base, analysing: true })).toBe('Analysing…');
+    expect(emptyListText({ ...base, analysed: true })).toBe('No flow in these captures.');
+    expect(emptyListText(base)).toBe('No flow.');
+    // Flows there, none shown: the filters hide them.
+    expect(emptyListText({ ...base, flows: 3, reading: true })).toBe('No flow matches.');
   });
 });

@@ -130,6 +130,17 @@ export function visibleFlows(flows: readonly FlowReport[], filters: FlowFilters)
   return worstFirst ? out : out.sort((a, b) => verdictSeverity(a.verdict.kind) - verdictSeverity(b.verdict.kind));
 }
 
+/**
+ * What an empty flow list says: "no flow" only once an analysis found none, never while the
+ * captures are still read or analysed (a list that says "no flow" mid-read is a false alarm).
+ */
+export function emptyListText(o: { flows: number; reading: boolean; analysing: boolean; analysed: boolean }): string {
+  if (o.flows > 0) return 'No flow matches.';
+  if (o.reading) return 'The captures are still being read.';
+  if (o.analysing) return 'Analysing…';
+  return o.analysed ? 'No flow in these captures.' : 'No flow.';
+}
+
 export function flowCounts(flows: readonly FlowReport[]): { total: number; problems: number } {
   return { total: flows.length, problems: flows.filter((f) => f.verdict.kind !== 'delivered').length };
 }
