@@ -180,27 +180,24 @@ export function createDashboardStore(deps: DashboardDeps): DashboardStore {
     const updateFile = (id: FileId, next: (f: FileEntry) => Partial<FileEntry>) =>
       set((s) => ({ files: s.files.map((f) => (f.id === id ? { ...f, ...next(f) } : f)) }));
 
-    /** After an analysis: the URL's selection if it fits, else keep what fits, else the worst flow. */
-    const settleSelection = (report: AnalysisReport | null) => {
+    /**
+     * After an analysis: the URL's selection if it fits, else keep what fits, else the worst flow.
+     * Returned, not set, so that the report and its selection reach the screen in one render.
+     */
+    const settledSelection = (report: AnalysisReport | null): Partial<DashboardState> => {
       const s = get();
-      if (!report || report.flows.length === 0) {
-        set({ selection: { flow: null, point: null, group: null } });
-        return;
-      }
-      const has = (id: number | null) => id !== null && report.flows.some((f) => f.id === id);
-      const onPath = (flowId: number, point: number | null) =>
-        point !== null && !!report.flows.find((f) => f.id === flowId)?.hops.some((h) => h.point === point);
-      const pick = (flowId: number, point: number | null, keepGroup: boolean) => {
-        const flow = report.flows.find((f) => f.id === flowId)!;
-        set({ selection: { flow: flowId, point: onPath(flowId, point) ? point : defaultStation(flow), group: keepGroup ? s.selection.group : null } });
-      };
-      if (s.pending && has(s.pending.flow)) {
-        pick(s.pending.flow, s.pending.point, false);
-        set({ pending: null, notice: null });
-        return;
-      }
-      if (has(s.selection.flow)) return pick(s.selection.flow!, s.selection.point, false);
-      pick(report.flows[0]!.id, null, false);
+      if (!report || report.flows.length === 0) return { selection: { flow: null, point: null, group: null } };
+      const byId = (id: number | null) => (id === null ? undefined : report.flows.find((f) => f.id === id));
+      const pick = (flow: AnalysisReport['flows'][number], point: number | null) => ({
+        flow: flow.id,
+        point: point !== null && flow.hops.some((h) => h.point === point) ? point : defaultStation(flow),
+        group: null,
+      });
+      const pending = s.pending ? byId(s.pending.flow) : undefined;
+      if (pending) return { selection: pick(pending, s.pending!.point), pending: null, notice: null };
+      const kept = byId(s.selection.flow);
+      if (kept) return { selection: pick(kept, s.selection.point) };
+      return { selection: pick(report.flows[0]!, null) };
     };
 
     /** Flows that came ahead of their analysis (`analysis-flows`), for one generation. */
@@ -239,11 +236,12 @@ export function createDashboardStore(deps: DashboardDeps): DashboardStore {
           const before = ahead.generation === m.generation ? ahead.flows.flat() : [];
           ahead = { generation: -1, flows: [] };
           const report = m.report && before.length > 0 ? { ...m.report, flows: [...before, ...m.report.flows] } : m.report;
+          const selection = settledSelection(report);
           set((s) => ({
             analysis: { status: 'ready', generation: m.generation, report, points: m.points, epochSec: m.epochSec, message: null, ms: m.ms },
             files: s.files.map((f) => ({ ...f, analysis: m.files[f.id] ?? null })),
+            ...selection,
           }));
-          settleSelection(report);
           return;
         }
         case 'analysis-error':
