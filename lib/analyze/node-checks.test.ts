@@ -76,4 +76,31 @@ describe.skipIf(!present)('causes checked on a node\'s state', () => {
     expect(fwd.status).toBe('confirmed');
     expect(fwd.evidence).toContain('/ffff:ffff:ffff:ffff::');
   });
+
+  it('flannel UDP: a route into flannel0, a TUN device, leads into the tunnel, and its headers count against the NIC’s MTU', async () => {
+    const { states, report } = await load('udp-forward-drop');
+    const f = report.flows.find((x) => x.verdict.kind === 'request-dropped')!;
+    expect(states.get('node1')!.links.get('flannel0')?.kind).toBe('tun');
+    // The same ping lost on node1 between docker0 and eth0, flannel0 not captured: the NIC never
+    // saw it, so nothing says how it would have been carried there.
+    const lostOnNode1 = {
+      ...f,
+      hops: f.hops.filter((h) => !(h.host === 'node1' && h.interface === 'flannel0')),
+      notCaptured: [{ node: 'node1', interface: 'flannel0', role: 'overlay' as const }],
+      encapsulation: f.encapsulation.filter((e) => !e.at.startsWith('node1/')),
+      requestsStopAfter: 'node1/docker0',
+      repliesStopAfter: null,
+    };
+    const checks = checkFlow(lostOnNode1, states);
+    const route = by(checks, /^the route to/)[0]!;
+    expect(route.status, route.evidence).toBe('ruled out');
+    expect(route.evidence).toMatch(/flannel0/);
+    expect(by(checks, /^flannel0 is down$/)[0]?.status).toBe('ruled out');
+    // Too big for eth0 once flanneld adds its IPv4 and UDP headers (28 bytes), lost between flannel0 and eth0.
+    const mtu = states.get('node1')!.links.get('eth0')!.mtu!;
+    const big = { ...f, hops: f.hops, encapsulation: f.encapsulation.filter((e) => !e.at.startsWith('node1/')), requestsStopAfter: 'node1/flannel0', repliesStopAfter: null, stopLostSize: mtu - 20 };
+    const tooBig = by(checkFlow(big, states), /MTU is too small/)[0]!;
+    expect(tooBig.status, tooBig.evidence).toBe('confirmed');
+    expect(tooBig.evidence).toContain('+28 bytes of tun headers');
+  });
 });

@@ -19,7 +19,8 @@
  */
 import { evaluate, type Decision, type PacketTuple, type Ruleset } from '../nodestate/iptables';
 import { neighbourEntry, routeFor, vxlanPath, type Route } from '../nodestate/forwarding';
-import { overheadBytes, overlay, type OverlayKind } from '../protocols/overlays';
+import { isTunnelLink, tunnelLinkKind, tunnelLinkOverhead } from '../protocols/devices';
+import { overlay } from '../protocols/overlays';
 import type { NodeState } from '../nodestate/state';
 import { TCP_ACK, TCP_FIN, TCP_PSH, TCP_RST, TCP_SYN } from '../protocols/numbers';
 import type { FlowReport, HopReport, NodeCheck } from '../verdict/types';
@@ -27,7 +28,6 @@ import type { FlowReport, HopReport, NodeCheck } from '../verdict/types';
 /** Roles on the pod side of a node's routing step, and on the overlay/underlay side. */
 const POD_SIDE = new Set(['pod', 'bridge']);
 const WIRE_SIDE = new Set(['overlay', 'nic']);
-const TUNNEL_KINDS = new Set(['vxlan', 'geneve', 'ipip', 'gre', 'ip6tnl', 'sit', 'wireguard']);
 
 /**
  * A check and the state file it read, to say when that file changed while the kit ran. `weak`:
@@ -122,8 +122,8 @@ function sourcedChecks(f: FlowReport, states: ReadonlyMap<string, NodeState>): S
   const toLink = st.links.get(to.interface);
   if (f.stopLostSize !== null && toLink?.mtu && (to.role === 'overlay' || to.role === 'nic')) {
     const fromLink = st.links.get(from.interface);
-    const tunnel = from.role === 'overlay' && fromLink?.kind && TUNNEL_KINDS.has(fromLink.kind) ? fromLink.kind : null;
-    const overhead = tunnel ? tunnelOverhead(tunnel) : 0;
+    const tunnel = from.role === 'overlay' && fromLink?.kind && isTunnelLink(fromLink.kind) ? fromLink.kind : null;
+    const overhead = tunnel ? tunnelLinkOverhead(tunnel) : 0;
     const size = f.stopLostSize + overhead;
     out.push({
       node,
@@ -142,13 +142,10 @@ function sourcedChecks(f: FlowReport, states: ReadonlyMap<string, NodeState>): S
   return out;
 }
 
-/** Link kinds of the overlays a NIC carries (flannel's UDP backend and the stand-ins use TUN devices). */
-const LINK_KIND: Partial<Record<OverlayKind, string>> = { vxlan: 'vxlan', geneve: 'geneve', ipip: 'ipip', gre: 'gre', 'flannel-udp': 'tun' };
-
 /** The node's tunnel devices of the kind the flow crossed `nic` in, that were not captured. */
 function uncapturedTunnels(f: FlowReport, st: NodeState, nic: HopReport): string[] {
   const e = f.encapsulation.find((x) => x.at === `${nic.node}/${nic.interface}`);
-  const kind = e ? LINK_KIND[e.kind] : undefined;
+  const kind = e ? tunnelLinkKind(e.kind) : undefined;
   if (!kind) return [];
   return [...st.links.values()].filter((l) => l.kind === kind && !f.hops.some((h) => h.host === nic.host && h.interface === l.name)).map((l) => l.name);
 }
@@ -210,7 +207,7 @@ function routeChecks(st: NodeState, node: string, dst: string, outDev: string, t
   if (r.discards) return [{ node, cause, status: 'confirmed', evidence: `${r.line} (a ${r.discards} route)`, source: 'ip-route.txt' }];
   if (r.devs.length === 0) return [{ node, cause, status: 'not checkable', evidence: `${r.line}: names no device` }];
   // An overlay device that was not captured between the pod side and the NIC: the route leads into it.
-  const intoTunnel = to.role === 'nic' && r.devs.some((d) => TUNNEL_KINDS.has(st.links.get(d)?.kind ?? ''));
+  const intoTunnel = to.role === 'nic' && r.devs.some((d) => isTunnelLink(st.links.get(d)?.kind));
   const leads = r.devs.includes(outDev) || intoTunnel;
   const out: Sourced[] = [{ node, cause, status: leads ? 'ruled out' : 'confirmed', evidence: leads ? r.line : `${r.line}: it leaves by ${r.devs.join(' or ')}`, source: 'ip-route.txt' }];
   if (leads && POD_SIDE.has(to.role)) out.push(neighbourCheck(st, node, dst, outDev, r));
@@ -381,11 +378,6 @@ function packetOf(f: FlowReport, replies: boolean, rules: Ruleset): PacketTuple 
 }
 
 /** Bytes a tunnel device's encapsulation adds, from the protocol registry (VXLAN's when unknown). */
-function tunnelOverhead(kind: string): number {
-  const k = (kind === 'ipip' || kind === 'gre' || kind === 'geneve' || kind === 'vxlan' ? kind : 'vxlan') as OverlayKind;
-  return overheadBytes(overlay(k));
-}
-
 /**
  * Whether a rule may have marked the packet before filter FORWARD: raw and mangle run first;
  * nat's chains only for translated (service) traffic — kube-proxy's KUBE-MARK-MASQ — and its

@@ -4,20 +4,18 @@
  * (enslaved to a bridge or routed, as Calico's) is a pod's, and the device a tunnel sends over,
  * the default route's, or one with a global address that is no bridge, tunnel or dummy is the NIC.
  */
-import type { InterfaceRole } from '../protocols/devices';
+import { isTunnelLink, type InterfaceRole } from '../protocols/devices';
 import type { NodeState } from './state';
-
-const TUNNELS = new Set(['vxlan', 'geneve', 'ipip', 'gre', 'ip6tnl', 'sit', 'wireguard', 'tun']);
 
 /** interface → role, for the interfaces the state describes. */
 export function rolesFromState(st: NodeState, defaultRouteDevs: readonly string[]): Map<string, InterfaceRole> {
   const out = new Map<string, InterfaceRole>();
   for (const l of st.links.values()) {
-    if (l.kind && TUNNELS.has(l.kind)) out.set(l.name, 'overlay');
+    if (isTunnelLink(l.kind)) out.set(l.name, 'overlay');
     else if (l.kind === 'bridge') out.set(l.name, 'bridge');
     else if (l.kind === 'veth') out.set(l.name, 'pod');
     // The underlay a tunnel is bound to: "vxlan id 1 local … dev eth0".
-    const under = l.kind && TUNNELS.has(l.kind) ? / dev (\S+)/.exec(l.line.replace(/^[^>]*>/, ''))?.[1] : undefined;
+    const under = isTunnelLink(l.kind) ? / dev (\S+)/.exec(l.line.replace(/^[^>]*>/, ''))?.[1] : undefined;
     if (under) out.set(under, 'nic');
   }
   for (const d of defaultRouteDevs) if (!out.has(d) || out.get(d) === 'pod') out.set(d, 'nic');
@@ -27,7 +25,7 @@ export function rolesFromState(st: NodeState, defaultRouteDevs: readonly string[
   if ([...out.values()].includes('nic')) return out;
   for (const [dev, addrs] of st.addresses) {
     const l = st.links.get(dev);
-    if (!l || dev === 'lo' || addrs.length === 0 || l.master || (l.kind && (TUNNELS.has(l.kind) || l.kind === 'bridge' || l.kind === 'dummy'))) continue;
+    if (!l || dev === 'lo' || addrs.length === 0 || l.master || isTunnelLink(l.kind) || l.kind === 'bridge' || l.kind === 'dummy') continue;
     if (!out.has(dev) || out.get(dev) === 'pod') out.set(dev, 'nic');
   }
   return out;

@@ -37,6 +37,41 @@ export function interfaceRole(name: string): InterfaceRole {
   return 'other';
 }
 
+/**
+ * Tunnel devices by the kind `ip -d link` prints on their third line ("vxlan id 1 …", "tun type
+ * tun …"), with the overlay each carries where Hopscope decodes it (flannel's UDP backend is
+ * flanneld behind a TUN device, flannel0), else the bytes its headers add over an IPv4 underlay:
+ * sit an IPv4 header (RFC 4213 §3.5), ip6tnl an IPv6 one (RFC 2473), WireGuard an IPv4 and a UDP
+ * header and its own 32 bytes of header and tag (the WireGuard paper, §5.4.6).
+ */
+const TUNNEL_LINK_KINDS: ReadonlyMap<string, OverlayKind | number> = new Map<string, OverlayKind | number>([
+  ['vxlan', 'vxlan'],
+  ['geneve', 'geneve'],
+  ['ipip', 'ipip'],
+  ['gre', 'gre'],
+  ['tun', 'flannel-udp'],
+  ['sit', 20],
+  ['ip6tnl', 40],
+  ['wireguard', 60],
+]);
+
+/** Whether a device of this `ip -d link` kind is a tunnel: the overlay side of a node. */
+export function isTunnelLink(kind: string | null | undefined): boolean {
+  return !!kind && TUNNEL_LINK_KINDS.has(kind);
+}
+
+/** The `ip -d link` kind of the device that carries an overlay, where the kernel has one (not FOU, GUE, ERSPAN's collector…). */
+export function tunnelLinkKind(o: OverlayKind): string | undefined {
+  for (const [kind, v] of TUNNEL_LINK_KINDS) if (v === o) return kind;
+  return undefined;
+}
+
+/** Bytes a tunnel device of this kind adds to each packet over an IPv4 underlay; 0 for no tunnel. */
+export function tunnelLinkOverhead(kind: string): number {
+  const v = TUNNEL_LINK_KINDS.get(kind);
+  return v === undefined ? 0 : typeof v === 'number' ? v : overheadBytes(overlay(v));
+}
+
 /** Overlay devices by name, most specific first, with the ports the CNI configures them with. */
 const OVERLAY_DEVICES: { pattern: RegExp; overlay: OverlayKind; ports?: readonly number[]; ipv6Underlay?: true }[] = [
   { pattern: /^flannel\.\d+$/, overlay: 'vxlan', ports: [8472] },
