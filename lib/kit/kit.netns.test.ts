@@ -12,6 +12,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readCapture } from '../capture/read';
 import { innerFilter, kitScript, nicFilter } from './script';
+import { OPAQUE_TUNNELS } from '../protocols/opaque';
+import { OVERLAYS } from '../protocols/overlays';
 
 const tag = `hk${process.pid % 100000}`;
 const NS = { n1: `${tag}-n1`, n2: `${tag}-n2`, a: `${tag}-a`, b: `${tag}-b` };
@@ -302,6 +304,9 @@ describe('the capture kit script', () => {
     expect(innerFilter([POD_A])).toBe('host 10.244.1.2 or arp or icmp6');
     // 10.244.1.2 = 0x0af40102, at the inner IPv4 source (UDP offset 42) or destination (46).
     expect(nicFilter([POD_A])).toContain('udp[42:4] = 0x0af40102 or udp[46:4] = 0x0af40102');
+    // Every UDP port an encapsulation the analysis knows uses, opened or only named: a flow in
+    // Calico's IPv6 WireGuard (51821) or in VXLAN-GPE is not missing from the NIC's capture.
+    for (const port of [...OVERLAYS, ...OPAQUE_TUNNELS].flatMap((t) => t.udpPorts)) expect(nicFilter([POD_A])).toMatch(new RegExp(`udp port ${port}\\b`));
     expect(() => kitScript({ pods: ['10.244.1.2; rm -rf /'] })).toThrow(/not an IP address/);
     expect(() => kitScript({ pods: [] })).toThrow(/at least one pod/);
   });

@@ -15,6 +15,8 @@
  * (listed in the manifest) and on Ctrl-C still stops the captures together and packs what it has.
  * It is plain POSIX sh: dash, busybox sh and bash run it; shellcheck passes it.
  */
+import { OPAQUE_TUNNELS } from '../protocols/opaque';
+import { OVERLAYS, VXLAN } from '../protocols/overlays';
 
 export interface KitOptions {
   /** The pods' addresses (IPv4 or IPv6), at least one. */
@@ -30,10 +32,15 @@ export interface KitOptions {
 const IPV4 = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;
 const IPV6 = /^[0-9a-f:]+$/i;
 
-/** UDP ports of the overlays whose inner IPv4 header sits at a fixed place (VXLAN: 8 + 8 + 14 + 12). */
-const VXLAN_PORTS = [8472, 4789];
-/** Encapsulations matched by port or protocol only: flannel UDP, Geneve (options vary its length), GUE/FOU, WireGuard. */
-const OTHER_UDP_PORTS = [8285, 6081, 6080, 5555, 51820, 51871];
+/** UDP ports of the overlay whose inner IPv4 header sits at a fixed place (VXLAN: 8 + 8 + 14 + 12). */
+const VXLAN_PORTS = VXLAN.udpPorts;
+/**
+ * The other encapsulations the analysis knows, matched by port only: flannel UDP, Geneve (its
+ * options vary its length), VXLAN-GPE, GUE/FOU, and the tunnels it names but cannot open
+ * (WireGuard, Calico's IPv6 one on 51821 too, IPsec NAT-T, …), so that a flow carried in one of
+ * them is not missing from the NIC's capture.
+ */
+const OTHER_UDP_PORTS = [...new Set([...OVERLAYS, ...OPAQUE_TUNNELS].flatMap((t) => t.udpPorts))].filter((p) => !VXLAN_PORTS.includes(p)).sort((a, b) => a - b);
 
 export class KitOptionError extends Error {
   override name = 'KitOptionError';
