@@ -176,20 +176,30 @@ function forwardingCheck(st: NodeState, node: string, v6: boolean, inDev: string
 }
 
 function forwardCheck(f: FlowReport, replies: boolean, inDev: string | null, outDev: string | null, st: NodeState, node: string, v6: boolean): Sourced {
-  const cause = `${v6 ? 'ip6tables' : 'iptables'} FORWARD drops it`;
+  return chainCheck(st, node, v6, `${v6 ? 'ip6tables' : 'iptables'} FORWARD drops it`, (rules) => {
+    const p = packetOf(f, replies, rules);
+    // A device not known leaves -i/-o rules undecided (the evaluator says so).
+    if (inDev !== null) p.in = inDev;
+    if (outDev !== null) p.out = outDev;
+    return decideForLost(f, p, rules, (q) => evaluate(rules, 'filter', 'FORWARD', q));
+  });
+}
+
+/**
+ * One chain's answer as a check: not checkable without the node's rules, or where rules living
+ * elsewhere (iptables-legacy beside iptables-nft, native nftables) can drop the packet too; else
+ * what `decide` makes of the rules, with the line that decided.
+ */
+function chainCheck(st: NodeState, node: string, v6: boolean, cause: string, decide: (rules: Ruleset) => Decision): Sourced {
   const rules = v6 ? st.ip6tables : st.iptables;
   if (!rules) return { node, cause, status: 'not checkable', evidence: `no ${v6 ? 'ip6tables-save' : 'iptables-save'} output in the bundle` };
-  // Rules that live elsewhere can drop it too: iptables-legacy beside iptables-nft, native nftables.
   const other = st.firewallsElsewhere[v6 ? 'v6' : 'v4'];
   if (other) return { node, cause, status: 'not checkable', evidence: other };
-  const p = packetOf(f, replies, rules);
-  // A device not known leaves -i/-o rules undecided (the evaluator says so).
-  if (inDev !== null) p.in = inDev;
-  if (outDev !== null) p.out = outDev;
-  const d = decideForLost(f, p, rules, (q) => evaluate(rules, 'filter', 'FORWARD', q));
+  const d = decide(rules);
   const at = d.line > 0 ? `line ${d.line}: ${d.text}` : d.text;
-  if (d.verdict === 'unknown') return { node, cause, status: 'not checkable', evidence: `${at} — ${d.why}` };
-  return { node, cause, status: d.verdict === 'ACCEPT' ? 'ruled out' : 'confirmed', evidence: at, source: v6 ? 'ip6tables-save.txt' : 'iptables-save.txt' };
+  const source = v6 ? 'ip6tables-save.txt' : 'iptables-save.txt';
+  if (d.verdict === 'unknown') return { node, cause, status: 'not checkable', evidence: `${at} — ${d.why}`, source };
+  return { node, cause, status: d.verdict === 'ACCEPT' ? 'ruled out' : 'confirmed', evidence: at, source };
 }
 
 /**
@@ -271,28 +281,22 @@ function inputCheck(f: FlowReport, replies: boolean, from: HopReport, st: NodeSt
   const e = f.encapsulation.find((x) => x.at === `${from.node}/${from.interface}`);
   if (!e) return null;
   const v6 = e.outerSrc.includes(':');
-  const rules = v6 ? st.ip6tables : st.iptables;
   const spec = overlay(e.kind);
-  const cause = `${v6 ? 'ip6tables' : 'iptables'} INPUT drops the ${spec.name} packets`;
-  if (!rules) return { node, cause, status: 'not checkable', evidence: `no ${v6 ? 'ip6tables-save' : 'iptables-save'} output in the bundle` };
-  const other = st.firewallsElsewhere[v6 ? 'v6' : 'v4'];
-  if (other) return { node, cause, status: 'not checkable', evidence: other };
-  // The recorded headers are the requests' where requests crossed this NIC: a reply goes the other way.
-  const swap = replies && from.requests > 0;
-  const p: PacketTuple = {
-    src: swap ? e.outerDst : e.outerSrc,
-    dst: swap ? e.outerSrc : e.outerDst,
-    proto: e.port !== null ? 'udp' : String(spec.ipProtocols[0] ?? 0),
-    ...(e.port !== null ? { dport: e.port } : {}),
-    in: from.interface,
-    ctstate: 'NEW',
-  };
-  // Conntrack tracks IP-in-IP and GRE by addresses and flannel's 8285↔8285 both ways: the outer
-  // packets may belong to an established "connection" as well as be new.
-  const d = agree(rules, p, (q) => evaluate(rules, 'filter', 'INPUT', q), ['NEW', 'ESTABLISHED']);
-  const at = d.line > 0 ? `line ${d.line}: ${d.text}` : d.text;
-  if (d.verdict === 'unknown') return { node, cause, status: 'not checkable', evidence: `${at} — ${d.why}`, source: v6 ? 'ip6tables-save.txt' : 'iptables-save.txt' };
-  return { node, cause, status: d.verdict === 'ACCEPT' ? 'ruled out' : 'confirmed', evidence: at, source: v6 ? 'ip6tables-save.txt' : 'iptables-save.txt' };
+  return chainCheck(st, node, v6, `${v6 ? 'ip6tables' : 'iptables'} INPUT drops the ${spec.name} packets`, (rules) => {
+    // The recorded headers are the requests' where requests crossed this NIC: a reply goes the other way.
+    const swap = replies && from.requests > 0;
+    const p: PacketTuple = {
+      src: swap ? e.outerDst : e.outerSrc,
+      dst: swap ? e.outerSrc : e.outerDst,
+      proto: e.port !== null ? 'udp' : String(spec.ipProtocols[0] ?? 0),
+      ...(e.port !== null ? { dport: e.port } : {}),
+      in: from.interface,
+      ctstate: 'NEW',
+    };
+    // Conntrack tracks IP-in-IP and GRE by addresses and flannel's 8285↔8285 both ways: the outer
+    // packets may belong to an established "connection" as well as be new.
+    return agree(rules, p, (q) => evaluate(rules, 'filter', 'INPUT', q), ['NEW', 'ESTABLISHED']);
+  });
 }
 
 /**
