@@ -403,6 +403,26 @@ export const SCENARIOS: ScenarioDef[] = [
     anyNode: 'node2',
     notes: ['flannel0 captures are link type raw IP (no Ethernet header).'],
   },
+  {
+    name: 'udp-8285-blocked-outbound',
+    title: 'flannel UDP backend, UDP 8285 blocked leaving the source node',
+    summary: 'node1 drops UDP 8285 in OUTPUT: flanneld reads the pods\' packets from flannel0, and its datagrams to node2 never leave. The requests are on node1 docker0 and flannel0 and never on eth0. Without flannel0\'s capture the loss is between docker0 and eth0, where the route into flannel0 is the right one and no cause.',
+    reportedAs: 'A host whose OUTPUT chain lets only known ports out (hardened images do), on seed 000\'s flannel0/docker0 path: the datagrams stop at the source, not the target.',
+    cni: 'flannel-udp',
+    fault: {
+      kind: 'overlay-port-blocked-outbound',
+      description: 'iptables OUTPUT drops UDP 8285 on node1',
+      node: 'node1',
+      commands: [{ host: 'node1', command: 'iptables -I OUTPUT -p udp --dport 8285 -j DROP' }],
+    },
+    flows: [
+      ping('requests reach node1 flannel0 and never node1 eth0: flanneld on node1 cannot send UDP 8285 (OUTPUT filtered); no reply'),
+      http('requests reach node1 flannel0 and never node1 eth0: flanneld on node1 cannot send UDP 8285 (OUTPUT filtered); no reply'),
+      dns('requests reach node1 flannel0 and never node1 eth0: flanneld on node1 cannot send UDP 8285 (OUTPUT filtered); no reply'),
+    ],
+    anyNode: 'node1',
+    notes: ['flannel0 captures are link type raw IP (no Ethernet header).', 'flanneld (the stand-in) keeps reading flannel0 and drops what it cannot send.'],
+  },
   // ------------------------------------------------------------------ Calico IP-in-IP
   {
     name: 'calico-healthy',
