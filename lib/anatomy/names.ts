@@ -3,8 +3,7 @@
  * Names follow the IANA registries and tcpdump/Wireshark's wording.
  */
 import { ETHERTYPE_NSH, GRE_PROTO_ERSPAN_II, GRE_PROTO_ERSPAN_III } from '../protocols/numbers';
-import { OPAQUE_TUNNELS } from '../protocols/opaque';
-import { OVERLAYS } from '../protocols/overlays';
+import { ENCAPSULATION_UDP_PORTS } from '../protocols/opaque';
 
 export function hex(n: number, digits: number): string {
   return '0x' + n.toString(16).padStart(digits, '0');
@@ -101,26 +100,9 @@ const PORTS: ReadonlyMap<number, string> = new Map([
   [10250, 'kubelet'],
 ]);
 
-/**
- * The encapsulations' own ports, from the protocol registry: the overlays Hopscope opens, then
- * the tunnels it only names ("FOU or GUE" where two share one).
- */
-const TUNNEL_PORTS: ReadonlyMap<number, string> = (() => {
-  const names = new Map<number, string[]>();
-  for (const t of [...OVERLAYS, ...OPAQUE_TUNNELS]) {
-    // "Weave Net (sleeve)" → "Weave Net": the port's name goes in parentheses itself.
-    const name = t.name.replace(/ \(.*\)$/, '');
-    for (const p of t.udpPorts) {
-      const here = names.get(p) ?? [];
-      // Geneve and VXLAN-GPE come twice: as overlays, and with an inner protocol not decoded.
-      if (!here.includes(name)) names.set(p, [...here, name]);
-    }
-  }
-  return new Map([...names].map(([p, n]) => [p, n.join(' or ')]));
-})();
-
 export function port(p: number): string {
-  return named(String(p), PORTS.get(p) ?? TUNNEL_PORTS.get(p));
+  // An encapsulation's own port, from the protocol registry: "FOU or GUE" where two share one.
+  return named(String(p), PORTS.get(p) ?? ENCAPSULATION_UDP_PORTS.get(p)?.join(' or '));
 }
 
 const ICMP_TYPES: ReadonlyMap<number, string> = new Map([

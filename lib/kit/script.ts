@@ -15,8 +15,8 @@
  * (listed in the manifest) and on Ctrl-C still stops the captures together and packs what it has.
  * It is plain POSIX sh: dash, busybox sh and bash run it; shellcheck passes it.
  */
-import { OPAQUE_TUNNELS } from '../protocols/opaque';
-import { OVERLAYS, VXLAN } from '../protocols/overlays';
+import { ENCAPSULATION_UDP_PORTS } from '../protocols/opaque';
+import { VXLAN } from '../protocols/overlays';
 
 export interface KitOptions {
   /** The pods' addresses (IPv4 or IPv6), at least one. */
@@ -40,7 +40,7 @@ const VXLAN_PORTS = VXLAN.udpPorts;
  * (WireGuard, Calico's IPv6 one on 51821 too, IPsec NAT-T, …), so that a flow carried in one of
  * them is not missing from the NIC's capture.
  */
-const OTHER_UDP_PORTS = [...new Set([...OVERLAYS, ...OPAQUE_TUNNELS].flatMap((t) => t.udpPorts))].filter((p) => !VXLAN_PORTS.includes(p)).sort((a, b) => a - b);
+const OTHER_UDP_PORTS = [...ENCAPSULATION_UDP_PORTS.keys()].filter((p) => !VXLAN_PORTS.includes(p));
 
 export class KitOptionError extends Error {
   override name = 'KitOptionError';

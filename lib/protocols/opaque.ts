@@ -33,7 +33,7 @@ import {
   VXLAN_GPE_NEXT_IPV6,
   VXLAN_GPE_NEXT_NSH,
 } from './numbers';
-import { GENEVE, overlayOfLayer, VXLAN_GPE, type OverlaySpec } from './overlays';
+import { GENEVE, OVERLAYS, overlayOfLayer, VXLAN_GPE, type OverlaySpec } from './overlays';
 
 export type OpaqueTunnelId =
   | 'esp'
@@ -328,6 +328,24 @@ for (const t of OPAQUE_TUNNELS) {
 
 /** Every UDP port some opaque tunnel is registered on: a cheap test before opaqueTunnel(). */
 export const OPAQUE_UDP_PORTS: ReadonlySet<number> = new Set(BY_UDP_PORT.keys());
+
+/**
+ * Every UDP port an encapsulation uses, opened (the overlays) or only named (the opaque tunnels),
+ * with the names of what runs on it: "Weave Net (sleeve)" as "Weave Net", and Geneve and
+ * VXLAN-GPE once though they are registered both ways. The capture kit's filter and the
+ * anatomy's port names read it.
+ */
+export const ENCAPSULATION_UDP_PORTS: ReadonlyMap<number, readonly string[]> = (() => {
+  const names = new Map<number, string[]>();
+  for (const t of [...OVERLAYS, ...OPAQUE_TUNNELS]) {
+    const name = t.name.replace(/ \(.*\)$/, '');
+    for (const p of t.udpPorts) {
+      const here = names.get(p) ?? [];
+      if (!here.includes(name)) names.set(p, [...here, name]);
+    }
+  }
+  return new Map([...names].sort((a, b) => a[0] - b[0]));
+})();
 
 /** How an opaque tunnel crosses the network: "UDP 51820", "IP protocol 50". */
 export function opaqueWire(proto: number, sport: number, dport: number, id: OpaqueTunnelId): string {
