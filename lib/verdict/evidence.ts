@@ -256,16 +256,7 @@ export function gatherEvidence(f: Flow, c: Correlation, offset: (p: CapturePoint
   ev.step = (dir, k) => {
     const key = dir === 'requests' ? k : ~k;
     let s = memo.get(key);
-    if (!s) {
-      const order = dir === 'requests' ? stations : repStations;
-      const gaps = (dir === 'requests' ? reqTally : repTally).gaps;
-      const from = order[k]!;
-      const to = order[k + 1]!;
-      // Every packet seen at `from` was seen at `to`, as the masks say (a datagram that reached
-      // a point without all its fragments has that point's bit cleared: it did not get there).
-      const quiet = gaps !== null && ((gaps[from]! >>> to) & 1) === 0;
-      memo.set(key, (s = quiet ? new QuietStep(ev, pts[from]!, pts[to]!) : computeStep(ev, dir, k, c, offset)));
-    }
+    if (!s) memo.set(key, (s = computeStep(ev, dir, k, c, offset, (dir === 'requests' ? reqTally : repTally).gaps)));
     return s;
   };
   return ev;
@@ -418,13 +409,17 @@ class QuietStep implements Step {
   }
 }
 
-function computeStep(ev: Evidence, dir: 'requests' | 'replies', k: number, c: Correlation, offset: (p: CapturePoint) => number): Step {
+/** The k-th step of a direction; `gaps` is that direction's tally (null without point masks). */
+function computeStep(ev: Evidence, dir: 'requests' | 'replies', k: number, c: Correlation, offset: (p: CapturePoint) => number, gaps: Int32Array | null): Step {
   const f = ev.flow;
   const pts = ev.points;
   const order = dir === 'requests' ? ev.stations : ev.repStations;
   const groups = dir === 'requests' ? f.requests : f.replies;
   const from = pts[order[k]!]!;
   const to = pts[order[k + 1]!]!;
+  // Every packet seen at `from` was seen at `to`, as the masks say (a datagram that reached a
+  // point without all its fragments has that point's bit cleared: it did not get there).
+  if (gaps !== null && ((gaps[from.id]! >>> to.id) & 1) === 0) return new QuietStep(ev, from, to);
   const G = ev.groups;
   const st = G.store;
   const missing = groups.filter((g) => G.seenAt(g, from.id) && !G.seenAt(g, to.id));
