@@ -381,7 +381,6 @@ function packetOf(f: FlowReport, replies: boolean, rules: Ruleset): PacketTuple 
   return rep;
 }
 
-/** Bytes a tunnel device's encapsulation adds, from the protocol registry (VXLAN's when unknown). */
 /**
  * Whether a rule may have marked the packet before filter FORWARD: raw and mangle run first;
  * nat's chains only for translated (service) traffic — kube-proxy's KUBE-MARK-MASQ — and its

@@ -125,9 +125,8 @@ export function visibleFlows(flows: readonly FlowReport[], filters: FlowFilters)
       (filters.verdict === 'all' || f.verdict.kind === filters.verdict) &&
       matches(f),
   );
-  // The report is worst first already (checked in one pass); a stable sort keeps that promise for any input.
-  const worstFirst = out.every((f, i) => i === 0 || verdictSeverity(out[i - 1]!.verdict.kind) <= verdictSeverity(f.verdict.kind));
-  return worstFirst ? out : out.sort((a, b) => verdictSeverity(a.verdict.kind) - verdictSeverity(b.verdict.kind));
+  // Worst first for any input; the report is already, and a stable sort of sorted input is one pass.
+  return out.sort((a, b) => verdictSeverity(a.verdict.kind) - verdictSeverity(b.verdict.kind));
 }
 
 /**

@@ -3,14 +3,14 @@
  * and pages of packets out, all as messages (protocol.ts). The worker is a thin shell around
  * it (analysis-worker.ts); the tests drive it in-process with real captures.
  *
- * Files are read by slices (readCaptureBlob) into compact indexes and kept with their File, so a
- * label edit re-runs the analysis without reading anything again, and exports and packet
- * details go back to the file for the bytes (record-at.ts).
+ * Files are read (indexBlob, as the browser streams them) into compact indexes and kept with
+ * their File, so a label edit re-runs the analysis without reading anything again, and exports
+ * and packet details go back to the file for the bytes (record-at.ts).
  */
 import { addNs } from '../util/units';
 import { analyze, type AnalysisInput, type AnalysisReport } from '../analyze';
 import { diffStations, mtuArithmetic, packetAnatomy, type Overlay } from '../anatomy';
-import { blobChunks, readCaptureBlob } from '../capture/blob';
+import { blobChunks } from '../capture/blob';
 import { cutToHeaders } from '../decode/headers-only';
 import { CaptureFormatError } from '../capture/errors';
 import { PcapWriter, PCAP_DEFAULT_SNAPLEN } from '../capture/pcap-writer';
@@ -22,7 +22,7 @@ import { MAX_STATE_BYTES, STATE_FILE } from '../nodestate/bundle';
 import { parseNodeState, type NodeState } from '../nodestate/state';
 import { uniqueName } from '../util/names';
 import { overlayDevice, type InterfaceRole } from '../protocols/devices';
-import { CaptureIndexer, type IndexedCapture } from '../decode/capture-index';
+import type { IndexedCapture } from '../decode/capture-index';
 import { indexBlob, type IndexRequest } from './index-pool';
 import { decodePacket } from '../decode/decode-packet';
 import { emptyRow, META_NO_TIMESTAMP } from '../decode/packet-index';

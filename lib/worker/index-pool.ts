@@ -54,7 +54,6 @@ export class IndexPool {
   private readonly waiting: { start(port: IndexerPort): void; cancel(): void }[] = [];
   /** The job each busy worker runs. */
   private readonly busy = new Map<IndexerPort, Job>();
-  private readonly dead = new Set<IndexerPort>();
   private alive = 0;
   private nextId = 0;
 
@@ -131,10 +130,8 @@ export class IndexPool {
     else job.reject(fromPlainError(m.error));
   }
 
-  /** A worker that failed: its job goes elsewhere, and it gets no more. */
+  /** A worker that failed (once: its handlers go here): its job goes elsewhere, and it gets no more. */
   private fail(port: IndexerPort): void {
-    if (this.dead.has(port)) return;
-    this.dead.add(port);
     this.alive--;
     const k = this.idle.indexOf(port);
     if (k >= 0) this.idle.splice(k, 1);
