@@ -66,19 +66,30 @@ export function listeningSides(flows: Flow[], G: PacketGroups): void {
   flows.forEach((f, n) => {
     if (!unsure[n]) return;
     // Every tuple the connection carried (before and after NAT) names its server side.
-    const servers = new Set<number>();
+    // A tuple or two: a scan of them beats a Set of keys past 2^31, hashed per packet.
+    const servers: number[] = [];
     for (const [a, b] of tuples[n]!) {
       const sa = score(a);
       const sb = score(b);
-      if (sa !== sb) servers.add(sa > sb ? a : b);
-      else servers.add(a % 65536 < b % 65536 ? a : b);
+      servers.push(sa !== sb ? (sa > sb ? a : b) : a % 65536 < b % 65536 ? a : b);
     }
-    for (const g of f.groups) {
-      if (G.votes[g] !== 0) continue;
-      const i = st.order[G.from(g)]!;
-      G.votes[g] = servers.has(key(st.src[i]!, st.sport[i]!)) ? -1 : 1;
-    }
+    placeBySender(f.groups, G, servers);
   });
+}
+
+/** Each group of a connection that says nothing of its direction: a reply when its sender's (address, port) is one of the `servers`. */
+function placeBySender(groups: readonly number[], G: PacketGroups, servers: readonly number[]): void {
+  const { votes, store } = G;
+  const { order, start, src, sport } = store;
+  for (let n = 0; n < groups.length; n++) {
+    const g = groups[n]!;
+    if (votes[g] !== 0) continue;
+    const i = order[start[g]!]!;
+    const sender = src[i]! * 65536 + sport[i]!;
+    let server = false;
+    for (let k = 0; k < servers.length; k++) if (servers[k] === sender) server = true;
+    votes[g] = server ? -1 : 1;
+  }
 }
 
 /** Each point's place in egress order (pod veth first), for the template's tie-break. */
