@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Judgement } from './incident/judge';
-import { evaluate, parseStatsOutput, startupCheck, TARGETS, verdictLines } from './run';
+import { analysisMemoryCheck, endToEndCheck, evaluate, parseStatsOutput, startupCheck, TARGETS, verdictLines } from './run';
 
 const figures = { bytes: 851_832_001, packets: 1_000_000, seconds: 0.5, peakRssBytes: 150 * 1024 * 1024, indexBytesPerPacket: 48 };
 
@@ -74,5 +74,28 @@ describe('verdictLines', () => {
 describe('TARGETS', () => {
   it('holds analysis of the incident to 1.5× decoding it', () => {
     expect(TARGETS.maxAnalyzeOverDecode).toBe(1.5);
+  });
+});
+
+describe('issue targets measured from the runs', () => {
+  it('takes stats end to end in MB/s, one file against 1.5 GB/s and several against 3 GB/s', () => {
+    const one = endToEndCheck('with start', 1_500_000_000, 1.2);
+    expect(one.value).toBeCloseTo(1250, 6);
+    expect(one.pass).toBe(false);
+    expect(endToEndCheck('with start', 1_500_000_000, 0.9).pass).toBe(true);
+    const many = endToEndCheck('multi-file', 3_300_000_000, 1);
+    expect(many.target).toBe('≥ 3000 MB/s');
+    expect(many.pass).toBe(true);
+    expect(endToEndCheck('multi-file', 2_000_000_000, 1).pass).toBe(false);
+  });
+
+  it("counts the analysis's memory as the peak less what was resident once read, against the index", () => {
+    const MiB = 1024 * 1024;
+    const c = analysisMemoryCheck('analysis mem', 250 * MiB, 150 * MiB, 50 * MiB);
+    expect(c.value).toBeCloseTo(2, 9);
+    expect(c.pass).toBe(true);
+    expect(analysisMemoryCheck('x', 251 * MiB, 150 * MiB, 50 * MiB).pass).toBe(false);
+    // A peak while reading, above everything after: no negative memory.
+    expect(analysisMemoryCheck('x', 100 * MiB, 120 * MiB, 50 * MiB).value).toBe(0);
   });
 });

@@ -36,8 +36,13 @@ export const TARGETS = {
   minMegabytesPerSecond: 1000,
   maxPeakRssMiB: 200,
   maxIndexBytesPerPacket: 48,
-  /** Analysing the realistic incident (8 captures, 1M packets in all) takes at most 1.5× decoding them alone. */
+  /** Analysing the realistic incident (8 captures, 1M packets in all), and the single capture, takes at most 1.5× decoding them alone. */
   maxAnalyzeOverDecode: 1.5,
+  /** `hopscope stats` from process start to exit: one large capture, and the incident's files together. */
+  minEndToEndMegabytesPerSecond: 1500,
+  minEndToEndMultiFileMegabytesPerSecond: 3000,
+  /** What analysing adds to reading (analyze's peak RSS less its RSS once the files are read) against the index it reads. */
+  maxAnalysisMemoryOverIndex: 2,
   /** `hopscope --help`, process start to exit (the compiled CLI: no TypeScript compiler at start). */
   maxStartupMs: 150,
   /** The browser, from the files handed to the page to the verdict, against `hopscope analyze` on the same incident. */
@@ -138,6 +143,22 @@ export function evaluate(f: StatsBenchFigures): Check[] {
       pass: f.indexBytesPerPacket <= TARGETS.maxIndexBytesPerPacket,
     },
   ];
+}
+
+/** `hopscope stats` from process start to exit, in MB/s: `name` is 'with start' (one file) or 'multi-file'. */
+export function endToEndCheck(name: 'with start' | 'multi-file', bytes: number, wallSeconds: number): Check {
+  const mbps = wallSeconds > 0 ? bytes / MB / wallSeconds : Infinity;
+  const min = name === 'multi-file' ? TARGETS.minEndToEndMultiFileMegabytesPerSecond : TARGETS.minEndToEndMegabytesPerSecond;
+  return { name, value: mbps, unit: 'MB/s', target: `≥ ${min} MB/s`, pass: mbps >= min };
+}
+
+/**
+ * The memory analysing adds to reading, against the size of the index it reads: `analyze`'s peak
+ * RSS less its RSS once every file was read (an upper bound: a peak while reading counts too).
+ */
+export function analysisMemoryCheck(name: string, peakRssBytes: number, readRssBytes: number, indexBytes: number): Check {
+  const ratio = Math.max(0, peakRssBytes - readRssBytes) / indexBytes;
+  return { name, value: ratio, unit: '× index', target: `≤ ${TARGETS.maxAnalysisMemoryOverIndex} × index`, pass: ratio <= TARGETS.maxAnalysisMemoryOverIndex };
 }
 
 interface RunResult {
@@ -262,6 +283,8 @@ export async function main(args: string[]): Promise<number> {
   }
 
   const checks = evaluate(figures);
+  const withStart = endToEndCheck('with start', figures.bytes, processSeconds);
+  checks.push(withStart);
   const mbps = figures.bytes / MB / figures.seconds;
   const startup = startupCheck(await startupMs([CLI, '--help']));
   const bareNodeMs = await startupMs(['-e', '0']);
@@ -285,16 +308,18 @@ export async function main(args: string[]): Promise<number> {
       ? `  generated ${rel(incident.dir)} (incident v${INCIDENT_GENERATOR_VERSION}): ${fmtInt(incident.packets)} packets, ${fmt(incident.bytes / MB)} MB in ${fmt(incident.seconds, 2)} s`
       : `  using cached ${rel(incident.dir)} (incident v${INCIDENT_GENERATOR_VERSION}): ${fmtInt(incident.packets)} packets, ${fmt(incident.bytes / MB)} MB`,
   );
+  // The run with the median in-process time; `wallSeconds` is its process start to exit.
   const median = async (cmd: string[]) => {
     const rs: Record<string, number>[] = [];
     for (let i = 0; i < RUNS; i++) {
       const r = await run(process.execPath, [CLI, ...cmd], true);
       if (r.code !== 0) throw new Error(`hopscope ${cmd.join(' ')} exited with ${r.code ?? r.signal}: ${r.stderr}`);
-      rs.push(JSON.parse(r.stdout.trim().split('\n').pop()!) as Record<string, number>);
+      rs.push({ ...(JSON.parse(r.stdout.trim().split('\n').pop()!) as Record<string, number>), wallSeconds: r.seconds });
     }
     rs.sort((a, b) => a.seconds! - b.seconds!);
     return rs[Math.floor(rs.length / 2)]!;
   };
+  const showCheck = (c: Check, digits = 2) => log(`    ${c.name.padEnd(12)} ${`${fmt(c.value, digits)} ${c.unit}`.padStart(16)}   target ${c.target.padEnd(16)} ${c.pass ? 'PASS' : 'FAIL'}`);
   const decodeOnly = await median(['stats', '--bench', ...incident.files]);
   const analysis = await median(['analyze', '--bench', incident.dir]);
   const ratio = analysis.seconds! / decodeOnly.seconds!;
@@ -305,9 +330,26 @@ export async function main(args: string[]): Promise<number> {
     target: `≤ ${TARGETS.maxAnalyzeOverDecode} ×`,
     pass: ratio <= TARGETS.maxAnalyzeOverDecode,
   };
-  checks.push(startup, incidentCheck);
+  const multiFile = endToEndCheck('multi-file', decodeOnly.bytes!, decodeOnly.wallSeconds!);
+  const incidentMemory = analysisMemoryCheck('analysis mem', analysis.peakRssBytes!, analysis.readRssBytes!, analysis.indexBytes!);
+  checks.push(startup, incidentCheck, incidentMemory, multiFile);
   log(`  hopscope analyze  8 captures, ${fmtInt(analysis.packets!)} packets: ${fmt(analysis.seconds!, 2)} s (${fmt(analysis.readSeconds!, 2)} s reading, ${fmt(analysis.analyzeSeconds!, 2)} s correlating and verdicts); decoding alone ${fmt(decodeOnly.seconds!, 2)} s`);
-  log(`    ${incidentCheck.name.padEnd(12)} ${`${fmt(ratio, 2)} ×`.padStart(16)}   target ${incidentCheck.target.padEnd(16)} ${incidentCheck.pass ? 'PASS' : 'FAIL'}`);
+  showCheck(incidentCheck);
+  log(`    ${fmt(analysis.readRssBytes! / MIB, 0)} MiB resident once read, ${fmt(analysis.peakRssBytes! / MIB, 0)} MiB at the peak; the indexes ${fmt(analysis.indexBytes! / MIB, 0)} MiB`);
+  showCheck(incidentMemory);
+  log(`  hopscope stats   the same 8 files, ${fmt(decodeOnly.bytes! / MB, 0)} MB: ${fmt(decodeOnly.wallSeconds!, 2)} s with process start`);
+  showCheck(multiFile, 0);
+
+  // The single large capture analysed too: one capture point, its packets each a group of one.
+  const single = await median(['analyze', '--bench', capture.path]);
+  const singleRatio = single.seconds! / figures.seconds;
+  const singleCheck: Check = { name: 'single/decode', value: singleRatio, unit: '×', target: `≤ ${TARGETS.maxAnalyzeOverDecode} ×`, pass: singleRatio <= TARGETS.maxAnalyzeOverDecode };
+  const singleMemory = analysisMemoryCheck('single mem', single.peakRssBytes!, single.readRssBytes!, single.indexBytes!);
+  checks.push(singleCheck, singleMemory);
+  log(`  hopscope analyze  the single capture: ${fmt(single.seconds!, 2)} s (${fmt(single.readSeconds!, 2)} s reading, ${fmt(single.analyzeSeconds!, 2)} s correlating and verdicts); decoding alone ${fmt(figures.seconds, 2)} s`);
+  showCheck(singleCheck);
+  log(`    ${fmt(single.readRssBytes! / MIB, 0)} MiB resident once read, ${fmt(single.peakRssBytes! / MIB, 0)} MiB at the peak; the index ${fmt(single.indexBytes! / MIB, 0)} MiB`);
+  showCheck(singleMemory);
   // What the analysis said, against what was generated: reported, not a target.
   const verdicts = await judgeIncident(incident);
   for (const line of verdictLines(verdicts)) log(`    ${line}`);
@@ -340,7 +382,7 @@ export async function main(args: string[]): Promise<number> {
     platform: `${os.platform()} ${os.arch()}`,
     cpus: `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'unknown'}`,
     generatorVersion: BENCH_GENERATOR_VERSION,
-    capture: { file: path.basename(capture.path), packets, bytes: capture.bytes },
+    capture: { file: path.basename(capture.path), packets, bytes: capture.bytes, analysis: single, ratio: singleRatio },
     hopscope: {
       ...figures,
       wallSeconds: stats.seconds,

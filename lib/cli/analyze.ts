@@ -79,6 +79,7 @@ export async function analyzeCommand(args: string[]): Promise<number> {
   const bundles = openBundles(paths);
   const { inputs, errors, links } = await loadInputs(expand(bundles.paths, { links: true }), labels);
   const t1 = process.hrtime.bigint();
+  const readRssBytes = bench ? process.memoryUsage.rss() : 0;
   for (const e of errors) process.stderr.write(`hopscope: ${e}\n`);
   if (inputs.length === 0) {
     process.stderr.write('hopscope: no readable capture among the inputs\n');
@@ -99,6 +100,10 @@ export async function analyzeCommand(args: string[]): Promise<number> {
         analyzeSeconds: Number(t2 - t1) / 1e9,
         seconds: Number(t2 - t0) / 1e9,
         peakRssBytes: process.resourceUsage().maxRSS * 1024,
+        // Resident once every file is read and indexed, and the indexes' own size: what the
+        // analysis adds is at most the peak less the first, set against the second.
+        readRssBytes,
+        indexBytes: inputs.reduce((n, i) => n + i.capture.index.allocatedBytes, 0),
       }) + '\n',
     );
     return 0;
