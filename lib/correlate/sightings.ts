@@ -171,8 +171,6 @@ export class PacketGroups {
   mask: Int32Array;
   /** The group's connection node, -1 before its first tuple. */
   conn: Int32Array;
-  /** The tuple of its last sighting (src, dst, sport, dport): the same one again links nothing new. */
-  tuple: Int32Array;
 
   constructor(
     readonly store: SightingStore,
@@ -193,7 +191,6 @@ export class PacketGroups {
     this.dir = new Int8Array(n);
     this.mask = new Int32Array(n);
     this.conn = new Int32Array(n);
-    this.tuple = new Int32Array(n * 4);
   }
 
   add(row: PacketRow): number {
@@ -206,8 +203,6 @@ export class PacketGroups {
     this.tcpFlags[g] = row.tcpFlags;
     this.first[g] = Infinity;
     this.conn[g] = -1;
-    const t = g * 4;
-    this.tuple[t] = this.tuple[t + 1] = this.tuple[t + 2] = this.tuple[t + 3] = -1;
     return g;
   }
 
@@ -224,7 +219,6 @@ export class PacketGroups {
     this.dir = grow(this.dir, n);
     this.mask = grow(this.mask, n);
     this.conn = grow(this.conn, n);
-    this.tuple = grow(this.tuple, n * 4);
   }
 
   /** Group g's sightings are store.order[from(g) .. to(g)), in the order seen. */
@@ -436,8 +430,8 @@ class Walk {
   private readonly copyCount: number[] = [];
   /** With point masks: each group's next copy of its identity, its last sighting's time and node, and copies made from a base. */
   private readonly nextCopy: number[] = [];
-  private lastT: Float64Array;
-  private lastNode: Int32Array;
+  /** Each group's latest sighting, as its store index + 1 (0: none yet): its time, node and tuple are the store's. */
+  private last: Int32Array;
   private readonly copiesMade: number[] = [];
   private readonly pointNode: Int32Array;
   /** `-i any` points: (identity, point) → the last copy's time and the interfaces it crossed. */
@@ -493,8 +487,7 @@ class Walk {
     this.byIdentity = new PairTable(expected);
     this.useMasks = this.points.length <= 30;
     this.groups = new PacketGroups(this.store, this.useMasks, expected);
-    this.lastT = new Float64Array(expected);
-    this.lastNode = new Int32Array(expected);
+    this.last = new Int32Array(Math.max(1024, expected));
     this.background = new Int32Array(this.points.length * BACKGROUND_KINDS.length);
     this.truncated = new Int32Array(this.points.length);
     this.cursors = inputs.map((input, n) => ({
@@ -581,12 +574,9 @@ class Walk {
     const form = cur.shapeForm[row.shape]!;
     const g = this.groupOf(h1, h2, point, tNs, src, dst, form);
     const i = this.store.n;
-    if (g === this.lastT.length) {
-      this.lastT = grow(this.lastT, 2 * g);
-      this.lastNode = grow(this.lastNode, 2 * g);
-    }
-    this.lastT[g] = tNs;
-    this.lastNode[g] = this.pointNode[point]!;
+    if (g === this.last.length) this.last = grow(this.last, 2 * g);
+    const prev = this.last[g]! - 1;
+    this.last[g] = i + 1;
     this.idHi[i & RECROSS_MASK] = h1;
     this.idLo[i & RECROSS_MASK] = h2;
     this.form[i & RECROSS_MASK] = form;
@@ -596,7 +586,7 @@ class Walk {
     gs.votes[g]! += directionVote(row);
     gs.portVotes[g]! += portVote(row);
     this.store.add(point, r, tNs, src, dst, row, g);
-    this.link(g, src, dst, row);
+    this.link(g, src, dst, row, prev);
     if ((row.meta & META_FRAGMENT) !== 0 && !v6 && !pt.merged) {
       // The latest datagram with this key is judged: an older one reusing its IP id is not
       // (its counts were overwritten), which can only miss a loss, never invent one.
@@ -697,7 +687,7 @@ class Walk {
       last = c;
       if ((mask[c]! & bit) !== 0) continue;
       if (first < 0) first = c;
-      if (this.lastNode[c] === node && (best < 0 || this.lastT[c]! > this.lastT[best]!)) best = c;
+      if (this.lastNode(c) === node && (best < 0 || this.lastT(c) > this.lastT(best))) best = c;
     }
     if (best >= 0) return best;
     if (first >= 0) return first;
@@ -828,18 +818,23 @@ class Walk {
     return isn === 0 ? base : mix(base, isn);
   }
 
+  /** The time of group g's latest sighting (it has one). */
+  private lastT(g: number): number {
+    return this.store.tNs[this.last[g]! - 1]!;
+  }
+
+  /** The node of group g's latest sighting. */
+  private lastNode(g: number): number {
+    return this.pointNode[this.store.point[this.last[g]! - 1]!]!;
+  }
+
   /**
    * The group's connection, as an unordered pair of endpoints (ICMP: addresses + echo id); the
    * same tuple as this packet's previous sighting (no NAT in between) adds nothing.
    */
-  private link(g: number, src: number, dst: number, row: PacketRow): void {
-    const t = this.groups.tuple;
-    const t4 = g * 4;
-    if (t[t4] === src && t[t4 + 1] === dst && t[t4 + 2] === row.sport && t[t4 + 3] === row.dport) return;
-    t[t4] = src;
-    t[t4 + 1] = dst;
-    t[t4 + 2] = row.sport;
-    t[t4 + 3] = row.dport;
+  private link(g: number, src: number, dst: number, row: PacketRow, prev: number): void {
+    const st = this.store;
+    if (prev >= 0 && st.src[prev] === src && st.dst[prev] === dst && st.sport[prev] === row.sport && st.dport[prev] === row.dport) return;
     const a = this.addrs;
     const proto = row.proto;
     const base =
