@@ -42,22 +42,26 @@ export function listeningSides(flows: Flow[], G: PacketGroups): void {
   const st = G.store;
   const key = (addr: number, port: number) => addr * 65536 + port;
   const peers = new Map<number, Set<number>>();
+  const peer = (x: number, y: number) => {
+    let set = peers.get(x);
+    if (!set) peers.set(x, (set = new Set()));
+    set.add(y);
+  };
   const tuples = flows.map((f) => {
     const out: [number, number][] = [];
     if (f.proto !== 6) return out;
-    for (const g of f.groups.slice(0, ENDPOINT_SAMPLE)) {
+    for (let n = 0; n < f.groups.length && n < ENDPOINT_SAMPLE; n++) {
+      const g = f.groups[n]!;
       for (let k = G.from(g), e = G.to(g); k < e; k++) {
         const i = st.order[k]!;
         const a = key(st.src[i]!, st.sport[i]!);
         const b = key(st.dst[i]!, st.dport[i]!);
-        // A connection carries a tuple or two (before and after NAT): a scan beats a set of strings.
-        if (out.some(([x, y]) => (x === a && y === b) || (x === b && y === a))) continue;
+        // A connection carries a tuple or two (before and after NAT): a scan beats a set of strings,
+        // and a loop, unlike some() with a closure, allocates nothing per packet.
+        if (knownTuple(out, a, b)) continue;
         out.push([a, b]);
-        for (const [x, y] of [[a, b], [b, a]] as const) {
-          let set = peers.get(x);
-          if (!set) peers.set(x, (set = new Set()));
-          set.add(y);
-        }
+        peer(a, b);
+        peer(b, a);
       }
     }
     return out;
@@ -75,6 +79,15 @@ export function listeningSides(flows: Flow[], G: PacketGroups): void {
     }
     placeBySender(f.groups, G, servers);
   });
+}
+
+/** Whether (a, b) or (b, a) is among the tuples. */
+function knownTuple(tuples: readonly (readonly [number, number])[], a: number, b: number): boolean {
+  for (let n = 0; n < tuples.length; n++) {
+    const [x, y] = tuples[n]!;
+    if ((x === a && y === b) || (x === b && y === a)) return true;
+  }
+  return false;
 }
 
 /** Each group of a connection that says nothing of its direction: a reply when its sender's (address, port) is one of the `servers`. */
