@@ -1,11 +1,12 @@
 /**
- * A worker thread of the read pool (read-pool.ts): reads and indexes the capture files it is
- * sent, one at a time, and sends each index back with its columns transferred, not copied.
+ * A worker thread of the read pool (read-pool.ts): reads and indexes the capture files, or parts
+ * of files, it is sent, one at a time, and sends each index back with its columns transferred,
+ * not copied (a part's with where its reading stopped).
  */
 import { parentPort } from 'node:worker_threads';
 import { toPlainError } from '../capture/errors';
 import { toTransfer } from '../decode/capture-index';
-import { indexFile, type ReadReply, type ReadRequest } from './read-pool';
+import { indexFile, indexPart, type ReadReply, type ReadRequest } from './read-pool';
 
 const port = parentPort;
 if (!port) throw new Error('read-worker.ts runs as a worker thread of read-pool.ts');
@@ -13,14 +14,21 @@ if (!port) throw new Error('read-worker.ts runs as a worker thread of read-pool.
 /** Tests only: a worker that dies on this file, to show the pool loses nothing when one does. */
 const CRASH_ON = process.env.HOPSCOPE_TEST_READ_WORKER_CRASH_ON;
 
-port.on('message', async ({ id, file }: ReadRequest) => {
+port.on('message', async ({ id, file, part }: ReadRequest) => {
   if (CRASH_ON && file.endsWith(CRASH_ON)) process.exit(3);
   let reply: ReadReply;
   let transfer: ArrayBuffer[] = [];
   try {
-    const sent = toTransfer(await indexFile(file));
-    transfer = sent.transfer;
-    reply = { id, capture: sent.capture };
+    if (part) {
+      const { capture, position } = await indexPart(file, part);
+      const sent = capture ? toTransfer(capture) : null;
+      transfer = sent?.transfer ?? [];
+      reply = sent ? { id, capture: sent.capture, position } : { id, capture: null, position };
+    } else {
+      const sent = toTransfer(await indexFile(file));
+      transfer = sent.transfer;
+      reply = { id, capture: sent.capture };
+    }
   } catch (e) {
     reply = { id, error: toPlainError(e) };
   }

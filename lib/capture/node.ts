@@ -1,6 +1,7 @@
 /** Node-only sources: read a capture file from disk in fixed-size chunks, the next read while this one is decoded. */
 import { open } from 'node:fs/promises';
-import { createCaptureReader, readCapture } from './read';
+import { createCaptureReader, readCapture, type ReaderPosition, type ResumeAt } from './read';
+import { planSplit, type SplitPlan } from './boundary';
 import type { CaptureSink, CaptureSummary } from './types';
 import { basename } from 'node:path';
 
@@ -11,12 +12,19 @@ export const DEFAULT_CHUNK_SIZE = 4 * 1024 * 1024;
  * page cache's copy) and the decoder overlap instead of taking turns. With `reuse`, two buffers
  * take turns, so the caller must be done with a chunk before it asks for the next.
  */
-async function* fileChunks(path: string, chunkSize: number, reuse: boolean): AsyncGenerator<Uint8Array> {
+async function* fileChunks(path: string, chunkSize: number, reuse: boolean, range?: { start: number; end: number }): AsyncGenerator<Uint8Array> {
   const fh = await open(path, 'r');
   const spare = reuse ? [Buffer.allocUnsafe(chunkSize), Buffer.allocUnsafe(chunkSize)] : [];
   let turn = 0;
   const buffer = () => (reuse ? spare[turn++ & 1]! : Buffer.allocUnsafe(chunkSize));
-  const readInto = (buf: Buffer) => fh.read(buf, 0, chunkSize, null).then(({ bytesRead }) => buf.subarray(0, bytesRead));
+  // A range is read from its start up to its end, not past it; without one, from where the file stands.
+  let at = range?.start ?? -1;
+  const readInto = (buf: Buffer) => {
+    const length = range ? Math.max(0, Math.min(chunkSize, range.end - at)) : chunkSize;
+    const position = range ? at : null;
+    if (range) at += length;
+    return length === 0 ? Promise.resolve(buf.subarray(0, 0)) : fh.read(buf, 0, length, position).then(({ bytesRead }) => buf.subarray(0, bytesRead));
+  };
   let pending: Promise<Buffer> | null = null;
   try {
     pending = readInto(buffer());
@@ -58,4 +66,43 @@ export async function readCaptureFile(
   const reader = createCaptureReader(name, sink);
   for await (const chunk of fileChunks(path, chunkSize, true)) reader.push(chunk);
   return reader.end();
+}
+
+/**
+ * One part of a plain (not gzip) capture file: bytes [start, end), read as the file's records
+ * from there on. A part after the first starts at a record or block boundary and is given the
+ * file's leading units (`resume.header`, see ResumeAt). Returns the summary and where the reading
+ * stopped, which says whether `end` was a boundary too: a part that ends inside a record holds
+ * it back (`partial` > 0) and is not ended.
+ */
+export async function readCaptureRange(
+  path: string,
+  sink: CaptureSink,
+  range: { start: number; end: number; header?: Uint8Array | null; last: boolean },
+  opts: { chunkSize?: number; name?: string } = {},
+): Promise<{ summary: CaptureSummary | null; position: ReaderPosition }> {
+  const chunkSize = opts.chunkSize ?? DEFAULT_CHUNK_SIZE;
+  const name = opts.name ?? basename(path);
+  const resume: ResumeAt | undefined = range.start > 0 ? { header: range.header ?? new Uint8Array(0), at: range.start } : undefined;
+  const reader = createCaptureReader(name, sink, resume);
+  for await (const chunk of fileChunks(path, chunkSize, true, range)) reader.push(chunk);
+  const position = reader.position();
+  // A part that stops inside a record is no part: its end was not a boundary.
+  if (!range.last && position.partial > 0) return { summary: null, position };
+  return { summary: reader.end(), position };
+}
+
+/** Where to cut a capture file into about `parts` parts (boundary.ts's planSplit, reading the file). */
+export async function planFileSplit(path: string, size: number, parts: number): Promise<SplitPlan | null> {
+  if (parts < 2) return null;
+  const fh = await open(path, 'r');
+  try {
+    return await planSplit(size, parts, async (position, length) => {
+      const buf = Buffer.allocUnsafe(length);
+      const { bytesRead } = await fh.read(buf, 0, length, position);
+      return buf.subarray(0, bytesRead);
+    });
+  } finally {
+    await fh.close();
+  }
 }

@@ -36,10 +36,12 @@
  *    +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
  */
 
-export const PCAP_MAGIC_MICROSECONDS = 0xa1b2c3d4;
-export const PCAP_MAGIC_NANOSECONDS = 0xa1b23c4d;
-export const PCAP_FILE_HEADER_LENGTH = 24;
-export const PCAP_RECORD_HEADER_LENGTH = 16;
+import { PCAP_FILE_HEADER_LEN, PCAP_MAGIC_NS, PCAP_MAGIC_US, PCAP_RECORD_HEADER_LEN } from './formats';
+
+export const PCAP_MAGIC_MICROSECONDS = PCAP_MAGIC_US;
+export const PCAP_MAGIC_NANOSECONDS = PCAP_MAGIC_NS;
+export const PCAP_FILE_HEADER_LENGTH = PCAP_FILE_HEADER_LEN;
+export const PCAP_RECORD_HEADER_LENGTH = PCAP_RECORD_HEADER_LEN;
 /** tcpdump's default snapshot length since 4.99 (MAXIMUM_SNAPLEN in libpcap). */
 export const PCAP_DEFAULT_SNAPLEN = 262144;
 

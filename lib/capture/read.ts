@@ -10,28 +10,26 @@
 import { CaptureFormatError, type CaptureWarning } from './errors';
 import type { CaptureFormat, CaptureInterface, CaptureSink, CaptureSummary, PacketRecord } from './types';
 
-// Classic pcap magics as read little-endian (draft-ietf-opsawg-pcap §4).
-const PCAP_MAGIC_US = 0xa1b2c3d4;
-const PCAP_MAGIC_NS = 0xa1b23c4d;
-const PCAP_MAGIC_US_SWAPPED = 0xd4c3b2a1;
-const PCAP_MAGIC_NS_SWAPPED = 0x4d3cb2a1;
-const PCAP_FILE_HEADER_LEN = 24;
-const PCAP_RECORD_HEADER_LEN = 16;
-
-// pcapng block types (draft-ietf-opsawg-pcapng §4, §11.1).
-const BT_SHB = 0x0a0d0d0a;
-const BT_IDB = 0x00000001;
-const BT_PB_OBSOLETE = 0x00000002;
-const BT_SPB = 0x00000003;
-const BT_ISB = 0x00000005;
-const BT_EPB = 0x00000006;
-const PCAPNG_BOM = 0x1a2b3c4d;
-const PCAPNG_BOM_SWAPPED = 0x4d3c2b1a;
+import {
+  BT_EPB,
+  BT_IDB,
+  BT_ISB,
+  BT_PB_OBSOLETE,
+  BT_SHB,
+  BT_SPB,
+  DEFAULT_SNAPLEN,
+  PCAP_FILE_HEADER_LEN,
+  PCAP_MAGIC_NS,
+  PCAP_MAGIC_NS_SWAPPED,
+  PCAP_MAGIC_US,
+  PCAP_MAGIC_US_SWAPPED,
+  PCAP_RECORD_HEADER_LEN,
+  PCAPNG_BOM,
+  PCAPNG_BOM_SWAPPED,
+} from './formats';
 
 /** The largest record or block we accept. Wireshark caps pcapng blocks at 16 MiB too. */
 export const MAX_RECORD_BYTES = 16 * 1024 * 1024;
-/** libpcap's MAXIMUM_SNAPLEN; a pcap header's snaplen of 0 or above it means "this". */
-const DEFAULT_SNAPLEN = 262144;
 
 const TWO_POW_32 = 4294967296;
 
@@ -40,6 +38,30 @@ export interface CaptureReader {
   push(chunk: Uint8Array): void;
   /** Signal end of input; returns the summary (with a warning if the file was cut short). */
   end(): CaptureSummary;
+  /** Where the reading stands; see ReaderPosition. */
+  position(): ReaderPosition;
+}
+
+/** How far a reader got: what tells whether a part of a file ended where the next one began. */
+export interface ReaderPosition {
+  /** The file offset of the first byte not yet consumed as part of a whole record or block. */
+  filePos: number;
+  /** Bytes of a record or block held back, waiting for the rest of it. */
+  partial: number;
+  /** Units read that set the reading's state: the pcap file header; pcapng section headers and interface descriptions. */
+  stateUnits: number;
+}
+
+/**
+ * Reading a part of a file that starts inside it, at a record or block boundary: `header` holds
+ * the file's leading units (the pcap file header, or pcapng's section header and interface
+ * descriptions) and is read first, then the chunks pushed, which start at file offset `at`.
+ * What the header says is not said again: its warnings are dropped, and it is not counted in
+ * `bytes` (the part that starts at 0 reads and reports it).
+ */
+export interface ResumeAt {
+  header: Uint8Array;
+  at: number;
 }
 
 interface FramerState {
@@ -47,6 +69,8 @@ interface FramerState {
   need(buf: Uint8Array, off: number, avail: number, fileOffset: number): number;
   /** Consume one complete unit of `len` bytes at `off`. */
   consume(buf: Uint8Array, off: number, len: number, fileOffset: number): void;
+  /** Units consumed so far that set state (see ReaderPosition.stateUnits). */
+  stateUnits(): number;
 }
 
 /** A 32-bit unsigned read without allocating a DataView: the per-record hot path. */
@@ -71,7 +95,7 @@ function hexStart(buf: Uint8Array, n: number): string {
  * Create a streaming reader for one capture file (pcap or pcapng, detected from the first
  * bytes). gzip is handled one level up, by `readCapture`.
  */
-export function createCaptureReader(fileName: string, sink: CaptureSink): CaptureReader {
+export function createCaptureReader(fileName: string, sink: CaptureSink, resume?: ResumeAt): CaptureReader {
   const summary: CaptureSummary = {
     fileName,
     format: 'pcap',
@@ -82,7 +106,9 @@ export function createCaptureReader(fileName: string, sink: CaptureSink): Captur
     warnings: [],
     sectionComments: [],
   };
+  let replaying = false;
   const warn = (w: CaptureWarning) => {
+    if (replaying) return;
     summary.warnings.push(w);
     sink.onWarning?.(w);
   };
@@ -167,7 +193,16 @@ export function createCaptureReader(fileName: string, sink: CaptureSink): Captur
     }
   };
 
+  if (resume) {
+    replaying = true;
+    const p = run(resume.header, 0, resume.header.length);
+    replaying = false;
+    if (p !== resume.header.length) throw new Error(`${fileName}: the header given to resume at byte ${resume.at} is not whole records or blocks`);
+    filePos = resume.at;
+  }
+
   return {
+    position: () => ({ filePos, partial: carryLen, stateUnits: framer?.stateUnits() ?? 0 }),
     push(chunk: Uint8Array) {
       if (ended) throw new Error('push after end');
       summary.bytes += chunk.length;
@@ -251,6 +286,7 @@ function pcapFramer(
   let maxCap = DEFAULT_SNAPLEN;
 
   return {
+    stateUnits: () => (haveHeader ? 1 : 0),
     need(buf, off, avail, fileOffset) {
       if (!haveHeader) return PCAP_FILE_HEADER_LEN;
       if (avail < PCAP_RECORD_HEADER_LEN) return PCAP_RECORD_HEADER_LEN;
@@ -384,6 +420,7 @@ function pcapngFramer(
   let le = true;
   let section = -1;
   let sectionIfaces: NgInterface[] = [];
+  let stateBlocks = 0;
 
   const unitsToTime = (ng: NgInterface, hi: number, lo: number) => {
     const units = hi * TWO_POW_32 + lo;
@@ -422,6 +459,7 @@ function pcapngFramer(
   };
 
   return {
+    stateUnits: () => stateBlocks,
     need(buf, off, avail, fileOffset) {
       if (avail < 12) return 12;
       const dv = new DataView(buf.buffer, buf.byteOffset + off, 12);
@@ -488,6 +526,7 @@ function pcapngFramer(
             throw new CaptureFormatError('UNSUPPORTED_VERSION', fileName, fileOffset + 12, `pcapng version ${major}.${dv.getUint16(14, le)} (only 1.x is defined)`);
           }
           section++;
+          stateBlocks++;
           sectionIfaces = [];
           readOptions(dv, 24, bodyEnd, le, (code, vo, vl) => {
             if (code === 1) summary.sectionComments.push(optString(dv, vo, vl));
@@ -540,6 +579,7 @@ function pcapngFramer(
             });
           }
           sectionIfaces.push(ng);
+          stateBlocks++;
           addInterface(iface);
           return;
         }

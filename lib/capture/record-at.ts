@@ -15,18 +15,21 @@
 import { CaptureFormatError } from './errors';
 import { MAX_RECORD_BYTES } from './read';
 import type { CaptureFormat } from './types';
+import {
+  BT_EPB,
+  BT_PB_OBSOLETE,
+  BT_SPB,
+  EPB_HEADER_LEN,
+  PCAP_FILE_HEADER_LEN,
+  PCAP_MAGIC_NS,
+  PCAP_MAGIC_NS_SWAPPED,
+  PCAP_MAGIC_US,
+  PCAP_MAGIC_US_SWAPPED,
+  PCAP_RECORD_HEADER_LEN,
+  SPB_HEADER_LEN,
+} from './formats';
 
-const BT_PB_OBSOLETE = 0x00000002;
-const BT_SPB = 0x00000003;
-const BT_EPB = 0x00000006;
-const PCAP_MAGIC_US = 0xa1b2c3d4;
-const PCAP_MAGIC_NS = 0xa1b23c4d;
-const PCAP_MAGIC_US_SWAPPED = 0xd4c3b2a1;
-const PCAP_MAGIC_NS_SWAPPED = 0x4d3cb2a1;
-const PCAP_FILE_HEADER_LEN = 24;
-const PCAP_RECORD_HEADER_LEN = 16;
-const EPB_HEADER_LEN = 28;
-const SPB_HEADER_LEN = 12;
+
 
 /** Bytes read around a record at once: neighbouring packets of a flow come from one slice. */
 export const RECORD_WINDOW = 1 << 20;
