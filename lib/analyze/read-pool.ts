@@ -16,13 +16,11 @@ import type { ReaderPosition } from '../capture/read';
 import { fromPlainError, type PlainError } from '../capture/errors';
 import { CaptureIndexer, fromTransfer, type IndexedCapture, type TransferredCapture } from '../decode/capture-index';
 import { joinParts, type PartResult } from '../decode/merge-parts';
-import { partsWanted, type FilePart, type SplitPlan } from '../capture/boundary';
+import { MIN_PART_BYTES, partsWanted, type FilePart, type SplitPlan } from '../capture/boundary';
 
 /** Memory a worker may want while it reads (its own heap, the chunks in flight, a big file's index). */
 const WORKER_BUDGET_BYTES = 512 * 1024 * 1024;
 
-/** The smallest part a file is cut into: below it a worker's start-up and the merge eat the gain. */
-export const PART_BYTES = 64 * 1024 * 1024;
 
 export interface ReadRequest {
   id: number;
@@ -91,7 +89,7 @@ const asError = (e: unknown) => (e instanceof Error ? e : new Error(String(e)));
 
 /**
  * The files cut into jobs: a file is cut only when there are more readers than files and it is
- * large enough (PART_BYTES a part, or `partBytes`); the plans of the cut ones by file.
+ * large enough (MIN_PART_BYTES a part, or `partBytes`); the plans of the cut ones by file.
  */
 async function planJobs(files: string[], partBytes: number): Promise<{ jobs: Job[]; plans: (SplitPlan | null)[]; threads: number }> {
   const sizes = files.map((f) => statSync(f, { throwIfNoEntry: false })?.size ?? 0);
@@ -134,7 +132,7 @@ export async function indexFiles(files: string[], onResult?: (r: Result, i: numb
       reported++;
     }
   };
-  const { jobs, plans, threads } = await planJobs(files, opts.partBytes ?? PART_BYTES);
+  const { jobs, plans, threads } = await planJobs(files, opts.partBytes ?? MIN_PART_BYTES);
   const parts: PartResult[][] = plans.map((p) => (p ? new Array<PartResult>(p.parts.length) : []));
   const partsLeft = plans.map((p) => p?.parts.length ?? 0);
   /** Files read whole on this thread after their parts could not be joined. */

@@ -1,5 +1,6 @@
 /** Browser sources: read a File/Blob by slices, never all at once. */
-import { readCapture } from './read';
+import { readCapture, readCapturePart, type ReaderPosition } from './read';
+import type { FilePart } from './boundary';
 import type { CaptureSink, CaptureSummary } from './types';
 
 export const BLOB_CHUNK_SIZE = 16 * 1024 * 1024;
@@ -62,3 +63,19 @@ export function readCaptureBlob(
   const chunks = opts.chunkSize === undefined ? streamChunks(file, opts.onProgress, opts.signal) : blobChunks(file, opts.chunkSize, opts.onProgress, opts.signal);
   return readCapture(file.name, chunks, sink);
 }
+
+/** One part of a capture blob (boundary.ts's FilePart), read as readCapturePart says: streamed, or by slices of `chunkSize`. */
+export function readCaptureBlobPart(
+  file: Blob,
+  name: string,
+  sink: CaptureSink,
+  part: FilePart,
+  opts: { onProgress?: (bytesRead: number, total: number) => void; signal?: AbortSignal; chunkSize?: number } = {},
+): Promise<{ summary: CaptureSummary | null; position: ReaderPosition }> {
+  const slice = file.slice(part.start, Number.isFinite(part.end) ? part.end : file.size);
+  const chunks = opts.chunkSize === undefined ? streamChunks(slice, opts.onProgress, opts.signal) : blobChunks(slice, opts.chunkSize, opts.onProgress, opts.signal);
+  return readCapturePart(name, chunks, sink, part);
+}
+
+/** Reads bytes [position, position + length) of a blob, for boundary.ts's planSplit. */
+export const blobReadAt = (blob: Blob) => async (position: number, length: number) => new Uint8Array(await blob.slice(position, position + length).arrayBuffer());

@@ -149,6 +149,9 @@ export interface SplitPlan {
   stateUnits: number;
 }
 
+/** The smallest part a file is cut into: below it a worker's start-up and the join eat the gain. */
+export const MIN_PART_BYTES = 64 * 1024 * 1024;
+
 /** The head of a file read to find its format and leading units; pcapng's must end within it. */
 const HEAD_BYTES = 1 << 20;
 /** Bytes scanned for a boundary after each even cut. */

@@ -1,7 +1,7 @@
 /** Node-only sources: read a capture file from disk in fixed-size chunks, the next read while this one is decoded. */
 import { open } from 'node:fs/promises';
-import { createCaptureReader, readCapture, type ReaderPosition, type ResumeAt } from './read';
-import { planSplit, type SplitPlan } from './boundary';
+import { createCaptureReader, readCapture, readCapturePart, type ReaderPosition } from './read';
+import { planSplit, type FilePart, type SplitPlan } from './boundary';
 import type { CaptureSink, CaptureSummary } from './types';
 import { basename } from 'node:path';
 
@@ -68,28 +68,14 @@ export async function readCaptureFile(
   return reader.end();
 }
 
-/**
- * One part of a plain (not gzip) capture file: bytes [start, end), read as the file's records
- * from there on. A part after the first starts at a record or block boundary and is given the
- * file's leading units (`resume.header`, see ResumeAt). Returns the summary and where the reading
- * stopped, which says whether `end` was a boundary too: a part that ends inside a record holds
- * it back (`partial` > 0) and is not ended.
- */
-export async function readCaptureRange(
+/** One part of a plain capture file: bytes [start, end), read as readCapturePart says. */
+export function readCaptureRange(
   path: string,
   sink: CaptureSink,
-  range: { start: number; end: number; header?: Uint8Array | null; last: boolean },
+  part: FilePart,
   opts: { chunkSize?: number; name?: string } = {},
 ): Promise<{ summary: CaptureSummary | null; position: ReaderPosition }> {
-  const chunkSize = opts.chunkSize ?? DEFAULT_CHUNK_SIZE;
-  const name = opts.name ?? basename(path);
-  const resume: ResumeAt | undefined = range.start > 0 ? { header: range.header ?? new Uint8Array(0), at: range.start } : undefined;
-  const reader = createCaptureReader(name, sink, resume);
-  for await (const chunk of fileChunks(path, chunkSize, true, range)) reader.push(chunk);
-  const position = reader.position();
-  // A part that stops inside a record is no part: its end was not a boundary.
-  if (!range.last && position.partial > 0) return { summary: null, position };
-  return { summary: reader.end(), position };
+  return readCapturePart(opts.name ?? basename(path), fileChunks(path, opts.chunkSize ?? DEFAULT_CHUNK_SIZE, true, part), sink, part);
 }
 
 /** Where to cut a capture file into about `parts` parts (boundary.ts's planSplit, reading the file). */

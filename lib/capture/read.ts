@@ -770,6 +770,26 @@ export async function readCapture(fileName: string, chunks: ChunkSource, sink: C
   }
 }
 
+/**
+ * One part of a plain (not gzip) capture, its bytes from the chunk source (boundary.ts's
+ * FilePart: a part after the first starts at a record or block boundary and is given the file's
+ * leading units). Returns the summary and where the reading stopped, which says whether the
+ * part's end was a boundary too: a part other than the last that ends inside a record holds it
+ * back (`partial` > 0) and is not ended (no summary).
+ */
+export async function readCapturePart(
+  fileName: string,
+  chunks: AsyncIterable<Uint8Array>,
+  sink: CaptureSink,
+  part: { start: number; header: Uint8Array | null; last: boolean },
+): Promise<{ summary: CaptureSummary | null; position: ReaderPosition }> {
+  const reader = createCaptureReader(fileName, sink, part.start > 0 ? { header: part.header ?? new Uint8Array(0), at: part.start } : undefined);
+  for await (const chunk of chunks) reader.push(chunk);
+  const position = reader.position();
+  if (!part.last && position.partial > 0) return { summary: null, position };
+  return { summary: reader.end(), position };
+}
+
 async function readFrom(fileName: string, it: AsyncIterator<Uint8Array> | Iterator<Uint8Array>, sink: CaptureSink): Promise<CaptureSummary> {
   let first: Uint8Array | undefined;
   for (;;) {

@@ -3,14 +3,14 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readCaptureBlob } from '../capture/blob';
-import { CaptureFormatError, toPlainError } from '../capture/errors';
-import { CaptureIndexer, toTransfer, type IndexedCapture } from '../decode/capture-index';
+import { CaptureFormatError } from '../capture/errors';
+import { CaptureIndexer, type IndexedCapture } from '../decode/capture-index';
 import { emptyRow } from '../decode/packet-index';
 import { SAMPLES } from '../testing/scenarios';
 import type { FromIndexer, ToIndexer } from './index-protocol';
-import { indexBlob, IndexPool, PoolUnavailable, poolSize, type IndexerPort } from './index-pool';
+import { IndexPool, PoolUnavailable, poolSize, runIndexJob, type IndexerPort } from './index-pool';
 
-/** A worker stand-in: runs what index-worker.ts runs, in this thread, answering asynchronously with a structured clone as postMessage does. */
+/** A worker stand-in: runs what index-worker.ts runs (runIndexJob), in this thread, answering asynchronously with a structured clone as postMessage does. */
 function port(log: number[], me: number): IndexerPort {
   const aborts = new Map<number, AbortController>();
   const p: IndexerPort = {
@@ -21,16 +21,8 @@ function port(log: number[], me: number): IndexerPort {
       log.push(me);
       const abort = new AbortController();
       aborts.set(msg.id, abort);
-      const reply = (m: FromIndexer, transfer: ArrayBuffer[] = []) => setTimeout(() => p.onmessage?.({ data: structuredClone(m, { transfer }) } as MessageEvent<FromIndexer>));
-      void (async () => {
-        try {
-          const capture = await indexBlob(msg.file, msg.name, { signal: abort.signal, chunkSize: msg.chunkSize, onProgress: (bytesRead, total) => reply({ type: 'progress', id: msg.id, bytesRead, total }) });
-          const sent = toTransfer(capture);
-          reply({ type: 'done', id: msg.id, capture: sent.capture }, sent.transfer);
-        } catch (e) {
-          reply(abort.signal.aborted ? { type: 'aborted', id: msg.id } : { type: 'error', id: msg.id, error: toPlainError(e) });
-        }
-      })();
+      const reply = (m: FromIndexer, transfer: Transferable[] = []) => setTimeout(() => p.onmessage?.({ data: structuredClone(m, { transfer }) } as MessageEvent<FromIndexer>));
+      void runIndexJob(msg, abort.signal, reply);
     },
   };
   return p;
@@ -64,6 +56,26 @@ describe('IndexPool', () => {
     expect(log).toHaveLength(names.length);
     expect(progress.length).toBeGreaterThan(names.length);
     expect(pool.size).toBe(2);
+  });
+
+  it('cuts a large file into parts on free workers and joins them into what this thread reads', async () => {
+    const log: number[] = [];
+    const pool = new IndexPool([port(log, 0), port(log, 1), port(log, 2)], { partBytes: 1024 });
+    let cut = 0;
+    for (const n of names) {
+      const before = log.length;
+      const progress: number[] = [];
+      const got = await pool.index(blob(n), n, { chunkSize: 4096, onProgress: (b) => progress.push(b) });
+      const want = await here(n);
+      expect(rows(got), n).toEqual(rows(want));
+      expect({ ...got, index: null }, n).toEqual({ ...want, index: null });
+      if (log.length - before > 1) cut++;
+      // Progress is the file's, summed over its parts.
+      expect(Math.max(...progress), n).toBeLessThanOrEqual(blob(n).size);
+    }
+    // Every plain sample over 2 KB went to more than one worker.
+    expect(cut).toBeGreaterThan(names.filter((n) => !n.endsWith('.gz') && blob(n).size >= 2048).length * 0.9);
+    expect(new Set(log)).toEqual(new Set([0, 1, 2]));
   });
 
   it('passes on a capture error with its class and offset, and a cancelled read as an AbortError', async () => {

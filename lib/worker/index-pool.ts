@@ -1,11 +1,16 @@
 /**
  * The analysis worker's pool of index workers: files are read and indexed on as many cores as
  * the machine has (capped by its memory), each index sent back with its columns transferred.
- * The engine asks through `index()` exactly as it would read a file itself (engine.ts).
+ * A large file that finds more than one worker free is cut into parts read at once and joined
+ * (capture/boundary.ts, decode/merge-parts.ts), as the CLI's read pool does. The engine asks
+ * through `index()` exactly as it would read a file itself (engine.ts).
  */
-import { readCaptureBlob } from '../capture/blob';
-import { fromPlainError } from '../capture/errors';
-import { CaptureIndexer, fromTransfer, type IndexedCapture } from '../decode/capture-index';
+import { blobReadAt, readCaptureBlob, readCaptureBlobPart } from '../capture/blob';
+import { MIN_PART_BYTES, planSplit, type FilePart, type SplitPlan } from '../capture/boundary';
+import { fromPlainError, toPlainError } from '../capture/errors';
+import type { ReaderPosition } from '../capture/read';
+import { CaptureIndexer, fromTransfer, toTransfer, type IndexedCapture } from '../decode/capture-index';
+import { joinParts, type PartResult } from '../decode/merge-parts';
 import type { FromIndexer, ToIndexer } from './index-protocol';
 
 export interface IndexerPort {
@@ -33,6 +38,35 @@ export async function indexBlob(file: Blob, name: string, req: IndexRequest = {}
   return indexer.finish(summary);
 }
 
+/** One part of a file read and indexed on the calling thread; no capture when it did not end on a boundary. */
+export async function indexBlobPart(file: Blob, name: string, part: FilePart, req: IndexRequest = {}): Promise<{ capture: IndexedCapture | null; position: ReaderPosition }> {
+  const indexer = new CaptureIndexer();
+  const { summary, position } = await readCaptureBlobPart(file, name, indexer, part, req);
+  req.signal?.throwIfAborted();
+  return { capture: summary ? indexer.finish(summary) : null, position };
+}
+
+/**
+ * What an index worker does with one request (index-worker.ts, and the tests' stand-ins): the
+ * file or part read and indexed, its progress and its result posted through `reply`.
+ */
+export async function runIndexJob(msg: Extract<ToIndexer, { type: 'index' }>, signal: AbortSignal, reply: (m: FromIndexer, transfer?: Transferable[]) => void, onProgress?: (bytesRead: number, total: number) => void): Promise<void> {
+  const { id, file, name, chunkSize, part } = msg;
+  const req = { signal, chunkSize, onProgress: onProgress ?? ((bytesRead: number, total: number) => reply({ type: 'progress', id, bytesRead, total })) };
+  try {
+    if (part) {
+      const { capture, position } = await indexBlobPart(file, name, part, req);
+      const sent = capture ? toTransfer(capture) : null;
+      reply({ type: 'done', id, capture: sent?.capture ?? null, position }, sent?.transfer ?? []);
+    } else {
+      const sent = toTransfer(await indexBlob(file, name, req));
+      reply({ type: 'done', id, capture: sent.capture }, sent.transfer);
+    }
+  } catch (err) {
+    reply(signal.aborted ? { type: 'aborted', id } : { type: 'error', id, error: toPlainError(err) });
+  }
+}
+
 /** Workers for a machine: one per core, at most one per 512 MB of device memory where the browser says, and at most 8. */
 export function poolSize(cores: number | undefined, deviceMemoryGb: number | undefined): number {
   const byCores = Math.max(1, Math.floor(cores ?? 2));
@@ -40,9 +74,15 @@ export function poolSize(cores: number | undefined, deviceMemoryGb: number | und
   return Math.min(byCores, byMemory, 8);
 }
 
+/** What a worker read: a capture, and for a part where its reading stopped (null capture: not at a boundary). */
+interface Read {
+  capture: IndexedCapture | null;
+  position?: ReaderPosition;
+}
+
 interface Job {
   id: number;
-  resolve(c: IndexedCapture): void;
+  resolve(r: Read): void;
   reject(e: unknown): void;
   onProgress?: (bytesRead: number, total: number) => void;
   /** Stops listening to the request's signal. */
@@ -57,7 +97,11 @@ export class IndexPool {
   private alive = 0;
   private nextId = 0;
 
-  constructor(ports: IndexerPort[]) {
+  /** The smallest part a file is cut into (tests cut small files). */
+  private readonly partBytes: number;
+
+  constructor(ports: IndexerPort[], opts: { partBytes?: number } = {}) {
+    this.partBytes = opts.partBytes ?? MIN_PART_BYTES;
     for (const port of ports) {
       port.onmessage = (e) => this.receive(port, e.data);
       port.onerror = () => this.fail(port);
@@ -72,11 +116,46 @@ export class IndexPool {
   }
 
   /**
-   * One file read and indexed on a free worker (waiting for one when all are busy). Rejects with
-   * PoolUnavailable when the worker fails or none is left: the caller reads it another way.
+   * One file read and indexed on a free worker (waiting for one when all are busy), or in parts
+   * on several when it is large and they are free. Rejects with PoolUnavailable when a worker
+   * fails or none is left: the caller reads it another way.
    */
-  index(file: Blob, name: string, req: IndexRequest = {}): Promise<IndexedCapture> {
-    return new Promise<IndexedCapture>((resolve, reject) => {
+  async index(file: Blob, name: string, req: IndexRequest = {}): Promise<IndexedCapture> {
+    const parts = Math.min(this.idle.length, Math.floor(file.size / this.partBytes));
+    const plan = parts >= 2 ? await planSplit(file.size, parts, blobReadAt(file)).catch(() => null) : null;
+    if (plan) {
+      const joined = await this.indexParts(file, name, plan, req);
+      if (joined && 'error' in joined) throw joined.error;
+      if (joined) return joined.capture;
+    }
+    return (await this.submit(file, name, req)).capture!;
+  }
+
+  /** The parts of a cut file, each on a worker, joined; null when they do not join (the file is then read whole). */
+  private async indexParts(file: Blob, name: string, plan: SplitPlan, req: IndexRequest): Promise<ReturnType<typeof joinParts>> {
+    const read = plan.parts.map(() => 0);
+    const progress = (k: number) => (bytesRead: number) => {
+      read[k] = bytesRead;
+      req.onProgress?.(read.reduce((a, b) => a + b, 0), file.size);
+    };
+    const results = await Promise.all(
+      plan.parts.map((part, k) =>
+        this.submit(file, name, { ...req, onProgress: progress(k) }, part).then(
+          (r): PartResult => r,
+          // A capture error is the part's result; a failed worker or a cancel is the file's.
+          (e: unknown): PartResult => {
+            if (e instanceof PoolUnavailable || (e instanceof DOMException && e.name === 'AbortError')) throw e;
+            return { error: e instanceof Error ? e : new Error(String(e)) };
+          },
+        ),
+      ),
+    );
+    return joinParts(results, plan);
+  }
+
+  /** One file, or part of one, on a free worker (waiting for one when all are busy). */
+  private submit(file: Blob, name: string, req: IndexRequest, part?: FilePart): Promise<Read> {
+    return new Promise<Read>((resolve, reject) => {
       if (this.alive === 0) return reject(new PoolUnavailable('no index worker is running'));
       const cancelled = () => new DOMException('The read was cancelled', 'AbortError');
       if (req.signal?.aborted) return reject(cancelled());
@@ -87,7 +166,7 @@ export class IndexPool {
         this.busy.set(port, { id, resolve, reject, onProgress: req.onProgress, done });
         onAbort = () => port.postMessage({ type: 'abort', id });
         req.signal?.addEventListener('abort', onAbort, { once: true });
-        port.postMessage({ type: 'index', id, file, name, chunkSize: req.chunkSize });
+        port.postMessage({ type: 'index', id, file, name, chunkSize: req.chunkSize, ...(part ? { part } : {}) });
       };
       const port = this.idle.pop();
       if (port) return start(port);
@@ -125,7 +204,7 @@ export class IndexPool {
     this.busy.delete(port);
     job.done();
     this.release(port);
-    if (m.type === 'done') job.resolve(fromTransfer(m.capture));
+    if (m.type === 'done') job.resolve({ capture: m.capture ? fromTransfer(m.capture) : null, position: m.position });
     else if (m.type === 'aborted') job.reject(new DOMException('The read was cancelled', 'AbortError'));
     else job.reject(fromPlainError(m.error));
   }
