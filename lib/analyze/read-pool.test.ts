@@ -1,13 +1,18 @@
-/** Reading on several threads gives the captures reading one after another gives. */
+/** Reading on several threads, whole files or files cut into parts, gives the captures reading one after another gives. */
 import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { boundaryIn, fileHead, partsWanted } from '../capture/boundary';
+import { buildPcap, concatBytes, ngEnhancedPacket, ngInterface, ngSection } from '../capture/build';
 import { CaptureFormatError } from '../capture/errors';
+import { planFileSplit } from '../capture/node';
 import { emptyRow } from '../decode/packet-index';
 import type { IndexedCapture } from '../decode/capture-index';
+import { joinParts } from '../decode/merge-parts';
 import { SAMPLE_CAPTURES_DIR } from '../lab/samples';
-import { indexFiles, readWorkers } from './read-pool';
+import { mulberry32 } from '../util/prng';
+import { indexFile, indexFiles, indexPart, readWorkers } from './read-pool';
 
 const CAPTURE = /\.(pcapng|pcap|cap)(\.gz)?$/i;
 const files = readdirSync(SAMPLE_CAPTURES_DIR, { recursive: true, encoding: 'utf8' })
@@ -97,5 +102,123 @@ describe('indexFiles', () => {
     const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
     expect(readWorkers(1000)).toBeGreaterThanOrEqual(1);
     expect(readWorkers(1000)).toBeLessThanOrEqual(Math.max(1, Math.floor(cores / 1.5)));
+  });
+});
+
+/** A file cut into `parts` and read part by part on this thread: the joined capture, or why there is none. */
+async function cutAndJoin(file: string, parts: number) {
+  const plan = await planFileSplit(file, statSync(file).size, parts);
+  if (!plan) return { plan, joined: null, results: [] };
+  const results = await Promise.all(plan.parts.map((p) => indexPart(file, p).catch((e: Error) => ({ error: e }))));
+  return { plan, joined: joinParts(results, plan), results };
+}
+
+describe('cutting a capture into parts', () => {
+  let dir = '';
+  afterEach(() => dir && rmSync(dir, { recursive: true, force: true }));
+
+  it('cuts every plain sample into three parts and joins them into what one reader reads', async () => {
+    expect(files.length).toBeGreaterThan(100);
+    let cut = 0;
+    const plainFiles = files.filter((f) => !f.endsWith('.gz'));
+    for (const file of plainFiles) {
+      const { plan, joined, results } = await cutAndJoin(file, 3);
+      if (!plan) continue;
+      cut++;
+      // Only a part that met a declaration the next parts lacked keeps the parts apart.
+      if (!joined) {
+        expect(results.some((r) => 'position' in r && r.position.stateUnits !== plan.stateUnits), file).toBe(true);
+        continue;
+      }
+      expect('error' in joined, file).toBe(false);
+      const whole = await indexFile(file);
+      expect(plain((joined as { capture: IndexedCapture }).capture), file).toEqual(plain(whole));
+    }
+    // Not a vacuous pass: nearly every plain sample was cut.
+    expect(cut).toBeGreaterThan(plainFiles.length * 0.9);
+  });
+
+  it('reads a cut file on worker threads as one reader does', async () => {
+    const biggest = files.filter((f) => !f.endsWith('.gz')).reduce((a, b) => (statSync(b).size > statSync(a).size ? b : a));
+    process.env.HOPSCOPE_READ_WORKERS = '3';
+    try {
+      const [cutRead] = await indexFiles([biggest], undefined, { partBytes: 1024 });
+      expect(await planFileSplit(biggest, statSync(biggest).size, 3)).not.toBeNull();
+      expect(plain(cutRead!.capture!)).toEqual(plain(await indexFile(biggest)));
+    } finally {
+      delete process.env.HOPSCOPE_READ_WORKERS;
+    }
+  });
+
+  it('reads a pcapng whole when an interface is declared after its first packets', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'hopscope-split-'));
+    const file = join(dir, 'late-interface.pcapng');
+    const rnd = mulberry32(7);
+    const frame = () => Uint8Array.from({ length: 60 + Math.floor(rnd() * 200) }, () => Math.floor(rnd() * 256));
+    const packets = (iface: number, from: number) => Array.from({ length: 40 }, (_, n) => ngEnhancedPacket(true, iface, BigInt(1_700_000_000_000_000 + (from + n) * 1000), frame()));
+    writeFileSync(file, concatBytes(ngSection(true), ngInterface(true, 1), ...packets(0, 0), ngInterface(true, 1), ...packets(1, 40), ...packets(0, 80)));
+    const { plan, joined } = await cutAndJoin(file, 3);
+    expect(plan).not.toBeNull();
+    expect(joined).toBeNull();
+    process.env.HOPSCOPE_READ_WORKERS = '3';
+    try {
+      const [r] = await indexFiles([file], undefined, { partBytes: 1024 });
+      const whole = await indexFile(file);
+      expect(whole.interfaces).toHaveLength(2);
+      expect(plain(r!.capture!)).toEqual(plain(whole));
+    } finally {
+      delete process.env.HOPSCOPE_READ_WORKERS;
+    }
+  });
+
+  it("gives the file's first error whichever part met it, as one reader does", async () => {
+    dir = mkdtempSync(join(tmpdir(), 'hopscope-split-'));
+    const rnd = mulberry32(11);
+    const records = Array.from({ length: 300 }, (_, n) => ({ sec: 1_700_000_000 + n, frac: 0, data: Uint8Array.from({ length: 100 }, () => Math.floor(rnd() * 256)) }));
+    // A captured length above the original length at record 50 (the first part's) or 250 (the second's).
+    for (const bad of [50, 250]) {
+      const bytes = buildPcap({ records });
+      new DataView(bytes.buffer).setUint32(24 + (bad - 1) * 116 + 8, 200, true);
+      const file = join(dir, `bad-${bad}.pcap`);
+      writeFileSync(file, bytes);
+      const whole = await indexFile(file).catch((e: Error) => e);
+      expect(whole).toBeInstanceOf(Error);
+      expect((whole as Error).message).toContain(`record ${bad} `);
+      const { plan, joined } = await cutAndJoin(file, 2);
+      expect(plan).not.toBeNull();
+      // The first part's error is the file's; a later part's numbers its records from the cut, so the file is read whole.
+      if (bad === 50) expect(joined).toEqual({ error: whole });
+      else expect(joined).toBeNull();
+      process.env.HOPSCOPE_READ_WORKERS = '2';
+      try {
+        const [r] = await indexFiles([file], undefined, { partBytes: 1024 });
+        expect(r!.error?.message).toBe((whole as Error).message);
+      } finally {
+        delete process.env.HOPSCOPE_READ_WORKERS;
+      }
+    }
+  });
+
+  it('finds the next record from anywhere inside a pcap, payload bytes being no record', () => {
+    const rnd = mulberry32(3);
+    const records = Array.from({ length: 60 }, (_, n) => ({ sec: 1_700_000_000 + n, frac: Math.floor(rnd() * 1e6), data: Uint8Array.from({ length: 40 + Math.floor(rnd() * 400) }, () => Math.floor(rnd() * 256)) }));
+    const bytes = buildPcap({ records });
+    const head = fileHead(bytes)!;
+    const starts: number[] = [];
+    for (let o = 24, n = 0; n < records.length; n++) {
+      starts.push(o);
+      o += 16 + records[n]!.data.length;
+    }
+    for (let at = 24; at < starts[50]!; at += 7) {
+      const expected = starts.find((s) => s >= at)!;
+      expect(boundaryIn(bytes.subarray(at), at, bytes.length, head), `from ${at}`).toBe(expected);
+    }
+  });
+
+  it('cuts only when there are more readers than files, in proportion to size', () => {
+    expect(partsWanted([100, 100], 2, 10)).toEqual([1, 1]);
+    expect(partsWanted([1000], 4, 100)).toEqual([4]);
+    expect(partsWanted([1000], 4, 400)).toEqual([2]);
+    expect(partsWanted([3000, 1000], 4, 100)).toEqual([3, 1]);
   });
 });

@@ -4,9 +4,9 @@
  * short. With more readers than files, a large file is cut into parts (capture/boundary.ts)
  * read at once and joined (decode/merge-parts.ts). Each index comes back with its columns
  * transferred, not copied, and the results keep the order the files were given: the same
- * captures as reading them one after another (read-pool.test.ts and read-pool-parts.test.ts
- * compare them on every sample, whole and cut). This thread reads too; with fewer than three
- * cores or HOPSCOPE_READ_WORKERS=1 it reads alone.
+ * captures as reading them one after another (read-pool.test.ts compares them on every sample,
+ * whole and cut). This thread reads too; with fewer than three cores or HOPSCOPE_READ_WORKERS=1
+ * it reads alone.
  */
 import { statSync } from 'node:fs';
 import os from 'node:os';
