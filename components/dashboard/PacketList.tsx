@@ -6,6 +6,7 @@ import type { PacketListRow } from '@/lib/worker/protocol';
 import type { FlowReport } from '@/lib/verdict/verdict';
 import { endpoint } from '@/lib/viz/flow-list';
 import { clockTime } from '@/lib/viz/time-format';
+import { formatCount } from '@/lib/viz/count-format';
 import { pagesFor, scrollToRow, visibleRange } from './virtual-window';
 import { Button, downloadBlob, Panel } from './ui';
 
@@ -116,9 +117,13 @@ export function PacketList({ flow, className = '' }: { flow: FlowReport | null; 
     setError(null);
     setCursor(null);
     setExporting(null);
-    if (scroller.current) scroller.current.scrollTop = 0;
     setView((v) => ({ ...v, top: 0 }));
     if (key) load(0);
+    // Back to the top in the next frame, where the page is laid out anyway: set here, the scroll
+    // position made the browser lay out the new page inside the task that rendered it.
+    const el = scroller.current;
+    const frame = el ? requestAnimationFrame(() => (el.scrollTop = 0)) : 0;
+    return () => cancelAnimationFrame(frame);
   }, [key, load]);
 
   useEffect(() => {
@@ -183,7 +188,7 @@ export function PacketList({ flow, className = '' }: { flow: FlowReport | null; 
         <span>
           Packets{hop ? ` at ${hop.node}/${hop.interface}` : ''}{' '}
           <span data-testid="packet-total" className="font-normal text-muted">
-            {total === null ? '' : `${total.toLocaleString('en-US')} packet${total === 1 ? '' : 's'}`}
+            {total === null ? '' : `${formatCount(total)} packet${total === 1 ? '' : 's'}`}
           </span>
         </span>
       }

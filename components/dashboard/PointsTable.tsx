@@ -3,6 +3,7 @@
 import { useAnalysis, useDashboardActions, useRoles } from '@/components/store/dashboard-store-provider';
 import type { InterfaceRole } from '@/lib/protocols/devices';
 import { clockTime } from '@/lib/viz/time-format';
+import { formatCount } from '@/lib/viz/count-format';
 import type { PointInfo } from '@/lib/worker/protocol';
 
 const ROLE_NAMES: Record<InterfaceRole, string> = {
@@ -81,7 +82,7 @@ export function PointsTable() {
                     )}
                   </label>
                 </td>
-                <td className="py-1 pr-3 text-right font-mono text-xs tabular-nums">{p.packets.toLocaleString('en')}</td>
+                <td className="py-1 pr-3 text-right font-mono text-xs tabular-nums">{formatCount(p.packets)}</td>
                 <td className="py-1 pr-4 font-mono text-[11px] whitespace-nowrap text-muted" data-testid="point-window">
                   {windowText(epochSec, p)}
                 </td>

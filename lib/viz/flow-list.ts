@@ -5,6 +5,7 @@
 import type { FlowReport, VerdictKind } from '@/lib/verdict/verdict';
 import { BACKGROUND_KINDS, BACKGROUND_NAMES, type BackgroundCounts, type BackgroundKind } from '@/lib/correlate/background';
 import { verdictSeverity } from '@/lib/verdict/verdict';
+import { formatCount } from './count-format';
 
 export type BadgeTone = 'ok' | 'bad' | 'warn' | 'muted';
 
@@ -151,7 +152,7 @@ export function flowCounts(flows: readonly FlowReport[]): { total: number; probl
 export function backgroundSummary(captures: readonly { background: BackgroundCounts }[]): { total: number; text: string } {
   const sum = new Map<BackgroundKind, number>();
   for (const c of captures) for (const k of BACKGROUND_KINDS) sum.set(k, (sum.get(k) ?? 0) + c.background[k]);
-  const parts = BACKGROUND_KINDS.filter((k) => sum.get(k)! > 0).map((k) => `${BACKGROUND_NAMES[k]} ${sum.get(k)!.toLocaleString('en')}`);
+  const parts = BACKGROUND_KINDS.filter((k) => sum.get(k)! > 0).map((k) => `${BACKGROUND_NAMES[k]} ${formatCount(sum.get(k)!)}`);
   return { total: [...sum.values()].reduce((a, b) => a + b, 0), text: parts.join(', ') };
 }
 
