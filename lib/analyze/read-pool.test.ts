@@ -199,6 +199,46 @@ describe('cutting a capture into parts', () => {
     }
   });
 
+  it('joins or reads whole, never differs: a cut-short end, neighbour discovery over IPv4, times past 2^53 ns', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'hopscope-split-'));
+    const rnd = mulberry32(5);
+    const bytes = (n: number) => Uint8Array.from({ length: n }, () => Math.floor(rnd() * 256));
+    const eth = (type: number) => Uint8Array.of(0, 1, 2, 3, 4, 5, 0, 1, 2, 3, 4, 6, type >> 8, type & 255);
+    const ipv4 = (proto: number, body: Uint8Array) => concatBytes(Uint8Array.of(0x45, 0, 0, 20 + body.length, 0, 1, 0, 0, 64, proto, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2), body);
+    const ipv6Udp = (src: number) => {
+      const h = new Uint8Array(40);
+      h.set([0x60, 0, 0, 0, 0, 48, 17, 64, 0x20, 0x01]);
+      h[23] = src;
+      h.set([0x20, 0x01], 24);
+      h[39] = 200;
+      return concatBytes(h, Uint8Array.of(0x30, 0, 0x30, 1, 0, 48, 0, 0), bytes(40));
+    };
+    // A neighbour solicitation (type 135) for fe80::N, carried over IPv4: its target is an IPv6 id all the same.
+    const solicit = (n: number) => Uint8Array.from({ length: 24 }, (_, i) => (i === 0 ? 135 : i === 8 ? 0xfe : i === 9 ? 0x80 : i === 23 ? n : 0));
+    const records = (n: number, data: (k: number) => Uint8Array, sec = (k: number) => 1_700_000_000 + k) => Array.from({ length: n }, (_, k) => ({ sec: sec(k), frac: k * 1013, data: data(k) }));
+    const cases: [string, Uint8Array][] = [
+      ['cut-short.pcap', buildPcap({ records: records(300, () => bytes(100)) }).subarray(0, -30)],
+      ['nd-over-ipv4.pcap', buildPcap({ records: records(300, (k) => (k < 150 ? concatBytes(eth(0x86dd), ipv6Udp(k & 0x7f)) : concatBytes(eth(0x0800), ipv4(58, solicit(k & 0x3f))))) })],
+      // Nanoseconds over 395 days: past 2^53 ns from the first packet.
+      ['long-span.pcap', buildPcap({ nanos: true, records: records(395, () => bytes(80), (k) => 1_700_000_000 + k * 86_300).map((r, k) => ({ ...r, frac: (k * 999_983_017) % 1e9 })) })],
+    ];
+    for (const [name, data] of cases) {
+      const file = join(dir, name);
+      writeFileSync(file, data);
+      const whole = await indexFile(file);
+      const { plan, joined } = await cutAndJoin(file, 2);
+      expect(plan, name).not.toBeNull();
+      if (joined) expect(plain((joined as { capture: IndexedCapture }).capture), name).toEqual(plain(whole));
+      process.env.HOPSCOPE_READ_WORKERS = '2';
+      try {
+        const [r] = await indexFiles([file], undefined, { partBytes: 1024 });
+        expect(plain(r!.capture!), name).toEqual(plain(whole));
+      } finally {
+        delete process.env.HOPSCOPE_READ_WORKERS;
+      }
+    }
+  });
+
   it('finds the next record from anywhere inside a pcap, payload bytes being no record', () => {
     const rnd = mulberry32(3);
     const records = Array.from({ length: 60 }, (_, n) => ({ sec: 1_700_000_000 + n, frac: Math.floor(rnd() * 1e6), data: Uint8Array.from({ length: 40 + Math.floor(rnd() * 400) }, () => Math.floor(rnd() * 256)) }));

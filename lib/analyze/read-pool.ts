@@ -180,6 +180,8 @@ export async function indexFiles(files: string[], onResult?: (r: Result, i: numb
         void readHere(busy).finally(resolve);
       };
       worker.on('message', (m: ReadReply) => {
+        // After a failure its job is read here: a late answer would count it twice.
+        if (stopped) return;
         const job = busy!;
         busy = null;
         if ('error' in m) done(job, { error: fromPlainError(m.error) });

@@ -56,8 +56,9 @@ export interface ReaderPosition {
  * Reading a part of a file that starts inside it, at a record or block boundary: `header` holds
  * the file's leading units (the pcap file header, or pcapng's section header and interface
  * descriptions) and is read first, then the chunks pushed, which start at file offset `at`.
- * What the header says is not said again: its warnings are dropped, and it is not counted in
- * `bytes` (the part that starts at 0 reads and reports it).
+ * The header declares the interfaces again (the sink hears them: it needs their link types), but
+ * its warnings are dropped and its bytes are not counted in `bytes`: the part that starts at 0
+ * reads and reports them. Packets are counted from the cut.
  */
 export interface ResumeAt {
   header: Uint8Array;
@@ -81,7 +82,7 @@ function u32(buf: Uint8Array, o: number, le: boolean): number {
 }
 
 /** "the 3 whole packets … were read" / "the 1 whole packet … was read" / "no whole packet". */
-function wholePackets(n: number): string {
+export function wholePackets(n: number): string {
   return n === 0 ? 'no whole packet came' : n === 1 ? 'the 1 whole packet was read' : `the ${n} whole packets were read`;
 }
 

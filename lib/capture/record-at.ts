@@ -29,8 +29,6 @@ import {
   SPB_HEADER_LEN,
 } from './formats';
 
-
-
 /** Bytes read around a record at once: neighbouring packets of a flow come from one slice. */
 export const RECORD_WINDOW = 1 << 20;
 

@@ -7,8 +7,9 @@
  * first part's origin; the rest is summed or concatenated in file order.
  */
 import type { CaptureInterface, CaptureSummary, InterfaceStatistics } from '../capture/types';
+import type { CaptureWarning } from '../capture/errors';
 import type { SplitPlan } from '../capture/boundary';
-import type { ReaderPosition } from '../capture/read';
+import { wholePackets, type ReaderPosition } from '../capture/read';
 import { ERROR_LIMIT, type IndexedCapture } from './capture-index';
 import type { QuotedError } from './encapsulation';
 import { emptyRow, META_INNER_IPV6, PacketIndex } from './packet-index';
@@ -17,6 +18,12 @@ import { ns } from '../util/units';
 
 /** Shapes a 16-bit column can number; a part at the limit is not merged (it stood for others there). */
 const SHAPE_LIMIT = 0xffff;
+/**
+ * Times (ns from the first packet) whose sums stay exact integers in a double, with room for
+ * the reader's (seconds × 1e9) + nanoseconds: beyond it (104 days, or a bogus timestamp) one
+ * reader rounds once where the parts and their shift would round twice, and the file is read whole.
+ */
+const EXACT_NS = 2 ** 53 - 2e9;
 
 /** ICMPv6 neighbour solicitation and advertisement: their rows hold the target's IPv6 id + 1 in `ack` (summarize.ts). */
 const ND_TYPES = new Set([135, 136]);
@@ -39,7 +46,8 @@ function foldStats(into: CaptureInterface, from: InterfaceStatistics | undefined
 
 /**
  * The parts of one file, in file order, as one capture; null when they cannot be merged
- * exactly (a part used up the 16-bit shape numbers), and the file is then read whole.
+ * exactly (a part used up the 16-bit shape numbers, a time too far from the first to add
+ * exactly), and the file is then read whole. The first part's interfaces become the file's.
  */
 export function mergeParts(parts: readonly IndexedCapture[]): IndexedCapture | null {
   const first = parts[0]!;
@@ -84,6 +92,7 @@ export function mergeParts(parts: readonly IndexedCapture[]): IndexedCapture | n
       return id;
     });
     const shift = (part.baseSec - origin.baseSec) * 1e9 + (part.baseNsec - origin.baseNsec);
+    if (!(Math.abs(shift) <= EXACT_NS)) return null;
     const rowBase = index.count;
     for (let r = 0; r < part.index.count; r++) {
       part.index.read(r, row);
@@ -91,8 +100,10 @@ export function mergeParts(parts: readonly IndexedCapture[]): IndexedCapture | n
       if ((row.meta & META_INNER_IPV6) !== 0) {
         row.src = v6[row.src]!;
         row.dst = v6[row.dst]!;
-        if (row.proto === 58 && ND_TYPES.has(row.dport >>> 8) && row.ack !== 0) row.ack = v6[row.ack - 1]! + 1;
       }
+      // A neighbour solicitation or advertisement names its target by IPv6 id, even carried over IPv4.
+      if (row.proto === 58 && ND_TYPES.has(row.dport >>> 8) && row.ack !== 0) row.ack = v6[row.ack - 1]! + 1;
+      if (Math.abs(row.tsNs) > EXACT_NS || Math.abs(row.tsNs + shift) > EXACT_NS) return null;
       row.tsNs += shift;
       index.append(row);
     }
@@ -110,14 +121,24 @@ export function mergeParts(parts: readonly IndexedCapture[]): IndexedCapture | n
     if (!Number.isNaN(part.lastNs) && !(part.lastNs + shift <= lastNs)) lastNs = part.lastNs + shift;
     wireBytes += part.wireBytes;
   }
-  // The first part's interfaces are the file's (no part after it declared any: read-pool checks),
-  // with what every part's statistics blocks said of them.
+  // The first part's interfaces are the file's (no part declared any of its own: joinParts
+  // checks), with what every part's statistics blocks said of them.
   for (const part of parts.slice(1)) part.interfaces.forEach((x, i) => first.interfaces[i] && foldStats(first.interfaces[i], x.stats));
+  const packets = parts.reduce((n, p) => n + p.summary.packets, 0);
+  // A part counts its packets from its cut: the last one's "cut short" says how many came before it in the whole file.
+  const warnings: CaptureWarning[] = [];
+  for (const p of parts) {
+    for (const w of p.summary.warnings) {
+      if (w.code !== 'TRUNCATED_FILE' || p === first) warnings.push(w);
+      else if (w.message.endsWith(`; ${wholePackets(p.summary.packets)} before it`)) warnings.push({ ...w, message: `${w.message.slice(0, w.message.lastIndexOf('; '))}; ${wholePackets(packets)} before it` });
+      else return null;
+    }
+  }
   const summary: CaptureSummary = {
     ...first.summary,
     bytes: parts.reduce((n, p) => n + p.summary.bytes, 0),
-    packets: parts.reduce((n, p) => n + p.summary.packets, 0),
-    warnings: parts.flatMap((p) => p.summary.warnings),
+    packets,
+    warnings,
   };
   return {
     ...first,
