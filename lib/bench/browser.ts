@@ -28,6 +28,8 @@ export interface BrowserFigures {
   loadTaskMs: number;
   /** What the verdict card said: its kind and where the packets stop. */
   verdict: { kind: string | null; stop: string | null };
+  /** The same files only read by the page (streamed, all at once, nothing decoded): the floor under `seconds`. */
+  rawReadSeconds: number;
 }
 
 const SAMPLE_MS = 250;
@@ -174,7 +176,24 @@ export async function browserBench(root: string, files: string[], opts: { chromi
     const during = tasks.filter(([start]) => start >= pageStarted);
     const longest = during.reduce<[number, number]>((a, t) => (t[1] > a[1] ? t : a), [pageStarted, 0]);
     const loadTaskMs = Math.max(0, ...tasks.filter(([start]) => start < pageStarted).map(([, ms]) => ms));
-    return { seconds, peakBytes, samples, longTasks: during.length, longestTaskMs: longest[1], longestTaskAt: (longest[0] - pageStarted) / 1000, loadTaskMs, verdict };
+    // The floor: how long this browser takes to hand the page the files' bytes, nothing done with them.
+    await page.evaluate(() => {
+      const input = Object.assign(document.createElement('input'), { type: 'file', multiple: true, id: 'hopscope-bench-raw', hidden: true });
+      document.body.append(input);
+    });
+    await page.setInputFiles('#hopscope-bench-raw', files);
+    const rawReadSeconds = await page.evaluate(async () => {
+      const input = document.getElementById('hopscope-bench-raw') as HTMLInputElement;
+      const t0 = performance.now();
+      await Promise.all(
+        [...(input.files ?? [])].map(async (f) => {
+          const reader = f.stream().getReader();
+          while (!(await reader.read()).done);
+        }),
+      );
+      return (performance.now() - t0) / 1000;
+    });
+    return { seconds, peakBytes, samples, longTasks: during.length, longestTaskMs: longest[1], longestTaskAt: (longest[0] - pageStarted) / 1000, loadTaskMs, verdict, rawReadSeconds };
   } finally {
     if (sampler) clearInterval(sampler);
     await browser?.close();
