@@ -10,6 +10,9 @@ import { CaptureIndexer } from '../lib/decode/capture-index';
 import { loadInputs } from '../lib/analyze/files';
 import { analyze } from '../lib/analyze';
 import { reportJson } from '../lib/report/report-json';
+import { ensureBenchCapture } from '../lib/bench/generate';
+import { summarizeFile } from '../lib/worker/engine';
+import { formatTimestamp } from '../components/capture-inspector/format';
 import { expectedKind, expectedStop, longTcpPcap, scenarios, tempDir, tinyPcap, tinyPng, writeTemp, type ScenarioFlow } from './fixtures';
 
 const all = scenarios();
@@ -245,6 +248,28 @@ test.describe('dashboard', () => {
     await expect(page.getByTestId('ladder').locator('svg[role="img"]')).toBeVisible();
     await expect(page.getByTestId('packet-layers').locator('li').first()).toHaveText(/^Ethernet /);
   });
+});
+
+test('a 145 MB capture, cut across the index workers, says what hopscope analyze --json says', async ({ page }) => {
+  test.setTimeout(120_000);
+  // Two 64 MB parts at least (capture/boundary.ts): the page's index pool cuts it when two workers are free.
+  const capture = await ensureBenchCapture(170_000, tempDir());
+  expect(capture.bytes).toBeGreaterThan(2 * 64 * 1024 * 1024);
+  await page.goto('/');
+  const cores = await page.evaluate(() => navigator.hardwareConcurrency);
+  test.info().annotations.push({ type: 'index workers', description: `${cores} cores: ${cores >= 2 ? 'the file is cut in parts' : 'one worker, read whole'}` });
+  await page.getByTestId('file-input').setInputFiles(capture.path);
+  await expect(page.locator('[data-testid="file-row"][data-status="loaded"]')).toHaveCount(1, { timeout: 60_000 });
+  await expect(page.getByTestId('verdict-card')).toHaveAttribute('data-kind', /.+/, { timeout: 60_000 });
+  const [json] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: '.json' }).click()]);
+  const doc = JSON.parse(readFileSync((await json.path())!, 'utf8')) as { flows: unknown[] };
+  const { inputs } = await loadInputs([capture.path], new Map());
+  const cli = reportJson(analyze(inputs.map((i) => ({ ...i, file: path.basename(i.file) }))).report);
+  expect(doc.flows.length).toBeGreaterThan(100);
+  expect(doc).toEqual(JSON.parse(JSON.stringify(cli)));
+  // The file's last packet, whose time the last part measured from its own first packet.
+  const whole = summarizeFile(path.basename(capture.path), inputs[0]!.capture);
+  await expect(page.locator('[data-testid="file-row"]')).toContainText(formatTimestamp(whole.lastTs!).slice(11, 23));
 });
 
 test('100,000 packets of one flow: the list stays a few dozen rows in the DOM and reaches the last one', async ({ page }) => {
