@@ -1,9 +1,9 @@
 import { format } from 'd3';
+import { formatCount } from '@/lib/viz/count-format';
 
-const COUNT = format(',d');
+export { formatCount };
+
 const PERCENT = format('.1%');
-
-export const formatCount = (n: number): string => COUNT(n);
 
 export function formatPercent(part: number, whole: number): string {
   if (whole <= 0) return '—';
@@ -22,7 +22,7 @@ export function formatBytes(n: number): string {
     v /= 1024;
     i++;
   }
-  return i === 0 ? `${COUNT(v)} B` : `${v.toFixed(v < 10 ? 2 : 1)} ${BYTE_UNITS[i]}`;
+  return i === 0 ? `${formatCount(v)} B` : `${v.toFixed(v < 10 ? 2 : 1)} ${BYTE_UNITS[i]}`;
 }
 
 const ISO = /^(\d{4}-\d\d-\d\d)T(\d\d:\d\d:\d\d)(?:\.(\d{1,9}))?(Z|[+-]\d\d:?\d\d)$/;

@@ -1,7 +1,8 @@
 /**
- * Counts as people read them: 1,234,567. Not Number.prototype.toLocaleString: its first call in
- * a page builds ICU's number formatter, 28–60 ms measured in headless Chromium, and that landed
- * in the one task that renders the verdict, past the 100 ms a responsive page allows.
+ * Counts as people read them: 1,234,567; the one count format of the pages. Not
+ * Number.prototype.toLocaleString: its first call in a page builds ICU's number formatter,
+ * 28–60 ms measured in headless Chromium, and that landed in the one task that renders the
+ * verdict, past the 100 ms a responsive page allows.
  */
 export function formatCount(n: number): string {
   if (!Number.isSafeInteger(n)) return String(n);
