@@ -6,23 +6,7 @@
  * file's start (joinParts, merge-parts.ts), and the file is read whole when it does not. So a
  * scan fooled by payload bytes that look like a header costs time, never a wrong result.
  */
-import {
-  BT_EPB,
-  BT_IDB,
-  BT_PB_OBSOLETE,
-  BT_SHB,
-  BT_SPB,
-  DEFAULT_SNAPLEN,
-  PCAP_FILE_HEADER_LEN,
-  PCAP_MAGIC_NS,
-  PCAP_MAGIC_NS_SWAPPED,
-  PCAP_MAGIC_US,
-  PCAP_MAGIC_US_SWAPPED,
-  PCAP_RECORD_HEADER_LEN,
-  PCAPNG_BOM,
-  PCAPNG_BOM_SWAPPED,
-} from './formats';
-import { MAX_RECORD_BYTES } from './read';
+import { BT_EPB, BT_IDB, BT_PB_OBSOLETE, BT_SHB, BT_SPB, MAX_RECORD_BYTES, PCAP_FILE_HEADER_LEN, PCAP_RECORD_HEADER_LEN, PCAPNG_BOM, PCAPNG_BOM_SWAPPED, pcapMagic, pcapMaxCapLen, u32 } from './formats';
 
 /** Records or blocks that must follow one another, each plausible, from a proposed cut. */
 const CHAIN = 8;
@@ -45,10 +29,6 @@ export interface FileHead {
   firstSec: number | null;
 }
 
-function u32(b: Uint8Array, o: number, le: boolean): number {
-  return le ? (b[o]! | (b[o + 1]! << 8) | (b[o + 2]! << 16) | (b[o + 3]! << 24)) >>> 0 : ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0;
-}
-
 /**
  * The head of a plain capture file from its first bytes, or null: not pcap or pcapng (gzip
  * included: it is read whole), or its leading pcapng blocks do not end within `buf`.
@@ -56,13 +36,12 @@ function u32(b: Uint8Array, o: number, le: boolean): number {
 export function fileHead(buf: Uint8Array): FileHead | null {
   if (buf.length < 12) return null;
   const magic = u32(buf, 0, true);
-  if (magic === PCAP_MAGIC_US || magic === PCAP_MAGIC_NS || magic === PCAP_MAGIC_US_SWAPPED || magic === PCAP_MAGIC_NS_SWAPPED) {
+  const pcap = pcapMagic(magic);
+  if (pcap) {
     if (buf.length < PCAP_FILE_HEADER_LEN) return null;
-    const le = magic === PCAP_MAGIC_US || magic === PCAP_MAGIC_NS;
-    const snap = u32(buf, 16, le);
-    const maxCap = snap === 0 || snap > MAX_RECORD_BYTES ? DEFAULT_SNAPLEN : snap;
+    const { le, nanos } = pcap;
     const firstSec = buf.length >= PCAP_FILE_HEADER_LEN + 4 ? u32(buf, PCAP_FILE_HEADER_LEN, le) : null;
-    return { format: 'pcap', le, nanos: magic === PCAP_MAGIC_NS || magic === PCAP_MAGIC_NS_SWAPPED, maxCap, headerEnd: PCAP_FILE_HEADER_LEN, interfaces: 1, firstSec };
+    return { format: 'pcap', le, nanos, maxCap: pcapMaxCapLen(u32(buf, 16, le)), headerEnd: PCAP_FILE_HEADER_LEN, interfaces: 1, firstSec };
   }
   if (magic !== BT_SHB) return null;
   const bom = u32(buf, 8, true);

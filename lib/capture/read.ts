@@ -18,18 +18,15 @@ import {
   BT_SHB,
   BT_SPB,
   DEFAULT_SNAPLEN,
+  MAX_RECORD_BYTES,
   PCAP_FILE_HEADER_LEN,
-  PCAP_MAGIC_NS,
-  PCAP_MAGIC_NS_SWAPPED,
-  PCAP_MAGIC_US,
-  PCAP_MAGIC_US_SWAPPED,
   PCAP_RECORD_HEADER_LEN,
   PCAPNG_BOM,
   PCAPNG_BOM_SWAPPED,
+  pcapMagic,
+  pcapMaxCapLen,
+  u32,
 } from './formats';
-
-/** The largest record or block we accept. Wireshark caps pcapng blocks at 16 MiB too. */
-export const MAX_RECORD_BYTES = 16 * 1024 * 1024;
 
 const TWO_POW_32 = 4294967296;
 
@@ -72,13 +69,6 @@ interface FramerState {
   consume(buf: Uint8Array, off: number, len: number, fileOffset: number): void;
   /** Units consumed so far that set state (see ReaderPosition.stateUnits). */
   stateUnits(): number;
-}
-
-/** A 32-bit unsigned read without allocating a DataView: the per-record hot path. */
-function u32(buf: Uint8Array, o: number, le: boolean): number {
-  return le
-    ? (buf[o]! | (buf[o + 1]! << 8) | (buf[o + 2]! << 16) | (buf[o + 3]! << 24)) >>> 0
-    : ((buf[o]! << 24) | (buf[o + 1]! << 16) | (buf[o + 2]! << 8) | buf[o + 3]!) >>> 0;
 }
 
 /** "the 3 whole packets … were read" / "the 1 whole packet … was read" / "no whole packet". */
@@ -151,7 +141,7 @@ export function createCaptureReader(fileName: string, sink: CaptureSink, resume?
   const detect = (buf: Uint8Array, off: number): FramerState => {
     const dv = new DataView(buf.buffer, buf.byteOffset + off, 4);
     const le = dv.getUint32(0, true);
-    if (le === PCAP_MAGIC_US || le === PCAP_MAGIC_NS || le === PCAP_MAGIC_US_SWAPPED || le === PCAP_MAGIC_NS_SWAPPED) {
+    if (pcapMagic(le)) {
       summary.format = 'pcap';
       return pcapFramer(fileName, summary, rec, addInterface, emit);
     }
@@ -314,17 +304,14 @@ function pcapFramer(
     consume(buf, off, len, fileOffset) {
       if (!haveHeader) {
         const dv = new DataView(buf.buffer, buf.byteOffset + off, len);
-        const magic = dv.getUint32(0, true);
-        le = magic === PCAP_MAGIC_US || magic === PCAP_MAGIC_NS;
-        nanos = magic === PCAP_MAGIC_NS || magic === PCAP_MAGIC_NS_SWAPPED;
+        ({ le, nanos } = pcapMagic(dv.getUint32(0, true))!);
         const major = dv.getUint16(4, le);
         if (major !== 2) {
           throw new CaptureFormatError('UNSUPPORTED_VERSION', fileName, 4, `pcap version ${major}.${dv.getUint16(6, le)} (only 2.x exists)`);
         }
         const rawSnap = dv.getUint32(16, le);
         snaplen = rawSnap;
-        // snaplen 0 or absurd values appear in the wild; libpcap then assumes its maximum.
-        maxCap = rawSnap === 0 || rawSnap > MAX_RECORD_BYTES ? DEFAULT_SNAPLEN : Math.max(rawSnap, 0);
+        maxCap = pcapMaxCapLen(rawSnap);
         if (rawSnap === 0) snaplen = DEFAULT_SNAPLEN;
         const lt = dv.getUint32(20, le);
         // Bit 26 says the FCS length is known; bits 28-31 give it in 16-bit words (libpcap LT_FCS_LENGTH).

@@ -13,21 +13,8 @@
  * read; gzip files are decompressed again by streaming, forward only (the slow path).
  */
 import { CaptureFormatError } from './errors';
-import { MAX_RECORD_BYTES } from './read';
 import type { CaptureFormat } from './types';
-import {
-  BT_EPB,
-  BT_PB_OBSOLETE,
-  BT_SPB,
-  EPB_HEADER_LEN,
-  PCAP_FILE_HEADER_LEN,
-  PCAP_MAGIC_NS,
-  PCAP_MAGIC_NS_SWAPPED,
-  PCAP_MAGIC_US,
-  PCAP_MAGIC_US_SWAPPED,
-  PCAP_RECORD_HEADER_LEN,
-  SPB_HEADER_LEN,
-} from './formats';
+import { BT_EPB, BT_PB_OBSOLETE, BT_SPB, EPB_HEADER_LEN, MAX_RECORD_BYTES, PCAP_FILE_HEADER_LEN, PCAP_RECORD_HEADER_LEN, pcapMagic, SPB_HEADER_LEN, u32 } from './formats';
 
 /** Bytes read around a record at once: neighbouring packets of a flow come from one slice. */
 export const RECORD_WINDOW = 1 << 20;
@@ -113,17 +100,11 @@ export interface RecordBytes {
   data: Uint8Array;
 }
 
-function u32(b: Uint8Array, o: number, le: boolean): number {
-  return new DataView(b.buffer, b.byteOffset + o, 4).getUint32(0, le);
-}
-
 /** The byte order of a classic pcap file, from its magic; null for anything else. */
 export function pcapByteOrder(first4: Uint8Array): 'le' | 'be' | null {
   if (first4.length < 4) return null;
-  const v = u32(first4, 0, true);
-  if (v === PCAP_MAGIC_US || v === PCAP_MAGIC_NS) return 'le';
-  if (v === PCAP_MAGIC_US_SWAPPED || v === PCAP_MAGIC_NS_SWAPPED) return 'be';
-  return null;
+  const m = pcapMagic(u32(first4, 0, true));
+  return m === null ? null : m.le ? 'le' : 'be';
 }
 
 interface Header {
