@@ -8,7 +8,7 @@
  * record, and every length read from the file is checked before it is used.
  */
 import { CaptureFormatError, type CaptureWarning } from './errors';
-import type { CaptureFormat, CaptureInterface, CaptureSink, CaptureSummary, PacketRecord } from './types';
+import type { CaptureFormat, CaptureInterface, CaptureSink, CaptureSummary, InterfaceStatistics, PacketRecord } from './types';
 
 import {
   BT_EPB,
@@ -69,6 +69,20 @@ interface FramerState {
   consume(buf: Uint8Array, off: number, len: number, fileOffset: number): void;
   /** Units consumed so far that set state (see ReaderPosition.stateUnits). */
   stateUnits(): number;
+}
+
+/**
+ * What an Interface Statistics Block says, added to what the interface already has: the earliest
+ * start, the latest end, the most drops (a capture's ISBs repeat and grow). The reader folds each
+ * block's options in; a file read in parts folds the parts' (merge-parts.ts).
+ */
+export function foldInterfaceStats(into: CaptureInterface, from: InterfaceStatistics): void {
+  const s = (into.stats ??= {});
+  const before = (a: [number, number], b: [number, number]) => a[0] < b[0] || (a[0] === b[0] && a[1] < b[1]);
+  if (from.start && (!s.start || before(from.start, s.start))) s.start = from.start;
+  if (from.end && (!s.end || before(s.end, from.end))) s.end = from.end;
+  if (from.ifDrop !== undefined) s.ifDrop = Math.max(s.ifDrop ?? 0, from.ifDrop);
+  if (from.osDrop !== undefined) s.osDrop = Math.max(s.osDrop ?? 0, from.osDrop);
 }
 
 /** "the 3 whole packets … were read" / "the 1 whole packet … was read" / "no whole packet". */
@@ -634,7 +648,7 @@ function pcapngFramer(
           skipped(type, fileOffset, len);
           const ng = len >= 24 ? sectionIfaces[dv.getUint32(8, le)] : undefined;
           if (!ng) return;
-          const stats = (ng.iface.stats ??= {});
+          foldInterfaceStats(ng.iface, {});
           const saved = [rec.tsSec, rec.tsNsec] as const;
           // In the interface's resolution, as §4.6 says; but dumpcap 4.0 writes them in
           // microseconds on a nanosecond interface (measured: lib/capture/testdata). A time
@@ -649,15 +663,14 @@ function pcapngFramer(
             }
             return null;
           };
-          const before = (a: [number, number], b: [number, number]) => a[0] < b[0] || (a[0] === b[0] && a[1] < b[1]);
           const u64 = (vo: number) => Number(dv.getBigUint64(vo, le));
           readOptions(dv, 20, bodyEnd, le, (code, vo, vl) => {
             if (vl < 8) return;
             switch (code) {
-              case 2: { const t = at(vo); if (t && (!stats.start || before(t, stats.start))) stats.start = t; break; } // isb_starttime
-              case 3: { const t = at(vo); if (t && (!stats.end || before(stats.end, t))) stats.end = t; break; } // isb_endtime
-              case 5: stats.ifDrop = Math.max(stats.ifDrop ?? 0, u64(vo)); break; // isb_ifdrop
-              case 7: stats.osDrop = Math.max(stats.osDrop ?? 0, u64(vo)); break; // isb_osdrop
+              case 2: { const t = at(vo); if (t) foldInterfaceStats(ng.iface, { start: t }); break; } // isb_starttime
+              case 3: { const t = at(vo); if (t) foldInterfaceStats(ng.iface, { end: t }); break; } // isb_endtime
+              case 5: foldInterfaceStats(ng.iface, { ifDrop: u64(vo) }); break; // isb_ifdrop
+              case 7: foldInterfaceStats(ng.iface, { osDrop: u64(vo) }); break; // isb_osdrop
             }
           });
           [rec.tsSec, rec.tsNsec] = saved;

@@ -6,10 +6,10 @@
  * already met keeps its first number, as one reader gives it) and their times moved to the
  * first part's origin; the rest is summed or concatenated in file order.
  */
-import type { CaptureInterface, CaptureSummary, InterfaceStatistics } from '../capture/types';
+import type { CaptureSummary } from '../capture/types';
 import type { CaptureWarning } from '../capture/errors';
 import type { SplitPlan } from '../capture/boundary';
-import { wholePackets, type ReaderPosition } from '../capture/read';
+import { foldInterfaceStats, wholePackets, type ReaderPosition } from '../capture/read';
 import { ERROR_LIMIT, type IndexedCapture } from './capture-index';
 import type { QuotedError } from './encapsulation';
 import { emptyRow, META_INNER_IPV6, PacketIndex } from './packet-index';
@@ -31,17 +31,6 @@ const ND_TYPES = new Set([135, 136]);
 /** A shape's identity, as ShapeTable.intern compares it, with its overlay's IPv6 ids already renumbered. */
 function shapeKey(s: Shape, encKey: Float64Array | null): string {
   return `${s.interfaceId}|${s.sllPacketType}|${s.sllIfindex}|${encKey ? encKey.join(',') : '-'}|${s.codes.join(',')}`;
-}
-
-/** An interface's statistics from every part's Interface Statistics Blocks: as one reader folds them (read.ts). */
-function foldStats(into: CaptureInterface, from: InterfaceStatistics | undefined): void {
-  if (!from) return;
-  const s = (into.stats ??= {});
-  const before = (a: [number, number], b: [number, number]) => a[0] < b[0] || (a[0] === b[0] && a[1] < b[1]);
-  if (from.start && (!s.start || before(from.start, s.start))) s.start = from.start;
-  if (from.end && (!s.end || before(s.end, from.end))) s.end = from.end;
-  if (from.ifDrop !== undefined) s.ifDrop = Math.max(s.ifDrop ?? 0, from.ifDrop);
-  if (from.osDrop !== undefined) s.osDrop = Math.max(s.osDrop ?? 0, from.osDrop);
 }
 
 /**
@@ -123,7 +112,7 @@ export function mergeParts(parts: readonly IndexedCapture[]): IndexedCapture | n
   }
   // The first part's interfaces are the file's (no part declared any of its own: joinParts
   // checks), with what every part's statistics blocks said of them.
-  for (const part of parts.slice(1)) part.interfaces.forEach((x, i) => first.interfaces[i] && foldStats(first.interfaces[i], x.stats));
+  for (const part of parts.slice(1)) part.interfaces.forEach((x, i) => first.interfaces[i] && x.stats && foldInterfaceStats(first.interfaces[i], x.stats));
   const packets = parts.reduce((n, p) => n + p.summary.packets, 0);
   // A part counts its packets from its cut: the last one's "cut short" says how many came before it in the whole file.
   const warnings: CaptureWarning[] = [];
