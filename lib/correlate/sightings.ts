@@ -5,7 +5,7 @@
  * links each group's tuples into connections (connections.ts) and learns each pod veth's own
  * address. Works on the index rows only: no packet is decoded here.
  */
-import { emptyRow, META_FRAGMENT, META_ICMP_ERROR, META_INNER_IPV6, META_NO_TIMESTAMP, META_TRUNCATED, type PacketIndex, type PacketRow } from '../decode/packet-index';
+import { emptyRow, META_FRAGMENT, META_ICMP_ERROR, META_INNER_IPV6, META_NO_TIMESTAMP, META_TRUNCATED, neighbourTarget, type PacketIndex, type PacketRow } from '../decode/packet-index';
 import { formatIpv4 } from '../decode/summarize';
 import { ns } from '../util/units';
 import { OPAQUE_UDP_PORTS, opaqueTunnel, opaqueWire } from '../protocols/opaque';
@@ -549,9 +549,9 @@ class Walk {
     const bg = rowBackground(row, cur.ipv6Text);
     if (bg !== NOT_BACKGROUND) {
       this.background[point * BACKGROUND_KINDS.length + bg - 1]!++;
-      // Neighbour solicitation (135) and advertisement (136): row.ack holds the target's id + 1.
-      const type = row.dport >>> 8;
-      if (bg === ND_CODE && (type === 135 || type === 136) && row.ack !== 0) this.neighbour(point, tNs, 'ND', this.v6Id(cur, row.ack - 1), type === 136);
+      // Neighbour solicitation (135) and advertisement (136): whom the node looks for, or who answers.
+      const target = bg === ND_CODE ? neighbourTarget(row) : -1;
+      if (target >= 0) this.neighbour(point, tNs, 'ND', this.v6Id(cur, target), row.dport >>> 8 === 136);
       return;
     }
     // A fragment after the first carries no transport header: nothing to follow it by, but it

@@ -12,7 +12,7 @@ import type { SplitPlan } from '../capture/boundary';
 import { foldInterfaceStats, wholePackets, type ReaderPosition } from '../capture/read';
 import { ERROR_LIMIT, type IndexedCapture } from './capture-index';
 import type { QuotedError } from './encapsulation';
-import { emptyRow, META_INNER_IPV6, PacketIndex } from './packet-index';
+import { emptyRow, META_INNER_IPV6, neighbourTarget, PacketIndex } from './packet-index';
 import type { Shape } from './summarize';
 import { ns } from '../util/units';
 
@@ -25,8 +25,6 @@ const SHAPE_LIMIT = 0xffff;
  */
 const EXACT_NS = 2 ** 53 - 2e9;
 
-/** ICMPv6 neighbour solicitation and advertisement: their rows hold the target's IPv6 id + 1 in `ack` (summarize.ts). */
-const ND_TYPES = new Set([135, 136]);
 
 /** A shape's identity, as ShapeTable.intern compares it, with its overlay's IPv6 ids already renumbered. */
 function shapeKey(s: Shape, encKey: Float64Array | null): string {
@@ -90,8 +88,8 @@ export function mergeParts(parts: readonly IndexedCapture[]): IndexedCapture | n
         row.src = v6[row.src]!;
         row.dst = v6[row.dst]!;
       }
-      // A neighbour solicitation or advertisement names its target by IPv6 id, even carried over IPv4.
-      if (row.proto === 58 && ND_TYPES.has(row.dport >>> 8) && row.ack !== 0) row.ack = v6[row.ack - 1]! + 1;
+      const target = neighbourTarget(row);
+      if (target >= 0) row.ack = v6[target]! + 1;
       if (Math.abs(row.tsNs) > EXACT_NS || Math.abs(row.tsNs + shift) > EXACT_NS) return null;
       row.tsNs += shift;
       index.append(row);

@@ -112,6 +112,16 @@ export function emptyRow(): PacketRow {
   };
 }
 
+/**
+ * A neighbour solicitation's or advertisement's target as an interned IPv6 id (the capture's
+ * `ipv6` list), or -1 for any other row: summarize.ts keeps it in `ack`, plus one (0: none),
+ * whether the ICMPv6 rides on IPv6 or, oddly, on IPv4.
+ */
+export function neighbourTarget(r: PacketRow): number {
+  const type = r.dport >>> 8;
+  return r.proto === 58 && (type === 135 || type === 136) && r.ack !== 0 ? r.ack - 1 : -1;
+}
+
 export class PacketIndex {
   private blocks: Block[] = [];
   count = 0;

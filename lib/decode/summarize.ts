@@ -534,8 +534,8 @@ export class Summarizer {
             row.seq = (l.kind === 'icmp' ? (l.type === 3 && l.code === 4 ? l.nextHopMtu : 0) : l.type === 2 ? l.mtu : 0) ?? 0;
           }
           // Neighbour solicitation and advertisement: `ack` holds the target address (its
-          // interned IPv6 id, as src and dst hold theirs, plus one: 0 is none): whom the node
-          // is looking for, or who answers.
+          // interned IPv6 id, as src and dst hold theirs, plus one: 0 is none; read it with
+          // neighbourTarget): whom the node is looking for, or who answers.
           if (l.kind === 'icmpv6' && (l.type === 135 || l.type === 136) && l.targetAddress !== undefined) row.ack = this.internIpv6(data, l.offset + 8) + 1;
           row.digest = digestOf(l.payload);
           break;
