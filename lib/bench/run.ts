@@ -244,6 +244,8 @@ export function verdictLines(j: Judgement): string[] {
 
 const fmt = (n: number, digits = 1) => n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
 const fmtInt = (n: number) => Math.round(n).toLocaleString('en-US');
+/** One check as the bench prints it: name, value, target, PASS or FAIL. */
+const checkLine = (c: Check, digits = 1) => `    ${c.name.padEnd(12)} ${`${fmt(c.value, digits)} ${c.unit}`.padStart(16)}   target ${c.target.padEnd(16)} ${c.pass ? 'PASS' : 'FAIL'}`;
 
 export async function main(args: string[]): Promise<number> {
   const log = (line: string) => process.stdout.write(line + '\n');
@@ -290,13 +292,10 @@ export async function main(args: string[]): Promise<number> {
   const bareNodeMs = await startupMs(['-e', '0']);
   log('');
   log(`  hopscope --help  ${fmt(startup.value, 0).padStart(6)} ms from process start to exit, median of ${STARTUP_RUNS} (node -e 0: ${fmt(bareNodeMs, 0)} ms)`);
-  log(`    ${startup.name.padEnd(12)} ${`${fmt(startup.value, 0)} ms`.padStart(16)}   target ${startup.target.padEnd(16)} ${startup.pass ? 'PASS' : 'FAIL'}`);
+  log(checkLine(startup, 0));
   log('');
   log(`  hopscope stats   ${fmt(mbps).padStart(9)} MB/s  ${fmtInt(figures.packets / figures.seconds).padStart(11)} packets/s  (${fmt(figures.seconds, 2)} s reading, ${fmt(stats.seconds, 2)} s with process start)`);
-  for (const c of checks) {
-    const value = `${fmt(c.value)} ${c.unit}`;
-    log(`    ${c.name.padEnd(12)} ${value.padStart(16)}   target ${c.target.padEnd(16)} ${c.pass ? 'PASS' : 'FAIL'}`);
-  }
+  for (const c of checks) log(checkLine(c));
 
   // The incident benchmark: a realistic incident of about the same number of packets over eight
   // capture points (two nodes × pod veth, cni0, flannel.1, eth0; see incident/). Analysis (read
@@ -319,7 +318,7 @@ export async function main(args: string[]): Promise<number> {
     rs.sort((a, b) => a.seconds! - b.seconds!);
     return rs[Math.floor(rs.length / 2)]!;
   };
-  const showCheck = (c: Check, digits = 2) => log(`    ${c.name.padEnd(12)} ${`${fmt(c.value, digits)} ${c.unit}`.padStart(16)}   target ${c.target.padEnd(16)} ${c.pass ? 'PASS' : 'FAIL'}`);
+  const showCheck = (c: Check, digits = 2) => log(checkLine(c, digits));
   const decodeOnly = await median(['stats', '--bench', ...incident.files]);
   const analysis = await median(['analyze', '--bench', incident.dir]);
   const ratio = analysis.seconds! / decodeOnly.seconds!;
@@ -446,6 +445,6 @@ async function browserSection(args: string[], log: (line: string) => void, rel: 
   log(`  browser (Chromium): ${fmt(b.seconds, 1)} s from the files handed to the page to the verdict; hopscope analyze ${fmt(cli.seconds, 1)} s with process start (${fmt(cliFigures.peakRssBytes / MIB, 0)} MiB)`);
   log(`    the page only reading the same files (streamed, all at once, nothing decoded): ${fmt(b.rawReadSeconds, 1)} s, the floor under the browser's time`);
   log(`    Chromium's processes at most ${fmt(peakMiB, 0)} MiB (RSS summed over them, ${b.samples} samples); ${b.longTasks} main-thread tasks over 50 ms, the longest ${fmt(b.longestTaskMs, 0)} ms at ${fmt(b.longestTaskAt, 1)} s (from the files handed over until 3 s after the verdict; the page's own load before it: ${fmt(b.loadTaskMs, 0)} ms); verdict card: ${b.verdict.kind} at ${b.verdict.stop ?? '-'}`);
-  for (const c of checks) log(`    ${c.name.padEnd(12)} ${`${fmt(c.value, c.unit === '×' ? 2 : 0)} ${c.unit}`.padStart(16)}   target ${c.target.padEnd(16)} ${c.pass ? 'PASS' : 'FAIL'}`);
+  for (const c of checks) log(checkLine(c, c.unit === '×' ? 2 : 0));
   return { checks, results: { incident: path.basename(incident.dir), packets: incident.packets, bytes: incident.bytes, cliSeconds: cli.seconds, cliPeakRssBytes: cliFigures.peakRssBytes, ...b, ratio } };
 }
