@@ -6,7 +6,7 @@
  * through `index()` exactly as it would read a file itself (engine.ts).
  */
 import { blobReadAt, readCaptureBlob, readCaptureBlobPart } from '../capture/blob';
-import { MIN_PART_BYTES, planSplit, type FilePart, type SplitPlan } from '../capture/boundary';
+import { MIN_PART_BYTES, partsWanted, planSplit, type FilePart, type SplitPlan } from '../capture/boundary';
 import { fromPlainError, toPlainError } from '../capture/errors';
 import type { ReaderPosition } from '../capture/read';
 import { CaptureIndexer, fromTransfer, toTransfer, type IndexedCapture } from '../decode/capture-index';
@@ -121,8 +121,9 @@ export class IndexPool {
    * fails or none is left: the caller reads it another way.
    */
   async index(file: Blob, name: string, req: IndexRequest = {}): Promise<IndexedCapture> {
-    const parts = Math.min(this.idle.length, Math.floor(file.size / this.partBytes));
-    const plan = parts >= 2 ? await planSplit(file.size, parts, blobReadAt(file)).catch(() => null) : null;
+    // The workers free now are the threads this file may take (the CLI's rule, one file at a time).
+    const [parts] = partsWanted([file.size], this.idle.length, this.partBytes);
+    const plan = parts! >= 2 ? await planSplit(file.size, parts!, blobReadAt(file)).catch(() => null) : null;
     if (plan) {
       const joined = await this.indexParts(file, name, plan, req);
       if (joined && 'error' in joined) throw joined.error;
