@@ -330,6 +330,9 @@ const NEIGHBOUR_LIMIT = 100_000;
 /** How many sightings back the walk looks for that earlier crossing (they come microseconds apart); a power of two. */
 const RECROSS_LOOKBACK = 512;
 const RECROSS_MASK = RECROSS_LOOKBACK - 1;
+/** Slots of the one-point walk's table of latest sightings (256 KB): about one in 128 holds one of the last RECROSS_LOOKBACK. */
+const LATEST_BITS = 16;
+const LATEST_SHIFT = 32 - LATEST_BITS;
 
 interface Cursor {
   n: number;
@@ -422,7 +425,10 @@ class Walk {
   private readonly store: SightingStore;
   private readonly groups: PacketGroups;
   private readonly conns = new Connections();
-  private readonly byIdentity: PairTable;
+  /** Every identity's group; null with one capture point, where only the latest sightings matter (groupAtOnePoint). */
+  private readonly byIdentity: PairTable | null;
+  /** One capture point: by identity hash, the store index of the latest sighting whose identity falls there, -1 none. */
+  private readonly latest: Int32Array | null;
   /** Recently seen identities (hi, lo, group), in front of byIdentity. */
   private readonly recent = new Int32Array(RECENT_SIZE * 3).fill(-1);
   /** Copies of one identity at one point: the n-th copy here pairs with the n-th elsewhere. */
@@ -484,7 +490,11 @@ class Walk {
     // and at least once in the largest capture (a single capture's packets are all groups).
     // Growing the table and the columns as they fill cost a single 1M-packet capture 0.24 s.
     const expected = Math.max(largest, total >> 2);
-    this.byIdentity = new PairTable(expected);
+    // One capture point (a single capture): no packet can be seen at another, so the table of
+    // every identity (24 MB for a million packets) would only say which ones to look back for.
+    const onePoint = this.points.length === 1;
+    this.byIdentity = onePoint ? null : new PairTable(expected);
+    this.latest = onePoint ? new Int32Array(1 << LATEST_BITS).fill(-1) : null;
     this.useMasks = this.points.length <= 30;
     this.groups = new PacketGroups(this.store, this.useMasks, expected);
     this.last = new Int32Array(Math.max(1024, expected));
@@ -635,6 +645,7 @@ class Walk {
    * counting (O(1) even for a flood of identical packets).
    */
   private groupOf(h1: number, h2: number, point: number, tNs: number, src: number, dst: number, form: number): number {
+    if (this.latest) return this.groupAtOnePoint(h1, h2, point, tNs, src, dst, form);
     const groups = this.groups;
     if (this.useMasks) {
       const g = this.lookup(h1, h2);
@@ -661,6 +672,26 @@ class Walk {
     const key = nth > 0 ? (h2 + Math.imul(nth, 0x61c88647)) | 0 : h2;
     const g = this.lookup(h1, key | 0);
     return g === groups.count ? groups.add(this.row) : g;
+  }
+
+  /**
+   * groupOf with one capture point, where every packet is a new group unless it is the same
+   * packet crossing the point again (crossedAgain), which looks back RECROSS_LOOKBACK sightings
+   * only. It is asked whenever the slot of this identity holds one of those: the slot keeps the
+   * latest sighting of any identity falling there, so an earlier sighting of this one within
+   * reach leaves the slot within reach too. The groups are those the identity table gives.
+   */
+  private groupAtOnePoint(h1: number, h2: number, point: number, tNs: number, src: number, dst: number, form: number): number {
+    const latest = this.latest!;
+    const n = this.store.n;
+    const slot = Math.imul(h1 ^ (h2 >>> 7), 0x9e3779b1) >>> LATEST_SHIFT;
+    const prev = latest[slot]!;
+    latest[slot] = n;
+    if (prev >= 0 && prev >= n - RECROSS_LOOKBACK) {
+      const again = this.crossedAgain(h1, h2, point, tNs, src, dst, form);
+      if (again >= 0) return again;
+    }
+    return this.groups.add(this.row);
   }
 
   /**
@@ -728,7 +759,7 @@ class Walk {
     const c = (Math.imul(hi ^ (lo >>> 7), 0x9e3779b1) >>> RECENT_SHIFT) * 3;
     const r = this.recent;
     if (r[c + 2] !== -1 && r[c] === hi && r[c + 1] === lo) return r[c + 2]!;
-    const g = this.byIdentity.getOrSet(hi, lo, this.groups.count);
+    const g = this.byIdentity!.getOrSet(hi, lo, this.groups.count);
     r[c] = hi;
     r[c + 1] = lo;
     r[c + 2] = g;
