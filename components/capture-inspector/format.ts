@@ -1,5 +1,5 @@
 import { format } from 'd3';
-import { formatCount } from '@/lib/viz/count-format';
+import { formatCount } from '@/lib/util/count-format';
 
 export { formatCount };
 

@@ -3,7 +3,7 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { useAnalysis, useDashboardActions, useFiles, useFilters, useSelection } from '@/components/store/dashboard-store-provider';
 import { backgroundSummary, emptyListText, endpoint, flowBadge, flowCounts, visibleFlows, type ProtocolFilter, type StatusFilter, type VerdictFilter } from '@/lib/viz/flow-list';
-import { formatCount } from '@/lib/viz/count-format';
+import { formatCount } from '@/lib/util/count-format';
 import { VERDICT_TITLES } from '@/lib/report/markdown';
 import { verdictSeverity, type VerdictKind } from '@/lib/verdict/verdict';
 import { scrollToRow, visibleRange } from './virtual-window';

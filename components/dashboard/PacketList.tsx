@@ -6,7 +6,7 @@ import type { PacketListRow } from '@/lib/worker/protocol';
 import type { FlowReport } from '@/lib/verdict/verdict';
 import { endpoint } from '@/lib/viz/flow-list';
 import { clockTime } from '@/lib/viz/time-format';
-import { formatCount } from '@/lib/viz/count-format';
+import { formatCount } from '@/lib/util/count-format';
 import { pagesFor, scrollToRow, visibleRange } from './virtual-window';
 import { Button, downloadBlob, Panel } from './ui';
 

@@ -3,7 +3,7 @@
 import { useAnalysis, useDashboardActions, useRoles } from '@/components/store/dashboard-store-provider';
 import type { InterfaceRole } from '@/lib/protocols/devices';
 import { clockTime } from '@/lib/viz/time-format';
-import { formatCount } from '@/lib/viz/count-format';
+import { formatCount } from '@/lib/util/count-format';
 import type { PointInfo } from '@/lib/worker/protocol';
 
 const ROLE_NAMES: Record<InterfaceRole, string> = {

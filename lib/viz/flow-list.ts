@@ -5,7 +5,7 @@
 import type { FlowReport, VerdictKind } from '@/lib/verdict/verdict';
 import { BACKGROUND_KINDS, BACKGROUND_NAMES, type BackgroundCounts, type BackgroundKind } from '@/lib/correlate/background';
 import { verdictSeverity } from '@/lib/verdict/verdict';
-import { formatCount } from './count-format';
+import { formatCount } from '../util/count-format';
 
 export type BadgeTone = 'ok' | 'bad' | 'warn' | 'muted';
 

@@ -1,5 +1,5 @@
 /**
- * Counts as people read them: 1,234,567; the one count format of the pages. Not
+ * Counts as people read them: 1,234,567; the one count format of the pages and the CLI. Not
  * Number.prototype.toLocaleString: its first call in a page builds ICU's number formatter,
  * 28–60 ms measured in headless Chromium, and that landed in the one task that renders the
  * verdict, past the 100 ms a responsive page allows.
