@@ -70,6 +70,12 @@ export interface Evidence {
   overlayIn(a: CapturePoint, b: CapturePoint): OverlayDevice | null;
   /** The k-th step of a direction (memoised). */
   step(dir: 'requests' | 'replies', k: number): Step;
+  /**
+   * Whether the point masks alone say every packet of the direction seen at station k was seen
+   * at station k + 1: then step(dir, k) loses, misses and leaves out nothing. False when they
+   * cannot say (no masks, or a packet missing), not "something is missing".
+   */
+  quiet(dir: 'requests' | 'replies', k: number): boolean;
 }
 
 /**
@@ -251,12 +257,17 @@ export function gatherEvidence(f: Flow, c: Correlation, offset: (p: CapturePoint
     step: () => {
       throw new Error('unreachable');
     },
+    quiet: (dir, k) => {
+      const gaps = (dir === 'requests' ? reqTally : repTally).gaps;
+      const order = dir === 'requests' ? stations : repStations;
+      return gaps !== null && ((gaps[order[k]!]! >>> order[k + 1]!) & 1) === 0;
+    },
   };
   const memo = new Map<number, Step>();
   ev.step = (dir, k) => {
     const key = dir === 'requests' ? k : ~k;
     let s = memo.get(key);
-    if (!s) memo.set(key, (s = computeStep(ev, dir, k, c, offset, (dir === 'requests' ? reqTally : repTally).gaps)));
+    if (!s) memo.set(key, (s = computeStep(ev, dir, k, c, offset)));
     return s;
   };
   return ev;
@@ -409,8 +420,8 @@ class QuietStep implements Step {
   }
 }
 
-/** The k-th step of a direction; `gaps` is that direction's tally (null without point masks). */
-function computeStep(ev: Evidence, dir: 'requests' | 'replies', k: number, c: Correlation, offset: (p: CapturePoint) => number, gaps: Int32Array | null): Step {
+/** The k-th step of a direction. */
+function computeStep(ev: Evidence, dir: 'requests' | 'replies', k: number, c: Correlation, offset: (p: CapturePoint) => number): Step {
   const f = ev.flow;
   const pts = ev.points;
   const order = dir === 'requests' ? ev.stations : ev.repStations;
@@ -419,7 +430,7 @@ function computeStep(ev: Evidence, dir: 'requests' | 'replies', k: number, c: Co
   const to = pts[order[k + 1]!]!;
   // Every packet seen at `from` was seen at `to`, as the masks say (a datagram that reached a
   // point without all its fragments has that point's bit cleared: it did not get there).
-  if (gaps !== null && ((gaps[from.id]! >>> to.id) & 1) === 0) return new QuietStep(ev, from, to);
+  if (ev.quiet(dir, k)) return new QuietStep(ev, from, to);
   const G = ev.groups;
   const st = G.store;
   const missing = groups.filter((g) => G.seenAt(g, from.id) && !G.seenAt(g, to.id));

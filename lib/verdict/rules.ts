@@ -86,6 +86,8 @@ function missedNote(ev: Evidence): { note: string; lines: string[] } {
   for (const dir of ['requests', 'replies'] as const) {
     const order = dir === 'requests' ? ev.stations : ev.repStations;
     for (let k = 0; k + 1 < order.length; k++) {
+      // Nothing missing at the next station (most steps of a healthy flow): nothing to note.
+      if (ev.quiet(dir, k)) continue;
       const s = ev.step(dir, k);
       const noun = dir === 'requests' ? ev.what : ev.replyWhat;
       if (s.missed.length > 0) lines.push(`${plural(s.missed.length, noun)} seen at ${pointName(s.from)} and missing from ${pointName(s.to)}'s capture were acknowledged by the peer: the capture missed them`);
