@@ -91,7 +91,7 @@ function knownTuple(tuples: readonly (readonly [number, number])[], a: number, b
 }
 
 /** Each group of a connection that says nothing of its direction: a reply when its sender's (address, port) is one of the `servers`. */
-function placeBySender(groups: readonly number[], G: PacketGroups, servers: readonly number[]): void {
+function placeBySender(groups: Int32Array, G: PacketGroups, servers: readonly number[]): void {
   const { votes, store } = G;
   const { order, start, src, sport } = store;
   for (let n = 0; n < groups.length; n++) {
@@ -230,11 +230,33 @@ export function settleFlow(f: Flow, G: PacketGroups, points: CapturePoint[], ran
     byPorts(f, G);
   }
   if (f.groups.some((g) => votes[g]! === 0)) byTuples(f, G, st.src[best]!);
+  let nRequests = 0;
   for (const g of f.groups) {
     if (votes[g] !== 0) G.dir[g] = votes[g]! > 0 ? 1 : -1;
-    (G.dir[g] === 1 ? f.requests : f.replies).push(g);
+    if (G.dir[g] === 1) nRequests++;
   }
-  const byTime = (a: number, b: number) => G.first[a]! - G.first[b]!;
-  f.requests.sort(byTime);
-  f.replies.sort(byTime);
+  f.requests = new Int32Array(nRequests);
+  f.replies = new Int32Array(f.groups.length - nRequests);
+  let r = 0;
+  let p = 0;
+  for (const g of f.groups) {
+    if (G.dir[g] === 1) f.requests[r++] = g;
+    else f.replies[p++] = g;
+  }
+  sortByFirst(f.requests, G.first);
+  sortByFirst(f.replies, G.first);
+}
+
+/**
+ * Groups in order of their earliest sighting, as a stable sort of an array gives them. The walk
+ * makes groups in time order, so a flow's usually are already, which one pass checks.
+ */
+function sortByFirst(groups: Int32Array, first: Float64Array): void {
+  for (let k = 1; k < groups.length; k++) {
+    if (!(first[groups[k - 1]!]! <= first[groups[k]!]!)) {
+      // An array's sort, not the typed array's: with a time missing (NaN) the two sorts differ.
+      groups.set(Array.from(groups).sort((a, b) => first[a]! - first[b]!));
+      return;
+    }
+  }
 }

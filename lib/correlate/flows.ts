@@ -11,6 +11,9 @@ export function protocolName(proto: number): Protocol {
   return proto === 1 ? 'icmp' : proto === 6 ? 'tcp' : proto === 17 ? 'udp' : proto === 58 ? 'icmpv6' : 'other';
 }
 
+/** A flow's lists before they are filled: each is replaced whole, never written into. */
+const NO_GROUPS = new Int32Array(0);
+
 function emptyFlow(id: number, proto: number): Flow {
   return {
     id,
@@ -21,9 +24,9 @@ function emptyFlow(id: number, proto: number): Flow {
     server: '',
     serverPort: null,
     icmpId: null,
-    groups: [],
-    requests: [],
-    replies: [],
+    groups: NO_GROUPS,
+    requests: NO_GROUPS,
+    replies: NO_GROUPS,
     path: [],
     clientNode: '',
     icmpErrors: [],
@@ -36,14 +39,25 @@ export function buildFlows(w: SightingsResult): { flows: Flow[]; flowOfRoot: Map
   w.store.index(groups.count);
   const flowOfRoot = new Map<number, Flow>();
   const flows: Flow[] = [];
+  // Each group's flow, and each flow's count: then every list is made at its size.
+  const flowOf = new Int32Array(groups.count);
+  const sizes: number[] = [];
   for (let g = 0; g < groups.count; g++) {
     const root = w.conns.root(groups.conn[g]!);
     let f = flowOfRoot.get(root);
     if (!f) {
       flowOfRoot.set(root, (f = emptyFlow(flows.length, groups.proto[g]!)));
       flows.push(f);
+      sizes.push(0);
     }
-    f.groups.push(g);
+    flowOf[g] = f.id;
+    sizes[f.id]!++;
+  }
+  for (const f of flows) f.groups = new Int32Array(sizes[f.id]!);
+  sizes.fill(0);
+  for (let g = 0; g < groups.count; g++) {
+    const n = flowOf[g]!;
+    flows[n]!.groups[sizes[n]!++] = g;
   }
   return { flows, flowOfRoot };
 }

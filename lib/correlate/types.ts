@@ -104,10 +104,14 @@ export interface Flow {
   serverPort: number | null;
   /** ICMP echo identifier. */
   icmpId: number | null;
-  /** Packet group ids (Correlation.groups), in the order of their first sighting: time order. */
-  groups: number[];
-  requests: number[];
-  replies: number[];
+  /**
+   * Packet group ids (Correlation.groups), in the order of their first sighting: time order.
+   * Typed arrays of their exact length: a single capture's flows hold a group per packet, and
+   * as arrays (8 bytes an id, grown by half again) they were 19 MB of a million-packet analysis.
+   */
+  groups: Int32Array;
+  requests: Int32Array;
+  replies: Int32Array;
   /** Capture points in path order, client to server (replies travel it backwards). */
   path: number[];
   clientNode: string;

@@ -83,7 +83,7 @@ export interface Evidence {
  * `gaps[a]` with bit b set when some packet seen at a was not seen at b: a step a → b with that
  * bit clear loses nothing, and is known quiet without walking its packets again.
  */
-function tally(ids: number[], G: PacketGroups, points: number): { counts: Uint32Array; gaps: Int32Array | null } {
+function tally(ids: Int32Array, G: PacketGroups, points: number): { counts: Uint32Array; gaps: Int32Array | null } {
   const counts = new Uint32Array(points);
   if (!G.useMasks) {
     for (const g of ids) for (let p = 0; p < points; p++) if (G.seenAt(g, p)) counts[p]!++;
@@ -278,7 +278,7 @@ export function gatherEvidence(f: Flow, c: Correlation, offset: (p: CapturePoint
  * before them: the receiving side coalesced them (GRO/LRO) before the capture point, as Linux
  * does on a NIC or a veth. They were delivered, not lost. The rest are returned.
  */
-function notCoalesced(missing: number[], groups: number[], from: number, to: number, G: PacketGroups, headers: number): number[] {
+function notCoalesced(missing: number[], groups: Int32Array, from: number, to: number, G: PacketGroups, headers: number): number[] {
   if (missing.length === 0) return missing;
   const spans: [number, number][] = [];
   for (const g of groups) {
@@ -330,7 +330,7 @@ export function consumesSequence(G: PacketGroups, g: number, ipHeader: number): 
  * not hold it missed it (tcpdump -i any drops copies when its ring buffer fills). A dropped
  * segment is never acknowledged without a retransmission.
  */
-function acknowledged(missing: number[], same: number[], other: number[], G: PacketGroups, ipHeader: number): number[] {
+function acknowledged(missing: number[], same: Int32Array, other: Int32Array, G: PacketGroups, ipHeader: number): number[] {
   if (missing.length === 0) return missing;
   const consumes = (g: number) => consumesSequence(G, g, ipHeader);
   return missing.filter((g) => {
@@ -364,7 +364,7 @@ const TAIL_GRACE_NS = 1e9;
 const OWN_LAST_NS = 10e6;
 const STREAM_SEEN = 3;
 
-function endsOnStream(ev: Evidence, c: Correlation, to: CapturePoint, groups: number[]): boolean {
+function endsOnStream(ev: Evidence, c: Correlation, to: CapturePoint, groups: Int32Array): boolean {
   if (!c.sequentialNodes.includes(to.host)) return false;
   const G = ev.groups;
   const st = G.store;
@@ -433,7 +433,9 @@ function computeStep(ev: Evidence, dir: 'requests' | 'replies', k: number, c: Co
   if (ev.quiet(dir, k)) return new QuietStep(ev, from, to);
   const G = ev.groups;
   const st = G.store;
-  const missing = groups.filter((g) => G.seenAt(g, from.id) && !G.seenAt(g, to.id));
+  // A plain array: what is derived from it (lost, their times) is no list of group ids.
+  const missing: number[] = [];
+  for (const g of groups) if (G.seenAt(g, from.id) && !G.seenAt(g, to.id)) missing.push(g);
   // Nothing missing (most steps of most flows): no times, windows or lookups to work out.
   if (missing.length === 0) return new QuietStep(ev, from, to);
   const notMerged = f.proto === 6 ? notCoalesced(missing, groups, from.id, to.id, G, f.client.includes(':') ? 60 : 40) : missing;

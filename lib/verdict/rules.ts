@@ -117,7 +117,7 @@ function lossyStep(ev: Evidence, dir: 'requests' | 'replies'): { s: Step; delive
     // Bare TCP ACKs alone missing is no loss to speak of: the next segment carries the same
     // acknowledgment, and no application notices (nor can we prove they arrived).
     if (ev.flow.proto === 6 && !s.lost.some((g) => consumesSequence(ev.groups, g, ev.flow.client.includes(':') ? 40 : 20))) continue;
-    return { s, delivered: groups.filter((g) => ev.groups.seenAt(g, s.to.id)), k };
+    return { s, delivered: Array.from(groups.filter((g) => ev.groups.seenAt(g, s.to.id))), k };
   }
   return null;
 }

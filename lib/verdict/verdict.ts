@@ -100,7 +100,7 @@ function report(f: Flow, c: Correlation, offset: (p: CapturePoint) => number): F
   const reqCount = new Map(ev.stations.map((p, i) => [p, ev.reqAt[i]!]));
   const repCount = new Map(ev.repStations.map((p, i) => [p, ev.repAt[i]!]));
   // -i any points are not stations: count them directly.
-  const count = (p: number, groups: number[]) => groups.reduce((k, g) => k + (c.groups.seenAt(g, p) ? 1 : 0), 0);
+  const count = (p: number, groups: Int32Array) => groups.reduce((k, g) => k + (c.groups.seenAt(g, p) ? 1 : 0), 0);
   const hops: HopReport[] = f.path.map((p) => ({
     node: pts[p]!.node,
     host: pts[p]!.host,
