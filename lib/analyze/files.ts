@@ -37,6 +37,15 @@ export function expand(paths: string[], opts: { links?: boolean } = {}): string[
   return [...new Set(out)];
 }
 
+/**
+ * For the commands that take capture files (`stats`, `fields`): a folder stands for its capture
+ * files, as it does for `analyze`; any other path is kept as given, so that one missing or
+ * unreadable file is reported on its own and the rest are still read.
+ */
+export function captureFilesIn(paths: string[]): string[] {
+  return paths.flatMap((p) => (statSync(p, { throwIfNoEntry: false })?.isDirectory() ? expand([p]) : [p]));
+}
+
 export interface LoadedInputs {
   inputs: AnalysisInput[];
   errors: string[];

@@ -20,6 +20,23 @@ const pcap = join(dir, 'node1-eth0.pcap');
 writeFileSync(pcap, buildPcap({ records: [{ sec: 1700000000, frac: 5, data: VXLAN_ICMP }, { sec: 1700000001, frac: 6, data: VXLAN_ICMP }] }));
 
 describe('hopscope stats', () => {
+  it('reads the captures of a folder given for a file, and says so of a folder with none', () => {
+    const folder = mkdtempSync(join(tmpdir(), 'hopscope-cli-folder-'));
+    writeFileSync(join(folder, 'node1-eth0.pcap'), readFileSync(pcap));
+    writeFileSync(join(folder, 'node1-cni0.pcap'), readFileSync(pcap));
+    writeFileSync(join(folder, 'notes.txt'), 'not a capture');
+    const r = run('stats', folder);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout.match(/^node1-\S+\.pcap: pcap, 2 packets/gm)).toEqual(['node1-cni0.pcap: pcap, 2 packets', 'node1-eth0.pcap: pcap, 2 packets']);
+    const fields = run('fields', folder);
+    expect(fields.status, fields.stderr).toBe(0);
+    expect(fields.stdout.trim().split('\n')).toHaveLength(1 + 4);
+    const none = mkdtempSync(join(tmpdir(), 'hopscope-cli-none-'));
+    const e = run('stats', none);
+    expect(e.status).not.toBe(0);
+    expect(e.stderr).toContain(`${none}: no capture files`);
+  });
+
   it('prints packets, time range and the protocol hierarchy', () => {
     const r = run('stats', pcap);
     expect(r.status).toBe(0);

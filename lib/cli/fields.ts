@@ -1,11 +1,13 @@
 /** `hopscope fields FILE...`: tshark's columns, one row per frame (see lib/decode/fields.ts). */
 import { readCaptureFile } from '../capture/node';
 import { CaptureFormatError } from '../capture/errors';
+import { captureFilesIn } from '../analyze/files';
 import { decodePacket } from '../decode/decode-packet';
 import { TSHARK_FIELDS, fieldsRow } from '../decode/fields';
 
-export async function fieldsCommand(files: string[]): Promise<number> {
-  if (files.length === 0) throw new Error('fields needs at least one capture file');
+export async function fieldsCommand(paths: string[]): Promise<number> {
+  if (paths.length === 0) throw new Error('fields needs at least one capture file');
+  const files = captureFilesIn(paths);
   let failed = 0;
   const out: string[] = [TSHARK_FIELDS.join('\t')];
   const flush = () => {

@@ -7,7 +7,7 @@ const USAGE = `usage: hopscope <command> [options] FILE...
 
 commands:
   stats FILE...     packets, bytes, time range, link types, interfaces and the protocol
-                    hierarchy of each capture (pcap, pcapng, .gz)
+                    hierarchy of each capture (pcap, pcapng, .gz; a folder: its captures)
                     --json   one JSON document instead of text
                     --bench  also print one JSON line of throughput figures (for npm run bench)
   analyze PATH...   follow every packet across the captures of one incident (files or

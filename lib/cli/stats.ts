@@ -1,6 +1,7 @@
 /** `hopscope stats FILE...`: what each capture holds, and with --bench the reading speed. */
 import { CaptureFormatError } from '../capture/errors';
 import { indexFiles } from '../analyze/read-pool';
+import { captureFilesIn } from '../analyze/files';
 import { INDEX_BYTES_PER_PACKET } from '../decode/packet-index';
 import { captureStats, hierarchyTree, type CaptureStats } from '../decode/stats';
 // Not toLocaleString: its first call builds ICU's number formatter, 19 ms of a stats run.
@@ -36,8 +37,9 @@ function printStats(s: CaptureStats): void {
 }
 
 export async function statsCommand(args: string[]): Promise<number> {
-  const { flags, files } = splitArgs(args);
-  if (files.length === 0) throw new Error('stats needs at least one capture file');
+  const { flags, files: paths } = splitArgs(args);
+  if (paths.length === 0) throw new Error('stats needs at least one capture file');
+  const files = captureFilesIn(paths);
   const all: CaptureStats[] = [];
   let failed = 0;
   const t0 = process.hrtime.bigint();
