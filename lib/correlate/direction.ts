@@ -7,7 +7,7 @@
 import { EGRESS_ORDER } from '../protocols/devices';
 import type { PacketGroups } from './sightings';
 import { mix } from './tables';
-import type { CapturePoint, Flow } from './types';
+import type { CapturePoint, Flow, GroupIds } from './types';
 
 /** Requests examined to find a flow's client (highest TTL, pod side, earliest). */
 export const CLIENT_SAMPLE = 256;
@@ -91,7 +91,7 @@ function knownTuple(tuples: readonly (readonly [number, number])[], a: number, b
 }
 
 /** Each group of a connection that says nothing of its direction: a reply when its sender's (address, port) is one of the `servers`. */
-function placeBySender(groups: Int32Array, G: PacketGroups, servers: readonly number[]): void {
+function placeBySender(groups: GroupIds, G: PacketGroups, servers: readonly number[]): void {
   const { votes, store } = G;
   const { order, start, src, sport } = store;
   for (let n = 0; n < groups.length; n++) {
@@ -251,7 +251,7 @@ export function settleFlow(f: Flow, G: PacketGroups, points: CapturePoint[], ran
  * Groups in order of their earliest sighting, as a stable sort of an array gives them. The walk
  * makes groups in time order, so a flow's usually are already, which one pass checks.
  */
-function sortByFirst(groups: Int32Array, first: Float64Array): void {
+function sortByFirst(groups: GroupIds, first: Float64Array): void {
   for (let k = 1; k < groups.length; k++) {
     if (!(first[groups[k - 1]!]! <= first[groups[k]!]!)) {
       // An array's sort, not the typed array's: with a time missing (NaN) the two sorts differ.

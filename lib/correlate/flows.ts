@@ -5,10 +5,17 @@
  */
 import { BACKGROUND_KINDS } from './background';
 import type { SightingStore, SightingsResult } from './sightings';
-import type { CapturePoint, Flow, Protocol } from './types';
+import type { CapturePoint, Flow, GroupIds, Protocol } from './types';
 
 export function protocolName(proto: number): Protocol {
   return proto === 1 ? 'icmp' : proto === 6 ? 'tcp' : proto === 17 ? 'udp' : proto === 58 ? 'icmpv6' : 'other';
+}
+
+/** The ids among `ids` that `keep` keeps, in a plain array (what is mapped from it stays whole). */
+export function idsWhere(ids: GroupIds, keep: (g: number) => boolean): number[] {
+  const out: number[] = [];
+  for (const g of ids) if (keep(g)) out.push(g);
+  return out;
 }
 
 /** A flow's lists before they are filled: each is replaced whole, never written into. */

@@ -93,6 +93,13 @@ export interface IcmpErrorSighting {
   quotedIpLen: number;
 }
 
+/**
+ * A flow's packet group ids, in an Int32Array of their exact length, without the methods that
+ * make another Int32Array (map, filter, slice, subarray): what is mapped from an id there (a
+ * time, a size) would be cut to an int32 without a word. Array.from(ids, fn) maps into an array.
+ */
+export type GroupIds = Omit<Int32Array, 'map' | 'filter' | 'slice' | 'subarray'>;
+
 export interface Flow {
   id: number;
   protocol: Protocol;
@@ -109,9 +116,9 @@ export interface Flow {
    * Typed arrays of their exact length: a single capture's flows hold a group per packet, and
    * as arrays (8 bytes an id, grown by half again) they were 19 MB of a million-packet analysis.
    */
-  groups: Int32Array;
-  requests: Int32Array;
-  replies: Int32Array;
+  groups: GroupIds;
+  requests: GroupIds;
+  replies: GroupIds;
   /** Capture points in path order, client to server (replies travel it backwards). */
   path: number[];
   clientNode: string;

@@ -4,7 +4,7 @@
  * the points on the path that were not captured, and — on demand — what happened at one step
  * of the path (which packets were lost there, whether the next capture covered their time).
  */
-import type { CapturePoint, Correlation, Flow, PacketGroups } from '../correlate/correlate';
+import type { CapturePoint, Correlation, Flow, GroupIds, PacketGroups } from '../correlate/correlate';
 import { overlayDevice, type InterfaceRole, type OverlayDevice } from '../protocols/devices';
 import { describeStep, pointName, type Cause } from './causes';
 import type { IcmpErrorReport } from './types';
@@ -83,7 +83,7 @@ export interface Evidence {
  * `gaps[a]` with bit b set when some packet seen at a was not seen at b: a step a → b with that
  * bit clear loses nothing, and is known quiet without walking its packets again.
  */
-function tally(ids: Int32Array, G: PacketGroups, points: number): { counts: Uint32Array; gaps: Int32Array | null } {
+function tally(ids: GroupIds, G: PacketGroups, points: number): { counts: Uint32Array; gaps: Int32Array | null } {
   const counts = new Uint32Array(points);
   if (!G.useMasks) {
     for (const g of ids) for (let p = 0; p < points; p++) if (G.seenAt(g, p)) counts[p]!++;
@@ -278,7 +278,7 @@ export function gatherEvidence(f: Flow, c: Correlation, offset: (p: CapturePoint
  * before them: the receiving side coalesced them (GRO/LRO) before the capture point, as Linux
  * does on a NIC or a veth. They were delivered, not lost. The rest are returned.
  */
-function notCoalesced(missing: number[], groups: Int32Array, from: number, to: number, G: PacketGroups, headers: number): number[] {
+function notCoalesced(missing: number[], groups: GroupIds, from: number, to: number, G: PacketGroups, headers: number): number[] {
   if (missing.length === 0) return missing;
   const spans: [number, number][] = [];
   for (const g of groups) {
@@ -330,7 +330,7 @@ export function consumesSequence(G: PacketGroups, g: number, ipHeader: number): 
  * not hold it missed it (tcpdump -i any drops copies when its ring buffer fills). A dropped
  * segment is never acknowledged without a retransmission.
  */
-function acknowledged(missing: number[], same: Int32Array, other: Int32Array, G: PacketGroups, ipHeader: number): number[] {
+function acknowledged(missing: number[], same: GroupIds, other: GroupIds, G: PacketGroups, ipHeader: number): number[] {
   if (missing.length === 0) return missing;
   const consumes = (g: number) => consumesSequence(G, g, ipHeader);
   return missing.filter((g) => {
@@ -364,7 +364,7 @@ const TAIL_GRACE_NS = 1e9;
 const OWN_LAST_NS = 10e6;
 const STREAM_SEEN = 3;
 
-function endsOnStream(ev: Evidence, c: Correlation, to: CapturePoint, groups: Int32Array): boolean {
+function endsOnStream(ev: Evidence, c: Correlation, to: CapturePoint, groups: GroupIds): boolean {
   if (!c.sequentialNodes.includes(to.host)) return false;
   const G = ev.groups;
   const st = G.store;

@@ -30,7 +30,7 @@ describe('Evidence.quiet', () => {
           const groups = dir === 'requests' ? f.requests : f.replies;
           for (let k = 0; k + 1 < order.length; k++) {
             // Worked out apart from the masks' shortcut: packets seen at this station, not the next.
-            const missing = Array.from(groups.filter((g) => c.groups.seenAt(g, order[k]!) && !c.groups.seenAt(g, order[k + 1]!)));
+            const missing = Array.from(groups).filter((g) => c.groups.seenAt(g, order[k]!) && !c.groups.seenAt(g, order[k + 1]!));
             if (ev.quiet(dir, k)) {
               quiet++;
               expect(missing, `${dir} step ${k} of flow ${f.id} in ${folder}`).toEqual([]);

@@ -280,6 +280,16 @@ describe('the verdict rule table', () => {
     expect(f.verdict.kind).not.toBe('delivered');
   });
 
+  it('reads packet times whole past 2.1 s into the captures: a SYN resent before the first SYN-ACK is no unfinished handshake', async () => {
+    // Times are ns from the incident's start: past 2^31 they did not fit an int32, and a list
+    // of group ids mapped to times once cut them so (the SYN-ACK's time wrapped below the SYNs').
+    const server = ['node2-eth0', 'node2-cni0'];
+    const syn = (n: number, at: number): Sent => ({ spec: { src: A, dst: B, proto: 'tcp', ipId: 10 + n, sport: 40030, dport: 80, seq: 7000, flags: 0x02 }, at, seen: server });
+    const synAck: Sent = { spec: { src: B, dst: A, proto: 'tcp', ipId: 0, sport: 80, dport: 40030, seq: 9000, ack: 7001, flags: 0x12 }, at: 3300, seen: ['node2-cni0', 'node2-eth0'] };
+    const f = await verdictOf([...background(0, 3400, server), syn(0, 2200), syn(1, 3200), synAck]);
+    expect(f.verdict.rule.name).not.toBe('handshake-unfinished');
+  });
+
   it('calls a RST right after the SYN-ACK a reset before any answer, not a close', async () => {
     const tcp = (src: string, dst: string, sport: number, dport: number, seq: number, ack: number, flags: number): FrameSpec => ({ src, dst, proto: 'tcp', ipId: seq & 0xffff, sport, dport, seq, ack, flags });
     const f = await verdictOf([

@@ -10,6 +10,7 @@ import { familyOf, pointName } from './causes';
 import { consumesSequence, type Evidence, type Step } from './evidence';
 import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../protocols/numbers';
 import type { VerdictKind } from './types';
+import { idsWhere } from '../correlate/flows';
 
 /** The bits that tell a SYN, a SYN-ACK and a RST apart. */
 const SYN_ACK_RST = TCP_SYN | TCP_ACK | TCP_RST;
@@ -117,7 +118,7 @@ function lossyStep(ev: Evidence, dir: 'requests' | 'replies'): { s: Step; delive
     // Bare TCP ACKs alone missing is no loss to speak of: the next segment carries the same
     // acknowledgment, and no application notices (nor can we prove they arrived).
     if (ev.flow.proto === 6 && !s.lost.some((g) => consumesSequence(ev.groups, g, ev.flow.client.includes(':') ? 40 : 20))) continue;
-    return { s, delivered: Array.from(groups.filter((g) => ev.groups.seenAt(g, s.to.id))), k };
+    return { s, delivered: idsWhere(groups, (g) => ev.groups.seenAt(g, s.to.id)), k };
   }
   return null;
 }
@@ -476,9 +477,9 @@ export const RULES: readonly VerdictRule[] = [
       if (ev.flow.protocol !== 'tcp') return null;
       const G = ev.groups;
       const flags = (g: number) => G.tcpFlags[g]!;
-      const synAcks = ev.flow.replies.filter((g) => (flags(g) & SYN_ACK_RST) === (TCP_SYN | TCP_ACK));
+      const synAcks = idsWhere(ev.flow.replies, (g) => (flags(g) & SYN_ACK_RST) === (TCP_SYN | TCP_ACK));
       if (synAcks.length === 0) return null;
-      const syns = ev.flow.requests.filter((g) => (flags(g) & SYN_ACK_RST) === TCP_SYN);
+      const syns = idsWhere(ev.flow.requests, (g) => (flags(g) & SYN_ACK_RST) === TCP_SYN);
       // The client sent nothing but SYNs: it never saw a SYN-ACK to acknowledge.
       if (syns.length < 2 || syns.length !== ev.flow.requests.length) return null;
       const firstSynAck = Math.min(...synAcks.map((g) => G.first[g]!));

@@ -8,7 +8,7 @@
  * they see every interface of their node at once. The verdict itself comes from the ordered
  * rule table in rules.ts, over the evidence gathered in evidence.ts.
  */
-import type { CapturePoint, Correlation, Encapsulation, Flow, PacketGroups } from '../correlate/correlate';
+import type { CapturePoint, Correlation, Encapsulation, Flow, GroupIds, PacketGroups } from '../correlate/correlate';
 import { overlay as overlaySpec } from '../protocols/overlays';
 import { ns } from '../util/units';
 import { pointName } from './causes';
@@ -44,7 +44,8 @@ export function analyzeFlows(c: Correlation): FlowReport[] {
 function firstTime(f: Flow, G: PacketGroups, offset: (p: CapturePoint) => number, pts: CapturePoint[]): number {
   let first = Infinity;
   const st = G.store;
-  for (const g of f.groups.slice(0, 64)) {
+  for (let n = 0; n < f.groups.length && n < 64; n++) {
+    const g = f.groups[n]!;
     for (let k = G.from(g), e = G.to(g); k < e; k++) {
       const i = st.order[k]!;
       const t = st.tNs[i]! + offset(pts[st.point[i]!]!);
@@ -100,7 +101,7 @@ function report(f: Flow, c: Correlation, offset: (p: CapturePoint) => number): F
   const reqCount = new Map(ev.stations.map((p, i) => [p, ev.reqAt[i]!]));
   const repCount = new Map(ev.repStations.map((p, i) => [p, ev.repAt[i]!]));
   // -i any points are not stations: count them directly.
-  const count = (p: number, groups: Int32Array) => groups.reduce((k, g) => k + (c.groups.seenAt(g, p) ? 1 : 0), 0);
+  const count = (p: number, groups: GroupIds) => groups.reduce((k, g) => k + (c.groups.seenAt(g, p) ? 1 : 0), 0);
   const hops: HopReport[] = f.path.map((p) => ({
     node: pts[p]!.node,
     host: pts[p]!.host,
