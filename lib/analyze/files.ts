@@ -40,10 +40,23 @@ export function expand(paths: string[], opts: { links?: boolean } = {}): string[
 /**
  * For the commands that take capture files (`stats`, `fields`): a folder stands for its capture
  * files, as it does for `analyze`; any other path is kept as given, so that one missing or
- * unreadable file is reported on its own and the rest are still read.
+ * unreadable file is reported on its own and the rest are still read. A folder with no capture
+ * is one of `problems`, not the end of the command.
  */
-export function captureFilesIn(paths: string[]): string[] {
-  return paths.flatMap((p) => (statSync(p, { throwIfNoEntry: false })?.isDirectory() ? expand([p]) : [p]));
+export function captureFilesIn(paths: string[]): { files: string[]; problems: string[] } {
+  const files: string[] = [];
+  const problems: string[] = [];
+  for (const p of paths) {
+    if (!statSync(p, { throwIfNoEntry: false })?.isDirectory()) files.push(p);
+    else {
+      try {
+        files.push(...expand([p]));
+      } catch (e) {
+        problems.push(e instanceof Error ? e.message : String(e));
+      }
+    }
+  }
+  return { files: [...new Set(files)], problems };
 }
 
 export interface LoadedInputs {

@@ -31,10 +31,12 @@ describe('hopscope stats', () => {
     const fields = run('fields', folder);
     expect(fields.status, fields.stderr).toBe(0);
     expect(fields.stdout.trim().split('\n')).toHaveLength(1 + 4);
+    // A folder with no capture is reported, and the files beside it are still read.
     const none = mkdtempSync(join(tmpdir(), 'hopscope-cli-none-'));
-    const e = run('stats', none);
-    expect(e.status).not.toBe(0);
+    const e = run('stats', none, pcap);
+    expect(e.status).toBe(1);
     expect(e.stderr).toContain(`${none}: no capture files`);
+    expect(e.stdout).toContain('node1-eth0.pcap: pcap, 2 packets');
   });
 
   it('prints packets, time range and the protocol hierarchy', () => {
@@ -121,7 +123,7 @@ describe('hopscope fields', () => {
 describe('the young generation', () => {
   it('stays at its first size in a process the CLI runs in (bin/hopscope.js sets it), where by default it grows', () => {
     // The CLI runs `help` in the child, which then makes 2M objects and keeps a third, as the
-    // analysis does; V8's new space is then measured. Without the setting it grows to 16 MB a semi-space.
+    // analysis does; V8's new space is then measured. Without the setting it grows (to 32 MB here).
     const churn = (withCli: boolean) =>
       `${withCli ? `process.argv = [process.argv[0], ${JSON.stringify(BIN)}, 'help']; await import(${JSON.stringify(new URL(`file://${BIN}`).href)});` : ''}
        const keep = []; for (let i = 0; i < 2e6; i++) { const o = { a: i, b: [i] }; if (i % 3 === 0) keep.push(o); }
@@ -133,6 +135,6 @@ describe('the young generation', () => {
       return Number(/NEW_SPACE (\d+)/.exec(r.stderr)![1]);
     };
     expect(newSpace(true)).toBeLessThanOrEqual(4 * 2 ** 20);
-    expect(newSpace(false)).toBeGreaterThanOrEqual(16 * 2 ** 20);
+    expect(newSpace(false)).toBeGreaterThanOrEqual(8 * 2 ** 20);
   });
 });

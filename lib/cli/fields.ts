@@ -7,8 +7,9 @@ import { TSHARK_FIELDS, fieldsRow } from '../decode/fields';
 
 export async function fieldsCommand(paths: string[]): Promise<number> {
   if (paths.length === 0) throw new Error('fields needs at least one capture file');
-  const files = captureFilesIn(paths);
-  let failed = 0;
+  const { files, problems } = captureFilesIn(paths);
+  for (const p of problems) process.stderr.write(`hopscope: ${p}\n`);
+  let failed = problems.length;
   const out: string[] = [TSHARK_FIELDS.join('\t')];
   const flush = () => {
     if (out.length) process.stdout.write(out.join('\n') + '\n');

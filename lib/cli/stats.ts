@@ -39,9 +39,10 @@ function printStats(s: CaptureStats): void {
 export async function statsCommand(args: string[]): Promise<number> {
   const { flags, files: paths } = splitArgs(args);
   if (paths.length === 0) throw new Error('stats needs at least one capture file');
-  const files = captureFilesIn(paths);
+  const { files, problems } = captureFilesIn(paths);
+  for (const p of problems) process.stderr.write(`hopscope: ${p}\n`);
   const all: CaptureStats[] = [];
-  let failed = 0;
+  let failed = problems.length;
   const t0 = process.hrtime.bigint();
   let bytes = 0;
   let packets = 0;
