@@ -648,7 +648,8 @@ function pcapngFramer(
           skipped(type, fileOffset, len);
           const ng = len >= 24 ? sectionIfaces[dv.getUint32(8, le)] : undefined;
           if (!ng) return;
-          foldInterfaceStats(ng.iface, {});
+          // An ISB says statistics were kept, even one with no option.
+          ng.iface.stats ??= {};
           const saved = [rec.tsSec, rec.tsNsec] as const;
           // In the interface's resolution, as §4.6 says; but dumpcap 4.0 writes them in
           // microseconds on a nanosecond interface (measured: lib/capture/testdata). A time

@@ -17,7 +17,6 @@ function splitArgs(args: string[]): { flags: Set<string>; files: string[] } {
   return { flags, files };
 }
 
-
 function printStats(s: CaptureStats): void {
   const out: string[] = [];
   out.push(`${s.fileName}: ${s.format}${s.gzip ? ' (gzip)' : ''}, ${formatCount(s.packets)} packet${s.packets === 1 ? "" : "s"}, ${formatCount(s.bytes)} bytes`);

@@ -164,8 +164,8 @@ function bySequenceSpace(f: Flow, G: PacketGroups): void {
   for (const g of f.groups) {
     if (votes[g]! !== 0) continue;
     const seq = G.seq[g]! | 0;
-    const c = cKnown && ((seq - cIsn) | 0) >>> 0 < SEQ_WINDOW;
-    const s = sKnown && ((seq - sIsn) | 0) >>> 0 < SEQ_WINDOW;
+    const c = cKnown && (seq - cIsn) >>> 0 < SEQ_WINDOW;
+    const s = sKnown && (seq - sIsn) >>> 0 < SEQ_WINDOW;
     if (c === s) continue; // both or neither: leave it to the tuples
     votes[g] = c ? 1 : -1;
   }

@@ -5,6 +5,7 @@
  * of the path (which packets were lost there, whether the next capture covered their time).
  */
 import type { CapturePoint, Correlation, Flow, GroupIds, PacketGroups } from '../correlate/correlate';
+import { idsWhere } from '../correlate/flows';
 import { overlayDevice, type InterfaceRole, type OverlayDevice } from '../protocols/devices';
 import { describeStep, pointName, type Cause } from './causes';
 import type { IcmpErrorReport } from './types';
@@ -434,8 +435,7 @@ function computeStep(ev: Evidence, dir: 'requests' | 'replies', k: number, c: Co
   const G = ev.groups;
   const st = G.store;
   // A plain array: what is derived from it (lost, their times) is no list of group ids.
-  const missing: number[] = [];
-  for (const g of groups) if (G.seenAt(g, from.id) && !G.seenAt(g, to.id)) missing.push(g);
+  const missing = idsWhere(groups, (g) => G.seenAt(g, from.id) && !G.seenAt(g, to.id));
   // Nothing missing (most steps of most flows): no times, windows or lookups to work out.
   if (missing.length === 0) return new QuietStep(ev, from, to);
   const notMerged = f.proto === 6 ? notCoalesced(missing, groups, from.id, to.id, G, f.client.includes(':') ? 60 : 40) : missing;
