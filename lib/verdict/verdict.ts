@@ -36,7 +36,8 @@ export function verdictSeverity(kind: VerdictKind): number {
 export function analyzeFlows(c: Correlation): FlowReport[] {
   const offsets = c.points.map((p) => c.clocks.get(p.host)?.offsetNs ?? 0);
   const offset = (p: CapturePoint) => offsets[p.id]!;
-  const reports = c.flows.map((f) => report(f, c, offset));
+  const shared = new SharedParts();
+  const reports = c.flows.map((f) => report(f, c, offset, shared));
   return reports.sort((a, b) => SEVERITY[a.verdict.kind] - SEVERITY[b.verdict.kind] || a.firstNs - b.firstNs);
 }
 
@@ -81,8 +82,21 @@ function translationsOf(f: Flow, G: PacketGroups, pts: CapturePoint[]): Translat
   return out;
 }
 
+/**
+ * Parts of a report that many flows have alike, made once and shared between their reports
+ * (nothing changes a report once made): thousands of flows cross the same points with the same
+ * encapsulation. Each flow's own copies were 3.2 MB of the bench incident's 24 MB of reports,
+ * all of it copied again by the garbage collector as it survived.
+ */
+class SharedParts {
+  /** By point, then by the index's encapsulation object: the report's entry for it. */
+  readonly encapsulations = new Map<number, Map<Encapsulation, FlowReport['encapsulation'][number]>>();
+  /** By the flow's path and the points that are its own pods' interfaces. */
+  readonly offPaths = new Map<string, FlowReport['offPath']>();
+}
+
 /** The encapsulation the flow's packets carried on each NIC (one packet each is enough). */
-function encapsulationsOf(f: Flow, c: Correlation): FlowReport['encapsulation'] {
+export function encapsulationsOf(f: Flow, c: Correlation, shared = new SharedParts()): FlowReport['encapsulation'] {
   const out: FlowReport['encapsulation'] = [];
   for (const p of f.path) {
     if (c.points[p]!.role !== 'nic') continue;
@@ -90,12 +104,17 @@ function encapsulationsOf(f: Flow, c: Correlation): FlowReport['encapsulation'] 
     const g = f.requests.find((x) => G.seenAt(x, p)) ?? f.replies.find((x) => G.seenAt(x, p));
     const i = g === undefined ? -1 : G.sightingAt(g, p);
     const e = i >= 0 ? c.encapsulationOf(p, G.store.row[i]!) : null;
-    if (e) out.push({ at: pointName(c.points[p]!), text: encapsulationLabel(e), ...e });
+    if (!e) continue;
+    let atPoint = shared.encapsulations.get(p);
+    if (!atPoint) shared.encapsulations.set(p, (atPoint = new Map()));
+    let entry = atPoint.get(e);
+    if (!entry) atPoint.set(e, (entry = { at: pointName(c.points[p]!), text: encapsulationLabel(e), ...e }));
+    out.push(entry);
   }
   return out;
 }
 
-function report(f: Flow, c: Correlation, offset: (p: CapturePoint) => number): FlowReport {
+function report(f: Flow, c: Correlation, offset: (p: CapturePoint) => number, shared: SharedParts): FlowReport {
   const pts = c.points;
   const ev = gatherEvidence(f, c, offset);
   const reqCount = new Map(ev.stations.map((p, i) => [p, ev.reqAt[i]!]));
@@ -116,7 +135,7 @@ function report(f: Flow, c: Correlation, offset: (p: CapturePoint) => number): F
   const verdict = decide(ev);
   const stop = stopStep(ev, verdict.kind, reqLast, repLast, stations.length, repStations.length);
   return {
-    encapsulation: encapsulationsOf(f, c),
+    encapsulation: encapsulationsOf(f, c, shared),
     id: f.id,
     protocol: f.protocol,
     client: f.client,
@@ -127,7 +146,7 @@ function report(f: Flow, c: Correlation, offset: (p: CapturePoint) => number): F
     translations: translationsOf(f, c.groups, pts),
     hops,
     notCaptured: ev.notCaptured,
-    offPath: offPathOf(f, c),
+    offPath: offPathOf(f, c, shared.offPaths),
     checks: [],
     stopLostSize: stop ? stop.lostSize || null : null,
     stopLostTcpFlags: stop && f.protocol === 'tcp' ? [...new Set(stop.lost.map((g) => ev.groups.tcpFlags[g]!))].sort((a, b) => a - b) : [],
@@ -156,8 +175,15 @@ function report(f: Flow, c: Correlation, offset: (p: CapturePoint) => number): F
  * a flow between two pods of one node). Points on the path that saw nothing are evidence and
  * are not here.
  */
-export function offPathOf(f: Flow, c: Correlation): FlowReport['offPath'] {
+export function offPathOf(f: Flow, c: Correlation, memo?: Map<string, FlowReport['offPath']>): FlowReport['offPath'] {
   const points = c.points;
+  // What decides the answer: the path, and which points are the flow's own pods' interfaces.
+  let key = f.path.join(',');
+  if (memo) {
+    for (const p of points) if (p.podIps.length > 0 && (p.podIps.includes(f.client) || p.podIps.includes(f.server))) key += `|${p.id}`;
+    const known = memo.get(key);
+    if (known) return known;
+  }
   const on = new Set(f.path);
   const hosts = new Set(f.path.map((p) => points[p]!.host));
   const tunnels = (p: CapturePoint) => c.undecoded.filter((u) => u.seenAt[`${p.node}/${p.interface}`] !== undefined).map((u) => u.tunnel);
@@ -176,6 +202,7 @@ export function offPathOf(f: Flow, c: Correlation): FlowReport['offPath'] {
             : `the flow does not go through ${p.host}`;
     out.push({ node: p.node, interface: p.interface, why });
   }
+  memo?.set(key, out);
   return out;
 }
 
