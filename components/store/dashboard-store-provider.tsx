@@ -28,10 +28,13 @@ function connectWorker(): WorkerPort & { terminate(): void } {
   const handlers = new Set<(m: FromWorker) => void>();
   worker.onmessage = (e: MessageEvent<FromWorker>) => handlers.forEach((h) => h(e.data));
   // A worker that cannot start (a blocked script, an old browser) must say so, not spin.
-  worker.onerror = (e: ErrorEvent) => {
-    const msg: FromWorker = { type: 'analysis-error', generation: -1, message: `The analysis worker stopped: ${e.message || 'it could not be started'}` };
+  const failed = (message: string) => {
+    const msg: FromWorker = { type: 'analysis-error', generation: -1, message };
     handlers.forEach((h) => h(msg));
   };
+  worker.onerror = (e: ErrorEvent) => failed(`The analysis worker stopped: ${e.message || 'it could not be started'}`);
+  // An answer that could not be read (structured clone failed, as when memory runs short): the wait for it would never end.
+  worker.onmessageerror = () => failed('An answer from the analysis worker could not be read');
   return {
     post: (msg: ToWorker) => worker.postMessage(msg),
     subscribe(h) {

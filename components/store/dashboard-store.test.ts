@@ -106,6 +106,35 @@ describe.skipIf(!have)('dashboard store', () => {
     expect(store.getState().files).toEqual([]);
   });
 
+  it('a worker that fails or loses a message fails what waits on it, never leaves it waiting', async () => {
+    // The engine answers until told to go quiet; then the page hears only that a message was lost.
+    const handlers = new Set<(m: FromWorker) => void>();
+    let quiet = false;
+    const engine = new AnalysisEngine({ post: (m) => queueMicrotask(() => !quiet && handlers.forEach((h) => h(m))) });
+    const port: WorkerPort = {
+      post: (m) => queueMicrotask(() => engine.handle(m)),
+      subscribe(h) {
+        handlers.add(h);
+        return () => handlers.delete(h);
+      },
+    };
+    const store = createDashboardStore({ connect: () => port, fetch: fakeFetch({}) });
+    store.getState().actions.addFiles(files());
+    await until(store, (s) => s.analysis.status === 'ready');
+    const flow = store.getState().analysis.report!.flows[0]!;
+    quiet = true;
+    const page = store.getState().actions.fetchPackets(flow.id, flow.hops[0]!.point, 0, 50);
+    store.getState().actions.addFiles(files().slice(0, 1));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(store.getState().files.some((f) => f.status === 'queued' || f.status === 'reading')).toBe(true);
+    handlers.forEach((h) => h({ type: 'analysis-error', generation: -1, message: 'An answer from the analysis worker could not be read' }));
+    await expect(page).rejects.toThrow(/could not be read/);
+    const s = store.getState();
+    expect(s.analysis.status).toBe('error');
+    expect(s.files.filter((f) => f.status === 'queued' || f.status === 'reading')).toEqual([]);
+    expect(s.files.filter((f) => f.status === 'error').map((f) => f.error)).toEqual([expect.stringMatching(/could not be read/)]);
+  });
+
   it('a label edit re-analyses and keeps the selected flow', async () => {
     const store = createDashboardStore({ connect: () => inProcessPort(), fetch: fakeFetch({}) });
     store.getState().actions.addFiles(files());

@@ -246,6 +246,12 @@ export function createDashboardStore(deps: DashboardDeps): DashboardStore {
         }
         case 'analysis-error':
           ahead = { generation: -1, flows: [] };
+          if (m.generation === -1) {
+            // The worker failed or lost a message: no request or file waiting on it will be answered.
+            for (const p of pendingReqs.values()) p.reject(new Error(m.message));
+            pendingReqs.clear();
+            set((s) => ({ files: s.files.map((f) => (f.status === 'queued' || f.status === 'reading' ? { ...f, status: 'error', error: m.message, summary: null } : f)) }));
+          }
           set((s) => ({ analysis: { ...IDLE, status: 'error', generation: m.generation, message: m.message }, selection: { ...s.selection, group: null } }));
           return;
         case 'packets':

@@ -172,7 +172,8 @@ export async function indexFiles(files: string[], onResult?: (r: Result, i: numb
         next++;
         worker.postMessage({ id: next - 1, file: files[job.i]!, ...(job.part ? { part: job.part } : {}) } satisfies ReadRequest);
       };
-      // Done, or the worker died (out of memory, a crash): the job it had is read here, none is lost.
+      // Done, or the worker died (out of memory, a crash) or its answer could not be read: the
+      // job it had is read here, none is lost.
       const stop = () => {
         if (stopped) return;
         stopped = true;
@@ -189,6 +190,7 @@ export async function indexFiles(files: string[], onResult?: (r: Result, i: numb
         send();
       });
       worker.on('error', stop);
+      worker.on('messageerror', stop);
       worker.on('exit', stop);
       send();
     });

@@ -14,6 +14,10 @@ if (!port) throw new Error('read-worker.ts runs as a worker thread of read-pool.
 /** Tests only: a worker that dies on this file, to show the pool loses nothing when one does. */
 const CRASH_ON = process.env.HOPSCOPE_TEST_READ_WORKER_CRASH_ON;
 
+// A request it could not read would leave the pool waiting for its answer: end, and the pool
+// reads that job itself (read-pool.ts).
+port.on('messageerror', () => process.exit(4));
+
 port.on('message', async ({ id, file, part }: ReadRequest) => {
   if (CRASH_ON && file.endsWith(CRASH_ON)) process.exit(3);
   let reply: ReadReply;

@@ -11,6 +11,7 @@ import type { FromWorker, ToWorker } from './protocol';
 const scope = self as unknown as {
   postMessage(msg: FromWorker): void;
   onmessage: ((e: MessageEvent<ToWorker>) => void) | null;
+  onmessageerror: ((e: MessageEvent) => void) | null;
   Worker?: typeof Worker;
   navigator: { hardwareConcurrency?: number; deviceMemory?: number };
 };
@@ -39,3 +40,5 @@ const engine = new AnalysisEngine({
     : {}),
 });
 scope.onmessage = (e) => engine.handle(e.data);
+// A request that could not be read here (structured clone failed) would never be answered: say so.
+scope.onmessageerror = () => scope.postMessage({ type: 'analysis-error', generation: -1, message: 'The analysis worker could not read a request sent to it' });

@@ -119,6 +119,26 @@ describe('IndexPool', () => {
     expect(mixed.size).toBe(1);
   });
 
+  it('gives up a worker whose answer, or whose request, was lost in the passing, and reads elsewhere', async () => {
+    const log: number[] = [];
+    // Its answer cannot be read here (the browser fires messageerror instead of message).
+    const garbled: IndexerPort = { onmessage: null, onerror: null, onmessageerror: null, postMessage: () => setTimeout(() => garbled.onmessageerror!(new MessageEvent('messageerror'))) };
+    // It could not read the request, and says so without knowing which (index-worker.ts).
+    const deaf: IndexerPort = { onmessage: null, onerror: null, postMessage: () => setTimeout(() => deaf.onmessage!({ data: { type: 'unreadable' } } as MessageEvent<FromIndexer>)) };
+    for (const bad of [garbled, deaf]) {
+      const pool = new IndexPool([bad, port(log, 1)]);
+      // Two files at once: one goes to each worker.
+      const first = pool.index(blob(names[0]!), names[0]!);
+      const second = pool.index(blob(names[1]!), names[1]!);
+      const results = await Promise.allSettled([first, second]);
+      expect(results.filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason)).toEqual([expect.any(PoolUnavailable)]);
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+      expect(pool.size).toBe(1);
+      // What comes after goes to the worker left.
+      expect((await pool.index(blob(names[2]!), names[2]!)).index.count).toBeGreaterThan(0);
+    }
+  });
+
   it('sizes itself by cores and, where the browser says, memory', () => {
     expect(poolSize(2, undefined)).toBe(2);
     expect(poolSize(16, 8)).toBe(8);

@@ -18,6 +18,8 @@ export interface IndexerPort {
   onmessage: ((e: MessageEvent<FromIndexer>) => void) | null;
   /** A worker that failed to load or died. */
   onerror: ((e: Event) => void) | null;
+  /** An answer that could not be read here (structured clone failed): its job would never end. */
+  onmessageerror?: ((e: MessageEvent) => void) | null;
 }
 
 /** The pool could not read the file (its worker failed, or it has none left): read it elsewhere. */
@@ -105,6 +107,7 @@ export class IndexPool {
     for (const port of ports) {
       port.onmessage = (e) => this.receive(port, e.data);
       port.onerror = () => this.fail(port);
+      port.onmessageerror = () => this.fail(port);
       this.idle.push(port);
       this.alive++;
     }
@@ -196,6 +199,8 @@ export class IndexPool {
   }
 
   private receive(port: IndexerPort, m: FromIndexer): void {
+    // The worker could not read a request: which one it cannot say, so it is given up as failed.
+    if (m.type === 'unreadable') return this.fail(port);
     const job = this.busy.get(port);
     if (!job || job.id !== m.id) return;
     if (m.type === 'progress') {
@@ -210,13 +215,14 @@ export class IndexPool {
     else job.reject(fromPlainError(m.error));
   }
 
-  /** A worker that failed (once: its handlers go here): its job goes elsewhere, and it gets no more. */
+  /** A worker that failed, or lost a message either way (once: its handlers go here): its job goes elsewhere, and it gets no more. */
   private fail(port: IndexerPort): void {
     this.alive--;
     const k = this.idle.indexOf(port);
     if (k >= 0) this.idle.splice(k, 1);
     port.onmessage = null;
     port.onerror = null;
+    port.onmessageerror = null;
     const job = this.busy.get(port);
     this.busy.delete(port);
     if (job) {

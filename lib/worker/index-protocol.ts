@@ -14,4 +14,6 @@ export type FromIndexer =
   /** A part's capture comes with where its reading stopped, and is null when it did not end on a boundary. */
   | { type: 'done'; id: number; capture: TransferredCapture | null; position?: ReaderPosition }
   | { type: 'aborted'; id: number }
-  | { type: 'error'; id: number; error: PlainError };
+  | { type: 'error'; id: number; error: PlainError }
+  /** A request the worker could not read (structured clone failed): it cannot say which. */
+  | { type: 'unreadable' };

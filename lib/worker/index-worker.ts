@@ -12,6 +12,7 @@ const PROGRESS_MS = 100;
 const scope = self as unknown as {
   postMessage(msg: FromIndexer, transfer?: Transferable[]): void;
   onmessage: ((e: MessageEvent<ToIndexer>) => void) | null;
+  onmessageerror: ((e: MessageEvent) => void) | null;
 };
 const aborts = new Map<number, AbortController>();
 
@@ -32,3 +33,5 @@ scope.onmessage = (e) => {
     reply({ type: 'progress', id: msg.id, bytesRead, total });
   }).finally(() => aborts.delete(msg.id));
 };
+// A request that could not be read here would leave the pool waiting for its answer.
+scope.onmessageerror = () => scope.postMessage({ type: 'unreadable' });
