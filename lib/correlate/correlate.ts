@@ -23,7 +23,7 @@ import { collectSightings } from './sightings';
 import { inferRoles } from './roles';
 import { placePodCaptures } from './pod-captures';
 import { estimateClocks } from './clocks';
-import { egressRanks, listeningSides, settleFlow } from './direction';
+import { egressRanks, listeningSides, settleFlows } from './direction';
 import type { CaptureInput, CapturePoint, Correlation, Encapsulation } from './types';
 
 export type * from './types';
@@ -38,7 +38,7 @@ export function correlate(inputs: CaptureInput[], opts: PointOptions = {}): Corr
   const inputOfPoint = new Int32Array(points.length);
   layout.inputPoints.forEach((ps, n) => ps.forEach((p) => (inputOfPoint[p] = n)));
   const walk = collectSightings(inputs, layout, epochSec);
-  const { flows, flowOfRoot } = buildFlows(walk);
+  const { flows, flowOfRoot, flowOf } = buildFlows(walk);
   inferRoles(points, layout, inputs, walk);
   placePodCaptures(points, layout, inputs, walk);
   const sequentialNodes = takenOneAfterAnother(points);
@@ -60,9 +60,8 @@ export function correlate(inputs: CaptureInput[], opts: PointOptions = {}): Corr
     return t < 0 ? null : (t === 4) !== (p.host !== p.node) ? 'out' : 'in';
   });
   fillBackground(points, walk);
-  listeningSides(flows, walk.groups);
-  const rank = egressRanks(points);
-  for (const f of flows) settleFlow(f, walk.groups, points, rank);
+  listeningSides(flows, walk.groups, flowOf);
+  settleFlows(flows, walk.groups, points, egressRanks(points), flowOf);
   attachIcmpErrors(inputs, walk.errorRows, walk.conns, flowOfRoot);
   const paths = pathContext(points, walk.groups, walk.opaque.flatMap((o) => [...o.perPoint.keys()]));
   for (const f of flows) f.path = pathOf(f, paths);

@@ -40,8 +40,8 @@ function emptyFlow(id: number, proto: number): Flow {
   };
 }
 
-/** Each group in the flow of its connection; the flows in the order of their first packet. */
-export function buildFlows(w: SightingsResult): { flows: Flow[]; flowOfRoot: Map<number, Flow> } {
+/** Each group in the flow of its connection; the flows in the order of their first packet, and each group's flow (`flows[flowOf[g]]`). */
+export function buildFlows(w: SightingsResult): { flows: Flow[]; flowOfRoot: Map<number, Flow>; flowOf: Int32Array } {
   const groups = w.groups;
   w.store.index(groups.count);
   const flowOfRoot = new Map<number, Flow>();
@@ -66,7 +66,7 @@ export function buildFlows(w: SightingsResult): { flows: Flow[]; flowOfRoot: Map
     const n = flowOf[g]!;
     flows[n]!.groups[sizes[n]!++] = g;
   }
-  return { flows, flowOfRoot };
+  return { flows, flowOfRoot, flowOf };
 }
 
 /** Each point's background counts, from the walk's table. */
