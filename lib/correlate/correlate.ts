@@ -8,6 +8,7 @@
  *   sightings   the same packet at every point (its identity: identity.ts), in columns
  *   flows       packets joined into flows by the connections they carried (connections.ts)
  *   direction   client, server and each packet's direction
+ *   summary     what each flow's packets add up to: where and when seen, how many where
  *   icmp-errors the ICMP errors that answer a flow
  *   path        each flow's capture points in path order
  *   clocks      each node's clock offset
@@ -23,6 +24,7 @@ import { collectSightings } from './sightings';
 import { inferRoles } from './roles';
 import { placePodCaptures } from './pod-captures';
 import { estimateClocks } from './clocks';
+import { summarizeFlows } from './summary';
 import { egressRanks, listeningSides, settleFlows } from './direction';
 import type { CaptureInput, CapturePoint, Correlation, Encapsulation } from './types';
 
@@ -62,6 +64,7 @@ export function correlate(inputs: CaptureInput[], opts: PointOptions = {}): Corr
   fillBackground(points, walk);
   listeningSides(flows, walk.groups, flowOf);
   settleFlows(flows, walk.groups, points, egressRanks(points), flowOf);
+  summarizeFlows(flows, walk.groups, flowOf);
   attachIcmpErrors(inputs, walk.errorRows, walk.conns, flowOfRoot);
   const paths = pathContext(points, walk.groups, walk.opaque.flatMap((o) => [...o.perPoint.keys()]));
   for (const f of flows) f.path = pathOf(f, paths);

@@ -5,7 +5,7 @@
  */
 import { BACKGROUND_KINDS } from './background';
 import type { SightingStore, SightingsResult } from './sightings';
-import type { CapturePoint, Flow, GroupIds, Protocol } from './types';
+import type { CapturePoint, Flow, FlowSummary, GroupIds, Protocol } from './types';
 
 export function protocolName(proto: number): Protocol {
   return proto === 1 ? 'icmp' : proto === 6 ? 'tcp' : proto === 17 ? 'udp' : proto === 58 ? 'icmpv6' : 'other';
@@ -18,8 +18,9 @@ export function idsWhere(ids: GroupIds, keep: (g: number) => boolean): number[] 
   return out;
 }
 
-/** A flow's lists before they are filled: each is replaced whole, never written into. */
+/** A flow's lists and sums before they are filled: each is replaced whole, never written into. */
 const NO_GROUPS = new Int32Array(0);
+const NO_SUMMARY: FlowSummary = { seenMask: 0, firstNs: Infinity, lastNs: -Infinity, requestMasks: [], replyMasks: [] };
 
 function emptyFlow(id: number, proto: number): Flow {
   return {
@@ -37,6 +38,7 @@ function emptyFlow(id: number, proto: number): Flow {
     path: [],
     clientNode: '',
     icmpErrors: [],
+    summary: NO_SUMMARY,
   };
 }
 

@@ -87,12 +87,13 @@ function observe(f: Flow, G: PacketGroups, points: CapturePoint[]): Observed {
   const st = G.store;
   let reqSeen = 0;
   let repSeen = 0;
-  let seenMask = 0;
+  // With masks, where the rest were seen is the flow's summary (a sampled packet's mask adds
+  // nothing to where its own sightings were).
   for (const g of f.groups) {
     const request = G.dir[g] === 1;
     const sample = request ? reqSeen++ < CLIENT_SAMPLE : repSeen++ < CLIENT_SAMPLE;
     if (!sample && G.useMasks) {
-      seenMask |= G.mask[g]!;
+      if (reqSeen > CLIENT_SAMPLE && repSeen > CLIENT_SAMPLE) break;
       continue;
     }
     const ttl = request ? reqTtl : repTtl;
@@ -103,6 +104,7 @@ function observe(f: Flow, G: PacketGroups, points: CapturePoint[]): Observed {
       if (sample && st.ttl[i]! > ttl[p]!) ttl[p] = st.ttl[i]!;
     }
   }
+  const seenMask = G.useMasks ? f.summary.seenMask : 0;
   for (let p = 0; p < 30 && p < points.length; p++) if (seenMask & (1 << p)) seenAt[p] = 1;
   for (const e of f.icmpErrors) seenAt[e.point] = 1;
   return { seenAt, reqTtl, repTtl };
@@ -252,7 +254,7 @@ export function pathOf(f: Flow, ctx: PathContext): number[] {
   // The server's pod is arrived at: its host veth, then the capture inside it.
   if (clientNode >= 0) out.push(...ctx.ingress[clientNode]!.filter((id) => keep(id) && isServerPod(id)));
   for (const node of onPath) out.push(...ctx.ingress[ctx.nodes.indexOf(node)]!.filter(keep));
-  return trimEnds(skipUnseenBetweenSeen(out, points, obs.seenAt), points, obs.seenAt, f.replies.length > 0, flowSpan(f, ctx.groups), isServerPod);
+  return trimEnds(skipUnseenBetweenSeen(out, points, obs.seenAt), points, obs.seenAt, f.replies.length > 0, [f.summary.firstNs, f.summary.lastNs], isServerPod);
 }
 
 /** Whether the first requests went to another address than the one the client dialled (DNAT: a ClusterIP, a NodePort). */
@@ -265,18 +267,6 @@ function translated(f: Flow, ctx: PathContext): boolean {
     for (let k = G.from(g), e = G.to(g); k < e; k++) if (st.dst[st.order[k]!] !== server) return true;
   }
   return false;
-}
-
-/** The flow's first and last packet times, raw (each on its first node's clock). */
-function flowSpan(f: Flow, G: PacketGroups): [number, number] {
-  let lo = Infinity;
-  let hi = -Infinity;
-  for (const g of f.groups) {
-    const t = G.first[g]!;
-    if (t < lo) lo = t;
-    if (t > hi) hi = t;
-  }
-  return [lo, hi];
 }
 
 /** Clock offsets between nodes are not known yet: a window this much wider still covers. */

@@ -123,6 +123,25 @@ export interface Flow {
   path: number[];
   clientNode: string;
   icmpErrors: IcmpErrorSighting[];
+  /** What its groups add up to (summary.ts), once their directions are settled. */
+  summary: FlowSummary;
+}
+
+/** Sums over a flow's groups, made in one sweep over all groups (summary.ts). */
+export interface FlowSummary {
+  /** Bit p set: some packet of the flow was seen at point p; -1 with more than 30 points (no masks). */
+  seenMask: number;
+  /** The earliest and latest of its packets' first sightings (raw, ns since the epoch). */
+  firstNs: number;
+  lastNs: number;
+  /** Each distinct point mask among its requests, and how many have it; empty without masks. */
+  requestMasks: MaskCount[];
+  replyMasks: MaskCount[];
+}
+
+export interface MaskCount {
+  mask: number;
+  count: number;
 }
 
 export interface NodeClock {

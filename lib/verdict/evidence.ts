@@ -4,7 +4,7 @@
  * the points on the path that were not captured, and — on demand — what happened at one step
  * of the path (which packets were lost there, whether the next capture covered their time).
  */
-import type { CapturePoint, Correlation, Flow, GroupIds, PacketGroups } from '../correlate/correlate';
+import type { CapturePoint, Correlation, Flow, GroupIds, MaskCount, PacketGroups } from '../correlate/correlate';
 import { idsWhere } from '../correlate/flows';
 import { overlayDevice, type InterfaceRole, type OverlayDevice } from '../protocols/devices';
 import { describeStep, pointName, type Cause } from './causes';
@@ -84,40 +84,23 @@ export interface Evidence {
  * `gaps[a]` with bit b set when some packet seen at a was not seen at b: a step a → b with that
  * bit clear loses nothing, and is known quiet without walking its packets again.
  */
-function tally(ids: GroupIds, G: PacketGroups, points: number): { counts: Uint32Array; gaps: Int32Array | null } {
+function tally(ids: GroupIds, masks: readonly MaskCount[], G: PacketGroups, points: number): { counts: Uint32Array; gaps: Int32Array | null } {
   const counts = new Uint32Array(points);
   if (!G.useMasks) {
     for (const g of ids) for (let p = 0; p < points; p++) if (G.seenAt(g, p)) counts[p]!++;
     return { counts, gaps: null };
   }
   // A flow's packets fall into a few kinds by where they were seen (most of them everywhere):
-  // each distinct mask is counted, then spread over its points once.
-  const masks: number[] = [];
-  const times: number[] = [];
-  const kind = new Map<number, number>();
-  let last = -1;
-  let at = -1;
-  for (const g of ids) {
-    const mask = G.mask[g]!;
-    if (mask !== last) {
-      at = kind.get(mask) ?? -1;
-      if (at < 0) {
-        kind.set(mask, (at = masks.push(mask) - 1));
-        times.push(0);
-      }
-      last = mask;
-    }
-    times[at]!++;
-  }
+  // each distinct mask was counted (summary.ts), and is spread over its points once.
   const gaps = new Int32Array(points);
-  masks.forEach((mask, k) => {
+  for (const { mask, count } of masks) {
     for (let m = mask, p = 0; m !== 0; m >>>= 1, p++) {
       if (m & 1) {
-        counts[p]! += times[k]!;
+        counts[p]! += count;
         gaps[p]! |= ~mask;
       }
     }
-  });
+  }
   return { counts, gaps };
 }
 
@@ -204,8 +187,8 @@ const lastSeen = (xs: number[]) => xs.reduce((k, n, i) => (n > 0 ? i : k), -1);
 export function gatherEvidence(f: Flow, c: Correlation, offset: (p: CapturePoint) => number): Evidence {
   const pts = c.points;
   const G = c.groups;
-  const reqTally = tally(f.requests, G, pts.length);
-  const repTally = tally(f.replies, G, pts.length);
+  const reqTally = tally(f.requests, f.summary.requestMasks, G, pts.length);
+  const repTally = tally(f.replies, f.summary.replyMasks, G, pts.length);
   const reqCounts = reqTally.counts;
   const repCounts = repTally.counts;
   // A point blind to one direction (blind.ts) is no station of the packets going that way. A
@@ -227,9 +210,7 @@ export function gatherEvidence(f: Flow, c: Correlation, offset: (p: CapturePoint
   // ICMPv6 errors for IPv6 flows, ICMP errors for IPv4 flows, whatever the flow's protocol.
   const v6 = f.client.includes(':');
   const icmp = f.protocol === 'icmp' || f.protocol === 'icmpv6';
-  let seenMask = G.useMasks ? 0 : -1;
-  if (G.useMasks) for (const g of f.groups) seenMask |= G.mask[g]!;
-  const notCaptured = inferUncaptured(f, G, pts, seenMask);
+  const notCaptured = inferUncaptured(f, G, pts, f.summary.seenMask);
   const onPath = stations.map((s) => pts[s]!).find((x) => x.role === 'overlay');
   const overlayIn = (a: CapturePoint, b: CapturePoint) =>
     a.role === 'overlay' ? overlayDevice(a.interface) : b.role === 'overlay' ? overlayDevice(b.interface) : onPath ? overlayDevice(onPath.interface) : null;
