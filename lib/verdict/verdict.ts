@@ -56,28 +56,38 @@ function firstTime(f: Flow, G: PacketGroups, offset: (p: CapturePoint) => number
   return first;
 }
 
-/** Where the addresses a request carries change along the path: DNAT, SNAT, both. */
+/** The first of `ids` seen at point p, or -1. */
+function firstSeenAt(ids: GroupIds, G: PacketGroups, p: number): number {
+  for (let n = 0; n < ids.length; n++) if (G.seenAt(ids[n]!, p)) return ids[n]!;
+  return -1;
+}
+
+/**
+ * Where the addresses a request carries change along the path: DNAT, SNAT, both. Sightings are
+ * compared by their address ids and ports (an id is one address's text), and text is made only
+ * for a change: most flows have none, and their text was a tenth of the verdicts' allocations.
+ */
 function translationsOf(f: Flow, G: PacketGroups, pts: CapturePoint[]): Translation[] {
   const out: Translation[] = [];
-  let prev: { src: string; dst: string } | null = null;
-  const fmt = (a: string, port: number | null) => (port === null ? a : `${a.includes(':') ? `[${a}]` : a}:${port}`);
+  const st = G.store;
   const isIcmp = f.proto === 1 || f.proto === 58;
+  const end = (addr: number, port: number) => {
+    const a = st.addrs.text[addr]!;
+    return isIcmp ? a : `${a.includes(':') ? `[${a}]` : a}:${port}`;
+  };
+  const tuple = (i: number) => `${end(st.src[i]!, st.sport[i]!)} → ${end(st.dst[i]!, st.dport[i]!)}`;
+  let prev = -1;
   for (const p of f.path) {
     if (pts[p]!.role === 'any') continue; // an any capture mixes the interfaces of its node
-    const g = f.requests.find((x) => G.seenAt(x, p));
-    const i = g === undefined ? -1 : G.sightingAt(g, p);
+    const g = firstSeenAt(f.requests, G, p);
+    const i = g < 0 ? -1 : G.sightingAt(g, p);
     if (i < 0) continue;
-    const st = G.store;
-    const cur = {
-      src: fmt(st.addrs.text[st.src[i]!]!, isIcmp ? null : st.sport[i]!),
-      dst: fmt(st.addrs.text[st.dst[i]!]!, isIcmp ? null : st.dport[i]!),
-    };
-    if (prev && (prev.src !== cur.src || prev.dst !== cur.dst)) {
-      const dn = prev.dst !== cur.dst;
-      const sn = prev.src !== cur.src;
-      out.push({ at: pointName(pts[p]!), kind: dn && sn ? 'DNAT+SNAT' : dn ? 'DNAT' : 'SNAT', from: `${prev.src} → ${prev.dst}`, to: `${cur.src} → ${cur.dst}` });
+    if (prev >= 0) {
+      const sn = st.src[prev] !== st.src[i] || (!isIcmp && st.sport[prev] !== st.sport[i]);
+      const dn = st.dst[prev] !== st.dst[i] || (!isIcmp && st.dport[prev] !== st.dport[i]);
+      if (sn || dn) out.push({ at: pointName(pts[p]!), kind: dn && sn ? 'DNAT+SNAT' : dn ? 'DNAT' : 'SNAT', from: tuple(prev), to: tuple(i) });
     }
-    prev = cur;
+    prev = i;
   }
   return out;
 }
@@ -101,8 +111,9 @@ export function encapsulationsOf(f: Flow, c: Correlation, shared = new SharedPar
   for (const p of f.path) {
     if (c.points[p]!.role !== 'nic') continue;
     const G = c.groups;
-    const g = f.requests.find((x) => G.seenAt(x, p)) ?? f.replies.find((x) => G.seenAt(x, p));
-    const i = g === undefined ? -1 : G.sightingAt(g, p);
+    const req = firstSeenAt(f.requests, G, p);
+    const g = req >= 0 ? req : firstSeenAt(f.replies, G, p);
+    const i = g < 0 ? -1 : G.sightingAt(g, p);
     const e = i >= 0 ? c.encapsulationOf(p, G.store.row[i]!) : null;
     if (!e) continue;
     let atPoint = shared.encapsulations.get(p);
@@ -117,10 +128,12 @@ export function encapsulationsOf(f: Flow, c: Correlation, shared = new SharedPar
 function report(f: Flow, c: Correlation, offset: (p: CapturePoint) => number, shared: SharedParts): FlowReport {
   const pts = c.points;
   const ev = gatherEvidence(f, c, offset);
-  const reqCount = new Map(ev.stations.map((p, i) => [p, ev.reqAt[i]!]));
-  const repCount = new Map(ev.repStations.map((p, i) => [p, ev.repAt[i]!]));
-  // -i any points are not stations: count them directly.
+  // The stations' counts; -i any points are not stations: counted directly.
   const count = (p: number, groups: GroupIds) => groups.reduce((k, g) => k + (c.groups.seenAt(g, p) ? 1 : 0), 0);
+  const at = (p: number, stations: number[], counts: number[], groups: GroupIds) => {
+    const k = stations.indexOf(p);
+    return k >= 0 ? counts[k]! : count(p, groups);
+  };
   const hops: HopReport[] = f.path.map((p) => ({
     node: pts[p]!.node,
     host: pts[p]!.host,
@@ -128,8 +141,8 @@ function report(f: Flow, c: Correlation, offset: (p: CapturePoint) => number, sh
     role: pts[p]!.role,
     point: p,
     file: pts[p]!.file,
-    requests: reqCount.get(p) ?? count(p, f.requests),
-    replies: repCount.get(p) ?? count(p, f.replies),
+    requests: at(p, ev.stations, ev.reqAt, f.requests),
+    replies: at(p, ev.repStations, ev.repAt, f.replies),
   }));
   const { stations, repStations, reqLast, repLast } = ev;
   const verdict = decide(ev);
