@@ -45,4 +45,9 @@ export class Connections {
   root(node: number): number {
     return this.uf.find(node);
   }
+
+  /** Connections made: their nodes are 0 .. size - 1. */
+  get size(): number {
+    return this.uf.size;
+  }
 }

@@ -51,16 +51,20 @@ export function buildFlows(w: SightingsResult): { flows: Flow[]; flowOfRoot: Map
   // Each group's flow, and each flow's count: then every list is made at its size.
   const flowOf = new Int32Array(groups.count);
   const sizes: number[] = [];
+  // By connection root, its flow's id: a lookup per group, in an array rather than the map.
+  const flowAt = new Int32Array(w.conns.size).fill(-1);
   for (let g = 0; g < groups.count; g++) {
     const root = w.conns.root(groups.conn[g]!);
-    let f = flowOfRoot.get(root);
-    if (!f) {
-      flowOfRoot.set(root, (f = emptyFlow(flows.length, groups.proto[g]!)));
+    let id = flowAt[root]!;
+    if (id < 0) {
+      const f = emptyFlow((id = flows.length), groups.proto[g]!);
+      flowAt[root] = id;
+      flowOfRoot.set(root, f);
       flows.push(f);
       sizes.push(0);
     }
-    flowOf[g] = f.id;
-    sizes[f.id]!++;
+    flowOf[g] = id;
+    sizes[id]!++;
   }
   for (const f of flows) f.groups = new Int32Array(sizes[f.id]!);
   sizes.fill(0);
