@@ -109,14 +109,29 @@ export class SightingStore {
     this.group[i] = g;
   }
 
-  /** Counting sort of the sightings by group, stable: each group's in the order seen. */
+  /**
+   * Counting sort of the sightings by group, stable: each group's in the order seen. Each group's
+   * next place is kept in `start` itself and moved back after (no second array of it: a single
+   * capture has a group per packet), and sightings already in group order, as a single
+   * capture's nearly always are, are placed without the scatter.
+   */
   index(groups: number): void {
     const start = new Int32Array(groups + 1);
-    for (let i = 0; i < this.n; i++) start[this.group[i]! + 1]!++;
+    const group = this.group;
+    let sorted = true;
+    for (let i = 0; i < this.n; i++) {
+      start[group[i]! + 1]!++;
+      if (i > 0 && group[i]! < group[i - 1]!) sorted = false;
+    }
     for (let g = 0; g < groups; g++) start[g + 1]! += start[g]!;
-    const fill = start.slice(0, groups);
     const order = new Int32Array(this.n);
-    for (let i = 0; i < this.n; i++) order[fill[this.group[i]!]!++] = i;
+    if (sorted) for (let i = 0; i < this.n; i++) order[i] = i;
+    else {
+      // start[g] advances over group g's places to start[g + 1], then everything moves back one.
+      for (let i = 0; i < this.n; i++) order[start[group[i]!]!++] = i;
+      start.copyWithin(1, 0, groups);
+      start[0] = 0;
+    }
     this.order = order;
     this.start = start;
   }
