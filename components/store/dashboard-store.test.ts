@@ -135,6 +135,45 @@ describe.skipIf(!have)('dashboard store', () => {
     expect(s.files.filter((f) => f.status === 'error').map((f) => f.error)).toEqual([expect.stringMatching(/could not be read/)]);
   });
 
+  it('never shows as whole a report one of whose batches of flows was lost, and shows the next analysis', async () => {
+    // A batch of flows per message; the second analysis's first batch is lost on the way (the
+    // page hears messageerror instead, turned into a generation -1 error by the provider).
+    const handlers = new Set<(m: FromWorker) => void>();
+    let lose = false;
+    const deliver = (m: FromWorker) => {
+      if (lose && m.type === 'analysis-flows') {
+        lose = false;
+        m = { type: 'analysis-error', generation: -1, message: 'An answer from the analysis worker could not be read' };
+      }
+      handlers.forEach((h) => h(m));
+    };
+    const engine = new AnalysisEngine({ post: (m) => queueMicrotask(() => deliver(m)), flowsPerMessage: 1 });
+    const port: WorkerPort = {
+      post: (m) => queueMicrotask(() => engine.handle(m)),
+      subscribe(h) {
+        handlers.add(h);
+        return () => handlers.delete(h);
+      },
+    };
+    const store = createDashboardStore({ connect: () => port, fetch: fakeFetch({}) });
+    store.getState().actions.addFiles(files());
+    await until(store, (s) => s.analysis.status === 'ready');
+    const whole = store.getState().analysis.report!.flows.length;
+    expect(whole).toBeGreaterThan(2);
+    const file = store.getState().files[0]!;
+    lose = true;
+    store.getState().actions.relabel(file.id, { node: 'node1', interface: 'cni0' });
+    await until(store, (s) => s.analysis.status === 'error');
+    // The rest of that analysis comes, and is not shown.
+    await new Promise((r) => setTimeout(r, 50));
+    expect(store.getState().analysis.status).toBe('error');
+    expect(store.getState().analysis.report).toBeNull();
+    // The next analysis is whole, and shown.
+    store.getState().actions.relabel(file.id, null);
+    await until(store, (s) => s.analysis.status === 'ready');
+    expect(store.getState().analysis.report!.flows.length).toBe(whole);
+  });
+
   it('a label edit re-analyses and keeps the selected flow', async () => {
     const store = createDashboardStore({ connect: () => inProcessPort(), fetch: fakeFetch({}) });
     store.getState().actions.addFiles(files());

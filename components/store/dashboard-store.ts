@@ -202,6 +202,9 @@ export function createDashboardStore(deps: DashboardDeps): DashboardStore {
 
     /** Flows that came ahead of their analysis (`analysis-flows`), for one generation. */
     let ahead: { generation: number; flows: AnalysisReport['flows'][] } = { generation: -1, flows: [] };
+    /** The analysis the worker last said it started; and the latest whose report a lost message may have cut short (never shown). */
+    let started = 0;
+    let spoiled = -1;
     const onMessage = (m: FromWorker) => {
       switch (m.type) {
         case 'file-reading':
@@ -226,13 +229,16 @@ export function createDashboardStore(deps: DashboardDeps): DashboardStore {
           updateFile(m.id, () => ({ status: 'cancelled', bytesRead: m.bytesRead }));
           return;
         case 'analysing':
+          started = m.generation;
           set((s) => ({ analysis: { ...s.analysis, status: 'running' } }));
           return;
         case 'analysis-flows':
+          if (m.generation <= spoiled) return;
           if (ahead.generation !== m.generation) ahead = { generation: m.generation, flows: [] };
           ahead.flows.push(m.flows);
           return;
         case 'analysis': {
+          if (m.generation <= spoiled) return;
           const before = ahead.generation === m.generation ? ahead.flows.flat() : [];
           ahead = { generation: -1, flows: [] };
           const report = m.report && before.length > 0 ? { ...m.report, flows: [...before, ...m.report.flows] } : m.report;
@@ -247,7 +253,10 @@ export function createDashboardStore(deps: DashboardDeps): DashboardStore {
         case 'analysis-error':
           ahead = { generation: -1, flows: [] };
           if (m.generation === -1) {
-            // The worker failed or lost a message: no request or file waiting on it will be answered.
+            // The worker failed or lost a message: no request or file waiting on it will be
+            // answered, and the report of the analysis under way (or the last one) may lack the
+            // flows the message carried: the rest of it is not shown as if whole.
+            spoiled = Math.max(started, get().analysis.generation);
             for (const p of pendingReqs.values()) p.reject(new Error(m.message));
             pendingReqs.clear();
             set((s) => ({ files: s.files.map((f) => (f.status === 'queued' || f.status === 'reading' ? { ...f, status: 'error', error: m.message, summary: null } : f)) }));
