@@ -42,14 +42,16 @@ function emptyFlow(id: number, proto: number): Flow {
   };
 }
 
-/** Each group in the flow of its connection; the flows in the order of their first packet, and each group's flow (`flows[flowOf[g]]`). */
+/** Each group in the flow of its connection; the flows in the order of their first packet, and each group's flow (`flows[flowOf[g]]`, in the groups' `conn` column from now on). */
 export function buildFlows(w: SightingsResult): { flows: Flow[]; flowOfRoot: Map<number, Flow>; flowOf: Int32Array } {
   const groups = w.groups;
   w.store.index(groups.count);
   const flowOfRoot = new Map<number, Flow>();
   const flows: Flow[] = [];
-  // Each group's flow, and each flow's count: then every list is made at its size.
-  const flowOf = new Int32Array(groups.count);
+  // Each group's flow, and each flow's count: then every list is made at its size. The flow
+  // takes the place of the group's connection, which nothing reads again (a column less, 4 MB
+  // on a 1M-packet capture).
+  const flowOf = groups.conn;
   const sizes: number[] = [];
   // By connection root, its flow's id: a lookup per group, in an array rather than the map.
   const flowAt = new Int32Array(w.conns.size).fill(-1);

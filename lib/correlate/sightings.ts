@@ -184,7 +184,11 @@ export class PacketGroups {
   dir: Int8Array;
   /** Bit p set: seen at capture point p (with at most 30 points). */
   mask: Int32Array;
-  /** The group's connection node, -1 before its first tuple. */
+  /**
+   * During the walk, the group's connection node (-1 before its first tuple); once flows are
+   * made, its flow's index in buildFlows' list (flows.ts), before flows without packets are
+   * dropped and the rest numbered again.
+   */
   conn: Int32Array;
 
   constructor(
