@@ -122,9 +122,21 @@ describe('IndexPool', () => {
   it('gives up a worker whose answer, or whose request, was lost in the passing, and reads elsewhere', async () => {
     const log: number[] = [];
     // Its answer cannot be read here (the browser fires messageerror instead of message).
-    const garbled: IndexerPort = { onmessage: null, onerror: null, onmessageerror: null, postMessage: () => setTimeout(() => garbled.onmessageerror!(new MessageEvent('messageerror'))) };
+    const stopped: IndexerPort[] = [];
+    const garbled: IndexerPort = {
+      onmessage: null,
+      onerror: null,
+      onmessageerror: null,
+      postMessage: () => setTimeout(() => garbled.onmessageerror!(new MessageEvent('messageerror'))),
+      terminate: () => stopped.push(garbled),
+    };
     // It could not read the request, and says so without knowing which (index-worker.ts).
-    const deaf: IndexerPort = { onmessage: null, onerror: null, postMessage: () => setTimeout(() => deaf.onmessage!({ data: { type: 'unreadable' } } as MessageEvent<FromIndexer>)) };
+    const deaf: IndexerPort = {
+      onmessage: null,
+      onerror: null,
+      postMessage: () => setTimeout(() => deaf.onmessage!({ data: { type: 'unreadable' } } as MessageEvent<FromIndexer>)),
+      terminate: () => stopped.push(deaf),
+    };
     for (const bad of [garbled, deaf]) {
       const pool = new IndexPool([bad, port(log, 1)]);
       // Two files at once: one goes to each worker.
@@ -134,6 +146,7 @@ describe('IndexPool', () => {
       expect(results.filter((r) => r.status === 'rejected').map((r) => (r as PromiseRejectedResult).reason)).toEqual([expect.any(PoolUnavailable)]);
       expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
       expect(pool.size).toBe(1);
+      expect(stopped.at(-1)).toBe(bad);
       // What comes after goes to the worker left.
       expect((await pool.index(blob(names[2]!), names[2]!)).index.count).toBeGreaterThan(0);
     }

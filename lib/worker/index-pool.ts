@@ -20,6 +20,8 @@ export interface IndexerPort {
   onerror: ((e: Event) => void) | null;
   /** An answer that could not be read here (structured clone failed): its job would never end. */
   onmessageerror?: ((e: MessageEvent) => void) | null;
+  /** Stops the worker (a Worker's own): one given up must not read on for nobody. */
+  terminate?(): void;
 }
 
 /** The pool could not read the file (its worker failed, or it has none left): read it elsewhere. */
@@ -223,6 +225,7 @@ export class IndexPool {
     port.onmessage = null;
     port.onerror = null;
     port.onmessageerror = null;
+    port.terminate?.();
     const job = this.busy.get(port);
     this.busy.delete(port);
     if (job) {
