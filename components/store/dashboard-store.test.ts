@@ -6,16 +6,28 @@ import type { FromWorker } from '@/lib/worker/protocol';
 import { SAMPLES } from '@/lib/testing/scenarios';
 import { createDashboardStore, overallProgress, type DashboardStore, type FileEntry, type WorkerPort } from './dashboard-store';
 
-/** The engine in-process, answering asynchronously as a worker would. */
-function inProcessPort(flowsPerMessage?: number): WorkerPort {
+/**
+ * The engine in-process, answering asynchronously as a worker would; `pass` sees each answer
+ * and hands the page what it gets instead (nothing: a message lost).
+ */
+function inProcessPort(flowsPerMessage?: number, pass: (m: FromWorker) => FromWorker | null = (m) => m): WorkerPort & { tell(m: FromWorker): void } {
   const handlers = new Set<(m: FromWorker) => void>();
-  const engine = new AnalysisEngine({ post: (m) => queueMicrotask(() => handlers.forEach((h) => h(m))), flowsPerMessage });
+  const tell = (m: FromWorker) => handlers.forEach((h) => h(m));
+  const engine = new AnalysisEngine({
+    post: (m) =>
+      queueMicrotask(() => {
+        const got = pass(m);
+        if (got) tell(got);
+      }),
+    flowsPerMessage,
+  });
   return {
     post: (m) => queueMicrotask(() => engine.handle(m)),
     subscribe(h) {
       handlers.add(h);
       return () => handlers.delete(h);
     },
+    tell,
   };
 }
 
@@ -108,16 +120,8 @@ describe.skipIf(!have)('dashboard store', () => {
 
   it('a worker that fails or loses a message fails what waits on it, never leaves it waiting', async () => {
     // The engine answers until told to go quiet; then the page hears only that a message was lost.
-    const handlers = new Set<(m: FromWorker) => void>();
     let quiet = false;
-    const engine = new AnalysisEngine({ post: (m) => queueMicrotask(() => !quiet && handlers.forEach((h) => h(m))) });
-    const port: WorkerPort = {
-      post: (m) => queueMicrotask(() => engine.handle(m)),
-      subscribe(h) {
-        handlers.add(h);
-        return () => handlers.delete(h);
-      },
-    };
+    const port = inProcessPort(undefined, (m) => (quiet ? null : m));
     const store = createDashboardStore({ connect: () => port, fetch: fakeFetch({}) });
     store.getState().actions.addFiles(files());
     await until(store, (s) => s.analysis.status === 'ready');
@@ -127,7 +131,7 @@ describe.skipIf(!have)('dashboard store', () => {
     store.getState().actions.addFiles(files().slice(0, 1));
     await new Promise((r) => setTimeout(r, 20));
     expect(store.getState().files.some((f) => f.status === 'queued' || f.status === 'reading')).toBe(true);
-    handlers.forEach((h) => h({ type: 'analysis-error', generation: -1, message: 'An answer from the analysis worker could not be read' }));
+    port.tell({ type: 'analysis-error', generation: -1, message: 'An answer from the analysis worker could not be read' });
     await expect(page).rejects.toThrow(/could not be read/);
     const s = store.getState();
     expect(s.analysis.status).toBe('error');
@@ -138,23 +142,12 @@ describe.skipIf(!have)('dashboard store', () => {
   it('never shows as whole a report one of whose batches of flows was lost, and shows the next analysis', async () => {
     // A batch of flows per message; the second analysis's first batch is lost on the way (the
     // page hears messageerror instead, turned into a generation -1 error by the provider).
-    const handlers = new Set<(m: FromWorker) => void>();
     let lose = false;
-    const deliver = (m: FromWorker) => {
-      if (lose && m.type === 'analysis-flows') {
-        lose = false;
-        m = { type: 'analysis-error', generation: -1, message: 'An answer from the analysis worker could not be read' };
-      }
-      handlers.forEach((h) => h(m));
-    };
-    const engine = new AnalysisEngine({ post: (m) => queueMicrotask(() => deliver(m)), flowsPerMessage: 1 });
-    const port: WorkerPort = {
-      post: (m) => queueMicrotask(() => engine.handle(m)),
-      subscribe(h) {
-        handlers.add(h);
-        return () => handlers.delete(h);
-      },
-    };
+    const port = inProcessPort(1, (m) => {
+      if (!lose || m.type !== 'analysis-flows') return m;
+      lose = false;
+      return { type: 'analysis-error', generation: -1, message: 'An answer from the analysis worker could not be read' };
+    });
     const store = createDashboardStore({ connect: () => port, fetch: fakeFetch({}) });
     store.getState().actions.addFiles(files());
     await until(store, (s) => s.analysis.status === 'ready');
