@@ -40,7 +40,7 @@ export function correlate(inputs: CaptureInput[], opts: PointOptions = {}): Corr
   const inputOfPoint = new Int32Array(points.length);
   layout.inputPoints.forEach((ps, n) => ps.forEach((p) => (inputOfPoint[p] = n)));
   const walk = collectSightings(inputs, layout, epochSec);
-  const { flows, flowOfRoot, flowOf } = buildFlows(walk);
+  const { flows, flowOfConnection, flowOf } = buildFlows(walk);
   inferRoles(points, layout, inputs, walk);
   placePodCaptures(points, layout, inputs, walk);
   const sequentialNodes = takenOneAfterAnother(points);
@@ -65,7 +65,7 @@ export function correlate(inputs: CaptureInput[], opts: PointOptions = {}): Corr
   listeningSides(flows, walk.groups, flowOf);
   settleFlows(flows, walk.groups, points, egressRanks(points), flowOf);
   summarizeFlows(flows, walk.groups, flowOf);
-  attachIcmpErrors(inputs, walk.errorRows, walk.conns, flowOfRoot);
+  attachIcmpErrors(inputs, walk.errorRows, walk.conns, flowOfConnection);
   const paths = pathContext(points, walk.groups, walk.opaque.flatMap((o) => [...o.perPoint.keys()]));
   for (const f of flows) f.path = pathOf(f, paths);
   const clocks = estimateClocks(flows, walk.groups, points);

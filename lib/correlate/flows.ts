@@ -42,27 +42,28 @@ function emptyFlow(id: number, proto: number): Flow {
   };
 }
 
-/** Each group in the flow of its connection; the flows in the order of their first packet, and each group's flow (`flows[flowOf[g]]`, in the groups' `conn` column from now on). */
-export function buildFlows(w: SightingsResult): { flows: Flow[]; flowOfRoot: Map<number, Flow>; flowOf: Int32Array } {
+/**
+ * Each group in the flow of its connection; the flows in the order of their first packet, each
+ * group's flow (`flows[flowOf[g]]`, in the groups' `conn` column from now on), and the flow of a
+ * connection node (ICMP errors find theirs by the connection they quote).
+ */
+export function buildFlows(w: SightingsResult): { flows: Flow[]; flowOfConnection: (node: number) => Flow | undefined; flowOf: Int32Array } {
   const groups = w.groups;
   w.store.index(groups.count);
-  const flowOfRoot = new Map<number, Flow>();
   const flows: Flow[] = [];
   // Each group's flow, and each flow's count: then every list is made at its size. The flow
   // takes the place of the group's connection, which nothing reads again (a column less, 4 MB
   // on a 1M-packet capture).
   const flowOf = groups.conn;
   const sizes: number[] = [];
-  // By connection root, its flow's id: a lookup per group, in an array rather than the map.
+  // By connection root, its flow's id (-1 none).
   const flowAt = new Int32Array(w.conns.size).fill(-1);
   for (let g = 0; g < groups.count; g++) {
     const root = w.conns.root(groups.conn[g]!);
     let id = flowAt[root]!;
     if (id < 0) {
-      const f = emptyFlow((id = flows.length), groups.proto[g]!);
-      flowAt[root] = id;
-      flowOfRoot.set(root, f);
-      flows.push(f);
+      flowAt[root] = id = flows.length;
+      flows.push(emptyFlow(id, groups.proto[g]!));
       sizes.push(0);
     }
     flowOf[g] = id;
@@ -74,7 +75,11 @@ export function buildFlows(w: SightingsResult): { flows: Flow[]; flowOfRoot: Map
     const n = flowOf[g]!;
     flows[n]!.groups[sizes[n]!++] = g;
   }
-  return { flows, flowOfRoot, flowOf };
+  const flowOfConnection = (node: number) => {
+    const root = w.conns.root(node);
+    return root < flowAt.length && flowAt[root]! >= 0 ? flows[flowAt[root]!] : undefined;
+  };
+  return { flows, flowOfConnection, flowOf };
 }
 
 /** Each point's background counts, from the walk's table. */

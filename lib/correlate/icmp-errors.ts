@@ -9,7 +9,7 @@ import type { ErrorRow } from './sightings';
 import { hashStr } from './tables';
 import type { CaptureInput, Flow } from './types';
 
-export function attachIcmpErrors(inputs: readonly CaptureInput[], rows: readonly ErrorRow[], conns: Connections, flowOfRoot: Map<number, Flow>): void {
+export function attachIcmpErrors(inputs: readonly CaptureInput[], rows: readonly ErrorRow[], conns: Connections, flowOfConnection: (node: number) => Flow | undefined): void {
   const seen = new Set<string>();
   for (const e of rows) {
     const err = inputs[e.input]!.capture.icmpErrors.get(e.row);
@@ -20,7 +20,7 @@ export function attachIcmpErrors(inputs: readonly CaptureInput[], rows: readonly
       : portConnKey(q.proto, hashStr(q.src), q.src, q.sport, hashStr(q.dst), q.dst, q.dport);
     const node = conns.known(key);
     if (node === undefined) continue;
-    const flow = flowOfRoot.get(conns.root(node));
+    const flow = flowOfConnection(node);
     if (!flow) continue;
     // One error seen at several capture points is one error.
     const dedupe = `${e.point}|${err.from}|${err.type}|${err.code}|${q.ipId ?? ''}|${q.echoSeq ?? ''}|${e.tNs}`;

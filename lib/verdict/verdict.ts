@@ -191,8 +191,9 @@ function report(f: Flow, c: Correlation, offset: (p: CapturePoint) => number, sh
 export function offPathOf(f: Flow, c: Correlation, memo?: Map<string, FlowReport['offPath']>): FlowReport['offPath'] {
   const points = c.points;
   // What decides the answer: the path, and which points are the flow's own pods' interfaces.
-  let key = f.path.join(',');
+  let key = '';
   if (memo) {
+    key = f.path.join(',');
     for (const p of points) if (p.podIps.length > 0 && (p.podIps.includes(f.client) || p.podIps.includes(f.server))) key += `|${p.id}`;
     const known = memo.get(key);
     if (known) return known;
