@@ -1,15 +1,13 @@
 /** `hopscope fields FILE...`: tshark's columns, one row per frame (see lib/decode/fields.ts). */
 import { readCaptureFile } from '../capture/node';
 import { CaptureFormatError } from '../capture/errors';
-import { captureFilesIn } from '../analyze/files';
+import { captureArgs } from './capture-args';
 import { decodePacket } from '../decode/decode-packet';
 import { TSHARK_FIELDS, fieldsRow } from '../decode/fields';
 
 export async function fieldsCommand(paths: string[]): Promise<number> {
-  if (paths.length === 0) throw new Error('fields needs at least one capture file');
-  const { files, problems } = captureFilesIn(paths);
-  for (const p of problems) process.stderr.write(`hopscope: ${p}\n`);
-  let failed = problems.length;
+  const { files, failed: unread } = captureArgs('fields', paths);
+  let failed = unread;
   const out: string[] = [TSHARK_FIELDS.join('\t')];
   const flush = () => {
     if (out.length) process.stdout.write(out.join('\n') + '\n');

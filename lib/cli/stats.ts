@@ -1,7 +1,7 @@
 /** `hopscope stats FILE...`: what each capture holds, and with --bench the reading speed. */
 import { CaptureFormatError } from '../capture/errors';
 import { indexFiles } from '../analyze/read-pool';
-import { captureFilesIn } from '../analyze/files';
+import { captureArgs } from './capture-args';
 import { INDEX_BYTES_PER_PACKET } from '../decode/packet-index';
 import { captureStats, hierarchyTree, type CaptureStats } from '../decode/stats';
 // Not toLocaleString: its first call builds ICU's number formatter, 19 ms of a stats run.
@@ -37,11 +37,9 @@ function printStats(s: CaptureStats): void {
 
 export async function statsCommand(args: string[]): Promise<number> {
   const { flags, files: paths } = splitArgs(args);
-  if (paths.length === 0) throw new Error('stats needs at least one capture file');
-  const { files, problems } = captureFilesIn(paths);
-  for (const p of problems) process.stderr.write(`hopscope: ${p}\n`);
+  const { files, failed: unread } = captureArgs('stats', paths);
   const all: CaptureStats[] = [];
-  let failed = problems.length;
+  let failed = unread;
   const t0 = process.hrtime.bigint();
   let bytes = 0;
   let packets = 0;
