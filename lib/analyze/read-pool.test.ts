@@ -10,6 +10,7 @@ import { planFileSplit } from '../capture/node';
 import { emptyRow } from '../decode/packet-index';
 import type { IndexedCapture } from '../decode/capture-index';
 import { joinParts } from '../decode/merge-parts';
+import { captureStats } from '../decode/stats';
 import { SAMPLE_CAPTURES_DIR } from '../lab/samples';
 import { mulberry32 } from '../util/prng';
 import { indexFile, indexFiles, indexPart, readWorkers } from './read-pool';
@@ -25,6 +26,11 @@ function plain(c: IndexedCapture) {
   const rows = [];
   for (let r = 0; r < c.index.count; r++) rows.push({ ...c.index.read(r, emptyRow()) });
   return { ...c, index: { count: c.index.count, allocatedBytes: c.index.allocatedBytes, rows } };
+}
+
+/** Everything a capture holds but its rows: what an index that only counts must agree on. */
+function counted(c: IndexedCapture) {
+  return { ...c, index: { count: c.index.count } };
 }
 
 const withWorkers = async <T>(n: string, f: () => Promise<T>): Promise<T> => {
@@ -58,6 +64,22 @@ describe('indexFiles', () => {
     for (let i = 0; i < files.length; i++) {
       expect(two[i]!.error, files[i]).toBeUndefined();
       expect(plain(two[i]!.capture!), files[i]).toEqual(plain(one[i]!.capture!));
+    }
+  });
+
+  it('counts every sample without its rows as the full index counts it, on one thread and two', async () => {
+    const full = await withWorkers('1', () => indexFiles(files));
+    for (const n of ['1', '2']) {
+      const rowless = await withWorkers(n, () => indexFiles(files, undefined, { rows: false }));
+      for (let i = 0; i < files.length; i++) {
+        const c = rowless[i]!.capture!;
+        expect(rowless[i]!.error, files[i]).toBeUndefined();
+        expect(c.index.keepsRows).toBe(false);
+        expect(c.index.allocatedBytes).toBe(0);
+        expect(counted(c), files[i]).toEqual(counted(full[i]!.capture!));
+        expect(captureStats(c), files[i]).toEqual(captureStats(full[i]!.capture!));
+        if (c.index.count > 0) expect(() => c.index.read(0), files[i]).toThrow(/keeps no rows/);
+      }
     }
   });
 
@@ -145,6 +167,10 @@ describe('cutting a capture into parts', () => {
       const [cutRead] = await indexFiles([biggest], undefined, { partBytes: 1024 });
       expect(await planFileSplit(biggest, statSync(biggest).size, 3)).not.toBeNull();
       expect(plain(cutRead!.capture!)).toEqual(plain(await indexFile(biggest)));
+      // Counted only, the parts are joined by their counts.
+      const [cutCount] = await indexFiles([biggest], undefined, { partBytes: 1024, rows: false });
+      expect(cutCount!.capture!.index.keepsRows).toBe(false);
+      expect(counted(cutCount!.capture!)).toEqual(counted(await indexFile(biggest)));
     } finally {
       delete process.env.HOPSCOPE_READ_WORKERS;
     }
@@ -199,7 +225,7 @@ describe('cutting a capture into parts', () => {
     }
   });
 
-  it('joins or reads whole, never differs: a cut-short end, neighbour discovery over IPv4, times past 2^53 ns', async () => {
+  it('joins or reads whole, never differs: a cut-short end, neighbour discovery over IPv4, times past 2^53 ns, in all or in the last part only', async () => {
     dir = mkdtempSync(join(tmpdir(), 'hopscope-split-'));
     const rnd = mulberry32(5);
     const bytes = (n: number) => Uint8Array.from({ length: n }, () => Math.floor(rnd() * 256));
@@ -221,6 +247,8 @@ describe('cutting a capture into parts', () => {
       ['nd-over-ipv4.pcap', buildPcap({ records: records(300, (k) => (k < 150 ? concatBytes(eth(0x86dd), ipv6Udp(k & 0x7f)) : concatBytes(eth(0x0800), ipv4(58, solicit(k & 0x3f))))) })],
       // Nanoseconds over 395 days: past 2^53 ns from the first packet.
       ['long-span.pcap', buildPcap({ nanos: true, records: records(395, () => bytes(80), (k) => 1_700_000_000 + k * 86_300).map((r, k) => ({ ...r, frac: (k * 999_983_017) % 1e9 })) })],
+      // The same span inside the last part only: its start is close to the first part's, its last packet is not.
+      ['far-last.pcap', buildPcap({ nanos: true, records: records(300, () => bytes(80), (k) => 1_700_000_000 + (k === 299 ? 200 * 86_400 : k)).map((r, k) => ({ ...r, frac: (k * 999_983_017) % 1e9 })) })],
     ];
     for (const [name, data] of cases) {
       const file = join(dir, name);
@@ -229,10 +257,15 @@ describe('cutting a capture into parts', () => {
       const { plan, joined } = await cutAndJoin(file, 2);
       expect(plan, name).not.toBeNull();
       if (joined) expect(plain((joined as { capture: IndexedCapture }).capture), name).toEqual(plain(whole));
+      // Counted only, the parts join exactly when their rows would have.
+      const countedParts = await Promise.all(plan!.parts.map((p) => indexPart(file, p, false)));
+      expect(joinParts(countedParts, plan!) === null, name).toBe(joined === null);
       process.env.HOPSCOPE_READ_WORKERS = '2';
       try {
         const [r] = await indexFiles([file], undefined, { partBytes: 1024 });
         expect(plain(r!.capture!), name).toEqual(plain(whole));
+        const [c] = await indexFiles([file], undefined, { partBytes: 1024, rows: false });
+        expect(counted(c!.capture!), name).toEqual(counted(whole));
       } finally {
         delete process.env.HOPSCOPE_READ_WORKERS;
       }

@@ -27,6 +27,8 @@ export interface ReadRequest {
   file: string;
   /** Only this part of the file (capture/boundary.ts); absent: the whole file. */
   part?: FilePart;
+  /** False: packets counted, no row kept (CaptureIndexer's `rows`). */
+  rows?: boolean;
 }
 
 export type ReadReply =
@@ -34,15 +36,15 @@ export type ReadReply =
   | { id: number; capture: null; position: ReaderPosition }
   | { id: number; error: PlainError };
 
-/** One file read and indexed on this thread. */
-export async function indexFile(file: string): Promise<IndexedCapture> {
-  const indexer = new CaptureIndexer();
+/** One file read and indexed on this thread; with `rows` false, counted only (CaptureIndexer). */
+export async function indexFile(file: string, rows = true): Promise<IndexedCapture> {
+  const indexer = new CaptureIndexer({ rows });
   return indexer.finish(await readCaptureFile(file, indexer));
 }
 
 /** One part of a file read and indexed on this thread; no capture when it did not end on a boundary. */
-export async function indexPart(file: string, part: FilePart): Promise<{ capture: IndexedCapture | null; position: ReaderPosition }> {
-  const indexer = new CaptureIndexer();
+export async function indexPart(file: string, part: FilePart, rows = true): Promise<{ capture: IndexedCapture | null; position: ReaderPosition }> {
+  const indexer = new CaptureIndexer({ rows });
   const { summary, position } = await readCaptureRange(file, indexer, part);
   return { capture: summary ? indexer.finish(summary) : null, position };
 }
@@ -112,9 +114,11 @@ async function planJobs(files: string[], partBytes: number): Promise<{ jobs: Job
  * CaptureFormatError, or an Error with the system's code such as ENOENT). `onResult` hears each
  * in that order as soon as it and those before it are done, and then it is not kept: with
  * `onResult` the list returned names the files only. `partBytes` sets the smallest part a file
- * is cut into (tests cut small files).
+ * is cut into (tests cut small files); `rows: false` counts the packets without keeping their
+ * rows (CaptureIndexer).
  */
-export async function indexFiles(files: string[], onResult?: (r: Result, i: number) => void, opts: { partBytes?: number } = {}): Promise<Result[]> {
+export async function indexFiles(files: string[], onResult?: (r: Result, i: number) => void, opts: { partBytes?: number; rows?: boolean } = {}): Promise<Result[]> {
+  const rows = opts.rows ?? true;
   const results: Result[] = new Array(files.length);
   let reported = 0;
   // What onResult throws is thrown from here once the workers are stopped, not inside a worker's message handler.
@@ -138,7 +142,7 @@ export async function indexFiles(files: string[], onResult?: (r: Result, i: numb
   /** Files read whole on this thread after their parts could not be joined. */
   const again: Promise<void>[] = [];
   const readWhole = (i: number) =>
-    indexFile(files[i]!).then(
+    indexFile(files[i]!, rows).then(
       (capture) => settle(i, { file: files[i]!, capture }),
       (e: unknown) => settle(i, { file: files[i]!, error: asError(e) }),
     );
@@ -155,7 +159,7 @@ export async function indexFiles(files: string[], onResult?: (r: Result, i: numb
   let next = 0;
   /** A job read on this thread, its result recorded. */
   const readHere = (job: Job) =>
-    (job.part ? indexPart(files[job.i]!, job.part) : indexFile(files[job.i]!).then((capture): PartResult => ({ capture }))).then(
+    (job.part ? indexPart(files[job.i]!, job.part, rows) : indexFile(files[job.i]!, rows).then((capture): PartResult => ({ capture }))).then(
       (r) => done(job, r),
       (e: unknown) => done(job, { error: asError(e) }),
     );
@@ -170,7 +174,7 @@ export async function indexFiles(files: string[], onResult?: (r: Result, i: numb
         if (next >= jobs.length || thrown) return stop();
         const job = (busy = jobs[next]!);
         next++;
-        worker.postMessage({ id: next - 1, file: files[job.i]!, ...(job.part ? { part: job.part } : {}) } satisfies ReadRequest);
+        worker.postMessage({ id: next - 1, file: files[job.i]!, ...(job.part ? { part: job.part } : {}), ...(rows ? {} : { rows }) } satisfies ReadRequest);
       };
       // Done, or the worker died (out of memory, a crash) or its answer could not be read: the
       // job it had is read here, none is lost.

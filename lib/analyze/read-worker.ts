@@ -18,18 +18,18 @@ const CRASH_ON = process.env.HOPSCOPE_TEST_READ_WORKER_CRASH_ON;
 // reads that job itself (read-pool.ts).
 port.on('messageerror', () => process.exit(4));
 
-port.on('message', async ({ id, file, part }: ReadRequest) => {
+port.on('message', async ({ id, file, part, rows = true }: ReadRequest) => {
   if (CRASH_ON && file.endsWith(CRASH_ON)) process.exit(3);
   let reply: ReadReply;
   let transfer: ArrayBuffer[] = [];
   try {
     if (part) {
-      const { capture, position } = await indexPart(file, part);
+      const { capture, position } = await indexPart(file, part, rows);
       const sent = capture ? toTransfer(capture) : null;
       transfer = sent?.transfer ?? [];
       reply = sent ? { id, capture: sent.capture, position } : { id, capture: null, position };
     } else {
-      const sent = toTransfer(await indexFile(file));
+      const sent = toTransfer(await indexFile(file, rows));
       transfer = sent.transfer;
       reply = { id, capture: sent.capture };
     }

@@ -81,12 +81,21 @@ describe('hopscope stats', () => {
     expect(r.stdout).toContain('warning: killed.pcap is cut short at byte 136');
   });
 
-  it('prints a bench line with --bench', () => {
-    const r = run('stats', '--bench', pcap);
-    const last = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as Record<string, number>;
-    expect(last.packets).toBe(2);
-    expect(last.indexBytesPerPacket).toBe(48);
-    expect(last.peakRssBytes).toBeGreaterThan(0);
+  it('prints a bench line with --bench; builds the index only with --index, and prints the same', () => {
+    const benchLine = (r: ReturnType<typeof run>) => JSON.parse(r.stdout.trim().split('\n').at(-1)!) as Record<string, number>;
+    const counted = run('stats', '--bench', pcap);
+    const indexed = run('stats', '--bench', '--index', pcap);
+    for (const r of [counted, indexed]) {
+      expect(r.status, r.stderr).toBe(0);
+      expect(benchLine(r).packets).toBe(2);
+      expect(benchLine(r).indexBytesPerPacket).toBe(48);
+      expect(benchLine(r).peakRssBytes).toBeGreaterThan(0);
+    }
+    // Counted, no row is kept; indexed, a block of rows is.
+    expect(benchLine(counted).indexAllocatedBytes).toBe(0);
+    expect(benchLine(indexed).indexAllocatedBytes).toBeGreaterThan(0);
+    const text = (r: ReturnType<typeof run>) => r.stdout.trim().split('\n').slice(0, -1).join('\n');
+    expect(text(counted)).toBe(text(indexed));
   });
 });
 

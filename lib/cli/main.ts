@@ -10,6 +10,8 @@ commands:
                     hierarchy of each capture (pcap, pcapng, .gz; a folder: its captures)
                     --json   one JSON document instead of text
                     --bench  also print one JSON line of throughput figures (for npm run bench)
+                    --index  also build the packet index analyze works from (the bench
+                             times reading and indexing alone with it)
   analyze PATH...   follow every packet across the captures of one incident (files or
                     folders) and say where requests or replies stop, and why
                     --json   the report as one JSON document (schema in the README)

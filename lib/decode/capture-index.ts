@@ -5,7 +5,7 @@
  */
 import type { CaptureInterface, CaptureSink, CaptureSummary, PacketRecord } from '../capture/types';
 import type { CaptureWarning } from '../capture/errors';
-import { emptyRow, META_ICMP_ERROR, META_NO_TIMESTAMP, PacketIndex, type BlockColumns } from './packet-index';
+import { emptyRow, META_ICMP_ERROR, META_NO_TIMESTAMP, PacketIndex, type IndexColumns } from './packet-index';
 import type { QuotedError } from './encapsulation';
 import { ns, type Nanoseconds } from '../util/units';
 import { Summarizer, type Shape } from './summarize';
@@ -41,7 +41,7 @@ export interface IndexedCapture {
 }
 
 /** An indexed capture as it crosses to another thread: its index as columns, their buffers transferred. */
-export type TransferredCapture = Omit<IndexedCapture, 'index'> & { index: { count: number; blocks: BlockColumns[] } };
+export type TransferredCapture = Omit<IndexedCapture, 'index'> & { index: IndexColumns };
 
 /** The capture to post, and the buffers to transfer with it (the index is unusable here afterwards). */
 export function toTransfer(c: IndexedCapture): { capture: TransferredCapture; transfer: ArrayBuffer[] } {
@@ -55,8 +55,14 @@ export function fromTransfer(c: TransferredCapture): IndexedCapture {
 /** ICMP errors kept per file; a storm of them beyond this is counted, not attached to flows. */
 export const ERROR_LIMIT = 10_000;
 
+/** How a CaptureIndexer decodes (DecodeOptions), and whether it keeps each packet's row. */
+export interface IndexerOptions extends DecodeOptions {
+  /** False: the packets are decoded and counted, by shape, but no row is kept (PacketIndex's keepsRows). */
+  rows?: boolean;
+}
+
 export class CaptureIndexer implements CaptureSink {
-  readonly index = new PacketIndex();
+  readonly index: PacketIndex;
   readonly interfaces: CaptureInterface[] = [];
   readonly warnings: CaptureWarning[] = [];
   private readonly summarizer: Summarizer;
@@ -72,8 +78,9 @@ export class CaptureIndexer implements CaptureSink {
   private wireBytes = 0;
   private icmpErrors = new Map<number, QuotedError>();
 
-  constructor(opts: DecodeOptions = {}) {
+  constructor(opts: IndexerOptions = {}) {
     this.summarizer = new Summarizer(opts);
+    this.index = new PacketIndex(opts.rows ?? true);
   }
 
   onInterface(iface: CaptureInterface): void {

@@ -39,14 +39,14 @@ function shapeKey(s: Shape, encKey: Float64Array | null): string {
 export function mergeParts(parts: readonly IndexedCapture[]): IndexedCapture | null {
   const first = parts[0]!;
   if (parts.length === 1) return first;
-  if (parts.some((p) => p.shapes.length > SHAPE_LIMIT)) return null;
+  if (parts.some((p) => p.shapes.length > SHAPE_LIMIT || p.index.keepsRows !== first.index.keepsRows)) return null;
   const ipv6 = [...first.ipv6];
   const ipv6Id = new Map(ipv6.map((a, i) => [a, i]));
   const shapes = [...first.shapes];
   const shapeId = new Map(shapes.map((s) => [shapeKey(s, s.encKey), s.id]));
   // The time origin: the first part's first timestamped packet, else a later part's.
   const origin = parts.find((p) => !Number.isNaN(p.lastNs)) ?? first;
-  const index = new PacketIndex();
+  const index = new PacketIndex(first.index.keepsRows);
   const icmpErrors = new Map<number, QuotedError>();
   const shapePackets: number[] = [];
   const shapeBytes: number[] = [];
@@ -81,7 +81,13 @@ export function mergeParts(parts: readonly IndexedCapture[]): IndexedCapture | n
     const shift = (part.baseSec - origin.baseSec) * 1e9 + (part.baseNsec - origin.baseNsec);
     if (!(Math.abs(shift) <= EXACT_NS)) return null;
     const rowBase = index.count;
-    for (let r = 0; r < part.index.count; r++) {
+    // An index that only counts (stats): its packets are counted on, and there is no row to move.
+    if (!index.keepsRows) {
+      // The rows' times are checked below; without rows, the times kept of them.
+      const times = [part.lastNs, ...part.shapeFirstNs, ...part.shapeLastNs].filter((t) => t !== undefined && !Number.isNaN(t));
+      if (times.some((t) => Math.abs(t) > EXACT_NS || Math.abs(t + shift) > EXACT_NS)) return null;
+      index.count += part.index.count;
+    } else for (let r = 0; r < part.index.count; r++) {
       part.index.read(r, row);
       row.shape = shapeOf[row.shape]!;
       if ((row.meta & META_INNER_IPV6) !== 0) {

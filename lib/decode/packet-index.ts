@@ -122,13 +122,27 @@ export function neighbourTarget(r: PacketRow): number {
   return r.proto === 58 && (type === 135 || type === 136) && r.ack !== 0 ? r.ack - 1 : -1;
 }
 
+/** An index as it crosses to another thread: its count and its columns, block by block. */
+export interface IndexColumns {
+  count: number;
+  blocks: BlockColumns[];
+  keepsRows: boolean;
+}
+
 export class PacketIndex {
   private blocks: Block[] = [];
   count = 0;
 
+  /**
+   * @param keepsRows false: an index that only counts its packets and holds no row, for what
+   * needs no row (`hopscope stats` prints per-shape counts): 48 bytes a packet never written,
+   * nor the memory for them mapped. Reading a row of it throws.
+   */
+  constructor(readonly keepsRows = true) {}
+
   /** The rows as columns, to send to another thread: the index is unusable here afterwards when they are transferred. */
-  toColumns(): { count: number; blocks: BlockColumns[] } {
-    return { count: this.count, blocks: this.blocks };
+  toColumns(): IndexColumns {
+    return { count: this.count, blocks: this.blocks, keepsRows: this.keepsRows };
   }
 
   /** The array buffers behind the columns, for postMessage's transfer list. */
@@ -137,14 +151,18 @@ export class PacketIndex {
   }
 
   /** An index from columns another thread made (toColumns). */
-  static fromColumns(c: { count: number; blocks: BlockColumns[] }): PacketIndex {
-    const index = new PacketIndex();
+  static fromColumns(c: IndexColumns): PacketIndex {
+    const index = new PacketIndex(c.keepsRows);
     index.blocks = c.blocks.map((b) => new Block(b));
     index.count = c.count;
     return index;
   }
 
   append(r: PacketRow): void {
+    if (!this.keepsRows) {
+      this.count++;
+      return;
+    }
     const i = this.count & BLOCK_MASK;
     if (i === 0) this.blocks.push(new Block());
     const b = this.blocks[this.blocks.length - 1]!;
@@ -170,6 +188,7 @@ export class PacketIndex {
   /** Copy row `n` into `out` (reused by callers that scan). */
   read(n: number, out: PacketRow = emptyRow()): PacketRow {
     if (n < 0 || n >= this.count) throw new RangeError(`row ${n} of ${this.count}`);
+    if (!this.keepsRows) throw new RangeError(`row ${n}: this index counts its ${this.count} packets and keeps no rows`);
     const b = this.blocks[n >>> BLOCK_SHIFT]!;
     const i = n & BLOCK_MASK;
     out.dataOffset = b.dataOffset[i]!;
