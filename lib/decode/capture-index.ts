@@ -79,8 +79,9 @@ export class CaptureIndexer implements CaptureSink {
   private icmpErrors = new Map<number, QuotedError>();
 
   constructor(opts: IndexerOptions = {}) {
-    this.summarizer = new Summarizer(opts);
-    this.index = new PacketIndex(opts.rows ?? true);
+    const rows = opts.rows ?? true;
+    this.summarizer = new Summarizer(opts, rows);
+    this.index = new PacketIndex(rows);
   }
 
   onInterface(iface: CaptureInterface): void {

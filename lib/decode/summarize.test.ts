@@ -37,6 +37,18 @@ describe('Summarizer', () => {
     expect(s.shapes.shapes[row.shape]!.path).toBe('eth:ipv4:udp:vxlan:eth:ipv4:icmp:data');
   });
 
+  it('takes no payload digest when told rows are only counted, and reads every other field the same', () => {
+    const full = new Summarizer();
+    const counted = new Summarizer({}, false);
+    const a = emptyRow();
+    const b = emptyRow();
+    full.summarize(VXLAN_ICMP, 0, VXLAN_ICMP.length, 1, 0, a);
+    counted.summarize(VXLAN_ICMP, 0, VXLAN_ICMP.length, 1, 0, b);
+    expect(a.digest).not.toBe(b.digest);
+    expect({ ...b, digest: a.digest }).toEqual(a);
+    expect(counted.shapes.shapes[b.shape]!.path).toBe(full.shapes.shapes[a.shape]!.path);
+  });
+
   it('stops at the outer UDP when the user turns heuristics off and the port is unknown', () => {
     const moved = VXLAN_ICMP.slice();
     moved[36] = 0x27; // dst port 8472 → 10008

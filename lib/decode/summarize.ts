@@ -214,7 +214,19 @@ export class Summarizer {
   /** The wire length of the packet being summarized, for the decoder fallback. */
   private origLen = 0;
 
-  constructor(private readonly opts: DecodeOptions = {}) {}
+  /**
+   * @param digests false: the payload digest is not taken (rows that are only counted, never
+   * matched: its bytes are the only ones past the headers the summary reads).
+   */
+  constructor(
+    private readonly opts: DecodeOptions = {},
+    digests = true,
+  ) {
+    this.digestBytes = digests ? DIGEST_BYTES : 0;
+  }
+
+  /** Payload bytes digested: DIGEST_BYTES, or none. */
+  private readonly digestBytes: number;
 
   private internIpv6(b: Uint8Array, off: number): number {
     let key = '';
@@ -374,7 +386,7 @@ export class Summarizer {
           row.ack = ((b[p + 8]! << 24) | (b[p + 9]! << 16) | (b[p + 10]! << 8) | b[p + 11]!) >>> 0;
           row.tcpFlags = b[p + 13]!;
           p += doff;
-          row.digest = digest(b, p, end);
+          row.digest = digest(b, p, end, this.digestBytes);
           next = C_DATA;
           break;
         }
@@ -388,7 +400,7 @@ export class Summarizer {
           end = p + ulen;
           p += 8;
           const overlay = udpPayloadLayer(b, p, end - p, sport, dport, this.opts);
-          row.digest = digest(b, p, end); // an inner IP header, if any, replaces it
+          row.digest = digest(b, p, end, this.digestBytes); // an inner IP header, if any, replaces it
           if (overlay === 'payload') {
             next = C_DATA;
           } else {
@@ -411,7 +423,7 @@ export class Summarizer {
             row.seq = (b[p + 6]! << 8) | b[p + 7]!;
           }
           p += 8;
-          row.digest = digest(b, p, end);
+          row.digest = digest(b, p, end, this.digestBytes);
           next = C_DATA;
           break;
         }
@@ -422,7 +434,7 @@ export class Summarizer {
           row.sport = (b[p + 4]! << 8) | b[p + 5]!;
           row.seq = (b[p + 6]! << 8) | b[p + 7]!;
           p += 8;
-          row.digest = digest(b, p, end);
+          row.digest = digest(b, p, end, this.digestBytes);
           next = C_DATA;
           break;
         }
@@ -605,9 +617,9 @@ function ipNext(proto: number): number {
   return PROTO_CODES.get(proto) ?? C_DATA;
 }
 
-function digest(b: Uint8Array, p: number, end: number): number {
+function digest(b: Uint8Array, p: number, end: number, bytes = DIGEST_BYTES): number {
   let h = 0x811c9dc5;
-  const stop = Math.min(end, p + DIGEST_BYTES);
+  const stop = Math.min(end, p + bytes);
   for (let i = p; i < stop; i++) h = Math.imul(h ^ b[i]!, 0x01000193);
   return (h ^ (h >>> 16)) & 0xffff;
 }
