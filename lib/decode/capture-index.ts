@@ -109,7 +109,8 @@ export class CaptureIndexer implements CaptureSink {
       row.meta |= META_NO_TIMESTAMP;
     }
     const error = this.summarizer.lastError;
-    if (error !== null && (row.meta & META_ICMP_ERROR) !== 0 && this.icmpErrors.size < ERROR_LIMIT) this.icmpErrors.set(this.index.count, error);
+    // Kept by row, for the correlator: an index that only counts has no row to key them by.
+    if (error !== null && (row.meta & META_ICMP_ERROR) !== 0 && this.icmpErrors.size < ERROR_LIMIT && this.index.keepsRows) this.icmpErrors.set(this.index.count, error);
     this.index.append(row);
     const s = row.shape;
     this.shapePackets[s] = (this.shapePackets[s] ?? 0) + 1;

@@ -136,7 +136,8 @@ export class PacketIndex {
   /**
    * @param keepsRows false: an index that only counts its packets and holds no row, for what
    * needs no row (`hopscope stats` prints per-shape counts): 48 bytes a packet never written,
-   * nor the memory for them mapped. Reading a row of it throws.
+   * nor the memory for them mapped. read() of it throws and says why; shapeAt and tsNsAt, on
+   * the correlator's hot path, do not check and must not be asked.
    */
   constructor(readonly keepsRows = true) {}
 
