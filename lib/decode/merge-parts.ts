@@ -26,6 +26,18 @@ const SHAPE_LIMIT = 0xffff;
 const EXACT_NS = 2 ** 53 - 2e9;
 
 
+/**
+ * Whether every timestamped row of a part, and its time moved by `shift`, stays within
+ * EXACT_NS. |t| and |t + shift| are largest at the ends of the rows' times, and those ends are
+ * shapes' first and last times, so those are all that need checking (rows or none kept).
+ */
+function movesExactly(part: IndexedCapture, shift: number): boolean {
+  for (const times of [part.shapeFirstNs, part.shapeLastNs]) {
+    for (const t of times) if (t !== undefined && (Math.abs(t) > EXACT_NS || Math.abs(t + shift) > EXACT_NS)) return false;
+  }
+  return true;
+}
+
 /** A shape's identity, as ShapeTable.intern compares it, with its overlay's IPv6 ids already renumbered. */
 function shapeKey(s: Shape, encKey: Float64Array | null): string {
   return `${s.interfaceId}|${s.sllPacketType}|${s.sllIfindex}|${encKey ? encKey.join(',') : '-'}|${s.codes.join(',')}`;
@@ -80,14 +92,11 @@ export function mergeParts(parts: readonly IndexedCapture[]): IndexedCapture | n
     });
     const shift = (part.baseSec - origin.baseSec) * 1e9 + (part.baseNsec - origin.baseNsec);
     if (!(Math.abs(shift) <= EXACT_NS)) return null;
+    if (!movesExactly(part, shift)) return null;
     const rowBase = index.count;
     // An index that only counts (stats): its packets are counted on, and there is no row to move.
-    if (!index.keepsRows) {
-      // The rows' times are checked below; without rows, the times kept of them.
-      const times = [part.lastNs, ...part.shapeFirstNs, ...part.shapeLastNs].filter((t) => t !== undefined && !Number.isNaN(t));
-      if (times.some((t) => Math.abs(t) > EXACT_NS || Math.abs(t + shift) > EXACT_NS)) return null;
-      index.count += part.index.count;
-    } else for (let r = 0; r < part.index.count; r++) {
+    if (!index.keepsRows) index.count += part.index.count;
+    else for (let r = 0; r < part.index.count; r++) {
       part.index.read(r, row);
       row.shape = shapeOf[row.shape]!;
       if ((row.meta & META_INNER_IPV6) !== 0) {
@@ -96,7 +105,6 @@ export function mergeParts(parts: readonly IndexedCapture[]): IndexedCapture | n
       }
       const target = neighbourTarget(row);
       if (target >= 0) row.ack = v6[target]! + 1;
-      if (Math.abs(row.tsNs) > EXACT_NS || Math.abs(row.tsNs + shift) > EXACT_NS) return null;
       row.tsNs += shift;
       index.append(row);
     }
