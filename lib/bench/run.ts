@@ -225,6 +225,37 @@ function packetCount(args: string[]): number {
 
 const RUNS = 3;
 
+/** Runs of one command, the median one and all of them, each with its wall time from process start to exit. */
+interface MedianRun<T> {
+  median: T & { wallSeconds: number };
+  all: (T & { wallSeconds: number })[];
+}
+
+/** The figures a `--bench` run prints on its last line. */
+function lastJsonLine(stdout: string): Record<string, number> & { seconds: number } {
+  return JSON.parse(stdout.trim().split('\n').pop()!) as Record<string, number> & { seconds: number };
+}
+
+/**
+ * `hopscope CMD` RUNS times, each in a fresh process (one run on a 2-core machine is at the
+ * mercy of whatever else is running; hyperfine does the same): the run with the median of `by`,
+ * its in-process seconds or its wall time, as the check that reads it needs.
+ */
+async function medianRun<T extends { seconds: number }>(cmd: string[], parse: (stdout: string) => T, by: 'seconds' | 'wallSeconds' = 'seconds'): Promise<MedianRun<T>> {
+  const all: (T & { wallSeconds: number })[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    const r = await run(process.execPath, [CLI, ...cmd], true);
+    if (r.code !== 0) throw new Error(`hopscope ${cmd.join(' ')} exited with ${r.code ?? r.signal}: ${r.stderr}`);
+    try {
+      all.push({ ...parse(r.stdout), wallSeconds: r.seconds });
+    } catch (e) {
+      throw new Error(`${(e as Error).message}\n${r.stderr}`);
+    }
+  }
+  const sorted = [...all].sort((a, b) => a[by] - b[by]);
+  return { median: sorted[Math.floor(sorted.length / 2)]!, all };
+}
+
 /** Analyses the incident once more, in this process, and holds the verdicts against the truth. */
 async function judgeIncident(incident: BenchIncident): Promise<Judgement> {
   const { inputs } = await loadInputs(expand([incident.dir]), new Map());
@@ -260,40 +291,26 @@ export async function main(args: string[]): Promise<number> {
       : `  using cached ${rel(capture.path)}: ${fmt(capture.bytes / MB)} MB`,
   );
 
-  // Three runs, the median reported: one run on a 2-core machine is at the mercy of whatever
-  // else is running (hyperfine does the same). With --index stats builds the index analyze
-  // works from (reading and indexing: the throughput, memory and index targets, and what the
-  // single capture's analysis is set against); without, it is the command a user runs, which
-  // only counts (its end-to-end target).
-  // The median by the figure a check reads: the in-process time, or the wall time from process start.
-  const statsMedian = async (args: string[], by: 'reading' | 'wall'): Promise<{ figures: StatsBenchFigures; seconds: number; all: StatsBenchFigures[] } | string> => {
-    const runs: { figures: StatsBenchFigures; seconds: number }[] = [];
-    for (let i = 0; i < RUNS; i++) {
-      const stats = await run(process.execPath, [CLI, 'stats', '--bench', ...args], true);
-      if (stats.code !== 0) return `hopscope stats exited with ${stats.code ?? stats.signal}\n${stats.stderr}`;
-      try {
-        runs.push({ figures: parseStatsOutput(stats.stdout), seconds: stats.seconds });
-      } catch (e) {
-        return `${(e as Error).message}\n${stats.stderr}`;
-      }
-    }
-    runs.sort((a, b) => (by === 'wall' ? a.seconds - b.seconds : a.figures.seconds - b.figures.seconds));
-    return { ...runs[Math.floor(runs.length / 2)]!, all: runs.map((r) => r.figures) };
-  };
-  const indexed = await statsMedian(['--index', capture.path], 'reading');
-  const counted = typeof indexed === 'string' ? indexed : await statsMedian([capture.path], 'wall');
-  if (typeof indexed === 'string' || typeof counted === 'string') {
-    process.stderr.write(`bench: ${typeof indexed === 'string' ? indexed : counted}`);
+  // With --index stats builds the index analyze works from (reading and indexing: the
+  // throughput, memory and index targets, and what the single capture's analysis is set
+  // against); without, it is the command a user runs, which only counts (its end-to-end target).
+  let indexed: MedianRun<StatsBenchFigures>;
+  let counted: MedianRun<StatsBenchFigures>;
+  try {
+    indexed = await medianRun(['stats', '--bench', '--index', capture.path], parseStatsOutput);
+    counted = await medianRun(['stats', '--bench', capture.path], parseStatsOutput, 'wallSeconds');
+  } catch (e) {
+    process.stderr.write(`bench: ${(e as Error).message}\n`);
     return 2;
   }
-  const { figures } = indexed;
+  const figures = indexed.median;
   log(`  ${RUNS} runs: ${indexed.all.map((f) => `${fmt(f.bytes / MB / f.seconds, 0)} MB/s`).join(', ')} reading and indexing (median below)`);
   if (figures.bytes !== capture.bytes || figures.packets !== packets) {
     log(`  warning: stats read ${fmtInt(figures.bytes)} bytes / ${fmtInt(figures.packets)} packets, the file has ${fmtInt(capture.bytes)} / ${fmtInt(packets)}`);
   }
 
   const checks = evaluate(figures);
-  const withStart = endToEndCheck('with start', counted.figures.bytes, counted.seconds);
+  const withStart = endToEndCheck('with start', counted.median.bytes, counted.median.wallSeconds);
   checks.push(withStart);
   const mbps = figures.bytes / MB / figures.seconds;
   const startup = startupCheck(await startupMs([CLI, '--help']));
@@ -303,7 +320,7 @@ export async function main(args: string[]): Promise<number> {
   log(checkLine(startup, 0));
   log('');
   log(`  hopscope stats --index  ${fmt(mbps).padStart(9)} MB/s  ${fmtInt(figures.packets / figures.seconds).padStart(11)} packets/s  (${fmt(figures.seconds, 2)} s reading and indexing, ${fmt(figures.peakRssBytes / MIB, 0)} MiB)`);
-  log(`  hopscope stats   ${fmt(counted.figures.seconds, 2)} s reading, ${fmt(counted.seconds, 2)} s with process start, ${fmt(counted.figures.peakRssBytes / MIB, 0)} MiB (counts only, no index)`);
+  log(`  hopscope stats   ${fmt(counted.median.seconds, 2)} s reading, ${fmt(counted.median.wallSeconds, 2)} s with process start, ${fmt(counted.median.peakRssBytes / MIB, 0)} MiB (counts only, no index)`);
   for (const c of checks) log(checkLine(c));
 
   // The incident benchmark: a realistic incident of about the same number of packets over eight
@@ -316,17 +333,7 @@ export async function main(args: string[]): Promise<number> {
       ? `  generated ${rel(incident.dir)} (incident v${INCIDENT_GENERATOR_VERSION}): ${fmtInt(incident.packets)} packets, ${fmt(incident.bytes / MB)} MB in ${fmt(incident.seconds, 2)} s`
       : `  using cached ${rel(incident.dir)} (incident v${INCIDENT_GENERATOR_VERSION}): ${fmtInt(incident.packets)} packets, ${fmt(incident.bytes / MB)} MB`,
   );
-  // The run with the median in-process time, or wall time (`wallSeconds`: process start to exit).
-  const median = async (cmd: string[], by: 'seconds' | 'wallSeconds' = 'seconds') => {
-    const rs: Record<string, number>[] = [];
-    for (let i = 0; i < RUNS; i++) {
-      const r = await run(process.execPath, [CLI, ...cmd], true);
-      if (r.code !== 0) throw new Error(`hopscope ${cmd.join(' ')} exited with ${r.code ?? r.signal}: ${r.stderr}`);
-      rs.push({ ...(JSON.parse(r.stdout.trim().split('\n').pop()!) as Record<string, number>), wallSeconds: r.seconds });
-    }
-    rs.sort((a, b) => a[by]! - b[by]!);
-    return rs[Math.floor(rs.length / 2)]!;
-  };
+  const median = async (cmd: string[], by: 'seconds' | 'wallSeconds' = 'seconds') => (await medianRun(cmd, lastJsonLine, by)).median;
   const showCheck = (c: Check, digits = 2) => log(checkLine(c, digits));
   const decodeOnly = await median(['stats', '--bench', '--index', ...incident.files]);
   const statsFiles = await median(['stats', '--bench', ...incident.files], 'wallSeconds');
@@ -394,8 +401,7 @@ export async function main(args: string[]): Promise<number> {
     capture: { file: path.basename(capture.path), packets, bytes: capture.bytes, analysis: single, ratio: singleRatio },
     hopscope: {
       ...figures,
-      wallSeconds: indexed.seconds,
-      counted: { ...counted.figures, wallSeconds: counted.seconds },
+      counted: counted.median,
       megabytesPerSecond: mbps,
       packetsPerSecond: figures.packets / figures.seconds,
       peakRssMiB: figures.peakRssBytes / MIB,
