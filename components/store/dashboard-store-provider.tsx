@@ -29,7 +29,7 @@ function connectWorker(): WorkerPort & { terminate(): void } {
   worker.onmessage = (e: MessageEvent<FromWorker>) => handlers.forEach((h) => h(e.data));
   // A worker that cannot start (a blocked script, an old browser) must say so, not spin.
   const failed = (message: string) => {
-    const msg: FromWorker = { type: 'analysis-error', generation: -1, message };
+    const msg: FromWorker = { type: 'worker-lost', message };
     handlers.forEach((h) => h(msg));
   };
   worker.onerror = (e: ErrorEvent) => failed(`The analysis worker stopped: ${e.message || 'it could not be started'}`);

@@ -131,7 +131,7 @@ describe.skipIf(!have)('dashboard store', () => {
     store.getState().actions.addFiles(files().slice(0, 1));
     await new Promise((r) => setTimeout(r, 20));
     expect(store.getState().files.some((f) => f.status === 'queued' || f.status === 'reading')).toBe(true);
-    port.tell({ type: 'analysis-error', generation: -1, message: 'An answer from the analysis worker could not be read' });
+    port.tell({ type: 'worker-lost', message: 'An answer from the analysis worker could not be read' });
     await expect(page).rejects.toThrow(/could not be read/);
     const s = store.getState();
     expect(s.analysis.status).toBe('error');
@@ -141,12 +141,12 @@ describe.skipIf(!have)('dashboard store', () => {
 
   it('never shows as whole a report one of whose batches of flows was lost, and shows the next analysis', async () => {
     // A batch of flows per message; the second analysis's first batch is lost on the way (the
-    // page hears messageerror instead, turned into a generation -1 error by the provider).
+    // page hears messageerror instead, turned into worker-lost by the provider).
     let lose = false;
     const port = inProcessPort(1, (m) => {
       if (!lose || m.type !== 'analysis-flows') return m;
       lose = false;
-      return { type: 'analysis-error', generation: -1, message: 'An answer from the analysis worker could not be read' };
+      return { type: 'worker-lost', message: 'An answer from the analysis worker could not be read' };
     });
     const store = createDashboardStore({ connect: () => port, fetch: fakeFetch({}) });
     store.getState().actions.addFiles(files());

@@ -252,16 +252,21 @@ export function createDashboardStore(deps: DashboardDeps): DashboardStore {
         }
         case 'analysis-error':
           ahead = { generation: -1, flows: [] };
-          if (m.generation === -1) {
-            // The worker failed or lost a message: no request or file waiting on it will be
-            // answered, and the report of the analysis under way (or the last one) may lack the
-            // flows the message carried: the rest of it is not shown as if whole.
-            spoiled = Math.max(started, get().analysis.generation);
-            for (const p of pendingReqs.values()) p.reject(new Error(m.message));
-            pendingReqs.clear();
-            set((s) => ({ files: s.files.map((f) => (f.status === 'queued' || f.status === 'reading' ? { ...f, status: 'error', error: m.message, summary: null } : f)) }));
-          }
           set((s) => ({ analysis: { ...IDLE, status: 'error', generation: m.generation, message: m.message }, selection: { ...s.selection, group: null } }));
+          return;
+        case 'worker-lost':
+          // No request or file waiting on the worker will be answered, and the report of the
+          // analysis under way (or the last one) may lack the flows the lost message carried:
+          // the rest of it is not shown as if whole.
+          ahead = { generation: -1, flows: [] };
+          spoiled = Math.max(started, get().analysis.generation);
+          for (const p of pendingReqs.values()) p.reject(new Error(m.message));
+          pendingReqs.clear();
+          set((s) => ({
+            files: s.files.map((f) => (f.status === 'queued' || f.status === 'reading' ? { ...f, status: 'error', error: m.message, summary: null } : f)),
+            analysis: { ...IDLE, status: 'error', generation: -1, message: m.message },
+            selection: { ...s.selection, group: null },
+          }));
           return;
         case 'packets':
         case 'packet':

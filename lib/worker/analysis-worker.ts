@@ -41,4 +41,4 @@ const engine = new AnalysisEngine({
 });
 scope.onmessage = (e) => engine.handle(e.data);
 // A request that could not be read here (structured clone failed) would never be answered: say so.
-scope.onmessageerror = () => scope.postMessage({ type: 'analysis-error', generation: -1, message: 'The analysis worker could not read a request sent to it' });
+scope.onmessageerror = () => scope.postMessage({ type: 'worker-lost', message: 'The analysis worker could not read a request sent to it' } satisfies FromWorker);

@@ -161,8 +161,9 @@ export type FromWorker =
       files: Record<string, FileAnalysis>;
       ms: number;
     }
-  /** Generation -1: the worker failed, or a message between it and the page was lost; no pending answer will come. */
   | { type: 'analysis-error'; generation: number; message: string }
+  /** The worker failed, or a message between it and the page was lost: no pending answer will come. */
+  | { type: 'worker-lost'; message: string }
   | { type: 'packets'; req: number; page: PacketPage }
   | { type: 'packet'; req: number; detail: PacketDetail }
   | { type: 'anatomy'; req: number; detail: PacketAnatomyDetail }
