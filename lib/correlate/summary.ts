@@ -10,22 +10,21 @@ import type { Flow, MaskCount } from './types';
 /** Fills `summary` of every flow; `flowOf[g]` is group g's flow, `flows[n].id === n`, directions settled. */
 export function summarizeFlows(flows: Flow[], G: PacketGroups, flowOf: Int32Array): void {
   const n = flows.length;
-  const seen = new Int32Array(n);
   const first = new Float64Array(n).fill(Infinity);
   const last = new Float64Array(n).fill(-Infinity);
-  // Per flow and direction (2f requests, 2f + 1 replies): each distinct mask and its count. A
-  // flow's packets mostly share one mask (seen everywhere), so the last one found is kept at hand.
-  const masks: MaskCount[][] = Array.from({ length: 2 * n }, () => []);
-  const lastFound = new Array<MaskCount | null>(2 * n).fill(null);
+  // Per flow and direction (2f requests, 2f + 1 replies): each distinct mask and its count, with
+  // masks only (more than 30 points have none). A flow's packets mostly share one mask (seen
+  // everywhere), so the last one found is kept at hand.
+  const masks: MaskCount[][] | null = G.useMasks ? Array.from({ length: 2 * n }, () => []) : null;
+  const lastFound = new Array<MaskCount | null>(masks ? 2 * n : 0).fill(null);
   const { mask, dir } = G;
   for (let g = 0; g < G.count; g++) {
     const f = flowOf[g]!;
     const t = G.first[g]!;
     if (t < first[f]!) first[f] = t;
     if (t > last[f]!) last[f] = t;
-    if (!G.useMasks) continue;
+    if (!masks) continue;
     const m = mask[g]!;
-    seen[f]! |= m;
     const k = dir[g] === 1 ? 2 * f : 2 * f + 1;
     let found = lastFound[k] ?? null;
     if (found === null || found.mask !== m) {
@@ -37,6 +36,12 @@ export function summarizeFlows(flows: Flow[], G: PacketGroups, flowOf: Int32Arra
   }
   for (const f of flows) {
     const k = f.id;
-    f.summary = { seenMask: G.useMasks ? seen[k]! : -1, firstNs: first[k]!, lastNs: last[k]!, requestMasks: masks[2 * k]!, replyMasks: masks[2 * k + 1]! };
+    const requestMasks = masks?.[2 * k] ?? [];
+    const replyMasks = masks?.[2 * k + 1] ?? [];
+    // Every group is a request or a reply: where the flow was seen is where either was.
+    let seen = 0;
+    for (const x of requestMasks) seen |= x.mask;
+    for (const x of replyMasks) seen |= x.mask;
+    f.summary = { seenMask: masks ? seen : -1, firstNs: first[k]!, lastNs: last[k]!, requestMasks, replyMasks };
   }
 }
