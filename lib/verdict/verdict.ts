@@ -190,21 +190,21 @@ function report(f: Flow, c: Correlation, offset: (p: CapturePoint) => number, sh
  */
 export function offPathOf(f: Flow, c: Correlation, memo?: Map<string, FlowReport['offPath']>): FlowReport['offPath'] {
   const points = c.points;
-  // What decides the answer: the path, and which points are the flow's own pods' interfaces.
+  // The flow's own pods' interfaces: with the path, what decides the answer.
+  const own = points.filter((p) => p.podIps.length > 0 && (p.podIps.includes(f.client) || p.podIps.includes(f.server)));
   let key = '';
   if (memo) {
-    key = f.path.join(',');
-    for (const p of points) if (p.podIps.length > 0 && (p.podIps.includes(f.client) || p.podIps.includes(f.server))) key += `|${p.id}`;
+    key = f.path.join(',') + own.map((p) => `|${p.id}`).join('');
     const known = memo.get(key);
     if (known) return known;
   }
-  const on = new Set(f.path);
+  const on = new Set([...f.path, ...own.map((p) => p.id)]);
   const hosts = new Set(f.path.map((p) => points[p]!.host));
   const tunnels = (p: CapturePoint) => c.undecoded.filter((u) => u.seenAt[`${p.node}/${p.interface}`] !== undefined).map((u) => u.tunnel);
   const out: FlowReport['offPath'] = [];
   for (const p of points) {
-    // The flow's own pods are never "not on its path", whatever left them off.
-    if (on.has(p.id) || p.podIps.includes(f.client) || p.podIps.includes(f.server)) continue;
+    // On the path, or one of the flow's own pods: never "not on its path", whatever left it off.
+    if (on.has(p.id)) continue;
     const encrypted = p.role === 'nic' && hosts.has(p.host) ? tunnels(p) : [];
     const why =
       p.role === 'pod' && p.podIps.length > 0
