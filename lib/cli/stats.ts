@@ -38,6 +38,7 @@ function printStats(s: CaptureStats): void {
 export async function statsCommand(args: string[]): Promise<number> {
   const { flags, files: paths } = splitArgs(args);
   const { files, failed: unread } = captureArgs('stats', paths);
+  const indexed = flags.has('--index');
   const all: CaptureStats[] = [];
   let failed = unread;
   const t0 = process.hrtime.bigint();
@@ -61,7 +62,7 @@ export async function statsCommand(args: string[]): Promise<number> {
     const stats = captureStats(capture!);
     all.push(stats);
     if (!flags.has('--json')) printStats(stats);
-  }, { rows: flags.has('--index') });
+  }, { rows: indexed });
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   if (flags.has('--json')) process.stdout.write(JSON.stringify(all, null, 2) + '\n');
   if (flags.has('--bench')) {
@@ -73,7 +74,7 @@ export async function statsCommand(args: string[]): Promise<number> {
         seconds,
         peakRssBytes,
         // Counted only, there is no index: none of its bytes.
-        indexBytesPerPacket: flags.has('--index') ? INDEX_BYTES_PER_PACKET : 0,
+        indexBytesPerPacket: indexed ? INDEX_BYTES_PER_PACKET : 0,
         indexAllocatedBytes: indexBytes,
       }) + '\n',
     );
