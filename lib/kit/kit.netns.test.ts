@@ -74,24 +74,40 @@ function teardown(): void {
   for (const ns of Object.values(NS)) spawnSync('ip', ['netns', 'delete', ns]);
 }
 
-/** Run the kit on a node namespace under its own hostname; resolves with the exit code. */
-function kitOn(ns: string, host: string, dir: string, seconds: number): Promise<number> {
+/**
+ * Start the kit in a node namespace under its own hostname. `ready` resolves once it says it is
+ * capturing: tcpdump can take seconds to listen on a loaded machine, and traffic sent before that
+ * would be missing from the first captures, which is a different incident.
+ */
+function startKit(ns: string, host: string, dir: string, shell: string[], opts: { seconds: number; port?: number }) {
   const script = path.join(dir, 'hopscope-kit.sh');
-  writeFileSync(script, kitScript({ pods: [POD_A, POD_B], seconds, ringMb: 1 }));
-  const child = spawn('ip', ['netns', 'exec', ns, 'unshare', '--uts', 'sh', '-c', `hostname ${host} && cd ${dir} && exec dash ${script}`], { stdio: 'ignore' });
-  return new Promise<number>((r) => child.on('close', (c) => r(c ?? -1)));
+  writeFileSync(script, kitScript({ pods: [POD_A, POD_B], ...(opts.port !== undefined ? { port: opts.port } : {}), seconds: opts.seconds, ringMb: 1 }));
+  // ip netns exec, unshare and sh -c all exec: the child is the shell running the kit.
+  const child = spawn('ip', ['netns', 'exec', ns, 'unshare', '--uts', 'sh', '-c', `hostname ${host} && cd ${dir} && exec ${shell.join(' ')} ${script}`], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  const done = new Promise<{ code: number; stderr: string }>((r) => child.on('close', (c) => r({ code: c ?? -1, stderr })));
+  const ready = new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the kit on ${host} did not start capturing within 15 s: ${stderr}`)), 15_000);
+    child.stderr.on('data', (d) => {
+      stderr += d;
+      if (stderr.includes('hopscope-kit: capturing on')) { clearTimeout(timer); resolve(); }
+    });
+    void done.then(({ code }) => { clearTimeout(timer); reject(new Error(`the kit on ${host} ended (${code}) before capturing: ${stderr}`)); });
+  });
+  ready.catch(() => {});
+  return { child, ready, done };
 }
 
 /** Both nodes' kits at once while pod-a pings pod-b and tries TCP 8080; the bundles analysed as the CLI does. */
 async function faultRun(opts: { pingSize?: number } = {}) {
   const dirs = [mkdtempSync(path.join(tmpdir(), 'hopscope-kit-')), mkdtempSync(path.join(tmpdir(), 'hopscope-kit-'))] as const;
   try {
-    const kits = Promise.all([kitOn(NS.n1, 'node1', dirs[0], 4), kitOn(NS.n2, 'node2', dirs[1], 4)]);
-    await new Promise((r) => setTimeout(r, 1200));
+    const kits = [startKit(NS.n1, 'node1', dirs[0], ['dash'], { seconds: 4 }), startKit(NS.n2, 'node2', dirs[1], ['dash'], { seconds: 4 })];
+    await Promise.all(kits.map((k) => k.ready));
     const size = opts.pingSize !== undefined ? ['-M', 'do', '-s', String(opts.pingSize)] : [];
     const ping = spawn('ip', ['netns', 'exec', NS.a, 'ping', '-c', '3', '-i', '0.2', ...size, POD_B], { stdio: 'ignore' });
     const syn = spawn('ip', ['netns', 'exec', NS.a, process.execPath, '-e', `const s=require('net').connect({host:'${POD_B}',port:8080,localPort:45808});s.on('error',()=>{});setTimeout(()=>process.exit(0),2000)`], { stdio: 'ignore' });
-    expect(await kits).toEqual([0, 0]);
+    expect((await Promise.all(kits.map((k) => k.done))).map((d) => d.code)).toEqual([0, 0]);
     ping.kill();
     syn.kill();
     const { openBundles } = await import('../cli/bundles');
@@ -120,20 +136,15 @@ async function pingUnder(apply: [string, string][], undo: [string, string][], op
   }
 }
 
-/** Run the kit inside node1 (its own hostname), with pings from pod-a to pod-b meanwhile; Ctrl-C after `interruptMs`. */
+/** Run the kit inside node1 (its own hostname), with pings from pod-a to pod-b meanwhile; Ctrl-C `interruptMs` after it starts capturing. */
 async function runKit(shell: string[], dir: string, seconds = 3, interruptMs?: number): Promise<{ code: number; stderr: string }> {
-  const script = path.join(dir, 'hopscope-kit.sh');
-  writeFileSync(script, kitScript({ pods: [POD_A, POD_B], port: 80, seconds, ringMb: 1 }));
-  const child = spawn('ip', ['netns', 'exec', NS.n1, 'unshare', '--uts', 'sh', '-c', `hostname node1 && cd ${dir} && exec ${shell.join(' ')} ${script}`]);
-  let stderr = '';
-  child.stderr.on('data', (d) => (stderr += d));
-  await new Promise((r) => setTimeout(r, 1200));
+  const kit = startKit(NS.n1, 'node1', dir, shell, { seconds, port: 80 });
+  await kit.ready;
   const ping = spawn('ip', ['netns', 'exec', NS.a, 'ping', '-c', '4', '-i', '0.2', POD_B]);
-  // ip netns exec, unshare and sh -c all exec: the child is the shell running the kit.
-  if (interruptMs !== undefined) setTimeout(() => child.kill('SIGINT'), interruptMs);
-  const code = await new Promise<number>((r) => child.on('close', (c) => r(c ?? -1)));
+  if (interruptMs !== undefined) setTimeout(() => kit.child.kill('SIGINT'), interruptMs);
+  const out = await kit.done;
   ping.kill();
-  return { code, stderr };
+  return out;
 }
 
 async function packetsIn(file: string): Promise<{ packets: number; vxlan: number }> {
@@ -198,7 +209,7 @@ describe('the capture kit interrupted', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'hopscope-kit-'));
     try {
       const started = Date.now();
-      const { code, stderr } = await runKit(['dash'], dir, 60, 2500);
+      const { code, stderr } = await runKit(['dash'], dir, 60, 1500);
       expect(code, stderr).toBe(130);
       expect(Date.now() - started).toBeLessThan(15_000);
       expect(stderr).toContain('stopping early');
