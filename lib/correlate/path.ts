@@ -300,7 +300,19 @@ function trimEnds(path: number[], points: CapturePoint[], seenAt: Uint8Array, an
   path.forEach((id, i) => {
     if (isServerPod(id)) serverPod = i;
   });
-  if (answered) while (hi > lo && hi > serverPod && absent(path[hi]!)) hi--;
+  // Answered, the flow turned round before the first point past its last sighting that was
+  // capturing and saw nothing: from there on nothing is on its path, even a point whose capture
+  // began later (it would otherwise hold that empty point on the path as where the flow stopped).
+  if (answered) {
+    let last = lo - 1;
+    for (let i = lo; i <= hi; i++) if (station(path[i]!) && seenAt[path[i]!]) last = i;
+    for (let i = Math.max(last, serverPod, lo) + 1; i <= hi; i++) {
+      if (absent(path[i]!)) {
+        hi = i - 1;
+        break;
+      }
+    }
+  }
   const kept = new Set(path.slice(lo, hi + 1));
   return path.filter((id) => kept.has(id) || !station(id));
 }
