@@ -4,7 +4,7 @@
  */
 import { checkFlow } from './node-checks';
 import { rolesFromState } from '../nodestate/roles';
-import type { NodeState } from '../nodestate/state';
+import type { CapturedSpan, NodeState } from '../nodestate/state';
 import type { IndexedCapture } from '../decode/capture-index';
 import { ns, type Nanoseconds } from '../util/units';
 import type { BackgroundCounts } from '../correlate/background';
@@ -82,11 +82,8 @@ export function analyze(inputs: AnalysisInput[], opts: AnalysisOptions = {}): { 
   // A node's own `ip -d link` says what each of its interfaces is: no guessing where it was recorded.
   const stateRoles = new Map<string, InterfaceRole>();
   for (const st of opts.nodeStates?.values() ?? []) for (const [iface, role] of rolesFromState(st, st.defaultRoutes)) stateRoles.set(`${st.node}/${iface}`, role);
-  const runWindows = new Map<string, { startMs: number; stopMs: number }>();
-  for (const st of opts.nodeStates?.values() ?? []) {
-    const [startMs, stopMs] = [Date.parse(st.manifest.started ?? ''), Date.parse(st.manifest.stopped ?? '')];
-    if (Number.isFinite(startMs) && Number.isFinite(stopMs) && stopMs >= startMs) runWindows.set(st.node, { startMs, stopMs });
-  }
+  const runWindows = new Map<string, CapturedSpan>();
+  for (const st of opts.nodeStates?.values() ?? []) if (st.captured.fromMs !== null || st.captured.untilMs !== null) runWindows.set(st.node, st.captured);
   const correlation = correlate(kept, stateRoles.size > 0 || runWindows.size > 0 ? { ...opts, stateRoles, runWindows } : opts);
   notes.push(...correlation.notes);
   const flows = analyzeFlows(correlation);

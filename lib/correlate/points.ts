@@ -24,10 +24,11 @@ export interface PointOptions {
   /** `node/interface` → role, from the node's own `ip -d link` (a capture-kit bundle). */
   stateRoles?: ReadonlyMap<string, InterfaceRole>;
   /**
-   * node → when its captures ran, in Unix ms (a capture-kit bundle's manifest: all its tcpdumps
-   * start and stop together). A capture that went quiet ran on: its window is at least this.
+   * node → the span, in Unix ms, that a capture-kit bundle's manifest proves all its tcpdumps ran
+   * through (null: not known), but for its `late` interfaces. A capture that went quiet ran on:
+   * its window is at least this.
    */
-  runWindows?: ReadonlyMap<string, { startMs: number; stopMs: number }>;
+  runWindows?: ReadonlyMap<string, { fromMs: number | null; untilMs: number | null; late: readonly string[] }>;
 }
 
 interface PointSpec {
@@ -152,6 +153,7 @@ export function capturePoints(inputs: readonly CaptureInput[], opts: PointOption
         packets: 0,
         firstNs: ns(NaN),
         lastNs: ns(NaN),
+        stopKnown: false,
         podIp: null,
         podIps: [],
         truncated: 0,
@@ -205,18 +207,19 @@ export function fillWindows(inputs: readonly CaptureInput[], layout: PointLayout
       // the file's first packet is this file's.
       if (stats.start && !(at(stats.start) >= pt.firstNs) && !(pt.firstNs - at(stats.start) > ISB_START_LEAD_NS)) pt.firstNs = ns(at(stats.start));
       if (stats.end && !(at(stats.end) <= pt.lastNs)) pt.lastNs = ns(at(stats.end));
+      if (stats.end) pt.stopKnown = true;
       const dropped = (stats.osDrop ?? 0) + (stats.ifDrop ?? 0);
       if (dropped > 0) layout.notes.push(`${pt.node}/${pt.interface}: the capture's own statistics say ${dropped} packet${dropped === 1 ? ' was' : 's were'} dropped before being recorded (the buffer or the interface was full): a packet missing there may have crossed it`);
     }
-    // A capture kit's tcpdumps ran from its start to its stop (whole seconds: a second's margin).
+    // A capture kit's tcpdumps ran through the span its manifest proves, also while nothing crossed.
     for (const id of layout.inputPoints[n]!) {
       const pt = layout.points[id]!;
       const w = runWindows?.get(pt.node);
-      if (!w || pt.packets === 0) continue;
-      const start = (w.startMs / 1000 - epochSec) * 1e9;
-      const stop = (w.stopMs / 1000 + 1 - epochSec) * 1e9;
-      if (!(start >= pt.firstNs)) pt.firstNs = ns(start);
-      if (!(stop <= pt.lastNs)) pt.lastNs = ns(stop);
+      if (!w || pt.packets === 0 || w.late.includes(pt.interface)) continue;
+      const at = (ms: number) => (ms / 1000 - epochSec) * 1e9;
+      if (w.fromMs !== null && !(at(w.fromMs) >= pt.firstNs)) pt.firstNs = ns(at(w.fromMs));
+      if (w.untilMs !== null && !(at(w.untilMs) <= pt.lastNs)) pt.lastNs = ns(at(w.untilMs));
+      if (w.untilMs !== null) pt.stopKnown = true;
     }
     // One `tcpdump -i any` ran for every interface it was split into: the file's window is each one's.
     if (layout.split[n]) {

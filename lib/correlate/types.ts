@@ -46,6 +46,11 @@ export interface CapturePoint {
   /** Raw capture clock, ns since the incident epoch; NaN when nothing was timestamped. */
   firstNs: Nanoseconds;
   lastNs: Nanoseconds;
+  /**
+   * The capture is known to have stopped no earlier than `lastNs` and no proof runs further (a
+   * kit's manifest, a pcapng's own statistics): silence after `lastNs` is not taken as capturing.
+   */
+  stopKnown: boolean;
   /** For pod veths: the pod address seen most on it, when it saw any traffic. */
   podIp: string | null;
   /** Packets the capture's snap length cut short, and that snap length (0 unknown). */

@@ -79,11 +79,11 @@ function teardown(): void {
  * capturing: tcpdump can take seconds to listen on a loaded machine, and traffic sent before that
  * would be missing from the first captures, which is a different incident.
  */
-function startKit(ns: string, host: string, dir: string, shell: string[], opts: { seconds: number; port?: number }) {
+function startKit(ns: string, host: string, dir: string, shell: string[], opts: { seconds: number; port?: number; env?: NodeJS.ProcessEnv }) {
   const script = path.join(dir, 'hopscope-kit.sh');
   writeFileSync(script, kitScript({ pods: [POD_A, POD_B], ...(opts.port !== undefined ? { port: opts.port } : {}), seconds: opts.seconds, ringMb: 1 }));
   // ip netns exec, unshare and sh -c all exec: the child is the shell running the kit.
-  const child = spawn('ip', ['netns', 'exec', ns, 'unshare', '--uts', 'sh', '-c', `hostname ${host} && cd ${dir} && exec ${shell.join(' ')} ${script}`], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn('ip', ['netns', 'exec', ns, 'unshare', '--uts', 'sh', '-c', `hostname ${host} && cd ${dir} && exec ${shell.join(' ')} ${script}`], { stdio: ['ignore', 'ignore', 'pipe'], ...(opts.env ? { env: opts.env } : {}) });
   let stderr = '';
   const done = new Promise<{ code: number; stderr: string }>((r) => child.on('close', (c) => r({ code: c ?? -1, stderr })));
   const ready = new Promise<void>((resolve, reject) => {
@@ -280,6 +280,50 @@ describe('bundles of a real fault, analysed: causes checked on the nodes\' state
     expect([ping.verdict.kind, ping.requestsStopAfter]).toEqual(['request-dropped', 'node2/flannel.1']);
     expect(checkOf(ping, 'rp_filter drops it on flannel.1')).toMatchObject({ node: 'node2', status: 'confirmed', evidence: 'net.ipv4.conf.all.rp_filter = 1, net.ipv4.conf.flannel.1.rp_filter = 0 (strict); the route back to 10.244.1.2: 10.244.1.0/24 via 192.168.77.1 dev eth0' });
     for (const cause of ['forwarding is off', 'iptables FORWARD drops it', 'the route to 10.244.2.2 does not lead to cni0']) expect(checkOf(ping, cause)?.status, cause).toBe('ruled out');
+  }, 40_000);
+});
+
+describe('a tcpdump slow to start, with the reproduction already running', () => {
+
+  it('packets that crossed node1 before its flannel.1 capture listened are not lost there: the healthy ping is delivered', async () => {
+    // node1's tcpdump on flannel.1 listens 3 s late (a busy node; a slow BPF compile), and pod-a
+    // pings pod-b throughout, from before the kits start: an engineer who did not wait.
+    const wrap = mkdtempSync(path.join(tmpdir(), 'hopscope-slow-'));
+    const real = execFileSync('sh', ['-c', 'command -v tcpdump']).toString().trim();
+    writeFileSync(path.join(wrap, 'tcpdump'), `#!/bin/sh\ncase " $* " in *" -i flannel.1 "*) sleep 3 ;; esac\nexec ${real} "$@"\n`, { mode: 0o755 });
+    const dirs = [mkdtempSync(path.join(tmpdir(), 'hopscope-kit-')), mkdtempSync(path.join(tmpdir(), 'hopscope-kit-'))] as const;
+    try {
+      const pinger = spawn('ip', ['netns', 'exec', NS.a, 'ping', '-n', '-c', '45', '-i', '0.2', POD_B], { stdio: ['ignore', 'pipe', 'ignore'] });
+      let said = '';
+      pinger.stdout.on('data', (d) => (said += d));
+      const pinged = new Promise<void>((r) => pinger.on('close', () => r()));
+      await new Promise((r) => setTimeout(r, 300));
+      const kits = [
+        startKit(NS.n1, 'node1', dirs[0], ['dash'], { seconds: 3, env: { ...process.env, PATH: `${wrap}:${process.env.PATH ?? ''}` } }),
+        startKit(NS.n2, 'node2', dirs[1], ['dash'], { seconds: 3 }),
+      ];
+      expect((await Promise.all(kits.map((k) => k.done))).map((d) => d.code)).toEqual([0, 0]);
+      await pinged;
+      // The ground truth, from ping itself: every echo was answered.
+      expect(said).toMatch(/45 packets transmitted, 45 received/);
+      const { openBundles } = await import('../cli/bundles');
+      const { expand, loadInputs } = await import('../analyze/files');
+      const { analyze } = await import('../analyze');
+      const bundles = dirs.map((d, i) => path.join(d, `node${i + 1}-hopscope.tar.gz`));
+      const keep = process.env.HOPSCOPE_KEEP_BUNDLES;
+      if (keep) for (const f of bundles) copyFileSync(f, path.join(keep, path.basename(f)));
+      const b = openBundles(bundles);
+      const { inputs } = await loadInputs(expand(b.paths), new Map());
+      // The situation happened: flannel.1's capture began seconds after the veth's.
+      const first = (iface: string) => inputs.find((x) => x.file.endsWith(`/node1-${iface}.pcap`))!.capture.baseSec;
+      expect(first('flannel.1') - first('veth1pod')).toBeGreaterThanOrEqual(2);
+      const { report } = analyze(inputs, { nodeStates: b.states });
+      const ping = report.flows.find((f) => f.protocol === 'icmp' && f.server === POD_B)!;
+      expect(ping.verdict.kind, ping.verdict.summary).toBe('delivered');
+      expect(report.flows.filter((f) => f.verdict.kind !== 'delivered' && f.verdict.kind !== 'not-observed').map((f) => `${f.protocol} ${f.client} → ${f.server}: ${f.verdict.kind}`)).toEqual([]);
+    } finally {
+      for (const d of [...dirs, wrap]) rmSync(d, { recursive: true, force: true });
+    }
   }, 40_000);
 });
 });

@@ -203,7 +203,11 @@ snapshot ""
 
 # --- captures: all at once, stopped together -----------------------------------------------
 pids=""
-started=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+# The run's window, for Hopscope to tell "not captured" from "not there": started once every
+# tcpdump listens, stopped before any is told to stop.
+started=""
+stopped=""
+late=""
 for i in $ifaces; do
   filter=$INNER_FILTER
   # The NIC carries the encapsulated copies too: it is the device the overlays send over, or the default route's.
@@ -218,6 +222,7 @@ done
 sleeper=""
 stop() {
   trap - INT TERM
+  stopped=$(date -u +%Y-%m-%dT%H:%M:%SZ)
   [ -n "$sleeper" ] && kill "$sleeper" 2>/dev/null
   # shellcheck disable=SC2086
   kill -INT $pids 2>/dev/null
@@ -237,10 +242,14 @@ while [ "$n" -lt 50 ]; do
   sleep 0.1 2>/dev/null || { sleep 1; n=$((n + 9)); }
   n=$((n + 1))
 done
+started=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+# Still silent after 5 s: when it began is unknown, so its window is only its own packets'.
+late=\${waiting# }
+# The start is whole seconds: from the next one on, every capture surely runs.
+sleep 1
 say "capturing on$ifaces for $RUN_SECONDS s: reproduce the problem now (Ctrl-C stops early)"
 
 finish() {
-  stopped=$(date -u +%Y-%m-%dT%H:%M:%SZ)
   cat /proc/net/dev > "$OUT/state/net-dev-after.txt" 2>/dev/null || true
   snapshot .after
   if have conntrack; then
@@ -261,7 +270,7 @@ finish() {
   done
   rm -rf "$OUT/ring"
   {
-    printf '{\\n  "kit": 2,\\n  "node": "%s",\\n' "$NODE"
+    printf '{\\n  "kit": 3,\\n  "node": "%s",\\n' "$NODE"
     printf '  "kernel": "%s",\\n' "$(uname -r)"
     printf '  "tcpdump": "%s",\\n' "$(tcpdump --version 2>&1 | head -n 1)"
     printf '  "iproute2": "%s",\\n' "$(ip -V 2>&1 | head -n 1)"
@@ -269,7 +278,7 @@ finish() {
     printf '  "pods": "%s",\\n  "port": "%s",\\n' "$PODS" "$PORT"
     printf '  "interfaces": "%s",\\n' "\${ifaces# }"
     printf '  "missing": "%s",\\n' "\${missing# }"
-    printf '  "started": "%s",\\n  "stopped": "%s"\\n}\\n' "$started" "$stopped"
+    printf '  "started": "%s",\\n  "stopped": "%s",\\n  "late": "%s"\\n}\\n' "$started" "$stopped" "$late"
   } | tr -d '\\134' > "$OUT/manifest.json"
   if tar -czf "$NODE-hopscope.tar.gz" -C "$OUT" .; then
     rm -rf "$OUT"

@@ -1,6 +1,6 @@
 /** The kit's state files read into a NodeState: the copy taken when the captures stopped wins, and what changed meanwhile is named. */
 import { describe, expect, it } from 'vitest';
-import { parseNodeState, type StateFiles } from './state';
+import { capturedSpan, parseNodeState, type StateFiles } from './state';
 
 const LINK = (state: string, promisc = '') => `5: flannel.1: <BROADCAST,MULTICAST${promisc},UP,LOWER_UP> mtu 1450 qdisc noqueue state ${state} mode DEFAULT group default promiscuity ${promisc ? 1 : 0} \\    vxlan id 1 local 192.168.0.12 dev eth0 srcport 0 0 dstport 8472 nolearning`;
 
@@ -41,5 +41,27 @@ describe('parseNodeState', () => {
     const st = parseNodeState(files({ 'ip-rule.txt': '0:\tfrom all lookup local\n100:\tfrom all fwmark 0xd00/0xf00 lookup 100\n32766:\tfrom all lookup main\n32767:\tfrom all lookup default\n' }));
     expect(st.policyRules).toEqual(['100:\tfrom all fwmark 0xd00/0xf00 lookup 100']);
     expect(parseNodeState(files({})).policyRules).toBeNull();
+  });
+});
+
+describe('capturedSpan: what a kit manifest proves its captures ran through', () => {
+  const at = (t: string) => Date.parse(t);
+  it('kit 3: from the second after the start (taken once every tcpdump listened) to a second before the stop (a stopped tcpdump loses its last buffer block)', () => {
+    const span = capturedSpan({ kit: '3', started: '2026-12-05T12:24:45Z', stopped: '2026-12-05T12:24:49Z', late: 'flannel.1 eth0' });
+    expect(span).toEqual({ fromMs: at('2026-12-05T12:24:46Z'), untilMs: at('2026-12-05T12:24:48Z'), late: ['flannel.1', 'eth0'] });
+    // Interrupted before every tcpdump listened: no start is proven.
+    expect(capturedSpan({ kit: '3', started: '', stopped: '2026-12-05T12:24:49Z', late: '' })).toEqual({ fromMs: null, untilMs: at('2026-12-05T12:24:48Z'), late: [] });
+  });
+  it('kit 2, and a manifest without a version: read as they always were, start to a second after the stop', () => {
+    for (const kit of ['2', undefined]) {
+      const m: Record<string, string> = { started: '2026-12-05T12:24:45Z', stopped: '2026-12-05T12:24:49Z' };
+      if (kit) m.kit = kit;
+      expect(capturedSpan(m)).toEqual({ fromMs: at('2026-12-05T12:24:45Z'), untilMs: at('2026-12-05T12:24:50Z'), late: [] });
+    }
+    expect(capturedSpan({ kit: '2', started: 'soon', stopped: '' })).toEqual({ fromMs: null, untilMs: null, late: [] });
+  });
+  it('parseNodeState carries it', () => {
+    const files: StateFiles = new Map([['manifest.json', JSON.stringify({ kit: 3, node: 'node1', started: '2026-12-05T12:24:45Z', stopped: '2026-12-05T12:24:49Z', late: '' })]]);
+    expect(parseNodeState(files).captured.fromMs).toBe(at('2026-12-05T12:24:46Z'));
   });
 });

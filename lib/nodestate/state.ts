@@ -53,6 +53,36 @@ export interface NodeState {
   policyRules: string[] | null;
   /** State files whose before and after copies differ (comments aside): it changed while the kit ran. */
   changed: string[];
+  /** What the manifest proves the kit's captures ran through (see `capturedSpan`). */
+  captured: CapturedSpan;
+}
+
+/**
+ * The span every capture of a kit run covered, in ms since the epoch (null: not known), and the
+ * interfaces it does not hold for. The manifest's times are whole seconds. Kit 3 records the
+ * start once every tcpdump listens, and tells the user to reproduce only a second later: the
+ * span begins a second after it. It records the stop before any tcpdump is stopped, but a
+ * tcpdump stopped by a signal writes nothing of the kernel's half-filled buffer block, up to its
+ * 1 s buffer timeout of packets: the span ends a second before the stop. Kit 2 recorded the start just before launching tcpdump and the stop after they ended;
+ * it too asked for the reproduction only once every tcpdump listened, so its bundles are read
+ * as they always were: from the start to a second after the stop.
+ */
+export interface CapturedSpan {
+  fromMs: number | null;
+  untilMs: number | null;
+  /** Interfaces whose tcpdump had not said it listened when the run began. */
+  late: string[];
+}
+
+export function capturedSpan(manifest: Record<string, string>): CapturedSpan {
+  const at = (t: string | undefined) => {
+    const ms = Date.parse(t ?? '');
+    return Number.isFinite(ms) ? ms : null;
+  };
+  const start = at(manifest.started);
+  const stop = at(manifest.stopped);
+  if (Number(manifest.kit) >= 3) return { fromMs: start === null ? null : start + 1000, untilMs: stop === null ? null : stop - 1000, late: (manifest.late ?? '').split(/\s+/).filter(Boolean) };
+  return { fromMs: start, untilMs: stop === null ? null : stop + 1000, late: [] };
 }
 
 /** The kit's files, by their name under state/ (and manifest.json). */
@@ -90,6 +120,7 @@ export function parseNodeState(files: StateFiles): NodeState {
     policyRules: policyRules(text('ip-rule.txt'), text('ip-6-rule.txt')),
     addresses: globalAddresses(files.get('ip-j-addr.json') ?? null),
     changed: changedFiles(files),
+    captured: capturedSpan(manifest),
     neighbours: lines(text('ip-neigh.txt')),
     fdb: lines(text('bridge-fdb.txt')),
     firewallsElsewhere: {

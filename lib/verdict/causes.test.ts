@@ -25,6 +25,7 @@ const pt = (node: string, iface: string, role: InterfaceRole): CapturePoint => (
   packets: 1,
   firstNs: ns(0),
   lastNs: ns(1),
+  stopKnown: false,
   podIp: null,
   podIps: [],
   truncated: 0,

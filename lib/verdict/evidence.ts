@@ -333,7 +333,8 @@ const SAME_NODE_MARGIN_NS = 1e5;
 /**
  * A capture's last packet is not when it stopped: tcpdump runs on in silence until it is
  * stopped, and silence is exactly what a drop looks like. A packet that came within this long
- * after the last one counts as inside the window; one that came later is not evidence.
+ * after the last one counts as inside the window; one that came later is not evidence. Where
+ * the stop is known (a kit's manifest, a pcapng's statistics) the window ends there, no later.
  */
 const TAIL_GRACE_NS = 1e9;
 /**
@@ -432,7 +433,7 @@ function computeStep(ev: Evidence, dir: 'requests' | 'replies', k: number, c: Co
   const clockKnown = c.clocks.get(to.host)?.method !== 'unknown' || to.host === from.host;
   const margin = to.host === from.host ? SAME_NODE_MARGIN_NS : CLOCK_MARGIN_NS;
   let grace: number | null = null;
-  const tailGrace = () => (grace ??= endsOnStream(ev, c, to, groups) ? 0 : TAIL_GRACE_NS);
+  const tailGrace = () => (grace ??= to.stopKnown || endsOnStream(ev, c, to, groups) ? 0 : TAIL_GRACE_NS);
   const inWindow = (t: number) =>
     !clockKnown || to.packets === 0 || Number.isNaN(window[0]) || Number.isNaN(t) || (t >= window[0] - margin && t <= window[1] + margin + tailGrace());
   const unproven = notMerged.filter((g) => !acked.includes(g));
