@@ -11,7 +11,7 @@ import { describe, expect, it } from 'vitest';
 import { analyze } from '../analyze';
 import { expand, loadInputs } from '../analyze/files';
 import { checkFlow } from '../analyze/node-checks';
-import { parseNodeState } from '../nodestate/state';
+import { capturedSpan, parseNodeState } from '../nodestate/state';
 import { openBundles } from './bundles';
 import { main } from './main';
 
@@ -84,5 +84,60 @@ describe('analyze with capture-kit bundles', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('a kit 3 manifest that names interfaces whose start is not proven', () => {
+  /** The bundles' captures with node2's flannel.1 emptied, as a tcpdump that listened too late leaves it; the manifests made kit 3 ones saying so. */
+  async function withLateFlannel(late: boolean) {
+    const b = openBundles(BUNDLES);
+    const dir = mkdtempSync(join(tmpdir(), 'hopscope-late-'));
+    try {
+      const empty = join(dir, 'node2-flannel.1.pcap');
+      // A pcap header alone: magic, version 2.4, zone, sigfigs, snaplen 262144, Ethernet.
+      const head = Buffer.alloc(24);
+      head.writeUInt32LE(0xa1b2c3d4, 0);
+      head.writeUInt16LE(2, 4);
+      head.writeUInt16LE(4, 6);
+      head.writeUInt32LE(262144, 16);
+      head.writeUInt32LE(1, 20);
+      writeFileSync(empty, head);
+      const paths = expand(b.paths).map((p) => (p.endsWith('/node2-flannel.1.pcap') ? empty : p));
+      expect(paths).toContain(empty);
+      const { inputs } = await loadInputs(paths, new Map());
+      for (const st of b.states.values()) {
+        const m = { ...st.manifest, kit: '3', late: late && st.node === 'node2' ? 'flannel.1' : '' };
+        b.states.set(st.node, { ...st, manifest: m, captured: capturedSpan(m) });
+      }
+      return analyze(inputs, { nodeStates: b.states }).report;
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  it('an empty capture of a late tcpdump proves nothing: the TCP 8080 requests are not called lost on their way into flannel.1', async () => {
+    const late = (await withLateFlannel(true)).flows.find((f) => f.protocol === 'tcp' && f.serverPort === 8080)!;
+    // Not a drop between eth0 and flannel.1, where the kernel did pass them: not observed, and why.
+    expect(late.verdict.kind).toBe('not-observed');
+    expect(late.verdict.rule.evidence.join(' ')).toContain('when it ran is unknown');
+    // The same empty capture from a tcpdump that did listen: it ran, and saw nothing.
+    const ran = (await withLateFlannel(false)).flows.find((f) => f.protocol === 'tcp' && f.serverPort === 8080)!;
+    expect([ran.verdict.kind, ran.requestsStopAfter]).toEqual(['request-dropped', 'node2/eth0']);
+  });
+
+  it('a wrapped ring keeps its own start: the run\'s start is not claimed for it', async () => {
+    const b = openBundles(BUNDLES);
+    const { inputs } = await loadInputs(expand(b.paths), new Map());
+    const firstOf = (wrapped: string) => {
+      for (const st of b.states.values()) {
+        const m = { ...st.manifest, kit: '3', started: '2000-01-01T00:00:00Z', wrapped: st.node === 'node1' ? wrapped : '' };
+        b.states.set(st.node, { ...st, manifest: m, captured: capturedSpan(m) });
+      }
+      const { correlation } = analyze(inputs, { nodeStates: b.states });
+      return correlation.points.find((p) => p.node === 'node1' && p.interface === 'cni0')!.firstNs;
+    };
+    // With a start long before the captures, a point that keeps the run's start begins far earlier.
+    expect(firstOf('')).toBeLessThan(0);
+    expect(firstOf('cni0')).toBeGreaterThanOrEqual(0);
   });
 });

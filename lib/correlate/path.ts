@@ -274,7 +274,8 @@ const WINDOW_MARGIN_NS = 1e9;
 
 /** Whether a point's capture ran while the flow did (an empty capture ran and saw nothing). */
 function covers(p: CapturePoint, span: [number, number]): boolean {
-  if (p.packets === 0 || Number.isNaN(p.firstNs) || !Number.isFinite(span[0])) return true;
+  if (p.packets === 0) return !p.runUnknown;
+  if (Number.isNaN(p.firstNs) || !Number.isFinite(span[0])) return true;
   return span[1] >= p.firstNs - WINDOW_MARGIN_NS && span[0] <= p.lastNs + WINDOW_MARGIN_NS;
 }
 

@@ -25,10 +25,10 @@ export interface PointOptions {
   stateRoles?: ReadonlyMap<string, InterfaceRole>;
   /**
    * node → the span, in Unix ms, that a capture-kit bundle's manifest proves all its tcpdumps ran
-   * through (null: not known), but for its `late` interfaces. A capture that went quiet ran on:
+   * through (null: not known); its `late` interfaces' runs are unknown, its `wrapped` ones' starts. A capture that went quiet ran on:
    * its window is at least this.
    */
-  runWindows?: ReadonlyMap<string, { fromMs: number | null; untilMs: number | null; late: readonly string[] }>;
+  runWindows?: ReadonlyMap<string, { fromMs: number | null; untilMs: number | null; late: readonly string[]; wrapped: readonly string[] }>;
 }
 
 interface PointSpec {
@@ -154,6 +154,7 @@ export function capturePoints(inputs: readonly CaptureInput[], opts: PointOption
         firstNs: ns(NaN),
         lastNs: ns(NaN),
         stopKnown: false,
+        runUnknown: false,
         podIp: null,
         podIps: [],
         truncated: 0,
@@ -215,9 +216,12 @@ export function fillWindows(inputs: readonly CaptureInput[], layout: PointLayout
     for (const id of layout.inputPoints[n]!) {
       const pt = layout.points[id]!;
       const w = runWindows?.get(pt.node);
-      if (!w || pt.packets === 0 || w.late.includes(pt.interface)) continue;
+      if (!w) continue;
+      if (w.late.includes(pt.interface)) pt.runUnknown = true;
+      if (pt.packets === 0) continue;
       const at = (ms: number) => (ms / 1000 - epochSec) * 1e9;
-      if (w.fromMs !== null && !(at(w.fromMs) >= pt.firstNs)) pt.firstNs = ns(at(w.fromMs));
+      const startUnknown = pt.runUnknown || w.wrapped.includes(pt.interface);
+      if (w.fromMs !== null && !startUnknown && !(at(w.fromMs) >= pt.firstNs)) pt.firstNs = ns(at(w.fromMs));
       if (w.untilMs !== null && !(at(w.untilMs) <= pt.lastNs)) pt.lastNs = ns(at(w.untilMs));
       if (w.untilMs !== null) pt.stopKnown = true;
     }

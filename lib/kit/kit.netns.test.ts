@@ -103,7 +103,10 @@ async function faultRun(opts: { pingSize?: number } = {}) {
   const dirs = [mkdtempSync(path.join(tmpdir(), 'hopscope-kit-')), mkdtempSync(path.join(tmpdir(), 'hopscope-kit-'))] as const;
   try {
     const kits = [startKit(NS.n1, 'node1', dirs[0], ['dash'], { seconds: 4 }), startKit(NS.n2, 'node2', dirs[1], ['dash'], { seconds: 4 })];
-    await Promise.all(kits.map((k) => k.ready));
+    await Promise.all(kits.map((k) => k.ready)).catch((e: unknown) => {
+      for (const k of kits) k.child.kill('SIGINT');
+      throw e;
+    });
     const size = opts.pingSize !== undefined ? ['-M', 'do', '-s', String(opts.pingSize)] : [];
     const ping = spawn('ip', ['netns', 'exec', NS.a, 'ping', '-c', '3', '-i', '0.2', ...size, POD_B], { stdio: 'ignore' });
     const syn = spawn('ip', ['netns', 'exec', NS.a, process.execPath, '-e', `const s=require('net').connect({host:'${POD_B}',port:8080,localPort:45808});s.on('error',()=>{});setTimeout(()=>process.exit(0),2000)`], { stdio: 'ignore' });

@@ -208,6 +208,7 @@ pids=""
 started=""
 stopped=""
 late=""
+wrapped=""
 for i in $ifaces; do
   filter=$INNER_FILTER
   # The NIC carries the encapsulated copies too: it is the device the overlays send over, or the default route's.
@@ -236,7 +237,9 @@ n=0
 while [ "$n" -lt 50 ]; do
   waiting=""
   for i in $ifaces; do
-    grep -q -e 'listening on' -e '^tcpdump: ' "$OUT/state/tcpdump-$i.log" 2>/dev/null || waiting="$waiting $i"
+    log="$OUT/state/tcpdump-$i.log"
+    # A "tcpdump: WARNING: …" comes before it listens; any other "tcpdump: …" line is its failure.
+    grep -q 'listening on' "$log" 2>/dev/null || grep '^tcpdump: ' "$log" 2>/dev/null | grep -qv 'WARNING' || waiting="$waiting $i"
   done
   [ -z "$waiting" ] && break
   sleep 0.1 2>/dev/null || { sleep 1; n=$((n + 9)); }
@@ -266,7 +269,9 @@ finish() {
       second="$OUT/ring/$i/$NODE-$i.pcap0"
     fi
     [ -e "$first" ] && cp "$first" "$dest"
-    [ -e "$second" ] && tail -c +25 "$second" >> "$dest"
+    # Once the ring has a second file, the first may have been written over: the capture no
+    # longer holds the run's beginning.
+    [ -e "$second" ] && tail -c +25 "$second" >> "$dest" && wrapped="$wrapped $i"
   done
   rm -rf "$OUT/ring"
   {
@@ -278,7 +283,7 @@ finish() {
     printf '  "pods": "%s",\\n  "port": "%s",\\n' "$PODS" "$PORT"
     printf '  "interfaces": "%s",\\n' "\${ifaces# }"
     printf '  "missing": "%s",\\n' "\${missing# }"
-    printf '  "started": "%s",\\n  "stopped": "%s",\\n  "late": "%s"\\n}\\n' "$started" "$stopped" "$late"
+    printf '  "started": "%s",\\n  "stopped": "%s",\\n  "late": "%s",\\n  "wrapped": "%s"\\n}\\n' "$started" "$stopped" "$late" "\${wrapped# }"
   } | tr -d '\\134' > "$OUT/manifest.json"
   if tar -czf "$NODE-hopscope.tar.gz" -C "$OUT" .; then
     rm -rf "$OUT"

@@ -46,19 +46,19 @@ describe('parseNodeState', () => {
 
 describe('capturedSpan: what a kit manifest proves its captures ran through', () => {
   const at = (t: string) => Date.parse(t);
-  it('kit 3: from the second after the start (taken once every tcpdump listened) to a second before the stop (a stopped tcpdump loses its last buffer block)', () => {
-    const span = capturedSpan({ kit: '3', started: '2026-12-05T12:24:45Z', stopped: '2026-12-05T12:24:49Z', late: 'flannel.1 eth0' });
-    expect(span).toEqual({ fromMs: at('2026-12-05T12:24:46Z'), untilMs: at('2026-12-05T12:24:48Z'), late: ['flannel.1', 'eth0'] });
+  it('kit 3: from the second after the start (taken once every tcpdump listened) to two seconds before the stop (a stopped tcpdump loses the block the kernel still holds)', () => {
+    const span = capturedSpan({ kit: '3', started: '2026-12-05T12:24:45Z', stopped: '2026-12-05T12:24:49Z', late: 'flannel.1 eth0', wrapped: 'cni0' });
+    expect(span).toEqual({ fromMs: at('2026-12-05T12:24:46Z'), untilMs: at('2026-12-05T12:24:47Z'), late: ['flannel.1', 'eth0'], wrapped: ['cni0'] });
     // Interrupted before every tcpdump listened: no start is proven.
-    expect(capturedSpan({ kit: '3', started: '', stopped: '2026-12-05T12:24:49Z', late: '' })).toEqual({ fromMs: null, untilMs: at('2026-12-05T12:24:48Z'), late: [] });
+    expect(capturedSpan({ kit: '3', started: '', stopped: '2026-12-05T12:24:49Z', late: '' })).toEqual({ fromMs: null, untilMs: at('2026-12-05T12:24:47Z'), late: [], wrapped: [] });
   });
   it('kit 2, and a manifest without a version: read as they always were, start to a second after the stop', () => {
     for (const kit of ['2', undefined]) {
       const m: Record<string, string> = { started: '2026-12-05T12:24:45Z', stopped: '2026-12-05T12:24:49Z' };
       if (kit) m.kit = kit;
-      expect(capturedSpan(m)).toEqual({ fromMs: at('2026-12-05T12:24:45Z'), untilMs: at('2026-12-05T12:24:50Z'), late: [] });
+      expect(capturedSpan(m)).toEqual({ fromMs: at('2026-12-05T12:24:45Z'), untilMs: at('2026-12-05T12:24:50Z'), late: [], wrapped: [] });
     }
-    expect(capturedSpan({ kit: '2', started: 'soon', stopped: '' })).toEqual({ fromMs: null, untilMs: null, late: [] });
+    expect(capturedSpan({ kit: '2', started: 'soon', stopped: '' })).toEqual({ fromMs: null, untilMs: null, late: [], wrapped: [] });
   });
   it('parseNodeState carries it', () => {
     const files: StateFiles = new Map([['manifest.json', JSON.stringify({ kit: 3, node: 'node1', started: '2026-12-05T12:24:45Z', stopped: '2026-12-05T12:24:49Z', late: '' })]]);

@@ -63,15 +63,18 @@ export interface NodeState {
  * start once every tcpdump listens, and tells the user to reproduce only a second later: the
  * span begins a second after it. It records the stop before any tcpdump is stopped, but a
  * tcpdump stopped by a signal writes nothing of the kernel's half-filled buffer block, up to its
- * 1 s buffer timeout of packets: the span ends a second before the stop. Kit 2 recorded the start just before launching tcpdump and the stop after they ended;
+ * 1 s buffer timeout of packets, and the kernel may hold a block up to twice that: the span
+ * ends two seconds before the stop. Kit 2 recorded the start just before launching tcpdump and the stop after they ended;
  * it too asked for the reproduction only once every tcpdump listened, so its bundles are read
  * as they always were: from the start to a second after the stop.
  */
 export interface CapturedSpan {
   fromMs: number | null;
   untilMs: number | null;
-  /** Interfaces whose tcpdump had not said it listened when the run began. */
+  /** Interfaces whose tcpdump had not said it listened when the run began: when it ran is unknown. */
   late: string[];
+  /** Interfaces whose ring buffer may have written over its beginning: it ran to the stop, from an unknown start. */
+  wrapped: string[];
 }
 
 export function capturedSpan(manifest: Record<string, string>): CapturedSpan {
@@ -81,8 +84,9 @@ export function capturedSpan(manifest: Record<string, string>): CapturedSpan {
   };
   const start = at(manifest.started);
   const stop = at(manifest.stopped);
-  if (Number(manifest.kit) >= 3) return { fromMs: start === null ? null : start + 1000, untilMs: stop === null ? null : stop - 1000, late: (manifest.late ?? '').split(/\s+/).filter(Boolean) };
-  return { fromMs: start, untilMs: stop === null ? null : stop + 1000, late: [] };
+  const list = (v: string | undefined) => (v ?? '').split(/\s+/).filter(Boolean);
+  if (Number(manifest.kit) >= 3) return { fromMs: start === null ? null : start + 1000, untilMs: stop === null ? null : stop - 2000, late: list(manifest.late), wrapped: list(manifest.wrapped) };
+  return { fromMs: start, untilMs: stop === null ? null : stop + 1000, late: [], wrapped: [] };
 }
 
 /** The kit's files, by their name under state/ (and manifest.json). */

@@ -26,6 +26,7 @@ const pt = (node: string, iface: string, role: InterfaceRole): CapturePoint => (
   firstNs: ns(0),
   lastNs: ns(1),
   stopKnown: false,
+  runUnknown: false,
   podIp: null,
   podIps: [],
   truncated: 0,

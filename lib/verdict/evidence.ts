@@ -435,7 +435,7 @@ function computeStep(ev: Evidence, dir: 'requests' | 'replies', k: number, c: Co
   let grace: number | null = null;
   const tailGrace = () => (grace ??= to.stopKnown || endsOnStream(ev, c, to, groups) ? 0 : TAIL_GRACE_NS);
   const inWindow = (t: number) =>
-    !clockKnown || to.packets === 0 || Number.isNaN(window[0]) || Number.isNaN(t) || (t >= window[0] - margin && t <= window[1] + margin + tailGrace());
+    to.packets === 0 ? !to.runUnknown : !clockKnown || Number.isNaN(window[0]) || Number.isNaN(t) || (t >= window[0] - margin && t <= window[1] + margin + tailGrace());
   const unproven = notMerged.filter((g) => !acked.includes(g));
   const lost = unproven.filter((g) => inWindow(timeAtFrom(g)));
   const outside = unproven.filter((g) => !inWindow(timeAtFrom(g)));

@@ -50,7 +50,7 @@ const span = (ts: number[]) => {
 
 function stepLines(s: Step, dir: 'requests' | 'replies'): string[] {
   const window =
-    s.to.packets === 0 ? 'ran and holds no packet at all' : Number.isNaN(s.window[0]) ? 'has no timestamps' : `covers ${sec(s.window[0])}–${sec(s.window[1])}`;
+    s.to.packets === 0 ? (s.to.runUnknown ? 'holds no packet, and when it ran is unknown (its tcpdump never said it listened)' : 'ran and holds no packet at all') : Number.isNaN(s.window[0]) ? 'has no timestamps' : `covers ${sec(s.window[0])}–${sec(s.window[1])}`;
   const lines: string[] = [];
   if (s.lost.length > 0) {
     lines.push(`${plural(s.lost.length, dir)} seen at ${pointName(s.from)} and never at ${pointName(s.to)} (largest ${s.lostSize} bytes)`);
