@@ -12,6 +12,7 @@ import { analyze } from '../analyze';
 import { expand, loadInputs } from '../analyze/files';
 import { checkFlow } from '../analyze/node-checks';
 import { capturedSpan, parseNodeState } from '../nodestate/state';
+import { PcapWriter } from '../capture/pcap-writer';
 import { openBundles } from './bundles';
 import { main } from './main';
 
@@ -94,14 +95,8 @@ describe('a kit 3 manifest that names interfaces whose start is not proven', () 
     const dir = mkdtempSync(join(tmpdir(), 'hopscope-late-'));
     try {
       const empty = join(dir, 'node2-flannel.1.pcap');
-      // A pcap header alone: magic, version 2.4, zone, sigfigs, snaplen 262144, Ethernet.
-      const head = Buffer.alloc(24);
-      head.writeUInt32LE(0xa1b2c3d4, 0);
-      head.writeUInt16LE(2, 4);
-      head.writeUInt16LE(4, 6);
-      head.writeUInt32LE(262144, 16);
-      head.writeUInt32LE(1, 20);
-      writeFileSync(empty, head);
+      // A pcap header alone (Ethernet): what a tcpdump that wrote no packet leaves.
+      writeFileSync(empty, new PcapWriter().header(1));
       const paths = expand(b.paths).map((p) => (p.endsWith('/node2-flannel.1.pcap') ? empty : p));
       expect(paths).toContain(empty);
       const { inputs } = await loadInputs(paths, new Map());
