@@ -83,7 +83,7 @@ export function analyze(inputs: AnalysisInput[], opts: AnalysisOptions = {}): { 
   const stateRoles = new Map<string, InterfaceRole>();
   for (const st of opts.nodeStates?.values() ?? []) for (const [iface, role] of rolesFromState(st, st.defaultRoutes)) stateRoles.set(`${st.node}/${iface}`, role);
   const runWindows = new Map<string, CapturedSpan>();
-  for (const st of opts.nodeStates?.values() ?? []) if (st.captured.fromMs !== null || st.captured.untilMs !== null) runWindows.set(st.node, st.captured);
+  for (const st of opts.nodeStates?.values() ?? []) runWindows.set(st.node, st.captured);
   const correlation = correlate(kept, stateRoles.size > 0 || runWindows.size > 0 ? { ...opts, stateRoles, runWindows } : opts);
   notes.push(...correlation.notes);
   const flows = analyzeFlows(correlation);

@@ -136,3 +136,18 @@ describe('a kit 3 manifest that names interfaces whose start is not proven', () 
     expect(firstOf('cni0')).toBeGreaterThanOrEqual(0);
   });
 });
+
+describe('a kit bundle whose tcpdump dropped packets', () => {
+  it('says so in the notes, naming the capture point, as a pcapng\'s own statistics do', async () => {
+    const b = openBundles(BUNDLES);
+    const { inputs } = await loadInputs(expand(b.paths), new Map());
+    const st = b.states.get('node2')!;
+    expect(st.captured.counts.get('cni0')).toMatchObject({ droppedByKernel: 0 });
+    expect(analyze(inputs, { nodeStates: b.states }).report.notes.filter((n) => n.includes('dropped before being recorded'))).toEqual([]);
+    const files = new Map([['tcpdump-cni0.log', 'tcpdump: listening on cni0, link-type EN10MB (Ethernet), snapshot length 262144 bytes\n40 packets captured\n52 packets received by filter\n12 packets dropped by kernel\n']]);
+    b.states.set('node2', { ...st, captured: capturedSpan(st.manifest, files) });
+    expect(analyze(inputs, { nodeStates: b.states }).report.notes.filter((n) => n.includes('dropped before being recorded'))).toEqual([
+      'node2/cni0: its tcpdump said when it stopped that 12 packets were dropped before being recorded (the buffer or the interface was full): a packet missing there may have crossed it',
+    ]);
+  });
+});

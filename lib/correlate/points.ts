@@ -28,7 +28,7 @@ export interface PointOptions {
    * through (null: not known); its `late` interfaces' runs are unknown, its `wrapped` ones' starts. A capture that went quiet ran on:
    * its window is at least this.
    */
-  runWindows?: ReadonlyMap<string, { fromMs: number | null; untilMs: number | null; late: readonly string[]; wrapped: readonly string[] }>;
+  runWindows?: ReadonlyMap<string, { fromMs: number | null; untilMs: number | null; late: readonly string[]; wrapped: readonly string[]; counts: ReadonlyMap<string, { droppedByKernel: number }> }>;
 }
 
 interface PointSpec {
@@ -177,6 +177,11 @@ export function capturePoints(inputs: readonly CaptureInput[], opts: PointOption
   return { points, shapePoint, inputPoints, split, notes };
 }
 
+/** A capture that lost packets before recording them: what is missing there may have crossed it. */
+function droppedNote(pt: CapturePoint, dropped: number, source: string): string {
+  return `${pt.node}/${pt.interface}: ${source} ${dropped} packet${dropped === 1 ? ' was' : 's were'} dropped before being recorded (the buffer or the interface was full): a packet missing there may have crossed it`;
+}
+
 /** How long before a file's first packet its statistics' start may be (else it is another file's). */
 const ISB_START_LEAD_NS = 10e9;
 
@@ -210,13 +215,15 @@ export function fillWindows(inputs: readonly CaptureInput[], layout: PointLayout
       if (stats.end && !(at(stats.end) <= pt.lastNs)) pt.lastNs = ns(at(stats.end));
       if (stats.end) pt.stopKnown = true;
       const dropped = (stats.osDrop ?? 0) + (stats.ifDrop ?? 0);
-      if (dropped > 0) layout.notes.push(`${pt.node}/${pt.interface}: the capture's own statistics say ${dropped} packet${dropped === 1 ? ' was' : 's were'} dropped before being recorded (the buffer or the interface was full): a packet missing there may have crossed it`);
+      if (dropped > 0) layout.notes.push(droppedNote(pt, dropped, "the capture's own statistics say"));
     }
     // A capture kit's tcpdumps ran through the span its manifest proves, also while nothing crossed.
     for (const id of layout.inputPoints[n]!) {
       const pt = layout.points[id]!;
       const w = runWindows?.get(pt.node);
       if (!w) continue;
+      const dropped = w.counts.get(pt.interface)?.droppedByKernel ?? 0;
+      if (dropped > 0) layout.notes.push(droppedNote(pt, dropped, 'its tcpdump said when it stopped that'));
       if (w.late.includes(pt.interface)) pt.runUnknown = true;
       if (pt.packets === 0) continue;
       const at = (ms: number) => (ms / 1000 - epochSec) * 1e9;

@@ -1,6 +1,6 @@
 /** The kit's state files read into a NodeState: the copy taken when the captures stopped wins, and what changed meanwhile is named. */
 import { describe, expect, it } from 'vitest';
-import { capturedSpan, parseNodeState, type StateFiles } from './state';
+import { capturedSpan, parseNodeState, parseTcpdumpCounts, type StateFiles } from './state';
 
 const LINK = (state: string, promisc = '') => `5: flannel.1: <BROADCAST,MULTICAST${promisc},UP,LOWER_UP> mtu 1450 qdisc noqueue state ${state} mode DEFAULT group default promiscuity ${promisc ? 1 : 0} \\    vxlan id 1 local 192.168.0.12 dev eth0 srcport 0 0 dstport 8472 nolearning`;
 
@@ -48,20 +48,38 @@ describe('capturedSpan: what a kit manifest proves its captures ran through', ()
   const at = (t: string) => Date.parse(t);
   it('kit 3: from the second after the start (taken once every tcpdump listened) to two seconds before the stop (a stopped tcpdump loses the block the kernel still holds)', () => {
     const span = capturedSpan({ kit: '3', started: '2026-12-05T12:24:45Z', stopped: '2026-12-05T12:24:49Z', late: 'flannel.1 eth0', wrapped: 'cni0' });
-    expect(span).toEqual({ fromMs: at('2026-12-05T12:24:46Z'), untilMs: at('2026-12-05T12:24:47Z'), late: ['flannel.1', 'eth0'], wrapped: ['cni0'] });
+    expect(span).toEqual({ fromMs: at('2026-12-05T12:24:46Z'), untilMs: at('2026-12-05T12:24:47Z'), late: ['flannel.1', 'eth0'], wrapped: ['cni0'], counts: new Map() });
     // Interrupted before every tcpdump listened: no start is proven.
-    expect(capturedSpan({ kit: '3', started: '', stopped: '2026-12-05T12:24:49Z', late: '' })).toEqual({ fromMs: null, untilMs: at('2026-12-05T12:24:47Z'), late: [], wrapped: [] });
+    expect(capturedSpan({ kit: '3', started: '', stopped: '2026-12-05T12:24:49Z', late: '' })).toEqual({ fromMs: null, untilMs: at('2026-12-05T12:24:47Z'), late: [], wrapped: [], counts: new Map() });
   });
   it('kit 2, and a manifest without a version: read as they always were, start to a second after the stop', () => {
     for (const kit of ['2', undefined]) {
       const m: Record<string, string> = { started: '2026-12-05T12:24:45Z', stopped: '2026-12-05T12:24:49Z' };
       if (kit) m.kit = kit;
-      expect(capturedSpan(m)).toEqual({ fromMs: at('2026-12-05T12:24:45Z'), untilMs: at('2026-12-05T12:24:50Z'), late: [], wrapped: [] });
+      expect(capturedSpan(m)).toEqual({ fromMs: at('2026-12-05T12:24:45Z'), untilMs: at('2026-12-05T12:24:50Z'), late: [], wrapped: [], counts: new Map() });
     }
-    expect(capturedSpan({ kit: '2', started: 'soon', stopped: '' })).toEqual({ fromMs: null, untilMs: null, late: [], wrapped: [] });
+    expect(capturedSpan({ kit: '2', started: 'soon', stopped: '' })).toEqual({ fromMs: null, untilMs: null, late: [], wrapped: [], counts: new Map() });
   });
   it('parseNodeState carries it', () => {
     const files: StateFiles = new Map([['manifest.json', JSON.stringify({ kit: 3, node: 'node1', started: '2026-12-05T12:24:45Z', stopped: '2026-12-05T12:24:49Z', late: '' })]]);
     expect(parseNodeState(files).captured.fromMs).toBe(at('2026-12-05T12:24:46Z'));
+  });
+});
+
+describe('parseTcpdumpCounts: what a tcpdump says when it stops', () => {
+  // As the kit's tcpdump on node1's eth0 wrote it on a real kernel: two packets passed the
+  // filter that it never wrote (the block the kernel still held when it was stopped).
+  const log = 'tcpdump: listening on eth0, link-type EN10MB (Ethernet), snapshot length 262144 bytes\n73 packets captured\n75 packets received by filter\n0 packets dropped by kernel\n';
+  it('reads the three counts, also in the singular', () => {
+    expect(parseTcpdumpCounts(log)).toEqual({ captured: 73, received: 75, droppedByKernel: 0 });
+    expect(parseTcpdumpCounts('1 packet captured\n1 packet received by filter\n1 packet dropped by kernel\n')).toEqual({ captured: 1, received: 1, droppedByKernel: 1 });
+  });
+  it('is null for a tcpdump that never got to say them (killed, failed, or still listening)', () => {
+    expect(parseTcpdumpCounts('tcpdump: listening on eth0, link-type EN10MB (Ethernet), snapshot length 262144 bytes\n')).toBeNull();
+    expect(parseTcpdumpCounts('tcpdump: flannel.9: No such device exists\n')).toBeNull();
+  });
+  it('capturedSpan keeps them by interface, from the state files', () => {
+    const files: StateFiles = new Map([['tcpdump-eth0.log', log], ['tcpdump-cni0.log', 'tcpdump: cni0: That device is not up\n'], ['sysctl.txt', '']]);
+    expect([...capturedSpan({ kit: '3' }, files).counts]).toEqual([['eth0', { captured: 73, received: 75, droppedByKernel: 0 }]]);
   });
 });

@@ -75,9 +75,35 @@ export interface CapturedSpan {
   late: string[];
   /** Interfaces whose ring buffer may have written over its beginning: it ran to the stop, from an unknown start. */
   wrapped: string[];
+  /** Per interface, what its tcpdump said when it stopped (`state/tcpdump-<interface>.log`). */
+  counts: Map<string, TcpdumpCounts>;
 }
 
-export function capturedSpan(manifest: Record<string, string>): CapturedSpan {
+/** tcpdump's last words: "N packets captured", "N packets received by filter", "N packets dropped by kernel". */
+export interface TcpdumpCounts {
+  captured: number;
+  received: number;
+  /** Lost because its buffer was full: they crossed the interface and were never recorded. */
+  droppedByKernel: number;
+}
+
+/** The counts a tcpdump's standard error ends with, or null where it has none (killed, or still starting). */
+export function parseTcpdumpCounts(log: string): TcpdumpCounts | null {
+  const n = (what: string) => {
+    const m = new RegExp(`^(\\d+) packets? ${what}$`, 'm').exec(log);
+    return m ? Number(m[1]) : null;
+  };
+  const [captured, received, droppedByKernel] = [n('captured'), n('received by filter'), n('dropped by kernel')];
+  return captured === null || received === null || droppedByKernel === null ? null : { captured, received, droppedByKernel };
+}
+
+export function capturedSpan(manifest: Record<string, string>, files: StateFiles = new Map()): CapturedSpan {
+  const counts = new Map<string, TcpdumpCounts>();
+  for (const [name, text] of files) {
+    const m = /^tcpdump-(.+)\.log$/.exec(name);
+    const c = m ? parseTcpdumpCounts(text) : null;
+    if (m && c) counts.set(m[1]!, c);
+  }
   const at = (t: string | undefined) => {
     const ms = Date.parse(t ?? '');
     return Number.isFinite(ms) ? ms : null;
@@ -85,8 +111,8 @@ export function capturedSpan(manifest: Record<string, string>): CapturedSpan {
   const start = at(manifest.started);
   const stop = at(manifest.stopped);
   const list = (v: string | undefined) => (v ?? '').split(/\s+/).filter(Boolean);
-  if (Number(manifest.kit) >= 3) return { fromMs: start === null ? null : start + 1000, untilMs: stop === null ? null : stop - 2000, late: list(manifest.late), wrapped: list(manifest.wrapped) };
-  return { fromMs: start, untilMs: stop === null ? null : stop + 1000, late: [], wrapped: [] };
+  if (Number(manifest.kit) >= 3) return { fromMs: start === null ? null : start + 1000, untilMs: stop === null ? null : stop - 2000, late: list(manifest.late), wrapped: list(manifest.wrapped), counts };
+  return { fromMs: start, untilMs: stop === null ? null : stop + 1000, late: [], wrapped: [], counts };
 }
 
 /** The kit's files, by their name under state/ (and manifest.json). */
@@ -124,7 +150,7 @@ export function parseNodeState(files: StateFiles): NodeState {
     policyRules: policyRules(text('ip-rule.txt'), text('ip-6-rule.txt')),
     addresses: globalAddresses(files.get('ip-j-addr.json') ?? null),
     changed: changedFiles(files),
-    captured: capturedSpan(manifest),
+    captured: capturedSpan(manifest, files),
     neighbours: lines(text('ip-neigh.txt')),
     fdb: lines(text('bridge-fdb.txt')),
     firewallsElsewhere: {
