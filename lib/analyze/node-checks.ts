@@ -138,7 +138,7 @@ function sourcedChecks(f: FlowReport, states: ReadonlyMap<string, NodeState>): S
   if (from.role === 'overlay' && to.role === 'nic' && dev?.kind === 'vxlan') {
     for (const r of vxlanPath(st, dst, from.interface)) out.push({ node, cause: r.cause, status: r.found ? 'ruled out' : 'confirmed', evidence: r.evidence, source: /FDB/.test(r.cause) ? 'bridge-fdb.txt' : 'ip-route.txt' });
   }
-  out.push(...dropCounters(st, from, to, node, replies));
+  out.push(...dropCounters(st, from, to, node, replies, f.verdict.kind === 'not-observed'));
   return out;
 }
 
@@ -405,10 +405,12 @@ function splitHostPort(s: string): [string, number | undefined] {
 /**
  * The counters that can hold this step's losses: what `from` dropped of what it received, what
  * `to` dropped of what it was to send. As many as were lost (or more) is consistent; fewer may
- * be other traffic's, and none rules the devices out.
+ * be other traffic's, and none rules the devices out. `unobserved`: `to`'s capture did not cover
+ * them, so they are not known to be lost.
  */
-function dropCounters(st: NodeState, from: HopReport, to: HopReport, node: string, replies: boolean): Sourced[] {
+function dropCounters(st: NodeState, from: HopReport, to: HopReport, node: string, replies: boolean, unobserved: boolean): Sourced[] {
   const lost = Math.max(0, replies ? from.replies - to.replies : from.requests - to.requests);
+  const missing = unobserved ? `${lost} of this flow's not seen past here (the next capture did not cover them)` : `${lost} of this flow's lost here`;
   const out: Sourced[] = [];
   for (const [i, dir, key] of [
     [from.interface, 'received', 'rxDropped'],
@@ -421,7 +423,7 @@ function dropCounters(st: NodeState, from: HopReport, to: HopReport, node: strin
     // A counter that rose may hold this flow's losses or other traffic's (router solicitations a
     // VXLAN device has no VTEP for): never a confirmation on its own.
     const status = n === 0 ? 'ruled out' : 'not checkable';
-    out.push({ node, cause: `${i} drops what it ${dir}`, status, evidence: `${i}: ${n} ${dir} packets dropped while the captures ran, ${lost} of this flow's lost here${n > 0 ? ": they may be this flow's or other traffic's" : ''} (/proc/net/dev)` });
+    out.push({ node, cause: `${i} drops what it ${dir}`, status, evidence: `${i}: ${n} ${dir} packets dropped while the captures ran, ${missing}${n > 0 ? ": they may be this flow's or other traffic's" : ''} (/proc/net/dev)` });
   }
   return out;
 }

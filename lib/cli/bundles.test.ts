@@ -114,6 +114,10 @@ describe('a kit 3 manifest that names interfaces whose start is not proven', () 
     const late = (await withLateFlannel(true)).flows.find((f) => f.protocol === 'tcp' && f.serverPort === 8080)!;
     // Not a drop between eth0 and flannel.1, where the kernel did pass them: not observed, and why.
     expect(late.verdict.kind).toBe('not-observed');
+    // Nor do the node's drop counters speak of them as lost.
+    const counters = late.checks.filter((c) => / drops what it (received|sent)$/.test(c.cause)).map((c) => c.evidence);
+    expect(counters.length).toBeGreaterThan(0);
+    for (const e of counters) expect(e).toMatch(/2 of this flow's not seen past here \(the next capture did not cover them\)/);
     expect(late.verdict.rule.evidence.join(' ')).toContain('when it ran is unknown');
     // The same empty capture from a tcpdump that did listen: it ran, and saw nothing.
     const ran = (await withLateFlannel(false)).flows.find((f) => f.protocol === 'tcp' && f.serverPort === 8080)!;
