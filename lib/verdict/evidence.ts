@@ -338,17 +338,24 @@ const SAME_NODE_MARGIN_NS = 1e5;
  */
 const TAIL_GRACE_NS = 1e9;
 /**
- * Unless `to`'s node had its captures taken one after another (no other capture of that node
- * ran at the same time as `to`'s), `to` was following this direction of the flow (STREAM_SEEN
- * packets or more) and its last packet is one of the flow's: then the stream stopping where the
- * capture ends is the capture being stopped, and silence proves nothing. Where the node's
- * captures overlap, a capture that goes quiet ran on: packets missing after its last are lost.
+ * A tcpdump stopped by a signal never writes what the kernel still held for it: a TPACKET_V3
+ * block retires after up to twice its 1 s timeout, so up to 2 s of packets before the stop are
+ * lost (a healthy ping, two plain tcpdumps on one node stopped by one Ctrl-C: 138 and 140 of
+ * 150 packets written). A stream that stops where `to`'s capture ends, in `from`'s last 2 s,
+ * may be that.
+ */
+const STOP_UNSURE_NS = 2e9;
+/**
+ * Whether `to` was following this direction of the flow (STREAM_SEEN packets or more) and its
+ * last packet is one of the flow's: the stream stopping where the capture ends. Where `to`'s node
+ * had its captures taken one after another, or in `from`'s last seconds (STOP_UNSURE_NS), that is
+ * the capture being stopped, and silence proves nothing. Elsewhere a capture that goes quiet ran
+ * on: packets missing after its last are lost.
  */
 const OWN_LAST_NS = 10e6;
 const STREAM_SEEN = 3;
 
-function endsOnStream(ev: Evidence, c: Correlation, to: CapturePoint, groups: GroupIds): boolean {
-  if (!c.sequentialNodes.includes(to.host)) return false;
+function endsOnStream(ev: Evidence, to: CapturePoint, groups: GroupIds): boolean {
   const G = ev.groups;
   const st = G.store;
   let seen = 0;
@@ -432,10 +439,15 @@ function computeStep(ev: Evidence, dir: 'requests' | 'replies', k: number, c: Co
   // compared, and the captures are taken to overlap.
   const clockKnown = c.clocks.get(to.host)?.method !== 'unknown' || to.host === from.host;
   const margin = to.host === from.host ? SAME_NODE_MARGIN_NS : CLOCK_MARGIN_NS;
-  let grace: number | null = null;
-  const tailGrace = () => (grace ??= to.stopKnown || endsOnStream(ev, c, to, groups) ? 0 : TAIL_GRACE_NS);
+  let stream: boolean | null = null;
+  const fromEnd = from.lastNs + offset(from);
+  const sequential = c.sequentialNodes.includes(to.host);
+  // No grace past a known stop; none either where `to` was following the stream up to its last
+  // packet and its captures were taken one after another, or the packet passed `from` in the
+  // last seconds of `from`'s own capture (both may have been stopping).
+  const tailGrace = (t: number) => (to.stopKnown || ((sequential || t > fromEnd - STOP_UNSURE_NS) && (stream ??= endsOnStream(ev, to, groups))) ? 0 : TAIL_GRACE_NS);
   const inWindow = (t: number) =>
-    to.packets === 0 ? !to.runUnknown : !clockKnown || Number.isNaN(window[0]) || Number.isNaN(t) || (t >= window[0] - margin && t <= window[1] + margin + tailGrace());
+    to.packets === 0 ? !to.runUnknown : !clockKnown || Number.isNaN(window[0]) || Number.isNaN(t) || (t >= window[0] - margin && t <= window[1] + margin + tailGrace(t));
   const unproven = notMerged.filter((g) => !acked.includes(g));
   const lost = unproven.filter((g) => inWindow(timeAtFrom(g)));
   const outside = unproven.filter((g) => !inWindow(timeAtFrom(g)));
