@@ -10,6 +10,7 @@ import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFile
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { whyNoNetns } from '../testing/netns';
 import { readCapture } from '../capture/read';
 import { innerFilter, kitScript, nicFilter } from './script';
 import { OPAQUE_TUNNELS } from '../protocols/opaque';
@@ -20,16 +21,7 @@ const NS = { n1: `${tag}-n1`, n2: `${tag}-n2`, a: `${tag}-a`, b: `${tag}-b` };
 const POD_A = '10.244.1.2';
 const POD_B = '10.244.2.2';
 
-function canNetns(): string | null {
-  if (process.getuid?.() !== 0) return 'not root';
-  const probe = `${tag}-probe`;
-  const r = spawnSync('ip', ['netns', 'add', probe]);
-  if (r.status !== 0) return `ip netns add fails: ${r.stderr.toString().trim()}`;
-  spawnSync('ip', ['netns', 'delete', probe]);
-  if (spawnSync('tcpdump', ['--version']).status !== 0) return 'no tcpdump';
-  return null;
-}
-const why = canNetns();
+const why = whyNoNetns(tag);
 if (why) console.log(`[kit] skipping the real-kernel kit test: ${why}`);
 
 /** The check a flow's report gives for a cause (by its start, for causes that name an address). */

@@ -11,6 +11,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { whyNoNetns } from '../testing/netns';
 import { loadInputs } from '../analyze/files';
 import { analyze } from '../analyze';
 import { parseTcpdumpCounts } from '../nodestate/state';
@@ -18,16 +19,7 @@ import { parseTcpdumpCounts } from '../nodestate/state';
 const tag = `ht${process.pid % 100000}`;
 const NS = { a: `${tag}-a`, n: `${tag}-n`, b: `${tag}-b` };
 
-function canNetns(): string | null {
-  if (process.getuid?.() !== 0) return 'not root';
-  const probe = `${tag}-probe`;
-  const r = spawnSync('ip', ['netns', 'add', probe]);
-  if (r.status !== 0) return `ip netns add fails: ${r.stderr.toString().trim()}`;
-  spawnSync('ip', ['netns', 'delete', probe]);
-  if (spawnSync('tcpdump', ['--version']).status !== 0) return 'no tcpdump';
-  return null;
-}
-const why = canNetns();
+const why = whyNoNetns(tag);
 if (why) console.log(`[stop-tail] skipping the real-kernel capture-stop test: ${why}`);
 
 const sh = (ns: string, cmd: string) => execFileSync('ip', ['netns', 'exec', ns, 'sh', '-c', cmd], { stdio: 'pipe' }).toString();
