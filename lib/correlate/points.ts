@@ -11,6 +11,7 @@
  */
 import { interfaceRole, type InterfaceRole } from '../protocols/devices';
 import { ns } from '../util/units';
+import type { CapturedSpan } from '../nodestate/state';
 import { emptyBackground } from './background';
 import type { Label } from './labels';
 import type { CaptureInput, CapturePoint } from './types';
@@ -25,10 +26,10 @@ export interface PointOptions {
   stateRoles?: ReadonlyMap<string, InterfaceRole>;
   /**
    * node → the span, in Unix ms, that a capture-kit bundle's manifest proves all its tcpdumps ran
-   * through (null: not known); its `late` interfaces' runs are unknown, its `wrapped` ones' starts. A capture that went quiet ran on:
-   * its window is at least this.
+   * through (null: not known); its `late` interfaces' runs are unknown, its `wrapped` ones'
+   * starts. A capture that went quiet ran on: its window is at least this.
    */
-  runWindows?: ReadonlyMap<string, { fromMs: number | null; untilMs: number | null; late: readonly string[]; wrapped: readonly string[]; counts: ReadonlyMap<string, { droppedByKernel: number }> }>;
+  runWindows?: ReadonlyMap<string, CapturedSpan>;
 }
 
 interface PointSpec {
