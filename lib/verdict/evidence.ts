@@ -33,6 +33,8 @@ export interface Step {
   causes: Cause[];
   /** " (node2/cni0 not captured: the step is somewhere in between)" or "". */
   gapNote: string;
+  /** `to`'s file ends before its capture did: packets that crossed it later were seen further on (crossedAfterEnd). */
+  toEndedEarly: boolean;
   /** The lost (and the outside) packets' times at `from`, and `to`'s window, corrected, ns since the epoch. */
   lostTimes: number[];
   outsideTimes: number[];
@@ -184,17 +186,15 @@ export function inferUncaptured(f: Flow, G: PacketGroups, points: CapturePoint[]
 
 const lastSeen = (xs: number[]) => xs.reduce((k, n, i) => (n > 0 ? i : k), -1);
 
-export function gatherEvidence(f: Flow, c: Correlation, offset: (p: CapturePoint) => number): Evidence {
+/**
+ * The points that decide where one direction of a flow stops, in the order its packets cross
+ * them: the path's points but `-i any` ones, and but those blind that way (blind.ts). A pod
+ * point on the path is the client's (its own address, before any SNAT) or the server's
+ * (whatever DNAT made of the address the client dialled).
+ */
+export function stationsOf(f: Flow, c: Correlation, dir: 'requests' | 'replies'): number[] {
   const pts = c.points;
-  const G = c.groups;
-  const reqTally = tally(f.requests, f.summary.requestMasks, G, pts.length);
-  const repTally = tally(f.replies, f.summary.replyMasks, G, pts.length);
-  const reqCounts = reqTally.counts;
-  const repCounts = repTally.counts;
-  // A point blind to one direction (blind.ts) is no station of the packets going that way. A
-  // pod point on the path is the client's (its own address, before any SNAT) or the server's
-  // (whatever DNAT made of the address the client dialled).
-  const blindFor = (p: number, dir: 'requests' | 'replies') => {
+  const blindFor = (p: number) => {
     const b = c.blind.find((x) => x.point === p);
     if (!b) return false;
     const clientPod = pts[p]!.podIps.includes(f.client);
@@ -202,8 +202,19 @@ export function gatherEvidence(f: Flow, c: Correlation, offset: (p: CapturePoint
     const towards = dir === 'requests' ? !clientPod : clientPod;
     return b.towardsPod === towards;
   };
-  const stations = f.path.filter((p) => pts[p]!.role !== 'any' && (c.blind.length === 0 || !blindFor(p, 'requests')));
-  const repStations = f.path.filter((p) => pts[p]!.role !== 'any' && (c.blind.length === 0 || !blindFor(p, 'replies'))).reverse();
+  const out = f.path.filter((p) => pts[p]!.role !== 'any' && (c.blind.length === 0 || !blindFor(p)));
+  return dir === 'requests' ? out : out.reverse();
+}
+
+export function gatherEvidence(f: Flow, c: Correlation, offset: (p: CapturePoint) => number): Evidence {
+  const pts = c.points;
+  const G = c.groups;
+  const reqTally = tally(f.requests, f.summary.requestMasks, G, pts.length);
+  const repTally = tally(f.replies, f.summary.replyMasks, G, pts.length);
+  const reqCounts = reqTally.counts;
+  const repCounts = repTally.counts;
+  const stations = stationsOf(f, c, 'requests');
+  const repStations = stationsOf(f, c, 'replies');
   const reqAt = stations.map((p) => reqCounts[p]!);
   const repAt = repStations.map((p) => repCounts[p]!);
   const icmpErrors = foldIcmpErrors(f, pts);
@@ -371,6 +382,57 @@ function endsOnStream(ev: Evidence, to: CapturePoint, groups: GroupIds): boolean
   return false;
 }
 
+/**
+ * Packets that prove a file ends before its capture did: two, so that one odd packet (a path
+ * that changed, a packet sent twice) cannot decide it.
+ */
+const ENDED_EARLY_PROOF = 2;
+const crossedCache = new WeakMap<Correlation, Map<number, number>>();
+
+/**
+ * How many packets crossed point `p` after its file's last one, counted up to ENDED_EARLY_PROOF:
+ * packets seen at a later station of their own flow's way, more than CLOCK_MARGIN_NS after it
+ * (microseconds on one node; a packet its snap length cut may not match its own copy there), and
+ * never at `p`.
+ * A plain `tcpdump -w` stopped by a signal never writes the buffer block the kernel still holds
+ * (up to 2 s of packets), so its file can end seconds before the capture did; a capture stopped
+ * before the others ends early too. Either way silence after the file's end is not evidence.
+ * Worked out only for a point a step needs it for, once per correlation.
+ */
+export function crossedAfterEnd(c: Correlation, p: CapturePoint, offset: (p: CapturePoint) => number): number {
+  let known = crossedCache.get(c);
+  if (!known) crossedCache.set(c, (known = new Map()));
+  let n = known.get(p.id);
+  if (n !== undefined) return n;
+  n = 0;
+  const G = c.groups;
+  const st = G.store;
+  const end = p.lastNs + offset(p);
+  const unknownClock = (host: string) => c.clocks.get(host)?.method === 'unknown';
+  const comparable = (q: CapturePoint) => q.host === p.host || (!unknownClock(q.host) && !unknownClock(p.host));
+  outer: for (const f of c.flows) {
+    if (!f.path.includes(p.id)) continue;
+    for (const dir of ['requests', 'replies'] as const) {
+      const order = stationsOf(f, c, dir);
+      const k = order.indexOf(p.id);
+      if (k < 0 || k === order.length - 1) continue;
+      for (const g of f[dir]) {
+        if (G.seenAt(g, p.id)) continue;
+        // Its first sighting past `p` on the way.
+        for (let j = k + 1; j < order.length; j++) {
+          const q = c.points[order[j]!]!;
+          if (!G.seenAt(g, q.id)) continue;
+          const i = G.sightingAt(g, q.id);
+          if (i >= 0 && comparable(q) && st.tNs[i]! + offset(q) > end + CLOCK_MARGIN_NS && ++n >= ENDED_EARLY_PROOF) break outer;
+          break;
+        }
+      }
+    }
+  }
+  known.set(p.id, n);
+  return n;
+}
+
 const NONE: readonly number[] = Object.freeze([]);
 
 /** What a step means and its likely causes, from the devices on either side. */
@@ -390,6 +452,7 @@ class QuietStep implements Step {
   readonly lostTimes = NONE as number[];
   readonly outsideTimes = NONE as number[];
   readonly window: [number, number] = [NaN, NaN];
+  readonly toEndedEarly = false;
   readonly dst: string;
   private d: { transition: string; causes: Cause[] } | null = null;
   constructor(
@@ -442,12 +505,21 @@ function computeStep(ev: Evidence, dir: 'requests' | 'replies', k: number, c: Co
   let stream: boolean | null = null;
   const fromEnd = from.lastNs + offset(from);
   const sequential = c.sequentialNodes.includes(to.host);
-  // No grace past a known stop; none either where `to` was following the stream up to its last
-  // packet and its captures were taken one after another, or the packet passed `from` in the
-  // last seconds of `from`'s own capture (both may have been stopping).
-  const tailGrace = (t: number) => (to.stopKnown || ((sequential || t > fromEnd - STOP_UNSURE_NS) && (stream ??= endsOnStream(ev, to, groups))) ? 0 : TAIL_GRACE_NS);
+  // No grace past a known stop, nor past a file proven to end before its capture did; none
+  // either where `to` was following the stream up to its last packet and its captures were
+  // taken one after another, or the packet passed `from` in the last seconds of `from`'s own
+  // capture (both may have been stopping).
+  let endedEarly: boolean | null = null;
+  const tailGrace = (t: number) =>
+    to.stopKnown ||
+    (endedEarly ??= crossedAfterEnd(c, to, offset) >= ENDED_EARLY_PROOF) ||
+    ((sequential || t > fromEnd - STOP_UNSURE_NS) && (stream ??= endsOnStream(ev, to, groups)))
+      ? 0
+      : TAIL_GRACE_NS;
   const inWindow = (t: number) =>
-    to.packets === 0 ? !to.runUnknown : !clockKnown || Number.isNaN(window[0]) || Number.isNaN(t) || (t >= window[0] - margin && t <= window[1] + margin + tailGrace(t));
+    to.packets === 0
+      ? !to.runUnknown
+      : !clockKnown || Number.isNaN(window[0]) || Number.isNaN(t) || (t >= window[0] - margin && (t <= window[1] + margin || t <= window[1] + margin + tailGrace(t)));
   const unproven = notMerged.filter((g) => !acked.includes(g));
   const lost = unproven.filter((g) => inWindow(timeAtFrom(g)));
   const outside = unproven.filter((g) => !inWindow(timeAtFrom(g)));
@@ -505,5 +577,6 @@ function computeStep(ev: Evidence, dir: 'requests' | 'replies', k: number, c: Co
     lostTimes: lost.map(timeAtFrom),
     outsideTimes: outside.map(timeAtFrom),
     window,
+    toEndedEarly: endedEarly === true,
   };
 }

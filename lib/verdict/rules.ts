@@ -58,6 +58,7 @@ function stepLines(s: Step, dir: 'requests' | 'replies'): string[] {
   } else lines.push(`${pointName(s.to)}'s capture ${window}`);
   if (s.outside.length > 0) {
     lines.push(`${plural(s.outside.length, dir)} passed ${pointName(s.from)} at ${span(s.outsideTimes)}, outside ${pointName(s.to)}'s capture: not counted as lost`);
+    if (s.toEndedEarly) lines.push(`${pointName(s.to)} was no longer writing: packets that crossed it after its file's last one were seen further on (its capture stopped earlier, or a tcpdump stopped by a signal never wrote its last buffered packets)`);
   }
   return lines;
 }

@@ -1,0 +1,44 @@
+/**
+ * crossedAfterEnd proves that a file ends before its capture did from packets seen further on
+ * after its last one. A proof where the capture did not stop early would turn a real drop in a
+ * capture's last second into "not observed". On every sample incident the points it proves are
+ * exactly those whose capture the lab's own measured windows (scenario.json `windows`, first and
+ * last packet of each file) end before another point of the incident went on capturing; in the
+ * incidents whose captures all ran to the end, it proves none.
+ */
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadInputs } from '../analyze/files';
+import { analyze } from '../analyze';
+import { scenarios } from '../testing/scenarios';
+import { crossedAfterEnd } from './evidence';
+
+/** Seconds from the epoch, as the lab writes them ("1796380846.219967000"). */
+const sec = (s: string) => Number(s);
+
+describe('crossedAfterEnd', () => {
+  it('proves an early end only of captures the lab measured stopping before the others', async () => {
+    const proved: string[] = [];
+    for (const { dir, truth } of scenarios()) {
+      const files = readdirSync(dir)
+        .filter((f) => /\.(pcap|pcapng)$/.test(f) && f !== 'all-interfaces.pcapng')
+        .map((f) => join(dir, f));
+      const { inputs } = await loadInputs(files, new Map());
+      const c = analyze(inputs).correlation;
+      const offsets = c.points.map((p) => c.clocks.get(p.host)?.offsetNs ?? 0);
+      const lastOfAll = Math.max(...Object.values(truth.windows ?? {}).map((w) => sec(w.last)));
+      for (const p of c.points) {
+        if (crossedAfterEnd(c, p, (q) => offsets[q.id]!) < 2) continue;
+        const name = `${p.node}/${p.interface}`;
+        proved.push(`${truth.name}:${name}`);
+        const w = truth.windows?.[name];
+        expect(w, `${truth.name}: ${name} proved to end early, and the lab says all its captures ran to the end`).toBeDefined();
+        // Another capture went on for longer than the margin the proof allows.
+        expect(lastOfAll - sec(w!.last), `${truth.name}: ${name}`).toBeGreaterThan(0.01);
+      }
+    }
+    // The two incidents with captures that stop early are found.
+    expect(proved).toEqual(expect.arrayContaining(['capture-windows-port-drop:node1/eth0', 'sequential-captures-healthy:node1/veth3a1b2c4d']));
+  });
+});
