@@ -18,6 +18,18 @@ export function analyzeScenario(dir: string, truth: GroundTruth): ReturnType<typ
   return a;
 }
 
+/**
+ * The correlation of one sample folder's own capture files (not its all-interfaces.pcapng, which
+ * repeats them), analysed without labels or links: what the verdict's properties are checked on.
+ */
+export async function correlateSample(dir: string): Promise<ReturnType<typeof analyze>['correlation']> {
+  const files = readdirSync(dir)
+    .filter((f) => /\.(pcap|pcapng)$/.test(f) && f !== 'all-interfaces.pcapng')
+    .map((f) => join(dir, f));
+  const { inputs } = await loadInputs(files, new Map());
+  return analyze(inputs).correlation;
+}
+
 async function analyzeOnce(dir: string, truth: GroundTruth) {
   // The capture points, and each node's interface list (`<node>-links.txt`) where the lab wrote one.
   const links = readdirSync(dir).filter((f) => linksFileNode(f) !== null);

@@ -6,12 +6,8 @@
  * last packet of each file) end before another point of the incident went on capturing; in the
  * incidents whose captures all ran to the end, it proves none.
  */
-import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadInputs } from '../analyze/files';
-import { analyze } from '../analyze';
-import { scenarios } from '../testing/scenarios';
+import { correlateSample, scenarios } from '../testing/scenarios';
 import { crossedAfterEnd } from './evidence';
 
 /** Seconds from the epoch, as the lab writes them ("1796380846.219967000"). */
@@ -21,11 +17,7 @@ describe('crossedAfterEnd', () => {
   it('proves an early end only of captures the lab measured stopping before the others', async () => {
     const proved: string[] = [];
     for (const { dir, truth } of scenarios()) {
-      const files = readdirSync(dir)
-        .filter((f) => /\.(pcap|pcapng)$/.test(f) && f !== 'all-interfaces.pcapng')
-        .map((f) => join(dir, f));
-      const { inputs } = await loadInputs(files, new Map());
-      const c = analyze(inputs).correlation;
+      const c = await correlateSample(dir);
       const offsets = c.points.map((p) => c.clocks.get(p.host)?.offsetNs ?? 0);
       const lastOfAll = Math.max(...Object.values(truth.windows ?? {}).map((w) => sec(w.last)));
       for (const p of c.points) {

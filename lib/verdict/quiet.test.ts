@@ -4,12 +4,8 @@
  * where something is missing: on every sample incident, each step it calls quiet is empty
  * when worked out in full.
  */
-import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadInputs } from '../analyze/files';
-import { analyze } from '../analyze';
-import { scenarios } from '../testing/scenarios';
+import { correlateSample, scenarios } from '../testing/scenarios';
 import { gatherEvidence } from './evidence';
 
 describe('Evidence.quiet', () => {
@@ -17,11 +13,7 @@ describe('Evidence.quiet', () => {
     let quiet = 0;
     let loud = 0;
     for (const { dir: folder } of scenarios()) {
-      const files = readdirSync(folder)
-        .filter((f) => /\.(pcap|pcapng)$/.test(f) && f !== 'all-interfaces.pcapng')
-        .map((f) => join(folder, f));
-      const { inputs } = await loadInputs(files, new Map());
-      const c = analyze(inputs).correlation;
+      const c = await correlateSample(folder);
       const offsets = c.points.map((p) => c.clocks.get(p.host)?.offsetNs ?? 0);
       for (const f of c.flows) {
         const ev = gatherEvidence(f, c, (p) => offsets[p.id]!);
