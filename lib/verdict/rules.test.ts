@@ -252,6 +252,27 @@ describe('the verdict rule table', () => {
     expect(f.repliesStopAfter).toBeNull();
   });
 
+  it('does not count as lost what passed after a file ended early, and names the capture that holds fewer', async () => {
+    // node1/cni0's file ends 0.1 s after the third ping; pings 4 and 5 come 0.2 s and 0.3 s
+    // after its last packet, within the second a quiet capture is still believed to run. Their requests are seen
+    // further on (node1/eth0 onwards) and never at node1/cni0: its file ended before its capture.
+    const rest = POINTS.filter((p) => p !== 'node1-cni0');
+    const f = await verdictOf([
+      ...ping(1, 0, all(), all('rep')),
+      ...ping(2, 500, all(), all('rep')),
+      ...ping(3, 1000, all(), all('rep')),
+      ...ping(4, 1300, rest, upTo('node1-eth0', 'rep')),
+      ...ping(5, 1400, rest, upTo('node1-eth0', 'rep')),
+      ...background(0, 2000, rest),
+      // node1/cni0's last packet is not the flow's: it was not following the flow as it stopped.
+      { spec: { src: '192.168.0.3', dst: '192.168.0.4', proto: 'udp', ipId: 7100, sport: 5353, dport: 5353 }, at: 1100, seen: ['node1-cni0'] },
+    ]);
+    expect(f.verdict.kind).toBe('delivered');
+    expect(f.verdict.summary).toBe('5 echo requests and 5 echo replies got through; node1/cni0 holds fewer of them: that capture did not record them all');
+    expect(f.verdict.rule.evidence).toContain("2 replies passed node1/eth0 at 1.301 s–1.401 s, outside node1/cni0's capture: not counted as lost");
+    expect(f.verdict.rule.evidence.some((l) => l.startsWith('node1/cni0 was no longer writing'))).toBe(true);
+  });
+
   it('calls a RST after the server accepted and answered a close, not a refusal', async () => {
     const tcp = (src: string, dst: string, sport: number, dport: number, seq: number, ack: number, flags: number, data = 0): FrameSpec => ({
       src, dst, proto: 'tcp', ipId: seq & 0xffff, sport, dport, seq, ack, flags, ...(data > 0 ? { payload: bytes(data, seq & 0xff) } : {}),

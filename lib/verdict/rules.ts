@@ -35,6 +35,8 @@ export interface VerdictRule {
 
 const plural = (k: number, noun: string) => `${k} ${k === 1 ? noun.replace(/s$/, '').replace(/ie$/, 'y') : noun}`;
 const sec = (ns: number) => `${(ns / 1e9).toFixed(3)} s`;
+/** "a", "a and b", "a, b and c" */
+const listed = (xs: string[]) => (xs.length < 2 ? (xs[0] ?? '') : `${xs.slice(0, -1).join(', ')} and ${xs[xs.length - 1]}`);
 
 /** "requests: node1/eth0 3, node2/eth0 3, node2/flannel.1 0" */
 function countsLine(ev: Evidence, dir: 'requests' | 'replies'): string {
@@ -56,10 +58,15 @@ function stepLines(s: Step, dir: 'requests' | 'replies'): string[] {
     lines.push(`${plural(s.lost.length, dir)} seen at ${pointName(s.from)} and never at ${pointName(s.to)} (largest ${s.lostSize} bytes)`);
     lines.push(`they passed ${pointName(s.from)} at ${span(s.lostTimes)}; ${pointName(s.to)}'s capture ${window}`);
   } else lines.push(`${pointName(s.to)}'s capture ${window}`);
-  if (s.outside.length > 0) {
-    lines.push(`${plural(s.outside.length, dir)} passed ${pointName(s.from)} at ${span(s.outsideTimes)}, outside ${pointName(s.to)}'s capture: not counted as lost`);
-    if (s.toEndedEarly) lines.push(`${pointName(s.to)} was no longer writing: packets that crossed it after its file's last one were seen further on (its capture stopped earlier, or a tcpdump stopped by a signal never wrote its last buffered packets)`);
-  }
+  lines.push(...outsideLines(s, dir));
+  return lines;
+}
+
+/** The packets of a step that passed while the next capture was not recording: why they are not lost. */
+function outsideLines(s: Step, dir: 'requests' | 'replies'): string[] {
+  if (s.outside.length === 0) return [];
+  const lines = [`${plural(s.outside.length, dir)} passed ${pointName(s.from)} at ${span(s.outsideTimes)}, outside ${pointName(s.to)}'s capture: not counted as lost`];
+  if (s.toEndedEarly) lines.push(`${pointName(s.to)} was no longer writing: packets that crossed it after its file's last one were seen further on (its capture stopped earlier, or a tcpdump stopped by a signal never wrote its last buffered packets)`);
   return lines;
 }
 
@@ -93,6 +100,7 @@ function missedNote(ev: Evidence): { note: string; lines: string[] } {
       const s = ev.step(dir, k);
       const noun = dir === 'requests' ? ev.what : ev.replyWhat;
       if (s.missed.length > 0) lines.push(`${plural(s.missed.length, noun)} seen at ${pointName(s.from)} and missing from ${pointName(s.to)}'s capture were acknowledged by the peer: the capture missed them`);
+      lines.push(...outsideLines(s, dir));
       acked += s.missed.length;
       // What lossyStep let pass: bare ACKs only.
       if (ev.flow.proto === 6 && s.lost.length > 0 && !s.lost.some((g) => consumesSequence(ev.groups, g, ev.flow.client.includes(':') ? 40 : 20))) {
@@ -521,9 +529,12 @@ export const RULES: readonly VerdictRule[] = [
           evidence: [countsLine(ev, 'requests'), countsLine(ev, 'replies'), 'no packet of the flow was captured at two points'],
         };
       }
+      // Stations that hold fewer than the most any saw, in path order: a capture that did not run
+      // the whole time, or missed some; never where the flow stops (the rules above say that).
+      const fewer = ev.stations.filter((p, i) => ev.reqAt[i]! < ev.n || ev.repAt[ev.repStations.indexOf(p)]! < ev.nReplies).map((p) => pointName(ev.points[p]!));
       return {
         kind: 'delivered',
-        summary: `${plural(ev.n, ev.what)} and ${plural(ev.nReplies, ev.replyWhat)} ${m.note ? `got through${m.note}` : 'cross every capture point'}`,
+        summary: `${plural(ev.n, ev.what)} and ${plural(ev.nReplies, ev.replyWhat)} ${m.note ? `got through${m.note}` : fewer.length > 0 ? `got through; ${listed(fewer)} ${fewer.length === 1 ? 'holds fewer of them: that capture did' : 'hold fewer of them: those captures did'} not record them all` : 'cross every capture point'}`,
         transition: null,
         causes: [],
         evidence: [countsLine(ev, 'requests'), countsLine(ev, 'replies'), ...m.lines],
