@@ -387,21 +387,30 @@ function endsOnStream(ev: Evidence, to: CapturePoint, groups: GroupIds): boolean
  * that changed, a packet sent twice) cannot decide it.
  */
 const ENDED_EARLY_PROOF = 2;
-const crossedCache = new WeakMap<Correlation, Map<number, number>>();
+/** By correlation, then by the clock offsets used: point id → packets counted. */
+const crossedCache = new WeakMap<Correlation, WeakMap<(p: CapturePoint) => number, Map<number, number>>>();
 
 /**
- * How many packets crossed point `p` after its file's last one, counted up to ENDED_EARLY_PROOF:
- * packets seen at a later station of their own flow's way, more than CLOCK_MARGIN_NS after it
- * (microseconds on one node; a packet its snap length cut may not match its own copy there), and
- * never at `p`.
+ * How many packets crossed point `p` after its file's last one, counted up to ENDED_EARLY_PROOF.
+ * One counts when all of these hold:
+ * - `p` recorded other packets of the same flow and direction: the flow's way really crosses it
+ *   (a point is on a path by its role too, and a flow routed past it, or a capture filter that
+ *   left it out, would otherwise look like a file that stopped);
+ * - the packet was seen before `p` on that way, or `p` is where the way starts: it came from
+ *   the side of `p` it had to cross from (a TCP reset made by a REJECT rule past `p` was not);
+ * - it was seen past `p`, more than CLOCK_MARGIN_NS after `p`'s last packet (microseconds on
+ *   one node; a packet its snap length cut may not match its own copy there), and never at `p`.
  * A plain `tcpdump -w` stopped by a signal never writes the buffer block the kernel still holds
  * (up to 2 s of packets), so its file can end seconds before the capture did; a capture stopped
  * before the others ends early too. Either way silence after the file's end is not evidence.
- * Worked out only for a point a step needs it for, once per correlation.
+ * A packet dropped before `p` is seen past it nowhere, so a drop cannot make this proof.
+ * Worked out only for a point a step needs it for, once per correlation and clock offsets.
  */
 export function crossedAfterEnd(c: Correlation, p: CapturePoint, offset: (p: CapturePoint) => number): number {
-  let known = crossedCache.get(c);
-  if (!known) crossedCache.set(c, (known = new Map()));
+  let byOffset = crossedCache.get(c);
+  if (!byOffset) crossedCache.set(c, (byOffset = new WeakMap()));
+  let known = byOffset.get(offset);
+  if (!known) byOffset.set(offset, (known = new Map()));
   let n = known.get(p.id);
   if (n !== undefined) return n;
   n = 0;
@@ -416,8 +425,11 @@ export function crossedAfterEnd(c: Correlation, p: CapturePoint, offset: (p: Cap
       const order = stationsOf(f, c, dir);
       const k = order.indexOf(p.id);
       if (k < 0 || k === order.length - 1) continue;
-      for (const g of f[dir]) {
+      const groups = f[dir];
+      if (!groups.some((g) => G.seenAt(g, p.id))) continue;
+      for (const g of groups) {
         if (G.seenAt(g, p.id)) continue;
+        if (k > 0 && !order.slice(0, k).some((b) => G.seenAt(g, b))) continue;
         // Its first sighting past `p` on the way.
         for (let j = k + 1; j < order.length; j++) {
           const q = c.points[order[j]!]!;

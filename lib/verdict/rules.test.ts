@@ -268,9 +268,39 @@ describe('the verdict rule table', () => {
       { spec: { src: '192.168.0.3', dst: '192.168.0.4', proto: 'udp', ipId: 7100, sport: 5353, dport: 5353 }, at: 1100, seen: ['node1-cni0'] },
     ]);
     expect(f.verdict.kind).toBe('delivered');
-    expect(f.verdict.summary).toBe('5 echo requests and 5 echo replies got through; node1/cni0 holds fewer of them: that capture did not record them all');
+    expect(f.verdict.summary).toBe('5 echo requests and 5 echo replies got through; node1/cni0 holds fewer of them');
     expect(f.verdict.rule.evidence).toContain("2 replies passed node1/eth0 at 1.301 s–1.401 s, outside node1/cni0's capture: not counted as lost");
     expect(f.verdict.rule.evidence.some((l) => l.startsWith('node1/cni0 was no longer writing'))).toBe(true);
+  });
+
+  it('still calls lost what a running, quiet capture lacks, though a flow that never crossed it went on past it', async () => {
+    // node2/eth0 ran on in silence after 1.1 s: pings 4 and 5 are dropped before it. Another
+    // ping (id 9) is on node2/eth0's path by its role only and never crossed it (a capture
+    // filter, a route past it); its packets seen beyond node2/eth0 prove nothing of that file.
+    const rest = POINTS.filter((p) => p !== 'node2-eth0');
+    const other = (seq: number, at: number): Sent[] => {
+      const payload = bytes(56, 50 + seq);
+      return [
+        { spec: { src: A, dst: B, proto: 'icmp', ipId: 300 + seq, icmp: { type: 8, code: 0, id: 9, seq }, payload }, at, seen: rest },
+        { spec: { src: B, dst: A, proto: 'icmp', ipId: 600 + seq, icmp: { type: 0, code: 0, id: 9, seq }, payload }, at: at + 1, seen: [...rest].reverse() },
+      ];
+    };
+    const f = await verdictOf(
+      [
+        ...ping(1, 0, all(), all('rep')),
+        ...ping(2, 500, all(), all('rep')),
+        ...ping(3, 1000, all(), all('rep')),
+        ...ping(4, 1300, upTo('node1-eth0'), []),
+        ...ping(5, 1400, upTo('node1-eth0'), []),
+        ...other(1, 1300),
+        ...other(2, 1400),
+        ...background(0, 2000, rest),
+        { spec: { src: '192.168.0.3', dst: '192.168.0.4', proto: 'udp', ipId: 7100, sport: 5353, dport: 5353 }, at: 1100, seen: ['node2-eth0'] },
+      ],
+      (x) => x.client === A && x.icmpId === 7,
+    );
+    expect(f.verdict.kind).toBe('partial-loss');
+    expect(f.verdict.rule.evidence).toContain('2 requests seen at node1/eth0 and never at node2/eth0 (largest 84 bytes)');
   });
 
   it('calls a RST after the server accepted and answered a close, not a refusal', async () => {

@@ -529,12 +529,14 @@ export const RULES: readonly VerdictRule[] = [
           evidence: [countsLine(ev, 'requests'), countsLine(ev, 'replies'), 'no packet of the flow was captured at two points'],
         };
       }
-      // Stations that hold fewer than the most any saw, in path order: a capture that did not run
-      // the whole time, or missed some; never where the flow stops (the rules above say that).
-      const fewer = ev.stations.filter((p, i) => ev.reqAt[i]! < ev.n || ev.repAt[ev.repStations.indexOf(p)]! < ev.nReplies).map((p) => pointName(ev.points[p]!));
+      // Stations of either direction that hold fewer than the most one saw, in path order. The
+      // evidence says why where a step knows (outside a capture, acknowledged, bare ACKs).
+      const short = (order: number[], at: number[], most: number) => order.filter((_, i) => at[i]! < most);
+      const fewerIds = new Set([...short(ev.stations, ev.reqAt, ev.n), ...short(ev.repStations, ev.repAt, ev.nReplies)]);
+      const fewer = ev.flow.path.filter((p) => fewerIds.has(p)).map((p) => pointName(ev.points[p]!));
       return {
         kind: 'delivered',
-        summary: `${plural(ev.n, ev.what)} and ${plural(ev.nReplies, ev.replyWhat)} ${m.note ? `got through${m.note}` : fewer.length > 0 ? `got through; ${listed(fewer)} ${fewer.length === 1 ? 'holds fewer of them: that capture did' : 'hold fewer of them: those captures did'} not record them all` : 'cross every capture point'}`,
+        summary: `${plural(ev.n, ev.what)} and ${plural(ev.nReplies, ev.replyWhat)} ${m.note ? `got through${m.note}` : fewer.length > 0 ? `got through; ${listed(fewer)} ${fewer.length === 1 ? 'holds' : 'hold'} fewer of them` : 'cross every capture point'}`,
         transition: null,
         causes: [],
         evidence: [countsLine(ev, 'requests'), countsLine(ev, 'replies'), ...m.lines],

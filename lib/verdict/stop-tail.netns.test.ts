@@ -111,6 +111,7 @@ describe.skipIf(why !== null)('two plain tcpdumps stopped by one Ctrl-C, on a re
 
   it('a short healthy flow in the last moments before the stop, kept by one file and not the other, is never called lost', async () => {
     const verdicts: string[] = [];
+    const oneSided: string[] = [];
     let uneven = false;
     for (let k = 0; k < 3; k++) {
       const dir = mkdtempSync(path.join(tmpdir(), 'hopscope-tail-'));
@@ -127,11 +128,17 @@ describe.skipIf(why !== null)('two plain tcpdumps stopped by one Ctrl-C, on a re
         const short = report.flows.find((f) => f.protocol === 'icmp' && f.server === '10.9.1.2');
         // Both files may hold none of it (nothing to judge), but where one does, it is no loss.
         if (short) verdicts.push(`${short.verdict.kind}: ${short.verdict.rule.evidence.join('; ')}`);
+        // The case at stake: one file holds the short ping's requests, the other none of them.
+        if (short && short.hops.filter((h) => h.requests > 0).length === 1) oneSided.push(short.verdict.rule.evidence.join('; '));
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
     }
     expect(uneven).toBe(true);
     for (const v of verdicts) expect(v).toMatch(/^(delivered|not-observed):/);
+    // Seen in every run while this test was written (8 of 8): the situation did arise, and the
+    // verdict says why the file that lacks it proves nothing.
+    expect(oneSided.length).toBeGreaterThan(0);
+    for (const e of oneSided) expect(e).toMatch(/node1\/veth[ab] was no longer writing/);
   }, 90_000);
 });
