@@ -514,7 +514,7 @@ export const RULES: readonly VerdictRule[] = [
   {
     name: 'delivered',
     description:
-      'Requests and replies cross every capture point of the path. A TCP segment missing from one capture but acknowledged by the peer (and never resent) got through: the capture missed it.',
+      'Requests and replies got through: they cross every capture point of the path that was recording when they passed, and a point that holds fewer is named. A TCP segment missing from one capture but acknowledged by the peer (and never resent) got through: the capture missed it.',
     decide(ev) {
       const m = missedNote(ev);
       // Captures taken one after another: each point saw requests and replies, none the same packet.
