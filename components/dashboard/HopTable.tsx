@@ -53,6 +53,7 @@ export function HopTable({
               <td className="py-1 text-xs text-danger">
                 {name === reqStop && <span data-testid="hop-stop">requests stop here</span>}
                 {name === repStop && <span data-testid="hop-stop">replies stop here</span>}
+                {h.notRecording && <span className="italic text-muted">not recording while this flow passed</span>}
               </td>
             </tr>
           );

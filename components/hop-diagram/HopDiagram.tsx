@@ -221,14 +221,14 @@ export function HopDiagram({ flow, clocks, width, selectedStation, onSelectStati
                 ) : (
                   <>
                     <StationMark x={s.x} y={s.y} r={s.r} state={s.state} />
-                    <text x={s.x} y={s.labelY} textAnchor="middle" style={{ ...MONO_11, fill: s.state === 'not-captured' ? COLOR.muted : COLOR.fg, fontWeight: selected ? 700 : 400 }}>
+                    <text x={s.x} y={s.labelY} textAnchor="middle" style={{ ...MONO_11, fill: s.state === 'not-captured' || s.state === 'idle' ? COLOR.muted : COLOR.fg, fontWeight: selected ? 700 : 400 }}>
                       {s.label}
                     </text>
                     <text
                       x={s.x}
                       y={s.countsY}
                       textAnchor="middle"
-                      style={{ ...MONO_11, fill: COLOR.muted, fontStyle: s.state === 'not-captured' ? 'italic' : undefined }}
+                      style={{ ...MONO_11, fill: COLOR.muted, fontStyle: s.state === 'not-captured' || s.state === 'idle' ? 'italic' : undefined }}
                     >
                       {s.counts}
                     </text>

@@ -29,6 +29,9 @@ export function HopDiagramLegend({ className }: { className?: string }) {
       <Item label="not captured">
         <StationMark x={14} y={11} r={7} state="not-captured" />
       </Item>
+      <Item label="not recording then">
+        <StationMark x={14} y={11} r={7} state="idle" />
+      </Item>
       <Item label="-i any capture (off the path)" w={40}>
         <AnyMark x={20} y={11} halfWidth={18} r={7} />
       </Item>

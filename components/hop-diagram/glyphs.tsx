@@ -28,7 +28,7 @@ export const FONT = {
 
 export const MONO_11: CSSProperties = { fontFamily: FONT.mono, fontSize: 11 };
 
-/** A path station: filled when packets were seen, hollow when none, dashed with ? when not captured. */
+/** A path station: filled when packets were seen, hollow when none, dashed with ? when not captured, dashed and barred when not recording then. */
 export function StationMark({ x, y, r, state }: { x: number; y: number; r: number; state: Exclude<StationState, 'any'> }) {
   if (state === 'not-captured') {
     return (
@@ -37,6 +37,16 @@ export function StationMark({ x, y, r, state }: { x: number; y: number; r: numbe
         <text x={x} y={y + 4} textAnchor="middle" style={{ ...MONO_11, fontWeight: 700, fill: COLOR.muted }}>
           ?
         </text>
+      </g>
+    );
+  }
+  if (state === 'idle') {
+    // A pause sign: the capture was there, not recording while this flow passed.
+    const h = r * 0.45;
+    return (
+      <g>
+        <circle cx={x} cy={y} r={r} style={{ fill: COLOR.panel, stroke: COLOR.muted, strokeWidth: 1.5, strokeDasharray: '3 2.5' }} />
+        <path d={`M${x - r * 0.25},${y - h}v${2 * h}M${x + r * 0.25},${y - h}v${2 * h}`} style={{ stroke: COLOR.muted, strokeWidth: 1.6, strokeLinecap: 'round' }} />
       </g>
     );
   }

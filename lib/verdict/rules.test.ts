@@ -273,6 +273,41 @@ describe('the verdict rule table', () => {
     expect(f.verdict.rule.evidence.some((l) => l.startsWith('node1/cni0 was no longer writing'))).toBe(true);
   });
 
+  it('marks a point whose capture was not recording while the whole flow passed, and only that one', async () => {
+    // node2/eth0's file ends at 1.1 s, proven early by pings 4 and 5 (seen either side of it,
+    // never at it); a second ping (id 11) comes entirely after that.
+    const rest = POINTS.filter((p) => p !== 'node2-eth0');
+    const late = (seq: number, at: number): Sent[] => {
+      const payload = bytes(56, 80 + seq);
+      return [
+        { spec: { src: A, dst: B, proto: 'icmp', ipId: 400 + seq, icmp: { type: 8, code: 0, id: 11, seq }, payload }, at, seen: rest },
+        { spec: { src: B, dst: A, proto: 'icmp', ipId: 700 + seq, icmp: { type: 0, code: 0, id: 11, seq }, payload }, at: at + 1, seen: [...rest].reverse() },
+      ];
+    };
+    const sent = [
+      ...ping(1, 0, all(), all('rep')),
+      ...ping(2, 500, all(), all('rep')),
+      ...ping(3, 1000, all(), all('rep')),
+      ...ping(4, 1300, rest, [...rest].reverse()),
+      ...ping(5, 1400, rest, [...rest].reverse()),
+      ...late(1, 1350),
+      ...late(2, 1450),
+      ...background(0, 2000, rest),
+      { spec: { src: '192.168.0.3', dst: '192.168.0.4', proto: 'udp', ipId: 7100, sport: 5353, dport: 5353 }, at: 1100, seen: ['node2-eth0'] },
+    ] satisfies Sent[];
+    const f = await verdictOf(sent, (x) => x.client === A && x.icmpId === 11);
+    expect(f.hops.map((h) => [`${h.node}/${h.interface}`, h.requests, h.replies, h.notRecording ?? false])).toEqual([
+      ['node1/cni0', 2, 2, false],
+      ['node1/eth0', 2, 2, false],
+      ['node2/eth0', 0, 0, true],
+      ['node2/cni0', 2, 2, false],
+    ]);
+    expect(f.verdict.kind).toBe('delivered');
+    // The flow that node2/eth0 saw part of is not marked: its capture ran while it passed.
+    const g = await verdictOf(sent, (x) => x.client === A && x.icmpId === 7);
+    expect(g.hops.every((h) => !h.notRecording)).toBe(true);
+  });
+
   it('still calls lost what a running, quiet capture lacks, though a flow that never crossed it went on past it', async () => {
     // node2/eth0 ran on in silence after 1.1 s: pings 4 and 5 are dropped before it. Another
     // ping (id 9) is on node2/eth0's path by its role only and never crossed it (a capture

@@ -42,6 +42,11 @@ export interface HopReport {
   file: string;
   requests: number;
   replies: number;
+  /**
+   * Present (true) when the point saw nothing of the flow and its capture was not recording at
+   * any moment the flow was seen elsewhere: no evidence either way, as a point not captured.
+   */
+  notRecording?: true;
 }
 
 /** A cause checked against a node's recorded state (the capture kit's bundle). */

@@ -12,7 +12,7 @@ import type { CapturePoint, Correlation, Encapsulation, Flow, GroupIds, PacketGr
 import { overlay as overlaySpec } from '../protocols/overlays';
 import { ns } from '../util/units';
 import { pointName } from './causes';
-import { gatherEvidence, type Step } from './evidence';
+import { gatherEvidence, recordingWhile, type Step } from './evidence';
 import { decide } from './rules';
 import type { FlowReport, HopReport, Translation, VerdictKind } from './types';
 
@@ -54,6 +54,24 @@ function firstTime(f: Flow, G: PacketGroups, offset: (p: CapturePoint) => number
     }
   }
   return first;
+}
+
+/** The corrected times of the flow's first and last sightings anywhere. */
+function flowSpan(f: Flow, G: PacketGroups, offset: (p: CapturePoint) => number, pts: CapturePoint[]): [number, number] {
+  let first = Infinity;
+  let last = -Infinity;
+  const st = G.store;
+  for (const list of [f.requests, f.replies]) {
+    for (const g of list) {
+      for (let k = G.from(g), e = G.to(g); k < e; k++) {
+        const i = st.order[k]!;
+        const t = st.tNs[i]! + offset(pts[st.point[i]!]!);
+        if (t < first) first = t;
+        if (t > last) last = t;
+      }
+    }
+  }
+  return [first, last];
 }
 
 /** The first of `ids` seen at point p, or -1. */
@@ -134,16 +152,25 @@ function report(f: Flow, c: Correlation, offset: (p: CapturePoint) => number, sh
     const k = stations.indexOf(p);
     return k >= 0 ? counts[k]! : count(p, groups);
   };
-  const hops: HopReport[] = f.path.map((p) => ({
-    node: pts[p]!.node,
-    host: pts[p]!.host,
-    interface: pts[p]!.interface,
-    role: pts[p]!.role,
-    point: p,
-    file: pts[p]!.file,
-    requests: at(p, ev.stations, ev.reqAt, f.requests),
-    replies: at(p, ev.repStations, ev.repAt, f.replies),
-  }));
+  let span: [number, number] | null = null;
+  const passed = (p: number) => ev.nReplies > 0 || ev.reqAt.slice(ev.stations.indexOf(p) + 1).some((n) => n > 0);
+  const hops: HopReport[] = f.path.map((p) => {
+    const hop: HopReport = {
+      node: pts[p]!.node,
+      host: pts[p]!.host,
+      interface: pts[p]!.interface,
+      role: pts[p]!.role,
+      point: p,
+      file: pts[p]!.file,
+      requests: at(p, ev.stations, ev.reqAt, f.requests),
+      replies: at(p, ev.repStations, ev.repAt, f.replies),
+    };
+    // Nothing of the flow here, though it passed (it was answered, or its requests were seen
+    // further on): was the capture recording while the flow passed? Past where a flow stops
+    // nothing says it came by, and the verdict speaks for those points.
+    if (hop.requests === 0 && hop.replies === 0 && hop.role !== 'any' && passed(p) && !recordingWhile(c, pts[p]!, offset, ...(span ??= flowSpan(f, c.groups, offset, pts)))) hop.notRecording = true;
+    return hop;
+  });
   const { stations, repStations, reqLast, repLast } = ev;
   const verdict = decide(ev);
   const stop = stopStep(ev, verdict.kind, reqLast, repLast, stations.length, repStations.length);

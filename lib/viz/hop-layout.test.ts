@@ -320,6 +320,29 @@ describe.skipIf(!hasSamples)('hop layout on the lab scenarios', () => {
     expect(layout.breaks[0]).toMatchObject({ kind: 'unobserved', label: 'requests not observed past here' });
   });
 
+  it('a point whose capture was not recording while the flow passed: no evidence either way, as a point not captured', async () => {
+    const { r, flow } = await scene('vxlan-healthy');
+    // The flow's last point on the path (the server's pod veth) saw nothing: its capture had stopped.
+    const onPath = flow.hops.map((h, i) => (h.role === 'any' ? -1 : i)).filter((i) => i >= 0);
+    const last = onPath[onPath.length - 1]!;
+    const idle: FlowReport = { ...flow, hops: flow.hops.map((h, i) => (i === last ? { ...h, requests: 0, replies: 0, notRecording: true } : h)) };
+    const layout = layoutHopDiagram(idle, r.clocks, { width: 1200 });
+    const name = `${flow.hops[last]!.node}/${flow.hops[last]!.interface}`;
+    expect(station(layout, name)).toMatchObject({ state: 'idle', counts: 'not recording' });
+    expect(station(layout, name).title).toContain('not recording while this flow passed');
+    const before = `${flow.hops[onPath[onPath.length - 2]!]!.node}/${flow.hops[onPath[onPath.length - 2]!]!.interface}`;
+    expect(segmentBetween(layout, before, name).inferred).toBe(true);
+    expect(layout.breaks).toEqual([]);
+    // In the middle of the path: the crossing is read from the points either side of it.
+    const mid = onPath[2]!;
+    const gap: FlowReport = { ...flow, hops: flow.hops.map((h, i) => (i === mid ? { ...h, requests: 0, replies: 0, notRecording: true } : h)) };
+    const l2 = layoutHopDiagram(gap, r.clocks, { width: 1200 });
+    const m = `${flow.hops[mid]!.node}/${flow.hops[mid]!.interface}`;
+    const prev = `${flow.hops[onPath[1]!]!.node}/${flow.hops[onPath[1]!]!.interface}`;
+    expect(station(l2, m).state).toBe('idle');
+    expect(segmentBetween(l2, prev, m)).toMatchObject({ inferred: true, crossed: { requests: true, replies: true } });
+  });
+
   it('narrow widths shorten the labels to the room between stations', async () => {
     const { layout } = await scene('vxlan-forward-drop', { width: 360 });
     const veth = station(layout, 'node1/veth3a1b2c4d');

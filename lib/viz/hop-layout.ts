@@ -17,10 +17,15 @@ export type HopDirection = 'requests' | 'replies';
 /**
  * seen: captured and saw packets of the flow; zero: captured, saw nothing of it (evidence);
  * not-captured: on the path but no capture was given (no evidence either way);
+ * idle: captured, but not recording while the flow passed (HopReport.notRecording; no evidence
+ * either way, as not-captured);
  * any: a `-i any` capture, which sees every interface of its node at once and so has no place
  * on the path.
  */
-export type StationState = 'seen' | 'zero' | 'not-captured' | 'any';
+export type StationState = 'seen' | 'zero' | 'not-captured' | 'idle' | 'any';
+
+/** A point that neither shows nor hides packets: not captured, or not recording at the time. */
+const noEvidence = (state: StationState) => state === 'not-captured' || state === 'idle';
 
 export interface StationLayout {
   /** Stable id: `p<point>` for a capture, `nc:<node>/<interface>` for a point not captured. */
@@ -313,7 +318,7 @@ function hostDrafts(flow: FlowReport, direction: HopDirection | null): HostDraft
     replies: h.replies,
   });
   const captured = (node: string) =>
-    flow.hops.filter((h) => h.host === node && h.role !== 'any').map((h) => draft(h, relevant(h.requests, h.replies) > 0 ? 'seen' : 'zero'));
+    flow.hops.filter((h) => h.host === node && h.role !== 'any').map((h) => draft(h, relevant(h.requests, h.replies) > 0 ? 'seen' : h.notRecording ? 'idle' : 'zero'));
   const anyOf = (node: string) => flow.hops.filter((h) => h.host === node && h.role === 'any').map((h) => draft(h, 'any'));
   const missing = (node: string): Draft[] =>
     flow.notCaptured
@@ -329,7 +334,11 @@ function stationTexts(d: Draft, direction: HopDirection | null, chars: number): 
       ? chars >= 12
         ? 'not captured'
         : 'no capture'
-      : direction === 'requests'
+      : d.state === 'idle'
+        ? chars >= 13
+          ? 'not recording'
+          : 'off then'
+        : direction === 'requests'
         ? `→${d.requests}`
         : direction === 'replies'
           ? `←${d.replies}`
@@ -339,7 +348,9 @@ function stationTexts(d: Draft, direction: HopDirection | null, chars: number): 
   const title =
     d.state === 'not-captured'
       ? `${name} (${what}): on the path but not captured — no evidence either way`
-      : d.state === 'any'
+      : d.state === 'idle'
+        ? `${name} (${what}): captured, but its capture was not recording while this flow passed — no evidence either way (${d.file})`
+        : d.state === 'any'
         ? `${name}: -i any capture of ${d.node}, ${d.requests} requests, ${d.replies} replies — it sees every interface of the node at once, so it is counted but does not decide where packets stop (${d.file})`
         : `${name} (${what}): ${d.requests} requests, ${d.replies} replies${d.state === 'zero' ? ' — captured, saw nothing of this flow' : ''} (${d.file})`;
   return { counts, title };
@@ -397,7 +408,7 @@ function placeHosts(ctx: LayoutContext, perHost: HostDraft[], clocks: AnalysisRe
         label: truncate(d.state === 'any' ? '-i any' : d.node === h.node ? d.interface : `${d.node} ${d.interface}`, chars),
         labelY: d.state === 'any' ? y + 4 : y + 26,
         // Numbers are never cut: a wide count may crowd its neighbour, a cut one would mislead.
-        counts: d.state === 'not-captured' ? truncate(counts, Math.max(chars, 5)) : counts,
+        counts: noEvidence(d.state) ? truncate(counts, Math.max(chars, 5)) : counts,
         countsY: d.state === 'any' ? y + 4 : y + 41,
         title,
       };
@@ -458,11 +469,11 @@ function underlayLabel(ctx: LayoutContext, a: StationLayout, b: StationLayout, h
  */
 function layoutSegments(ctx: LayoutContext, path: StationLayout[], hosts: HostLayout[], stations: StationLayout[]): SegmentLayout[] {
   const capturedBefore = (i: number) => {
-    for (let k = i; k >= 0; k--) if (path[k]!.state !== 'not-captured') return path[k]!;
+    for (let k = i; k >= 0; k--) if (!noEvidence(path[k]!.state)) return path[k]!;
     return null;
   };
   const capturedAfter = (i: number) => {
-    for (let k = i; k < path.length; k++) if (path[k]!.state !== 'not-captured') return path[k]!;
+    for (let k = i; k < path.length; k++) if (!noEvidence(path[k]!.state)) return path[k]!;
     return null;
   };
   // Two lanes: the chevrons sit apart so → and ← do not merge into one glyph.
@@ -488,7 +499,7 @@ function layoutSegments(ctx: LayoutContext, path: StationLayout[], hosts: HostLa
       y: ctx.pathY,
       kind: underlay ? 'underlay' : 'host',
       crossed,
-      inferred: a.state === 'not-captured' || b.state === 'not-captured',
+      inferred: noEvidence(a.state) || noEvidence(b.state),
       stop: null,
       encapsulation: underlay ? underlayLabel(ctx, a, b, hosts, stations) : null,
       lanes: ctx.lanesDirs.map((d) => ({ direction: d, y: laneY(ctx, d), crossed: crossed[d], arrowX: px(arrowAt(a.x, b.x, d)), arrowDir: d === 'requests' ? 1 : -1 })),
@@ -503,13 +514,13 @@ function stopBreak(ctx: LayoutContext, path: StationLayout[], segments: SegmentL
   if (at < 0) return null;
   const step = d === 'requests' ? 1 : -1;
   let k = at + step;
-  while (k >= 0 && k < path.length && path[k]!.state === 'not-captured') k += step;
+  while (k >= 0 && k < path.length && noEvidence(path[k]!.state)) k += step;
   k = clamp(k, 0, path.length - 1);
   if (k === at) return null;
   const lo = Math.min(at, k);
   const hi = Math.max(at, k);
   const segs = segments.filter((s) => s.index >= lo && s.index < hi);
-  const uncaptured = path.slice(lo + 1, hi).filter((s) => s.state === 'not-captured');
+  const uncaptured = path.slice(lo + 1, hi).filter((s) => noEvidence(s.state));
   for (const s of segs) {
     if (kind === 'stop' && s.stop === null) s.stop = d;
     // The mark takes the middle: this direction loses its arrow, the other moves aside.
@@ -521,7 +532,7 @@ function stopBreak(ctx: LayoutContext, path: StationLayout[], segments: SegmentL
   const x2 = path[hi]!.x;
   const Dir = d === 'requests' ? 'Requests' : 'Replies';
   const label = kind === 'unobserved' ? `${d} not observed past here` : uncaptured.length > 0 ? `${d} stop in here` : `${d} stop here`;
-  const gapNote = uncaptured.length > 0 ? `; ${uncaptured.map((u) => u.name).join(', ')} not captured, so the step is somewhere in between` : '';
+  const gapNote = uncaptured.length > 0 ? `; ${uncaptured.map((u) => u.name).join(', ')} ${uncaptured.some((u) => u.state === 'idle') ? 'not captured or not recording then' : 'not captured'}, so the step is somewhere in between` : '';
   const transition = ctx.flow.verdict.transition;
   const title =
     kind === 'unobserved'
@@ -597,7 +608,7 @@ function summarize(flow: FlowReport, hosts: HostLayout[], stations: StationLayou
   const route = hosts
     .map((h) => {
       const on = h.stations.map((i) => stations[i]!).filter((s) => s.pathIndex !== null);
-      const names = on.map((s) => (s.state === 'not-captured' ? `${s.interface} (not captured)` : s.state === 'zero' ? `${s.interface} (nothing seen)` : s.interface));
+      const names = on.map((s) => (s.state === 'not-captured' ? `${s.interface} (not captured)` : s.state === 'idle' ? `${s.interface} (not recording then)` : s.state === 'zero' ? `${s.interface} (nothing seen)` : s.interface));
       return `${h.node}${names.length ? ` (${names.join(', ')})` : ''}`;
     })
     .join(' → ');
