@@ -51,6 +51,32 @@ function background(from: number, to: number, points: readonly string[] = POINTS
   return [from, to].map((at, i) => ({ spec: { src: '192.168.0.1', dst: '192.168.0.2', proto: 'udp', ipId: 7000 + i, sport: 5353, dport: 5353 }, at, seen: points }));
 }
 
+/**
+ * Three pings (id 7) seen everywhere, then `point`'s file ends at 1.1 s, on a packet that is not
+ * the flow's (so it was not following the flow as it stopped), while the others run on to 2 s;
+ * `later` is what comes after. The points but `point`, in path order.
+ */
+function fileEndsEarly(point: Point, later: (rest: Point[]) => Sent[]): Sent[] {
+  const rest = POINTS.filter((p) => p !== point);
+  return [
+    ...ping(1, 0, all(), all('rep')),
+    ...ping(2, 500, all(), all('rep')),
+    ...ping(3, 1000, all(), all('rep')),
+    ...later(rest),
+    ...background(0, 2000, rest),
+    { spec: { src: '192.168.0.3', dst: '192.168.0.4', proto: 'udp', ipId: 7100, sport: 5353, dport: 5353 }, at: 1100, seen: [point] },
+  ];
+}
+
+/** Another ping (echo id `id`), request and reply, seen at `seen` (the reply the other way round). */
+function otherPing(id: number, seq: number, at: number, seen: readonly Point[]): Sent[] {
+  const payload = bytes(56, id * 10 + seq);
+  return [
+    { spec: { src: A, dst: B, proto: 'icmp', ipId: id * 1000 + seq, icmp: { type: 8, code: 0, id, seq }, payload }, at, seen },
+    { spec: { src: B, dst: A, proto: 'icmp', ipId: id * 1000 + 500 + seq, icmp: { type: 0, code: 0, id, seq }, payload }, at: at + 1, seen: [...seen].reverse() },
+  ];
+}
+
 /** An ICMP error from `from` quoting the first 28 bytes of `quoted`'s IP packet. */
 function icmpError(from: string, to: string, type: number, code: number, quoted: FrameSpec, mtu = 0): FrameSpec {
   const q = frame(quoted).subarray(14, 14 + 28);
@@ -256,17 +282,7 @@ describe('the verdict rule table', () => {
     // node1/cni0's file ends 0.1 s after the third ping; pings 4 and 5 come 0.2 s and 0.3 s
     // after its last packet, within the second a quiet capture is still believed to run. Their requests are seen
     // further on (node1/eth0 onwards) and never at node1/cni0: its file ended before its capture.
-    const rest = POINTS.filter((p) => p !== 'node1-cni0');
-    const f = await verdictOf([
-      ...ping(1, 0, all(), all('rep')),
-      ...ping(2, 500, all(), all('rep')),
-      ...ping(3, 1000, all(), all('rep')),
-      ...ping(4, 1300, rest, upTo('node1-eth0', 'rep')),
-      ...ping(5, 1400, rest, upTo('node1-eth0', 'rep')),
-      ...background(0, 2000, rest),
-      // node1/cni0's last packet is not the flow's: it was not following the flow as it stopped.
-      { spec: { src: '192.168.0.3', dst: '192.168.0.4', proto: 'udp', ipId: 7100, sport: 5353, dport: 5353 }, at: 1100, seen: ['node1-cni0'] },
-    ]);
+    const f = await verdictOf(fileEndsEarly('node1-cni0', (rest) => [...ping(4, 1300, rest, upTo('node1-eth0', 'rep')), ...ping(5, 1400, rest, upTo('node1-eth0', 'rep'))]));
     expect(f.verdict.kind).toBe('delivered');
     expect(f.verdict.summary).toBe('5 echo requests and 5 echo replies got through; node1/cni0 holds fewer of them');
     expect(f.verdict.rule.evidence).toContain("2 replies passed node1/eth0 at 1.301 s–1.401 s, outside node1/cni0's capture: not counted as lost");
@@ -276,25 +292,12 @@ describe('the verdict rule table', () => {
   it('marks a point whose capture was not recording while the whole flow passed, and only that one', async () => {
     // node2/eth0's file ends at 1.1 s, proven early by pings 4 and 5 (seen either side of it,
     // never at it); a second ping (id 11) comes entirely after that.
-    const rest = POINTS.filter((p) => p !== 'node2-eth0');
-    const late = (seq: number, at: number): Sent[] => {
-      const payload = bytes(56, 80 + seq);
-      return [
-        { spec: { src: A, dst: B, proto: 'icmp', ipId: 400 + seq, icmp: { type: 8, code: 0, id: 11, seq }, payload }, at, seen: rest },
-        { spec: { src: B, dst: A, proto: 'icmp', ipId: 700 + seq, icmp: { type: 0, code: 0, id: 11, seq }, payload }, at: at + 1, seen: [...rest].reverse() },
-      ];
-    };
-    const sent = [
-      ...ping(1, 0, all(), all('rep')),
-      ...ping(2, 500, all(), all('rep')),
-      ...ping(3, 1000, all(), all('rep')),
+    const sent = fileEndsEarly('node2-eth0', (rest) => [
       ...ping(4, 1300, rest, [...rest].reverse()),
       ...ping(5, 1400, rest, [...rest].reverse()),
-      ...late(1, 1350),
-      ...late(2, 1450),
-      ...background(0, 2000, rest),
-      { spec: { src: '192.168.0.3', dst: '192.168.0.4', proto: 'udp', ipId: 7100, sport: 5353, dport: 5353 }, at: 1100, seen: ['node2-eth0'] },
-    ] satisfies Sent[];
+      ...otherPing(11, 1, 1350, rest),
+      ...otherPing(11, 2, 1450, rest),
+    ]);
     const f = await verdictOf(sent, (x) => x.client === A && x.icmpId === 11);
     expect(f.hops.map((h) => [`${h.node}/${h.interface}`, h.requests, h.replies, h.notRecording ?? false])).toEqual([
       ['node1/cni0', 2, 2, false],
@@ -312,26 +315,8 @@ describe('the verdict rule table', () => {
     // node2/eth0 ran on in silence after 1.1 s: pings 4 and 5 are dropped before it. Another
     // ping (id 9) is on node2/eth0's path by its role only and never crossed it (a capture
     // filter, a route past it); its packets seen beyond node2/eth0 prove nothing of that file.
-    const rest = POINTS.filter((p) => p !== 'node2-eth0');
-    const other = (seq: number, at: number): Sent[] => {
-      const payload = bytes(56, 50 + seq);
-      return [
-        { spec: { src: A, dst: B, proto: 'icmp', ipId: 300 + seq, icmp: { type: 8, code: 0, id: 9, seq }, payload }, at, seen: rest },
-        { spec: { src: B, dst: A, proto: 'icmp', ipId: 600 + seq, icmp: { type: 0, code: 0, id: 9, seq }, payload }, at: at + 1, seen: [...rest].reverse() },
-      ];
-    };
     const f = await verdictOf(
-      [
-        ...ping(1, 0, all(), all('rep')),
-        ...ping(2, 500, all(), all('rep')),
-        ...ping(3, 1000, all(), all('rep')),
-        ...ping(4, 1300, upTo('node1-eth0'), []),
-        ...ping(5, 1400, upTo('node1-eth0'), []),
-        ...other(1, 1300),
-        ...other(2, 1400),
-        ...background(0, 2000, rest),
-        { spec: { src: '192.168.0.3', dst: '192.168.0.4', proto: 'udp', ipId: 7100, sport: 5353, dport: 5353 }, at: 1100, seen: ['node2-eth0'] },
-      ],
+      fileEndsEarly('node2-eth0', (rest) => [...ping(4, 1300, upTo('node1-eth0'), []), ...ping(5, 1400, upTo('node1-eth0'), []), ...otherPing(9, 1, 1300, rest), ...otherPing(9, 2, 1400, rest)]),
       (x) => x.client === A && x.icmpId === 7,
     );
     expect(f.verdict.kind).toBe('partial-loss');
