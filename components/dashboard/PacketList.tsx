@@ -206,7 +206,7 @@ export function PacketList({ flow, className = '' }: { flow: FlowReport | null; 
             >
               {flow.hops.map((h) => (
                 <option key={h.point} value={h.point}>
-                  {h.node}/{h.interface} ({h.requests}→ {h.replies}←)
+                  {h.node}/{h.interface} {h.notRecording ? '(not recording)' : `(${h.requests}→ ${h.replies}←)`}
                 </option>
               ))}
             </select>
@@ -280,7 +280,13 @@ export function PacketList({ flow, className = '' }: { flow: FlowReport | null; 
               {error}
             </p>
           )}
-          {total === 0 && <p className="p-4 text-sm text-muted">This capture point saw no packet of the flow.</p>}
+          {total === 0 && (
+            <p className="p-4 text-sm text-muted">
+              {flow?.hops.find((h) => h.point === point)?.notRecording
+                ? 'This capture point was not recording while the flow passed: no evidence either way.'
+                : 'This capture point saw no packet of the flow.'}
+            </p>
+          )}
           <div style={{ height: (total ?? 0) * PACKET_ROW }} className="relative">
             {visible.map((r) => (
               <Row key={r.n} r={r} epochSec={epochSec} selected={cursor === r.n || (cursor === null && r.group === group)} onPick={() => pick(r.n)} />

@@ -447,16 +447,16 @@ export function crossedAfterEnd(c: Correlation, p: CapturePoint, offset: (p: Cap
 
 /**
  * Whether point `p`'s capture was recording at some moment of [t0, t1] (corrected times, ns
- * since the epoch), by the window a step judges by: CLOCK_MARGIN_NS either side, and past the
- * file's last packet the tail grace, none where the stop is known or the file ended early
- * (crossedAfterEnd). An empty capture recorded unless when it ran is unknown; without times or
- * a known clock it is taken to have: this says "not recording" only where the times prove it.
+ * since the epoch, comparable with `p`'s), by the window a step judges by: CLOCK_MARGIN_NS
+ * either side, and past the file's last packet the tail grace, none where the stop is known or
+ * the file ended early (crossedAfterEnd). An empty capture, and one without times, is taken to
+ * have recorded: this says "not recording" only where the times prove it.
  */
 export function recordingWhile(c: Correlation, p: CapturePoint, offset: (p: CapturePoint) => number, t0: number, t1: number): boolean {
-  if (p.packets === 0) return !p.runUnknown;
+  if (p.packets === 0) return true;
   const w0 = p.firstNs + offset(p);
   const w1 = p.lastNs + offset(p);
-  if (Number.isNaN(w0) || Number.isNaN(w1) || !(t0 <= t1) || c.clocks.get(p.host)?.method === 'unknown') return true;
+  if (Number.isNaN(w0) || Number.isNaN(w1) || !(t0 <= t1)) return true;
   if (t1 < w0 - CLOCK_MARGIN_NS) return false;
   if (t0 <= w1 + CLOCK_MARGIN_NS) return true;
   const grace = p.stopKnown || crossedAfterEnd(c, p, offset) >= ENDED_EARLY_PROOF ? 0 : TAIL_GRACE_NS;

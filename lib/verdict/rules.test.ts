@@ -297,6 +297,8 @@ describe('the verdict rule table', () => {
       ...ping(5, 1400, rest, [...rest].reverse()),
       ...otherPing(11, 1, 1350, rest),
       ...otherPing(11, 2, 1450, rest),
+      // A third (id 12) dropped on node1 at the same time: nothing says it came by node2/eth0.
+      ...otherPing(12, 1, 1360, upTo('node1-eth0')).slice(0, 1),
     ]);
     const f = await verdictOf(sent, (x) => x.client === A && x.icmpId === 11);
     expect(f.hops.map((h) => [`${h.node}/${h.interface}`, h.requests, h.replies, h.notRecording ?? false])).toEqual([
@@ -309,18 +311,28 @@ describe('the verdict rule table', () => {
     // The flow that node2/eth0 saw part of is not marked: its capture ran while it passed.
     const g = await verdictOf(sent, (x) => x.client === A && x.icmpId === 7);
     expect(g.hops.every((h) => !h.notRecording)).toBe(true);
+    const dropped = await verdictOf(sent, (x) => x.client === A && x.icmpId === 12);
+    expect(dropped.hops.map((h) => [`${h.node}/${h.interface}`, h.requests, h.notRecording ?? false])).toEqual([
+      ['node1/cni0', 1, false],
+      ['node1/eth0', 1, false],
+      ['node2/eth0', 0, false],
+      ['node2/cni0', 0, false],
+    ]);
   });
 
   it('still calls lost what a running, quiet capture lacks, though a flow that never crossed it went on past it', async () => {
     // node2/eth0 ran on in silence after 1.1 s: pings 4 and 5 are dropped before it. Another
     // ping (id 9) is on node2/eth0's path by its role only and never crossed it (a capture
     // filter, a route past it); its packets seen beyond node2/eth0 prove nothing of that file.
-    const f = await verdictOf(
-      fileEndsEarly('node2-eth0', (rest) => [...ping(4, 1300, upTo('node1-eth0'), []), ...ping(5, 1400, upTo('node1-eth0'), []), ...otherPing(9, 1, 1300, rest), ...otherPing(9, 2, 1400, rest)]),
-      (x) => x.client === A && x.icmpId === 7,
-    );
+    const sent = fileEndsEarly('node2-eth0', (rest) => [...ping(4, 1300, upTo('node1-eth0'), []), ...ping(5, 1400, upTo('node1-eth0'), []), ...otherPing(9, 1, 1300, rest), ...otherPing(9, 2, 1400, rest)]);
+    const f = await verdictOf(sent, (x) => x.client === A && x.icmpId === 7);
     expect(f.verdict.kind).toBe('partial-loss');
     expect(f.verdict.rule.evidence).toContain('2 requests seen at node1/eth0 and never at node2/eth0 (largest 84 bytes)');
+    // Nor is node2/eth0 'not recording' for the ping that went past it: 0.2 s after its last
+    // packet, with no proof that its file ended, it may have been running.
+    const past = await verdictOf(sent, (x) => x.client === A && x.icmpId === 9);
+    expect(past.hops.find((h) => h.interface === 'eth0' && h.node === 'node2')).toMatchObject({ requests: 0, replies: 0 });
+    expect(past.hops.some((h) => h.notRecording)).toBe(false);
   });
 
   it('calls a RST after the server accepted and answered a close, not a refusal', async () => {

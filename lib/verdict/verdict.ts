@@ -56,22 +56,55 @@ function firstTime(f: Flow, G: PacketGroups, offset: (p: CapturePoint) => number
   return first;
 }
 
-/** The corrected times of the flow's first and last sightings anywhere. */
-function flowSpan(f: Flow, G: PacketGroups, offset: (p: CapturePoint) => number, pts: CapturePoint[]): [number, number] {
-  let first = Infinity;
-  let last = -Infinity;
+/**
+ * The corrected times of the flow's first and last sightings: over the nodes whose clock is
+ * known (`known`), and per node (`byHost`), for a point on a node whose clock is not, which can
+ * only be compared with its own node's times.
+ */
+function flowSpans(f: Flow, c: Correlation, offset: (p: CapturePoint) => number): { known: [number, number]; byHost: Map<string, [number, number]> } {
+  const G = c.groups;
   const st = G.store;
+  const known: [number, number] = [Infinity, -Infinity];
+  const byHost = new Map<string, [number, number]>();
+  const widen = (s: [number, number], t: number) => {
+    if (t < s[0]) s[0] = t;
+    if (t > s[1]) s[1] = t;
+  };
   for (const list of [f.requests, f.replies]) {
     for (const g of list) {
       for (let k = G.from(g), e = G.to(g); k < e; k++) {
         const i = st.order[k]!;
-        const t = st.tNs[i]! + offset(pts[st.point[i]!]!);
-        if (t < first) first = t;
-        if (t > last) last = t;
+        const q = c.points[st.point[i]!]!;
+        const t = st.tNs[i]! + offset(q);
+        let own = byHost.get(q.host);
+        if (!own) byHost.set(q.host, (own = [Infinity, -Infinity]));
+        widen(own, t);
+        if (c.clocks.get(q.host)?.method !== 'unknown') widen(known, t);
       }
     }
   }
-  return [first, last];
+  return { known, byHost };
+}
+
+/**
+ * Marks the hops that saw nothing of a flow that passed them while their capture was not
+ * recording (recordingWhile). A flow passed a point when its requests were seen beyond it, or
+ * its replies before it, unless the verdict is a refusal: a reset or an unreachable made on the
+ * way is a reply that never crossed the points past where it was made. Past where a flow stops
+ * nothing says it came by, and the verdict speaks for those points.
+ */
+function markNotRecording(hops: HopReport[], f: Flow, c: Correlation, offset: (p: CapturePoint) => number, kind: VerdictKind): void {
+  let spans: ReturnType<typeof flowSpans> | null = null;
+  hops.forEach((h, i) => {
+    if (h.requests !== 0 || h.replies !== 0 || h.role === 'any') return;
+    const beyond = hops.slice(i + 1).some((x) => x.role !== 'any' && x.requests > 0);
+    const before = kind !== 'rejected' && hops.slice(0, i).some((x) => x.role !== 'any' && x.replies > 0);
+    if (!beyond && !before) return;
+    const p = c.points[h.point]!;
+    spans ??= flowSpans(f, c, offset);
+    const span = c.clocks.get(p.host)?.method === 'unknown' ? spans.byHost.get(p.host) : spans.known;
+    if (span && !recordingWhile(c, p, offset, span[0], span[1])) h.notRecording = true;
+  });
 }
 
 /** The first of `ids` seen at point p, or -1. */
@@ -152,27 +185,19 @@ function report(f: Flow, c: Correlation, offset: (p: CapturePoint) => number, sh
     const k = stations.indexOf(p);
     return k >= 0 ? counts[k]! : count(p, groups);
   };
-  let span: [number, number] | null = null;
-  const passed = (p: number) => ev.nReplies > 0 || ev.reqAt.slice(ev.stations.indexOf(p) + 1).some((n) => n > 0);
-  const hops: HopReport[] = f.path.map((p) => {
-    const hop: HopReport = {
-      node: pts[p]!.node,
-      host: pts[p]!.host,
-      interface: pts[p]!.interface,
-      role: pts[p]!.role,
-      point: p,
-      file: pts[p]!.file,
-      requests: at(p, ev.stations, ev.reqAt, f.requests),
-      replies: at(p, ev.repStations, ev.repAt, f.replies),
-    };
-    // Nothing of the flow here, though it passed (it was answered, or its requests were seen
-    // further on): was the capture recording while the flow passed? Past where a flow stops
-    // nothing says it came by, and the verdict speaks for those points.
-    if (hop.requests === 0 && hop.replies === 0 && hop.role !== 'any' && passed(p) && !recordingWhile(c, pts[p]!, offset, ...(span ??= flowSpan(f, c.groups, offset, pts)))) hop.notRecording = true;
-    return hop;
-  });
+  const hops: HopReport[] = f.path.map((p) => ({
+    node: pts[p]!.node,
+    host: pts[p]!.host,
+    interface: pts[p]!.interface,
+    role: pts[p]!.role,
+    point: p,
+    file: pts[p]!.file,
+    requests: at(p, ev.stations, ev.reqAt, f.requests),
+    replies: at(p, ev.repStations, ev.repAt, f.replies),
+  }));
   const { stations, repStations, reqLast, repLast } = ev;
   const verdict = decide(ev);
+  markNotRecording(hops, f, c, offset, verdict.kind);
   const stop = stopStep(ev, verdict.kind, reqLast, repLast, stations.length, repStations.length);
   return {
     encapsulation: encapsulationsOf(f, c, shared),

@@ -532,11 +532,14 @@ function stopBreak(ctx: LayoutContext, path: StationLayout[], segments: SegmentL
   const x2 = path[hi]!.x;
   const Dir = d === 'requests' ? 'Requests' : 'Replies';
   const label = kind === 'unobserved' ? `${d} not observed past here` : uncaptured.length > 0 ? `${d} stop in here` : `${d} stop here`;
+  // Not observed: the first point past `from` is the capture that does not cover the time.
+  const next = path[at + step];
+  const uncovered = kind === 'unobserved' && next?.state === 'idle' ? next : to;
   const gapNote = uncaptured.length > 0 ? `; ${uncaptured.map((u) => u.name).join(', ')} ${uncaptured.some((u) => u.state === 'idle') ? 'not captured or not recording then' : 'not captured'}, so the step is somewhere in between` : '';
   const transition = ctx.flow.verdict.transition;
   const title =
     kind === 'unobserved'
-      ? `${Dir} seen up to ${from.name}; ${to.name}'s capture does not cover that time, so whether they went on is not observed`
+      ? `${Dir} seen up to ${from.name}; ${uncovered.name}'s capture does not cover that time, so whether they went on is not observed`
       : `${Dir} reach ${from.name}, never ${to.name}${gapNote}${transition ? `: ${transition}` : ''}`;
   const mid = (x1 + x2) / 2;
   const half = (label.length * CHAR_W) / 2;
@@ -616,7 +619,7 @@ function summarize(flow: FlowReport, hosts: HostLayout[], stations: StationLayou
   const stops = breaks.map((b) =>
     b.kind === 'unobserved'
       ? `${b.direction} not observed past ${stations[b.from]!.name}`
-      : `${b.direction} stop between ${stations[b.from]!.name} and ${stations[b.to]!.name}${b.uncaptured.length ? ` (${b.uncaptured.map((i) => stations[i]!.name).join(', ')} not captured)` : ''}`,
+      : `${b.direction} stop between ${stations[b.from]!.name} and ${stations[b.to]!.name}${b.uncaptured.length ? ` (${b.uncaptured.map((i) => `${stations[i]!.name}${stations[i]!.state === 'idle' ? ' not recording then' : ' not captured'}`).join(', ')})` : ''}`,
   );
   return `${head} Path: ${route}${encaps.length ? `; between hosts: ${encaps.join(', ')}` : ''}.${stops.length ? ` ${stops.join('; ')}.` : ''}`;
 }
