@@ -429,7 +429,7 @@ export function crossedAfterEnd(c: Correlation, p: CapturePoint, offset: (p: Cap
       if (!groups.some((g) => G.seenAt(g, p.id))) continue;
       for (const g of groups) {
         if (G.seenAt(g, p.id)) continue;
-        if (k > 0 && !order.slice(0, k).some((b) => G.seenAt(g, b))) continue;
+        if (k > 0 && !seenBefore(G, g, order, k)) continue;
         // Its first sighting past `p` on the way.
         for (let j = k + 1; j < order.length; j++) {
           const q = c.points[order[j]!]!;
@@ -443,6 +443,26 @@ export function crossedAfterEnd(c: Correlation, p: CapturePoint, offset: (p: Cap
   }
   known.set(p.id, n);
   return n;
+}
+
+/** Whether group g was seen at one of the first k stations of `order`. */
+function seenBefore(G: PacketGroups, g: number, order: number[], k: number): boolean {
+  for (let j = 0; j < k; j++) if (G.seenAt(g, order[j]!)) return true;
+  return false;
+}
+
+/** Whether `p`'s file is proven to end before its capture did (crossedAfterEnd). */
+function endedEarly(c: Correlation, p: CapturePoint, offset: (p: CapturePoint) => number): boolean {
+  return crossedAfterEnd(c, p, offset) >= ENDED_EARLY_PROOF;
+}
+
+/**
+ * Where `p`'s capture is known to have stopped writing at its file's last packet: its stop is
+ * known (a kit's manifest, a pcapng's statistics), or its file is proven to end early. No tail
+ * grace runs past such an end, for a step's window and for recordingWhile alike.
+ */
+function endKnown(c: Correlation, p: CapturePoint, offset: (p: CapturePoint) => number): boolean {
+  return p.stopKnown || endedEarly(c, p, offset);
 }
 
 /**
@@ -459,8 +479,7 @@ export function recordingWhile(c: Correlation, p: CapturePoint, offset: (p: Capt
   if (Number.isNaN(w0) || Number.isNaN(w1) || !(t0 <= t1)) return true;
   if (t1 < w0 - CLOCK_MARGIN_NS) return false;
   if (t0 <= w1 + CLOCK_MARGIN_NS) return true;
-  const grace = p.stopKnown || crossedAfterEnd(c, p, offset) >= ENDED_EARLY_PROOF ? 0 : TAIL_GRACE_NS;
-  return t0 <= w1 + CLOCK_MARGIN_NS + grace;
+  return !endKnown(c, p, offset) && t0 <= w1 + CLOCK_MARGIN_NS + TAIL_GRACE_NS;
 }
 
 const NONE: readonly number[] = Object.freeze([]);
@@ -539,13 +558,9 @@ function computeStep(ev: Evidence, dir: 'requests' | 'replies', k: number, c: Co
   // either where `to` was following the stream up to its last packet and its captures were
   // taken one after another, or the packet passed `from` in the last seconds of `from`'s own
   // capture (both may have been stopping).
-  let endedEarly: boolean | null = null;
+  let ended: boolean | null = null;
   const tailGrace = (t: number) =>
-    to.stopKnown ||
-    (endedEarly ??= crossedAfterEnd(c, to, offset) >= ENDED_EARLY_PROOF) ||
-    ((sequential || t > fromEnd - STOP_UNSURE_NS) && (stream ??= endsOnStream(ev, to, groups)))
-      ? 0
-      : TAIL_GRACE_NS;
+    (ended ??= endKnown(c, to, offset)) || ((sequential || t > fromEnd - STOP_UNSURE_NS) && (stream ??= endsOnStream(ev, to, groups))) ? 0 : TAIL_GRACE_NS;
   const inWindow = (t: number) =>
     to.packets === 0
       ? !to.runUnknown
@@ -607,6 +622,8 @@ function computeStep(ev: Evidence, dir: 'requests' | 'replies', k: number, c: Co
     lostTimes: lost.map(timeAtFrom),
     outsideTimes: outside.map(timeAtFrom),
     window,
-    toEndedEarly: endedEarly === true,
+    // Said only where the grace was weighed (a packet past the file's end) and the file itself,
+    // not a known stop, proved it.
+    toEndedEarly: ended !== null && !to.stopKnown && endedEarly(c, to, offset),
   };
 }
