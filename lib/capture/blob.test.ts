@@ -1,6 +1,8 @@
 /** Reading a blob as the browser streams it, and by slices. */
+import { readFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { blobChunks, streamChunks } from './blob';
+import { blobChunks, byobChunks, readCaptureBlob, streamChunks } from './blob';
 
 const bytes = Uint8Array.from({ length: 300_000 }, (_, i) => (i * 7 + (i >> 9)) & 0xff);
 
@@ -37,5 +39,69 @@ describe('streamChunks', () => {
 
   it('gives nothing for an empty blob', async () => {
     expect((await collect(streamChunks(new Blob([])))).pieces).toBe(0);
+  });
+});
+
+describe('byobChunks', () => {
+  it('gives the blob’s bytes in order, in full chunks but the last, and its progress up to the size', async () => {
+    const progress: number[] = [];
+    const sizes: number[] = [];
+    const parts: Uint8Array[] = [];
+    for await (const c of byobChunks(new Blob([bytes]), 4096, (read) => progress.push(read))) {
+      sizes.push(c.byteLength);
+      parts.push(c.slice());
+    }
+    expect(sizes.length).toBe(Math.ceil(bytes.length / 4096));
+    expect(sizes.slice(0, -1).every((n) => n === 4096)).toBe(true);
+    expect(sizes.at(-1)).toBe(bytes.length % 4096);
+    expect(Buffer.concat(parts)).toEqual(Buffer.from(bytes));
+    expect(progress.at(-1)).toBe(bytes.length);
+  });
+
+  it('reads into the same two buffers: a chunk is handed back to the stream once the next is asked for', async () => {
+    const kept: Uint8Array[] = [];
+    const detachedWhenGiven: number[] = [];
+    for await (const c of byobChunks(new Blob([bytes]), 4096)) {
+      kept.push(c);
+      // Every chunk before this one is being filled again (transferred to the stream): no fresh memory a chunk.
+      detachedWhenGiven.push(kept.slice(0, -1).filter((k) => k.byteLength === 0).length);
+    }
+    expect(kept.length).toBeGreaterThan(3);
+    expect(detachedWhenGiven).toEqual(kept.map((_, i) => i));
+  });
+
+  it('takes the stream’s own pieces where the blob’s stream is not a byte stream', async () => {
+    const pieces = [bytes.subarray(0, 1000), bytes.subarray(1000, 5000), bytes.subarray(5000)];
+    const notBytes = {
+      size: bytes.length,
+      stream: () => new ReadableStream<Uint8Array>({ start: (c) => (pieces.forEach((p) => c.enqueue(p.slice())), c.close()) }),
+    } as unknown as Blob;
+    const got: number[] = [];
+    for await (const c of byobChunks(notBytes, 4096)) got.push(c.byteLength);
+    expect(got).toEqual(pieces.map((p) => p.length));
+  });
+
+  it('stops when its signal is aborted, and gives nothing for an empty blob', async () => {
+    const abort = new AbortController();
+    abort.abort(new Error('cancelled by the user'));
+    await expect(collect(byobChunks(new Blob([bytes]), 4096, undefined, abort.signal))).rejects.toThrow('cancelled by the user');
+    expect((await collect(byobChunks(new Blob([])))).pieces).toBe(0);
+  });
+});
+
+describe('readCaptureBlob', () => {
+  const pcap = readFileSync(new URL('../../sample-captures/calico-healthy/node1-any.pcap', import.meta.url));
+  const frames = async (data: Uint8Array, name: string, chunkSize?: number) => {
+    const out: string[] = [];
+    const file = Object.assign(new Blob([data as Uint8Array<ArrayBuffer>]), { name });
+    const summary = await readCaptureBlob(file, { onPacket: (r) => out.push(Buffer.from(r.buf.subarray(r.offset, r.offset + r.capLen)).toString('hex')) }, chunkSize === undefined ? {} : { chunkSize });
+    return { out, packets: summary.packets, gzip: summary.gzip };
+  };
+
+  it('reads a plain capture into reused buffers and a gzip one as streamed: the packets that small slices give', async () => {
+    const sliced = await frames(pcap, 'a.pcap', 1000);
+    expect(sliced.packets).toBeGreaterThan(10);
+    expect(await frames(pcap, 'a.pcap')).toEqual(sliced);
+    expect(await frames(gzipSync(pcap), 'a.pcap.gz')).toEqual({ ...sliced, gzip: true });
   });
 });
