@@ -61,6 +61,12 @@ export function Button({ variant = 'secondary', className = '', ...rest }: Butto
   );
 }
 
+/**
+ * A bar that jumps to each new value. It used to slide there (a 150 ms width transition): a layout
+ * on the page's main thread every frame, near all the time while files are read, and on 2 cores
+ * that thread's work is taken from the readers (main-thread time 3.5 s against 1.5 s over the
+ * 2 GB bench drop).
+ */
 export function ProgressBar({ value, max, label, className = '' }: { value: number; max: number; label: string; className?: string }) {
   const pct = max > 0 ? Math.min(100, Math.max(0, (value / max) * 100)) : 0;
   return (
@@ -72,7 +78,7 @@ export function ProgressBar({ value, max, label, className = '' }: { value: numb
       aria-valuenow={Math.round(pct)}
       className={`h-1.5 overflow-hidden rounded-full bg-panel-2 ${className}`}
     >
-      <div className="h-full rounded-full bg-accent transition-[width] duration-150" style={{ width: `${pct}%` }} />
+      <div className="h-full rounded-full bg-accent" style={{ width: `${pct}%` }} />
     </div>
   );
 }
