@@ -58,6 +58,25 @@ const BROWSER_PACKETS = 3_800_000;
 /** Runs of `hopscope --help` timed for the start-up figure (one more first, not counted: it may compile). */
 const STARTUP_RUNS = 11;
 
+/**
+ * A program that only reads the files it is given, one after another into one reused 4 MB buffer,
+ * and decodes nothing: from its start to its exit, the floor under `stats`' time on this machine.
+ */
+const READ_ONLY_PROGRAM =
+  "const fs=require('fs');const b=Buffer.allocUnsafe(4<<20);for(const f of process.argv.slice(1)){const d=fs.openSync(f,'r');while(fs.readSync(d,b,0,b.length,null)>0);fs.closeSync(d);}";
+
+/** The median wall time, in seconds, of READ_ONLY_PROGRAM on `files`, process start to exit. */
+async function readOnlySeconds(files: string[]): Promise<number> {
+  const times: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    const r = await run(process.execPath, ['-e', READ_ONLY_PROGRAM, ...files], false);
+    if (r.code !== 0) throw new Error(`reading ${files.length} files alone exited with ${r.code ?? r.signal}: ${r.stderr}`);
+    times.push(r.seconds);
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)]!;
+}
+
 /** The median wall time of `node ARGS`, in milliseconds. */
 async function startupMs(args: string[]): Promise<number> {
   const times: number[] = [];
@@ -355,6 +374,8 @@ export async function main(args: string[]): Promise<number> {
   showCheck(incidentMemory);
   log(`  hopscope stats   the same 8 files, ${fmt(statsFiles.bytes! / MB, 0)} MB: ${fmt(statsFiles.wallSeconds!, 2)} s with process start`);
   showCheck(multiFile, 0);
+  const readOnly = await readOnlySeconds(incident.files);
+  log(`    reading them alone (node, one reused 4 MB buffer, nothing decoded): ${fmt(readOnly, 2)} s with process start, ${fmt(statsFiles.bytes! / MB / readOnly, 0)} MB/s: the floor here`);
 
   // The single large capture analysed too: one capture point, its packets each a group of one.
   const single = await median(['analyze', '--bench', capture.path]);
@@ -413,6 +434,8 @@ export async function main(args: string[]): Promise<number> {
       bytes: incident.bytes,
       decodeOnly,
       stats: statsFiles,
+      /** READ_ONLY_PROGRAM on the same files: the floor under `stats`' wall time. */
+      readOnlySeconds: readOnly,
       analysis,
       ratio,
       verdicts: {
