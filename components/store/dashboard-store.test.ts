@@ -52,6 +52,19 @@ const files = () =>
     .map((f) => ({ file: new File([readFileSync(join(dir, f))], f) }));
 
 describe.skipIf(!have)('dashboard store', () => {
+  it('prepare starts the worker before any file, once, and the files dropped later go to it', async () => {
+    let connects = 0;
+    const store = createDashboardStore({ connect: () => (connects++, inProcessPort()), fetch: fakeFetch({}) });
+    expect(connects).toBe(0);
+    store.getState().actions.prepare();
+    store.getState().actions.prepare();
+    expect(connects).toBe(1);
+    store.getState().actions.addFiles(files());
+    await until(store, (s) => s.analysis.status === 'ready');
+    expect(connects).toBe(1);
+    expect(store.getState().analysis.report?.flows.length).toBeGreaterThan(0);
+  });
+
   it('puts the report together from flows sent ahead in batches, in their order', async () => {
     const whole = createDashboardStore({ connect: () => inProcessPort(), fetch: fakeFetch({}) });
     const batched = createDashboardStore({ connect: () => inProcessPort(1), fetch: fakeFetch({}) });

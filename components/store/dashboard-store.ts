@@ -98,6 +98,11 @@ export interface DashboardActions {
   /** Reads the manifest, then `?sample=` or keeps `?flow=&point=` for files dropped later. */
   init(url: { sample: string | null; flow: number | null; point: number | null }): Promise<void>;
   addFiles(files: readonly { file: File; name?: string; label?: NodeLabel | null }[], source?: FileSource): FileId[];
+  /**
+   * Starts the analysis worker, which starts its index workers, ahead of the first file: the page
+   * calls it once it is idle after loading, so that a drop does not wait while they load.
+   */
+  prepare(): void;
   removeFile(id: FileId): void;
   clearAll(): void;
   relabel(id: FileId, label: NodeLabel | null): void;
@@ -321,6 +326,10 @@ export function createDashboardStore(deps: DashboardDeps): DashboardStore {
               'This link selects a flow of captures that were dropped into the page. Files cannot come back from a link: drop the same captures again and the view returns to that flow.',
           });
         }
+      },
+
+      prepare() {
+        worker();
       },
 
       addFiles(list, source = 'upload') {
