@@ -22,7 +22,7 @@ import type { FlowFilters } from '@/lib/viz/flow-list';
 
 export type { FileEntry, Selection, AnalysisState } from './dashboard-store';
 
-/** The analysis worker, created on first use (a file or a sample) so the first paint stays light. */
+/** The analysis worker, created on first use: a file, a sample, or the page idle after its first paint (Dashboard's `prepare`). */
 function connectWorker(): WorkerPort & { terminate(): void } {
   const worker = new Worker(new URL('@/lib/worker/analysis-worker.ts', import.meta.url), { type: 'module' });
   const handlers = new Set<(m: FromWorker) => void>();

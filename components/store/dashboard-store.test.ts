@@ -152,6 +152,20 @@ describe.skipIf(!have)('dashboard store', () => {
     expect(s.files.filter((f) => f.status === 'error').map((f) => f.error)).toEqual([expect.stringMatching(/could not be read/)]);
   });
 
+  it('a worker that could not start before any file was given: the files given later say so at once, and a retry too', async () => {
+    const posted: string[] = [];
+    const port = inProcessPort();
+    const store = createDashboardStore({ connect: () => ({ ...port, post: (m) => posted.push(m.type) }), fetch: fakeFetch({}) });
+    store.getState().actions.prepare();
+    port.tell({ type: 'worker-lost', message: 'The analysis worker stopped: it could not be started' });
+    const ids = store.getState().actions.addFiles(files());
+    const s = store.getState();
+    expect(s.files.map((f) => [f.status, f.error])).toEqual(ids.map(() => ['error', 'The analysis worker stopped: it could not be started']));
+    store.getState().actions.retry(ids[0]!);
+    expect(store.getState().files[0]!.status).toBe('error');
+    expect(posted).toEqual([]);
+  });
+
   it('never shows as whole a report one of whose batches of flows was lost, and shows the next analysis', async () => {
     // A batch of flows per message; the second analysis's first batch is lost on the way (the
     // page hears messageerror instead, turned into worker-lost by the provider).

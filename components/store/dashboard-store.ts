@@ -210,7 +210,15 @@ export function createDashboardStore(deps: DashboardDeps): DashboardStore {
     /** The analysis the worker last said it started; and the latest whose report a lost message may have cut short (never shown). */
     let started = 0;
     let spoiled = -1;
+    /**
+     * Why the worker was lost before it ever answered (it could not start: a blocked script, an
+     * old browser), once it was: files given after that are not sent to it. A worker lost later
+     * (an answer that could not be read) may still answer, and is asked again.
+     */
+    let lost: string | null = null;
+    let heard = false;
     const onMessage = (m: FromWorker) => {
+      if (m.type !== 'worker-lost') heard = true;
       switch (m.type) {
         case 'file-reading':
           updateFile(m.id, () => ({ status: 'reading', bytesRead: 0 }));
@@ -264,6 +272,7 @@ export function createDashboardStore(deps: DashboardDeps): DashboardStore {
           // analysis under way (or the last one) may lack the flows the lost message carried:
           // the rest of it is not shown as if whole.
           ahead = { generation: -1, flows: [] };
+          if (!heard) lost = m.message;
           spoiled = Math.max(started, get().analysis.generation);
           for (const p of pendingReqs.values()) p.reject(new Error(m.message));
           pendingReqs.clear();
@@ -349,10 +358,12 @@ export function createDashboardStore(deps: DashboardDeps): DashboardStore {
           name: name ?? file.name,
           size: file.size,
           source,
-          status: 'queued',
+          // After the worker was lost (one that failed to start while the page was idle, say), a
+          // file sent to it would wait for ever: it says why it cannot be read instead.
+          status: lost === null ? 'queued' : 'error',
           bytesRead: 0,
           summary: null,
-          error: null,
+          error: lost,
           label: list[i]!.label ?? null,
           analysis: null,
           links: null,
@@ -360,6 +371,7 @@ export function createDashboardStore(deps: DashboardDeps): DashboardStore {
         }));
         added.forEach((e, i) => blobs.set(e.id, list[i]!.file));
         set((s) => ({ files: [...s.files, ...added], sample: source === 'sample' ? s.sample : null }));
+        if (lost !== null) return added.map((e) => e.id);
         worker().post({
           type: 'add',
           files: added.map((e, i) => ({ id: e.id, file: list[i]!.file, name: e.name, ...(e.label ? { label: e.label } : {}) })),
@@ -401,6 +413,7 @@ export function createDashboardStore(deps: DashboardDeps): DashboardStore {
       },
 
       retry(id) {
+        if (lost !== null) return updateFile(id, () => ({ status: 'error', error: lost }));
         updateFile(id, () => ({ status: 'queued', bytesRead: 0, error: null }));
         worker().post({ type: 'retry', id });
       },

@@ -28,7 +28,7 @@ export interface BrowserFigures {
   loadTaskMs: number;
   /** What the verdict card said: its kind and where the packets stop. */
   verdict: { kind: string | null; stop: string | null };
-  /** The same files only read by the page (into reused buffers as the app reads, all at once, nothing decoded): the floor under `seconds`. */
+  /** The same files only read by the page (all at once, each into one reused buffer by a BYOB reader, nothing decoded): the floor under `seconds`. */
   rawReadSeconds: number;
 }
 
@@ -177,7 +177,7 @@ export async function browserBench(root: string, files: string[], opts: { chromi
     const longest = during.reduce<[number, number]>((a, t) => (t[1] > a[1] ? t : a), [pageStarted, 0]);
     const loadTaskMs = Math.max(0, ...tasks.filter(([start]) => start < pageStarted).map(([, ms]) => ms));
     // The floor: how long this browser takes to hand the page the files' bytes, nothing done with
-    // them, read as the app reads them (capture/blob.ts's byobChunks: into reused buffers).
+    // them, read into reused memory as the app reads them (capture/blob.ts's byobChunks).
     await page.evaluate(() => {
       const input = Object.assign(document.createElement('input'), { type: 'file', multiple: true, id: 'hopscope-bench-raw', hidden: true });
       document.body.append(input);

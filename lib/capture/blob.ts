@@ -82,6 +82,7 @@ export async function* byobChunks(
   const fill = async (buf: ArrayBuffer): Promise<Uint8Array> => {
     let filled = 0;
     while (filled < buf.byteLength) {
+      signal?.throwIfAborted();
       const { value, done } = await reader.read(new Uint8Array(buf, filled));
       if (!value) break;
       buf = value.buffer as ArrayBuffer;
