@@ -8,7 +8,7 @@
 import { useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import type { AnalysisReport } from '@/lib/analyze';
 import type { FlowReport } from '@/lib/verdict/verdict';
-import { layoutHopDiagram, type HopDirection, type HopLayout, type StationLayout } from '@/lib/viz/hop-layout';
+import { layoutHopDiagram, noEvidence, type HopDirection, type HopLayout, type StationLayout } from '@/lib/viz/hop-layout';
 import { AnyMark, Arrow, BreakMark, COLOR, FONT, laneStyle, MONO_11, NatTag, StationMark } from './glyphs';
 import { stationKeyAction } from './station-keys';
 
@@ -221,14 +221,14 @@ export function HopDiagram({ flow, clocks, width, selectedStation, onSelectStati
                 ) : (
                   <>
                     <StationMark x={s.x} y={s.y} r={s.r} state={s.state} />
-                    <text x={s.x} y={s.labelY} textAnchor="middle" style={{ ...MONO_11, fill: s.state === 'not-captured' || s.state === 'idle' ? COLOR.muted : COLOR.fg, fontWeight: selected ? 700 : 400 }}>
+                    <text x={s.x} y={s.labelY} textAnchor="middle" style={{ ...MONO_11, fill: noEvidence(s.state) ? COLOR.muted : COLOR.fg, fontWeight: selected ? 700 : 400 }}>
                       {s.label}
                     </text>
                     <text
                       x={s.x}
                       y={s.countsY}
                       textAnchor="middle"
-                      style={{ ...MONO_11, fill: COLOR.muted, fontStyle: s.state === 'not-captured' || s.state === 'idle' ? 'italic' : undefined }}
+                      style={{ ...MONO_11, fill: COLOR.muted, fontStyle: noEvidence(s.state) ? 'italic' : undefined }}
                     >
                       {s.counts}
                     </text>

@@ -25,7 +25,7 @@ export type HopDirection = 'requests' | 'replies';
 export type StationState = 'seen' | 'zero' | 'not-captured' | 'idle' | 'any';
 
 /** A point that neither shows nor hides packets: not captured, or not recording at the time. */
-const noEvidence = (state: StationState) => state === 'not-captured' || state === 'idle';
+export const noEvidence = (state: StationState): boolean => state === 'not-captured' || state === 'idle';
 
 export interface StationLayout {
   /** Stable id: `p<point>` for a capture, `nc:<node>/<interface>` for a point not captured. */
