@@ -98,7 +98,7 @@ describe('readCaptureBlob', () => {
     return { out, packets: summary.packets, gzip: summary.gzip };
   };
 
-  it('reads a plain capture into reused buffers and a gzip one as streamed: the packets that small slices give', async () => {
+  it('reads a plain capture and a gzip one into reused buffers: the packets that small slices give', async () => {
     const sliced = await frames(pcap, 'a.pcap', 1000);
     expect(sliced.packets).toBeGreaterThan(10);
     expect(await frames(pcap, 'a.pcap')).toEqual(sliced);

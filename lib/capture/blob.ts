@@ -1,5 +1,5 @@
 /** Browser sources: read a File/Blob by slices, never all at once. */
-import { createCaptureReader, readCapture, readCapturePart, type ReaderPosition } from './read';
+import { readCapture, readCapturePart, type ReaderPosition } from './read';
 import type { FilePart } from './boundary';
 import type { CaptureSink, CaptureSummary } from './types';
 
@@ -114,28 +114,18 @@ export async function* byobChunks(
   }
 }
 
-/** Whether a blob starts as gzip does. */
-async function isGzip(blob: Blob): Promise<boolean> {
-  const head = new Uint8Array(await blob.slice(0, 2).arrayBuffer());
-  return head[0] === 0x1f && head[1] === 0x8b;
-}
-
 /**
- * A capture read from a blob: a plain one into reused buffers (byobChunks; the reader copies what
- * it must keep, as the CLI's reading does), a gzip one as the browser streams it (the inflater
- * may still hold a piece when the next is read), or by slices of `chunkSize` when asked for one
- * (tests cut records across chunks that way).
+ * A capture read from a blob into reused buffers (byobChunks; the reader copies what it must
+ * keep, gzip input included, as the CLI's reading does), or by slices of `chunkSize` when asked
+ * for one (tests cut records across chunks that way).
  */
-export async function readCaptureBlob(
+export function readCaptureBlob(
   file: Blob & { name: string },
   sink: CaptureSink,
   opts: { onProgress?: (bytesRead: number, total: number) => void; signal?: AbortSignal; chunkSize?: number } = {},
 ): Promise<CaptureSummary> {
-  if (opts.chunkSize !== undefined) return readCapture(file.name, blobChunks(file, opts.chunkSize, opts.onProgress, opts.signal), sink);
-  if (await isGzip(file)) return readCapture(file.name, streamChunks(file, opts.onProgress, opts.signal), sink);
-  const reader = createCaptureReader(file.name, sink);
-  for await (const chunk of byobChunks(file, BYOB_CHUNK_SIZE, opts.onProgress, opts.signal)) reader.push(chunk);
-  return reader.end();
+  const chunks = opts.chunkSize === undefined ? byobChunks(file, BYOB_CHUNK_SIZE, opts.onProgress, opts.signal) : blobChunks(file, opts.chunkSize, opts.onProgress, opts.signal);
+  return readCapture(file.name, chunks, sink);
 }
 
 /** One part of a capture blob (boundary.ts's FilePart), read as readCapturePart says: into reused buffers (byobChunks), or by slices of `chunkSize`. */

@@ -3,8 +3,10 @@
  * another and files read at once on one thread must index as each read alone in a fresh state:
  * a buffer handed to two readers at once, or a view kept past its chunk, would show here.
  */
-import { readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { CaptureIndexer, type IndexedCapture } from '../decode/capture-index';
 import { readCaptureFile } from './node';
@@ -42,5 +44,21 @@ describe('chunk buffers kept from one file to the next', () => {
     together.forEach((c, i) => expect(rows(c), files[i]).toEqual(alone[i]));
     // And again one after another, now that buffers were given back by several readers.
     for (let i = 0; i < files.length; i++) expect(rows(await indexOf(files[i]!)), files[i]).toEqual(alone[i]);
+  });
+
+  it('gzip files too: the inflater is given copies, so the buffers can take turns under it', async () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'hopscope-gz-'));
+    try {
+      for (const f of files) {
+        const gz = join(tmp, `${f.split('/').pop()!}.gz`);
+        // Level 0: stored blocks, so the inflater's input is as large as its output and chunks queue up.
+        writeFileSync(gz, gzipSync(readFileSync(f), { level: 0 }));
+        const c = await indexOf(gz);
+        expect(c.summary.gzip, gz).toBe(true);
+        expect(rows(c), gz).toEqual(rows(await indexOf(f)));
+      }
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
   });
 });

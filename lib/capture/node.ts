@@ -1,6 +1,6 @@
 /** Node-only sources: read a capture file from disk in fixed-size chunks, the next read while this one is decoded. */
 import { open } from 'node:fs/promises';
-import { createCaptureReader, readCapture, readCapturePart, type ReaderPosition } from './read';
+import { readCapture, readCapturePart, type ReaderPosition } from './read';
 import { planSplit, type FilePart, type SplitPlan } from './boundary';
 import type { CaptureSink, CaptureSummary } from './types';
 import { basename } from 'node:path';
@@ -28,14 +28,15 @@ function giveBack(bufs: Buffer[]): void {
 
 /**
  * The file in chunks, the next one read while the caller works on this one: the disk (or the
- * page cache's copy) and the decoder overlap instead of taking turns. With `reuse`, two buffers
- * take turns, so the caller must be done with a chunk before it asks for the next.
+ * page cache's copy) and the decoder overlap instead of taking turns. Two buffers take turns, so
+ * the caller must be done with a chunk before it asks for the next (readCapture copies what it
+ * keeps, gzip input included).
  */
-async function* fileChunks(path: string, chunkSize: number, reuse: boolean, range?: { start: number; end: number }): AsyncGenerator<Uint8Array> {
+async function* fileChunks(path: string, chunkSize: number, range?: { start: number; end: number }): AsyncGenerator<Uint8Array> {
   const fh = await open(path, 'r');
-  const spare = reuse ? [takeBuffer(chunkSize), takeBuffer(chunkSize)] : [];
+  const spare = [takeBuffer(chunkSize), takeBuffer(chunkSize)];
   let turn = 0;
-  const buffer = () => (reuse ? spare[turn++ & 1]! : Buffer.allocUnsafe(chunkSize));
+  const buffer = () => spare[turn++ & 1]!;
   // A range is read from its start up to its end, not past it; without one, from where the file stands.
   let at = range?.start ?? -1;
   const readInto = (buf: Buffer) => {
@@ -64,29 +65,15 @@ async function* fileChunks(path: string, chunkSize: number, reuse: boolean, rang
 }
 
 /**
- * Read a capture file (pcap, pcapng, or either gzip-compressed). Plain files are read into two
- * reused buffers — the reader copies what it must keep — so memory stays at two chunks.
+ * Read a capture file (pcap, pcapng, or either gzip-compressed) into two reused buffers, so
+ * memory stays at two chunks: the reader copies what it must keep.
  */
 export async function readCaptureFile(
   path: string,
   sink: CaptureSink,
   opts: { chunkSize?: number; name?: string } = {},
 ): Promise<CaptureSummary> {
-  const chunkSize = opts.chunkSize ?? DEFAULT_CHUNK_SIZE;
-  const name = opts.name ?? basename(path);
-  const fh = await open(path, 'r');
-  const head = Buffer.alloc(2);
-  let gz = false;
-  try {
-    const { bytesRead } = await fh.read(head, 0, 2, 0);
-    gz = bytesRead === 2 && head[0] === 0x1f && head[1] === 0x8b;
-  } finally {
-    await fh.close();
-  }
-  if (gz) return readCapture(name, fileChunks(path, chunkSize, false), sink);
-  const reader = createCaptureReader(name, sink);
-  for await (const chunk of fileChunks(path, chunkSize, true)) reader.push(chunk);
-  return reader.end();
+  return readCapture(opts.name ?? basename(path), fileChunks(path, opts.chunkSize ?? DEFAULT_CHUNK_SIZE), sink);
 }
 
 /** One part of a plain capture file: bytes [start, end), read as readCapturePart says. */
@@ -96,7 +83,7 @@ export function readCaptureRange(
   part: FilePart,
   opts: { chunkSize?: number; name?: string } = {},
 ): Promise<{ summary: CaptureSummary | null; position: ReaderPosition }> {
-  return readCapturePart(opts.name ?? basename(path), fileChunks(path, opts.chunkSize ?? DEFAULT_CHUNK_SIZE, true, part), sink, part);
+  return readCapturePart(opts.name ?? basename(path), fileChunks(path, opts.chunkSize ?? DEFAULT_CHUNK_SIZE, part), sink, part);
 }
 
 /** Where to cut a capture file into about `parts` parts (boundary.ts's planSplit, reading the file). */

@@ -705,13 +705,17 @@ async function* gunzip(
   const writer = ds.writable.getWriter();
   const reader = ds.readable.getReader();
   // Errors surface on both sides of the stream; the pump's are swallowed here and seen by read().
+  // Each chunk goes in as a copy: the inflater may still hold it once write() resolves (Node's
+  // stream adapter resolves as soon as zlib has queued it), and the sources (node.ts, blob.ts)
+  // read the next chunk into a buffer they reuse. `new Uint8Array(x)`, not x.slice(): a Node
+  // Buffer's slice is a view.
   const pump = (async () => {
     try {
-      await writer.write(first as Uint8Array<ArrayBuffer>);
+      await writer.write(new Uint8Array(first));
       for (;;) {
         const r = await rest.next();
         if (r.done) break;
-        await writer.write(r.value as Uint8Array<ArrayBuffer>);
+        await writer.write(new Uint8Array(r.value));
       }
       await writer.close();
     } catch {
