@@ -104,4 +104,23 @@ describe('readCaptureBlob', () => {
     expect(await frames(pcap, 'a.pcap')).toEqual(sliced);
     expect(await frames(gzipSync(pcap), 'a.pcap.gz')).toEqual({ ...sliced, gzip: true });
   });
+
+  it('hears a cancel while one chunk of a gzip inflates to far more than it, not only at the next chunk', async () => {
+    // 40 MB of identical records from a gzip of some kilobytes: one read chunk holds it all.
+    const rec = Buffer.alloc(16 + 1500, 7);
+    rec.writeUInt32LE(1_700_000_000, 0);
+    rec.writeUInt32LE(1500, 8);
+    rec.writeUInt32LE(1500, 12);
+    const records = 26_000;
+    const gz = gzipSync(Buffer.concat([pcap.subarray(0, 24), ...Array.from({ length: records }, () => rec)]), { level: 1 });
+    expect(gz.length).toBeLessThan(1 << 20);
+    const abort = new AbortController();
+    let seen = 0;
+    const file = Object.assign(new Blob([gz]), { name: 'big.pcap.gz' });
+    const read = readCaptureBlob(file, { onPacket: () => (++seen === 1 ? abort.abort() : undefined) }, { signal: abort.signal });
+    await expect(read).rejects.toMatchObject({ name: 'AbortError' });
+    // Stopped within the inflater's next piece or so, far from the end.
+    expect(seen).toBeGreaterThan(0);
+    expect(seen).toBeLessThan(records / 10);
+  });
 });

@@ -125,7 +125,7 @@ export function readCaptureBlob(
   opts: { onProgress?: (bytesRead: number, total: number) => void; signal?: AbortSignal; chunkSize?: number } = {},
 ): Promise<CaptureSummary> {
   const chunks = opts.chunkSize === undefined ? byobChunks(file, BYOB_CHUNK_SIZE, opts.onProgress, opts.signal) : blobChunks(file, opts.chunkSize, opts.onProgress, opts.signal);
-  return readCapture(file.name, chunks, sink);
+  return readCapture(file.name, chunks, sink, opts.signal);
 }
 
 /** One part of a capture blob (boundary.ts's FilePart), read as readCapturePart says: into reused buffers (byobChunks), or by slices of `chunkSize`. */

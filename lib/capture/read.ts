@@ -700,6 +700,7 @@ async function* gunzip(
   rest: AsyncIterator<Uint8Array> | Iterator<Uint8Array>,
   state: { truncated: boolean },
   onInflated?: (totalBytes: number) => void,
+  signal?: AbortSignal,
 ): AsyncGenerator<Uint8Array> {
   const ds = new DecompressionStream('gzip');
   const writer = ds.writable.getWriter();
@@ -741,6 +742,9 @@ async function* gunzip(
       }
       if (r.done) break;
       out += r.value.length;
+      // One chunk of the file may inflate to gigabytes (a capture of repeated bytes): a cancel is
+      // heard between the inflater's pieces, not only when the next chunk is read.
+      signal?.throwIfAborted();
       // The sink may refuse more (a server's cap on what an upload inflates to): its error stands.
       onInflated?.(out);
       yield r.value;
@@ -759,15 +763,17 @@ async function* gunzip(
 
 /**
  * Read a whole capture from a chunk source, decompressing gzip transparently (as Wireshark
- * does for .pcap.gz / .pcapng.gz). Throws only CaptureFormatError for bad input.
+ * does for .pcap.gz / .pcapng.gz). Throws only CaptureFormatError for bad input, and the
+ * signal's reason once it aborts (the source checks it between chunks, gzip between the
+ * inflater's pieces).
  */
-export async function readCapture(fileName: string, chunks: ChunkSource, sink: CaptureSink): Promise<CaptureSummary> {
+export async function readCapture(fileName: string, chunks: ChunkSource, sink: CaptureSink, signal?: AbortSignal): Promise<CaptureSummary> {
   const it: AsyncIterator<Uint8Array> | Iterator<Uint8Array> =
     Symbol.asyncIterator in chunks
       ? (chunks as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]()
       : (chunks as Iterable<Uint8Array>)[Symbol.iterator]();
   try {
-    return await readFrom(fileName, it, sink);
+    return await readFrom(fileName, it, sink, signal);
   } finally {
     // Stopped early by a bad record or a bad gzip stream: the source closes its file now, not at
     // some later garbage collection (Node warns of those, and a worker reading file after file
@@ -796,7 +802,7 @@ export async function readCapturePart(
   return { summary: reader.end(), position };
 }
 
-async function readFrom(fileName: string, it: AsyncIterator<Uint8Array> | Iterator<Uint8Array>, sink: CaptureSink): Promise<CaptureSummary> {
+async function readFrom(fileName: string, it: AsyncIterator<Uint8Array> | Iterator<Uint8Array>, sink: CaptureSink, signal?: AbortSignal): Promise<CaptureSummary> {
   let first: Uint8Array | undefined;
   for (;;) {
     const r = await it.next();
@@ -810,7 +816,7 @@ async function readFrom(fileName: string, it: AsyncIterator<Uint8Array> | Iterat
   if (!first) return reader.end();
   if (first.length >= 2 && first[0] === 0x1f && first[1] === 0x8b) {
     const state = { truncated: false };
-    for await (const chunk of gunzip(fileName, first, it, state, sink.onInflated?.bind(sink))) reader.push(chunk);
+    for await (const chunk of gunzip(fileName, first, it, state, sink.onInflated?.bind(sink), signal)) reader.push(chunk);
     const s = reader.end();
     s.gzip = true;
     if (state.truncated && !s.warnings.some((w) => w.code === 'TRUNCATED_FILE')) {
