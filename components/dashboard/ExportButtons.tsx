@@ -8,7 +8,10 @@ import { Button, downloadBlob } from './ui';
 
 /** The report as Markdown, and as the JSON of `hopscope analyze --json`. */
 export function ExportReportButtons() {
-  const { report } = useAnalysis();
+  const { report, flowsToCome } = useAnalysis();
+  // Only the whole report is written out: for a moment after the verdict, the rest of the flows are on their way.
+  const ready = report !== null && flowsToCome === 0;
+  const why = report && !ready ? 'The rest of the flows are on their way' : undefined;
   const sample = useSampleName();
   const samples = useSamples();
   const files = useFiles();
@@ -19,14 +22,16 @@ export function ExportReportButtons() {
   return (
     <div role="group" aria-label="Export the report" className="flex items-center gap-1">
       <Button
-        disabled={!report}
-        onClick={() => report && downloadBlob(new Blob([reportMarkdown(report, { title, generatedAt: new Date() })], { type: 'text/markdown' }), `${base}.md`)}
+        disabled={!ready}
+        title={why}
+        onClick={() => report && ready && downloadBlob(new Blob([reportMarkdown(report, { title, generatedAt: new Date() })], { type: 'text/markdown' }), `${base}.md`)}
       >
         Report .md
       </Button>
       <Button
-        disabled={!report}
-        onClick={() => report && downloadBlob(new Blob([reportJsonText(report)], { type: 'application/json' }), `${base}.json`)}
+        disabled={!ready}
+        title={why}
+        onClick={() => report && ready && downloadBlob(new Blob([reportJsonText(report)], { type: 'application/json' }), `${base}.json`)}
       >
         .json
       </Button>

@@ -19,7 +19,7 @@ const STATUSES: { value: StatusFilter; label: string }[] = [
 
 /** Every flow, worst first: searchable, filterable, windowed, and driven by the arrow keys. */
 export function FlowList({ className = '' }: { className?: string }) {
-  const { report, status } = useAnalysis();
+  const { report, status, flowsToCome } = useAnalysis();
   const reading = useFiles().some((f) => f.status === 'queued' || f.status === 'reading');
   const filters = useFilters();
   const selection = useSelection();
@@ -68,7 +68,14 @@ export function FlowList({ className = '' }: { className?: string }) {
         <span>
           Flows{' '}
           <span className="font-normal text-muted">
-            {counts.total} · <span className={counts.problems ? 'text-danger' : ''}>{counts.problems} with a problem</span>
+            {flowsToCome > 0 ? (
+              <span data-testid="flows-coming" title="The worst flows are shown; the rest are on their way from the analysis">
+                {counts.total} of {counts.total + flowsToCome}
+              </span>
+            ) : (
+              counts.total
+            )}{' '}
+            · <span className={counts.problems ? 'text-danger' : ''}>{counts.problems} with a problem</span>
             {background.total > 0 && (
               <span data-testid="background-count" title={`Counted apart, never flows: ${background.text}`}>
                 {' '}· {formatCount(background.total)} background

@@ -65,17 +65,39 @@ describe.skipIf(!have)('dashboard store', () => {
     expect(store.getState().analysis.report?.flows.length).toBeGreaterThan(0);
   });
 
-  it('puts the report together from flows sent ahead in batches, in their order', async () => {
+  it('shows the verdict with the worst flow at once, and the whole list only when every batch has come, in order', async () => {
     const whole = createDashboardStore({ connect: () => inProcessPort(), fetch: fakeFetch({}) });
+    // A flow per message: what the page had after each change while the analysis was shown.
     const batched = createDashboardStore({ connect: () => inProcessPort(1), fetch: fakeFetch({}) });
+    const seen: { flows: number; toCome: number; selected: number | null }[] = [];
+    batched.subscribe((s) => {
+      if (s.analysis.status === 'ready') seen.push({ flows: s.analysis.report!.flows.length, toCome: s.analysis.flowsToCome, selected: s.selection.flow });
+    });
     whole.getState().actions.addFiles(files());
     batched.getState().actions.addFiles(files());
     await until(whole, (s) => s.analysis.status === 'ready');
-    await until(batched, (s) => s.analysis.status === 'ready');
+    await until(batched, (s) => s.analysis.status === 'ready' && s.analysis.flowsToCome === 0);
     const flows = whole.getState().analysis.report!.flows;
     expect(flows.length).toBeGreaterThan(2);
+    expect(whole.getState().analysis.flowsToCome).toBe(0);
+    // First the worst flow alone, selected (the verdict); the list never grows batch by batch.
+    expect(seen[0]).toEqual({ flows: 1, toCome: flows.length - 1, selected: flows[0]!.id });
+    expect(seen.every((x) => (x.flows === 1 && x.toCome === flows.length - 1) || (x.flows === flows.length && x.toCome === 0))).toBe(true);
     expect(batched.getState().analysis.report).toEqual(whole.getState().analysis.report);
     expect(batched.getState().selection).toEqual(whole.getState().selection);
+  });
+
+  it('a URL selection of a flow that comes in a later batch applies once it has come', async () => {
+    const whole = createDashboardStore({ connect: () => inProcessPort(), fetch: fakeFetch({}) });
+    whole.getState().actions.addFiles(files());
+    await until(whole, (s) => s.analysis.status === 'ready');
+    const last = whole.getState().analysis.report!.flows.at(-1)!;
+    const store = createDashboardStore({ connect: () => inProcessPort(1), fetch: fakeFetch({ '/samples/index.json': { status: 200, body: [] } }) });
+    await store.getState().actions.init({ sample: null, flow: last.id, point: last.hops[0]!.point });
+    store.getState().actions.addFiles(files());
+    await until(store, (s) => s.analysis.status === 'ready' && s.analysis.flowsToCome === 0);
+    expect(store.getState().selection).toMatchObject({ flow: last.id, point: last.hops[0]!.point });
+    expect(store.getState().pending).toBeNull();
   });
 
   it('loads files through the worker and selects the worst flow at the station where it stops', async () => {
@@ -177,7 +199,7 @@ describe.skipIf(!have)('dashboard store', () => {
     });
     const store = createDashboardStore({ connect: () => port, fetch: fakeFetch({}) });
     store.getState().actions.addFiles(files());
-    await until(store, (s) => s.analysis.status === 'ready');
+    await until(store, (s) => s.analysis.status === 'ready' && s.analysis.flowsToCome === 0);
     const whole = store.getState().analysis.report!.flows.length;
     expect(whole).toBeGreaterThan(2);
     const file = store.getState().files[0]!;
@@ -190,7 +212,7 @@ describe.skipIf(!have)('dashboard store', () => {
     expect(store.getState().analysis.report).toBeNull();
     // The next analysis is whole, and shown.
     store.getState().actions.relabel(file.id, null);
-    await until(store, (s) => s.analysis.status === 'ready');
+    await until(store, (s) => s.analysis.status === 'ready' && s.analysis.flowsToCome === 0);
     expect(store.getState().analysis.report!.flows.length).toBe(whole);
   });
 

@@ -85,6 +85,8 @@ export interface AnalysisState {
   epochSec: number;
   message: string | null;
   ms: number;
+  /** Flows of the report still on their way from the worker: shown once the last batch has come. */
+  flowsToCome: number;
 }
 
 export interface Selection {
@@ -159,7 +161,7 @@ export interface DashboardDeps {
   fetch: typeof fetch;
 }
 
-const IDLE: AnalysisState = { status: 'idle', generation: 0, report: null, points: [], epochSec: 0, message: null, ms: 0 };
+const IDLE: AnalysisState = { status: 'idle', generation: 0, report: null, points: [], epochSec: 0, message: null, ms: 0, flowsToCome: 0 };
 
 
 /** Bytes read over bytes to read, across the files of the current load; null when idle. */
@@ -205,8 +207,20 @@ export function createDashboardStore(deps: DashboardDeps): DashboardStore {
       return { selection: pick(report.flows[0]!, null) };
     };
 
-    /** Flows that came ahead of their analysis (`analysis-flows`), for one generation. */
-    let ahead: { generation: number; flows: AnalysisReport['flows'][] } = { generation: -1, flows: [] };
+    /** The rest of the shown analysis's flows (`analysis-flows`), kept until the last batch has come. */
+    let coming: { generation: number; shown: number; expected: number; got: number; flows: AnalysisReport['flows'][] } | null = null;
+    /**
+     * Asks for the next batch once the page is idle: the verdict and the panels (a deferred
+     * render that batches arriving meanwhile would cut into) are drawn first, and input is
+     * answered between batches. A page that stays busy asks within 100 ms anyway.
+     */
+    const askForMore = () => {
+      const c = coming;
+      if (!c) return;
+      const ask = () => coming === c && port?.post({ type: 'more-flows', generation: c.generation, from: c.shown + c.got });
+      if (typeof requestIdleCallback === 'function') requestIdleCallback(ask, { timeout: 100 });
+      else setTimeout(ask, 0);
+    };
     /** The analysis the worker last said it started; and the latest whose report a lost message may have cut short (never shown). */
     let started = 0;
     let spoiled = -1;
@@ -245,33 +259,43 @@ export function createDashboardStore(deps: DashboardDeps): DashboardStore {
           started = m.generation;
           set((s) => ({ analysis: { ...s.analysis, status: 'running' } }));
           return;
-        case 'analysis-flows':
-          if (m.generation <= spoiled) return;
-          if (ahead.generation !== m.generation) ahead = { generation: m.generation, flows: [] };
-          ahead.flows.push(m.flows);
-          return;
         case 'analysis': {
           if (m.generation <= spoiled) return;
-          const before = ahead.generation === m.generation ? ahead.flows.flat() : [];
-          ahead = { generation: -1, flows: [] };
-          const report = m.report && before.length > 0 ? { ...m.report, flows: [...before, ...m.report.flows] } : m.report;
-          const selection = settledSelection(report);
+          // The worst flows come first: the verdict shows now, the rest of the list when it has come.
+          coming = m.flowsToCome > 0 && m.report ? { generation: m.generation, shown: m.report.flows.length, expected: m.flowsToCome, got: 0, flows: [] } : null;
+          const selection = settledSelection(m.report);
           set((s) => ({
-            analysis: { status: 'ready', generation: m.generation, report, points: m.points, epochSec: m.epochSec, message: null, ms: m.ms },
+            analysis: { status: 'ready', generation: m.generation, report: m.report, points: m.points, epochSec: m.epochSec, message: null, ms: m.ms, flowsToCome: m.flowsToCome },
             files: s.files.map((f) => ({ ...f, analysis: m.files[f.id] ?? null })),
             ...selection,
           }));
+          askForMore();
+          return;
+        }
+        case 'analysis-flows': {
+          if (m.generation <= spoiled || coming?.generation !== m.generation) return;
+          coming.flows.push(m.flows);
+          coming.got += m.flows.length;
+          if (coming.got < coming.expected) return askForMore();
+          const rest = coming.flows.flat();
+          coming = null;
+          const shown = get().analysis;
+          if (shown.generation !== m.generation || !shown.report) return;
+          const report = { ...shown.report, flows: [...shown.report.flows, ...rest] };
+          // A flow the URL asked for may be among those that came last.
+          const selection = get().pending ? settledSelection(report) : {};
+          set({ analysis: { ...shown, report, flowsToCome: 0 }, ...selection });
           return;
         }
         case 'analysis-error':
-          ahead = { generation: -1, flows: [] };
+          coming = null;
           set((s) => ({ analysis: { ...IDLE, status: 'error', generation: m.generation, message: m.message }, selection: { ...s.selection, group: null } }));
           return;
         case 'worker-lost':
           // No request or file waiting on the worker will be answered, and the report of the
           // analysis under way (or the last one) may lack the flows the lost message carried:
           // the rest of it is not shown as if whole.
-          ahead = { generation: -1, flows: [] };
+          coming = null;
           if (!heard) lost = m.message;
           spoiled = Math.max(started, get().analysis.generation);
           for (const p of pendingReqs.values()) p.reject(new Error(m.message));

@@ -11,7 +11,7 @@ import type { FileId, FromWorker, ToWorker } from './protocol';
 
 type Msg<T extends FromWorker['type']> = Extract<FromWorker, { type: T }>;
 
-function harness(opts: { chunkSize?: number } = {}) {
+function harness(opts: { chunkSize?: number; flowsPerMessage?: number } = {}) {
   const messages: FromWorker[] = [];
   const waiters: (() => void)[] = [];
   const engine = new AnalysisEngine({
@@ -20,6 +20,7 @@ function harness(opts: { chunkSize?: number } = {}) {
       waiters.splice(0).forEach((w) => w());
     },
     chunkSize: opts.chunkSize,
+    flowsPerMessage: opts.flowsPerMessage,
   });
   const send = (m: ToWorker) => engine.handle(m);
   async function next<T extends FromWorker['type']>(type: T, pred: (m: Msg<T>) => boolean = () => true, after = 0): Promise<Msg<T>> {
@@ -65,6 +66,36 @@ describe.skipIf(!have)('AnalysisEngine on a lab scenario', () => {
     expect(Object.values(a.files).every((f) => f.points.length === 1 && f.unused === null)).toBe(true);
     // Only one analysis for the whole drop.
     expect(h.messages.filter((m) => m.type === 'analysis')).toHaveLength(1);
+  });
+
+  it("sends the report with its worst flows first, and the rest a batch for each more-flows, in the report's order", async () => {
+    const whole = harness();
+    whole.send({ type: 'add', files: scenarioFiles('vxlan-forward-drop') });
+    const all = (await whole.next('analysis')).report!.flows;
+    expect(all.length).toBeGreaterThan(2);
+    const h = harness({ flowsPerMessage: 2 });
+    h.send({ type: 'add', files: scenarioFiles('vxlan-forward-drop') });
+    const a = await h.next('analysis');
+    expect(a.report!.flows.map((f) => f.id)).toEqual(all.slice(0, 2).map((f) => f.id));
+    expect(a.report!.flows[0]!.verdict.kind).toBe('request-dropped');
+    expect(a.flowsToCome).toBe(all.length - 2);
+    // Nothing more until the page asks.
+    await new Promise((r) => setTimeout(r, 20));
+    expect(h.messages.some((m) => m.type === 'analysis-flows')).toBe(false);
+    const got = [...a.report!.flows];
+    for (let from = 2; from < all.length; from += 2) {
+      const seen = h.messages.length;
+      h.send({ type: 'more-flows', generation: a.generation, from });
+      const batch = await h.next('analysis-flows', () => true, seen);
+      expect(batch.generation).toBe(a.generation);
+      got.push(...batch.flows);
+    }
+    expect(got).toEqual(all);
+    // A batch of an analysis since replaced, or past the end, is not sent.
+    const seen = h.messages.length;
+    h.send({ type: 'more-flows', generation: a.generation + 1, from: 2 });
+    h.send({ type: 'more-flows', generation: a.generation, from: all.length });
+    expect(h.messages.length).toBe(seen);
   });
 
   it('pages of packets per flow and point, time-ordered, with the hop counts as totals', async () => {

@@ -74,7 +74,12 @@ export type ToWorker =
   /** One packet (group) at every station that saw it: bytes, layers, fields, what changed. */
   | { type: 'anatomy'; req: number; generation: number; flow: number; group: number }
   /** A copy of one file with every packet cut after its innermost transport header. */
-  | { type: 'cut-headers'; req: number; id: FileId };
+  | { type: 'cut-headers'; req: number; id: FileId }
+  /**
+   * The next batch of an analysis's flows, from its `from`-th: the page asks for each once it has
+   * taken the one before, so that its verdict is drawn before the rest arrive.
+   */
+  | { type: 'more-flows'; generation: number; from: number };
 
 /** One packet of a flow as one capture point saw it. */
 export interface PacketListRow {
@@ -148,14 +153,17 @@ export type FromWorker =
   | { type: 'file-cancelled'; id: FileId; bytesRead: number }
   | { type: 'analysing'; generation: number }
   /**
-   * The report's flows ahead of its `analysis` message, a batch at a time: one message of tens of
+   * The rest of an analysis's flows, a batch for each `more-flows`: one message of tens of
    * thousands of flows held the page's main thread half a second while it was unpacked.
    */
   | { type: 'analysis-flows'; generation: number; flows: AnalysisReport['flows'] }
   | {
       type: 'analysis';
       generation: number;
+      /** With the first flows only (the worst: they come sorted) when `flowsToCome` is not 0. */
       report: AnalysisReport | null;
+      /** Flows not in `report` yet: the page asks for them (`more-flows`), in the report's order. */
+      flowsToCome: number;
       points: PointInfo[];
       epochSec: number;
       files: Record<string, FileAnalysis>;
