@@ -693,6 +693,8 @@ function pcapngFramer(
 export type ChunkSource = AsyncIterable<Uint8Array> | Iterable<Uint8Array>;
 
 const GZIP_TRUNCATED = /unexpected end|premature|incomplete|truncat/i;
+/** Bytes inflated between two turns of the event loop while a cancel can come (gunzip). */
+const YIELD_BYTES = 8 << 20;
 
 async function* gunzip(
   fileName: string,
@@ -724,6 +726,7 @@ async function* gunzip(
     }
   })();
   let out = 0;
+  let nextYield = YIELD_BYTES;
   let finished = false;
   try {
     for (;;) {
@@ -742,9 +745,15 @@ async function* gunzip(
       }
       if (r.done) break;
       out += r.value.length;
-      // One chunk of the file may inflate to gigabytes (a capture of repeated bytes): a cancel is
-      // heard between the inflater's pieces, not only when the next chunk is read.
-      signal?.throwIfAborted();
+      // One chunk of the file may inflate to gigabytes (a capture of repeated bytes), and a
+      // browser's inflater queues all its pieces at once, so reading them never leaves this loop
+      // for the event loop: a Cancel (a message to this worker) would wait for the whole chunk.
+      // Every YIELD_BYTES inflated, the event loop gets a turn, then the signal is asked.
+      if (signal && out >= nextYield) {
+        nextYield = out + YIELD_BYTES;
+        await new Promise((resolve) => setTimeout(resolve, 0));
+        signal.throwIfAborted();
+      }
       // The sink may refuse more (a server's cap on what an upload inflates to): its error stands.
       onInflated?.(out);
       yield r.value;
