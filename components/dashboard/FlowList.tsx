@@ -75,7 +75,11 @@ export function FlowList({ className = '' }: { className?: string }) {
             ) : (
               counts.total
             )}{' '}
-            · <span className={counts.problems ? 'text-danger' : ''}>{counts.problems} with a problem</span>
+            · <span className={counts.problems ? 'text-danger' : ''}>
+              {counts.problems} with a problem
+              {/* Problems come first: once a delivered flow is here, none is left to come. */}
+              {flowsToCome > 0 && counts.problems === counts.total ? ' so far' : ''}
+            </span>
             {background.total > 0 && (
               <span data-testid="background-count" title={`Counted apart, never flows: ${background.text}`}>
                 {' '}· {formatCount(background.total)} background
@@ -157,7 +161,7 @@ export function FlowList({ className = '' }: { className?: string }) {
         className="relative min-h-0 flex-1 overflow-auto"
       >
         {flows.length === 0 && (
-          <p className="p-4 text-sm text-muted">{emptyListText({ flows: all.length, reading, analysing: status === 'running', analysed: report !== null })}</p>
+          <p className="p-4 text-sm text-muted">{emptyListText({ flows: all.length, reading, analysing: status === 'running', analysed: report !== null, coming: flowsToCome })}</p>
         )}
         <div style={{ height: flows.length * ROW }} className="relative">
           {flows.slice(range.start, range.end).map((f, k) => {

@@ -98,6 +98,22 @@ describe.skipIf(!have)('dashboard store', () => {
     await until(store, (s) => s.analysis.status === 'ready' && s.analysis.flowsToCome === 0);
     expect(store.getState().selection).toMatchObject({ flow: last.id, point: last.hops[0]!.point });
     expect(store.getState().pending).toBeNull();
+
+    // The user picks a flow before that one has come: the pick stands.
+    const clicked = createDashboardStore({ connect: () => inProcessPort(1), fetch: fakeFetch({ '/samples/index.json': { status: 200, body: [] } }) });
+    await clicked.getState().actions.init({ sample: null, flow: last.id, point: null });
+    let picked: number | null = null;
+    const stop = clicked.subscribe((s) => {
+      if (picked === null && s.analysis.status === 'ready' && s.analysis.flowsToCome > 0) {
+        picked = s.analysis.report!.flows[0]!.id;
+        queueMicrotask(() => clicked.getState().actions.selectFlow(picked));
+      }
+    });
+    clicked.getState().actions.addFiles(files());
+    await until(clicked, (s) => s.analysis.status === 'ready' && s.analysis.flowsToCome === 0);
+    stop();
+    expect(picked).not.toBeNull();
+    expect(clicked.getState().selection.flow).toBe(picked);
   });
 
   it('loads files through the worker and selects the worst flow at the station where it stops', async () => {
@@ -206,7 +222,7 @@ describe.skipIf(!have)('dashboard store', () => {
     lose = true;
     store.getState().actions.relabel(file.id, { node: 'node1', interface: 'cni0' });
     await until(store, (s) => s.analysis.status === 'error');
-    // The rest of that analysis comes, and is not shown.
+    // Nothing of that analysis is shown any more.
     await new Promise((r) => setTimeout(r, 50));
     expect(store.getState().analysis.status).toBe('error');
     expect(store.getState().analysis.report).toBeNull();
@@ -214,6 +230,36 @@ describe.skipIf(!have)('dashboard store', () => {
     store.getState().actions.relabel(file.id, null);
     await until(store, (s) => s.analysis.status === 'ready' && s.analysis.flowsToCome === 0);
     expect(store.getState().analysis.report!.flows.length).toBe(whole);
+  });
+
+  it('a re-analysis keeps a selected flow that comes in a later batch, unless the user picks another meanwhile', async () => {
+    // Two flows a message: the user can pick the second while the rest are coming.
+    const store = createDashboardStore({ connect: () => inProcessPort(2), fetch: fakeFetch({}) });
+    store.getState().actions.addFiles(files());
+    await until(store, (s) => s.analysis.status === 'ready' && s.analysis.flowsToCome === 0);
+    const flows = store.getState().analysis.report!.flows;
+    const last = flows.at(-1)!.id;
+    store.getState().actions.selectFlow(last);
+    const id = store.getState().files.find((f) => f.name === 'node1-eth0.pcap')!.id;
+    let gen = store.getState().analysis.generation;
+    store.getState().actions.relabel(id, { node: 'node1', interface: 'ens3' });
+    await until(store, (s) => s.analysis.generation > gen && s.analysis.status === 'ready' && s.analysis.flowsToCome === 0);
+    expect(store.getState().selection.flow).toBe(last);
+    // Again, but the user picks the second flow while the rest are coming: that stays.
+    gen = store.getState().analysis.generation;
+    let picked: number | null = null;
+    const stop = store.subscribe((s) => {
+      if (picked === null && s.analysis.generation > gen && s.analysis.status === 'ready' && s.analysis.flowsToCome > 0) {
+        picked = s.analysis.report!.flows[1]!.id;
+        expect(s.selection.flow).not.toBe(picked);
+        queueMicrotask(() => store.getState().actions.selectFlow(picked));
+      }
+    });
+    store.getState().actions.relabel(id, null);
+    await until(store, (s) => s.analysis.generation > gen && s.analysis.status === 'ready' && s.analysis.flowsToCome === 0);
+    stop();
+    expect(picked).not.toBeNull();
+    expect(store.getState().selection.flow).toBe(picked);
   });
 
   it('a label edit re-analyses and keeps the selected flow', async () => {

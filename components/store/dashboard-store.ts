@@ -191,7 +191,7 @@ export function createDashboardStore(deps: DashboardDeps): DashboardStore {
      * After an analysis: the URL's selection if it fits, else keep what fits, else the worst flow.
      * Returned, not set, so that the report and its selection reach the screen in one render.
      */
-    const settledSelection = (report: AnalysisReport | null): Partial<DashboardState> => {
+    const settledSelection = (report: AnalysisReport | null, before: { flow: number | null; point: number | null } = get().selection): Partial<DashboardState> => {
       const s = get();
       if (!report || report.flows.length === 0) return { selection: { flow: null, point: null, group: null } };
       const byId = (id: number | null) => (id === null ? undefined : report.flows.find((f) => f.id === id));
@@ -202,13 +202,25 @@ export function createDashboardStore(deps: DashboardDeps): DashboardStore {
       });
       const pending = s.pending ? byId(s.pending.flow) : undefined;
       if (pending) return { selection: pick(pending, s.pending!.point), pending: null, notice: null };
-      const kept = byId(s.selection.flow);
-      if (kept) return { selection: pick(kept, s.selection.point) };
+      const kept = byId(before.flow);
+      if (kept) return { selection: pick(kept, before.point) };
       return { selection: pick(report.flows[0]!, null) };
     };
 
-    /** The rest of the shown analysis's flows (`analysis-flows`), kept until the last batch has come. */
-    let coming: { generation: number; shown: number; expected: number; got: number; flows: AnalysisReport['flows'][] } | null = null;
+    /**
+     * The rest of the shown analysis's flows (`analysis-flows`), kept until the last batch has
+     * come; with the selection from before the analysis (a flow the first batch may lack) and the
+     * one made for now, which the first gives way to only if the user has not chosen meanwhile.
+     */
+    let coming: {
+      generation: number;
+      shown: number;
+      expected: number;
+      got: number;
+      flows: AnalysisReport['flows'][];
+      before: { flow: number | null; point: number | null };
+      meanwhile: number | null;
+    } | null = null;
     /**
      * Asks for the next batch once the page is idle: the verdict and the panels (a deferred
      * render that batches arriving meanwhile would cut into) are drawn first, and input is
@@ -218,7 +230,9 @@ export function createDashboardStore(deps: DashboardDeps): DashboardStore {
       const c = coming;
       if (!c) return;
       const ask = () => coming === c && port?.post({ type: 'more-flows', generation: c.generation, from: c.shown + c.got });
-      if (typeof requestIdleCallback === 'function') requestIdleCallback(ask, { timeout: 100 });
+      // A hidden tab is never idle and its timers are slowed to once a second: ask at once there.
+      if (typeof document !== 'undefined' && document.hidden) ask();
+      else if (typeof requestIdleCallback === 'function') requestIdleCallback(ask, { timeout: 100 });
       else setTimeout(ask, 0);
     };
     /** The analysis the worker last said it started; and the latest whose report a lost message may have cut short (never shown). */
@@ -262,8 +276,12 @@ export function createDashboardStore(deps: DashboardDeps): DashboardStore {
         case 'analysis': {
           if (m.generation <= spoiled) return;
           // The worst flows come first: the verdict shows now, the rest of the list when it has come.
-          coming = m.flowsToCome > 0 && m.report ? { generation: m.generation, shown: m.report.flows.length, expected: m.flowsToCome, got: 0, flows: [] } : null;
+          const before = get().selection;
           const selection = settledSelection(m.report);
+          coming =
+            m.flowsToCome > 0 && m.report
+              ? { generation: m.generation, shown: m.report.flows.length, expected: m.flowsToCome, got: 0, flows: [], before, meanwhile: selection.selection?.flow ?? null }
+              : null;
           set((s) => ({
             analysis: { status: 'ready', generation: m.generation, report: m.report, points: m.points, epochSec: m.epochSec, message: null, ms: m.ms, flowsToCome: m.flowsToCome },
             files: s.files.map((f) => ({ ...f, analysis: m.files[f.id] ?? null })),
@@ -277,13 +295,15 @@ export function createDashboardStore(deps: DashboardDeps): DashboardStore {
           coming.flows.push(m.flows);
           coming.got += m.flows.length;
           if (coming.got < coming.expected) return askForMore();
-          const rest = coming.flows.flat();
+          const done = coming;
           coming = null;
           const shown = get().analysis;
           if (shown.generation !== m.generation || !shown.report) return;
-          const report = { ...shown.report, flows: [...shown.report.flows, ...rest] };
-          // A flow the URL asked for may be among those that came last.
-          const selection = get().pending ? settledSelection(report) : {};
+          const report = { ...shown.report, flows: [...shown.report.flows, ...done.flows.flat()] };
+          // The flow the URL asked for, or the one selected before this analysis, may be among
+          // those that came last: it is selected now unless the user has picked another meanwhile.
+          const untouched = get().selection.flow === done.meanwhile;
+          const selection = get().pending ? settledSelection(report) : untouched && done.before.flow !== done.meanwhile ? settledSelection(report, done.before) : {};
           set({ analysis: { ...shown, report, flowsToCome: 0 }, ...selection });
           return;
         }
@@ -462,7 +482,8 @@ export function createDashboardStore(deps: DashboardDeps): DashboardStore {
       selectFlow(id) {
         const report = get().analysis.report;
         const flow = report?.flows.find((f) => f.id === id);
-        set({ selection: { flow: flow ? flow.id : null, point: flow ? defaultStation(flow) : null, group: null } });
+        // The user's choice: a flow the URL asked for, not there yet, no longer takes over.
+        set({ selection: { flow: flow ? flow.id : null, point: flow ? defaultStation(flow) : null, group: null }, pending: null });
       },
 
       selectStation(point) {

@@ -140,5 +140,8 @@ describe('emptyListText', () => {
     expect(emptyListText(base)).toBe('No flow.');
     // Flows there, none shown: the filters hide them.
     expect(emptyListText({ ...base, flows: 3, reading: true })).toBe('No flow matches.');
+    // The worst flows shown, the rest still on their way from the worker: not a final "no".
+    expect(emptyListText({ ...base, flows: 250, analysed: true, coming: 16241 })).toBe('No flow matches yet: 16241 more are on their way.');
+    expect(emptyListText({ ...base, flows: 250, analysed: true, coming: 0 })).toBe('No flow matches.');
   });
 });

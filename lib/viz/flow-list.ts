@@ -134,8 +134,8 @@ export function visibleFlows(flows: readonly FlowReport[], filters: FlowFilters)
  * What an empty flow list says: "no flow" only once an analysis found none, never while the
  * captures are still read or analysed (a list that says "no flow" mid-read is a false alarm).
  */
-export function emptyListText(o: { flows: number; reading: boolean; analysing: boolean; analysed: boolean }): string {
-  if (o.flows > 0) return 'No flow matches.';
+export function emptyListText(o: { flows: number; reading: boolean; analysing: boolean; analysed: boolean; coming?: number }): string {
+  if (o.flows > 0) return o.coming ? `No flow matches yet: ${o.coming} more are on their way.` : 'No flow matches.';
   if (o.reading) return 'The captures are still being read.';
   if (o.analysing) return 'Analysing…';
   return o.analysed ? 'No flow in these captures.' : 'No flow.';
