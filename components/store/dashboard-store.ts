@@ -214,9 +214,9 @@ export function createDashboardStore(deps: DashboardDeps): DashboardStore {
      */
     let coming: {
       generation: number;
-      shown: number;
-      expected: number;
-      got: number;
+      /** The index of the next flow to ask for, and how many are still to come. */
+      from: number;
+      left: number;
       flows: AnalysisReport['flows'][];
       before: { flow: number | null; point: number | null };
       meanwhile: number | null;
@@ -229,7 +229,7 @@ export function createDashboardStore(deps: DashboardDeps): DashboardStore {
     const askForMore = () => {
       const c = coming;
       if (!c) return;
-      const ask = () => coming === c && port?.post({ type: 'more-flows', generation: c.generation, from: c.shown + c.got });
+      const ask = () => coming === c && port?.post({ type: 'more-flows', generation: c.generation, from: c.from });
       // A hidden tab is never idle and its timers are slowed to once a second: ask at once there.
       if (typeof document !== 'undefined' && document.hidden) ask();
       else if (typeof requestIdleCallback === 'function') requestIdleCallback(ask, { timeout: 100 });
@@ -280,7 +280,7 @@ export function createDashboardStore(deps: DashboardDeps): DashboardStore {
           const selection = settledSelection(m.report);
           coming =
             m.flowsToCome > 0 && m.report
-              ? { generation: m.generation, shown: m.report.flows.length, expected: m.flowsToCome, got: 0, flows: [], before, meanwhile: selection.selection?.flow ?? null }
+              ? { generation: m.generation, from: m.report.flows.length, left: m.flowsToCome, flows: [], before, meanwhile: selection.selection?.flow ?? null }
               : null;
           set((s) => ({
             analysis: { status: 'ready', generation: m.generation, report: m.report, points: m.points, epochSec: m.epochSec, message: null, ms: m.ms, flowsToCome: m.flowsToCome },
@@ -293,8 +293,9 @@ export function createDashboardStore(deps: DashboardDeps): DashboardStore {
         case 'analysis-flows': {
           if (m.generation <= spoiled || coming?.generation !== m.generation) return;
           coming.flows.push(m.flows);
-          coming.got += m.flows.length;
-          if (coming.got < coming.expected) return askForMore();
+          coming.from += m.flows.length;
+          coming.left -= m.flows.length;
+          if (coming.left > 0) return askForMore();
           const done = coming;
           coming = null;
           const shown = get().analysis;
@@ -302,8 +303,8 @@ export function createDashboardStore(deps: DashboardDeps): DashboardStore {
           const report = { ...shown.report, flows: [...shown.report.flows, ...done.flows.flat()] };
           // The flow the URL asked for, or the one selected before this analysis, may be among
           // those that came last: it is selected now unless the user has picked another meanwhile.
-          const untouched = get().selection.flow === done.meanwhile;
-          const selection = get().pending ? settledSelection(report) : untouched && done.before.flow !== done.meanwhile ? settledSelection(report, done.before) : {};
+          const restore = get().selection.flow === done.meanwhile && done.before.flow !== done.meanwhile;
+          const selection = get().pending || restore ? settledSelection(report, restore ? done.before : undefined) : {};
           set({ analysis: { ...shown, report, flowsToCome: 0 }, ...selection });
           return;
         }

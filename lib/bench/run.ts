@@ -65,29 +65,23 @@ const STARTUP_RUNS = 11;
 const READ_ONLY_PROGRAM =
   "const fs=require('fs');const b=Buffer.allocUnsafe(4<<20);for(const f of process.argv.slice(1)){const d=fs.openSync(f,'r');while(fs.readSync(d,b,0,b.length,null)>0);fs.closeSync(d);}";
 
-/** The median wall time, in seconds, of READ_ONLY_PROGRAM on `files`, process start to exit. */
-async function readOnlySeconds(files: string[]): Promise<number> {
+/** The median wall time of `node ARGS` over `runs` runs, in seconds, process start to exit, after `warm` runs not counted. */
+async function nodeSeconds(args: string[], runs: number, warm = 0): Promise<number> {
   const times: number[] = [];
-  for (let i = 0; i < RUNS; i++) {
-    const r = await run(process.execPath, ['-e', READ_ONLY_PROGRAM, ...files], false);
-    if (r.code !== 0) throw new Error(`reading ${files.length} files alone exited with ${r.code ?? r.signal}: ${r.stderr}`);
-    times.push(r.seconds);
+  for (let i = 0; i < warm + runs; i++) {
+    const r = await run(process.execPath, args, false);
+    if (r.code !== 0) throw new Error(`node ${args.slice(0, 2).join(' ')} exited with ${r.code ?? r.signal}: ${r.stderr}`);
+    if (i >= warm) times.push(r.seconds);
   }
   times.sort((a, b) => a - b);
   return times[Math.floor(times.length / 2)]!;
 }
 
-/** The median wall time of `node ARGS`, in milliseconds. */
-async function startupMs(args: string[]): Promise<number> {
-  const times: number[] = [];
-  for (let i = 0; i <= STARTUP_RUNS; i++) {
-    const r = await run(process.execPath, args, false);
-    if (r.code !== 0) throw new Error(`node ${args.join(' ')} exited with ${r.code ?? r.signal}: ${r.stderr}`);
-    if (i > 0) times.push(r.seconds * 1000);
-  }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)]!;
-}
+/** The median wall time, in seconds, of READ_ONLY_PROGRAM on `files`, process start to exit. */
+const readOnlySeconds = (files: string[]) => nodeSeconds(['-e', READ_ONLY_PROGRAM, ...files], RUNS);
+
+/** The median wall time of `node ARGS`, in milliseconds (the first run, which may compile, not counted). */
+const startupMs = async (args: string[]) => (await nodeSeconds(args, STARTUP_RUNS, 1)) * 1000;
 
 export function startupCheck(ms: number): Check {
   return { name: 'start-up', value: ms, unit: 'ms', target: `≤ ${TARGETS.maxStartupMs} ms`, pass: ms <= TARGETS.maxStartupMs };

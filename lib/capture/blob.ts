@@ -114,6 +114,11 @@ export async function* byobChunks(
   }
 }
 
+/** The blob's chunks for a reader: into reused buffers (byobChunks), or by slices of `chunkSize` when asked for one. */
+function chunksOf(blob: Blob, opts: { onProgress?: (bytesRead: number, total: number) => void; signal?: AbortSignal; chunkSize?: number }): AsyncGenerator<Uint8Array> {
+  return opts.chunkSize === undefined ? byobChunks(blob, BYOB_CHUNK_SIZE, opts.onProgress, opts.signal) : blobChunks(blob, opts.chunkSize, opts.onProgress, opts.signal);
+}
+
 /**
  * A capture read from a blob into reused buffers (byobChunks; the reader copies what it must
  * keep, gzip input included, as the CLI's reading does), or by slices of `chunkSize` when asked
@@ -124,8 +129,7 @@ export function readCaptureBlob(
   sink: CaptureSink,
   opts: { onProgress?: (bytesRead: number, total: number) => void; signal?: AbortSignal; chunkSize?: number } = {},
 ): Promise<CaptureSummary> {
-  const chunks = opts.chunkSize === undefined ? byobChunks(file, BYOB_CHUNK_SIZE, opts.onProgress, opts.signal) : blobChunks(file, opts.chunkSize, opts.onProgress, opts.signal);
-  return readCapture(file.name, chunks, sink, opts.signal);
+  return readCapture(file.name, chunksOf(file, opts), sink, opts.signal);
 }
 
 /** One part of a capture blob (boundary.ts's FilePart), read as readCapturePart says: into reused buffers (byobChunks), or by slices of `chunkSize`. */
@@ -137,8 +141,7 @@ export function readCaptureBlobPart(
   opts: { onProgress?: (bytesRead: number, total: number) => void; signal?: AbortSignal; chunkSize?: number } = {},
 ): Promise<{ summary: CaptureSummary | null; position: ReaderPosition }> {
   const slice = file.slice(part.start, Number.isFinite(part.end) ? part.end : file.size);
-  const chunks = opts.chunkSize === undefined ? byobChunks(slice, BYOB_CHUNK_SIZE, opts.onProgress, opts.signal) : blobChunks(slice, opts.chunkSize, opts.onProgress, opts.signal);
-  return readCapturePart(name, chunks, sink, part);
+  return readCapturePart(name, chunksOf(slice, opts), sink, part);
 }
 
 /** Reads bytes [position, position + length) of a blob, for boundary.ts's planSplit. */
