@@ -9,6 +9,13 @@ export const CAPTURE_NAME = /\.(pcapng|pcap|cap|dmp)(\.gz)?$|\.gz$/i;
 export const LINKS_NAME = /-links\.(txt|json)$/i;
 const kept = (name: string) => CAPTURE_NAME.test(name) || LINKS_NAME.test(name);
 
+/**
+ * By name, code unit by code unit: the order the CLI gives a folder's files (the order breaks
+ * ties between captures in the correlator). localeCompare ordered `_` and `-` otherwise, and
+ * its first call, which loads the collation tables, took 12-14 ms of the drop's task in Chromium.
+ */
+const byName = (a: PickedFile, b: PickedFile) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+
 export interface PickedFile {
   file: File;
   name: string;
@@ -31,7 +38,7 @@ export function fromFileList(list: readonly File[]): Picked {
       else skipped.push(rel);
     } else files.push({ file, name: file.name });
   }
-  files.sort((a, b) => a.name.localeCompare(b.name));
+  files.sort(byName);
   return { files, skipped };
 }
 
@@ -69,6 +76,6 @@ export async function fromDataTransfer(dt: DataTransfer): Promise<Picked> {
   if (entries.length === 0 || entries.some((e) => e === null)) return fromFileList(Array.from(dt.files ?? []));
   const out: Picked = { files: [], skipped: [] };
   for (const e of entries) await walk(e!, out, false);
-  out.files.sort((a, b) => a.name.localeCompare(b.name));
+  out.files.sort(byName);
   return out;
 }
