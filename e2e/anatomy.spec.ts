@@ -3,7 +3,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { AnalysisEngine } from '../lib/worker/engine';
 import type { FileId, FromWorker, PacketAnatomyDetail, StationAnatomy } from '../lib/worker/protocol';
-import { SAMPLES_DIR } from './fixtures';
+import { expectVerdict, SAMPLES_DIR } from './fixtures';
 
 const SHOTS = path.join('test-results', 'screenshots');
 const SAMPLE = 'vxlan-healthy.pcapng';
@@ -58,7 +58,7 @@ async function fontsReady(page: Page) {
 
 async function openPacket(page: Page) {
   await page.goto('/?sample=vxlan-healthy');
-  await expect(page.getByTestId('verdict-card')).toHaveAttribute('data-kind', /.+/);
+  await expectVerdict(page);
   await page.locator('[data-testid="flow-row"][data-protocol="icmp"]').first().click();
   const station = page.getByRole('combobox', { name: 'Capture point' });
   const value = await station.locator('option', { hasText: /^node1\/eth0 / }).getAttribute('value');
@@ -228,7 +228,7 @@ test.describe('packet anatomy', () => {
     expect(m.fits).toBe(false);
     await page.setViewportSize({ width: 1440, height: 1000 });
     await page.goto('/?sample=vxlan-mtu-blackhole');
-    await expect(page.getByTestId('verdict-card')).toHaveAttribute('data-kind', /.+/);
+    await expectVerdict(page);
     await page.locator('[data-testid="flow-row"][data-protocol="icmp"]').first().click();
     const station = page.getByRole('combobox', { name: 'Capture point' });
     const first = big.stations[0]!;

@@ -13,7 +13,7 @@ import { reportJson } from '../lib/report/report-json';
 import { ensureBenchCapture } from '../lib/bench/generate';
 import { summarizeFile } from '../lib/worker/engine';
 import { formatTimestamp } from '../components/capture-inspector/format';
-import { expectedKind, expectedStop, longTcpPcap, scenarios, tempDir, tinyPcap, tinyPng, writeTemp, type ScenarioFlow } from './fixtures';
+import { expectedKind, expectedStop, expectVerdict, longTcpPcap, scenarios, tempDir, tinyPcap, tinyPng, type ScenarioFlow, writeTemp } from './fixtures';
 
 const all = scenarios();
 const byName = (name: string) => all.find((s) => s.name === name)!;
@@ -31,7 +31,7 @@ async function upload(page: Page, files: string[]) {
   await page.getByTestId('file-input').setInputFiles(files);
   await expect(page.locator('[data-testid="file-row"]')).toHaveCount(files.length);
   await expect(page.locator('[data-testid="file-row"][data-status="loaded"]')).toHaveCount(files.length, { timeout: 20_000 });
-  await expect(page.getByTestId('verdict-card')).toHaveAttribute('data-kind', /.+/);
+  await expectVerdict(page);
 }
 
 test.describe('dashboard: every lab scenario, uploaded file by file', () => {
@@ -77,7 +77,7 @@ test.describe('dashboard', () => {
     await page.goto('/');
     await expect(page.getByRole('heading', { name: 'Where do the packets stop?' })).toBeVisible();
     await page.getByTestId('try-sample').click();
-    await expect(page.getByTestId('verdict-card')).toHaveAttribute('data-kind', 'request-dropped');
+    await expectVerdict(page, 'request-dropped');
     await expect(page).toHaveURL(/\?sample=vxlan-forward-drop&flow=\d+&point=\d+/);
 
     // Pick the second flow and another station, then reload: the same view comes back.
@@ -89,7 +89,7 @@ test.describe('dashboard', () => {
     const url = page.url();
     const flow = new URL(url).searchParams.get('flow');
     await page.reload();
-    await expect(page.getByTestId('verdict-card')).toHaveAttribute('data-kind', /.+/);
+    await expectVerdict(page);
     expect(page.url()).toBe(url);
     await expect(page.locator(`[data-testid="flow-row"][data-flow="${flow}"]`)).toHaveAttribute('aria-selected', 'true');
     await expect(page.getByRole('heading', { name: /Packets at node1\/eth0/ })).toBeVisible();
@@ -98,7 +98,7 @@ test.describe('dashboard', () => {
     await page.getByTestId('sample-menu').locator('summary').click();
     await page.getByTestId('sample-menu').getByRole('button', { name: /vxlan-return-path-drop/ }).click();
     await expect(page).toHaveURL(/sample=vxlan-return-path-drop/);
-    await expect(page.getByTestId('verdict-card')).toHaveAttribute('data-kind', 'reply-dropped');
+    await expectVerdict(page, 'reply-dropped');
   });
 
   test('a link to dropped files says they must be dropped again, then lands on its flow', async ({ page }) => {
@@ -260,7 +260,7 @@ test('a 145 MB capture, cut across the index workers, says what hopscope analyze
   test.info().annotations.push({ type: 'index workers', description: `${cores} cores: ${cores >= 2 ? 'the file is cut in parts' : 'one worker, read whole'}` });
   await page.getByTestId('file-input').setInputFiles(capture.path);
   await expect(page.locator('[data-testid="file-row"][data-status="loaded"]')).toHaveCount(1, { timeout: 60_000 });
-  await expect(page.getByTestId('verdict-card')).toHaveAttribute('data-kind', /.+/, { timeout: 60_000 });
+  await expectVerdict(page, /.+/, { timeout: 60_000 });
   const [json] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: '.json' }).click()]);
   const doc = JSON.parse(readFileSync((await json.path())!, 'utf8')) as { flows: unknown[] };
   const { inputs } = await loadInputs([capture.path], new Map());

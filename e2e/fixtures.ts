@@ -1,3 +1,4 @@
+import { expect, type Page } from '@playwright/test';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -144,4 +145,13 @@ export function longTcpPcap(n: number): Buffer {
     o += 16 + frameLen;
   }
   return out;
+}
+
+/**
+ * The verdict card shows `kind`, and the panels beside it (flows, path, points) have drawn the
+ * same analysis: they draw a moment after the card, and the dashboard is aria-busy until then.
+ */
+export async function expectVerdict(page: Page, kind: string | RegExp = /.+/, options: { timeout?: number } = {}): Promise<void> {
+  await expect(page.getByTestId('verdict-card')).toHaveAttribute('data-kind', kind, options);
+  await expect(page.getByTestId('dashboard')).not.toHaveAttribute('aria-busy', 'true');
 }

@@ -1,6 +1,6 @@
 import { expect, test, type Page } from '@playwright/test';
 import path from 'node:path';
-import { scenarios } from './fixtures';
+import { expectVerdict, scenarios } from './fixtures';
 
 const all = scenarios();
 const byName = (name: string) => all.find((s) => s.name === name);
@@ -10,7 +10,7 @@ async function upload(page: Page, files: string[]) {
   await page.goto('/');
   await page.getByTestId('file-input').setInputFiles(files);
   await expect(page.locator('[data-testid="file-row"][data-status="loaded"]')).toHaveCount(files.length, { timeout: 20_000 });
-  await expect(page.getByTestId('verdict-card')).toHaveAttribute('data-kind', /.+/);
+  await expectVerdict(page);
 }
 
 test.describe('dashboard on the captures engineers bring', () => {
@@ -116,7 +116,7 @@ test.describe('dashboard on the captures engineers bring', () => {
     // A same-node flow: one host box, node1, holding both pods' eth0; the NICs are off its path.
     const sameNode = s.flows.find((f) => f.id === 'dns-c-a')!;
     await page.locator(`[data-testid="flow-row"][data-client-port="${sameNode.match.clientPort}"]`).click();
-    await expect(page.getByTestId('verdict-card')).toHaveAttribute('data-kind', 'delivered');
+    await expectVerdict(page, 'delivered');
     await expect(page.locator('[data-host]')).toHaveCount(1);
     await expect(page.locator('[data-host="node1"]')).toBeVisible();
     await expect(page.getByTestId('verdict-off-path')).toContainText('node1/eth0 — the flow does not cross it on node1');

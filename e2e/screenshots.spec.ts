@@ -1,6 +1,6 @@
 import { expect, test, type Page } from '@playwright/test';
 import path from 'node:path';
-import { scenarios, tempDir, tinyPcap, tinyPng, writeTemp } from './fixtures';
+import { expectVerdict, scenarios, tempDir, tinyPcap, tinyPng, writeTemp } from './fixtures';
 
 const SHOTS = path.join('test-results', 'screenshots');
 
@@ -42,7 +42,7 @@ for (const width of [1280, 1920]) {
 
       test('dashboard, an incident with a packet followed across the stations', async ({ page }) => {
         await page.goto('/?sample=vxlan-service-forward-drop');
-        await expect(page.getByTestId('verdict-card')).toHaveAttribute('data-kind', /.+/);
+        await expectVerdict(page);
         // The TCP flow: DNAT and MASQUERADE on the way, then the drop.
         await page.locator('[data-testid="flow-row"][data-protocol="tcp"]').first().click();
         await page.locator('[data-testid="packet-row"]').first().click();
@@ -60,7 +60,7 @@ for (const width of [1280, 1920]) {
           .getByTestId('file-input')
           .setInputFiles([...s!.files, writeTemp(dir, 'notes.png', tinyPng()), writeTemp(dir, 'node3-eth0.pcap', tinyPcap().subarray(0, 90))]);
         await expect(page.locator('[data-testid="file-row"][data-status="error"]')).toHaveCount(1);
-        await expect(page.getByTestId('verdict-card')).toHaveAttribute('data-kind', /.+/);
+        await expectVerdict(page);
         await page.getByRole('group', { name: 'Path view' }).getByRole('button', { name: 'table' }).click();
         await fontsReady(page);
         await page.screenshot({ path: path.join(SHOTS, `dashboard-files-${width}-${theme}.png`), fullPage: true });

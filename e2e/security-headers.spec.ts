@@ -1,6 +1,6 @@
 import { expect, test, type Page, type Response } from '@playwright/test';
 import { readFileSync } from 'node:fs';
-import { scenarios } from './fixtures';
+import { expectVerdict, scenarios } from './fixtures';
 
 /**
  * Every page carries a nonce CSP from proxy.ts and works under it: Next's scripts, the theme
@@ -83,7 +83,7 @@ test.describe('security headers', () => {
     test.skip(!scenarios().some((s) => s.name === 'vxlan-forward-drop'), 'sample-captures/ is absent');
     const w = watch(page);
     const nonce = await checkPageCsp(await page.goto('/?sample=vxlan-forward-drop'));
-    await expect(page.getByTestId('verdict-card')).toHaveAttribute('data-kind', 'request-dropped', { timeout: 20_000 });
+    await expectVerdict(page, 'request-dropped', { timeout: 20_000 });
     await expect(page.getByTestId('hop-panel').locator('g[role="img"]')).toHaveAttribute('aria-label', /requests stop between/);
 
     // A blob: download and the theme toggle, both still allowed.

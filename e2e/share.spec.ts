@@ -1,7 +1,7 @@
 import { expect, test, type Browser, type Page } from '@playwright/test';
 import { statSync } from 'node:fs';
 import path from 'node:path';
-import { scenarios } from './fixtures';
+import { expectVerdict, scenarios } from './fixtures';
 
 /**
  * Sharing end to end: one browser context shares, a fresh one (a colleague: no storage, no
@@ -61,7 +61,7 @@ test.describe('sharing an incident', () => {
     await expect(page.getByTestId('file-input')).toBeAttached();
     await page.getByTestId('file-input').setInputFiles(s.files);
     await expect(page.locator('[data-testid="file-row"][data-status="loaded"]')).toHaveCount(s.files.length, { timeout: 20_000 });
-    await expect(page.getByTestId('verdict-card')).toHaveAttribute('data-kind', /.+/);
+    await expectVerdict(page);
 
     // A label set by hand travels with the incident.
     const veth = page.locator('[data-testid="file-row"][data-file^="node1-veth"]');
@@ -88,7 +88,7 @@ test.describe('sharing an incident', () => {
     await expect(colleague.getByTestId('shared-title')).toHaveText('pod A cannot reach pod B');
     await expect(colleague.getByTestId('shared-expires')).toContainText('expires');
     await expect(colleague.locator('[data-testid="file-row"][data-status="loaded"]')).toHaveCount(s.files.length, { timeout: 20_000 });
-    await expect(colleague.getByTestId('verdict-card')).toHaveAttribute('data-kind', /.+/);
+    await expectVerdict(colleague);
     expect(await flowViews(colleague)).toEqual(sharer);
     await expect(colleague.getByTestId('hop-panel')).toContainText('veth-pod-a');
     await colleague.getByTestId('flow-row').first().click();
@@ -124,7 +124,7 @@ test.describe('sharing an incident', () => {
     await page.goto('/');
     await page.getByTestId('file-input').setInputFiles([pcapng]);
     await expect(page.locator('[data-testid="file-row"][data-status="loaded"]')).toHaveCount(1, { timeout: 20_000 });
-    await expect(page.getByTestId('verdict-card')).toHaveAttribute('data-kind', /.+/);
+    await expectVerdict(page);
     const sharer = await flowViews(page);
     await expect(page.getByTestId('share-open')).toBeEnabled();
     await page.getByTestId('share-open').click();
@@ -141,7 +141,7 @@ test.describe('sharing an incident', () => {
     await colleague.goto(link);
     await expect(colleague.getByTestId('shared-banner')).toContainText('headers only');
     await expect(colleague.locator('[data-testid="file-row"][data-status="loaded"]')).toHaveCount(1, { timeout: 20_000 });
-    await expect(colleague.getByTestId('verdict-card')).toHaveAttribute('data-kind', /.+/);
+    await expectVerdict(colleague);
     expect(await flowViews(colleague)).toEqual(sharer);
   });
 

@@ -1,12 +1,13 @@
 'use client';
 
-import { useDeferredValue, useEffect, useRef } from 'react';
+import { startTransition, useDeferredValue, useEffect, useRef, useState } from 'react';
 import {
   useAnalysis,
   useDashboardActions,
   useFiles,
   useNotice,
   useSampleName,
+  usePanelView,
   useSelectedFlow,
   useSelection,
 } from '@/components/store/dashboard-store-provider';
@@ -83,14 +84,24 @@ export function Dashboard() {
   const files = useFiles();
   const analysis = useAnalysis();
   const flow = useSelectedFlow();
-  // The incident's panels first mount in a render of their own, after the files show: one task
-  // for the whole layout at the drop was the page's longest (up to 99 ms on the 2 GB bench).
-  const panels = useDeferredValue(files.length > 0);
+  // The incident's view mounts in renders of its own that React does in slices, not in the
+  // task of the drop: first the files, then the panels. Drawn in the drop's own handler, the
+  // files' rows took 55-80 ms there and their layout another 49-71 ms in the same frame.
+  const shown = useDeferredValue(files.length > 0);
+  const [panels, setPanels] = useState(false);
+  useEffect(() => {
+    if (panels !== shown) startTransition(() => setPanels(shown));
+  }, [shown, panels]);
+  // The path beside the card draws the selected flow a moment after it (usePanelView).
+  const panelFlow = useDeferredValue(flow);
+  // Until the panels have drawn what the card shows, the page says it is busy (and tests wait).
+  const panelAnalysis = usePanelView().analysis;
+  const busy = files.length > 0 && (!panels || panelAnalysis !== analysis || panelFlow !== flow);
 
   return (
-    <main className="flex flex-col gap-4 px-5 py-4" data-testid="dashboard">
+    <main className="flex flex-col gap-4 px-5 py-4" data-testid="dashboard" aria-busy={busy || undefined}>
       <Notice />
-      {files.length === 0 ? (
+      {!shown ? (
         <EmptyState dragging={dragging} />
       ) : (
         <>
@@ -116,7 +127,7 @@ export function Dashboard() {
             >
               {/* Sized by the centre column: contain:size keeps a long list from stretching the rows. */}
               <FlowList className="min-h-[28rem] [contain:size] [grid-area:flows]" />
-              <HopPanel flow={flow} className="[grid-area:path]" />
+              <HopPanel flow={panelFlow} className="[grid-area:path]" />
               <VerdictCard flow={flow} className="[grid-area:verdict]" />
               <PacketList flow={flow} className="h-[26rem] [grid-area:packets]" />
               <Ladder flow={flow} className="h-[26rem] [grid-area:ladder] 2xl:h-auto 2xl:min-h-[22rem]" />

@@ -1,7 +1,7 @@
 'use client';
 
 import { useEffect, useMemo, useRef, useState } from 'react';
-import { useAnalysis, useDashboardActions, useFiles, useFilters, useSelection } from '@/components/store/dashboard-store-provider';
+import { useDashboardActions, useFiles, useFilters, usePanelView } from '@/components/store/dashboard-store-provider';
 import { backgroundSummary, emptyListText, endpoint, flowBadge, flowCounts, visibleFlows, type ProtocolFilter, type StatusFilter, type VerdictFilter } from '@/lib/viz/flow-list';
 import { formatCount } from '@/lib/util/count-format';
 import { VERDICT_TITLES } from '@/lib/report/markdown';
@@ -19,10 +19,10 @@ const STATUSES: { value: StatusFilter; label: string }[] = [
 
 /** Every flow, worst first: searchable, filterable, windowed, and driven by the arrow keys. */
 export function FlowList({ className = '' }: { className?: string }) {
-  const { report, status, flowsToCome } = useAnalysis();
+  const { analysis, selection } = usePanelView();
+  const { report, status, flowsToCome } = analysis;
   const reading = useFiles().some((f) => f.status === 'queued' || f.status === 'reading');
   const filters = useFilters();
-  const selection = useSelection();
   const { setFilters, selectFlow } = useDashboardActions();
   const all = useMemo(() => report?.flows ?? [], [report]);
   const flows = useMemo(() => visibleFlows(all, filters), [all, filters]);

@@ -2,15 +2,17 @@
 
 import { useState } from 'react';
 import { HopDiagram, HopDiagramLegend } from '@/components/hop-diagram/HopDiagram';
-import { useAnalysis, useDashboardActions, useSelection } from '@/components/store/dashboard-store-provider';
+import { useDashboardActions, usePanelView } from '@/components/store/dashboard-store-provider';
 import type { FlowReport } from '@/lib/verdict/verdict';
 import { HopTable } from './HopTable';
 import { Panel } from './ui';
 
 /** The selected flow's path: the hop diagram, or the same as a table. */
 export function HopPanel({ flow, className = '' }: { flow: FlowReport | null; className?: string }) {
-  const { report } = useAnalysis();
-  const { point } = useSelection();
+  const {
+    analysis: { report },
+    selection: { point },
+  } = usePanelView();
   const { selectStation } = useDashboardActions();
   const [view, setView] = useState<'diagram' | 'table'>('diagram');
   return (

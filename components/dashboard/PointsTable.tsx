@@ -1,6 +1,6 @@
 'use client';
 
-import { useAnalysis, useDashboardActions, useRoles } from '@/components/store/dashboard-store-provider';
+import { useDashboardActions, usePanelView, useRoles } from '@/components/store/dashboard-store-provider';
 import type { InterfaceRole } from '@/lib/protocols/devices';
 import { clockTime } from '@/lib/viz/time-format';
 import { formatCount } from '@/lib/util/count-format';
@@ -35,7 +35,7 @@ function windowText(epochSec: number, p: PointInfo): string {
  * on the node's own clock). Below, what the analysis noticed about the captures.
  */
 export function PointsTable() {
-  const { points, report, epochSec } = useAnalysis();
+  const { points, report, epochSec } = usePanelView().analysis;
   const roles = useRoles();
   const { setRole } = useDashboardActions();
   if (points.length === 0) return null;
