@@ -97,9 +97,13 @@ export function Dashboard() {
   // Until the panels have drawn what the card shows, the page says it is busy (and tests wait).
   const panelAnalysis = usePanelView().analysis;
   const busy = files.length > 0 && (!panels || panelAnalysis !== analysis || panelFlow !== flow);
+  // Marked once React has hydrated the page, from which point a drop is its own (the bench hands
+  // its files over then: the tasks before are the page's load, Next.js and React starting).
+  const main = useRef<HTMLElement>(null);
+  useEffect(() => main.current?.setAttribute('data-hydrated', ''), []);
 
   return (
-    <main className="flex flex-col gap-4 px-5 py-4" data-testid="dashboard" aria-busy={busy || undefined}>
+    <main ref={main} className="flex flex-col gap-4 px-5 py-4" data-testid="dashboard" aria-busy={busy || undefined}>
       <Notice />
       {!shown ? (
         <EmptyState dragging={dragging} />
