@@ -53,7 +53,10 @@ async function* fileChunks(path: string, chunkSize: number, range?: { start: num
       pending = null;
       if (chunk.length === 0) return;
       pending = readInto(buffer());
-      yield chunk;
+      // A plain Uint8Array over the same bytes: the reader's own arrays (its carry of a record cut
+      // between chunks) are plain ones, and a Buffer beside them made every function that takes
+      // the bytes see two maps, be deoptimised and compiled again.
+      yield new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length);
     }
   } finally {
     // A read still in flight finishes before the file closes (its error, if any, no longer matters).
