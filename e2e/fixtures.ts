@@ -153,5 +153,5 @@ export function longTcpPcap(n: number): Buffer {
  */
 export async function expectVerdict(page: Page, kind: string | RegExp = /.+/, options: { timeout?: number } = {}): Promise<void> {
   await expect(page.getByTestId('verdict-card')).toHaveAttribute('data-kind', kind, options);
-  await expect(page.getByTestId('dashboard')).not.toHaveAttribute('aria-busy', 'true');
+  await expect(page.getByTestId('dashboard')).not.toHaveAttribute('aria-busy', 'true', options);
 }

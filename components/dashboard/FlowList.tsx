@@ -1,7 +1,7 @@
 'use client';
 
 import { useEffect, useMemo, useRef, useState } from 'react';
-import { useDashboardActions, useFiles, useFilters, usePanelView } from '@/components/store/dashboard-store-provider';
+import { useDashboardActions, useFiles, useFilters, usePanelView, useSelection } from '@/components/store/dashboard-store-provider';
 import { backgroundSummary, emptyListText, endpoint, flowBadge, flowCounts, visibleFlows, type ProtocolFilter, type StatusFilter, type VerdictFilter } from '@/lib/viz/flow-list';
 import { formatCount } from '@/lib/util/count-format';
 import { VERDICT_TITLES } from '@/lib/report/markdown';
@@ -19,8 +19,10 @@ const STATUSES: { value: StatusFilter; label: string }[] = [
 
 /** Every flow, worst first: searchable, filterable, windowed, and driven by the arrow keys. */
 export function FlowList({ className = '' }: { className?: string }) {
-  const { analysis, selection } = usePanelView();
-  const { report, status, flowsToCome } = analysis;
+  // The flows as the background render draws them; the selection live, so that arrow keys
+  // pressed faster than that render step from the flow last picked, not from the one drawn.
+  const { report, status, flowsToCome } = usePanelView().analysis;
+  const selection = useSelection();
   const reading = useFiles().some((f) => f.status === 'queued' || f.status === 'reading');
   const filters = useFilters();
   const { setFilters, selectFlow } = useDashboardActions();

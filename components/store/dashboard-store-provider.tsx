@@ -76,9 +76,10 @@ export const useSelection = (): Selection => useDashboard((s) => s.selection);
  * change reaches them in a second render that React does in the background, in slices it can
  * interrupt. Drawn with the verdict card, in the task of the message that brought the verdict,
  * they made it 60-100 ms long on the 2 GB bench incident. One snapshot of both, so a panel
- * never pairs a new selection with an old analysis. Not for a panel whose effects write the
- * selection (the packet list picks its first packet): seeing the old one after writing, it would
- * write again.
+ * drawing from it never pairs a new selection with an old analysis. The snapshot lags the store
+ * until that render is done: not for a selection acted on (the flow list's arrow keys step from
+ * the live one), nor for a panel whose effects write the selection (the packet list picks its
+ * first packet: seeing the old one after writing, it would write again).
  */
 export function usePanelView(): { analysis: AnalysisState; selection: Selection } {
   const analysis = useAnalysis();
