@@ -95,8 +95,9 @@ export function Dashboard() {
   // The path beside the card draws the selected flow a moment after it (usePanelView).
   const panelFlow = useDeferredValue(flow);
   // Until the panels have drawn what the card shows, the page says it is busy (and tests wait).
-  const panelAnalysis = usePanelView().analysis;
-  const busy = files.length > 0 && (!panels || panelAnalysis !== analysis || panelFlow !== flow);
+  const panelView = usePanelView();
+  const selection = useSelection();
+  const busy = files.length > 0 && (!panels || panelView.analysis !== analysis || panelView.selection !== selection || panelFlow !== flow);
   // Marked once React has hydrated the page, from which point a drop is its own (the bench hands
   // its files over then: the tasks before are the page's load, Next.js and React starting).
   const main = useRef<HTMLElement>(null);
