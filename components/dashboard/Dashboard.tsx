@@ -1,10 +1,11 @@
 'use client';
 
-import { startTransition, useDeferredValue, useEffect, useRef, useState } from 'react';
+import { startTransition, useDeferredValue, useEffect, useMemo, useRef, useState } from 'react';
 import {
   useAnalysis,
   useDashboardActions,
   useFiles,
+  selectedFlow,
   useNotice,
   useSampleName,
   usePanelView,
@@ -92,12 +93,12 @@ export function Dashboard() {
   useEffect(() => {
     if (panels !== shown) startTransition(() => setPanels(shown));
   }, [shown, panels]);
-  // The path beside the card draws the selected flow a moment after it (usePanelView).
-  const panelFlow = useDeferredValue(flow);
-  // Until the panels have drawn what the card shows, the page says it is busy (and tests wait).
+  // The path beside the card draws the selected flow a moment after it, from the panels' view.
   const panelView = usePanelView();
+  const panelFlow = useMemo(() => selectedFlow(panelView.analysis, panelView.selection), [panelView]);
+  // Until the panels have drawn what the card shows, the page says it is busy (and tests wait).
   const selection = useSelection();
-  const busy = files.length > 0 && (!panels || panelView.analysis !== analysis || panelView.selection !== selection || panelFlow !== flow);
+  const busy = files.length > 0 && (!panels || panelView.analysis !== analysis || panelView.selection !== selection);
   // Marked once React has hydrated the page, from which point a drop is its own (the bench hands
   // its files over then: the tasks before are the page's load, Next.js and React starting).
   const main = useRef<HTMLElement>(null);

@@ -97,5 +97,9 @@ export const useSharedDownload = () => useDashboard((s) => s.download);
 export const useDashboardActions = (): DashboardActions => useDashboard((s) => s.actions);
 export const useOverallProgress = () => useDashboard(useShallow((s) => overallProgress(s.files) ?? { done: 0, total: 0, files: 0 }));
 
-export const useSelectedFlow = (): FlowReport | null =>
-  useDashboard((s) => s.analysis.report?.flows.find((f) => f.id === s.selection.flow) ?? null);
+/** The selected flow of an analysis, or null: the store's now (useSelectedFlow), or a panel view's. */
+export function selectedFlow(analysis: AnalysisState, selection: Selection): FlowReport | null {
+  return analysis.report?.flows.find((f) => f.id === selection.flow) ?? null;
+}
+
+export const useSelectedFlow = (): FlowReport | null => useDashboard((s) => selectedFlow(s.analysis, s.selection));
