@@ -28,7 +28,7 @@ export interface BrowserFigures {
   loadTaskMs: number;
   /** What the verdict card said: its kind and where the packets stop. */
   verdict: { kind: string | null; stop: string | null };
-  /** The same files only read by the page (all at once, each into one reused buffer by a BYOB reader, nothing decoded): the floor under `seconds`. */
+  /** The same files only read by the page (all at once, each into one reused buffer by a BYOB reader, nothing decoded): the floor under `seconds`; NaN when a read never came back. */
   rawReadSeconds: number;
 }
 
@@ -194,14 +194,20 @@ export async function browserBench(root: string, files: string[], opts: { chromi
           const reader = f.stream().getReader({ mode: 'byob' });
           let buf = new ArrayBuffer(4 * 1024 * 1024);
           for (;;) {
-            const { value, done } = await reader.read(new Uint8Array(buf));
+            // Chromium's blob stream can leave a read unanswered for good (capture/blob.ts's
+            // STALL_MS): the floor is then not measured, and the bench does not wait for ever.
+            let timer: ReturnType<typeof setTimeout> | undefined;
+            const stalled = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('stalled')), 10_000)));
+            const { value, done } = await Promise.race([reader.read(new Uint8Array(buf)), stalled]).finally(() => clearTimeout(timer));
             if (done || !value) break;
             buf = value.buffer as ArrayBuffer;
           }
         }),
-      );
+      ).catch(() => {
+        throw new Error('stalled');
+      });
       return (performance.now() - t0) / 1000;
-    });
+    }).catch(() => NaN);
     return { seconds, peakBytes, samples, longTasks: during.length, longestTaskMs: longest[1], longestTaskAt: (longest[0] - pageStarted) / 1000, loadTaskMs, verdict, rawReadSeconds };
   } finally {
     if (sampler) clearInterval(sampler);

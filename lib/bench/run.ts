@@ -478,7 +478,11 @@ async function browserSection(args: string[], log: (line: string) => void, rel: 
     { name: 'long task', value: b.longestTaskMs, unit: 'ms', target: `≤ ${TARGETS.maxLongTaskMs} ms`, pass: b.longestTaskMs <= TARGETS.maxLongTaskMs },
   ];
   log(`  browser (Chromium): ${fmt(b.seconds, 1)} s from the files handed to the page to the verdict; hopscope analyze ${fmt(cli.seconds, 1)} s with process start (${fmt(cliFigures.peakRssBytes / MIB, 0)} MiB)`);
-  log(`    the page only reading the same files (all at once, each into one reused buffer by a BYOB reader, nothing decoded): ${fmt(b.rawReadSeconds, 1)} s, the floor under the browser's time`);
+  log(
+    Number.isFinite(b.rawReadSeconds)
+      ? `    the page only reading the same files (all at once, each into one reused buffer by a BYOB reader, nothing decoded): ${fmt(b.rawReadSeconds, 1)} s, the floor under the browser's time`
+      : `    the page only reading the same files: not measured, the browser left a read unanswered for 10 s`,
+  );
   log(`    Chromium's processes at most ${fmt(peakMiB, 0)} MiB (RSS summed over them, ${b.samples} samples); ${b.longTasks} main-thread tasks over 50 ms, the longest ${fmt(b.longestTaskMs, 0)} ms at ${fmt(b.longestTaskAt, 1)} s (from the files handed over until 3 s after the verdict; the page's own load before it: ${fmt(b.loadTaskMs, 0)} ms); verdict card: ${b.verdict.kind} at ${b.verdict.stop ?? '-'}`);
   for (const c of checks) log(checkLine(c, c.unit === '×' ? 2 : 0));
   return { checks, results: { incident: path.basename(incident.dir), packets: incident.packets, bytes: incident.bytes, cliSeconds: cli.seconds, cliPeakRssBytes: cliFigures.peakRssBytes, ...b, ratio } };

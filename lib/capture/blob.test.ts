@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { blobChunks, byobChunks, readCaptureBlob, streamChunks } from './blob';
+import { blobChunks, byobChunks, readCaptureBlob, STALLS_A_CHUNK, streamChunks } from './blob';
 
 const bytes = Uint8Array.from({ length: 300_000 }, (_, i) => (i * 7 + (i >> 9)) & 0xff);
 
@@ -86,6 +86,78 @@ describe('byobChunks', () => {
     abort.abort(new Error('cancelled by the user'));
     await expect(collect(byobChunks(new Blob([bytes]), 4096, undefined, abort.signal))).rejects.toThrow('cancelled by the user');
     expect((await collect(byobChunks(new Blob([])))).pieces).toBe(0);
+  });
+});
+
+/**
+ * A blob whose streams serve `data` from where they were opened, 1000 bytes a read, and whose
+ * first `stalling` streams never answer a read once they reach byte `stallAt` (as Chromium's blob
+ * stream sometimes does): `opened` counts the streams.
+ */
+function stallingBlob(data: Uint8Array, stallAt: number, stalling: number): { blob: Blob; opened: () => number } {
+  let opened = 0;
+  const make = (at: number): Blob =>
+    ({
+      size: data.length - at,
+      slice: (from: number) => make(at + from),
+      stream: () => {
+        const stalls = opened++ < stalling;
+        let pos = at;
+        return new ReadableStream({
+          type: 'bytes',
+          pull(c) {
+            const req = c.byobRequest!;
+            if (stalls && pos >= stallAt) return new Promise<void>(() => undefined);
+            if (pos >= data.length) {
+              c.close();
+              req.respond(0);
+              return;
+            }
+            const view = req.view as Uint8Array;
+            const n = Math.min(view.byteLength, 1000, data.length - pos, stalls ? stallAt - pos : Infinity);
+            view.set(data.subarray(pos, pos + n));
+            pos += n;
+            req.respond(n);
+          },
+        });
+      },
+    }) as unknown as Blob;
+  return { blob: make(0), opened: () => opened };
+}
+
+describe('byobChunks when the browser stops answering', () => {
+  it('opens the blob again where the stalled chunk began, and gives every byte once, in order', async () => {
+    // Stalls inside the third 4 KB chunk, twice in a row, then reads on.
+    const { blob, opened } = stallingBlob(bytes, 10_000, 2);
+    const progress: number[] = [];
+    const parts: Uint8Array[] = [];
+    for await (const c of byobChunks(blob, 4096, (read) => progress.push(read), undefined, 20)) parts.push(c.slice());
+    expect(Buffer.concat(parts)).toEqual(Buffer.from(bytes));
+    expect(opened()).toBe(3);
+    expect(parts.slice(0, -1).every((p) => p.byteLength === 4096)).toBe(true);
+    expect(progress).toEqual([...progress].sort((a, b) => a - b));
+  });
+
+  it('ends with an error naming the byte it waited at when the stream stops there each time, not a wait for ever', async () => {
+    const { blob, opened } = stallingBlob(bytes, 10_000, Infinity);
+    const got: number[] = [];
+    const read = (async () => {
+      for await (const c of byobChunks(blob, 4096, undefined, undefined, 20)) got.push(c.byteLength);
+    })();
+    await expect(read).rejects.toThrow(/^reading stopped at byte 10000: /);
+    expect(got).toEqual([4096, 4096]);
+    expect(opened()).toBe(STALLS_A_CHUNK);
+  });
+
+  it('hears a cancel while a read waits', async () => {
+    const { blob } = stallingBlob(bytes, 10_000, Infinity);
+    const abort = new AbortController();
+    const started = Date.now();
+    const read = (async () => {
+      for await (const c of byobChunks(blob, 4096, undefined, abort.signal, 60_000)) if (c.byteLength) setTimeout(() => abort.abort(new Error('cancelled by the user')), 10);
+    })();
+    await expect(read).rejects.toThrow('cancelled by the user');
+    expect(Date.now() - started).toBeLessThan(5_000);
   });
 });
 
