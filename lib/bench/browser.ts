@@ -28,7 +28,7 @@ export interface BrowserFigures {
   loadTaskMs: number;
   /** What the verdict card said: its kind and where the packets stop. */
   verdict: { kind: string | null; stop: string | null };
-  /** The same files only read by the page (all at once, each into one reused buffer by a BYOB reader, nothing decoded): the floor under `seconds`; NaN when a read never came back. */
+  /** The same files only read by the page (all at once, each into one reused buffer by a BYOB reader, nothing decoded): the floor under `seconds`; NaN when a read failed or never came back. */
   rawReadSeconds: number;
 }
 

@@ -481,7 +481,7 @@ async function browserSection(args: string[], log: (line: string) => void, rel: 
   log(
     Number.isFinite(b.rawReadSeconds)
       ? `    the page only reading the same files (all at once, each into one reused buffer by a BYOB reader, nothing decoded): ${fmt(b.rawReadSeconds, 1)} s, the floor under the browser's time`
-      : `    the page only reading the same files: not measured, the browser left a read unanswered for 10 s`,
+      : `    the page only reading the same files: not measured (a read failed, or went unanswered for 10 s)`,
   );
   log(`    Chromium's processes at most ${fmt(peakMiB, 0)} MiB (RSS summed over them, ${b.samples} samples); ${b.longTasks} main-thread tasks over 50 ms, the longest ${fmt(b.longestTaskMs, 0)} ms at ${fmt(b.longestTaskAt, 1)} s (from the files handed over until 3 s after the verdict; the page's own load before it: ${fmt(b.loadTaskMs, 0)} ms); verdict card: ${b.verdict.kind} at ${b.verdict.stop ?? '-'}`);
   for (const c of checks) log(checkLine(c, c.unit === '×' ? 2 : 0));

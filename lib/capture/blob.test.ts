@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { blobChunks, byobChunks, readCaptureBlob, STALLS_A_CHUNK, streamChunks } from './blob';
+import { readCapture } from './read';
 
 const bytes = Uint8Array.from({ length: 300_000 }, (_, i) => (i * 7 + (i >> 9)) & 0xff);
 
@@ -90,11 +91,11 @@ describe('byobChunks', () => {
 });
 
 /**
- * A blob whose streams serve `data` from where they were opened, 1000 bytes a read, and whose
- * first `stalling` streams never answer a read once they reach byte `stallAt` (as Chromium's blob
- * stream sometimes does): `opened` counts the streams.
+ * A blob whose streams serve `data` from where they were opened, 1000 bytes a read (each after
+ * `readMs`), and whose first `stalling` streams never answer a read once they reach byte
+ * `stallAt` (as Chromium's blob stream sometimes does): `opened` counts the streams.
  */
-function stallingBlob(data: Uint8Array, stallAt: number, stalling: number): { blob: Blob; opened: () => number } {
+function stallingBlob(data: Uint8Array, stallAt: number, stalling: number, readMs = 0): { blob: Blob; opened: () => number } {
   let opened = 0;
   const make = (at: number): Blob =>
     ({
@@ -105,9 +106,10 @@ function stallingBlob(data: Uint8Array, stallAt: number, stalling: number): { bl
         let pos = at;
         return new ReadableStream({
           type: 'bytes',
-          pull(c) {
+          async pull(c) {
             const req = c.byobRequest!;
             if (stalls && pos >= stallAt) return new Promise<void>(() => undefined);
+            if (readMs > 0) await new Promise((r) => setTimeout(r, readMs));
             if (pos >= data.length) {
               c.close();
               req.respond(0);
@@ -147,6 +149,29 @@ describe('byobChunks when the browser stops answering', () => {
     await expect(read).rejects.toThrow(/^reading stopped at byte 10000: /);
     expect(got).toEqual([4096, 4096]);
     expect(opened()).toBe(STALLS_A_CHUNK);
+  });
+
+  it('gives a slow source more time at each wait, and reads it whole', async () => {
+    // Each read answers after 50 ms: the first wait (20 ms) and the second (40 ms) give up, the third (80 ms) does not.
+    const data = bytes.subarray(0, 12_000);
+    const { blob, opened } = stallingBlob(data, Infinity, 0, 50);
+    const parts: Uint8Array[] = [];
+    for await (const c of byobChunks(blob, 4096, undefined, undefined, 20)) parts.push(c.slice());
+    expect(Buffer.concat(parts)).toEqual(Buffer.from(data));
+    expect(opened()).toBeGreaterThan(1);
+  });
+
+  it('ends a gzip capture’s read with the stall’s error, and hears a cancel there, instead of waiting for ever', async () => {
+    const pcap = readFileSync(new URL('../../sample-captures/calico-healthy/node1-any.pcap', import.meta.url));
+    // Its records five times over, stored (level 0): the stall at byte 10,000 comes mid-file.
+    const gz = gzipSync(Buffer.concat([pcap, ...Array.from({ length: 4 }, () => pcap.subarray(24))]), { level: 0 });
+    expect(gz.length).toBeGreaterThan(40_000);
+    const stalled = stallingBlob(gz, 10_000, Infinity).blob;
+    await expect(readCapture('a.pcap.gz', byobChunks(stalled, 4096, undefined, undefined, 20), { onPacket: () => undefined })).rejects.toThrow(/^reading stopped at byte \d+: /);
+    const abort = new AbortController();
+    setTimeout(() => abort.abort(new Error('cancelled by the user')), 50);
+    const waiting = stallingBlob(gz, 10_000, Infinity).blob;
+    await expect(readCapture('a.pcap.gz', byobChunks(waiting, 4096, undefined, abort.signal, 60_000), { onPacket: () => undefined }, abort.signal)).rejects.toThrow('cancelled by the user');
   });
 
   it('hears a cancel while a read waits', async () => {

@@ -58,8 +58,10 @@ export async function* streamChunks(blob: Blob, onProgress?: (bytesRead: number,
 export const BYOB_CHUNK_SIZE = 4 * 1024 * 1024;
 
 /**
- * How long one read may wait for the browser before the blob is opened again where the chunk
- * began, and how many such waits in one chunk end the read with an error. Chromium 156's blob
+ * How long one read may first wait for the browser before the blob is opened again where the
+ * chunk began (each further wait in the same chunk is twice as long: a slow source, a network
+ * share or a file a sync client fetches on first open, gets its time), and how many such waits
+ * in one chunk end the read with an error (3 + 6 + 12 + 24 s without an answer). Chromium 156's blob
  * byte stream sometimes never answers a read: the 2 GB bench incident, dropped on a page whose
  * one index worker read its files one after another, stopped for good at one file in 8 of 27
  * drops (the worker idle, its read pending for minutes, the page waiting for ever). With each
@@ -95,9 +97,10 @@ function within<T>(read: Promise<T>, ms: number, signal?: AbortSignal): Promise<
  * The stream's own pieces are fresh memory each, and in Chromium taking them cost more than the
  * decoding: one 356 MB file read in 1.26-1.38 s as pieces against 0.53-0.78 s into reused
  * buffers, and an index worker spent 1.5 of its 2.1 s in the reads. Where the browser's blob
- * stream is not a byte stream, its pieces as streamChunks gives them. A read that waits
- * `stallMs` (STALL_MS) is given up: the chunk is read again from its first byte, into a fresh
- * buffer (the stalled read holds the old one), from the blob opened again there.
+ * stream is not a byte stream, its pieces as streamChunks gives them. A read that waits longer
+ * than `stallMs` (STALL_MS, doubled at each wait in the chunk) is given up: the chunk is read
+ * again from its first byte, into a fresh buffer (the stalled read holds the old one), from the
+ * blob opened again there.
  */
 export async function* byobChunks(
   blob: Blob,
@@ -121,10 +124,11 @@ export async function* byobChunks(
     let stalls = 0;
     while (filled < buf.byteLength) {
       signal?.throwIfAborted();
-      const got = await within(reader.read(new Uint8Array(buf, filled)), stallMs, signal);
+      const got = await within(reader.read(new Uint8Array(buf, filled)), stallMs * 2 ** stalls, signal);
       if (got === STALLED) {
         if (++stalls >= STALLS_A_CHUNK) {
-          throw new Error(`reading stopped at byte ${start + filled}: the browser gave no more of the file (${stalls} tries of ${stallMs / 1000} s); read it again (retry), or add the file again`);
+          const waited = (stallMs * (2 ** stalls - 1)) / 1000;
+          throw new Error(`reading stopped at byte ${start + filled}: the browser gave no more of the file in ${waited} s (${stalls} tries); read it again (retry), or add the file again`);
         }
         reader.cancel().catch(() => undefined);
         reader = open(start);
@@ -140,7 +144,14 @@ export async function* byobChunks(
     }
     return new Uint8Array(buf, 0, filled);
   };
-  let pending: Promise<Uint8Array> | null = fill(new ArrayBuffer(chunkSize), 0);
+  // The next chunk is read while the caller holds this one: a failure meanwhile is the caller's
+  // when it asks for that chunk, not an unhandled rejection before (hence the no-op catch).
+  const next = (buf: ArrayBuffer, start: number) => {
+    const p = fill(buf, start);
+    p.catch(() => undefined);
+    return p;
+  };
+  let pending: Promise<Uint8Array> | null = next(new ArrayBuffer(chunkSize), 0);
   let idle = new ArrayBuffer(chunkSize);
   let read = 0;
   try {
@@ -150,7 +161,7 @@ export async function* byobChunks(
       pending = null;
       if (chunk.byteLength === 0) return;
       read += chunk.byteLength;
-      pending = fill(idle, read);
+      pending = next(idle, read);
       // The caller's until it asks for the next: then it is filled again.
       idle = chunk.buffer as ArrayBuffer;
       onProgress?.(read, blob.size);
@@ -158,7 +169,6 @@ export async function* byobChunks(
     }
   } finally {
     // A read still in flight ends with the cancel; its error, if any, no longer matters.
-    pending?.catch(() => undefined);
     reader.cancel().catch(() => undefined);
   }
 }

@@ -707,16 +707,26 @@ async function* gunzip(
   const ds = new DecompressionStream('gzip');
   const writer = ds.writable.getWriter();
   const reader = ds.readable.getReader();
-  // Errors surface on both sides of the stream; the pump's are swallowed here and seen by read().
-  // Each chunk goes in as a copy: the inflater may still hold it once write() resolves (Node's
-  // stream adapter resolves as soon as zlib has queued it), and the sources (node.ts, blob.ts)
-  // read the next chunk into a buffer they reuse. `new Uint8Array(x)`, not x.slice(): a Node
-  // Buffer's slice is a view.
+  // The inflater's errors surface on both sides of the stream: the pump's writes swallow them
+  // and read() reports them. The source's own (a read that failed, stalled or was cancelled)
+  // would reach nobody and leave read() waiting for ever: it ends the inflater and is thrown
+  // as it came. Each chunk goes in as a copy: the inflater may still hold it once write()
+  // resolves (Node's stream adapter resolves as soon as zlib has queued it), and the sources
+  // (node.ts, blob.ts) read the next chunk into a buffer they reuse. `new Uint8Array(x)`, not
+  // x.slice(): a Node Buffer's slice is a view.
+  let sourceError: { error: unknown } | null = null;
   const pump = (async () => {
     try {
       await writer.write(new Uint8Array(first));
       for (;;) {
-        const r = await rest.next();
+        let r: IteratorResult<Uint8Array>;
+        try {
+          r = await rest.next();
+        } catch (error) {
+          sourceError = { error };
+          await writer.abort(error).catch(() => undefined);
+          return;
+        }
         if (r.done) break;
         await writer.write(new Uint8Array(r.value));
       }
@@ -734,6 +744,7 @@ async function* gunzip(
       try {
         r = await reader.read();
       } catch (e) {
+        if (sourceError) throw (sourceError as { error: unknown }).error;
         const msg = (e as Error)?.message ?? String(e);
         // A gzip stream cut short (compressed while tcpdump still wrote, or a cut download) reads
         // like a truncated capture: keep what was decompressed.
