@@ -151,14 +151,13 @@ export async function* byobChunks(
     p.catch(() => undefined);
     return p;
   };
-  let pending: Promise<Uint8Array> | null = next(new ArrayBuffer(chunkSize), 0);
+  let pending = next(new ArrayBuffer(chunkSize), 0);
   let idle = new ArrayBuffer(chunkSize);
   let read = 0;
   try {
     for (;;) {
       signal?.throwIfAborted();
       const chunk = await pending;
-      pending = null;
       if (chunk.byteLength === 0) return;
       read += chunk.byteLength;
       pending = next(idle, read);

@@ -714,7 +714,7 @@ async function* gunzip(
   // resolves (Node's stream adapter resolves as soon as zlib has queued it), and the sources
   // (node.ts, blob.ts) read the next chunk into a buffer they reuse. `new Uint8Array(x)`, not
   // x.slice(): a Node Buffer's slice is a view.
-  let sourceError: { error: unknown } | null = null;
+  const source = { failed: false, error: undefined as unknown };
   const pump = (async () => {
     try {
       await writer.write(new Uint8Array(first));
@@ -723,7 +723,7 @@ async function* gunzip(
         try {
           r = await rest.next();
         } catch (error) {
-          sourceError = { error };
+          Object.assign(source, { failed: true, error });
           await writer.abort(error).catch(() => undefined);
           return;
         }
@@ -744,7 +744,7 @@ async function* gunzip(
       try {
         r = await reader.read();
       } catch (e) {
-        if (sourceError) throw (sourceError as { error: unknown }).error;
+        if (source.failed) throw source.error;
         const msg = (e as Error)?.message ?? String(e);
         // A gzip stream cut short (compressed while tcpdump still wrote, or a cut download) reads
         // like a truncated capture: keep what was decompressed.
