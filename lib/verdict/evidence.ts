@@ -19,7 +19,7 @@ export interface Step {
   lost: number[];
   /** Packets seen at `from` when `to`'s capture was not running: no evidence either way. */
   outside: number[];
-  /** TCP segments missing from `to`'s capture that the peer acknowledged: the capture missed them. */
+  /** Packets missing from `to`'s capture that the peer proved it received (TCP acknowledged them, an echo reply answers them): the capture missed them. */
   missed: number[];
   /** `to`'s node asked for the packets' destination (ARP, neighbour solicitation) and got no answer. */
   unanswered: { at: string; protocol: 'ARP' | 'ND'; target: string; asked: number }[];
@@ -335,6 +335,23 @@ function acknowledged(missing: number[], same: GroupIds, other: GroupIds, G: Pac
 }
 
 /**
+ * Echo requests among `missing` that got through all the same: an echo reply with the same
+ * sequence number is in the captures, so the request reached the host that answers, crossing
+ * every point on its way (tcpdump -i any drops copies when its ring buffer fills; a capture
+ * blind towards its pod never shows it). Only a sequence number one request carries: two
+ * requests with one number (two pings with one identifier) cannot say which was answered.
+ */
+function answeredEchoes(missing: number[], same: GroupIds, replies: GroupIds, G: PacketGroups): number[] {
+  if (missing.length === 0 || replies.length === 0) return [];
+  const seqs = new Set<number>();
+  for (const h of replies) seqs.add(G.seq[h]!);
+  return missing.filter((g) => {
+    const s = G.seq[g]!;
+    return seqs.has(s) && !same.some((h) => h !== g && G.seq[h] === s);
+  });
+}
+
+/**
  * How far outside a capture's window a packet still counts as inside it: what the corrected
  * clocks of two nodes may still disagree by (one-way delay taken as zero), and the
  * microseconds between two points of one node.
@@ -566,8 +583,13 @@ function computeStep(ev: Evidence, dir: 'requests' | 'replies', k: number, c: Co
       ? !to.runUnknown
       : !clockKnown || Number.isNaN(window[0]) || Number.isNaN(t) || (t >= window[0] - margin && (t <= window[1] + margin || t <= window[1] + margin + tailGrace(t)));
   const unproven = notMerged.filter((g) => !acked.includes(g));
-  const lost = unproven.filter((g) => inWindow(timeAtFrom(g)));
+  const inside = unproven.filter((g) => inWindow(timeAtFrom(g)));
   const outside = unproven.filter((g) => !inWindow(timeAtFrom(g)));
+  // Echo requests `to` should have shown and did not, answered all the same: missed, not lost.
+  // (One that passed outside `to`'s window stays outside: that says more.)
+  const echoed = (f.proto === 1 || f.proto === 58) && dir === 'requests' ? answeredEchoes(inside, groups, f.replies, G) : [];
+  const lost = echoed.length > 0 ? inside.filter((g) => !echoed.includes(g)) : inside;
+  const missed = echoed.length > 0 ? [...acked, ...echoed] : acked;
   const lostSize = lost.reduce((m, g) => Math.max(m, G.ipLen[g]!), 0);
   const at = lost.length > 0 ? G.sightingAt(lost[0]!, from.id) : outside.length > 0 ? G.sightingAt(outside[0]!, from.id) : -1;
   const dst = at >= 0 ? st.addrs.text[st.dst[at]!]! : f.server;
@@ -605,7 +627,7 @@ function computeStep(ev: Evidence, dir: 'requests' | 'replies', k: number, c: Co
     to,
     lost,
     outside,
-    missed: acked,
+    missed,
     get unanswered() {
       return (unanswered ??= unansweredLookups(c, to, dst, [...lost.map(timeAtFrom), ...outside.map(timeAtFrom)], offset));
     },

@@ -73,7 +73,7 @@ function outsideLines(s: Step, dir: 'requests' | 'replies'): string[] {
 const errorLine = (e: { from: string; meaning: string; mtu: number | null; count: number; at: string }) =>
   `ICMP ${e.meaning} from ${e.from}${e.mtu !== null ? ` (MTU ${e.mtu})` : ''} ×${e.count}, seen at ${e.at}`;
 
-/** A step where every packet missing from the next capture was acknowledged by the peer: no stop. */
+/** A step where every packet missing from the next capture was proven received (acknowledged, answered): no stop. */
 const onlyMissed = (s: Step) => s.lost.length === 0 && s.outside.length === 0 && s.missed.length > 0;
 
 /** Requests stop before the last station: the first step they failed, or null. */
@@ -99,7 +99,7 @@ function missedNote(ev: Evidence): { note: string; lines: string[] } {
       if (ev.quiet(dir, k)) continue;
       const s = ev.step(dir, k);
       const noun = dir === 'requests' ? ev.what : ev.replyWhat;
-      if (s.missed.length > 0) lines.push(`${plural(s.missed.length, noun)} seen at ${pointName(s.from)} and missing from ${pointName(s.to)}'s capture were acknowledged by the peer: the capture missed them`);
+      if (s.missed.length > 0) lines.push(`${plural(s.missed.length, noun)} seen at ${pointName(s.from)} and missing from ${pointName(s.to)}'s capture ${ev.flow.proto === 6 ? 'were acknowledged by the peer' : 'were answered (their echo replies are in the captures)'}: the capture missed them`);
       lines.push(...outsideLines(s, dir));
       acked += s.missed.length;
       // What lossyStep let pass: bare ACKs only.
@@ -110,7 +110,10 @@ function missedNote(ev: Evidence): { note: string; lines: string[] } {
     }
   }
   const notes: string[] = [];
-  if (acked > 0) notes.push('the peer acknowledged the segments some captures lack, so those captures missed them (as tcpdump -i any does when its buffer fills)');
+  if (acked > 0)
+    notes.push(
+      `${ev.flow.proto === 6 ? 'the peer acknowledged the segments' : 'echo replies answer the requests'} some captures lack, so those captures missed them (as tcpdump -i any does when its buffer fills)`,
+    );
   if (bare > 0) notes.push(`${plural(bare, 'bare ACKs')} missing from a capture ${bare === 1 ? 'is' : 'are'} not counted as loss`);
   return { note: notes.length > 0 ? `: ${notes.join('; ')}` : '', lines };
 }
