@@ -6,9 +6,11 @@
  *
  * Blind from the pod: packets from the pod's addresses are seen elsewhere on its node, never
  * here, though packets towards the pod are (the veth is the pod's only wire: they crossed it).
- * Blind towards the pod: packets towards it are seen elsewhere on its node, never here, and the
- * pod proved it received some (a SYN-ACK answering a SYN, or an acknowledgment number that moves
- * on) — without that proof, packets missing there may be a real drop, and they stay one.
+ * Blind towards the pod: packets towards it are never seen here, and the pod proved it received
+ * some (a SYN-ACK answering a SYN, or an acknowledgment number that moves on): they crossed this
+ * point, its only wire. Without that proof, packets missing there may be a real drop, and they
+ * stay one. The proof alone is enough: a capture filtered to one direction (`tcpdump -Q in` on
+ * the host's veth) may be the only one of its node.
  */
 import type { PacketGroups, SightingStore } from './sightings';
 import type { CapturePoint } from './types';
@@ -20,6 +22,8 @@ export interface BlindSide {
   towardsPod: boolean;
   /** Packets of the other direction seen there. */
   seen: number;
+  /** Packets of the blind direction that the node's other points show. */
+  elsewhere: number;
 }
 
 /** Packets of the other direction a point must show before its silence in one counts as blindness. */
@@ -84,8 +88,8 @@ export function blindSides(points: readonly CapturePoint[], store: SightingStore
   const out: BlindSide[] = [];
   for (const p of pods) {
     const id = p.id;
-    if (from[id] === 0 && towards[id]! >= MIN_SEEN && fromElsewhere[id]! > 0) out.push({ point: id, towardsPod: false, seen: towards[id]! });
-    else if (towards[id] === 0 && from[id]! >= MIN_SEEN && towardsElsewhere[id]! > 0 && acked[id] === 1) out.push({ point: id, towardsPod: true, seen: from[id]! });
+    if (from[id] === 0 && towards[id]! >= MIN_SEEN && fromElsewhere[id]! > 0) out.push({ point: id, towardsPod: false, seen: towards[id]!, elsewhere: fromElsewhere[id]! });
+    else if (towards[id] === 0 && from[id]! >= MIN_SEEN && acked[id] === 1) out.push({ point: id, towardsPod: true, seen: from[id]!, elsewhere: towardsElsewhere[id]! });
   }
   return out;
 }

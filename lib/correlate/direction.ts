@@ -188,13 +188,17 @@ export function settleFlows(flows: Flow[], G: PacketGroups, points: CapturePoint
     // Every group has a sighting, so every flow a template; without one a flow stays unsettled.
     if (best < 0) continue;
     const isIcmp = f.proto === 1 || f.proto === 58;
-    f.client = st.addrs.text[st.src[best]!]!;
-    f.server = st.addrs.text[st.dst[best]!]!;
-    f.clientPort = isIcmp ? null : st.sport[best]!;
-    f.serverPort = isIcmp ? null : st.dport[best]!;
+    // A flow of which only replies were captured (an echo reply says so): its template is one
+    // of them, sent by the server to the client.
+    const reply = G.votes[st.group[best]!]! < 0;
+    const clientId = reply ? st.dst[best]! : st.src[best]!;
+    f.client = st.addrs.text[clientId]!;
+    f.server = st.addrs.text[reply ? st.src[best]! : st.dst[best]!]!;
+    f.clientPort = isIcmp ? null : reply ? st.dport[best]! : st.sport[best]!;
+    f.serverPort = isIcmp ? null : reply ? st.sport[best]! : st.dport[best]!;
     f.icmpId = isIcmp ? st.sport[best]! : null;
     f.clientNode = points[st.point[best]!]!.host;
-    if (s.undecided[f.id]) byTuples(f, G, st.src[best]!);
+    if (s.undecided[f.id]) byTuples(f, G, clientId);
   }
   fillDirections(flows, G, flowOf, s);
 }

@@ -173,6 +173,24 @@ const cases: Record<string, () => Promise<FlowReport>> = {
     // Only node2's `-i any` capture saw the pings: no station did.
     verdictOf([...ping(1, 0, ['node2-any'], []), ...background(0, 100)]),
   'no-reply': () => verdictOf([...ping(1, 0, all(), []), ...ping(2, 1000, all(), [])]),
+  'replies-acknowledged-unseen': () => {
+    // Only the client's side of a connection was captured (tcpdump -Q in): its ACK after the SYN
+    // and its moving acknowledgment say the SYN-ACK and the data came back.
+    const seg = (n: number, seq: number, ack: number, flags: number, len: number, at: number): Sent => ({
+      spec: { src: A, dst: B, proto: 'tcp', ipId: 20 + n, sport: 40030, dport: 80, seq, ack, flags, ...(len > 0 ? { payload: bytes(len, n) } : {}) },
+      at,
+      seen: all(),
+    });
+    return verdictOf([seg(0, 100, 0, 0x02, 0, 0), seg(1, 101, 5001, 0x10, 0, 2), seg(2, 101, 5001, 0x18, 80, 3), seg(3, 181, 6001, 0x10, 0, 5), ...background(0, 3000)]);
+  },
+  'replies-unseeable': () => {
+    // node1's only capture is the client pod's veth, written with tcpdump -Q in: nothing towards
+    // the pod, though the pod acknowledges data it received (its TCP connection). The ping's
+    // replies could be seen nowhere.
+    const veth = ['node1-veth3a1b2c4d'];
+    const seg = (n: number, seq: number, ack: number, flags: number, at: number): Sent => ({ spec: { src: A, dst: B, proto: 'tcp', ipId: 20 + n, sport: 40031, dport: 80, seq, ack, flags }, at, seen: veth });
+    return verdictOf([...ping(1, 0, veth, []), ...ping(2, 1000, veth, []), ...ping(3, 2000, veth, []), seg(0, 100, 0, 0x02, 2100), seg(1, 101, 5001, 0x10, 2102), seg(2, 101, 5400, 0x10, 2105)], (f) => f.protocol === 'icmp');
+  },
   'answered-outside-windows': () =>
     // node2/cni0's capture started a minute late; the replies came back all the same.
     verdictOf([...ping(1, 0, upTo('node2-eth0'), ['node2-eth0', 'node1-eth0', 'node1-cni0']), ...background(0, 100, POINTS.slice(0, 3)), ...background(60_000, 60_100, ['node2-cni0'])]),

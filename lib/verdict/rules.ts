@@ -424,6 +424,51 @@ export const RULES: readonly VerdictRule[] = [
     },
   },
   {
+    name: 'replies-acknowledged-unseen',
+    description:
+      'TCP: no reply of the flow is in any capture, yet the client acknowledges what the server sent (it completes the handshake after its SYN, or its acknowledgment number moves on): the replies got through, and the captures do not show that direction.',
+    decide(ev) {
+      const f = ev.flow;
+      if (f.replies.length > 0 || f.protocol !== 'tcp' || ev.n === 0) return null;
+      const G = ev.groups;
+      const flags = (g: number) => G.tcpFlags[g]!;
+      const acking = idsWhere(f.requests, (g) => (flags(g) & (TCP_ACK | TCP_SYN | TCP_RST)) === TCP_ACK);
+      if (acking.length === 0) return null;
+      const syns = idsWhere(f.requests, (g) => (flags(g) & (TCP_SYN | TCP_ACK)) === TCP_SYN);
+      const firstSyn = syns.reduce((m, g) => Math.min(m, G.first[g]!), Infinity);
+      // A SYN answered: the client's first ACK after it acknowledges the SYN-ACK's sequence.
+      const handshake = syns.length > 0 && acking.some((g) => G.first[g]! > firstSyn);
+      // Data received: the client's acknowledgment number moves on.
+      const moved = new Set(acking.map((g) => G.ack[g]!)).size > 1;
+      if (!handshake && !moved) return null;
+      const server = `${f.server}:${f.serverPort ?? '?'}`;
+      const proof = handshake ? 'completes the handshake after its SYN' : 'acknowledges new data from it';
+      return {
+        kind: 'delivered',
+        summary: `${plural(ev.n, ev.what)} ${ev.n === 1 ? 'reaches' : 'reach'} ${pointName(ev.points[ev.stations[ev.stations.length - 1]!]!)} and the client ${proof}: ${server}'s replies got through, though no capture shows them (a capture of one direction only, as tcpdump -Q in writes)`,
+        transition: null,
+        causes: [],
+        evidence: [countsLine(ev, 'requests'), 'no reply at any capture point', `the client ${proof} (${plural(acking.length, 'segments')} with ACK)`],
+      };
+    },
+  },
+  {
+    name: 'replies-unseeable',
+    description:
+      'No reply of the flow is in any capture, and no capture on its path could show one: each is blind to that direction (blind.ts). Whether replies came is not observed.',
+    decide(ev) {
+      if (ev.flow.replies.length > 0 || ev.n === 0 || ev.repStations.length > 0) return null;
+      const blind = ev.flow.path.filter((p) => ev.points[p]!.role !== 'any' && !ev.repStations.includes(p)).map((p) => pointName(ev.points[p]!));
+      return {
+        kind: 'not-observed',
+        summary: `${plural(ev.n, ev.what)} ${ev.n === 1 ? 'reaches' : 'reach'} ${pointName(ev.points[ev.stations[ev.stations.length - 1]!]!)}; no capture on the way back could show a reply (${listed(blind)} never ${blind.length === 1 ? 'shows' : 'show'} packets towards the pod), so whether one came is not observed`,
+        transition: null,
+        causes: [{ text: 'capture both directions on the node of the client, without a -Q filter', check: `tcpdump -ni any -w ${ev.points[ev.stations[0]!]!.host}-any.pcap host ${ev.flow.server}` }],
+        evidence: [countsLine(ev, 'requests'), `no station for replies: ${listed(blind)} blind towards the pod`],
+      };
+    },
+  },
+  {
     name: 'no-reply',
     description: 'Requests reach the last capture point and no reply is seen anywhere: the destination (or the last hop not captured) does not answer.',
     decide(ev) {

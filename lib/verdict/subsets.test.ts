@@ -64,6 +64,38 @@ async function analyzeFiles(files: string[]) {
   return analyze(inputs).report;
 }
 
+const blindVeth = scenarios().find((s) => s.truth.name === 'blind-veth-healthy');
+if (!blindVeth) console.log(`[samples] no blind-veth-healthy in ${SAMPLES}: skipping the one-direction capture tests`);
+
+describe.skipIf(!blindVeth)("a pod veth captured one way only (tcpdump -Q in), without the rest of its node's captures", () => {
+  it('alone, and beside each capture of the other node, calls no flow broken: a TCP client that acknowledges the answers was answered, and replies no capture could show are not observed', async () => {
+    const { dir, truth } = blindVeth!;
+    const veth = join(dir, 'node1-veth3a1b2c4d.pcap');
+    // The truth: every flow worked, and the veth never shows what its pod receives.
+    for (const f of truth.flows) expect(f.clientResult.outcome, f.id).toBe('response');
+    for (const f of truth.flows) expect(f.path.includes('node1/veth3a1b2c4d') ? (f.client.ip === '10.244.1.2' ? f.replies : f.requests).seenAt['node1/veth3a1b2c4d'] ?? 0 : 0, f.id).toBe(0);
+    const others = readdirSync(dir).filter((f) => f.startsWith('node2-') && f.endsWith('.pcap'));
+    expect(others.length).toBeGreaterThanOrEqual(4);
+    for (const set of [[veth], ...others.map((o) => [veth, join(dir, o)])]) {
+      const report = await analyzeFiles(set);
+      const label = set.map((f) => f.slice(dir.length + 1)).join(' + ');
+      for (const gt of truth.flows) {
+        const f = findFlow(report.flows, gt);
+        if (!f) continue; // a flow none of these files holds
+        expect(BROKEN.has(f.verdict.kind), `${label}: ${gt.id}: ${f.verdict.kind} (${f.verdict.rule.name}): ${f.verdict.summary}`).toBe(false);
+      }
+      if (set.length === 1) {
+        const http = findFlow(report.flows, truth.flows.find((x) => x.id === 'http-a-b')!)!;
+        expect(http.verdict.rule.name).toBe('replies-acknowledged-unseen');
+        const ping = findFlow(report.flows, truth.flows.find((x) => x.id === 'ping-a-b')!)!;
+        expect(ping.verdict.kind).toBe('not-observed');
+        expect(ping.verdict.rule.name).toBe('replies-unseeable');
+        expect(report.notes.some((n) => n.includes('node1/veth3a1b2c4d never shows packets towards its pod'))).toBe(true);
+      }
+    }
+  });
+});
+
 const wrongPort = scenarios().find((s) => s.truth.name === 'vxlan-wrong-port');
 if (!wrongPort) console.log(`[samples] no vxlan-wrong-port in ${SAMPLES}: skipping the answered-echo test`);
 
