@@ -79,6 +79,8 @@ export interface Evidence {
    * cannot say (no masks, or a packet missing), not "something is missing".
    */
   quiet(dir: 'requests' | 'replies', k: number): boolean;
+  /** A point's clock offset: its raw times plus this are comparable across nodes. */
+  offset(p: CapturePoint): number;
 }
 
 /**
@@ -247,6 +249,7 @@ export function gatherEvidence(f: Flow, c: Correlation, offset: (p: CapturePoint
     underlayUnreachFrom: f.icmpErrors.find((e) => e.quotedUnderlay && e.type === 3 && e.code === 3)?.from ?? null,
     notCaptured,
     overlayIn,
+    offset,
     step: () => {
       throw new Error('unreachable');
     },
@@ -498,6 +501,36 @@ export function recordingWhile(c: Correlation, p: CapturePoint, offset: (p: Capt
   if (t0 <= w1 + CLOCK_MARGIN_NS) return true;
   return !endKnown(c, p, offset) && t0 <= w1 + CLOCK_MARGIN_NS + TAIL_GRACE_NS;
 }
+
+/**
+ * The earliest time (corrected) any request of the flow was seen at a station, and the latest
+ * end of the captures at `points` (their last packet, or their known stop): how long after the
+ * flow's first request those captures could still have shown an answer. NaN without times.
+ */
+export function watchedAfterRequest(ev: Evidence, points: readonly number[]): number {
+  const G = ev.groups;
+  const st = G.store;
+  const stations = new Set(ev.stations);
+  let first = Infinity;
+  for (const g of ev.flow.requests) {
+    for (let k = G.from(g), e = G.to(g); k < e; k++) {
+      const i = st.order[k]!;
+      if (!stations.has(st.point[i]!)) continue;
+      const t = st.tNs[i]! + ev.offset(ev.points[st.point[i]!]!);
+      if (t < first) first = t;
+    }
+  }
+  let end = -Infinity;
+  for (const p of points) {
+    const pt = ev.points[p]!;
+    if (pt.packets === 0) return Infinity;
+    end = Math.max(end, pt.lastNs + ev.offset(pt));
+  }
+  return first === Infinity || end === -Infinity ? NaN : end - first;
+}
+
+/** How long a capture must still run after a request for the silence after it to say "no reply". */
+export const REPLY_WAIT_NS = TAIL_GRACE_NS;
 
 const NONE: readonly number[] = Object.freeze([]);
 

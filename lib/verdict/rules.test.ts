@@ -191,6 +191,9 @@ const cases: Record<string, () => Promise<FlowReport>> = {
     const seg = (n: number, seq: number, ack: number, flags: number, at: number): Sent => ({ spec: { src: A, dst: B, proto: 'tcp', ipId: 20 + n, sport: 40031, dport: 80, seq, ack, flags }, at, seen: veth });
     return verdictOf([...ping(1, 0, veth, []), ...ping(2, 1000, veth, []), ...ping(3, 2000, veth, []), seg(0, 100, 0, 0x02, 2100), seg(1, 101, 5001, 0x10, 2102), seg(2, 101, 5400, 0x10, 2105)], (f) => f.protocol === 'icmp');
   },
+  'captures-end-after-requests': () =>
+    // Every capture stops right after the one echo request: a reply would have come later.
+    verdictOf([...background(0, 1000), ...ping(1, 3000, all(), [])]),
   'answered-outside-windows': () =>
     // node2/cni0's capture started a minute late; the replies came back all the same.
     verdictOf([...ping(1, 0, upTo('node2-eth0'), ['node2-eth0', 'node1-eth0', 'node1-cni0']), ...background(0, 100, POINTS.slice(0, 3)), ...background(60_000, 60_100, ['node2-cni0'])]),

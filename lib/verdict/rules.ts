@@ -7,7 +7,7 @@
  */
 import type { Cause } from './causes';
 import { familyOf, pointName } from './causes';
-import { consumesSequence, type Evidence, type Step } from './evidence';
+import { consumesSequence, REPLY_WAIT_NS, watchedAfterRequest, type Evidence, type Step } from './evidence';
 import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../protocols/numbers';
 import type { VerdictKind } from './types';
 import { idsWhere } from '../correlate/flows';
@@ -465,6 +465,28 @@ export const RULES: readonly VerdictRule[] = [
         transition: null,
         causes: [{ text: 'capture both directions on the node of the client, without a -Q filter', check: `tcpdump -ni any -w ${ev.points[ev.stations[0]!]!.host}-any.pcap host ${ev.flow.server}` }],
         evidence: [countsLine(ev, 'requests'), `no station for replies: ${listed(blind)} blind towards the pod`],
+      };
+    },
+  },
+  {
+    name: 'captures-end-after-requests',
+    description:
+      'No reply of the flow is in any capture, and every capture where one would be seen ends (its last packet, or its known stop) less than a second after the first request: too soon to tell a missing reply from one not yet come.',
+    decide(ev) {
+      if (ev.flow.replies.length > 0 || ev.n === 0) return null;
+      const watched = watchedAfterRequest(ev, ev.repStations);
+      if (!(watched < REPLY_WAIT_NS)) return null;
+      const ms = Math.max(0, Math.round(watched / 1e6));
+      // A known stop (a kit's manifest, a pcapng's statistics) is when the capture ended; a
+      // plain file's last packet only bounds it: tcpdump may have run on in silence.
+      const known = ev.repStations.every((p) => ev.points[p]!.stopKnown);
+      const end = known ? `the captures stopped ${ms} ms after the first request` : `the captures hold nothing later than ${ms} ms after the first request, and when they stopped is not recorded`;
+      return {
+        kind: 'not-observed',
+        summary: `${plural(ev.n, ev.what)} ${ev.n === 1 ? 'reaches' : 'reach'} ${pointName(ev.points[ev.stations[ev.stations.length - 1]!]!)} and no reply is seen, but ${end}: too soon to say that none came`,
+        transition: null,
+        causes: [{ text: 'capture again and keep tcpdump running a few seconds after reproducing', check: `tcpdump -ni any -w capture.pcap host ${ev.flow.server}` }],
+        evidence: [countsLine(ev, 'requests'), `every capture where a reply would be seen ${known ? 'stopped' : 'holds its last packet'} within ${ms} ms of the first request`],
       };
     },
   },

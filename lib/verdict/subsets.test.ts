@@ -2,7 +2,8 @@
  * Verdicts on part of a lab scenario's captures, as engineers often bring them: the server's
  * node only. The ground truth is the scenario's own (sample-captures/<name>/scenario.json).
  */
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadInputs } from '../analyze/files';
@@ -109,5 +110,50 @@ describe.skipIf(!wrongPort)("node1's captures with node2's -i any capture, which
     const f = findFlow(report.flows, gt)!;
     expect(f.verdict.kind, f.verdict.summary).toBe('delivered');
     expect(f.verdict.rule.evidence.some((e) => e.includes('were answered (their echo replies are in the captures): the capture missed them'))).toBe(true);
+  });
+});
+
+/** The capture cut after its records at or before `untilNs` (ns since the epoch): as if tcpdump had been stopped then. */
+function cutPcap(bytes: Uint8Array, untilNs: bigint): Uint8Array {
+  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const magic = v.getUint32(0, true);
+  expect([0xa1b2c3d4, 0xa1b23c4d]).toContain(magic);
+  const nano = magic === 0xa1b23c4d;
+  let at = 24;
+  while (at + 16 <= bytes.length) {
+    const t = BigInt(v.getUint32(at, true)) * 1_000_000_000n + BigInt(v.getUint32(at + 4, true)) * (nano ? 1n : 1000n);
+    if (t > untilNs) break;
+    at += 16 + v.getUint32(at + 8, true);
+  }
+  return bytes.slice(0, at);
+}
+
+const healthy = scenarios().find((s) => s.truth.name === 'vxlan-healthy');
+if (!healthy) console.log(`[samples] no vxlan-healthy in ${SAMPLES}: skipping the stopped-right-after test`);
+
+describe.skipIf(!healthy)('every capture stopped the moment the last request reached the server', () => {
+  it('the flow whose request came last is not observed, never "no reply": its reply could not have been captured yet', async () => {
+    const { dir, truth } = healthy!;
+    const files = readdirSync(dir).filter((f) => f.endsWith('.pcap'));
+    // The moment: the first DNS query (the last flow the lab ran) on the server pod's veth.
+    const veth = await loadInputs([join(dir, 'node2-veth7e9d0f12.pcap')], new Map());
+    const idx = veth.inputs[0]!.capture.index;
+    const cap = veth.inputs[0]!.capture;
+    let t: bigint | null = null;
+    for (let i = 0; i < idx.count && t === null; i++) {
+      const r = idx.read(i);
+      if (r.proto === 17 && r.dport === 53) t = BigInt(cap.baseSec) * 1_000_000_000n + BigInt(cap.baseNsec) + BigInt(Math.round(idx.tsNsAt(i)));
+    }
+    expect(t).not.toBeNull();
+    const out = mkdtempSync(join(tmpdir(), 'hopscope-stopped-'));
+    for (const f of files) writeFileSync(join(out, f), cutPcap(new Uint8Array(readFileSync(join(dir, f))), t!));
+    const report = await analyzeFiles(files.map((f) => join(out, f)));
+    const dns = truth.flows.find((f) => f.id === 'dns')!;
+    expect(dns.clientResult.outcome).toBe('response');
+    const f = findFlow(report.flows, dns)!;
+    expect(f.verdict.kind, f.verdict.summary).toBe('not-observed');
+    expect(f.verdict.rule.name).toBe('captures-end-after-requests');
+    // What had finished before the stop is judged as before.
+    for (const id of ['ping', 'http']) expect(findFlow(report.flows, truth.flows.find((x) => x.id === id)!)!.verdict.kind, id).toBe('delivered');
   });
 });
