@@ -157,3 +157,25 @@ describe.skipIf(!healthy)('every capture stopped the moment the last request rea
     for (const id of ['ping', 'http']) expect(findFlow(report.flows, truth.flows.find((x) => x.id === id)!)!.verdict.kind, id).toBe('delivered');
   });
 });
+
+const unknownClock = ['calico-healthy', 'sequential-captures-healthy'].map((name) => scenarios().find((s) => s.truth.name === name));
+if (unknownClock.some((s) => !s)) console.log(`[samples] no calico-healthy or sequential-captures-healthy in ${SAMPLES}: skipping the unknown-clock test`);
+
+describe.skipIf(unknownClock.some((s) => !s))('two captures of which one shares no packet with the other (its clock offset unknown)', () => {
+  it("calls no healthy flow broken: the echo requests the other capture's window missed were answered", async () => {
+    const pairs: [number, string[]][] = [
+      [0, ['node2-eth0.pcap', 'outside-eth0.pcap']],
+      [1, ['node1-cni0.pcap', 'node2-eth0.pcap']],
+    ];
+    for (const [k, files] of pairs) {
+      const { dir, truth } = unknownClock[k]!;
+      const report = await analyzeFiles(files.map((f) => join(dir, f)));
+      expect(report.clocks.some((c) => c.method === 'unknown'), `${truth.name}: a clock is unknown`).toBe(true);
+      for (const gt of [...truth.flows, ...(truth.healthy ?? [])]) {
+        expect(gt.clientResult.outcome, `${truth.name} ${gt.id}`).toBe('response');
+        const f = findFlow(report.flows, gt);
+        if (f) expect(BROKEN.has(f.verdict.kind), `${truth.name} ${files.join(' + ')}: ${gt.id}: ${f.verdict.kind}: ${f.verdict.summary}`).toBe(false);
+      }
+    }
+  });
+});
