@@ -529,6 +529,16 @@ export function watchedAfterRequest(ev: Evidence, points: readonly number[]): nu
   return first === Infinity || end === -Infinity ? NaN : end - first;
 }
 
+/**
+ * Two points split from one `tcpdump -i any` file (by interface index, or SLL v1's forms): one
+ * ring buffer holds a copy of each packet per interface it crosses, and a burst that fills it
+ * drops copies the kernel delivered. Two interfaces of a pcapng (dumpcap -i a -i b) are two
+ * captures, each with its own buffer.
+ */
+export function oneTcpdumpAny(a: CapturePoint, b: CapturePoint): boolean {
+  return a.file === b.file && a.interfaceId < 0 && b.interfaceId < 0;
+}
+
 /** How long a capture must still run after a request for the silence after it to say "no reply". */
 export const REPLY_WAIT_NS = TAIL_GRACE_NS;
 
@@ -644,7 +654,7 @@ function computeStep(ev: Evidence, dir: 'requests' | 'replies', k: number, c: Co
     }
     // Two points of one `tcpdump -i any` file: one ring buffer holds every copy of every packet
     // (one per interface crossed), and a burst that fills it loses copies the kernel delivered.
-    if (from.file === to.file && lostSize > 0) {
+    if (oneTcpdumpAny(from, to) && lostSize > 0) {
       d.causes.push({
         text: `tcpdump itself may have dropped these copies: ${pointName(from)} and ${pointName(to)} come from one -i any capture, whose buffer holds a copy per interface and overflows on bursts (it says "N packets dropped by kernel" when stopped)`,
         check: `tcpdump -i any -B 65536 -w ${from.host}-any.pcap  # capture again with a larger buffer; compare the drop count tcpdump prints`,

@@ -83,19 +83,40 @@ function icmpError(from: string, to: string, type: number, code: number, quoted:
   return { src: from, dst: to, proto: 'icmp', ipId: 4242, icmp: { type, code, id: 0, seq: mtu }, payload: q };
 }
 
+/**
+ * A `tcpdump -i any` record (LINUX_SLL2) of an Ethernet frame crossing interface `ifindex`:
+ * protocol, reserved, interface index, ARPHRD_ETHER, packet type, address length and address.
+ */
+function sll2(ifindex: number, eth: Uint8Array): Uint8Array {
+  const h = new Uint8Array(20);
+  const v = new DataView(h.buffer);
+  v.setUint16(0, 0x0800);
+  v.setUint32(4, ifindex);
+  v.setUint16(8, 1);
+  h[10] = 0;
+  h[11] = 6;
+  h.set(eth.subarray(6, 12), 12);
+  return concatBytes(h, eth.subarray(14));
+}
+
 async function verdictOf(sent: Sent[], match: (f: FlowReport) => boolean = (f) => f.client === A): Promise<FlowReport> {
   const dir = mkdtempSync(join(tmpdir(), 'hopscope-rule-'));
-  const files = new Set(sent.flatMap((s) => s.seen));
+  // "node2-any#3": interface 3 of node2's -i any capture, written as one SLL2 file.
+  const files = new Set(sent.flatMap((s) => s.seen.map((x) => x.split('#')[0]!)));
   for (const file of files) {
     const w = new PcapWriter();
-    const header = w.header(1);
-    const here = sent.filter((s) => s.seen.includes(file)).sort((a, b) => a.at - b.at);
+    const any = file.endsWith('-any');
+    const header = w.header(any ? 276 : 1);
+    const here = sent.flatMap((s) => s.seen.filter((x) => x.split('#')[0] === file).map((x) => ({ s, ifindex: Number(x.split('#')[1] ?? 0) })));
+    here.sort((a, b) => a.s.at - b.s.at);
     const pointIndex = Math.max(0, POINTS.indexOf(file as Point));
-    const records = here.map((s) => {
+    const records = here.map(({ s, ifindex }) => {
       const fromB = s.spec.src === B;
       const ttl = file in REQ_TTL ? (fromB ? REP_TTL : REQ_TTL)[file as Point] : 64;
-      const us = Math.round(s.at * 1000) + (fromB ? 3 - pointIndex : pointIndex) * 100;
-      return w.record(1_700_000_000 + Math.floor(us / 1e6), (us % 1e6) * 1000, s.raw ?? frame({ ...s.spec, ttl: s.spec.src.startsWith('192.168.0.') ? 64 : ttl }));
+      // Interfaces of one -i any in the order a request crosses them (a reply the other way).
+      const us = Math.round(s.at * 1000) + (fromB ? 3 - pointIndex : pointIndex) * 100 + (fromB ? 10 - ifindex : ifindex) * 10;
+      const eth = s.raw ?? frame({ ...s.spec, ttl: s.spec.src.startsWith('192.168.0.') ? 64 : ttl });
+      return w.record(1_700_000_000 + Math.floor(us / 1e6), (us % 1e6) * 1000, any ? sll2(ifindex, eth) : eth);
     });
     writeFileSync(join(dir, `${file}.pcap`), concatBytes(header, ...records));
   }
@@ -219,6 +240,15 @@ const cases: Record<string, () => Promise<FlowReport>> = {
       rep(90, 5001, 1460, upTo('node1-eth0', 'rep'), 2),
       rep(91, 6461, 300, all('rep'), 3),
     ]);
+  },
+  'requests-copies-missing': () => {
+    // node2's tcpdump -i any kept its copy of request 2 on interface 3 and lost the one on 4.
+    const any = ['node2-any#3', 'node2-any#4'];
+    return verdictOf([...ping(1, 0, any, [...any].reverse()), ...ping(2, 1000, ['node2-any#3'], []), ...ping(3, 2000, any, [...any].reverse())]);
+  },
+  'replies-copies-missing': () => {
+    const any = ['node2-any#3', 'node2-any#4'];
+    return verdictOf([...ping(1, 0, any, [...any].reverse()), ...ping(2, 1000, any, ['node2-any#4']), ...ping(3, 2000, any, [...any].reverse())]);
   },
   'replies-partial-loss': () => verdictOf([...ping(1, 0, all(), all('rep')), ...ping(2, 1000, all(), upTo('node2-eth0', 'rep')), ...ping(3, 2000, all(), all('rep'))]),
   delivered: () => verdictOf([...ping(1, 0, all(), all('rep')), ...ping(2, 1000, all(), all('rep'))]),

@@ -7,7 +7,7 @@
  */
 import type { Cause } from './causes';
 import { familyOf, pointName } from './causes';
-import { consumesSequence, REPLY_WAIT_NS, watchedAfterRequest, type Evidence, type Step } from './evidence';
+import { consumesSequence, oneTcpdumpAny, REPLY_WAIT_NS, watchedAfterRequest, type Evidence, type Step } from './evidence';
 import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../protocols/numbers';
 import type { VerdictKind } from './types';
 import { idsWhere } from '../correlate/flows';
@@ -200,7 +200,7 @@ function partialRules(dir: 'requests' | 'replies'): VerdictRule[] {
       description: `Some ${dir} are lost at one step and others of the same sizes pass: loss, not a filter.`,
       decide(ev) {
         const x = found(ev);
-        if (!x) return null;
+        if (!x || oneCapture(x.s)) return null;
         const at = dir === 'requests' ? ev.reqAt : ev.repAt;
         // Packets that passed while the next capture was not running are neither lost nor passed.
         const passed = at[x.k + 1]!;
@@ -215,8 +215,33 @@ function partialRules(dir: 'requests' | 'replies'): VerdictRule[] {
         };
       },
     },
+    {
+      name: `${dir}-copies-missing`,
+      description: `Some ${dir} seen on one interface of a tcpdump -i any are missing from another interface of it, and others pass: its one buffer holds every copy of a packet and drops copies when it fills, so whether the kernel lost them is not observed.`,
+      decide(ev) {
+        const x = found(ev);
+        if (!x || !oneCapture(x.s)) return null;
+        const at = dir === 'requests' ? ev.reqAt : ev.repAt;
+        const passed = at[x.k + 1]!;
+        return {
+          kind: 'not-observed',
+          summary: `${passed} of ${passed + x.s.lost.length} ${noun(ev)} seen at ${pointName(x.s.from)} are also at ${pointName(x.s.to)}; the other ${x.s.lost.length} ${x.s.lost.length === 1 ? 'is' : 'are'} missing from that interface of the same tcpdump -i any, whose buffer drops copies in bursts: whether the kernel lost ${x.s.lost.length === 1 ? 'it' : 'them'} is not observed`,
+          transition: null,
+          causes: [
+            {
+              text: `capture ${pointName(x.s.from)} and ${pointName(x.s.to)} each on its own (tcpdump -i <interface>), or -i any with a larger buffer, and compare the drop count tcpdump prints when stopped`,
+              check: `tcpdump -i any -B 65536 -w ${x.s.to.host}-any.pcap`,
+            },
+          ],
+          evidence: [countsLine(ev, dir), ...stepLines(x.s, dir), `${pointName(x.s.from)} and ${pointName(x.s.to)} are interfaces of one tcpdump -i any (${x.s.from.file})`],
+        };
+      },
+    },
   ];
 }
+
+/** A step between two interfaces of one `tcpdump -i any`: some packets missing there and others passing is no proof of loss. */
+const oneCapture = (s: Step) => oneTcpdumpAny(s.from, s.to);
 
 function ipForwardOrForwardChain(node: string, addr: string): Cause {
   const fam = familyOf(addr);

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadInputs } from '../analyze/files';
 import { analyze } from '../analyze';
-import { findFlow, SAMPLES, scenarios } from '../testing/scenarios';
+import { expectedKind, findFlow, SAMPLES, scenarios } from '../testing/scenarios';
 
 const synack = scenarios().find((s) => s.truth.name === 'tcp-synack-dropped');
 if (!synack) console.log(`[samples] no tcp-synack-dropped in ${SAMPLES}: skipping the server-side verdict test`);
@@ -177,5 +177,27 @@ describe.skipIf(unknownClock.some((s) => !s))('two captures of which one shares 
         if (f) expect(BROKEN.has(f.verdict.kind), `${truth.name} ${files.join(' + ')}: ${gt.id}: ${f.verdict.kind}: ${f.verdict.summary}`).toBe(false);
       }
     }
+  });
+});
+
+describe.skipIf(scenarios().length === 0)('every capture of every lab scenario, analysed alone', () => {
+  it('calls no flow that worked broken: a -i any capture that lost copies of a packet on one interface proves no loss', async () => {
+    let files = 0;
+    let judged = 0;
+    for (const { dir, truth } of scenarios()) {
+      const worked = [...truth.flows, ...(truth.healthy ?? [])].filter((f) => f.clientResult.outcome === 'response' && expectedKind(truth, f) === 'delivered');
+      for (const file of readdirSync(dir).filter((f) => f.endsWith('.pcap'))) {
+        const report = await analyzeFiles([join(dir, file)]);
+        files++;
+        for (const gt of worked) {
+          const f = findFlow(report.flows, gt);
+          if (!f) continue;
+          judged++;
+          expect(BROKEN.has(f.verdict.kind), `${truth.name}/${file}: ${gt.id}: ${f.verdict.kind} (${f.verdict.rule.name}): ${f.verdict.summary}`).toBe(false);
+        }
+      }
+    }
+    expect(files).toBeGreaterThan(100);
+    expect(judged).toBeGreaterThan(300);
   });
 });
