@@ -80,8 +80,13 @@ export function FlowList({ className = '' }: { className?: string }) {
             · <span className={counts.problems ? 'text-danger' : ''}>
               {counts.problems} with a problem
               {/* Problems come first: once a delivered flow is here, none is left to come. */}
-              {flowsToCome > 0 && counts.problems === counts.total ? ' so far' : ''}
+              {flowsToCome > 0 && counts.problems + counts.unobserved === counts.total ? ' so far' : ''}
             </span>
+            {counts.unobserved > 0 && (
+              <span data-testid="unobserved-count" title="Flows the captures cannot judge: not seen where the answer would be, or the captures ended too soon">
+                {' '}· {counts.unobserved} not observed
+              </span>
+            )}
             {background.total > 0 && (
               <span data-testid="background-count" title={`Counted apart, never flows: ${background.text}`}>
                 {' '}· {formatCount(background.total)} background
@@ -92,6 +97,7 @@ export function FlowList({ className = '' }: { className?: string }) {
       }
       className={className}
       bodyClassName="flex min-h-0 flex-col"
+      wrapTitle
       aria-label="Flows"
     >
       <div className="space-y-2 border-b border-border p-3">

@@ -24,6 +24,7 @@ export function Panel({
   children,
   className = '',
   bodyClassName = 'p-4',
+  wrapTitle = false,
   ...rest
 }: {
   title: ReactNode;
@@ -31,11 +32,13 @@ export function Panel({
   children: ReactNode;
   className?: string;
   bodyClassName?: string;
+  /** Let a long title (counts) wrap onto a second line rather than be cut short. */
+  wrapTitle?: boolean;
 } & Omit<React.HTMLAttributes<HTMLElement>, 'title'>) {
   return (
     <section className={`flex min-w-0 flex-col rounded-lg border border-border bg-panel ${className}`} {...rest}>
       <header className="flex min-h-11 items-center justify-between gap-3 border-b border-border px-4 py-2">
-        <h2 className="truncate text-sm font-semibold tracking-tight">{title}</h2>
+        <h2 className={`${wrapTitle ? '' : 'truncate '}text-sm font-semibold tracking-tight`}>{title}</h2>
         {actions && <div className="flex shrink-0 items-center gap-2">{actions}</div>}
       </header>
       <div className={`min-h-0 flex-1 ${bodyClassName}`}>{children}</div>
