@@ -309,7 +309,7 @@ describe('the verdict rule table', () => {
     expect(f.verdict.summary).toBe(
       '5 TCP segments and 2 replies got through: the peer acknowledged the segments some captures lack, so those captures missed them (as tcpdump -i any does when its buffer fills); 1 bare ACK missing from a capture is not counted as loss',
     );
-    expect(f.verdict.rule.evidence).toContain("1 reply seen at node2/eth0 and missing from node1/eth0's capture were acknowledged by the peer: the capture missed them");
+    expect(f.verdict.rule.evidence).toContain("1 reply seen at node2/eth0 and missing from node1/eth0's capture was acknowledged by the peer: the capture missed it");
     expect(f.repliesStopAfter).toBeNull();
   });
 

@@ -99,7 +99,11 @@ function missedNote(ev: Evidence): { note: string; lines: string[] } {
       if (ev.quiet(dir, k)) continue;
       const s = ev.step(dir, k);
       const noun = dir === 'requests' ? ev.what : ev.replyWhat;
-      if (s.missed.length > 0) lines.push(`${plural(s.missed.length, noun)} seen at ${pointName(s.from)} and missing from ${pointName(s.to)}'s capture ${ev.flow.proto === 6 ? 'were acknowledged by the peer' : 'were answered (their echo replies are in the captures)'}: the capture missed them`);
+      const were = s.missed.length === 1 ? 'was' : 'were';
+      if (s.missed.length > 0)
+        lines.push(
+          `${plural(s.missed.length, noun)} seen at ${pointName(s.from)} and missing from ${pointName(s.to)}'s capture ${ev.flow.proto === 6 ? `${were} acknowledged by the peer` : `${were} answered (${s.missed.length === 1 ? 'its echo reply is' : 'their echo replies are'} in the captures)`}: the capture missed ${s.missed.length === 1 ? 'it' : 'them'}`,
+        );
       lines.push(...outsideLines(s, dir));
       acked += s.missed.length;
       // What lossyStep let pass: bare ACKs only.
