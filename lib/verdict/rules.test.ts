@@ -271,6 +271,20 @@ describe('the verdict rule table', () => {
     });
   }
 
+  it('a client captured one way that completes its handshake, sends its request and never acknowledges an answer: not observed, not delivered', async () => {
+    // The SYN-ACK came (the client acknowledges it); the response did not, or not whole: the
+    // client resends its request with the same acknowledgment.
+    const seg = (n: number, seq: number, flags: number, len: number, at: number): Sent => ({
+      spec: { src: A, dst: B, proto: 'tcp', ipId: 40 + n, sport: 40032, dport: 80, seq, ack: flags === 0x02 ? 0 : 5001, flags, ...(len > 0 ? { payload: bytes(len, n) } : {}) },
+      at,
+      seen: all(),
+    });
+    const f = await verdictOf([seg(0, 100, 0x02, 0, 0), seg(1, 101, 0x10, 0, 2), seg(2, 101, 0x18, 80, 3), seg(3, 101, 0x18, 80, 300), ...background(0, 3000)]);
+    expect(f.verdict.rule.name).toBe('replies-acknowledged-unseen');
+    expect(f.verdict.kind).toBe('not-observed');
+    expect(f.verdict.summary).toContain('whether the answers to its data came is not observed');
+  });
+
   it('names the step and counts in the evidence of a drop', async () => {
     const f = await cases['requests-stop']!();
     expect(f.verdict.kind).toBe('request-dropped');

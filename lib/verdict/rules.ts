@@ -455,7 +455,7 @@ export const RULES: readonly VerdictRule[] = [
   {
     name: 'replies-acknowledged-unseen',
     description:
-      'TCP: no reply of the flow is in any capture, yet the client acknowledges what the server sent (it completes the handshake after its SYN, or its acknowledgment number moves on): the replies got through, and the captures do not show that direction.',
+      'TCP: no reply of the flow is in any capture, yet the client acknowledges what the server sent (its acknowledgment number moves on, or it completes the handshake and sends nothing more): the replies got through, and the captures do not show that direction. A handshake followed by data the server is never seen to answer is not observed.',
     decide(ev) {
       const f = ev.flow;
       if (f.replies.length > 0 || f.protocol !== 'tcp' || ev.n === 0) return null;
@@ -471,6 +471,19 @@ export const RULES: readonly VerdictRule[] = [
       const moved = new Set(acking.map((g) => G.ack[g]!)).size > 1;
       if (!handshake && !moved) return null;
       const server = `${f.server}:${f.serverPort ?? '?'}`;
+      // The handshake alone proves the SYN-ACK came: when the client then sent data and its
+      // acknowledgment never moved on, nothing says the server's answers to it came too (a
+      // small SYN-ACK passes where a large response may not).
+      const sentData = f.requests.some((g) => (flags(g) & TCP_SYN) === 0 && consumesSequence(G, g, f.client.includes(':') ? 40 : 20));
+      if (!moved && sentData) {
+        return {
+          kind: 'not-observed',
+          summary: `${plural(ev.n, ev.what)} ${ev.n === 1 ? 'reaches' : 'reach'} ${pointName(ev.points[ev.stations[ev.stations.length - 1]!]!)}; the client completes the handshake, so ${server}'s SYN-ACK came, but its acknowledgment never moves on and no capture shows the replies: whether the answers to its data came is not observed`,
+          transition: null,
+          causes: [{ text: 'capture the client side in both directions (no -Q filter) to see the replies', check: `tcpdump -ni any -w client-any.pcap host ${f.server} and port ${f.serverPort ?? ''}` }],
+          evidence: [countsLine(ev, 'requests'), 'no reply at any capture point', 'the client acknowledges the SYN-ACK, then no new data'],
+        };
+      }
       const proof = handshake ? 'completes the handshake after its SYN' : 'acknowledges new data from it';
       return {
         kind: 'delivered',
