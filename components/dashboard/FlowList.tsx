@@ -2,10 +2,10 @@
 
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { useDashboardActions, useFiles, useFilters, usePanelView, useSelection } from '@/components/store/dashboard-store-provider';
-import { backgroundSummary, emptyListText, endpoint, flowBadge, flowCounts, visibleFlows, type ProtocolFilter, type StatusFilter, type VerdictFilter } from '@/lib/viz/flow-list';
+import { backgroundSummary, emptyListText, endpoint, flowBadge, visibleFlows, type ProtocolFilter, type StatusFilter, type VerdictFilter } from '@/lib/viz/flow-list';
 import { formatCount } from '@/lib/util/count-format';
 import { VERDICT_TITLES } from '@/lib/report/markdown';
-import { verdictSeverity, type VerdictKind } from '@/lib/verdict/verdict';
+import { verdictCounts, verdictSeverity, type VerdictKind } from '@/lib/verdict/verdict';
 import { scrollToRow, visibleRange } from './virtual-window';
 import { Panel, ToneBadge } from './ui';
 
@@ -28,7 +28,7 @@ export function FlowList({ className = '' }: { className?: string }) {
   const { setFilters, selectFlow } = useDashboardActions();
   const all = useMemo(() => report?.flows ?? [], [report]);
   const flows = useMemo(() => visibleFlows(all, filters), [all, filters]);
-  const counts = flowCounts(all);
+  const counts = verdictCounts(all);
   const background = useMemo(() => backgroundSummary(report?.captures ?? []), [report]);
   // The verdicts this incident has, worst first: the filter offers only those.
   const present = useMemo(() => [...new Set(all.map((f) => f.verdict.kind))].sort((a, b) => verdictSeverity(a) - verdictSeverity(b)) as VerdictKind[], [all]);

@@ -33,6 +33,21 @@ export function verdictSeverity(kind: VerdictKind): number {
   return SEVERITY[kind];
 }
 
+/**
+ * Flows, those with a problem, and those whose fate the captures cannot tell (not observed):
+ * apart, since a flow the data cannot judge is no broken one. The flow list's title and the
+ * Markdown report's first line say these.
+ */
+export function verdictCounts(flows: readonly { verdict: { kind: VerdictKind } }[]): { total: number; problems: number; unobserved: number } {
+  let problems = 0;
+  let unobserved = 0;
+  for (const f of flows) {
+    if (f.verdict.kind === 'not-observed') unobserved++;
+    else if (f.verdict.kind !== 'delivered') problems++;
+  }
+  return { total: flows.length, problems, unobserved };
+}
+
 export function analyzeFlows(c: Correlation): FlowReport[] {
   const offsets = c.points.map((p) => c.clocks.get(p.host)?.offsetNs ?? 0);
   const offset = (p: CapturePoint) => offsets[p.id]!;

@@ -1,7 +1,7 @@
 import { ns } from '@/lib/util/units';
 import { describe, expect, it } from 'vitest';
 import type { FlowReport, VerdictKind } from '@/lib/verdict/verdict';
-import { defaultStation, emptyListText, flowBadge, flowCounts, flowMatches, visibleFlows, NO_FILTERS } from './flow-list';
+import { defaultStation, emptyListText, flowBadge, flowMatches, visibleFlows, NO_FILTERS } from './flow-list';
 
 let nextId = 0;
 function flow(kind: VerdictKind, over: Partial<FlowReport> = {}): FlowReport {
@@ -143,13 +143,5 @@ describe('emptyListText', () => {
     // The worst flows shown, the rest still on their way from the worker: not a final "no".
     expect(emptyListText({ ...base, flows: 250, analysed: true, coming: 16241 })).toBe('No flow matches yet: 16241 more are on their way.');
     expect(emptyListText({ ...base, flows: 250, analysed: true, coming: 0 })).toBe('No flow matches.');
-  });
-});
-
-describe('flowCounts', () => {
-  it('counts flows the captures cannot judge apart from those with a problem', () => {
-    const flows = [flow('request-dropped'), flow('not-observed'), flow('not-observed'), flow('partial-loss'), flow('delivered')];
-    expect(flowCounts(flows)).toEqual({ total: 5, problems: 2, unobserved: 2 });
-    expect(flowCounts([])).toEqual({ total: 0, problems: 0, unobserved: 0 });
   });
 });

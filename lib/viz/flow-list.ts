@@ -141,19 +141,6 @@ export function emptyListText(o: { flows: number; reading: boolean; analysing: b
   return o.analysed ? 'No flow in these captures.' : 'No flow.';
 }
 
-/**
- * Flows, those with a problem, and those whose fate the captures cannot tell (not observed):
- * apart, since a flow the data cannot judge is no broken one.
- */
-export function flowCounts(flows: readonly FlowReport[]): { total: number; problems: number; unobserved: number } {
-  let problems = 0;
-  let unobserved = 0;
-  for (const f of flows) {
-    if (f.verdict.kind === 'not-observed') unobserved++;
-    else if (f.verdict.kind !== 'delivered') problems++;
-  }
-  return { total: flows.length, problems, unobserved };
-}
 
 /**
  * The incident's background packets (ARP, neighbour discovery, DHCP, multicast…): how many,
