@@ -38,6 +38,11 @@ const sec = (ns: number) => `${(ns / 1e9).toFixed(3)} s`;
 /** "a", "a and b", "a, b and c" */
 const listed = (xs: string[]) => (xs.length < 2 ? (xs[0] ?? '') : `${xs.slice(0, -1).join(', ')} and ${xs[xs.length - 1]}`);
 
+/** "3 echo requests reach node2/cni0": how many requests, and the last station, which saw them. */
+function reachLast(ev: Evidence): string {
+  return `${plural(ev.n, ev.what)} ${ev.n === 1 ? 'reaches' : 'reach'} ${pointName(ev.points[ev.stations[ev.stations.length - 1]!]!)}`;
+}
+
 /** "requests: node1/eth0 3, node2/eth0 3, node2/flannel.1 0" */
 function countsLine(ev: Evidence, dir: 'requests' | 'replies'): string {
   const order = dir === 'requests' ? ev.stations : ev.repStations;
@@ -204,7 +209,7 @@ function partialRules(dir: 'requests' | 'replies'): VerdictRule[] {
       description: `Some ${dir} are lost at one step and others of the same sizes pass: loss, not a filter.`,
       decide(ev) {
         const x = found(ev);
-        if (!x || oneCapture(x.s)) return null;
+        if (!x || oneTcpdumpAny(x.s.from, x.s.to)) return null;
         const at = dir === 'requests' ? ev.reqAt : ev.repAt;
         // Packets that passed while the next capture was not running are neither lost nor passed.
         const passed = at[x.k + 1]!;
@@ -224,7 +229,7 @@ function partialRules(dir: 'requests' | 'replies'): VerdictRule[] {
       description: `Some ${dir} seen on one interface of a tcpdump -i any are missing from another interface of it, and others pass: its one buffer holds every copy of a packet and drops copies when it fills, so whether the kernel lost them is not observed.`,
       decide(ev) {
         const x = found(ev);
-        if (!x || !oneCapture(x.s)) return null;
+        if (!x || !oneTcpdumpAny(x.s.from, x.s.to)) return null;
         const at = dir === 'requests' ? ev.reqAt : ev.repAt;
         const passed = at[x.k + 1]!;
         return {
@@ -243,9 +248,6 @@ function partialRules(dir: 'requests' | 'replies'): VerdictRule[] {
     },
   ];
 }
-
-/** A step between two interfaces of one `tcpdump -i any`: some packets missing there and others passing is no proof of loss. */
-const oneCapture = (s: Step) => oneTcpdumpAny(s.from, s.to);
 
 function ipForwardOrForwardChain(node: string, addr: string): Cause {
   const fam = familyOf(addr);
@@ -478,7 +480,7 @@ export const RULES: readonly VerdictRule[] = [
       if (!moved && sentData) {
         return {
           kind: 'not-observed',
-          summary: `${plural(ev.n, ev.what)} ${ev.n === 1 ? 'reaches' : 'reach'} ${pointName(ev.points[ev.stations[ev.stations.length - 1]!]!)}; the client completes the handshake, so ${server}'s SYN-ACK came, but its acknowledgment never moves on and no capture shows the replies: whether the answers to its data came is not observed`,
+          summary: `${reachLast(ev)}; the client completes the handshake, so ${server}'s SYN-ACK came, but its acknowledgment never moves on and no capture shows the replies: whether the answers to its data came is not observed`,
           transition: null,
           causes: [{ text: 'capture the client side in both directions (no -Q filter) to see the replies', check: `tcpdump -ni any -w client-any.pcap host ${f.server} and port ${f.serverPort ?? ''}` }],
           evidence: [countsLine(ev, 'requests'), 'no reply at any capture point', 'the client acknowledges the SYN-ACK, then no new data'],
@@ -487,7 +489,7 @@ export const RULES: readonly VerdictRule[] = [
       const proof = handshake ? 'completes the handshake after its SYN' : 'acknowledges new data from it';
       return {
         kind: 'delivered',
-        summary: `${plural(ev.n, ev.what)} ${ev.n === 1 ? 'reaches' : 'reach'} ${pointName(ev.points[ev.stations[ev.stations.length - 1]!]!)} and the client ${proof}: ${server}'s replies got through, though no capture shows them (a capture of one direction only, as tcpdump -Q in writes)`,
+        summary: `${reachLast(ev)} and the client ${proof}: ${server}'s replies got through, though no capture shows them (a capture of one direction only, as tcpdump -Q in writes)`,
         transition: null,
         causes: [],
         evidence: [countsLine(ev, 'requests'), 'no reply at any capture point', `the client ${proof} (${plural(acking.length, 'segments')} with ACK)`],
@@ -503,7 +505,7 @@ export const RULES: readonly VerdictRule[] = [
       const blind = ev.flow.path.filter((p) => ev.points[p]!.role !== 'any' && !ev.repStations.includes(p)).map((p) => pointName(ev.points[p]!));
       return {
         kind: 'not-observed',
-        summary: `${plural(ev.n, ev.what)} ${ev.n === 1 ? 'reaches' : 'reach'} ${pointName(ev.points[ev.stations[ev.stations.length - 1]!]!)}; no capture on the way back could show a reply (${listed(blind)} never ${blind.length === 1 ? 'shows' : 'show'} packets towards the pod), so whether one came is not observed`,
+        summary: `${reachLast(ev)}; no capture on the way back could show a reply (${listed(blind)} never ${blind.length === 1 ? 'shows' : 'show'} packets towards the pod), so whether one came is not observed`,
         transition: null,
         causes: [{ text: 'capture both directions on the node of the client, without a -Q filter', check: `tcpdump -ni any -w ${ev.points[ev.stations[0]!]!.host}-any.pcap host ${ev.flow.server}` }],
         evidence: [countsLine(ev, 'requests'), `no station for replies: ${listed(blind)} blind towards the pod`],
@@ -525,7 +527,7 @@ export const RULES: readonly VerdictRule[] = [
       const end = known ? `the captures stopped ${ms} ms after the first request` : `the captures hold nothing later than ${ms} ms after the first request, and when they stopped is not recorded`;
       return {
         kind: 'not-observed',
-        summary: `${plural(ev.n, ev.what)} ${ev.n === 1 ? 'reaches' : 'reach'} ${pointName(ev.points[ev.stations[ev.stations.length - 1]!]!)} and no reply is seen, but ${end}: too soon to say that none came`,
+        summary: `${reachLast(ev)} and no reply is seen, but ${end}: too soon to say that none came`,
         transition: null,
         causes: [{ text: 'capture again and keep tcpdump running a few seconds after reproducing', check: `tcpdump -ni any -w capture.pcap host ${ev.flow.server}` }],
         evidence: [countsLine(ev, 'requests'), `every capture where a reply would be seen ${known ? 'stopped' : 'holds its last packet'} within ${ms} ms of the first request`],
@@ -542,7 +544,7 @@ export const RULES: readonly VerdictRule[] = [
       const podReached = last.role === 'pod';
       return {
         kind: 'no-reply',
-        summary: `${plural(ev.n, ev.what)} ${ev.n === 1 ? 'reaches' : 'reach'} ${pointName(last)}${podReached ? '' : " (the last capture point; the pod's veth was not captured)"}; no reply is seen at any capture point`,
+        summary: `${reachLast(ev)}${podReached ? '' : " (the last capture point; the pod's veth was not captured)"}; no reply is seen at any capture point`,
         transition: podReached ? `delivered to the pod on ${last.host}, which does not answer` : null,
         causes: [
           f.protocol === 'tcp'
