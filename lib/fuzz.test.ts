@@ -40,6 +40,7 @@ import { emptyRow, type PacketRow } from './decode/packet-index';
 import { Summarizer } from './decode/summarize';
 import { TUNNEL_FIXTURES } from './decode/layers/tunnel-fixtures';
 import { hex } from './decode/test-util';
+import { sll2Header } from './testing/packets';
 import type { DecodeOptions } from './decode/types';
 
 const DEFAULT_SEED = 0x5eed_f022;
@@ -145,11 +146,6 @@ function benchFrames(count: number): Uint8Array[] {
 function sllHeader(protocol: number): Uint8Array {
   // LINUX_SLL: packet type 0 (to us), ARPHRD_ETHER, address length 6, address, protocol.
   return Uint8Array.from(Buffer.from(`0000` + `0001` + `0006` + `0800278e21f40000` + protocol.toString(16).padStart(4, '0'), 'hex'));
-}
-
-function sll2Header(protocol: number): Uint8Array {
-  // LINUX_SLL2: protocol, reserved, interface index 3, ARPHRD_ETHER, packet type 4 (outgoing), address length 6, address.
-  return Uint8Array.from(Buffer.from(protocol.toString(16).padStart(4, '0') + '0000' + '00000003' + '0001' + '04' + '06' + '0800278e21f40000', 'hex'));
 }
 
 function builtInSeeds(): { files: SeedFile[]; packets: SeedPacket[] } {

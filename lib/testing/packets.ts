@@ -63,3 +63,19 @@ export function bytes(n: number, seed: number): Uint8Array {
   let x = seed >>> 0 || 1;
   return Uint8Array.from({ length: n }, () => ((x = Math.imul(x ^ (x >>> 13), 0x5bd1e995) >>> 0) >>> 24));
 }
+
+/**
+ * A LINUX_SLL2 header (`tcpdump -i any`, link type 276) for an IPv4 packet: protocol, reserved,
+ * interface index, ARPHRD_ETHER, packet type (0 to us, 4 outgoing), address length 6, address.
+ */
+export function sll2Header(protocol: number, ifindex = 3, packetType = 4): Uint8Array {
+  const h = new Uint8Array(20);
+  const v = new DataView(h.buffer);
+  v.setUint16(0, protocol);
+  v.setUint32(4, ifindex);
+  v.setUint16(8, 1);
+  h[10] = packetType;
+  h[11] = 6;
+  h.set([0x08, 0x00, 0x27, 0x8e, 0x21, 0xf4], 12);
+  return h;
+}

@@ -11,7 +11,8 @@ import { loadInputs } from '../analyze/files';
 import { analyze } from '../analyze';
 import { concatBytes } from '../capture/build';
 import { PcapWriter } from '../capture/pcap-writer';
-import { bytes, frame, type FrameSpec } from '../testing/packets';
+import { bytes, frame, sll2Header, type FrameSpec } from '../testing/packets';
+import { LINKTYPE_LINUX_SLL2 } from '../protocols/numbers';
 import { RULES } from './rules';
 import type { FlowReport } from './types';
 
@@ -83,22 +84,6 @@ function icmpError(from: string, to: string, type: number, code: number, quoted:
   return { src: from, dst: to, proto: 'icmp', ipId: 4242, icmp: { type, code, id: 0, seq: mtu }, payload: q };
 }
 
-/**
- * A `tcpdump -i any` record (LINUX_SLL2) of an Ethernet frame crossing interface `ifindex`:
- * protocol, reserved, interface index, ARPHRD_ETHER, packet type, address length and address.
- */
-function sll2(ifindex: number, eth: Uint8Array): Uint8Array {
-  const h = new Uint8Array(20);
-  const v = new DataView(h.buffer);
-  v.setUint16(0, 0x0800);
-  v.setUint32(4, ifindex);
-  v.setUint16(8, 1);
-  h[10] = 0;
-  h[11] = 6;
-  h.set(eth.subarray(6, 12), 12);
-  return concatBytes(h, eth.subarray(14));
-}
-
 async function verdictOf(sent: Sent[], match: (f: FlowReport) => boolean = (f) => f.client === A): Promise<FlowReport> {
   const dir = mkdtempSync(join(tmpdir(), 'hopscope-rule-'));
   // "node2-any#3": interface 3 of node2's -i any capture, written as one SLL2 file.
@@ -106,7 +91,7 @@ async function verdictOf(sent: Sent[], match: (f: FlowReport) => boolean = (f) =
   for (const file of files) {
     const w = new PcapWriter();
     const any = file.endsWith('-any');
-    const header = w.header(any ? 276 : 1);
+    const header = w.header(any ? LINKTYPE_LINUX_SLL2 : 1);
     const here = sent.flatMap((s) => s.seen.filter((x) => x.split('#')[0] === file).map((x) => ({ s, ifindex: Number(x.split('#')[1] ?? 0) })));
     here.sort((a, b) => a.s.at - b.s.at);
     const pointIndex = Math.max(0, POINTS.indexOf(file as Point));
@@ -116,7 +101,7 @@ async function verdictOf(sent: Sent[], match: (f: FlowReport) => boolean = (f) =
       // Interfaces of one -i any in the order a request crosses them (a reply the other way).
       const us = Math.round(s.at * 1000) + (fromB ? 3 - pointIndex : pointIndex) * 100 + (fromB ? 10 - ifindex : ifindex) * 10;
       const eth = s.raw ?? frame({ ...s.spec, ttl: s.spec.src.startsWith('192.168.0.') ? 64 : ttl });
-      return w.record(1_700_000_000 + Math.floor(us / 1e6), (us % 1e6) * 1000, any ? sll2(ifindex, eth) : eth);
+      return w.record(1_700_000_000 + Math.floor(us / 1e6), (us % 1e6) * 1000, any ? concatBytes(sll2Header(0x0800, ifindex, 0), eth.subarray(14)) : eth);
     });
     writeFileSync(join(dir, `${file}.pcap`), concatBytes(header, ...records));
   }

@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadInputs } from '../analyze/files';
 import { analyze } from '../analyze';
+import { PCAP_RECORD_HEADER_LEN } from '../capture/formats';
+import type { IndexedCapture } from '../decode/capture-index';
 import { expectedKind, findFlow, SAMPLES, scenarios } from '../testing/scenarios';
 
 const synack = scenarios().find((s) => s.truth.name === 'tcp-synack-dropped');
@@ -113,19 +115,15 @@ describe.skipIf(!wrongPort)("node1's captures with node2's -i any capture, which
   });
 });
 
-/** The capture cut after its records at or before `untilNs` (ns since the epoch): as if tcpdump had been stopped then. */
-function cutPcap(bytes: Uint8Array, untilNs: bigint): Uint8Array {
-  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const magic = v.getUint32(0, true);
-  expect([0xa1b2c3d4, 0xa1b23c4d]).toContain(magic);
-  const nano = magic === 0xa1b23c4d;
-  let at = 24;
-  while (at + 16 <= bytes.length) {
-    const t = BigInt(v.getUint32(at, true)) * 1_000_000_000n + BigInt(v.getUint32(at + 4, true)) * (nano ? 1n : 1000n);
-    if (t > untilNs) break;
-    at += 16 + v.getUint32(at + 8, true);
-  }
-  return bytes.slice(0, at);
+/** A capture's time of packet i, ns since the epoch. */
+const packetNs = (cap: IndexedCapture, i: number) => BigInt(cap.baseSec) * 1_000_000_000n + BigInt(cap.baseNsec) + BigInt(Math.round(cap.index.tsNsAt(i)));
+
+/** A pcap cut before its first record later than `untilNs`, found by the project's own reader: as if tcpdump had been stopped then. */
+async function cutPcap(file: string, untilNs: bigint): Promise<Uint8Array> {
+  const bytes = new Uint8Array(readFileSync(file));
+  const cap = (await loadInputs([file], new Map())).inputs[0]!.capture;
+  for (let i = 0; i < cap.index.count; i++) if (packetNs(cap, i) > untilNs) return bytes.slice(0, cap.index.read(i).dataOffset - PCAP_RECORD_HEADER_LEN);
+  return bytes;
 }
 
 const healthy = scenarios().find((s) => s.truth.name === 'vxlan-healthy');
@@ -137,16 +135,15 @@ describe.skipIf(!healthy)('every capture stopped the moment the last request rea
     const files = readdirSync(dir).filter((f) => f.endsWith('.pcap'));
     // The moment: the first DNS query (the last flow the lab ran) on the server pod's veth.
     const veth = await loadInputs([join(dir, 'node2-veth7e9d0f12.pcap')], new Map());
-    const idx = veth.inputs[0]!.capture.index;
     const cap = veth.inputs[0]!.capture;
     let t: bigint | null = null;
-    for (let i = 0; i < idx.count && t === null; i++) {
-      const r = idx.read(i);
-      if (r.proto === 17 && r.dport === 53) t = BigInt(cap.baseSec) * 1_000_000_000n + BigInt(cap.baseNsec) + BigInt(Math.round(idx.tsNsAt(i)));
+    for (let i = 0; i < cap.index.count && t === null; i++) {
+      const r = cap.index.read(i);
+      if (r.proto === 17 && r.dport === 53) t = packetNs(cap, i);
     }
     expect(t).not.toBeNull();
     const out = mkdtempSync(join(tmpdir(), 'hopscope-stopped-'));
-    for (const f of files) writeFileSync(join(out, f), cutPcap(new Uint8Array(readFileSync(join(dir, f))), t!));
+    for (const f of files) writeFileSync(join(out, f), await cutPcap(join(dir, f), t!));
     const report = await analyzeFiles(files.map((f) => join(out, f)));
     const dns = truth.flows.find((f) => f.id === 'dns')!;
     expect(dns.clientResult.outcome).toBe('response');
