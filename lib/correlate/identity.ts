@@ -5,8 +5,10 @@
  * IPv6, the flow label, summarize.ts) and length, protocol, TCP seq/ack/flags, ICMP type/seq,
  * and a digest of the first payload bytes.
  * Addresses and ports are left out, so DNAT, SNAT and MASQUERADE do not break the match.
+ * What a snap length cut off at any point of the incident (Shape.cut: the TCP flags, the
+ * digest) is left out of every packet of that protocol: it is matched on what every point kept.
  */
-import type { PacketRow } from '../decode/packet-index';
+import { CUT_DIGEST, CUT_TCP_FLAGS, type PacketRow } from '../decode/packet-index';
 import { mix } from './tables';
 import { TCP_ACK, TCP_FIN, TCP_PSH, TCP_SYN } from '../protocols/numbers';
 
@@ -18,8 +20,8 @@ const ICMPV6 = 58;
  * The identity's first half. TCP leaves out the length: a GSO/TSO super-segment and the first
  * wire-sized segment cut from it share IP id, seq, ack and first payload bytes.
  */
-export function identityHi(row: PacketRow): number {
-  return mix(mix(mix(mix(0x811c9dc5, row.proto), row.ipId), row.proto === TCP ? 0 : row.ipLen), row.digest);
+export function identityHi(row: PacketRow, leftOut = 0): number {
+  return mix(mix(mix(mix(0x811c9dc5, row.proto), row.ipId), row.proto === TCP ? 0 : row.ipLen), (leftOut & CUT_DIGEST) !== 0 ? 0 : row.digest);
 }
 
 /**
@@ -27,9 +29,9 @@ export function identityHi(row: PacketRow): number {
  * piece of a GSO super-segment carries (the later pieces are packets of their own, seen from
  * the point where the cut happened); for ICMP the type.
  */
-export function identityLo(row: PacketRow): number {
+export function identityLo(row: PacketRow, leftOut = 0): number {
   const h = mix(0x01000193, row.seq);
-  if (row.proto === TCP) return mix(mix(h, row.ack), row.tcpFlags & ~(TCP_PSH | TCP_FIN));
+  if (row.proto === TCP) return mix(mix(h, row.ack), (leftOut & CUT_TCP_FLAGS) !== 0 ? 0 : row.tcpFlags & ~(TCP_PSH | TCP_FIN));
   if (row.proto === ICMP || row.proto === ICMPV6) return mix(h, row.dport >>> 8);
   return h;
 }

@@ -5,7 +5,7 @@
  * links each group's tuples into connections (connections.ts) and learns each pod veth's own
  * address. Works on the index rows only: no packet is decoded here.
  */
-import { emptyRow, META_FRAGMENT, META_ICMP_ERROR, META_INNER_IPV6, META_NO_TIMESTAMP, META_TRUNCATED, neighbourTarget, type PacketIndex, type PacketRow } from '../decode/packet-index';
+import { CUT_TCP_FLAGS, emptyRow, META_FRAGMENT, META_ICMP_ERROR, META_INNER_IPV6, META_NO_TIMESTAMP, META_TRUNCATED, neighbourTarget, type PacketIndex, type PacketRow } from '../decode/packet-index';
 import { formatIpv4 } from '../decode/summarize';
 import { ns } from '../util/units';
 import { OPAQUE_UDP_PORTS, opaqueTunnel, opaqueWire } from '../protocols/opaque';
@@ -365,6 +365,8 @@ interface Cursor {
   shapeIfindex: Float64Array;
   /** Per packet shape: what its tuple does not say of its form (interface index, encapsulated or not). */
   shapeForm: Int32Array;
+  /** Per packet shape: what the snap length cut off (Shape.cut). */
+  shapeCut: Uint8Array;
   ipv6Text: (id: number) => string;
   baseNs: number;
   shapePoint: Int32Array;
@@ -372,6 +374,18 @@ interface Cursor {
   v6: Int32Array;
   r: number;
   t: number;
+}
+
+/** The IP protocol number of a shape's innermost transport layer (TCP, UDP, ICMP), 0 without one. */
+function transportProto(s: { kinds: readonly string[] }): number {
+  for (let i = s.kinds.length - 1; i >= 0; i--) {
+    const k = s.kinds[i];
+    if (k === 'tcp') return 6;
+    if (k === 'udp') return 17;
+    if (k === 'icmp') return 1;
+    if (k === 'icmpv6') return 58;
+  }
+  return 0;
 }
 
 /** 1 when the innermost IP header of a shape is followed by a transport header. */
@@ -486,6 +500,12 @@ class Walk {
   /** Background packets per point and kind (point × BACKGROUND_KINDS). */
   private readonly background: Int32Array;
   private readonly useMasks: boolean;
+  /**
+   * By IP protocol, what a snap length cut off at some point (Shape.cut, all points' together):
+   * left out of the identity of every packet of that protocol (identity.ts), or a cut copy would
+   * never match a whole one. A TCP payload cut does not cost the pings their digests.
+   */
+  private readonly leftOut = new Uint8Array(256);
   private readonly row = emptyRow();
   private readonly cursors: Cursor[];
 
@@ -519,6 +539,7 @@ class Walk {
     this.last = new Int32Array(Math.max(1024, expected));
     this.background = new Int32Array(this.points.length * BACKGROUND_KINDS.length);
     this.truncated = new Int32Array(this.points.length);
+    for (const i of inputs) for (const s of i.capture.shapes) if (s.cut) this.leftOut[transportProto(s)]! |= s.cut;
     this.cursors = inputs.map((input, n) => ({
       n,
       input,
@@ -528,6 +549,7 @@ class Walk {
       shapeTransport: Uint8Array.from(input.capture.shapes, innerTransport),
       shapeIfindex: Float64Array.from(input.capture.shapes, (s) => s.sllIfindex),
       shapeForm: Int32Array.from(input.capture.shapes, (s) => ((s.sllIfindex + 1) << 1) | (s.encapsulation === null ? 0 : 1)),
+      shapeCut: Uint8Array.from(input.capture.shapes, (s) => s.cut ?? 0),
       ipv6Text: (id: number) => input.capture.ipv6[id] ?? '',
       baseNs: (input.capture.baseSec - epochSec) * 1e9 + input.capture.baseNsec,
       shapePoint: layout.shapePoint[n]!,
@@ -594,8 +616,9 @@ class Walk {
       if (this.opaqueTunnel(cur, row, point)) return;
       if (proto !== 17) return;
     }
-    const h1 = identityHi(row) | 0;
-    const h2 = identityLo(row) | 0;
+    const leftOut = this.leftOut[proto]!;
+    const h1 = identityHi(row, leftOut) | 0;
+    const h2 = identityLo(row, leftOut) | 0;
     if (pt.merged && this.isAnyCopy(h1, h2, point, tNs, cur.shapeIfindex[row.shape]!)) return;
     const v6 = (row.meta & META_INNER_IPV6) !== 0;
     const src = v6 ? this.v6Id(cur, row.src) : this.addrs.v4Id(row.src);
@@ -610,12 +633,15 @@ class Walk {
     this.idLo[i & RECROSS_MASK] = h2;
     this.form[i & RECROSS_MASK] = form;
     const gs = this.groups;
+    const cut = cur.shapeCut[row.shape]!;
+    // A group first seen where its TCP flags were cut off takes them from a whole copy.
+    if ((leftOut & CUT_TCP_FLAGS) !== 0 && gs.tcpFlags[g] === 0 && (cut & CUT_TCP_FLAGS) === 0) gs.tcpFlags[g] = row.tcpFlags;
     if (this.useMasks) gs.mask[g] = gs.mask[g]! | (1 << point);
     if (tNs < gs.first[g]!) gs.first[g] = tNs;
     gs.votes[g]! += directionVote(row);
     gs.portVotes[g]! += portVote(row);
     this.store.add(point, r, tNs, src, dst, row, g);
-    this.link(g, src, dst, row, prev);
+    this.link(g, src, dst, row, prev, (cut & CUT_TCP_FLAGS) !== 0);
     if ((row.meta & META_FRAGMENT) !== 0 && !v6 && !pt.merged) {
       // The latest datagram with this key is judged: an older one reusing its IP id is not
       // (its counts were overwritten), which can only miss a loss, never invent one.
@@ -857,9 +883,11 @@ class Walk {
    * by its initial sequence number. Packets that come after take the tuple's latest ISN; a
    * connection whose handshake no capture holds has none.
    */
-  private tcpIncarnation(base: number, row: PacketRow): number {
-    // A SYN (not a SYN-ACK, whose ack may count data the SYN carried) opens the connection.
-    const opens = (row.tcpFlags & 0x12) === 0x02;
+  private tcpIncarnation(base: number, row: PacketRow, flagsCut: boolean): number {
+    // A SYN (not a SYN-ACK, whose ack may count data the SYN carried) opens the connection. Its
+    // flags cut off, a segment acknowledging nothing (ack 0: a SYN, or a RST) opens a tuple not
+    // yet opened: the whole copy of that SYN, seen later at another point, opens it the same.
+    const opens = (row.tcpFlags & 0x12) === 0x02 || (flagsCut && row.ack === 0 && !this.isnOf.has(base));
     let isn: number;
     if (opens) {
       isn = row.seq;
@@ -882,7 +910,7 @@ class Walk {
    * The group's connection, as an unordered pair of endpoints (ICMP: addresses + echo id); the
    * same tuple as this packet's previous sighting (no NAT in between) adds nothing.
    */
-  private link(g: number, src: number, dst: number, row: PacketRow, prev: number): void {
+  private link(g: number, src: number, dst: number, row: PacketRow, prev: number, flagsCut: boolean): void {
     const st = this.store;
     if (prev >= 0 && st.src[prev] === src && st.dst[prev] === dst && st.sport[prev] === row.sport && st.dport[prev] === row.dport) return;
     const a = this.addrs;
@@ -891,7 +919,7 @@ class Walk {
       proto === 1 || proto === 58
         ? icmpConnKey(proto, a.hash[src]!, a.text[src]!, a.hash[dst]!, a.text[dst]!, row.sport)
         : portConnKey(proto, a.hash[src]!, a.text[src]!, row.sport, a.hash[dst]!, a.text[dst]!, row.dport);
-    const node = this.conns.nodeOf(proto === 6 ? this.tcpIncarnation(base, row) : base, base);
+    const node = this.conns.nodeOf(proto === 6 ? this.tcpIncarnation(base, row, flagsCut) : base, base);
     const conn = this.groups.conn;
     if (conn[g] === -1) conn[g] = node;
     else if (conn[g] !== node) this.conns.union(conn[g]!, node);

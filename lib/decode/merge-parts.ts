@@ -40,7 +40,7 @@ function movesExactly(part: IndexedCapture, shift: number): boolean {
 
 /** A shape's identity, as ShapeTable.intern compares it, with its overlay's IPv6 ids already renumbered. */
 function shapeKey(s: Shape, encKey: Float64Array | null): string {
-  return `${s.interfaceId}|${s.sllPacketType}|${s.sllIfindex}|${encKey ? encKey.join(',') : '-'}|${s.codes.join(',')}`;
+  return `${s.interfaceId}|${s.sllPacketType}|${s.sllIfindex}|${s.cut}|${encKey ? encKey.join(',') : '-'}|${s.codes.join(',')}`;
 }
 
 /**

@@ -20,6 +20,11 @@ export const META_NO_TIMESTAMP = 1 << 5;
 export const META_HAS_IP = 1 << 6;
 export const META_ENCAPSULATED = 1 << 7;
 
+/** Shape.cut (summarize.ts): the TCP header ends before its flags. */
+export const CUT_TCP_FLAGS = 1;
+/** Shape.cut: the payload ends before the digest's 16 bytes and before its declared end: the row's digest is not a whole copy's. */
+export const CUT_DIGEST = 2;
+
 /** One block's columns, as they cross a worker boundary (the arrays' buffers are transferred). */
 export interface BlockColumns {
   dataOffset: Float64Array;

@@ -18,6 +18,8 @@ import { decodePacket, type DecodedPacket } from './decode-packet';
 import { ARPHRD_NETLINK } from './layers/sll';
 import type { DecodeOptions, LayerKind } from './types';
 import {
+  CUT_DIGEST,
+  CUT_TCP_FLAGS,
   META_ENCAPSULATED,
   META_ERROR,
   META_FRAGMENT,
@@ -68,6 +70,11 @@ export interface Shape {
    */
   sllPacketType: number;
   sllIfindex: number;
+  /**
+   * What the snap length cut off that a whole copy of the packet has (CUT_TCP_FLAGS,
+   * CUT_DIGEST; 0 none): fields the correlator cannot match on at this point.
+   */
+  cut: number;
   interfaceId: number;
   kinds: LayerKind[];
   /** e.g. "eth:ipv4:udp:vxlan:eth:ipv4:icmp" */
@@ -93,6 +100,8 @@ export class ShapeTable {
   /** Set by the walker for SLL/SLL2 packets; part of the shape's identity. */
   sllPacketType = -1;
   sllIfindex = -1;
+  /** Shape.cut, set by the decoder fallback; part of the shape's identity. */
+  cut = 0;
   /**
    * The outermost overlay, set by the walker: its index in OVERLAYS, id and UDP port (-1 when
    * none), and the outer addresses as IPv4 numbers or, with encV6, interned IPv6 ids. Part of
@@ -111,6 +120,7 @@ export class ShapeTable {
     this.n = 0;
     this.sllPacketType = -1;
     this.sllIfindex = -1;
+    this.cut = 0;
     this.encKind = NO_ENCAP;
   }
   /** Records the outermost overlay; later (inner) ones are ignored. */
@@ -132,6 +142,7 @@ export class ShapeTable {
     let h = 0x811c9dc5 ^ interfaceId;
     h = Math.imul(h ^ this.sllPacketType, 0x01000193);
     h = Math.imul(h ^ this.sllIfindex, 0x01000193);
+    if (this.cut !== 0) h = Math.imul(h ^ (this.cut << 8), 0x01000193);
     if (this.encKind !== NO_ENCAP) {
       h = Math.imul(h ^ this.encKind, 0x01000193);
       h = Math.imul(h ^ this.encVni, 0x01000193);
@@ -145,7 +156,7 @@ export class ShapeTable {
       for (const id of ids) {
         const s = this.shapes[id]!;
         if (s.interfaceId !== interfaceId || s.codes.length !== this.n) continue;
-        if (s.sllPacketType !== this.sllPacketType || s.sllIfindex !== this.sllIfindex) continue;
+        if (s.sllPacketType !== this.sllPacketType || s.sllIfindex !== this.sllIfindex || s.cut !== this.cut) continue;
         if (!this.sameEncapsulation(s.encKey)) continue;
         let same = true;
         for (let i = 0; i < this.n; i++) if (s.codes[i] !== this.codes[i]) { same = false; break; }
@@ -161,6 +172,7 @@ export class ShapeTable {
       interfaceId,
       sllPacketType: this.sllPacketType,
       sllIfindex: this.sllIfindex,
+      cut: this.cut,
       kinds,
       path: kinds.map((k) => LAYERS[k].short).join(':'),
       encapsulation: this.encapsulation(),
@@ -495,6 +507,7 @@ export class Summarizer {
           row.ttl = l.ttl;
           row.proto = l.protocol;
           row.sport = row.dport = row.seq = row.ack = row.tcpFlags = row.digest = 0;
+          sh.cut = 0;
           break;
         case 'ipv6':
           if (++ips > 1) meta |= META_ENCAPSULATED;
@@ -507,6 +520,7 @@ export class Summarizer {
           row.ttl = l.hopLimit;
           row.proto = l.finalNextHeader;
           row.sport = row.dport = row.seq = row.ack = row.tcpFlags = row.digest = 0;
+          sh.cut = 0;
           break;
         case 'tcp':
           row.sport = l.srcPort;
@@ -515,11 +529,13 @@ export class Summarizer {
           row.ack = l.ack;
           row.tcpFlags = l.flags & 0xff;
           row.digest = digestOf(l.payload);
+          sh.cut = packet.truncated ? (l.header.length < 14 ? CUT_TCP_FLAGS | CUT_DIGEST : digestCut(l.payload)) : 0;
           break;
         case 'udp':
           row.sport = l.srcPort;
           row.dport = l.dstPort;
           row.digest = digestOf(l.payload);
+          sh.cut = packet.truncated ? digestCut(l.payload) : 0;
           break;
         case 'arp':
           // The row keeps who asks for whom: seq the sender's IPv4 address, ack the target's,
@@ -550,6 +566,8 @@ export class Summarizer {
           // neighbourTarget): whom the node is looking for, or who answers.
           if (l.kind === 'icmpv6' && (l.type === 135 || l.type === 136) && l.targetAddress !== undefined) row.ack = this.internIpv6(data, l.offset + 8) + 1;
           row.digest = digestOf(l.payload);
+          // Echoes are matched on their digest; errors and neighbour discovery are not.
+          sh.cut = packet.truncated && echo ? digestCut(l.payload) : 0;
           break;
         }
         case 'undecoded':
@@ -594,6 +612,11 @@ function ipv6Length(l: Extract<DecodedPacket['layers'][number], { kind: 'ipv6' }
 
 function ipv4Number(b: Uint8Array, o: number): number {
   return ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0;
+}
+
+/** A cut packet's payload digested over fewer bytes than a whole copy's: CUT_DIGEST, else 0. */
+function digestCut(payload: Uint8Array): number {
+  return payload.length < DIGEST_BYTES ? CUT_DIGEST : 0;
 }
 
 function digestOf(payload: Uint8Array): number {
