@@ -744,7 +744,9 @@ class Walk {
    * no IP id, and a resent SYN-ACK has IP id 0), which one this sighting continues. Not one
    * already seen here; of those, the one last seen on this node most recently — when the first
    * copy was dropped on the way, the resent one goes on from where it was resent — else the
-   * oldest (copies cross the path in order). None left: a new copy.
+   * oldest of the same length (a TCP segment too big for the next link, refused, is sent again
+   * smaller: the identity leaves the length out, for GSO), else the oldest (copies cross the
+   * path in order). None left: a new copy.
    */
   private copyOf(base: number, h1: number, h2: number, bit: number, point: number, tNs: number, src: number, dst: number, form: number): number {
     const groups = this.groups;
@@ -756,16 +758,20 @@ class Walk {
       if (again >= 0) return again;
     }
     const node = this.pointNode[point]!;
+    const ipLen = this.row.ipLen;
     let best = -1;
     let first = -1;
+    let sameLength = -1;
     let last = base;
     for (let c: number | undefined = base; c !== undefined; c = this.nextCopy[c]) {
       last = c;
       if ((mask[c]! & bit) !== 0) continue;
       if (first < 0) first = c;
+      if (sameLength < 0 && groups.ipLen[c] === ipLen) sameLength = c;
       if (this.lastNode(c) === node && (best < 0 || this.lastT(c) > this.lastT(best))) best = c;
     }
     if (best >= 0) return best;
+    if (sameLength >= 0) return sameLength;
     if (first >= 0) return first;
     const n = (this.copiesMade[base] ?? 0) + 1;
     this.copiesMade[base] = n;

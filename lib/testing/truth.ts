@@ -17,7 +17,7 @@ export type TruthFlow = {
   match: { icmpId?: number; clientPort?: number };
   path: string[];
   clientResult: { outcome: string };
-  icmpErrors?: { type: number; code: number; from?: string }[];
+  icmpErrors?: { type: number; code: number; from?: string; seenAt?: Record<string, number> }[];
   requests: { lastReached: string | null; seenAt: Record<string, number>; packetsAt?: Record<string, number> };
   replies: { lastReached: string | null; seenAt: Record<string, number>; packetsAt?: Record<string, number> };
   /** Points captured in one direction only that cannot show the requests or the replies. */

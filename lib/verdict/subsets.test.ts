@@ -147,6 +147,32 @@ describe.skipIf(!snaplen)("node1's eth0 captured with -s 96 (the inner TCP heade
   });
 });
 
+const bigTcp = scenarios().find((s) => s.truth.name === 'gso-big-tcp-super-packets');
+if (!bigTcp) console.log(`[samples] no gso-big-tcp-super-packets in ${SAMPLES}: skipping the refused-super-packet pairs test`);
+
+describe.skipIf(!bigTcp)("one capture of each node, where node2's pod side holds a BIG TCP reply refused as too big and its data sent again smaller", () => {
+  it('pairs the resent segment with its own copy on node1, not with the refused super-packet: delivered after path MTU discovery, never a loss', async () => {
+    const { dir, truth } = bigTcp!;
+    const gt = truth.flows.find((f) => f.id === 'http6-200k-cross-node')!;
+    // The truth: one reply crossed node2/cni0 and never node2/flannel.1, refused with packet too big.
+    expect(gt.clientResult.outcome).toBe('response');
+    expect(gt.replies.seenAt['node2/cni0']! - gt.replies.seenAt['node2/flannel.1']!).toBe(1);
+    expect(gt.icmpErrors?.some((e) => e.type === 2 && e.seenAt?.['node2/cni0'])).toBe(true);
+    // node1's four points on the flow's path (pod-c's veth is not on it).
+    const node1 = readdirSync(dir).filter((f) => f.startsWith('node1-') && f.endsWith('.pcap') && gt.replies.seenAt[`node1/${f.slice(6, -5)}`]);
+    expect(node1.length).toBe(4);
+    for (const a of node1) {
+      for (const b of ['node2-cni0.pcap', 'node2-veth7e9d0f12.pcap']) {
+        const report = await analyzeFiles([a, b].map((f) => join(dir, f)));
+        const f = findFlow(report.flows, gt)!;
+        expect(f.verdict.kind, `${a} + ${b}: ${f.verdict.summary}`).toBe('delivered');
+        expect(f.verdict.rule.name, `${a} + ${b}`).toBe('replies-lost-above-pmtu');
+        for (const h of f.hops) expect(h.replies, `${a} + ${b}: replies at ${h.node}/${h.interface}`).toBe(gt.replies.seenAt[`${h.node}/${h.interface}`]);
+      }
+    }
+  });
+});
+
 /** A capture's time of packet i, ns since the epoch. */
 const packetNs = (cap: IndexedCapture, i: number) => BigInt(cap.baseSec) * 1_000_000_000n + BigInt(cap.baseNsec) + BigInt(Math.round(cap.index.tsNsAt(i)));
 
