@@ -529,6 +529,78 @@ export function watchedAfterRequest(ev: Evidence, points: readonly number[]): nu
   return first === Infinity || end === -Infinity ? NaN : end - first;
 }
 
+/** When group g was first seen, clocks corrected: the earliest of its sightings. */
+function seenTime(ev: Evidence, g: number): number {
+  const G = ev.groups;
+  const st = G.store;
+  let t = Infinity;
+  for (let k = G.from(g), e = G.to(g); k < e; k++) {
+    const i = st.order[k]!;
+    t = Math.min(t, st.tNs[i]! + ev.offset(ev.points[st.point[i]!]!));
+  }
+  return t;
+}
+
+/**
+ * Echo requests no echo reply answers (none carries their sequence number, which no other
+ * request carries), each sent before a request that was answered, or more than REPLY_WAIT_NS
+ * before the captures where replies are seen end: a reply would be in them.
+ */
+export function unansweredEchoes(ev: Evidence): number[] {
+  const G = ev.groups;
+  const answered = new Set<number>();
+  for (const h of ev.flow.replies) answered.add(G.seq[h]!);
+  const count = new Map<number, number>();
+  for (const g of ev.flow.requests) count.set(G.seq[g]!, (count.get(G.seq[g]!) ?? 0) + 1);
+  const open = idsWhere(ev.flow.requests, (g) => !answered.has(G.seq[g]!) && count.get(G.seq[g]!) === 1);
+  if (open.length === 0) return [];
+  let end = -Infinity;
+  for (const p of ev.repStations) {
+    const pt = ev.points[p]!;
+    if (pt.packets > 0) end = Math.max(end, pt.lastNs + ev.offset(pt));
+  }
+  // A request sent before one that was answered had its answer's time too.
+  let lastAnswered = -Infinity;
+  for (const g of ev.flow.requests) if (answered.has(G.seq[g]!)) lastAnswered = Math.max(lastAnswered, seenTime(ev, g));
+  return open.filter((g) => {
+    const t = seenTime(ev, g);
+    return t < lastAnswered || t + REPLY_WAIT_NS <= end;
+  });
+}
+
+/**
+ * TCP bytes the server sent and the client never received: a server segment in the captures
+ * starts past the client's acknowledgment in its last segment, which came more than
+ * REPLY_WAIT_NS after it (acknowledgments are cumulative and never go back). The segment
+ * furthest on, how many bytes lie before it, and the captured segment that holds the byte
+ * acknowledged next (null: that byte was seen nowhere); null when the client has them all.
+ */
+export function unacknowledgedData(ev: Evidence): { seq: number; ack: number; bytes: number; at: number; lastAt: number; held: number | null } | null {
+  const G = ev.groups;
+  const f = ev.flow;
+  let last = -1;
+  for (const g of f.requests) if ((G.tcpFlags[g]! & TCP_ACK) !== 0 && (last < 0 || G.first[g]! > G.first[last]!)) last = g;
+  if (last < 0) return null;
+  const ack = G.ack[last]!;
+  const ipHeader = f.client.includes(':') ? 40 : 20;
+  let far = -1;
+  for (const g of f.replies) {
+    const ahead = (G.seq[g]! - ack) >>> 0;
+    if (ahead === 0 || ahead >= 0x40000000 || !consumesSequence(G, g, ipHeader)) continue;
+    if (far < 0 || ahead > ((G.seq[far]! - ack) >>> 0)) far = g;
+  }
+  if (far < 0) return null;
+  const at = seenTime(ev, far);
+  const lastAt = seenTime(ev, last);
+  if (!(at + REPLY_WAIT_NS <= lastAt)) return null;
+  // The captured segment holding the next byte, if any: then it was seen, and lost after the
+  // last point that saw it. Its payload is taken as short as it can be (the longest TCP
+  // header), so a segment that ends where the acknowledgment stops does not hold the byte after.
+  const holds = (g: number) => G.seq[g] === ack || ((ack - G.seq[g]!) >>> 0) < G.ipLen[g]! - ipHeader - TCP_MAX_HEADER;
+  const held = f.replies.find((g) => consumesSequence(G, g, ipHeader) && holds(g)) ?? null;
+  return { seq: G.seq[far]!, ack, bytes: (G.seq[far]! - ack) >>> 0, at, lastAt, held };
+}
+
 /**
  * Two points split from one `tcpdump -i any` file (by interface index, or SLL v1's forms): one
  * ring buffer holds a copy of each packet per interface it crosses, and a burst that fills it

@@ -179,6 +179,35 @@ const cases: Record<string, () => Promise<FlowReport>> = {
     // Only node2's `-i any` capture saw the pings: no station did.
     verdictOf([...ping(1, 0, ['node2-any'], []), ...background(0, 100)]),
   'no-reply': () => verdictOf([...ping(1, 0, all(), []), ...ping(2, 1000, all(), [])]),
+  'echoes-unanswered-beyond': () =>
+    // Only the client's node: every echo request passes both its points, the second is never
+    // answered, and the captures run on for seconds after it.
+    verdictOf([...ping(1, 0, upTo('node1-eth0'), upTo('node1-cni0', 'rep').slice(2)), ...ping(2, 1000, upTo('node1-eth0'), []), ...ping(3, 2000, upTo('node1-eth0'), upTo('node1-cni0', 'rep').slice(2)), ...background(0, 5000, upTo('node1-eth0'))]),
+  'reply-data-unacknowledged': () => {
+    // The client's node only: the handshake, the request and the server's FIN come back, the
+    // 3000 bytes of data before the FIN never do; five seconds later the client closes,
+    // acknowledging only the SYN-ACK.
+    const client = upTo('node1-eth0');
+    const back = [...client].reverse();
+    const c = (n: number, seq: number, ack: number, flags: number, at: number, len = 0): Sent => ({
+      spec: { src: A, dst: B, proto: 'tcp', ipId: 30 + n, sport: 40040, dport: 80, seq, ack, flags, ...(len > 0 ? { payload: bytes(len, n) } : {}) },
+      at,
+      seen: client,
+    });
+    const sv = (n: number, seq: number, ack: number, flags: number, at: number): Sent => ({ spec: { src: B, dst: A, proto: 'tcp', ipId: 60 + n, sport: 80, dport: 40040, seq, ack, flags }, at, seen: back });
+    return verdictOf([
+      c(0, 100, 0, 0x02, 0),
+      sv(0, 5000, 101, 0x12, 1),
+      c(1, 101, 5001, 0x10, 2),
+      c(2, 101, 5001, 0x18, 3, 80),
+      sv(1, 5001, 181, 0x10, 4),
+      sv(2, 8001, 181, 0x11, 6),
+      c(3, 181, 5001, 0x10, 7),
+      c(4, 181, 5001, 0x11, 5000),
+      sv(3, 8002, 182, 0x10, 5001),
+      ...background(0, 6000, client),
+    ]);
+  },
   'replies-acknowledged-unseen': () => {
     // Only the client's side of a connection was captured (tcpdump -Q in): its ACK after the SYN
     // and its moving acknowledgment say the SYN-ACK and the data came back.

@@ -7,7 +7,7 @@
  */
 import type { Cause } from './causes';
 import { familyOf, pointName } from './causes';
-import { consumesSequence, oneTcpdumpAny, REPLY_WAIT_NS, watchedAfterRequest, type Evidence, type Step } from './evidence';
+import { consumesSequence, oneTcpdumpAny, REPLY_WAIT_NS, unacknowledgedData, unansweredEchoes, watchedAfterRequest, type Evidence, type Step } from './evidence';
 import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../protocols/numbers';
 import type { VerdictKind } from './types';
 import { idsWhere } from '../correlate/flows';
@@ -622,6 +622,64 @@ export const RULES: readonly VerdictRule[] = [
         ],
         evidence: [countsLine(ev, 'requests'), countsLine(ev, 'replies'), `${plural(syns.length, 'SYNs')} from the client, ${syns.length - 1} after the first SYN-ACK; no ACK of it`],
         repliesStopAfter: pointName(last),
+      };
+    },
+  },
+  {
+    name: 'echoes-unanswered-beyond',
+    description:
+      'Echo requests cross every capture point and some of them are answered, while others never are (no echo reply with their sequence number, though the captures ran on long after them): they or their replies were lost beyond the captures.',
+    decide(ev) {
+      const f = ev.flow;
+      if ((f.proto !== 1 && f.proto !== 58) || f.replies.length === 0 || ev.icmpErrors.length > 0) return null;
+      const unanswered = unansweredEchoes(ev);
+      if (unanswered.length === 0) return null;
+      const first = pointName(ev.points[ev.stations[ev.stations.length - 1]!]!);
+      const back = ev.repStations.length > 0 ? pointName(ev.points[ev.repStations[0]!]!) : null;
+      const one = unanswered.length === 1;
+      const where = `after ${first} on ${one ? 'its' : 'their'} way to ${f.server}${back ? `, or as ${one ? 'an echo reply' : 'echo replies'} before ${back}` : ''}`;
+      return {
+        kind: 'partial-loss',
+        summary: `${plural(unanswered.length, 'echo requests')} of ${ev.n} never answered: ${one ? 'it crosses' : 'they cross'} every capture point, so ${one ? 'it or its echo reply was' : 'they or their echo replies were'} lost beyond the captures (${where})`,
+        transition: null,
+        causes: [
+          { text: 'intermittent loss further along the path (a congested or lossy underlay link, a rate limit, conntrack table full)', check: 'ip -s link; nstat -az | grep -i -e drop -e discard; conntrack -S  # on each node of the path' },
+          { text: `capture further along the path (the other node's eth0, its overlay device and ${f.server}'s veth) to see where they stop`, check: `tcpdump -ni any -w path.pcap icmp${f.proto === 58 ? '6' : ''} and host ${f.server}` },
+        ],
+        evidence: [countsLine(ev, 'requests'), countsLine(ev, 'replies'), `${plural(unanswered.length, 'echo requests')} (sequence ${listed(unanswered.slice(0, 8).map((g) => String(ev.groups.seq[g]!)))}${unanswered.length > 8 ? ', …' : ''}) with no echo reply, each sent before an answered one or more than ${REPLY_WAIT_NS / 1e9} s before the captures where replies are seen end`],
+      };
+    },
+  },
+  {
+    name: 'reply-data-unacknowledged',
+    description:
+      "TCP: the server sent data the client never acknowledges — a later segment of the server's is in the captures, and the client, still sending a second or more after it, acknowledges only up to a point before it: those bytes never reached the client. Where no capture holds them, they were lost before the first capture on their way back; else after the last capture that saw them.",
+    decide(ev) {
+      const f = ev.flow;
+      if (f.protocol !== 'tcp' || f.replies.length === 0) return null;
+      const gap = unacknowledgedData(ev);
+      if (!gap) return null;
+      const G = ev.groups;
+      const seen = gap.held === null ? [] : ev.repStations.filter((p) => G.seenAt(gap.held!, p));
+      const after = seen.length > 0 ? pointName(ev.points[seen[seen.length - 1]!]!) : null;
+      const first = ev.repStations.length > 0 ? pointName(ev.points[ev.repStations[0]!]!) : 'the first capture on their way back';
+      const where = after ? `they were captured up to ${after} and lost after it` : `they were lost before ${first}, where no capture saw them`;
+      const server = `${f.server}:${f.serverPort ?? '?'}`;
+      return {
+        kind: 'reply-dropped',
+        summary: `${server} sent ${gap.bytes} bytes the client never receives: its segment at sequence ${gap.seq} is captured, the client's acknowledgment stays at ${gap.ack}; ${where}, while smaller replies got through`,
+        transition: after ? `the server's data passes ${after} and never reaches ${f.client}` : null,
+        causes: [
+          { text: `segments larger than the path MTU dropped without a frag-needed coming back (an MTU black hole: the handshake and bare ACKs pass, full-size data does not)`, check: `ip link show | grep mtu  # on both nodes: the pods' MTU must fit the overlay's; iptables -S | grep -i icmp` },
+          { text: `capture the rest of the way back (${after ? `after ${after}` : `before ${first}`}) to see where the data stops`, check: `tcpdump -ni any -w path.pcap host ${f.server} and port ${f.serverPort ?? ''}` },
+        ],
+        evidence: [
+          countsLine(ev, 'requests'),
+          countsLine(ev, 'replies'),
+          `the server's segment at sequence ${gap.seq} (first seen ${sec(gap.at)}) is in the captures; the client's last segment, ${sec(gap.lastAt)}, acknowledges only up to ${gap.ack}: ${gap.bytes} bytes never arrived`,
+          gap.held === null ? `no captured segment holds byte ${gap.ack}` : `the segment holding byte ${gap.ack} was last captured at ${after ?? 'no station'}`,
+        ],
+        ...(after ? { repliesStopAfter: after } : {}),
       };
     },
   },

@@ -173,6 +173,51 @@ describe.skipIf(!bigTcp)("one capture of each node, where node2's pod side holds
   });
 });
 
+const randomLoss = scenarios().find((s) => s.truth.name === 'underlay-random-loss');
+if (!randomLoss) console.log(`[samples] no underlay-random-loss in ${SAMPLES}: skipping the unanswered-echoes test`);
+
+describe.skipIf(!randomLoss)('captures that every echo request crosses, of a ping that lost some of them further on', () => {
+  it('counts the requests never answered as lost beyond the captures, as many as the lab measured, never "delivered"', async () => {
+    const { dir, truth } = randomLoss!;
+    const gt = truth.flows.find((f) => f.id === 'ping-40')!;
+    // The truth: 40 sent, 28 answered; every request crossed node1 and node2/eth0.
+    expect(gt.clientResult.detail).toBe('40 transmitted, 28 received');
+    const lost = gt.requests.seenAt['node1/veth3a1b2c4d']! - gt.replies.seenAt['node1/veth3a1b2c4d']!;
+    expect(lost).toBe(12);
+    for (const set of [['node1-veth3a1b2c4d.pcap'], ['node1-veth3a1b2c4d.pcap', 'node1-eth0.pcap'], ['node1-eth0.pcap', 'node2-eth0.pcap']]) {
+      for (const p of set) expect(gt.requests.seenAt[`${p.slice(0, 5)}/${p.slice(6, -5)}`]).toBe(40);
+      const report = await analyzeFiles(set.map((f) => join(dir, f)));
+      const f = findFlow(report.flows, gt)!;
+      expect(f.verdict.kind, `${set.join(' + ')}: ${f.verdict.summary}`).toBe('partial-loss');
+      expect(f.verdict.rule.name).toBe('echoes-unanswered-beyond');
+      expect(f.verdict.summary).toMatch(new RegExp(`^${lost} echo requests of 40 never answered`));
+    }
+  });
+});
+
+const blackhole = scenarios().find((s) => s.truth.name === 'vxlan-mtu-blackhole');
+if (!blackhole) console.log(`[samples] no vxlan-mtu-blackhole in ${SAMPLES}: skipping the unacknowledged-data test`);
+
+describe.skipIf(!blackhole)("one node's captures of an HTTP response lost to an MTU black hole", () => {
+  it("says the server's data never reached the client, from the client's side alone and from the server's, and where", async () => {
+    const { dir, truth } = blackhole!;
+    const gt = truth.flows.find((f) => f.id === 'http')!;
+    // The truth: the client timed out; node2/cni0 saw 11 replies, node1 only 4 (the small ones).
+    expect(gt.clientResult.outcome).toBe('response-timeout');
+    expect(gt.replies.seenAt['node2/cni0']).toBe(11);
+    expect(gt.replies.seenAt['node1/veth3a1b2c4d']).toBe(4);
+    const client = findFlow((await analyzeFiles([join(dir, 'node1-veth3a1b2c4d.pcap')])).flows, gt)!;
+    expect(client.verdict.kind, client.verdict.summary).toBe('reply-dropped');
+    expect(client.verdict.rule.name).toBe('reply-data-unacknowledged');
+    expect(client.verdict.summary).toContain('lost before node1/veth3a1b2c4d, where no capture saw them');
+    const server = findFlow((await analyzeFiles([join(dir, 'node2-cni0.pcap')])).flows, gt)!;
+    expect(server.verdict.kind, server.verdict.summary).toBe('reply-dropped');
+    expect(server.verdict.rule.name).toBe('reply-data-unacknowledged');
+    expect(server.verdict.summary).toContain('captured up to node2/cni0 and lost after it');
+    expect(server.repliesStopAfter).toBe('node2/cni0');
+  });
+});
+
 /** A capture's time of packet i, ns since the epoch. */
 const packetNs = (cap: IndexedCapture, i: number) => BigInt(cap.baseSec) * 1_000_000_000n + BigInt(cap.baseNsec) + BigInt(Math.round(cap.index.tsNsAt(i)));
 
