@@ -16,7 +16,7 @@ export type TruthFlow = {
   client: { ip: string };
   match: { icmpId?: number; clientPort?: number };
   path: string[];
-  clientResult: { outcome: string };
+  clientResult: { outcome: string; detail?: string };
   icmpErrors?: { type: number; code: number; from?: string; seenAt?: Record<string, number> }[];
   requests: { lastReached: string | null; seenAt: Record<string, number>; packetsAt?: Record<string, number> };
   replies: { lastReached: string | null; seenAt: Record<string, number>; packetsAt?: Record<string, number> };
