@@ -665,9 +665,13 @@ export const RULES: readonly VerdictRule[] = [
       const first = ev.repStations.length > 0 ? pointName(ev.points[ev.repStations[0]!]!) : 'the first capture on their way back';
       const where = after ? `they were captured up to ${after} and lost after it` : `they were lost before ${first}, where no capture saw them`;
       const server = `${f.server}:${f.serverPort ?? '?'}`;
+      // Relative to the server's initial sequence number when its SYN-ACK is in the captures, as Wireshark shows them.
+      const synAck = f.replies.find((g) => (G.tcpFlags[g]! & SYN_ACK_RST) === (TCP_SYN | TCP_ACK));
+      const num = (n: number) => (synAck === undefined ? `${n}` : `${(n - G.seq[synAck]!) >>> 0}`);
+      const rel = synAck === undefined ? '' : 'relative ';
       return {
         kind: 'reply-dropped',
-        summary: `${server} sent ${gap.bytes} bytes the client never receives: its segment at sequence ${gap.seq} is captured, the client's acknowledgment stays at ${gap.ack}; ${where}, while smaller replies got through`,
+        summary: `${server} sent ${gap.bytes} bytes the client never receives: its segment at ${rel}sequence ${num(gap.seq)} is captured, the client's acknowledgment stays at ${num(gap.ack)}; ${where}`,
         transition: after ? `the server's data passes ${after} and never reaches ${f.client}` : null,
         causes: [
           { text: `segments larger than the path MTU dropped without a frag-needed coming back (an MTU black hole: the handshake and bare ACKs pass, full-size data does not)`, check: `ip link show | grep mtu  # on both nodes: the pods' MTU must fit the overlay's; iptables -S | grep -i icmp` },
@@ -676,8 +680,8 @@ export const RULES: readonly VerdictRule[] = [
         evidence: [
           countsLine(ev, 'requests'),
           countsLine(ev, 'replies'),
-          `the server's segment at sequence ${gap.seq} (first seen ${sec(gap.at)}) is in the captures; the client's last segment, ${sec(gap.lastAt)}, acknowledges only up to ${gap.ack}: ${gap.bytes} bytes never arrived`,
-          gap.held === null ? `no captured segment holds byte ${gap.ack}` : `the segment holding byte ${gap.ack} was last captured at ${after ?? 'no station'}`,
+          `the server's segment at ${rel}sequence ${num(gap.seq)} (first seen ${sec(gap.at)}) is in the captures; the client's last segment, ${sec(gap.lastAt)}, acknowledges only up to ${num(gap.ack)}: ${gap.bytes} bytes never arrived`,
+          gap.held === null ? `no captured segment holds byte ${num(gap.ack)}` : `the segment holding byte ${num(gap.ack)} was last captured at ${after ?? 'no station'}`,
         ],
         ...(after ? { repliesStopAfter: after } : {}),
       };
