@@ -218,6 +218,25 @@ describe.skipIf(!blackhole)("one node's captures of an HTTP response lost to an 
   });
 });
 
+const returnPath = scenarios().find((s) => s.truth.name === 'vxlan-return-path-drop');
+if (!returnPath) console.log(`[samples] no vxlan-return-path-drop in ${SAMPLES}: skipping the short-of-the-client test`);
+
+describe.skipIf(!returnPath)("the two NICs' captures of a ping whose replies node1 drops after its eth0", () => {
+  it("says the echo replies were last captured at node1/eth0, short of the client, and says no such thing once the client's veth is in", async () => {
+    const { dir, truth } = returnPath!;
+    const gt = truth.flows.find((f) => f.id === 'ping')!;
+    // The truth: the replies crossed node1/eth0 and never reached pod-a.
+    expect(gt.clientResult.outcome).toBe('timeout');
+    expect(gt.replies.seenAt['node1/eth0']).toBe(3);
+    expect(gt.replies.seenAt['node1/veth3a1b2c4d'] ?? 0).toBe(0);
+    const nics = findFlow((await analyzeFiles(['node1-eth0.pcap', 'node2-eth0.pcap'].map((f) => join(dir, f)))).flows, gt)!;
+    expect(nics.verdict.summary).toContain(`they were last captured at node1/eth0, short of ${nics.client}: whether they reach it is not captured`);
+    const withVeth = findFlow((await analyzeFiles(['node1-veth3a1b2c4d.pcap', 'node1-eth0.pcap', 'node2-eth0.pcap'].map((f) => join(dir, f)))).flows, gt)!;
+    expect(withVeth.verdict.kind).not.toBe('delivered');
+    expect(withVeth.verdict.summary).not.toContain('short of');
+  });
+});
+
 /** A capture's time of packet i, ns since the epoch. */
 const packetNs = (cap: IndexedCapture, i: number) => BigInt(cap.baseSec) * 1_000_000_000n + BigInt(cap.baseNsec) + BigInt(Math.round(cap.index.tsNsAt(i)));
 
