@@ -418,6 +418,8 @@ const crossedCache = new WeakMap<Correlation, WeakMap<(p: CapturePoint) => numbe
  *   left it out, would otherwise look like a file that stopped);
  * - the packet was seen before `p` on that way, or `p` is where the way starts: it came from
  *   the side of `p` it had to cross from (a TCP reset made by a REJECT rule past `p` was not);
+ *   where the way starts at a pod's interface, the pod sent it through there, and one such
+ *   packet is proof enough;
  * - it was seen past `p`, more than CLOCK_MARGIN_NS after `p`'s last packet (microseconds on
  *   one node; a packet its snap length cut may not match its own copy there), and never at `p`.
  * A plain `tcpdump -w` stopped by a signal never writes the buffer block the kernel still holds
@@ -455,7 +457,10 @@ export function crossedAfterEnd(c: Correlation, p: CapturePoint, offset: (p: Cap
           const q = c.points[order[j]!]!;
           if (!G.seenAt(g, q.id)) continue;
           const i = G.sightingAt(g, q.id);
-          if (i >= 0 && comparable(q) && st.tNs[i]! + offset(q) > end + CLOCK_MARGIN_NS && ++n >= ENDED_EARLY_PROOF) break outer;
+          if (!(i >= 0 && comparable(q) && st.tNs[i]! + offset(q) > end + CLOCK_MARGIN_NS)) break;
+          // Where the way starts at a pod's own interface, the pod sent the packet through it: one is proof.
+          n += k === 0 && p.role === 'pod' ? ENDED_EARLY_PROOF : 1;
+          if (n >= ENDED_EARLY_PROOF) break outer;
           break;
         }
       }

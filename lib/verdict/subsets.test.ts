@@ -277,6 +277,29 @@ describe.skipIf(!healthy)('every capture stopped the moment the last request rea
   });
 });
 
+describe.skipIf(!healthy)("the client pod's veth stopped right after its second echo request, the other captures whole", () => {
+  it("is proven stopped by the pod's next request, seen on cni0 only: the echo replies after its end are not lost", async () => {
+    const { dir, truth } = healthy!;
+    const files = readdirSync(dir).filter((f) => f.endsWith('.pcap'));
+    const vethFile = 'node1-veth3a1b2c4d.pcap';
+    const cap = (await loadInputs([join(dir, vethFile)], new Map())).inputs[0]!.capture;
+    let second: bigint | null = null;
+    for (let i = 0, echoes = 0; i < cap.index.count && second === null; i++) {
+      const r = cap.index.read(i);
+      if (r.proto === 1 && r.dport >>> 8 === 8 && ++echoes === 2) second = packetNs(cap, i);
+    }
+    expect(second).not.toBeNull();
+    const out = mkdtempSync(join(tmpdir(), 'hopscope-veth-stopped-'));
+    writeFileSync(join(out, vethFile), await cutPcap(join(dir, vethFile), second!));
+    const report = await analyzeFiles(files.map((f) => (f === vethFile ? join(out, f) : join(dir, f))));
+    const ping = truth.flows.find((f) => f.id === 'ping')!;
+    expect(ping.clientResult.outcome).toBe('response');
+    const f = findFlow(report.flows, ping)!;
+    expect(f.verdict.kind, f.verdict.summary).toBe('delivered');
+    expect(f.hops.find((h) => h.interface === 'veth3a1b2c4d')!.replies).toBe(1);
+  });
+});
+
 const unknownClock = ['calico-healthy', 'sequential-captures-healthy'].map((name) => scenarios().find((s) => s.truth.name === name));
 if (unknownClock.some((s) => !s)) console.log(`[samples] no calico-healthy or sequential-captures-healthy in ${SAMPLES}: skipping the unknown-clock test`);
 
