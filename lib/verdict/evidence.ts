@@ -355,6 +355,23 @@ function answeredEchoes(missing: number[], same: GroupIds, replies: GroupIds, G:
 }
 
 /**
+ * UDP requests among `missing` that the server answered: a reply of the flow came after the
+ * request and before the flow's next request (clocks corrected), so the server had it, and it
+ * crossed every point on its way there. A request resent after a loss is not: the reply comes
+ * after the resent one.
+ */
+function answeredDatagrams(ev: Evidence, missing: number[]): number[] {
+  if (missing.length === 0 || ev.flow.replies.length === 0) return [];
+  const requests = Array.from(ev.flow.requests, (g) => seenTime(ev, g)).sort((a, b) => a - b);
+  const replies = Array.from(ev.flow.replies, (g) => seenTime(ev, g));
+  return missing.filter((g) => {
+    const t = seenTime(ev, g);
+    const next = requests.find((u) => u > t) ?? Infinity;
+    return replies.some((r) => r > t && r < next);
+  });
+}
+
+/**
  * How far outside a capture's window a packet still counts as inside it: what the corrected
  * clocks of two nodes may still disagree by (one-way delay taken as zero), and the
  * microseconds between two points of one node.
@@ -707,7 +724,8 @@ function computeStep(ev: Evidence, dir: 'requests' | 'replies', k: number, c: Co
   const outside = unproven.filter((g) => !inWindow(timeAtFrom(g)));
   // Echo requests `to` should have shown and did not, answered all the same: missed, not lost.
   // (One that passed outside `to`'s window stays outside: that says more.)
-  const echoed = (f.proto === 1 || f.proto === 58) && dir === 'requests' ? answeredEchoes(inside, groups, f.replies, G) : [];
+  const echoed =
+    dir !== 'requests' ? [] : f.proto === 1 || f.proto === 58 ? answeredEchoes(inside, groups, f.replies, G) : f.proto === 17 ? answeredDatagrams(ev, inside) : [];
   const lost = echoed.length > 0 ? inside.filter((g) => !echoed.includes(g)) : inside;
   const missed = echoed.length > 0 ? [...acked, ...echoed] : acked;
   const lostSize = lost.reduce((m, g) => Math.max(m, G.ipLen[g]!), 0);

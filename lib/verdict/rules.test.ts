@@ -341,6 +341,18 @@ describe('the verdict rule table', () => {
     expect(f.repliesStopAfter).toBeNull();
   });
 
+  it('takes a UDP query the server answered before the next one as delivered, where a capture lacks it; a query resent after a lost one is no answer to it', async () => {
+    const q = (n: number, at: number, seen: readonly string[]): Sent => ({ spec: { src: A, dst: B, proto: 'udp', ipId: 40 + n, sport: 40050, dport: 53, payload: bytes(30, n) }, at, seen });
+    const a = (n: number, at: number): Sent => ({ spec: { src: B, dst: A, proto: 'udp', ipId: 80 + n, sport: 53, dport: 40050, payload: bytes(50, 10 + n) }, at, seen: all('rep') });
+    // Query 1 missing from node2/cni0's capture and answered: the server had it.
+    const answered = await verdictOf([q(1, 0, upTo('node2-eth0')), a(1, 2), q(2, 500, all()), a(2, 502), ...background(0, 3000)]);
+    expect(answered.verdict.kind, answered.verdict.summary).toBe('delivered');
+    expect(answered.verdict.rule.evidence).toContain("1 UDP datagram seen at node2/eth0 and missing from node2/cni0's capture was answered (a reply came after it, before the next request): the capture missed it");
+    // Query 1 lost before node2/cni0, query 2 (its resend) answered: query 1 stays lost.
+    const resent = await verdictOf([q(1, 0, upTo('node2-eth0')), q(2, 1000, all()), a(2, 1002), ...background(0, 3000)]);
+    expect(resent.verdict.kind, resent.verdict.summary).toBe('partial-loss');
+  });
+
   it('still calls an unacknowledged segment lost', async () => {
     const f = await verdictOf([
       { spec: { src: A, dst: B, proto: 'tcp', ipId: 1, sport: 40011, dport: 80, seq: 100, flags: 0x02 }, at: 0, seen: all() },

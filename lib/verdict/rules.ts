@@ -78,18 +78,22 @@ function outsideLines(s: Step, dir: 'requests' | 'replies'): string[] {
 const errorLine = (e: { from: string; meaning: string; mtu: number | null; count: number; at: string }) =>
   `ICMP ${e.meaning} from ${e.from}${e.mtu !== null ? ` (MTU ${e.mtu})` : ''} ×${e.count}, seen at ${e.at}`;
 
-/** A step where every packet missing from the next capture was proven received (acknowledged, answered): no stop. */
-const onlyMissed = (s: Step) => s.lost.length === 0 && s.outside.length === 0 && s.missed.length > 0;
+/**
+ * A step where every packet missing from the next capture was proven received (acknowledged,
+ * answered), but bare TCP ACKs, which nothing acknowledges and the next segment repeats: no stop.
+ */
+const onlyMissed = (ev: Evidence, s: Step) =>
+  s.outside.length === 0 && s.missed.length > 0 && (s.lost.length === 0 || (ev.flow.proto === 6 && !s.lost.some((g) => consumesSequence(ev.groups, g, ev.flow.client.includes(':') ? 40 : 20))));
 
 /** Requests stop before the last station: the first step they failed, or null. */
 function requestsStop(ev: Evidence): Step | null {
   const s = ev.reqLast >= 0 && ev.reqLast < ev.stations.length - 1 ? ev.step('requests', ev.reqLast) : null;
-  return s && !onlyMissed(s) ? s : null;
+  return s && !onlyMissed(ev, s) ? s : null;
 }
 
 function repliesStop(ev: Evidence): Step | null {
   const s = ev.flow.replies.length > 0 && ev.repLast >= 0 && ev.repLast < ev.repStations.length - 1 ? ev.step('replies', ev.repLast) : null;
-  return s && !onlyMissed(s) ? s : null;
+  return s && !onlyMissed(ev, s) ? s : null;
 }
 
 /** The segments some capture lacks though the peer acknowledged them: a note for the summary and one evidence line per step. */
@@ -107,7 +111,7 @@ function missedNote(ev: Evidence): { note: string; lines: string[] } {
       const were = s.missed.length === 1 ? 'was' : 'were';
       if (s.missed.length > 0)
         lines.push(
-          `${plural(s.missed.length, noun)} seen at ${pointName(s.from)} and missing from ${pointName(s.to)}'s capture ${ev.flow.proto === 6 ? `${were} acknowledged by the peer` : `${were} answered (${s.missed.length === 1 ? 'its echo reply is' : 'their echo replies are'} in the captures)`}: the capture missed ${s.missed.length === 1 ? 'it' : 'them'}`,
+          `${plural(s.missed.length, noun)} seen at ${pointName(s.from)} and missing from ${pointName(s.to)}'s capture ${ev.flow.proto === 6 ? `${were} acknowledged by the peer` : ev.flow.proto === 17 ? `${were} answered (a reply came after ${s.missed.length === 1 ? 'it' : 'each'}, before the next request)` : `${were} answered (${s.missed.length === 1 ? 'its echo reply is' : 'their echo replies are'} in the captures)`}: the capture missed ${s.missed.length === 1 ? 'it' : 'them'}`,
         );
       lines.push(...outsideLines(s, dir));
       acked += s.missed.length;

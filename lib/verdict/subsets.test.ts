@@ -300,6 +300,29 @@ describe.skipIf(!healthy)("the client pod's veth stopped right after its second 
   });
 });
 
+const calicoVxlan = scenarios().find((s) => s.truth.name === 'calico-vxlan-healthy');
+if (!calicoVxlan) console.log(`[samples] no calico-vxlan-healthy in ${SAMPLES}: skipping the server-veth-stopped test`);
+
+describe.skipIf(!calicoVxlan)("the server pod's veth stopped a quarter of the way in, before the HTTP and DNS exchanges, the other captures whole", () => {
+  it('calls them delivered: the server acknowledged the segments and answered the query, so they reached it; bare ACKs missing there prove nothing', async () => {
+    const { dir, truth } = calicoVxlan!;
+    const files = truth.capturePoints.map((c) => c.file);
+    const vethFile = 'node2-calib6b47f611ba.pcap';
+    expect(files).toContain(vethFile);
+    const cap = (await loadInputs([join(dir, vethFile)], new Map())).inputs[0]!.capture;
+    const out = mkdtempSync(join(tmpdir(), 'hopscope-server-veth-stopped-'));
+    writeFileSync(join(out, vethFile), await cutPcap(join(dir, vethFile), packetNs(cap, Math.floor(cap.index.count / 4) - 1)));
+    const report = await analyzeFiles(files.map((f) => (f === vethFile ? join(out, f) : join(dir, f))));
+    for (const id of ['http-a-b', 'dns-a-b']) {
+      const gt = [...truth.flows, ...(truth.healthy ?? [])].find((f) => f.id === id)!;
+      expect(gt.clientResult.outcome).toBe('response');
+      const f = findFlow(report.flows, gt)!;
+      expect(f.verdict.kind, `${id}: ${f.verdict.summary}`).toBe('delivered');
+      expect(f.hops.find((h) => h.interface === 'calib6b47f611ba')!.requests, id).toBe(0);
+    }
+  });
+});
+
 const unknownClock = ['calico-healthy', 'sequential-captures-healthy'].map((name) => scenarios().find((s) => s.truth.name === name));
 if (unknownClock.some((s) => !s)) console.log(`[samples] no calico-healthy or sequential-captures-healthy in ${SAMPLES}: skipping the unknown-clock test`);
 
