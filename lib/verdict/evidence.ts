@@ -565,28 +565,33 @@ function seenTime(ev: Evidence, g: number): number {
 
 /**
  * Echo requests no echo reply answers (none carries their sequence number, which no other
- * request carries), each sent before a request that was answered, or more than REPLY_WAIT_NS
- * before the captures where replies are seen end: a reply would be in them.
+ * request carries), each while a capture where replies are seen was recording, and went on
+ * recording long enough to show its reply: it holds a reply of the flow from later on, or ran
+ * REPLY_WAIT_NS past the request. A capture taken before or after it (one after another, or
+ * stopped early) is no witness.
  */
 export function unansweredEchoes(ev: Evidence): number[] {
   const G = ev.groups;
+  const st = G.store;
   const answered = new Set<number>();
   for (const h of ev.flow.replies) answered.add(G.seq[h]!);
   const count = new Map<number, number>();
   for (const g of ev.flow.requests) count.set(G.seq[g]!, (count.get(G.seq[g]!) ?? 0) + 1);
   const open = idsWhere(ev.flow.requests, (g) => !answered.has(G.seq[g]!) && count.get(G.seq[g]!) === 1);
   if (open.length === 0) return [];
-  let end = -Infinity;
-  for (const p of ev.repStations) {
+  // Each reply station's window (corrected) and the latest reply it holds.
+  const witnesses = ev.repStations.map((p) => {
     const pt = ev.points[p]!;
-    if (pt.packets > 0) end = Math.max(end, pt.lastNs + ev.offset(pt));
-  }
-  // A request sent before one that was answered had its answer's time too.
-  let lastAnswered = -Infinity;
-  for (const g of ev.flow.requests) if (answered.has(G.seq[g]!)) lastAnswered = Math.max(lastAnswered, seenTime(ev, g));
+    let lastReply = -Infinity;
+    for (const h of ev.flow.replies) {
+      const i = G.seenAt(h, p) ? G.sightingAt(h, p) : -1;
+      if (i >= 0) lastReply = Math.max(lastReply, st.tNs[i]! + ev.offset(pt));
+    }
+    return { first: pt.firstNs + ev.offset(pt), last: pt.lastNs + ev.offset(pt), lastReply };
+  });
   return open.filter((g) => {
     const t = seenTime(ev, g);
-    return t < lastAnswered || t + REPLY_WAIT_NS <= end;
+    return witnesses.some((w) => w.first <= t && (t + REPLY_WAIT_NS <= w.last || w.lastReply > t));
   });
 }
 

@@ -650,7 +650,7 @@ export const RULES: readonly VerdictRule[] = [
           { text: 'intermittent loss further along the path (a congested or lossy underlay link, a rate limit, conntrack table full)', check: 'ip -s link; nstat -az | grep -i -e drop -e discard; conntrack -S  # on each node of the path' },
           { text: `capture further along the path (the other node's eth0, its overlay device and ${f.server}'s veth) to see where they stop`, check: `tcpdump -ni any -w path.pcap icmp${f.proto === 58 ? '6' : ''} and host ${f.server}` },
         ],
-        evidence: [countsLine(ev, 'requests'), countsLine(ev, 'replies'), `${plural(unanswered.length, 'echo requests')} (sequence ${listed(unanswered.slice(0, 8).map((g) => String(ev.groups.seq[g]!)))}${unanswered.length > 8 ? ', …' : ''}) with no echo reply, each sent before an answered one or more than ${REPLY_WAIT_NS / 1e9} s before the captures where replies are seen end`],
+        evidence: [countsLine(ev, 'requests'), countsLine(ev, 'replies'), `${plural(unanswered.length, 'echo requests')} (sequence ${listed(unanswered.slice(0, 8).map((g) => String(ev.groups.seq[g]!)))}${unanswered.length > 8 ? ', …' : ''}) with no echo reply, though a capture where replies are seen was recording then and showed later replies or ran on ${REPLY_WAIT_NS / 1e9} s or more`],
       };
     },
   },
