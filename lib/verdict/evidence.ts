@@ -551,8 +551,11 @@ export function watchedAfterRequest(ev: Evidence, points: readonly number[]): nu
   return first === Infinity || end === -Infinity ? NaN : end - first;
 }
 
-/** When group g was first seen, clocks corrected: the earliest of its sightings. */
-function seenTime(ev: Evidence, g: number): number {
+/**
+ * When group g was first seen, clocks corrected: the earliest of its sightings. (The group's
+ * `first` is the raw earliest: comparing it across nodes adds their clock offsets.)
+ */
+export function seenTime(ev: Evidence, g: number): number {
   const G = ev.groups;
   const st = G.store;
   let t = Infinity;
@@ -606,7 +609,12 @@ export function unacknowledgedData(ev: Evidence): { seq: number; ack: number; by
   const G = ev.groups;
   const f = ev.flow;
   let last = -1;
-  for (const g of f.requests) if ((G.tcpFlags[g]! & TCP_ACK) !== 0 && (last < 0 || G.first[g]! > G.first[last]!)) last = g;
+  let lastT = -Infinity;
+  for (const g of f.requests) {
+    if ((G.tcpFlags[g]! & TCP_ACK) === 0) continue;
+    const t = seenTime(ev, g);
+    if (last < 0 || t > lastT) [last, lastT] = [g, t];
+  }
   if (last < 0) return null;
   const ack = G.ack[last]!;
   const ipHeader = f.client.includes(':') ? 40 : 20;
@@ -618,7 +626,7 @@ export function unacknowledgedData(ev: Evidence): { seq: number; ack: number; by
   }
   if (far < 0) return null;
   const at = seenTime(ev, far);
-  const lastAt = seenTime(ev, last);
+  const lastAt = lastT;
   if (!(at + REPLY_WAIT_NS <= lastAt)) return null;
   // The captured segment holding the next byte, if any: then it was seen, and lost after the
   // last point that saw it. Its payload is taken as short as it can be (the longest TCP

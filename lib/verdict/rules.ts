@@ -7,7 +7,7 @@
  */
 import type { Cause } from './causes';
 import { familyOf, pointName } from './causes';
-import { consumesSequence, oneTcpdumpAny, REPLY_WAIT_NS, unacknowledgedData, unansweredEchoes, watchedAfterRequest, type Evidence, type Step } from './evidence';
+import { consumesSequence, oneTcpdumpAny, REPLY_WAIT_NS, seenTime, unacknowledgedData, unansweredEchoes, watchedAfterRequest, type Evidence, type Step } from './evidence';
 import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../protocols/numbers';
 import type { VerdictKind } from './types';
 import { idsWhere, INITIAL_TTLS } from '../correlate/flows';
@@ -169,8 +169,8 @@ function partialRules(dir: 'requests' | 'replies'): VerdictRule[] {
         if (!(minLost > fn.mtu)) return null;
         // Delivered only if something got through after the refusal: a sender that keeps
         // resending the big packet learnt nothing (a black hole with ICMP, not discovery).
-        const refusedAt = x.s.lost.reduce((m, g) => Math.min(m, ev.groups.first[g]!), Infinity);
-        if (!x.delivered.some((g) => ev.groups.first[g]! > refusedAt)) return null;
+        const refusedAt = x.s.lost.reduce((m, g) => Math.min(m, seenTime(ev, g)), Infinity);
+        if (!x.delivered.some((g) => seenTime(ev, g) > refusedAt)) return null;
         const dev = ev.overlayIn(x.s.from, x.s.to)?.device ?? 'the overlay';
         // The flow got through once the sender learnt the path MTU: delivered, and the refusal
         // is the router's that answered, not a stop at the point before it.
@@ -470,9 +470,9 @@ export const RULES: readonly VerdictRule[] = [
       const acking = idsWhere(f.requests, (g) => (flags(g) & (TCP_ACK | TCP_SYN | TCP_RST)) === TCP_ACK);
       if (acking.length === 0) return null;
       const syns = idsWhere(f.requests, (g) => (flags(g) & (TCP_SYN | TCP_ACK)) === TCP_SYN);
-      const firstSyn = syns.reduce((m, g) => Math.min(m, G.first[g]!), Infinity);
+      const firstSyn = syns.reduce((m, g) => Math.min(m, seenTime(ev, g)), Infinity);
       // A SYN answered: the client's first ACK after it acknowledges the SYN-ACK's sequence.
-      const handshake = syns.length > 0 && acking.some((g) => G.first[g]! > firstSyn);
+      const handshake = syns.length > 0 && acking.some((g) => seenTime(ev, g) > firstSyn);
       // Data received: the client's acknowledgment number moves on.
       const moved = new Set(acking.map((g) => G.ack[g]!)).size > 1;
       if (!handshake && !moved) return null;
@@ -609,8 +609,8 @@ export const RULES: readonly VerdictRule[] = [
       const syns = idsWhere(ev.flow.requests, (g) => (flags(g) & SYN_ACK_RST) === TCP_SYN);
       // The client sent nothing but SYNs: it never saw a SYN-ACK to acknowledge.
       if (syns.length < 2 || syns.length !== ev.flow.requests.length) return null;
-      const firstSynAck = Math.min(...synAcks.map((g) => G.first[g]!));
-      if (!syns.some((g) => G.first[g]! > firstSynAck)) return null;
+      const firstSynAck = Math.min(...synAcks.map((g) => seenTime(ev, g)));
+      if (!syns.some((g) => seenTime(ev, g) > firstSynAck)) return null;
       // The SYN-ACKs seen only where no station is (an `-i any` point): nowhere to name.
       if (ev.repLast < 0) return null;
       const last = ev.points[ev.repStations[ev.repLast]!]!;

@@ -323,6 +323,39 @@ describe.skipIf(!calicoVxlan)("the server pod's veth stopped a quarter of the wa
   });
 });
 
+/** A pcap with every record's time moved by `sec` seconds, its records found by the project's reader. */
+async function shiftedPcap(file: string, sec: number): Promise<Uint8Array> {
+  const bytes = new Uint8Array(readFileSync(file));
+  const cap = (await loadInputs([file], new Map())).inputs[0]!.capture;
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const magic = dv.getUint32(0, true);
+  const le = magic === 0xa1b2c3d4 || magic === 0xa1b23c4d;
+  for (let i = 0; i < cap.index.count; i++) {
+    const at = cap.index.read(i).dataOffset - PCAP_RECORD_HEADER_LEN;
+    dv.setUint32(at, dv.getUint32(at, le) + sec, le);
+  }
+  return bytes;
+}
+
+const fragNeeded = scenarios().find((s) => s.truth.name === 'vxlan-mtu-frag-needed');
+if (!fragNeeded) console.log(`[samples] no vxlan-mtu-frag-needed in ${SAMPLES}: skipping the skewed-clock test`);
+
+describe.skipIf(!fragNeeded)("node2's clock 2 s ahead of node1's (its captures' times moved on)", () => {
+  it('reads every verdict as with the clocks together: a refused big reply is compared in time with what got through after it on corrected clocks', async () => {
+    const { dir, truth } = fragNeeded!;
+    const files = truth.capturePoints.map((c) => c.file);
+    const out = mkdtempSync(join(tmpdir(), 'hopscope-skewed-'));
+    for (const f of files.filter((x) => x.startsWith('node2-'))) writeFileSync(join(out, f), await shiftedPcap(join(dir, f), 2));
+    const together = await analyzeFiles(files.map((f) => join(dir, f)));
+    const skewed = await analyzeFiles(files.map((f) => (f.startsWith('node2-') ? join(out, f) : join(dir, f))));
+    expect(skewed.clocks.find((c) => c.node === 'node2')!.offsetNs).toBeCloseTo(together.clocks.find((c) => c.node === 'node2')!.offsetNs - 2e9, -7);
+    const http = truth.flows.find((f) => f.id === 'http')!;
+    expect(findFlow(together.flows, http)!.verdict.rule.name).toBe('replies-lost-above-pmtu');
+    for (const gt of truth.flows) expect(findFlow(skewed.flows, gt)!.verdict.kind, gt.id).toBe(findFlow(together.flows, gt)!.verdict.kind);
+    expect(findFlow(skewed.flows, http)!.verdict.rule.name).toBe('replies-lost-above-pmtu');
+  });
+});
+
 const unknownClock = ['calico-healthy', 'sequential-captures-healthy'].map((name) => scenarios().find((s) => s.truth.name === name));
 if (unknownClock.some((s) => !s)) console.log(`[samples] no calico-healthy or sequential-captures-healthy in ${SAMPLES}: skipping the unknown-clock test`);
 
