@@ -20,7 +20,7 @@ export function idsWhere(ids: GroupIds, keep: (g: number) => boolean): number[] 
 
 /** A flow's lists and sums before they are filled: each is replaced whole, never written into. */
 const NO_GROUPS = new Int32Array(0);
-const NO_SUMMARY: FlowSummary = { seenMask: 0, firstNs: Infinity, lastNs: -Infinity, requestMasks: [], replyMasks: [] };
+const NO_SUMMARY: FlowSummary = { seenMask: 0, firstNs: Infinity, lastNs: -Infinity, requestMasks: [], replyMasks: [], furthestAck: -1, furthestSeq: -1 };
 
 function emptyFlow(id: number, proto: number): Flow {
   return {

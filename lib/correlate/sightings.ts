@@ -633,15 +633,15 @@ class Walk {
     this.idLo[i & RECROSS_MASK] = h2;
     this.form[i & RECROSS_MASK] = form;
     const gs = this.groups;
-    const cut = cur.shapeCut[row.shape]!;
-    // A group first seen where its TCP flags were cut off takes them from a whole copy.
-    if ((leftOut & CUT_TCP_FLAGS) !== 0 && gs.tcpFlags[g] === 0 && (cut & CUT_TCP_FLAGS) === 0) gs.tcpFlags[g] = row.tcpFlags;
+    // Only where some capture cut the TCP flags off: a group first seen so takes them from a whole copy.
+    const flagsCut = (leftOut & CUT_TCP_FLAGS) !== 0 && (cur.shapeCut[row.shape]! & CUT_TCP_FLAGS) !== 0;
+    if ((leftOut & CUT_TCP_FLAGS) !== 0 && !flagsCut && gs.tcpFlags[g] === 0) gs.tcpFlags[g] = row.tcpFlags;
     if (this.useMasks) gs.mask[g] = gs.mask[g]! | (1 << point);
     if (tNs < gs.first[g]!) gs.first[g] = tNs;
     gs.votes[g]! += directionVote(row);
     gs.portVotes[g]! += portVote(row);
     this.store.add(point, r, tNs, src, dst, row, g);
-    this.link(g, src, dst, row, prev, (cut & CUT_TCP_FLAGS) !== 0);
+    this.link(g, src, dst, row, prev, flagsCut);
     if ((row.meta & META_FRAGMENT) !== 0 && !v6 && !pt.merged) {
       // The latest datagram with this key is judged: an older one reusing its IP id is not
       // (its counts were overwritten), which can only miss a loss, never invent one.

@@ -1,11 +1,17 @@
 /**
  * Sums over each flow's groups that later stages read more than once (path.ts, the verdict's
- * evidence): where its packets were seen, when, and how many of each direction were seen where.
+ * evidence): where its packets were seen, when, how many of each direction were seen where, and
+ * for TCP how far the client acknowledged and the server sent.
  * One sweep over all groups in order, each flow's sums beside it (why: direction.ts,
  * listeningSides), instead of a pass over each flow's groups in each stage.
  */
 import type { PacketGroups } from './sightings';
 import type { Flow, MaskCount } from './types';
+import { TCP_ACK, TCP_FIN, TCP_SYN } from '../protocols/numbers';
+
+const TCP = 6;
+/** The largest TCP header: an IP length beyond IP header + this carries data. */
+const TCP_MAX_HEADER = 60;
 
 /** Fills `summary` of every flow; `flowOf[g]` is group g's flow, `flows[n].id === n`, directions settled. */
 export function summarizeFlows(flows: Flow[], G: PacketGroups, flowOf: Int32Array): void {
@@ -17,12 +23,26 @@ export function summarizeFlows(flows: Flow[], G: PacketGroups, flowOf: Int32Arra
   // everywhere), so the last one found is kept at hand.
   const masks: MaskCount[][] | null = G.useMasks ? Array.from({ length: 2 * n }, () => []) : null;
   const lastFound = new Array<MaskCount | null>(masks ? 2 * n : 0).fill(null);
-  const { mask, dir } = G;
+  // TCP: the client's furthest acknowledgment and the server's furthest segment that consumes
+  // sequence (acknowledgments never go back, so the furthest is the last).
+  const furthestAck = new Int32Array(n).fill(-1);
+  const furthestSeq = new Int32Array(n).fill(-1);
+  const ipHeader = Uint8Array.from(flows, (f) => (f.client.includes(':') ? 40 : 20));
+  const { mask, dir, proto, tcpFlags, ack, seq, ipLen } = G;
   for (let g = 0; g < G.count; g++) {
     const f = flowOf[g]!;
     const t = G.first[g]!;
     if (t < first[f]!) first[f] = t;
     if (t > last[f]!) last[f] = t;
+    if (proto[g] === TCP) {
+      if (dir[g] === 1) {
+        const a = furthestAck[f]!;
+        if ((tcpFlags[g]! & TCP_ACK) !== 0 && (a < 0 || ((ack[g]! - ack[a]!) >>> 0) - 1 < 0x7fffffff)) furthestAck[f] = g;
+      } else if ((tcpFlags[g]! & (TCP_SYN | TCP_FIN)) !== 0 || ipLen[g]! > ipHeader[f]! + TCP_MAX_HEADER) {
+        const s = furthestSeq[f]!;
+        if (s < 0 || ((seq[g]! - seq[s]!) >>> 0) - 1 < 0x7fffffff) furthestSeq[f] = g;
+      }
+    }
     if (!masks) continue;
     const m = mask[g]!;
     const k = dir[g] === 1 ? 2 * f : 2 * f + 1;
@@ -42,6 +62,6 @@ export function summarizeFlows(flows: Flow[], G: PacketGroups, flowOf: Int32Arra
     let seen = 0;
     for (const x of requestMasks) seen |= x.mask;
     for (const x of replyMasks) seen |= x.mask;
-    f.summary = { seenMask: masks ? seen : -1, firstNs: first[k]!, lastNs: last[k]!, requestMasks, replyMasks };
+    f.summary = { seenMask: masks ? seen : -1, firstNs: first[k]!, lastNs: last[k]!, requestMasks, replyMasks, furthestAck: furthestAck[k]!, furthestSeq: furthestSeq[k]! };
   }
 }

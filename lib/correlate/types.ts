@@ -144,6 +144,10 @@ export interface FlowSummary {
   /** Each distinct point mask among its requests, and how many have it; empty without masks. */
   requestMasks: MaskCount[];
   replyMasks: MaskCount[];
+  /** TCP: the request (with ACK) whose acknowledgment number is furthest on, -1 none. */
+  furthestAck: number;
+  /** TCP: the reply consuming sequence (data, SYN, FIN) whose sequence number is furthest on, -1 none. */
+  furthestSeq: number;
 }
 
 export interface MaskCount {

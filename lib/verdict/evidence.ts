@@ -566,6 +566,9 @@ export function seenTime(ev: Evidence, g: number): number {
   return t;
 }
 
+/** unansweredEchoes' marks by sequence number, each the turn of the call that set it (256 KB each, once, not per flow). */
+const ECHO_SCRATCH = { turn: 0, answered: new Int32Array(0x10000), once: new Int32Array(0x10000), twice: new Int32Array(0x10000) };
+
 /**
  * Echo requests no echo reply answers (none carries their sequence number, which no other
  * request carries), each while a capture where replies are seen was recording, and went on
@@ -576,19 +579,35 @@ export function seenTime(ev: Evidence, g: number): number {
 export function unansweredEchoes(ev: Evidence): number[] {
   const G = ev.groups;
   const st = G.store;
-  const answered = new Set<number>();
-  for (const h of ev.flow.replies) answered.add(G.seq[h]!);
-  const count = new Map<number, number>();
-  for (const g of ev.flow.requests) count.set(G.seq[g]!, (count.get(G.seq[g]!) ?? 0) + 1);
-  const open = idsWhere(ev.flow.requests, (g) => !answered.has(G.seq[g]!) && count.get(G.seq[g]!) === 1);
+  // Echo sequence numbers are 16 bits. Per number, stamped with this call's turn (nothing to
+  // clear after): whether a reply carries it, and whether one request or more does.
+  const turn = (ECHO_SCRATCH.turn = (ECHO_SCRATCH.turn + 1) | 0);
+  const { answered, once, twice } = ECHO_SCRATCH;
+  const seq = G.seq;
+  for (const h of ev.flow.replies) answered[seq[h]! & 0xffff] = turn;
+  const open: number[] = [];
+  for (const g of ev.flow.requests) {
+    const s = seq[g]! & 0xffff;
+    if (once[s] === turn) twice[s] = turn;
+    else once[s] = turn;
+  }
+  for (const g of ev.flow.requests) {
+    const s = seq[g]! & 0xffff;
+    if (answered[s] !== turn && twice[s] !== turn) open.push(g);
+  }
   if (open.length === 0) return [];
   // Each reply station's window (corrected) and the latest reply it holds.
   const witnesses = ev.repStations.map((p) => {
     const pt = ev.points[p]!;
+    // Replies are in the order first seen: the last one this station holds is near the end.
     let lastReply = -Infinity;
-    for (const h of ev.flow.replies) {
-      const i = G.seenAt(h, p) ? G.sightingAt(h, p) : -1;
-      if (i >= 0) lastReply = Math.max(lastReply, st.tNs[i]! + ev.offset(pt));
+    const replies = ev.flow.replies;
+    for (let k = replies.length - 1; k >= 0; k--) {
+      const i = G.seenAt(replies[k]!, p) ? G.sightingAt(replies[k]!, p) : -1;
+      if (i >= 0) {
+        lastReply = st.tNs[i]! + ev.offset(pt);
+        break;
+      }
     }
     return { first: pt.firstNs + ev.offset(pt), last: pt.lastNs + ev.offset(pt), lastReply };
   });
@@ -608,15 +627,15 @@ export function unansweredEchoes(ev: Evidence): number[] {
 export function unacknowledgedData(ev: Evidence): { seq: number; ack: number; bytes: number; at: number; lastAt: number; held: number | null } | null {
   const G = ev.groups;
   const f = ev.flow;
-  let last = -1;
-  let lastT = -Infinity;
-  for (const g of f.requests) {
-    if ((G.tcpFlags[g]! & TCP_ACK) === 0) continue;
-    const t = seenTime(ev, g);
-    if (last < 0 || t > lastT) [last, lastT] = [g, t];
-  }
-  if (last < 0) return null;
-  const ack = G.ack[last]!;
+  // Most flows: the client acknowledged the server's furthest segment (summary.ts found both).
+  const { furthestAck, furthestSeq } = f.summary;
+  if (furthestAck < 0 || furthestSeq < 0) return null;
+  const beyond = (G.seq[furthestSeq]! - G.ack[furthestAck]!) >>> 0;
+  if (beyond === 0 || beyond >= 0x40000000) return null;
+  // Acknowledgments never go back: the client's furthest is its last one. Its latest segment
+  // is its last group (a flow's groups are in the order first seen).
+  const ack = G.ack[furthestAck]!;
+  const latest = f.requests[f.requests.length - 1]!;
   const ipHeader = f.client.includes(':') ? 40 : 20;
   let far = -1;
   for (const g of f.replies) {
@@ -626,7 +645,7 @@ export function unacknowledgedData(ev: Evidence): { seq: number; ack: number; by
   }
   if (far < 0) return null;
   const at = seenTime(ev, far);
-  const lastAt = lastT;
+  const lastAt = seenTime(ev, latest);
   if (!(at + REPLY_WAIT_NS <= lastAt)) return null;
   // The captured segment holding the next byte, if any: then it was seen, and lost after the
   // last point that saw it. Its payload is taken as short as it can be (the longest TCP

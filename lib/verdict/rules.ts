@@ -635,7 +635,9 @@ export const RULES: readonly VerdictRule[] = [
       'Echo requests cross every capture point and some of them are answered, while others never are (no echo reply with their sequence number, though the captures ran on long after them): they or their replies were lost beyond the captures.',
     decide(ev) {
       const f = ev.flow;
-      if ((f.proto !== 1 && f.proto !== 58) || f.replies.length === 0 || ev.icmpErrors.length > 0) return null;
+      // Fewer echo replies than requests, or none is unanswered (but for duplicated replies, which
+      // this lets pass): a healthy ping's sequence numbers are not walked.
+      if ((f.proto !== 1 && f.proto !== 58) || f.replies.length === 0 || f.replies.length >= f.requests.length || ev.icmpErrors.length > 0) return null;
       const unanswered = unansweredEchoes(ev);
       if (unanswered.length === 0) return null;
       const first = pointName(ev.points[ev.stations[ev.stations.length - 1]!]!);
