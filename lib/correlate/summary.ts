@@ -11,7 +11,12 @@ import { TCP_ACK, TCP_FIN, TCP_SYN } from '../protocols/numbers';
 
 const TCP = 6;
 /** The largest TCP header: an IP length beyond IP header + this carries data. */
-const TCP_MAX_HEADER = 60;
+export const TCP_MAX_HEADER = 60;
+
+/** A TCP segment that carries data, a SYN or a FIN (not a bare ACK); `ipHeader` 20 or 40. */
+export function consumesSequence(G: PacketGroups, g: number, ipHeader: number): boolean {
+  return (G.tcpFlags[g]! & (TCP_SYN | TCP_FIN)) !== 0 || G.ipLen[g]! > ipHeader + TCP_MAX_HEADER;
+}
 
 /** Fills `summary` of every flow; `flowOf[g]` is group g's flow, `flows[n].id === n`, directions settled. */
 export function summarizeFlows(flows: Flow[], G: PacketGroups, flowOf: Int32Array): void {
@@ -28,7 +33,7 @@ export function summarizeFlows(flows: Flow[], G: PacketGroups, flowOf: Int32Arra
   const furthestAck = new Int32Array(n).fill(-1);
   const furthestSeq = new Int32Array(n).fill(-1);
   const ipHeader = Uint8Array.from(flows, (f) => (f.client.includes(':') ? 40 : 20));
-  const { mask, dir, proto, tcpFlags, ack, seq, ipLen } = G;
+  const { mask, dir, proto, tcpFlags, ack, seq } = G;
   for (let g = 0; g < G.count; g++) {
     const f = flowOf[g]!;
     const t = G.first[g]!;
@@ -38,7 +43,7 @@ export function summarizeFlows(flows: Flow[], G: PacketGroups, flowOf: Int32Arra
       if (dir[g] === 1) {
         const a = furthestAck[f]!;
         if ((tcpFlags[g]! & TCP_ACK) !== 0 && (a < 0 || ((ack[g]! - ack[a]!) >>> 0) - 1 < 0x7fffffff)) furthestAck[f] = g;
-      } else if ((tcpFlags[g]! & (TCP_SYN | TCP_FIN)) !== 0 || ipLen[g]! > ipHeader[f]! + TCP_MAX_HEADER) {
+      } else if (consumesSequence(G, g, ipHeader[f]!)) {
         const s = furthestSeq[f]!;
         if (s < 0 || ((seq[g]! - seq[s]!) >>> 0) - 1 < 0x7fffffff) furthestSeq[f] = g;
       }

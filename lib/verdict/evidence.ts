@@ -6,10 +6,13 @@
  */
 import type { CapturePoint, Correlation, Flow, GroupIds, MaskCount, PacketGroups } from '../correlate/correlate';
 import { idsWhere } from '../correlate/flows';
+import { consumesSequence, TCP_MAX_HEADER } from '../correlate/summary';
+
+export { consumesSequence };
 import { overlayDevice, type InterfaceRole, type OverlayDevice } from '../protocols/devices';
 import { describeStep, pointName, type Cause } from './causes';
 import type { IcmpErrorReport } from './types';
-import { TCP_ACK, TCP_FIN, TCP_SYN } from '../protocols/numbers';
+import { TCP_ACK } from '../protocols/numbers';
 
 /** What happened between two consecutive stations of one direction. */
 export interface Step {
@@ -308,14 +311,6 @@ function unansweredLookups(c: Correlation, to: CapturePoint, dst: string, times:
     if (Number.isNaN(first) || (last >= lo && first <= hi)) out.push({ at: pointName(p), protocol: n.protocol, target: n.target, asked: n.asked });
   }
   return out;
-}
-
-/** The largest TCP header: an IP length beyond IP header + this carries data. */
-const TCP_MAX_HEADER = 60;
-
-/** A TCP segment that carries data, a SYN or a FIN (not a bare ACK); `ipHeader` 20 or 40. */
-export function consumesSequence(G: PacketGroups, g: number, ipHeader: number): boolean {
-  return (G.tcpFlags[g]! & (TCP_SYN | TCP_FIN)) !== 0 || G.ipLen[g]! > ipHeader + TCP_MAX_HEADER;
 }
 
 /**
