@@ -7,6 +7,7 @@
  */
 import { CUT_TCP_FLAGS, emptyRow, META_FRAGMENT, META_ICMP_ERROR, META_INNER_IPV6, META_NO_TIMESTAMP, META_TRUNCATED, neighbourTarget, type PacketIndex, type PacketRow } from '../decode/packet-index';
 import { formatIpv4 } from '../decode/summarize';
+import { IP_PROTO_LAYERS } from '../decode/tables';
 import { ns } from '../util/units';
 import { OPAQUE_UDP_PORTS, opaqueTunnel, opaqueWire } from '../protocols/opaque';
 import { ARP_CODE, BACKGROUND_KINDS, MIRRORED_CODE, ND_CODE, NOT_BACKGROUND, OPAQUE_CODE, rowBackground, shapeBackground } from './background';
@@ -376,14 +377,14 @@ interface Cursor {
   t: number;
 }
 
-/** The IP protocol number of a shape's innermost transport layer (TCP, UDP, ICMP), 0 without one. */
+/** The layers matched by identity (TCP, UDP, ICMP, ICMPv6) → their IP protocol numbers, from the decoder's table. */
+const MATCHED_PROTO = new Map([...IP_PROTO_LAYERS].filter(([, k]) => k === 'tcp' || k === 'udp' || k === 'icmp' || k === 'icmpv6').map(([n, k]) => [k as string, n]));
+
+/** The IP protocol number of a shape's innermost transport layer, 0 without one. */
 function transportProto(s: { kinds: readonly string[] }): number {
   for (let i = s.kinds.length - 1; i >= 0; i--) {
-    const k = s.kinds[i];
-    if (k === 'tcp') return 6;
-    if (k === 'udp') return 17;
-    if (k === 'icmp') return 1;
-    if (k === 'icmpv6') return 58;
+    const n = MATCHED_PROTO.get(s.kinds[i]!);
+    if (n !== undefined) return n;
   }
   return 0;
 }
@@ -634,8 +635,9 @@ class Walk {
     this.form[i & RECROSS_MASK] = form;
     const gs = this.groups;
     // Only where some capture cut the TCP flags off: a group first seen so takes them from a whole copy.
-    const flagsCut = (leftOut & CUT_TCP_FLAGS) !== 0 && (cur.shapeCut[row.shape]! & CUT_TCP_FLAGS) !== 0;
-    if ((leftOut & CUT_TCP_FLAGS) !== 0 && !flagsCut && gs.tcpFlags[g] === 0) gs.tcpFlags[g] = row.tcpFlags;
+    const flagsLeftOut = (leftOut & CUT_TCP_FLAGS) !== 0;
+    const flagsCut = flagsLeftOut && (cur.shapeCut[row.shape]! & CUT_TCP_FLAGS) !== 0;
+    if (flagsLeftOut && !flagsCut && gs.tcpFlags[g] === 0) gs.tcpFlags[g] = row.tcpFlags;
     if (this.useMasks) gs.mask[g] = gs.mask[g]! | (1 << point);
     if (tNs < gs.first[g]!) gs.first[g] = tNs;
     gs.votes[g]! += directionVote(row);

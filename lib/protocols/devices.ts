@@ -10,6 +10,16 @@ export type InterfaceRole = 'pod' | 'bridge' | 'overlay' | 'nic' | 'any' | 'othe
 /** The roles in the order a packet crosses them leaving a pod: veth, bridge, overlay, NIC. */
 export const EGRESS_ORDER: readonly InterfaceRole[] = ['pod', 'bridge', 'other', 'overlay', 'nic', 'any'];
 
+/** A role as a noun in a sentence or a label: "node2/eth0 (NIC)", "a node's overlay device". */
+export const ROLE_NOUNS: Record<InterfaceRole, string> = {
+  pod: 'pod veth',
+  bridge: 'bridge',
+  overlay: 'overlay device',
+  nic: 'NIC',
+  any: '-i any',
+  other: 'interface',
+};
+
 /**
  * Name patterns per role, as the CNIs name things: flannel (cni0, flannel.1, flannel-v6.1,
  * flannel0, flannel-wg), Calico (routed cali* veths without a bridge, vxlan.calico,

@@ -629,16 +629,11 @@ export function unacknowledgedData(ev: Evidence): { seq: number; ack: number; by
   if (beyond === 0 || beyond >= 0x40000000) return null;
   // Acknowledgments never go back: the client's furthest is its last one. Its latest segment
   // is its last group (a flow's groups are in the order first seen).
+  // The server's furthest segment is the one furthest past that acknowledgment.
   const ack = G.ack[furthestAck]!;
+  const far = furthestSeq;
   const latest = f.requests[f.requests.length - 1]!;
   const ipHeader = f.client.includes(':') ? 40 : 20;
-  let far = -1;
-  for (const g of f.replies) {
-    const ahead = (G.seq[g]! - ack) >>> 0;
-    if (ahead === 0 || ahead >= 0x40000000 || !consumesSequence(G, g, ipHeader)) continue;
-    if (far < 0 || ahead > ((G.seq[far]! - ack) >>> 0)) far = g;
-  }
-  if (far < 0) return null;
   const at = seenTime(ev, far);
   const lastAt = seenTime(ev, latest);
   if (!(at + REPLY_WAIT_NS <= lastAt)) return null;
@@ -647,7 +642,7 @@ export function unacknowledgedData(ev: Evidence): { seq: number; ack: number; by
   // header), so a segment that ends where the acknowledgment stops does not hold the byte after.
   const holds = (g: number) => G.seq[g] === ack || ((ack - G.seq[g]!) >>> 0) < G.ipLen[g]! - ipHeader - TCP_MAX_HEADER;
   const held = f.replies.find((g) => consumesSequence(G, g, ipHeader) && holds(g)) ?? null;
-  return { seq: G.seq[far]!, ack, bytes: (G.seq[far]! - ack) >>> 0, at, lastAt, held };
+  return { seq: G.seq[far]!, ack, bytes: beyond, at, lastAt, held };
 }
 
 /**

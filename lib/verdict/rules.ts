@@ -10,6 +10,8 @@ import { familyOf, pointName } from './causes';
 import { consumesSequence, oneTcpdumpAny, REPLY_WAIT_NS, seenTime, unacknowledgedData, unansweredEchoes, watchedAfterRequest, type Evidence, type Step } from './evidence';
 import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../protocols/numbers';
 import type { VerdictKind } from './types';
+import type { CapturePoint } from '../correlate/types';
+import { ROLE_NOUNS } from '../protocols/devices';
 import { idsWhere, INITIAL_TTLS } from '../correlate/flows';
 
 /** The bits that tell a SYN, a SYN-ACK and a RST apart. */
@@ -716,25 +718,25 @@ export const RULES: readonly VerdictRule[] = [
       const short = (order: number[], at: number[], most: number) => order.filter((_, i) => at[i]! < most);
       const fewerIds = new Set([...short(ev.stations, ev.reqAt, ev.n), ...short(ev.repStations, ev.repAt, ev.nReplies)]);
       const fewer = ev.flow.path.filter((p) => fewerIds.has(p)).map((p) => pointName(ev.points[p]!));
-      const short_ = shortOfClient(ev);
+      const near = lastShortOfClient(ev);
       return {
         kind: 'delivered',
-        summary: `${plural(ev.n, ev.what)} and ${plural(ev.nReplies, ev.replyWhat)} ${m.note ? `got through${m.note}` : fewer.length > 0 ? `got through; ${listed(fewer)} ${fewer.length === 1 ? 'holds' : 'hold'} fewer of them` : 'cross every capture point'}${short_ ? `; ${short_}` : ''}`,
+        summary: `${plural(ev.n, ev.what)} and ${plural(ev.nReplies, ev.replyWhat)} ${m.note ? `got through${m.note}` : fewer.length > 0 ? `got through; ${listed(fewer)} ${fewer.length === 1 ? 'holds' : 'hold'} fewer of them` : 'cross every capture point'}${near ? `; they were last captured at ${pointName(near)}, short of ${ev.flow.client}: whether they reach it is not captured` : ''}`,
         transition: null,
         causes: [],
-        evidence: [countsLine(ev, 'requests'), countsLine(ev, 'replies'), ...m.lines, ...(short_ ? [`the last capture on the way back is ${pointName(ev.points[ev.repStations[ev.repStations.length - 1]!]!)}, a node's ${ev.points[ev.repStations[ev.repStations.length - 1]!]!.role === 'nic' ? 'NIC' : ev.points[ev.repStations[ev.repStations.length - 1]!]!.role === 'overlay' ? 'overlay device' : 'bridge'}, not the client's own interface`] : [])],
+        evidence: [countsLine(ev, 'requests'), countsLine(ev, 'replies'), ...m.lines, ...(near ? [`the last capture on the way back is ${pointName(near)}, a node's ${ROLE_NOUNS[near.role]}, not the client's own interface`] : [])],
       };
     },
   },
 ];
 
 /**
- * Echo replies and UDP answers carry no proof of arrival (TCP's acknowledgments do): when the
- * last capture on their way back is a node's NIC, overlay device or bridge, whether they reach
- * the client beyond it is not captured, and the summary says so. Null when it is the client's
- * pod interface, or a point whose place is unknown.
+ * Echo replies and UDP answers carry no proof of arrival (TCP's acknowledgments do): the last
+ * capture on their way back when it is a node's NIC, overlay device or bridge, beyond which
+ * whether they reach the client is not captured. Null when it is the client's pod interface, or
+ * a point whose place is unknown.
  */
-function shortOfClient(ev: Evidence): string | null {
+function lastShortOfClient(ev: Evidence): CapturePoint | null {
   if (ev.flow.protocol === 'tcp' || ev.repStations.length === 0) return null;
   const near = ev.points[ev.repStations[ev.repStations.length - 1]!]!;
   // A role the packets suggested (a corpus file, an unknown name) says too little of where the point is.
@@ -743,7 +745,7 @@ function shortOfClient(ev: Evidence): string | null {
   const G = ev.groups;
   const req = ev.flow.requests.find((g) => G.seenAt(g, near.id));
   if (req !== undefined && INITIAL_TTLS.has(G.store.ttl[G.sightingAt(req, near.id)]!)) return null;
-  return `they were last captured at ${pointName(near)}, short of ${ev.flow.client}: whether they reach it is not captured`;
+  return near;
 }
 
 /** The first rule that answers, and what it said. */

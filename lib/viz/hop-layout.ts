@@ -9,7 +9,7 @@
 import { scalePoint } from 'd3';
 import type { AnalysisReport } from '../analyze';
 import type { InterfaceRole } from '../protocols/devices';
-import { deviceEncapsulationText, EGRESS_ORDER, overlayDevice as overlayOfDevice } from '../protocols/devices';
+import { deviceEncapsulationText, EGRESS_ORDER, overlayDevice as overlayOfDevice, ROLE_NOUNS } from '../protocols/devices';
 import type { FlowReport, Translation } from '../verdict/verdict';
 
 export type HopDirection = 'requests' | 'replies';
@@ -196,15 +196,6 @@ const BELOW_PATH = 52;
 /** Kernel order from a pod out to the wire; the server's node is crossed in reverse. */
 const ROLE_RANK = Object.fromEntries(EGRESS_ORDER.map((r, i) => [r, i])) as Record<InterfaceRole, number>;
 
-const ROLE_NAME: Record<InterfaceRole, string> = {
-  pod: 'pod veth',
-  bridge: 'bridge',
-  overlay: 'overlay',
-  nic: 'NIC',
-  any: '-i any',
-  other: 'interface',
-};
-
 /** "VXLAN, UDP 8472", "flannel UDP 8285", "IP-in-IP (proto 4)", from the overlay device's name. */
 export const encapsulationText = deviceEncapsulationText;
 
@@ -344,7 +335,7 @@ function stationTexts(d: Draft, direction: HopDirection | null, chars: number): 
           ? `←${d.replies}`
           : `→${d.requests} ←${d.replies}`;
   const name = `${d.node}/${d.interface}`;
-  const what = ROLE_NAME[d.role];
+  const what = ROLE_NOUNS[d.role];
   const title =
     d.state === 'not-captured'
       ? `${name} (${what}): on the path but not captured — no evidence either way`
