@@ -24,6 +24,8 @@ export interface Step {
   outside: number[];
   /** Packets missing from `to`'s capture that the peer proved it received (TCP acknowledged them, an echo reply answers them): the capture missed them. */
   missed: number[];
+  /** Packets missing from `to`'s capture but seen at a station after it: they crossed `to`, and its capture missed them. */
+  passedOn: number[];
   /** `to`'s node asked for the packets' destination (ARP, neighbour solicitation) and got no answer. */
   unanswered: { at: string; protocol: 'ARP' | 'ND'; target: string; asked: number }[];
   /** The largest of them (IP length). */
@@ -400,16 +402,20 @@ const STREAM_SEEN = 3;
 
 function endsOnStream(ev: Evidence, to: CapturePoint, groups: GroupIds): boolean {
   const G = ev.groups;
-  const st = G.store;
   let seen = 0;
   for (const g of groups) if (G.seenAt(g, to.id)) seen++;
   if (seen < STREAM_SEEN) return false;
-  for (const list of [ev.flow.requests, ev.flow.replies]) {
-    for (const g of list) {
-      if (!G.seenAt(g, to.id)) continue;
-      const i = G.sightingAt(g, to.id);
-      if (i >= 0 && to.lastNs - st.tNs[i]! < OWN_LAST_NS) return true;
-    }
+  return endsOn(ev, to, ev.flow.requests) || endsOn(ev, to, ev.flow.replies);
+}
+
+/** Whether one of `groups` is among `to`'s last packets (OWN_LAST_NS). */
+function endsOn(ev: Evidence, to: CapturePoint, groups: GroupIds): boolean {
+  const G = ev.groups;
+  const st = G.store;
+  for (const g of groups) {
+    if (!G.seenAt(g, to.id)) continue;
+    const i = G.sightingAt(g, to.id);
+    if (i >= 0 && to.lastNs - st.tNs[i]! < OWN_LAST_NS) return true;
   }
   return false;
 }
@@ -480,6 +486,57 @@ export function crossedAfterEnd(c: Correlation, p: CapturePoint, offset: (p: Cap
   }
   known.set(p.id, n);
   return n;
+}
+
+/** By correlation, then point id: lastPacketOnward's answer. */
+const onwardCache = new WeakMap<Correlation, Map<number, Map<string, number>>>();
+
+/**
+ * Where point `p`'s last packet went after crossing it: for each other node its way reached,
+ * the earliest raw time it was seen there. A packet that passed such a node after that moment,
+ * on its way to `p`, came to `p` after `p`'s last packet, whatever the two clocks say (the
+ * request a capture cut short recorded last, and the reply it drew). Worked out only for a
+ * point a step needs it for, once per correlation.
+ */
+export function lastPacketOnward(c: Correlation, p: CapturePoint): Map<string, number> {
+  let byPoint = onwardCache.get(c);
+  if (!byPoint) onwardCache.set(c, (byPoint = new Map()));
+  let onward = byPoint.get(p.id);
+  if (onward) return onward;
+  onward = new Map();
+  byPoint.set(p.id, onward);
+  const G = c.groups;
+  const st = G.store;
+  const last = new Set<number>();
+  // Its own packet only: a last packet the walk does not keep (ARP) leaves nothing to go by.
+  for (let i = 0; i < st.n; i++) if (st.point[i] === p.id && st.tNs[i] === p.lastNs) last.add(st.group[i]!);
+  if (last.size === 0) return onward;
+  for (const f of c.flows) {
+    for (const dir of ['requests', 'replies'] as const) {
+      const groups = f[dir];
+      let mine: number[] | null = null;
+      for (const g of groups) if (last.has(g)) (mine ??= []).push(g);
+      if (!mine) continue;
+      const order = stationsOf(f, c, dir);
+      const k = order.indexOf(p.id);
+      if (k < 0) continue;
+      for (const g of mine) {
+        for (let j = k + 1; j < order.length; j++) {
+          const q = c.points[order[j]!]!;
+          if (q.host === p.host || !G.seenAt(g, q.id)) continue;
+          const t = st.tNs[G.sightingAt(g, q.id)]!;
+          if (!(onward.get(q.host)! <= t)) onward.set(q.host, t);
+        }
+      }
+    }
+  }
+  return onward;
+}
+
+/** Whether group g was seen at a station of `order` after the k-th. */
+function seenBeyond(G: PacketGroups, g: number, order: readonly number[], k: number): boolean {
+  for (let j = k + 1; j < order.length; j++) if (G.seenAt(g, order[j]!)) return true;
+  return false;
 }
 
 /** Whether group g was seen at one of the first k stations of `order`. */
@@ -670,6 +727,7 @@ class QuietStep implements Step {
   readonly lost = NONE as number[];
   readonly outside = NONE as number[];
   readonly missed = NONE as number[];
+  readonly passedOn = NONE as number[];
   readonly unanswered: Step['unanswered'] = [];
   readonly lostSize = 0;
   readonly covered = true;
@@ -726,7 +784,12 @@ function computeStep(ev: Evidence, dir: 'requests' | 'replies', k: number, c: Co
   // nothing: that is evidence, not a gap. With `to`'s clock unknown the times cannot be
   // compared, and the captures are taken to overlap.
   const clockKnown = c.clocks.get(to.host)?.method !== 'unknown' || to.host === from.host;
-  const margin = to.host === from.host ? SAME_NODE_MARGIN_NS : CLOCK_MARGIN_NS;
+  const sameNode = to.host === from.host;
+  const margin = sameNode ? SAME_NODE_MARGIN_NS : CLOCK_MARGIN_NS;
+  // On one node (one clock) a packet reaches `to` no sooner than it passed `from`, often with
+  // the very timestamp (a veth and its bridge keep the skb's): one that passed `from` after
+  // `to`'s last packet came there after it, and no margin runs past that end.
+  const endMargin = sameNode ? 0 : CLOCK_MARGIN_NS;
   let stream: boolean | null = null;
   const fromEnd = from.lastNs + offset(from);
   const sequential = c.sequentialNodes.includes(to.host);
@@ -740,15 +803,30 @@ function computeStep(ev: Evidence, dir: 'requests' | 'replies', k: number, c: Co
   const inWindow = (t: number) =>
     to.packets === 0
       ? !to.runUnknown
-      : !clockKnown || Number.isNaN(window[0]) || Number.isNaN(t) || (t >= window[0] - margin && (t <= window[1] + margin || t <= window[1] + margin + tailGrace(t)));
+      : !clockKnown || Number.isNaN(window[0]) || Number.isNaN(t) || (t >= window[0] - margin && (t <= window[1] + endMargin || t <= window[1] + endMargin + tailGrace(t)));
   const unproven = notMerged.filter((g) => !acked.includes(g));
-  const inside = unproven.filter((g) => inWindow(timeAtFrom(g)));
-  const outside = unproven.filter((g) => !inWindow(timeAtFrom(g)));
+  // Across nodes the clocks leave a margin; where `to`'s window ends hard, a packet that passed
+  // `from` after `to`'s last packet had got there on its way on is proven to have come too late.
+  const rawAtFrom = (g: number) => st.tNs[G.sightingAt(g, from.id)]!;
+  const cameAfterEnd = (g: number, t: number) => !sameNode && tailGrace(t) === 0 && rawAtFrom(g) > (lastPacketOnward(c, to).get(from.host) ?? Infinity);
+  const counts = (g: number) => {
+    const t = timeAtFrom(g);
+    return inWindow(t) && !cameAfterEnd(g, t);
+  };
+  const inside = unproven.filter(counts);
+  const outside = unproven.filter((g) => !counts(g));
   // Echo requests `to` should have shown and did not, answered all the same: missed, not lost.
   // (One that passed outside `to`'s window stays outside: that says more.)
   const echoed =
     dir !== 'requests' ? [] : f.proto === 1 || f.proto === 58 ? answeredEchoes(inside, groups, f.replies, G) : f.proto === 17 ? answeredDatagrams(ev, inside) : [];
-  const lost = echoed.length > 0 ? inside.filter((g) => !echoed.includes(g)) : inside;
+  const notAnswered = echoed.length > 0 ? inside.filter((g) => !echoed.includes(g)) : inside;
+  // One seen at a later station crossed `to` on its way there: `to`'s capture missed it (it
+  // stopped, or dropped the copy), and no clock or window can make that a loss. Not one larger
+  // than an MTU a too-big error announced: the identity leaves the length out (GSO), so what was
+  // seen further on may be its smaller resend.
+  const refusedAbove = ev.fragNeeded?.mtu ?? Infinity;
+  const passedOn = notAnswered.filter((g) => G.ipLen[g]! <= refusedAbove && seenBeyond(G, g, order, k + 1));
+  const lost = passedOn.length > 0 ? notAnswered.filter((g) => !passedOn.includes(g)) : notAnswered;
   const missed = echoed.length > 0 ? [...acked, ...echoed] : acked;
   const lostSize = lost.reduce((m, g) => Math.max(m, G.ipLen[g]!), 0);
   const at = lost.length > 0 ? G.sightingAt(lost[0]!, from.id) : outside.length > 0 ? G.sightingAt(outside[0]!, from.id) : -1;
@@ -788,6 +866,7 @@ function computeStep(ev: Evidence, dir: 'requests' | 'replies', k: number, c: Co
     lost,
     outside,
     missed,
+    passedOn,
     get unanswered() {
       return (unanswered ??= unansweredLookups(c, to, dst, [...lost.map(timeAtFrom), ...outside.map(timeAtFrom)], offset));
     },

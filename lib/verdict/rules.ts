@@ -85,7 +85,7 @@ const errorLine = (e: { from: string; meaning: string; mtu: number | null; count
  * answered), but bare TCP ACKs, which nothing acknowledges and the next segment repeats: no stop.
  */
 const onlyMissed = (ev: Evidence, s: Step) =>
-  s.outside.length === 0 && s.missed.length > 0 && (s.lost.length === 0 || (ev.flow.proto === 6 && !s.lost.some((g) => consumesSequence(ev.groups, g, ev.flow.client.includes(':') ? 40 : 20))));
+  s.outside.length === 0 && s.missed.length + s.passedOn.length > 0 && (s.lost.length === 0 || (ev.flow.proto === 6 && !s.lost.some((g) => consumesSequence(ev.groups, g, ev.flow.client.includes(':') ? 40 : 20))));
 
 /** Requests stop before the last station: the first step they failed, or null. */
 function requestsStop(ev: Evidence): Step | null {
@@ -102,6 +102,7 @@ function repliesStop(ev: Evidence): Step | null {
 function missedNote(ev: Evidence): { note: string; lines: string[] } {
   const lines: string[] = [];
   let acked = 0;
+  let passedOn = 0;
   let bare = 0;
   for (const dir of ['requests', 'replies'] as const) {
     const order = dir === 'requests' ? ev.stations : ev.repStations;
@@ -115,6 +116,11 @@ function missedNote(ev: Evidence): { note: string; lines: string[] } {
         lines.push(
           `${plural(s.missed.length, noun)} seen at ${pointName(s.from)} and missing from ${pointName(s.to)}'s capture ${ev.flow.proto === 6 ? `${were} acknowledged by the peer` : ev.flow.proto === 17 ? `${were} answered (a reply came after ${s.missed.length === 1 ? 'it' : 'each'}, before the next request)` : `${were} answered (${s.missed.length === 1 ? 'its echo reply is' : 'their echo replies are'} in the captures)`}: the capture missed ${s.missed.length === 1 ? 'it' : 'them'}`,
         );
+      if (s.passedOn.length > 0) {
+        const were = s.passedOn.length === 1 ? 'was' : 'were';
+        lines.push(`${plural(s.passedOn.length, noun)} seen at ${pointName(s.from)} and missing from ${pointName(s.to)}'s capture ${were} seen further on the way: ${s.passedOn.length === 1 ? 'it' : 'they'} crossed ${pointName(s.to)}, and the capture missed ${s.passedOn.length === 1 ? 'it' : 'them'}`);
+        passedOn += s.passedOn.length;
+      }
       lines.push(...outsideLines(s, dir));
       acked += s.missed.length;
       // What lossyStep let pass: bare ACKs only.
@@ -129,6 +135,7 @@ function missedNote(ev: Evidence): { note: string; lines: string[] } {
     notes.push(
       `${ev.flow.proto === 6 ? 'the peer acknowledged the segments' : 'echo replies answer the requests'} some captures lack, so those captures missed them (as tcpdump -i any does when its buffer fills)`,
     );
+  if (passedOn > 0) notes.push('some captures lack packets seen further along their way, so those captures missed them');
   if (bare > 0) notes.push(`${plural(bare, 'bare ACKs')} missing from a capture ${bare === 1 ? 'is' : 'are'} not counted as loss`);
   return { note: notes.length > 0 ? `: ${notes.join('; ')}` : '', lines };
 }

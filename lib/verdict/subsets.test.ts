@@ -399,3 +399,84 @@ describe.skipIf(scenarios().length === 0)('every capture of every lab scenario, 
     expect(judged).toBeGreaterThan(300);
   });
 });
+
+/** The report of a scenario's captures with `file` stopped right after its `nth` packet that `match` picks (1-based), the others whole. */
+async function stoppedAfter(dir: string, files: string[], file: string, match: (r: ReturnType<IndexedCapture['index']['read']>) => boolean, nth = 1) {
+  const cap = (await loadInputs([join(dir, file)], new Map())).inputs[0]!.capture;
+  let at: bigint | null = null;
+  for (let i = 0, seen = 0; i < cap.index.count && at === null; i++) if (match(cap.index.read(i)) && ++seen === nth) at = packetNs(cap, i);
+  expect(at, `${file}: the packet to stop after`).not.toBeNull();
+  const out = mkdtempSync(join(tmpdir(), 'hopscope-stopped-after-'));
+  writeFileSync(join(out, file), await cutPcap(join(dir, file), at!));
+  return analyzeFiles(files.map((f) => (f === file ? join(out, f) : join(dir, f))));
+}
+
+/** A scenario's flow by its id, failing or healthy. */
+const truthFlow = (truth: ReturnType<typeof scenarios>[number]['truth'], id: string) => [...truth.flows, ...(truth.healthy ?? [])].find((f) => f.id === id)!;
+
+/** Every flow the lab's client saw answered: none may be called broken. */
+function expectNoneBroken(truth: ReturnType<typeof scenarios>[number]['truth'], report: Awaited<ReturnType<typeof analyzeFiles>>, what: string) {
+  let judged = 0;
+  for (const gt of [...truth.flows, ...(truth.healthy ?? [])]) {
+    if (gt.clientResult.outcome !== 'response' || expectedKind(truth, gt) !== 'delivered') continue;
+    const f = findFlow(report.flows, gt);
+    if (!f) continue;
+    judged++;
+    expect(BROKEN.has(f.verdict.kind), `${what}: ${gt.id}: ${f.verdict.kind} (${f.verdict.rule.name}): ${f.verdict.summary}`).toBe(false);
+  }
+  return judged;
+}
+
+const busy = scenarios().find((s) => s.truth.name === 'busy-node-broken-port');
+if (!busy) console.log(`[samples] no busy-node-broken-port in ${SAMPLES}: skipping the busy node's stopped-capture tests`);
+const echoRequest = (r: { proto: number; dport: number }) => r.proto === 1 && r.dport >>> 8 === 8;
+
+describe.skipIf(!busy)('a busy node (dozens of healthy flows, one broken port) with one capture stopped early, the others whole', () => {
+  it("node2/eth0 stopped a quarter of the way in: an echo reply it missed was seen further on, on node2's bridge and pod veth, so it crossed eth0; only the broken port is broken", async () => {
+    const { dir, truth } = busy!;
+    const files = truth.capturePoints.map((c) => c.file);
+    const cap = (await loadInputs([join(dir, 'node2-eth0.pcap')], new Map())).inputs[0]!.capture;
+    const out = mkdtempSync(join(tmpdir(), 'hopscope-busy-eth0-'));
+    writeFileSync(join(out, 'node2-eth0.pcap'), await cutPcap(join(dir, 'node2-eth0.pcap'), packetNs(cap, Math.floor(cap.index.count / 4) - 1)));
+    const report = await analyzeFiles(files.map((f) => (f === 'node2-eth0.pcap' ? join(out, f) : join(dir, f))));
+    expect(expectNoneBroken(truth, report, 'node2/eth0 stopped')).toBeGreaterThan(30);
+    const broken = findFlow(report.flows, truthFlow(truth, 'http-a-d-9090'))!;
+    expect(broken.verdict.kind, broken.verdict.summary).toBe('request-dropped');
+    const ping = findFlow(report.flows, truthFlow(truth, 'ping-d-c'))!;
+    expect(ping.verdict.kind, ping.verdict.summary).toBe('delivered');
+    expect(ping.verdict.rule.evidence.some((l) => /missing from node2\/eth0's capture was seen further on the way/.test(l)), ping.verdict.rule.evidence.join('\n')).toBe(true);
+  });
+
+  it("pod a's veth stopped right after its echo request to pod c on the same node: the reply came to cni0 microseconds later, after the veth's last packet, and is not lost", async () => {
+    const { dir, truth } = busy!;
+    const files = truth.capturePoints.map((c) => c.file);
+    const c = truthFlow(truth, 'ping-a-c');
+    // An ICMP row's source port is the echo identifier.
+    const report = await stoppedAfter(dir, files, 'node1-veth3a1b2c4d.pcap', (r) => echoRequest(r) && r.sport === c.match.icmpId, 2);
+    expectNoneBroken(truth, report, "pod a's veth stopped");
+    const ping = findFlow(report.flows, c)!;
+    expect(ping.verdict.kind, ping.verdict.summary).toBe('delivered');
+    expect(ping.hops.find((h) => h.interface === 'veth3a1b2c4d')!.replies).toBe(1);
+  });
+});
+
+const nodeAnswers = scenarios().find((s) => s.truth.name === 'node-answers-healthy');
+if (!nodeAnswers) console.log(`[samples] no node-answers-healthy in ${SAMPLES}: skipping the outside host's stopped-capture test`);
+
+describe.skipIf(!nodeAnswers)("the outside host's capture stopped half way, node1's and node2's whole", () => {
+  it('the echo reply it lacks came back after its last packet, the request that drew it, whatever the two clocks say: not lost', async () => {
+    const { dir, truth } = nodeAnswers!;
+    const files = truth.capturePoints.map((c) => c.file);
+    const cap = (await loadInputs([join(dir, 'outside-eth0.pcap')], new Map())).inputs[0]!.capture;
+    const out = mkdtempSync(join(tmpdir(), 'hopscope-outside-stopped-'));
+    const half = Math.floor(cap.index.count / 2);
+    // The capture ends on an echo request to node1: its reply is the packet in question.
+    expect(echoRequest(cap.index.read(half - 1))).toBe(true);
+    writeFileSync(join(out, 'outside-eth0.pcap'), await cutPcap(join(dir, 'outside-eth0.pcap'), packetNs(cap, half - 1)));
+    const report = await analyzeFiles(files.map((f) => (f === 'outside-eth0.pcap' ? join(out, f) : join(dir, f))));
+    expectNoneBroken(truth, report, 'outside/eth0 stopped');
+    const ping = findFlow(report.flows, truthFlow(truth, 'outside-ping-node'))!;
+    expect(ping.verdict.kind, ping.verdict.summary).toBe('delivered');
+    expect(ping.verdict.rule.evidence.some((l) => /outside outside\/eth0's capture: not counted as lost/.test(l)), ping.verdict.rule.evidence.join('\n')).toBe(true);
+  });
+});
