@@ -40,6 +40,12 @@ export interface Step {
   gapNote: string;
   /** `to`'s file ends before its capture did: packets that crossed it later were seen further on (crossedAfterEnd). */
   toEndedEarly: boolean;
+  /**
+   * `to`'s file ends on this flow's packet of the other way (a request, for replies), and the
+   * packets it lacks came after: they answer what it wrote last, and whether they reached it
+   * is not captured.
+   */
+  toEndsOnCounterpart: boolean;
   /** The lost (and the outside) packets' times at `from`, and `to`'s window, corrected, ns since the epoch. */
   lostTimes: number[];
   outsideTimes: number[];
@@ -736,6 +742,7 @@ class QuietStep implements Step {
   readonly outsideTimes = NONE as number[];
   readonly window: [number, number] = [NaN, NaN];
   readonly toEndedEarly = false;
+  readonly toEndsOnCounterpart = false;
   readonly dst: string;
   private d: { transition: string; causes: Cause[] } | null = null;
   constructor(
@@ -796,10 +803,21 @@ function computeStep(ev: Evidence, dir: 'requests' | 'replies', k: number, c: Co
   // No grace past a known stop, nor past a file proven to end before its capture did; none
   // either where `to` was following the stream up to its last packet and its captures were
   // taken one after another, or the packet passed `from` in the last seconds of `from`'s own
-  // capture (both may have been stopping).
+  // capture (both may have been stopping). None where `to`'s file ends on this flow's packet of
+  // the other way: what is missing after it answers what it recorded last, and whether that
+  // came is not captured (a client's veth stopped right after its one DNS query). Only where
+  // `to` is the way's last station: a capture further on that lacks them too says more (two
+  // captures stopped right after one query would be a coincidence; replies dropped before both
+  // are not). TCP has its own proof: the peer acknowledges what it got, resends what it did not.
+  const answers = f.proto !== 6 && k + 2 === order.length ? (dir === 'requests' ? f.replies : f.requests) : null;
   let ended: boolean | null = null;
+  let answersLast: boolean | null = null;
   const tailGrace = (t: number) =>
-    (ended ??= endKnown(c, to, offset)) || ((sequential || t > fromEnd - STOP_UNSURE_NS) && (stream ??= endsOnStream(ev, to, groups))) ? 0 : TAIL_GRACE_NS;
+    (ended ??= endKnown(c, to, offset)) ||
+    ((sequential || t > fromEnd - STOP_UNSURE_NS) && (stream ??= endsOnStream(ev, to, groups))) ||
+    (answersLast ??= answers !== null && endsOn(ev, to, answers))
+      ? 0
+      : TAIL_GRACE_NS;
   const inWindow = (t: number) =>
     to.packets === 0
       ? !to.runUnknown
@@ -886,5 +904,6 @@ function computeStep(ev: Evidence, dir: 'requests' | 'replies', k: number, c: Co
     // Said only where the grace was weighed (a packet past the file's end) and the file itself,
     // not a known stop, proved it.
     toEndedEarly: ended !== null && !to.stopKnown && endedEarly(c, to, offset),
+    toEndsOnCounterpart: answersLast === true && outside.length > 0,
   };
 }

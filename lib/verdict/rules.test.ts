@@ -232,6 +232,14 @@ const cases: Record<string, () => Promise<FlowReport>> = {
   'answered-outside-windows': () =>
     // node2/cni0's capture started a minute late; the replies came back all the same.
     verdictOf([...ping(1, 0, upTo('node2-eth0'), ['node2-eth0', 'node1-eth0', 'node1-cni0']), ...background(0, 100, POINTS.slice(0, 3)), ...background(60_000, 60_100, ['node2-cni0'])]),
+  'replies-after-last-request': () =>
+    // node1/cni0's file ends on the one echo request; its reply came back to node1/eth0 a
+    // millisecond later, while the other captures ran on for two seconds.
+    verdictOf([
+      ...background(0, 100),
+      ...ping(1, 1000, all(), upTo('node1-eth0', 'rep')),
+      ...[3000, 3100].map((at, i): Sent => ({ spec: { src: '192.168.0.5', dst: '192.168.0.6', proto: 'udp', ipId: 7200 + i, sport: 5353, dport: 5353 }, at, seen: POINTS.slice(1) })),
+    ]),
   'replies-outside-windows': () =>
     // node1/cni0's capture started a minute late: it holds neither the ping nor its reply.
     verdictOf([...ping(1, 0, upTo('node2-cni0').slice(1), upTo('node1-eth0', 'rep')), ...background(0, 100, POINTS.slice(1)), ...background(60_000, 60_100, ['node1-cni0'])]),

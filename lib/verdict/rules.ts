@@ -574,6 +574,22 @@ export const RULES: readonly VerdictRule[] = [
     },
   },
   {
+    name: 'replies-after-last-request',
+    description:
+      "Replies are seen on their way back, last at a point whose capture ends on the flow's own request: they came after the last packet it wrote, so whether they reached it is not captured (its tcpdump stopped then, or the replies were lost; a later retry it lacks would have told).",
+    decide(ev) {
+      const s = repliesStop(ev);
+      if (!s || s.covered || !s.toEndsOnCounterpart) return null;
+      return {
+        kind: 'not-observed',
+        summary: `${plural(s.outside.length, ev.replyWhat)} passed ${pointName(s.from)} after ${pointName(s.to)}'s capture wrote its last packet, the flow's own ${ev.what.replace(/s$/, '')}: whether ${s.outside.length === 1 ? 'it' : 'they'} reached ${pointName(s.to)} is not captured`,
+        transition: null,
+        causes: [{ text: `capture ${pointName(s.to)} again while reproducing, and stop it a few seconds after the last request`, check: `tcpdump -i ${s.to.interface} -w ${s.to.node}-${s.to.interface}.pcap` }],
+        evidence: [countsLine(ev, 'requests'), countsLine(ev, 'replies'), ...stepLines(s, 'replies')],
+      };
+    },
+  },
+  {
     name: 'replies-outside-windows',
     description:
       'Requests reach the server and its replies are seen on their way back, last at a point whose next capture does not cover their time: delivered as far as the captures show. A reply that passed while a capture was not running is neither delivered nor dropped there.',
