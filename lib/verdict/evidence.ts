@@ -444,8 +444,9 @@ const crossedCache = new WeakMap<Correlation, WeakMap<(p: CapturePoint) => numbe
  *   the side of `p` it had to cross from (a TCP reset made by a REJECT rule past `p` was not);
  *   where the way starts at a pod's interface, the pod sent it through there, and one such
  *   packet is proof enough;
- * - it was seen past `p`, more than CLOCK_MARGIN_NS after `p`'s last packet (microseconds on
- *   one node; a packet its snap length cut may not match its own copy there), and never at `p`.
+ * - it was seen past `p`, more than CLOCK_MARGIN_NS after `p`'s last packet (SAME_NODE_MARGIN_NS
+ *   at a point of `p`'s own node, one clock; the margin also keeps a packet whose copy at `p` the
+ *   snap length cut, unmatched, from counting), and never at `p`.
  * A plain `tcpdump -w` stopped by a signal never writes the buffer block the kernel still holds
  * (up to 2 s of packets), so its file can end seconds before the capture did; a capture stopped
  * before the others ends early too. Either way silence after the file's end is not evidence.
@@ -481,7 +482,9 @@ export function crossedAfterEnd(c: Correlation, p: CapturePoint, offset: (p: Cap
           const q = c.points[order[j]!]!;
           if (!G.seenAt(g, q.id)) continue;
           const i = G.sightingAt(g, q.id);
-          if (!(i >= 0 && comparable(q) && st.tNs[i]! + offset(q) > end + CLOCK_MARGIN_NS)) break;
+          // On p's node a packet reaches q microseconds after p: past that it crossed p after p's end.
+          const margin = q.host === p.host ? SAME_NODE_MARGIN_NS : CLOCK_MARGIN_NS;
+          if (!(i >= 0 && comparable(q) && st.tNs[i]! + offset(q) > end + margin)) break;
           // Where the way starts at a pod's own interface, the pod sent the packet through it: one is proof.
           n += k === 0 && p.role === 'pod' ? ENDED_EARLY_PROOF : 1;
           if (n >= ENDED_EARLY_PROOF) break outer;

@@ -480,3 +480,22 @@ describe.skipIf(!nodeAnswers)("the outside host's capture stopped half way, node
     expect(ping.verdict.rule.evidence.some((l) => /outside outside\/eth0's capture: not counted as lost/.test(l)), ping.verdict.rule.evidence.join('\n')).toBe(true);
   });
 });
+
+const ptb = scenarios().find((s) => s.truth.name === 'flannel-ipv6-healthy-ptb');
+if (!ptb) console.log(`[samples] no flannel-ipv6-healthy-ptb in ${SAMPLES}: skipping the client veth stopped mid-exchange test`);
+
+describe.skipIf(!ptb)("an IPv6 client pod's veth stopped a quarter of the way in, a millisecond before the answers to its HTTP request came", () => {
+  it("is proven stopped by the client's own acknowledgments, seen on cni0 just after: the answers it lacks are not lost", async () => {
+    const { dir, truth } = ptb!;
+    const files = truth.capturePoints.map((c) => c.file);
+    const vethFile = 'node1-veth3a1b2c4d.pcap';
+    const cap = (await loadInputs([join(dir, vethFile)], new Map())).inputs[0]!.capture;
+    const out = mkdtempSync(join(tmpdir(), 'hopscope-v6-veth-stopped-'));
+    writeFileSync(join(out, vethFile), await cutPcap(join(dir, vethFile), packetNs(cap, Math.floor(cap.index.count / 4) - 1)));
+    const report = await analyzeFiles(files.map((f) => (f === vethFile ? join(out, f) : join(dir, f))));
+    expectNoneBroken(truth, report, 'client veth stopped');
+    const http = findFlow(report.flows, truthFlow(truth, 'http6-large'))!;
+    expect(http.verdict.kind, http.verdict.summary).toBe('delivered');
+    expect(http.verdict.rule.evidence.some((l) => /veth3a1b2c4d was no longer writing/.test(l)), http.verdict.rule.evidence.join('\n')).toBe(true);
+  });
+});
