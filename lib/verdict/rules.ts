@@ -582,7 +582,7 @@ export const RULES: readonly VerdictRule[] = [
       if (!s || s.covered || !s.toEndsOnCounterpart) return null;
       return {
         kind: 'not-observed',
-        summary: `${plural(s.outside.length, ev.replyWhat)} passed ${pointName(s.from)} after ${pointName(s.to)}'s capture wrote its last packet, the flow's own ${ev.what.replace(/s$/, '')}: whether ${s.outside.length === 1 ? 'it' : 'they'} reached ${pointName(s.to)} is not captured`,
+        summary: `${plural(s.outside.length, ev.replyWhat)} passed ${pointName(s.from)} after ${pointName(s.to)}'s capture wrote its last packet, this flow's own request: whether ${s.outside.length === 1 ? 'it' : 'they'} reached ${pointName(s.to)} is not captured`,
         transition: null,
         causes: [{ text: `capture ${pointName(s.to)} again while reproducing, and stop it a few seconds after the last request`, check: `tcpdump -i ${s.to.interface} -w ${s.to.node}-${s.to.interface}.pcap` }],
         evidence: [countsLine(ev, 'requests'), countsLine(ev, 'replies'), ...stepLines(s, 'replies')],
