@@ -460,13 +460,26 @@ export function crossedAfterEnd(c: Correlation, p: CapturePoint, offset: (p: Cap
   if (!known) byOffset.set(offset, (known = new Map()));
   let n = known.get(p.id);
   if (n !== undefined) return n;
+  // The interfaces of one `-i any` file stop writing together, when the file does: a packet that
+  // crossed any of them after the file's last one proves the end of all (the pod's own veth, say,
+  // where its request to the outside starts, for the NIC it left by).
+  // Not a pcapng's interfaces: mergecap joins captures that stopped apart.
+  const siblings = c.points.filter((q) => q === p || oneTcpdumpAny(p, q));
+  const end = siblings.reduce((m, q) => Math.max(m, q.lastNs + offset(q)), -Infinity);
   n = 0;
+  for (const q of siblings) if ((n += crossedSince(c, q, end, offset, ENDED_EARLY_PROOF - n)) >= ENDED_EARLY_PROOF) break;
+  for (const q of siblings) known.set(q.id, n);
+  return n;
+}
+
+/** crossedAfterEnd's count at one point `p` whose file ended at `end` (corrected), up to `need`. */
+function crossedSince(c: Correlation, p: CapturePoint, end: number, offset: (p: CapturePoint) => number, need: number): number {
+  let n = 0;
   const G = c.groups;
   const st = G.store;
-  const end = p.lastNs + offset(p);
   const unknownClock = (host: string) => c.clocks.get(host)?.method === 'unknown';
   const comparable = (q: CapturePoint) => q.host === p.host || (!unknownClock(q.host) && !unknownClock(p.host));
-  outer: for (const f of c.flows) {
+  for (const f of c.flows) {
     if (!f.path.includes(p.id)) continue;
     for (const dir of ['requests', 'replies'] as const) {
       const order = stationsOf(f, c, dir);
@@ -487,13 +500,12 @@ export function crossedAfterEnd(c: Correlation, p: CapturePoint, offset: (p: Cap
           if (!(i >= 0 && comparable(q) && st.tNs[i]! + offset(q) > end + margin)) break;
           // Where the way starts at a pod's own interface, the pod sent the packet through it: one is proof.
           n += k === 0 && p.role === 'pod' ? ENDED_EARLY_PROOF : 1;
-          if (n >= ENDED_EARLY_PROOF) break outer;
+          if (n >= need) return n;
           break;
         }
       }
     }
   }
-  known.set(p.id, n);
   return n;
 }
 

@@ -11,6 +11,7 @@ import { analyze } from '../analyze';
 import { PCAP_RECORD_HEADER_LEN } from '../capture/formats';
 import type { IndexedCapture } from '../decode/capture-index';
 import { expectedKind, findFlow, SAMPLES, scenarios } from '../testing/scenarios';
+import { crossedAfterEnd } from './evidence';
 
 const synack = scenarios().find((s) => s.truth.name === 'tcp-synack-dropped');
 if (!synack) console.log(`[samples] no tcp-synack-dropped in ${SAMPLES}: skipping the server-side verdict test`);
@@ -497,5 +498,28 @@ describe.skipIf(!ptb)("an IPv6 client pod's veth stopped a quarter of the way in
     const http = findFlow(report.flows, truthFlow(truth, 'http6-large'))!;
     expect(http.verdict.kind, http.verdict.summary).toBe('delivered');
     expect(http.verdict.rule.evidence.some((l) => /veth3a1b2c4d was no longer writing/.test(l)), http.verdict.rule.evidence.join('\n')).toBe(true);
+  });
+});
+
+const calico = scenarios().find((s) => s.truth.name === 'calico-healthy');
+if (!calico) console.log(`[samples] no calico-healthy in ${SAMPLES}: skipping the stopped -i any test`);
+
+describe.skipIf(!calico)("node1's one tcpdump -i any stopped three quarters of the way in, node2's and the outside host's captures whole", () => {
+  it("is proven stopped by the pod's next echo request to the outside, seen there and never in the file: every interface of the file stopped with it, and no echo reply is lost", async () => {
+    const { dir, truth } = calico!;
+    const anyFile = 'node1-any.pcap';
+    const files = [...truth.capturePoints.map((c) => c.file).filter((f) => !f.startsWith('node1-')), anyFile];
+    const cap = (await loadInputs([join(dir, anyFile)], new Map())).inputs[0]!.capture;
+    const out = mkdtempSync(join(tmpdir(), 'hopscope-any-stopped-'));
+    writeFileSync(join(out, anyFile), await cutPcap(join(dir, anyFile), packetNs(cap, Math.floor(cap.index.count * 0.75) - 1)));
+    const { inputs } = await loadInputs(files.map((f) => (f === anyFile ? join(out, f) : join(dir, f))), new Map());
+    const { report, correlation: c } = analyze(inputs);
+    expectNoneBroken(truth, report, 'node1 -i any stopped');
+    const ping = findFlow(report.flows, truthFlow(truth, 'ping-outside'))!;
+    expect(ping.verdict.kind, ping.verdict.summary).not.toBe('partial-loss');
+    // The NIC's own packets say nothing of the end; the pod's veth, split from the same file, does.
+    const offsets = c.points.map((p) => c.clocks.get(p.host)?.offsetNs ?? 0);
+    const nic = c.points.find((p) => p.file.endsWith(anyFile) && p.role === 'nic')!;
+    expect(crossedAfterEnd(c, nic, (q) => offsets[q.id]!), `${nic.node}/${nic.interface}`).toBeGreaterThanOrEqual(2);
   });
 });
