@@ -40,7 +40,8 @@ export interface AnalysisReport {
     truncated: number;
   }[];
   /** Node clocks against the reference node. */
-  clocks: { node: string; offsetNs: Nanoseconds; method: string; samples: number }[];
+  /** `base`: for a clock unknown against the reference, the node of its own side it was measured against. */
+  clocks: { node: string; offsetNs: Nanoseconds; method: string; samples: number; base?: string }[];
   referenceNode: string;
   flows: FlowReport[];
   /** Tunnels seen but not decoded: their packets are not flows (WireGuard, IPsec, …). */
@@ -89,9 +90,16 @@ export function analyze(inputs: AnalysisInput[], opts: AnalysisOptions = {}): { 
   const flows = analyzeFlows(correlation);
   if (opts.nodeStates?.size) for (const f of flows) f.checks = checkFlow(f, opts.nodeStates);
   const clockOf = (node: string) => correlation.clocks.get(node);
-  for (const c of correlation.clocks.values()) {
+  const clocks = [...correlation.clocks.values()];
+  for (const c of clocks) {
     if (c.method === 'one-way') notes.push(`${c.node}'s clock offset comes from one direction only (delay taken as zero)`);
-    if (c.method === 'unknown') notes.push(`${c.node} shares no packet with the other nodes: its clock offset is unknown`);
+    if (c.method !== 'unknown' || c.base !== c.node) continue;
+    const side = clocks.filter((o) => o.base === c.node);
+    notes.push(
+      side.length === 1
+        ? `${c.node} shares no packet with the other nodes: its clock offset is unknown`
+        : `${side.map((o) => o.node).join(' and ')} share packets only with each other: their clocks are measured against ${c.node}'s, not the reference's`,
+    );
   }
   return {
     correlation,
@@ -110,7 +118,7 @@ export function analyze(inputs: AnalysisInput[], opts: AnalysisOptions = {}): { 
         truncated: p.truncated,
         background: { ...p.background },
       })),
-      clocks: [...correlation.clocks.values()].map((c) => ({ ...c, offsetNs: ns(Math.round(c.offsetNs)) })),
+      clocks: clocks.map(({ base, ...c }) => ({ ...c, offsetNs: ns(Math.round(c.offsetNs)), ...(c.method === 'unknown' && base !== c.node ? { base } : {}) })),
       referenceNode: correlation.referenceNode,
       flows,
       undecoded: correlation.undecoded,

@@ -17,7 +17,7 @@ export function formatReport(r: AnalysisReport): string {
   }
   out.push('Clocks');
   for (const c of r.clocks) {
-    out.push(`  ${c.node.padEnd(16)} ${c.method === 'reference' ? 'reference' : `${c.offsetNs >= 0 ? '+' : ''}${ms(c.offsetNs)} (${c.method}, ${c.samples} packets)`}`);
+    out.push(`  ${c.node.padEnd(16)} ${c.method === 'reference' ? 'reference' : `${c.offsetNs >= 0 ? '+' : ''}${ms(c.offsetNs)} (${c.method}, ${c.samples} packets${c.base ? `; against ${c.base}'s clock` : ''})`}`);
   }
   for (const n of r.notes) out.push(`note: ${n}`);
   r.flows.forEach((f, i) => {

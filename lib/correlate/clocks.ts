@@ -68,6 +68,18 @@ function theta(w: OneWay, n: number, a: number, b: number): { theta: number; met
   return null;
 }
 
+/**
+ * Whether times taken on hosts `a` and `b` compare once corrected: one machine, or both clocks
+ * measured against the same node (the reference, or a node of their own side when neither
+ * shares a packet with the reference's).
+ */
+export function clocksCompare(clocks: ReadonlyMap<string, NodeClock>, a: string, b: string): boolean {
+  if (a === b) return true;
+  const x = clocks.get(a);
+  const y = clocks.get(b);
+  return x !== undefined && y !== undefined && x.base === y.base;
+}
+
 export function estimateClocks(flows: Flow[], groups: PacketGroups, points: CapturePoint[]): Map<string, NodeClock> {
   // Per machine: a capture inside a pod runs on its node's clock.
   const nodes = [...new Set(points.map((p) => p.host))];
@@ -79,7 +91,7 @@ export function estimateClocks(flows: Flow[], groups: PacketGroups, points: Capt
   // One machine, one clock: nothing to measure (and the walk over every flow's packets is the
   // costliest part of a single big capture's analysis).
   if (n === 1) {
-    clocks.set(nodes[0]!, { node: nodes[0]!, offsetNs: ns(0), method: 'reference', samples: 0 });
+    clocks.set(nodes[0]!, { node: nodes[0]!, offsetNs: ns(0), method: 'reference', samples: 0, base: nodes[0]! });
     return clocks;
   }
   const w = oneWayDelays(flows, groups, pointNode, n);
@@ -87,20 +99,30 @@ export function estimateClocks(flows: Flow[], groups: PacketGroups, points: Capt
   const starts = new Map<string, number>();
   for (const f of flows) if (f.clientNode) starts.set(f.clientNode, (starts.get(f.clientNode) ?? 0) + 1);
   const ref = [...nodes].sort((a, b) => (starts.get(b) ?? 0) - (starts.get(a) ?? 0) || a.localeCompare(b))[0]!;
-  clocks.set(ref, { node: ref, offsetNs: ns(0), method: 'reference', samples: 0 });
-  // Breadth-first from the reference, preferring two-way estimates.
-  const queue = [ref];
-  while (queue.length > 0) {
-    const a = queue.shift()!;
-    const base = clocks.get(a)!;
-    for (const b of nodes) {
-      if (clocks.has(b)) continue;
-      const t = theta(w, n, index.get(a)!, index.get(b)!);
-      if (!t) continue;
-      clocks.set(b, { node: b, offsetNs: ns(base.offsetNs - t.theta), method: base.method === 'one-way' ? 'one-way' : t.method, samples: t.n });
-      queue.push(b);
+  clocks.set(ref, { node: ref, offsetNs: ns(0), method: 'reference', samples: 0, base: ref });
+  // Breadth-first from the reference, preferring two-way estimates. Nodes it never reaches share
+  // no packet with its side; each group of them that shares packets among themselves is measured
+  // the same way from its own first node: 'unknown' against the reference, comparable inside.
+  const measure = (root: string, unknown: boolean) => {
+    const queue = [root];
+    while (queue.length > 0) {
+      const a = queue.shift()!;
+      const base = clocks.get(a)!;
+      for (const b of nodes) {
+        if (clocks.has(b)) continue;
+        const t = theta(w, n, index.get(a)!, index.get(b)!);
+        if (!t) continue;
+        const method = unknown ? 'unknown' : base.method === 'one-way' ? 'one-way' : t.method;
+        clocks.set(b, { node: b, offsetNs: ns(base.offsetNs - t.theta), method, samples: t.n, base: root });
+        queue.push(b);
+      }
     }
+  };
+  measure(ref, false);
+  for (const node of nodes) {
+    if (clocks.has(node)) continue;
+    clocks.set(node, { node, offsetNs: ns(0), method: 'unknown', samples: 0, base: node });
+    measure(node, true);
   }
-  for (const node of nodes) if (!clocks.has(node)) clocks.set(node, { node, offsetNs: ns(0), method: 'unknown', samples: 0 });
   return clocks;
 }

@@ -161,6 +161,12 @@ export interface NodeClock {
   offsetNs: Nanoseconds;
   method: 'reference' | 'two-way' | 'one-way' | 'unknown';
   samples: number;
+  /**
+   * The node this clock was measured against, through packets both saw: the reference for every
+   * known clock. An unknown clock (no packet shared with the reference's side) may still be
+   * measured against a node of its own side, so that times there compare with each other.
+   */
+  base: string;
 }
 
 export interface Correlation {

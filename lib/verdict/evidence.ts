@@ -5,6 +5,7 @@
  * of the path (which packets were lost there, whether the next capture covered their time).
  */
 import type { CapturePoint, Correlation, Flow, GroupIds, MaskCount, PacketGroups } from '../correlate/correlate';
+import { clocksCompare } from '../correlate/clocks';
 import { idsWhere } from '../correlate/flows';
 import { consumesSequence, TCP_MAX_HEADER } from '../correlate/summary';
 
@@ -478,7 +479,7 @@ function crossedSince(c: Correlation, p: CapturePoint, end: number, offset: (p: 
   const G = c.groups;
   const st = G.store;
   const unknownClock = (host: string) => c.clocks.get(host)?.method === 'unknown';
-  const comparable = (q: CapturePoint) => q.host === p.host || (!unknownClock(q.host) && !unknownClock(p.host));
+  const comparable = (q: CapturePoint) => (!unknownClock(q.host) && !unknownClock(p.host)) || clocksCompare(c.clocks, q.host, p.host);
   for (const f of c.flows) {
     if (!f.path.includes(p.id)) continue;
     for (const dir of ['requests', 'replies'] as const) {
@@ -804,8 +805,9 @@ function computeStep(ev: Evidence, dir: 'requests' | 'replies', k: number, c: Co
   const window: [number, number] = [to.firstNs + offset(to), to.lastNs + offset(to)];
   // Was `to`'s capture running when each packet passed `from`? An empty capture ran and saw
   // nothing: that is evidence, not a gap. With `to`'s clock unknown the times cannot be
-  // compared, and the captures are taken to overlap.
-  const clockKnown = c.clocks.get(to.host)?.method !== 'unknown' || to.host === from.host;
+  // compared, and the captures are taken to overlap; unless `to` and `from` share packets with
+  // each other, though not with the reference's side (clocksCompare).
+  const clockKnown = c.clocks.get(to.host)?.method !== 'unknown' || clocksCompare(c.clocks, to.host, from.host);
   const sameNode = to.host === from.host;
   const margin = sameNode ? SAME_NODE_MARGIN_NS : CLOCK_MARGIN_NS;
   // On one node (one clock) a packet reaches `to` no sooner than it passed `from`, often with

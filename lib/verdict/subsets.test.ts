@@ -523,3 +523,23 @@ describe.skipIf(!calico)("node1's one tcpdump -i any stopped three quarters of t
     expect(crossedAfterEnd(c, nic, (q) => offsets[q.id]!), `${nic.node}/${nic.interface}`).toBeGreaterThanOrEqual(2);
   });
 });
+
+describe.skipIf(!calico)("node1's -i any started late, beside node2's captures and the outside host's: node1 and the outside host share packets only with each other", () => {
+  it('measures their clocks against each other, so the outside ping reply that passed before node1 started capturing is outside its window, not lost', async () => {
+    const { dir, truth } = calico!;
+    const anyFile = 'node1-any.pcap';
+    const files = [...truth.capturePoints.map((c) => c.file).filter((f) => !f.startsWith('node1-')), anyFile];
+    const bytes = new Uint8Array(readFileSync(join(dir, anyFile)));
+    const cap = (await loadInputs([join(dir, anyFile)], new Map())).inputs[0]!.capture;
+    // The file's header, then its records from three quarters on: tcpdump started late.
+    const from = cap.index.read(Math.floor(cap.index.count * 0.75)).dataOffset - PCAP_RECORD_HEADER_LEN;
+    const out = mkdtempSync(join(tmpdir(), 'hopscope-any-late-'));
+    writeFileSync(join(out, anyFile), new Uint8Array([...bytes.subarray(0, 24), ...bytes.subarray(from)]));
+    const report = await analyzeFiles(files.map((f) => (f === anyFile ? join(out, f) : join(dir, f))));
+    const node1 = report.clocks.find((c) => c.node === 'node1')!;
+    expect(node1.method).toBe('unknown');
+    expect(node1.base).toBe('outside');
+    expect(report.notes.some((n) => /share packets only with each other/.test(n)), report.notes.join('\n')).toBe(true);
+    expectNoneBroken(truth, report, 'node1 -i any started late');
+  });
+});

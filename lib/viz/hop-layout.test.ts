@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { loadInputs } from '../analyze/files';
 import { analyze, type AnalysisReport } from '../analyze';
 import type { FlowReport } from '../verdict/verdict';
-import { clockLabel, encapsulationText, layoutHopDiagram, type HopLayout, type HopLayoutOptions } from './hop-layout';
+import { clockLabel, clockTitle, encapsulationText, layoutHopDiagram, type HopLayout, type HopLayoutOptions } from './hop-layout';
 
 const SAMPLES = join(__dirname, '..', '..', 'sample-captures');
 const CAPTURE = /\.(pcapng|pcap)$/;
@@ -428,6 +428,13 @@ describe('labels', () => {
     expect(clockLabel({ node: 'n', offsetNs: ns(0), method: 'reference', samples: 0 })).toBe('clock reference');
     expect(clockLabel({ node: 'n', offsetNs: ns(0), method: 'unknown', samples: 0 })).toBe('clock unknown');
     expect(clockLabel(undefined)).toBe('clock unknown');
+  });
+
+  it('clock titles say against whose clock an unknown one was measured', () => {
+    expect(clockTitle('node1', { node: 'node1', offsetNs: ns(1_000), method: 'unknown', samples: 12, base: 'outside' })).toBe(
+      "node1 shares packets only with outside: its clock is measured against outside's (+0.001 ms), its offset from the reference is unknown",
+    );
+    expect(clockTitle('outside', { node: 'outside', offsetNs: ns(0), method: 'unknown', samples: 0 })).toBe('outside shares no packet with the other nodes: its clock offset is unknown');
   });
 
   it('encapsulation labels from the overlay device', () => {

@@ -209,7 +209,9 @@ export function clockLabel(clock: Clock | undefined): string {
   return `clock ${ms(clock.offsetNs)} (${clock.method})`;
 }
 
-function clockTitle(node: string, clock: Clock | undefined): string {
+export function clockTitle(node: string, clock: Clock | undefined): string {
+  if (clock?.method === 'unknown' && clock.base && clock.base !== node)
+    return `${node} shares packets only with ${clock.base}: its clock is measured against ${clock.base}'s (${ms(clock.offsetNs)}), its offset from the reference is unknown`;
   if (!clock || clock.method === 'unknown') return `${node} shares no packet with the other nodes: its clock offset is unknown`;
   if (clock.method === 'reference') return `${node} is the reference clock`;
   const how = clock.method === 'one-way' ? 'one direction only, delay taken as zero' : clock.method;
