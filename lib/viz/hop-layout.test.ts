@@ -431,10 +431,12 @@ describe('labels', () => {
   });
 
   it('clock titles say against whose clock an unknown one was measured', () => {
-    expect(clockTitle('node1', { node: 'node1', offsetNs: ns(1_000), method: 'unknown', samples: 12, base: 'outside' })).toBe(
-      "node1 shares packets only with outside: its clock is measured against outside's (+0.001 ms), its offset from the reference is unknown",
-    );
-    expect(clockTitle('outside', { node: 'outside', offsetNs: ns(0), method: 'unknown', samples: 0 })).toBe('outside shares no packet with the other nodes: its clock offset is unknown');
+    const node1 = { node: 'node1', offsetNs: ns(1_000), method: 'unknown', samples: 12, base: 'outside' };
+    const outside = { node: 'outside', offsetNs: ns(0), method: 'unknown', samples: 0 };
+    const clocks = [{ node: 'node2', offsetNs: ns(0), method: 'reference', samples: 0 }, node1, outside];
+    expect(clockTitle('node1', node1, clocks)).toBe("node1 shares packets only with outside: its clock is measured against outside's (+0.001 ms); the offset from the reference is unknown");
+    expect(clockTitle('outside', outside, clocks)).toBe('outside shares packets only with node1: theirs are measured against its clock; the offset from the reference is unknown');
+    expect(clockTitle('outside', outside, [clocks[0]!, outside])).toBe('outside shares no packet with the other nodes: its clock offset is unknown');
   });
 
   it('encapsulation labels from the overlay device', () => {

@@ -209,9 +209,16 @@ export function clockLabel(clock: Clock | undefined): string {
   return `clock ${ms(clock.offsetNs)} (${clock.method})`;
 }
 
-export function clockTitle(node: string, clock: Clock | undefined): string {
-  if (clock?.method === 'unknown' && clock.base && clock.base !== node)
-    return `${node} shares packets only with ${clock.base}: its clock is measured against ${clock.base}'s (${ms(clock.offsetNs)}), its offset from the reference is unknown`;
+export function clockTitle(node: string, clock: Clock | undefined, clocks: readonly Clock[] = []): string {
+  if (clock?.method === 'unknown') {
+    // Its side: the unknown clocks measured against the same node (report clocks name it as `base`).
+    const base = clock.base ?? node;
+    const side = clocks.filter((c) => c.method === 'unknown' && c.node !== node && (c.base ?? c.node) === base).map((c) => c.node);
+    if (side.length > 0) {
+      const against = base === node ? 'theirs are measured against its clock' : `its clock is measured against ${base}'s (${ms(clock.offsetNs)})`;
+      return `${node} shares packets only with ${side.join(' and ')}: ${against}; the offset from the reference is unknown`;
+    }
+  }
   if (!clock || clock.method === 'unknown') return `${node} shares no packet with the other nodes: its clock offset is unknown`;
   if (clock.method === 'reference') return `${node} is the reference clock`;
   const how = clock.method === 'one-way' ? 'one direction only, delay taken as zero' : clock.method;
@@ -381,7 +388,7 @@ function placeHosts(ctx: LayoutContext, perHost: HostDraft[], clocks: AnalysisRe
       titleY: TOP + 18,
       clockLabel: clockLabel(clock),
       clockY: TOP + 34,
-      clockTitle: clockTitle(h.node, clock),
+      clockTitle: clockTitle(h.node, clock, clocks),
       offPathY: h.any.length > 0 ? pathY + BELOW_PATH - 4 : null,
       stations: [],
     };
