@@ -249,6 +249,19 @@ async function cutPcap(file: string, untilNs: bigint): Promise<Uint8Array> {
   return bytes;
 }
 
+/** `file` of `dir` as if its tcpdump had stopped just before the record at `fraction` of its packets. */
+async function stoppedAt(dir: string, file: string, fraction: number): Promise<Uint8Array> {
+  const cap = (await loadInputs([join(dir, file)], new Map())).inputs[0]!.capture;
+  return cutPcap(join(dir, file), packetNs(cap, Math.floor(cap.index.count * fraction) - 1));
+}
+
+/** The paths of `files` in `dir`, with `file` replaced by `bytes` (written to a fresh temporary folder). */
+function replacing(dir: string, files: string[], file: string, bytes: Uint8Array): string[] {
+  const out = mkdtempSync(join(tmpdir(), 'hopscope-replaced-'));
+  writeFileSync(join(out, file), bytes);
+  return files.map((f) => (f === file ? join(out, f) : join(dir, f)));
+}
+
 const healthy = scenarios().find((s) => s.truth.name === 'vxlan-healthy');
 if (!healthy) console.log(`[samples] no vxlan-healthy in ${SAMPLES}: skipping the stopped-right-after test`);
 
@@ -290,9 +303,7 @@ describe.skipIf(!healthy)("the client pod's veth stopped right after its second 
       if (r.proto === 1 && r.dport >>> 8 === 8 && ++echoes === 2) second = packetNs(cap, i);
     }
     expect(second).not.toBeNull();
-    const out = mkdtempSync(join(tmpdir(), 'hopscope-veth-stopped-'));
-    writeFileSync(join(out, vethFile), await cutPcap(join(dir, vethFile), second!));
-    const report = await analyzeFiles(files.map((f) => (f === vethFile ? join(out, f) : join(dir, f))));
+    const report = await analyzeFiles(replacing(dir, files, vethFile, await cutPcap(join(dir, vethFile), second!)));
     const ping = truth.flows.find((f) => f.id === 'ping')!;
     expect(ping.clientResult.outcome).toBe('response');
     const f = findFlow(report.flows, ping)!;
@@ -310,10 +321,7 @@ describe.skipIf(!calicoVxlan)("the server pod's veth stopped a quarter of the wa
     const files = truth.capturePoints.map((c) => c.file);
     const vethFile = 'node2-calib6b47f611ba.pcap';
     expect(files).toContain(vethFile);
-    const cap = (await loadInputs([join(dir, vethFile)], new Map())).inputs[0]!.capture;
-    const out = mkdtempSync(join(tmpdir(), 'hopscope-server-veth-stopped-'));
-    writeFileSync(join(out, vethFile), await cutPcap(join(dir, vethFile), packetNs(cap, Math.floor(cap.index.count / 4) - 1)));
-    const report = await analyzeFiles(files.map((f) => (f === vethFile ? join(out, f) : join(dir, f))));
+    const report = await analyzeFiles(replacing(dir, files, vethFile, await stoppedAt(dir, vethFile, 1 / 4)));
     for (const id of ['http-a-b', 'dns-a-b']) {
       const gt = [...truth.flows, ...(truth.healthy ?? [])].find((f) => f.id === id)!;
       expect(gt.clientResult.outcome).toBe('response');
@@ -407,9 +415,7 @@ async function stoppedAfter(dir: string, files: string[], file: string, match: (
   let at: bigint | null = null;
   for (let i = 0, seen = 0; i < cap.index.count && at === null; i++) if (match(cap.index.read(i)) && ++seen === nth) at = packetNs(cap, i);
   expect(at, `${file}: the packet to stop after`).not.toBeNull();
-  const out = mkdtempSync(join(tmpdir(), 'hopscope-stopped-after-'));
-  writeFileSync(join(out, file), await cutPcap(join(dir, file), at!));
-  return analyzeFiles(files.map((f) => (f === file ? join(out, f) : join(dir, f))));
+  return analyzeFiles(replacing(dir, files, file, await cutPcap(join(dir, file), at!)));
 }
 
 /** A scenario's flow by its id, failing or healthy. */
@@ -436,10 +442,7 @@ describe.skipIf(!busy)('a busy node (dozens of healthy flows, one broken port) w
   it("node2/eth0 stopped a quarter of the way in: an echo reply it missed was seen further on, on node2's bridge and pod veth, so it crossed eth0; only the broken port is broken", async () => {
     const { dir, truth } = busy!;
     const files = truth.capturePoints.map((c) => c.file);
-    const cap = (await loadInputs([join(dir, 'node2-eth0.pcap')], new Map())).inputs[0]!.capture;
-    const out = mkdtempSync(join(tmpdir(), 'hopscope-busy-eth0-'));
-    writeFileSync(join(out, 'node2-eth0.pcap'), await cutPcap(join(dir, 'node2-eth0.pcap'), packetNs(cap, Math.floor(cap.index.count / 4) - 1)));
-    const report = await analyzeFiles(files.map((f) => (f === 'node2-eth0.pcap' ? join(out, f) : join(dir, f))));
+    const report = await analyzeFiles(replacing(dir, files, 'node2-eth0.pcap', await stoppedAt(dir, 'node2-eth0.pcap', 1 / 4)));
     expect(expectNoneBroken(truth, report, 'node2/eth0 stopped')).toBeGreaterThan(30);
     const broken = findFlow(report.flows, truthFlow(truth, 'http-a-d-9090'))!;
     expect(broken.verdict.kind, broken.verdict.summary).toBe('request-dropped');
@@ -469,12 +472,9 @@ describe.skipIf(!nodeAnswers)("the outside host's capture stopped half way, node
     const { dir, truth } = nodeAnswers!;
     const files = truth.capturePoints.map((c) => c.file);
     const cap = (await loadInputs([join(dir, 'outside-eth0.pcap')], new Map())).inputs[0]!.capture;
-    const out = mkdtempSync(join(tmpdir(), 'hopscope-outside-stopped-'));
-    const half = Math.floor(cap.index.count / 2);
     // The capture ends on an echo request to node1: its reply is the packet in question.
-    expect(echoRequest(cap.index.read(half - 1))).toBe(true);
-    writeFileSync(join(out, 'outside-eth0.pcap'), await cutPcap(join(dir, 'outside-eth0.pcap'), packetNs(cap, half - 1)));
-    const report = await analyzeFiles(files.map((f) => (f === 'outside-eth0.pcap' ? join(out, f) : join(dir, f))));
+    expect(echoRequest(cap.index.read(Math.floor(cap.index.count / 2) - 1))).toBe(true);
+    const report = await analyzeFiles(replacing(dir, files, 'outside-eth0.pcap', await stoppedAt(dir, 'outside-eth0.pcap', 1 / 2)));
     expectNoneBroken(truth, report, 'outside/eth0 stopped');
     const ping = findFlow(report.flows, truthFlow(truth, 'outside-ping-node'))!;
     expect(ping.verdict.kind, ping.verdict.summary).toBe('delivered');
@@ -490,10 +490,7 @@ describe.skipIf(!ptb)("an IPv6 client pod's veth stopped a quarter of the way in
     const { dir, truth } = ptb!;
     const files = truth.capturePoints.map((c) => c.file);
     const vethFile = 'node1-veth3a1b2c4d.pcap';
-    const cap = (await loadInputs([join(dir, vethFile)], new Map())).inputs[0]!.capture;
-    const out = mkdtempSync(join(tmpdir(), 'hopscope-v6-veth-stopped-'));
-    writeFileSync(join(out, vethFile), await cutPcap(join(dir, vethFile), packetNs(cap, Math.floor(cap.index.count / 4) - 1)));
-    const report = await analyzeFiles(files.map((f) => (f === vethFile ? join(out, f) : join(dir, f))));
+    const report = await analyzeFiles(replacing(dir, files, vethFile, await stoppedAt(dir, vethFile, 1 / 4)));
     expectNoneBroken(truth, report, 'client veth stopped');
     const http = findFlow(report.flows, truthFlow(truth, 'http6-large'))!;
     expect(http.verdict.kind, http.verdict.summary).toBe('delivered');
@@ -509,10 +506,7 @@ describe.skipIf(!calico)("node1's one tcpdump -i any stopped three quarters of t
     const { dir, truth } = calico!;
     const anyFile = 'node1-any.pcap';
     const files = [...truth.capturePoints.map((c) => c.file).filter((f) => !f.startsWith('node1-')), anyFile];
-    const cap = (await loadInputs([join(dir, anyFile)], new Map())).inputs[0]!.capture;
-    const out = mkdtempSync(join(tmpdir(), 'hopscope-any-stopped-'));
-    writeFileSync(join(out, anyFile), await cutPcap(join(dir, anyFile), packetNs(cap, Math.floor(cap.index.count * 0.75) - 1)));
-    const { inputs } = await loadInputs(files.map((f) => (f === anyFile ? join(out, f) : join(dir, f))), new Map());
+    const { inputs } = await loadInputs(replacing(dir, files, anyFile, await stoppedAt(dir, anyFile, 3 / 4)), new Map());
     const { report, correlation: c } = analyze(inputs);
     expectNoneBroken(truth, report, 'node1 -i any stopped');
     const ping = findFlow(report.flows, truthFlow(truth, 'ping-outside'))!;
@@ -533,9 +527,7 @@ describe.skipIf(!calico)("node1's -i any started late, beside node2's captures a
     const cap = (await loadInputs([join(dir, anyFile)], new Map())).inputs[0]!.capture;
     // The file's header, then its records from three quarters on: tcpdump started late.
     const from = cap.index.read(Math.floor(cap.index.count * 0.75)).dataOffset - PCAP_RECORD_HEADER_LEN;
-    const out = mkdtempSync(join(tmpdir(), 'hopscope-any-late-'));
-    writeFileSync(join(out, anyFile), new Uint8Array([...bytes.subarray(0, 24), ...bytes.subarray(from)]));
-    const report = await analyzeFiles(files.map((f) => (f === anyFile ? join(out, f) : join(dir, f))));
+    const report = await analyzeFiles(replacing(dir, files, anyFile, new Uint8Array([...bytes.subarray(0, 24), ...bytes.subarray(from)])));
     const node1 = report.clocks.find((c) => c.node === 'node1')!;
     expect(node1.method).toBe('unknown');
     expect(node1.base).toBe('outside');
