@@ -11,6 +11,7 @@ import type { BackgroundCounts } from '../correlate/background';
 import { correlate, type CaptureInput, type Correlation, type UndecodedTunnel } from '../correlate/correlate';
 import type { PointOptions } from '../correlate/points';
 import { interfaceRole, type InterfaceRole } from '../protocols/devices';
+import { clockSide } from '../correlate/clocks';
 import { resolveLabel } from '../correlate/labels';
 import { analyzeFlows, type FlowReport } from '../verdict/verdict';
 
@@ -94,11 +95,11 @@ export function analyze(inputs: AnalysisInput[], opts: AnalysisOptions = {}): { 
   for (const c of clocks) {
     if (c.method === 'one-way') notes.push(`${c.node}'s clock offset comes from one direction only (delay taken as zero)`);
     if (c.method !== 'unknown' || c.base !== c.node) continue;
-    const side = clocks.filter((o) => o.base === c.node);
+    const side = clockSide(clocks, c.node);
     notes.push(
-      side.length === 1
+      side.length === 0
         ? `${c.node} shares no packet with the other nodes: its clock offset is unknown`
-        : `${side.map((o) => o.node).join(' and ')} share packets only with each other: their clocks are measured against ${c.node}'s, not the reference's`,
+        : `${[c.node, ...side].join(' and ')} share packets only with each other: their clocks are measured against ${c.node}'s, not the reference's`,
     );
   }
   return {

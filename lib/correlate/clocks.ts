@@ -80,6 +80,17 @@ export function clocksCompare(clocks: ReadonlyMap<string, NodeClock>, a: string,
   return x !== undefined && y !== undefined && x.base === y.base;
 }
 
+/**
+ * The other nodes of an unknown clock's side: those measured against the same node of theirs
+ * (`base`, which a report leaves out where it is the node itself). Empty for a known clock.
+ */
+export function clockSide(clocks: readonly { node: string; method: string; base?: string }[], node: string): string[] {
+  const own = clocks.find((c) => c.node === node);
+  if (own?.method !== 'unknown') return [];
+  const base = own.base ?? node;
+  return clocks.filter((c) => c.method === 'unknown' && c.node !== node && (c.base ?? c.node) === base).map((c) => c.node);
+}
+
 export function estimateClocks(flows: Flow[], groups: PacketGroups, points: CapturePoint[]): Map<string, NodeClock> {
   // Per machine: a capture inside a pod runs on its node's clock.
   const nodes = [...new Set(points.map((p) => p.host))];

@@ -8,8 +8,6 @@ import type { CapturePoint, Correlation, Flow, GroupIds, MaskCount, PacketGroups
 import { clocksCompare } from '../correlate/clocks';
 import { idsWhere } from '../correlate/flows';
 import { consumesSequence, TCP_MAX_HEADER } from '../correlate/summary';
-
-export { consumesSequence };
 import { overlayDevice, type InterfaceRole, type OverlayDevice } from '../protocols/devices';
 import { describeStep, pointName, type Cause } from './causes';
 import type { IcmpErrorReport } from './types';
@@ -478,8 +476,7 @@ function crossedSince(c: Correlation, p: CapturePoint, end: number, offset: (p: 
   let n = 0;
   const G = c.groups;
   const st = G.store;
-  const unknownClock = (host: string) => c.clocks.get(host)?.method === 'unknown';
-  const comparable = (q: CapturePoint) => (!unknownClock(q.host) && !unknownClock(p.host)) || clocksCompare(c.clocks, q.host, p.host);
+  const comparable = (q: CapturePoint) => clocksCompare(c.clocks, q.host, p.host);
   for (const f of c.flows) {
     if (!f.path.includes(p.id)) continue;
     for (const dir of ['requests', 'replies'] as const) {
@@ -553,6 +550,14 @@ export function lastPacketOnward(c: Correlation, p: CapturePoint): Map<string, n
     }
   }
   return onward;
+}
+
+/** `ids` split by `test` in one pass, each part in the order given: those it holds for, then the rest. */
+function partition(ids: readonly number[], test: (g: number) => boolean): [number[], number[]] {
+  const yes: number[] = [];
+  const no: number[] = [];
+  for (const g of ids) (test(g) ? yes : no).push(g);
+  return [yes, no];
 }
 
 /** Whether group g was seen at a station of `order` after the k-th. */
@@ -844,12 +849,10 @@ function computeStep(ev: Evidence, dir: 'requests' | 'replies', k: number, c: Co
   // `from` after `to`'s last packet had got there on its way on is proven to have come too late.
   const rawAtFrom = (g: number) => st.tNs[G.sightingAt(g, from.id)]!;
   const cameAfterEnd = (g: number, t: number) => !sameNode && tailGrace(t) === 0 && rawAtFrom(g) > (lastPacketOnward(c, to).get(from.host) ?? Infinity);
-  const counts = (g: number) => {
+  const [inside, outside] = partition(unproven, (g) => {
     const t = timeAtFrom(g);
     return inWindow(t) && !cameAfterEnd(g, t);
-  };
-  const inside = unproven.filter(counts);
-  const outside = unproven.filter((g) => !counts(g));
+  });
   // Echo requests `to` should have shown and did not, answered all the same: missed, not lost.
   // (One that passed outside `to`'s window stays outside: that says more.)
   const echoed =
@@ -860,8 +863,7 @@ function computeStep(ev: Evidence, dir: 'requests' | 'replies', k: number, c: Co
   // than an MTU a too-big error announced: the identity leaves the length out (GSO), so what was
   // seen further on may be its smaller resend.
   const refusedAbove = ev.fragNeeded?.mtu ?? Infinity;
-  const passedOn = notAnswered.filter((g) => G.ipLen[g]! <= refusedAbove && seenBeyond(G, g, order, k + 1));
-  const lost = passedOn.length > 0 ? notAnswered.filter((g) => !passedOn.includes(g)) : notAnswered;
+  const [passedOn, lost] = partition(notAnswered, (g) => G.ipLen[g]! <= refusedAbove && seenBeyond(G, g, order, k + 1));
   const missed = echoed.length > 0 ? [...acked, ...echoed] : acked;
   const lostSize = lost.reduce((m, g) => Math.max(m, G.ipLen[g]!), 0);
   const at = lost.length > 0 ? G.sightingAt(lost[0]!, from.id) : outside.length > 0 ? G.sightingAt(outside[0]!, from.id) : -1;

@@ -7,7 +7,8 @@
  */
 import type { Cause } from './causes';
 import { familyOf, pointName } from './causes';
-import { consumesSequence, oneTcpdumpAny, REPLY_WAIT_NS, seenTime, unacknowledgedData, unansweredEchoes, watchedAfterRequest, type Evidence, type Step } from './evidence';
+import { consumesSequence } from '../correlate/summary';
+import { oneTcpdumpAny, REPLY_WAIT_NS, seenTime, unacknowledgedData, unansweredEchoes, watchedAfterRequest, type Evidence, type Step } from './evidence';
 import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../protocols/numbers';
 import type { VerdictKind } from './types';
 import type { CapturePoint } from '../correlate/types';

@@ -8,6 +8,7 @@
  */
 import { scalePoint } from 'd3';
 import type { AnalysisReport } from '../analyze';
+import { clockSide } from '../correlate/clocks';
 import type { InterfaceRole } from '../protocols/devices';
 import { deviceEncapsulationText, EGRESS_ORDER, overlayDevice as overlayOfDevice, ROLE_NOUNS } from '../protocols/devices';
 import type { FlowReport, Translation } from '../verdict/verdict';
@@ -210,14 +211,11 @@ export function clockLabel(clock: Clock | undefined): string {
 }
 
 export function clockTitle(node: string, clock: Clock | undefined, clocks: readonly Clock[] = []): string {
-  if (clock?.method === 'unknown') {
-    // Its side: the unknown clocks measured against the same node (report clocks name it as `base`).
+  const side = clockSide(clocks, node);
+  if (clock && side.length > 0) {
     const base = clock.base ?? node;
-    const side = clocks.filter((c) => c.method === 'unknown' && c.node !== node && (c.base ?? c.node) === base).map((c) => c.node);
-    if (side.length > 0) {
-      const against = base === node ? 'theirs are measured against its clock' : `its clock is measured against ${base}'s (${ms(clock.offsetNs)})`;
-      return `${node} shares packets only with ${side.join(' and ')}: ${against}; the offset from the reference is unknown`;
-    }
+    const against = base === node ? 'theirs are measured against its clock' : `its clock is measured against ${base}'s (${ms(clock.offsetNs)})`;
+    return `${node} shares packets only with ${side.join(' and ')}: ${against}; the offset from the reference is unknown`;
   }
   if (!clock || clock.method === 'unknown') return `${node} shares no packet with the other nodes: its clock offset is unknown`;
   if (clock.method === 'reference') return `${node} is the reference clock`;
