@@ -97,7 +97,9 @@ export function correlate(inputs: CaptureInput[], opts: PointOptions = {}): Corr
   for (const b of blind) {
     const p = points[b.point]!;
     layout.notes.push(
-      `${p.node}/${p.interface} never shows packets ${b.towardsPod ? 'towards' : 'from'} its pod (${b.seen} the other way), though ${b.elsewhere > 0 ? `${p.host}'s other points do${b.towardsPod ? ' and the pod acknowledges what it receives' : ''}` : 'the pod acknowledges what it receives'}: it is blind in that direction (an eBPF datapath, as Cilium's host routing, passes it by, and tcpdump -Q keeps one direction only), and that direction is not judged there`,
+      b.proven
+        ? `${p.node}/${p.interface} never shows packets ${b.towardsPod ? 'towards' : 'from'} its pod (${b.seen} the other way), though ${b.elsewhere > 0 ? `${p.host}'s other points do${b.towardsPod ? ' and the pod acknowledges what it receives' : ''}` : 'the pod acknowledges what it receives'}: it is blind in that direction (an eBPF datapath, as Cilium's host routing, passes it by, and tcpdump -Q keeps one direction only), and that direction is not judged there`
+        : `${p.node}/${p.interface} never shows packets towards its pod (${b.seen} from it), though ${p.host}'s other points do, and the pod sent nothing there that could show whether it received them (no TCP, no echo reply): a capture of one direction (tcpdump -Q in; Cilium's host routing passes the pod's device by) looks the same as everything towards the pod lost on the way, so packets that stop right before it are not observed, neither delivered nor dropped`,
     );
   }
   return { epochSec, groups: walk.groups, points, flows: kept, clocks, referenceNode, encapsulationOf, notes: layout.notes, undecoded, neighbours: walk.neighbours, blind, sequentialNodes };

@@ -185,8 +185,8 @@ export interface Correlation {
   undecoded: UndecodedTunnel[];
   /** ARP and neighbour solicitations per point and address asked for, with their answers. */
   neighbours: NeighbourLookup[];
-  /** Pod points that never show one direction of their pod's traffic (blind.ts). */
-  blind: { point: number; towardsPod: boolean; seen: number }[];
+  /** Pod points that never show one direction of their pod's traffic (blind.ts); `proven` false: nothing could tell whether that direction crossed. */
+  blind: { point: number; towardsPod: boolean; seen: number; elsewhere: number; proven: boolean }[];
   /** Nodes whose captures were taken one after another: no two of them ran at the same time. */
   sequentialNodes: string[];
 }

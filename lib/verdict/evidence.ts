@@ -79,6 +79,8 @@ export interface Evidence {
   /** An ICMP port unreachable that quoted an encapsulated packet: the overlay port is closed. */
   underlayUnreachFrom: string | null;
   notCaptured: { node: string; interface: string; role: InterfaceRole }[];
+  /** Pod points that never show one direction of their pod's traffic (blind.ts). */
+  blind: Correlation['blind'];
   /** The overlay device at a step, or on the path. */
   overlayIn(a: CapturePoint, b: CapturePoint): OverlayDevice | null;
   /** The k-th step of a direction (memoised). */
@@ -208,7 +210,8 @@ export function stationsOf(f: Flow, c: Correlation, dir: 'requests' | 'replies')
   const pts = c.points;
   const blindFor = (p: number) => {
     const b = c.blind.find((x) => x.point === p);
-    if (!b) return false;
+    // Not proven blind: still a station, where rules.ts's replies-stop-at-silent-pod speaks.
+    if (!b?.proven) return false;
     const clientPod = pts[p]!.podIps.includes(f.client);
     // Towards the pod: requests to the server's pod, replies to the client's.
     const towards = dir === 'requests' ? !clientPod : clientPod;
@@ -258,6 +261,7 @@ export function gatherEvidence(f: Flow, c: Correlation, offset: (p: CapturePoint
     hostUnreach: icmpErrors.find((e) => (v6 ? e.type === 1 && e.code === 3 : e.type === 3 && e.code === 1)),
     underlayUnreachFrom: f.icmpErrors.find((e) => e.quotedUnderlay && e.type === 3 && e.code === 3)?.from ?? null,
     notCaptured,
+    blind: c.blind,
     overlayIn,
     offset,
     step: () => {

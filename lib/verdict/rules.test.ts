@@ -34,6 +34,9 @@ interface Sent {
   seen: readonly string[];
 }
 
+/** The client pod's host-side veth, a capture point beside POINTS where a case adds it. */
+const VETH = 'node1-veth3a1b2c4d';
+
 const upTo = (last: Point, dir: 'req' | 'rep' = 'req'): Point[] => {
   const order = dir === 'req' ? [...POINTS] : [...POINTS].reverse();
   return order.slice(0, order.indexOf(last) + 1);
@@ -243,6 +246,10 @@ const cases: Record<string, () => Promise<FlowReport>> = {
   'replies-outside-windows': () =>
     // node1/cni0's capture started a minute late: it holds neither the ping nor its reply.
     verdictOf([...ping(1, 0, upTo('node2-cni0').slice(1), upTo('node1-eth0', 'rep')), ...background(0, 100, POINTS.slice(1)), ...background(60_000, 60_100, ['node1-cni0'])]),
+  'replies-stop-at-silent-pod': () =>
+    // The client pod's veth, written with tcpdump -Q in, beside the rest: the pod only pings, so
+    // nothing it sends there can show whether the replies that reach node1/cni0 reached it.
+    verdictOf([...ping(1, 0, [VETH, ...all()], all('rep')), ...ping(2, 1000, [VETH, ...all()], all('rep')), ...background(0, 2000, [VETH, ...POINTS])]),
   'replies-stop': () => verdictOf([...ping(1, 0, all(), upTo('node2-eth0', 'rep')), ...ping(2, 1000, all(), upTo('node2-eth0', 'rep'))]),
   'replies-lost-above-pmtu': () => {
     const bigReply: FrameSpec = { src: B, dst: A, proto: 'tcp', ipId: 88, sport: 80, dport: 40003, seq: 5001, ack: 2, flags: 0x10, payload: bytes(1460, 8) };
@@ -292,6 +299,21 @@ describe('the verdict rule table', () => {
       expect(f.verdict.summary.length).toBeGreaterThan(10);
     });
   }
+
+  it("still calls replies dropped before a silent pod veth when the pod's TCP proves it received nothing: it sends its SYN again and again, never an ACK", async () => {
+    const syn = (n: number, at: number): Sent => ({ spec: { src: A, dst: B, proto: 'tcp', ipId: 70 + n, sport: 40050, dport: 80, seq: 100, flags: 0x02 }, at, seen: [VETH, ...all()] });
+    const synAck = (n: number, at: number): Sent => ({ spec: { src: B, dst: A, proto: 'tcp', ipId: 0, sport: 80, dport: 40050, seq: 5000 + n, ack: 101, flags: 0x12 }, at, seen: all('rep') });
+    const f = await verdictOf([...ping(1, 0, [VETH, ...all()], all('rep')), syn(0, 100), synAck(0, 101), syn(1, 1100), synAck(1, 1101), syn(2, 3100), synAck(2, 3101), ...background(0, 4000, [VETH, ...POINTS])], (x) => x.protocol === 'icmp');
+    expect(f.verdict.kind, f.verdict.summary).toBe('reply-dropped');
+    expect(f.verdict.rule.name).toBe('replies-stop');
+  });
+
+  it("takes a silent pod veth as blind when the pod completes a handshake it opened (its ACK after its SYN): the ping's replies are not judged there", async () => {
+    const seg = (n: number, seq: number, ack: number, flags: number, at: number): Sent => ({ spec: { src: A, dst: B, proto: 'tcp', ipId: 80 + n, sport: 40051, dport: 80, seq, ack, flags }, at, seen: [VETH, ...all()] });
+    const synAck: Sent = { spec: { src: B, dst: A, proto: 'tcp', ipId: 0, sport: 80, dport: 40051, seq: 5000, ack: 101, flags: 0x12 }, at: 101, seen: all('rep') };
+    const f = await verdictOf([...ping(1, 0, [VETH, ...all()], all('rep')), seg(0, 100, 0, 0x02, 100), synAck, seg(1, 101, 5001, 0x10, 102), ...background(0, 2000, [VETH, ...POINTS])], (x) => x.protocol === 'icmp');
+    expect(f.verdict.kind, f.verdict.summary).toBe('delivered');
+  });
 
   it('a client captured one way that completes its handshake, sends its request and never acknowledges an answer: not observed, not delivered', async () => {
     // The SYN-ACK came (the client acknowledges it); the response did not, or not whole: the

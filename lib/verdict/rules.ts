@@ -607,6 +607,29 @@ export const RULES: readonly VerdictRule[] = [
     },
   },
   {
+    name: 'replies-stop-at-silent-pod',
+    description:
+      "Replies stop right before the client pod's own interface, whose capture shows no packet towards the pod at all though its node's other points do, and where the pod sent nothing that could tell whether it received (no TCP, no echo reply; blind.ts): a capture of one direction looks the same as everything towards the pod lost there. Whether the replies reached the pod is not observed.",
+    decide(ev) {
+      const s = repliesStop(ev);
+      if (!s || !s.covered || !s.to.podIps.includes(ev.flow.client)) return null;
+      const b = ev.blind.find((x) => x.point === s.to.id && x.towardsPod && !x.proven);
+      if (!b) return null;
+      return {
+        kind: 'not-observed',
+        summary: `requests arrive; ${ev.replyWhat} reach ${pointName(s.from)}, and ${pointName(s.to)}'s capture shows no packet towards its pod at all (${plural(b.seen, 'packets')} from it), nor does the pod send anything there that would show what it received: whether the ${ev.replyWhat} reached it is not observed`,
+        transition: null,
+        causes: [
+          {
+            text: "capture the pod's interface in both directions (no -Q filter), or inside the pod: under an eBPF datapath (Cilium's host routing) the host's device never shows what goes to the pod",
+            check: `tcpdump -ni ${s.to.interface} -w ${s.to.node}-${s.to.interface}.pcap host ${ev.flow.client}  # or: nsenter -t <pid> -n tcpdump -ni eth0 -w pod.pcap`,
+          },
+        ],
+        evidence: [countsLine(ev, 'replies'), `${pointName(s.to)}: ${b.seen} from its pod, none towards it; ${b.elsewhere} towards it at ${s.to.host}'s other points`, ...stepLines(s, 'replies')],
+      };
+    },
+  },
+  {
     name: 'replies-stop',
     description: 'Requests arrive; replies are seen at one capture point and never at the next one, whose capture covers their time.',
     decide(ev) {

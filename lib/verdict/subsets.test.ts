@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadInputs } from '../analyze/files';
 import { analyze } from '../analyze';
-import { PCAP_RECORD_HEADER_LEN } from '../capture/formats';
+import { PCAP_FILE_HEADER_LEN, PCAP_RECORD_HEADER_LEN } from '../capture/formats';
 import type { IndexedCapture } from '../decode/capture-index';
 import { expectedKind, findFlow, SAMPLES, scenarios } from '../testing/scenarios';
 import { crossedAfterEnd } from './evidence';
@@ -255,12 +255,59 @@ async function stoppedAt(dir: string, file: string, fraction: number): Promise<U
   return cutPcap(join(dir, file), packetNs(cap, Math.floor(cap.index.count * fraction) - 1));
 }
 
+/** `file` of `dir` as if its tcpdump had started just before the record at `fraction` of its packets: its header, then its records from there. */
+async function startedAt(dir: string, file: string, fraction: number): Promise<Uint8Array> {
+  const bytes = new Uint8Array(readFileSync(join(dir, file)));
+  const cap = (await loadInputs([join(dir, file)], new Map())).inputs[0]!.capture;
+  const from = cap.index.read(Math.floor(cap.index.count * fraction)).dataOffset - PCAP_RECORD_HEADER_LEN;
+  return new Uint8Array([...bytes.subarray(0, PCAP_FILE_HEADER_LEN), ...bytes.subarray(from)]);
+}
+
 /** The paths of `files` in `dir`, with `file` replaced by `bytes` (written to a fresh temporary folder). */
 function replacing(dir: string, files: string[], file: string, bytes: Uint8Array): string[] {
   const out = mkdtempSync(join(tmpdir(), 'hopscope-replaced-'));
   writeFileSync(join(out, file), bytes);
   return files.map((f) => (f === file ? join(out, f) : join(dir, f)));
 }
+
+describe.skipIf(!blindVeth)("pod-a's one-direction veth capture stopped or started part way, beside its node's other captures and node2's, whole", () => {
+  const vethFile = 'node1-veth3a1b2c4d.pcap';
+  const cut = async (how: 'stop' | 'start', fraction: number) => {
+    const { dir, truth } = blindVeth!;
+    const files = truth.capturePoints.map((c) => c.file).filter((f) => f.endsWith('.pcap'));
+    const bytes = how === 'stop' ? await stoppedAt(dir, vethFile, fraction) : await startedAt(dir, vethFile, fraction);
+    const { inputs } = await loadInputs(replacing(dir, files, vethFile, bytes), new Map());
+    return analyze(inputs);
+  };
+
+  it('stopped a quarter in, holding two echo requests and nothing the pod received: the ping is not observed, neither delivered nor dropped', async () => {
+    const { truth } = blindVeth!;
+    const { report, correlation } = await cut('stop', 1 / 4);
+    expectNoneBroken(truth, report, 'veth stopped a quarter in');
+    const ping = findFlow(report.flows, truthFlow(truth, 'ping-a-b'))!;
+    expect(ping.verdict.kind, ping.verdict.summary).toBe('not-observed');
+    expect(ping.verdict.rule.name).toBe('replies-stop-at-silent-pod');
+    const veth = correlation.points.find((p) => p.file.endsWith(vethFile))!;
+    expect(correlation.blind).toEqual([expect.objectContaining({ point: veth.id, towardsPod: true, proven: false })]);
+    expect(report.notes.some((n) => n.startsWith('node1/veth3a1b2c4d never shows packets towards its pod') && n.includes('not observed'))).toBe(true);
+  });
+
+  it("stopped half way, after the pod's ACK to its own SYN: blind, proven by the handshake, and every flow delivered", async () => {
+    const { truth } = blindVeth!;
+    const { report, correlation } = await cut('stop', 1 / 2);
+    expect(correlation.blind).toEqual([expect.objectContaining({ towardsPod: true, proven: true })]);
+    expectNoneBroken(truth, report, 'veth stopped half way');
+    expect(findFlow(report.flows, truthFlow(truth, 'ping-a-b'))!.verdict.kind).toBe('delivered');
+  });
+
+  it("started three quarters in, holding the pod's echo replies to pod-b: blind, proven by them, and the DNS answer delivered", async () => {
+    const { truth } = blindVeth!;
+    const { report, correlation } = await cut('start', 3 / 4);
+    expect(correlation.blind).toEqual([expect.objectContaining({ towardsPod: true, proven: true })]);
+    expectNoneBroken(truth, report, 'veth started late');
+    expect(findFlow(report.flows, truthFlow(truth, 'dns-a-b'))!.verdict.kind).toBe('delivered');
+  });
+});
 
 const healthy = scenarios().find((s) => s.truth.name === 'vxlan-healthy');
 if (!healthy) console.log(`[samples] no vxlan-healthy in ${SAMPLES}: skipping the stopped-right-after test`);
@@ -523,11 +570,7 @@ describe.skipIf(!calico)("node1's -i any started late, beside node2's captures a
     const { dir, truth } = calico!;
     const anyFile = 'node1-any.pcap';
     const files = [...truth.capturePoints.map((c) => c.file).filter((f) => !f.startsWith('node1-')), anyFile];
-    const bytes = new Uint8Array(readFileSync(join(dir, anyFile)));
-    const cap = (await loadInputs([join(dir, anyFile)], new Map())).inputs[0]!.capture;
-    // The file's header, then its records from three quarters on: tcpdump started late.
-    const from = cap.index.read(Math.floor(cap.index.count * 0.75)).dataOffset - PCAP_RECORD_HEADER_LEN;
-    const report = await analyzeFiles(replacing(dir, files, anyFile, new Uint8Array([...bytes.subarray(0, 24), ...bytes.subarray(from)])));
+    const report = await analyzeFiles(replacing(dir, files, anyFile, await startedAt(dir, anyFile, 3 / 4)));
     const node1 = report.clocks.find((c) => c.node === 'node1')!;
     expect(node1.method).toBe('unknown');
     expect(node1.base).toBe('outside');
