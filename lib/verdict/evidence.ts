@@ -442,11 +442,16 @@ const crossedCache = new WeakMap<Correlation, WeakMap<(p: CapturePoint) => numbe
  * One counts when all of these hold:
  * - `p` recorded other packets of the same flow and direction: the flow's way really crosses it
  *   (a point is on a path by its role too, and a flow routed past it, or a capture filter that
- *   left it out, would otherwise look like a file that stopped);
+ *   left it out, would otherwise look like a file that stopped); or the way starts at the
+ *   sending pod's own interface on `p`'s node and reaches `p` without leaving it: the pod's
+ *   packets cross its only wire, and its node's devices on their way out;
  * - the packet was seen before `p` on that way, or `p` is where the way starts: it came from
  *   the side of `p` it had to cross from (a TCP reset made by a REJECT rule past `p` was not);
  *   where the way starts at a pod's interface, the pod sent it through there, and one such
- *   packet is proof enough;
+ *   packet is proof enough; so is one no capture of `p`'s node holds, where the way starts
+ *   inside that node (a pod's interface, its bridge or overlay device: not a NIC) and reaches
+ *   `p` without leaving it: a pod or the node sent it, and it crossed `p` on its way out (the
+ *   node's captures all stopped before it, as one script stops them);
  * - it was seen past `p`, more than CLOCK_MARGIN_NS after `p`'s last packet (SAME_NODE_MARGIN_NS
  *   at a point of `p`'s own node, one clock; the margin also keeps a packet whose copy at `p` the
  *   snap length cut, unmatched, from counting), and never at `p`.
@@ -488,10 +493,21 @@ function crossedSince(c: Correlation, p: CapturePoint, end: number, offset: (p: 
       const k = order.indexOf(p.id);
       if (k < 0 || k === order.length - 1) continue;
       const groups = f[dir];
-      if (!groups.some((g) => G.seenAt(g, p.id))) continue;
+      // The way starts inside p's node (a pod's interface, its bridge or overlay device, not a
+      // NIC something from outside comes in by) and stays on it up to p: what a pod or the node
+      // sent crossed p on its way out, though none of the node's captures holds it (they may
+      // all have stopped together, as one script stops them).
+      const start = c.points[order[0]!]!;
+      const onNode = order.slice(0, k + 1).every((id) => c.points[id]!.host === p.host);
+      const fromInside = k > 0 && (start.role === 'pod' || start.role === 'bridge' || start.role === 'overlay') && onNode;
+      // Where it starts at the sending pod's own interface, that pod's packets crossed every
+      // point up to p, whether or not any capture there holds one of the flow.
+      const fromOwnPod = onNode && start.role === 'pod' && start.podIps.includes(dir === 'requests' ? f.client : f.server);
+      if (!fromOwnPod && !groups.some((g) => G.seenAt(g, p.id))) continue;
       for (const g of groups) {
         if (G.seenAt(g, p.id)) continue;
-        if (k > 0 && !seenBefore(G, g, order, k)) continue;
+        const unseenOnNode = k > 0 && !seenBefore(G, g, order, k);
+        if (unseenOnNode && !(fromInside && !seenOnHost(c, g, p.host))) continue;
         // Its first sighting past `p` on the way.
         for (let j = k + 1; j < order.length; j++) {
           const q = c.points[order[j]!]!;
@@ -500,8 +516,9 @@ function crossedSince(c: Correlation, p: CapturePoint, end: number, offset: (p: 
           // On p's node a packet reaches q microseconds after p: past that it crossed p after p's end.
           const margin = q.host === p.host ? SAME_NODE_MARGIN_NS : CLOCK_MARGIN_NS;
           if (!(i >= 0 && comparable(q) && st.tNs[i]! + offset(q) > end + margin)) break;
-          // Where the way starts at a pod's own interface, the pod sent the packet through it: one is proof.
-          n += k === 0 && p.role === 'pod' ? ENDED_EARLY_PROOF : 1;
+          // Where the way starts at a pod's own interface, the pod sent the packet through it, and
+          // on through `p` where nothing of the node holds it: one is proof.
+          n += (k === 0 && p.role === 'pod') || unseenOnNode ? ENDED_EARLY_PROOF : 1;
           if (n >= need) return n;
           break;
         }
@@ -568,6 +585,11 @@ function partition(ids: readonly number[], test: (g: number) => boolean): [numbe
 function seenBeyond(G: PacketGroups, g: number, order: readonly number[], k: number): boolean {
   for (let j = k + 1; j < order.length; j++) if (G.seenAt(g, order[j]!)) return true;
   return false;
+}
+
+/** Whether group g was seen at any point of `host`, stations or not (`-i any`). */
+function seenOnHost(c: Correlation, g: number, host: string): boolean {
+  return c.points.some((q) => q.host === host && c.groups.seenAt(g, q.id));
 }
 
 /** Whether group g was seen at one of the first k stations of `order`. */

@@ -141,6 +141,24 @@ function missedNote(ev: Evidence): { note: string; lines: string[] } {
   return { note: notes.length > 0 ? `: ${notes.join('; ')}` : '', lines };
 }
 
+/**
+ * TCP: the server answered the SYN with SYN-ACKs, and the client sent nothing but SYNs, one of
+ * them after the first SYN-ACK was seen: it never got one. That proves the SYN-ACKs lost on the
+ * way back, whatever a capture's window says of where they were last seen.
+ */
+function unfinishedHandshake(ev: Evidence): { synAcks: number[]; syns: number[] } | null {
+  if (ev.flow.protocol !== 'tcp') return null;
+  const G = ev.groups;
+  const flags = (g: number) => G.tcpFlags[g]!;
+  const synAcks = idsWhere(ev.flow.replies, (g) => (flags(g) & SYN_ACK_RST) === (TCP_SYN | TCP_ACK));
+  if (synAcks.length === 0) return null;
+  const syns = idsWhere(ev.flow.requests, (g) => (flags(g) & SYN_ACK_RST) === TCP_SYN);
+  // The client sent nothing but SYNs: it never saw a SYN-ACK to acknowledge.
+  if (syns.length < 2 || syns.length !== ev.flow.requests.length) return null;
+  const firstSynAck = Math.min(...synAcks.map((g) => seenTime(ev, g)));
+  return syns.some((g) => seenTime(ev, g) > firstSynAck) ? { synAcks, syns } : null;
+}
+
 /** The first step where some packets of a direction pass and some do not. */
 function lossyStep(ev: Evidence, dir: 'requests' | 'replies'): { s: Step; delivered: number[]; k: number } | null {
   const order = dir === 'requests' ? ev.stations : ev.repStations;
@@ -580,7 +598,7 @@ export const RULES: readonly VerdictRule[] = [
       "Replies are seen on their way back, last at a point whose capture ends on the flow's own request: they came after the last packet it wrote, so whether they reached it is not captured (its tcpdump stopped then, or the replies were lost; a later retry it lacks would have told).",
     decide(ev) {
       const s = repliesStop(ev);
-      if (!s || s.covered || !s.toEndsOnCounterpart) return null;
+      if (!s || s.covered || !s.toEndsOnCounterpart || unfinishedHandshake(ev)) return null;
       return {
         kind: 'not-observed',
         summary: `${plural(s.outside.length, ev.replyWhat)} passed ${pointName(s.from)} after ${pointName(s.to)}'s capture wrote its last packet, this flow's own request: whether ${s.outside.length === 1 ? 'it' : 'they'} reached ${pointName(s.to)} is not captured`,
@@ -593,10 +611,11 @@ export const RULES: readonly VerdictRule[] = [
   {
     name: 'replies-outside-windows',
     description:
-      'Requests reach the server and its replies are seen on their way back, last at a point whose next capture does not cover their time: delivered as far as the captures show. A reply that passed while a capture was not running is neither delivered nor dropped there.',
+      'Requests reach the server and its replies are seen on their way back, last at a point whose next capture does not cover their time: delivered as far as the captures show. A reply that passed while a capture was not running is neither delivered nor dropped there; but SYN-ACKs the client answers by sending its SYN again never reached it (handshake-unfinished).',
     decide(ev) {
       const s = repliesStop(ev);
-      if (!s || s.covered) return null;
+      // A client that resent its SYN after the SYN-ACK passed never got it: lost, window or not.
+      if (!s || s.covered || unfinishedHandshake(ev)) return null;
       return {
         kind: 'delivered',
         summary: `delivered as far as the captures show: requests reach ${pointName(ev.points[ev.stations[ev.stations.length - 1]!]!)}; ${plural(s.outside.length, ev.replyWhat)} passed ${pointName(s.from)} while ${pointName(s.to)}'s capture was not running`,
@@ -634,7 +653,7 @@ export const RULES: readonly VerdictRule[] = [
     description: 'Requests arrive; replies are seen at one capture point and never at the next one, whose capture covers their time.',
     decide(ev) {
       const s = repliesStop(ev);
-      if (!s) return null;
+      if (!s || !s.covered) return null;
       return {
         kind: 'reply-dropped',
         summary: `requests arrive; ${ev.replyWhat} reach ${pointName(s.from)}, never ${pointName(s.to)}${s.gapNote}: ${s.transition}`,
@@ -650,16 +669,9 @@ export const RULES: readonly VerdictRule[] = [
     description:
       'TCP: the server answers the SYN with a SYN-ACK, yet the client resends its SYN after it and never acknowledges: the SYN-ACKs leave the server and never reach the client, though every capture saw them.',
     decide(ev) {
-      if (ev.flow.protocol !== 'tcp') return null;
-      const G = ev.groups;
-      const flags = (g: number) => G.tcpFlags[g]!;
-      const synAcks = idsWhere(ev.flow.replies, (g) => (flags(g) & SYN_ACK_RST) === (TCP_SYN | TCP_ACK));
-      if (synAcks.length === 0) return null;
-      const syns = idsWhere(ev.flow.requests, (g) => (flags(g) & SYN_ACK_RST) === TCP_SYN);
-      // The client sent nothing but SYNs: it never saw a SYN-ACK to acknowledge.
-      if (syns.length < 2 || syns.length !== ev.flow.requests.length) return null;
-      const firstSynAck = Math.min(...synAcks.map((g) => seenTime(ev, g)));
-      if (!syns.some((g) => seenTime(ev, g) > firstSynAck)) return null;
+      const h = unfinishedHandshake(ev);
+      if (!h) return null;
+      const { synAcks, syns } = h;
       // The SYN-ACKs seen only where no station is (an `-i any` point): nowhere to name.
       if (ev.repLast < 0) return null;
       const last = ev.points[ev.repStations[ev.repLast]!]!;

@@ -578,3 +578,83 @@ describe.skipIf(!calico)("node1's -i any started late, beside node2's captures a
     expectNoneBroken(truth, report, 'node1 -i any started late');
   });
 });
+
+/** A pcap holding only its records from `fromNs` to `untilNs` (ns since the epoch, either open): its tcpdump ran then. */
+async function keptBetween(file: string, fromNs: bigint | null, untilNs: bigint | null): Promise<Uint8Array> {
+  const bytes = new Uint8Array(readFileSync(file));
+  const cap = (await loadInputs([file], new Map())).inputs[0]!.capture;
+  const parts: Uint8Array[] = [bytes.subarray(0, PCAP_FILE_HEADER_LEN)];
+  for (let i = 0; i < cap.index.count; i++) {
+    const t = packetNs(cap, i);
+    if ((fromNs !== null && t < fromNs) || (untilNs !== null && t > untilNs)) continue;
+    const at = cap.index.read(i).dataOffset - PCAP_RECORD_HEADER_LEN;
+    parts.push(bytes.subarray(at, i + 1 < cap.index.count ? cap.index.read(i + 1).dataOffset - PCAP_RECORD_HEADER_LEN : bytes.length));
+  }
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  parts.reduce((o, p) => (out.set(p, o), o + p.length), 0);
+  return out;
+}
+
+/**
+ * The scenario's captures with every one of `node`'s pcaps stopped at one moment, `fraction` of
+ * the way through the node's packets' time (a script that stops the node's tcpdumps together),
+ * or, with `window`, run only through its middle half: the others whole.
+ */
+async function nodeCut(s: NonNullable<ReturnType<typeof scenarios>[number]>, node: string, how: { stop: number } | 'window') {
+  const { dir, truth } = s;
+  const files = truth.capturePoints.map((c) => c.file).filter((f) => f.endsWith('.pcap'));
+  const mine = truth.capturePoints.filter((c) => c.node === node && c.file.endsWith('.pcap')).map((c) => c.file);
+  const times: bigint[] = [];
+  for (const f of mine) {
+    const cap = (await loadInputs([join(dir, f)], new Map())).inputs[0]!.capture;
+    for (let i = 0; i < cap.index.count; i++) times.push(packetNs(cap, i));
+  }
+  const lo = times.reduce((a, b) => (b < a ? b : a));
+  const hi = times.reduce((a, b) => (b > a ? b : a));
+  const at = (x: number) => lo + ((hi - lo) * BigInt(Math.round(x * 1000))) / 1000n;
+  const [from, until] = how === 'window' ? [at(1 / 4), at(3 / 4)] : [null, at(how.stop)];
+  const out = mkdtempSync(join(tmpdir(), 'hopscope-node-cut-'));
+  for (const f of mine) writeFileSync(join(out, f), await keptBetween(join(dir, f), from, until));
+  const { inputs } = await loadInputs(files.map((f) => join(mine.includes(f) ? out : dir, f)), new Map());
+  return analyze(inputs);
+}
+
+const routeMissing = scenarios().find((s) => s.truth.name === 'calico-vxlan-route-missing');
+const cilium = scenarios().find((s) => s.truth.name === 'cilium-geneve-healthy');
+for (const [name, s] of Object.entries({ 'vxlan-healthy': healthy, 'cilium-geneve-healthy': cilium, 'calico-vxlan-route-missing': routeMissing, 'tcp-synack-dropped': synack })) {
+  if (!s) console.log(`[samples] no ${name} in ${SAMPLES}: skipping its node-stopped-together tests`);
+}
+
+describe("a node's captures all stopped together (one script stops its tcpdumps), the other node's whole", () => {
+  it.skipIf(!healthy)("node1's four, a quarter in: the pod's next echo request, seen on node2 and on none of node1's, proves each stopped, so the echo reply that came back later is not lost", async () => {
+    const { truth } = healthy!;
+    const { report, correlation: c } = await nodeCut(healthy!, 'node1', { stop: 1 / 4 });
+    const offsets = c.points.map((p) => c.clocks.get(p.host)?.offsetNs ?? 0);
+    for (const p of c.points.filter((q) => q.node === 'node1')) expect(crossedAfterEnd(c, p, (q) => offsets[q.id]!), `${p.node}/${p.interface}`).toBe(2);
+    expect(expectNoneBroken(truth, report, 'node1 stopped a quarter in')).toBeGreaterThan(0);
+    expect(findFlow(report.flows, truthFlow(truth, 'ping'))!.verdict.kind).toBe('delivered');
+  });
+
+  it.skipIf(!cilium)("node2's, three quarters in, where the client pod's own device was not captured: the way starts at node2's overlay device, inside the node, and what the pod sent later proves the stop", async () => {
+    const { truth } = cilium!;
+    for (const how of [{ stop: 3 / 4 }, 'window'] as const) expectNoneBroken(truth, (await nodeCut(cilium!, 'node2', how)).report, `node2 ${JSON.stringify(how)}`);
+  });
+
+  it.skipIf(!routeMissing)('node1\'s, three quarters in, before a ping none of its captures holds: the pod sent it through them all, so no reply to it is lost; the failing flows still fail', async () => {
+    const { truth } = routeMissing!;
+    const { report } = await nodeCut(routeMissing!, 'node1', { stop: 3 / 4 });
+    expectNoneBroken(truth, report, 'node1 stopped three quarters in');
+    for (const gt of truth.flows.filter((f) => f.clientResult.outcome !== 'response')) {
+      const f = findFlow(report.flows, gt);
+      if (f) expect(f.verdict.kind, `${gt.id}: ${f.verdict.summary}`).not.toBe('delivered');
+    }
+  });
+
+  it.skipIf(!synack)("node1's, a quarter in, right after the client's first SYN: the SYN-ACKs it never got are lost, though they came after the captures' last packets (the client sent its SYN again)", async () => {
+    const { truth } = synack!;
+    const { report } = await nodeCut(synack!, 'node1', { stop: 1 / 4 });
+    const http = findFlow(report.flows, truth.flows.find((f) => f.clientResult.outcome !== 'response')!)!;
+    expect(http.verdict.kind, http.verdict.summary).toBe('reply-dropped');
+    expect(http.verdict.rule.name).toBe('handshake-unfinished');
+  });
+});
