@@ -31,6 +31,8 @@ function oneWayDelays(flows: Flow[], G: PacketGroups, pointNode: Int32Array, n: 
     const step = Math.max(1, Math.floor(f.groups.length / CLOCK_SAMPLE));
     for (let gi = 0; gi < f.groups.length; gi += step) {
       const g = f.groups[gi]!;
+      // Which copy of a resent packet one capture holds is a guess where they hold different ones.
+      if (G.unevenCopies.size > 0 && G.unevenCopies.has(g)) continue;
       first.fill(NaN);
       let seenNodes = 0;
       for (let k = G.from(g), e = G.to(g); k < e; k++) {

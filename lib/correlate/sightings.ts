@@ -254,6 +254,13 @@ export class PacketGroups {
    * point without all the others: the datagram did not get there whole, so it did not get there.
    */
   readonly incomplete = new Set<number>();
+  /**
+   * Groups of one identity sent more than once (identical retransmissions, Walk.copyOf) whose
+   * copies were not all seen at the same points: which copy at one point is which at another is
+   * then a guess (a capture that started late holds a later copy first, and pairs it with the
+   * first elsewhere), so their times say nothing of the clocks (clocks.ts).
+   */
+  readonly unevenCopies = new Set<number>();
 
   /** Whether group g's first fragment crossed `point` without the rest of its datagram. */
   arrivedIncomplete(g: number, point: number): boolean {
@@ -577,6 +584,7 @@ class Walk {
       this.sight(cur, r);
     }
     if (this.fragmented.size > 0) this.settleFragments();
+    if (this.useMasks) this.settleCopies();
     return { store: this.store, groups: this.groups, conns: this.conns, errorRows: this.errorRows, background: this.background, opaque: [...this.opaque.values()], truncated: this.truncated, neighbours: [...this.neighbours.values()] };
   }
 
@@ -665,6 +673,18 @@ class Walk {
     if (f && Math.abs(tNs - f.t) < FRAGMENT_SPAN_NS) f.bytes += bytes;
     else this.fragments.set(k, { t: tNs, bytes });
     return dg;
+  }
+
+  /** Copies of one identity seen at different points from one another: PacketGroups.unevenCopies. */
+  private settleCopies(): void {
+    const mask = this.groups.mask;
+    this.copiesMade.forEach((n, base) => {
+      if (!(n > 0)) return;
+      let even = true;
+      for (let c = this.nextCopy[base]; c !== undefined && even; c = this.nextCopy[c]) even = mask[c] === mask[base];
+      if (even) return;
+      for (let c: number | undefined = base; c !== undefined; c = this.nextCopy[c]) this.groups.unevenCopies.add(c);
+    });
   }
 
   /** Datagrams whose first fragment reached a point with fewer fragments than elsewhere: not there whole. */

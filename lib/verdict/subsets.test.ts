@@ -658,3 +658,28 @@ describe("a node's captures all stopped together (one script stops its tcpdumps)
     expect(http.verdict.rule.name).toBe('handshake-unfinished');
   });
 });
+
+describe.skipIf(!synack)("node1's captures started three quarters in, after the client had sent its SYN twice: its copies pair with the wrong ones elsewhere", () => {
+  it("leaves those resent SYNs out of the clocks: node2's offset stays within a millisecond of the lab's one clock, not the 2 s between two SYNs", async () => {
+    const { dir, truth } = synack!;
+    const files = truth.capturePoints.map((c) => c.file).filter((f) => f.endsWith('.pcap'));
+    const mine = files.filter((f) => f.startsWith('node1-'));
+    // Every node1 capture started at one moment, three quarters of the way through node1's traffic.
+    const times: bigint[] = [];
+    for (const f of mine) {
+      const cap = (await loadInputs([join(dir, f)], new Map())).inputs[0]!.capture;
+      for (let i = 0; i < cap.index.count; i++) times.push(packetNs(cap, i));
+    }
+    const lo = times.reduce((a, b) => (b < a ? b : a));
+    const hi = times.reduce((a, b) => (b > a ? b : a));
+    const out = mkdtempSync(join(tmpdir(), 'hopscope-late-'));
+    for (const f of mine) writeFileSync(join(out, f), await keptBetween(join(dir, f), lo + ((hi - lo) * 3n) / 4n, null));
+    const { inputs } = await loadInputs(files.map((f) => join(mine.includes(f) ? out : dir, f)), new Map());
+    const { correlation: c } = analyze(inputs);
+    // The lab's nodes are namespaces of one machine: one clock, offset 0.
+    const node2 = c.clocks.get('node2')!;
+    expect(node2.method).not.toBe('unknown');
+    expect(Math.abs(node2.offsetNs)).toBeLessThan(1e6);
+    expect(c.groups.unevenCopies.size).toBeGreaterThan(0);
+  });
+});
