@@ -494,6 +494,15 @@ describe('the verdict rule table', () => {
     expect(f.verdict.rule.name).not.toBe('handshake-unfinished');
   });
 
+  it('takes a RST alone, whose sequence number is not 0, for the end of a connection made before the captures began: not observed, no refusal; one with sequence number 0 still refuses', async () => {
+    const rst = (seq: number): Sent => ({ spec: { src: B, dst: A, proto: 'tcp', ipId: 0, sport: 80, dport: 40060, seq, ack: 160, flags: 0x14 }, at: 500, seen: all('rep') });
+    const old = await verdictOf([rst(5000), ...background(0, 1000)], (f) => f.protocol === 'tcp');
+    expect(old.verdict.kind, old.verdict.summary).toBe('not-observed');
+    expect(old.verdict.rule.name).toBe('tcp-reset');
+    const refusal = await verdictOf([rst(0), ...background(0, 1000)], (f) => f.protocol === 'tcp');
+    expect(refusal.verdict.kind, refusal.verdict.summary).toBe('rejected');
+  });
+
   it('calls a RST right after the SYN-ACK a reset before any answer, not a close', async () => {
     const tcp = (src: string, dst: string, sport: number, dport: number, seq: number, ack: number, flags: number): FrameSpec => ({ src, dst, proto: 'tcp', ipId: seq & 0xffff, sport, dport, seq, ack, flags });
     const f = await verdictOf([

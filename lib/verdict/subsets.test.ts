@@ -683,3 +683,29 @@ describe.skipIf(!synack)("node1's captures started three quarters in, after the 
     expect(c.groups.unevenCopies.size).toBeGreaterThan(0);
   });
 });
+
+const rstClose = scenarios().find((s) => s.truth.name === 'tcp-rst-close-healthy');
+if (!rstClose) console.log(`[samples] no tcp-rst-close-healthy in ${SAMPLES}: skipping its late captures test`);
+
+describe.skipIf(!rstClose)("both nodes' captures started after a connection's exchange and before the RST that closed it", () => {
+  it('calls the lone RST no refusal: its sequence number is not 0, so it answers no SYN; the connection is not observed', async () => {
+    const { dir, truth } = rstClose!;
+    const files = truth.capturePoints.map((c) => c.file).filter((f) => f.endsWith('.pcap'));
+    const times: bigint[] = [];
+    for (const f of files) {
+      const cap = (await loadInputs([join(dir, f)], new Map())).inputs[0]!.capture;
+      for (let i = 0; i < cap.index.count; i++) times.push(packetNs(cap, i));
+    }
+    const lo = times.reduce((a, b) => (b < a ? b : a));
+    const hi = times.reduce((a, b) => (b > a ? b : a));
+    const at = (x: number) => lo + ((hi - lo) * BigInt(Math.round(x * 1000))) / 1000n;
+    // node1's tcpdumps started 30 % of the way in, node2's at 40 %.
+    const out = mkdtempSync(join(tmpdir(), 'hopscope-late-both-'));
+    for (const f of files) writeFileSync(join(out, f), await keptBetween(join(dir, f), at(f.startsWith('node1-') ? 0.3 : 0.4), null));
+    const report = await analyzeFiles(files.map((f) => join(out, f)));
+    expectNoneBroken(truth, report, 'both started late');
+    const f = findFlow(report.flows, truthFlow(truth, 'http-rst-close'))!;
+    expect(f.verdict.kind, f.verdict.summary).toBe('not-observed');
+    expect(f.verdict.summary).toMatch(/answers no SYN/);
+  });
+});
