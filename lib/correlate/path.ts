@@ -254,7 +254,38 @@ export function pathOf(f: Flow, ctx: PathContext): number[] {
   // The server's pod is arrived at: its host veth, then the capture inside it.
   if (clientNode >= 0) out.push(...ctx.ingress[clientNode]!.filter((id) => keep(id) && isServerPod(id)));
   for (const node of onPath) out.push(...ctx.ingress[ctx.nodes.indexOf(node)]!.filter(keep));
+  crossedOrder(out, f, ctx);
   return trimEnds(skipUnseenBetweenSeen(out, points, obs.seenAt), points, obs.seenAt, f.replies.length > 0, [f.summary.firstNs, f.summary.lastNs], isServerPod);
+}
+
+/**
+ * Interfaces of one node whose role nothing told (`other`: an `-i any` capture's `if<index>`
+ * without a links file, where no encapsulated packet showed the NIC) stand side by side in the
+ * path with no order of their own. One request seen at each of them crossed them in time order,
+ * one clock: that order is the path's. Left as it is where no request was seen at all of them.
+ */
+function crossedOrder(path: number[], f: Flow, ctx: PathContext): void {
+  const G = ctx.groups;
+  const st = G.store;
+  for (let a = 0; a < path.length; ) {
+    const p = ctx.points[path[a]!]!;
+    let b = a + 1;
+    while (b < path.length && ctx.points[path[b]!]!.role === 'other' && ctx.points[path[b]!]!.host === p.host) b++;
+    if (p.role !== 'other' || b - a < 2) {
+      a = b;
+      continue;
+    }
+    const run = path.slice(a, b);
+    for (let r = 0; r < f.requests.length && r < CLIENT_SAMPLE; r++) {
+      const g = f.requests[r]!;
+      const at = run.map((id) => (G.seenAt(g, id) ? st.tNs[G.sightingAt(g, id)]! : NaN));
+      if (at.some((t) => !(t === t))) continue;
+      const order = run.map((id, k) => ({ id, t: at[k]! })).sort((x, y) => x.t - y.t);
+      order.forEach((x, k) => (path[a + k] = x.id));
+      break;
+    }
+    a = b;
+  }
 }
 
 /** Whether the first requests went to another address than the one the client dialled (DNAT: a ClusterIP, a NodePort). */

@@ -28,7 +28,13 @@ export interface GroundTruth {
   name: string;
   fault: { kind: string } | null;
   capturePoints: { file: string; node: string; interface: string }[];
-  extraCaptures?: { file: string; node: string; interface: string }[];
+  extraCaptures?: {
+    file: string;
+    node: string;
+    interface: string;
+    /** An `-i any` SLL2 file: ifindex → the interface name the lab read from `ip link`. */
+    ifindex?: Record<string, string>;
+  }[];
   flows: TruthFlow[];
   /** Schema 2: every other flow of the scenario, each of which worked. */
   healthy?: TruthFlow[];

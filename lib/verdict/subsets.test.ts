@@ -709,3 +709,26 @@ describe.skipIf(!rstClose)("both nodes' captures started after a connection's ex
     expect(f.verdict.summary).toMatch(/answers no SYN/);
   });
 });
+
+const udpOutbound = scenarios().find((s) => s.truth.name === 'udp-8285-blocked-outbound');
+if (!udpOutbound) console.log(`[samples] no udp-8285-blocked-outbound in ${SAMPLES}: skipping the unnamed -i any interfaces' order test`);
+
+describe.skipIf(!udpOutbound)("node1's tcpdump -i any alone, without its links file, where nothing leaves node1 encapsulated to show its NIC", () => {
+  it('orders its unnamed interfaces as the requests crossed them: the pod veth, docker0, flannel0, as the lab numbered them', async () => {
+    const { dir, truth } = udpOutbound!;
+    const any = truth.extraCaptures!.find((c) => c.file === 'node1-any.pcap')!;
+    const name = (iface: string) => any.ifindex![iface.replace(/^if/, '')] ?? iface;
+    const report = await analyzeFiles([join(dir, 'node1-any.pcap')]);
+    let judged = 0;
+    for (const gt of truth.flows) {
+      const f = findFlow(report.flows, gt);
+      if (!f) continue;
+      judged++;
+      // The lab's path for the flow, on node1, where the -i any file holds it.
+      const crossed = f.hops.filter((h) => h.node === 'node1').map((h) => `node1/${name(h.interface)}`);
+      expect(crossed, gt.id).toEqual(gt.path.filter((p) => crossed.includes(p)));
+      expect(crossed.length, gt.id).toBeGreaterThanOrEqual(3);
+    }
+    expect(judged).toBeGreaterThan(0);
+  });
+});
