@@ -15,6 +15,7 @@ import { Connections, icmpConnKey, portConnKey } from './connections';
 import { directionVote, identityHi, identityLo, portVote } from './identity';
 import type { PointLayout } from './points';
 import { grow, hashStr, mix, PairTable } from './tables';
+import { TCP_RST, TCP_SYN } from '../protocols/numbers';
 import type { CaptureInput, CapturePoint, Sighting } from './types';
 
 /** Interned addresses: one string and one hash per distinct address, not per packet. */
@@ -255,10 +256,10 @@ export class PacketGroups {
    */
   readonly incomplete = new Set<number>();
   /**
-   * Groups of one identity sent more than once (identical retransmissions, Walk.copyOf) whose
-   * copies were not all seen at the same points: which copy at one point is which at another is
-   * then a guess (a capture that started late holds a later copy first, and pairs it with the
-   * first elsewhere), so their times say nothing of the clocks (clocks.ts).
+   * Groups of a SYN or SYN-ACK sent more than once (identical retransmissions, Walk.copyOf)
+   * whose copies were not all seen at the same points: which copy at one point is which at
+   * another is then a guess (a capture that started late holds a later copy first, and pairs it
+   * with the first elsewhere), so their times say nothing of the clocks (clocks.ts).
    */
   readonly unevenCopies = new Set<number>();
 
@@ -675,11 +676,15 @@ class Walk {
     return dg;
   }
 
-  /** Copies of one identity seen at different points from one another: PacketGroups.unevenCopies. */
+  /**
+   * Resent SYNs and SYN-ACKs (a handshake's identical copies, one a second or more after the
+   * other) seen at different points from one another: PacketGroups.unevenCopies. Other resends
+   * go on from the node they were resent on, or differ in length, and copyOf pairs them by that.
+   */
   private settleCopies(): void {
-    const mask = this.groups.mask;
+    const { mask, tcpFlags, proto } = this.groups;
     this.copiesMade.forEach((n, base) => {
-      if (!(n > 0)) return;
+      if (!(n > 0) || proto[base] !== 6 || (tcpFlags[base]! & (TCP_SYN | TCP_RST)) !== TCP_SYN) return;
       let even = true;
       for (let c = this.nextCopy[base]; c !== undefined && even; c = this.nextCopy[c]) even = mask[c] === mask[base];
       if (even) return;
