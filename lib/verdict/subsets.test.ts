@@ -595,6 +595,18 @@ async function keptBetween(file: string, fromNs: bigint | null, untilNs: bigint 
   return out;
 }
 
+/** `at(x)`: the moment `x` of the way (0 to 1) from the first to the last packet of `files`. */
+async function spanOf(dir: string, files: string[]): Promise<(x: number) => bigint> {
+  const times: bigint[] = [];
+  for (const f of files) {
+    const cap = (await loadInputs([join(dir, f)], new Map())).inputs[0]!.capture;
+    for (let i = 0; i < cap.index.count; i++) times.push(packetNs(cap, i));
+  }
+  const lo = times.reduce((a, b) => (b < a ? b : a));
+  const hi = times.reduce((a, b) => (b > a ? b : a));
+  return (x: number) => lo + ((hi - lo) * BigInt(Math.round(x * 1000))) / 1000n;
+}
+
 /**
  * The scenario's captures with every one of `node`'s pcaps stopped at one moment, `fraction` of
  * the way through the node's packets' time (a script that stops the node's tcpdumps together),
@@ -604,14 +616,7 @@ async function nodeCut(s: NonNullable<ReturnType<typeof scenarios>[number]>, nod
   const { dir, truth } = s;
   const files = truth.capturePoints.map((c) => c.file).filter((f) => f.endsWith('.pcap'));
   const mine = truth.capturePoints.filter((c) => c.node === node && c.file.endsWith('.pcap')).map((c) => c.file);
-  const times: bigint[] = [];
-  for (const f of mine) {
-    const cap = (await loadInputs([join(dir, f)], new Map())).inputs[0]!.capture;
-    for (let i = 0; i < cap.index.count; i++) times.push(packetNs(cap, i));
-  }
-  const lo = times.reduce((a, b) => (b < a ? b : a));
-  const hi = times.reduce((a, b) => (b > a ? b : a));
-  const at = (x: number) => lo + ((hi - lo) * BigInt(Math.round(x * 1000))) / 1000n;
+  const at = await spanOf(dir, mine);
   const [from, until] = how === 'window' ? [at(1 / 4), at(3 / 4)] : [null, at(how.stop)];
   const out = mkdtempSync(join(tmpdir(), 'hopscope-node-cut-'));
   for (const f of mine) writeFileSync(join(out, f), await keptBetween(join(dir, f), from, until));
@@ -665,15 +670,9 @@ describe.skipIf(!synack)("node1's captures started three quarters in, after the 
     const files = truth.capturePoints.map((c) => c.file).filter((f) => f.endsWith('.pcap'));
     const mine = files.filter((f) => f.startsWith('node1-'));
     // Every node1 capture started at one moment, three quarters of the way through node1's traffic.
-    const times: bigint[] = [];
-    for (const f of mine) {
-      const cap = (await loadInputs([join(dir, f)], new Map())).inputs[0]!.capture;
-      for (let i = 0; i < cap.index.count; i++) times.push(packetNs(cap, i));
-    }
-    const lo = times.reduce((a, b) => (b < a ? b : a));
-    const hi = times.reduce((a, b) => (b > a ? b : a));
+    const at = await spanOf(dir, mine);
     const out = mkdtempSync(join(tmpdir(), 'hopscope-late-'));
-    for (const f of mine) writeFileSync(join(out, f), await keptBetween(join(dir, f), lo + ((hi - lo) * 3n) / 4n, null));
+    for (const f of mine) writeFileSync(join(out, f), await keptBetween(join(dir, f), at(3 / 4), null));
     const { inputs } = await loadInputs(files.map((f) => join(mine.includes(f) ? out : dir, f)), new Map());
     const { correlation: c } = analyze(inputs);
     // The lab's nodes are namespaces of one machine: one clock, offset 0.
@@ -691,14 +690,7 @@ describe.skipIf(!rstClose)("both nodes' captures started after a connection's ex
   it('calls the lone RST no refusal: its sequence number is not 0, so it answers no SYN; the connection is not observed', async () => {
     const { dir, truth } = rstClose!;
     const files = truth.capturePoints.map((c) => c.file).filter((f) => f.endsWith('.pcap'));
-    const times: bigint[] = [];
-    for (const f of files) {
-      const cap = (await loadInputs([join(dir, f)], new Map())).inputs[0]!.capture;
-      for (let i = 0; i < cap.index.count; i++) times.push(packetNs(cap, i));
-    }
-    const lo = times.reduce((a, b) => (b < a ? b : a));
-    const hi = times.reduce((a, b) => (b > a ? b : a));
-    const at = (x: number) => lo + ((hi - lo) * BigInt(Math.round(x * 1000))) / 1000n;
+    const at = await spanOf(dir, files);
     // node1's tcpdumps started 30 % of the way in, node2's at 40 %.
     const out = mkdtempSync(join(tmpdir(), 'hopscope-late-both-'));
     for (const f of files) writeFileSync(join(out, f), await keptBetween(join(dir, f), at(f.startsWith('node1-') ? 0.3 : 0.4), null));
