@@ -417,23 +417,21 @@ export const RULES: readonly VerdictRule[] = [
       // A RST that answers a SYN has sequence number 0: the SYN carries no acknowledgment to take
       // one from (RFC 9293 §3.10.7.1; Linux and iptables' REJECT alike). Another, with no SYN of
       // the flow captured, resets a connection made before the captures began: no refusal.
+      const st = G.store;
+      const i = st.order[G.to(rst) - 1]!;
+      const from = `${st.addrs.text[st.src[i]!]}:${st.sport[i]}`;
       const syn = ev.flow.requests.some((g) => (G.tcpFlags[g]! & (TCP_SYN | TCP_ACK)) === TCP_SYN);
-      const rstFrom = () => {
-        const i = G.store.order[G.to(rst) - 1]!;
-        return `${G.store.addrs.text[G.store.src[i]!]}:${G.store.sport[i]}`;
-      };
-      if (!syn && G.seq[rst] !== 0 && ev.flow.requests.length === 0) {
+      if (!syn && G.seq[rst] !== 0) {
+        if (ev.flow.requests.length > 0) return null;
         return {
           kind: 'not-observed',
-          summary: `only a RST from ${rstFrom()} is captured: its sequence number is not 0, so it answers no SYN and resets a connection made before the captures began; whether that connection worked is not captured`,
+          summary: `only a RST from ${from} is captured: its sequence number is not 0, so it answers no SYN and resets a connection made before the captures began; whether that connection worked is not captured`,
           transition: null,
           causes: [],
-          evidence: [`a TCP RST from ${rstFrom()}, sequence number ${G.seq[rst]}`, countsLine(ev, 'requests')],
+          evidence: [`a TCP RST from ${from}, sequence number ${G.seq[rst]}`, countsLine(ev, 'requests')],
         };
       }
-      if (!syn && G.seq[rst] !== 0) return null;
       const handshook = ev.flow.replies.some((g) => (G.tcpFlags[g]! & SYN_ACK_RST) === (TCP_SYN | TCP_ACK));
-      const from = rstFrom();
       const reject: Cause = { text: 'a REJECT --reject-with tcp-reset rule answers for it', check: `${familyOf(ev.flow.server).iptables} -S | grep -i reject` };
       // The SYNs never reached the server's side of the path: a node answered in its name.
       const s = requestsStop(ev);

@@ -292,21 +292,19 @@ describe.skipIf(!blindVeth)("pod-a's one-direction veth capture stopped or start
     expect(report.notes.some((n) => n.startsWith('node1/veth3a1b2c4d never shows packets towards its pod') && n.includes('not observed'))).toBe(true);
   });
 
-  it("stopped half way, after the pod's ACK to its own SYN: blind, proven by the handshake, and every flow delivered", async () => {
-    const { truth } = blindVeth!;
-    const { report, correlation } = await cut('stop', 1 / 2);
-    expect(correlation.blind).toEqual([expect.objectContaining({ towardsPod: true, proven: true })]);
-    expectNoneBroken(truth, report, 'veth stopped half way');
-    expect(findFlow(report.flows, truthFlow(truth, 'ping-a-b'))!.verdict.kind).toBe('delivered');
-  });
-
-  it("started three quarters in, holding the pod's echo replies to pod-b: blind, proven by them, and the DNS answer delivered", async () => {
-    const { truth } = blindVeth!;
-    const { report, correlation } = await cut('start', 3 / 4);
-    expect(correlation.blind).toEqual([expect.objectContaining({ towardsPod: true, proven: true })]);
-    expectNoneBroken(truth, report, 'veth started late');
-    expect(findFlow(report.flows, truthFlow(truth, 'dns-a-b'))!.verdict.kind).toBe('delivered');
-  });
+  // Cut where the pod's own packets still prove it received: blind, and every flow delivered.
+  for (const { how, fraction, proof, flow } of [
+    { how: 'stop', fraction: 1 / 2, proof: "after the pod's ACK to its own SYN: blind, proven by the handshake", flow: 'ping-a-b' },
+    { how: 'start', fraction: 3 / 4, proof: "holding the pod's echo replies to pod-b: blind, proven by them", flow: 'dns-a-b' },
+  ] as const) {
+    it(`${how === 'stop' ? 'stopped' : 'started'} ${fraction * 100} % in, ${proof}, and ${flow} delivered`, async () => {
+      const { truth } = blindVeth!;
+      const { report, correlation } = await cut(how, fraction);
+      expect(correlation.blind).toEqual([expect.objectContaining({ towardsPod: true, proven: true })]);
+      expectNoneBroken(truth, report, `veth ${how} at ${fraction}`);
+      expect(findFlow(report.flows, truthFlow(truth, flow))!.verdict.kind).toBe('delivered');
+    });
+  }
 });
 
 const healthy = scenarios().find((s) => s.truth.name === 'vxlan-healthy');
