@@ -17,9 +17,11 @@ export type TruthFlow = {
   match: { icmpId?: number; clientPort?: number };
   path: string[];
   clientResult: { outcome: string; detail?: string };
-  icmpErrors?: { type: number; code: number; from?: string; seenAt?: Record<string, number> }[];
-  requests: { lastReached: string | null; seenAt: Record<string, number>; packetsAt?: Record<string, number> };
-  replies: { lastReached: string | null; seenAt: Record<string, number>; packetsAt?: Record<string, number> };
+  /** ICMP errors about the flow; `mtu`: what a frag-needed or packet too big announced. */
+  icmpErrors?: { type: number; code: number; from?: string; mtu?: number | null; seenAt?: Record<string, number> }[];
+  /** `largestAt`: the largest IP length seen at each point. */
+  requests: { lastReached: string | null; seenAt: Record<string, number>; packetsAt?: Record<string, number>; largestAt?: Record<string, number> };
+  replies: { lastReached: string | null; seenAt: Record<string, number>; packetsAt?: Record<string, number>; largestAt?: Record<string, number> };
   /** Points captured in one direction only that cannot show the requests or the replies. */
   blind?: { requests: string[]; replies: string[] };
 };

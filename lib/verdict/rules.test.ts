@@ -182,6 +182,20 @@ const cases: Record<string, () => Promise<FlowReport>> = {
     // Only node2's `-i any` capture saw the pings: no station did.
     verdictOf([...ping(1, 0, ['node2-any'], []), ...background(0, 100)]),
   'no-reply': () => verdictOf([...ping(1, 0, all(), []), ...ping(2, 1000, all(), [])]),
+  'echoes-refused-above-pmtu': () => {
+    // Only the client's node: the second, 1500-byte echo request crosses both its points and
+    // node2 refuses it with frag-needed; the third is answered.
+    const node1 = upTo('node1-eth0');
+    const back = upTo('node1-cni0', 'rep').slice(2);
+    const big: FrameSpec = { src: A, dst: B, proto: 'icmp', ipId: 77, icmp: { type: 8, code: 0, id: 7, seq: 2 }, payload: bytes(1472, 2) };
+    return verdictOf([
+      ...ping(1, 0, node1, back),
+      { spec: big, at: 1000, seen: node1 },
+      { spec: icmpError('192.168.0.12', A, 3, 4, big, 1450), at: 1001, seen: back },
+      ...ping(3, 2000, node1, back),
+      ...background(0, 5000, node1),
+    ]);
+  },
   'echoes-unanswered-beyond': () =>
     // Only the client's node: every echo request passes both its points, the second is never
     // answered, and the captures run on for seconds after it.

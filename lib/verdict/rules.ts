@@ -181,6 +181,16 @@ const tooBigWord = (ev: Evidence) => (ev.flow.client.includes(':') ? 'packet too
 
 const range = (min: number, max: number) => (min === max ? `${min}` : `${min}–${max}`);
 
+/**
+ * Why a flow paid for path MTU discovery, and where to look: the pods' MTU above `what`'s (the
+ * overlay device's, where the refusal was between two captures). `device` null: every device of
+ * `node`, the one that refused.
+ */
+const pmtuCause = (ev: Evidence, mtu: number, what: string, device: string | null, node = ''): Cause => ({
+  text: `the pods' MTU is larger than ${what} ${mtu}: every new connection pays a ${tooBigWord(ev)} round trip, and any path that filters ICMP becomes a black hole`,
+  check: `ip link show${device ? ` ${device}` : ''} | grep mtu; nsenter -t <pod pid> -n ip link show eth0 | grep mtu  # pod MTU must be ≤ ${mtu}${node ? `; the first on ${node}` : ''}`,
+});
+
 /** Partial loss rules, one per reading of a lossy step, for either direction. */
 function partialRules(dir: 'requests' | 'replies'): VerdictRule[] {
   const noun = (ev: Evidence) => (dir === 'requests' ? ev.what : ev.replyWhat);
@@ -199,19 +209,14 @@ function partialRules(dir: 'requests' | 'replies'): VerdictRule[] {
         // resending the big packet learnt nothing (a black hole with ICMP, not discovery).
         const refusedAt = x.s.lost.reduce((m, g) => Math.min(m, seenTime(ev, g)), Infinity);
         if (!x.delivered.some((g) => seenTime(ev, g) > refusedAt)) return null;
-        const dev = ev.overlayIn(x.s.from, x.s.to)?.device ?? 'the overlay';
+        const dev = ev.overlayIn(x.s.from, x.s.to)?.device;
         // The flow got through once the sender learnt the path MTU: delivered, and the refusal
         // is the router's that answered, not a stop at the point before it.
         return {
           kind: 'delivered',
           summary: `delivered after path MTU discovery: ${fn.from} refused ${plural(x.s.lost.length, noun(ev))} of ${range(minLost, x.s.lostSize)} bytes with ${tooBigWord(ev)} (MTU ${fn.mtu}) between ${pointName(x.s.from)} and ${pointName(x.s.to)}; what was sent after that was smaller and got through`,
           transition: null,
-          causes: [
-            {
-              text: `the pods' MTU is larger than ${dev}'s ${fn.mtu}: every new connection pays a ${tooBigWord(ev)} round trip, and any path that filters ICMP becomes a black hole`,
-              check: `ip link show ${ev.overlayIn(x.s.from, x.s.to)?.device ?? 'flannel.1'} | grep mtu; nsenter -t <pod pid> -n ip link show eth0 | grep mtu  # pod MTU must be ≤ ${fn.mtu}`,
-            },
-          ],
+          causes: [pmtuCause(ev, fn.mtu, `${dev ?? 'the overlay'}'s`, dev ?? 'flannel.1')],
           evidence: [...stepLines(x.s, dir), `smallest lost: ${minLost} bytes > MTU ${fn.mtu}`, errorLine(fn)],
         };
       },
@@ -702,6 +707,39 @@ export const RULES: readonly VerdictRule[] = [
         ],
         evidence: [countsLine(ev, 'requests'), countsLine(ev, 'replies'), `${plural(syns.length, 'SYNs')} from the client, ${syns.length - 1} after the first SYN-ACK; no ACK of it`],
         repliesStopAfter: pointName(last),
+      };
+    },
+  },
+  {
+    name: 'echoes-refused-above-pmtu',
+    description:
+      'Echo requests cross every capture point; those never answered are all larger than the MTU an ICMP frag-needed (ICMPv6 packet too big) announced, and requests sent after the refusal are answered: delivered after path MTU discovery, refused beyond the last capture by the router that sent the ICMP.',
+    decide(ev) {
+      const f = ev.flow;
+      const fn = ev.fragNeeded;
+      if ((f.proto !== 1 && f.proto !== 58) || !fn || fn.mtu === null || f.replies.length === 0 || f.replies.length >= f.requests.length) return null;
+      const refused = unansweredEchoes(ev);
+      if (refused.length === 0) return null;
+      const size = (g: number) => ev.groups.ipLen[g]!;
+      const minLost = refused.reduce((m, g) => Math.min(m, size(g)), Infinity);
+      if (!(minLost > fn.mtu)) return null;
+      // As for a refusal between two captures: delivered only if something got through after it.
+      const refusedAt = refused.reduce((m, g) => Math.min(m, seenTime(ev, g)), Infinity);
+      if (!f.replies.some((g) => seenTime(ev, g) > refusedAt)) return null;
+      const maxLost = refused.reduce((m, g) => Math.max(m, size(g)), 0);
+      const last = pointName(ev.points[ev.stations[ev.stations.length - 1]!]!);
+      const one = refused.length === 1;
+      return {
+        kind: 'delivered',
+        summary: `delivered after path MTU discovery: ${fn.from} refused ${plural(refused.length, 'echo requests')} of ${range(minLost, maxLost)} bytes with ${tooBigWord(ev)} (MTU ${fn.mtu}) after ${last}, beyond the captures; what was sent after that was smaller and got through`,
+        transition: null,
+        causes: [pmtuCause(ev, fn.mtu, 'the path MTU', null, `the node that answered (${fn.from})`)],
+        evidence: [
+          countsLine(ev, 'requests'),
+          countsLine(ev, 'replies'),
+          `${plural(refused.length, 'echo requests')} (sequence ${listed(refused.slice(0, 8).map((g) => String(ev.groups.seq[g]!)))}${refused.length > 8 ? ', …' : ''}) never answered, ${one ? 'larger' : 'all larger'} than the MTU: smallest ${minLost} bytes > MTU ${fn.mtu}`,
+          errorLine(fn),
+        ],
       };
     },
   },

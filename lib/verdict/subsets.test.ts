@@ -196,6 +196,33 @@ describe.skipIf(!randomLoss)('captures that every echo request crosses, of a pin
   });
 });
 
+const tooBig6 = scenarios().find((s) => s.truth.name === 'ipv6-pods-packet-too-big');
+if (!tooBig6) console.log(`[samples] no ipv6-pods-packet-too-big in ${SAMPLES}: skipping the refused-beyond-the-captures test`);
+
+describe.skipIf(!tooBig6)("the client pod's side only, of a ping6 whose first 1500-byte request its node refused with packet too big", () => {
+  it('names the refused request, its size and the MTU, past the last capture: delivered after path MTU discovery, not "every request crosses every point"', async () => {
+    const { dir, truth } = tooBig6!;
+    const gt = truth.flows.find((f) => f.id === 'ping6-1452')!;
+    // The truth: one request crossed node1/cni0 and never flannel.1, answered with packet too big;
+    // the ping got the other two answered.
+    expect(gt.clientResult.detail).toMatch(/^3 transmitted, 2 received/);
+    const refused = gt.requests.seenAt['node1/cni0']! - gt.requests.seenAt['node1/flannel.1']!;
+    expect(refused).toBe(1);
+    const error = gt.icmpErrors!.find((e) => e.type === 2)!;
+    for (const set of [['node1-veth3a1b2c4d.pcap'], ['node1-veth3a1b2c4d.pcap', 'node1-cni0.pcap']]) {
+      const last = set[set.length - 1]!.slice(0, -'.pcap'.length).replace('-', '/');
+      expect(error.seenAt?.[last], last).toBe(1);
+      const report = await analyzeFiles(set.map((f) => join(dir, f)));
+      const f = findFlow(report.flows, gt)!;
+      expect(f.verdict.kind, `${set.join(' + ')}: ${f.verdict.summary}`).toBe('delivered');
+      expect(f.verdict.rule.name).toBe('echoes-refused-above-pmtu');
+      expect(f.verdict.summary).toContain(`${error.from} refused ${refused} echo request of ${gt.requests.largestAt![last]} bytes with packet too big (MTU ${error.mtu}) after ${last}`);
+      for (const h of f.hops) expect(h.requests, `${set.join(' + ')}: requests at ${h.node}/${h.interface}`).toBe(gt.requests.seenAt[`${h.node}/${h.interface}`]);
+      for (const x of [...truth.flows.filter((x) => x !== gt), ...(truth.healthy ?? [])]) expect(findFlow(report.flows, x)!.verdict.kind, `${set.join(' + ')}: ${x.id}`).toBe('delivered');
+    }
+  });
+});
+
 const blackhole = scenarios().find((s) => s.truth.name === 'vxlan-mtu-blackhole');
 if (!blackhole) console.log(`[samples] no vxlan-mtu-blackhole in ${SAMPLES}: skipping the unacknowledged-data test`);
 
