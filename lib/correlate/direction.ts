@@ -232,7 +232,7 @@ function firstVotes(G: PacketGroups, flowOf: Int32Array, s: FlowState): void {
  * usually the higher). Each step reads only its own group and its flow's state from sweep 1.
  */
 function templatesAndSequences(flows: Flow[], G: PacketGroups, flowOf: Int32Array, s: FlowState, rank: Int8Array): void {
-  const { votes, seq, portVotes } = G;
+  const { votes, seq, ack, portVotes } = G;
   const st = G.store;
   for (let g = 0; g < G.count; g++) {
     const f = flowOf[g]!;
@@ -253,17 +253,29 @@ function templatesAndSequences(flows: Flow[], G: PacketGroups, flowOf: Int32Arra
     }
     if (votes[g] !== 0) continue;
     if (flows[f]!.proto === 6) {
-      const cKnown = s.isnKnown[2 * f] === 1;
-      const sKnown = s.isnKnown[2 * f + 1] === 1;
       const sq = seq[g]! | 0;
-      const c = cKnown && (sq - s.isn[2 * f]!) >>> 0 < SEQ_WINDOW;
-      const sv = sKnown && (sq - s.isn[2 * f + 1]!) >>> 0 < SEQ_WINDOW;
+      const ak = ack[g]! | 0;
+      const c = s.isnKnown[2 * f] === 1 && inSpace(sq, ak, s.isn[2 * f]!);
+      const sv = s.isnKnown[2 * f + 1] === 1 && inSpace(sq, ak, s.isn[2 * f + 1]!);
       // Both or neither: the ports, then the tuples.
       if (c !== sv) votes[g] = c ? 1 : -1;
       else if (portVotes[g]! !== 0) votes[g] = portVotes[g]! > 0 ? 1 : -1;
     }
     if (votes[g] === 0) s.undecided[f] = 1;
   }
+}
+
+/**
+ * Whether a segment (its sequence and acknowledgment numbers, as int32) was sent from the
+ * sequence space that starts at `isn`: its sequence number is a little ahead of it, and nearer
+ * than its acknowledgment number. The peer's segments acknowledge that space, their own numbers
+ * lie anywhere: by the sequence number alone, one in four of them fell within SEQ_WINDOW of an
+ * ISN that was not theirs (a connection whose SYN-ACK no capture holds had the server's data
+ * counted as the client's requests).
+ */
+function inSpace(sq: number, ak: number, isn: number): boolean {
+  const d = (sq - isn) >>> 0;
+  return d < SEQ_WINDOW && d < (ak - isn) >>> 0;
 }
 
 /** Sweeps 3 and 4: each group's settled direction, counted per flow, then each flow's requests and replies filled in order, and sorted where their first sightings were not. */

@@ -604,21 +604,25 @@ describe.skipIf(!calico)("node1's -i any started late, beside node2's captures a
   });
 });
 
-/** A pcap holding only its records from `fromNs` to `untilNs` (ns since the epoch, either open): its tcpdump ran then. */
-async function keptBetween(file: string, fromNs: bigint | null, untilNs: bigint | null): Promise<Uint8Array> {
+/** A pcap holding only the records `keep` accepts (its row, its time in ns since the epoch), in their order. */
+async function keptWhere(file: string, keep: (row: ReturnType<IndexedCapture['index']['read']>, ns: bigint) => boolean): Promise<Uint8Array> {
   const bytes = new Uint8Array(readFileSync(file));
   const cap = (await loadInputs([file], new Map())).inputs[0]!.capture;
   const parts: Uint8Array[] = [bytes.subarray(0, PCAP_FILE_HEADER_LEN)];
   for (let i = 0; i < cap.index.count; i++) {
-    const t = packetNs(cap, i);
-    if ((fromNs !== null && t < fromNs) || (untilNs !== null && t > untilNs)) continue;
-    const at = cap.index.read(i).dataOffset - PCAP_RECORD_HEADER_LEN;
+    const row = cap.index.read(i);
+    if (!keep(row, packetNs(cap, i))) continue;
+    const at = row.dataOffset - PCAP_RECORD_HEADER_LEN;
     parts.push(bytes.subarray(at, i + 1 < cap.index.count ? cap.index.read(i + 1).dataOffset - PCAP_RECORD_HEADER_LEN : bytes.length));
   }
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   parts.reduce((o, p) => (out.set(p, o), o + p.length), 0);
   return out;
 }
+
+/** A pcap holding only its records from `fromNs` to `untilNs` (ns since the epoch, either open): its tcpdump ran then. */
+const keptBetween = (file: string, fromNs: bigint | null, untilNs: bigint | null) =>
+  keptWhere(file, (_, t) => (fromNs === null || t >= fromNs) && (untilNs === null || t <= untilNs));
 
 /** `at(x)`: the moment `x` of the way (0 to 1) from the first to the last packet of `files`. */
 async function spanOf(dir: string, files: string[]): Promise<(x: number) => bigint> {
@@ -747,5 +751,27 @@ describe.skipIf(!udpOutbound)("node1's tcpdump -i any alone, without its links f
       expect(crossed.length, gt.id).toBeGreaterThanOrEqual(3);
     }
     expect(judged).toBeGreaterThan(0);
+  });
+});
+
+const ciliumGeneve = scenarios().find((s) => s.truth.name === 'cilium-geneve-healthy');
+if (!ciliumGeneve) console.log(`[samples] no cilium-geneve-healthy in ${SAMPLES}: skipping the lost SYN-ACK test`);
+
+describe.skipIf(!ciliumGeneve)("pod a's lxc capture lacking the SYN-ACK of its connection to pod c on the same node, as a capture that dropped it would", () => {
+  it("tells the server's segments from the client's by what they acknowledge: the connection is delivered, not the server's data taken for requests that stop", async () => {
+    const { dir, truth } = ciliumGeneve!;
+    const gt = truthFlow(truth, 'http-a-c');
+    const lxc = 'node1-lxc895747542690.pcap';
+    // The truth: five segments each way, all on pod a's lxc, the only point on the way.
+    expect(gt.clientResult.outcome).toBe('response');
+    expect(gt.path).toEqual(['node1/lxc895747542690']);
+    expect([gt.requests.seenAt['node1/lxc895747542690'], gt.replies.seenAt['node1/lxc895747542690']]).toEqual([5, 5]);
+    const synAck = (r: { proto: number; tcpFlags: number; dport: number }) => r.proto === 6 && (r.tcpFlags & 0x12) === 0x12 && r.dport === gt.match.clientPort;
+    const files = truth.capturePoints.map((c) => c.file).filter((f) => f.endsWith('.pcap'));
+    const report = await analyzeFiles(replacing(dir, files, lxc, await keptWhere(join(dir, lxc), (r) => !synAck(r))));
+    const f = findFlow(report.flows, gt)!;
+    expect(f.verdict.kind, f.verdict.summary).toBe('delivered');
+    expect([f.client, f.clientPort, f.requests.sent, f.replies.sent]).toEqual([gt.client.ip, gt.match.clientPort, 5, 4]);
+    expectNoneBroken(truth, report, 'lxc without one SYN-ACK');
   });
 });
