@@ -14,6 +14,7 @@ import { checkFlow } from '../analyze/node-checks';
 import { capturedSpan, parseNodeState } from '../nodestate/state';
 import { PcapWriter } from '../capture/pcap-writer';
 import { openBundles } from './bundles';
+import { keptWhere } from '../testing/pcap-records';
 import { main } from './main';
 
 const DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'kit', 'testdata', 'forward-8080-drop');
@@ -153,5 +154,32 @@ describe('a kit bundle whose tcpdump dropped packets', () => {
     expect(analyze(inputs, { nodeStates: b.states }).report.notes.filter((n) => n.includes('dropped before being recorded'))).toEqual([
       'node2/cni0: its tcpdump said when it stopped that 12 packets were dropped before being recorded (the buffer or the interface was full): a packet missing there may have crossed it',
     ]);
+  });
+
+  const dropLog = (n: number) => `tcpdump: listening, link-type EN10MB (Ethernet), snapshot length 262144 bytes\n40 packets captured\n${40 + n} packets received by filter\n${n} packets dropped by kernel\n`;
+
+  it("calls an echo reply missing from the pod's veth not observed when its tcpdump counted drops there, lost when it counted none; a TCP connection's unanswered SYNs stay dropped", async () => {
+    const b = openBundles(BUNDLES);
+    const paths = expand(b.paths);
+    const veth = paths.find((p) => p.endsWith('node1-veth1pod.pcap'))!;
+    // The pod's veth without the second echo reply, as a capture whose buffer overflowed.
+    writeFileSync(veth, await keptWhere(veth, (r) => !(r.proto === 1 && r.dport >>> 8 === 0 && r.seq === 2)));
+    const { inputs } = await loadInputs(paths, new Map());
+    const verdicts = (veth1pod: number, cni0: number) => {
+      for (const [node, log] of [['node1', `tcpdump-veth1pod.log`], ['node2', 'tcpdump-cni0.log']] as const) {
+        const st = b.states.get(node)!;
+        b.states.set(node, { ...st, captured: capturedSpan(st.manifest, new Map([[log, dropLog(node === 'node1' ? veth1pod : cni0)]])) });
+      }
+      const { report } = analyze(inputs, { nodeStates: b.states });
+      const of = (protocol: string) => report.flows.find((f) => f.protocol === protocol)!;
+      return { ping: of('icmp'), tcp: of('tcp') };
+    };
+    const counted = verdicts(3, 12);
+    expect([counted.ping.verdict.kind, counted.ping.verdict.rule.name]).toEqual(['not-observed', 'replies-missed-by-capture']);
+    expect(counted.ping.verdict.rule.evidence.join('\n')).toContain('node1/veth1pod: its capture said 3 packets were dropped before being recorded');
+    // Two SYNs sent again and never answered: a capture's drops do not explain a connection that never opened.
+    expect([counted.tcp.verdict.kind, counted.tcp.requestsStopAfter]).toEqual(['request-dropped', 'node2/flannel.1']);
+    const none = verdicts(0, 0);
+    expect([none.ping.verdict.kind, none.ping.verdict.rule.name]).toEqual(['partial-loss', 'replies-partial-loss']);
   });
 });

@@ -216,7 +216,10 @@ export function fillWindows(inputs: readonly CaptureInput[], layout: PointLayout
       if (stats.end && !(at(stats.end) <= pt.lastNs)) pt.lastNs = ns(at(stats.end));
       if (stats.end) pt.stopKnown = true;
       const dropped = (stats.osDrop ?? 0) + (stats.ifDrop ?? 0);
-      if (dropped > 0) layout.notes.push(droppedNote(pt, dropped, "the capture's own statistics say"));
+      if (dropped > 0) {
+        pt.droppedReported = Math.max(pt.droppedReported ?? 0, dropped);
+        layout.notes.push(droppedNote(pt, dropped, "the capture's own statistics say"));
+      }
     }
     // A capture kit's tcpdumps ran through the span its manifest proves, also while nothing crossed.
     for (const id of layout.inputPoints[n]!) {
@@ -224,7 +227,10 @@ export function fillWindows(inputs: readonly CaptureInput[], layout: PointLayout
       const w = runWindows?.get(pt.node);
       if (!w) continue;
       const dropped = w.counts.get(pt.interface)?.droppedByKernel ?? 0;
-      if (dropped > 0) layout.notes.push(droppedNote(pt, dropped, 'its tcpdump said when it stopped that'));
+      if (dropped > 0) {
+        pt.droppedReported = Math.max(pt.droppedReported ?? 0, dropped);
+        layout.notes.push(droppedNote(pt, dropped, 'its tcpdump said when it stopped that'));
+      }
       if (w.late.includes(pt.interface)) pt.runUnknown = true;
       if (pt.packets === 0) continue;
       const at = (ms: number) => (ms / 1000 - epochSec) * 1e9;

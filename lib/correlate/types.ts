@@ -51,6 +51,8 @@ export interface CapturePoint {
    * kit's manifest, a pcapng's own statistics): silence after `lastNs` is not taken as capturing.
    */
   stopKnown: boolean;
+  /** Packets the capture itself said it dropped before recording them (its pcapng statistics, or its tcpdump when stopped); absent: none said. */
+  droppedReported?: number;
   /** When the capture ran is unknown (a kit's tcpdump that never said it listened): empty, it proves nothing. */
   runUnknown: boolean;
   /** For pod veths: the pod address seen most on it, when it saw any traffic. */

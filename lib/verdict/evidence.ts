@@ -4,6 +4,7 @@
  * the points on the path that were not captured, and — on demand — what happened at one step
  * of the path (which packets were lost there, whether the next capture covered their time).
  */
+import { missedByCaptures } from './capture-drops';
 import type { CapturePoint, Correlation, Flow, GroupIds, MaskCount, PacketGroups } from '../correlate/correlate';
 import { clocksCompare } from '../correlate/clocks';
 import { idsWhere } from '../correlate/flows';
@@ -93,6 +94,8 @@ export interface Evidence {
   quiet(dir: 'requests' | 'replies', k: number): boolean;
   /** A point's clock offset: its raw times plus this are comparable across nodes. */
   offset(p: CapturePoint): number;
+  /** Why `lost` packets missing from every capture of `points` may be those captures' own misses (capture-drops.ts), or null. */
+  missedByCaptures(points: readonly CapturePoint[], lost: number): string | null;
 }
 
 /**
@@ -264,6 +267,7 @@ export function gatherEvidence(f: Flow, c: Correlation, offset: (p: CapturePoint
     blind: c.blind,
     overlayIn,
     offset,
+    missedByCaptures: (points, lost) => missedByCaptures(c, points, lost),
     step: () => {
       throw new Error('unreachable');
     },

@@ -36,6 +36,8 @@ interface Sent {
 
 /** The client pod's host-side veth, a capture point beside POINTS where a case adds it. */
 const VETH = 'node1-veth3a1b2c4d';
+/** The server pod's, after node2/cni0: a request's TTL there is cni0's, a reply's its first. */
+const VETH_B = 'node2-veth7e9d0f12';
 
 const upTo = (last: Point, dir: 'req' | 'rep' = 'req'): Point[] => {
   const order = dir === 'req' ? [...POINTS] : [...POINTS].reverse();
@@ -97,10 +99,10 @@ async function verdictOf(sent: Sent[], match: (f: FlowReport) => boolean = (f) =
     const header = w.header(any ? LINKTYPE_LINUX_SLL2 : 1);
     const here = sent.flatMap((s) => s.seen.filter((x) => x.split('#')[0] === file).map((x) => ({ s, ifindex: Number(x.split('#')[1] ?? 0) })));
     here.sort((a, b) => a.s.at - b.s.at);
-    const pointIndex = Math.max(0, POINTS.indexOf(file as Point));
+    const pointIndex = file === VETH_B ? POINTS.length : Math.max(0, POINTS.indexOf(file as Point));
     const records = here.map(({ s, ifindex }) => {
       const fromB = s.spec.src === B;
-      const ttl = file in REQ_TTL ? (fromB ? REP_TTL : REQ_TTL)[file as Point] : 64;
+      const ttl = file in REQ_TTL ? (fromB ? REP_TTL : REQ_TTL)[file as Point] : file === VETH_B && !fromB ? REQ_TTL['node2-cni0'] : 64;
       // Interfaces of one -i any in the order a request crosses them (a reply the other way).
       const us = Math.round(s.at * 1000) + (fromB ? 3 - pointIndex : pointIndex) * 100 + (fromB ? 10 - ifindex : ifindex) * 10;
       const eth = s.raw ?? frame({ ...s.spec, ttl: s.spec.src.startsWith('192.168.0.') ? 64 : ttl });
@@ -182,6 +184,30 @@ const cases: Record<string, () => Promise<FlowReport>> = {
     // Only node2's `-i any` capture saw the pings: no station did.
     verdictOf([...ping(1, 0, ['node2-any'], []), ...background(0, 100)]),
   'no-reply': () => verdictOf([...ping(1, 0, all(), []), ...ping(2, 1000, all(), [])]),
+  'replies-missed-by-capture': () => {
+    // Pod A's veth lacks a query A sent (seen from cni0 on: its capture misses packets) and the
+    // second echo reply, seen up to cni0.
+    const out = [VETH, ...all()];
+    const back = [...all('rep'), VETH];
+    const query: Sent = { spec: { src: A, dst: B, proto: 'udp', ipId: 300, sport: 40100, dport: 53 }, at: 500, seen: all() };
+    const answer: Sent = { spec: { src: B, dst: A, proto: 'udp', ipId: 301, sport: 53, dport: 40100 }, at: 501, seen: back };
+    return verdictOf(
+      [...ping(1, 0, out, back), query, answer, ...ping(2, 1000, out, all('rep')), ...ping(3, 2000, out, back), ...background(0, 3000, [VETH, ...POINTS])],
+      (f) => f.protocol === 'icmp',
+    );
+  },
+  'requests-missed-by-capture': () => {
+    // A sends three datagrams to B's port 514, none answered; B's veth lacks the second, and one
+    // of two queries B sent (seen from node2/cni0 on: its capture misses packets).
+    const toB = [...all(), VETH_B];
+    const datagram = (n: number, seen: readonly string[]): Sent => ({ spec: { src: A, dst: B, proto: 'udp', ipId: 400 + n, sport: 40200, dport: 514, payload: bytes(40, n) }, at: n * 1000, seen });
+    const query = (n: number, seen: readonly string[]): Sent[] => [
+      { spec: { src: B, dst: A, proto: 'udp', ipId: 300 + n, sport: 40100 + n, dport: 53 }, at: 500 + n * 1000, seen },
+      { spec: { src: A, dst: B, proto: 'udp', ipId: 310 + n, sport: 53, dport: 40100 + n }, at: 501 + n * 1000, seen: toB },
+    ];
+    const fromB = [VETH_B, ...all('rep')];
+    return verdictOf([datagram(0, toB), ...query(0, all('rep')), datagram(1, all()), ...query(1, fromB), datagram(2, toB), ...background(0, 3000)], (f) => f.client === A && f.serverPort === 514);
+  },
   'echoes-refused-above-pmtu': () => {
     // Only the client's node: the second, 1500-byte echo request crosses both its points and
     // node2 refuses it with frag-needed; the third is answered.

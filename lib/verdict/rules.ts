@@ -176,6 +176,51 @@ function lossyStep(ev: Evidence, dir: 'requests' | 'replies'): { s: Step; delive
   return null;
 }
 
+/**
+ * Packets missing at one step, few enough that the next capture's own misses explain them: it
+ * is proven to miss packets (capture-drops.ts). Placed before the direction's stop rule, it
+ * judges the step the stop or partial-loss rules would. Only for packets whose arrival nothing
+ * else could show: echo replies and UDP answers, and datagrams of a flow nobody answers. A TCP
+ * segment that arrived is acknowledged, and a request that arrived is answered: one missing
+ * with no answer is corroborated lost, whatever the capture misses. Not where a too-big error
+ * came back (the MTU rules read that), nor between two interfaces of one -i any (the
+ * copies-missing rules).
+ */
+function missedByCaptureRule(dir: 'requests' | 'replies'): VerdictRule {
+  const noun = (ev: Evidence) => (dir === 'requests' ? ev.what : ev.replyWhat);
+  return {
+    name: `${dir}-missed-by-capture`,
+    description: `Some or all ${dir === 'requests' ? 'UDP datagrams of a flow nobody answers' : 'echo replies or UDP answers'} seen at one point are missing from the next and every capture after it, captures proven to miss packets of their own (ones seen on both sides, or sent by the point's own pod and seen further on, are not in the file; or the capture counted drops), and they are few enough that those misses explain them: whether they were lost is not observed. Not for TCP, whose acknowledgments prove what arrived.`,
+    decide(ev) {
+      const f = ev.flow;
+      if (f.proto === 6 || (dir === 'replies' ? f.replies.length === 0 : f.proto !== 17 || f.replies.length > 0)) return null;
+      const stop = dir === 'requests' ? requestsStop(ev) : repliesStop(ev);
+      const s = stop ? (stop.covered ? stop : null) : (lossyStep(ev, dir)?.s ?? null);
+      if (!s || s.lost.length === 0 || ev.fragNeeded || oneTcpdumpAny(s.from, s.to)) return null;
+      // They are missing from every capture after `from`: each must have missed them.
+      const at = dir === 'requests' ? ev.reqAt : ev.repAt;
+      const order = dir === 'requests' ? ev.stations : ev.repStations;
+      const k = order.indexOf(s.to.id);
+      const why = ev.missedByCaptures(order.slice(k).map((p) => ev.points[p]!), s.lost.length);
+      if (!why) return null;
+      const one = s.lost.length === 1;
+      const there = at[k] ?? 0;
+      return {
+        kind: 'not-observed',
+        summary: `${plural(s.lost.length, noun(ev))} seen at ${pointName(s.from)} ${one ? 'is' : 'are'} missing from ${pointName(s.to)}${there > 0 ? ` (${there} of ${there + s.lost.length} are there)` : ''}${k < order.length - 1 ? ' and every capture after it, which all miss packets of their own' : ', whose capture misses packets of its own'}: whether ${one ? 'it' : 'they'} went on is not observed`,
+        transition: null,
+        causes: [
+          {
+            text: `capture ${pointName(s.to)} again with a larger buffer, and read the drop count tcpdump prints when it stops`,
+            check: `tcpdump -i ${s.to.interface} -B 65536 -w ${s.to.node}-${s.to.interface}.pcap  # on ${s.to.host}; stopped, it says "0 packets dropped by kernel"`,
+          },
+        ],
+        evidence: [countsLine(ev, dir), ...stepLines(s, dir), why],
+      };
+    },
+  };
+}
+
 /** What a router answers a packet too big for the next link with, by the flow's family. */
 const tooBigWord = (ev: Evidence) => (ev.flow.client.includes(':') ? 'packet too big' : 'frag-needed');
 
@@ -388,6 +433,7 @@ export const RULES: readonly VerdictRule[] = [
       };
     },
   },
+  missedByCaptureRule('requests'),
   {
     name: 'requests-stop',
     description: 'Requests are seen at one capture point and never at the next one, whose capture covers their time: they stop at that step.',
@@ -668,6 +714,7 @@ export const RULES: readonly VerdictRule[] = [
       };
     },
   },
+  missedByCaptureRule('replies'),
   {
     name: 'replies-stop',
     description: 'Requests arrive; replies are seen at one capture point and never at the next one, whose capture covers their time.',

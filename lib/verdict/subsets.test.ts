@@ -11,6 +11,7 @@ import { analyze } from '../analyze';
 import { PCAP_FILE_HEADER_LEN, PCAP_RECORD_HEADER_LEN } from '../capture/formats';
 import type { IndexedCapture } from '../decode/capture-index';
 import { expectedKind, findFlow, SAMPLES, scenarios } from '../testing/scenarios';
+import { keptWhere, packetNs } from '../testing/pcap-records';
 import { crossedAfterEnd } from './evidence';
 
 const synack = scenarios().find((s) => s.truth.name === 'tcp-synack-dropped');
@@ -264,9 +265,6 @@ describe.skipIf(!returnPath)("the two NICs' captures of a ping whose replies nod
     expect(withVeth.verdict.summary).not.toContain('short of');
   });
 });
-
-/** A capture's time of packet i, ns since the epoch. */
-const packetNs = (cap: IndexedCapture, i: number) => BigInt(cap.baseSec) * 1_000_000_000n + BigInt(cap.baseNsec) + BigInt(Math.round(cap.index.tsNsAt(i)));
 
 /** A pcap cut before its first record later than `untilNs`, found by the project's own reader: as if tcpdump had been stopped then. */
 async function cutPcap(file: string, untilNs: bigint): Promise<Uint8Array> {
@@ -604,22 +602,6 @@ describe.skipIf(!calico)("node1's -i any started late, beside node2's captures a
   });
 });
 
-/** A pcap holding only the records `keep` accepts (its row, its time in ns since the epoch), in their order. */
-async function keptWhere(file: string, keep: (row: ReturnType<IndexedCapture['index']['read']>, ns: bigint) => boolean): Promise<Uint8Array> {
-  const bytes = new Uint8Array(readFileSync(file));
-  const cap = (await loadInputs([file], new Map())).inputs[0]!.capture;
-  const parts: Uint8Array[] = [bytes.subarray(0, PCAP_FILE_HEADER_LEN)];
-  for (let i = 0; i < cap.index.count; i++) {
-    const row = cap.index.read(i);
-    if (!keep(row, packetNs(cap, i))) continue;
-    const at = row.dataOffset - PCAP_RECORD_HEADER_LEN;
-    parts.push(bytes.subarray(at, i + 1 < cap.index.count ? cap.index.read(i + 1).dataOffset - PCAP_RECORD_HEADER_LEN : bytes.length));
-  }
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  parts.reduce((o, p) => (out.set(p, o), o + p.length), 0);
-  return out;
-}
-
 /** A pcap holding only its records from `fromNs` to `untilNs` (ns since the epoch, either open): its tcpdump ran then. */
 const keptBetween = (file: string, fromNs: bigint | null, untilNs: bigint | null) =>
   keptWhere(file, (_, t) => (fromNs === null || t >= fromNs) && (untilNs === null || t <= untilNs));
@@ -773,5 +755,48 @@ describe.skipIf(!ciliumGeneve)("pod a's lxc capture lacking the SYN-ACK of its c
     expect(f.verdict.kind, f.verdict.summary).toBe('delivered');
     expect([f.client, f.clientPort, f.requests.sent, f.replies.sent]).toEqual([gt.client.ip, gt.match.clientPort, 5, 4]);
     expectNoneBroken(truth, report, 'lxc without one SYN-ACK');
+  });
+});
+
+const vxlanHealthy = scenarios().find((s) => s.truth.name === 'vxlan-healthy');
+if (!vxlanHealthy) console.log(`[samples] no vxlan-healthy in ${SAMPLES}: skipping the lossy-capture tests`);
+
+describe.skipIf(!vxlanHealthy)("pod a's veth capture missing packets of its own, as tcpdump's buffer drops them on a busy node", () => {
+  const setUp = async (replies: number[], ownPacketMissing: boolean) => {
+    const { dir, truth } = vxlanHealthy!;
+    const ping = truthFlow(truth, 'ping');
+    const dns = truthFlow(truth, 'dns');
+    const veth = 'node1-veth3a1b2c4d.pcap';
+    const echoReply = (r: { proto: number; dport: number; sport: number; seq: number }) => r.proto === 1 && r.dport >>> 8 === 0 && r.sport === ping.match.icmpId && replies.includes(r.seq);
+    const query = (r: { proto: number; sport: number }) => ownPacketMissing && r.proto === 17 && r.sport === dns.match.clientPort;
+    const files = truth.capturePoints.map((c) => c.file).filter((f) => f.endsWith('.pcap'));
+    const report = await analyzeFiles(replacing(dir, files, veth, await keptWhere(join(dir, veth), (r) => !echoReply(r) && !query(r))));
+    return { truth, ping, report, f: findFlow(report.flows, ping)! };
+  };
+
+  it("does not call an echo reply missing there lost when the capture also lacks a query its pod sent, seen from cni0 on: whether it arrived is not observed", async () => {
+    const { truth, ping, report, f } = await setUp([2], true);
+    // The truth: every echo reply reached the veth, and the query left through it.
+    expect(ping.replies.seenAt['node1/veth3a1b2c4d']).toBe(3);
+    expect(truthFlow(truth, 'dns').requests.seenAt['node1/cni0']).toBe(1);
+    expect(f.verdict.kind, f.verdict.summary).toBe('not-observed');
+    expect(f.verdict.rule.name).toBe('replies-missed-by-capture');
+    expect(f.verdict.summary).toBe('1 echo reply seen at node1/cni0 is missing from node1/veth3a1b2c4d (2 of 3 are there), whose capture misses packets of its own: whether it went on is not observed');
+    // Pod a sent 9 packets through its veth (3 echo requests, 5 TCP segments, 1 query): the file lacks one.
+    const sent = ['ping', 'http', 'dns'].reduce((n, id) => n + truthFlow(truth, id).requests.seenAt['node1/veth3a1b2c4d']!, 0);
+    expect(f.verdict.rule.evidence.join('\n')).toContain(`its file lacks 1 of the ${sent} packets proven to have crossed it`);
+    expectNoneBroken(truth, report, 'veth lacking a reply and a query');
+  });
+
+  it('still calls the echo reply lost where nothing shows the capture misses packets: a capture is trusted until proven lossy', async () => {
+    const { f } = await setUp([2], false);
+    expect(f.verdict.kind).toBe('partial-loss');
+    expect(f.verdict.rule.name).toBe('replies-partial-loss');
+  });
+
+  it('still calls all three echo replies lost: a capture missing one packet in nine does not explain three in a row', async () => {
+    const { f } = await setUp([1, 2, 3], true);
+    expect(f.verdict.kind).toBe('reply-dropped');
+    expect(f.verdict.rule.name).toBe('replies-stop');
   });
 });

@@ -1,0 +1,28 @@
+/**
+ * Classic pcap files rewritten record by record, as a capture that missed or never held some
+ * packets would be: found by the project's own reader, copied byte for byte. For tests.
+ */
+import { readFileSync } from 'node:fs';
+import { loadInputs } from '../analyze/files';
+import { PCAP_FILE_HEADER_LEN, PCAP_RECORD_HEADER_LEN } from '../capture/formats';
+import type { IndexedCapture } from '../decode/capture-index';
+import type { PacketRow } from '../decode/packet-index';
+
+/** A capture's time of packet i, ns since the epoch. */
+export const packetNs = (cap: IndexedCapture, i: number) => BigInt(cap.baseSec) * 1_000_000_000n + BigInt(cap.baseNsec) + BigInt(Math.round(cap.index.tsNsAt(i)));
+
+/** A pcap holding only the records `keep` accepts (its row, its time in ns since the epoch), in their order. */
+export async function keptWhere(file: string, keep: (row: PacketRow, ns: bigint) => boolean): Promise<Uint8Array> {
+  const bytes = new Uint8Array(readFileSync(file));
+  const cap = (await loadInputs([file], new Map())).inputs[0]!.capture;
+  const parts: Uint8Array[] = [bytes.subarray(0, PCAP_FILE_HEADER_LEN)];
+  for (let i = 0; i < cap.index.count; i++) {
+    const row = cap.index.read(i);
+    if (!keep(row, packetNs(cap, i))) continue;
+    const at = row.dataOffset - PCAP_RECORD_HEADER_LEN;
+    parts.push(bytes.subarray(at, i + 1 < cap.index.count ? cap.index.read(i + 1).dataOffset - PCAP_RECORD_HEADER_LEN : bytes.length));
+  }
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  parts.reduce((o, p) => (out.set(p, o), o + p.length), 0);
+  return out;
+}
