@@ -233,7 +233,7 @@ const range = (min: number, max: number) => (min === max ? `${min}` : `${min}–
  */
 const pmtuCause = (ev: Evidence, mtu: number, what: string, device: string | null, node = ''): Cause => ({
   text: `the pods' MTU is larger than ${what} ${mtu}: every new connection pays a ${tooBigWord(ev)} round trip, and any path that filters ICMP becomes a black hole`,
-  check: `ip link show${device ? ` ${device}` : ''} | grep mtu; nsenter -t <pod pid> -n ip link show eth0 | grep mtu  # pod MTU must be ≤ ${mtu}${node ? `; the first on ${node}` : ''}`,
+  check: `ip link show${device ? ` ${device}` : ''} | grep mtu; nsenter -t <pod pid> -n ip link show eth0 | grep mtu  # pod MTU must be ≤ ${mtu}${node ? `; run ip link on ${node}` : ''}`,
 });
 
 /** Partial loss rules, one per reading of a lossy step, for either direction. */
