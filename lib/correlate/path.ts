@@ -216,14 +216,21 @@ function arrivedFromOutside(f: Flow, ctx: PathContext): boolean {
   return false;
 }
 
+/** Whether any capture point of `host` saw one of the flow's requests. */
+function sawRequests(f: Flow, ctx: PathContext, host: string): boolean {
+  const mine = ctx.points.filter((p) => p.host === host).map((p) => p.id);
+  return mine.length > 0 && f.requests.some((g) => mine.some((p) => ctx.groups.seenAt(g, p)));
+}
+
 export function pathOf(f: Flow, ctx: PathContext): number[] {
   const points = ctx.points;
   const obs = observe(f, ctx.groups, points);
-  // The client is a pod of a node that saw nothing of the flow (its captures had stopped, or
-  // not started): the flow still starts there, not where it was first seen.
-  // Only when the flow was first seen coming in on a NIC: one that left a pod started there.
+  // The client is a pod of a node that saw none of the flow's requests (its captures had
+  // stopped, or not started; replies that came back later it may hold): the flow still starts
+  // there, not where it was first seen. Only when the flow was first seen coming in on a NIC:
+  // one that left a pod started there.
   const home = points.find((p) => p.role === 'pod' && p.podIps.includes(f.client))?.host;
-  if (home !== undefined && home !== f.clientNode && firstSeenOnNic(f, ctx) && !points.some((p) => p.host === home && obs.seenAt[p.id])) f.clientNode = home;
+  if (home !== undefined && home !== f.clientNode && firstSeenOnNic(f, ctx) && !sawRequests(f, ctx, home)) f.clientNode = home;
   const onPath = serverSideNodes(f, ctx, obs);
   const ends = podEnds(f, ctx);
   // A pod veth belongs on the path when the flow crossed it or it is one end's pod; a point

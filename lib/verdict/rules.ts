@@ -239,7 +239,10 @@ const pmtuCause = (ev: Evidence, mtu: number, what: string, device: string | nul
 /** Partial loss rules, one per reading of a lossy step, for either direction. */
 function partialRules(dir: 'requests' | 'replies'): VerdictRule[] {
   const noun = (ev: Evidence) => (dir === 'requests' ? ev.what : ev.replyWhat);
-  const found = (ev: Evidence) => (dir === 'replies' && (ev.flow.replies.length === 0 || repliesStop(ev)) ? null : lossyStep(ev, dir));
+  // Replies of a handshake the client never finished: handshake-unfinished says where they
+  // stop, on the client's own proof; a count of resent SYN-ACK copies here is a guess (a capture
+  // that started late pairs its first copy with the first elsewhere).
+  const found = (ev: Evidence) => (dir === 'replies' && (ev.flow.replies.length === 0 || repliesStop(ev) || unfinishedHandshake(ev)) ? null : lossyStep(ev, dir));
   return [
     {
       name: `${dir}-lost-above-pmtu`,

@@ -623,12 +623,12 @@ async function spanOf(dir: string, files: string[]): Promise<(x: number) => bigi
  * the way through the node's packets' time (a script that stops the node's tcpdumps together),
  * or, with `window`, run only through its middle half: the others whole.
  */
-async function nodeCut(s: NonNullable<ReturnType<typeof scenarios>[number]>, node: string, how: { stop: number } | 'window') {
+async function nodeCut(s: NonNullable<ReturnType<typeof scenarios>[number]>, node: string, how: { stop: number } | { start: number } | 'window') {
   const { dir, truth } = s;
   const files = truth.capturePoints.map((c) => c.file).filter((f) => f.endsWith('.pcap'));
   const mine = truth.capturePoints.filter((c) => c.node === node && c.file.endsWith('.pcap')).map((c) => c.file);
   const at = await spanOf(dir, mine);
-  const [from, until] = how === 'window' ? [at(1 / 4), at(3 / 4)] : [null, at(how.stop)];
+  const [from, until] = how === 'window' ? [at(1 / 4), at(3 / 4)] : 'start' in how ? [at(how.start), null] : [null, at(how.stop)];
   const out = mkdtempSync(join(tmpdir(), 'hopscope-node-cut-'));
   for (const f of mine) writeFileSync(join(out, f), await keptBetween(join(dir, f), from, until));
   const { inputs } = await loadInputs(files.map((f) => join(mine.includes(f) ? out : dir, f)), new Map());
@@ -676,21 +676,26 @@ describe("a node's captures all stopped together (one script stops its tcpdumps)
 });
 
 describe.skipIf(!synack)("node1's captures started three quarters in, after the client had sent its SYN twice: its copies pair with the wrong ones elsewhere", () => {
+  // Every node1 capture started at one moment, three quarters of the way through node1's traffic.
+  const late = () => nodeCut(synack!, 'node1', { start: 3 / 4 });
+
   it("leaves those resent SYNs out of the clocks: node2's offset stays within a millisecond of the lab's one clock, not the 2 s between two SYNs", async () => {
-    const { dir, truth } = synack!;
-    const files = truth.capturePoints.map((c) => c.file).filter((f) => f.endsWith('.pcap'));
-    const mine = files.filter((f) => f.startsWith('node1-'));
-    // Every node1 capture started at one moment, three quarters of the way through node1's traffic.
-    const at = await spanOf(dir, mine);
-    const out = mkdtempSync(join(tmpdir(), 'hopscope-late-'));
-    for (const f of mine) writeFileSync(join(out, f), await keptBetween(join(dir, f), at(3 / 4), null));
-    const { inputs } = await loadInputs(files.map((f) => join(mine.includes(f) ? out : dir, f)), new Map());
-    const { correlation: c } = analyze(inputs);
+    const { correlation: c } = await late();
     // The lab's nodes are namespaces of one machine: one clock, offset 0.
     const node2 = c.clocks.get('node2')!;
     expect(node2.method).not.toBe('unknown');
     expect(Math.abs(node2.offsetNs)).toBeLessThan(1e6);
     expect(c.groups.unevenCopies.size).toBeGreaterThan(0);
+  });
+
+  it("still calls the handshake broken, node1 holding only the last SYN-ACK: the client pod's node comes first on the way, and the SYN-ACKs are last seen where the lab last saw them", async () => {
+    const gt = synack!.truth.flows.find((f) => f.id === 'http')!;
+    // The truth: the client timed out; every SYN-ACK reached node1/flannel.1 and went no further.
+    expect(gt.clientResult.outcome).toBe('timeout');
+    expect(gt.replies.lastReached).toBe('node1/flannel.1');
+    const f = findFlow((await late()).report.flows, gt)!;
+    expect(f.hops[0]!.node).toBe('node1');
+    expect([f.verdict.kind, f.verdict.rule.name, f.repliesStopAfter], f.verdict.summary).toEqual(['reply-dropped', 'handshake-unfinished', gt.replies.lastReached]);
   });
 });
 
