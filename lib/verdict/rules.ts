@@ -242,7 +242,11 @@ function partialRules(dir: 'requests' | 'replies'): VerdictRule[] {
   // Replies of a handshake the client never finished: handshake-unfinished says where they
   // stop, on the client's own proof; a count of resent SYN-ACK copies here is a guess (a capture
   // that started late pairs its first copy with the first elsewhere).
-  const found = (ev: Evidence) => (dir === 'replies' && (ev.flow.replies.length === 0 || repliesStop(ev) || unfinishedHandshake(ev)) ? null : lossyStep(ev, dir));
+  const found = (ev: Evidence) => {
+    if (dir === 'replies' && (ev.flow.replies.length === 0 || repliesStop(ev))) return null;
+    const x = lossyStep(ev, dir);
+    return x && dir === 'replies' && unfinishedHandshake(ev) ? null : x;
+  };
   return [
     {
       name: `${dir}-lost-above-pmtu`,
