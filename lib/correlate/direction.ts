@@ -273,7 +273,7 @@ function templatesAndSequences(flows: Flow[], G: PacketGroups, flowOf: Int32Arra
  * ISN that was not theirs (a connection whose SYN-ACK no capture holds had the server's data
  * counted as the client's requests).
  */
-function inSpace(sq: number, ak: number, isn: number): boolean {
+export function inSpace(sq: number, ak: number, isn: number): boolean {
   const d = (sq - isn) >>> 0;
   return d < SEQ_WINDOW && d < (ak - isn) >>> 0;
 }

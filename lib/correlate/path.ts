@@ -216,10 +216,14 @@ function arrivedFromOutside(f: Flow, ctx: PathContext): boolean {
   return false;
 }
 
-/** Whether any capture point of `host` saw one of the flow's requests. */
+/**
+ * Whether any capture point of `host` saw one of the flow's requests; with no request told apart
+ * (every packet taken for a reply), whether it saw anything of the flow.
+ */
 function sawRequests(f: Flow, ctx: PathContext, host: string): boolean {
   const mine = ctx.points.filter((p) => p.host === host).map((p) => p.id);
-  return mine.length > 0 && f.requests.some((g) => mine.some((p) => ctx.groups.seenAt(g, p)));
+  const packets = f.requests.length > 0 ? f.requests : f.groups;
+  return mine.length > 0 && packets.some((g) => mine.some((p) => ctx.groups.seenAt(g, p)));
 }
 
 export function pathOf(f: Flow, ctx: PathContext): number[] {

@@ -217,7 +217,8 @@ export function fillWindows(inputs: readonly CaptureInput[], layout: PointLayout
       if (stats.end) pt.stopKnown = true;
       const dropped = (stats.osDrop ?? 0) + (stats.ifDrop ?? 0);
       if (dropped > 0) {
-        pt.droppedReported = Math.max(pt.droppedReported ?? 0, dropped);
+        // One interface's statistics, or the file's for its only point: not an -i any file's for each of its interfaces.
+        if (pt.interfaceId >= 0 || layout.inputPoints[n]!.length === 1) pt.droppedReported = { dropped, of: pt.packets + dropped };
         layout.notes.push(droppedNote(pt, dropped, "the capture's own statistics say"));
       }
     }
@@ -226,9 +227,11 @@ export function fillWindows(inputs: readonly CaptureInput[], layout: PointLayout
       const pt = layout.points[id]!;
       const w = runWindows?.get(pt.node);
       if (!w) continue;
-      const dropped = w.counts.get(pt.interface)?.droppedByKernel ?? 0;
+      const counted = w.counts.get(pt.interface);
+      const dropped = counted?.droppedByKernel ?? 0;
       if (dropped > 0) {
-        pt.droppedReported = Math.max(pt.droppedReported ?? 0, dropped);
+        // What tcpdump kept and dropped in all: a wrapped ring's files hold fewer than it kept.
+        if (!pt.merged) pt.droppedReported = { dropped, of: Math.max(counted!.captured + dropped, counted!.received, pt.packets + dropped) };
         layout.notes.push(droppedNote(pt, dropped, 'its tcpdump said when it stopped that'));
       }
       if (w.late.includes(pt.interface)) pt.runUnknown = true;

@@ -51,8 +51,13 @@ export interface CapturePoint {
    * kit's manifest, a pcapng's own statistics): silence after `lastNs` is not taken as capturing.
    */
   stopKnown: boolean;
-  /** Packets the capture itself said it dropped before recording them (its pcapng statistics, or its tcpdump when stopped); absent: none said. */
-  droppedReported?: number;
+  /**
+   * What the capture itself said it dropped before recording (its pcapng statistics, or its
+   * tcpdump when stopped), and out of how many it was handed (dropped plus what it kept: more
+   * than the file holds when a ring buffer wrapped); absent: it said nothing, or said it for a
+   * whole `-i any` file this point is one interface of.
+   */
+  droppedReported?: { dropped: number; of: number };
   /** When the capture ran is unknown (a kit's tcpdump that never said it listened): empty, it proves nothing. */
   runUnknown: boolean;
   /** For pod veths: the pod address seen most on it, when it saw any traffic. */

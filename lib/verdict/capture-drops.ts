@@ -8,6 +8,16 @@
  * point where a flow lost something, once per point.
  */
 import type { Correlation, CapturePoint, GroupIds } from '../correlate/types';
+import { TCP_RST } from '../protocols/numbers';
+
+/**
+ * A tcpdump stopped by a signal never writes what the kernel still held for it: a TPACKET_V3
+ * block retires after up to twice its 1 s timeout, so up to 2 s of packets before the stop are
+ * lost (a healthy ping, two plain tcpdumps on one node stopped by one Ctrl-C: 138 and 140 of
+ * 150 packets written). A stream that stops where `to`'s capture ends, in `from`'s last 2 s,
+ * may be that.
+ */
+export const STOP_UNSURE_NS = 2e9;
 
 export interface CaptureMisses {
   /** Packets proven to have crossed the point while its capture ran. */
@@ -37,15 +47,18 @@ export function captureMisses(c: Correlation, p: CapturePoint): CaptureMisses {
 }
 
 function measure(c: Correlation, p: CapturePoint): CaptureMisses {
-  const m: CaptureMisses = { crossed: 0, missed: 0, reported: p.droppedReported ?? 0 };
+  const m: CaptureMisses = { crossed: 0, missed: 0, reported: p.droppedReported?.dropped ?? 0 };
   // An -i any file's interfaces share one buffer (the copies-missing rules); a point blind in one
-  // direction misses that direction by design, not at random.
-  if (p.merged || c.blind.some((b) => b.point === p.id)) return m;
+  // direction misses that direction by design, not at random. Neither is a witness either: an
+  // -i any file holds what stopped before one of its interfaces.
+  const blind = new Set(c.blind.map((b) => b.point));
+  if (p.merged || blind.has(p.id)) return m;
   for (const f of c.flows) {
-    const j = f.path.indexOf(p.id);
-    if (j < 0) continue;
-    count(c, f.requests, f.path, j, p, m);
-    const back = [...f.path].reverse();
+    if (!f.path.includes(p.id)) continue;
+    const order = f.path.filter((id) => !c.points[id]!.merged && !blind.has(id));
+    const j = order.indexOf(p.id);
+    count(c, f.requests, order, j, p, m);
+    const back = [...order].reverse();
     count(c, f.replies, back, back.length - 1 - j, p, m);
   }
   return m;
@@ -65,8 +78,11 @@ function count(c: Correlation, ids: GroupIds, order: number[], j: number, p: Cap
     }
     if (after < 0) continue;
     const next = G.sightingAt(g, order[after]!);
-    // Seen on both sides of the point, or sent by the point's own pod and seen further on.
-    const crossed = before >= 0 || (j === 0 && p.podIps.includes(st.addrs.text[st.src[next]!]!));
+    // Seen on both sides of the point, or sent by the point's own pod and seen next on its node
+    // (not a RST: a node's REJECT forges one from the pod's address, and it never left the pod).
+    const crossed =
+      before >= 0 ||
+      (j === 0 && c.points[order[after]!]!.host === p.host && (G.tcpFlags[g]! & TCP_RST) === 0 && p.podIps.includes(st.addrs.text[st.src[next]!]!));
     if (!crossed || !whileRecording(c, g, p, before >= 0 ? order[before]! : -1, order[after]!)) continue;
     m.crossed++;
     if (!G.seenAt(g, p.id)) m.missed++;
@@ -80,7 +96,10 @@ function whileRecording(c: Correlation, g: number, p: CapturePoint, a: number, b
   const offsetOf = (q: CapturePoint) => c.clocks.get(q.host)?.offsetNs ?? 0;
   const known = (q: CapturePoint) => q.host === p.host || (c.clocks.get(q.host)?.method !== 'unknown' && c.clocks.get(p.host)?.method !== 'unknown');
   const lo = p.firstNs + offsetOf(p);
-  const hi = p.lastNs + offsetOf(p);
+  // Its window runs to its last packet, or to where its stop is known (a kit's manifest, a
+  // pcapng's statistics): tcpdump stopped by a signal loses its last buffer, so there the last
+  // 2 s are no witness.
+  const hi = p.lastNs + offsetOf(p) - (p.stopKnown ? STOP_UNSURE_NS : 0);
   for (const q of a >= 0 ? [a, b] : [b]) {
     const pt = c.points[q]!;
     if (!known(pt)) return false;
@@ -90,11 +109,22 @@ function whileRecording(c: Correlation, g: number, p: CapturePoint, a: number, b
   return true;
 }
 
-/** The share of what crosses `p` that its capture misses: measured, or as its own count of drops says. */
+/**
+ * The share of what crosses `p` that its capture misses, taken low: the measured share's lower
+ * bound (Wilson, one-sided 90 %), so that one miss in one or two witnesses says little, or the
+ * share its own count of drops says.
+ */
 export function missRate(m: CaptureMisses, p: CapturePoint): number {
-  const measured = m.crossed > 0 ? m.missed / m.crossed : 0;
-  const reported = m.reported > 0 ? m.reported / (p.packets + m.reported) : 0;
-  return Math.max(measured, reported);
+  const reported = p.droppedReported && p.droppedReported.of > 0 ? p.droppedReported.dropped / p.droppedReported.of : 0;
+  return Math.max(lowerBound(m.missed, m.crossed), reported);
+}
+
+/** Wilson score interval's lower end for k of n, z = 1.2816 (one-sided 90 %); 0 for none. */
+export function lowerBound(k: number, n: number): number {
+  if (n === 0 || k === 0) return 0;
+  const z2 = 1.2816 ** 2;
+  const ph = k / n;
+  return Math.max(0, (ph + z2 / (2 * n) - Math.sqrt(1.2816 ** 2 * (ph * (1 - ph) / n + z2 / (4 * n * n)))) / (1 + z2 / n));
 }
 
 /**
@@ -113,7 +143,7 @@ export function missedByCaptures(c: Correlation, points: readonly CapturePoint[]
     if (!(chance >= EXPLAINED_CHANCE)) return null;
     const said = m.reported > 0 ? `its capture said ${m.reported} packet${m.reported === 1 ? ' was' : 's were'} dropped before being recorded` : '';
     const measured = m.missed > 0 ? `its file lacks ${m.missed} of the ${m.crossed} packets proven to have crossed it (seen on both sides of it, or sent by its own pod and seen further on)` : '';
-    lines.push(`${p.node}/${p.interface}: ${[measured, said].filter(Boolean).join('; ')}, about ${Math.max(1, Math.round(rate * 100))} % of what crosses it`);
+    lines.push(`${p.node}/${p.interface}: ${[measured, said].filter(Boolean).join('; ')}, at least about ${Math.max(1, Math.round(rate * 100))} % of what crosses it`);
   }
   const what = lost === 1 ? 'one packet' : `${lost} packets`;
   return `${lines.join('; ')}: ${what} missing ${points.length === 1 ? 'there' : 'from all of them'} may be ${points.length === 1 ? 'its' : 'their'} own misses`;

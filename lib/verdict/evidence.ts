@@ -4,7 +4,7 @@
  * the points on the path that were not captured, and — on demand — what happened at one step
  * of the path (which packets were lost there, whether the next capture covered their time).
  */
-import { missedByCaptures } from './capture-drops';
+import { missedByCaptures, STOP_UNSURE_NS } from './capture-drops';
 import type { CapturePoint, Correlation, Flow, GroupIds, MaskCount, PacketGroups } from '../correlate/correlate';
 import { clocksCompare } from '../correlate/clocks';
 import { idsWhere } from '../correlate/flows';
@@ -395,14 +395,6 @@ const SAME_NODE_MARGIN_NS = 1e5;
  * the stop is known (a kit's manifest, a pcapng's statistics) the window ends there, no later.
  */
 const TAIL_GRACE_NS = 1e9;
-/**
- * A tcpdump stopped by a signal never writes what the kernel still held for it: a TPACKET_V3
- * block retires after up to twice its 1 s timeout, so up to 2 s of packets before the stop are
- * lost (a healthy ping, two plain tcpdumps on one node stopped by one Ctrl-C: 138 and 140 of
- * 150 packets written). A stream that stops where `to`'s capture ends, in `from`'s last 2 s,
- * may be that.
- */
-const STOP_UNSURE_NS = 2e9;
 /**
  * Whether `to` was following this direction of the flow (STREAM_SEEN packets or more) and its
  * last packet is one of the flow's: the stream stopping where the capture ends. Where `to`'s node

@@ -126,6 +126,26 @@ function arpRequest(sender: string, target: string, at: number, seen: readonly s
   return { spec: { src: sender, dst: target, proto: 'udp', ipId: 0 }, raw, at, seen };
 }
 
+/** Datagram n of a one-way UDP stream from A to B's port 514, which B never answers. */
+const datagram = (n: number): FrameSpec => ({ src: A, dst: B, proto: 'udp', ipId: 400 + n, sport: 40200, dport: 514, payload: bytes(40, n) });
+
+/**
+ * Datagrams `which` to B, `seen(n)` where each was seen; B's veth lacks the second of three
+ * queries B sent (seen from node2/cni0 on): its capture misses packets of its own. `extra`: more
+ * packets.
+ */
+function datagramsToLossyVeth(seen: (n: number) => readonly string[], extra: Sent[] = [], which = [0, 1, 2]): Promise<FlowReport> {
+  const query = (n: number, from: readonly string[]): Sent[] => [
+    { spec: { src: B, dst: A, proto: 'udp', ipId: 300 + n, sport: 40100 + n, dport: 53 }, at: 500 + n * 1000, seen: from },
+    { spec: { src: A, dst: B, proto: 'udp', ipId: 310 + n, sport: 53, dport: 40100 + n }, at: 501 + n * 1000, seen: [...all(), VETH_B] },
+  ];
+  const sent = which.map((n): Sent => ({ spec: datagram(n), at: n * 1000, seen: seen(n) }));
+  return verdictOf(
+    [...sent, ...query(0, [VETH_B, ...all('rep')]), ...query(1, all('rep')), ...query(2, [VETH_B, ...all('rep')]), ...extra, ...background(0, 3000)],
+    (f) => f.client === A && f.serverPort === 514,
+  );
+}
+
 const cases: Record<string, () => Promise<FlowReport>> = {
   'neighbour-unanswered': () =>
     // node2 asks for B on cni0 three times and nobody answers; the pings never reach cni0.
@@ -196,18 +216,8 @@ const cases: Record<string, () => Promise<FlowReport>> = {
       (f) => f.protocol === 'icmp',
     );
   },
-  'requests-missed-by-capture': () => {
-    // A sends three datagrams to B's port 514, none answered; B's veth lacks the second, and one
-    // of two queries B sent (seen from node2/cni0 on: its capture misses packets).
-    const toB = [...all(), VETH_B];
-    const datagram = (n: number, seen: readonly string[]): Sent => ({ spec: { src: A, dst: B, proto: 'udp', ipId: 400 + n, sport: 40200, dport: 514, payload: bytes(40, n) }, at: n * 1000, seen });
-    const query = (n: number, seen: readonly string[]): Sent[] => [
-      { spec: { src: B, dst: A, proto: 'udp', ipId: 300 + n, sport: 40100 + n, dport: 53 }, at: 500 + n * 1000, seen },
-      { spec: { src: A, dst: B, proto: 'udp', ipId: 310 + n, sport: 53, dport: 40100 + n }, at: 501 + n * 1000, seen: toB },
-    ];
-    const fromB = [VETH_B, ...all('rep')];
-    return verdictOf([datagram(0, toB), ...query(0, all('rep')), datagram(1, all()), ...query(1, fromB), datagram(2, toB), ...background(0, 3000)], (f) => f.client === A && f.serverPort === 514);
-  },
+  // Three datagrams nobody answers; B's veth, which misses packets of its own, lacks the second.
+  'requests-missed-by-capture': () => datagramsToLossyVeth((n) => (n === 1 ? all() : [...all(), VETH_B])),
   'echoes-refused-above-pmtu': () => {
     // Only the client's node: the second, 1500-byte echo request crosses both its points and
     // node2 refuses it with frag-needed; the third is answered.
@@ -339,6 +349,19 @@ describe('the verdict rule table', () => {
       expect(f.verdict.summary.length).toBeGreaterThan(10);
     });
   }
+
+  it('still calls a datagram that stops before a lossy capture dropped: a server that answers none is no proof of a capture miss', async () => {
+    // The only datagram of the stream, seen up to node2/cni0 while B's veth was recording.
+    const f = await datagramsToLossyVeth(() => all(), [], [1]);
+    expect([f.verdict.kind, f.verdict.rule.name]).toEqual(['request-dropped', 'requests-stop']);
+  });
+
+  it('leaves a lossy capture aside where an ICMP error says why the datagram stopped', async () => {
+    const refusal: Sent = { spec: icmpError('10.244.2.1', A, 3, 13, datagram(1)), at: 1001, seen: all('rep') };
+    const f = await datagramsToLossyVeth((n) => (n === 1 ? all() : [...all(), VETH_B]), [refusal]);
+    expect(f.verdict.rule.name).not.toBe('requests-missed-by-capture');
+    expect(f.verdict.kind).not.toBe('not-observed');
+  });
 
   it("still calls replies dropped before a silent pod veth when the pod's TCP proves it received nothing: it sends its SYN again and again, never an ACK", async () => {
     const syn = (n: number, at: number): Sent => ({ spec: { src: A, dst: B, proto: 'tcp', ipId: 70 + n, sport: 40050, dport: 80, seq: 100, flags: 0x02 }, at, seen: [VETH, ...all()] });

@@ -195,8 +195,12 @@ function missedByCaptureRule(dir: 'requests' | 'replies'): VerdictRule {
       const f = ev.flow;
       if (f.proto === 6 || (dir === 'replies' ? f.replies.length === 0 : f.proto !== 17 || f.replies.length > 0)) return null;
       const stop = dir === 'requests' ? requestsStop(ev) : repliesStop(ev);
+      // Datagrams that all stop at one step, with nothing answering them, stopped: a server that
+      // receives some and answers none is what lets a few missing ones be the capture's.
+      if (dir === 'requests' && stop) return null;
       const s = stop ? (stop.covered ? stop : null) : (lossyStep(ev, dir)?.s ?? null);
-      if (!s || s.lost.length === 0 || ev.fragNeeded || oneTcpdumpAny(s.from, s.to)) return null;
+      // An ICMP error (too big, unreachable, prohibited) says why they stopped: its rules decide.
+      if (!s || s.lost.length === 0 || ev.icmpErrors.length > 0 || oneTcpdumpAny(s.from, s.to)) return null;
       // They are missing from every capture after `from`: each must have missed them.
       const at = dir === 'requests' ? ev.reqAt : ev.repAt;
       const order = dir === 'requests' ? ev.stations : ev.repStations;
@@ -204,10 +208,10 @@ function missedByCaptureRule(dir: 'requests' | 'replies'): VerdictRule {
       const why = ev.missedByCaptures(order.slice(k).map((p) => ev.points[p]!), s.lost.length);
       if (!why) return null;
       const one = s.lost.length === 1;
-      const there = at[k] ?? 0;
+      const [there, before] = [at[k] ?? 0, at[k - 1] ?? 0];
       return {
         kind: 'not-observed',
-        summary: `${plural(s.lost.length, noun(ev))} seen at ${pointName(s.from)} ${one ? 'is' : 'are'} missing from ${pointName(s.to)}${there > 0 ? ` (${there} of ${there + s.lost.length} are there)` : ''}${k < order.length - 1 ? ' and every capture after it, which all miss packets of their own' : ', whose capture misses packets of its own'}: whether ${one ? 'it' : 'they'} went on is not observed`,
+        summary: `${plural(s.lost.length, noun(ev))} seen at ${pointName(s.from)} ${one ? 'is' : 'are'} missing from ${pointName(s.to)}${there > 0 ? ` (it holds ${there} of the ${before})` : ''}${k < order.length - 1 ? ' and every capture after it, which all miss packets of their own' : ', whose capture misses packets of its own'}: whether ${one ? 'it' : 'they'} went on is not observed`,
         transition: null,
         causes: [
           {
@@ -229,11 +233,11 @@ const range = (min: number, max: number) => (min === max ? `${min}` : `${min}–
 /**
  * Why a flow paid for path MTU discovery, and where to look: the pods' MTU above `what`'s (the
  * overlay device's, where the refusal was between two captures). `device` null: every device of
- * `node`, the one that refused.
+ * the host that has `refusedBy`, the address that refused.
  */
-const pmtuCause = (ev: Evidence, mtu: number, what: string, device: string | null, node = ''): Cause => ({
+const pmtuCause = (ev: Evidence, mtu: number, what: string, device: string | null, refusedBy = ''): Cause => ({
   text: `the pods' MTU is larger than ${what} ${mtu}: every new connection pays a ${tooBigWord(ev)} round trip, and any path that filters ICMP becomes a black hole`,
-  check: `ip link show${device ? ` ${device}` : ''} | grep mtu; nsenter -t <pod pid> -n ip link show eth0 | grep mtu  # pod MTU must be ≤ ${mtu}${node ? `; run ip link on ${node}` : ''}`,
+  check: `ip link show${device ? ` ${device}` : ''} | grep mtu; nsenter -t <pod pid> -n ip link show eth0 | grep mtu  # pod MTU must be ≤ ${mtu}${refusedBy ? `; ip link on the node or router that has ${refusedBy}` : ''}`,
 });
 
 /** Partial loss rules, one per reading of a lossy step, for either direction. */
@@ -787,7 +791,7 @@ export const RULES: readonly VerdictRule[] = [
         kind: 'delivered',
         summary: `delivered after path MTU discovery: ${fn.from} refused ${plural(refused.length, 'echo requests')} of ${range(minLost, maxLost)} bytes with ${tooBigWord(ev)} (MTU ${fn.mtu}) after ${last}, beyond the captures; what was sent after that was smaller and got through`,
         transition: null,
-        causes: [pmtuCause(ev, fn.mtu, 'the path MTU', null, `the node that answered (${fn.from})`)],
+        causes: [pmtuCause(ev, fn.mtu, 'the path MTU', null, fn.from)],
         evidence: [
           countsLine(ev, 'requests'),
           countsLine(ev, 'replies'),

@@ -786,7 +786,7 @@ describe.skipIf(!vxlanHealthy)("pod a's veth capture missing packets of its own,
     expect(truthFlow(truth, 'dns').requests.seenAt['node1/cni0']).toBe(1);
     expect(f.verdict.kind, f.verdict.summary).toBe('not-observed');
     expect(f.verdict.rule.name).toBe('replies-missed-by-capture');
-    expect(f.verdict.summary).toBe('1 echo reply seen at node1/cni0 is missing from node1/veth3a1b2c4d (2 of 3 are there), whose capture misses packets of its own: whether it went on is not observed');
+    expect(f.verdict.summary).toBe('1 echo reply seen at node1/cni0 is missing from node1/veth3a1b2c4d (it holds 2 of the 3), whose capture misses packets of its own: whether it went on is not observed');
     // Pod a sent 9 packets through its veth (3 echo requests, 5 TCP segments, 1 query): the file lacks one.
     const sent = ['ping', 'http', 'dns'].reduce((n, id) => n + truthFlow(truth, id).requests.seenAt['node1/veth3a1b2c4d']!, 0);
     expect(f.verdict.rule.evidence.join('\n')).toContain(`its file lacks 1 of the ${sent} packets proven to have crossed it`);
