@@ -3,6 +3,7 @@
  * overlay → NIC); then the other nodes the flow reached, in ingress order (NIC → overlay →
  * bridge → pod veth). Nodes are ordered by what the packets show (TTL), never by file order.
  */
+import { TCP_RST } from '../protocols/numbers';
 import { EGRESS_ORDER, type InterfaceRole } from '../protocols/devices';
 import { CLIENT_SAMPLE } from './direction';
 import { INITIAL_TTLS } from './flows';
@@ -266,7 +267,16 @@ export function pathOf(f: Flow, ctx: PathContext): number[] {
   if (clientNode >= 0) out.push(...ctx.ingress[clientNode]!.filter((id) => keep(id) && isServerPod(id)));
   for (const node of onPath) out.push(...ctx.ingress[ctx.nodes.indexOf(node)]!.filter(keep));
   crossedOrder(out, f, ctx);
-  return trimEnds(skipUnseenBetweenSeen(out, points, obs.seenAt), points, obs.seenAt, f.replies.length > 0, [f.summary.firstNs, f.summary.lastNs], isServerPod);
+  return trimEnds(skipUnseenBetweenSeen(out, points, obs.seenAt), points, obs.seenAt, answeredByServer(f, ctx.groups), [f.summary.firstNs, f.summary.lastNs], isServerPod);
+}
+
+/**
+ * Whether the flow was answered by more than a refusal. A RST that answers a SYN (sequence
+ * number 0) may be made on the way, by a node's REJECT in the server's name: it proves no
+ * turn at the server, and the points past its last sighting stay, to show where the SYNs stopped.
+ */
+function answeredByServer(f: Flow, G: PacketGroups): boolean {
+  return f.replies.some((g) => G.proto[g] !== 6 || (G.tcpFlags[g]! & TCP_RST) === 0 || G.seq[g] !== 0);
 }
 
 /**

@@ -12,7 +12,7 @@ import { consumesSequence, TCP_MAX_HEADER } from '../correlate/summary';
 import { overlayDevice, type InterfaceRole, type OverlayDevice } from '../protocols/devices';
 import { describeStep, pointName, type Cause } from './causes';
 import type { IcmpErrorReport } from './types';
-import { TCP_ACK } from '../protocols/numbers';
+import { TCP_ACK, TCP_RST } from '../protocols/numbers';
 
 /** What happened between two consecutive stations of one direction. */
 export interface Step {
@@ -343,7 +343,8 @@ function acknowledged(missing: number[], same: GroupIds, other: GroupIds, G: Pac
     const s = G.seq[g]!;
     if (!consumes(g)) return false;
     if (same.some((h) => h !== g && G.seq[h] === s && consumes(h))) return false;
-    return other.some((h) => (G.tcpFlags[h]! & TCP_ACK) !== 0 && ((G.ack[h]! - s) >>> 0) > 0 && ((G.ack[h]! - s) >>> 0) < 0x40000000);
+    // Not a RST's acknowledgment: iptables' REJECT acknowledges the SYN it refuses in the server's name.
+    return other.some((h) => (G.tcpFlags[h]! & (TCP_ACK | TCP_RST)) === TCP_ACK && ((G.ack[h]! - s) >>> 0) > 0 && ((G.ack[h]! - s) >>> 0) < 0x40000000);
   });
 }
 

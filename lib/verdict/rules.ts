@@ -225,6 +225,12 @@ function missedByCaptureRule(dir: 'requests' | 'replies'): VerdictRule {
   };
 }
 
+/** TCP: a RST that answers a SYN (sequence number 0) came back, and no SYN-ACK. */
+function refusedWithRst(ev: Evidence): boolean {
+  const G = ev.groups;
+  return ev.flow.proto === 6 && ev.flow.replies.some((g) => (G.tcpFlags[g]! & TCP_RST) !== 0 && G.seq[g] === 0) && !ev.flow.replies.some((g) => (G.tcpFlags[g]! & SYN_ACK_RST) === (TCP_SYN | TCP_ACK));
+}
+
 /** What a router answers a packet too big for the next link with, by the flow's family. */
 const tooBigWord = (ev: Evidence) => (ev.flow.client.includes(':') ? 'packet too big' : 'frag-needed');
 
@@ -354,7 +360,8 @@ export const RULES: readonly VerdictRule[] = [
       'Requests were last seen at a point whose next capture does not cover their time, but replies came back to where the requests were last seen: the server got them, so the flow was delivered as far as the captures show.',
     decide(ev) {
       const s = requestsStop(ev);
-      if (!s || s.covered || ev.flow.replies.length === 0) return null;
+      // A RST refusing the SYN proves no server got them: tcp-reset says who refused.
+      if (!s || s.covered || ev.flow.replies.length === 0 || refusedWithRst(ev)) return null;
       // The replies came back through the point the requests were last seen at, and went on
       // (or passed only captures that were not running).
       const back = ev.repStations.indexOf(s.from.id);
@@ -450,7 +457,8 @@ export const RULES: readonly VerdictRule[] = [
     description: 'Requests are seen at one capture point and never at the next one, whose capture covers their time: they stop at that step.',
     decide(ev) {
       const s = requestsStop(ev);
-      if (!s) return null;
+      // A RST answered the SYN from where they stopped: refused there, which tcp-reset says.
+      if (!s || refusedWithRst(ev)) return null;
       return {
         kind: 'request-dropped',
         summary: `${ev.what} reach ${pointName(s.from)}, never ${pointName(s.to)}${s.gapNote}: ${s.transition}`,

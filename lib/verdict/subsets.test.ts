@@ -805,3 +805,20 @@ describe.skipIf(!vxlanHealthy)("pod a's veth capture missing packets of its own,
     expect(f.verdict.rule.name).toBe('replies-stop');
   });
 });
+
+const greReject = scenarios().find((s) => s.truth.name === 'gre-key-seq-erspan-mirror');
+if (!greReject) console.log(`[samples] no gre-key-seq-erspan-mirror in ${SAMPLES}: skipping the forged-RST test`);
+
+describe.skipIf(!greReject)("a SYN that node2's FORWARD chain answers with a RST in the pod's name (REJECT --reject-with tcp-reset)", () => {
+  it('is refused before it reaches the pod, where the SYN stopped: the forged RST acknowledges the SYN, and that is no proof the pod received it', async () => {
+    const { dir, truth } = greReject!;
+    const gt = truthFlow(truth, 'http-8080');
+    // The truth: refused; the SYN got to node2/gre1 and no further.
+    expect(gt.clientResult.outcome).toBe('refused');
+    expect(gt.requests.lastReached).toBe('node2/gre1');
+    const files = truth.capturePoints.map((c) => c.file).filter((f) => f.endsWith('.pcap'));
+    const f = findFlow((await analyzeFiles(files.map((x) => join(dir, x)))).flows, gt)!;
+    expect([f.verdict.kind, f.verdict.rule.name, f.requestsStopAfter]).toEqual(['rejected', 'tcp-reset', gt.requests.lastReached]);
+    expect(f.verdict.summary).toMatch(/^the connection is refused before it reaches 10\.244\.2\.2: the SYNs stop after node2\/gre1/);
+  });
+});
