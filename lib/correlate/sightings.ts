@@ -381,6 +381,13 @@ interface Cursor {
   shapePoint: Int32Array;
   /** The file's IPv6 address ids → incident address ids. */
   v6: Int32Array;
+  /**
+   * The rows in time order where the file does not hold them so (tcpdump on several CPUs writes
+   * packets microseconds out of order), else null: the walk takes them in time order.
+   */
+  order: Int32Array | null;
+  /** The place in that order of the row being walked, and the row. */
+  k: number;
   r: number;
   t: number;
 }
@@ -403,10 +410,28 @@ function innerTransport(s: { kinds: readonly string[] }): number {
   return s.kinds.slice(ip + 1).some((k) => k === 'tcp' || k === 'udp' || k === 'icmp' || k === 'icmpv6') ? 1 : 0;
 }
 
+/**
+ * A capture's rows by timestamp, the file's order kept among equal ones; null where the file is
+ * already in time order, or where a row has no timestamp (it keeps its place in the file).
+ */
+function timeOrder(idx: PacketIndex): Int32Array | null {
+  let sorted = true;
+  for (let r = 1; r < idx.count; r++) {
+    const t = idx.tsNsAt(r);
+    if (t !== t) return null;
+    if (t < idx.tsNsAt(r - 1)) sorted = false;
+  }
+  if (sorted) return null;
+  const ts = new Float64Array(idx.count);
+  for (let r = 0; r < idx.count; r++) ts[r] = idx.tsNsAt(r);
+  return Int32Array.from(Array.from({ length: idx.count }, (_, r) => r).sort((a, b) => ts[a]! - ts[b]! || a - b));
+}
+
 function advance(cur: Cursor): void {
-  const r = ++cur.r;
-  if (r >= cur.idx.count) cur.t = Infinity;
+  const k = ++cur.k;
+  if (k >= cur.idx.count) cur.t = Infinity;
   else {
+    const r = (cur.r = cur.order === null ? k : cur.order[k]!);
     const t = cur.baseNs + cur.idx.tsNsAt(r);
     if (t === t) cur.t = t; // no timestamp (pcapng SPB, NaN): keep the previous place
   }
@@ -563,6 +588,8 @@ class Walk {
       baseNs: (input.capture.baseSec - epochSec) * 1e9 + input.capture.baseNsec,
       shapePoint: layout.shapePoint[n]!,
       v6: new Int32Array(input.capture.ipv6.length).fill(-1),
+      order: timeOrder(input.capture.index),
+      k: -1,
       r: -1,
       t: -Infinity,
     }));

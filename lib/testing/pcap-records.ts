@@ -26,3 +26,28 @@ export async function keptWhere(file: string, keep: (row: PacketRow, ns: bigint)
   parts.reduce((o, p) => (out.set(p, o), o + p.length), 0);
   return out;
 }
+
+/**
+ * A pcap with each pair of records (first and second, third and fourth, …) less than `withinNs`
+ * apart written the other way round, each keeping its own timestamp: as tcpdump on several CPUs
+ * writes packets, microseconds out of order. How many pairs it swapped, and the file.
+ */
+export async function swappedPairs(file: string, withinNs: bigint): Promise<{ swapped: number; bytes: Uint8Array }> {
+  const bytes = new Uint8Array(readFileSync(file));
+  const cap = (await loadInputs([file], new Map())).inputs[0]!.capture;
+  const records: Uint8Array[] = [];
+  for (let i = 0; i < cap.index.count; i++) {
+    const at = cap.index.read(i).dataOffset - PCAP_RECORD_HEADER_LEN;
+    records.push(bytes.subarray(at, i + 1 < cap.index.count ? cap.index.read(i + 1).dataOffset - PCAP_RECORD_HEADER_LEN : bytes.length));
+  }
+  let swapped = 0;
+  for (let i = 0; i + 1 < records.length; i += 2) {
+    if (packetNs(cap, i + 1) - packetNs(cap, i) >= withinNs) continue;
+    [records[i], records[i + 1]] = [records[i + 1]!, records[i]!];
+    swapped++;
+  }
+  const out = new Uint8Array(PCAP_FILE_HEADER_LEN + records.reduce((n, r) => n + r.length, 0));
+  out.set(bytes.subarray(0, PCAP_FILE_HEADER_LEN));
+  records.reduce((o, r) => (out.set(r, o), o + r.length), PCAP_FILE_HEADER_LEN);
+  return { swapped, bytes: out };
+}

@@ -11,7 +11,7 @@ import { analyze } from '../analyze';
 import { PCAP_FILE_HEADER_LEN, PCAP_RECORD_HEADER_LEN } from '../capture/formats';
 import type { IndexedCapture } from '../decode/capture-index';
 import { expectedKind, findFlow, SAMPLES, scenarios } from '../testing/scenarios';
-import { keptWhere, packetNs } from '../testing/pcap-records';
+import { keptWhere, packetNs, swappedPairs } from '../testing/pcap-records';
 import { crossedAfterEnd } from './evidence';
 
 const synack = scenarios().find((s) => s.truth.name === 'tcp-synack-dropped');
@@ -172,6 +172,26 @@ describe.skipIf(!bigTcp)("one capture of each node, where node2's pod side holds
         for (const h of f.hops) expect(h.replies, `${a} + ${b}: replies at ${h.node}/${h.interface}`).toBe(gt.replies.seenAt[`${h.node}/${h.interface}`]);
       }
     }
+  });
+});
+
+describe.skipIf(!bigTcp)('every capture written with neighbouring packets out of order, as tcpdump on several CPUs writes them', () => {
+  it('walks each capture in time order: the refused BIG TCP reply and its smaller resend pair as in order, delivered after path MTU discovery', async () => {
+    const { dir, truth } = bigTcp!;
+    const gt = truth.flows.find((f) => f.id === 'http6-200k-cross-node')!;
+    const files = truth.capturePoints.map((c) => c.file).filter((f) => f.endsWith('.pcap'));
+    const out = mkdtempSync(join(tmpdir(), 'hopscope-reordered-'));
+    let swapped = 0;
+    for (const f of files) {
+      const r = await swappedPairs(join(dir, f), 200_000n);
+      swapped += r.swapped;
+      writeFileSync(join(out, f), r.bytes);
+    }
+    expect(swapped).toBeGreaterThan(100);
+    const report = await analyzeFiles(files.map((f) => join(out, f)));
+    const f = findFlow(report.flows, gt)!;
+    expect([f.verdict.kind, f.verdict.rule.name], f.verdict.summary).toEqual(['delivered', 'replies-lost-above-pmtu']);
+    expectNoneBroken(truth, report, 'every capture out of order');
   });
 });
 
