@@ -3,7 +3,6 @@
  * overlay → NIC); then the other nodes the flow reached, in ingress order (NIC → overlay →
  * bridge → pod veth). Nodes are ordered by what the packets show (TTL), never by file order.
  */
-import { TCP_RST } from '../protocols/numbers';
 import { EGRESS_ORDER, type InterfaceRole } from '../protocols/devices';
 import { CLIENT_SAMPLE } from './direction';
 import { INITIAL_TTLS } from './flows';
@@ -276,7 +275,7 @@ export function pathOf(f: Flow, ctx: PathContext): number[] {
  * turn at the server, and the points past its last sighting stay, to show where the SYNs stopped.
  */
 function answeredByServer(f: Flow, G: PacketGroups): boolean {
-  return f.replies.some((g) => G.proto[g] !== 6 || (G.tcpFlags[g]! & TCP_RST) === 0 || G.seq[g] !== 0);
+  return f.replies.some((g) => !G.refusesSyn(g));
 }
 
 /**

@@ -268,6 +268,14 @@ export class PacketGroups {
     return this.incomplete.size > 0 && this.incomplete.has(g * FRAGMENT_POINTS + point);
   }
 
+  /**
+   * Whether group g is a TCP RST that answers a SYN: sequence number 0, as a SYN carries no
+   * acknowledgment to take one from (RFC 9293 §3.10.7.1; Linux and iptables' REJECT alike).
+   */
+  refusesSyn(g: number): boolean {
+    return this.proto[g] === 6 && (this.tcpFlags[g]! & TCP_RST) !== 0 && this.seq[g] === 0;
+  }
+
   seenAt(g: number, point: number): boolean {
     if (this.incomplete.size > 0 && this.incomplete.has(g * FRAGMENT_POINTS + point)) return false;
     if (this.useMasks) return (this.mask[g]! & (1 << point)) !== 0;
@@ -415,16 +423,18 @@ function innerTransport(s: { kinds: readonly string[] }): number {
  * already in time order, or where a row has no timestamp (it keeps its place in the file).
  */
 function timeOrder(idx: PacketIndex): Int32Array | null {
+  if (idx.count < 2) return null;
   let sorted = true;
-  for (let r = 1; r < idx.count; r++) {
+  for (let r = 1, prev = idx.tsNsAt(0); r < idx.count; r++) {
     const t = idx.tsNsAt(r);
     if (t !== t) return null;
-    if (t < idx.tsNsAt(r - 1)) sorted = false;
+    if (t < prev) sorted = false;
+    prev = t;
   }
   if (sorted) return null;
   const ts = new Float64Array(idx.count);
   for (let r = 0; r < idx.count; r++) ts[r] = idx.tsNsAt(r);
-  return Int32Array.from(Array.from({ length: idx.count }, (_, r) => r).sort((a, b) => ts[a]! - ts[b]! || a - b));
+  return Int32Array.from({ length: idx.count }, (_, r) => r).sort((a, b) => ts[a]! - ts[b]! || a - b);
 }
 
 function advance(cur: Cursor): void {

@@ -53,19 +53,37 @@ function measure(c: Correlation, p: CapturePoint): CaptureMisses {
   // -i any file holds what stopped before one of its interfaces.
   const blind = new Set(c.blind.map((b) => b.point));
   if (p.merged || blind.has(p.id)) return m;
+  const w = recording(c, p);
   for (const f of c.flows) {
     if (!f.path.includes(p.id)) continue;
     const order = f.path.filter((id) => !c.points[id]!.merged && !blind.has(id));
     const j = order.indexOf(p.id);
-    count(c, f.requests, order, j, p, m);
+    count(c, f.requests, order, j, p, w, m);
     const back = [...order].reverse();
-    count(c, f.replies, back, back.length - 1 - j, p, m);
+    count(c, f.replies, back, back.length - 1 - j, p, w, m);
   }
   return m;
 }
 
+/** `p`'s window on the corrected clock, and the clock offset of each point it may be compared with (NaN: a clock not known against `p`'s). */
+interface Recording {
+  lo: number;
+  hi: number;
+  offset: Float64Array;
+}
+
+function recording(c: Correlation, p: CapturePoint): Recording {
+  const clock = (q: CapturePoint) => c.clocks.get(q.host);
+  const unknown = (q: CapturePoint) => clock(q)?.method === 'unknown';
+  const offset = Float64Array.from(c.points, (q) => (q.host === p.host || (!unknown(q) && !unknown(p)) ? (clock(q)?.offsetNs ?? 0) : NaN));
+  // Its window runs to its last packet, or to where its stop is known (a kit's manifest, a
+  // pcapng's statistics): tcpdump stopped by a signal loses its last buffer, so there the last
+  // 2 s are no witness.
+  return { lo: p.firstNs + offset[p.id]!, hi: p.lastNs + offset[p.id]! - (p.stopKnown ? STOP_UNSURE_NS : 0), offset };
+}
+
 /** One direction of a flow: its packets (`ids`) along `order`, in which `p` is at `j`. */
-function count(c: Correlation, ids: GroupIds, order: number[], j: number, p: CapturePoint, m: CaptureMisses): void {
+function count(c: Correlation, ids: GroupIds, order: number[], j: number, p: CapturePoint, w: Recording, m: CaptureMisses): void {
   const G = c.groups;
   const st = G.store;
   for (const g of ids) {
@@ -83,28 +101,18 @@ function count(c: Correlation, ids: GroupIds, order: number[], j: number, p: Cap
     const crossed =
       before >= 0 ||
       (j === 0 && c.points[order[after]!]!.host === p.host && (G.tcpFlags[g]! & TCP_RST) === 0 && p.podIps.includes(st.addrs.text[st.src[next]!]!));
-    if (!crossed || !whileRecording(c, g, p, before >= 0 ? order[before]! : -1, order[after]!)) continue;
+    if (!crossed || !whileRecording(c, g, w, before >= 0 ? order[before]! : -1, order[after]!)) continue;
     m.crossed++;
     if (!G.seenAt(g, p.id)) m.missed++;
   }
 }
 
-/** Whether `p`'s capture ran when packet g passed it: between its sightings at `a` (or -1) and `b`, on one clock. */
-function whileRecording(c: Correlation, g: number, p: CapturePoint, a: number, b: number): boolean {
+/** Whether the capture ran when packet g passed it: between its sightings at `a` (or -1) and `b`, on one clock. */
+function whileRecording(c: Correlation, g: number, w: Recording, a: number, b: number): boolean {
   const G = c.groups;
-  const st = G.store;
-  const offsetOf = (q: CapturePoint) => c.clocks.get(q.host)?.offsetNs ?? 0;
-  const known = (q: CapturePoint) => q.host === p.host || (c.clocks.get(q.host)?.method !== 'unknown' && c.clocks.get(p.host)?.method !== 'unknown');
-  const lo = p.firstNs + offsetOf(p);
-  // Its window runs to its last packet, or to where its stop is known (a kit's manifest, a
-  // pcapng's statistics): tcpdump stopped by a signal loses its last buffer, so there the last
-  // 2 s are no witness.
-  const hi = p.lastNs + offsetOf(p) - (p.stopKnown ? STOP_UNSURE_NS : 0);
   for (const q of a >= 0 ? [a, b] : [b]) {
-    const pt = c.points[q]!;
-    if (!known(pt)) return false;
-    const t = st.tNs[G.sightingAt(g, q)]! + offsetOf(pt);
-    if (!(t >= lo && t <= hi)) return false;
+    const t = G.store.tNs[G.sightingAt(g, q)]! + w.offset[q]!;
+    if (!(t >= w.lo && t <= w.hi)) return false;
   }
   return true;
 }

@@ -228,7 +228,7 @@ function missedByCaptureRule(dir: 'requests' | 'replies'): VerdictRule {
 /** TCP: a RST that answers a SYN (sequence number 0) came back, and no SYN-ACK. */
 function refusedWithRst(ev: Evidence): boolean {
   const G = ev.groups;
-  return ev.flow.proto === 6 && ev.flow.replies.some((g) => (G.tcpFlags[g]! & TCP_RST) !== 0 && G.seq[g] === 0) && !ev.flow.replies.some((g) => (G.tcpFlags[g]! & SYN_ACK_RST) === (TCP_SYN | TCP_ACK));
+  return ev.flow.replies.some((g) => G.refusesSyn(g)) && !ev.flow.replies.some((g) => (G.tcpFlags[g]! & SYN_ACK_RST) === (TCP_SYN | TCP_ACK));
 }
 
 /** What a router answers a packet too big for the next link with, by the flow's family. */
@@ -484,14 +484,13 @@ export const RULES: readonly VerdictRule[] = [
       const accepted = ev.flow.replies.some((g) => (G.tcpFlags[g]! & (TCP_RST | TCP_SYN)) === 0 && ((G.tcpFlags[g]! & TCP_FIN) !== 0 || consumesSequence(G, g, hdr)));
       const clientClosed = ev.flow.requests.some((g) => (G.tcpFlags[g]! & TCP_FIN) !== 0);
       if (accepted || clientClosed) return null;
-      // A RST that answers a SYN has sequence number 0: the SYN carries no acknowledgment to take
-      // one from (RFC 9293 §3.10.7.1; Linux and iptables' REJECT alike). Another, with no SYN of
-      // the flow captured, resets a connection made before the captures began: no refusal.
+      // A RST that answers no SYN (PacketGroups.refusesSyn), with no SYN of the flow captured,
+      // resets a connection made before the captures began: no refusal.
       const st = G.store;
       const i = st.order[G.to(rst) - 1]!;
       const from = `${st.addrs.text[st.src[i]!]}:${st.sport[i]}`;
       const syn = ev.flow.requests.some((g) => (G.tcpFlags[g]! & (TCP_SYN | TCP_ACK)) === TCP_SYN);
-      if (!syn && G.seq[rst] !== 0) {
+      if (!syn && !G.refusesSyn(rst)) {
         if (ev.flow.requests.length > 0) return null;
         return {
           kind: 'not-observed',
