@@ -266,7 +266,33 @@ export function pathOf(f: Flow, ctx: PathContext): number[] {
   if (clientNode >= 0) out.push(...ctx.ingress[clientNode]!.filter((id) => keep(id) && isServerPod(id)));
   for (const node of onPath) out.push(...ctx.ingress[ctx.nodes.indexOf(node)]!.filter(keep));
   crossedOrder(out, f, ctx);
-  return trimEnds(skipUnseenBetweenSeen(out, points, obs.seenAt), points, obs.seenAt, answeredByServer(f, ctx.groups), [f.summary.firstNs, f.summary.lastNs], isServerPod);
+  // The client pod's own device on its node, whose capture ran while the flow crossed the node
+  // and holds none of it: every packet the pod sent crossed it, and the flow still began there.
+  const missedAtClient = (id: number) => {
+    const p = points[id]!;
+    return !obs.seenAt[id] && p.role === 'pod' && p.host === f.clientNode && p.podIps.includes(f.client) && recordedDuring(f, ctx, p);
+  };
+  return trimEnds(skipUnseenBetweenSeen(out, points, obs.seenAt, missedAtClient), points, obs.seenAt, answeredByServer(f, ctx.groups), [f.summary.firstNs, f.summary.lastNs], isServerPod, missedAtClient);
+}
+
+/**
+ * Whether `p`'s capture ran at some time between the flow's first and last sighting on `p`'s
+ * node: one clock, no margin needed. False where the node saw none of the flow.
+ */
+function recordedDuring(f: Flow, ctx: PathContext, p: CapturePoint): boolean {
+  const G = ctx.groups;
+  const st = G.store;
+  let first = Infinity;
+  let last = -Infinity;
+  for (const g of f.groups) {
+    for (let k = G.from(g), e = G.to(g); k < e; k++) {
+      const i = st.order[k]!;
+      if (ctx.points[st.point[i]!]!.host !== p.host) continue;
+      first = Math.min(first, st.tNs[i]!);
+      last = Math.max(last, st.tNs[i]!);
+    }
+  }
+  return first <= last && p.firstNs <= last && first <= p.lastNs;
 }
 
 /**
@@ -339,12 +365,20 @@ function covers(p: CapturePoint, span: [number, number]): boolean {
  * A point whose capture did not cover the flow's time is no evidence and stays (the verdict
  * then says what was not observed); `-i any` points, which are not on the line, stay too.
  */
-function trimEnds(path: number[], points: CapturePoint[], seenAt: Uint8Array, answered: boolean, span: [number, number], isServerPod: (id: number) => boolean): number[] {
+function trimEnds(
+  path: number[],
+  points: CapturePoint[],
+  seenAt: Uint8Array,
+  answered: boolean,
+  span: [number, number],
+  isServerPod: (id: number) => boolean,
+  missedAtClient: (id: number) => boolean,
+): number[] {
   const station = (id: number) => points[id]!.role !== 'any';
   // A point whose capture did not run then saw nothing for want of a capture: it stays.
   const absent = (id: number) => station(id) && !seenAt[id] && covers(points[id]!, span);
   let lo = 0;
-  while (lo < path.length && absent(path[lo]!)) lo++;
+  while (lo < path.length && absent(path[lo]!) && !missedAtClient(path[lo]!)) lo++;
   let hi = path.length - 1;
   // The server is a pod we know: whoever answered short of its veth (a REJECT on its node)
   // answered in its name, and the points up to the pod stay, to show where the requests stopped.
@@ -372,12 +406,13 @@ function trimEnds(path: number[], points: CapturePoint[], seenAt: Uint8Array, an
 /**
  * Packets cannot skip a capture point: one that saw nothing of the flow between two that did
  * on its node is not on this flow's path (a pod talking to the outside never crosses tunl0).
+ * So does the client pod's own device whose capture missed it (pathOf): the flow began there.
  */
-function skipUnseenBetweenSeen(out: number[], points: CapturePoint[], seenAt: Uint8Array): number[] {
+function skipUnseenBetweenSeen(out: number[], points: CapturePoint[], seenAt: Uint8Array, missedAtClient: (id: number) => boolean): number[] {
   return out.filter((id, i) => {
     if (seenAt[id]) return true;
     const node = points[id]!.host;
-    const before = out.slice(0, i).some((o) => seenAt[o] && points[o]!.host === node);
+    const before = out.slice(0, i).some((o) => (seenAt[o] || missedAtClient(o)) && points[o]!.host === node);
     const after = out.slice(i + 1).some((o) => seenAt[o] && points[o]!.host === node && points[o]!.role !== 'any');
     return !(before && after);
   });

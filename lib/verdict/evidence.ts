@@ -96,6 +96,8 @@ export interface Evidence {
   offset(p: CapturePoint): number;
   /** Why `lost` packets missing from every capture of `points` may be those captures' own misses (capture-drops.ts), or null. */
   missedByCaptures(points: readonly CapturePoint[], lost: number): string | null;
+  /** Whether `p`'s capture was recording at some moment of [t0, t1] (corrected times; recordingWhile). */
+  recording(p: CapturePoint, t0: number, t1: number): boolean;
 }
 
 /**
@@ -268,6 +270,7 @@ export function gatherEvidence(f: Flow, c: Correlation, offset: (p: CapturePoint
     overlayIn,
     offset,
     missedByCaptures: (points, lost) => missedByCaptures(c, points, lost),
+    recording: (p, t0, t1) => recordingWhile(c, p, offset, t0, t1),
     step: () => {
       throw new Error('unreachable');
     },
@@ -666,6 +669,29 @@ export function seenTime(ev: Evidence, g: number): number {
     t = Math.min(t, st.tNs[i]! + ev.offset(ev.points[st.point[i]!]!));
   }
   return t;
+}
+
+/**
+ * Requests of the flow seen further on `p`'s node (never at an `-i any` point) while `p`'s
+ * capture was recording: sent by `p`'s own pod, each crossed `p` first. How many, where `p`
+ * holds none of the flow's requests (its capture missed them); 0 where it holds any.
+ */
+export function ownRequestsMissed(ev: Evidence, p: CapturePoint): number {
+  const k = ev.stations.indexOf(p.id);
+  if (k < 0 || ev.reqAt[k] !== 0) return 0;
+  const G = ev.groups;
+  const st = G.store;
+  let missed = 0;
+  for (const g of ev.flow.requests) {
+    let t = Infinity;
+    for (let j = G.from(g), e = G.to(g); j < e; j++) {
+      const i = st.order[j]!;
+      const q = ev.points[st.point[i]!]!;
+      if (q.host === p.host && q.id !== p.id && q.role !== 'any') t = Math.min(t, st.tNs[i]! + ev.offset(q));
+    }
+    if (t < Infinity && ev.recording(p, t, t)) missed++;
+  }
+  return missed;
 }
 
 /** unansweredEchoes' marks by sequence number, each the turn of the call that set it (256 KB each, once, not per flow). */

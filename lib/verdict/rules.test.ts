@@ -146,6 +146,21 @@ function datagramsToLossyVeth(seen: (n: number) => readonly string[], extra: Sen
   );
 }
 
+/**
+ * A DNS query from pod A, seen from node1/cni0 on, and its answer back to cni0, `answerAtVeth`
+ * also at A's veth; `queryAtVeth` also the query there (else the veth's capture missed it).
+ * Beside it three pings that A's veth shows both ways (it is not blind, and learns A's address). The veth's capture starts
+ * at `vethFrom` ms; the query goes at 500 ms, the answer at 800.
+ */
+function queryPastClientVeth(o: { queryAtVeth: boolean; answerAtVeth?: boolean; vethFrom?: number }): Promise<FlowReport> {
+  const query: Sent = { spec: { src: A, dst: B, proto: 'udp', ipId: 320, sport: 40120, dport: 53, payload: bytes(30, 1) }, at: 500, seen: o.queryAtVeth ? [VETH, ...all()] : all() };
+  const answer: Sent = { spec: { src: B, dst: A, proto: 'udp', ipId: 321, sport: 53, dport: 40120, payload: bytes(60, 2) }, at: 800, seen: o.answerAtVeth ? [...all('rep'), VETH] : all('rep') };
+  return verdictOf(
+    [query, answer, ...[1, 2, 3].flatMap((n) => ping(n, 500 + n * 500, [VETH, ...all()], [...all('rep'), VETH])), ...background(0, 3000), ...background(o.vethFrom ?? 0, 3000, [VETH])],
+    (f) => f.protocol === 'udp' && f.client === A && f.serverPort === 53,
+  );
+}
+
 const cases: Record<string, () => Promise<FlowReport>> = {
   'neighbour-unanswered': () =>
     // node2 asks for B on cni0 three times and nobody answers; the pings never reach cni0.
@@ -300,6 +315,8 @@ const cases: Record<string, () => Promise<FlowReport>> = {
     // The client pod's veth, written with tcpdump -Q in, beside the rest: the pod only pings, so
     // nothing it sends there can show whether the replies that reach node1/cni0 reached it.
     verdictOf([...ping(1, 0, [VETH, ...all()], all('rep')), ...ping(2, 1000, [VETH, ...all()], all('rep')), ...background(0, 2000, [VETH, ...POINTS])]),
+  // A's veth holds neither the query A sent through it nor the answer, both seen on cni0.
+  'replies-stop-where-requests-unseen': () => queryPastClientVeth({ queryAtVeth: false }),
   'replies-stop': () => verdictOf([...ping(1, 0, all(), upTo('node2-eth0', 'rep')), ...ping(2, 1000, all(), upTo('node2-eth0', 'rep'))]),
   'replies-lost-above-pmtu': () => {
     const bigReply: FrameSpec = { src: B, dst: A, proto: 'tcp', ipId: 88, sport: 80, dport: 40003, seq: 5001, ack: 2, flags: 0x10, payload: bytes(1460, 8) };
@@ -390,6 +407,24 @@ describe('the verdict rule table', () => {
     expect(f.verdict.rule.name).toBe('replies-acknowledged-unseen');
     expect(f.verdict.kind).toBe('not-observed');
     expect(f.verdict.summary).toContain('whether the answers to its data came is not observed');
+  });
+
+  it("still calls an answer dropped before the client's veth when the veth holds the query its pod sent", async () => {
+    const f = await queryPastClientVeth({ queryAtVeth: true });
+    expect([f.verdict.kind, f.verdict.rule.name]).toEqual(['reply-dropped', 'replies-stop']);
+  });
+
+  it("still calls an answer dropped before the client's veth when the query passed before the veth's capture began", async () => {
+    const f = await queryPastClientVeth({ queryAtVeth: false, vethFrom: 700 });
+    expect([f.verdict.kind, f.verdict.rule.name]).toEqual(['reply-dropped', 'replies-stop']);
+  });
+
+  it("keeps the client pod's veth first on the path when its capture missed all of the flow, and delivers a flow it holds both ways", async () => {
+    const missed = await queryPastClientVeth({ queryAtVeth: false });
+    expect(missed.hops.map((h) => `${h.node}/${h.interface}`)[0]).toBe('node1/veth3a1b2c4d');
+    expect(missed.verdict.summary).toContain("node1/veth3a1b2c4d's capture holds none of the flow's UDP datagrams either, though 1 crossed it while it was recording");
+    const whole = await queryPastClientVeth({ queryAtVeth: true, answerAtVeth: true });
+    expect(whole.verdict.kind).toBe('delivered');
   });
 
   it('names the step and counts in the evidence of a drop', async () => {

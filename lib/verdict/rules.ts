@@ -8,7 +8,7 @@
 import type { Cause } from './causes';
 import { familyOf, pointName } from './causes';
 import { consumesSequence } from '../correlate/summary';
-import { oneTcpdumpAny, REPLY_WAIT_NS, seenTime, unacknowledgedData, unansweredEchoes, watchedAfterRequest, type Evidence, type Step } from './evidence';
+import { oneTcpdumpAny, ownRequestsMissed, REPLY_WAIT_NS, seenTime, unacknowledgedData, unansweredEchoes, watchedAfterRequest, type Evidence, type Step } from './evidence';
 import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../protocols/numbers';
 import type { VerdictKind } from './types';
 import type { CapturePoint } from '../correlate/types';
@@ -729,6 +729,31 @@ export const RULES: readonly VerdictRule[] = [
           },
         ],
         evidence: [countsLine(ev, 'replies'), `${pointName(s.to)}: ${b.seen} from its pod, none towards it; ${b.elsewhere} towards it at ${s.to.host}'s other points`, ...stepLines(s, 'replies')],
+      };
+    },
+  },
+  {
+    name: 'replies-stop-where-requests-unseen',
+    description:
+      "Replies stop right before the client pod's own interface, whose capture holds none of the flow's requests either, though they crossed it while it was recording (its pod sent them; they were seen further on its node): that capture missed this flow's packets, so whether the replies reached the pod is not observed. Not where the interface is blind to what its pod sends (blind.ts): there a missing reply still tells.",
+    decide(ev) {
+      const s = repliesStop(ev);
+      const f = ev.flow;
+      if (!s || !s.covered || s.to.role !== 'pod' || s.to.host !== f.clientNode || !s.to.podIps.includes(f.client)) return null;
+      if (ev.blind.some((b) => b.point === s.to.id && !b.towardsPod)) return null;
+      const missed = ownRequestsMissed(ev, s.to);
+      if (missed === 0) return null;
+      return {
+        kind: 'not-observed',
+        summary: `requests arrive; ${ev.replyWhat} reach ${pointName(s.from)}, never ${pointName(s.to)}, but ${pointName(s.to)}'s capture holds none of the flow's ${ev.what} either, though ${missed} crossed it while it was recording: it missed this flow's packets, so whether the ${ev.replyWhat} reached the pod is not observed`,
+        transition: null,
+        causes: [
+          {
+            text: `capture ${pointName(s.to)} again with a larger buffer, and read the drop count tcpdump prints when it stops`,
+            check: `tcpdump -i ${s.to.interface} -B 65536 -w ${s.to.node}-${s.to.interface}.pcap  # on ${s.to.host}; stopped, it says "0 packets dropped by kernel"`,
+          },
+        ],
+        evidence: [countsLine(ev, 'requests'), countsLine(ev, 'replies'), ...stepLines(s, 'replies'), `${pointName(s.to)} holds none of the ${ev.what}; ${missed} crossed it while its capture was recording (seen next on ${s.to.host}, sent by its own pod)`],
       };
     },
   },

@@ -286,6 +286,29 @@ describe.skipIf(!returnPath)("the two NICs' captures of a ping whose replies nod
   });
 });
 
+const snatOff = scenarios().find((s) => s.truth.name === 'calico-snat-forward-off');
+if (!snatOff) console.log(`[samples] no calico-snat-forward-off in ${SAMPLES}: skipping the missed-query test`);
+
+describe.skipIf(!snatOff)("every capture of a DNS query to the outside whose answer node1 never forwards, the client's cali veth missing the query", () => {
+  it("keeps the pod's veth where the flow began and leaves tunl0 off its path: the answer is not observed there, never delivered", async () => {
+    const { dir, truth } = snatOff!;
+    const gt = truth.flows.find((f) => f.id === 'dns-outside')!;
+    // The truth: the answer came back to node1/eth0 and never reached the pod.
+    expect(gt.clientResult.outcome).toBe('timeout');
+    expect(gt.replies.seenAt['node1/calidc7f3a1b60c'] ?? 0).toBe(0);
+    const veth = 'node1-calidc7f3a1b60c.pcap';
+    // As a tcpdump that dropped the query from its buffer writes the veth.
+    const lossy = await keptWhere(join(dir, veth), (row) => !(row.proto === 17 && row.sport === gt.match.clientPort));
+    const files = [...truth.capturePoints, ...(truth.extraCaptures ?? [])].map((c) => c.file);
+    const f = findFlow((await analyzeFiles(replacing(dir, files, veth, lossy))).flows, gt)!;
+    const hops = f.hops.map((h) => `${h.node}/${h.interface}`);
+    expect(hops[0]).toBe('node1/calidc7f3a1b60c');
+    expect(hops).not.toContain('node1/tunl0');
+    expect(f.hops[0]!.requests).toBe(0);
+    expect([f.verdict.kind, f.verdict.rule.name]).toEqual(['not-observed', 'replies-stop-where-requests-unseen']);
+  });
+});
+
 /** A pcap cut before its first record later than `untilNs`, found by the project's own reader: as if tcpdump had been stopped then. */
 async function cutPcap(file: string, untilNs: bigint): Promise<Uint8Array> {
   const bytes = new Uint8Array(readFileSync(file));
