@@ -181,7 +181,8 @@ class FlowState {
 export function settleFlows(flows: Flow[], G: PacketGroups, points: CapturePoint[], rank: Int8Array, flowOf: Int32Array): void {
   const s = new FlowState(flows.length);
   firstVotes(G, flowOf, s);
-  templatesAndSequences(flows, G, flowOf, s, rank);
+  const hosts = [...new Set(points.map((p) => p.host))];
+  templatesAndSequences(flows, G, flowOf, s, rank, Int32Array.from(points, (p) => hosts.indexOf(p.host)));
   const st = G.store;
   for (const f of flows) {
     const best = s.best[f.id]!;
@@ -225,13 +226,13 @@ function firstVotes(G: PacketGroups, flowOf: Int32Array, s: FlowState): void {
 
 /**
  * Sweep 2, group by group: the request template (a packet that says it is a request, seen as
- * early as possible: the highest TTL, then the pod side of a node, then the earliest; the first
+ * early as possible: the highest TTL, then the pod side of one node, then the earliest; the first
  * CLIENT_SAMPLE requests say who the client is as well as all of them would), then, for a TCP
  * segment that is neither SYN nor SYN-ACK, the direction its sequence number gives (in the
  * client's or the server's space, counted from the ISNs), else its ports (the client's is
  * usually the higher). Each step reads only its own group and its flow's state from sweep 1.
  */
-function templatesAndSequences(flows: Flow[], G: PacketGroups, flowOf: Int32Array, s: FlowState, rank: Int8Array): void {
+function templatesAndSequences(flows: Flow[], G: PacketGroups, flowOf: Int32Array, s: FlowState, rank: Int8Array, host: Int32Array): void {
   const { votes, seq, ack, portVotes } = G;
   const st = G.store;
   for (let g = 0; g < G.count; g++) {
@@ -246,7 +247,9 @@ function templatesAndSequences(flows: Flow[], G: PacketGroups, flowOf: Int32Arra
           continue;
         }
         const dt = st.ttl[i]! - st.ttl[best]!;
-        const dr = rank[st.point[i]!]! - rank[st.point[best]!]!;
+        // The pod side of a node comes first on that node only: through a tunnel the TTL stays,
+        // and a receiving node's overlay device is no nearer the client than the sender's NIC.
+        const dr = host[st.point[i]!] === host[st.point[best]!] ? rank[st.point[i]!]! - rank[st.point[best]!]! : 0;
         if (dt > 0 || (dt === 0 && (dr < 0 || (dr === 0 && st.tNs[i]! < st.tNs[best]!)))) best = i;
       }
       s.best[f] = best;

@@ -286,6 +286,23 @@ describe.skipIf(!returnPath)("the two NICs' captures of a ping whose replies nod
   });
 });
 
+const udpHealthy = scenarios().find((s) => s.truth.name === 'udp-healthy');
+if (!udpHealthy) console.log(`[samples] no udp-healthy in ${SAMPLES}: skipping the NIC and -i any pair test`);
+
+describe.skipIf(!udpHealthy)("node1's eth0 and node2's tcpdump -i any, without node2's links file, of flows through flannel's UDP tunnel", () => {
+  it("starts each flow on node1, whose NIC the packets leave by, not on node2's tunnel device, where they come out with the same TTL: nothing broken", async () => {
+    const { dir, truth } = udpHealthy!;
+    const report = await analyzeFiles(['node1-eth0.pcap', 'node2-any.pcap'].map((f) => join(dir, f)));
+    for (const gt of truth.flows) {
+      // The truth: every flow of the scenario worked.
+      expect(expectedKind(truth, gt)).toBe('delivered');
+      const f = findFlow(report.flows, gt)!;
+      expect(f.hops[0], gt.id).toMatchObject({ node: 'node1', interface: 'eth0' });
+      expect(BROKEN.has(f.verdict.kind), `${gt.id}: ${f.verdict.summary}`).toBe(false);
+    }
+  });
+});
+
 const snatOff = scenarios().find((s) => s.truth.name === 'calico-snat-forward-off');
 if (!snatOff) console.log(`[samples] no calico-snat-forward-off in ${SAMPLES}: skipping the missed-query test`);
 
