@@ -3,6 +3,7 @@
 import type { FlowReport } from '@/lib/verdict/verdict';
 import { checksInOrder, flowTitle, VERDICT_TITLES } from '@/lib/report/markdown';
 import { flowBadge } from '@/lib/viz/flow-list';
+import { quoteCutNote } from '@/lib/verdict/evidence';
 import { CopyButton, Panel, ToneBadge } from './ui';
 import { FlowComment } from '@/components/share/FlowComment';
 
@@ -99,6 +100,7 @@ export function VerdictCard({ flow, className = '' }: { flow: FlowReport | null;
               <li key={`${e.from}${e.type}${e.code}`} className="rounded border border-warn/40 bg-warn-soft px-2 py-1 text-warn">
                 ICMP {e.meaning} from <span className="font-mono">{e.from}</span>, seen at <span className="font-mono">{e.at}</span>
                 {e.mtu ? ` (MTU ${e.mtu})` : ''} ×{e.count}
+                {quoteCutNote(e)}
               </li>
             ))}
           </ul>

@@ -6,6 +6,7 @@ import { parseLabelArg, parseRoleArg } from '../correlate/labels';
 import type { InterfaceRole } from '../protocols/devices';
 import { reportJson } from '../report/report-json';
 import { checksInOrder } from '../report/markdown';
+import { quoteCutNote } from '../verdict/evidence';
 
 const ms = (ns: number) => `${(ns / 1e6).toFixed(3)} ms`;
 
@@ -38,7 +39,7 @@ export function formatReport(r: AnalysisReport): string {
       out.push("  checked on the nodes' recorded state:");
       for (const c of checksInOrder(f.checks)) out.push(`    ${c.status.toUpperCase().padEnd(13)} ${c.node}: ${c.cause} — ${c.evidence}`);
     }
-    for (const e of f.icmpErrors) out.push(`  ICMP ${e.meaning} from ${e.from} seen at ${e.at}${e.mtu ? ` (MTU ${e.mtu})` : ''} ×${e.count}`);
+    for (const e of f.icmpErrors) out.push(`  ICMP ${e.meaning} from ${e.from} seen at ${e.at}${e.mtu ? ` (MTU ${e.mtu})` : ''} ×${e.count}${quoteCutNote(e)}`);
     out.push(`  why: rule ${f.verdict.rule.name}; ${f.verdict.rule.evidence.join('; ')}`);
     if (f.verdict.causes.length > 0) {
       out.push('  likely causes, and what to check:');

@@ -65,7 +65,7 @@ export function correlate(inputs: CaptureInput[], opts: PointOptions = {}): Corr
   listeningSides(flows, walk.groups, flowOf);
   settleFlows(flows, walk.groups, points, egressRanks(points), flowOf);
   summarizeFlows(flows, walk.groups, flowOf);
-  attachIcmpErrors(inputs, walk.errorRows, walk.conns, flowOfConnection);
+  attachIcmpErrors(inputs, walk.errorRows, walk.conns, flowOfConnection, flows, walk.groups);
   const paths = pathContext(points, walk.groups, walk.opaque.flatMap((o) => [...o.perPoint.keys()]));
   for (const f of flows) f.path = pathOf(f, paths);
   const clocks = estimateClocks(flows, walk.groups, points);

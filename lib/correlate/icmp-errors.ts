@@ -1,32 +1,35 @@
 /**
  * ICMP errors: each is attached to the flow its quoted datagram belongs to, by the connection
  * the quote names. The index already read the quote (decode/encapsulation.ts); nothing is
- * decoded here.
+ * decoded here. A frag-needed or packet-too-big whose quote the snap length cut (tcpdump -s 96
+ * keeps 34 bytes of an IPv6 one's quote: not the destination, nor the ports) goes to the flow
+ * that sent, shortly before it, a packet larger than its MTU from the address it was sent to.
  */
 import { ns } from '../util/units';
 import { icmpConnKey, portConnKey, type Connections } from './connections';
-import type { ErrorRow } from './sightings';
+import type { ErrorRow, PacketGroups } from './sightings';
 import { hashStr } from './tables';
 import type { CaptureInput, Flow } from './types';
+import type { QuotedError } from '../decode/encapsulation';
 
-export function attachIcmpErrors(inputs: readonly CaptureInput[], rows: readonly ErrorRow[], conns: Connections, flowOfConnection: (node: number) => Flow | undefined): void {
+/** How long before a cut-quote MTU error its too-big packet may have been sent (raw times, clocks not yet known). */
+const CUT_QUOTE_BEFORE_NS = 2e9;
+/** And after: the error's node and the packet's first capture may differ by the clocks' skew. */
+const CUT_QUOTE_AFTER_NS = 0.5e9;
+
+export function attachIcmpErrors(inputs: readonly CaptureInput[], rows: readonly ErrorRow[], conns: Connections, flowOfConnection: (node: number) => Flow | undefined, flows: readonly Flow[], G: PacketGroups): void {
   const seen = new Set<string>();
   for (const e of rows) {
     const err = inputs[e.input]!.capture.icmpErrors.get(e.row);
     if (!err) continue;
     const q = err.quoted;
-    const key = q.echo
-      ? icmpConnKey(q.proto, hashStr(q.src), q.src, hashStr(q.dst), q.dst, q.sport)
-      : portConnKey(q.proto, hashStr(q.src), q.src, q.sport, hashStr(q.dst), q.dst, q.dport);
-    const node = conns.known(key);
-    if (node === undefined) continue;
-    const flow = flowOfConnection(node);
-    if (!flow) continue;
+    const match = q ? { flow: quotedFlow(q, conns, flowOfConnection), ipLen: q.ipLen } : tooBigSender(err, e.tNs, flows, G);
+    if (!match?.flow) continue;
     // One error seen at several capture points is one error.
-    const dedupe = `${e.point}|${err.from}|${err.type}|${err.code}|${q.ipId ?? ''}|${q.echoSeq ?? ''}|${e.tNs}`;
+    const dedupe = `${e.point}|${err.from}|${err.type}|${err.code}|${q?.ipId ?? ''}|${q?.echoSeq ?? ''}|${e.tNs}`;
     if (seen.has(dedupe)) continue;
     seen.add(dedupe);
-    flow.icmpErrors.push({
+    match.flow.icmpErrors.push({
       point: e.point,
       tNs: ns(e.tNs),
       from: err.from,
@@ -34,7 +37,36 @@ export function attachIcmpErrors(inputs: readonly CaptureInput[], rows: readonly
       code: err.code,
       mtu: err.mtu,
       quotedUnderlay: err.quotedUnderlay,
-      quotedIpLen: q.ipLen,
+      quotedIpLen: match.ipLen,
+      ...(q ? {} : { quoteCut: true }),
     });
   }
+}
+
+function quotedFlow(q: NonNullable<QuotedError['quoted']>, conns: Connections, flowOfConnection: (node: number) => Flow | undefined): Flow | undefined {
+  const key = q.echo
+    ? icmpConnKey(q.proto, hashStr(q.src), q.src, hashStr(q.dst), q.dst, q.sport)
+    : portConnKey(q.proto, hashStr(q.src), q.src, q.sport, hashStr(q.dst), q.dst, q.dport);
+  const node = conns.known(key);
+  return node === undefined ? undefined : flowOfConnection(node);
+}
+
+/**
+ * For an MTU error whose quote was cut: the flow whose packet from the error's destination,
+ * larger than the MTU, was first seen last before the error (within CUT_QUOTE_BEFORE_NS, or
+ * CUT_QUOTE_AFTER_NS after), and that packet's length; null where no flow sent one.
+ */
+function tooBigSender(err: QuotedError, tNs: number, flows: readonly Flow[], G: PacketGroups): { flow: Flow; ipLen: number } | null {
+  if (err.mtu === null || !(tNs === tNs)) return null;
+  let best: { flow: Flow; ipLen: number; t: number } | null = null;
+  for (const f of flows) {
+    const sent = f.client === err.to ? f.requests : f.server === err.to ? f.replies : null;
+    if (!sent) continue;
+    for (const g of sent) {
+      const t = G.first[g]!;
+      if (G.ipLen[g]! <= err.mtu || !(t >= tNs - CUT_QUOTE_BEFORE_NS && t <= tNs + CUT_QUOTE_AFTER_NS)) continue;
+      if (!best || t > best.t) best = { flow: f, ipLen: G.ipLen[g]!, t };
+    }
+  }
+  return best;
 }

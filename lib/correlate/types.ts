@@ -105,6 +105,8 @@ export interface IcmpErrorSighting {
   quotedUnderlay: { proto: number; dst: string; dport: number } | null;
   /** The quoted inner packet's length, to tell which request it answers. */
   quotedIpLen: number;
+  /** The snap length cut the quote: matched by the address it was sent to, the MTU and the time (icmp-errors.ts); quotedIpLen is that packet's. */
+  quoteCut?: true;
 }
 
 /**

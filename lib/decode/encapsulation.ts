@@ -53,11 +53,17 @@ export function encapsulationIn(layers: readonly Layer[]): Encapsulation | null 
 export interface QuotedError {
   /** Who sent the error (the source of the IP header carrying it). */
   from: string;
+  /** Whom it was sent to (the destination of that header): the sender of the packet it answers. */
+  to: string;
   type: number;
   code: number;
   /** Next-hop MTU of a frag-needed, MTU of a packet-too-big; null for other errors. */
   mtu: number | null;
-  /** The innermost quoted IP packet: protocol, addresses, ports or echo id, identity fields. */
+  /**
+   * The innermost quoted IP packet: protocol, addresses, ports or echo id, identity fields. Null
+   * where the snap length cut the quote before them: kept for a frag-needed or packet-too-big
+   * only, which still says who must send smaller (`to`) and how small (`mtu`).
+   */
   quoted: {
     proto: number;
     src: string;
@@ -70,32 +76,39 @@ export interface QuotedError {
     echoSeq: number | null;
     /** IPv4 total length, or IPv6 payload length + 40. */
     ipLen: number;
-  };
+  } | null;
   /** The underlay packet quoted around it, when the quoted datagram was encapsulated. */
   quotedUnderlay: { proto: number; dst: string; dport: number } | null;
 }
 
-/** The error in a decoded packet, or null when it is not one or quotes too little. */
+/**
+ * The error in a decoded packet, or null when it is not one or quotes too little (a frag-needed
+ * or packet-too-big whose quote the snap length cut is kept, its `quoted` null).
+ */
 export function quotedErrorIn(layers: readonly Layer[]): QuotedError | null {
   const at = layers.findIndex((l) => !l.quoted && (l.kind === 'icmp' || l.kind === 'icmpv6') && l.isError);
   if (at < 0) return null;
   const icmp = layers[at] as Extract<Layer, { kind: 'icmp' | 'icmpv6' }>;
   let from = '';
+  let to = '';
   for (let i = at - 1; i >= 0; i--) {
     const l = layers[i]!;
     if (isIp(l)) {
       from = l.src;
+      to = l.dst;
       break;
     }
   }
+  const mtu = icmp.kind === 'icmp' ? (icmp.type === 3 && icmp.code === 4 ? (icmp.nextHopMtu ?? null) : null) : icmp.type === 2 ? (icmp.mtu ?? null) : null;
+  const cut = (): QuotedError | null => (mtu !== null && to !== '' && layers.some((l) => l.quoted && l.kind === 'undecoded' && l.reason === 'truncated') ? { from, to, type: icmp.type, code: icmp.code, mtu, quoted: null, quotedUnderlay: null } : null);
   const quoted = layers.slice(at + 1).filter((l) => l.quoted);
   const ips = quoted.filter(isIp);
   const inner = ips[ips.length - 1];
-  if (!inner) return null;
+  if (!inner) return cut();
   const t = quoted[quoted.indexOf(inner) + 1];
   const proto = inner.kind === 'ipv4' ? inner.protocol : inner.finalNextHeader;
   const echo = t !== undefined && (t.kind === 'icmp' || t.kind === 'icmpv6');
-  if (!echo && !(t && (t.kind === 'tcp' || t.kind === 'udp'))) return null;
+  if (!echo && !(t && (t.kind === 'tcp' || t.kind === 'udp'))) return cut();
   let quotedUnderlay: QuotedError['quotedUnderlay'] = null;
   if (ips.length > 1) {
     const outer = ips[0]!;
@@ -106,9 +119,9 @@ export function quotedErrorIn(layers: readonly Layer[]): QuotedError | null {
       dport: ot && (ot.kind === 'udp' || ot.kind === 'tcp') ? ot.dstPort : 0,
     };
   }
-  const mtu = icmp.kind === 'icmp' ? (icmp.type === 3 && icmp.code === 4 ? (icmp.nextHopMtu ?? null) : null) : icmp.type === 2 ? (icmp.mtu ?? null) : null;
   return {
     from,
+    to,
     type: icmp.type,
     code: icmp.code,
     mtu,

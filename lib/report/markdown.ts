@@ -5,6 +5,7 @@
 import type { AnalysisReport } from '../analyze';
 import { verdictCounts, type FlowReport, type VerdictKind } from '../verdict/verdict';
 import type { NodeCheck } from '../verdict/types';
+import { quoteCutNote } from '../verdict/evidence';
 
 const CHECK_ORDER: Record<NodeCheck['status'], number> = { confirmed: 0, 'not checkable': 1, 'ruled out': 2 };
 
@@ -80,7 +81,7 @@ export function reportMarkdown(r: AnalysisReport, opts: MarkdownOptions = {}): s
     if (stops.length) out.push(`**Where:** ${stops.join('; ')}.${f.verdict.transition ? ` ${f.verdict.transition}.` : ''}`, '');
     else if (f.verdict.transition) out.push(`**Where:** ${f.verdict.transition}.`, '');
     for (const t of f.translations) out.push(`- ${t.kind} at ${code(t.at)}: ${code(t.from)} ⇒ ${code(t.to)}`);
-    for (const e of f.icmpErrors) out.push(`- ICMP ${e.meaning} from ${e.from}, seen at ${code(e.at)}${e.mtu ? ` (MTU ${e.mtu})` : ''} ×${e.count}`);
+    for (const e of f.icmpErrors) out.push(`- ICMP ${e.meaning} from ${e.from}, seen at ${code(e.at)}${e.mtu ? ` (MTU ${e.mtu})` : ''} ×${e.count}${quoteCutNote(e)}`);
     if (f.translations.length || f.icmpErrors.length) out.push('');
     out.push('| Capture point | Requests | Replies |', '| --- | ---: | ---: |');
     for (const h of f.hops) out.push(`| ${cell(`${h.node}/${h.interface}`)}${h.role === 'any' ? ' (any)' : h.notRecording ? ' (not recording then)' : ''} | ${h.requests} | ${h.replies} |`);

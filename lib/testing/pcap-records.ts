@@ -51,3 +51,23 @@ export async function swappedPairs(file: string, withinNs: bigint): Promise<{ sw
   records.reduce((o, r) => (out.set(r, o), o + r.length), PCAP_FILE_HEADER_LEN);
   return { swapped, bytes: out };
 }
+
+/** A pcap as `tcpdump -s len` would have written it: each record cut to `len` bytes, its wire length kept; the header's snap length too. */
+export async function snapped(file: string, len: number): Promise<Uint8Array> {
+  const bytes = new Uint8Array(readFileSync(file));
+  const cap = (await loadInputs([file], new Map())).inputs[0]!.capture;
+  const parts: Uint8Array[] = [bytes.slice(0, PCAP_FILE_HEADER_LEN)];
+  const little = new DataView(bytes.buffer, bytes.byteOffset).getUint32(0, true) === 0xa1b2c3d4 || new DataView(bytes.buffer, bytes.byteOffset).getUint32(0, true) === 0xa1b23c4d;
+  new DataView(parts[0]!.buffer).setUint32(16, Math.min(len, new DataView(parts[0]!.buffer).getUint32(16, little)), little);
+  for (let i = 0; i < cap.index.count; i++) {
+    const data = cap.index.read(i).dataOffset;
+    const header = bytes.slice(data - PCAP_RECORD_HEADER_LEN, data);
+    const h = new DataView(header.buffer);
+    const keep = Math.min(h.getUint32(8, little), len);
+    h.setUint32(8, keep, little);
+    parts.push(header, bytes.subarray(data, data + keep));
+  }
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  parts.reduce((o, p) => (out.set(p, o), o + p.length), 0);
+  return out;
+}

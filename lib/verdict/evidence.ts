@@ -161,9 +161,14 @@ export function foldIcmpErrors(f: Flow, points: CapturePoint[]): IcmpErrorReport
     perPoint.set(`${k}|${e.point}`, here);
     const r = errs.get(k);
     if (r) r.count = Math.max(r.count, here);
-    else errs.set(k, { at: pointName(points[e.point]!), from: e.from, type: e.type, code: e.code, meaning: icmpMeaning(e.type, e.code, f.client.includes(':')), mtu: e.mtu, count: 1 });
+    else errs.set(k, { at: pointName(points[e.point]!), from: e.from, type: e.type, code: e.code, meaning: icmpMeaning(e.type, e.code, f.client.includes(':')), mtu: e.mtu, count: 1, ...(e.quoteCut ? { quoteCut: true } : {}) });
   }
   return [...errs.values()];
+}
+
+/** What a report says after an ICMP error whose quote was cut (empty for a whole one). */
+export function quoteCutNote(e: Pick<IcmpErrorReport, 'quoteCut'>): string {
+  return e.quoteCut ? ' (its quote cut by the snap length: matched by the address it was sent to, its MTU and the time)' : '';
 }
 
 /** The roles each node (host) has a capture of, per set of points (one correlation's). */

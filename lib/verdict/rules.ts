@@ -8,9 +8,9 @@
 import type { Cause } from './causes';
 import { familyOf, pointName } from './causes';
 import { consumesSequence } from '../correlate/summary';
-import { oneTcpdumpAny, ownRequestsMissed, REPLY_WAIT_NS, seenTime, unacknowledgedData, unansweredEchoes, watchedAfterRequest, type Evidence, type Step } from './evidence';
+import { oneTcpdumpAny, ownRequestsMissed, quoteCutNote, REPLY_WAIT_NS, seenTime, unacknowledgedData, unansweredEchoes, watchedAfterRequest, type Evidence, type Step } from './evidence';
 import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../protocols/numbers';
-import type { VerdictKind } from './types';
+import type { IcmpErrorReport, VerdictKind } from './types';
 import type { CapturePoint } from '../correlate/types';
 import { ROLE_NOUNS } from '../protocols/devices';
 import { idsWhere, INITIAL_TTLS } from '../correlate/flows';
@@ -78,8 +78,7 @@ function outsideLines(s: Step, dir: 'requests' | 'replies'): string[] {
   return lines;
 }
 
-const errorLine = (e: { from: string; meaning: string; mtu: number | null; count: number; at: string }) =>
-  `ICMP ${e.meaning} from ${e.from}${e.mtu !== null ? ` (MTU ${e.mtu})` : ''} ×${e.count}, seen at ${e.at}`;
+const errorLine = (e: IcmpErrorReport) => `ICMP ${e.meaning} from ${e.from}${e.mtu !== null ? ` (MTU ${e.mtu})` : ''} ×${e.count}, seen at ${e.at}${quoteCutNote(e)}`;
 
 /**
  * A step where every packet missing from the next capture was proven received (acknowledged,

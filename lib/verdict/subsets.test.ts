@@ -11,7 +11,7 @@ import { analyze } from '../analyze';
 import { PCAP_FILE_HEADER_LEN, PCAP_RECORD_HEADER_LEN } from '../capture/formats';
 import type { IndexedCapture } from '../decode/capture-index';
 import { expectedKind, findFlow, SAMPLES, scenarios } from '../testing/scenarios';
-import { keptWhere, packetNs, swappedPairs } from '../testing/pcap-records';
+import { keptWhere, packetNs, snapped, swappedPairs } from '../testing/pcap-records';
 import { crossedAfterEnd } from './evidence';
 
 const synack = scenarios().find((s) => s.truth.name === 'tcp-synack-dropped');
@@ -283,6 +283,39 @@ describe.skipIf(!returnPath)("the two NICs' captures of a ping whose replies nod
     const withVeth = findFlow((await analyzeFiles(['node1-veth3a1b2c4d.pcap', 'node1-eth0.pcap', 'node2-eth0.pcap'].map((f) => join(dir, f)))).flows, gt)!;
     expect(withVeth.verdict.kind).not.toBe('delivered');
     expect(withVeth.verdict.summary).not.toContain('short of');
+  });
+});
+
+if (!tooBig6 || !bigTcp) console.log(`[samples] no ipv6-pods-packet-too-big or gso-big-tcp-super-packets in ${SAMPLES}: skipping the snap length tests`);
+
+/** Every capture point's file of a scenario as tcpdump -s `len` writes it, in a fresh temporary folder: their paths. */
+async function allSnapped(dir: string, files: string[], len: number): Promise<string[]> {
+  const out = mkdtempSync(join(tmpdir(), 'hopscope-snapped-'));
+  for (const f of files) writeFileSync(join(out, f), await snapped(join(dir, f), len));
+  return files.map((f) => join(out, f));
+}
+
+describe.skipIf(!tooBig6 || !bigTcp)('every capture taken with tcpdump -s 96, which cuts the quote of an IPv6 packet too big before its destination', () => {
+  it('still matches the packet too big to the ping it refused, by the address it was sent to, its MTU and the time: delivered after path MTU discovery, never an MTU black hole', async () => {
+    const { dir, truth } = tooBig6!;
+    const gt = truth.flows.find((f) => f.id === 'ping6-1452')!;
+    // The truth: a packet too big came back, and the ping got through smaller.
+    expect(gt.icmpErrors?.some((e) => e.type === 2)).toBe(true);
+    expect(expectedKind(truth, gt)).toBe('delivered');
+    const f = findFlow((await analyzeFiles(await allSnapped(dir, truth.capturePoints.map((c) => c.file), 96))).flows, gt)!;
+    expect([f.verdict.kind, f.verdict.rule.name]).toEqual(['delivered', 'requests-lost-above-pmtu']);
+    expect(f.icmpErrors).toEqual([expect.objectContaining({ type: 2, mtu: 1450, quoteCut: true })]);
+    expect(f.verdict.rule.evidence.join('\n')).toContain('its quote cut by the snap length');
+  });
+
+  it('calls no flow of BIG TCP super-packets broken: the packets too big that came back are matched to them', async () => {
+    const { dir, truth } = bigTcp!;
+    const report = await analyzeFiles(await allSnapped(dir, truth.capturePoints.map((c) => c.file), 96));
+    for (const gt of truth.flows) {
+      const f = findFlow(report.flows, gt);
+      if (!f) continue;
+      if (expectedKind(truth, gt) === 'delivered') expect(BROKEN.has(f.verdict.kind), `${gt.id}: ${f.verdict.summary}`).toBe(false);
+    }
   });
 });
 

@@ -75,6 +75,8 @@ export interface IcmpErrorReport {
   meaning: string;
   mtu: number | null;
   count: number;
+  /** The snap length cut what it quoted: it was matched to this flow by the address it was sent to, its MTU and the time (correlate/icmp-errors.ts). */
+  quoteCut?: true;
 }
 
 export interface FlowReport {
