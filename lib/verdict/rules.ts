@@ -212,17 +212,18 @@ function missedByCaptureRule(dir: 'requests' | 'replies'): VerdictRule {
         kind: 'not-observed',
         summary: `${plural(s.lost.length, noun(ev))} seen at ${pointName(s.from)} ${one ? 'is' : 'are'} missing from ${pointName(s.to)}${there > 0 ? ` (it holds ${there} of the ${before})` : ''}${k < order.length - 1 ? ' and every capture after it, which all miss packets of their own' : ', whose capture misses packets of its own'}: whether ${one ? 'it' : 'they'} went on is not observed`,
         transition: null,
-        causes: [
-          {
-            text: `capture ${pointName(s.to)} again with a larger buffer, and read the drop count tcpdump prints when it stops`,
-            check: `tcpdump -i ${s.to.interface} -B 65536 -w ${s.to.node}-${s.to.interface}.pcap  # on ${s.to.host}; stopped, it says "0 packets dropped by kernel"`,
-          },
-        ],
+        causes: [recaptureCause(s.to)],
         evidence: [countsLine(ev, dir), ...stepLines(s, dir), why],
       };
     },
   };
 }
+
+/** For a capture that misses packets of its own: take it again, and read what tcpdump says it dropped. */
+const recaptureCause = (p: CapturePoint): Cause => ({
+  text: `capture ${pointName(p)} again with a larger buffer, and read the drop count tcpdump prints when it stops`,
+  check: `tcpdump -i ${p.interface} -B 65536 -w ${p.node}-${p.interface}.pcap  # on ${p.host}; stopped, it says "0 packets dropped by kernel"`,
+});
 
 /** TCP: a RST that answers a SYN (sequence number 0) came back, and no SYN-ACK. */
 function refusedWithRst(ev: Evidence): boolean {
@@ -746,12 +747,7 @@ export const RULES: readonly VerdictRule[] = [
         kind: 'not-observed',
         summary: `requests arrive; ${ev.replyWhat} reach ${pointName(s.from)}, never ${pointName(s.to)}, but ${pointName(s.to)}'s capture holds none of the flow's ${ev.what} either, though ${missed} crossed it while it was recording: it missed this flow's packets, so whether the ${ev.replyWhat} reached the pod is not observed`,
         transition: null,
-        causes: [
-          {
-            text: `capture ${pointName(s.to)} again with a larger buffer, and read the drop count tcpdump prints when it stops`,
-            check: `tcpdump -i ${s.to.interface} -B 65536 -w ${s.to.node}-${s.to.interface}.pcap  # on ${s.to.host}; stopped, it says "0 packets dropped by kernel"`,
-          },
-        ],
+        causes: [recaptureCause(s.to)],
         evidence: [countsLine(ev, 'requests'), countsLine(ev, 'replies'), ...stepLines(s, 'replies'), `${pointName(s.to)} holds none of the ${ev.what}; ${missed} crossed it while its capture was recording (seen next on ${s.to.host}, sent by its own pod)`],
       };
     },
