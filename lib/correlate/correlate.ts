@@ -78,6 +78,10 @@ export function correlate(inputs: CaptureInput[], opts: PointOptions = {}): Corr
   };
   points.forEach((p) => (p.truncated = walk.truncated[p.id]!));
   for (const p of points) {
+    const n = walk.doubled[p.id]!;
+    if (n > 0) layout.notes.push(`${p.node}/${p.interface}: ${n} of ${p.packets} packets are written twice in the file, the same packet at the same instant (overlapping captures merged into one?): each is counted once`);
+  }
+  for (const p of points) {
     if (p.truncated === 0) continue;
     const snap = p.snaplen > 0 && p.snaplen < 65535 ? ` (snap length ${p.snaplen})` : '';
     layout.notes.push(`${p.node}/${p.interface}: ${p.truncated} of ${p.packets} packets are cut short in the file${snap}; they are matched on the headers left, and a cut packet is not a lost one`);

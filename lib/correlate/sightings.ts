@@ -335,6 +335,8 @@ export interface SightingsResult {
   opaque: OpaqueTraffic[];
   /** Packets per point that the capture's snap length cut short. */
   truncated: Int32Array;
+  /** Records per point that repeat the one before them there: the same packet at the same time (crossedAgain). */
+  doubled: Int32Array;
   store: SightingStore;
   groups: PacketGroups;
   conns: Connections;
@@ -524,6 +526,7 @@ class Walk {
   private readonly opaque = new Map<string, OpaqueTraffic>();
   private readonly neighbours = new Map<string, NeighbourLookup>();
   private readonly truncated: Int32Array;
+  private readonly doubled: Int32Array;
   /**
    * For crossedAgain, the last RECROSS_LOOKBACK sightings' identities and what their tuples do
    * not say of their form, sighting i at i & RECROSS_MASK: all it ever looks back at (a column
@@ -583,6 +586,7 @@ class Walk {
     this.last = new Int32Array(Math.max(1024, expected));
     this.background = new Int32Array(this.points.length * BACKGROUND_KINDS.length);
     this.truncated = new Int32Array(this.points.length);
+    this.doubled = new Int32Array(this.points.length);
     for (const i of inputs) for (const s of i.capture.shapes) if (s.cut) this.leftOut[transportProto(s)]! |= s.cut;
     this.cursors = inputs.map((input, n) => ({
       n,
@@ -623,7 +627,7 @@ class Walk {
     }
     if (this.fragmented.size > 0) this.settleFragments();
     if (this.useMasks) this.settleCopies();
-    return { store: this.store, groups: this.groups, conns: this.conns, errorRows: this.errorRows, background: this.background, opaque: [...this.opaque.values()], truncated: this.truncated, neighbours: [...this.neighbours.values()] };
+    return { store: this.store, groups: this.groups, conns: this.conns, errorRows: this.errorRows, background: this.background, opaque: [...this.opaque.values()], truncated: this.truncated, doubled: this.doubled, neighbours: [...this.neighbours.values()] };
   }
 
   /** One packet at one point. */
@@ -859,7 +863,15 @@ class Walk {
       if (gap > SAME_PACKET_NS) break;
       if (st.point[j] !== point || this.idHi[j & RECROSS_MASK] !== h1 || this.idLo[j & RECROSS_MASK] !== h2) continue;
       const sameForm = st.src[j] === src && st.dst[j] === dst && st.sport[j] === row.sport && st.dport[j] === row.dport && st.ttl[j] === row.ttl && this.form[j & RECROSS_MASK] === form;
-      return sameForm ? -1 : st.group[j]!;
+      if (!sameForm) return st.group[j]!;
+      // The same packet in the same form at the same instant is one packet written twice (two
+      // overlapping captures merged into one file, a file appended to itself): a sender's second
+      // copy, even a duplicate ACK, leaves it later.
+      if (gap === 0 && st.ipLen[j] === row.ipLen) {
+        this.doubled[point]!++;
+        return st.group[j]!;
+      }
+      return -1;
     }
     return -1;
   }

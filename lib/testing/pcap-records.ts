@@ -71,3 +71,19 @@ export async function snapped(file: string, len: number): Promise<Uint8Array> {
   parts.reduce((o, p) => (out.set(p, o), o + p.length), 0);
   return out;
 }
+
+/** A pcap with the records `twice` picks written twice in a row, as `mergecap -w out f f` (a file merged with itself) writes every one. */
+export async function doubledWhere(file: string, twice: (i: number) => boolean): Promise<Uint8Array> {
+  const bytes = new Uint8Array(readFileSync(file));
+  const cap = (await loadInputs([file], new Map())).inputs[0]!.capture;
+  const parts: Uint8Array[] = [bytes.subarray(0, PCAP_FILE_HEADER_LEN)];
+  for (let i = 0; i < cap.index.count; i++) {
+    const at = cap.index.read(i).dataOffset - PCAP_RECORD_HEADER_LEN;
+    const record = bytes.subarray(at, i + 1 < cap.index.count ? cap.index.read(i + 1).dataOffset - PCAP_RECORD_HEADER_LEN : bytes.length);
+    parts.push(record);
+    if (twice(i)) parts.push(record);
+  }
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  parts.reduce((o, p) => (out.set(p, o), o + p.length), 0);
+  return out;
+}

@@ -11,7 +11,7 @@ import { analyze } from '../analyze';
 import { PCAP_FILE_HEADER_LEN, PCAP_RECORD_HEADER_LEN } from '../capture/formats';
 import type { IndexedCapture } from '../decode/capture-index';
 import { expectedKind, findFlow, SAMPLES, scenarios } from '../testing/scenarios';
-import { keptWhere, packetNs, snapped, swappedPairs } from '../testing/pcap-records';
+import { doubledWhere, keptWhere, packetNs, snapped, swappedPairs } from '../testing/pcap-records';
 import { crossedAfterEnd } from './evidence';
 
 const synack = scenarios().find((s) => s.truth.name === 'tcp-synack-dropped');
@@ -315,6 +315,28 @@ describe.skipIf(!tooBig6 || !bigTcp)('every capture taken with tcpdump -s 96, wh
       const f = findFlow(report.flows, gt);
       if (!f) continue;
       if (expectedKind(truth, gt) === 'delivered') expect(BROKEN.has(f.verdict.kind), `${gt.id}: ${f.verdict.summary}`).toBe(false);
+    }
+  });
+});
+
+describe.skipIf(!bigTcp)('a capture merged with itself (mergecap -w out.pcap f.pcap f.pcap), beside the others whole', () => {
+  it('counts each packet written twice once, and says so: every flow that worked is still delivered', async () => {
+    const { dir, truth } = bigTcp!;
+    const files = truth.capturePoints.map((c) => c.file);
+    for (const doubled of [files[0]!, files[3]!]) {
+      const { inputs } = await loadInputs(replacing(dir, files, doubled, await doubledWhere(join(dir, doubled), () => true)), new Map());
+      const { report } = analyze(inputs);
+      for (const gt of truth.flows) {
+        const f = findFlow(report.flows, gt);
+        expect(f, gt.id).toBeDefined();
+        if (expectedKind(truth, gt) === 'delivered') expect(f!.verdict.kind, `${doubled}, ${gt.id}: ${f!.verdict.summary}`).toBe('delivered');
+      }
+      // Each packet the flows are made of; ARP and the like are counted apart, as background.
+      const records = inputs.find((i) => i.file.endsWith(doubled))!.capture.index.count;
+      const note = report.notes.find((n) => n.startsWith(`${doubled.replace('.pcap', '').replace('-', '/')}: `) && n.includes('written twice'));
+      const twice = Number(/: (\d+) of (\d+) packets are written twice in the file/.exec(note ?? '')?.[1]);
+      expect(twice, note).toBeGreaterThan(0.8 * (records / 2));
+      expect(twice).toBeLessThanOrEqual(records / 2);
     }
   });
 });
