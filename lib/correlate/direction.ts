@@ -162,6 +162,8 @@ class FlowState {
   readonly taken: Int32Array;
   /** Some group is left without a direction after the sequence numbers and the ports. */
   readonly undecided: Uint8Array;
+  /** The hosts (indexes) of two sightings the template was chosen between by time alone, one TTL on two nodes; -1 none. */
+  readonly tie: Int32Array;
 
   constructor(n: number) {
     this.anyRequest = new Uint8Array(n);
@@ -170,6 +172,7 @@ class FlowState {
     this.best = new Int32Array(n).fill(-1);
     this.taken = new Int32Array(n);
     this.undecided = new Uint8Array(n);
+    this.tie = new Int32Array(2 * n).fill(-1);
   }
 }
 
@@ -182,7 +185,8 @@ export function settleFlows(flows: Flow[], G: PacketGroups, points: CapturePoint
   const s = new FlowState(flows.length);
   firstVotes(G, flowOf, s);
   const hosts = [...new Set(points.map((p) => p.host))];
-  templatesAndSequences(flows, G, flowOf, s, rank, Int32Array.from(points, (p) => hosts.indexOf(p.host)));
+  const hostOf = Int32Array.from(points, (p) => hosts.indexOf(p.host));
+  templatesAndSequences(flows, G, flowOf, s, rank, hostOf);
   const st = G.store;
   for (const f of flows) {
     const best = s.best[f.id]!;
@@ -202,6 +206,46 @@ export function settleFlows(flows: Flow[], G: PacketGroups, points: CapturePoint
     if (s.undecided[f.id]) byTuples(f, G, clientId);
   }
   fillDirections(flows, G, flowOf, s);
+  for (const f of flows) {
+    const [a, b] = [s.tie[2 * f.id]!, s.tie[2 * f.id + 1]!];
+    if (a < 0 || f.replies.length === 0) continue;
+    const here = hosts.indexOf(f.clientNode);
+    const other = a === here ? b : b === here ? a : -1;
+    if (other >= 0 && sentFrom(f, G, hostOf, here, other) === other) f.clientNode = hosts[other]!;
+  }
+}
+
+/**
+ * Which of two hosts sent the flow's requests, by the delays both ways: a request seen on each
+ * took d1 + skew from the sender's to the other's clock, a reply took d2 − skew back, so the sum
+ * over a request and a reply is positive from the sender's side whatever the clocks' offset
+ * (clocks.ts measures the offset the same way). Medians over the first CLIENT_SAMPLE packets
+ * each way seen on both; -1 where none was.
+ */
+function sentFrom(f: Flow, G: PacketGroups, hostOf: Int32Array, a: number, b: number): number {
+  const st = G.store;
+  const delays = (ids: GroupIds): number[] => {
+    const out: number[] = [];
+    for (let n = 0; n < ids.length && out.length < CLIENT_SAMPLE; n++) {
+      const g = ids[n]!;
+      let ta = Infinity;
+      let tb = Infinity;
+      for (let k = G.from(g), e = G.to(g); k < e; k++) {
+        const i = st.order[k]!;
+        const h = hostOf[st.point[i]!]!;
+        if (h === a) ta = Math.min(ta, st.tNs[i]!);
+        else if (h === b) tb = Math.min(tb, st.tNs[i]!);
+      }
+      if (ta < Infinity && tb < Infinity) out.push(tb - ta);
+    }
+    return out.sort((x, y) => x - y);
+  };
+  const req = delays(f.requests);
+  const rep = delays(f.replies);
+  if (req.length === 0 || rep.length === 0) return -1;
+  // A request a → b took req, a reply b → a took −rep.
+  const sum = req[req.length >> 1]! - rep[rep.length >> 1]!;
+  return sum > 0 ? a : sum < 0 ? b : -1;
 }
 
 /** Sweep 1: each group's direction as its votes say; each flow's first request vote and, for TCP, the ISNs its SYN and SYN-ACK carry. */
@@ -249,7 +293,14 @@ function templatesAndSequences(flows: Flow[], G: PacketGroups, flowOf: Int32Arra
         const dt = st.ttl[i]! - st.ttl[best]!;
         // The pod side of a node comes first on that node only: through a tunnel the TTL stays,
         // and a receiving node's overlay device is no nearer the client than the sender's NIC.
-        const dr = host[st.point[i]!] === host[st.point[best]!] ? rank[st.point[i]!]! - rank[st.point[best]!]! : 0;
+        // Between nodes the earlier comes first, by clocks not yet known: settleFlows checks it.
+        const hi = host[st.point[i]!]!;
+        const hb = host[st.point[best]!]!;
+        const dr = hi === hb ? rank[st.point[i]!]! - rank[st.point[best]!]! : 0;
+        if (dt === 0 && hi !== hb) {
+          s.tie[2 * f] = hi;
+          s.tie[2 * f + 1] = hb;
+        }
         if (dt > 0 || (dt === 0 && (dr < 0 || (dr === 0 && st.tNs[i]! < st.tNs[best]!)))) best = i;
       }
       s.best[f] = best;

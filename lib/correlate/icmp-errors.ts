@@ -3,7 +3,7 @@
  * the quote names. The index already read the quote (decode/encapsulation.ts); nothing is
  * decoded here. A frag-needed or packet-too-big whose quote the snap length cut (tcpdump -s 96
  * keeps 34 bytes of an IPv6 one's quote: not the destination, nor the ports) goes to the flow
- * that sent, shortly before it, a packet larger than its MTU from the address it was sent to.
+ * that sent, nearest before it, a packet larger than its MTU from the address it was sent to.
  */
 import { ns } from '../util/units';
 import { icmpConnKey, portConnKey, type Connections } from './connections';
@@ -12,10 +12,14 @@ import { hashStr } from './tables';
 import type { CaptureInput, Flow } from './types';
 import type { QuotedError } from '../decode/encapsulation';
 
-/** How long before a cut-quote MTU error its too-big packet may have been sent (raw times, clocks not yet known). */
-const CUT_QUOTE_BEFORE_NS = 2e9;
-/** And after: the error's node and the packet's first capture may differ by the clocks' skew. */
-const CUT_QUOTE_AFTER_NS = 0.5e9;
+/**
+ * How long before a cut-quote MTU error its too-big packet may have been first seen: a router
+ * answers at once, and the error comes back to the sender's node, whose captures saw the packet
+ * first (raw times: the clocks are not known yet, and one node's are one clock).
+ */
+const CUT_QUOTE_BEFORE_NS = 1e9;
+/** And after it, for a packet first seen on another node than the error (a clock a little ahead). */
+const CUT_QUOTE_AFTER_NS = 10e6;
 
 export function attachIcmpErrors(inputs: readonly CaptureInput[], rows: readonly ErrorRow[], conns: Connections, flowOfConnection: (node: number) => Flow | undefined, flows: readonly Flow[], G: PacketGroups): void {
   const seen = new Set<string>();
@@ -53,11 +57,12 @@ function quotedFlow(q: NonNullable<QuotedError['quoted']>, conns: Connections, f
 
 /**
  * For an MTU error whose quote was cut: the flow whose packet from the error's destination,
- * larger than the MTU, was first seen last before the error (within CUT_QUOTE_BEFORE_NS, or
- * CUT_QUOTE_AFTER_NS after), and that packet's length; null where no flow sent one.
+ * larger than the MTU, was first seen nearest before the error (within CUT_QUOTE_BEFORE_NS, or
+ * CUT_QUOTE_AFTER_NS after), and that packet's length; null where no flow sent one, or the
+ * error names no MTU (an old router's frag-needed says 0).
  */
 function tooBigSender(err: QuotedError, tNs: number, flows: readonly Flow[], G: PacketGroups): { flow: Flow; ipLen: number } | null {
-  if (err.mtu === null || !(tNs === tNs)) return null;
+  if (!err.mtu || !(tNs === tNs)) return null;
   let best: { flow: Flow; ipLen: number; t: number } | null = null;
   for (const f of flows) {
     const sent = f.client === err.to ? f.requests : f.server === err.to ? f.replies : null;
@@ -65,7 +70,7 @@ function tooBigSender(err: QuotedError, tNs: number, flows: readonly Flow[], G: 
     for (const g of sent) {
       const t = G.first[g]!;
       if (G.ipLen[g]! <= err.mtu || !(t >= tNs - CUT_QUOTE_BEFORE_NS && t <= tNs + CUT_QUOTE_AFTER_NS)) continue;
-      if (!best || t > best.t) best = { flow: f, ipLen: G.ipLen[g]!, t };
+      if (!best || Math.abs(tNs - t) < Math.abs(tNs - best.t)) best = { flow: f, ipLen: G.ipLen[g]!, t };
     }
   }
   return best;

@@ -272,12 +272,38 @@ export function pathOf(f: Flow, ctx: PathContext): number[] {
     const p = points[id]!;
     return !obs.seenAt[id] && p.role === 'pod' && p.host === f.clientNode && p.podIps.includes(f.client) && recordedDuring(f, ctx, p);
   };
-  return trimEnds(skipUnseenBetweenSeen(out, points, obs.seenAt, missedAtClient), points, obs.seenAt, answeredByServer(f, ctx.groups), [f.summary.firstNs, f.summary.lastNs], isServerPod, missedAtClient);
+  return trimEnds(skipUnseenBetweenSeen(out, points, obs.seenAt, missedAtClient), points, obs.seenAt, answeredByServer(f, ctx.groups), spans(f, ctx), isServerPod, missedAtClient);
+}
+
+/**
+ * The span a point's window is held against: the flow's first and last sighting on the point's
+ * own node (one clock: the nodes' offsets are not known yet, and may be seconds), else on all.
+ */
+function spans(f: Flow, ctx: PathContext): (p: CapturePoint) => [number, number] {
+  const G = ctx.groups;
+  const st = G.store;
+  const byHost = new Map<string, [number, number]>();
+  for (const g of f.groups) {
+    for (let k = G.from(g), e = G.to(g); k < e; k++) {
+      const i = st.order[k]!;
+      const host = ctx.points[st.point[i]!]!.host;
+      const t = st.tNs[i]!;
+      const s = byHost.get(host);
+      if (!s) byHost.set(host, [t, t]);
+      else {
+        if (t < s[0]) s[0] = t;
+        if (t > s[1]) s[1] = t;
+      }
+    }
+  }
+  const all: [number, number] = [f.summary.firstNs, f.summary.lastNs];
+  return (p) => byHost.get(p.host) ?? all;
 }
 
 /**
  * Whether `p`'s capture ran at some time between the flow's first and last sighting on `p`'s
- * node: one clock, no margin needed. False where the node saw none of the flow.
+ * node (not at an `-i any` point: the verdict's ownRequestsMissed does not count those either):
+ * one clock, no margin needed. False where the node's stations saw none of the flow.
  */
 function recordedDuring(f: Flow, ctx: PathContext, p: CapturePoint): boolean {
   const G = ctx.groups;
@@ -287,7 +313,8 @@ function recordedDuring(f: Flow, ctx: PathContext, p: CapturePoint): boolean {
   for (const g of f.groups) {
     for (let k = G.from(g), e = G.to(g); k < e; k++) {
       const i = st.order[k]!;
-      if (ctx.points[st.point[i]!]!.host !== p.host) continue;
+      const q = ctx.points[st.point[i]!]!;
+      if (q.host !== p.host || q.role === 'any') continue;
       first = Math.min(first, st.tNs[i]!);
       last = Math.max(last, st.tNs[i]!);
     }
@@ -370,13 +397,13 @@ function trimEnds(
   points: CapturePoint[],
   seenAt: Uint8Array,
   answered: boolean,
-  span: [number, number],
+  span: (p: CapturePoint) => [number, number],
   isServerPod: (id: number) => boolean,
   missedAtClient: (id: number) => boolean,
 ): number[] {
   const station = (id: number) => points[id]!.role !== 'any';
   // A point whose capture did not run then saw nothing for want of a capture: it stays.
-  const absent = (id: number) => station(id) && !seenAt[id] && covers(points[id]!, span);
+  const absent = (id: number) => station(id) && !seenAt[id] && covers(points[id]!, span(points[id]!));
   let lo = 0;
   while (lo < path.length && absent(path[lo]!) && !missedAtClient(path[lo]!)) lo++;
   let hi = path.length - 1;

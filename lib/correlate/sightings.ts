@@ -866,7 +866,8 @@ class Walk {
       if (!sameForm) return st.group[j]!;
       // The same packet in the same form at the same instant is one packet written twice (two
       // overlapping captures merged into one file, a file appended to itself): a sender's second
-      // copy, even a duplicate ACK, leaves it later.
+      // copy, even a duplicate ACK, leaves it later (two within one microsecond of a microsecond
+      // file would be taken for one: a tight loop of identical datagrams, at most).
       if (gap === 0 && st.ipLen[j] === row.ipLen) {
         this.doubled[point]!++;
         return st.group[j]!;

@@ -87,3 +87,18 @@ export async function doubledWhere(file: string, twice: (i: number) => boolean):
   parts.reduce((o, p) => (out.set(p, o), o + p.length), 0);
   return out;
 }
+
+/** A classic pcap (microsecond or nanosecond, either byte order) with every record's time moved by `us` microseconds: its node's clock `us` ahead. */
+export function shifted(file: string, us: number): Uint8Array {
+  const bytes = new Uint8Array(readFileSync(file));
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const magic = dv.getUint32(0, true);
+  const little = magic === 0xa1b2c3d4 || magic === 0xa1b23c4d;
+  const unit = (little ? magic : dv.getUint32(0, false)) === 0xa1b23c4d ? 1e9 : 1e6;
+  for (let at = PCAP_FILE_HEADER_LEN; at + PCAP_RECORD_HEADER_LEN <= bytes.length; at += PCAP_RECORD_HEADER_LEN + dv.getUint32(at + 8, little)) {
+    const t = dv.getUint32(at, little) * unit + dv.getUint32(at + 4, little) + Math.round((us * unit) / 1e6);
+    dv.setUint32(at, Math.floor(t / unit), little);
+    dv.setUint32(at + 4, t % unit, little);
+  }
+  return bytes;
+}
