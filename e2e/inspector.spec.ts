@@ -64,6 +64,8 @@ test.describe('capture inspector', () => {
       return dt;
     }, bytes);
     const zone = page.getByTestId('drop-zone');
+    // A drag dispatched before the page listens is lost (it flaked so once in CI).
+    await expect(zone).toHaveAttribute('data-listening', 'true');
     await zone.dispatchEvent('dragenter', { dataTransfer });
     await expect(zone).toHaveAttribute('data-dragging', 'true');
     await zone.dispatchEvent('drop', { dataTransfer });

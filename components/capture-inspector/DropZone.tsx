@@ -1,6 +1,6 @@
 'use client';
 
-import { useId } from 'react';
+import { useEffect, useId, useState } from 'react';
 import { useWindowFileDrop } from '@/components/drop/use-window-file-drop';
 import { useInspectorActions } from '@/components/store/inspector-store-provider';
 
@@ -12,11 +12,16 @@ export function DropZone() {
     const files = Array.from(dt.files);
     if (files.length) addFiles(files);
   });
+  // The window's drop listeners are on once effects have run (the hook's first): a drag before
+  // then is the browser's own. The page's tests wait for this before they drag.
+  const [listening, setListening] = useState(false);
+  useEffect(() => setListening(true), []);
 
   return (
     <div
       data-testid="drop-zone"
       data-dragging={dragging || undefined}
+      data-listening={listening || undefined}
       className="flex min-h-36 flex-1 flex-col items-center justify-center gap-3 rounded-lg border-2 border-dashed border-border bg-panel px-6 py-8 text-center transition-colors data-dragging:border-accent data-dragging:bg-accent-soft"
     >
       <p className="text-base font-medium">Drop capture files here</p>
