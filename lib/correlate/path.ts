@@ -268,58 +268,49 @@ export function pathOf(f: Flow, ctx: PathContext): number[] {
   crossedOrder(out, f, ctx);
   // The client pod's own device on its node, whose capture ran while the flow crossed the node
   // and holds none of it: every packet the pod sent crossed it, and the flow still began there.
+  const spans = nodeSpans(f, ctx);
   const missedAtClient = (id: number) => {
     const p = points[id]!;
-    return !obs.seenAt[id] && p.role === 'pod' && p.host === f.clientNode && p.podIps.includes(f.client) && recordedDuring(f, ctx, p);
+    if (obs.seenAt[id] || p.role !== 'pod' || p.host !== f.clientNode || !p.podIps.includes(f.client)) return false;
+    const s = spans().stations.get(p.host);
+    return s !== undefined && p.firstNs <= s[1] && s[0] <= p.lastNs;
   };
-  return trimEnds(skipUnseenBetweenSeen(out, points, obs.seenAt, missedAtClient), points, obs.seenAt, answeredByServer(f, ctx.groups), spans(f, ctx), isServerPod, missedAtClient);
+  const all: [number, number] = [f.summary.firstNs, f.summary.lastNs];
+  const spanOf = (p: CapturePoint) => spans().all.get(p.host) ?? all;
+  return trimEnds(skipUnseenBetweenSeen(out, points, obs.seenAt, missedAtClient), points, obs.seenAt, answeredByServer(f, ctx.groups), spanOf, isServerPod, missedAtClient);
 }
 
 /**
- * The span a point's window is held against: the flow's first and last sighting on the point's
- * own node (one clock: the nodes' offsets are not known yet, and may be seconds), else on all.
+ * The flow's first and last sighting on each node (one clock: the nodes' offsets are not known
+ * yet, and may be seconds): at every point (`all`, what a point's window is held against), and
+ * at its stations only (`stations`, not `-i any`: whether the client pod's device recorded while
+ * the flow crossed its node, as the verdict's ownRequestsMissed counts). One pass, when first asked.
  */
-function spans(f: Flow, ctx: PathContext): (p: CapturePoint) => [number, number] {
-  const G = ctx.groups;
-  const st = G.store;
-  const byHost = new Map<string, [number, number]>();
-  for (const g of f.groups) {
-    for (let k = G.from(g), e = G.to(g); k < e; k++) {
-      const i = st.order[k]!;
-      const host = ctx.points[st.point[i]!]!.host;
-      const t = st.tNs[i]!;
-      const s = byHost.get(host);
-      if (!s) byHost.set(host, [t, t]);
-      else {
-        if (t < s[0]) s[0] = t;
-        if (t > s[1]) s[1] = t;
+function nodeSpans(f: Flow, ctx: PathContext): () => { all: Map<string, [number, number]>; stations: Map<string, [number, number]> } {
+  let spans: { all: Map<string, [number, number]>; stations: Map<string, [number, number]> } | null = null;
+  const widen = (m: Map<string, [number, number]>, host: string, t: number) => {
+    const s = m.get(host);
+    if (!s) m.set(host, [t, t]);
+    else {
+      if (t < s[0]) s[0] = t;
+      if (t > s[1]) s[1] = t;
+    }
+  };
+  return () => {
+    if (spans) return spans;
+    spans = { all: new Map(), stations: new Map() };
+    const G = ctx.groups;
+    const st = G.store;
+    for (const g of f.groups) {
+      for (let k = G.from(g), e = G.to(g); k < e; k++) {
+        const i = st.order[k]!;
+        const q = ctx.points[st.point[i]!]!;
+        widen(spans.all, q.host, st.tNs[i]!);
+        if (q.role !== 'any') widen(spans.stations, q.host, st.tNs[i]!);
       }
     }
-  }
-  const all: [number, number] = [f.summary.firstNs, f.summary.lastNs];
-  return (p) => byHost.get(p.host) ?? all;
-}
-
-/**
- * Whether `p`'s capture ran at some time between the flow's first and last sighting on `p`'s
- * node (not at an `-i any` point: the verdict's ownRequestsMissed does not count those either):
- * one clock, no margin needed. False where the node's stations saw none of the flow.
- */
-function recordedDuring(f: Flow, ctx: PathContext, p: CapturePoint): boolean {
-  const G = ctx.groups;
-  const st = G.store;
-  let first = Infinity;
-  let last = -Infinity;
-  for (const g of f.groups) {
-    for (let k = G.from(g), e = G.to(g); k < e; k++) {
-      const i = st.order[k]!;
-      const q = ctx.points[st.point[i]!]!;
-      if (q.host !== p.host || q.role === 'any') continue;
-      first = Math.min(first, st.tNs[i]!);
-      last = Math.max(last, st.tNs[i]!);
-    }
-  }
-  return first <= last && p.firstNs <= last && first <= p.lastNs;
+    return spans;
+  };
 }
 
 /**
