@@ -8,8 +8,8 @@ import { CaptureFormatError } from '../capture/errors';
 import { indexFiles } from './read-pool';
 import type { AnalysisInput } from './index';
 import { linksFileNode, parseLinks } from '../correlate/links';
+import { CAPTURE_FILE } from '../correlate/labels';
 
-const CAPTURE_FILE = /\.(pcapng|pcap|cap)(\.gz)?$/i;
 
 /**
  * Files and folders as given to `analyze` (and `share`): a folder stands for its capture files,

@@ -1,6 +1,6 @@
 /** Capture-point labels from file names as engineers write them: `<node>-<interface>.pcap`. */
 import { describe, expect, it } from 'vitest';
-import { labelFromFileName, resolveLabel } from './labels';
+import { labelFromFileName, resolveLabel, rotationPart } from './labels';
 
 describe('labels from file names', () => {
   it('splits where the rest is an interface name, dots and dashes in either part', () => {
@@ -32,5 +32,21 @@ describe('labels from file names', () => {
     expect(labelFromFileName('capture-2024-05-01.pcap')).toBeNull();
     expect(labelFromFileName('k8s-worker-2.pcap')).toBeNull();
     expect(labelFromFileName('node-frontend.pcap')).toBeNull();
+  });
+
+  it('reads the node and interface through what a rotation adds to the name', () => {
+    // tcpdump -C (the first file unnumbered), -C with -W (numbered from 0, padded), dumpcap -b, tcpdump -G with strftime names.
+    for (const f of ['node1-eth0.pcap', 'node1-eth0.pcap1', 'node1-eth0.pcap12', 'node1-eth0.pcap00', 'node1-eth0_00003_20261206220700.pcapng', 'node1-eth0-20261206-220700.pcap', 'node1-eth0_2026-12-06_22:07:00.pcap', 'node1-eth0.1765058820.pcap', 'node1-eth0-20261206220700.pcap3']) {
+      expect(resolveLabel(f, undefined, []), f).toEqual({ node: 'node1', interface: 'eth0', source: 'file name' });
+    }
+    expect(resolveLabel('node2-flannel.1.pcap2', undefined, [])).toEqual({ node: 'node2', interface: 'flannel.1', source: 'file name' });
+    expect(rotationPart('dir/node1-eth0.pcap2')).toEqual({ name: 'node1-eth0.pcap', part: 2 });
+    expect(rotationPart('node1-eth0.pcap00')).toEqual({ name: 'node1-eth0.pcap', part: 0 });
+    expect(rotationPart('node1-eth0_00017_20261206220700.pcapng')).toEqual({ name: 'node1-eth0.pcapng', part: 17 });
+    expect(rotationPart('node1-eth0-20261206-220700.pcap')).toEqual({ name: 'node1-eth0.pcap', part: null });
+    expect(rotationPart('node1-eth0-20261206-220700.pcap4')).toEqual({ name: 'node1-eth0.pcap', part: 4 });
+    // Names that are no rotation: a plain file, an interface with digits, a date that is the node's name.
+    for (const f of ['node1-eth0.pcap', 'node1-flannel.1.pcap', 'node1-veth3a1b2c4d.pcap', 'node1-bond0.100.pcapng']) expect(rotationPart(f), f).toBeNull();
+    expect(resolveLabel('capture-2024-05-01.pcap', undefined, [], [])).toEqual({ node: 'capture-2024-05-01', interface: '?', source: 'unknown' });
   });
 });

@@ -14,12 +14,52 @@ export interface Label {
 
 const CAPTURE_EXT = /\.(pcapng|pcap|cap)(\.gz)?$/i;
 
+/** A capture file's name: its extension, with the number tcpdump -C adds after it (`x.pcap1`), gzipped or not. */
+export const CAPTURE_FILE = /\.(pcapng|pcap|cap|dmp)\d*(\.gz)?$/i;
+
+/** Where one capture was written as several files, which file of it this is. */
+export interface RotationPart {
+  /** The file's name as the capture was told to write it: `node1-eth0.pcap`. */
+  name: string;
+  /** Its number among the files (tcpdump -C/-W, dumpcap -b); null where only its time tells (tcpdump -G). */
+  part: number | null;
+}
+
+/** tcpdump -C appends the file's number to the name it was given: `x.pcap`, `x.pcap1`, … (`-W 10`: `x.pcap0` … `x.pcap9`). */
+const TCPDUMP_PART = /^(.*\.(?:pcapng|pcap|cap))(\d+)(\.gz)?$/i;
+/** dumpcap (Wireshark, tshark) -b: `x_00001_20261206220700.pcapng`, the number then the time the file was opened. */
+const DUMPCAP_PART = /^(.*)_(\d{5,})_(\d{14})(\.(?:pcapng|pcap|cap)(?:\.gz)?)$/i;
+/**
+ * tcpdump -G names each file by its start with the strftime format it was given: a date and a
+ * time (`x-20261206-220700.pcap`, `x_2026-12-06_22:07:00.pcap`) or Unix seconds (`x.1765058820.pcap`).
+ */
+const TIMED_PART = /^(.*?)[-_.](\d{8}[-_T]?\d{4,6}|\d{4}-\d{2}-\d{2}[-_T]\d{2}[-:.]?\d{2}(?:[-:.]?\d{2})?|1\d{9})(\.(?:pcapng|pcap|cap)(?:\.gz)?)$/i;
+
+/**
+ * The file's place in a rotation, when its name says it is one file of several that one
+ * capture wrote; null for a plain name (which may still be a rotation's first file: tcpdump -C
+ * without -W does not number it).
+ */
+export function rotationPart(fileName: string): RotationPart | null {
+  let name = fileName.replace(/^.*[\\/]/, '');
+  let part: number | null = null;
+  let m = TCPDUMP_PART.exec(name);
+  if (m) [name, part] = [m[1]! + (m[3] ?? ''), Number(m[2])];
+  else if ((m = DUMPCAP_PART.exec(name))) return { name: m[1]! + m[4]!, part: Number(m[2]) };
+  const timed = TIMED_PART.exec(name);
+  if (timed) name = timed[1]! + timed[3]!;
+  return m || timed ? { name, part } : null;
+}
+
+/** The file's name without what a rotation added to it. */
+const unrotated = (fileName: string) => rotationPart(fileName)?.name ?? fileName.replace(/^.*[\\/]/, '');
+
 /**
  * Split `<node>-<interface>.<ext>`: the interface is the longest trailing part, after a `-` or
  * `_`, that looks like an interface name (it may itself contain dots: flannel.1, eth0.100).
  */
 export function labelFromFileName(fileName: string): { node: string; interface: string } | null {
-  const base = fileName.replace(/^.*[\\/]/, '').replace(CAPTURE_EXT, '');
+  const base = unrotated(fileName).replace(CAPTURE_EXT, '');
   for (let i = 0; i < base.length; i++) {
     const c = base[i];
     if (c !== '-' && c !== '_') continue;
@@ -73,11 +113,11 @@ export function resolveLabel(
   if (names.length === 1) {
     // A pcapng names the interface; the node still comes from the file name when it can.
     const name = names[0]!;
-    const node = fromFile?.node ?? fileName.replace(/^.*[\\/]/, '').replace(CAPTURE_EXT, '').replace(new RegExp(`[-_.]?${escapeRe(name)}$`), '') ?? 'unknown';
+    const node = fromFile?.node ?? unrotated(fileName).replace(CAPTURE_EXT, '').replace(new RegExp(`[-_.]?${escapeRe(name)}$`), '') ?? 'unknown';
     return { node: node || 'unknown', interface: name, source: 'pcapng' };
   }
   if (fromFile) return { ...fromFile, source: 'file name' };
-  const base = fileName.replace(/^.*[\\/]/, '').replace(CAPTURE_EXT, '');
+  const base = unrotated(fileName).replace(CAPTURE_EXT, '');
   // An interface name no pattern knows (Antrea's `<pod>-<hash>` veths, a custom tunnel) after
   // a node the other files name: its role then comes from what crosses it.
   const known = knownNodes.filter((n) => base.length > n.length + 1 && base.startsWith(n) && /[-_]/.test(base[n.length]!)).sort((a, b) => b.length - a.length)[0];
