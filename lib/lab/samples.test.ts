@@ -16,13 +16,17 @@ import type { Flow, HealthyFlow, ScenarioFile } from './scenario';
 
 const names = await listScenarios();
 const MAX_SCENARIO_BYTES = 400 * 1024;
-const MAX_TOTAL_BYTES = 5 * 1024 * 1024;
+const MAX_TOTAL_BYTES = 6 * 1024 * 1024;
 /** Client outcomes that mean some reply made it back to the client. */
 const ANSWERED = new Set(['response', 'reset', 'refused', 'partial', 'response-timeout']);
 
+/** A scenario folder's bytes, its subfolders' (rotated/) included. */
 async function folderBytes(dir: string): Promise<number> {
   let n = 0;
-  for (const f of await readdir(dir)) n += (await stat(join(dir, f))).size;
+  for (const f of await readdir(dir)) {
+    const st = await stat(join(dir, f));
+    n += st.isDirectory() ? await folderBytes(join(dir, f)) : st.size;
+  }
   return n;
 }
 

@@ -252,6 +252,12 @@ export interface ScenarioFile {
   windows?: Record<PointId, CaptureWindow>;
   /** Kernel behaviour worth knowing when reading these captures. */
   notes: string[];
+  /**
+   * Points captured a second time at once, as a file a second (tcpdump -G): each point's files
+   * under the scenario's folder (`rotated/…`), in time order. Their packets are the point's whole
+   * capture's; the ground truth is measured from that.
+   */
+  rotated?: Record<PointId, string[]>;
   /** The capture kit, run by the lab on every node beside its own captures (lib/kit). */
   kit?: KitRun;
 }

@@ -42,6 +42,8 @@ export interface GroundTruth {
   healthy?: TruthFlow[];
   /** Each capture point's first and last packet ("seconds.nanoseconds"). */
   windows?: Record<string, { first: string; last: string }>;
+  /** Points captured a second time at once as a file a second (tcpdump -G): their files, `rotated/…`. */
+  rotated?: Record<string, string[]>;
 }
 
 export function scenarios(): { dir: string; truth: GroundTruth }[] {

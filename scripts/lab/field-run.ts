@@ -7,6 +7,7 @@
  * windows — is measured from the files alone (lib/lab/ground-truth.ts, lib/lab/background.ts).
  */
 import { KIT_HEALTHY, startKits, type KitHandle } from './kit-run';
+import { existsSync } from 'node:fs';
 import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { jsonResult, pingResult } from './clients';
@@ -50,6 +51,7 @@ interface FlowRun {
 
 interface CaptureRun {
   spec: CaptureSpec;
+  /** For a rotating capture (CaptureSpec.rotate), the strftime name its files are written as, under rotated/. */
   file: string;
   name: string;
   /** `ip -o link` on the node, for `-i any`. */
@@ -87,6 +89,8 @@ function clientCommand(s: FieldFlowSpec): string {
 class Recorder implements FieldCtx {
   readonly flows: FlowRun[] = [];
   readonly captures: CaptureRun[] = [];
+  /** Second captures of points, each written as a file a second (CaptureSpec.rotate): not capture points of the scenario. */
+  readonly rotations: CaptureRun[] = [];
   readonly faults: Fault[] = [];
   private readonly pending: Array<Promise<unknown>> = [];
 
@@ -125,6 +129,7 @@ class Recorder implements FieldCtx {
   }
 
   async capture(spec: CaptureSpec): Promise<void> {
+    if (spec.rotate) return this.rotating(spec);
     const file = pointFile(spec);
     const name = `tcpdump ${spec.node}/${spec.iface}`;
     const snaplen = spec.snaplen ?? FULL_SNAPLEN;
@@ -136,8 +141,22 @@ class Recorder implements FieldCtx {
     run.stderr = () => bg.stderr;
   }
 
+  /** A second tcpdump of a point writing a new file each second under rotated/ (CaptureSpec.rotate). */
+  private async rotating(spec: CaptureSpec): Promise<void> {
+    const pattern = spec.rotate === 'date' ? `${spec.node}-${spec.iface}-%Y%m%d-%H%M%S.pcap` : `${spec.node}-${spec.iface}.%s.pcap`;
+    const file = `rotated/${pattern}`;
+    const name = `tcpdump -G ${spec.node}/${spec.iface}`;
+    await mkdir(join(this.dir, 'rotated'), { recursive: true });
+    const argv = ['tcpdump', '-i', spec.iface, '-U', '-B', String(CAPTURE_BUFFER_KIB), '-s', String(FULL_SNAPLEN), '-G', '1', ...(spec.rotate === 'epoch-gzip' ? ['-z', 'gzip'] : [])];
+    this.lab.commands.push({ host: spec.node, command: `${argv.join(' ')} -w '${file}' &` });
+    const run: CaptureRun = { spec, file, name };
+    this.rotations.push(run);
+    const bg = await this.lab.start(spec.node, name, [...argv, '-Z', 'root', '-w', join(this.dir, file)], /listening on/);
+    run.stderr = () => bg.stderr;
+  }
+
   async stopCaptures(filter: (c: CaptureSpec) => boolean = () => true): Promise<void> {
-    const runs = this.captures.filter((c) => !c.stopped && filter(c.spec));
+    const runs = [...this.captures, ...this.rotations].filter((c) => !c.stopped && filter(c.spec));
     for (const c of runs) c.stopped = true;
     // The node's interface table as it was while the capture ran (the SLL2 indexes refer to it).
     for (const c of runs) if (c.spec.iface === 'any' && c.links === undefined) c.links = this.lab.sh(c.spec.node, 'ip -o link', { record: false });
@@ -385,6 +404,20 @@ async function measure(def: FieldScenarioDef, built: Built, ctx: Recorder, dir: 
   });
   if (flows.length === 0) throw new LabError(`${def.name}: no flow of interest`);
 
+  // The rotating captures' files, each point's in time order (their names hold the time); a
+  // finished file is still being gzipped for a moment after tcpdump stops.
+  let rotated: Record<PointId, string[]> | undefined;
+  if (ctx.rotations.length > 0) {
+    rotated = {};
+    for (let wait = 0; wait < 50 && (await readdir(join(dir, 'rotated'))).some((f) => f.endsWith('.pcap') && existsSync(join(dir, 'rotated', `${f}.gz`))); wait++) await sleep(100);
+    const files = (await readdir(join(dir, 'rotated'))).sort();
+    for (const c of ctx.rotations) {
+      const stem = c.spec.rotate === 'date' ? `${c.spec.node}-${c.spec.iface}-` : `${c.spec.node}-${c.spec.iface}.`;
+      const mine = files.filter((f) => f.startsWith(stem) && /^\d/.test(f.slice(stem.length)));
+      if (mine.length < 2) throw new LabError(`${def.name}: the rotating capture of ${pointId(c.spec)} wrote ${mine.length} file(s); it must write several`);
+      rotated[pointId(c.spec)] = mine.map((f) => `rotated/${f}`);
+    }
+  }
   const fault = ctx.faults.length === 0 ? null : ctx.faults.length === 1 ? ctx.faults[0]! : { ...ctx.faults[0]!, commands: ctx.faults.flatMap((f) => f.commands) };
   return {
     schema: SCENARIO_SCHEMA,
@@ -403,5 +436,6 @@ async function measure(def: FieldScenarioDef, built: Built, ctx: Recorder, dir: 
     background,
     windows,
     notes: [...def.notes, ...tcpdumpNotes(ctx)],
+    ...(rotated ? { rotated } : {}),
   };
 }

@@ -22,6 +22,12 @@ export interface CaptureSpec {
   sll1?: boolean;
   /** tcpdump -Q: only what the host received on the device (`in`) or sent (`out`). */
   direction?: 'in' | 'out';
+  /**
+   * A second tcpdump of the point, beside its whole capture, writing a new file every second
+   * into rotated/ (-G 1), as engineers bound a busy node's captures: named by the time as
+   * strftime's `%Y%m%d-%H%M%S` (`date`), or `%s` with each finished file gzipped (-z gzip, `epoch-gzip`).
+   */
+  rotate?: 'date' | 'epoch-gzip';
 }
 
 export interface Host {
@@ -807,6 +813,46 @@ const sequential: FieldScenarioDef = {
 };
 
 // ---------------------------------------------------------------------------------------------
+// A busy node's captures come as many files: tcpdump -G (and -C, -W; dumpcap -b) rotates them.
+
+const rotatedCaptures: FieldScenarioDef = {
+  name: 'rotated-captures-port-drop',
+  id: 'rotc',
+  title: 'Every point captured whole and, at the same time, as a file a second (tcpdump -G 1; node1\'s files gzipped as they close); TCP 8080 dropped on node2',
+  summary: 'Each of the eight points is captured twice at once: one tcpdump writes the whole capture, a second writes a new file every second, as engineers bound a busy node\'s captures. node1\'s files are named by Unix time and gzipped as each closes (-z gzip); node2\'s by date and time. A long ping, four HTTP exchanges and a DNS query between pod-a and pod-b work across the files\' boundaries; node2\'s FORWARD chain drops TCP to port 8080: those SYNs reach node2 flannel.1 and never cni0.',
+  reportedAs: 'On busy nodes engineers bound captures by size or time (tcpdump -C, -G, -W ring buffers, dumpcap -b) and bring a folder of node1-eth0.pcap, node1-eth0.pcap1, … per interface.',
+  notes: [
+    'capturePoints are the whole captures (tcpdump -w); rotated lists, per point, the files of the second tcpdump of that point, run at the same time with -G 1: node1-<iface>.%s.pcap gzipped by -z gzip as each file closes (the last one, open when tcpdump stopped, stays plain), node2-<iface>-%Y%m%d-%H%M%S.pcap. Both tcpdumps see every packet (two packet sockets), so the ground truth measured from the whole captures holds for the rotated files.',
+    'The fault: `iptables -I FORWARD -p tcp --dport 8080 -j DROP` on node2.',
+  ],
+  pcapng: false,
+  // Small: each point is here twice, and the kit's bundles would add nothing this scenario is about.
+  kit: false,
+  async run(ctx) {
+    await podServers(ctx, [H.a, H.b], [80, 8080], 400);
+    await ctx.sleep(1200);
+    await captureAll(ctx, AB_POINTS);
+    await captureAll(ctx, AB_POINTS.filter((p) => p.node === 'node1'), { rotate: 'epoch-gzip' });
+    await captureAll(ctx, AB_POINTS.filter((p) => p.node === 'node2'), { rotate: 'date' });
+    await ctx.sleep(300);
+    ctx.fault({
+      kind: 'port-drop', description: 'node2 FORWARD drops TCP to port 8080', node: 'node2',
+      commands: [{ host: 'node2', command: 'iptables -I FORWARD -p tcp --dport 8080 -j DROP' }],
+    });
+    const ab = podPath('pod-a', 'pod-b');
+    const longPing = ctx.flowInBackground(ping('ping-long', H.a, H.b, 0x6301, ab, { count: 45, interval: 0.1, description: 'ping pod-a → pod-b, 45 echo requests 0.1 s apart, across several files of each rotating capture' }));
+    for (let k = 0; k < 4; k++) {
+      await ctx.flow({ ...tcp(`http-${k}`, H.a, H.b, 80, 50080 + k, ab), description: `pod-a opens TCP to pod-b:80 (exchange ${k + 1} of 4, about a second apart); the response is 400 bytes` });
+      await ctx.sleep(800);
+    }
+    await ctx.flow(udp('dns', H.a, H.b, 53, 50053, 0x6353, ab));
+    await ctx.flow(tcp('http-8080', H.a, H.b, 8080, 50088, ab, interest('requests dropped: SYNs reach node2 flannel.1 and never cni0 (node2 FORWARD drops TCP 8080); the ping, HTTP on 80 and DNS work, across every file of the rotating captures')));
+    await longPing;
+    await ctx.sleep(1000);
+  },
+};
+
+// ---------------------------------------------------------------------------------------------
 // Issue 14, 4: IP fragments belong to their datagram.
 
 const fragments: FieldScenarioDef = {
@@ -980,5 +1026,5 @@ const podsInside: FieldScenarioDef = {
   },
 };
 
-export const FIELD_SCENARIOS: FieldScenarioDef[] = [anyOnly('sll2'), anyOnly('sll1'), nodeport, background, windows, midConnection, nodeAnswers, busy, snaplen, randomLoss, rstClose, synAckDropped, sequential, fragments, oddNics, blindVeth, keepalive, podsInside];
+export const FIELD_SCENARIOS: FieldScenarioDef[] = [anyOnly('sll2'), anyOnly('sll1'), nodeport, background, windows, midConnection, nodeAnswers, busy, snaplen, randomLoss, rstClose, synAckDropped, sequential, fragments, oddNics, blindVeth, keepalive, podsInside, rotatedCaptures];
 
