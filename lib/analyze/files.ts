@@ -10,7 +10,6 @@ import type { AnalysisInput } from './index';
 import { linksFileNode, parseLinks } from '../correlate/links';
 import { CAPTURE_FILE } from '../correlate/labels';
 
-
 /**
  * Files and folders as given to `analyze` (and `share`): a folder stands for its capture files,
  * and, with `links`, for the nodes' interface lists beside them (`<node>-links.txt`).

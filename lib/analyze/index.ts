@@ -24,6 +24,8 @@ export interface AnalysisInput {
 export interface AnalysisReport {
   captures: {
     file: string;
+    /** A capture written as several files (a rotation): every file, in time order, `file` first. */
+    parts?: string[];
     node: string;
     /** The node the capture ran on (`node`, or a pod's node for a capture inside the pod): its clock. */
     host: string;
@@ -107,6 +109,7 @@ export function analyze(inputs: AnalysisInput[], opts: AnalysisOptions = {}): { 
     report: {
       captures: correlation.points.map((p) => ({
         file: p.file,
+        ...(p.parts ? { parts: p.parts.map((x) => x.file) } : {}),
         node: p.node,
         host: p.host,
         interface: p.interface,

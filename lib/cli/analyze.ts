@@ -14,7 +14,7 @@ export function formatReport(r: AnalysisReport): string {
   const out: string[] = [];
   out.push('Captures');
   for (const c of r.captures) {
-    out.push(`  ${`${c.node}/${c.interface}`.padEnd(28)} ${String(c.packets).padStart(7)} packets  ${c.file}`);
+    out.push(`  ${`${c.node}/${c.interface}`.padEnd(28)} ${String(c.packets).padStart(7)} packets  ${c.file}${c.parts ? ` and ${c.parts.length - 1} more of its files (${c.parts.slice(1).map((f) => f.replace(/^.*[\\/]/, '')).join(', ')})` : ''}`);
   }
   out.push('Clocks');
   for (const c of r.clocks) {

@@ -21,6 +21,7 @@ import { buildFlows, fillBackground, learnPodAddresses } from './flows';
 import { blindSides } from './blind';
 import { capturePoints, fillWindows, incidentEpoch, type PointOptions } from './points';
 import { collectSightings } from './sightings';
+import { joinRotations } from './parts';
 import { inferRoles } from './roles';
 import { placePodCaptures } from './pod-captures';
 import { estimateClocks } from './clocks';
@@ -32,9 +33,12 @@ export type * from './types';
 export { PacketGroups, SightingStore } from './sightings';
 export { encapsulationIn } from '../decode/encapsulation';
 
-export function correlate(inputs: CaptureInput[], opts: PointOptions = {}): Correlation {
+export function correlate(files: CaptureInput[], opts: PointOptions = {}): Correlation {
+  const joinNotes: string[] = [];
+  const inputs = joinRotations(files, joinNotes);
   const epochSec = incidentEpoch(inputs);
   const layout = capturePoints(inputs, opts);
+  layout.notes.unshift(...joinNotes);
   const points = layout.points;
   fillWindows(inputs, layout, epochSec, opts.runWindows);
   const inputOfPoint = new Int32Array(points.length);
@@ -106,7 +110,8 @@ export function correlate(inputs: CaptureInput[], opts: PointOptions = {}): Corr
         : `${p.node}/${p.interface} never shows packets towards its pod (${b.seen} from it), though ${p.host}'s other points do, and the pod sent nothing there that could show whether it received them (no TCP, no echo reply): a capture of one direction (tcpdump -Q in; Cilium's host routing passes the pod's device by) looks the same as everything towards the pod lost on the way, so packets that stop right before it are not observed, neither delivered nor dropped`,
     );
   }
-  return { epochSec, groups: walk.groups, points, flows: kept, clocks, referenceNode, encapsulationOf, notes: layout.notes, undecoded, neighbours: walk.neighbours, blind, sequentialNodes };
+  const captureOf = (point: number) => inputs[inputOfPoint[point]!]?.capture;
+  return { epochSec, groups: walk.groups, points, flows: kept, clocks, referenceNode, encapsulationOf, captureOf, notes: layout.notes, undecoded, neighbours: walk.neighbours, blind, sequentialNodes };
 }
 
 /** Nodes (hosts) with two or more captures of which no two ran at the same time: taken one after another. */

@@ -142,6 +142,7 @@ export function capturePoints(inputs: readonly CaptureInput[], opts: PointOption
       points.push({
         id,
         file: input.file,
+        ...(input.parts ? { parts: input.parts } : {}),
         node: p.node,
         host: p.node,
         interface: p.iface,

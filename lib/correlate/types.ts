@@ -21,11 +21,22 @@ export interface CaptureInput {
   capture: IndexedCapture;
   /** Label for the whole file (one capture point), unless the pcapng names several interfaces. */
   label: Label;
+  /** A capture written as several files (parts.ts): the files, in time order; `file` is the first. */
+  parts?: CapturePart[];
+}
+
+/** One file of a capture written as several: its rows are the joined capture's [firstRow, firstRow + rows). */
+export interface CapturePart {
+  file: string;
+  firstRow: number;
+  rows: number;
 }
 
 export interface CapturePoint {
   id: number;
   file: string;
+  /** A capture written as several files: the files, in time order (`file` is the first). */
+  parts?: CapturePart[];
   node: string;
   /**
    * The machine whose kernel the capture ran in: the node, or for a capture inside a pod
@@ -184,6 +195,8 @@ export interface Correlation {
   groups: PacketGroups;
   /** The encapsulation of the packet at `row` of capture point `point`, or null if plain. */
   encapsulationOf(point: number, row: number): Encapsulation | null;
+  /** The capture a point's rows (Sighting.row) index: its file's, or its files' joined (CapturePoint.parts). */
+  captureOf(point: number): IndexedCapture | undefined;
   points: CapturePoint[];
   flows: Flow[];
   clocks: Map<string, NodeClock>;

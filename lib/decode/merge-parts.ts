@@ -47,8 +47,10 @@ function shapeKey(s: Shape, encKey: Float64Array | null): string {
  * The parts of one file, in file order, as one capture; null when they cannot be merged
  * exactly (a part used up the 16-bit shape numbers, a time too far from the first to add
  * exactly), and the file is then read whole. The first part's interfaces become the file's.
+ * `files`: the parts are files of their own (one capture's rotated files, in time order), each
+ * of whose warnings names its own file and counts its own packets.
  */
-export function mergeParts(parts: readonly IndexedCapture[]): IndexedCapture | null {
+export function mergeParts(parts: readonly IndexedCapture[], files = false): IndexedCapture | null {
   const first = parts[0]!;
   if (parts.length === 1) return first;
   if (parts.some((p) => p.shapes.length > SHAPE_LIMIT || p.index.keepsRows !== first.index.keepsRows)) return null;
@@ -130,7 +132,7 @@ export function mergeParts(parts: readonly IndexedCapture[]): IndexedCapture | n
   const warnings: CaptureWarning[] = [];
   for (const p of parts) {
     for (const w of p.summary.warnings) {
-      if (w.code !== 'TRUNCATED_FILE' || p === first) warnings.push(w);
+      if (files || w.code !== 'TRUNCATED_FILE' || p === first) warnings.push(w);
       else if (w.message.endsWith(`; ${wholePackets(p.summary.packets)} before it`)) warnings.push({ ...w, message: `${w.message.slice(0, w.message.lastIndexOf('; '))}; ${wholePackets(packets)} before it` });
       else return null;
     }

@@ -67,7 +67,7 @@ export function reportMarkdown(r: AnalysisReport, opts: MarkdownOptions = {}): s
   out.push('## Captures', '', '| Capture point | Packets | Clock | File |', '| --- | ---: | --- | --- |');
   for (const c of r.captures) {
     const clock = c.clockMethod === 'reference' ? 'reference' : `${ms(c.clockOffsetNs)} (${c.clockMethod})`;
-    out.push(`| ${cell(`${c.node}/${c.interface}`)} | ${c.packets} | ${cell(clock)} | ${cell(c.file)} |`);
+    out.push(`| ${cell(`${c.node}/${c.interface}`)} | ${c.packets} | ${cell(clock)} | ${cell(c.parts ? `${c.file} and ${c.parts.length - 1} more of its files` : c.file)} |`);
   }
   out.push('');
 

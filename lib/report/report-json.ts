@@ -6,7 +6,7 @@ import type { AnalysisReport } from '../analyze';
 
 export function reportJson(r: AnalysisReport): unknown {
   return {
-    captures: r.captures.map((c) => ({ file: c.file, node: c.node, interface: c.interface, packets: c.packets, clockOffsetNs: c.clockOffsetNs, labelSource: c.labelSource, clockMethod: c.clockMethod, role: c.role, roleSource: c.roleSource, truncated: c.truncated, background: c.background })),
+    captures: r.captures.map((c) => ({ file: c.file, ...(c.parts ? { parts: c.parts } : {}), node: c.node, interface: c.interface, packets: c.packets, clockOffsetNs: c.clockOffsetNs, labelSource: c.labelSource, clockMethod: c.clockMethod, role: c.role, roleSource: c.roleSource, truncated: c.truncated, background: c.background })),
     referenceNode: r.referenceNode,
     flows: r.flows.map((f) => ({
       protocol: f.protocol,

@@ -73,6 +73,18 @@ export async function doubledWhere(file: string, twice: (i: number) => boolean):
   return pcapOf(bytes, records.flatMap((r, i) => (twice(i) ? [r, r] : [r])));
 }
 
+/**
+ * A pcap as tcpdump -C writes it when it rotates: the records in order, a new file (its own file
+ * header) after every `perFile` of them.
+ */
+export async function rotated(file: string, perFile: number): Promise<Uint8Array[]> {
+  const { bytes, records } = await recordsOf(file);
+  const out: Uint8Array[] = [];
+  for (let i = 0; i < records.length; i += perFile) out.push(pcapOf(bytes, records.slice(i, i + perFile)));
+  // A capture that saw nothing still wrote its first file's header.
+  return out.length > 0 ? out : [pcapOf(bytes, [])];
+}
+
 /** A classic pcap (microsecond or nanosecond, either byte order) with every record's time moved by `us` microseconds: its node's clock `us` ahead. */
 export function shifted(file: string, us: number): Uint8Array {
   const bytes = new Uint8Array(readFileSync(file));

@@ -1,0 +1,113 @@
+/**
+ * One capture written as several files. On a busy node engineers bound a capture's size: tcpdump
+ * -C (and -W, a ring of files), tcpdump -G (a file per interval), dumpcap -b. Each interface's
+ * capture then comes as `node1-eth0.pcap`, `node1-eth0.pcap1`, … and is still one capture point:
+ * its files are joined here, in time order, into one input whose rows remember their file.
+ *
+ * Joined only where the files really are one capture's: the same node and interface, the same
+ * interfaces inside (link types and names), and each file starting where the one before it
+ * ended. Two captures of one interface that ran at the same time, or numbered files with one
+ * missing between them, stay apart, each its own capture point with its own window: joined, the
+ * missing file's time would read as a capture that ran and saw nothing.
+ */
+import { mergeParts } from '../decode/merge-parts';
+import type { IndexedCapture } from '../decode/capture-index';
+import { rotationPart } from './labels';
+import type { CaptureInput, CapturePart } from './types';
+
+/**
+ * How far a file's first packet may come before the previous file's last: tcpdump on several
+ * CPUs writes packets microseconds out of order, and a rotation cuts between any two of them.
+ */
+const OUT_OF_ORDER_NS = 10e6;
+
+/** Where a capture's packets start and end, ns since the epoch (NaN without a timestamp). */
+function span(c: IndexedCapture): [number, number] {
+  const base = c.baseSec * 1e9 + c.baseNsec;
+  return Number.isNaN(c.lastNs) ? [NaN, NaN] : [base, base + c.lastNs];
+}
+
+/** Whether two captures describe the same interfaces: one capture's files all do. */
+function sameInterfaces(a: IndexedCapture, b: IndexedCapture): boolean {
+  return a.summary.format === b.summary.format && a.interfaces.length === b.interfaces.length && a.interfaces.every((x, i) => x.linkType === b.interfaces[i]!.linkType && x.name === b.interfaces[i]!.name);
+}
+
+/**
+ * Numbered files in time order with none missing between: each the one before's number plus
+ * one, or back to 0 after the highest (a -W ring that went round). An unnumbered file among
+ * numbered ones is tcpdump -C's first, number 0.
+ */
+function consecutive(numbers: readonly (number | null)[]): boolean {
+  if (numbers.every((n) => n === null)) return true;
+  const ns = numbers.map((n) => n ?? 0);
+  const highest = Math.max(...ns);
+  return ns.every((n, k) => k === 0 || n === ns[k - 1]! + 1 || (n === 0 && ns[k - 1] === highest));
+}
+
+/** The inputs with each capture written as several files joined into one; why any were left apart, in `notes`. */
+export function joinRotations(inputs: readonly CaptureInput[], notes: string[]): CaptureInput[] {
+  const groups = new Map<string, CaptureInput[]>();
+  for (const i of inputs) {
+    if (i.label.source === 'unknown') continue;
+    const key = `${i.label.node}/${i.label.interface}`;
+    groups.set(key, [...(groups.get(key) ?? []), i]);
+  }
+  /** Each file's input as joined (the first file's), null (joined into the first), or relabelled. */
+  const joined = new Map<CaptureInput, CaptureInput | null>();
+  for (const [name, files] of groups) {
+    if (files.length < 2) continue;
+    const j = join(name, files, notes);
+    if (j) files.forEach((f, k) => joined.set(f, k === 0 ? j : null));
+    // Left apart, each is a point of its own: named by its file after the first, so no two points share a name.
+    else files.forEach((f, k) => k > 0 && joined.set(f, { ...f, label: { ...f.label, interface: `${f.label.interface} (${f.file.replace(/^.*[\\/]/, '')})` } }));
+  }
+  const out: CaptureInput[] = [];
+  for (const i of inputs) {
+    const j = joined.get(i);
+    if (j === undefined) out.push(i);
+    else if (j !== null) out.push(j);
+  }
+  return out;
+}
+
+function join(name: string, files: readonly CaptureInput[], notes: string[]): CaptureInput | null {
+  const list = files.map((f) => f.file.replace(/^.*[\\/]/, '')).join(', ');
+  const apart = (why: string) => {
+    notes.push(`${list}: all of ${name}, but ${why}: each is a capture point of its own`);
+    return null;
+  };
+  const first = files[0]!;
+  if (!files.every((f) => sameInterfaces(f.capture, first.capture))) return apart('their formats or interfaces differ, so they are not one capture\'s files');
+  // A file without a packet adds nothing but its name (tcpdump -G opens its first file before a packet comes).
+  const empty = files.filter((f) => f.capture.index.count === 0);
+  const full = files.filter((f) => f.capture.index.count > 0);
+  if (full.some((f) => Number.isNaN(f.capture.lastNs))) return apart('some hold packets without a timestamp, which cannot be put in time order');
+  const timed = full.sort((a, b) => span(a.capture)[0] - span(b.capture)[0]);
+  for (let k = 1; k < timed.length; k++) {
+    if (span(timed[k]!.capture)[0] < span(timed[k - 1]!.capture)[1] - OUT_OF_ORDER_NS) return apart('they ran at the same time: not one capture written as several files');
+  }
+  if (!consecutive(timed.map((f) => rotationPart(f.file)?.part ?? null))) {
+    return apart("the numbers in their names show one or more files missing between them, so that the missing files' time is not taken as a capture that saw nothing");
+  }
+  // Empty files by name: those named before the first file with packets (a rotation's first file, opened before any packet came) go first.
+  const base = (f: CaptureInput) => f.file.replace(/^.*[\\/]/, '');
+  const byName = empty.sort((a, b) => (base(a) < base(b) ? -1 : 1));
+  const before = timed.length > 0 ? byName.filter((f) => base(f) < base(timed[0]!)) : [];
+  const ordered = [...before, ...timed, ...byName.filter((f) => !before.includes(f))];
+  const merged = timed.length === 0 ? ordered[0]!.capture : joinCaptures(timed.map((f) => f.capture));
+  if (!merged) return apart('their packets could not be joined in one index');
+  let firstRow = 0;
+  const parts = ordered.map((f) => {
+    const p = { file: f.file, firstRow, rows: f.capture.index.count };
+    firstRow += p.rows;
+    return p;
+  });
+  notes.push(`${ordered.map((f) => f.file.replace(/^.*[\\/]/, '')).join(', ')}: one capture of ${name} written as ${ordered.length} files (a rotation: tcpdump -C, -G or -W, dumpcap -b), joined in time order`);
+  return { file: ordered[0]!.file, capture: merged, label: ordered[0]!.label, parts };
+}
+
+/** Captures in time order as one; the first one's interfaces take the others' statistics (mergeParts folds them in): a copy, as each input's capture stays its file's own. */
+function joinCaptures(captures: readonly IndexedCapture[]): IndexedCapture | null {
+  const head = captures[0]!;
+  return mergeParts([{ ...head, interfaces: head.interfaces.map((x) => ({ ...x, stats: x.stats && { ...x.stats } })) }, ...captures.slice(1)], true);
+}
