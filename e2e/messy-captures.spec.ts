@@ -1,6 +1,6 @@
 import { expect, test, type Page } from '@playwright/test';
 import path from 'node:path';
-import { expectVerdict, scenarios } from './fixtures';
+import { expectedKind, expectVerdict, scenarios } from './fixtures';
 
 const all = scenarios();
 const byName = (name: string) => all.find((s) => s.name === name);
@@ -122,5 +122,32 @@ test.describe('dashboard on the captures engineers bring', () => {
     await expect(page.getByTestId('verdict-off-path')).toContainText('node1/eth0 — the flow does not cross it on node1');
     await expect(page.getByTestId('verdict-off-path')).toContainText('node2/eth0');
     await page.screenshot({ path: path.join(SHOTS, 'pods-inside.png'), fullPage: true });
+  });
+
+  test('a capture written as a file a second: the files of one interface are one capture point, and a packet names its file and frame', async ({ page }) => {
+    const s = byName('rotated-captures-port-drop')!;
+    const files = Object.values(s.truth.rotated!).flat().map((f) => path.join(s.dir, f));
+    expect(files.length).toBeGreaterThan(16);
+    await upload(page, files);
+    // Eight points, as the lab captured, each holding every file of its rotating capture.
+    await expect(page.locator('[data-testid="point-row"]')).toHaveCount(8);
+    await expect(page.getByTestId('analysis-notes')).toContainText('one capture of node1/eth0 written as');
+    const broken = s.flows[0]!;
+    await expect(page.getByTestId('verdict-card')).toHaveAttribute('data-kind', expectedKind(s, broken));
+    await expect(page.getByTestId('verdict-card')).toHaveAttribute('data-stop', broken.requests.lastReached!);
+    const late = path.basename(s.truth.rotated!['node1/eth0']!.at(-2)!);
+    await expect(page.getByLabel(`Interface of ${late}`)).toHaveValue('eth0');
+    // The ping at node1's eth0: each row says which file it is in, and the packet's anatomy shows that file's frame.
+    await page.locator('[data-testid="flow-row"]').filter({ hasText: 'ICMP' }).first().click();
+    const point = page.getByRole('combobox', { name: 'Capture point' });
+    const eth0 = await point.locator('option').evaluateAll((os) => (os as HTMLOptionElement[]).find((o) => (o.textContent ?? '').startsWith('node1/eth0'))!.value);
+    await point.selectOption(eth0);
+    const row = page.locator('[data-testid="packet-row"]').nth(8);
+    await expect(row).toHaveAttribute('title', /^frame \d+ of node1-eth0\.\d+\.pcap(\.gz)?$/);
+    const title = (await row.getAttribute('title'))!;
+    await row.click();
+    await expect(page.getByTestId('ladder')).toContainText(title);
+    await expect(page.getByTestId('anatomy-panel')).toContainText(title);
+    await page.screenshot({ path: path.join(SHOTS, 'rotated-captures.png'), fullPage: true });
   });
 });

@@ -192,7 +192,7 @@ function AnatomyView({ pin, onClose, className }: { pin: Pin; onClose(): void; c
   };
 
   const caption = station
-    ? `${stationName(station)} · frame ${station.frame} · ${station.anatomy.capLen} bytes captured${station.anatomy.origLen > station.anatomy.capLen ? ` of ${station.anatomy.origLen}` : ''} · ${detail!.dir}`
+    ? `${stationName(station)} · frame ${station.frame}${station.file ? ` of ${station.file}` : ''} · ${station.anatomy.capLen} bytes captured${station.anatomy.origLen > station.anatomy.capLen ? ` of ${station.anatomy.origLen}` : ''} · ${detail!.dir}`
     : '';
 
   return (

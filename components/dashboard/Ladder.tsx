@@ -137,6 +137,7 @@ export function Ladder({ flow, className = '' }: { flow: FlowReport | null; clas
               <div>
                 <h3 className="mb-1 text-[11px] font-semibold tracking-wide text-muted uppercase">
                   As captured at {detail.path.find((p) => p.point === point)?.node}/{detail.path.find((p) => p.point === point)?.interface}, frame {detail.frame}
+                  {detail.file ? ` of ${detail.file}` : ''}
                 </h3>
                 <ol data-testid="packet-layers" className="space-y-0.5 font-mono text-[11px]">
                   {detail.layers.map((l, i) => (

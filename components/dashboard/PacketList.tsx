@@ -28,7 +28,7 @@ function Row({ r, epochSec, selected, onPick }: { r: PacketListRow; epochSec: nu
       data-testid="packet-row"
       data-dir={r.dir}
       onClick={onPick}
-      title={`frame ${r.frame} of its file`}
+      title={`frame ${r.frame} of ${r.file ?? 'its file'}`}
       style={{ top: r.n * PACKET_ROW, height: PACKET_ROW }}
       className={`${COLS} absolute inset-x-0 cursor-pointer items-center px-3 font-mono text-[11px] ${
         selected ? 'bg-accent-soft' : r.n % 2 ? 'bg-panel-2/50 hover:bg-panel-2' : 'hover:bg-panel-2'

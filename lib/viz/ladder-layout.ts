@@ -35,7 +35,9 @@ export interface PacketDetail {
   sightings: LadderSighting[];
   /** The packet as `point` captured it: its layer stack, outer to inner, one line each. */
   layers: string[];
+  /** Its frame number in its file, and that file where the point's capture was written as several (a rotation). */
   frame: number;
+  file?: string;
 }
 
 export interface LadderLane {

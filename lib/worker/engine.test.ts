@@ -6,6 +6,7 @@ import { readCaptureBlob } from '../capture/blob';
 import { buildPcap } from '../capture/build';
 import { CaptureIndexer } from '../decode/capture-index';
 import { SAMPLES } from '../testing/scenarios';
+import { rotated } from '../testing/pcap-records';
 import { AnalysisEngine } from './engine';
 import type { FileId, FromWorker, ToWorker } from './protocol';
 
@@ -183,6 +184,51 @@ describe.skipIf(!have)('AnalysisEngine on a lab scenario', () => {
     expect(d.mtu[d.stations.indexOf(wire)]).toMatchObject({ overlay: 'vxlan', overhead: 50, innerMtu: 1450, fits: true });
   });
 
+  it('a capture written as several files (tcpdump -C) is one point; each packet is read back from the file that holds it', async () => {
+    const h = harness();
+    const parts = await rotated(join(scenario('vxlan-healthy'), 'node1-eth0.pcap'), 4);
+    expect(parts.length).toBeGreaterThan(2);
+    const rotatedFiles = parts.map((bytes, k) => {
+      const name = k === 0 ? 'node1-eth0.pcap' : `node1-eth0.pcap${k}`;
+      return { id: `rot-${k}` as FileId, file: new File([bytes as Uint8Array<ArrayBuffer>], name), name };
+    });
+    const files = [...scenarioFiles('vxlan-healthy', (f) => f.endsWith('.pcap') && f !== 'node1-eth0.pcap'), ...rotatedFiles];
+    h.send({ type: 'add', files });
+    const a = await h.next('analysis');
+    const eth0 = a.points.filter((p) => p.node === 'node1' && p.interface === 'eth0');
+    expect(eth0).toHaveLength(1);
+    // Every one of its files holds that point, and only it.
+    for (const f of rotatedFiles) expect(a.files[f.id]!.points.map((p) => p.id)).toEqual([eth0[0]!.id]);
+    const flow = a.report!.flows.find((f) => f.protocol === 'tcp')!;
+    const hop = flow.hops.find((x) => x.point === eth0[0]!.id)!;
+    h.send({ type: 'packets', req: 1, generation: a.generation, flow: flow.id, point: hop.point, offset: 0, limit: 100 });
+    const rows = (await h.next('packets', (m) => m.req === 1)).page.rows;
+    expect(rows).toHaveLength(hop.requests + hop.replies);
+    expect(new Set(rows.map((r) => r.file)).size).toBeGreaterThan(1);
+    // Each packet's anatomy at eth0 holds the bytes its file holds at the frame number the row gives.
+    const frames = new Map<string, Uint8Array[]>();
+    for (const f of rotatedFiles) {
+      const list: Uint8Array[] = [];
+      await readCaptureBlob(f.file, { onPacket: (r) => list.push(r.buf.slice(r.offset, r.offset + r.capLen)) });
+      frames.set(f.name, list);
+    }
+    for (const [k, row] of rows.entries()) {
+      h.send({ type: 'anatomy', req: 10 + k, generation: a.generation, flow: flow.id, group: row.group });
+      const d = (await h.next('anatomy', (m) => m.req === 10 + k)).detail;
+      const at = d.stations.find((x) => x.point === hop.point)!;
+      expect([at.file, at.frame]).toEqual([row.file, row.frame]);
+      expect(Buffer.from(at.bytes).equals(Buffer.from(frames.get(row.file!)![row.frame - 1]!))).toBe(true);
+    }
+    // The export holds every one of them, whichever file it came from.
+    h.send({ type: 'export-pcap', req: 99, generation: a.generation, flow: flow.id, point: hop.point });
+    const ex = await h.next('export', (m) => m.req === 99);
+    const indexer = new CaptureIndexer();
+    const summary = await readCaptureBlob(Object.assign(ex.blob, { name: ex.fileName }), indexer);
+    expect(summary.packets).toBe(rows.length);
+    const c = indexer.finish(summary);
+    for (let i = 0; i < c.index.count; i++) expect(c.index.read(i).ipLen).toBe(rows[i]!.ipLen);
+  });
+
   it('exports the packets of a flow at a point as a pcap the reader opens', async () => {
     const h = harness();
     h.send({ type: 'add', files: scenarioFiles('vxlan-forward-drop', (f) => f === 'all-interfaces.pcapng') });
@@ -345,7 +391,7 @@ describe('AnalysisEngine with bad input', () => {
     });
     const a = await h.next('analysis');
     expect(a.report!.captures.map((c) => c.file)).toEqual(['node1-eth0.pcap', 'node1-eth0 (2).pcap']);
-    // The second keeps the capture point its name implied.
-    expect(a.report!.captures.map((c) => `${c.node}/${c.interface}`)).toEqual(['node1/eth0', 'node1/eth0']);
+    // Both captures of node1's eth0, at the same time: not one capture's files (correlate/parts.ts), so two points, the second named by its file.
+    expect(a.report!.captures.map((c) => `${c.node}/${c.interface}`)).toEqual(['node1/eth0', 'node1/eth0 (node1-eth0 (2).pcap)']);
   });
 });

@@ -16,7 +16,7 @@ import { CaptureFormatError } from '../capture/errors';
 import { PcapWriter, PCAP_DEFAULT_SNAPLEN } from '../capture/pcap-writer';
 import { readRecordsAt, type RecordRequest } from '../capture/record-at';
 import type { Correlation, Flow } from '../correlate/correlate';
-import { labelFromFileName, resolveLabel } from '../correlate/labels';
+import { CAPTURE_FILE, labelFromFileName, resolveLabel } from '../correlate/labels';
 import { linksFileNode, parseLinks } from '../correlate/links';
 import { MAX_STATE_BYTES, STATE_FILE } from '../nodestate/bundle';
 import { parseNodeState, type NodeState } from '../nodestate/state';
@@ -25,7 +25,7 @@ import { overlayDevice, type InterfaceRole } from '../protocols/devices';
 import type { IndexedCapture } from '../decode/capture-index';
 import { indexBlob, type IndexRequest } from './index-pool';
 import { decodePacket } from '../decode/decode-packet';
-import { emptyRow, META_NO_TIMESTAMP } from '../decode/packet-index';
+import { emptyRow, META_NO_TIMESTAMP, type PacketRow } from '../decode/packet-index';
 import { linkTypeLayer } from '../decode/tables';
 import { captureStats } from '../decode/stats';
 import { layerLines, packetInfo, PROTOCOL_NAMES } from './packet-text';
@@ -91,8 +91,41 @@ interface Current {
   generation: number;
   correlation: Correlation;
   report: AnalysisReport;
-  /** Entry of each capture point. */
-  entryOf: (Entry | undefined)[];
+  /** Where each capture point's packets are. */
+  sourceOf: (PointSource | undefined)[];
+}
+
+/**
+ * A capture point's packets: the capture its rows index, and the file they were read from, or
+ * the files (a capture written as several, joined: correlate/parts.ts), each with its rows.
+ */
+interface PointSource {
+  capture: IndexedCapture;
+  files: { entry: Entry; firstRow: number; rows: number }[];
+}
+
+function pointSource(correlation: Correlation, byKey: ReadonlyMap<string, Entry>, point: number): PointSource | undefined {
+  const p = correlation.points[point];
+  const capture = correlation.captureOf(point);
+  if (!p || !capture) return undefined;
+  const files = (p.parts ?? [{ file: p.file, firstRow: 0, rows: capture.index.count }]).map((x) => ({ entry: byKey.get(x.file), firstRow: x.firstRow, rows: x.rows }));
+  return files.every((f) => f.entry?.capture) ? { capture, files: files as PointSource['files'] } : undefined;
+}
+
+/** The file that holds a point's row, and the row's frame number there (1-based, as Wireshark counts). */
+function fileOfRow(src: PointSource, row: number): { entry: Entry; frame: number } {
+  const f = src.files.find((x) => row >= x.firstRow && row < x.firstRow + x.rows) ?? src.files[0]!;
+  return { entry: f.entry, frame: row - f.firstRow + 1 };
+}
+
+/** A point's rows read back from their files (one pass per file): for each, its place `k` in `rows`. */
+async function* readRows(src: PointSource, rows: readonly PacketRow[], at: readonly number[]): AsyncGenerator<{ k: number; data: Uint8Array; origLen: number }> {
+  for (const f of src.files) {
+    const ks = at.flatMap((row, k) => (row >= f.firstRow && row < f.firstRow + f.rows ? [k] : []));
+    if (ks.length === 0) continue;
+    const requests: RecordRequest[] = ks.map((k) => ({ dataOffset: rows[k]!.dataOffset, simple: (rows[k]!.meta & META_NO_TIMESTAMP) !== 0 }));
+    for await (const r of readRecordsAt(f.entry.file, src.capture.summary.format, requests)) yield { k: ks[r.index]!, data: r.data, origLen: r.origLen };
+  }
 }
 
 /** The packets of one flow at one point, sorted by time: sighting indices and directions. */
@@ -103,7 +136,6 @@ interface PacketList {
   groups: number[];
 }
 
-const CAPTURE_FILE = /\.(pcapng|pcap|cap|dmp)(\.gz)?$/i;
 /** An interface list is a few kilobytes; a file much larger is not one. */
 const MAX_LINKS_BYTES = 4 * 1024 * 1024;
 
@@ -399,8 +431,12 @@ export class AnalysisEngine {
       for (const e of this.entries.values()) if (e.status === 'loaded' && e.state) nodeStates.set(e.state.node, e.state);
       const { report, correlation } = analyze(inputs, { links, roles: this.roles, nodeStates });
       const byKey = new Map(loaded.map((e) => [e.key, e]));
+      const sourceOf = correlation.points.map((p) => pointSource(correlation, byKey, p.id));
+      // A point's file, for the files list: a capture written as several files is each one's.
       const entryOf = correlation.points.map((p) => byKey.get(p.file));
-      this.current = { generation, correlation, report, entryOf };
+      const partsOf = new Map<string, number[]>();
+      for (const p of correlation.points) for (const x of p.parts ?? []) partsOf.set(x.file, [...(partsOf.get(x.file) ?? []), p.id]);
+      this.current = { generation, correlation, report, sourceOf };
       const points: PointInfo[] = correlation.points.map((p, i) => ({
         id: p.id,
         fileId: entryOf[i]?.id ?? null,
@@ -416,7 +452,7 @@ export class AnalysisEngine {
       }));
       const files: Record<string, FileAnalysis> = {};
       for (const e of loaded) {
-        const mine = points.filter((p) => p.fileId === e.id).map((p) => ({ id: p.id, node: p.node, interface: p.interface }));
+        const mine = points.filter((p) => p.fileId === e.id || partsOf.get(e.key)?.includes(p.id)).map((p) => ({ id: p.id, node: p.node, interface: p.interface }));
         const note = report.notes.find((n) => n.startsWith(`${e.key} `));
         files[e.id] = { points: mine, unused: mine.length === 0 ? (note?.slice(e.key.length + 1) ?? 'not used by the analysis') : null };
       }
@@ -513,7 +549,8 @@ export class AnalysisEngine {
     const requests = new Set(flow.requests);
     const G = cur.correlation.groups;
     const clock = this.offsetOf(cur, point);
-    const capture = cur.entryOf[point]?.capture;
+    const src = cur.sourceOf[point];
+    const capture = src?.capture;
     const row = emptyRow();
     const from = Math.max(0, Math.min(offset, list.sightings.length));
     const to = Math.min(list.sightings.length, from + Math.max(0, Math.min(limit, MAX_PAGE_ROWS)));
@@ -523,12 +560,14 @@ export class AnalysisEngine {
       const g = list.groups[n]!;
       const s = G.store.sighting(i);
       if (capture) capture.index.read(s.row, row);
+      const file = src ? fileOfRow(src, s.row) : null;
       rows.push({
         n,
         group: g,
         dir: requests.has(g) ? 'request' : 'reply',
         tNs: s.tNs + clock,
-        frame: s.row + 1,
+        frame: file?.frame ?? s.row + 1,
+        ...(file && src!.files.length > 1 ? { file: file.entry.key } : {}),
         src: s.src,
         dst: s.dst,
         sport: s.sport,
@@ -568,19 +607,18 @@ export class AnalysisEngine {
     const at = all.find((s) => s.point === point) ?? all[0];
     let layers: string[] = [];
     let frame = 0;
-    const entry = at ? cur.entryOf[at.point] : undefined;
-    if (at && entry?.capture) {
-      const capture = entry.capture;
+    let file: string | undefined;
+    const src = at ? cur.sourceOf[at.point] : undefined;
+    if (at && src) {
+      const capture = src.capture;
       const row = capture.index.read(at.row);
-      frame = at.row + 1;
+      const there = fileOfRow(src, at.row);
+      frame = there.frame;
+      if (src.files.length > 1) file = there.entry.key;
       const linkType = capture.interfaces[capture.shapes[row.shape]?.interfaceId ?? 0]?.linkType ?? 1;
-      for await (const r of readRecordsAt(entry.file, capture.summary.format, [
-        { dataOffset: row.dataOffset, simple: (row.meta & META_NO_TIMESTAMP) !== 0 },
-      ])) {
-        layers = layerLines(decodePacket(r.data, linkType).layers);
-      }
+      for await (const r of readRows(src, [row], [at.row])) layers = layerLines(decodePacket(r.data, linkType).layers);
     }
-    return { flow: flowId, group: groupId, dir: flow.requests.includes(groupId) ? 'request' : 'reply', path, sightings, layers, frame };
+    return { flow: flowId, group: groupId, dir: flow.requests.includes(groupId) ? 'request' : 'reply', path, sightings, layers, frame, ...(file ? { file } : {}) };
   }
 
   /**
@@ -600,28 +638,28 @@ export class AnalysisEngine {
     const sightings = cur.correlation.groups.sightings(groupId).sort((a, b) => rank(a.point) - rank(b.point) || a.tNs - b.tNs);
     const copies: (StationAnatomy | undefined)[] = new Array(sightings.length);
     // One pass per file: several stations may live in one pcapng.
-    const byEntry = new Map<Entry, number[]>();
+    const bySource = new Map<PointSource, number[]>();
     sightings.forEach((s, k) => {
-      const e = cur.entryOf[s.point];
-      if (!e?.capture) return;
-      byEntry.set(e, [...(byEntry.get(e) ?? []), k]);
+      const src = cur.sourceOf[s.point];
+      if (src) bySource.set(src, [...(bySource.get(src) ?? []), k]);
     });
-    for (const [entry, ks] of byEntry) {
-      const capture = entry.capture!;
+    for (const [src, ks] of bySource) {
+      const capture = src.capture;
       const rows = ks.map((k) => capture.index.read(sightings[k]!.row));
-      const requests: RecordRequest[] = rows.map((r) => ({ dataOffset: r.dataOffset, simple: (r.meta & META_NO_TIMESTAMP) !== 0 }));
-      for await (const r of readRecordsAt(entry.file, capture.summary.format, requests)) {
-        const k = ks[r.index]!;
+      for await (const r of readRows(src, rows, ks.map((k) => sightings[k]!.row))) {
+        const k = ks[r.k]!;
         const s = sightings[k]!;
-        const iface = capture.interfaces[capture.shapes[rows[r.index]!.shape]?.interfaceId ?? 0];
+        const iface = capture.interfaces[capture.shapes[rows[r.k]!.shape]?.interfaceId ?? 0];
         const linkType = iface?.linkType ?? 1;
         const p = pts[s.point]!;
+        const there = fileOfRow(src, s.row);
         copies[k] = {
           point: s.point,
           node: p.node,
           interface: p.interface,
           role: p.role,
-          frame: s.row + 1,
+          frame: there.frame,
+          ...(src.files.length > 1 ? { file: there.entry.key } : {}),
           linkType,
           bytes: r.data,
           anatomy: packetAnatomy(linkType, r.data, { origLen: r.origLen, fcsLen: iface?.fcsLen ?? 0 }),
@@ -656,25 +694,26 @@ export class AnalysisEngine {
 
   private async exportPcap(cur: Current, req: number, flowId: number, point: number): Promise<FromWorker> {
     const list = this.packetList(cur, flowId, point);
-    const entry = cur.entryOf[point];
-    const capture = entry?.capture;
-    if (!entry || !capture) throw new Error(`capture point ${point} has no file`);
+    const src = cur.sourceOf[point];
+    if (!src) throw new Error(`capture point ${point} has no file`);
+    const capture = src.capture;
     const p = cur.correlation.points[point]!;
     const flow = cur.report.flows.find((f) => f.id === flowId);
-    const rows = Array.from(list.sightings, (i) => capture.index.read(cur.correlation.groups.store.row[i]!));
+    const at = Array.from(list.sightings, (i) => cur.correlation.groups.store.row[i]!);
+    const rows = at.map((r) => capture.index.read(r));
     const ifaceOf = (shape: number) => capture.interfaces[capture.shapes[shape]?.interfaceId ?? 0];
     const linkType = rows.length > 0 ? (ifaceOf(rows[0]!.shape)?.linkType ?? 1) : (capture.interfaces[0]?.linkType ?? 1);
     // One pcap has one link type: packets of another (a pcapng mixing interfaces) are left out.
-    const keep = rows.filter((r) => (ifaceOf(r.shape)?.linkType ?? 1) === linkType);
+    const kept = rows.flatMap((r, k) => ((ifaceOf(r.shape)?.linkType ?? 1) === linkType ? [k] : []));
+    const keep = kept.map((k) => rows[k]!);
     const snaplen = Math.max(PCAP_DEFAULT_SNAPLEN, ...capture.interfaces.map((i) => i.snaplen));
     const writer = new PcapWriter();
     const chunks: Uint8Array<ArrayBuffer>[] = [writer.header(linkType, snaplen, { nanosecond: true }) as Uint8Array<ArrayBuffer>];
-    const requests: RecordRequest[] = keep.map((r) => ({ dataOffset: r.dataOffset, simple: (r.meta & META_NO_TIMESTAMP) !== 0 }));
     const out: (Uint8Array<ArrayBuffer> | undefined)[] = new Array(keep.length);
-    for await (const r of readRecordsAt(entry.file, capture.summary.format, requests)) {
-      const row = keep[r.index]!;
+    for await (const r of readRows(src, keep, kept.map((k) => at[k]!))) {
+      const row = keep[r.k]!;
       const [sec, nsec] = (row.meta & META_NO_TIMESTAMP) !== 0 ? [0, 0] : addNs(capture.baseSec, capture.baseNsec, row.tsNs);
-      out[r.index] = writer.record(sec, nsec, r.data, r.origLen) as Uint8Array<ArrayBuffer>;
+      out[r.k] = writer.record(sec, nsec, r.data, r.origLen) as Uint8Array<ArrayBuffer>;
     }
     for (const c of out) if (c) chunks.push(c);
     const name = flow ? flowFileName(flow.protocol, flow.client, flow.clientPort ?? flow.icmpId, flow.server, flow.serverPort) : `flow-${flowId}`;

@@ -92,6 +92,8 @@ export interface PacketListRow {
   tNs: number;
   /** Frame number in its file, as Wireshark counts. */
   frame: number;
+  /** That file, where the point's capture was written as several (a rotation). */
+  file?: string;
   src: string;
   dst: string;
   sport: number;
@@ -124,6 +126,8 @@ export interface StationAnatomy {
   role: InterfaceRole;
   /** Frame number in its file, as Wireshark counts. */
   frame: number;
+  /** That file, where the point's capture was written as several (a rotation). */
+  file?: string;
   linkType: number;
   /** The captured bytes (capLen of them). */
   bytes: Uint8Array;
