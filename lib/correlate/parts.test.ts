@@ -11,7 +11,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { expand, loadInputs } from '../analyze/files';
 import { analyze, type AnalysisReport } from '../analyze';
 import { linksFileNode } from './links';
-import { rotated, shifted } from '../testing/pcap-records';
+import { keptWhere, packetNs, rotated, shifted } from '../testing/pcap-records';
+import { mergeToPcapng } from '../lab/pcapng-copy';
 import { expectedKind, findFlow, packetsAt, scenarios, type GroundTruth } from '../testing/scenarios';
 
 const all = scenarios();
@@ -116,6 +117,29 @@ describe.skipIf(all.length === 0)('a capture written as several files', () => {
       expect(r.captures.find((c) => c.node === 'node1' && c.interface === 'eth0')!.parts!.length, scheme).toBeGreaterThan(1);
       expect(r.notes.some((n) => n.includes('one capture of node1/eth0 written as')), scheme).toBe(true);
     }
+  });
+
+  it('joins dumpcap -b files that each hold several interfaces (dumpcap -i … -i … -b): each interface is one point', async () => {
+    const { dir, truth } = all.find((s) => s.truth.name === 'vxlan-forward-drop')!;
+    const whole = await report(dir, [join(dir, 'all-interfaces.pcapng')]);
+    const files = truth.capturePoints.map((c) => c.file);
+    // Cut every interface at one instant: the 4th packet of node1's eth0.
+    const cut = (await loadInputs([join(dir, 'node1-eth0.pcap')], new Map())).inputs[0]!.capture;
+    const at = packetNs(cut, 3);
+    const out = mkdtempSync(join(tmp, 'dumpcap-'));
+    const named: string[] = [];
+    for (const [k, keep] of [(t: bigint) => t < at, (t: bigint) => t >= at].entries()) {
+      const half = mkdtempSync(join(tmp, 'half-'));
+      for (const f of files) writeFileSync(join(half, f), await keptWhere(join(dir, f), (_, t) => keep(t)));
+      const c = truth.capturePoints;
+      const merged = await mergeToPcapng(c.map((p) => ({ path: join(half, p.file), name: `${p.node}/${p.interface}`, description: p.interface })));
+      named.push(join(out, `incident_0000${k + 1}_2026120622070${k}.pcapng`));
+      writeFileSync(named.at(-1)!, merged.bytes);
+    }
+    const r = await report(dir, named);
+    expect(r.notes.some((n) => n.includes('one capture of incident.pcapng written as 2 files'))).toBe(true);
+    expect(r.captures.map((c) => `${c.node}/${c.interface} ${c.packets}`).sort()).toEqual(whole.captures.map((c) => `${c.node}/${c.interface} ${c.packets}`).sort());
+    expect(story(r).flows).toEqual(story(whole).flows);
   });
 
   it('leaves files apart where a numbered one is missing between them, or where they ran at the same time, and says why', async () => {

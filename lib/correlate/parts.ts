@@ -48,8 +48,10 @@ function consecutive(numbers: readonly (number | null)[]): boolean {
 export function joinRotations(inputs: readonly CaptureInput[], notes: string[]): CaptureInput[] {
   const groups = new Map<string, CaptureInput[]>();
   for (const i of inputs) {
-    if (i.label.source === 'unknown') continue;
-    const key = `${i.label.node}/${i.label.interface}`;
+    // A name that says no interface (a pcapng of several, dumpcap -i eth0 -i cni0 -b …) is one capture's only where it says a rotation: by its name without it.
+    const rotation = rotationPart(i.file);
+    if (i.label.source === 'unknown' && !rotation) continue;
+    const key = i.label.source === 'unknown' ? rotation!.name : `${i.label.node}/${i.label.interface}`;
     groups.set(key, [...(groups.get(key) ?? []), i]);
   }
   /** Each file's input as joined (the first file's), null (joined into the first), or relabelled. */
