@@ -3,6 +3,7 @@
  * order each flow's capture points from client to server, and estimate each node's clock.
  * Each stage is a module of its own:
  *
+ *   parts       a capture written as several files (tcpdump -C/-G, dumpcap -b), joined
  *   points      capture points and their roles, and which point each packet shape is
  *   roles       roles from what crossed an interface; pod-captures: captures inside a pod
  *   sightings   the same packet at every point (its identity: identity.ts), in columns
