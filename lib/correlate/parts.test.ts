@@ -142,7 +142,7 @@ describe.skipIf(all.length === 0)('a capture written as several files', () => {
     expect(story(r).flows).toEqual(story(whole).flows);
   });
 
-  it('leaves files apart where a numbered one is missing between them, or where they ran at the same time, and says why', async () => {
+  it('leaves files apart where a numbered one is missing between them, where they ran at the same time, or where plain names make them two captures, and says why', async () => {
     const { dir, truth } = all.find((s) => s.truth.name === 'vxlan-forward-drop')!;
     const out = mkdtempSync(join(tmp, 'gap-'));
     const files = (await cut(dir, truth, out, 3, tcpdumpC)).filter((f) => !f.endsWith('node1-eth0.pcap1'));
@@ -164,5 +164,14 @@ describe.skipIf(all.length === 0)('a capture written as several files', () => {
     const r2 = await report(dir, [one, join(twice, 'node1_eth0.pcap')]);
     expect(r2.captures.map((c) => c.interface).sort()).toEqual(['eth0', 'eth0 (node1_eth0.pcap)']);
     expect(r2.notes.some((n) => n.includes('ran at the same time'))).toBe(true);
+
+    // One capture of node1's eth0 before and one after, each a plain node1-eth0.pcap: two captures, not one.
+    const [before, after] = [mkdtempSync(join(tmp, 'before-')), mkdtempSync(join(tmp, 'after-'))];
+    // The same file twice, the second copy an hour later: neither ran while the other did.
+    copyFileSync(join(dir, 'node1-eth0.pcap'), join(before, 'node1-eth0.pcap'));
+    writeFileSync(join(after, 'node1-eth0.pcap'), shifted(join(dir, 'node1-eth0.pcap'), 3600e6));
+    const r3 = await report(dir, [join(before, 'node1-eth0.pcap'), join(after, 'node1-eth0.pcap')]);
+    expect(r3.captures.map((c) => c.interface).sort()).toEqual(['eth0', 'eth0 (node1-eth0.pcap)']);
+    expect(r3.notes.some((n) => n.includes('captures taken at different times'))).toBe(true);
   });
 });

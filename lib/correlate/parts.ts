@@ -5,10 +5,11 @@
  * its files are joined here, in time order, into one input whose rows remember their file.
  *
  * Joined only where the files really are one capture's: the same node and interface, the same
- * interfaces inside (link types and names), and each file starting where the one before it
- * ended. Two captures of one interface that ran at the same time, or numbered files with one
- * missing between them, stay apart, each its own capture point with its own window: joined, the
- * missing file's time would read as a capture that ran and saw nothing.
+ * interfaces inside (link types and names), named as a rotation names them, and each file
+ * starting where the one before it ended. Two captures of one interface that ran at the same
+ * time or one after another (plain names: the time between them was not captured), or numbered
+ * files with one missing between them, stay apart, each its own capture point with its own
+ * window: joined, the time between would read as a capture that ran and saw nothing.
  */
 import { mergeParts } from '../decode/merge-parts';
 import type { IndexedCapture } from '../decode/capture-index';
@@ -88,6 +89,9 @@ function join(name: string, files: readonly CaptureInput[], notes: string[]): Ca
   for (let k = 1; k < timed.length; k++) {
     if (span(timed[k]!.capture)[0] < span(timed[k - 1]!.capture)[1] - OUT_OF_ORDER_NS) return apart('they ran at the same time: not one capture written as several files');
   }
+  // Files named as a rotation's follow one another by construction; two plain names are two
+  // captures, and the time between them was not captured (tcpdump -C leaves only its first file unnumbered).
+  if (files.filter((f) => !rotationPart(f.file)).length > 1) return apart('their names do not say they are one capture written as several files (tcpdump -C, -G, dumpcap -b): captures taken at different times');
   if (!consecutive(timed.map((f) => rotationPart(f.file)?.part ?? null))) {
     return apart("the numbers in their names show one or more files missing between them, so that the missing files' time is not taken as a capture that saw nothing");
   }
