@@ -826,8 +826,6 @@ const rotatedCaptures: FieldScenarioDef = {
     'The fault: `iptables -I FORWARD -p tcp --dport 8080 -j DROP` on node2.',
   ],
   pcapng: false,
-  // Small: each point is here twice, and the kit's bundles would add nothing this scenario is about.
-  kit: false,
   async run(ctx) {
     await podServers(ctx, [H.a, H.b], [80, 8080], 400);
     await ctx.sleep(1200);
