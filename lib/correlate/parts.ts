@@ -45,6 +45,23 @@ function consecutive(numbers: readonly (number | null)[]): boolean {
   return ns.every((n, k) => k === 0 || n === ns[k - 1]! + 1 || (n === 0 && ns[k - 1] === highest));
 }
 
+/**
+ * A rotation's files in the order they were written. Numbered files go by their numbers (the
+ * unnumbered one is tcpdump -C's first, 0), turned round so that the earliest comes first (a -W
+ * ring that went round): by their times, a file of a few packets written microseconds out of
+ * order (tcpdump on several CPUs) could start before the one before it. Others by their times,
+ * then names.
+ */
+function inOrder(files: readonly CaptureInput[]): CaptureInput[] {
+  const number = (f: CaptureInput) => rotationPart(f.file)?.part ?? null;
+  const start = (f: CaptureInput) => span(f.capture)[0];
+  const byName = (a: CaptureInput, b: CaptureInput) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0);
+  if (files.every((f) => number(f) === null)) return [...files].sort((a, b) => start(a) - start(b) || byName(a, b));
+  const byNumber = [...files].sort((a, b) => (number(a) ?? 0) - (number(b) ?? 0) || byName(a, b));
+  const first = byNumber.reduce((best, f, k) => (start(f) < start(byNumber[best]!) ? k : best), 0);
+  return [...byNumber.slice(first), ...byNumber.slice(0, first)];
+}
+
 /** The inputs with each capture written as several files joined into one; why any were left apart, in `notes`. */
 export function joinRotations(inputs: readonly CaptureInput[], notes: string[]): CaptureInput[] {
   const groups = new Map<string, CaptureInput[]>();
@@ -85,7 +102,7 @@ function join(name: string, files: readonly CaptureInput[], notes: string[]): Ca
   const empty = files.filter((f) => f.capture.index.count === 0);
   const full = files.filter((f) => f.capture.index.count > 0);
   if (full.some((f) => Number.isNaN(f.capture.lastNs))) return apart('some hold packets without a timestamp, which cannot be put in time order');
-  const timed = full.sort((a, b) => span(a.capture)[0] - span(b.capture)[0]);
+  const timed = inOrder(full);
   for (let k = 1; k < timed.length; k++) {
     if (span(timed[k]!.capture)[0] < span(timed[k - 1]!.capture)[1] - OUT_OF_ORDER_NS) return apart('they ran at the same time: not one capture written as several files');
   }
