@@ -135,8 +135,13 @@ test.describe('dashboard on the captures engineers bring', () => {
     const broken = s.flows[0]!;
     await expect(page.getByTestId('verdict-card')).toHaveAttribute('data-kind', expectedKind(s, broken));
     await expect(page.getByTestId('verdict-card')).toHaveAttribute('data-stop', broken.requests.lastReached!);
-    const late = path.basename(s.truth.rotated!['node1/eth0']!.at(-2)!);
+    const eth0Files = s.truth.rotated!['node1/eth0']!;
+    const late = path.basename(eth0Files.at(-2)!);
     await expect(page.getByLabel(`Interface of ${late}`)).toHaveValue('eth0');
+    // Each file's row says its place among its capture's files (the lab lists them in time order).
+    const lateRow = page.locator(`[data-testid="file-row"][data-file="${late}"]`);
+    await expect(lateRow).toHaveAttribute('data-part', `${eth0Files.length - 1}/${eth0Files.length}`);
+    await expect(lateRow).toContainText(`file ${eth0Files.length - 1} of ${eth0Files.length} of one capture`);
     // The ping at node1's eth0: each row says which file it is in, and the packet's anatomy shows that file's frame.
     await page.locator('[data-testid="flow-row"]').filter({ hasText: 'ICMP' }).first().click();
     const point = page.getByRole('combobox', { name: 'Capture point' });

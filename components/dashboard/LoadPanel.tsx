@@ -92,7 +92,13 @@ function FileRow({ f }: { f: FileEntry }) {
   const linkTypes = s?.linkTypes.map((l) => `${l.name.replace(/ \(.*\)$/, '')}${l.decoded ? '' : ' ✕'}`).join(', ');
   return (
     <>
-      <tr data-testid="file-row" data-file={f.name} data-status={f.status} className="border-t border-border align-middle">
+      <tr
+        data-testid="file-row"
+        data-file={f.name}
+        data-status={f.status}
+        data-part={f.analysis?.part ? `${f.analysis.part.index}/${f.analysis.part.of}` : undefined}
+        className="border-t border-border align-middle"
+      >
         <td className="max-w-64 py-1.5 pr-3 pl-4">
           <div
             className="truncate font-mono text-xs"
@@ -104,6 +110,7 @@ function FileRow({ f }: { f: FileEntry }) {
             {formatBytes(f.size)}
             {s ? ` · ${s.format}${s.gzip ? '.gz' : ''}` : ''}
             {f.source === 'sample' ? ' · sample' : ''}
+            {f.analysis?.part ? ` · file ${f.analysis.part.index} of ${f.analysis.part.of} of one capture` : ''}
           </div>
         </td>
         <td className="w-36 py-1.5 pr-3">

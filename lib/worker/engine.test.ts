@@ -197,8 +197,12 @@ describe.skipIf(!have)('AnalysisEngine on a lab scenario', () => {
     const a = await h.next('analysis');
     const eth0 = a.points.filter((p) => p.node === 'node1' && p.interface === 'eth0');
     expect(eth0).toHaveLength(1);
-    // Every one of its files holds that point, and only it.
-    for (const f of rotatedFiles) expect(a.files[f.id]!.points.map((p) => p.id)).toEqual([eth0[0]!.id]);
+    // Every one of its files holds that point, and only it, and knows its place among them.
+    for (const [k, f] of rotatedFiles.entries()) {
+      expect(a.files[f.id]!.points.map((p) => p.id)).toEqual([eth0[0]!.id]);
+      expect(a.files[f.id]!.part).toEqual({ index: k + 1, of: rotatedFiles.length });
+    }
+    expect(Object.entries(a.files).filter(([id]) => !id.startsWith('rot-')).every(([, x]) => x.part === undefined)).toBe(true);
     const flow = a.report!.flows.find((f) => f.protocol === 'tcp')!;
     const hop = flow.hops.find((x) => x.point === eth0[0]!.id)!;
     h.send({ type: 'packets', req: 1, generation: a.generation, flow: flow.id, point: hop.point, offset: 0, limit: 100 });

@@ -435,7 +435,13 @@ export class AnalysisEngine {
       // A point's file, for the files list: a capture written as several files is each one's.
       const entryOf = correlation.points.map((p) => byKey.get(p.file));
       const partsOf = new Map<string, number[]>();
-      for (const p of correlation.points) for (const x of p.parts ?? []) partsOf.set(x.file, [...(partsOf.get(x.file) ?? []), p.id]);
+      const placeOf = new Map<string, { index: number; of: number }>();
+      for (const p of correlation.points) {
+        (p.parts ?? []).forEach((x, k, all) => {
+          partsOf.set(x.file, [...(partsOf.get(x.file) ?? []), p.id]);
+          placeOf.set(x.file, { index: k + 1, of: all.length });
+        });
+      }
       this.current = { generation, correlation, report, sourceOf };
       const points: PointInfo[] = correlation.points.map((p, i) => ({
         id: p.id,
@@ -454,7 +460,8 @@ export class AnalysisEngine {
       for (const e of loaded) {
         const mine = points.filter((p) => p.fileId === e.id || partsOf.get(e.key)?.includes(p.id)).map((p) => ({ id: p.id, node: p.node, interface: p.interface }));
         const note = report.notes.find((n) => n.startsWith(`${e.key} `));
-        files[e.id] = { points: mine, unused: mine.length === 0 ? (note?.slice(e.key.length + 1) ?? 'not used by the analysis') : null };
+        const place = placeOf.get(e.key);
+        files[e.id] = { points: mine, unused: mine.length === 0 ? (note?.slice(e.key.length + 1) ?? 'not used by the analysis') : null, ...(place ? { part: place } : {}) };
       }
       // The report goes with its first batch of flows only, the worst (they are sorted): the page
       // draws the verdict, then asks for the others a batch at a time (more-flows). Sent all at

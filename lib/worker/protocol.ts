@@ -56,6 +56,8 @@ export interface FileAnalysis {
   points: { id: number; node: string; interface: string }[];
   /** Why the file adds no capture point, when it does not. */
   unused: string | null;
+  /** One file of a capture written as several (a rotation): its place among them, from 1, in time order. */
+  part?: { index: number; of: number };
 }
 
 export type ToWorker =
