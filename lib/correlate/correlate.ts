@@ -44,6 +44,7 @@ export function correlate(files: CaptureInput[], opts: PointOptions = {}): Corre
   fillWindows(inputs, layout, epochSec, opts.runWindows);
   const inputOfPoint = new Int32Array(points.length);
   layout.inputPoints.forEach((ps, n) => ps.forEach((p) => (inputOfPoint[p] = n)));
+  const captureOf = (point: number) => inputs[inputOfPoint[point]!]?.capture;
   const walk = collectSightings(inputs, layout, epochSec);
   const { flows, flowOfConnection, flowOf } = buildFlows(walk);
   inferRoles(points, layout, inputs, walk);
@@ -62,7 +63,7 @@ export function correlate(files: CaptureInput[], opts: PointOptions = {}): Corre
     // Linux packet types: 4 is sent by this host (out towards the pod on a host veth), 0–3
     // received. Inside a pod the roles turn round: what the pod sends is "outgoing" there.
     const p = points[walk.store.point[i]!]!;
-    const c = inputs[inputOfPoint[p.id]!]!.capture;
+    const c = captureOf(p.id)!;
     const t = c.shapes[c.index.shapeAt(walk.store.row[i]!)]?.sllPacketType ?? -1;
     return t < 0 ? null : (t === 4) !== (p.host !== p.node) ? 'out' : 'in';
   });
@@ -78,7 +79,7 @@ export function correlate(files: CaptureInput[], opts: PointOptions = {}): Corre
   const kept = flows.filter((f) => f.requests.length > 0 || f.replies.length > 0);
   kept.forEach((f, i) => (f.id = i)); // Correlation.flows[f.id] === f
   const encapsulationOf = (point: number, row: number): Encapsulation | null => {
-    const c = inputs[inputOfPoint[point]!]?.capture;
+    const c = captureOf(point);
     return c && row < c.index.count ? (c.shapes[c.index.shapeAt(row)]?.encapsulation ?? null) : null;
   };
   points.forEach((p) => (p.truncated = walk.truncated[p.id]!));
@@ -111,7 +112,6 @@ export function correlate(files: CaptureInput[], opts: PointOptions = {}): Corre
         : `${p.node}/${p.interface} never shows packets towards its pod (${b.seen} from it), though ${p.host}'s other points do, and the pod sent nothing there that could show whether it received them (no TCP, no echo reply): a capture of one direction (tcpdump -Q in; Cilium's host routing passes the pod's device by) looks the same as everything towards the pod lost on the way, so packets that stop right before it are not observed, neither delivered nor dropped`,
     );
   }
-  const captureOf = (point: number) => inputs[inputOfPoint[point]!]?.capture;
   return { epochSec, groups: walk.groups, points, flows: kept, clocks, referenceNode, encapsulationOf, captureOf, notes: layout.notes, undecoded, neighbours: walk.neighbours, blind, sequentialNodes };
 }
 

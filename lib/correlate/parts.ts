@@ -22,6 +22,9 @@ import type { CaptureInput, CapturePart } from './types';
  */
 const OUT_OF_ORDER_NS = 10e6;
 
+/** A file's name without its folder. */
+const fileName = (f: CaptureInput) => f.file.replace(/^.*[\\/]/, '');
+
 /** Where a capture's packets start and end, ns since the epoch (NaN without a timestamp). */
 function span(c: IndexedCapture): [number, number] {
   const base = c.baseSec * 1e9 + c.baseNsec;
@@ -52,8 +55,7 @@ function consecutive(numbers: readonly (number | null)[]): boolean {
  * order (tcpdump on several CPUs) could start before the one before it. Others by their times,
  * then names.
  */
-function inOrder(files: readonly CaptureInput[]): CaptureInput[] {
-  const number = (f: CaptureInput) => rotationPart(f.file)?.part ?? null;
+function inOrder(files: readonly CaptureInput[], number: (f: CaptureInput) => number | null): CaptureInput[] {
   const start = (f: CaptureInput) => span(f.capture)[0];
   const byName = (a: CaptureInput, b: CaptureInput) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0);
   if (files.every((f) => number(f) === null)) return [...files].sort((a, b) => start(a) - start(b) || byName(a, b));
@@ -79,7 +81,7 @@ export function joinRotations(inputs: readonly CaptureInput[], notes: string[]):
     const j = join(name, files, notes);
     if (j) files.forEach((f, k) => joined.set(f, k === 0 ? j : null));
     // Left apart, each is a point of its own: named by its file after the first, so no two points share a name.
-    else files.forEach((f, k) => k > 0 && joined.set(f, { ...f, label: { ...f.label, interface: `${f.label.interface} (${f.file.replace(/^.*[\\/]/, '')})` } }));
+    else files.forEach((f, k) => k > 0 && joined.set(f, { ...f, label: { ...f.label, interface: `${f.label.interface} (${fileName(f)})` } }));
   }
   const out: CaptureInput[] = [];
   for (const i of inputs) {
@@ -91,7 +93,9 @@ export function joinRotations(inputs: readonly CaptureInput[], notes: string[]):
 }
 
 function join(name: string, files: readonly CaptureInput[], notes: string[]): CaptureInput | null {
-  const list = files.map((f) => f.file.replace(/^.*[\\/]/, '')).join(', ');
+  const list = files.map(fileName).join(', ');
+  const rotation = new Map(files.map((f) => [f, rotationPart(f.file)]));
+  const number = (f: CaptureInput) => rotation.get(f)?.part ?? null;
   const apart = (why: string) => {
     notes.push(`${list}: all of ${name}, but ${why}: each is a capture point of its own`);
     return null;
@@ -102,20 +106,19 @@ function join(name: string, files: readonly CaptureInput[], notes: string[]): Ca
   const empty = files.filter((f) => f.capture.index.count === 0);
   const full = files.filter((f) => f.capture.index.count > 0);
   if (full.some((f) => Number.isNaN(f.capture.lastNs))) return apart('some hold packets without a timestamp, which cannot be put in time order');
-  const timed = inOrder(full);
+  const timed = inOrder(full, number);
   for (let k = 1; k < timed.length; k++) {
     if (span(timed[k]!.capture)[0] < span(timed[k - 1]!.capture)[1] - OUT_OF_ORDER_NS) return apart('they ran at the same time: not one capture written as several files');
   }
   // Files named as a rotation's follow one another by construction; two plain names are two
   // captures, and the time between them was not captured (tcpdump -C leaves only its first file unnumbered).
-  if (files.filter((f) => !rotationPart(f.file)).length > 1) return apart('their names do not say they are one capture written as several files (tcpdump -C, -G, dumpcap -b): captures taken at different times');
-  if (!consecutive(timed.map((f) => rotationPart(f.file)?.part ?? null))) {
+  if (files.filter((f) => !rotation.get(f)).length > 1) return apart('their names do not say they are one capture written as several files (tcpdump -C, -G, dumpcap -b): captures taken at different times');
+  if (!consecutive(timed.map(number))) {
     return apart("the numbers in their names show one or more files missing between them, so that the missing files' time is not taken as a capture that saw nothing");
   }
   // Empty files by name: those named before the first file with packets (a rotation's first file, opened before any packet came) go first.
-  const base = (f: CaptureInput) => f.file.replace(/^.*[\\/]/, '');
-  const byName = empty.sort((a, b) => (base(a) < base(b) ? -1 : 1));
-  const before = timed.length > 0 ? byName.filter((f) => base(f) < base(timed[0]!)) : [];
+  const byName = empty.sort((a, b) => (fileName(a) < fileName(b) ? -1 : 1));
+  const before = timed.length > 0 ? byName.filter((f) => fileName(f) < fileName(timed[0]!)) : [];
   const ordered = [...before, ...timed, ...byName.filter((f) => !before.includes(f))];
   const merged = timed.length === 0 ? ordered[0]!.capture : joinCaptures(timed.map((f) => f.capture));
   if (!merged) return apart('their packets could not be joined in one index');
@@ -125,7 +128,7 @@ function join(name: string, files: readonly CaptureInput[], notes: string[]): Ca
     firstRow += p.rows;
     return p;
   });
-  notes.push(`${ordered.map((f) => f.file.replace(/^.*[\\/]/, '')).join(', ')}: one capture of ${name} written as ${ordered.length} files (a rotation: tcpdump -C, -G or -W, dumpcap -b), joined in time order`);
+  notes.push(`${ordered.map(fileName).join(', ')}: one capture of ${name} written as ${ordered.length} files (a rotation: tcpdump -C, -G or -W, dumpcap -b), joined in time order`);
   return { file: ordered[0]!.file, capture: merged, label: ordered[0]!.label, parts };
 }
 

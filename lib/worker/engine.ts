@@ -432,20 +432,21 @@ export class AnalysisEngine {
       const { report, correlation } = analyze(inputs, { links, roles: this.roles, nodeStates });
       const byKey = new Map(loaded.map((e) => [e.key, e]));
       const sourceOf = correlation.points.map((p) => pointSource(correlation, byKey, p.id));
-      // A point's file, for the files list: a capture written as several files is each one's.
-      const entryOf = correlation.points.map((p) => byKey.get(p.file));
-      const partsOf = new Map<string, number[]>();
-      const placeOf = new Map<string, { index: number; of: number }>();
+      // Each file's points, for the files list (a capture written as several files is each one's), and its place among them.
+      const ofFile = new Map<string, Omit<FileAnalysis, 'unused'>>();
       for (const p of correlation.points) {
-        (p.parts ?? []).forEach((x, k, all) => {
-          partsOf.set(x.file, [...(partsOf.get(x.file) ?? []), p.id]);
-          placeOf.set(x.file, { index: k + 1, of: all.length });
+        const files = p.parts ?? [{ file: p.file }];
+        files.forEach((x, k) => {
+          const f = ofFile.get(x.file) ?? { points: [] };
+          f.points.push({ id: p.id, node: p.node, interface: p.interface });
+          if (p.parts) f.part = { index: k + 1, of: files.length };
+          ofFile.set(x.file, f);
         });
       }
       this.current = { generation, correlation, report, sourceOf };
-      const points: PointInfo[] = correlation.points.map((p, i) => ({
+      const points: PointInfo[] = correlation.points.map((p) => ({
         id: p.id,
-        fileId: entryOf[i]?.id ?? null,
+        fileId: byKey.get(p.file)?.id ?? null,
         file: p.file,
         node: p.node,
         host: p.host,
@@ -458,10 +459,9 @@ export class AnalysisEngine {
       }));
       const files: Record<string, FileAnalysis> = {};
       for (const e of loaded) {
-        const mine = points.filter((p) => p.fileId === e.id || partsOf.get(e.key)?.includes(p.id)).map((p) => ({ id: p.id, node: p.node, interface: p.interface }));
+        const { points: mine, part } = ofFile.get(e.key) ?? { points: [] };
         const note = report.notes.find((n) => n.startsWith(`${e.key} `));
-        const place = placeOf.get(e.key);
-        files[e.id] = { points: mine, unused: mine.length === 0 ? (note?.slice(e.key.length + 1) ?? 'not used by the analysis') : null, ...(place ? { part: place } : {}) };
+        files[e.id] = { points: mine, unused: mine.length === 0 ? (note?.slice(e.key.length + 1) ?? 'not used by the analysis') : null, ...(part ? { part } : {}) };
       }
       // The report goes with its first batch of flows only, the worst (they are sorted): the page
       // draws the verdict, then asks for the others a batch at a time (more-flows). Sent all at

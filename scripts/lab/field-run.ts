@@ -128,29 +128,27 @@ class Recorder implements FieldCtx {
     await this.start(host, 'server', cmd);
   }
 
+  /**
+   * tcpdump on a point. A rotating one (CaptureSpec.rotate) is a second capture of the point,
+   * writing a new file each second under rotated/, named by strftime: not a capture point itself.
+   */
   async capture(spec: CaptureSpec): Promise<void> {
-    if (spec.rotate) return this.rotating(spec);
-    const file = pointFile(spec);
-    const name = `tcpdump ${spec.node}/${spec.iface}`;
-    const snaplen = spec.snaplen ?? FULL_SNAPLEN;
-    const argv = ['tcpdump', '-i', spec.iface, ...(spec.sll1 ? ['-y', 'LINUX_SLL'] : []), ...(spec.direction ? ['-Q', spec.direction] : []), '-U', '--immediate-mode', '-B', String(CAPTURE_BUFFER_KIB), '-s', String(snaplen)];
-    this.lab.commands.push({ host: spec.node, command: `${argv.join(' ')} -w ${file} &` });
+    const rotating = spec.rotate !== undefined;
+    const stem = `${spec.node}-${spec.iface}`;
+    const file = !rotating ? pointFile(spec) : `rotated/${spec.rotate === 'date' ? `${stem}-%Y%m%d-%H%M%S.pcap` : `${stem}.%s.pcap`}`;
+    const name = `tcpdump ${rotating ? '-G ' : ''}${spec.node}/${spec.iface}`;
+    const argv = [
+      'tcpdump', '-i', spec.iface,
+      ...(spec.sll1 ? ['-y', 'LINUX_SLL'] : []),
+      ...(spec.direction ? ['-Q', spec.direction] : []),
+      '-U', ...(rotating ? [] : ['--immediate-mode']),
+      '-B', String(CAPTURE_BUFFER_KIB), '-s', String(spec.snaplen ?? FULL_SNAPLEN),
+      ...(rotating ? ['-G', '1', ...(spec.rotate === 'epoch-gzip' ? ['-z', 'gzip'] : [])] : []),
+    ];
+    if (rotating) await mkdir(join(this.dir, 'rotated'), { recursive: true });
+    this.lab.commands.push({ host: spec.node, command: `${argv.join(' ')} -w ${rotating ? `'${file}'` : file} &` });
     const run: CaptureRun = { spec, file, name };
-    this.captures.push(run);
-    const bg = await this.lab.start(spec.node, name, [...argv, '-Z', 'root', '-w', join(this.dir, file)], /listening on/);
-    run.stderr = () => bg.stderr;
-  }
-
-  /** A second tcpdump of a point writing a new file each second under rotated/ (CaptureSpec.rotate). */
-  private async rotating(spec: CaptureSpec): Promise<void> {
-    const pattern = spec.rotate === 'date' ? `${spec.node}-${spec.iface}-%Y%m%d-%H%M%S.pcap` : `${spec.node}-${spec.iface}.%s.pcap`;
-    const file = `rotated/${pattern}`;
-    const name = `tcpdump -G ${spec.node}/${spec.iface}`;
-    await mkdir(join(this.dir, 'rotated'), { recursive: true });
-    const argv = ['tcpdump', '-i', spec.iface, '-U', '-B', String(CAPTURE_BUFFER_KIB), '-s', String(FULL_SNAPLEN), '-G', '1', ...(spec.rotate === 'epoch-gzip' ? ['-z', 'gzip'] : [])];
-    this.lab.commands.push({ host: spec.node, command: `${argv.join(' ')} -w '${file}' &` });
-    const run: CaptureRun = { spec, file, name };
-    this.rotations.push(run);
+    (rotating ? this.rotations : this.captures).push(run);
     const bg = await this.lab.start(spec.node, name, [...argv, '-Z', 'root', '-w', join(this.dir, file)], /listening on/);
     run.stderr = () => bg.stderr;
   }
