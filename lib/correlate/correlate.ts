@@ -8,6 +8,7 @@
  *   roles       roles from what crossed an interface; pod-captures: captures inside a pod
  *   sightings   the same packet at every point (its identity: identity.ts), in columns
  *   flows       packets joined into flows by the connections they carried (connections.ts)
+ *   pod-addresses  each pod veth's own addresses
  *   direction   client, server and each packet's direction
  *   summary     what each flow's packets add up to: where and when seen, how many where
  *   icmp-errors the ICMP errors that answer a flow
@@ -18,10 +19,11 @@
  */
 import { pathContext, pathOf } from './path';
 import { attachIcmpErrors } from './icmp-errors';
-import { buildFlows, fillBackground, learnPodAddresses } from './flows';
+import { buildFlows, fillBackground } from './flows';
 import { blindSides } from './blind';
 import { capturePoints, fillWindows, incidentEpoch, type PointOptions } from './points';
 import { collectSightings } from './sightings';
+import { learnPodAddresses } from './pod-addresses';
 import { joinRotations } from './parts';
 import { inferRoles } from './roles';
 import { placePodCaptures } from './pod-captures';
@@ -59,7 +61,7 @@ export function correlate(files: CaptureInput[], opts: PointOptions = {}): Corre
       `${node}'s captures were taken one after another (${names.join(', ')}; no two ran at the same time): each point is judged for the time it ran, a flow seen with its replies at each point is delivered there, and no packet can be followed from one of these points to the next`,
     );
   }
-  learnPodAddresses(points, walk.store, (i) => {
+  learnPodAddresses(points, walk.groups, (i) => {
     // Linux packet types: 4 is sent by this host (out towards the pod on a host veth), 0–3
     // received. Inside a pod the roles turn round: what the pod sends is "outgoing" there.
     const p = points[walk.store.point[i]!]!;
@@ -97,7 +99,8 @@ export function correlate(files: CaptureInput[], opts: PointOptions = {}): Corre
     wire: o.wire,
     src: o.src,
     dst: o.dst,
-    seenAt: Object.fromEntries([...o.perPoint].sort((a, b) => a[0] - b[0]).map(([p, n]) => [`${points[p]!.node}/${points[p]!.interface}`, n])),
+    // By name: the order the files came in is no order of the tunnel's.
+    seenAt: Object.fromEntries([...o.perPoint].map(([p, n]) => [`${points[p]!.node}/${points[p]!.interface}`, n] as const).sort((a, b) => a[0].localeCompare(b[0]))),
   }));
   for (const u of undecoded) {
     const at = Object.entries(u.seenAt).map(([p, n]) => `${p} ${n}`).join(', ');

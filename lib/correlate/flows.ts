@@ -1,7 +1,6 @@
 /**
  * Flows: the packet groups whose connections the walk joined (connections.ts), one flow per
- * joined set, groups in order of first sighting. Also the pod veths' own addresses, learned
- * from what crossed them.
+ * joined set, groups in order of first sighting.
  */
 import { BACKGROUND_KINDS } from './background';
 import type { SightingStore, SightingsResult } from './sightings';
@@ -90,46 +89,3 @@ export function fillBackground(points: CapturePoint[], w: SightingsResult): void
 /** The TTLs (hop limits) hosts send with. */
 export const INITIAL_TTLS = new Set([64, 128, 255]);
 
-/** Sightings of a pod veth examined to learn the pod's own address (the one on all of them). */
-const POD_ADDRESS_SAMPLE = 4096;
-
-/**
- * Each pod veth's own address: the one seen most in its first packets. Where the capture says
- * which way a packet went on the veth (`-i any`, SLL), the source of what came in from the
- * pod and the destination of what went out to it count double: with only two pods talking,
- * both addresses are in every packet. Elsewhere the source of a packet with an initial TTL
- * counts double: nothing routed it yet.
- */
-export function learnPodAddresses(points: CapturePoint[], store: SightingStore, direction: (i: number) => 'in' | 'out' | null): void {
-  const counts = new Map<number, Map<number, number>>();
-  const taken = new Int32Array(points.length);
-  const add = (m: Map<number, number>, a: number, k: number) => m.set(a, (m.get(a) ?? 0) + k);
-  for (let i = 0; i < store.n; i++) {
-    const p = store.point[i]!;
-    if (points[p]!.role !== 'pod' || taken[p]!++ >= POD_ADDRESS_SAMPLE) continue;
-    let m = counts.get(p);
-    if (!m) counts.set(p, (m = new Map()));
-    const d = direction(i);
-    // Without a direction from the capture, the TTL says it: a packet the pod sent crosses its
-    // veth with an initial TTL (64, 128, 255), one routed to it with less.
-    const fromHere = d === 'in' || (d === null && INITIAL_TTLS.has(store.ttl[i]!));
-    add(m, store.src[i]!, fromHere ? 2 : 1);
-    add(m, store.dst[i]!, d === 'out' ? 2 : 1);
-  }
-  for (const p of points) {
-    let best = -1;
-    let n = 0;
-    // Per family, the leader and the runner-up: a dual-stack pod has one address of each.
-    const lead = [-1, -1];
-    const top = [0, 0];
-    const second = [0, 0];
-    for (const [a, k] of counts.get(p.id) ?? []) {
-      if (k > n) [best, n] = [a, k];
-      const f = store.addrs.text[a]!.includes(':') ? 1 : 0;
-      if (k > top[f]!) [lead[f], top[f], second[f]] = [a, k, top[f]!];
-      else if (k > second[f]!) second[f] = k;
-    }
-    p.podIp = best >= 0 ? store.addrs.text[best]! : null;
-    p.podIps = [0, 1].filter((f) => lead[f]! >= 0 && (lead[f] === best || top[f]! > second[f]!)).map((f) => store.addrs.text[lead[f]!]!);
-  }
-}

@@ -10,6 +10,8 @@ import type { PacketGroups, SightingStore } from './sightings';
 import type { CapturePoint, Flow } from './types';
 
 const egressRank = (r: InterfaceRole) => EGRESS_ORDER.indexOf(r);
+/** Points of one role on one node that nothing else orders: by name, never by the order their files came in. */
+const byName = (a: CapturePoint, b: CapturePoint) => a.node.localeCompare(b.node) || a.interface.localeCompare(b.interface) || a.id - b.id;
 /** Arriving at a node the order turns round; `-i any` stays last. */
 const ingressRank = (r: InterfaceRole) => (r === 'any' ? EGRESS_ORDER.length : EGRESS_ORDER.length - 2 - EGRESS_ORDER.indexOf(r));
 
@@ -50,8 +52,8 @@ export function pathContext(points: CapturePoint[], groups: PacketGroups, opaque
     groups,
     nodes,
     pointNode: Int32Array.from(points, (p) => index.get(p.host)!),
-    egress: byNode.map((ps) => [...ps].sort((a, b) => egressRank(a.role) - egressRank(b.role) || inPod(a) - inPod(b) || a.id - b.id).map((p) => p.id)),
-    ingress: byNode.map((ps) => [...ps].sort((a, b) => ingressRank(a.role) - ingressRank(b.role) || inPod(b) - inPod(a) || a.id - b.id).map((p) => p.id)),
+    egress: byNode.map((ps) => [...ps].sort((a, b) => egressRank(a.role) - egressRank(b.role) || inPod(a) - inPod(b) || byName(a, b)).map((p) => p.id)),
+    ingress: byNode.map((ps) => [...ps].sort((a, b) => ingressRank(a.role) - ingressRank(b.role) || inPod(b) - inPod(a) || byName(a, b)).map((p) => p.id)),
     podPoints: points.filter((p) => p.role === 'pod' && p.podIp !== null).map((p) => p.id),
     podAddr: points.map((p) => p.podIps.map((a) => store.addrs.idOf(a)).filter((id) => id >= 0)),
     owners: () => (owners ??= ownersOf(points, store)).all,

@@ -30,12 +30,20 @@ export async function correlateSample(dir: string): Promise<ReturnType<typeof an
   return analyze(inputs).correlation;
 }
 
-async function analyzeOnce(dir: string, truth: GroundTruth) {
-  // The capture points, and each node's interface list (`<node>-links.txt`) where the lab wrote one.
+/** A scenario's capture points, and each node's interface list (`<node>-links.txt`) where the lab wrote one. */
+export function scenarioFiles(dir: string, truth: GroundTruth): string[] {
   const links = readdirSync(dir).filter((f) => linksFileNode(f) !== null);
-  const files = [...truth.capturePoints.map((c) => c.file), ...(truth.extraCaptures ?? []).map((c) => c.file), ...links].map((f) => join(dir, f));
+  return [...truth.capturePoints.map((c) => c.file), ...(truth.extraCaptures ?? []).map((c) => c.file), ...links].map((f) => join(dir, f));
+}
+
+/** The analysis of these files, in this order. */
+export async function analyzeFiles(files: string[]) {
   const loaded = await loadInputs(files, new Map());
   expect(loaded.errors.filter((e) => !e.startsWith('warning'))).toEqual([]);
   return analyze(loaded.inputs, { links: loaded.links }).report;
+}
+
+function analyzeOnce(dir: string, truth: GroundTruth) {
+  return analyzeFiles(scenarioFiles(dir, truth));
 }
 

@@ -17,6 +17,13 @@ function offTheirPath(f: FlowReport, gt: TruthFlow): string[] {
   const theirs = (h: FlowReport['hops'][number]) => gt.path.some((p) => p === name(h) || name(h).startsWith(`${p}:`));
   return f.hops.filter((h) => h.role !== 'any' && !theirs(h)).map(name);
 }
+
+/** The points both paths hold, in our order and in the lab's (an SLL v1 part, any:inner, stands for the lab's <node>/any). */
+function sharedOrder(f: FlowReport, gt: TruthFlow): { ours: string[]; theirs: string[] } {
+  const base = (h: FlowReport['hops'][number]) => `${h.node}/${h.interface}`.replace(/^([^/]+\/any):.*$/, '$1');
+  const ours = [...new Set(f.hops.filter((h) => h.role !== 'any').map(base))].filter((p) => gt.path.includes(p));
+  return { ours, theirs: gt.path.filter((p) => ours.includes(p)) };
+}
 if (all.length === 0) console.log(`[samples] no scenario in ${SAMPLES}: skipping the verdict tests`);
 
 describe.skipIf(all.length === 0)('verdicts on the lab scenarios', () => {
@@ -41,6 +48,8 @@ describe.skipIf(all.length === 0)('verdicts on the lab scenarios', () => {
           expect(f, `healthy ${h.id} is a flow`).toBeDefined();
           expect(f!.verdict.kind, `healthy ${h.id}: ${f!.verdict.summary}`).toBe('delivered');
           expect(offTheirPath(f!, h), `healthy ${h.id}: points off its path`).toEqual([]);
+          const order = sharedOrder(f!, h);
+          expect(order.ours, `healthy ${h.id}: the order its packets cross the points`).toEqual(order.theirs);
         }
       });
       for (const gt of truth.flows) {
@@ -59,6 +68,9 @@ describe.skipIf(all.length === 0)('verdicts on the lab scenarios', () => {
           const theirs = Object.fromEntries(gt.path.map((p) => [p, [packetsAt(gt, 'requests')[p] ?? 0, packetsAt(gt, 'replies')[p] ?? 0]]));
           for (const p of gt.path) expect(at(p), `counts at ${p}`).toEqual(theirs[p]);
           expect(offTheirPath(f, gt), 'points off the path').toEqual([]);
+          // The order the requests cross them: the same node's pod veths on either side of its bridge.
+          const order = sharedOrder(f, gt);
+          expect(order.ours, 'the order the requests cross the points').toEqual(order.theirs);
           // An -i any capture sees each packet once per interface it crosses on its node; it
           // must count each packet once: as many as the busiest capture point of that node.
           for (const h of f.hops.filter((x) => x.interface === 'any')) {
