@@ -196,6 +196,24 @@ describe('the capture kit', () => {
       }
     }, 30_000);
   }
+
+  it('finds the veth of a bridged pod node1 has no neighbour entry for (one that only talks to pods of its bridge)', async () => {
+    sh(NS.n1, 'ip neigh flush dev cni0');
+    expect(sh(NS.n1, `ip neigh show ${POD_A}`)).not.toMatch(/lladdr/);
+    const dir = mkdtempSync(path.join(tmpdir(), 'hopscope-kit-'));
+    try {
+      const { code, stderr } = await runKit(['dash'], dir, 1);
+      expect(code, stderr).toBe(0);
+      expect(stderr).toContain(`no neighbour entry for ${POD_A} on cni0: one ping to learn its MAC`);
+      const out = path.join(dir, 'x');
+      execFileSync('mkdir', ['-p', out]);
+      execFileSync('tar', ['-xzf', path.join(dir, 'node1-hopscope.tar.gz'), '-C', out]);
+      const manifest = JSON.parse(readFileSync(path.join(out, 'manifest.json'), 'utf8')) as Record<string, string>;
+      expect(manifest.interfaces!.split(' ')).toContain('veth1pod');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 30_000);
 });
 
 describe('the capture kit interrupted', () => {

@@ -11,7 +11,8 @@
  *     `bridge fdb`);
  *   - every overlay device (`ip -d -o link`: vxlan, geneve, ipip, gre, wireguard, tun) and the
  *     underlay NIC it sends over (the vxlan's `dev`, else the default route's device).
- * The script changes nothing on the node except its own output folder, tolerates missing tools
+ * The script changes nothing on the node except its own output folder (a bridged pod the node
+ * has no neighbour entry for gets one ping, so that the kernel resolves its MAC), tolerates missing tools
  * (listed in the manifest) and on Ctrl-C still stops the captures together and packs what it has.
  * It is plain POSIX sh: dash, busybox sh and bash run it; shellcheck passes it.
  */
@@ -136,6 +137,13 @@ for pod in $PODS; do
   add_iface "$dev"
   # A bridged pod: its veth is the bridge port that learned the pod's MAC.
   mac=$(ip neigh show "$pod" 2>/dev/null | after lladdr)
+  if [ -z "$mac" ] && [ -e "/sys/class/net/$dev/bridge" ]; then
+    # The node has not talked to the pod lately (pods that only talk among themselves, no
+    # probe): one ping makes the kernel resolve its MAC, whether or not a policy lets it answer.
+    say "no neighbour entry for $pod on $dev: one ping to learn its MAC"
+    ping -c 1 -W 1 "$pod" >/dev/null 2>&1 || ping6 -c 1 -W 1 "$pod" >/dev/null 2>&1 || true
+    mac=$(ip neigh show "$pod" 2>/dev/null | after lladdr)
+  fi
   if [ -n "$mac" ] && have bridge; then
     port=$(bridge fdb show 2>/dev/null | grep -i "^$mac dev " | grep -v ' self' | after dev)
     add_iface "$port"
