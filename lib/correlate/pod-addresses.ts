@@ -1,8 +1,10 @@
 /**
- * Each pod veth's own addresses, one per family, learned from what crossed it. A veth whose
- * pod only talks to its node or to a pod of the same bridge sees two addresses equally often,
- * both with an initial TTL (bridging routes nothing): there the address another pod veth owns
- * is not its own, and else the order one clock saw a packet in on the node says whose it is.
+ * Each pod veth's own addresses, one per family, learned from what crossed it. First from the
+ * node's clock: where another point of the node saw a packet too, the order says which way it
+ * went on the veth. Else from counts, which a pod talking only to its node or to a pod of the
+ * same bridge can fool: both addresses cross the veth with an initial TTL (bridging routes
+ * nothing), the busier one more often. A tie left is settled by the addresses the other pod
+ * veths hold, or not at all: the data cannot tell.
  */
 import { INITIAL_TTLS } from './flows';
 import type { PacketGroups, SightingStore } from './sightings';
@@ -15,10 +17,10 @@ const POD_ADDRESS_SAMPLE = 4096;
 type Candidates = number[][][];
 
 /**
- * Where the capture says which way a packet went on the veth (`-i any`, SLL), the source of
- * what came in from the pod and the destination of what went out to it count double: with only
- * two pods talking, both addresses are in every packet. Elsewhere the source of a packet with
- * an initial TTL counts double: nothing routed it yet.
+ * The counts: where the capture says which way a packet went on the veth (`-i any`, SLL), the
+ * source of what came in from the pod and the destination of what went out to it count double:
+ * with only two pods talking, both addresses are in every packet. Elsewhere the source of a
+ * packet with an initial TTL counts double: nothing routed it yet.
  */
 export function learnPodAddresses(points: CapturePoint[], groups: PacketGroups, direction: (i: number) => 'in' | 'out' | null): void {
   const store = groups.store;
@@ -40,17 +42,11 @@ export function learnPodAddresses(points: CapturePoint[], groups: PacketGroups, 
   }
   const family = (a: number) => (store.addrs.text[a]!.includes(':') ? 1 : 0);
   const cands: Candidates = points.map((p) => {
-    const top = [0, 0];
-    const lead: number[][] = [[], []];
-    for (const [a, k] of counts.get(p.id) ?? []) {
-      const f = family(a);
-      if (k > top[f]!) [top[f], lead[f]] = [k, [a]];
-      else if (k === top[f]) lead[f]!.push(a);
-    }
-    return lead;
+    // The node's clock first: what it says holds whatever each pod sent; the counts after it.
+    const arrival = leaders(arrivalVotes(p, sampled[p.id]!, points, groups), family, true);
+    const counted = leaders(counts.get(p.id) ?? new Map(), family, false);
+    return [0, 1].map((f) => (arrival[f]!.length === 1 ? arrival[f]! : counted[f]!));
   });
-  eliminate(points, cands);
-  for (const p of points) for (const f of [0, 1]) if (cands[p.id]![f]!.length > 1) cands[p.id]![f] = byArrival(p, cands[p.id]![f]!, sampled[p.id]!, points, groups);
   eliminate(points, cands);
   for (const p of points) {
     const decided = [0, 1].map((f) => (cands[p.id]![f]!.length === 1 ? cands[p.id]![f]![0]! : -1));
@@ -63,13 +59,17 @@ export function learnPodAddresses(points: CapturePoint[], groups: PacketGroups, 
   }
 }
 
-/** A tie's candidates less the addresses other pod veths hold for their own, until nothing changes. */
+/**
+ * A tie's candidates less the addresses other pod veths hold for their own, until nothing
+ * changes. Host ends only: a capture inside a pod shares its address with the pod's veth.
+ */
 function eliminate(points: CapturePoint[], cands: Candidates): void {
+  const veths = points.filter((p) => p.host === p.node);
   for (let changed = true; changed; ) {
     changed = false;
     const owned = new Map<number, number>();
-    for (const p of points) for (const c of cands[p.id]!) if (c.length === 1) owned.set(c[0]!, p.id);
-    for (const p of points) {
+    for (const p of veths) for (const c of cands[p.id]!) if (c.length === 1) owned.set(c[0]!, p.id);
+    for (const p of veths) {
       for (const [f, c] of cands[p.id]!.entries()) {
         if (c.length < 2) continue;
         const left = c.filter((a) => (owned.get(a) ?? p.id) === p.id);
@@ -82,29 +82,46 @@ function eliminate(points: CapturePoint[], cands: Candidates): void {
   }
 }
 
+/** Per family, the addresses with the most votes; with `clear`, one only when it has twice the next one's. */
+function leaders(votes: Map<number, number>, family: (a: number) => number, clear: boolean): number[][] {
+  const top = [0, 0];
+  const next = [0, 0];
+  const lead: number[][] = [[], []];
+  for (const [a, k] of votes) {
+    const f = family(a);
+    if (k > top[f]!) [next[f], top[f], lead[f]] = [top[f]!, k, [a]];
+    else if (k === top[f]) lead[f]!.push(a);
+    else if (k > next[f]!) next[f] = k;
+  }
+  return clear ? lead.map((l, f) => (l.length === 1 && top[f]! >= 2 * next[f]! ? l : [])) : lead;
+}
+
 /**
- * Of tied addresses, the one the node's clock says is the pod's: a packet seen at another
- * point of the node (its bridge, another veth; not `-i any`, not a capture inside a pod)
- * after this veth left the pod, so its source counts; one seen there before it came to the
- * pod, so its destination counts. Still tied, the candidates stay: the data cannot tell.
+ * What the node's clock says of each address on a pod veth: a packet another point of the node
+ * (not `-i any`, not a capture inside a pod) saw before this veth was on its way to the pod, so
+ * its destination is the pod's; one that a pod veth, overlay device or NIC saw after it left
+ * the pod, so its source is. A bridge's own capture says nothing by coming later: it sees the
+ * frames it forwards from port to port after the port they leave by (a promiscuous bridge
+ * passes its copy up last).
  */
-function byArrival(p: CapturePoint, cands: number[], sampled: number[], points: CapturePoint[], G: PacketGroups): number[] {
-  if (p.host !== p.node) return cands;
+function arrivalVotes(p: CapturePoint, sampled: number[], points: CapturePoint[], G: PacketGroups): Map<number, number> {
+  const votes = new Map<number, number>();
+  if (p.host !== p.node) return votes;
   const st = G.store;
-  const votes = new Map(cands.map((a) => [a, 0]));
-  const vote = (a: number) => votes.has(a) && votes.set(a, votes.get(a)! + 1);
+  const vote = (a: number) => votes.set(a, (votes.get(a) ?? 0) + 1);
   for (const i of sampled) {
     const g = st.group[i]!;
-    if (g < 0 || !(votes.has(st.src[i]!) || votes.has(st.dst[i]!))) continue;
+    if (g < 0) continue;
+    let before = false;
+    let after = false;
     for (let k = G.from(g), e = G.to(g); k < e; k++) {
       const j = st.order[k]!;
       const q = points[st.point[j]!]!;
-      if (q.id === p.id || q.host !== p.host || q.host !== q.node || q.role === 'any' || st.tNs[j] === st.tNs[i]) continue;
-      vote(st.tNs[j]! > st.tNs[i]! ? st.src[i]! : st.dst[i]!);
-      break;
+      if (q.id === p.id || q.host !== p.host || q.host !== q.node || q.role === 'any') continue;
+      if (st.tNs[j]! < st.tNs[i]!) before = true;
+      else if (st.tNs[j]! > st.tNs[i]! && (q.role === 'pod' || q.role === 'overlay' || q.role === 'nic')) after = true;
     }
+    if (before !== after) vote(before ? st.dst[i]! : st.src[i]!);
   }
-  const most = Math.max(...votes.values());
-  const lead = cands.filter((a) => votes.get(a) === most);
-  return most > 0 && lead.length === 1 ? lead : cands;
+  return votes;
 }

@@ -1024,5 +1024,50 @@ const podsInside: FieldScenarioDef = {
   },
 };
 
-export const FIELD_SCENARIOS: FieldScenarioDef[] = [anyOnly('sll2'), anyOnly('sll1'), nodeport, background, windows, midConnection, nodeAnswers, busy, snaplen, randomLoss, rstClose, synAckDropped, sequential, fragments, oddNics, blindVeth, keepalive, podsInside, rotatedCaptures];
+// ---------------------------------------------------------------------------------------------
+// Two pods of one node that talk only to each other, one of them with its offloads off.
+
+const sameNode: FieldScenarioDef = {
+  name: 'same-node-pods-policy-drop',
+  id: 'snpd',
+  title: 'pod-a and pod-c on one node talk only to each other through cni0; a policy on node1 drops pod-a → pod-c:8080, the kubelet\'s probe of 8080 passes',
+  summary: 'pod-a and pod-c both live on node1 and send nothing else: their frames are bridged from port to port inside cni0, never routed, so both addresses cross each veth with TTL 64 either way. pod-c\'s veth has its offloads off (as engineers turn them off to see wire-size packets), so the 100 KB it sends pod-a cross as ~70 segments against fewer ACKs. node1\'s FORWARD chain, which sees bridged frames through br_netfilter as kube-proxy requires, drops TCP from pod-a to pod-c:8080, as an iptables NetworkPolicy does; node1 probes pod-c:8080 from cni0\'s address (a kubelet readiness probe) and gets through. The engineer captured both veths, cni0, flannel.1 and both nodes\' NICs, 128 bytes a packet.',
+  reportedAs: 'Pods of one node: a pod veth whose pod talks only to a pod of the same bridge sees both addresses with an initial TTL, the busier one more often; counted so, pod-a\'s veth was taken for pod-c\'s, and the path of a same-node flow put the server pod\'s veth before the bridge.',
+  notes: [
+    'net.bridge.bridge-nf-call-iptables is 1 on node1 (br_netfilter, as kube-proxy requires): iptables FORWARD sees frames cni0 bridges between two of its ports.',
+    'The fault: `iptables -I FORWARD -s 10.244.1.2 -d 10.244.1.3 -p tcp --dport 8080 -j DROP` on node1. tcpdump on cni0 puts the bridge in promiscuous mode, and the bridge passes its copy of each frame up after forwarding it: cni0 shows the dropped SYNs, pod-c\'s veth never does.',
+    'Offloads off on both ends of pod-c\'s veth: `ip link set dev <veth> gso_max_size 1500` (this machine has no ethtool; `ethtool -K tso off gso off` does the same).',
+  ],
+  extraPods: [VXLAN_EXTRA_PODS[0]!],
+  kitPods: [H.a.host, H.c.host],
+  async run(ctx) {
+    ctx.sh('node1', `ip link set dev ${VETH['pod-c']} gso_max_size 1500`);
+    ctx.sh('pod-c', 'ip link set dev eth0 gso_max_size 1500');
+    ctx.sh('node1', 'sysctl -qw net.bridge.bridge-nf-call-iptables=1');
+    await podServers(ctx, [H.c], [80, 8080], 100000);
+    await ctx.sleep(1200);
+    await captureAll(ctx, [
+      { node: 'node1', iface: VETH['pod-a']!, role: 'pod-veth' },
+      { node: 'node1', iface: 'cni0', role: 'bridge' },
+      { node: 'node1', iface: VETH['pod-c']!, role: 'pod-veth' },
+      { node: 'node1', iface: 'flannel.1', role: 'overlay' },
+      { node: 'node1', iface: 'eth0', role: 'nic' },
+      { node: 'node2', iface: 'eth0', role: 'nic' },
+    ], { snaplen: 128 });
+    await ctx.sleep(300);
+    ctx.fault({
+      kind: 'port-drop', description: 'node1 FORWARD drops TCP from pod-a to pod-c:8080 (a NetworkPolicy), bridged frames included', node: 'node1',
+      commands: [{ host: 'node1', command: `iptables -I FORWARD -s ${H.a.ip} -d ${H.c.ip} -p tcp --dport 8080 -j DROP` }],
+    });
+    const ac = podPath('pod-a', 'pod-c');
+    await ctx.flow(ping('ping', H.a, H.c, 0x7501, ac));
+    await ctx.flow(tcp('http-100k', H.a, H.c, 80, 47580, ac, interest('healthy: 100 KB from pod-c in ~70 segments; every point of node1\'s bridge sees them, no NIC does')));
+    await ctx.flow(udp('dns', H.a, H.c, 53, 47553, 0x7553, ac));
+    await ctx.flow(tcp('http-8080', H.a, H.c, 8080, 47581, ac, interest('requests dropped: the SYNs reach node1 cni0 and never pod-c\'s veth (node1 FORWARD drops pod-a → pod-c:8080, bridged frames included); no reply')));
+    await ctx.flow({ ...tcp('probe-8080', H.node1, H.c, 8080, 47582, [`node1/cni0`, `node1/${VETH['pod-c']}`]), description: 'node1 probes pod-c:8080 from cni0\'s address 10.244.1.1 (a kubelet readiness probe): the policy lets the node through', client: { host: 'node1', ip: '10.244.1.1' } });
+    await ctx.sleep(1000);
+  },
+};
+
+export const FIELD_SCENARIOS: FieldScenarioDef[] = [anyOnly('sll2'), anyOnly('sll1'), nodeport, background, windows, midConnection, nodeAnswers, busy, snaplen, randomLoss, rstClose, synAckDropped, sequential, fragments, oddNics, blindVeth, keepalive, podsInside, rotatedCaptures, sameNode];
 
