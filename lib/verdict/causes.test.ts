@@ -84,3 +84,30 @@ describe('IPv6 parity of the causes', () => {
     expect(familyOf('fd00::1').forwarding).toBe('net.ipv6.conf.all.forwarding');
   });
 });
+
+describe('a step other traffic to the destination took meanwhile', () => {
+  const passing = { what: ['TCP 80', 'ping'], samePort: false };
+  const step = (i: number, dst: string, lostSize = 60, p: typeof passing | null = passing) =>
+    describeStep({ from: STEPS[i]![0], to: STEPS[i]![1], dst, lostSize, overlay: overlayDevice('flannel.1'), overlayPortUnreachableFrom: null, passing: p, traffic: 'TCP 8080', client: '10.244.1.2' }).causes;
+
+  it('names a rule matching the port first, and none of what the others rule out', () => {
+    for (const [i, dst] of [[2, '10.244.2.2'], [5, '10.244.2.2'], [3, 'fd00:10:244:2::2']] as const) {
+      const causes = step(i, dst);
+      expect(causes[0]!.text).toBe(`a rule on n2 drops TCP 8080 to ${dst}: other traffic to it (TCP 80, ping) crosses this step meanwhile, so forwarding, the routes and the destination work — a NetworkPolicy, or a firewall rule matching the port`);
+      expect(causes[0]!.check).toContain(`${dst.includes(':') ? 'ip6tables' : 'iptables'}-save | grep -E -- '--dport 8080\\b|--dports'`);
+      expect(causes.map((c) => c.text).join('\n')).not.toMatch(/forwarding is off|policy DROP|no route|pod is gone|rp_filter|reverse-path/);
+    }
+    // Into a pod's veth from its bridge: bridged frames cross FORWARD only with br_netfilter on.
+    expect(step(5, '10.244.2.2')[0]!.check).toContain('sysctl net.bridge.bridge-nf-call-iptables');
+  });
+
+  it('names the source when the same port from other clients got through', () => {
+    expect(step(2, '10.244.2.2', 60, { what: ['TCP 8080', 'ping'], samePort: true })[0]!.text).toBe(
+      "a rule on n2 drops TCP 8080 from 10.244.1.2 to 10.244.2.2: other clients' TCP 8080 to it crosses this step meanwhile (and ping), so forwarding, the routes and the destination work — a NetworkPolicy, or a firewall rule matching the source",
+    );
+  });
+
+  it('keeps the step\'s own causes for packets above the overlay MTU: the others may only be smaller', () => {
+    expect(step(1, '10.244.2.2', 1500).map((c) => c.text)).toEqual(step(1, '10.244.2.2', 1500, null).map((c) => c.text));
+  });
+});

@@ -7,6 +7,7 @@
 import type { CapturePoint } from '../correlate/correlate';
 import { overlayDevice, type OverlayDevice } from '../protocols/devices';
 import { filterPattern } from '../protocols/overlays';
+import type { Passing } from './passing';
 
 export interface Cause {
   text: string;
@@ -70,6 +71,11 @@ export interface StepContext {
   overlay: OverlayDevice | null;
   /** ICMP port unreachable for the overlay port came back from this address. */
   overlayPortUnreachableFrom: string | null;
+  /** Other traffic to the destination that took this step meanwhile (passing.ts). */
+  passing?: Passing | null;
+  /** The flow's traffic as said ("TCP 8080", "ping") and its client. */
+  traffic?: string;
+  client?: string;
 }
 
 /** "<node>/<iface>" */
@@ -110,6 +116,38 @@ export function describeStep(c: StepContext): { transition: string; causes: Caus
   }
 
   const key = `${from.role}>${to.role}`;
+  const meaning = stepOfNode(c, key, fam, mtuCause);
+  // Packets too big for the step's MTU are their own story: the others may just be smaller.
+  if (c.passing && !mtuCause()) meaning.causes = [ruleForThis(c, fam, key === 'bridge>pod' || key === 'pod>bridge'), CONNTRACK(fam, node)];
+  return meaning;
+}
+
+/**
+ * Other traffic to the destination crossed this step meanwhile: forwarding, the routes, the
+ * devices and the pod work, and what stops this flow matches it: its port, or its client when
+ * the same port from other clients crosses. Only conntrack's view of this one connection still
+ * competes (a size above the MTU keeps the step's own causes).
+ */
+function ruleForThis(c: StepContext, fam: Family, bridged: boolean): Cause {
+  const node = c.from.host;
+  const p = c.passing!;
+  const what = c.traffic ?? 'this traffic';
+  const port = /\d+$/.exec(what)?.[0];
+  const grep = port ? `${fam.iptables}-save | grep -E -- '--dport ${port}\\b|--dports'; nft list ruleset | grep -w ${port}` : `${fam.iptables}-save | grep -E -- '-p (icmp|ipv6-icmp)'; nft list ruleset | grep -i icmp`;
+  return {
+    text: p.samePort
+      ? `a rule on ${node} drops ${what} from ${c.client ?? 'this client'} to ${c.dst}: other clients' ${what} to it crosses this step meanwhile${p.what.length > 1 ? ` (and ${p.what.filter((w) => w !== what).join(', ')})` : ''}, so forwarding, the routes and the destination work — a NetworkPolicy, or a firewall rule matching the source`
+      : `a rule on ${node} drops ${what} to ${c.dst}: other traffic to it (${p.what.join(', ')}) crosses this step meanwhile, so forwarding, the routes and the destination work — a NetworkPolicy, or a firewall rule matching the ${port ? 'port' : 'protocol'}`,
+    check: `${grep}; kubectl get networkpolicy -A${bridged ? `; sysctl net.bridge.bridge-nf-call-${fam.v6 ? 'ip6tables' : 'iptables'}  # 1: bridged frames cross FORWARD` : ''}`,
+  };
+}
+
+/** What a step between two points of one node means, and its causes from the devices alone. */
+function stepOfNode(c: StepContext, key: string, fam: Family, mtuCause: () => Cause | null): { transition: string; causes: Cause[] } {
+  const { from, to } = c;
+  const node = from.host;
+  const ov = c.overlay;
+  const first = (...xs: (Cause | null)[]) => xs.filter((x): x is Cause => x !== null);
   switch (key) {
     case 'pod>bridge':
       return {

@@ -11,6 +11,7 @@ import { idsWhere } from '../correlate/flows';
 import { consumesSequence, TCP_MAX_HEADER } from '../correlate/summary';
 import { overlayDevice, type InterfaceRole, type OverlayDevice } from '../protocols/devices';
 import { describeStep, pointName, type Cause } from './causes';
+import { passingAt, trafficName, type Passing } from './passing';
 import type { IcmpErrorReport } from './types';
 import { TCP_ACK, TCP_RST } from '../protocols/numbers';
 
@@ -92,6 +93,8 @@ export interface Evidence {
    * cannot say (no masks, or a packet missing), not "something is missing".
    */
   quiet(dir: 'requests' | 'replies', k: number): boolean;
+  /** Other traffic to the flow's server that crossed a step of one node while this flow's requests were lost there (passing.ts). */
+  passing(from: CapturePoint, to: CapturePoint): Passing | null;
   /** A point's clock offset: its raw times plus this are comparable across nodes. */
   offset(p: CapturePoint): number;
   /** Why `lost` packets missing from every capture of `points` may be those captures' own misses (capture-drops.ts), or null. */
@@ -273,6 +276,7 @@ export function gatherEvidence(f: Flow, c: Correlation, offset: (p: CapturePoint
     notCaptured,
     blind: c.blind,
     overlayIn,
+    passing: (from, to) => passingAt(f, c, from, to),
     offset,
     missedByCaptures: (points, lost) => missedByCaptures(c, points, lost),
     recording: (p, t0, t1) => recordingWhile(c, p, offset, t0, t1),
@@ -799,8 +803,10 @@ export const REPLY_WAIT_NS = TAIL_GRACE_NS;
 const NONE: readonly number[] = Object.freeze([]);
 
 /** What a step means and its likely causes, from the devices on either side. */
-function stepMeaning(ev: Evidence, from: CapturePoint, to: CapturePoint, dst: string, lostSize: number): { transition: string; causes: Cause[] } {
-  return describeStep({ from, to, dst, lostSize, overlay: ev.overlayIn(from, to), overlayPortUnreachableFrom: ev.underlayUnreachFrom });
+function stepMeaning(ev: Evidence, from: CapturePoint, to: CapturePoint, dst: string, lostSize: number, dir: 'requests' | 'replies'): { transition: string; causes: Cause[] } {
+  const f = ev.flow;
+  const passing = dir === 'requests' ? ev.passing(from, to) : null;
+  return describeStep({ from, to, dst, lostSize, overlay: ev.overlayIn(from, to), overlayPortUnreachableFrom: ev.underlayUnreachFrom, passing, traffic: trafficName(f), client: f.client });
 }
 
 /** A step where every packet seen at `from` was seen at `to`: what it would mean is worked out only if asked. */
@@ -824,11 +830,12 @@ class QuietStep implements Step {
     private readonly ev: Evidence,
     readonly from: CapturePoint,
     readonly to: CapturePoint,
+    private readonly dir: 'requests' | 'replies',
   ) {
     this.dst = ev.flow.server;
   }
   private described() {
-    return (this.d ??= stepMeaning(this.ev, this.from, this.to, this.dst, 0));
+    return (this.d ??= stepMeaning(this.ev, this.from, this.to, this.dst, 0, this.dir));
   }
   get transition() {
     return this.described().transition;
@@ -848,13 +855,13 @@ function computeStep(ev: Evidence, dir: 'requests' | 'replies', k: number, c: Co
   const to = pts[order[k + 1]!]!;
   // Every packet seen at `from` was seen at `to`, as the masks say (a datagram that reached a
   // point without all its fragments has that point's bit cleared: it did not get there).
-  if (ev.quiet(dir, k)) return new QuietStep(ev, from, to);
+  if (ev.quiet(dir, k)) return new QuietStep(ev, from, to, dir);
   const G = ev.groups;
   const st = G.store;
   // A plain array: what is derived from it (lost, their times) is no list of group ids.
   const missing = idsWhere(groups, (g) => G.seenAt(g, from.id) && !G.seenAt(g, to.id));
   // Nothing missing (most steps of most flows): no times, windows or lookups to work out.
-  if (missing.length === 0) return new QuietStep(ev, from, to);
+  if (missing.length === 0) return new QuietStep(ev, from, to, dir);
   const notMerged = f.proto === 6 ? notCoalesced(missing, groups, from.id, to.id, G, f.client.includes(':') ? 60 : 40) : missing;
   const acked = f.proto === 6 ? acknowledged(notMerged, groups, dir === 'requests' ? f.replies : f.requests, G, f.client.includes(':') ? 40 : 20) : [];
   const timeAtFrom = (g: number) => {
@@ -928,7 +935,7 @@ function computeStep(ev: Evidence, dir: 'requests' | 'replies', k: number, c: Co
   let d: { transition: string; causes: Cause[] } | null = null;
   const described = () => {
     if (d) return d;
-    d = stepMeaning(ev, from, to, dst, lostSize);
+    d = stepMeaning(ev, from, to, dst, lostSize, dir);
     // The first fragment of each got there, the rest did not: the datagrams never arrived whole.
     const partial = lost.filter((g) => G.arrivedIncomplete(g, to.id)).length;
     if (partial > 0) {
