@@ -107,6 +107,12 @@ describe('a step other traffic to the destination took meanwhile', () => {
     );
   });
 
+  it('for lost replies, names the replies and what a rule matches them by', () => {
+    const causes = describeStep({ from: STEPS[2]![0], to: STEPS[2]![1], dst: '10.244.1.2', lostSize: 60, overlay: overlayDevice('flannel.1'), overlayPortUnreachableFrom: null, passing: { what: ['UDP 53', 'ping'], samePort: false }, traffic: 'TCP 80', client: '10.244.1.2', replies: true }).causes;
+    expect(causes[0]!.text).toBe('a rule on n2 drops the TCP 80 replies to 10.244.1.2: other replies to it (UDP 53, ping) cross this step meanwhile, so forwarding, the routes and the client work — a firewall rule matching their source port or TCP flags (a SYN-ACK)');
+    expect(causes[0]!.check).toBe("iptables-save | grep -E -- '--sport 80\\b|--sports|--tcp-flags'; nft list ruleset | grep -w 80; conntrack -L -d 10.244.1.2");
+  });
+
   it('keeps the step\'s own causes for packets above the overlay MTU: the others may only be smaller', () => {
     expect(step(1, '10.244.2.2', 1500).map((c) => c.text)).toEqual(step(1, '10.244.2.2', 1500, null).map((c) => c.text));
   });

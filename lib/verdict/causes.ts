@@ -76,6 +76,8 @@ export interface StepContext {
   /** The flow's traffic as said ("TCP 8080", "ping") and its client. */
   traffic?: string;
   client?: string;
+  /** The packets lost at the step are the flow's replies (heading to the client). */
+  replies?: boolean;
 }
 
 /** "<node>/<iface>" */
@@ -134,6 +136,14 @@ function ruleForThis(c: StepContext, fam: Family, bridged: boolean): Cause {
   const what = c.traffic ?? 'this traffic';
   const port = /\d+$/.exec(what)?.[0];
   const grep = port ? `${fam.iptables}-save | grep -E -- '--dport ${port}\\b|--dports'; nft list ruleset | grep -w ${port}` : `${fam.iptables}-save | grep -E -- '-p (icmp|ipv6-icmp)'; nft list ruleset | grep -i icmp`;
+  if (c.replies) {
+    return {
+      text: p.samePort
+        ? `a rule on ${node} drops the ${what} replies to ${c.dst} from this server: other servers' ${what} replies to it cross this step meanwhile${p.what.length > 1 ? ` (and ${p.what.filter((w) => w !== what).join(', ')})` : ''}, so forwarding, the routes and the client work — a firewall rule matching the source`
+        : `a rule on ${node} drops the ${what} replies to ${c.dst}: other replies to it (${p.what.join(', ')}) cross this step meanwhile, so forwarding, the routes and the client work — a firewall rule matching their ${port ? 'source port or TCP flags (a SYN-ACK)' : 'protocol'}`,
+      check: `${port ? `${fam.iptables}-save | grep -E -- '--sport ${port}\\b|--sports|--tcp-flags'; nft list ruleset | grep -w ${port}` : grep}; conntrack -L -d ${c.dst}`,
+    };
+  }
   return {
     text: p.samePort
       ? `a rule on ${node} drops ${what} from ${c.client ?? 'this client'} to ${c.dst}: other clients' ${what} to it crosses this step meanwhile${p.what.length > 1 ? ` (and ${p.what.filter((w) => w !== what).join(', ')})` : ''}, so forwarding, the routes and the destination work — a NetworkPolicy, or a firewall rule matching the source`

@@ -93,8 +93,8 @@ export interface Evidence {
    * cannot say (no masks, or a packet missing), not "something is missing".
    */
   quiet(dir: 'requests' | 'replies', k: number): boolean;
-  /** Other traffic to the flow's server that crossed a step of one node while this flow's requests were lost there (passing.ts). */
-  passing(from: CapturePoint, to: CapturePoint): Passing | null;
+  /** Other traffic of one direction to the same end that crossed a step of one node while this flow's was lost there (passing.ts). */
+  passing(from: CapturePoint, to: CapturePoint, dir: 'requests' | 'replies'): Passing | null;
   /** A point's clock offset: its raw times plus this are comparable across nodes. */
   offset(p: CapturePoint): number;
   /** Why `lost` packets missing from every capture of `points` may be those captures' own misses (capture-drops.ts), or null. */
@@ -276,7 +276,7 @@ export function gatherEvidence(f: Flow, c: Correlation, offset: (p: CapturePoint
     notCaptured,
     blind: c.blind,
     overlayIn,
-    passing: (from, to) => passingAt(f, c, from, to),
+    passing: (from, to, dir) => passingAt(f, c, from, to, dir),
     offset,
     missedByCaptures: (points, lost) => missedByCaptures(c, points, lost),
     recording: (p, t0, t1) => recordingWhile(c, p, offset, t0, t1),
@@ -805,8 +805,8 @@ const NONE: readonly number[] = Object.freeze([]);
 /** What a step means and its likely causes, from the devices on either side. */
 function stepMeaning(ev: Evidence, from: CapturePoint, to: CapturePoint, dst: string, lostSize: number, dir: 'requests' | 'replies'): { transition: string; causes: Cause[] } {
   const f = ev.flow;
-  const passing = dir === 'requests' ? ev.passing(from, to) : null;
-  return describeStep({ from, to, dst, lostSize, overlay: ev.overlayIn(from, to), overlayPortUnreachableFrom: ev.underlayUnreachFrom, passing, traffic: trafficName(f), client: f.client });
+  const passing = ev.passing(from, to, dir);
+  return describeStep({ from, to, dst, lostSize, overlay: ev.overlayIn(from, to), overlayPortUnreachableFrom: ev.underlayUnreachFrom, passing, traffic: trafficName(f), client: f.client, replies: dir === 'replies' });
 }
 
 /** A step where every packet seen at `from` was seen at `to`: what it would mean is worked out only if asked. */
