@@ -185,4 +185,28 @@ describe.skipIf(all.length === 0)('a capture written as several files', () => {
     expect(r3.captures.map((c) => c.interface).sort()).toEqual(['eth0', 'eth0 (node1-eth0.pcap)']);
     expect(r3.notes.some((n) => n.includes('captures taken at different times'))).toBe(true);
   });
+
+  it('joins tcpdump -C files written without an extension (node1-eth0, node1-eth01, …), which their names alone make other interfaces', async () => {
+    for (const name of ['vxlan-forward-drop', 'any-sll2-forward-drop', 'same-node-pods-policy-drop']) {
+      const { dir, truth } = all.find((s) => s.truth.name === name)!;
+      const out = mkdtempSync(join(tmp, `bare-${name}-`));
+      const whole = await report(dir, captureFiles(truth).map((f) => join(dir, f)));
+      const written = await cut(dir, truth, out, 5, (f, k) => `${f.replace(/\.pcap$/, '')}${k === 0 ? '' : k}`);
+      expect(written.length, name).toBeGreaterThan(captureFiles(truth).length);
+      const parts = await report(dir, written);
+      const plain = (r: AnalysisReport) => ({ ...story(r), captures: story(r).captures.map((c) => c.replace(/\.pcap$/, '')) });
+      expect(plain(parts), name).toEqual(plain(whole));
+      expect(parts.notes.filter((n) => /one capture of node\d-\S+ written as \d+ files/.test(n)).length, name).toBeGreaterThan(0);
+    }
+  });
+
+  it('leaves two interfaces whose names differ by a number alone as they are: veth1 and veth11 captured at once', async () => {
+    const { dir } = all.find((s) => s.truth.name === 'vxlan-forward-drop')!;
+    const out = mkdtempSync(join(tmp, 'veth11-'));
+    copyFileSync(join(dir, 'node1-veth3a1b2c4d.pcap'), join(out, 'node1-veth1'));
+    copyFileSync(join(dir, 'node1-cni0.pcap'), join(out, 'node1-veth11'));
+    const r = await report(dir, [join(out, 'node1-veth1'), join(out, 'node1-veth11')]);
+    expect(r.captures.map((c) => `${c.node}/${c.interface} ${c.parts?.length ?? 1}`).sort()).toEqual(['node1/veth1 1', 'node1/veth11 1']);
+    expect(r.notes.filter((n) => n.includes('veth1'))).toEqual([]);
+  });
 });

@@ -13,7 +13,7 @@
  */
 import { mergeParts } from '../decode/merge-parts';
 import type { IndexedCapture } from '../decode/capture-index';
-import { rotationPart } from './labels';
+import { CAPTURE_FILE, rotationPart } from './labels';
 import type { CaptureInput, CapturePart } from './types';
 
 /**
@@ -64,18 +64,46 @@ function inOrder(files: readonly CaptureInput[], number: (f: CaptureInput) => nu
   return [...byNumber.slice(first), ...byNumber.slice(0, first)];
 }
 
+/**
+ * tcpdump -C -w NAME with no extension writes NAME, NAME1, NAME2, …: read from their names,
+ * `node1-eth0`, `node1-eth01`, `node1-eth02` are three interfaces. Such a set is one capture's
+ * candidate only where NAME itself is there, and the others' numbers run 1, 2, … with none
+ * missing: each candidate's files and their numbers (0 for NAME).
+ */
+function bareRotations(inputs: readonly CaptureInput[]): Map<CaptureInput, number>[] {
+  const bare = inputs.filter((i) => !CAPTURE_FILE.test(fileName(i)) && !rotationPart(i.file));
+  const byName = new Map(bare.map((i) => [fileName(i), i]));
+  const out: Map<CaptureInput, number>[] = [];
+  for (const [name, first] of byName) {
+    const set = new Map([[first, 0]]);
+    for (let k = 1; byName.has(`${name}${k}`); k++) set.set(byName.get(`${name}${k}`)!, k);
+    if (set.size > 1) out.push(set);
+  }
+  // A name that is itself another's numbered file (`x1` of `x`) starts no set of its own.
+  const numbered = new Set(out.flatMap((m) => [...m].filter(([, k]) => k > 0).map(([i]) => i)));
+  return out.filter((m) => !numbered.has([...m.keys()][0]!));
+}
+
 /** The inputs with each capture written as several files joined into one; why any were left apart, in `notes`. */
 export function joinRotations(inputs: readonly CaptureInput[], notes: string[]): CaptureInput[] {
   const groups = new Map<string, CaptureInput[]>();
+  /** Each file's input as joined (the first file's), null (joined into the first), or relabelled. */
+  const joined = new Map<CaptureInput, CaptureInput | null>();
+  // Bare names first: joined when their times say one capture; else each stays as its name says
+  // (veth1 and veth11 captured at once are two interfaces), with nothing said.
+  for (const set of bareRotations(inputs)) {
+    const files = [...set.keys()];
+    const j = join(fileName(files[0]!), files, notes, (f) => set.get(f) ?? null);
+    if (j) files.forEach((f, k) => joined.set(f, k === 0 ? j : null));
+  }
   for (const i of inputs) {
+    if (joined.has(i)) continue;
     // A name that says no interface (a pcapng of several, dumpcap -i eth0 -i cni0 -b …) is one capture's only where it says a rotation: by its name without it.
     const rotation = rotationPart(i.file);
     if (i.label.source === 'unknown' && !rotation) continue;
     const key = i.label.source === 'unknown' ? rotation!.name : `${i.label.node}/${i.label.interface}`;
     groups.set(key, [...(groups.get(key) ?? []), i]);
   }
-  /** Each file's input as joined (the first file's), null (joined into the first), or relabelled. */
-  const joined = new Map<CaptureInput, CaptureInput | null>();
   for (const [name, files] of groups) {
     if (files.length < 2) continue;
     const j = join(name, files, notes);
@@ -92,12 +120,13 @@ export function joinRotations(inputs: readonly CaptureInput[], notes: string[]):
   return out;
 }
 
-function join(name: string, files: readonly CaptureInput[], notes: string[]): CaptureInput | null {
+/** `bare`: the files' numbers where their names carry them without an extension (bareRotations). */
+function join(name: string, files: readonly CaptureInput[], notes: string[], bare?: (f: CaptureInput) => number | null): CaptureInput | null {
   const list = files.map(fileName).join(', ');
-  const rotation = new Map(files.map((f) => [f, rotationPart(f.file)]));
+  const rotation = new Map(files.map((f) => [f, bare ? { name, part: bare(f) || null } : rotationPart(f.file)]));
   const number = (f: CaptureInput) => rotation.get(f)?.part ?? null;
   const apart = (why: string) => {
-    notes.push(`${list}: all of ${name}, but ${why}: each is a capture point of its own`);
+    if (!bare) notes.push(`${list}: all of ${name}, but ${why}: each is a capture point of its own`);
     return null;
   };
   const first = files[0]!;

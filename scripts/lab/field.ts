@@ -1037,6 +1037,7 @@ const sameNode: FieldScenarioDef = {
     'net.bridge.bridge-nf-call-iptables is 1 on node1 (br_netfilter, as kube-proxy requires): iptables FORWARD sees frames cni0 bridges between two of its ports.',
     'The fault: `iptables -I FORWARD -s 10.244.1.2 -d 10.244.1.3 -p tcp --dport 8080 -j DROP` on node1. tcpdump on cni0 puts the bridge in promiscuous mode, and the bridge passes its copy of each frame up after forwarding it: cni0 shows the dropped SYNs, pod-c\'s veth never does.',
     'Offloads off on both ends of pod-c\'s veth: `ip link set dev <veth> gso_max_size 1500` (this machine has no ethtool; `ethtool -K tso off gso off` does the same).',
+    'The capture kit starts on each node after the lab\'s captures; node1 has no neighbour entry for pod-a or pod-c (nothing of the node talked to them), so the kit pings each once from cni0\'s address to learn its MAC: those two pings are in the captures, and delivered.',
   ],
   extraPods: [VXLAN_EXTRA_PODS[0]!],
   kitPods: [H.a.host, H.c.host],
