@@ -86,7 +86,7 @@ describe('IPv6 parity of the causes', () => {
 });
 
 describe('a step other traffic to the destination took meanwhile', () => {
-  const passing = { what: ['TCP 80', 'ping'], samePort: false };
+  const passing = { what: ['TCP 80', 'ping'], samePort: false, sameEnds: true, strong: true };
   const step = (i: number, dst: string, lostSize = 60, p: typeof passing | null = passing) =>
     describeStep({ from: STEPS[i]![0], to: STEPS[i]![1], dst, lostSize, overlay: overlayDevice('flannel.1'), overlayPortUnreachableFrom: null, passing: p, traffic: 'TCP 8080', client: '10.244.1.2' }).causes;
 
@@ -102,15 +102,34 @@ describe('a step other traffic to the destination took meanwhile', () => {
   });
 
   it('names the source when the same port from other clients got through', () => {
-    expect(step(2, '10.244.2.2', 60, { what: ['TCP 8080', 'ping'], samePort: true })[0]!.text).toBe(
-      "a rule on n2 drops TCP 8080 from 10.244.1.2 to 10.244.2.2: other clients' TCP 8080 to it crosses this step meanwhile (and ping), so forwarding, the routes and the destination work — a NetworkPolicy, or a firewall rule matching the source",
+    expect(step(2, '10.244.2.2', 60, { what: ['TCP 8080', 'ping'], samePort: true, sameEnds: false, strong: true })[0]!.text).toBe(
+      "a rule on n2 drops TCP 8080 from 10.244.1.2 to 10.244.2.2: other clients' TCP 8080 to it (and ping) crosses this step meanwhile, so forwarding, the routes and the destination work — a NetworkPolicy, or a firewall rule matching the source",
     );
   });
 
   it('for lost replies, names the replies and what a rule matches them by', () => {
-    const causes = describeStep({ from: STEPS[2]![0], to: STEPS[2]![1], dst: '10.244.1.2', lostSize: 60, overlay: overlayDevice('flannel.1'), overlayPortUnreachableFrom: null, passing: { what: ['UDP 53', 'ping'], samePort: false }, traffic: 'TCP 80', client: '10.244.1.2', replies: true }).causes;
+    const causes = describeStep({ from: STEPS[2]![0], to: STEPS[2]![1], dst: '10.244.1.2', lostSize: 60, overlay: overlayDevice('flannel.1'), overlayPortUnreachableFrom: null, passing: { what: ['UDP 53', 'ping'], samePort: false, sameEnds: true, strong: true }, traffic: 'TCP 80', client: '10.244.1.2', replies: true }).causes;
     expect(causes[0]!.text).toBe('a rule on n2 drops the TCP 80 replies to 10.244.1.2: other replies to it (UDP 53, ping) cross this step meanwhile, so forwarding, the routes and the client work — a firewall rule matching their source port or TCP flags (a SYN-ACK)');
     expect(causes[0]!.check).toBe("iptables-save | grep -E -- '--sport 80\\b|--sports|--tcp-flags'; nft list ruleset | grep -w 80; conntrack -L -d 10.244.1.2");
+  });
+
+  it('keeps reverse-path filtering where only other clients got through a routed step: it is the source\'s', () => {
+    const texts = (sameEnds: boolean) => step(2, '10.244.2.2', 60, { ...passing, sameEnds }).map((c) => c.text);
+    expect(texts(false).some((t) => t.startsWith('reverse-path filtering on n2'))).toBe(true);
+    expect(texts(true).some((t) => t.startsWith('reverse-path filtering'))).toBe(false);
+  });
+
+  it('with traffic that crossed only before these were lost, says so and keeps the step\'s own causes after it', () => {
+    const weak = step(2, '10.244.2.2', 60, { ...passing, strong: false });
+    expect(weak[0]!.text).toBe('a rule on n2 drops TCP 8080 to 10.244.2.2: other traffic to it (TCP 80, ping) crossed this step earlier in the captures, so forwarding, the routes and the destination worked then, unless something changed since — a NetworkPolicy, or a firewall rule matching the port');
+    expect(weak.slice(1).map((c) => c.text)).toEqual(step(2, '10.244.2.2', 60, null).map((c) => c.text));
+  });
+
+  it('says nothing of inner ports where a NIC\'s packets are not decapsulated', () => {
+    const [from, to] = [pt('n2', 'eth0', 'nic'), pt('n2', 'flannel.1', 'overlay')];
+    const causes = (p: typeof passing | null) => describeStep({ from, to, dst: '10.244.2.2', lostSize: 60, overlay: overlayDevice('flannel.1'), overlayPortUnreachableFrom: null, passing: p, traffic: 'TCP 8080' }).causes.map((c) => c.text);
+    expect(causes(passing)).toEqual(causes(null));
+    expect(causes(passing)[0]).toContain('flannel.1 on n2 is down');
   });
 
   it('keeps the step\'s own causes for packets above the overlay MTU: the others may only be smaller', () => {

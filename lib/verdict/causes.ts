@@ -119,16 +119,25 @@ export function describeStep(c: StepContext): { transition: string; causes: Caus
 
   const key = `${from.role}>${to.role}`;
   const meaning = stepOfNode(c, key, fam, mtuCause);
-  // Packets too big for the step's MTU are their own story: the others may just be smaller.
-  if (c.passing && !mtuCause()) meaning.causes = [ruleForThis(c, fam, key === 'bridge>pod' || key === 'pod>bridge'), CONNTRACK(fam, node)];
+  // Packets too big for the step's MTU are their own story: the others may just be smaller. A
+  // NIC's packets not decapsulated are the overlay's (its port, VNI, sender), never an inner port's.
+  if (!c.passing || mtuCause() || key === 'nic>overlay') return meaning;
+  const rule = ruleForThis(c, fam, key === 'bridge>pod' || key === 'pod>bridge');
+  if (!c.passing.strong) {
+    meaning.causes = [rule, ...meaning.causes];
+    return meaning;
+  }
+  // Reverse-path filtering is the source's: ruled out only where traffic from the same source crossed.
+  const routedIn = from.role === 'overlay' || from.role === 'nic';
+  meaning.causes = [rule, ...(routedIn && !c.passing.sameEnds && !c.replies ? [RP_FILTER(fam, node, from.interface)] : []), CONNTRACK(fam, node)];
   return meaning;
 }
 
 /**
- * Other traffic to the destination crossed this step meanwhile: forwarding, the routes, the
- * devices and the pod work, and what stops this flow matches it: its port, or its client when
- * the same port from other clients crosses. Only conntrack's view of this one connection still
- * competes (a size above the MTU keeps the step's own causes).
+ * Other traffic to the destination took this step: what stops this flow matches it, its port,
+ * or its client when the same port from other clients crosses. Crossing while this flow's
+ * packets were lost (`strong`), it proves forwarding, the routes, the devices and the pod work;
+ * crossing only before, it proves they did then.
  */
 function ruleForThis(c: StepContext, fam: Family, bridged: boolean): Cause {
   const node = c.from.host;
@@ -136,18 +145,21 @@ function ruleForThis(c: StepContext, fam: Family, bridged: boolean): Cause {
   const what = c.traffic ?? 'this traffic';
   const port = /\d+$/.exec(what)?.[0];
   const grep = port ? `${fam.iptables}-save | grep -E -- '--dport ${port}\\b|--dports'; nft list ruleset | grep -w ${port}` : `${fam.iptables}-save | grep -E -- '-p (icmp|ipv6-icmp)'; nft list ruleset | grep -i icmp`;
+  const others = (crossers: string) => (p.what.length > 1 ? `${crossers} (and ${p.what.filter((w) => w !== what).join(', ')})` : crossers);
+  const when = (verb: 'cross' | 'crosses') => (p.strong ? `${verb} this step meanwhile` : 'crossed this step earlier in the captures');
+  const work = (end: string) => (p.strong ? `so forwarding, the routes and the ${end} work` : `so forwarding, the routes and the ${end} worked then, unless something changed since`);
   if (c.replies) {
     return {
       text: p.samePort
-        ? `a rule on ${node} drops the ${what} replies to ${c.dst} from this server: other servers' ${what} replies to it cross this step meanwhile${p.what.length > 1 ? ` (and ${p.what.filter((w) => w !== what).join(', ')})` : ''}, so forwarding, the routes and the client work — a firewall rule matching the source`
-        : `a rule on ${node} drops the ${what} replies to ${c.dst}: other replies to it (${p.what.join(', ')}) cross this step meanwhile, so forwarding, the routes and the client work — a firewall rule matching their ${port ? 'source port or TCP flags (a SYN-ACK)' : 'protocol'}`,
+        ? `a rule on ${node} drops the ${what} replies to ${c.dst} from this server: ${others(`other servers' ${what} replies to it`)} ${when('cross')}, ${work('client')} — a firewall rule matching the source`
+        : `a rule on ${node} drops the ${what} replies to ${c.dst}: other replies to it (${p.what.join(', ')}) ${when('cross')}, ${work('client')} — a firewall rule matching their ${port ? 'source port or TCP flags (a SYN-ACK)' : 'protocol'}`,
       check: `${port ? `${fam.iptables}-save | grep -E -- '--sport ${port}\\b|--sports|--tcp-flags'; nft list ruleset | grep -w ${port}` : grep}; conntrack -L -d ${c.dst}`,
     };
   }
   return {
     text: p.samePort
-      ? `a rule on ${node} drops ${what} from ${c.client ?? 'this client'} to ${c.dst}: other clients' ${what} to it crosses this step meanwhile${p.what.length > 1 ? ` (and ${p.what.filter((w) => w !== what).join(', ')})` : ''}, so forwarding, the routes and the destination work — a NetworkPolicy, or a firewall rule matching the source`
-      : `a rule on ${node} drops ${what} to ${c.dst}: other traffic to it (${p.what.join(', ')}) crosses this step meanwhile, so forwarding, the routes and the destination work — a NetworkPolicy, or a firewall rule matching the ${port ? 'port' : 'protocol'}`,
+      ? `a rule on ${node} drops ${what} from ${c.client ?? 'this client'} to ${c.dst}: ${others(`other clients' ${what} to it`)} ${when('crosses')}, ${work('destination')} — a NetworkPolicy, or a firewall rule matching the source`
+      : `a rule on ${node} drops ${what} to ${c.dst}: other traffic to it (${p.what.join(', ')}) ${when('crosses')}, ${work('destination')} — a NetworkPolicy, or a firewall rule matching the ${port ? 'port' : 'protocol'}`,
     check: `${grep}; kubectl get networkpolicy -A${bridged ? `; sysctl net.bridge.bridge-nf-call-${fam.v6 ? 'ip6tables' : 'iptables'}  # 1: bridged frames cross FORWARD` : ''}`,
   };
 }

@@ -11,7 +11,7 @@ import { idsWhere } from '../correlate/flows';
 import { consumesSequence, TCP_MAX_HEADER } from '../correlate/summary';
 import { overlayDevice, type InterfaceRole, type OverlayDevice } from '../protocols/devices';
 import { describeStep, pointName, type Cause } from './causes';
-import { passingAt, trafficName, type Passing } from './passing';
+import { passingAt, trafficName, type Passing, type StepPoints } from './passing';
 import type { IcmpErrorReport } from './types';
 import { TCP_ACK, TCP_RST } from '../protocols/numbers';
 
@@ -93,8 +93,8 @@ export interface Evidence {
    * cannot say (no masks, or a packet missing), not "something is missing".
    */
   quiet(dir: 'requests' | 'replies', k: number): boolean;
-  /** Other traffic of one direction to the same end that crossed a step of one node while this flow's was lost there (passing.ts). */
-  passing(from: CapturePoint, to: CapturePoint, dir: 'requests' | 'replies'): Passing | null;
+  /** Other traffic of one direction to the same end that crossed a step of one node where this flow's was lost (passing.ts): `dst` where the lost packets were heading at `from`, `lostNs` the first one's raw time there. */
+  passing(s: StepPoints, dir: 'requests' | 'replies', dst: string, lostNs: number): Passing | null;
   /** A point's clock offset: its raw times plus this are comparable across nodes. */
   offset(p: CapturePoint): number;
   /** Why `lost` packets missing from every capture of `points` may be those captures' own misses (capture-drops.ts), or null. */
@@ -276,7 +276,7 @@ export function gatherEvidence(f: Flow, c: Correlation, offset: (p: CapturePoint
     notCaptured,
     blind: c.blind,
     overlayIn,
-    passing: (from, to, dir) => passingAt(f, c, from, to, dir),
+    passing: (step, dir, dst, lostNs) => passingAt(f, c, step, dir, dst, lostNs),
     offset,
     missedByCaptures: (points, lost) => missedByCaptures(c, points, lost),
     recording: (p, t0, t1) => recordingWhile(c, p, offset, t0, t1),
@@ -803,9 +803,10 @@ export const REPLY_WAIT_NS = TAIL_GRACE_NS;
 const NONE: readonly number[] = Object.freeze([]);
 
 /** What a step means and its likely causes, from the devices on either side. */
-function stepMeaning(ev: Evidence, from: CapturePoint, to: CapturePoint, dst: string, lostSize: number, dir: 'requests' | 'replies'): { transition: string; causes: Cause[] } {
+function stepMeaning(ev: Evidence, s: StepPoints, dst: string, lostSize: number, dir: 'requests' | 'replies', lostNs = NaN): { transition: string; causes: Cause[] } {
+  const { from, to } = s;
   const f = ev.flow;
-  const passing = ev.passing(from, to, dir);
+  const passing = ev.passing(s, dir, dst, lostNs);
   return describeStep({ from, to, dst, lostSize, overlay: ev.overlayIn(from, to), overlayPortUnreachableFrom: ev.underlayUnreachFrom, passing, traffic: trafficName(f), client: f.client, replies: dir === 'replies' });
 }
 
@@ -832,10 +833,10 @@ class QuietStep implements Step {
     readonly to: CapturePoint,
     private readonly dir: 'requests' | 'replies',
   ) {
-    this.dst = ev.flow.server;
+    this.dst = dir === 'replies' ? ev.flow.client : ev.flow.server;
   }
   private described() {
-    return (this.d ??= stepMeaning(this.ev, this.from, this.to, this.dst, 0, this.dir));
+    return (this.d ??= stepMeaning(this.ev, { before: null, from: this.from, to: this.to }, this.dst, 0, this.dir));
   }
   get transition() {
     return this.described().transition;
@@ -928,14 +929,14 @@ function computeStep(ev: Evidence, dir: 'requests' | 'replies', k: number, c: Co
   const missed = echoed.length > 0 ? [...acked, ...echoed] : acked;
   const lostSize = lost.reduce((m, g) => Math.max(m, G.ipLen[g]!), 0);
   const at = lost.length > 0 ? G.sightingAt(lost[0]!, from.id) : outside.length > 0 ? G.sightingAt(outside[0]!, from.id) : -1;
-  const dst = at >= 0 ? st.addrs.text[st.dst[at]!]! : f.server;
+  const dst = at >= 0 ? st.addrs.text[st.dst[at]!]! : dir === 'replies' ? f.client : f.server;
   // What the step means and which neighbour lookups went unanswered: read by the rules only at
   // a step where something is missing, so worked out on first use (a busy incident has
   // thousands of healthy flows, each with a handful of steps that lose nothing).
   let d: { transition: string; causes: Cause[] } | null = null;
   const described = () => {
     if (d) return d;
-    d = stepMeaning(ev, from, to, dst, lostSize, dir);
+    d = stepMeaning(ev, { before: k > 0 ? pts[order[k - 1]!]! : null, from, to }, dst, lostSize, dir, at >= 0 && lost.length > 0 ? st.tNs[at]! : NaN);
     // The first fragment of each got there, the rest did not: the datagrams never arrived whole.
     const partial = lost.filter((g) => G.arrivedIncomplete(g, to.id)).length;
     if (partial > 0) {
