@@ -200,6 +200,16 @@ describe.skipIf(all.length === 0)('a capture written as several files', () => {
     }
   });
 
+  it('says so where a file is missing from such a set: those numbered past the gap stay as their names read', async () => {
+    const { dir, truth } = all.find((s) => s.truth.name === 'vxlan-forward-drop')!;
+    const out = mkdtempSync(join(tmp, 'bare-gap-'));
+    const written = (await cut(dir, truth, out, 2, (f, k) => `${f.replace(/\.pcap$/, '')}${k === 0 ? '' : k}`)).filter((f) => !f.endsWith('node1-eth02'));
+    expect(written.some((f) => f.endsWith('node1-eth03'))).toBe(true);
+    const r = await report(dir, written);
+    expect(r.captures.find((c) => c.interface === 'eth0' && c.node === 'node1')?.parts?.map((p) => basename(p))).toEqual(['node1-eth0', 'node1-eth01']);
+    expect(r.notes.some((n) => n.startsWith('node1-eth03') && n.includes('numbered as more files of node1-eth0, but the numbers show one or more files missing before them'))).toBe(true);
+  });
+
   it('leaves two interfaces whose names differ by a number alone as they are: veth1 and veth11 captured at once', async () => {
     const { dir } = all.find((s) => s.truth.name === 'vxlan-forward-drop')!;
     const out = mkdtempSync(join(tmp, 'veth11-'));

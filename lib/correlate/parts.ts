@@ -70,18 +70,23 @@ function inOrder(files: readonly CaptureInput[], number: (f: CaptureInput) => nu
  * candidate only where NAME itself is there, and the others' numbers run 1, 2, … with none
  * missing: each candidate's files and their numbers (0 for NAME).
  */
-function bareRotations(inputs: readonly CaptureInput[]): Map<CaptureInput, number>[] {
+function bareRotations(inputs: readonly CaptureInput[]): { files: Map<CaptureInput, number>; stray: CaptureInput[] }[] {
   const bare = inputs.filter((i) => !CAPTURE_FILE.test(fileName(i)) && !rotationPart(i.file));
-  const byName = new Map(bare.map((i) => [fileName(i), i]));
-  const out: Map<CaptureInput, number>[] = [];
-  for (const [name, first] of byName) {
-    const set = new Map([[first, 0]]);
-    for (let k = 1; byName.has(`${name}${k}`); k++) set.set(byName.get(`${name}${k}`)!, k);
-    if (set.size > 1) out.push(set);
+  // By the path as given: node1/eth0 and node2/eth0 are two captures' first files.
+  const byPath = new Map(bare.map((i) => [i.file, i]));
+  const out: { files: Map<CaptureInput, number>; stray: CaptureInput[] }[] = [];
+  for (const [path, first] of byPath) {
+    const files = new Map([[first, 0]]);
+    let k = 1;
+    for (; byPath.has(`${path}${k}`); k++) files.set(byPath.get(`${path}${k}`)!, k);
+    if (files.size < 2) continue;
+    // Numbered past a gap: the same capture's files with one missing between, most likely.
+    const stray = [...byPath].filter(([p]) => p.startsWith(path) && /^[1-9]\d*$/.test(p.slice(path.length)) && Number(p.slice(path.length)) > k).map(([, i]) => i);
+    out.push({ files, stray });
   }
   // A name that is itself another's numbered file (`x1` of `x`) starts no set of its own.
-  const numbered = new Set(out.flatMap((m) => [...m].filter(([, k]) => k > 0).map(([i]) => i)));
-  return out.filter((m) => !numbered.has([...m.keys()][0]!));
+  const numbered = new Set(out.flatMap((m) => [...m.files].filter(([, k]) => k > 0).map(([i]) => i)));
+  return out.filter((m) => !numbered.has([...m.files.keys()][0]!));
 }
 
 /** The inputs with each capture written as several files joined into one; why any were left apart, in `notes`. */
@@ -92,9 +97,13 @@ export function joinRotations(inputs: readonly CaptureInput[], notes: string[]):
   // Bare names first: joined when their times say one capture; else each stays as its name says
   // (veth1 and veth11 captured at once are two interfaces), with nothing said.
   for (const set of bareRotations(inputs)) {
-    const files = [...set.keys()];
-    const j = join(fileName(files[0]!), files, notes, (f) => set.get(f) ?? null);
-    if (j) files.forEach((f, k) => joined.set(f, k === 0 ? j : null));
+    const files = [...set.files.keys()];
+    const j = join(fileName(files[0]!), files, notes, (f) => set.files.get(f) ?? null);
+    if (!j) continue;
+    files.forEach((f, k) => joined.set(f, k === 0 ? j : null));
+    if (set.stray.length > 0) {
+      notes.push(`${set.stray.map(fileName).join(', ')}: numbered as more files of ${fileName(files[0]!)}, but the numbers show one or more files missing before them: each is a capture point of its own, as its name reads`);
+    }
   }
   for (const i of inputs) {
     if (joined.has(i)) continue;

@@ -93,7 +93,8 @@ export function kitScript(opts: KitOptions, generatedAt = new Date()): string {
 # ./<node>-hopscope.tar.gz. Reproduce the problem while it runs; Ctrl-C stops early and still packs.
 #
 # It changes nothing on this node except its own folder ./<node>-hopscope: no sysctl, no rule,
-# no route, no link is touched; tcpdump runs with -p, so no device is put in promiscuous mode
+# no route, no link is touched (a bridged pod the node has no neighbour entry for is pinged
+# once, so that the kernel resolves its MAC); tcpdump runs with -p, so no device is put in promiscuous mode
 # either (the pods' veths see all their traffic; the bridge, what it routes). Tools that are
 # missing are listed in the manifest.
 set -u
@@ -140,8 +141,14 @@ for pod in $PODS; do
   if [ -z "$mac" ] && [ -e "/sys/class/net/$dev/bridge" ]; then
     # The node has not talked to the pod lately (pods that only talk among themselves, no
     # probe): one ping makes the kernel resolve its MAC, whether or not a policy lets it answer.
-    say "no neighbour entry for $pod on $dev: one ping to learn its MAC"
-    ping -c 1 -W 1 "$pod" >/dev/null 2>&1 || ping6 -c 1 -W 1 "$pod" >/dev/null 2>&1 || true
+    pinger=ping
+    case "$pod" in *:*) have ping6 && pinger=ping6 ;; esac
+    if have "$pinger"; then
+      say "no neighbour entry for $pod on $dev: one ping to learn its MAC"
+      "$pinger" -c 1 -W 1 "$pod" >/dev/null 2>&1 || true
+    else
+      note_missing ping
+    fi
     mac=$(ip neigh show "$pod" 2>/dev/null | after lladdr)
   fi
   if [ -n "$mac" ] && have bridge; then
