@@ -264,6 +264,15 @@ export async function runFieldScenario(def: FieldScenarioDef, outRoot: string, h
         const pods = [...new Set((def.kitPods ?? [built.podA.host, built.podB.host]).flatMap(addresses))];
         kit = await startKits(lab, built.topology.nodes.map((n) => n.name), pods, dir);
       };
+      // Each node has talked to its pods, as a kubelet's probes make it in a cluster: the kit
+      // then finds a bridged pod's veth by its neighbour entry, without the ping it sends where
+      // there is none, which the lab's captures (started before the kit) would hold.
+      if (!def.coldNeighbours) {
+        for (const host of def.kitPods ?? [built.podA.host, built.podB.host]) {
+          const node = built.topology.pods.find((p) => p.name === host)?.node;
+          if (node) for (const ip of addresses(host)) lab.sh(node, `ping -c 1 -W 1 ${ip} >/dev/null || true`);
+        }
+      }
     }
     await def.run(ctx);
     await ctx.settle();

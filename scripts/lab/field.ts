@@ -92,6 +92,11 @@ export interface FieldScenarioDef {
   kit?: boolean;
   /** The pods (hosts) whose addresses the kit is given (`--pod`): pod-a and pod-b when unset. */
   kitPods?: string[];
+  /**
+   * Leave the nodes without a neighbour entry for the kit's pods: by default each node pings
+   * its pods once before the scenario runs, as a kubelet's probes would have.
+   */
+  coldNeighbours?: boolean;
   /** Write all-interfaces.pcapng (default true). */
   pcapng?: boolean;
   ci?: boolean;
@@ -1041,6 +1046,7 @@ const sameNode: FieldScenarioDef = {
   ],
   extraPods: [VXLAN_EXTRA_PODS[0]!],
   kitPods: [H.a.host, H.c.host],
+  coldNeighbours: true,
   async run(ctx) {
     ctx.sh('node1', `ip link set dev ${VETH['pod-c']} gso_max_size 1500`);
     ctx.sh('pod-c', 'ip link set dev eth0 gso_max_size 1500');
