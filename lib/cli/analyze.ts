@@ -1,5 +1,6 @@
 /** `hopscope analyze PATH... [--json] [--label FILE=NODE/INTERFACE]` */
 import { analyze, type AnalysisReport } from '../analyze';
+import { baseName } from '../util/names';
 import { expand, loadInputs } from '../analyze/files';
 import { openBundles } from './bundles';
 import { parseLabelArg, parseRoleArg } from '../correlate/labels';
@@ -14,7 +15,7 @@ export function formatReport(r: AnalysisReport): string {
   const out: string[] = [];
   out.push('Captures');
   for (const c of r.captures) {
-    out.push(`  ${`${c.node}/${c.interface}`.padEnd(28)} ${String(c.packets).padStart(7)} packets  ${c.file}${c.parts ? ` and ${c.parts.length - 1} more of its files (${c.parts.slice(1).map((f) => f.replace(/^.*[\\/]/, '')).join(', ')})` : ''}`);
+    out.push(`  ${`${c.node}/${c.interface}`.padEnd(28)} ${String(c.packets).padStart(7)} packets  ${c.file}${c.parts ? ` and ${c.parts.length - 1} more of its files (${c.parts.slice(1).map(baseName).join(', ')})` : ''}`);
   }
   out.push('Clocks');
   for (const c of r.clocks) {

@@ -4,6 +4,7 @@
  * `<node>-<interface>.<ext>` (e.g. `k8s-master-flannel.1.pcap`).
  */
 import { interfaceRole, type InterfaceRole } from '../protocols/devices';
+import { baseName } from '../util/names';
 
 export interface Label {
   node: string;
@@ -41,7 +42,7 @@ const TIMED_PART = /^(.*?)[-_.](\d{8}[-_T]?\d{4,6}|\d{4}-\d{2}-\d{2}[-_T]\d{2}[-
  * without -W does not number it).
  */
 export function rotationPart(fileName: string): RotationPart | null {
-  let name = fileName.replace(/^.*[\\/]/, '');
+  let name = baseName(fileName);
   let part: number | null = null;
   let m = TCPDUMP_PART.exec(name);
   if (m) [name, part] = [m[1]! + (m[3] ?? ''), Number(m[2])];
@@ -52,7 +53,7 @@ export function rotationPart(fileName: string): RotationPart | null {
 }
 
 /** The file's name without what a rotation added to it. */
-const unrotated = (fileName: string) => rotationPart(fileName)?.name ?? fileName.replace(/^.*[\\/]/, '');
+const unrotated = (fileName: string) => rotationPart(fileName)?.name ?? baseName(fileName);
 
 /**
  * Split `<node>-<interface>.<ext>`: the interface is the longest trailing part, after a `-` or

@@ -4,13 +4,13 @@
  * the node can say which name that index has. A file `<node>-links.txt` (or `.json`) beside the
  * captures carries it.
  */
+import { baseName } from '../util/names';
 
 const LINKS_FILE = /^(.+)-links\.(txt|json)$/i;
 
 /** The node a links file speaks for, from its name (`node1-links.txt` → node1), or null. */
 export function linksFileNode(fileName: string): string | null {
-  const base = fileName.replace(/^.*[\\/]/, '');
-  return LINKS_FILE.exec(base)?.[1] ?? null;
+  return LINKS_FILE.exec(baseName(fileName))?.[1] ?? null;
 }
 
 /** ifindex → name. Accepts `ip -o link`, `ip link` and `ip -j link` output; throws on none of those. */

@@ -13,6 +13,7 @@
  */
 import { mergeParts } from '../decode/merge-parts';
 import type { IndexedCapture } from '../decode/capture-index';
+import { baseName } from '../util/names';
 import { CAPTURE_FILE, rotationPart } from './labels';
 import type { CaptureInput, CapturePart } from './types';
 
@@ -23,7 +24,7 @@ import type { CaptureInput, CapturePart } from './types';
 const OUT_OF_ORDER_NS = 10e6;
 
 /** A file's name without its folder. */
-const fileName = (f: CaptureInput) => f.file.replace(/^.*[\\/]/, '');
+const fileName = (f: CaptureInput) => baseName(f.file);
 
 /** Where a capture's packets start and end, ns since the epoch (NaN without a timestamp). */
 function span(c: IndexedCapture): [number, number] {

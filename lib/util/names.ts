@@ -16,3 +16,8 @@ export function uniqueName(name: string, taken: Set<string>): string {
   taken.add(out);
   return out;
 }
+
+/** A path's last part, whichever separator it uses (a browser's file name has none). */
+export function baseName(path: string): string {
+  return path.replace(/^.*[\\/]/, '');
+}

@@ -802,6 +802,9 @@ export const REPLY_WAIT_NS = TAIL_GRACE_NS;
 
 const NONE: readonly number[] = Object.freeze([]);
 
+/** Where a direction's packets head: the server for requests, the client for replies (before any NAT). */
+const headingTo = (f: Flow, dir: 'requests' | 'replies') => (dir === 'replies' ? f.client : f.server);
+
 /** What a step means and its likely causes, from the devices on either side. */
 function stepMeaning(ev: Evidence, s: StepPoints, dst: string, lostSize: number, dir: 'requests' | 'replies', lostNs = NaN): { transition: string; causes: Cause[] } {
   const { from, to } = s;
@@ -833,7 +836,7 @@ class QuietStep implements Step {
     readonly to: CapturePoint,
     private readonly dir: 'requests' | 'replies',
   ) {
-    this.dst = dir === 'replies' ? ev.flow.client : ev.flow.server;
+    this.dst = headingTo(ev.flow, dir);
   }
   private described() {
     return (this.d ??= stepMeaning(this.ev, { before: null, from: this.from, to: this.to }, this.dst, 0, this.dir));
@@ -929,7 +932,7 @@ function computeStep(ev: Evidence, dir: 'requests' | 'replies', k: number, c: Co
   const missed = echoed.length > 0 ? [...acked, ...echoed] : acked;
   const lostSize = lost.reduce((m, g) => Math.max(m, G.ipLen[g]!), 0);
   const at = lost.length > 0 ? G.sightingAt(lost[0]!, from.id) : outside.length > 0 ? G.sightingAt(outside[0]!, from.id) : -1;
-  const dst = at >= 0 ? st.addrs.text[st.dst[at]!]! : dir === 'replies' ? f.client : f.server;
+  const dst = at >= 0 ? st.addrs.text[st.dst[at]!]! : headingTo(f, dir);
   // What the step means and which neighbour lookups went unanswered: read by the rules only at
   // a step where something is missing, so worked out on first use (a busy incident has
   // thousands of healthy flows, each with a handful of steps that lose nothing).

@@ -53,26 +53,27 @@ function crossings(c: Correlation, dir: 'requests' | 'replies', addr: string, s:
   out = [];
   const G = c.groups;
   const at = [s.before, s.from, s.to].filter((p): p is CapturePoint => p !== null).map((p) => p.id);
+  const all = at.reduce((b, p) => b | (1 << p), 0);
+  const id = G.store.addrs.idOf(addr);
   for (const g of c.flows) {
     if ((dir === 'requests' ? g.server : g.client) !== addr) continue;
     const masks = dir === 'requests' ? g.summary.requestMasks : g.summary.replyMasks;
-    const all = at.reduce((b, p) => b | (1 << p), 0);
     if (!masks.some((x) => (x.mask & all) === all)) continue;
-    const t = lastCrossing(G, dir === 'requests' ? g.requests : g.replies, at, s.from.id, addr);
+    const t = lastCrossing(G, dir === 'requests' ? g.requests : g.replies, at, s.from.id, id);
     if (t !== null) out.push({ flow: g, name: trafficName(g), lastNs: t });
   }
   m.set(key, out);
   return out;
 }
 
-/** The raw time at `from` of the last packet seen at every point of `at` and heading to `addr` there; null if none. */
-function lastCrossing(G: PacketGroups, ids: GroupIds, at: number[], from: number, addr: string): number | null {
+/** The raw time at `from` of the last packet seen at every point of `at` and heading to address `addr` (its id) there; null if none. */
+function lastCrossing(G: PacketGroups, ids: GroupIds, at: number[], from: number, addr: number): number | null {
   const st = G.store;
   for (let k = ids.length - 1; k >= 0; k--) {
     const g = ids[k]!;
     if (!at.every((p) => G.seenAt(g, p))) continue;
     const i = G.sightingAt(g, from);
-    if (i >= 0 && st.addrs.text[st.dst[i]!] === addr) return st.tNs[i]!;
+    if (i >= 0 && st.dst[i] === addr) return st.tNs[i]!;
   }
   return null;
 }

@@ -256,19 +256,20 @@ export async function runFieldScenario(def: FieldScenarioDef, outRoot: string, h
     const built = def.build ? await def.build(lab, opts, start) : flannelVxlan(lab, opts);
     const ctx = new Recorder(lab, built, hooks.python, hooks.labnet, dir);
     let kit: KitHandle | null = null;
+    const kitHosts = def.kitPods ?? [built.podA.host, built.podB.host];
     if (def.kit !== false) {
       // The pods' addresses, both families, as kubectl would list them (status.podIPs).
       const addresses = (host: string) =>
         [...lab.sh(host, 'ip -o addr show scope global', { record: false }).matchAll(/\binet6? ([0-9a-f.:]+)\//g)].map((m) => m[1]!);
       ctx.kitLauncher = async () => {
-        const pods = [...new Set((def.kitPods ?? [built.podA.host, built.podB.host]).flatMap(addresses))];
+        const pods = [...new Set(kitHosts.flatMap(addresses))];
         kit = await startKits(lab, built.topology.nodes.map((n) => n.name), pods, dir);
       };
       // Each node has talked to its pods, as a kubelet's probes make it in a cluster: the kit
       // then finds a bridged pod's veth by its neighbour entry, without the ping it sends where
       // there is none, which the lab's captures (started before the kit) would hold.
       if (!def.coldNeighbours) {
-        for (const host of def.kitPods ?? [built.podA.host, built.podB.host]) {
+        for (const host of kitHosts) {
           const node = built.topology.pods.find((p) => p.name === host)?.node;
           if (node) for (const ip of addresses(host)) lab.sh(node, `ping -c 1 -W 1 ${ip} >/dev/null || true`);
         }
