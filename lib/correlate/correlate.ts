@@ -74,7 +74,13 @@ export function correlate(files: CaptureInput[], opts: PointOptions = {}): Corre
   settleFlows(flows, walk.groups, points, egressRanks(points), flowOf);
   summarizeFlows(flows, walk.groups, flowOf);
   attachIcmpErrors(inputs, walk.errorRows, walk.conns, flowOfConnection, flows, walk.groups);
-  const paths = pathContext(points, walk.groups, walk.opaque.flatMap((o) => [...o.perPoint.keys()]));
+  const encapsulatedAt = (i: number) => {
+    const p = walk.store.point[i]!;
+    const c = captureOf(p);
+    const row = walk.store.row[i]!;
+    return c !== undefined && row < c.index.count && (c.shapes[c.index.shapeAt(row)]?.encapsulation ?? null) !== null;
+  };
+  const paths = pathContext(points, walk.groups, walk.opaque.flatMap((o) => [...o.perPoint.keys()]), encapsulatedAt);
   for (const f of flows) f.path = pathOf(f, paths);
   const clocks = estimateClocks(flows, walk.groups, points);
   const referenceNode = [...clocks.values()].find((c) => c.method === 'reference')?.node ?? points[0]?.node ?? '';

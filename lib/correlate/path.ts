@@ -35,9 +35,11 @@ export interface PathContext {
   families: Uint8Array;
   /** Points that carried a tunnel Hopscope does not decode (WireGuard, IPsec): 1. */
   opaque: Uint8Array;
+  /** Whether the sighting (a store index) carried its packet encapsulated (VXLAN, IP-in-IP, …). */
+  encapsulated: (i: number) => boolean;
 }
 
-export function pathContext(points: CapturePoint[], groups: PacketGroups, opaquePoints: Iterable<number> = []): PathContext {
+export function pathContext(points: CapturePoint[], groups: PacketGroups, opaquePoints: Iterable<number> = [], encapsulated: (i: number) => boolean = () => false): PathContext {
   const opaque = new Uint8Array(points.length);
   for (const p of opaquePoints) opaque[p] = 1;
   const store = groups.store;
@@ -60,7 +62,32 @@ export function pathContext(points: CapturePoint[], groups: PacketGroups, opaque
     sentFrom: () => (owners ??= ownersOf(points, store)).sent,
     families: familiesOf(points, store),
     opaque,
+    encapsulated,
   };
+}
+
+/**
+ * Whether the flow crossed a NIC of `host` and, there, only as itself: no packet of it
+ * encapsulated (its first packets each way suffice). Such a flow never crosses the node's overlay
+ * device: traffic to or from the node's own address, SNATed to it, or routed past the tunnel.
+ */
+function crossedNicPlain(f: Flow, ctx: PathContext, host: string): boolean {
+  const G = ctx.groups;
+  const st = G.store;
+  let seen = false;
+  for (const groups of [f.requests, f.replies]) {
+    for (let r = 0; r < groups.length && r < CLIENT_SAMPLE; r++) {
+      const g = groups[r]!;
+      for (let k = G.from(g), e = G.to(g); k < e; k++) {
+        const i = st.order[k]!;
+        const p = ctx.points[st.point[i]!]!;
+        if (p.host !== host || p.role !== 'nic') continue;
+        if (ctx.encapsulated(i)) return false;
+        seen = true;
+      }
+    }
+  }
+  return seen;
 }
 
 /**
@@ -250,10 +277,15 @@ export function pathOf(f: Flow, ctx: PathContext): number[] {
   // sent there, not by its replies arriving) and the flow reached no other node, untranslated:
   // it never crosses that node's overlay device or NIC.
   const staysHome = onPath.length === 0 && ctx.sentFrom().get(f.server) === f.clientNode && !translated(f, ctx);
+  // A node whose NIC the flow crossed only as itself, never encapsulated: it never crossed that
+  // node's overlay device either (asked only of an overlay device the flow was not seen at).
+  const plain = new Map<string, boolean>();
+  const plainAt = (host: string) => plain.get(host) ?? plain.set(host, crossedNicPlain(f, ctx, host)).get(host)!;
   const keep = (id: number) =>
     obs.seenAt[id] === 1 ||
     (points[id]!.role !== 'other' &&
       !(staysHome && (points[id]!.role === 'overlay' || points[id]!.role === 'nic')) &&
+      !(points[id]!.role === 'overlay' && plainAt(points[id]!.host)) &&
       !(ctx.opaque[id] === 1 && points[id]!.role === 'nic' && nodeSeen(points[id]!.host)) &&
       (points[id]!.role !== 'overlay' || ctx.families[id] === 0 || (ctx.families[id]! & family) !== 0) &&
       (points[id]!.role !== 'pod' || points[id]!.podIp === null || ends[id] !== 0));

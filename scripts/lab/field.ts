@@ -8,6 +8,7 @@
  */
 import type { Lab } from './exec';
 import { LABNET } from './scenarios';
+import { plugIntoLan, routesOf } from './plumbing';
 import { flannelVxlan, VXLAN_EXTRA_PODS, type BuildOptions, type Built, type StartFn, type VxlanPod } from './topologies';
 import type { ClientResult, Fault, FlowProtocol, PointId, PointRole, ServiceInfo } from '../../lib/lab/scenario';
 
@@ -1076,5 +1077,62 @@ const sameNode: FieldScenarioDef = {
   },
 };
 
-export const FIELD_SCENARIOS: FieldScenarioDef[] = [anyOnly('sll2'), anyOnly('sll1'), nodeport, background, windows, midConnection, nodeAnswers, busy, snaplen, randomLoss, rstClose, synAckDropped, sequential, fragments, oddNics, blindVeth, keepalive, podsInside, rotatedCaptures, sameNode];
+// ---------------------------------------------------------------------------------------------
+// A route of the overlay lost: the node's default route takes the pod traffic instead.
+
+/** The underlay's router: the nodes' default gateway, which forwards nothing. */
+const ROUTER = { host: 'router', ip: '192.168.0.1', mac: '52:54:00:a8:00:01' };
+
+const routeLost: FieldScenarioDef = {
+  name: 'vxlan-route-missing-default-gw',
+  id: 'rtgw',
+  title: 'node2 has lost flannel\'s route to node1\'s pod subnet: its default route takes what it sends pod-a out eth0 to the router, not encapsulated',
+  summary: 'Both nodes have a default route to the underlay\'s router (192.168.0.1), as real nodes do. node2 has lost flannel\'s route `10.244.1.0/24 via 10.244.1.0 dev flannel.1 onlink` (routes flanneld added are gone after `systemctl restart network` until it next syncs its leases, and a node re-registered with a new lease routes the old subnet nowhere). pod-a → pod-b: the requests cross the tunnel, pod-b answers, and node2 routes each reply by its default route: out eth0 as a plain IP packet, to the router\'s MAC, which drops it. pod-b → pod-a: the requests leave the same way. Beside them pod-a and pod-b reach the other node\'s own address (masqueraded, not encapsulated either), and those work.',
+  reportedAs: 'flannel\'s first write-up (seed 000): docker started before flannel gave pods addresses no node\'s route leads to through the overlay; the packets for them left by the default route, and the captures showed them leave node2 and arrive nowhere, which read as a loss on the underlay.',
+  notes: [
+    'The router (192.168.0.1, its own namespace on the switch) has forwarding off: what is not for itself it drops, silently, as a cloud\'s router drops addresses it has no route for.',
+    'The fault: `ip route del 10.244.1.0/24 via 10.244.1.0 dev flannel.1 onlink` on node2.',
+  ],
+  build: (lab, opts) => {
+    const built = flannelVxlan(lab, opts);
+    lab.addHost(ROUTER.host);
+    plugIntoLan(lab, ROUTER.host, 'eth0', ROUTER.mac, `${ROUTER.ip}/24`);
+    lab.sh(ROUTER.host, 'sysctl -w net.ipv4.ip_forward=0');
+    for (const n of built.topology.nodes) {
+      lab.sh(n.name, `ip route add default via ${ROUTER.ip}`);
+      n.routes = routesOf(lab, n.name);
+    }
+    built.topology.outside.push({ name: ROUTER.host, ip: ROUTER.ip, note: 'the nodes\' default gateway on the underlay; forwarding off' });
+    return built;
+  },
+  async run(ctx) {
+    await podServers(ctx, [H.a, H.b], [80]);
+    await ctx.serve('node1', { tcp: [10250] });
+    await ctx.serve('node2', { tcp: [10250] });
+    await ctx.sleep(1200);
+    await captureAll(ctx, AB_POINTS);
+    await ctx.sleep(300);
+    ctx.fault({
+      kind: 'route-missing', description: 'node2 has no route to node1\'s pod subnet through flannel.1; its default route leads to the router', node: 'node2',
+      commands: [{ host: 'node2', command: 'ip route del 10.244.1.0/24 via 10.244.1.0 dev flannel.1 onlink' }],
+    });
+    const ab = podPath('pod-a', 'pod-b');
+    const ba = podPath('pod-b', 'pod-a');
+    const leak = 'node2 routes pod-a\'s address by its default route: out eth0, not encapsulated, to the router';
+    await ctx.flow(ping('ping-a-b', H.a, H.b, 0x7601, ab, interest(`replies dropped: the requests reach pod-b through the tunnel; the replies reach node2 eth0 and no further (${leak})`)));
+    await ctx.flow(tcp('http-a-b', H.a, H.b, 80, 47680, ab, interest(`replies dropped: the SYN-ACKs reach node2 eth0 and no further (${leak}); pod-a resends its SYN`)));
+    await ctx.flow(udp('dns-b-a', H.b, H.a, 53, 47653, 0x7653, ba, interest(`requests dropped: they reach node2 eth0 and no further (${leak})`)));
+    await ctx.flow({
+      ...tcp('pod-b-to-node1', H.b, H.node1, 10250, 47681, ['node2/veth7e9d0f12', 'node2/cni0', 'node2/eth0', 'node1/eth0']),
+      description: 'pod-b opens TCP to node1\'s own address 192.168.0.11:10250 (masqueraded to node2\'s address, not encapsulated): it works',
+    });
+    await ctx.flow({
+      ...tcp('pod-a-to-node2', H.a, H.node2, 10250, 47682, ['node1/veth3a1b2c4d', 'node1/cni0', 'node1/eth0', 'node2/eth0']),
+      description: 'pod-a opens TCP to node2\'s own address 192.168.0.12:10250 (masqueraded to node1\'s address): it works',
+    });
+    await ctx.sleep(1000);
+  },
+};
+
+export const FIELD_SCENARIOS: FieldScenarioDef[] = [anyOnly('sll2'), anyOnly('sll1'), nodeport, background, windows, midConnection, nodeAnswers, busy, snaplen, randomLoss, rstClose, synAckDropped, sequential, fragments, oddNics, blindVeth, keepalive, podsInside, rotatedCaptures, sameNode, routeLost];
 
