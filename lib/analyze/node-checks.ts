@@ -60,9 +60,10 @@ function sourcedChecks(f: FlowReport, states: ReadonlyMap<string, NodeState>): S
   const i = path.findIndex((h) => `${h.node}/${h.interface}` === stop);
   const from = path[i];
   const to = path[i + 1];
-  if (!from || !to || from.host !== to.host) return [];
+  if (!from || !to) return [];
   const st = states.get(from.host);
   if (!st) return [];
+  if (from.host !== to.host) return f.stopLeftPlain ? plainRouteChecks(f, replies, st, from, to) : [];
   const out: Sourced[] = [];
   const node = from.host;
   // The device the packets never reached, and those between the two points that were not
@@ -140,6 +141,22 @@ function sourcedChecks(f: FlowReport, states: ReadonlyMap<string, NodeState>): S
   }
   out.push(...dropCounters(st, from, to, node, replies, f.verdict.kind === 'not-observed'));
   return out;
+}
+
+/**
+ * Packets that left `from`'s NIC for another node as plain IP where the overlay carries their
+ * destination: the route the node picks for it against its overlay device (the one tunnel device
+ * that is up; the kernel's fallback devices are down). No other check applies: nothing was
+ * forwarded wrongly on the node, only routed past the tunnel.
+ */
+function plainRouteChecks(f: FlowReport, replies: boolean, st: NodeState, from: HopReport, to: HopReport): Sourced[] {
+  const node = from.host;
+  const { dst } = addressesOf(f, replies);
+  const tunnels = [...st.links.values()].filter((l) => isTunnelLink(l.kind) && l.up).map((l) => l.name);
+  if (tunnels.length !== 1) {
+    return [{ node, cause: `the route to ${dst}`, status: 'not checkable', evidence: st.links.size === 0 ? 'no `ip -d link` in the bundle' : `${node} has ${tunnels.length === 0 ? 'no tunnel device up' : `tunnel devices ${tunnels.join(', ')}`}: which one the overlay uses is not known` }];
+  }
+  return routeChecks(st, node, dst, tunnels[0]!, to);
 }
 
 /** The node's tunnel devices of the kind the flow crossed `nic` in, that were not captured. */

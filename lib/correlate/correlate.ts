@@ -74,22 +74,17 @@ export function correlate(files: CaptureInput[], opts: PointOptions = {}): Corre
   settleFlows(flows, walk.groups, points, egressRanks(points), flowOf);
   summarizeFlows(flows, walk.groups, flowOf);
   attachIcmpErrors(inputs, walk.errorRows, walk.conns, flowOfConnection, flows, walk.groups);
-  const encapsulatedAt = (i: number) => {
-    const p = walk.store.point[i]!;
-    const c = captureOf(p);
-    const row = walk.store.row[i]!;
-    return c !== undefined && row < c.index.count && (c.shapes[c.index.shapeAt(row)]?.encapsulation ?? null) !== null;
+  const encapsulationOf = (point: number, row: number): Encapsulation | null => {
+    const c = captureOf(point);
+    return c && row < c.index.count ? (c.shapes[c.index.shapeAt(row)]?.encapsulation ?? null) : null;
   };
+  const encapsulatedAt = (i: number) => encapsulationOf(walk.store.point[i]!, walk.store.row[i]!) !== null;
   const paths = pathContext(points, walk.groups, walk.opaque.flatMap((o) => [...o.perPoint.keys()]), encapsulatedAt);
   for (const f of flows) f.path = pathOf(f, paths);
   const clocks = estimateClocks(flows, walk.groups, points);
   const referenceNode = [...clocks.values()].find((c) => c.method === 'reference')?.node ?? points[0]?.node ?? '';
   const kept = flows.filter((f) => f.requests.length > 0 || f.replies.length > 0);
   kept.forEach((f, i) => (f.id = i)); // Correlation.flows[f.id] === f
-  const encapsulationOf = (point: number, row: number): Encapsulation | null => {
-    const c = captureOf(point);
-    return c && row < c.index.count ? (c.shapes[c.index.shapeAt(row)]?.encapsulation ?? null) : null;
-  };
   points.forEach((p) => (p.truncated = walk.truncated[p.id]!));
   for (const p of points) {
     const n = walk.doubled[p.id]!;

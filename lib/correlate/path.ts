@@ -67,12 +67,12 @@ export function pathContext(points: CapturePoint[], groups: PacketGroups, opaque
 }
 
 /**
- * Whether the flow crossed a NIC of `host` and, there, only as itself: no packet of it
- * encapsulated (its first packets each way suffice). Such a flow never crosses the node's overlay
- * device: traffic to or from the node's own address, SNATed to it, or routed past the tunnel.
+ * How the flow's first packets, either way, crossed the NICs of `host` (of every node when null):
+ * whether one was seen there at all, and whether one was encapsulated. A flow seen at a node's
+ * NIC only as itself never crosses that node's overlay device: traffic to or from the node's own
+ * address, SNATed to it, or routed past the tunnel.
  */
-function crossedNicPlain(f: Flow, ctx: PathContext, host: string): boolean {
-  const G = ctx.groups;
+export function nicForms(f: Flow, G: PacketGroups, points: readonly CapturePoint[], encapsulated: (i: number) => boolean, host: string | null): { seen: boolean; encapsulated: boolean } {
   const st = G.store;
   let seen = false;
   for (const groups of [f.requests, f.replies]) {
@@ -80,14 +80,14 @@ function crossedNicPlain(f: Flow, ctx: PathContext, host: string): boolean {
       const g = groups[r]!;
       for (let k = G.from(g), e = G.to(g); k < e; k++) {
         const i = st.order[k]!;
-        const p = ctx.points[st.point[i]!]!;
-        if (p.host !== host || p.role !== 'nic') continue;
-        if (ctx.encapsulated(i)) return false;
+        const p = points[st.point[i]!]!;
+        if (p.role !== 'nic' || (host !== null && p.host !== host)) continue;
+        if (encapsulated(i)) return { seen: true, encapsulated: true };
         seen = true;
       }
     }
   }
-  return seen;
+  return { seen, encapsulated: false };
 }
 
 /**
@@ -280,7 +280,11 @@ export function pathOf(f: Flow, ctx: PathContext): number[] {
   // A node whose NIC the flow crossed only as itself, never encapsulated: it never crossed that
   // node's overlay device either (asked only of an overlay device the flow was not seen at).
   const plain = new Map<string, boolean>();
-  const plainAt = (host: string) => plain.get(host) ?? plain.set(host, crossedNicPlain(f, ctx, host)).get(host)!;
+  const crossedPlain = (host: string) => {
+    const at = nicForms(f, ctx.groups, points, ctx.encapsulated, host);
+    return at.seen && !at.encapsulated;
+  };
+  const plainAt = (host: string) => plain.get(host) ?? plain.set(host, crossedPlain(host)).get(host)!;
   const keep = (id: number) =>
     obs.seenAt[id] === 1 ||
     (points[id]!.role !== 'other' &&

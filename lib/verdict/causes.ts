@@ -78,6 +78,8 @@ export interface StepContext {
   client?: string;
   /** The packets lost at the step are the flow's replies (heading to the client). */
   replies?: boolean;
+  /** Between nodes: the lost packets left `from` (a NIC) as themselves, not encapsulated, though the overlay carries `dst` (outside-tunnel.ts). */
+  leftPlain?: boolean;
 }
 
 /** "<node>/<iface>" */
@@ -102,6 +104,7 @@ export function describeStep(c: StepContext): { transition: string; causes: Caus
       : null;
   const first = (...xs: (Cause | null)[]) => xs.filter((x): x is Cause => x !== null);
 
+  if (from.host !== to.host && c.leftPlain) return outsideTheTunnel(c, fam);
   if (from.host !== to.host) {
     const wire = ov?.wire ?? 'the overlay traffic';
     return {
@@ -131,6 +134,33 @@ export function describeStep(c: StepContext): { transition: string; causes: Caus
   const routedIn = from.role === 'overlay' || from.role === 'nic';
   meaning.causes = [rule, ...(routedIn && !c.passing.sameEnds && !c.replies ? [RP_FILTER(fam, node, from.interface)] : []), CONNTRACK(fam, node)];
   return meaning;
+}
+
+/**
+ * The packets left the node's NIC as plain IP where the overlay carries their destination: the
+ * node routed them past its overlay device, by its default route most likely, to a router that
+ * knows no pod addresses. The underlay did not lose them; the overlay's route was not there.
+ */
+function outsideTheTunnel(c: StepContext, fam: Family): { transition: string; causes: Cause[] } {
+  const { from, to, dst } = c;
+  const node = from.host;
+  const dev = c.overlay?.device ?? 'the overlay device';
+  const ip = fam.v6 ? 'ip -6' : 'ip';
+  return {
+    transition: `left ${pointName(from)} not encapsulated, as plain IP to ${dst} outside the tunnel, and never reached ${pointName(to)}: ${node} did not route them into ${dev}`,
+    causes: [
+      {
+        text: `${node} has no route to ${dst} through ${dev}: the overlay's route for ${podCidr(dst)} is missing (routes flanneld or Calico added are gone after 'systemctl restart network' until the agent syncs again; a node that registered again got a new subnet), so ${node}'s default route sends them out ${from.interface} to the underlay's router, which has no route to pod addresses and drops them`,
+        check: `${ip} route get ${dst}  # on ${node}: should leave by ${dev}, not by ${from.interface}; ${ip} route | grep ${dev}`,
+      },
+      {
+        text: `${dst} is in no node's pod subnet: its pod got an address the overlay never registered (docker started before flannel gives its bridge docker's own default subnet)`,
+        check: /^flannel/.test(dev)
+          ? `cat /run/flannel/subnet.env; ${ip} addr show  # on ${to.host}: the pods' bridge must hold FLANNEL_SUBNET`
+          : `kubectl get pods -A -o wide | grep -w ${dst}; kubectl get nodes -o jsonpath='{.items[*].spec.podCIDR}'`,
+      },
+    ],
+  };
 }
 
 /**

@@ -11,6 +11,7 @@ import { idsWhere } from '../correlate/flows';
 import { consumesSequence, TCP_MAX_HEADER } from '../correlate/summary';
 import { overlayDevice, type InterfaceRole, type OverlayDevice } from '../protocols/devices';
 import { describeStep, pointName, type Cause } from './causes';
+import { leftOutsideTunnel } from './outside-tunnel';
 import { passingAt, trafficName, type Passing, type StepPoints } from './passing';
 import type { IcmpErrorReport } from './types';
 import { TCP_ACK, TCP_RST } from '../protocols/numbers';
@@ -47,6 +48,11 @@ export interface Step {
    * is not captured.
    */
   toEndsOnCounterpart: boolean;
+  /**
+   * The lost packets left `from`, a NIC, for another node as themselves, not encapsulated,
+   * though the overlay carries their destination (outside-tunnel.ts).
+   */
+  leftPlain: boolean;
   /** The lost (and the outside) packets' times at `from`, and `to`'s window, corrected, ns since the epoch. */
   lostTimes: number[];
   outsideTimes: number[];
@@ -806,11 +812,11 @@ const NONE: readonly number[] = Object.freeze([]);
 const headingTo = (f: Flow, dir: 'requests' | 'replies') => (dir === 'replies' ? f.client : f.server);
 
 /** What a step means and its likely causes, from the devices on either side. */
-function stepMeaning(ev: Evidence, s: StepPoints, dst: string, lostSize: number, dir: 'requests' | 'replies', lostNs = NaN): { transition: string; causes: Cause[] } {
+function stepMeaning(ev: Evidence, s: StepPoints, dst: string, lostSize: number, dir: 'requests' | 'replies', lostNs = NaN, leftPlain = false): { transition: string; causes: Cause[] } {
   const { from, to } = s;
   const f = ev.flow;
   const passing = ev.passing(s, dir, dst, lostNs);
-  return describeStep({ from, to, dst, lostSize, overlay: ev.overlayIn(from, to), overlayPortUnreachableFrom: ev.underlayUnreachFrom, passing, traffic: trafficName(f), client: f.client, replies: dir === 'replies' });
+  return describeStep({ from, to, dst, lostSize, overlay: ev.overlayIn(from, to), overlayPortUnreachableFrom: ev.underlayUnreachFrom, passing, traffic: trafficName(f), client: f.client, replies: dir === 'replies', leftPlain });
 }
 
 /** A step where every packet seen at `from` was seen at `to`: what it would mean is worked out only if asked. */
@@ -828,6 +834,7 @@ class QuietStep implements Step {
   readonly window: [number, number] = [NaN, NaN];
   readonly toEndedEarly = false;
   readonly toEndsOnCounterpart = false;
+  readonly leftPlain = false;
   readonly dst: string;
   private d: { transition: string; causes: Cause[] } | null = null;
   constructor(
@@ -937,9 +944,11 @@ function computeStep(ev: Evidence, dir: 'requests' | 'replies', k: number, c: Co
   // a step where something is missing, so worked out on first use (a busy incident has
   // thousands of healthy flows, each with a handful of steps that lose nothing).
   let d: { transition: string; causes: Cause[] } | null = null;
+  let plain: boolean | null = null;
+  const leftPlain = () => (plain ??= leftOutsideTunnel(c, f, from, to, lost, dst));
   const described = () => {
     if (d) return d;
-    d = stepMeaning(ev, { before: k > 0 ? pts[order[k - 1]!]! : null, from, to }, dst, lostSize, dir, at >= 0 && lost.length > 0 ? st.tNs[at]! : NaN);
+    d = stepMeaning(ev, { before: k > 0 ? pts[order[k - 1]!]! : null, from, to }, dst, lostSize, dir, at >= 0 && lost.length > 0 ? st.tNs[at]! : NaN, leftPlain());
     // The first fragment of each got there, the rest did not: the datagrams never arrived whole.
     const partial = lost.filter((g) => G.arrivedIncomplete(g, to.id)).length;
     if (partial > 0) {
@@ -982,6 +991,9 @@ function computeStep(ev: Evidence, dir: 'requests' | 'replies', k: number, c: Co
       return described().causes;
     },
     gapNote,
+    get leftPlain() {
+      return leftPlain();
+    },
     lostTimes: lost.map(timeAtFrom),
     outsideTimes: outside.map(timeAtFrom),
     window,

@@ -100,6 +100,8 @@ export interface FlowReport {
   stopLostSize: number | null;
   /** For TCP, the distinct flag bytes of the segments lost there (0x12: SYN-ACK); empty when nothing stops. */
   stopLostTcpFlags?: number[];
+  /** Present (true) when the packets lost where the flow stops left that point, a NIC, for another node as plain IP, not encapsulated, though the overlay carries their destination. */
+  stopLeftPlain?: true;
   requests: { sent: number; delivered: number };
   replies: { sent: number; delivered: number };
   requestsStopAfter: string | null;

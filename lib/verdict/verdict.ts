@@ -230,6 +230,7 @@ function report(f: Flow, c: Correlation, offset: (p: CapturePoint) => number, sh
     checks: [],
     stopLostSize: stop ? stop.lostSize || null : null,
     stopLostTcpFlags: stop && f.protocol === 'tcp' ? [...new Set(stop.lost.map((g) => ev.groups.tcpFlags[g]!))].sort((a, b) => a - b) : [],
+    ...(stop?.leftPlain ? { stopLeftPlain: true as const } : {}),
     // Sent = the most any station saw (the first station may not be the client's own veth).
     requests: { sent: ev.n, delivered: ev.reqAt[ev.reqAt.length - 1] ?? 0 },
     replies: { sent: ev.nReplies, delivered: ev.repAt[ev.repAt.length - 1] ?? 0 },

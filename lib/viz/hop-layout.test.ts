@@ -191,6 +191,31 @@ describe.skipIf(!hasSamples)('hop layout on the lab scenarios', () => {
     });
   });
 
+  describe('vxlan-route-missing-default-gw: node2 routes pod-a\'s address past flannel.1', () => {
+    it('the replies that left node2/eth0 as plain IP are said not encapsulated on the link where they stop; the requests\' VXLAN stays named', async () => {
+      const { flow, layout } = await scene('vxlan-route-missing-default-gw');
+      expect(flow.stopLeftPlain).toBe(true);
+      const under = layout.segments.find((s) => s.kind === 'underlay')!;
+      expect(under.encapsulation?.text).toBe('replies not encapsulated');
+      expect(under.encapsulation?.title).toBe('node1 → node2: the replies left node2/eth0 as plain IP, not encapsulated: they never entered flannel.1; the requests crossed as VXLAN VNI 1, UDP 8472');
+    });
+
+    it('requests that never crossed encapsulated name no tunnel at all', async () => {
+      const { layout } = await scene('vxlan-route-missing-default-gw', { protocol: 'udp' });
+      expect(layout.segments.find((s) => s.kind === 'underlay')!.encapsulation?.text).toBe('requests not encapsulated');
+    });
+
+    it('a pod reaching the other node\'s own address is masqueraded, not tunnelled: no overlay device on its path, and node1 is no outside host', async () => {
+      const { layout } = await scene('vxlan-route-missing-default-gw', { protocol: 'tcp', server: '192.168.0.11' });
+      expect(pathNames(layout)).toEqual(['node2/veth7e9d0f12', 'node2/cni0', 'node2/eth0', 'node1/eth0']);
+      expect(layout.hosts.map((h) => [h.node, h.outside])).toEqual([
+        ['node2', false],
+        ['node1', false],
+      ]);
+      expect(layout.segments.find((s) => s.kind === 'underlay')!.encapsulation?.text).toBe('SNAT, routed');
+    });
+  });
+
   it('udp-forward-drop: the flannel UDP backend is named with its port', async () => {
     const { layout } = await scene('udp-forward-drop');
     expect(layout.segments.find((s) => s.kind === 'underlay')!.encapsulation?.text).toBe('flannel UDP 8285');

@@ -70,7 +70,7 @@ export interface HostLayout {
   y: number;
   width: number;
   height: number;
-  /** No pod, bridge or overlay point on the path: an outside host (or a node seen only at its NIC). */
+  /** No pod, bridge or overlay point on the path, nor any capture off it: an outside host (or a node captured only at its NIC). */
   outside: boolean;
   titleY: number;
   /** "clock +0.098 ms (one-way)", "clock reference", "clock unknown". */
@@ -382,7 +382,8 @@ function placeHosts(ctx: LayoutContext, perHost: HostDraft[], clocks: AnalysisRe
       y: TOP,
       width: px(w),
       height: ctx.hostHeight,
-      outside: n > 1 && !h.path.some((d) => d.role === 'pod' || d.role === 'bridge' || d.role === 'overlay'),
+      // A node whose other captures the flow never crossed (they are off its path) is one of the cluster's.
+      outside: n > 1 && !h.path.some((d) => d.role === 'pod' || d.role === 'bridge' || d.role === 'overlay') && !ctx.flow.offPath.some((o) => o.node === h.node),
       titleY: TOP + 18,
       clockLabel: clockLabel(clock),
       clockY: TOP + 34,
@@ -443,7 +444,13 @@ function underlayLabel(ctx: LayoutContext, a: StationLayout, b: StationLayout, h
     flow.translations.some((t) => t.kind !== 'DNAT' && stations.some((s) => s.hostIndex === hostIndex && s.pathIndex !== null && s.name === t.at));
   const device = overlayDevice(a.hostIndex) ?? overlayDevice(b.hostIndex);
   const seen = flow.encapsulation?.find((e) => e.at === `${a.node}/${a.interface}` || e.at === `${b.node}/${b.interface}`);
-  const text = seen ? seen.text : device ? encapsulationText(device) : snatOn(a.hostIndex) && hb.outside ? 'SNAT to the outside' : 'routed';
+  // The packets lost here left as plain IP where the overlay carries their destination: say so
+  // on this link, not the tunnel they never entered.
+  const stop = flow.requestsStopAfter ?? flow.repliesStopAfter;
+  const plain = flow.stopLeftPlain === true && (stop === `${a.node}/${a.interface}` || stop === `${b.node}/${b.interface}`) ? (flow.requestsStopAfter ? 'requests' : 'replies') : null;
+  const snat = snatOn(a.hostIndex);
+  const encapsulated = seen ? seen.text : device ? encapsulationText(device) : snat ? (hb.outside ? 'SNAT to the outside' : 'SNAT, routed') : 'routed';
+  const text = plain ? `${plain} not encapsulated` : encapsulated;
   const left = ha.x + ha.width;
   const room = Math.max(hb.x - left, 40);
   return {
@@ -451,13 +458,17 @@ function underlayLabel(ctx: LayoutContext, a: StationLayout, b: StationLayout, h
     lines: fitLines(text, room - 6),
     x: px((left + hb.x) / 2),
     y: ctx.pathY + 20,
-    title: seen
+    title: plain
+      ? `${ha.node} → ${hb.node}: the ${plain} left ${stop} as plain IP, not encapsulated${device ? `: they never entered ${device}` : ''}${seen ? `; the ${plain === 'requests' ? 'replies' : 'requests'} crossed as ${seen.text}` : ''}`
+      : seen
       ? `${ha.node} → ${hb.node} over the underlay: ${seen.text}, between ${seen.outerSrc} and ${seen.outerDst}${device ? ` (${device})` : ''}`
       : device
         ? `${ha.node} → ${hb.node} over the underlay, encapsulated by ${device}: ${overlayOfDevice(device).wire}`
         : text === 'routed'
           ? `${ha.node} → ${hb.node}: routed on the underlay without encapsulation`
-          : `${ha.node} → ${hb.node}: leaves ${ha.node} with its source address translated (SNAT) to reach the outside`,
+          : text === 'SNAT, routed'
+            ? `${ha.node} → ${hb.node}: routed on the underlay without encapsulation, its source address translated (SNAT) on ${ha.node}`
+            : `${ha.node} → ${hb.node}: leaves ${ha.node} with its source address translated (SNAT) to reach the outside`,
   };
 }
 

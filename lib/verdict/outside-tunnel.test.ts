@@ -1,0 +1,86 @@
+/**
+ * "Left the NIC not encapsulated, outside the tunnel": a claim checked against the lab. It is
+ * made only where the lab removed the overlay's route on the node the packets left, and where the
+ * lab's own matcher saw them at that node's NIC and never at its overlay device (a packet the
+ * overlay carried would have crossed it). Where pods are routed natively, with no packet
+ * encapsulated anywhere, the same loss stays a loss on the underlay.
+ */
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadInputs } from '../analyze/files';
+import { keptWhere } from '../testing/pcap-records';
+import { analyzeFiles, analyzeScenario, directionPaths, expectedStop, findFlow, scenarios } from '../testing/scenarios';
+
+/** What these tests read of a scenario.json beyond GroundTruth's fields: the fault's node, each point's id and role. */
+interface LabTruth {
+  fault: { kind: string; node: string } | null;
+  capturePoints: { id: string; role: string }[];
+}
+
+const all = scenarios();
+if (all.length === 0) console.log('[samples] no lab scenario found: skipping the outside-the-tunnel tests');
+const ROUTE_LOST = all.find((s) => s.truth.name === 'vxlan-route-missing-default-gw');
+
+describe.skipIf(all.length === 0)('packets routed past the tunnel', () => {
+  for (const { dir, truth } of all) {
+    it(`${truth.name}: claimed only where the lab removed the overlay's route on the node they left, and its captures saw them skip the overlay device`, async () => {
+      const report = await analyzeScenario(dir, truth);
+      const lab = truth as unknown as LabTruth;
+      for (const f of report.flows) {
+        const text = [f.verdict.transition ?? '', ...f.verdict.causes.map((c) => c.text)].join('\n');
+        if (!f.stopLeftPlain) {
+          expect(text, `${f.client} → ${f.server}`).not.toMatch(/outside the tunnel/);
+          continue;
+        }
+        expect(truth.fault?.kind).toBe('route-missing');
+        const gt = truth.flows.find((x) => findFlow(report.flows, x) === f);
+        expect(gt, `${f.client} → ${f.server}: a flow of interest`).toBeDefined();
+        const stop = expectedStop(gt!)!;
+        expect(stop.at).toBe(f.requestsStopAfter ?? f.repliesStopAfter);
+        const node = stop.at.split('/')[0]!;
+        expect(node).toBe(lab.fault!.node);
+        expect(lab.capturePoints.find((c) => c.id === stop.at)?.role).toBe('nic');
+        // The lab saw them at the NIC and at none of the node's overlay devices on the way.
+        const way = stop.direction === 'requests' ? gt!.requests : gt!.replies;
+        const overlays = lab.capturePoints.filter((c) => c.role === 'overlay' && c.id.startsWith(`${node}/`)).map((c) => c.id);
+        expect(overlays.length).toBeGreaterThan(0);
+        for (const o of overlays) expect(way.seenAt[o] ?? 0, o).toBe(0);
+        expect(f.verdict.transition).toMatch(new RegExp(`^left ${stop.at} not encapsulated`));
+        expect(f.verdict.causes[0]!.text).toMatch(new RegExp(`^${node} has no route to \\S+ through`));
+      }
+    });
+  }
+
+  it.skipIf(!ROUTE_LOST)('vxlan-route-missing-default-gw: every flow the lab broke is said to leave node2 outside the tunnel; the flows to the nodes\' own addresses cross no overlay device', async () => {
+    const { dir, truth } = ROUTE_LOST!;
+    const report = await analyzeScenario(dir, truth);
+    for (const gt of truth.flows) expect(findFlow(report.flows, gt)?.stopLeftPlain, gt.id).toBe(true);
+    for (const gt of truth.healthy ?? []) {
+      const f = findFlow(report.flows, gt)!;
+      expect(f.verdict.kind, gt.id).toBe('delivered');
+      // Plain on both NICs: to the other node's own address, masqueraded, never through flannel.1.
+      expect(f.hops.map((h) => `${h.node}/${h.interface}`), gt.id).toEqual(directionPaths(gt).requests);
+    }
+  });
+
+  it.skipIf(!ROUTE_LOST)('with no packet encapsulated anywhere (pods routed natively, as flannel host-gw does), the same loss stays a loss on the underlay', async () => {
+    const { dir, truth } = ROUTE_LOST!;
+    const out = mkdtempSync(join(tmpdir(), 'hopscope-native-'));
+    const files: string[] = [];
+    for (const name of readdirSync(dir).filter((n) => /^node\d-.*\.pcap$/.test(n) && !n.includes('flannel'))) {
+      const cap = (await loadInputs([join(dir, name)], new Map())).inputs[0]!.capture;
+      const tunnelled = new Set(cap.shapes.flatMap((s, k) => (s.encapsulation ? [k] : [])));
+      const path = join(out, name);
+      writeFileSync(path, await keptWhere(join(dir, name), (row) => !tunnelled.has(row.shape)));
+      files.push(path);
+    }
+    const report = await analyzeFiles(files);
+    const dns = truth.flows.find((x) => x.id === 'dns-b-a')!;
+    const f = findFlow(report.flows, dns)!;
+    expect(f.requestsStopAfter).toBe('node2/eth0');
+    expect(f.stopLeftPlain).toBeUndefined();
+    expect(f.verdict.transition).toMatch(/lost on the underlay between node2 and node1/);
+  });
+});
