@@ -30,6 +30,35 @@ const by = (checks: ReturnType<typeof checkFlow>, re: RegExp) => checks.filter((
 const tcp = (r: { flows: FlowReport[] }) => r.flows.find((f) => f.protocol === 'tcp' && f.verdict.kind !== 'delivered')!;
 
 describe.skipIf(!present)('causes checked on a node\'s state', () => {
+  it('routed past the tunnel: the route is held against the overlay device on the path, else the one tunnel device up of the family, never any tunnel', async () => {
+    const { states, report } = await load('vxlan-route-missing-default-gw');
+    const st = states.get('node2')!;
+    const dns = report.flows.find((f) => f.protocol === 'udp' && f.stopLeftPlain)!;
+    const route = (f: FlowReport, s: Map<string, NodeState>) => by(checkFlow(f, s), /^the route to 10\.244\.1\.2/)[0]!;
+    expect(route(dns, states)).toMatchObject({ node: 'node2', cause: 'the route to 10.244.1.2 does not lead to flannel.1', status: 'confirmed' });
+    expect(route(dns, states).evidence).toMatch(/^default via 192\.168\.0\.1 dev eth0: it leaves by eth0$/);
+    // No overlay device on the path (none captured): the node's one tunnel device up of the family.
+    const bare = { ...dns, hops: dns.hops.filter((h) => h.role !== 'overlay') };
+    expect(route(bare, states).status).toBe('confirmed');
+    // Dual stack: flannel-v6.1 beside flannel.1 is the IPv6 overlay, not a second candidate for 10.244.1.2.
+    const v6 = { name: 'flannel-v6.1', up: true, line: '12: flannel-v6.1: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1430 state UNKNOWN \\    vxlan id 2', mtu: 1430, kind: 'vxlan', master: null };
+    const dual = withState(states, 'node2', { links: new Map([...st.links, ['flannel-v6.1', v6]]) });
+    expect(route(bare, dual).status).toBe('confirmed');
+    // A second IPv4 tunnel (a VPN's tun device) leaves the overlay unknown: not checkable, not guessed.
+    const tun = { name: 'tailscale0', up: true, line: '13: tailscale0: <POINTOPOINT,MULTICAST,NOARP,UP,LOWER_UP> mtu 1280 state UNKNOWN \\    tun type tun', mtu: 1280, kind: 'tun', master: null };
+    const two = withState(states, 'node2', { links: new Map([...st.links, ['tailscale0', tun]]) });
+    expect(route(bare, two).status).toBe('not checkable');
+    expect(route(bare, two).evidence).toMatch(/flannel\.1, tailscale0/);
+    // With flannel.1 on the path (node1's, which node2 has too), that one decides.
+    expect(route(dns, two).status).toBe('confirmed');
+    // The replies of the ping crossed node2's flannel.1 the other way: it is on the path, and it decides.
+    const ping = report.flows.find((f) => f.protocol === 'icmp' && f.stopLeftPlain)!;
+    expect(route(ping, two).status).toBe('confirmed');
+    // The route restored: ruled out.
+    const restored = withState(states, 'node2', { routes: ['10.244.1.0/24 via 10.244.1.0 dev flannel.1 onlink', ...st.routes!] });
+    expect(route(dns, restored).status).toBe('ruled out');
+  });
+
   it('a kernel fallback tunnel (sit0, always down) is never "the device the packets never reached"', async () => {
     const { states, report } = await load('vxlan-flannel-down');
     const st = states.get('node2')!;

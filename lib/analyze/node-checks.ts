@@ -145,18 +145,31 @@ function sourcedChecks(f: FlowReport, states: ReadonlyMap<string, NodeState>): S
 
 /**
  * Packets that left `from`'s NIC for another node as plain IP where the overlay carries their
- * destination: the route the node picks for it against its overlay device (the one tunnel device
- * that is up; the kernel's fallback devices are down). No other check applies: nothing was
- * forwarded wrongly on the node, only routed past the tunnel.
+ * destination: the route the node picks for it against the node's overlay device. No other check
+ * applies: nothing was forwarded wrongly on the node, only routed past the tunnel.
  */
 function plainRouteChecks(f: FlowReport, replies: boolean, st: NodeState, from: HopReport, to: HopReport): Sourced[] {
   const node = from.host;
   const { dst } = addressesOf(f, replies);
-  const tunnels = [...st.links.values()].filter((l) => isTunnelLink(l.kind) && l.up).map((l) => l.name);
-  if (tunnels.length !== 1) {
-    return [{ node, cause: `the route to ${dst}`, status: 'not checkable', evidence: st.links.size === 0 ? 'no `ip -d link` in the bundle' : `${node} has ${tunnels.length === 0 ? 'no tunnel device up' : `tunnel devices ${tunnels.join(', ')}`}: which one the overlay uses is not known` }];
-  }
-  return routeChecks(st, node, dst, tunnels[0]!, to);
+  const dev = overlayOf(f, st, node, dst.includes(':'));
+  if (typeof dev !== 'string') return [{ node, cause: `the route to ${dst}`, status: 'not checkable', evidence: dev.why }];
+  return routeChecks(st, node, dst, dev, to);
+}
+
+/**
+ * The overlay device a node routes pod addresses of one family into: the one on the flow's path
+ * on that node, else one of the path's overlay devices the node has too (flannel.1 on every
+ * node), else its one tunnel device up of that family (an IPv6 twin's name says "v6": flannel's
+ * flannel-v6.1, Calico's vxlan-v6.calico).
+ */
+function overlayOf(f: FlowReport, st: NodeState, node: string, v6: boolean): string | { why: string } {
+  if (st.links.size === 0) return { why: 'no `ip -d link` in the bundle' };
+  const onPath = f.hops.filter((h) => h.role === 'overlay' && st.links.has(h.interface));
+  const mine = onPath.find((h) => h.host === node) ?? onPath[0];
+  if (mine) return mine.interface;
+  const tunnels = [...st.links.values()].filter((l) => isTunnelLink(l.kind) && l.up && /v6/.test(l.name) === v6).map((l) => l.name);
+  if (tunnels.length === 1) return tunnels[0]!;
+  return { why: `${node} has ${tunnels.length === 0 ? `no ${v6 ? 'IPv6 ' : ''}tunnel device up` : `tunnel devices ${tunnels.join(', ')}`}: which one the overlay uses is not known` };
 }
 
 /** The node's tunnel devices of the kind the flow crossed `nic` in, that were not captured. */

@@ -116,7 +116,8 @@ export function correlate(files: CaptureInput[], opts: PointOptions = {}): Corre
         : `${p.node}/${p.interface} never shows packets towards its pod (${b.seen} from it), though ${p.host}'s other points do, and the pod sent nothing there that could show whether it received them (no TCP, no echo reply): a capture of one direction (tcpdump -Q in; Cilium's host routing passes the pod's device by) looks the same as everything towards the pod lost on the way, so packets that stop right before it are not observed, neither delivered nor dropped`,
     );
   }
-  return { epochSec, groups: walk.groups, points, flows: kept, clocks, referenceNode, encapsulationOf, captureOf, notes: layout.notes, undecoded, neighbours: walk.neighbours, blind, sequentialNodes };
+  const podSide = (addr: string) => paths.sentFrom().get(addr);
+  return { epochSec, groups: walk.groups, points, flows: kept, clocks, referenceNode, encapsulationOf, captureOf, podSide, notes: layout.notes, undecoded, neighbours: walk.neighbours, blind, sequentialNodes };
 }
 
 /** Nodes (hosts) with two or more captures of which no two ran at the same time: taken one after another. */

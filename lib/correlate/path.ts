@@ -67,27 +67,29 @@ export function pathContext(points: CapturePoint[], groups: PacketGroups, opaque
 }
 
 /**
- * How the flow's first packets, either way, crossed the NICs of `host` (of every node when null):
- * whether one was seen there at all, and whether one was encapsulated. A flow seen at a node's
- * NIC only as itself never crosses that node's overlay device: traffic to or from the node's own
- * address, SNATed to it, or routed past the tunnel.
+ * Whether the flow's first packets crossed a NIC of `host` both ways, and there only as
+ * themselves: such a flow never crosses that node's overlay device (traffic to or from the
+ * node's own address, SNATed to it, routed past the tunnel). Both ways: a NodePort request that
+ * node's FORWARD chain dropped crossed its NIC only plain too, and was on its way into the tunnel.
  */
-export function nicForms(f: Flow, G: PacketGroups, points: readonly CapturePoint[], encapsulated: (i: number) => boolean, host: string | null): { seen: boolean; encapsulated: boolean } {
+function crossedNicPlain(f: Flow, ctx: PathContext, host: string): boolean {
+  const G = ctx.groups;
   const st = G.store;
-  let seen = false;
   for (const groups of [f.requests, f.replies]) {
+    let seen = false;
     for (let r = 0; r < groups.length && r < CLIENT_SAMPLE; r++) {
       const g = groups[r]!;
       for (let k = G.from(g), e = G.to(g); k < e; k++) {
         const i = st.order[k]!;
-        const p = points[st.point[i]!]!;
-        if (p.role !== 'nic' || (host !== null && p.host !== host)) continue;
-        if (encapsulated(i)) return { seen: true, encapsulated: true };
+        const p = ctx.points[st.point[i]!]!;
+        if (p.role !== 'nic' || p.host !== host) continue;
+        if (ctx.encapsulated(i)) return false;
         seen = true;
       }
     }
+    if (!seen) return false;
   }
-  return { seen, encapsulated: false };
+  return true;
 }
 
 /**
@@ -277,14 +279,10 @@ export function pathOf(f: Flow, ctx: PathContext): number[] {
   // sent there, not by its replies arriving) and the flow reached no other node, untranslated:
   // it never crosses that node's overlay device or NIC.
   const staysHome = onPath.length === 0 && ctx.sentFrom().get(f.server) === f.clientNode && !translated(f, ctx);
-  // A node whose NIC the flow crossed only as itself, never encapsulated: it never crossed that
-  // node's overlay device either (asked only of an overlay device the flow was not seen at).
+  // A node whose NIC the flow crossed both ways only as itself, never encapsulated: it never
+  // crossed that node's overlay device either (asked only of an overlay device the flow was not seen at).
   const plain = new Map<string, boolean>();
-  const crossedPlain = (host: string) => {
-    const at = nicForms(f, ctx.groups, points, ctx.encapsulated, host);
-    return at.seen && !at.encapsulated;
-  };
-  const plainAt = (host: string) => plain.get(host) ?? plain.set(host, crossedPlain(host)).get(host)!;
+  const plainAt = (host: string) => plain.get(host) ?? plain.set(host, crossedNicPlain(f, ctx, host)).get(host)!;
   const keep = (id: number) =>
     obs.seenAt[id] === 1 ||
     (points[id]!.role !== 'other' &&

@@ -197,6 +197,11 @@ export interface Correlation {
   encapsulationOf(point: number, row: number): Encapsulation | null;
   /** The capture a point's rows (Sighting.row) index: its file's, or its files' joined (CapturePoint.parts). */
   captureOf(point: number): IndexedCapture | undefined;
+  /**
+   * The node whose pod side an address is proven to live on (a pod veth's own address, or sent
+   * at a pod veth or bridge with an initial TTL), or undefined: no node's own, no outside one.
+   */
+  podSide(addr: string): string | undefined;
   points: CapturePoint[];
   flows: Flow[];
   clocks: Map<string, NodeClock>;

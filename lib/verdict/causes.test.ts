@@ -81,6 +81,10 @@ describe('IPv6 parity of the causes', () => {
   it('guesses the pod CIDR of either family', () => {
     expect(podCidr('10.244.2.7')).toBe('10.244.2.0/24');
     expect(podCidr('fd00:10:244:2:0:0:0:7')).toBe('fd00:10:244:2::/64');
+    // As Hopscope writes IPv6 addresses (RFC 5952): compressed.
+    expect(podCidr('fd00:10:244:2::7')).toBe('fd00:10:244:2::/64');
+    expect(podCidr('2001:db8::1')).toBe('2001:db8::/64');
+    expect(podCidr('::ffff:10.244.2.7')).toBe('<pod CIDR>');
     expect(familyOf('fd00::1').forwarding).toBe('net.ipv6.conf.all.forwarding');
   });
 });

@@ -7,6 +7,7 @@
 import type { CapturePoint } from '../correlate/correlate';
 import { overlayDevice, type OverlayDevice } from '../protocols/devices';
 import { filterPattern } from '../protocols/overlays';
+import { formatIpv6 } from '../decode/layers/base';
 import type { Passing } from './passing';
 
 export interface Cause {
@@ -47,13 +48,33 @@ const CONNTRACK = (fam: Family, node: string): Cause => ({
   text: `conntrack on ${node} marks the packets INVALID (a state it never saw, e.g. after a table flush or an asymmetric path) and a rule drops them`,
   check: `conntrack -S; ${fam.iptables} -S | grep -i 'ctstate INVALID'`,
 });
-/** A guess at the pod CIDR from an address in it: flannel and Calico hand out /24s (IPv6: /64s). */
+/** A guess at the pod CIDR from an address in it: flannel hands out /24s (IPv6: /64s). */
 export function podCidr(addr: string): string {
   const m = /^(\d+\.\d+\.\d+)\.\d+$/.exec(addr);
   if (m) return `${m[1]}.0/24`;
-  const groups = addr.includes('::') ? null : addr.split(':');
-  if (groups && groups.length === 8) return `${groups.slice(0, 4).join(':')}::/64`;
+  const groups = ipv6Groups(addr);
+  if (groups) {
+    const prefix = new Uint8Array(16);
+    groups.slice(0, 4).forEach((g, k) => {
+      const v = parseInt(g, 16);
+      prefix[2 * k] = v >> 8;
+      prefix[2 * k + 1] = v & 0xff;
+    });
+    return `${formatIpv6(prefix, 0)}/64`;
+  }
   return '<pod CIDR>';
+}
+
+/** An IPv6 address's eight groups ("::" filled in), or null when it is not one. */
+function ipv6Groups(addr: string): string[] | null {
+  if (!addr.includes(':') || addr.includes('.')) return null;
+  const halves = addr.split('::');
+  if (halves.length > 2) return null;
+  const head = halves[0] ? halves[0].split(':') : [];
+  const tail = halves.length === 2 && halves[1] ? halves[1].split(':') : [];
+  const fill = halves.length === 2 ? 8 - head.length - tail.length : 0;
+  const groups = [...head, ...Array<string>(Math.max(0, fill)).fill('0'), ...tail];
+  return groups.length === 8 && groups.every((g) => /^[0-9a-f]{1,4}$/i.test(g)) ? groups : null;
 }
 const RP_FILTER = (fam: Family, node: string, dev: string): Cause =>
   fam.v6
@@ -150,7 +171,7 @@ function outsideTheTunnel(c: StepContext, fam: Family): { transition: string; ca
     transition: `left ${pointName(from)} not encapsulated, as plain IP to ${dst} outside the tunnel, and never reached ${pointName(to)}: ${node} did not route them into ${dev}`,
     causes: [
       {
-        text: `${node} has no route to ${dst} through ${dev}: the overlay's route for ${podCidr(dst)} is missing (routes flanneld or Calico added are gone after 'systemctl restart network' until the agent syncs again; a node that registered again got a new subnet), so ${node}'s default route sends them out ${from.interface} to the underlay's router, which has no route to pod addresses and drops them`,
+        text: `${node} has no route to ${dst} through ${dev}: the overlay's route for the pod subnet holding ${dst} is missing (routes flanneld or Calico added are gone after 'systemctl restart network' until the agent syncs again; a node that registered again got a new subnet), so ${node}'s default route sends them out ${from.interface} to the underlay's router, which has no route to pod addresses and drops them`,
         check: `${ip} route get ${dst}  # on ${node}: should leave by ${dev}, not by ${from.interface}; ${ip} route | grep ${dev}`,
       },
       {

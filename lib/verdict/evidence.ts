@@ -945,7 +945,7 @@ function computeStep(ev: Evidence, dir: 'requests' | 'replies', k: number, c: Co
   // thousands of healthy flows, each with a handful of steps that lose nothing).
   let d: { transition: string; causes: Cause[] } | null = null;
   let plain: boolean | null = null;
-  const leftPlain = () => (plain ??= leftOutsideTunnel(c, f, from, to, lost, dst));
+  const leftPlain = () => (plain ??= leftOutsideTunnel(c, from, to, lost, dst));
   const described = () => {
     if (d) return d;
     d = stepMeaning(ev, { before: k > 0 ? pts[order[k - 1]!]! : null, from, to }, dst, lostSize, dir, at >= 0 && lost.length > 0 ? st.tNs[at]! : NaN, leftPlain());

@@ -3,7 +3,8 @@
  * made only where the lab removed the overlay's route on the node the packets left, and where the
  * lab's own matcher saw them at that node's NIC and never at its overlay device (a packet the
  * overlay carried would have crossed it). Where pods are routed natively, with no packet
- * encapsulated anywhere, the same loss stays a loss on the underlay.
+ * encapsulated anywhere, the same loss stays a loss on the underlay; and a NodePort's request,
+ * plain on its ingress NIC before it is encapsulated there, is never said to have left plain.
  */
 import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,6 +12,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadInputs } from '../analyze/files';
 import { keptWhere } from '../testing/pcap-records';
+import type { PacketRow } from '../decode/packet-index';
 import { analyzeFiles, analyzeScenario, directionPaths, expectedStop, findFlow, scenarios } from '../testing/scenarios';
 
 /** What these tests read of a scenario.json beyond GroundTruth's fields: the fault's node, each point's id and role. */
@@ -22,6 +24,23 @@ interface LabTruth {
 const all = scenarios();
 if (all.length === 0) console.log('[samples] no lab scenario found: skipping the outside-the-tunnel tests');
 const ROUTE_LOST = all.find((s) => s.truth.name === 'vxlan-route-missing-default-gw');
+const NODEPORT = all.find((s) => s.truth.name === 'nodeport-hostport-healthy');
+
+/** A scenario's `node*.pcap` files that `take` accepts, each cut to the rows `keep` accepts, written to a fresh folder. */
+async function rewritten(dir: string, take: (name: string) => boolean, keep: (name: string, row: PacketRow, encapsulated: boolean) => boolean): Promise<string[]> {
+  const out = mkdtempSync(join(tmpdir(), 'hopscope-cut-'));
+  const files: string[] = [];
+  for (const name of readdirSync(dir).filter((n) => /^node\d-.*\.pcap$/.test(n) && take(n))) {
+    const cap = (await loadInputs([join(dir, name)], new Map())).inputs[0]!.capture;
+    const path = join(out, name);
+    writeFileSync(path, await keptWhere(join(dir, name), (row) => keep(name, row, cap.shapes[row.shape]?.encapsulation != null)));
+    files.push(path);
+  }
+  return files;
+}
+
+/** TCP to or from port 80, inside a tunnel or not: the NodePort's leg to pod-a, its hostPort and hairpin neighbours. */
+const port80 = (row: PacketRow) => row.proto === 6 && (row.sport === 80 || row.dport === 80);
 
 describe.skipIf(all.length === 0)('packets routed past the tunnel', () => {
   for (const { dir, truth } of all) {
@@ -67,20 +86,25 @@ describe.skipIf(all.length === 0)('packets routed past the tunnel', () => {
 
   it.skipIf(!ROUTE_LOST)('with no packet encapsulated anywhere (pods routed natively, as flannel host-gw does), the same loss stays a loss on the underlay', async () => {
     const { dir, truth } = ROUTE_LOST!;
-    const out = mkdtempSync(join(tmpdir(), 'hopscope-native-'));
-    const files: string[] = [];
-    for (const name of readdirSync(dir).filter((n) => /^node\d-.*\.pcap$/.test(n) && !n.includes('flannel'))) {
-      const cap = (await loadInputs([join(dir, name)], new Map())).inputs[0]!.capture;
-      const tunnelled = new Set(cap.shapes.flatMap((s, k) => (s.encapsulation ? [k] : [])));
-      const path = join(out, name);
-      writeFileSync(path, await keptWhere(join(dir, name), (row) => !tunnelled.has(row.shape)));
-      files.push(path);
-    }
+    const files = await rewritten(dir, (n) => !n.includes('flannel'), (_, _row, encapsulated) => !encapsulated);
     const report = await analyzeFiles(files);
-    const dns = truth.flows.find((x) => x.id === 'dns-b-a')!;
-    const f = findFlow(report.flows, dns)!;
+    const f = findFlow(report.flows, truth.flows.find((x) => x.id === 'dns-b-a')!)!;
     expect(f.requestsStopAfter).toBe('node2/eth0');
     expect(f.stopLeftPlain).toBeUndefined();
     expect(f.verdict.transition).toMatch(/lost on the underlay between node2 and node1/);
+  });
+
+  it.skipIf(!NODEPORT)('a NodePort request crosses its ingress NIC plain, then encapsulated: lost on the underlay after it (no flannel.1 captured), it is never said to be routed past the tunnel', async () => {
+    const { dir, truth } = NODEPORT!;
+    // node1 never gets the encapsulated leg: everything of port 80 taken out of its captures, and
+    // out of node2's what came back (pod-a's encapsulated replies, node2's to the client from 30080).
+    const files = await rewritten(dir, (n) => !n.includes('flannel'), (name, row) =>
+      name.startsWith('node2') ? !(row.proto === 6 && (row.sport === 80 || row.sport === 30080)) : !port80(row),
+    );
+    const report = await analyzeFiles(files);
+    const f = findFlow(report.flows, [...truth.flows, ...(truth.healthy ?? [])].find((x) => x.id === 'nodeport-http')!)!;
+    expect(f.requestsStopAfter).toBe('node2/eth0');
+    expect(f.stopLeftPlain).toBeUndefined();
+    expect(f.verdict.transition).not.toMatch(/outside the tunnel/);
   });
 });

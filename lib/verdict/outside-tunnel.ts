@@ -7,14 +7,15 @@
  * the packet leave the node and arrive nowhere, which is no loss on the underlay: the overlay's
  * route is missing, or the address is in no node's pod subnet (flannel's first write-up, DOMAIN.md).
  *
- * Said only where the overlay is proven to carry that address between nodes: the flow's own
- * packets crossed a NIC encapsulated, or other packets to or from the address crossed a NIC of
- * the sending node encapsulated. Where pods are routed natively (flannel host-gw, Calico
- * CrossSubnet between nodes of one subnet) their packets cross the NICs as themselves, and a
- * loss there stays a loss on the underlay.
+ * Said only where all of it is proven: every copy of the lost packets at the NIC was plain (a
+ * NodePort's request crosses its ingress NIC twice, plain and then encapsulated); they were
+ * heading to an address that lives on the next node's pod side (no node's own address, no
+ * outside client, which are routed plain); and the overlay carries that address at this node's
+ * NIC: other packets from or to it crossed there encapsulated. Where pods are routed natively
+ * (flannel host-gw, Calico CrossSubnet between nodes of one subnet) none of theirs is
+ * encapsulated, and a loss there stays a loss on the underlay.
  */
-import type { CapturePoint, Correlation, Flow } from '../correlate/correlate';
-import { nicForms } from '../correlate/path';
+import type { CapturePoint, Correlation } from '../correlate/correlate';
 
 /** Whether a sighting (a store index) carried its packet encapsulated. */
 function encapsulated(c: Correlation, i: number): boolean {
@@ -22,38 +23,44 @@ function encapsulated(c: Correlation, i: number): boolean {
   return c.encapsulationOf(st.point[i]!, st.row[i]!) !== null;
 }
 
-/** Per correlation, by "host|address": whether packets from or to the address crossed a NIC of the host encapsulated. */
-const carried = new WeakMap<Correlation, Map<string, boolean>>();
+/**
+ * Per correlation, "host|address id" of every address that crossed a NIC of that host inside
+ * an encapsulated packet, as source or destination: one pass over the sightings, made the first
+ * time a flow needs it.
+ */
+const carried = new WeakMap<Correlation, Set<string>>();
 
-/** Whether packets from or to `addr` crossed a NIC of `host` encapsulated (one pass over the sightings, remembered). */
 function tunnelCarries(c: Correlation, host: string, addr: string): boolean {
-  let memo = carried.get(c);
-  if (!memo) carried.set(c, (memo = new Map()));
-  const key = `${host}|${addr}`;
-  const known = memo.get(key);
-  if (known !== undefined) return known;
   const st = c.groups.store;
-  const id = st.addrs.idOf(addr);
-  let found = false;
-  if (id >= 0) {
-    const nics = new Uint8Array(c.points.length);
-    for (const p of c.points) if (p.host === host && p.role === 'nic') nics[p.id] = 1;
-    for (let i = 0; i < st.n && !found; i++) if (nics[st.point[i]!] === 1 && (st.src[i] === id || st.dst[i] === id) && encapsulated(c, i)) found = true;
+  let keys = carried.get(c);
+  if (!keys) {
+    keys = new Set();
+    const nic = c.points.map((p) => (p.role === 'nic' ? p.host : null));
+    for (let i = 0; i < st.n; i++) {
+      const h = nic[st.point[i]!];
+      if (h == null || !encapsulated(c, i)) continue;
+      keys.add(`${h}|${st.src[i]}`);
+      keys.add(`${h}|${st.dst[i]}`);
+    }
+    carried.set(c, keys);
   }
-  memo.set(key, found);
-  return found;
+  const id = st.addrs.idOf(addr);
+  return id >= 0 && keys.has(`${host}|${id}`);
 }
 
 /**
- * Whether the packets `lost` after `from`, a NIC, on their way to another node, left it as
- * themselves (not one of them encapsulated) though the overlay carries their destination `dst`.
+ * Whether the packets `lost` after `from`, a NIC, on their way to the next node `to`, left it as
+ * themselves though the overlay carries their destination `dst`, a pod address of `to`.
  */
-export function leftOutsideTunnel(c: Correlation, f: Flow, from: CapturePoint, to: CapturePoint, lost: readonly number[], dst: string): boolean {
-  if (lost.length === 0 || from.role !== 'nic' || from.host === to.host) return false;
+export function leftOutsideTunnel(c: Correlation, from: CapturePoint, to: CapturePoint, lost: readonly number[], dst: string): boolean {
+  if (lost.length === 0 || from.role !== 'nic' || from.host === to.host || c.podSide(dst) !== to.host) return false;
   const G = c.groups;
+  const st = G.store;
   for (const g of lost) {
-    const i = G.sightingAt(g, from.id);
-    if (i < 0 || encapsulated(c, i)) return false;
+    for (let k = G.from(g), e = G.to(g); k < e; k++) {
+      const i = st.order[k]!;
+      if (st.point[i] === from.id && encapsulated(c, i)) return false;
+    }
   }
-  return nicForms(f, G, c.points, (i) => encapsulated(c, i), null).encapsulated || tunnelCarries(c, from.host, dst);
+  return tunnelCarries(c, from.host, dst);
 }

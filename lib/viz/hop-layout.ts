@@ -10,8 +10,11 @@ import { scalePoint } from 'd3';
 import type { AnalysisReport } from '../analyze';
 import { clockSide } from '../correlate/clocks';
 import type { InterfaceRole } from '../protocols/devices';
-import { deviceEncapsulationText, EGRESS_ORDER, overlayDevice as overlayOfDevice, ROLE_NOUNS } from '../protocols/devices';
+import { deviceEncapsulationText, EGRESS_ORDER, interfaceRole, overlayDevice as overlayOfDevice, ROLE_NOUNS } from '../protocols/devices';
 import type { FlowReport, Translation } from '../verdict/verdict';
+
+/** The roles only a cluster node has: a host with one of them is no outside host. */
+const POD_SIDE_ROLES: ReadonlySet<InterfaceRole> = new Set(['pod', 'bridge', 'overlay']);
 
 export type HopDirection = 'requests' | 'replies';
 
@@ -382,8 +385,8 @@ function placeHosts(ctx: LayoutContext, perHost: HostDraft[], clocks: AnalysisRe
       y: TOP,
       width: px(w),
       height: ctx.hostHeight,
-      // A node whose other captures the flow never crossed (they are off its path) is one of the cluster's.
-      outside: n > 1 && !h.path.some((d) => d.role === 'pod' || d.role === 'bridge' || d.role === 'overlay') && !ctx.flow.offPath.some((o) => o.node === h.node),
+      // A host with a pod's, a bridge's or an overlay's capture off the flow's path is one of the cluster's nodes.
+      outside: n > 1 && !h.path.some((d) => POD_SIDE_ROLES.has(d.role)) && !ctx.flow.offPath.some((o) => o.node === h.node && POD_SIDE_ROLES.has(interfaceRole(o.interface))),
       titleY: TOP + 18,
       clockLabel: clockLabel(clock),
       clockY: TOP + 34,
