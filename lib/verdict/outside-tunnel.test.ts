@@ -80,8 +80,19 @@ describe.skipIf(all.length === 0)('packets routed past the tunnel', () => {
       const f = findFlow(report.flows, gt)!;
       expect(f.verdict.kind, gt.id).toBe('delivered');
       // Plain on both NICs: to the other node's own address, masqueraded, never through flannel.1.
-      expect(f.hops.map((h) => `${h.node}/${h.interface}`), gt.id).toEqual(directionPaths(gt).requests);
+      expect(f.hops.filter((h) => h.role !== 'any').map((h) => `${h.node}/${h.interface}`), gt.id).toEqual(directionPaths(gt).requests);
     }
+  });
+
+  it.skipIf(!ROUTE_LOST)('from one `tcpdump -i any` per node alone, the same: each broken flow left node2/eth0 outside the tunnel', async () => {
+    const { dir, truth } = ROUTE_LOST!;
+    const report = await analyzeFiles(['node1-any.pcap', 'node2-any.pcap', 'node1-links.txt', 'node2-links.txt'].map((n) => join(dir, n)));
+    for (const gt of truth.flows) {
+      const f = findFlow(report.flows, gt)!;
+      expect(f.stopLeftPlain, gt.id).toBe(true);
+      expect(f.requestsStopAfter ?? f.repliesStopAfter, gt.id).toBe(expectedStop(gt)!.at);
+    }
+    for (const gt of truth.healthy ?? []) expect(findFlow(report.flows, gt)?.verdict.kind, gt.id).toBe('delivered');
   });
 
   it.skipIf(!ROUTE_LOST)('with no packet encapsulated anywhere (pods routed natively, as flannel host-gw does), the same loss stays a loss on the underlay', async () => {

@@ -22,6 +22,7 @@ import {
   SCENARIO_SCHEMA,
   type BackgroundCounts,
   type CapturePoint,
+  type ExtraCapture,
   type CaptureWindow,
   type ClientResult,
   type Fault,
@@ -336,10 +337,20 @@ async function measure(def: FieldScenarioDef, built: Built, ctx: Recorder, dir: 
   const capturePoints: CapturePoint[] = [];
   const background: Record<PointId, BackgroundCounts> = {};
   const windows: Record<PointId, CaptureWindow> = {};
+  const extraCaptures: ExtraCapture[] = [];
   for (const c of ctx.captures) {
     const id = pointId(c.spec);
     const cap = await loadCapture(join(dir, c.file));
     const linkType = cap.linkTypes[0] ?? -1;
+    if (c.spec.extra) {
+      const links = `${c.spec.node}-links.txt`;
+      await writeFile(join(dir, links), c.links ?? '');
+      extraCaptures.push({
+        file: c.file, node: c.spec.node, interface: c.spec.iface, linkType, packets: cap.summary.packets, ifindex: parseIpLink(c.links ?? ''),
+        note: `tcpdump -i any on ${c.spec.node} (${links}: its \`ip -o link\`), taken beside its per-interface captures: each packet appears once per interface it crossed`,
+      });
+      continue;
+    }
     const point: CapturePoint = {
       id, file: c.file, node: c.spec.node, interface: c.spec.iface, role: c.spec.role, linkType, packets: cap.summary.packets, snaplen: cap.snaplen,
       ...(c.spec.direction ? { direction: c.spec.direction } : {}),
@@ -358,12 +369,13 @@ async function measure(def: FieldScenarioDef, built: Built, ctx: Recorder, dir: 
   }
   let pcapng: ScenarioFile['pcapng'] = null;
   if (def.pcapng !== false) {
+    const points = ctx.captures.filter((c) => !c.spec.extra);
     const merged = await mergeToPcapng(
-      ctx.captures.map((c) => ({ path: join(dir, c.file), name: pointId(c.spec), description: `${c.spec.iface} on ${c.spec.node} (${c.spec.role})` })),
+      points.map((c) => ({ path: join(dir, c.file), name: pointId(c.spec), description: `${c.spec.iface} on ${c.spec.node} (${c.spec.role})` })),
       `hopscope lab: ${def.name}`,
     );
     await writeFile(join(dir, 'all-interfaces.pcapng'), merged.bytes);
-    pcapng = { file: 'all-interfaces.pcapng', interfaces: ctx.captures.map((c) => pointId(c.spec)), packets: merged.packets };
+    pcapng = { file: 'all-interfaces.pcapng', interfaces: points.map((c) => pointId(c.spec)), packets: merged.packets };
   }
 
   // A flow's path keeps the points that were captured: a device, or a device behind `-i any` (SLL2).
@@ -437,7 +449,7 @@ async function measure(def: FieldScenarioDef, built: Built, ctx: Recorder, dir: 
     fault,
     topology: { ...built.topology, services: def.services ?? [] },
     capturePoints,
-    extraCaptures: [],
+    extraCaptures,
     pcapng,
     flows,
     healthy,

@@ -29,6 +29,12 @@ export interface CaptureSpec {
    * strftime's `%Y%m%d-%H%M%S` (`date`), or `%s` with each finished file gzipped (-z gzip, `epoch-gzip`).
    */
   rotate?: 'date' | 'epoch-gzip';
+  /**
+   * A `-i any` capture beside the points that captures the same devices again, as an engineer
+   * takes one too: listed in extraCaptures, out of the ground truth (its packets are the points')
+   * and of all-interfaces.pcapng.
+   */
+  extra?: boolean;
 }
 
 export interface Host {
@@ -1092,6 +1098,7 @@ const routeLost: FieldScenarioDef = {
   notes: [
     'The router (192.168.0.1, its own namespace on the switch) has forwarding off: what is not for itself it drops, silently, as a cloud\'s router drops addresses it has no route for.',
     'The fault: `ip route del 10.244.1.0/24 via 10.244.1.0 dev flannel.1 onlink` on node2.',
+    'node1-any.pcap and node2-any.pcap are `tcpdump -i any` (SLL2) on each node, taken at the same time as the per-interface captures; node1-links.txt and node2-links.txt map their interface indexes to names.',
   ],
   build: (lab, opts) => {
     const built = flannelVxlan(lab, opts);
@@ -1110,7 +1117,8 @@ const routeLost: FieldScenarioDef = {
     await ctx.serve('node1', { tcp: [10250] });
     await ctx.serve('node2', { tcp: [10250] });
     await ctx.sleep(1200);
-    await captureAll(ctx, AB_POINTS);
+    // And one `tcpdump -i any` per node beside them, as many engineers take it instead.
+    await captureAll(ctx, [...AB_POINTS, { node: 'node1', iface: 'any', role: 'any', extra: true }, { node: 'node2', iface: 'any', role: 'any', extra: true }]);
     await ctx.sleep(300);
     ctx.fault({
       kind: 'route-missing', description: 'node2 has no route to node1\'s pod subnet through flannel.1; its default route leads to the router', node: 'node2',
