@@ -78,8 +78,8 @@ export function correlate(files: CaptureInput[], opts: PointOptions = {}): Corre
     const c = captureOf(point);
     return c && row < c.index.count ? (c.shapes[c.index.shapeAt(row)]?.encapsulation ?? null) : null;
   };
-  const encapsulatedAt = (i: number) => encapsulationOf(walk.store.point[i]!, walk.store.row[i]!) !== null;
-  const paths = pathContext(points, walk.groups, walk.opaque.flatMap((o) => [...o.perPoint.keys()]), encapsulatedAt);
+  const encapsulationAt = (i: number) => encapsulationOf(walk.store.point[i]!, walk.store.row[i]!);
+  const paths = pathContext(points, walk.groups, walk.opaque.flatMap((o) => [...o.perPoint.keys()]), encapsulationAt);
   for (const f of flows) f.path = pathOf(f, paths);
   const clocks = estimateClocks(flows, walk.groups, points);
   const referenceNode = [...clocks.values()].find((c) => c.method === 'reference')?.node ?? points[0]?.node ?? '';

@@ -7,7 +7,7 @@ import { EGRESS_ORDER, type InterfaceRole } from '../protocols/devices';
 import { CLIENT_SAMPLE } from './direction';
 import { INITIAL_TTLS } from './flows';
 import type { PacketGroups, SightingStore } from './sightings';
-import type { CapturePoint, Flow } from './types';
+import type { CapturePoint, Encapsulation, Flow } from './types';
 
 const egressRank = (r: InterfaceRole) => EGRESS_ORDER.indexOf(r);
 /** Points of one role on one node that nothing else orders: by name, never by the order their files came in. */
@@ -37,9 +37,18 @@ export interface PathContext {
   opaque: Uint8Array;
   /** Whether the sighting (a store index) carried its packet encapsulated (VXLAN, IP-in-IP, …). */
   encapsulated: (i: number) => boolean;
+  /** The sighting's encapsulation (its outer addresses), or null when it was plain. */
+  encapsulation: (i: number) => Encapsulation | null;
+  /**
+   * Nodes' own underlay addresses, by what their NICs carried encapsulated: a packet from a pod
+   * of the node, or to a pod of another, is sent by the node (its outer source is the node's);
+   * one to a pod of the node, or from a pod of another, is received (its outer destination is).
+   * Worked out when first asked.
+   */
+  underlayOwner: () => Map<string, string>;
 }
 
-export function pathContext(points: CapturePoint[], groups: PacketGroups, opaquePoints: Iterable<number> = [], encapsulated: (i: number) => boolean = () => false): PathContext {
+export function pathContext(points: CapturePoint[], groups: PacketGroups, opaquePoints: Iterable<number> = [], encapsulation: (i: number) => Encapsulation | null = () => null): PathContext {
   const opaque = new Uint8Array(points.length);
   for (const p of opaquePoints) opaque[p] = 1;
   const store = groups.store;
@@ -49,6 +58,8 @@ export function pathContext(points: CapturePoint[], groups: PacketGroups, opaque
   // A capture inside a pod is the pod's end of its veth: before the host's end leaving, after it arriving.
   const inPod = (p: CapturePoint) => (p.host !== p.node ? 0 : 1);
   let owners: ReturnType<typeof ownersOf> | null = null;
+  let underlay: Map<string, string> | null = null;
+  const sentFrom = () => (owners ??= ownersOf(points, store)).sent;
   return {
     points,
     groups,
@@ -59,11 +70,35 @@ export function pathContext(points: CapturePoint[], groups: PacketGroups, opaque
     podPoints: points.filter((p) => p.role === 'pod' && p.podIp !== null).map((p) => p.id),
     podAddr: points.map((p) => p.podIps.map((a) => store.addrs.idOf(a)).filter((id) => id >= 0)),
     owners: () => (owners ??= ownersOf(points, store)).all,
-    sentFrom: () => (owners ??= ownersOf(points, store)).sent,
+    sentFrom,
     families: familiesOf(points, store),
     opaque,
-    encapsulated,
+    encapsulated: (i) => encapsulation(i) !== null,
+    encapsulation,
+    underlayOwner: () => (underlay ??= underlayOwners(points, store, encapsulation, sentFrom())),
   };
+}
+
+/** PathContext.underlayOwner: one pass over the NICs' encapsulated sightings. */
+function underlayOwners(points: CapturePoint[], store: SightingStore, encapsulation: (i: number) => Encapsulation | null, pods: Map<string, string>): Map<string, string> {
+  const out = new Map<string, string>();
+  if (pods.size === 0) return out;
+  const nic = points.map((p) => (p.role === 'nic' ? p.host : null));
+  const text = store.addrs.text;
+  for (let i = 0; i < store.n; i++) {
+    const host = nic[store.point[i]!];
+    if (host == null) continue;
+    const src = pods.get(text[store.src[i]!]!);
+    const dst = pods.get(text[store.dst[i]!]!);
+    if (src === undefined && dst === undefined) continue;
+    const e = encapsulation(i);
+    if (!e) continue;
+    // From a pod of this node, or to a pod of another: sent here. To a pod of this node, or from a pod of another: received here.
+    const sent = src === host || (dst !== undefined && dst !== host);
+    const mine = sent ? e.outerSrc : e.outerDst;
+    if (!out.has(mine)) out.set(mine, host);
+  }
+  return out;
 }
 
 /**
@@ -170,12 +205,35 @@ function serverSideNodes(f: Flow, ctx: PathContext, obs: Observed): string[] {
     return ctx.nodes[a]!.localeCompare(ctx.nodes[b]!);
   });
   if (reached.length > 0) return reached.map((k) => ctx.nodes[k]!);
+  // Seen nowhere else, but sent encapsulated to another node (its outer destination is that
+  // node's address): a NodePort's DNATed leg, lost on the way there.
+  const sentTo = tunnelledTo(f, ctx);
+  if (sentTo.length > 0) return sentTo;
   // Nothing left the client's node. The server's node is the one whose pods use the server
-  // address (learned from other flows); else every other node is a candidate.
-  const owner = ctx.owners().get(f.server) ?? null;
+  // address (learned from other flows), or whose own address it is; else every other node is a candidate.
+  const owner = ctx.owners().get(f.server) ?? ctx.underlayOwner().get(f.server) ?? null;
   // The server's address is the client node's own: the node answers itself.
   if (owner === f.clientNode) return [];
   return owner ? [owner] : others.map((k) => ctx.nodes[k]!).sort();
+}
+
+/** The other nodes the flow's first requests were sent to encapsulated, by their outer destinations (nodes' own addresses). */
+function tunnelledTo(f: Flow, ctx: PathContext): string[] {
+  const G = ctx.groups;
+  const st = G.store;
+  const out = new Set<string>();
+  for (let r = 0; r < f.requests.length && r < CLIENT_SAMPLE; r++) {
+    const g = f.requests[r]!;
+    for (let k = G.from(g), e = G.to(g); k < e; k++) {
+      const i = st.order[k]!;
+      const p = ctx.points[st.point[i]!]!;
+      if (p.role !== 'nic' || p.host !== f.clientNode) continue;
+      const e2 = ctx.encapsulation(i);
+      const to = e2 ? ctx.underlayOwner().get(e2.outerDst) : undefined;
+      if (to !== undefined && to !== f.clientNode) out.add(to);
+    }
+  }
+  return [...out].sort();
 }
 
 /**
@@ -238,6 +296,8 @@ function arrivedFromOutside(f: Flow, ctx: PathContext): boolean {
   const first = f.requests[0];
   const earliest = earliestRequestSighting(f, ctx, (p) => p.host === f.clientNode);
   if (first === undefined || earliest < 0 || ctx.points[st.point[earliest]!]!.role !== 'nic') return false;
+  // Addressed there to the node's own underlay address (a NodePort, the node's own service): it came in.
+  if (ctx.underlayOwner().get(st.addrs.text[st.dst[earliest]!]!) === f.clientNode) return true;
   // An inner point of the node saw it too, later: it came in through the NIC.
   for (let k = G.from(first), e = G.to(first); k < e; k++) {
     const i = st.order[k]!;

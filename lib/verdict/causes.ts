@@ -101,6 +101,8 @@ export interface StepContext {
   replies?: boolean;
   /** Between nodes: the lost packets left `from` (a NIC) as themselves, not encapsulated, though the overlay carries `dst` (outside-tunnel.ts). */
   leftPlain?: boolean;
+  /** From a NIC to its node's overlay device: the lost packets came in plain, not encapsulated (a NodePort's request), so they were to be forwarded into it, not decapsulated. */
+  plainAtNic?: boolean;
 }
 
 /** "<node>/<iface>" */
@@ -185,6 +187,31 @@ function outsideTheTunnel(c: StepContext, fam: Family): { transition: string; ca
 }
 
 /**
+ * Plain packets that came in by a node's NIC and never entered its overlay device: addressed to
+ * the node (a NodePort: kube-proxy DNATs them to an endpoint on another node) or routed through
+ * it, the node did not forward them into the tunnel. Nothing here was to be decapsulated.
+ */
+function forwardedIntoTunnel(c: StepContext, fam: Family): { transition: string; causes: Cause[] } {
+  const { from, to, dst } = c;
+  const node = from.host;
+  return {
+    transition: `reached ${pointName(from)} as plain IP to ${dst}, never forwarded into ${to.interface}: ${node} does not send them on through the tunnel`,
+    causes: [
+      {
+        text: `the FORWARD chain on ${node} drops them after kube-proxy's DNAT (a NodePort, hostPort or externalIP to an endpoint on another node: FORWARD sees the endpoint's address and port), or its policy is DROP, as Docker sets it`,
+        check: `${fam.iptables} -S FORWARD; ${fam.iptables} -t nat -S KUBE-NODEPORTS; conntrack -L -d ${dst}  # on ${node}: the DNATed entry names the endpoint`,
+      },
+      IP_FORWARD(fam, node),
+      {
+        text: `${node} has no route to the endpoint through ${to.interface}, or kube-proxy on ${node} has no endpoint for the port (then ${node} answers nothing, or a REJECT)`,
+        check: `${fam.v6 ? 'ip -6' : 'ip'} route get <endpoint IP>; ${fam.iptables}-save -t nat | grep -i -e '${dst}' -e nodeport  # on ${node}`,
+      },
+      RP_FILTER(fam, node, from.interface),
+    ],
+  };
+}
+
+/**
  * Other traffic to the destination took this step: what stops this flow matches it, its port,
  * or its client when the same port from other clients crosses. Crossing while this flow's
  * packets were lost (`strong`), it proves forwarding, the routes, the devices and the pod work;
@@ -256,6 +283,7 @@ function stepOfNode(c: StepContext, key: string, fam: Family, mtuCause: () => Ca
       return { transition: `entered ${pointName(from)}, never left ${to.interface} encapsulated`, causes };
     }
     case 'nic>overlay': {
+      if (c.plainAtNic) return forwardedIntoTunnel(c, fam);
       const o = ov ?? overlayDevice(to.interface);
       const causes: Cause[] = [];
       const enc = o.spec?.encapsulator;

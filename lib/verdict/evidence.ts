@@ -11,7 +11,7 @@ import { idsWhere } from '../correlate/flows';
 import { consumesSequence, TCP_MAX_HEADER } from '../correlate/summary';
 import { overlayDevice, type InterfaceRole, type OverlayDevice } from '../protocols/devices';
 import { describeStep, pointName, type Cause } from './causes';
-import { leftOutsideTunnel } from './outside-tunnel';
+import { leftOutsideTunnel, lostPlainAt } from './outside-tunnel';
 import { passingAt, trafficName, type Passing, type StepPoints } from './passing';
 import type { IcmpErrorReport } from './types';
 import { TCP_ACK, TCP_RST } from '../protocols/numbers';
@@ -812,11 +812,11 @@ const NONE: readonly number[] = Object.freeze([]);
 const headingTo = (f: Flow, dir: 'requests' | 'replies') => (dir === 'replies' ? f.client : f.server);
 
 /** What a step means and its likely causes, from the devices on either side. */
-function stepMeaning(ev: Evidence, s: StepPoints, dst: string, lostSize: number, dir: 'requests' | 'replies', lostNs = NaN, leftPlain = false): { transition: string; causes: Cause[] } {
+function stepMeaning(ev: Evidence, s: StepPoints, dst: string, lostSize: number, dir: 'requests' | 'replies', lostNs = NaN, leftPlain = false, plainAtNic = false): { transition: string; causes: Cause[] } {
   const { from, to } = s;
   const f = ev.flow;
   const passing = ev.passing(s, dir, dst, lostNs);
-  return describeStep({ from, to, dst, lostSize, overlay: ev.overlayIn(from, to), overlayPortUnreachableFrom: ev.underlayUnreachFrom, passing, traffic: trafficName(f), client: f.client, replies: dir === 'replies', leftPlain });
+  return describeStep({ from, to, dst, lostSize, overlay: ev.overlayIn(from, to), overlayPortUnreachableFrom: ev.underlayUnreachFrom, passing, traffic: trafficName(f), client: f.client, replies: dir === 'replies', leftPlain, plainAtNic });
 }
 
 /** A step where every packet seen at `from` was seen at `to`: what it would mean is worked out only if asked. */
@@ -948,7 +948,9 @@ function computeStep(ev: Evidence, dir: 'requests' | 'replies', k: number, c: Co
   const leftPlain = () => (plain ??= leftOutsideTunnel(c, from, to, lost, dst));
   const described = () => {
     if (d) return d;
-    d = stepMeaning(ev, { before: k > 0 ? pts[order[k - 1]!]! : null, from, to }, dst, lostSize, dir, at >= 0 && lost.length > 0 ? st.tNs[at]! : NaN, leftPlain());
+    // Plain at a NIC before the node's overlay device: forwarded in, never decapsulated.
+    const plainIn = from.role === 'nic' && to.role === 'overlay' && from.host === to.host && lostPlainAt(c, from, lost);
+    d = stepMeaning(ev, { before: k > 0 ? pts[order[k - 1]!]! : null, from, to }, dst, lostSize, dir, at >= 0 && lost.length > 0 ? st.tNs[at]! : NaN, leftPlain(), plainIn);
     // The first fragment of each got there, the rest did not: the datagrams never arrived whole.
     const partial = lost.filter((g) => G.arrivedIncomplete(g, to.id)).length;
     if (partial > 0) {

@@ -25,6 +25,7 @@ const all = scenarios();
 if (all.length === 0) console.log('[samples] no lab scenario found: skipping the outside-the-tunnel tests');
 const ROUTE_LOST = all.find((s) => s.truth.name === 'vxlan-route-missing-default-gw');
 const NODEPORT = all.find((s) => s.truth.name === 'nodeport-hostport-healthy');
+const NODEPORT_DROP = all.find((s) => s.truth.name === 'nodeport-forward-drop');
 
 /** A scenario's `node*.pcap` files that `take` accepts, each cut to the rows `keep` accepts, written to a fresh folder. */
 async function rewritten(dir: string, take: (name: string) => boolean, keep: (name: string, row: PacketRow, encapsulated: boolean) => boolean): Promise<string[]> {
@@ -117,5 +118,19 @@ describe.skipIf(all.length === 0)('packets routed past the tunnel', () => {
     expect(f.requestsStopAfter).toBe('node2/eth0');
     expect(f.stopLeftPlain).toBeUndefined();
     expect(f.verdict.transition).not.toMatch(/outside the tunnel/);
+  });
+
+  it.skipIf(!NODEPORT_DROP)('nodeport-forward-drop: a NodePort request its ingress node never forwarded stops before that node\'s flannel.1, plain: never "decapsulated", never sent on to node1', async () => {
+    const { dir, truth } = NODEPORT_DROP!;
+    const report = await analyzeScenario(dir, truth);
+    const gt = truth.flows.find((x) => x.id === 'nodeport-http')!;
+    const f = findFlow(report.flows, gt)!;
+    // The lab's own measurement: the SYNs were seen at node2/eth0 and nowhere after it.
+    expect(expectedStop(gt)).toEqual({ direction: 'requests', at: 'node2/eth0' });
+    expect(f.requestsStopAfter).toBe('node2/eth0');
+    expect(f.hops.map((h) => `${h.node}/${h.interface}`)).toEqual(['node2/eth0', 'node2/flannel.1']);
+    expect(f.verdict.transition).toBe('reached node2/eth0 as plain IP to 192.168.0.12, never forwarded into flannel.1: node2 does not send them on through the tunnel');
+    expect(f.verdict.causes[0]!.text).toMatch(/^the FORWARD chain on node2 drops them after kube-proxy's DNAT/);
+    expect(f.verdict.causes.map((c) => c.text).join('\n')).not.toMatch(/decapsulat|INPUT rule/);
   });
 });

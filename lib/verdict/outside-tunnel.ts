@@ -48,12 +48,9 @@ function tunnelCarries(c: Correlation, host: string, addr: string): boolean {
   return id >= 0 && keys.has(`${host}|${id}`);
 }
 
-/**
- * Whether the packets `lost` after `from`, a NIC, on their way to the next node `to`, left it as
- * themselves though the overlay carries their destination `dst`, a pod address of `to`.
- */
-export function leftOutsideTunnel(c: Correlation, from: CapturePoint, to: CapturePoint, lost: readonly number[], dst: string): boolean {
-  if (lost.length === 0 || from.role !== 'nic' || from.host === to.host || c.podSide(dst) !== to.host) return false;
+/** Whether every copy at `from` of the packets `lost` after it was plain, none encapsulated (and there are some). */
+export function lostPlainAt(c: Correlation, from: CapturePoint, lost: readonly number[]): boolean {
+  if (lost.length === 0) return false;
   const G = c.groups;
   const st = G.store;
   for (const g of lost) {
@@ -62,5 +59,14 @@ export function leftOutsideTunnel(c: Correlation, from: CapturePoint, to: Captur
       if (st.point[i] === from.id && encapsulated(c, i)) return false;
     }
   }
-  return tunnelCarries(c, from.host, dst);
+  return true;
+}
+
+/**
+ * Whether the packets `lost` after `from`, a NIC, on their way to the next node `to`, left it as
+ * themselves though the overlay carries their destination `dst`, a pod address of `to`.
+ */
+export function leftOutsideTunnel(c: Correlation, from: CapturePoint, to: CapturePoint, lost: readonly number[], dst: string): boolean {
+  if (from.role !== 'nic' || from.host === to.host || c.podSide(dst) !== to.host) return false;
+  return lostPlainAt(c, from, lost) && tunnelCarries(c, from.host, dst);
 }

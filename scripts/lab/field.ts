@@ -302,6 +302,28 @@ const KUBE_PROXY_BASE = [
 const WEB_SVC = { chain: 'WEB7XQ2M', name: 'default/web:http', clusterIp: '10.96.100.10', port: 80, proto: 'tcp' as const, nodePort: 30080, endpoint: '10.244.1.2', endpointPort: 80 };
 const DNS_SVC = { chain: 'DNS4K9PL', name: 'default/web-dns:dns', clusterIp: '10.96.100.53', port: 53, proto: 'udp' as const, nodePort: 30053, endpoint: '10.244.1.2', endpointPort: 53 };
 
+/** The web and DNS services, NodePorts 30080 and 30053, whose one endpoint is pod-a on node1. */
+const NODEPORT_SERVICES: ServiceInfo[] = [
+  { name: WEB_SVC.name, clusterIp: WEB_SVC.clusterIp, port: 80, protocol: 'tcp', endpoints: ['10.244.1.2:80'] },
+  { name: DNS_SVC.name, clusterIp: DNS_SVC.clusterIp, port: 53, protocol: 'udp', endpoints: ['10.244.1.2:53'] },
+];
+
+/** What a NodePort incident is captured at: node2 (the ingress node) at its NIC and overlay, node1 down to pod-a. */
+const NODEPORT_POINTS: CaptureSpec[] = [
+  { node: 'node2', iface: 'eth0', role: 'nic' },
+  { node: 'node2', iface: 'flannel.1', role: 'overlay' },
+  { node: 'node1', iface: 'eth0', role: 'nic' },
+  { node: 'node1', iface: 'flannel.1', role: 'overlay' },
+  { node: 'node1', iface: 'cni0', role: 'bridge' },
+  { node: 'node1', iface: 'veth3a1b2c4d', role: 'pod-veth' },
+];
+
+/** kube-proxy's rules for NODEPORT_SERVICES on both nodes. */
+function nodePortServices(ctx: FieldCtx): void {
+  const nodePorts = 'iptables -t nat -A KUBE-SERVICES -m comment --comment "kubernetes service nodeports; NOTE: this must be the last rule in this chain" -m addrtype --dst-type LOCAL -j KUBE-NODEPORTS';
+  for (const n of ['node1', 'node2']) for (const c of [...KUBE_PROXY_BASE, ...kubeProxy(WEB_SVC), ...kubeProxy(DNS_SVC), nodePorts]) ctx.sh(n, c);
+}
+
 const nodeport: FieldScenarioDef = {
   name: 'nodeport-hostport-healthy',
   id: 'nport',
@@ -315,13 +337,9 @@ const nodeport: FieldScenarioDef = {
     'Services: see topology.services. kube-proxy rules are in commands.txt.',
   ],
   outside: true,
-  services: [
-    { name: WEB_SVC.name, clusterIp: WEB_SVC.clusterIp, port: 80, protocol: 'tcp', endpoints: ['10.244.1.2:80'] },
-    { name: DNS_SVC.name, clusterIp: DNS_SVC.clusterIp, port: 53, protocol: 'udp', endpoints: ['10.244.1.2:53'] },
-  ],
+  services: NODEPORT_SERVICES,
   async run(ctx) {
-    const nodePorts = 'iptables -t nat -A KUBE-SERVICES -m comment --comment "kubernetes service nodeports; NOTE: this must be the last rule in this chain" -m addrtype --dst-type LOCAL -j KUBE-NODEPORTS';
-    for (const n of ['node1', 'node2']) for (const c of [...KUBE_PROXY_BASE, ...kubeProxy(WEB_SVC), ...kubeProxy(DNS_SVC), nodePorts]) ctx.sh(n, c);
+    nodePortServices(ctx);
     for (const c of [
       'iptables -t nat -N CNI-HOSTPORT-DNAT',
       'iptables -t nat -N CNI-DN-3f1c0a9b2d',
@@ -333,14 +351,7 @@ const nodeport: FieldScenarioDef = {
     ]) ctx.sh('node1', c);
     await podServers(ctx, [H.a, H.b]);
     await ctx.sleep(1200);
-    await captureAll(ctx, [
-      { node: 'node2', iface: 'eth0', role: 'nic' },
-      { node: 'node2', iface: 'flannel.1', role: 'overlay' },
-      { node: 'node1', iface: 'eth0', role: 'nic' },
-      { node: 'node1', iface: 'flannel.1', role: 'overlay' },
-      { node: 'node1', iface: 'cni0', role: 'bridge' },
-      { node: 'node1', iface: 'veth3a1b2c4d', role: 'pod-veth' },
-    ]);
+    await captureAll(ctx, NODEPORT_POINTS);
     await ctx.sleep(300);
     const npPath = ['node2/eth0', 'node2/flannel.1', 'node1/eth0', 'node1/flannel.1', 'node1/cni0', 'node1/veth3a1b2c4d'];
     const ok = interest('healthy: the NodePort leg and its DNATed, masqueraded VXLAN leg both cross node2 eth0; requests reach pod-a and the replies return to the client');
@@ -1142,5 +1153,48 @@ const routeLost: FieldScenarioDef = {
   },
 };
 
-export const FIELD_SCENARIOS: FieldScenarioDef[] = [anyOnly('sll2'), anyOnly('sll1'), nodeport, background, windows, midConnection, nodeAnswers, busy, snaplen, randomLoss, rstClose, synAckDropped, sequential, fragments, oddNics, blindVeth, keepalive, podsInside, rotatedCaptures, sameNode, routeLost];
+// ---------------------------------------------------------------------------------------------
+// A NodePort whose ingress node does not forward its DNATed requests.
+
+const nodeportDrop: FieldScenarioDef = {
+  name: 'nodeport-forward-drop',
+  id: 'npfd',
+  title: 'NodePort 30080 on node2 to pod-a on node1: node2\'s FORWARD chain drops the DNATed requests before the tunnel; NodePort 30053 works',
+  summary: 'An outside client calls node2:30080 and node2:30053; kube-proxy on node2 DNATs both to pod-a on node1 and masquerades them to flannel.1\'s address. A rule on node2 drops forwarded TCP to pod-a:80, as a NetworkPolicy or a host firewall would: the client\'s SYNs reach node2 eth0 (tcpdump sees them before PREROUTING), are DNATed, and die in FORWARD, so no VXLAN leg ever leaves node2. The DNS NodePort and a ping from pod-b to pod-a work. Captured: both nodes\' eth0 and flannel.1, node1\'s cni0 and pod-a\'s veth, as for a NodePort incident; not the outside client.',
+  reportedAs: 'DOMAIN.md, NodePort with externalTrafficPolicy=Cluster: the client\'s leg and its DNATed leg cross one NIC; with the second leg missing, the requests stop at the ingress node, which is both the address the client dialled and the node that must forward.',
+  notes: ['The fault: `iptables -I FORWARD -d 10.244.1.2 -p tcp --dport 80 -j DROP` on node2 (after DNAT: FORWARD sees the endpoint, not the NodePort).'],
+  outside: true,
+  kitPods: [H.a.host, H.b.host],
+  services: NODEPORT_SERVICES,
+  async run(ctx) {
+    nodePortServices(ctx);
+    await podServers(ctx, [H.a, H.b]);
+    await ctx.sleep(1200);
+    await captureAll(ctx, NODEPORT_POINTS);
+    await ctx.sleep(300);
+    ctx.fault({
+      kind: 'port-drop', description: 'node2 FORWARD drops TCP to pod-a:80, the NodePort 30080\'s endpoint, after kube-proxy\'s DNAT', node: 'node2',
+      commands: [{ host: 'node2', command: 'iptables -I FORWARD -d 10.244.1.2 -p tcp --dport 80 -j DROP' }],
+    });
+    const npPath = ['node2/eth0', 'node2/flannel.1', 'node1/eth0', 'node1/flannel.1', 'node1/cni0', 'node1/veth3a1b2c4d'];
+    const bToA = ['node2/flannel.1', 'node2/eth0', 'node1/eth0', 'node1/flannel.1', 'node1/cni0', 'node1/veth3a1b2c4d'];
+    // Traffic through node2's flannel.1 before and after the NodePort's SYNs, as a busy node has:
+    // a capture that shows nothing is known to be running only between its first and last packets.
+    await ctx.flow(ping('ping-b-a', H.b, H.a, 0x4b11, bToA));
+    await ctx.flow({
+      ...udp('nodeport-dns', H.outside, H.node2, 30053, 41253, 0x4b01, npPath),
+      description: 'the outside client sends a DNS query to the NodePort 192.168.0.12:30053 (endpoint pod-a 10.244.1.2:53): it works',
+      server: server(H.a, 53),
+    });
+    await ctx.flow({
+      ...tcp('nodeport-http', H.outside, H.node2, 30080, 41280, npPath, interest('requests dropped: the SYNs reach node2 eth0 and never leave it encapsulated (node2 FORWARD drops them after the NodePort DNAT); no reply')),
+      description: 'the outside client opens TCP to the NodePort 192.168.0.12:30080 (endpoint pod-a 10.244.1.2:80 on node1)',
+      server: server(H.a, 80),
+    });
+    await ctx.flow(ping('ping-b-a-after', H.b, H.a, 0x4b12, bToA));
+    await ctx.sleep(1000);
+  },
+};
+
+export const FIELD_SCENARIOS: FieldScenarioDef[] = [anyOnly('sll2'), anyOnly('sll1'), nodeport, background, windows, midConnection, nodeAnswers, busy, snaplen, randomLoss, rstClose, synAckDropped, sequential, fragments, oddNics, blindVeth, keepalive, podsInside, rotatedCaptures, sameNode, routeLost, nodeportDrop];
 
