@@ -83,20 +83,27 @@ export function pathContext(points: CapturePoint[], groups: PacketGroups, opaque
 function underlayOwners(points: CapturePoint[], store: SightingStore, encapsulation: (i: number) => Encapsulation | null, pods: Map<string, string>): Map<string, string> {
   const out = new Map<string, string>();
   if (pods.size === 0) return out;
-  const nic = points.map((p) => (p.role === 'nic' ? p.host : null));
-  const text = store.addrs.text;
+  // Hosts and pod addresses as numbers: the pass looks at every sighting of every NIC.
+  const hosts = [...new Set(points.map((p) => p.host))];
+  const hostIndex = new Map(hosts.map((h, k) => [h, k]));
+  const nic = Int32Array.from(points, (p) => (p.role === 'nic' ? hostIndex.get(p.host)! : -1));
+  const podOf = new Int32Array(store.addrs.text.length).fill(-1);
+  for (const [addr, host] of pods) {
+    const id = store.addrs.idOf(addr);
+    if (id >= 0) podOf[id] = hostIndex.get(host) ?? -1;
+  }
   for (let i = 0; i < store.n; i++) {
-    const host = nic[store.point[i]!];
-    if (host == null) continue;
-    const src = pods.get(text[store.src[i]!]!);
-    const dst = pods.get(text[store.dst[i]!]!);
-    if (src === undefined && dst === undefined) continue;
+    const h = nic[store.point[i]!]!;
+    if (h < 0) continue;
+    const src = podOf[store.src[i]!]!;
+    const dst = podOf[store.dst[i]!]!;
+    if (src < 0 && dst < 0) continue;
     const e = encapsulation(i);
     if (!e) continue;
     // From a pod of this node, or to a pod of another: sent here. To a pod of this node, or from a pod of another: received here.
-    const sent = src === host || (dst !== undefined && dst !== host);
+    const sent = src === h || (dst >= 0 && dst !== h);
     const mine = sent ? e.outerSrc : e.outerDst;
-    if (!out.has(mine)) out.set(mine, host);
+    if (!out.has(mine)) out.set(mine, hosts[h]!);
   }
   return out;
 }
