@@ -330,7 +330,7 @@ function notCoalesced(missing: number[], groups: GroupIds, from: number, to: num
 const LOOKUP_WINDOW_NS = 5e9;
 
 /** Lookups on `to`'s node for `dst` that nobody answered, around the times the packets passed. */
-function unansweredLookups(c: Correlation, to: CapturePoint, dst: string, times: number[], offset: (p: CapturePoint) => number): Step['unanswered'] {
+function unansweredLookups(c: Correlation, from: CapturePoint, to: CapturePoint, dst: string, times: number[], offset: (p: CapturePoint) => number): Step['unanswered'] {
   const ok = times.filter((t) => !Number.isNaN(t));
   if (ok.length === 0) return [];
   const lo = Math.min(...ok) - LOOKUP_WINDOW_NS;
@@ -339,6 +339,10 @@ function unansweredLookups(c: Correlation, to: CapturePoint, dst: string, times:
   for (const n of c.neighbours) {
     const p = c.points[n.point]!;
     if (p.host !== to.host || n.target !== dst || n.asked === 0 || n.answered > 0) continue;
+    // Across nodes the packets never reached `to`'s node: only its asking for a pod of its own
+    // (on its bridge or a pod's device) can be where they were headed, never its NIC asking for
+    // another node's address.
+    if (from.host !== to.host && p.role !== 'bridge' && p.role !== 'pod') continue;
     const first = n.firstNs + offset(p);
     const last = n.lastNs + offset(p);
     if (Number.isNaN(first) || (last >= lo && first <= hi)) out.push({ at: pointName(p), protocol: n.protocol, target: n.target, asked: n.asked });
@@ -981,7 +985,7 @@ function computeStep(ev: Evidence, dir: 'requests' | 'replies', k: number, c: Co
     missed,
     passedOn,
     get unanswered() {
-      return (unanswered ??= unansweredLookups(c, to, dst, [...lost.map(timeAtFrom), ...outside.map(timeAtFrom)], offset));
+      return (unanswered ??= unansweredLookups(c, from, to, dst, [...lost.map(timeAtFrom), ...outside.map(timeAtFrom)], offset));
     },
     lostSize,
     dst,
