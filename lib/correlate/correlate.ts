@@ -117,7 +117,7 @@ export function correlate(files: CaptureInput[], opts: PointOptions = {}): Corre
     );
   }
   const podSide = (addr: string) => paths.sentFrom().get(addr);
-  return { epochSec, groups: walk.groups, points, flows: kept, clocks, referenceNode, encapsulationOf, captureOf, podSide, notes: layout.notes, undecoded, neighbours: walk.neighbours, blind, sequentialNodes };
+  return { epochSec, groups: walk.groups, points, flows: kept, clocks, referenceNode, encapsulationOf, captureOf, podSide, tunnelCarries: paths.tunnelCarries, notes: layout.notes, undecoded, neighbours: walk.neighbours, blind, sequentialNodes };
 }
 
 /** Nodes (hosts) with two or more captures of which no two ran at the same time: taken one after another. */

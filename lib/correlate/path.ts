@@ -46,6 +46,8 @@ export interface PathContext {
    * Worked out when first asked.
    */
   underlayOwner: () => Map<string, string>;
+  /** Whether packets from or to `addr` crossed a NIC of `host` encapsulated (one pass over the NICs' sightings, when first asked). */
+  tunnelCarries: (host: string, addr: string) => boolean;
 }
 
 export function pathContext(points: CapturePoint[], groups: PacketGroups, opaquePoints: Iterable<number> = [], encapsulation: (i: number) => Encapsulation | null = () => null): PathContext {
@@ -59,7 +61,9 @@ export function pathContext(points: CapturePoint[], groups: PacketGroups, opaque
   const inPod = (p: CapturePoint) => (p.host !== p.node ? 0 : 1);
   let owners: ReturnType<typeof ownersOf> | null = null;
   let underlay: Map<string, string> | null = null;
+  let carried: Set<number> | null = null;
   const sentFrom = () => (owners ??= ownersOf(points, store)).sent;
+  const nics = nicHosts(points);
   return {
     points,
     groups,
@@ -75,18 +79,41 @@ export function pathContext(points: CapturePoint[], groups: PacketGroups, opaque
     opaque,
     encapsulated: (i) => encapsulation(i) !== null,
     encapsulation,
-    underlayOwner: () => (underlay ??= underlayOwners(points, store, encapsulation, sentFrom())),
+    underlayOwner: () => (underlay ??= underlayOwners(nics, store, encapsulation, sentFrom())),
+    tunnelCarries: (host, addr) => {
+      carried ??= tunnelled(nics, store, encapsulation);
+      const id = store.addrs.idOf(addr);
+      const h = nics.hostIndex.get(host);
+      return id >= 0 && h !== undefined && carried.has(h * store.addrs.text.length + id);
+    },
   };
 }
 
-/** PathContext.underlayOwner: one pass over the NICs' encapsulated sightings. */
-function underlayOwners(points: CapturePoint[], store: SightingStore, encapsulation: (i: number) => Encapsulation | null, pods: Map<string, string>): Map<string, string> {
-  const out = new Map<string, string>();
-  if (pods.size === 0) return out;
-  // Hosts and pod addresses as numbers: the pass looks at every sighting of every NIC.
+/** Each point's host as an index when it is a NIC (-1 otherwise): the passes over NIC sightings below work with numbers. */
+function nicHosts(points: CapturePoint[]): { hosts: string[]; hostIndex: Map<string, number>; nic: Int32Array } {
   const hosts = [...new Set(points.map((p) => p.host))];
   const hostIndex = new Map(hosts.map((h, k) => [h, k]));
-  const nic = Int32Array.from(points, (p) => (p.role === 'nic' ? hostIndex.get(p.host)! : -1));
+  return { hosts, hostIndex, nic: Int32Array.from(points, (p) => (p.role === 'nic' ? hostIndex.get(p.host)! : -1)) };
+}
+
+/** PathContext.tunnelCarries: (host × address) of every address a NIC of the host carried encapsulated, as source or destination. */
+function tunnelled({ nic }: ReturnType<typeof nicHosts>, store: SightingStore, encapsulation: (i: number) => Encapsulation | null): Set<number> {
+  const out = new Set<number>();
+  const n = store.addrs.text.length;
+  for (let i = 0; i < store.n; i++) {
+    const h = nic[store.point[i]!]!;
+    if (h < 0 || encapsulation(i) === null) continue;
+    out.add(h * n + store.src[i]!);
+    out.add(h * n + store.dst[i]!);
+  }
+  return out;
+}
+
+/** PathContext.underlayOwner: one pass over the NICs' encapsulated sightings. */
+function underlayOwners({ hosts, hostIndex, nic }: ReturnType<typeof nicHosts>, store: SightingStore, encapsulation: (i: number) => Encapsulation | null, pods: Map<string, string>): Map<string, string> {
+  const out = new Map<string, string>();
+  if (pods.size === 0) return out;
+  // Pod addresses as numbers: the pass looks at every sighting of every NIC.
   const podOf = new Int32Array(store.addrs.text.length).fill(-1);
   for (const [addr, host] of pods) {
     const id = store.addrs.idOf(addr);

@@ -202,6 +202,8 @@ export interface Correlation {
    * at a pod veth or bridge with an initial TTL), or undefined: no node's own, no outside one.
    */
   podSide(addr: string): string | undefined;
+  /** Whether packets from or to `addr` crossed a NIC of `host` inside an encapsulated packet. */
+  tunnelCarries(host: string, addr: string): boolean;
   points: CapturePoint[];
   flows: Flow[];
   clocks: Map<string, NodeClock>;

@@ -816,11 +816,20 @@ const NONE: readonly number[] = Object.freeze([]);
 const headingTo = (f: Flow, dir: 'requests' | 'replies') => (dir === 'replies' ? f.client : f.server);
 
 /** What a step means and its likely causes, from the devices on either side. */
-function stepMeaning(ev: Evidence, s: StepPoints, dst: string, lostSize: number, dir: 'requests' | 'replies', lostNs = NaN, leftPlain = false, plainAtNic = false): { transition: string; causes: Cause[] } {
+function stepMeaning(
+  ev: Evidence,
+  s: StepPoints,
+  dst: string,
+  dir: 'requests' | 'replies',
+  lost: { size: number; firstNs: number; leftPlain: boolean; plainAtNic: boolean } = { size: 0, firstNs: NaN, leftPlain: false, plainAtNic: false },
+): { transition: string; causes: Cause[] } {
   const { from, to } = s;
   const f = ev.flow;
-  const passing = ev.passing(s, dir, dst, lostNs);
-  return describeStep({ from, to, dst, lostSize, overlay: ev.overlayIn(from, to), overlayPortUnreachableFrom: ev.underlayUnreachFrom, passing, traffic: trafficName(f), client: f.client, replies: dir === 'replies', leftPlain, plainAtNic });
+  const passing = ev.passing(s, dir, dst, lost.firstNs);
+  return describeStep({
+    from, to, dst, lostSize: lost.size, overlay: ev.overlayIn(from, to), overlayPortUnreachableFrom: ev.underlayUnreachFrom, passing,
+    traffic: trafficName(f), client: f.client, replies: dir === 'replies', leftPlain: lost.leftPlain, plainAtNic: lost.plainAtNic,
+  });
 }
 
 /** A step where every packet seen at `from` was seen at `to`: what it would mean is worked out only if asked. */
@@ -850,7 +859,7 @@ class QuietStep implements Step {
     this.dst = headingTo(ev.flow, dir);
   }
   private described() {
-    return (this.d ??= stepMeaning(this.ev, { before: null, from: this.from, to: this.to }, this.dst, 0, this.dir));
+    return (this.d ??= stepMeaning(this.ev, { before: null, from: this.from, to: this.to }, this.dst, this.dir));
   }
   get transition() {
     return this.described().transition;
@@ -954,7 +963,12 @@ function computeStep(ev: Evidence, dir: 'requests' | 'replies', k: number, c: Co
     if (d) return d;
     // Plain at a NIC before the node's overlay device: forwarded in, never decapsulated.
     const plainIn = from.role === 'nic' && to.role === 'overlay' && from.host === to.host && lostPlainAt(c, from, lost);
-    d = stepMeaning(ev, { before: k > 0 ? pts[order[k - 1]!]! : null, from, to }, dst, lostSize, dir, at >= 0 && lost.length > 0 ? st.tNs[at]! : NaN, leftPlain(), plainIn);
+    d = stepMeaning(ev, { before: k > 0 ? pts[order[k - 1]!]! : null, from, to }, dst, dir, {
+      size: lostSize,
+      firstNs: at >= 0 && lost.length > 0 ? st.tNs[at]! : NaN,
+      leftPlain: leftPlain(),
+      plainAtNic: plainIn,
+    });
     // The first fragment of each got there, the rest did not: the datagrams never arrived whole.
     const partial = lost.filter((g) => G.arrivedIncomplete(g, to.id)).length;
     if (partial > 0) {

@@ -23,31 +23,6 @@ function encapsulated(c: Correlation, i: number): boolean {
   return c.encapsulationOf(st.point[i]!, st.row[i]!) !== null;
 }
 
-/**
- * Per correlation, "host|address id" of every address that crossed a NIC of that host inside
- * an encapsulated packet, as source or destination: one pass over the sightings, made the first
- * time a flow needs it.
- */
-const carried = new WeakMap<Correlation, Set<string>>();
-
-function tunnelCarries(c: Correlation, host: string, addr: string): boolean {
-  const st = c.groups.store;
-  let keys = carried.get(c);
-  if (!keys) {
-    keys = new Set();
-    const nic = c.points.map((p) => (p.role === 'nic' ? p.host : null));
-    for (let i = 0; i < st.n; i++) {
-      const h = nic[st.point[i]!];
-      if (h == null || !encapsulated(c, i)) continue;
-      keys.add(`${h}|${st.src[i]}`);
-      keys.add(`${h}|${st.dst[i]}`);
-    }
-    carried.set(c, keys);
-  }
-  const id = st.addrs.idOf(addr);
-  return id >= 0 && keys.has(`${host}|${id}`);
-}
-
 /** Whether every copy at `from` of the packets `lost` after it was plain, none encapsulated (and there are some). */
 export function lostPlainAt(c: Correlation, from: CapturePoint, lost: readonly number[]): boolean {
   if (lost.length === 0) return false;
@@ -68,5 +43,5 @@ export function lostPlainAt(c: Correlation, from: CapturePoint, lost: readonly n
  */
 export function leftOutsideTunnel(c: Correlation, from: CapturePoint, to: CapturePoint, lost: readonly number[], dst: string): boolean {
   if (from.role !== 'nic' || from.host === to.host || c.podSide(dst) !== to.host) return false;
-  return lostPlainAt(c, from, lost) && tunnelCarries(c, from.host, dst);
+  return lostPlainAt(c, from, lost) && c.tunnelCarries(from.host, dst);
 }
