@@ -59,6 +59,15 @@ describe('byobChunks', () => {
     expect(progress.at(-1)).toBe(bytes.length);
   });
 
+  it('reads a blob smaller than a chunk into buffers of its own size, whole in one chunk', async () => {
+    const small = bytes.subarray(0, 1000);
+    const got: Uint8Array[] = [];
+    for await (const c of byobChunks(new Blob([small]), 4096)) got.push(c);
+    expect(got).toHaveLength(1);
+    expect(got[0]!.buffer.byteLength).toBe(1001);
+    expect(Buffer.from(got[0]!)).toEqual(Buffer.from(small));
+  });
+
   it('reads into the same two buffers: a chunk is handed back to the stream once the next is asked for', async () => {
     const kept: Uint8Array[] = [];
     const detachedWhenGiven: number[] = [];

@@ -45,41 +45,66 @@ export interface BlockColumns {
   meta: Uint8Array;
 }
 
-class Block implements BlockColumns {
-  readonly dataOffset: Float64Array;
-  readonly tsNs: Float64Array;
-  readonly src: Uint32Array;
-  readonly dst: Uint32Array;
-  readonly seq: Uint32Array;
-  readonly ack: Uint32Array;
-  readonly sport: Uint16Array;
-  readonly dport: Uint16Array;
-  readonly ipId: Uint16Array;
-  readonly ipLen: Uint16Array;
-  readonly digest: Uint16Array;
-  readonly shape: Uint16Array;
-  readonly proto: Uint8Array;
-  readonly tcpFlags: Uint8Array;
-  readonly ttl: Uint8Array;
-  readonly meta: Uint8Array;
+/**
+ * A capture's first block starts this small and doubles up to INDEX_BLOCK as rows come: a small
+ * incident's files hold a few hundred packets each, and a full block (3 MB) a file was most of
+ * the memory, and much of the time, their indexing took.
+ */
+export const FIRST_BLOCK_ROWS = 1 << 10;
 
-  constructor(from?: BlockColumns) {
-    this.dataOffset = from?.dataOffset ?? new Float64Array(INDEX_BLOCK);
-    this.tsNs = from?.tsNs ?? new Float64Array(INDEX_BLOCK);
-    this.src = from?.src ?? new Uint32Array(INDEX_BLOCK);
-    this.dst = from?.dst ?? new Uint32Array(INDEX_BLOCK);
-    this.seq = from?.seq ?? new Uint32Array(INDEX_BLOCK);
-    this.ack = from?.ack ?? new Uint32Array(INDEX_BLOCK);
-    this.sport = from?.sport ?? new Uint16Array(INDEX_BLOCK);
-    this.dport = from?.dport ?? new Uint16Array(INDEX_BLOCK);
-    this.ipId = from?.ipId ?? new Uint16Array(INDEX_BLOCK);
-    this.ipLen = from?.ipLen ?? new Uint16Array(INDEX_BLOCK);
-    this.digest = from?.digest ?? new Uint16Array(INDEX_BLOCK);
-    this.shape = from?.shape ?? new Uint16Array(INDEX_BLOCK);
-    this.proto = from?.proto ?? new Uint8Array(INDEX_BLOCK);
-    this.tcpFlags = from?.tcpFlags ?? new Uint8Array(INDEX_BLOCK);
-    this.ttl = from?.ttl ?? new Uint8Array(INDEX_BLOCK);
-    this.meta = from?.meta ?? new Uint8Array(INDEX_BLOCK);
+const COLUMNS = ['dataOffset', 'tsNs', 'src', 'dst', 'seq', 'ack', 'sport', 'dport', 'ipId', 'ipLen', 'digest', 'shape', 'proto', 'tcpFlags', 'ttl', 'meta'] as const;
+
+class Block implements BlockColumns {
+  dataOffset: Float64Array;
+  tsNs: Float64Array;
+  src: Uint32Array;
+  dst: Uint32Array;
+  seq: Uint32Array;
+  ack: Uint32Array;
+  sport: Uint16Array;
+  dport: Uint16Array;
+  ipId: Uint16Array;
+  ipLen: Uint16Array;
+  digest: Uint16Array;
+  shape: Uint16Array;
+  proto: Uint8Array;
+  tcpFlags: Uint8Array;
+  ttl: Uint8Array;
+  meta: Uint8Array;
+
+  constructor(from?: BlockColumns, rows = INDEX_BLOCK) {
+    this.dataOffset = from?.dataOffset ?? new Float64Array(rows);
+    this.tsNs = from?.tsNs ?? new Float64Array(rows);
+    this.src = from?.src ?? new Uint32Array(rows);
+    this.dst = from?.dst ?? new Uint32Array(rows);
+    this.seq = from?.seq ?? new Uint32Array(rows);
+    this.ack = from?.ack ?? new Uint32Array(rows);
+    this.sport = from?.sport ?? new Uint16Array(rows);
+    this.dport = from?.dport ?? new Uint16Array(rows);
+    this.ipId = from?.ipId ?? new Uint16Array(rows);
+    this.ipLen = from?.ipLen ?? new Uint16Array(rows);
+    this.digest = from?.digest ?? new Uint16Array(rows);
+    this.shape = from?.shape ?? new Uint16Array(rows);
+    this.proto = from?.proto ?? new Uint8Array(rows);
+    this.tcpFlags = from?.tcpFlags ?? new Uint8Array(rows);
+    this.ttl = from?.ttl ?? new Uint8Array(rows);
+    this.meta = from?.meta ?? new Uint8Array(rows);
+  }
+
+  /** Rows the columns hold room for. */
+  get rows(): number {
+    return this.meta.length;
+  }
+
+  /** Every column copied into one twice as long (at most INDEX_BLOCK rows). */
+  grow(): void {
+    const rows = Math.min(INDEX_BLOCK, 2 * this.rows);
+    for (const k of COLUMNS) {
+      const old = this[k];
+      const next = new (old.constructor as new (n: number) => typeof old)(rows);
+      next.set(old as never);
+      (this as Record<(typeof COLUMNS)[number], typeof old>)[k] = next;
+    }
   }
 }
 
@@ -170,8 +195,9 @@ export class PacketIndex {
       return;
     }
     const i = this.count & BLOCK_MASK;
-    if (i === 0) this.blocks.push(new Block());
+    if (i === 0) this.blocks.push(new Block(undefined, this.count === 0 ? FIRST_BLOCK_ROWS : INDEX_BLOCK));
     const b = this.blocks[this.blocks.length - 1]!;
+    if (i === b.rows) b.grow();
     b.dataOffset[i] = r.dataOffset;
     b.tsNs[i] = r.tsNs;
     b.src[i] = r.src;
@@ -228,6 +254,8 @@ export class PacketIndex {
 
   /** Bytes held by the columns (allocated blocks, including the unused tail of the last). */
   get allocatedBytes(): number {
-    return this.blocks.length * INDEX_BLOCK * INDEX_BYTES_PER_PACKET;
+    let rows = 0;
+    for (const b of this.blocks) rows += b.rows;
+    return rows * INDEX_BYTES_PER_PACKET;
   }
 }

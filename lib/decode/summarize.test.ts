@@ -11,7 +11,7 @@ import {
   CUT_DIGEST,
   CUT_TCP_FLAGS,
   emptyRow,
-  INDEX_BYTES_PER_PACKET,
+  FIRST_BLOCK_ROWS, INDEX_BYTES_PER_PACKET,
   META_ENCAPSULATED,
   META_FRAGMENT,
   META_ICMP_ERROR,
@@ -138,6 +138,12 @@ describe('PacketIndex', () => {
     const idx = new PacketIndex();
     const row = emptyRow();
     for (let i = 0; i < 70000; i++) {
+      // A capture's first block starts small and grows: every row written so far stays.
+      if (i === 3) expect(idx.allocatedBytes).toBe(FIRST_BLOCK_ROWS * 48);
+      if (i === FIRST_BLOCK_ROWS + 1) {
+        expect(idx.allocatedBytes).toBe(2 * FIRST_BLOCK_ROWS * 48);
+        expect(idx.read(FIRST_BLOCK_ROWS - 1).dataOffset).toBe((FIRST_BLOCK_ROWS - 1) * 100 + 24);
+      }
       row.dataOffset = i * 100 + 24;
       row.tsNs = i * 1000.5;
       row.seq = (i * 2654435761) >>> 0;

@@ -3,7 +3,7 @@
  * stays responsive on a 2 GB file. All the work is in engine.ts; this only wires it to messages,
  * and to a pool of index workers (index-pool.ts) so that files are read on every core.
  */
-import { AnalysisEngine } from './engine';
+import { AnalysisEngine, isSmallFile } from './engine';
 import { indexBlob, IndexPool, PoolUnavailable, poolSize, type IndexerPort } from './index-pool';
 import type { FromWorker, ToWorker } from './protocol';
 
@@ -34,7 +34,9 @@ const engine = new AnalysisEngine({
   ...(pool
     ? {
         // A worker that fails (a browser without nested module workers, one that runs out of memory): this thread reads.
-        indexFile: (file, name, req) => pool.index(file, name, req).catch((e: unknown) => (e instanceof PoolUnavailable ? indexBlob(file, name, req) : Promise.reject(e))),
+        // A small file is read here: sending it to a worker and its index back cost more than reading it.
+        indexFile: (file, name, req) =>
+          isSmallFile(file, name) ? indexBlob(file, name, req) : pool.index(file, name, req).catch((e: unknown) => (e instanceof PoolUnavailable ? indexBlob(file, name, req) : Promise.reject(e))),
         concurrency: Math.max(2, pool.size),
       }
     : {}),

@@ -7,12 +7,12 @@ import { buildPcap } from '../capture/build';
 import { CaptureIndexer } from '../decode/capture-index';
 import { SAMPLES } from '../testing/scenarios';
 import { rotated } from '../testing/pcap-records';
-import { AnalysisEngine } from './engine';
+import { AnalysisEngine, isSmallFile, SMALL_FILE_BYTES } from './engine';
 import type { FileId, FromWorker, ToWorker } from './protocol';
 
 type Msg<T extends FromWorker['type']> = Extract<FromWorker, { type: T }>;
 
-function harness(opts: { chunkSize?: number; flowsPerMessage?: number } = {}) {
+function harness(opts: { chunkSize?: number; flowsPerMessage?: number; concurrency?: number } = {}) {
   const messages: FromWorker[] = [];
   const waiters: (() => void)[] = [];
   const engine = new AnalysisEngine({
@@ -22,6 +22,7 @@ function harness(opts: { chunkSize?: number; flowsPerMessage?: number } = {}) {
     },
     chunkSize: opts.chunkSize,
     flowsPerMessage: opts.flowsPerMessage,
+    ...(opts.concurrency ? { concurrency: opts.concurrency } : {}),
   });
   const send = (m: ToWorker) => engine.handle(m);
   async function next<T extends FromWorker['type']>(type: T, pred: (m: Msg<T>) => boolean = () => true, after = 0): Promise<Msg<T>> {
@@ -352,14 +353,16 @@ describe('AnalysisEngine with bad input', () => {
   });
 
   it('cancel stops the reads; what was read stays and is analysed; retry reads again', async () => {
-    const h = harness({ chunkSize: 4096 });
+    // One large file at a time: the second waits in the queue (a small one never waits).
+    const h = harness({ chunkSize: 4096, concurrency: 1 });
     const big = pcap(1, 20_000);
+    expect(big.length).toBeGreaterThan(SMALL_FILE_BYTES);
     h.send({
       type: 'add',
       files: [
         { id: 'small' as FileId, file: file(pcap(), 'node1-eth0.pcap'), name: 'node1-eth0.pcap' },
         { id: 'big' as FileId, file: file(big, 'node2-eth0.pcap'), name: 'node2-eth0.pcap' },
-        { id: 'queued' as FileId, file: file(pcap(), 'node3-eth0.pcap'), name: 'node3-eth0.pcap' },
+        { id: 'queued' as FileId, file: file(big, 'node3-eth0.pcap'), name: 'node3-eth0.pcap' },
       ],
     });
     await h.next('file-loaded', (m) => m.id === 'small');
@@ -373,6 +376,33 @@ describe('AnalysisEngine with bad input', () => {
     h.send({ type: 'retry', id: 'queued' as FileId });
     const b = await h.next('analysis', () => true, mark);
     expect(b.report!.captures.map((c) => c.node).sort()).toEqual(['node1', 'node3']);
+  });
+
+  it('reads small files at once, beside the large ones, which take turns', async () => {
+    const h = harness({ chunkSize: 4096, concurrency: 1 });
+    const big = pcap(1, 20_000);
+    const files = [
+      { id: 'big1' as FileId, file: file(big, 'node1-eth0.pcap'), name: 'node1-eth0.pcap' },
+      { id: 'big2' as FileId, file: file(big, 'node2-eth0.pcap'), name: 'node2-eth0.pcap' },
+      ...Array.from({ length: 5 }, (_, i) => ({ id: `s${i}` as FileId, file: file(pcap(), `node${i + 3}-eth0.pcap`), name: `node${i + 3}-eth0.pcap` })),
+    ];
+    h.send({ type: 'add', files });
+    // Each small file starts before the second large one, which waits for the first.
+    const started = h.messages.filter((m) => m.type === 'file-reading').map((m) => (m as Msg<'file-reading'>).id);
+    expect(started).toEqual(['big1', 's0', 's1', 's2', 's3', 's4']);
+    const a = await h.next('analysis');
+    expect(a.report!.captures).toHaveLength(7);
+    // One analysis, once every file is read, the large ones last.
+    expect(h.messages.filter((m) => m.type === 'analysis')).toHaveLength(1);
+    const loaded = h.messages.filter((m) => m.type === 'file-loaded').map((m) => (m as Msg<'file-loaded'>).id);
+    expect(loaded.slice(-1)).toEqual(['big2']);
+    expect(h.messages.findIndex((m) => m.type === 'analysis')).toBeGreaterThan(h.messages.findIndex((m) => m.type === 'file-loaded' && m.id === 'big2'));
+  });
+
+  it('a gzip is never a small file, however few bytes it has', () => {
+    expect(isSmallFile(new Blob([new Uint8Array(100)]), 'node1-eth0.pcap')).toBe(true);
+    expect(isSmallFile(new Blob([new Uint8Array(100)]), 'node1-eth0.pcap.gz')).toBe(false);
+    expect(isSmallFile(new Blob([new Uint8Array(SMALL_FILE_BYTES)]), 'node1-eth0.pcap')).toBe(false);
   });
 
   it('removing every file leaves an empty analysis', async () => {

@@ -74,9 +74,21 @@ interface Entry {
  */
 export const FLOWS_PER_MESSAGE = 250;
 
+/**
+ * Files smaller than this are read at once, all of them, beside the large ones (which take turns,
+ * `concurrency` at a time): their time is the browser's latency in handing a file's bytes over,
+ * not reading or indexing, and overlapping them is what pays. A gzip is never small: a few
+ * kilobytes of it can inflate to a gigabyte.
+ */
+export const SMALL_FILE_BYTES = 1 << 20;
+
+export function isSmallFile(file: Blob, name: string): boolean {
+  return file.size < SMALL_FILE_BYTES && !/\.gz$/i.test(name);
+}
+
 export interface EngineOptions {
   post(msg: FromWorker): void;
-  /** Files read at once: two overlap one file's I/O with the other's indexing. */
+  /** Large files read at once: two overlap one file's I/O with the other's indexing. */
   concurrency?: number;
   progressIntervalMs?: number;
   chunkSize?: number;
@@ -171,7 +183,9 @@ export function summarizeFile(name: string, capture: IndexedCapture): FileSummar
 export class AnalysisEngine {
   private readonly entries = new Map<FileId, Entry>();
   private readonly queue: FileId[] = [];
+  /** Reads in flight: of large files (at most `concurrency`), and of small ones (SMALL_FILE_BYTES). */
   private running = 0;
+  private runningSmall = 0;
   private generation = 0;
   private current: Current | null = null;
   private analysisPending = false;
@@ -289,14 +303,20 @@ export class AnalysisEngine {
   }
 
   private pump(): void {
-    while (this.running < this.opts.concurrency) {
-      const id = this.queue.shift();
-      if (id === undefined) break;
-      const e = this.entries.get(id);
+    for (let k = 0; k < this.queue.length; ) {
+      const e = this.entries.get(this.queue[k]!);
+      const small = e !== undefined && isSmallFile(e.file, e.key);
+      if (e && !small && this.running >= this.opts.concurrency) {
+        k++;
+        continue;
+      }
+      this.queue.splice(k, 1);
       if (!e) continue;
-      this.running++;
+      if (small) this.runningSmall++;
+      else this.running++;
       void this.read(e).finally(() => {
-        this.running--;
+        if (small) this.runningSmall--;
+        else this.running--;
         this.pump();
         this.scheduleAnalysis();
       });
@@ -406,7 +426,7 @@ export class AnalysisEngine {
     // After the current burst of messages (several removes, a relabel): one analysis for all.
     setTimeout(() => {
       this.analysisPending = false;
-      if (this.running > 0 || this.queue.length > 0) return; // the last read reschedules
+      if (this.running > 0 || this.runningSmall > 0 || this.queue.length > 0) return; // the last read reschedules
       this.runAnalysis();
     }, 0);
   }
