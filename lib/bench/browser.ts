@@ -4,10 +4,11 @@
  * verdict card shows. Meanwhile the memory of all of Chromium's processes is sampled (resident
  * set sizes summed: an upper bound), and the page records every task that held its main thread
  * over 50 ms (the Long Tasks API) from the files handed over until three seconds after the verdict;
- * the page's own load, before any file, is reported apart. Needs `npm run build` and a Chromium.
+ * the page's own load, before any file, is reported apart. Then a small incident is dropped on
+ * fresh pages, timed to the verdict in the page's DOM. Needs `npm run build` and a Chromium.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -30,7 +31,23 @@ export interface BrowserFigures {
   verdict: { kind: string | null; stop: string | null };
   /** The same files only read by the page (all at once, each into one reused buffer by a BYOB reader, nothing decoded): the floor under `seconds`; NaN when a read failed or never came back. */
   rawReadSeconds: number;
+  /** A small incident (a sample's few kilobytes) dropped on a fresh page, milliseconds to the verdict: the common case. */
+  small: SmallDrops | null;
 }
+
+/** Drops of a small incident, each on a page of its own: as soon as it has hydrated, and once its workers have loaded. */
+export interface SmallDrops {
+  files: number;
+  bytes: number;
+  /** From the files handed to the page to the verdict card in its DOM, each run. */
+  atOnceMs: number[];
+  workersLoadedMs: number[];
+}
+
+/** Runs of each small drop; the median is reported. */
+const SMALL_RUNS = 5;
+/** How long a page is left before a drop for its workers to have loaded (they load once it is idle, within 2 s). */
+const WORKERS_LOADED_MS = 3000;
 
 const SAMPLE_MS = 250;
 /** How long the page is watched for long tasks after the verdict shows. */
@@ -113,7 +130,39 @@ export function treeBytes(root: number): number {
 }
 
 /** Runs the browser on `files`; a string says why it could not run. */
-export async function browserBench(root: string, files: string[], opts: { chromium?: string; timeoutMs?: number } = {}): Promise<BrowserFigures | string> {
+type Browser = Awaited<ReturnType<(typeof import('@playwright/test'))['chromium']['launch']>>;
+
+/**
+ * One drop of `files` on a fresh page: the milliseconds from handing them over to the verdict card
+ * in the page's DOM, as a MutationObserver in the page sees it (Playwright's own wait notices it
+ * later, on a busy page by 0.1-0.3 s).
+ */
+async function smallDrop(browser: Browser, url: string, files: string[], waitMs: number): Promise<number> {
+  const page = await browser.newPage();
+  try {
+    await page.goto(url);
+    await page.locator('[data-testid="dashboard"][data-hydrated]').waitFor({ timeout: 60_000 });
+    if (waitMs > 0) await page.waitForTimeout(waitMs);
+    const t0 = await page.evaluate(() => {
+      const w = window as unknown as { __hopscopeVerdictAt: number | null };
+      w.__hopscopeVerdictAt = null;
+      const seen = new MutationObserver(() => {
+        if (w.__hopscopeVerdictAt !== null || !document.querySelector('[data-testid="verdict-card"][data-kind]')) return;
+        w.__hopscopeVerdictAt = performance.now();
+        seen.disconnect();
+      });
+      seen.observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-kind'] });
+      return performance.now();
+    });
+    await page.getByTestId('file-input').setInputFiles(files);
+    await page.waitForFunction(() => (window as unknown as { __hopscopeVerdictAt: number | null }).__hopscopeVerdictAt !== null, null, { timeout: 60_000 });
+    return await page.evaluate((start) => (window as unknown as { __hopscopeVerdictAt: number }).__hopscopeVerdictAt - start, t0);
+  } finally {
+    await page.close();
+  }
+}
+
+export async function browserBench(root: string, files: string[], opts: { chromium?: string; timeoutMs?: number; smallFiles?: string[] } = {}): Promise<BrowserFigures | string> {
   const chromiumPath = opts.chromium ?? process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
   if (!existsSync(path.join(root, '.next', 'BUILD_ID'))) return 'the app is not built (npm run build first)';
   if (!existsSync(chromiumPath)) return `no Chromium at ${chromiumPath} (CHROMIUM_PATH)`;
@@ -134,7 +183,7 @@ export async function browserBench(root: string, files: string[], opts: { chromi
   });
   // Launched, not connected to: over a connection Playwright streams the files through its socket
   // (a 540 MB incident then took 37 s instead of 6), where a local browser is given their paths.
-  let browser: Awaited<ReturnType<typeof playwright.chromium.launch>> | undefined;
+  let browser: Browser | undefined;
   let sampler: NodeJS.Timeout | undefined;
   try {
     const before = new Set(childrenOf(process.pid));
@@ -206,7 +255,17 @@ export async function browserBench(root: string, files: string[], opts: { chromi
       );
       return (performance.now() - t0) / 1000;
     }).catch(() => NaN);
-    return { seconds, peakBytes, samples, longTasks: during.length, longestTaskMs: longest[1], longestTaskAt: (longest[0] - pageStarted) / 1000, loadTaskMs, verdict, rawReadSeconds };
+    await page.close();
+    let small: SmallDrops | null = null;
+    if (opts.smallFiles?.length) {
+      const url = `http://127.0.0.1:${port}/`;
+      small = { files: opts.smallFiles.length, bytes: opts.smallFiles.reduce((n, f) => n + statSync(f).size, 0), atOnceMs: [], workersLoadedMs: [] };
+      for (let k = 0; k < SMALL_RUNS; k++) {
+        small.atOnceMs.push(await smallDrop(browser, url, opts.smallFiles, 0));
+        small.workersLoadedMs.push(await smallDrop(browser, url, opts.smallFiles, WORKERS_LOADED_MS));
+      }
+    }
+    return { seconds, peakBytes, samples, longTasks: during.length, longestTaskMs: longest[1], longestTaskAt: (longest[0] - pageStarted) / 1000, loadTaskMs, verdict, rawReadSeconds, small };
   } finally {
     if (sampler) clearInterval(sampler);
     await browser?.close();
