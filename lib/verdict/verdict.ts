@@ -260,9 +260,16 @@ export function offPathOf(f: Flow, c: Correlation, memo?: Map<string, FlowReport
   const points = c.points;
   // The flow's own pods' interfaces: with the path, what decides the answer.
   const own = points.filter((p) => p.podIps.length > 0 && (p.podIps.includes(f.client) || p.podIps.includes(f.server)));
+  // Whether the path is known to its end: the server is a captured pod's own address, or the
+  // requests reached the server's end (a reply came, or the path's last point saw them). A flow
+  // to another address that stopped short (a NodePort's request its node never forwarded: where
+  // the DNAT would have sent it is not captured) is said only to have reached no other point,
+  // not to avoid them.
+  const last = f.path[f.path.length - 1];
+  const pathKnown = own.some((p) => p.podIps.includes(f.server)) || f.replies.length > 0 || (last !== undefined && f.requests.some((g) => c.groups.seenAt(g, last)));
   let key = '';
   if (memo) {
-    key = f.path.join(',') + own.map((p) => `|${p.id}`).join('');
+    key = `${pathKnown ? 1 : 0}:` + f.path.join(',') + own.map((p) => `|${p.id}`).join('');
     const known = memo.get(key);
     if (known) return known;
   }
@@ -279,9 +286,13 @@ export function offPathOf(f: Flow, c: Correlation, memo?: Map<string, FlowReport
         ? `another pod's interface (${p.podIps.join(', ')})`
         : encrypted.length > 0
           ? `the flow crosses it inside ${encrypted.join(', ')}, never as itself`
-          : hosts.has(p.host)
-            ? `the flow does not cross it on ${p.host}`
-            : `the flow does not go through ${p.host}`;
+          : !pathKnown
+            ? hosts.has(p.host)
+              ? 'no packet of the flow crossed it'
+              : `no packet of the flow reached ${p.host}`
+            : hosts.has(p.host)
+              ? `the flow does not cross it on ${p.host}`
+              : `the flow does not go through ${p.host}`;
     out.push({ node: p.node, interface: p.interface, why });
   }
   memo?.set(key, out);
