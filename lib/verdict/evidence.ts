@@ -869,14 +869,24 @@ class QuietStep implements Step {
   }
 }
 
+/** One step of a direction: the way, and the points at either end of the step. */
+interface StepPlace {
+  dir: 'requests' | 'replies';
+  k: number;
+  /** The way's stations, in the order its packets cross them. */
+  order: readonly number[];
+  groups: GroupIds;
+  from: CapturePoint;
+  to: CapturePoint;
+}
+
 /** The k-th step of a direction. */
 function computeStep(ev: Evidence, dir: 'requests' | 'replies', k: number, c: Correlation, offset: (p: CapturePoint) => number): Step {
   const f = ev.flow;
-  const pts = ev.points;
   const order = dir === 'requests' ? ev.stations : ev.repStations;
   const groups = dir === 'requests' ? f.requests : f.replies;
-  const from = pts[order[k]!]!;
-  const to = pts[order[k + 1]!]!;
+  const at: StepPlace = { dir, k, order, groups, from: ev.points[order[k]!]!, to: ev.points[order[k + 1]!]! };
+  const { from, to } = at;
   // Every packet seen at `from` was seen at `to`, as the masks say (a datagram that reached a
   // point without all its fragments has that point's bit cleared: it did not get there).
   if (ev.quiet(dir, k)) return new QuietStep(ev, from, to, dir);
@@ -892,11 +902,70 @@ function computeStep(ev: Evidence, dir: 'requests' | 'replies', k: number, c: Co
     const i = G.sightingAt(g, from.id);
     return i >= 0 ? st.tNs[i]! + offset(from) : NaN;
   };
+  const recording = recordingAt(ev, c, offset, at);
+  const [inside, outside] = partition(
+    notMerged.filter((g) => !acked.includes(g)),
+    (g) => recording.passedWhileRecording(g, timeAtFrom(g)),
+  );
+  const { lost, passedOn, echoed } = sortUnseen(ev, at, inside);
+  const missed = echoed.length > 0 ? [...acked, ...echoed] : acked;
+  const lostSize = lost.reduce((m, g) => Math.max(m, G.ipLen[g]!), 0);
+  const first = lost.length > 0 ? G.sightingAt(lost[0]!, from.id) : outside.length > 0 ? G.sightingAt(outside[0]!, from.id) : -1;
+  const dst = first >= 0 ? st.addrs.text[st.dst[first]!]! : headingTo(f, dir);
+  // What the step means and which neighbour lookups went unanswered: read by the rules only at
+  // a step where something is missing, so worked out on first use (a busy incident has
+  // thousands of healthy flows, each with a handful of steps that lose nothing).
+  let plain: boolean | null = null;
+  const leftPlain = () => (plain ??= leftOutsideTunnel(c, from, to, lost, dst));
+  let d: { transition: string; causes: Cause[] } | null = null;
+  const described = () => (d ??= describeLosingStep(ev, c, at, lost, { size: lostSize, firstNs: first >= 0 && lost.length > 0 ? st.tNs[first]! : NaN, leftPlain: leftPlain() }, dst));
+  let unanswered: Step['unanswered'] | null = null;
+  const gap = ev.notCaptured.filter((u) => u.node === to.host && from.host === to.host);
+  const gapNote = gap.length > 0 ? ` (${gap.map((u) => `${u.node}/${u.interface}`).join(', ')} not captured: the step is somewhere in between)` : '';
+  return {
+    from,
+    to,
+    lost,
+    outside,
+    missed,
+    passedOn,
+    get unanswered() {
+      return (unanswered ??= unansweredLookups(c, from, to, dst, [...lost.map(timeAtFrom), ...outside.map(timeAtFrom)], offset));
+    },
+    lostSize,
+    dst,
+    covered: lost.length > 0 || outside.length === 0,
+    get transition() {
+      return described().transition;
+    },
+    get causes() {
+      return described().causes;
+    },
+    gapNote,
+    get leftPlain() {
+      return leftPlain();
+    },
+    lostTimes: lost.map(timeAtFrom),
+    outsideTimes: outside.map(timeAtFrom),
+    window: recording.window,
+    // Said only where the grace was weighed (a packet past the file's end) and the file itself,
+    // not a known stop, proved it.
+    toEndedEarly: recording.endWeighed() && !to.stopKnown && endedEarly(c, to, offset),
+    toEndsOnCounterpart: recording.endsOnCounterpart() && outside.length > 0,
+  };
+}
+
+/**
+ * Whether `to`'s capture was running when a packet passed `from`. An empty capture ran and saw
+ * nothing: that is evidence, not a gap. With `to`'s clock unknown the times cannot be compared,
+ * and the captures are taken to overlap; unless `to` and `from` share packets with each other,
+ * though not with the reference's side (clocksCompare). What it weighed on the way (whether
+ * `to`'s file is known to end, whether it ends on the other way's packet) the step reports too.
+ */
+function recordingAt(ev: Evidence, c: Correlation, offset: (p: CapturePoint) => number, { dir, k, order, groups, from, to }: StepPlace) {
+  const f = ev.flow;
+  const G = ev.groups;
   const window: [number, number] = [to.firstNs + offset(to), to.lastNs + offset(to)];
-  // Was `to`'s capture running when each packet passed `from`? An empty capture ran and saw
-  // nothing: that is evidence, not a gap. With `to`'s clock unknown the times cannot be
-  // compared, and the captures are taken to overlap; unless `to` and `from` share packets with
-  // each other, though not with the reference's side (clocksCompare).
   const clockKnown = c.clocks.get(to.host)?.method !== 'unknown' || clocksCompare(c.clocks, to.host, from.host);
   const sameNode = to.host === from.host;
   const margin = sameNode ? SAME_NODE_MARGIN_NS : CLOCK_MARGIN_NS;
@@ -929,97 +998,68 @@ function computeStep(ev: Evidence, dir: 'requests' | 'replies', k: number, c: Co
     to.packets === 0
       ? !to.runUnknown
       : !clockKnown || Number.isNaN(window[0]) || Number.isNaN(t) || (t >= window[0] - margin && (t <= window[1] + endMargin || t <= window[1] + endMargin + tailGrace(t)));
-  const unproven = notMerged.filter((g) => !acked.includes(g));
   // Across nodes the clocks leave a margin; where `to`'s window ends hard, a packet that passed
   // `from` after `to`'s last packet had got there on its way on is proven to have come too late.
-  const rawAtFrom = (g: number) => st.tNs[G.sightingAt(g, from.id)]!;
-  const cameAfterEnd = (g: number, t: number) => !sameNode && tailGrace(t) === 0 && rawAtFrom(g) > (lastPacketOnward(c, to).get(from.host) ?? Infinity);
-  const [inside, outside] = partition(unproven, (g) => {
-    const t = timeAtFrom(g);
-    return inWindow(t) && !cameAfterEnd(g, t);
-  });
-  // Echo requests `to` should have shown and did not, answered all the same: missed, not lost.
-  // (One that passed outside `to`'s window stays outside: that says more.)
+  const cameAfterEnd = (g: number, t: number) => !sameNode && tailGrace(t) === 0 && G.store.tNs[G.sightingAt(g, from.id)]! > (lastPacketOnward(c, to).get(from.host) ?? Infinity);
+  return {
+    window,
+    /** Group g, which passed `from` at t (ns, the reference's clock), passed while `to` was recording. */
+    passedWhileRecording: (g: number, t: number) => inWindow(t) && !cameAfterEnd(g, t),
+    /** Whether the end of `to`'s file was weighed. */
+    endWeighed: () => ended !== null,
+    /** Whether `to`'s file was found to end on this flow's packet of the other way. */
+    endsOnCounterpart: () => answersLast === true,
+  };
+}
+
+/**
+ * The packets `to` should have shown and did not, split by what became of them: answered echo
+ * requests and datagrams (missed, not lost: one that passed outside `to`'s window stays outside,
+ * which says more), those seen at a later station (they crossed `to` on their way there: its
+ * capture missed them, and no clock or window can make that a loss; not one larger than an MTU a
+ * too-big error announced: the identity leaves the length out, for GSO, so what was seen further
+ * on may be its smaller resend), and the rest, lost.
+ */
+function sortUnseen(ev: Evidence, { dir, k, order, groups }: StepPlace, inside: number[]): { lost: number[]; passedOn: number[]; echoed: number[] } {
+  const f = ev.flow;
+  const G = ev.groups;
   const echoed =
     dir !== 'requests' ? [] : f.proto === 1 || f.proto === 58 ? answeredEchoes(inside, groups, f.replies, G) : f.proto === 17 ? answeredDatagrams(ev, inside) : [];
   const notAnswered = echoed.length > 0 ? inside.filter((g) => !echoed.includes(g)) : inside;
-  // One seen at a later station crossed `to` on its way there: `to`'s capture missed it (it
-  // stopped, or dropped the copy), and no clock or window can make that a loss. Not one larger
-  // than an MTU a too-big error announced: the identity leaves the length out (GSO), so what was
-  // seen further on may be its smaller resend.
   const refusedAbove = ev.fragNeeded?.mtu ?? Infinity;
   const [passedOn, lost] = partition(notAnswered, (g) => G.ipLen[g]! <= refusedAbove && seenBeyond(G, g, order, k + 1));
-  const missed = echoed.length > 0 ? [...acked, ...echoed] : acked;
-  const lostSize = lost.reduce((m, g) => Math.max(m, G.ipLen[g]!), 0);
-  const at = lost.length > 0 ? G.sightingAt(lost[0]!, from.id) : outside.length > 0 ? G.sightingAt(outside[0]!, from.id) : -1;
-  const dst = at >= 0 ? st.addrs.text[st.dst[at]!]! : headingTo(f, dir);
-  // What the step means and which neighbour lookups went unanswered: read by the rules only at
-  // a step where something is missing, so worked out on first use (a busy incident has
-  // thousands of healthy flows, each with a handful of steps that lose nothing).
-  let d: { transition: string; causes: Cause[] } | null = null;
-  let plain: boolean | null = null;
-  const leftPlain = () => (plain ??= leftOutsideTunnel(c, from, to, lost, dst));
-  const described = () => {
-    if (d) return d;
-    // Plain at a NIC before the node's overlay device: forwarded in, never decapsulated.
-    const plainIn = from.role === 'nic' && to.role === 'overlay' && from.host === to.host && lostPlainAt(c, from, lost);
-    d = stepMeaning(ev, { before: k > 0 ? pts[order[k - 1]!]! : null, from, to }, dst, dir, {
-      size: lostSize,
-      firstNs: at >= 0 && lost.length > 0 ? st.tNs[at]! : NaN,
-      leftPlain: leftPlain(),
-      plainAtNic: plainIn,
+  return { lost, passedOn, echoed };
+}
+
+/** What a step that lost packets means, and its causes: stepMeaning's, with what only fragments and a `-i any` file add. */
+function describeLosingStep(
+  ev: Evidence,
+  c: Correlation,
+  { dir, k, order, from, to }: StepPlace,
+  lost: number[],
+  seen: { size: number; firstNs: number; leftPlain: boolean },
+  dst: string,
+): { transition: string; causes: Cause[] } {
+  const G = ev.groups;
+  // Plain at a NIC before the node's overlay device: forwarded in, never decapsulated.
+  const plainAtNic = from.role === 'nic' && to.role === 'overlay' && from.host === to.host && lostPlainAt(c, from, lost);
+  const d = stepMeaning(ev, { before: k > 0 ? ev.points[order[k - 1]!]! : null, from, to }, dst, dir, { ...seen, plainAtNic });
+  // The first fragment of each got there, the rest did not: the datagrams never arrived whole.
+  const partial = lost.filter((g) => G.arrivedIncomplete(g, to.id)).length;
+  if (partial > 0) {
+    d.transition = `only the first fragment of ${partial === lost.length ? 'each' : `${partial} of them`} reaches ${pointName(to)}; the later fragments are lost after ${pointName(from)}, so the datagrams never arrive whole`;
+    d.causes.unshift({
+      text: `IP fragments are dropped between ${pointName(from)} and ${pointName(to)}: a filter that drops fragments (they carry no ports for a port rule to match), or fragment reassembly limits`,
+      check: `nft list ruleset | grep -i frag; iptables -S | grep -- ' -f '; sysctl net.ipv4.ipfrag_high_thresh  # on ${to.host}`,
     });
-    // The first fragment of each got there, the rest did not: the datagrams never arrived whole.
-    const partial = lost.filter((g) => G.arrivedIncomplete(g, to.id)).length;
-    if (partial > 0) {
-      d.transition = `only the first fragment of ${partial === lost.length ? 'each' : `${partial} of them`} reaches ${pointName(to)}; the later fragments are lost after ${pointName(from)}, so the datagrams never arrive whole`;
-      d.causes.unshift({
-        text: `IP fragments are dropped between ${pointName(from)} and ${pointName(to)}: a filter that drops fragments (they carry no ports for a port rule to match), or fragment reassembly limits`,
-        check: `nft list ruleset | grep -i frag; iptables -S | grep -- ' -f '; sysctl net.ipv4.ipfrag_high_thresh  # on ${to.host}`,
-      });
-    }
-    // Two points of one `tcpdump -i any` file: one ring buffer holds every copy of every packet
-    // (one per interface crossed), and a burst that fills it loses copies the kernel delivered.
-    if (oneTcpdumpAny(from, to) && lostSize > 0) {
-      d.causes.push({
-        text: `tcpdump itself may have dropped these copies: ${pointName(from)} and ${pointName(to)} come from one -i any capture, whose buffer holds a copy per interface and overflows on bursts (it says "N packets dropped by kernel" when stopped)`,
-        check: `tcpdump -i any -B 65536 -w ${from.host}-any.pcap  # capture again with a larger buffer; compare the drop count tcpdump prints`,
-      });
-    }
-    return d;
-  };
-  let unanswered: Step['unanswered'] | null = null;
-  const gap = ev.notCaptured.filter((u) => u.node === to.host && from.host === to.host);
-  const gapNote = gap.length > 0 ? ` (${gap.map((u) => `${u.node}/${u.interface}`).join(', ')} not captured: the step is somewhere in between)` : '';
-  return {
-    from,
-    to,
-    lost,
-    outside,
-    missed,
-    passedOn,
-    get unanswered() {
-      return (unanswered ??= unansweredLookups(c, from, to, dst, [...lost.map(timeAtFrom), ...outside.map(timeAtFrom)], offset));
-    },
-    lostSize,
-    dst,
-    covered: lost.length > 0 || outside.length === 0,
-    get transition() {
-      return described().transition;
-    },
-    get causes() {
-      return described().causes;
-    },
-    gapNote,
-    get leftPlain() {
-      return leftPlain();
-    },
-    lostTimes: lost.map(timeAtFrom),
-    outsideTimes: outside.map(timeAtFrom),
-    window,
-    // Said only where the grace was weighed (a packet past the file's end) and the file itself,
-    // not a known stop, proved it.
-    toEndedEarly: ended !== null && !to.stopKnown && endedEarly(c, to, offset),
-    toEndsOnCounterpart: answersLast === true && outside.length > 0,
-  };
+  }
+  // Two points of one `tcpdump -i any` file: one ring buffer holds every copy of every packet
+  // (one per interface crossed), and a burst that fills it loses copies the kernel delivered.
+  if (oneTcpdumpAny(from, to) && seen.size > 0) {
+    d.causes.push({
+      text: `tcpdump itself may have dropped these copies: ${pointName(from)} and ${pointName(to)} come from one -i any capture, whose buffer holds a copy per interface and overflows on bursts (it says "N packets dropped by kernel" when stopped)`,
+      check: `tcpdump -i any -B 65536 -w ${from.host}-any.pcap  # capture again with a larger buffer; compare the drop count tcpdump prints`,
+    });
+  }
+  return d;
 }
