@@ -16,7 +16,7 @@
  * side is silent but not proven blind (`proven` false), and what stops right before it is not
  * observed, neither delivered nor dropped (rules.ts).
  */
-import type { PacketGroups, SightingStore } from './sightings';
+import type { PacketGroups, SightingStore } from './groups';
 import type { CapturePoint } from './types';
 import { TCP_ACK, TCP_RST, TCP_SYN } from '../protocols/numbers';
 import { ICMP_ECHO_REPLY } from '../decode/layers/icmp';

@@ -4,7 +4,7 @@
  * one-way figures bracket θ. With packets in one direction only, the delay is taken as zero.
  */
 import { ns } from '../util/units';
-import type { PacketGroups } from './sightings';
+import type { PacketGroups } from './groups';
 import type { CapturePoint, Flow, NodeClock } from './types';
 
 /** Packets per flow used for clock offsets: the minimum one-way delay settles long before. */

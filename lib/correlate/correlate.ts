@@ -6,7 +6,7 @@
  *   parts       a capture written as several files (tcpdump -C/-G, dumpcap -b), joined
  *   points      capture points and their roles, and which point each packet shape is
  *   roles       roles from what crossed an interface; pod-captures: captures inside a pod
- *   sightings   the same packet at every point (its identity: identity.ts), in columns
+ *   sightings   the same packet at every point (its identity: identity.ts), in columns (groups.ts)
  *   flows       packets joined into flows by the connections they carried (connections.ts)
  *   pod-addresses  each pod veth's own addresses
  *   direction   client, server and each packet's direction
@@ -33,7 +33,7 @@ import { egressRanks, listeningSides, settleFlows } from './direction';
 import type { CaptureInput, CapturePoint, Correlation, Encapsulation } from './types';
 
 export type * from './types';
-export { PacketGroups, SightingStore } from './sightings';
+export { PacketGroups, SightingStore } from './groups';
 export { encapsulationIn } from '../decode/encapsulation';
 
 export function correlate(files: CaptureInput[], opts: PointOptions = {}): Correlation {

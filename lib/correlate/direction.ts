@@ -5,7 +5,7 @@
  * requests at the same capture point.
  */
 import { EGRESS_ORDER } from '../protocols/devices';
-import type { PacketGroups } from './sightings';
+import type { PacketGroups } from './groups';
 import { mix } from './tables';
 import type { CapturePoint, Flow, GroupIds } from './types';
 

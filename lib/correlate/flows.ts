@@ -3,7 +3,8 @@
  * joined set, groups in order of first sighting.
  */
 import { BACKGROUND_KINDS } from './background';
-import type { SightingStore, SightingsResult } from './sightings';
+import type { SightingStore } from './groups';
+import type { SightingsResult } from './sightings';
 import type { CapturePoint, Flow, FlowSummary, GroupIds, Protocol } from './types';
 
 export function protocolName(proto: number): Protocol {

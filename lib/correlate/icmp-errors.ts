@@ -7,7 +7,8 @@
  */
 import { ns } from '../util/units';
 import { icmpConnKey, portConnKey, type Connections } from './connections';
-import type { ErrorRow, PacketGroups } from './sightings';
+import type { PacketGroups } from './groups';
+import type { ErrorRow } from './sightings';
 import { hashStr } from './tables';
 import type { CaptureInput, Flow } from './types';
 import type { QuotedError } from '../decode/encapsulation';

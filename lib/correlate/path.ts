@@ -6,7 +6,7 @@
 import { EGRESS_ORDER, type InterfaceRole } from '../protocols/devices';
 import { CLIENT_SAMPLE } from './direction';
 import { INITIAL_TTLS } from './flows';
-import type { PacketGroups, SightingStore } from './sightings';
+import type { PacketGroups, SightingStore } from './groups';
 import type { CapturePoint, Encapsulation, Flow } from './types';
 
 const egressRank = (r: InterfaceRole) => EGRESS_ORDER.indexOf(r);

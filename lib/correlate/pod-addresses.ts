@@ -7,7 +7,7 @@
  * veths hold, or not at all: the data cannot tell.
  */
 import { INITIAL_TTLS } from './flows';
-import type { PacketGroups, SightingStore } from './sightings';
+import type { PacketGroups, SightingStore } from './groups';
 import type { CapturePoint } from './types';
 
 /** Sightings of a pod veth examined to learn the pod's own address (the one on all of them). */

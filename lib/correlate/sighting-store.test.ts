@@ -1,6 +1,6 @@
 /** The store's counting sort of sightings by group (SightingStore.index), against a plain stable sort. */
 import { describe, expect, it } from 'vitest';
-import { Addresses, SightingStore } from './sightings';
+import { Addresses, SightingStore } from './groups';
 
 /** A store whose sightings belong to `groups`, in that order. */
 function storeOf(groups: number[]): SightingStore {

@@ -5,7 +5,7 @@
  * One sweep over all groups in order, each flow's sums beside it (why: direction.ts,
  * listeningSides), instead of a pass over each flow's groups in each stage.
  */
-import type { PacketGroups } from './sightings';
+import type { PacketGroups } from './groups';
 import type { Flow, MaskCount } from './types';
 import { TCP_ACK, TCP_FIN, TCP_SYN } from '../protocols/numbers';
 

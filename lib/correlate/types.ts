@@ -6,12 +6,11 @@
  */
 import type { IndexedCapture } from '../decode/capture-index';
 import type { Encapsulation } from '../decode/encapsulation';
-import type { NeighbourLookup } from './sightings';
 import type { InterfaceRole } from '../protocols/devices';
 import type { Nanoseconds } from '../util/units';
 import type { BackgroundCounts } from './background';
 import type { Label } from './labels';
-import type { PacketGroups } from './sightings';
+import type { PacketGroups } from './groups';
 
 export type { Encapsulation, PacketGroups };
 
@@ -85,23 +84,20 @@ export interface CapturePoint {
 export type Protocol = 'icmp' | 'tcp' | 'udp' | 'icmpv6' | 'other';
 export type Direction = 1 | -1;
 
-/** One sighting as an object, for code off the hot path (SightingStore holds them in columns). */
-export interface Sighting {
+/** What one point saw of a node looking for a neighbour (ARP, IPv6 neighbour discovery). */
+export interface NeighbourLookup {
   point: number;
-  row: number;
-  /** Raw clock, ns since the epoch. */
-  tNs: Nanoseconds;
-  src: string;
-  dst: string;
-  /** Hashes of src and dst, for cheap tuple comparison. */
-  srcHash: number;
-  dstHash: number;
-  sport: number;
-  dport: number;
-  ttl: number;
-  ipLen: number;
-  tcpFlags: number;
+  /** The address asked for. */
+  target: string;
+  protocol: 'ARP' | 'ND';
+  asked: number;
+  answered: number;
+  /** Raw times (ns since the epoch) of the first and last question. */
+  firstNs: number;
+  lastNs: number;
 }
+
+export type { Sighting } from './groups';
 
 export interface IcmpErrorSighting {
   point: number;

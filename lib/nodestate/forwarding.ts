@@ -6,7 +6,7 @@
  * a packet the device cannot send.
  */
 import { inCidr } from './iptables';
-import type { NodeState } from './state';
+import type { NodeState } from './types';
 
 export interface RouteFinding {
   /** What was looked for, as a cause. */

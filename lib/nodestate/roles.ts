@@ -5,7 +5,7 @@
  * the default route's, or one with a global address that is no bridge, tunnel or dummy is the NIC.
  */
 import { isTunnelLink, type InterfaceRole } from '../protocols/devices';
-import type { NodeState } from './state';
+import type { NodeState } from './types';
 
 /** interface → role, for the interfaces the state describes. */
 export function rolesFromState(st: NodeState, defaultRouteDevs: readonly string[]): Map<string, InterfaceRole> {
