@@ -7,7 +7,7 @@ import { buildPcap } from '../capture/build';
 import { CaptureIndexer } from '../decode/capture-index';
 import { SAMPLES } from '../testing/scenarios';
 import { rotated } from '../testing/pcap-records';
-import { AnalysisEngine, isSmallFile, SMALL_FILE_BYTES } from './engine';
+import { AnalysisEngine, isSmallFile, SMALL_AT_ONCE, SMALL_FILE_BYTES } from './engine';
 import type { FileId, FromWorker, ToWorker } from './protocol';
 
 type Msg<T extends FromWorker['type']> = Extract<FromWorker, { type: T }>;
@@ -397,6 +397,17 @@ describe('AnalysisEngine with bad input', () => {
     const loaded = h.messages.filter((m) => m.type === 'file-loaded').map((m) => (m as Msg<'file-loaded'>).id);
     expect(loaded.slice(-1)).toEqual(['big2']);
     expect(h.messages.findIndex((m) => m.type === 'analysis')).toBeGreaterThan(h.messages.findIndex((m) => m.type === 'file-loaded' && m.id === 'big2'));
+  });
+
+  it('reads at most SMALL_AT_ONCE small files at a time, and every one in the end', async () => {
+    const h = harness();
+    const n = SMALL_AT_ONCE + 5;
+    h.send({ type: 'add', files: Array.from({ length: n }, (_, i) => ({ id: `s${i}` as FileId, file: file(pcap(), `node${i}-eth0.pcap`), name: `node${i}-eth0.pcap` })) });
+    // Started at once: the first SMALL_AT_ONCE; the others as those finish.
+    expect(h.messages.filter((m) => m.type === 'file-reading')).toHaveLength(SMALL_AT_ONCE);
+    const a = await h.next('analysis');
+    expect(a.report!.captures).toHaveLength(n);
+    expect(h.messages.filter((m) => m.type === 'analysis')).toHaveLength(1);
   });
 
   it('a gzip is never a small file, however few bytes it has', () => {

@@ -75,12 +75,14 @@ interface Entry {
 export const FLOWS_PER_MESSAGE = 250;
 
 /**
- * Files smaller than this are read at once, all of them, beside the large ones (which take turns,
- * `concurrency` at a time): their time is the browser's latency in handing a file's bytes over,
- * not reading or indexing, and overlapping them is what pays. A gzip is never small: a few
+ * Files smaller than this are read SMALL_AT_ONCE at a time, beside the large ones (which take
+ * turns, `concurrency` at a time): their time is the browser's latency in handing a file's bytes
+ * over, not reading or indexing, and overlapping them is what pays. A gzip is never small: a few
  * kilobytes of it can inflate to a gigabyte.
  */
 export const SMALL_FILE_BYTES = 1 << 20;
+/** Small files read at once: a folder of a thousand 1 MB rotation files is not all in memory twice at one time. */
+export const SMALL_AT_ONCE = 16;
 
 export function isSmallFile(file: Blob, name: string): boolean {
   return file.size < SMALL_FILE_BYTES && !/\.gz$/i.test(name);
@@ -183,7 +185,7 @@ export function summarizeFile(name: string, capture: IndexedCapture): FileSummar
 export class AnalysisEngine {
   private readonly entries = new Map<FileId, Entry>();
   private readonly queue: FileId[] = [];
-  /** Reads in flight: of large files (at most `concurrency`), and of small ones (SMALL_FILE_BYTES). */
+  /** Reads in flight: of large files (at most `concurrency`), and of small ones (SMALL_FILE_BYTES, at most SMALL_AT_ONCE). */
   private running = 0;
   private runningSmall = 0;
   private generation = 0;
@@ -306,7 +308,7 @@ export class AnalysisEngine {
     for (let k = 0; k < this.queue.length; ) {
       const e = this.entries.get(this.queue[k]!);
       const small = e !== undefined && isSmallFile(e.file, e.key);
-      if (e && !small && this.running >= this.opts.concurrency) {
+      if (e && (small ? this.runningSmall >= SMALL_AT_ONCE : this.running >= this.opts.concurrency)) {
         k++;
         continue;
       }
