@@ -31,11 +31,14 @@ export interface BrowserFigures {
   verdict: { kind: string | null; stop: string | null };
   /** The same files only read by the page (all at once, each into one reused buffer by a BYOB reader, nothing decoded): the floor under `seconds`; NaN when a read failed or never came back. */
   rawReadSeconds: number;
-  /** A small incident (a sample's few kilobytes) dropped on a fresh page, milliseconds to the verdict: the common case. */
-  small: SmallDrops | null;
+  /** A small incident (a sample's few kilobytes) dropped on a fresh page, milliseconds to the verdict: the common case; why not, when a drop failed. */
+  small: SmallDrops | string | null;
 }
 
-/** Drops of a small incident, each on a page of its own: as soon as it has hydrated, and once its workers have loaded. */
+/**
+ * Drops of a small incident, each on a page of its own: as soon as it has hydrated, and once its
+ * workers have loaded. Each time includes Playwright handing the page the files (20-40 ms here).
+ */
 export interface SmallDrops {
   files: number;
   bytes: number;
@@ -256,13 +259,19 @@ export async function browserBench(root: string, files: string[], opts: { chromi
       return (performance.now() - t0) / 1000;
     }).catch(() => NaN);
     await page.close();
-    let small: SmallDrops | null = null;
+    let small: SmallDrops | string | null = null;
     if (opts.smallFiles?.length) {
       const url = `http://127.0.0.1:${port}/`;
-      small = { files: opts.smallFiles.length, bytes: opts.smallFiles.reduce((n, f) => n + statSync(f).size, 0), atOnceMs: [], workersLoadedMs: [] };
-      for (let k = 0; k < SMALL_RUNS; k++) {
-        small.atOnceMs.push(await smallDrop(browser, url, opts.smallFiles, 0));
-        small.workersLoadedMs.push(await smallDrop(browser, url, opts.smallFiles, WORKERS_LOADED_MS));
+      const drops: SmallDrops = { files: opts.smallFiles.length, bytes: opts.smallFiles.reduce((n, f) => n + statSync(f).size, 0), atOnceMs: [], workersLoadedMs: [] };
+      // A failed drop costs the small incident's figures, not the large one's already measured.
+      try {
+        for (let k = 0; k < SMALL_RUNS; k++) {
+          drops.atOnceMs.push(await smallDrop(browser, url, opts.smallFiles, 0));
+          drops.workersLoadedMs.push(await smallDrop(browser, url, opts.smallFiles, WORKERS_LOADED_MS));
+        }
+        small = drops;
+      } catch (e) {
+        small = `a drop failed: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`;
       }
     }
     return { seconds, peakBytes, samples, longTasks: during.length, longestTaskMs: longest[1], longestTaskAt: (longest[0] - pageStarted) / 1000, loadTaskMs, verdict, rawReadSeconds, small };

@@ -490,7 +490,8 @@ async function browserSection(args: string[], log: (line: string) => void, rel: 
       : `    the page only reading the same files: not measured (a read failed, or went unanswered for 10 s)`,
   );
   log(`    Chromium's processes at most ${fmt(peakMiB, 0)} MiB (RSS summed over them, ${b.samples} samples); ${b.longTasks} main-thread tasks over 50 ms, the longest ${fmt(b.longestTaskMs, 0)} ms at ${fmt(b.longestTaskAt, 1)} s (from the files handed over until 3 s after the verdict; the page's own load before it: ${fmt(b.loadTaskMs, 0)} ms); verdict card: ${b.verdict.kind} at ${b.verdict.stop ?? '-'}`);
-  if (b.small) {
+  if (typeof b.small === 'string') log(`    a small incident: not measured (${b.small})`);
+  else if (b.small) {
     const mid = (xs: number[]) => [...xs].sort((x, y) => x - y)[xs.length >> 1]!;
     log(`    a small incident (the ${SMALL_SAMPLE} sample: ${b.small.files} files, ${fmt(b.small.bytes / 1024, 0)} KB), each drop on a fresh page, to the verdict card in its DOM: ${fmt(mid(b.small.workersLoadedMs), 0)} ms once its workers have loaded, ${fmt(mid(b.small.atOnceMs), 0)} ms dropped as soon as it has hydrated (medians of ${b.small.atOnceMs.length})`);
   }

@@ -59,13 +59,21 @@ describe('byobChunks', () => {
     expect(progress.at(-1)).toBe(bytes.length);
   });
 
-  it('reads a blob smaller than a chunk into buffers of its own size, whole in one chunk', async () => {
+  it('reads a blob smaller than a chunk into buffers of its own size (64 KB at the least), whole in one chunk', async () => {
     const small = bytes.subarray(0, 1000);
     const got: Uint8Array[] = [];
     for await (const c of byobChunks(new Blob([small]), 4096)) got.push(c);
     expect(got).toHaveLength(1);
-    expect(got[0]!.buffer.byteLength).toBe(1001);
+    expect(got[0]!.buffer.byteLength).toBe(4096);
     expect(Buffer.from(got[0]!)).toEqual(Buffer.from(small));
+    const larger = new Uint8Array(100_000).map((_, i) => i & 0xff);
+    const big: Uint8Array[] = [];
+    for await (const c of byobChunks(new Blob([larger]))) big.push(c.slice());
+    expect(big).toHaveLength(1);
+    expect(Buffer.from(big[0]!)).toEqual(Buffer.from(larger));
+    const tiny: ArrayBufferLike[] = [];
+    for await (const c of byobChunks(new Blob([small]))) tiny.push(c.buffer);
+    expect(tiny.map((b) => b.byteLength)).toEqual([64 * 1024]);
   });
 
   it('reads into the same two buffers: a chunk is handed back to the stream once the next is asked for', async () => {

@@ -56,6 +56,8 @@ export async function* streamChunks(blob: Blob, onProgress?: (bytesRead: number,
 
 /** Each of the two buffers byobChunks reads into. */
 export const BYOB_CHUNK_SIZE = 4 * 1024 * 1024;
+/** The smallest buffer byobChunks takes for a blob smaller than a chunk. */
+const MIN_SMALL_BUFFER = 64 * 1024;
 
 /**
  * How long one read may first wait for the browser before the blob is opened again where the
@@ -111,9 +113,11 @@ export async function* byobChunks(
 ): AsyncGenerator<Uint8Array> {
   const open = (at: number) => (at === 0 ? blob : blob.slice(at)).stream().getReader({ mode: 'byob' });
   // A file smaller than a chunk gets buffers its own size (one byte more, so that the first read
-  // fills it and the next finds the end): two 4 MB buffers a file were most of the time a small
-  // incident's files took to read (10 files of a few kilobytes: 2 ms a file in Node, in calloc).
-  const size = Math.min(chunkSize, blob.size + 1);
+  // fills it and the next finds the end), 64 KB at the least (a blob that says it holds less than
+  // it gives is still read in chunks a reader can tell a format by): two 4 MB buffers a file were
+  // most of the time a small incident's files took to read (10 files of a few kilobytes: 2 ms a
+  // file in Node, in calloc).
+  const size = Math.min(chunkSize, Math.max(blob.size + 1, MIN_SMALL_BUFFER));
   let reader: ReadableStreamBYOBReader;
   try {
     reader = open(0);

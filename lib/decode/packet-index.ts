@@ -1,8 +1,8 @@
 /**
  * The compact per-packet index the correlator works on: one row per packet in columns of typed
- * arrays (48 bytes a packet), allocated in fixed blocks so growth never copies and memory stays
- * at the rows actually used. Full layer stacks are decoded lazily from `dataOffset` when a
- * screen or a verdict needs them.
+ * arrays (48 bytes a packet), allocated in blocks of INDEX_BLOCK rows so growth copies at most
+ * the first block (which starts small) and memory stays at the rows actually used. Full layer
+ * stacks are decoded lazily from `dataOffset` when a screen or a verdict needs them.
  */
 
 export const INDEX_BLOCK = 1 << 16;

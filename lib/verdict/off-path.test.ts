@@ -35,6 +35,17 @@ describe('points off a flow path', () => {
     expect(forwarded.hops.map((h) => h.node)).toContain('node1');
   });
 
+  it('claims nothing from the requests having reached the path\'s last point: a -i any capture is last on its node', async () => {
+    // node2's `tcpdump -i any` alone: the DNS query node2 routed past its tunnel never came back.
+    const dir = join(SAMPLES, 'vxlan-route-missing-default-gw');
+    const { inputs, links } = await loadInputs([join(dir, 'node2-any.pcap')], new Map());
+    const r = analyze(inputs, { links }).report;
+    const dns = r.flows.find((f) => f.protocol === 'udp' && f.serverPort === 53)!;
+    expect(dns.replies.sent).toBe(0);
+    expect(dns.offPath.length).toBeGreaterThan(0);
+    for (const o of dns.offPath.filter((x) => !x.why.startsWith('another pod'))) expect(o.why).toBe('no packet of the flow crossed it');
+  });
+
   it('says a flow does not go through a node when its server is a captured pod, even when it stopped', async () => {
     const r = await report('same-node-pods-policy-drop');
     const dropped = r.flows.find((f) => f.verdict.kind === 'request-dropped')!;

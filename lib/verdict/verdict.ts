@@ -260,13 +260,13 @@ export function offPathOf(f: Flow, c: Correlation, memo?: Map<string, FlowReport
   const points = c.points;
   // The flow's own pods' interfaces: with the path, what decides the answer.
   const own = points.filter((p) => p.podIps.length > 0 && (p.podIps.includes(f.client) || p.podIps.includes(f.server)));
-  // Whether the path is known to its end: the server is a captured pod's own address, or the
-  // requests reached the server's end (a reply came, or the path's last point saw them). A flow
-  // to another address that stopped short (a NodePort's request its node never forwarded: where
-  // the DNAT would have sent it is not captured) is said only to have reached no other point,
-  // not to avoid them.
-  const last = f.path[f.path.length - 1];
-  const pathKnown = own.some((p) => p.podIps.includes(f.server)) || f.replies.length > 0 || (last !== undefined && f.requests.some((g) => c.groups.seenAt(g, last)));
+  // Whether the path is known to its end: the server is a captured pod's own address, or it
+  // answered (a reply came back; not a RST refusing the SYN, which any node on the way, or a
+  // REJECT rule, sends as well). A flow to another address that got no answer (a NodePort's
+  // request its node never forwarded: where the DNAT would have sent it is not captured) is said
+  // only to have reached no other point, not to avoid them: that its requests were seen as far as
+  // its path's last point proves nothing there, the last point being where they were last seen.
+  const pathKnown = own.some((p) => p.podIps.includes(f.server)) || f.replies.some((g) => !c.groups.refusesSyn(g));
   let key = '';
   if (memo) {
     key = `${pathKnown ? 1 : 0}:` + f.path.join(',') + own.map((p) => `|${p.id}`).join('');

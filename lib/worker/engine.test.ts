@@ -410,9 +410,14 @@ describe('AnalysisEngine with bad input', () => {
     expect(h.messages.filter((m) => m.type === 'analysis')).toHaveLength(1);
   });
 
-  it('a gzip is never a small file, however few bytes it has', () => {
+  it('a gzip is never a small file, however few bytes it has, nor a file not named as a plain capture', () => {
     expect(isSmallFile(new Blob([new Uint8Array(100)]), 'node1-eth0.pcap')).toBe(true);
     expect(isSmallFile(new Blob([new Uint8Array(100)]), 'node1-eth0.pcap.gz')).toBe(false);
+    // Named as no plain capture is: it may be a gzip all the same (the reader goes by its bytes).
+    expect(isSmallFile(new Blob([new Uint8Array(100)]), 'node1-eth0.pcap.gzip')).toBe(false);
+    expect(isSmallFile(new Blob([new Uint8Array(100)]), 'node1-eth0')).toBe(false);
+    expect(isSmallFile(new Blob([new Uint8Array(100)]), 'node1-eth0.pcap3')).toBe(true);
+    expect(isSmallFile(new Blob([new Uint8Array(100)]), 'node1-eth0.PCAPNG')).toBe(true);
     expect(isSmallFile(new Blob([new Uint8Array(SMALL_FILE_BYTES)]), 'node1-eth0.pcap')).toBe(false);
   });
 
