@@ -44,6 +44,7 @@ export const OPAQUE_CODE = code('opaque');
 export const ARP_CODE = code('arp');
 export const ND_CODE = code('nd');
 export const MIRRORED_CODE = code('mirrored');
+export const TUNNELLED_CODE = code('tunnelled');
 
 /**
  * What a packet shape alone says: a frame with no IP at all (ARP, LLDP, STP), or an overlay

@@ -85,7 +85,10 @@ export function correlate(files: CaptureInput[], opts: PointOptions = {}): Corre
   const referenceNode = [...clocks.values()].find((c) => c.method === 'reference')?.node ?? points[0]?.node ?? '';
   const kept = flows.filter((f) => f.requests.length > 0 || f.replies.length > 0);
   kept.forEach((f, i) => (f.id = i)); // Correlation.flows[f.id] === f
-  points.forEach((p) => (p.truncated = walk.truncated[p.id]!));
+  points.forEach((p) => {
+    p.truncated = walk.truncated[p.id]!;
+    p.innerCut = walk.innerCut[p.id]!;
+  });
   for (const p of points) {
     const n = walk.doubled[p.id]!;
     if (n > 0) layout.notes.push(`${p.node}/${p.interface}: ${n} of ${p.packets} packets are written twice in the file, the same packet at the same instant (overlapping captures merged into one?): each is counted once`);
@@ -93,7 +96,12 @@ export function correlate(files: CaptureInput[], opts: PointOptions = {}): Corre
   for (const p of points) {
     if (p.truncated === 0) continue;
     const snap = p.snaplen > 0 && p.snaplen < 65535 ? ` (snap length ${p.snaplen})` : '';
-    layout.notes.push(`${p.node}/${p.interface}: ${p.truncated} of ${p.packets} packets are cut short in the file${snap}; they are matched on the headers left, and a cut packet is not a lost one`);
+    const matched = 'they are matched on the headers left, and a cut packet is not a lost one';
+    const how =
+      p.innerCut === 0
+        ? matched
+        : `${p.innerCut === p.truncated ? 'all of them' : `${p.innerCut} of them`} tunnel packets cut before their inner packet: which flows those carried cannot be told, so no flow inside the tunnel is judged at this point${p.innerCut < p.truncated ? `; the others: ${matched}` : ''}`;
+    layout.notes.push(`${p.node}/${p.interface}: ${p.truncated} of ${p.packets} packets are cut short in the file${snap}; ${how}`);
   }
   const undecoded = walk.opaque.map((o) => ({
     tunnel: o.name,

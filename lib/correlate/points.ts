@@ -160,6 +160,7 @@ export function capturePoints(inputs: readonly CaptureInput[], opts: PointOption
         podIp: null,
         podIps: [],
         truncated: 0,
+        innerCut: 0,
         snaplen: input.capture.interfaces[Math.max(0, p.interfaceId)]?.snaplen ?? 0,
         background: emptyBackground(),
       });

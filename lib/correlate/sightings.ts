@@ -10,7 +10,7 @@ import { formatIpv4 } from '../decode/summarize';
 import { IP_PROTO_LAYERS } from '../decode/tables';
 import { ns } from '../util/units';
 import { OPAQUE_UDP_PORTS, opaqueTunnel, opaqueWire } from '../protocols/opaque';
-import { ARP_CODE, BACKGROUND_KINDS, MIRRORED_CODE, ND_CODE, NOT_BACKGROUND, OPAQUE_CODE, rowBackground, shapeBackground } from './background';
+import { ARP_CODE, BACKGROUND_KINDS, MIRRORED_CODE, ND_CODE, NOT_BACKGROUND, OPAQUE_CODE, rowBackground, shapeBackground, TUNNELLED_CODE } from './background';
 import { Connections, icmpConnKey, portConnKey } from './connections';
 import { directionVote, identityHi, identityLo, portVote } from './identity';
 import type { PointLayout } from './points';
@@ -49,6 +49,8 @@ export interface SightingsResult {
   truncated: Int32Array;
   /** Records per point that repeat the one before them there: the same packet at the same time (crossedAgain). */
   doubled: Int32Array;
+  /** Tunnel packets per point whose inner packet the snap length cut off (CapturePoint.innerCut). */
+  innerCut: Int32Array;
   store: SightingStore;
   groups: PacketGroups;
   conns: Connections;
@@ -239,6 +241,7 @@ class Walk {
   private readonly neighbours = new Map<string, NeighbourLookup>();
   private readonly truncated: Int32Array;
   private readonly doubled: Int32Array;
+  private readonly innerCut: Int32Array;
   /**
    * For crossedAgain, the last RECROSS_LOOKBACK sightings' identities and what their tuples do
    * not say of their form, sighting i at i & RECROSS_MASK: all it ever looks back at (a column
@@ -299,6 +302,7 @@ class Walk {
     this.background = new Int32Array(this.points.length * BACKGROUND_KINDS.length);
     this.truncated = new Int32Array(this.points.length);
     this.doubled = new Int32Array(this.points.length);
+    this.innerCut = new Int32Array(this.points.length);
     for (const i of inputs) for (const s of i.capture.shapes) if (s.cut) this.leftOut[transportProto(s)]! |= s.cut;
     this.cursors = inputs.map((input, n) => ({
       n,
@@ -339,7 +343,7 @@ class Walk {
     }
     if (this.fragmented.size > 0) this.settleFragments();
     if (this.useMasks) this.settleCopies();
-    return { store: this.store, groups: this.groups, conns: this.conns, errorRows: this.errorRows, background: this.background, opaque: [...this.opaque.values()], truncated: this.truncated, doubled: this.doubled, neighbours: [...this.neighbours.values()] };
+    return { store: this.store, groups: this.groups, conns: this.conns, errorRows: this.errorRows, background: this.background, opaque: [...this.opaque.values()], truncated: this.truncated, doubled: this.doubled, innerCut: this.innerCut, neighbours: [...this.neighbours.values()] };
   }
 
   /** One packet at one point. */
@@ -351,6 +355,7 @@ class Walk {
     const tNs = (row.meta & META_NO_TIMESTAMP) !== 0 ? NaN : cur.baseNs + row.tsNs;
     if (sc !== NOT_BACKGROUND) {
       this.background[point * BACKGROUND_KINDS.length + sc - 1]!++;
+      if (sc === TUNNELLED_CODE && (row.meta & META_TRUNCATED) !== 0) this.innerCut[point]!++;
       // ARP: row.tcpFlags is the operation, seq and ack the sender's and target's addresses.
       if (sc === ARP_CODE && (row.tcpFlags === 1 || row.tcpFlags === 2)) this.neighbour(point, tNs, 'ARP', this.addrs.v4Id(row.tcpFlags === 1 ? row.ack : row.seq), row.tcpFlags === 2);
       return;

@@ -74,6 +74,12 @@ export interface CapturePoint {
   podIp: string | null;
   /** Packets the capture's snap length cut short, and that snap length (0 unknown). */
   truncated: number;
+  /**
+   * Tunnel packets whose inner packet the snap length cut off (`tcpdump -s 68` on a NIC carrying
+   * VXLAN): what flows they carried cannot be told there, so no flow inside the tunnel is judged
+   * at this point (verdict/evidence.ts stationsOf).
+   */
+  innerCut: number;
   snaplen: number;
   /** Every address of the pod behind this veth: one per family on a dual-stack pod. */
   podIps: string[];

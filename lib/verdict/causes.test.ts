@@ -30,6 +30,7 @@ const pt = (node: string, iface: string, role: InterfaceRole): CapturePoint => (
   podIp: null,
   podIps: [],
   truncated: 0,
+  innerCut: 0,
   snaplen: 0,
   background: emptyBackground(),
 });

@@ -225,6 +225,13 @@ const lastSeen = (xs: number[]) => xs.reduce((k, n, i) => (n > 0 ? i : k), -1);
  * point on the path is the client's (its own address, before any SNAT) or the server's
  * (whatever DNAT made of the address the client dialled).
  */
+/** Whether any packet of the flow, either way, was seen at point p. */
+function seenAtAll(f: Flow, c: Correlation, p: number): boolean {
+  const G = c.groups;
+  if (G.useMasks) return (f.summary.seenMask & (1 << p)) !== 0;
+  return f.groups.some((g) => G.seenAt(g, p));
+}
+
 export function stationsOf(f: Flow, c: Correlation, dir: 'requests' | 'replies'): number[] {
   const pts = c.points;
   const blindFor = (p: number) => {
@@ -236,7 +243,10 @@ export function stationsOf(f: Flow, c: Correlation, dir: 'requests' | 'replies')
     const towards = dir === 'requests' ? !clientPod : clientPod;
     return b.towardsPod === towards;
   };
-  const out = f.path.filter((p) => pts[p]!.role !== 'any' && (c.blind.length === 0 || !blindFor(p)));
+  // A point whose capture cut tunnel packets before their inner packet (tcpdump -s 68 on a NIC
+  // carrying VXLAN) cannot show a flow inside the tunnel: one it never shows is not judged there.
+  const cutBefore = (p: number) => pts[p]!.innerCut > 0 && !seenAtAll(f, c, p);
+  const out = f.path.filter((p) => pts[p]!.role !== 'any' && (c.blind.length === 0 || !blindFor(p)) && !cutBefore(p));
   return dir === 'requests' ? out : out.reverse();
 }
 

@@ -1,0 +1,51 @@
+/**
+ * NICs captured with `tcpdump -s 68`: each VXLAN packet is cut after its outer headers and the
+ * inner Ethernet header, before the inner IP header. Which flows they carried cannot be told
+ * there, so no flow inside the tunnel may be judged at those points: a flow those captures
+ * cannot show is never "lost" at them.
+ */
+import { describe, expect, it } from 'vitest';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadInputs } from '../analyze/files';
+import { analyze } from '../analyze';
+import { snapped } from '../testing/pcap-records';
+
+const SAMPLES = join(__dirname, '..', '..', 'sample-captures');
+
+/** A sample's per-interface captures, its NICs' cut to `len` bytes a packet as tcpdump -s would. */
+async function nicsSnapped(name: string, len: number) {
+  const dir = join(SAMPLES, name);
+  const out = mkdtempSync(join(tmpdir(), 'hopscope-nic-snapped-'));
+  const files = readdirSync(dir).filter((f) => /^node\d-[\w.]+\.pcap$/.test(f) && !f.endsWith('-any.pcap'));
+  for (const f of files) writeFileSync(join(out, f), f.includes('-eth0') ? await snapped(join(dir, f), len) : readFileSync(join(dir, f)));
+  const { inputs, links } = await loadInputs(files.map((f) => join(out, f)), new Map());
+  return analyze(inputs, { links }).report;
+}
+
+describe('NICs captured with tcpdump -s 68, VXLAN headers only', () => {
+  it('says of each NIC that its tunnel packets were cut before their inner packet', async () => {
+    const r = await nicsSnapped('vxlan-8472-blocked', 68);
+    for (const node of ['node1', 'node2']) expect(r.notes.some((n) => n.startsWith(`${node}/eth0:`) && n.includes('cut before their inner packet'))).toBe(true);
+  });
+
+  it('does not say the requests never left node1 encapsulated when VXLAN is filtered on the way: they stop between the overlay devices', async () => {
+    const full = (await nicsSnapped('vxlan-8472-blocked', 65535)).flows.find((f) => f.protocol === 'icmp')!;
+    expect(full.requestsStopAfter).toBe('node2/eth0');
+    const cut = (await nicsSnapped('vxlan-8472-blocked', 68)).flows.find((f) => f.protocol === 'icmp')!;
+    expect(cut.verdict.kind).toBe('request-dropped');
+    expect(cut.requestsStopAfter).toBe('node1/flannel.1');
+    expect(cut.verdict.transition).not.toMatch(/never left eth0/);
+    expect(cut.verdict.transition).toMatch(/never reached node2\/flannel\.1/);
+    expect(cut.verdict.causes[0]!.text).toMatch(/UDP 8472/);
+  });
+
+  it('keeps the stop where the captures that can see it put it, and calls no healthy flow broken', async () => {
+    const drop = (await nicsSnapped('vxlan-forward-drop', 68)).flows.find((f) => f.protocol === 'icmp')!;
+    expect(drop.requestsStopAfter).toBe('node2/flannel.1');
+    const healthy = await nicsSnapped('vxlan-healthy', 68);
+    expect(healthy.flows.length).toBeGreaterThan(0);
+    for (const f of healthy.flows) expect(f.verdict.kind, `${f.protocol} ${f.client} → ${f.server}: ${f.verdict.summary}`).toBe('delivered');
+  });
+});
