@@ -43,7 +43,7 @@ export function HopPanel({ flow, className = '' }: { flow: FlowReport | null; cl
       ) : view === 'diagram' ? (
         <div className="space-y-3">
           <HopDiagram flow={flow} clocks={report.clocks} selectedStation={point ?? undefined} onSelectStation={selectStation} />
-          <HopDiagramLegend />
+          <HopDiagramLegend cut={flow.hops.some((h) => h.innerCut)} />
         </div>
       ) : (
         <HopTable flow={flow} selectedStation={point ?? undefined} onSelectStation={selectStation} />

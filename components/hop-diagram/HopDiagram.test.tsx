@@ -70,6 +70,9 @@ describe.skipIf(!existsSync(join(SAMPLES, 'vxlan-forward-drop')))('HopDiagram ma
   it('the legend names every mark', () => {
     const html = renderToStaticMarkup(<HopDiagramLegend />);
     for (const t of ['packets seen', 'captured, none seen', 'not captured', '-i any capture', 'not crossed', 'packets stop', 'address translation']) expect(html).toContain(t);
+    // The rare mark only where a station bears it.
+    expect(html).not.toContain('cut before the inner packet');
+    expect(renderToStaticMarkup(<HopDiagramLegend cut />)).toContain('cut before the inner packet');
   });
 
   it('Enter and Space select; the arrow keys move', () => {

@@ -13,7 +13,8 @@ function Item({ children, label, w = 28 }: { children: ReactNode; label: string;
   );
 }
 
-export function HopDiagramLegend({ className }: { className?: string }) {
+/** `cut`: the drawn flow has a station whose capture cut the tunnel's inner packets off (a rare mark, shown only then). */
+export function HopDiagramLegend({ className, cut = false }: { className?: string; cut?: boolean }) {
   return (
     <ul
       aria-label="Hop diagram legend"
@@ -32,6 +33,11 @@ export function HopDiagramLegend({ className }: { className?: string }) {
       <Item label="not recording then">
         <StationMark x={14} y={11} r={7} state="idle" />
       </Item>
+      {cut && (
+        <Item label="cut before the inner packet">
+          <StationMark x={14} y={11} r={7} state="cut" />
+        </Item>
+      )}
       <Item label="-i any capture (off the path)" w={40}>
         <AnyMark x={20} y={11} halfWidth={18} r={7} />
       </Item>

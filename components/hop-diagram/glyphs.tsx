@@ -28,7 +28,7 @@ export const FONT = {
 
 export const MONO_11: CSSProperties = { fontFamily: FONT.mono, fontSize: 11 };
 
-/** A path station: filled when packets were seen, hollow when none, dashed with ? when not captured, dashed and barred when not recording then. */
+/** A path station: filled when packets were seen, hollow when none, dashed with ? when not captured, dashed and barred when not recording then, dashed and struck through when cut before the inner packet. */
 export function StationMark({ x, y, r, state }: { x: number; y: number; r: number; state: Exclude<StationState, 'any'> }) {
   if (state === 'not-captured') {
     return (
@@ -47,6 +47,16 @@ export function StationMark({ x, y, r, state }: { x: number; y: number; r: numbe
       <g>
         <circle cx={x} cy={y} r={r} style={{ fill: COLOR.panel, stroke: COLOR.muted, strokeWidth: 1.5, strokeDasharray: '3 2.5' }} />
         <path d={`M${x - r * 0.25},${y - h}v${2 * h}M${x + r * 0.25},${y - h}v${2 * h}`} style={{ stroke: COLOR.muted, strokeWidth: 1.6, strokeLinecap: 'round' }} />
+      </g>
+    );
+  }
+  if (state === 'cut') {
+    // Scissors' cut: the capture was there, its snap length cut the tunnel's inner packets off.
+    const a = r * 0.45;
+    return (
+      <g>
+        <circle cx={x} cy={y} r={r} style={{ fill: COLOR.panel, stroke: COLOR.muted, strokeWidth: 1.5, strokeDasharray: '3 2.5' }} />
+        <path d={`M${x - a},${y + a}L${x + a},${y - a}`} style={{ stroke: COLOR.muted, strokeWidth: 1.6, strokeLinecap: 'round' }} />
       </g>
     );
   }

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { loadInputs } from '../analyze/files';
 import { analyze } from '../analyze';
 import { snapped } from '../testing/pcap-records';
+import { layoutHopDiagram } from '../viz/hop-layout';
 
 const SAMPLES = join(__dirname, '..', '..', 'sample-captures');
 
@@ -39,6 +40,15 @@ describe('NICs captured with tcpdump -s 68, VXLAN headers only', () => {
     expect(cut.verdict.transition).not.toMatch(/never left eth0/);
     expect(cut.verdict.transition).toMatch(/never reached node2\/flannel\.1/);
     expect(cut.verdict.causes[0]!.text).toMatch(/UDP 8472/);
+    // The hop diagram: both NICs cut before the inner packet (no evidence either way), and the
+    // stop between the overlay devices, not on node1's way from flannel.1 to eth0.
+    expect(cut.hops.filter((h) => h.innerCut).map((h) => `${h.node}/${h.interface}`)).toEqual(['node1/eth0', 'node2/eth0']);
+    const layout = layoutHopDiagram(cut, [], { width: 1200 });
+    const name = (i: number) => layout.stations[i]!.name;
+    expect(layout.stations.filter((st) => st.state === 'cut').map((st) => st.name)).toEqual(['node1/eth0', 'node2/eth0']);
+    const stop = layout.breaks.find((b) => b.direction === 'requests')!;
+    expect([name(stop.from), name(stop.to)]).toEqual(['node1/flannel.1', 'node2/flannel.1']);
+    expect(stop.title).toContain('node1/eth0 cut before the inner packet');
   });
 
   it('keeps the stop where the captures that can see it put it, and calls no healthy flow broken', async () => {

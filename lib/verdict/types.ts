@@ -47,6 +47,12 @@ export interface HopReport {
    * any moment the flow was seen elsewhere: no evidence either way, as a point not captured.
    */
   notRecording?: true;
+  /**
+   * Present (true) when the point saw nothing of the flow and its capture cut tunnel packets
+   * before their inner packet (CapturePoint.innerCut: `tcpdump -s 68` on a NIC carrying VXLAN):
+   * which flows those carried cannot be told there, so no evidence either way.
+   */
+  innerCut?: true;
 }
 
 /** A cause checked against a node's recorded state (the capture kit's bundle). */

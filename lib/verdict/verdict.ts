@@ -213,6 +213,7 @@ function report(f: Flow, c: Correlation, offset: (p: CapturePoint) => number, sh
   const { stations, repStations, reqLast, repLast } = ev;
   const verdict = decide(ev);
   markNotRecording(hops, f, c, offset, verdict.kind);
+  for (const h of hops) if (h.requests === 0 && h.replies === 0 && h.role !== 'any' && pts[h.point]!.innerCut > 0) h.innerCut = true;
   const stop = stopStep(ev, verdict.kind, reqLast, repLast, stations.length, repStations.length);
   return {
     encapsulation: encapsulationsOf(f, c, shared),

@@ -26,10 +26,10 @@ export type HopDirection = 'requests' | 'replies';
  * any: a `-i any` capture, which sees every interface of its node at once and so has no place
  * on the path.
  */
-export type StationState = 'seen' | 'zero' | 'not-captured' | 'idle' | 'any';
+export type StationState = 'seen' | 'zero' | 'not-captured' | 'idle' | 'cut' | 'any';
 
 /** A point that neither shows nor hides packets: not captured, or not recording at the time. */
-export const noEvidence = (state: StationState): boolean => state === 'not-captured' || state === 'idle';
+export const noEvidence = (state: StationState): boolean => state === 'not-captured' || state === 'idle' || state === 'cut';
 
 export interface StationLayout {
   /** Stable id: `p<point>` for a capture, `nc:<node>/<interface>` for a point not captured. */
@@ -319,7 +319,7 @@ function hostDrafts(flow: FlowReport, direction: HopDirection | null): HostDraft
     replies: h.replies,
   });
   const captured = (node: string) =>
-    flow.hops.filter((h) => h.host === node && h.role !== 'any').map((h) => draft(h, relevant(h.requests, h.replies) > 0 ? 'seen' : h.notRecording ? 'idle' : 'zero'));
+    flow.hops.filter((h) => h.host === node && h.role !== 'any').map((h) => draft(h, relevant(h.requests, h.replies) > 0 ? 'seen' : h.notRecording ? 'idle' : h.innerCut ? 'cut' : 'zero'));
   const anyOf = (node: string) => flow.hops.filter((h) => h.host === node && h.role === 'any').map((h) => draft(h, 'any'));
   const missing = (node: string): Draft[] =>
     flow.notCaptured
@@ -339,7 +339,9 @@ function stationTexts(d: Draft, direction: HopDirection | null, chars: number): 
         ? chars >= 13
           ? 'not recording'
           : 'off then'
-        : direction === 'requests'
+        : d.state === 'cut'
+          ? 'cut short'
+          : direction === 'requests'
         ? `→${d.requests}`
         : direction === 'replies'
           ? `←${d.replies}`
@@ -351,6 +353,8 @@ function stationTexts(d: Draft, direction: HopDirection | null, chars: number): 
       ? `${name} (${what}): on the path but not captured — no evidence either way`
       : d.state === 'idle'
         ? `${name} (${what}): captured, but its capture was not recording while this flow passed — no evidence either way (${d.file})`
+        : d.state === 'cut'
+          ? `${name} (${what}): captured, but its snap length cut the tunnel packets before their inner packet, so which flows they carried cannot be told — no evidence either way (${d.file})`
         : d.state === 'any'
         ? `${name}: -i any capture of ${d.node}, ${d.requests} requests, ${d.replies} replies — it sees every interface of the node at once, so it is counted but does not decide where packets stop (${d.file})`
         : `${name} (${what}): ${d.requests} requests, ${d.replies} replies${d.state === 'zero' ? ' — captured, saw nothing of this flow' : ''} (${d.file})`;
@@ -547,7 +551,13 @@ function stopBreak(ctx: LayoutContext, path: StationLayout[], segments: SegmentL
   // Not observed: the first point past `from` is the capture that does not cover the time.
   const next = path[at + step];
   const uncovered = kind === 'unobserved' && next?.state === 'idle' ? next : to;
-  const gapNote = uncaptured.length > 0 ? `; ${uncaptured.map((u) => u.name).join(', ')} ${uncaptured.some((u) => u.state === 'idle') ? 'not captured or not recording then' : 'not captured'}, so the step is somewhere in between` : '';
+  const gapWhy = (u: StationLayout) => (u.state === 'idle' ? 'not recording then' : u.state === 'cut' ? 'cut before the inner packet' : 'not captured');
+  const gapNote =
+    uncaptured.length === 0
+      ? ''
+      : uncaptured.some((u) => u.state === 'cut')
+        ? `; ${uncaptured.map((u) => `${u.name} ${gapWhy(u)}`).join(', ')}, so the step is somewhere in between`
+        : `; ${uncaptured.map((u) => u.name).join(', ')} ${uncaptured.some((u) => u.state === 'idle') ? 'not captured or not recording then' : 'not captured'}, so the step is somewhere in between`;
   const transition = ctx.flow.verdict.transition;
   const title =
     kind === 'unobserved'
@@ -623,7 +633,7 @@ function summarize(flow: FlowReport, hosts: HostLayout[], stations: StationLayou
   const route = hosts
     .map((h) => {
       const on = h.stations.map((i) => stations[i]!).filter((s) => s.pathIndex !== null);
-      const names = on.map((s) => (s.state === 'not-captured' ? `${s.interface} (not captured)` : s.state === 'idle' ? `${s.interface} (not recording then)` : s.state === 'zero' ? `${s.interface} (nothing seen)` : s.interface));
+      const names = on.map((s) => (s.state === 'not-captured' ? `${s.interface} (not captured)` : s.state === 'idle' ? `${s.interface} (not recording then)` : s.state === 'cut' ? `${s.interface} (cut before the inner packet)` : s.state === 'zero' ? `${s.interface} (nothing seen)` : s.interface));
       return `${h.node}${names.length ? ` (${names.join(', ')})` : ''}`;
     })
     .join(' → ');
@@ -631,7 +641,7 @@ function summarize(flow: FlowReport, hosts: HostLayout[], stations: StationLayou
   const stops = breaks.map((b) =>
     b.kind === 'unobserved'
       ? `${b.direction} not observed past ${stations[b.from]!.name}`
-      : `${b.direction} stop between ${stations[b.from]!.name} and ${stations[b.to]!.name}${b.uncaptured.length ? ` (${b.uncaptured.map((i) => `${stations[i]!.name}${stations[i]!.state === 'idle' ? ' not recording then' : ' not captured'}`).join(', ')})` : ''}`,
+      : `${b.direction} stop between ${stations[b.from]!.name} and ${stations[b.to]!.name}${b.uncaptured.length ? ` (${b.uncaptured.map((i) => `${stations[i]!.name}${stations[i]!.state === 'idle' ? ' not recording then' : stations[i]!.state === 'cut' ? ' cut before the inner packet' : ' not captured'}`).join(', ')})` : ''}`,
   );
   return `${head} Path: ${route}${encaps.length ? `; between hosts: ${encaps.join(', ')}` : ''}.${stops.length ? ` ${stops.join('; ')}.` : ''}`;
 }
