@@ -197,10 +197,10 @@ function nodeRoles(points: CapturePoint[]): Map<string, Set<InterfaceRole>> {
 }
 
 /** Kinds of point the flow crossed on one node that another of its nodes has no capture of. */
-export function inferUncaptured(f: Flow, G: PacketGroups, points: CapturePoint[], seenMask = -1): Evidence['notCaptured'] {
+export function inferUncaptured(f: Flow, G: PacketGroups, points: CapturePoint[]): Evidence['notCaptured'] {
   const nodes = [...new Set(f.path.map((p) => points[p]!.host))];
   if (nodes.length < 2) return [];
-  const seen = (id: number) => (seenMask !== -1 && id < 31 ? (seenMask & (1 << id)) !== 0 : f.groups.some((g) => G.seenAt(g, id)));
+  const seen = (id: number) => seenAtAll(f, G, id);
   // Roles the flow was seen crossing (not pod veths: pods differ per node; not any).
   const crossed = f.path.map((p) => points[p]!).filter((p) => (p.role === 'bridge' || p.role === 'overlay' || p.role === 'nic') && seen(p.id));
   const roles = nodeRoles(points);
@@ -225,11 +225,19 @@ const lastSeen = (xs: number[]) => xs.reduce((k, n, i) => (n > 0 ? i : k), -1);
  * point on the path is the client's (its own address, before any SNAT) or the server's
  * (whatever DNAT made of the address the client dialled).
  */
-/** Whether any packet of the flow, either way, was seen at point p. */
-function seenAtAll(f: Flow, c: Correlation, p: number): boolean {
-  const G = c.groups;
-  if (G.useMasks) return (f.summary.seenMask & (1 << p)) !== 0;
-  return f.groups.some((g) => G.seenAt(g, p));
+/** Whether any packet of the flow, either way, was seen at point p: the flow's mask says, where masks are kept. */
+function seenAtAll(f: Flow, G: PacketGroups, p: number): boolean {
+  const mask = f.summary.seenMask;
+  return mask !== -1 && p < 31 ? (mask & (1 << p)) !== 0 : f.groups.some((g) => G.seenAt(g, p));
+}
+
+/**
+ * Whether point p cut tunnel packets before their inner packet (tcpdump -s 68 on a NIC carrying
+ * VXLAN) and shows nothing of the flow: it cannot show a flow inside the tunnel, so it gives no
+ * evidence either way (not a station; a hop drawn as cut).
+ */
+export function cutBeforeInner(f: Flow, c: Correlation, p: number): boolean {
+  return c.points[p]!.innerCut > 0 && !seenAtAll(f, c.groups, p);
 }
 
 export function stationsOf(f: Flow, c: Correlation, dir: 'requests' | 'replies'): number[] {
@@ -243,10 +251,7 @@ export function stationsOf(f: Flow, c: Correlation, dir: 'requests' | 'replies')
     const towards = dir === 'requests' ? !clientPod : clientPod;
     return b.towardsPod === towards;
   };
-  // A point whose capture cut tunnel packets before their inner packet (tcpdump -s 68 on a NIC
-  // carrying VXLAN) cannot show a flow inside the tunnel: one it never shows is not judged there.
-  const cutBefore = (p: number) => pts[p]!.innerCut > 0 && !seenAtAll(f, c, p);
-  const out = f.path.filter((p) => pts[p]!.role !== 'any' && (c.blind.length === 0 || !blindFor(p)) && !cutBefore(p));
+  const out = f.path.filter((p) => pts[p]!.role !== 'any' && (c.blind.length === 0 || !blindFor(p)) && !cutBeforeInner(f, c, p));
   return dir === 'requests' ? out : out.reverse();
 }
 
@@ -265,7 +270,7 @@ export function gatherEvidence(f: Flow, c: Correlation, offset: (p: CapturePoint
   // ICMPv6 errors for IPv6 flows, ICMP errors for IPv4 flows, whatever the flow's protocol.
   const v6 = f.client.includes(':');
   const icmp = f.protocol === 'icmp' || f.protocol === 'icmpv6';
-  const notCaptured = inferUncaptured(f, G, pts, f.summary.seenMask);
+  const notCaptured = inferUncaptured(f, G, pts);
   const onPath = stations.map((s) => pts[s]!).find((x) => x.role === 'overlay');
   const overlayIn = (a: CapturePoint, b: CapturePoint) =>
     a.role === 'overlay' ? overlayDevice(a.interface) : b.role === 'overlay' ? overlayDevice(b.interface) : onPath ? overlayDevice(onPath.interface) : null;

@@ -12,7 +12,7 @@ import type { CapturePoint, Correlation, Encapsulation, Flow, GroupIds, PacketGr
 import { overlay as overlaySpec } from '../protocols/overlays';
 import { ns } from '../util/units';
 import { pointName } from './causes';
-import { gatherEvidence, recordingWhile, type Step } from './evidence';
+import { cutBeforeInner, gatherEvidence, recordingWhile, type Step } from './evidence';
 import { decide } from './rules';
 import type { FlowReport, HopReport, Translation, VerdictKind } from './types';
 
@@ -213,7 +213,7 @@ function report(f: Flow, c: Correlation, offset: (p: CapturePoint) => number, sh
   const { stations, repStations, reqLast, repLast } = ev;
   const verdict = decide(ev);
   markNotRecording(hops, f, c, offset, verdict.kind);
-  for (const h of hops) if (h.requests === 0 && h.replies === 0 && h.role !== 'any' && pts[h.point]!.innerCut > 0) h.innerCut = true;
+  for (const h of hops) if (h.role !== 'any' && cutBeforeInner(f, c, h.point)) h.innerCut = true;
   const stop = stopStep(ev, verdict.kind, reqLast, repLast, stations.length, repStations.length);
   return {
     encapsulation: encapsulationsOf(f, c, shared),

@@ -28,8 +28,11 @@ export type HopDirection = 'requests' | 'replies';
  */
 export type StationState = 'seen' | 'zero' | 'not-captured' | 'idle' | 'cut' | 'any';
 
-/** A point that neither shows nor hides packets: not captured, or not recording at the time. */
-export const noEvidence = (state: StationState): boolean => state === 'not-captured' || state === 'idle' || state === 'cut';
+/** What a station that neither shows nor hides packets is, in the words titles and summaries use. */
+const NO_EVIDENCE: Partial<Record<StationState, string>> = { 'not-captured': 'not captured', idle: 'not recording then', cut: 'cut before the inner packet' };
+
+/** A point that neither shows nor hides packets: not captured, not recording at the time, or cut before the tunnel's inner packet. */
+export const noEvidence = (state: StationState): boolean => NO_EVIDENCE[state] !== undefined;
 
 export interface StationLayout {
   /** Stable id: `p<point>` for a capture, `nc:<node>/<interface>` for a point not captured. */
@@ -551,12 +554,11 @@ function stopBreak(ctx: LayoutContext, path: StationLayout[], segments: SegmentL
   // Not observed: the first point past `from` is the capture that does not cover the time.
   const next = path[at + step];
   const uncovered = kind === 'unobserved' && next?.state === 'idle' ? next : to;
-  const gapWhy = (u: StationLayout) => (u.state === 'idle' ? 'not recording then' : u.state === 'cut' ? 'cut before the inner packet' : 'not captured');
   const gapNote =
     uncaptured.length === 0
       ? ''
       : uncaptured.some((u) => u.state === 'cut')
-        ? `; ${uncaptured.map((u) => `${u.name} ${gapWhy(u)}`).join(', ')}, so the step is somewhere in between`
+        ? `; ${uncaptured.map((u) => `${u.name} ${NO_EVIDENCE[u.state]}`).join(', ')}, so the step is somewhere in between`
         : `; ${uncaptured.map((u) => u.name).join(', ')} ${uncaptured.some((u) => u.state === 'idle') ? 'not captured or not recording then' : 'not captured'}, so the step is somewhere in between`;
   const transition = ctx.flow.verdict.transition;
   const title =
@@ -633,7 +635,10 @@ function summarize(flow: FlowReport, hosts: HostLayout[], stations: StationLayou
   const route = hosts
     .map((h) => {
       const on = h.stations.map((i) => stations[i]!).filter((s) => s.pathIndex !== null);
-      const names = on.map((s) => (s.state === 'not-captured' ? `${s.interface} (not captured)` : s.state === 'idle' ? `${s.interface} (not recording then)` : s.state === 'cut' ? `${s.interface} (cut before the inner packet)` : s.state === 'zero' ? `${s.interface} (nothing seen)` : s.interface));
+      const names = on.map((s) => {
+        const why = s.state === 'zero' ? 'nothing seen' : NO_EVIDENCE[s.state];
+        return why ? `${s.interface} (${why})` : s.interface;
+      });
       return `${h.node}${names.length ? ` (${names.join(', ')})` : ''}`;
     })
     .join(' → ');
@@ -641,7 +646,7 @@ function summarize(flow: FlowReport, hosts: HostLayout[], stations: StationLayou
   const stops = breaks.map((b) =>
     b.kind === 'unobserved'
       ? `${b.direction} not observed past ${stations[b.from]!.name}`
-      : `${b.direction} stop between ${stations[b.from]!.name} and ${stations[b.to]!.name}${b.uncaptured.length ? ` (${b.uncaptured.map((i) => `${stations[i]!.name}${stations[i]!.state === 'idle' ? ' not recording then' : stations[i]!.state === 'cut' ? ' cut before the inner packet' : ' not captured'}`).join(', ')})` : ''}`,
+      : `${b.direction} stop between ${stations[b.from]!.name} and ${stations[b.to]!.name}${b.uncaptured.length ? ` (${b.uncaptured.map((i) => `${stations[i]!.name} ${NO_EVIDENCE[stations[i]!.state]}`).join(', ')})` : ''}`,
   );
   return `${head} Path: ${route}${encaps.length ? `; between hosts: ${encaps.join(', ')}` : ''}.${stops.length ? ` ${stops.join('; ')}.` : ''}`;
 }
