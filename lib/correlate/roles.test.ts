@@ -1,0 +1,144 @@
+/**
+ * Roles inferred from traffic (roles.ts): an interface whose name says nothing (Antrea's
+ * `<pod>-<hash>` veths, a NIC named `net0`, a custom bridge or tunnel) gets its role from what
+ * crossed it. Roles order a flow's path, and the path is where the verdict says packets stop:
+ * a bridge taken for the pod's veth puts the stop on the wrong side of the pod. Built here from
+ * pings between pods of two flannel (VXLAN) nodes, node1's captures under names no pattern knows.
+ */
+import { describe, expect, it } from 'vitest';
+import { concatBytes } from '../capture/build';
+import { PcapWriter } from '../capture/pcap-writer';
+import { createCaptureReader } from '../capture/read';
+import { CaptureIndexer } from '../decode/capture-index';
+import { bytes, frame } from '../testing/packets';
+import { correlate, type CaptureInput, type Correlation } from './correlate';
+import { resolveLabel } from './labels';
+import { capturePoints, incidentEpoch } from './points';
+import { oneAddress } from './roles';
+import { collectSightings } from './sightings';
+
+const [A, B] = ['10.244.1.2', '10.244.2.3']; // pods on node1 (the client) and node2
+const [C, D] = ['10.244.1.5', '10.244.2.8']; // two more pods, pinging each other
+const [NODE1, NODE2] = ['192.168.0.11', '192.168.0.12'];
+
+type Packet = { at: number; bytes: Uint8Array };
+
+/** Capture files made in memory, labelled as the CLI does: the nodes other files name split an unknown name. */
+function inputs(files: Map<string, Packet[]>): CaptureInput[] {
+  return [...files].map(([file, packets]) => {
+    const w = new PcapWriter();
+    const header = w.header(1, 262144, { nanosecond: true });
+    const records = [...packets].sort((x, y) => x.at - y.at).map((p) => w.record(1_700_000_000 + Math.floor(p.at / 1e6), (p.at % 1e6) * 1000, p.bytes));
+    const indexer = new CaptureIndexer();
+    const reader = createCaptureReader(file, indexer);
+    reader.push(concatBytes(header, ...records));
+    return { file, capture: indexer.finish(reader.end()), label: resolveLabel(file, undefined, [], ['node1', 'node2']) };
+  });
+}
+
+/** Echo request (8) or reply (0) `seq` of ping `id` from `src`, its IP id and payload its own. */
+const echo = (id: number, src: string, dst: string, type: 0 | 8, seq: number, ttl: number) =>
+  frame({ src, dst, proto: 'icmp', ttl, ipId: id + (type === 8 ? 100 : 500) + seq, icmp: { type, code: 0, id, seq }, payload: bytes(56, id + seq) });
+const vxlan = (inner: Uint8Array, back: boolean, ipId: number) =>
+  frame({ src: back ? NODE2 : NODE1, dst: back ? NODE1 : NODE2, proto: 'udp', ipId, df: false, sport: 51234, dport: 8472, payload: concatBytes(Uint8Array.of(8, 0, 0, 0, 0, 0, 1, 0), inner) });
+
+/**
+ * Three pings of ping `id` from `src` on node1 to `dst` on node2, across the points given in
+ * path order, with the TTL each way has there: a routing hop takes one, the tunnel none.
+ */
+function pings(files: Map<string, Packet[]>, id: number, src: string, dst: string, hops: { file: string; req: number; rep: number; tunnel?: true }[]): void {
+  for (let seq = 1; seq <= 3; seq++) {
+    hops.forEach((h, k) => {
+      const wrap = (f: Uint8Array, back: boolean) => (h.tunnel ? vxlan(f, back, id + (back ? 900 : 700) + seq) : f);
+      const t = seq * 1_000_000 + id;
+      const list = files.get(h.file) ?? [];
+      list.push({ at: t + k * 20, bytes: wrap(echo(id, src, dst, 8, seq, h.req), false) }, { at: t + 500 + (hops.length - k) * 20, bytes: wrap(echo(id, dst, src, 0, seq, h.rep), true) });
+      files.set(h.file, list);
+    });
+  }
+}
+
+const NODE2_HOPS = [
+  { file: 'node2-eth0.pcap', req: 63, rep: 63, tunnel: true as const },
+  { file: 'node2-flannel.1.pcap', req: 63, rep: 63 },
+  { file: 'node2-cni0.pcap', req: 62, rep: 64 },
+  { file: 'node2-veth1.pcap', req: 62, rep: 64 },
+];
+const roles = (c: Correlation, node: string) => c.points.filter((p) => p.node === node).map((p) => [p.interface, p.role, p.roleSource]);
+
+describe('inferRoles', () => {
+  it("places node1's unnamed interfaces from a ping: the VXLAN carrier is the NIC, the one past the TTL drop the overlay, the pod's veth before the bridge", () => {
+    const files = new Map<string, Packet[]>();
+    // flannel's path under other names: the pod's veth, cni0, flannel.1 (which routes: TTL - 1), eth0.
+    const node1 = [
+      { file: 'node1-web-6f9c7.pcap', req: 64, rep: 62 },
+      { file: 'node1-gw0.pcap', req: 64, rep: 62 },
+      { file: 'node1-tnl0.pcap', req: 63, rep: 63 },
+      { file: 'node1-net0.pcap', req: 63, rep: 63, tunnel: true as const },
+    ];
+    pings(files, 0x1234, A, B, [...node1, ...NODE2_HOPS]);
+    const c = correlate(inputs(files));
+    expect(roles(c, 'node1')).toEqual([
+      ['web-6f9c7', 'pod', 'inferred'],
+      ['gw0', 'bridge', 'inferred'],
+      ['tnl0', 'overlay', 'inferred'],
+      ['net0', 'nic', 'inferred'],
+    ]);
+    // node2's names say their roles: nothing is inferred there.
+    expect(roles(c, 'node2').every(([, , source]) => source === 'name')).toBe(true);
+    expect(c.notes).toContain('node1: roles inferred from what crossed the interfaces: web-6f9c7 pod, gw0 bridge, tnl0 overlay, net0 nic (correct them with --role node1/IFACE=ROLE)');
+    // With the roles known, the ping's path runs through node1's points from the pod outwards.
+    const f = c.flows.find((x) => x.client === A)!;
+    expect(f.path.slice(0, 4).map((p) => c.points[p]!.interface)).toEqual(['web-6f9c7', 'gw0', 'tnl0', 'net0']);
+  });
+
+  it('calls a lone unnamed interface inside the node a pod veth when one pod is in every packet it carried, else the bridge', () => {
+    // Beside ens5 (a NIC by its name), one capture of the pod side: one pod's pings, then two pods'.
+    const side = [
+      { file: 'node1-web-6f9c7.pcap', req: 64, rep: 62 },
+      { file: 'node1-ens5.pcap', req: 63, rep: 63, tunnel: true as const },
+    ];
+    const onePod = new Map<string, Packet[]>();
+    pings(onePod, 0x1234, A, B, side);
+    expect(roles(correlate(inputs(onePod)), 'node1')).toEqual([
+      ['web-6f9c7', 'pod', 'inferred'],
+      ['ens5', 'nic', 'name'],
+    ]);
+    const twoPods = new Map<string, Packet[]>();
+    pings(twoPods, 0x1234, A, B, side);
+    pings(twoPods, 0x4321, C, D, side);
+    expect(roles(correlate(inputs(twoPods)), 'node1')).toEqual([
+      ['web-6f9c7', 'bridge', 'inferred'],
+      ['ens5', 'nic', 'name'],
+    ]);
+  });
+
+  it('leaves unnamed interfaces "other", as their names say, when no NIC on their node shows which way packets went', () => {
+    const files = new Map<string, Packet[]>();
+    pings(files, 0x1234, A, B, [{ file: 'node1-web-6f9c7.pcap', req: 64, rep: 62 }, { file: 'node1-gw0.pcap', req: 64, rep: 62 }, ...NODE2_HOPS]);
+    const c = correlate(inputs(files));
+    expect(roles(c, 'node1')).toEqual([
+      ['web-6f9c7', 'other', 'name'],
+      ['gw0', 'other', 'name'],
+    ]);
+    expect(c.notes.filter((n) => n.includes('roles inferred'))).toEqual([]);
+  });
+});
+
+describe('oneAddress', () => {
+  it('holds at a point where one address is the source or destination of every packet, and not where no address is', () => {
+    const files = new Map<string, Packet[]>();
+    const one = (file: string) => ({ file, req: 64, rep: 64 });
+    // B answers both A and C at the first point; A and C ping different pods at the second; only A's pings cross the third; none the fourth.
+    pings(files, 0x1111, A, B, [one('node1-p1.pcap'), one('node1-p2.pcap'), one('node1-p3.pcap')]);
+    pings(files, 0x2222, C, B, [one('node1-p1.pcap')]);
+    pings(files, 0x3333, C, D, [one('node1-p2.pcap')]);
+    files.set('node1-p4.pcap', []);
+    const caps = inputs(files);
+    const layout = capturePoints(caps);
+    const w = collectSightings(caps, layout, incidentEpoch(caps));
+    expect(layout.points.map((p) => p.interface)).toEqual(['p1', 'p2', 'p3', 'p4']);
+    // The fourth point ran and saw nothing: no address is in common there.
+    expect([0, 1, 2, 3].map((p) => oneAddress(p, w))).toEqual([true, false, true, false]);
+  });
+});
