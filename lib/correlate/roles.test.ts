@@ -16,6 +16,12 @@ import { resolveLabel } from './labels';
 import { capturePoints, incidentEpoch } from './points';
 import { oneAddress } from './roles';
 import { collectSightings } from './sightings';
+import { loadInputs } from '../analyze/files';
+import { analyze } from '../analyze';
+import { copyFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { findFlow, scenarios } from '../testing/scenarios';
 
 const [A, B] = ['10.244.1.2', '10.244.2.3']; // pods on node1 (the client) and node2
 const [C, D] = ['10.244.1.5', '10.244.2.8']; // two more pods, pinging each other
@@ -113,6 +119,26 @@ describe('inferRoles', () => {
     ]);
   });
 
+  it('calls a lone unnamed interface the overlay device when the packets leaving through it were already routed (a TTL one below what hosts send)', () => {
+    // Only the tunnel device and the NIC captured on node1: no pod-side capture to compare the
+    // TTL with. Leaving, the pod's 64 is 63 there (routing took one); arriving, it keeps the
+    // tunnel's. A pod veth shows 64 leaving (what the pod sent), whichever TTL arrives.
+    const files = new Map<string, Packet[]>();
+    pings(files, 0x1234, A, B, [{ file: 'node1-tnl0.pcap', req: 63, rep: 63 }, { file: 'node1-ens5.pcap', req: 63, rep: 63, tunnel: true as const }, ...NODE2_HOPS]);
+    expect(roles(correlate(inputs(files)), 'node1')).toEqual([
+      ['tnl0', 'overlay', 'inferred'],
+      ['ens5', 'nic', 'name'],
+    ]);
+    // A datapath that does not route on the way in (the arriving TTL is the tunnel's at the pod
+    // veth too): the veth's leaving packets still carry what the pod sent, and it stays the pod's.
+    const flat = new Map<string, Packet[]>();
+    pings(flat, 0x1234, A, B, [{ file: 'node1-web-6f9c7.pcap', req: 64, rep: 63 }, { file: 'node1-ens5.pcap', req: 63, rep: 63, tunnel: true as const }, ...NODE2_HOPS]);
+    expect(roles(correlate(inputs(flat)), 'node1')).toEqual([
+      ['web-6f9c7', 'pod', 'inferred'],
+      ['ens5', 'nic', 'name'],
+    ]);
+  });
+
   it('leaves unnamed interfaces "other", as their names say, when no NIC on their node shows which way packets went', () => {
     const files = new Map<string, Packet[]>();
     pings(files, 0x1234, A, B, [{ file: 'node1-web-6f9c7.pcap', req: 64, rep: 62 }, { file: 'node1-gw0.pcap', req: 64, rep: 62 }, ...NODE2_HOPS]);
@@ -122,6 +148,34 @@ describe('inferRoles', () => {
       ['gw0', 'other', 'name'],
     ]);
     expect(c.notes.filter((n) => n.includes('roles inferred'))).toEqual([]);
+  });
+});
+
+const healthy = scenarios().find((x) => x.truth.name === 'vxlan-healthy');
+if (!healthy) console.log('[roles] no vxlan-healthy in sample-captures/: skipping the lab case');
+
+describe.skipIf(!healthy)('inferRoles on the lab\'s captures', () => {
+  it("finds flannel.1 the overlay device, and pod-a's veth the pod's, under names no pattern knows, each captured alone beside node1's eth0", async () => {
+    // The lab's vxlan-healthy, of node1 only its flannel.1 (copied as tnl0) and eth0: the
+    // device is the lab's VXLAN device by construction, and every flow crossed it both ways.
+    const { dir, truth } = healthy!;
+    const tmp = mkdtempSync(join(tmpdir(), 'hopscope-roles-'));
+    copyFileSync(join(dir, 'node1-flannel.1.pcap'), join(tmp, 'node1-tnl0.pcap'));
+    const files = [join(tmp, 'node1-tnl0.pcap'), ...truth.capturePoints.filter((c) => c.node === 'node2' || c.interface === 'eth0').map((c) => join(dir, c.file))];
+    const { report } = analyze((await loadInputs(files, new Map())).inputs, {});
+    const tnl0 = report.captures.find((c) => c.interface === 'tnl0')!;
+    expect([tnl0.role, tnl0.roleSource]).toEqual(['overlay', 'inferred']);
+    for (const tf of truth.flows) {
+      const f = findFlow(report.flows, tf);
+      expect(f?.verdict.kind, tf.id).toBe('delivered');
+      expect(f!.hops.find((h) => h.interface === 'tnl0')?.role, tf.id).toBe('overlay');
+    }
+    // And pod-a's own veth, alone beside eth0 under such a name, is the pod's.
+    const veth = truth.capturePoints.find((c) => c.node === 'node1' && c.interface.startsWith('veth'))!;
+    copyFileSync(join(dir, veth.file), join(tmp, 'node1-web-6f9c7.pcap'));
+    const podSide = [join(tmp, 'node1-web-6f9c7.pcap'), ...files.slice(1)];
+    const pod = analyze((await loadInputs(podSide, new Map())).inputs, {}).report.captures.find((c) => c.interface === 'web-6f9c7')!;
+    expect([pod.role, pod.roleSource]).toEqual(['pod', 'inferred']);
   });
 });
 

@@ -6,13 +6,14 @@
  *   - a packet leaving the node is seen on the inner interfaces before the NIC, one arriving
  *     after it: so each inner interface's place from the pod outwards shows;
  *   - routing lowers the TTL: the overlay device sees a leaving packet with a lower TTL than
- *     the pod side does, and an arriving one with the TTL it had inside the tunnel, before
- *     routing lowers it for the bridge and the pod veth; of those two, the pod veth is nearer
- *     the pod.
+ *     the pod side does (one below what hosts send, 64/128/255, where the pod side was not
+ *     captured), and an arriving one with the TTL it had inside the tunnel, before routing
+ *     lowers it for the bridge and the pod veth; of those two, the pod veth is nearer the pod.
  *
  * What cannot be told stays `other`; every inferred role is marked so, and the user can
  * correct it.
  */
+import { INITIAL_TTLS } from './flows';
 import type { PointLayout } from './points';
 import type { SightingsResult } from './sightings';
 import type { CaptureInput, CapturePoint } from './types';
@@ -86,7 +87,11 @@ function orderInner(nodePoints: CapturePoint[], w: SightingsResult): void {
       s.samples++;
       // Arriving, the first interface after the NIC with the tunnel's TTL is the overlay device
       // (the overlays route: flannel, Calico, Cilium), even when nothing was forwarded further.
-      if (leaving ? st.ttl[i]! < podTtl : st.ttl[i]! === nicTtl && (nicTtl > podTtl || inside.length === 1)) s.overlaySide++;
+      // Leaving, the pod side is the reference: where it was not captured, the innermost point
+      // captured is on the overlay side when its TTL is one below what hosts send (already
+      // routed), and a pod veth carries what its pod sent.
+      const t = st.ttl[i]!;
+      if (leaving ? (rank > 0 ? t < podTtl : INITIAL_TTLS.has(t + 1)) : t === nicTtl && (nicTtl > podTtl || inside.length === 1)) s.overlaySide++;
     });
   }
   const placed = inner.filter((p) => seen.get(p.id)!.samples > 0);
