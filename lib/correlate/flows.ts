@@ -6,6 +6,7 @@ import { BACKGROUND_KINDS } from './background';
 import type { SightingStore } from './groups';
 import type { SightingsResult } from './sightings';
 import type { CapturePoint, Flow, FlowSummary, GroupIds, Protocol } from './types';
+import { ns } from '../util/units';
 
 export function protocolName(proto: number): Protocol {
   return proto === 1 ? 'icmp' : proto === 6 ? 'tcp' : proto === 17 ? 'udp' : proto === 58 ? 'icmpv6' : 'other';
@@ -20,7 +21,7 @@ export function idsWhere(ids: GroupIds, keep: (g: number) => boolean): number[] 
 
 /** A flow's lists and sums before they are filled: each is replaced whole, never written into. */
 const NO_GROUPS = new Int32Array(0);
-const NO_SUMMARY: FlowSummary = { seenMask: 0, firstNs: Infinity, lastNs: -Infinity, requestMasks: [], replyMasks: [], furthestAck: -1, furthestSeq: -1 };
+const NO_SUMMARY: FlowSummary = { seenMask: 0, firstNs: ns(Infinity), lastNs: ns(-Infinity), requestMasks: [], replyMasks: [], furthestAck: -1, furthestSeq: -1 };
 
 function emptyFlow(id: number, proto: number): Flow {
   return {

@@ -641,14 +641,14 @@ class Walk {
     let n = this.neighbours.get(key);
     if (!n) {
       if (this.neighbours.size >= NEIGHBOUR_LIMIT) return;
-      n = { point, target: this.addrs.text[target]!, protocol, asked: 0, answered: 0, firstNs: NaN, lastNs: NaN };
+      n = { point, target: this.addrs.text[target]!, protocol, asked: 0, answered: 0, firstNs: ns(NaN), lastNs: ns(NaN) };
       this.neighbours.set(key, n);
     }
     if (answer) n.answered++;
     else {
       n.asked++;
-      if (!(n.firstNs <= tNs)) n.firstNs = tNs;
-      if (!(n.lastNs >= tNs)) n.lastNs = tNs;
+      if (!(n.firstNs <= tNs)) n.firstNs = ns(tNs);
+      if (!(n.lastNs >= tNs)) n.lastNs = ns(tNs);
     }
   }
 

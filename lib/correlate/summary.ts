@@ -8,6 +8,7 @@
 import type { PacketGroups } from './groups';
 import type { Flow, MaskCount } from './types';
 import { TCP_ACK, TCP_FIN, TCP_SYN } from '../protocols/numbers';
+import { ns } from '../util/units';
 
 const TCP = 6;
 /** The largest TCP header: an IP length beyond IP header + this carries data. */
@@ -67,6 +68,6 @@ export function summarizeFlows(flows: Flow[], G: PacketGroups, flowOf: Int32Arra
     let seen = 0;
     for (const x of requestMasks) seen |= x.mask;
     for (const x of replyMasks) seen |= x.mask;
-    f.summary = { seenMask: masks ? seen : -1, firstNs: first[k]!, lastNs: last[k]!, requestMasks, replyMasks, furthestAck: furthestAck[k]!, furthestSeq: furthestSeq[k]! };
+    f.summary = { seenMask: masks ? seen : -1, firstNs: ns(first[k]!), lastNs: ns(last[k]!), requestMasks, replyMasks, furthestAck: furthestAck[k]!, furthestSeq: furthestSeq[k]! };
   }
 }

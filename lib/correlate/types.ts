@@ -99,8 +99,8 @@ export interface NeighbourLookup {
   asked: number;
   answered: number;
   /** Raw times (ns since the epoch) of the first and last question. */
-  firstNs: number;
-  lastNs: number;
+  firstNs: Nanoseconds;
+  lastNs: Nanoseconds;
 }
 
 export type { Sighting } from './groups';
@@ -161,8 +161,8 @@ export interface FlowSummary {
   /** Bit p set: some packet of the flow was seen at point p; -1 with more than 30 points (no masks). */
   seenMask: number;
   /** The earliest and latest of its packets' first sightings (raw, ns since the epoch). */
-  firstNs: number;
-  lastNs: number;
+  firstNs: Nanoseconds;
+  lastNs: Nanoseconds;
   /** Each distinct point mask among its requests, and how many have it; empty without masks. */
   requestMasks: MaskCount[];
   replyMasks: MaskCount[];
