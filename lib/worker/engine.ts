@@ -7,7 +7,7 @@
  * their File, so a label edit re-runs the analysis without reading anything again, and exports
  * and packet details go back to the file for the bytes (record-at.ts).
  */
-import { addNs } from '../util/units';
+import { addNs, ns } from '../util/units';
 import { analyze, type AnalysisInput, type AnalysisReport } from '../analyze';
 import { diffStations, mtuArithmetic, packetAnatomy, type Overlay } from '../anatomy';
 import { blobChunks } from '../capture/blob';
@@ -597,7 +597,7 @@ export class AnalysisEngine {
         n,
         group: g,
         dir: requests.has(g) ? 'request' : 'reply',
-        tNs: s.tNs + clock,
+        tNs: ns(s.tNs + clock),
         frame: file?.frame ?? s.row + 1,
         ...(file && src!.files.length > 1 ? { file: file.entry.key } : {}),
         src: s.src,

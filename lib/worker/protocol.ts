@@ -5,6 +5,7 @@
  */
 import type { AnalysisReport } from '../analyze';
 import type { InterfaceRole } from '../protocols/devices';
+import type { Nanoseconds } from '../util/units';
 import type { Anatomy, MtuArithmetic, StationDiff } from '../anatomy/types';
 
 export type FileId = string & { readonly __brand: 'FileId' };
@@ -47,8 +48,8 @@ export interface PointInfo {
   roleSource: 'name' | 'inferred' | 'user' | 'state';
   packets: number;
   /** The capture window: first and last packet, ns since the incident's epoch, on the node's own clock (NaN: none). */
-  firstNs: number;
-  lastNs: number;
+  firstNs: Nanoseconds;
+  lastNs: Nanoseconds;
 }
 
 /** Where a file ended up in the last analysis. */
@@ -91,7 +92,7 @@ export interface PacketListRow {
   group: number;
   dir: 'request' | 'reply';
   /** Corrected time (the point's node clock offset applied), ns since the incident epoch. */
-  tNs: number;
+  tNs: Nanoseconds;
   /** Frame number in its file, as Wireshark counts. */
   frame: number;
   /** That file, where the point's capture was written as several (a rotation). */
