@@ -142,7 +142,7 @@ describe('buildFlows', () => {
 
 describe('fillBackground', () => {
   it("counts ARP and multicast into each point's background, and makes no flow of them", () => {
-    // node1's bridge asks three times for B's gateway's MAC, node2's twice; a pod on node1 sends one mDNS query.
+    // node1's gateway asks three times for A's MAC, node2's twice for B's; a pod on node1 sends one mDNS query.
     const arp = (sender: string, target: string) => {
       const ip = (a: string) => a.split('.').map(Number);
       return Uint8Array.from([...[255, 255, 255, 255, 255, 255, 2, 0, 0, 0, 0, 1, 0x08, 0x06], ...[0, 1, 8, 0, 6, 4, 0, 1, 2, 0, 0, 0, 0, 1, ...ip(sender), 0, 0, 0, 0, 0, 0, ...ip(target)]]);

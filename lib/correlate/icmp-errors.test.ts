@@ -104,8 +104,8 @@ describe('attachIcmpErrors', () => {
     expect(flowTo(c, 'tcp', 8080).icmpErrors).toEqual([]);
   });
 
-  it('goes to the connection that just sent a packet larger than the MTU when the snap length cut the quote before its ports', () => {
-    // tcpdump -s 64 on node1: the error's quote keeps the quoted IP header and two bytes after it.
+  it('goes to the connection that just sent a packet larger than the MTU when the snap length cut the quote short of its destination port', () => {
+    // tcpdump -s 64 on node1: the error's quote keeps the quoted IP header and two bytes after it (the source port).
     const big = connection(5000, 40080, 80, 1460, false);
     // The other connection's write is nearer the error in time: only its size rules it out.
     const small = connection(5030, 40081, 8080, 200, true);

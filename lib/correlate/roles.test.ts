@@ -119,24 +119,82 @@ describe('inferRoles', () => {
     ]);
   });
 
-  it('calls a lone unnamed interface the overlay device when the packets leaving through it were already routed (a TTL one below what hosts send)', () => {
-    // Only the tunnel device and the NIC captured on node1: no pod-side capture to compare the
-    // TTL with. Leaving, the pod's 64 is 63 there (routing took one); arriving, it keeps the
-    // tunnel's. A pod veth shows 64 leaving (what the pod sent), whichever TTL arrives.
-    const files = new Map<string, Packet[]>();
-    pings(files, 0x1234, A, B, [{ file: 'node1-tnl0.pcap', req: 63, rep: 63 }, { file: 'node1-ens5.pcap', req: 63, rep: 63, tunnel: true as const }, ...NODE2_HOPS]);
-    expect(roles(correlate(inputs(files)), 'node1')).toEqual([
-      ['tnl0', 'overlay', 'inferred'],
+  it("says it cannot tell a lone unnamed interface whose packets left already routed: the overlay device's or a routing pod's veth", () => {
+    // Only the tunnel device and the NIC captured on node1: leaving, the pod's 64 is 63 there
+    // (routed), arriving it keeps the tunnel's. A pod that routes itself (Docker in Docker,
+    // KubeVirt) sends 63 from its veth too, and Antrea does not route arriving packets again: the
+    // TTLs are the same. The addresses decide, as before, and a note says which way it may go.
+    const doubt = (c: Correlation) => c.notes.filter((n) => n.includes('may be the overlay device'));
+    const lone = new Map<string, Packet[]>();
+    pings(lone, 0x1234, A, B, [{ file: 'node1-tnl0.pcap', req: 63, rep: 63 }, { file: 'node1-ens5.pcap', req: 63, rep: 63, tunnel: true as const }, ...NODE2_HOPS]);
+    const c = correlate(inputs(lone));
+    expect(roles(c, 'node1')).toEqual([
+      ['tnl0', 'pod', 'inferred'],
       ['ens5', 'nic', 'name'],
     ]);
-    // A datapath that does not route on the way in (the arriving TTL is the tunnel's at the pod
-    // veth too): the veth's leaving packets still carry what the pod sent, and it stays the pod's.
-    const flat = new Map<string, Packet[]>();
-    pings(flat, 0x1234, A, B, [{ file: 'node1-web-6f9c7.pcap', req: 64, rep: 63 }, { file: 'node1-ens5.pcap', req: 63, rep: 63, tunnel: true as const }, ...NODE2_HOPS]);
-    expect(roles(correlate(inputs(flat)), 'node1')).toEqual([
+    expect(doubt(c)).toEqual([
+      "node1: tnl0, taken for a pod veth (one address in all its packets), may be the overlay device: its packets left already routed (a TTL one below what hosts send) and came back with the tunnel's TTL, as a tunnel device's do and a routing pod's may; if it is the tunnel device, say so with --role node1/tnl0=overlay",
+    ]);
+    // Told, it is the overlay device, and nothing is left in doubt.
+    const told = correlate(inputs(lone), { roles: new Map([['node1/tnl0', 'overlay']]) });
+    expect(roles(told, 'node1')).toEqual([
+      ['tnl0', 'overlay', 'user'],
+      ['ens5', 'nic', 'name'],
+    ]);
+    expect(doubt(told)).toEqual([]);
+
+    // A routing pod's veth whose requests went unanswered: nothing came back to tell.
+    const unanswered = new Map<string, Packet[]>();
+    pings(unanswered, 0x1234, A, B, [{ file: 'node1-web-6f9c7.pcap', req: 63, rep: 63 }, { file: 'node1-ens5.pcap', req: 63, rep: 63, tunnel: true as const }]);
+    for (const list of unanswered.values()) list.splice(0, list.length, ...list.filter((_, k) => k % 2 === 0));
+    const u = correlate(inputs(unanswered));
+    expect(roles(u, 'node1')).toEqual([
       ['web-6f9c7', 'pod', 'inferred'],
       ['ens5', 'nic', 'name'],
     ]);
+    expect(doubt(u)).toHaveLength(1);
+    expect(doubt(u)[0]).toContain('web-6f9c7, taken for a pod veth');
+    expect(doubt(u)[0]).toContain('none came back through it');
+  });
+
+  it('has no doubt where the TTLs tell: a pod sending 64, or arriving packets routed once more before the veth', () => {
+    const doubt = (c: Correlation) => c.notes.filter((n) => n.includes('may be the overlay device'));
+    // Antrea-like: arriving packets keep the tunnel's TTL at the veth, but the pod sent 64.
+    const flat = new Map<string, Packet[]>();
+    pings(flat, 0x1234, A, B, [{ file: 'node1-web-6f9c7.pcap', req: 64, rep: 63 }, { file: 'node1-ens5.pcap', req: 63, rep: 63, tunnel: true as const }, ...NODE2_HOPS]);
+    const f = correlate(inputs(flat));
+    expect(roles(f, 'node1')).toEqual([
+      ['web-6f9c7', 'pod', 'inferred'],
+      ['ens5', 'nic', 'name'],
+    ]);
+    expect(doubt(f)).toEqual([]);
+    // flannel-like, a pod that routes (63 out): arriving packets were routed again (62), so it is past the overlay.
+    const routing = new Map<string, Packet[]>();
+    pings(routing, 0x1234, A, B, [{ file: 'node1-web-6f9c7.pcap', req: 63, rep: 62 }, { file: 'node1-ens5.pcap', req: 62, rep: 63, tunnel: true as const }, ...NODE2_HOPS]);
+    const r = correlate(inputs(routing));
+    expect(roles(r, 'node1')[0]).toEqual(['web-6f9c7', 'pod', 'inferred']);
+    expect(doubt(r)).toEqual([]);
+  });
+
+  it("keeps a routing pod's veth, its bridge and the tunnel device in their order when no reply came", () => {
+    // The pod sends 63; the tunnel device routes once more (62). Only requests: the leaving
+    // order and the TTL drop place the three, whatever the pod's own TTL.
+    const files = new Map<string, Packet[]>();
+    pings(files, 0x1234, A, B, [
+      { file: 'node1-web-6f9c7.pcap', req: 63, rep: 61 },
+      { file: 'node1-gw0.pcap', req: 63, rep: 61 },
+      { file: 'node1-tnl0.pcap', req: 62, rep: 62 },
+      { file: 'node1-net0.pcap', req: 62, rep: 62, tunnel: true as const },
+    ]);
+    for (const list of files.values()) list.splice(0, list.length, ...list.filter((_, k) => k % 2 === 0));
+    const c = correlate(inputs(files));
+    expect(roles(c, 'node1')).toEqual([
+      ['web-6f9c7', 'pod', 'inferred'],
+      ['gw0', 'bridge', 'inferred'],
+      ['tnl0', 'overlay', 'inferred'],
+      ['net0', 'nic', 'inferred'],
+    ]);
+    expect(c.notes.filter((n) => n.includes('may be the overlay device'))).toEqual([]);
   });
 
   it('leaves unnamed interfaces "other", as their names say, when no NIC on their node shows which way packets went', () => {
@@ -155,27 +213,31 @@ const healthy = scenarios().find((x) => x.truth.name === 'vxlan-healthy');
 if (!healthy) console.log('[roles] no vxlan-healthy in sample-captures/: skipping the lab case');
 
 describe.skipIf(!healthy)('inferRoles on the lab\'s captures', () => {
-  it("finds flannel.1 the overlay device, and pod-a's veth the pod's, under names no pattern knows, each captured alone beside node1's eth0", async () => {
+  it("says flannel.1, captured alone beside node1's eth0 under a name no pattern knows, may be the overlay device, and has no doubt of pod-a's veth so", async () => {
     // The lab's vxlan-healthy, of node1 only its flannel.1 (copied as tnl0) and eth0: the
     // device is the lab's VXLAN device by construction, and every flow crossed it both ways.
     const { dir, truth } = healthy!;
     const tmp = mkdtempSync(join(tmpdir(), 'hopscope-roles-'));
     copyFileSync(join(dir, 'node1-flannel.1.pcap'), join(tmp, 'node1-tnl0.pcap'));
     const files = [join(tmp, 'node1-tnl0.pcap'), ...truth.capturePoints.filter((c) => c.node === 'node2' || c.interface === 'eth0').map((c) => join(dir, c.file))];
-    const { report } = analyze((await loadInputs(files, new Map())).inputs, {});
-    const tnl0 = report.captures.find((c) => c.interface === 'tnl0')!;
-    expect([tnl0.role, tnl0.roleSource]).toEqual(['overlay', 'inferred']);
+    const { inputs: loaded } = await loadInputs(files, new Map());
+    const { report } = analyze(loaded, {});
+    expect(report.notes.filter((n) => n.includes('may be the overlay device') && n.includes('--role node1/tnl0=overlay'))).toHaveLength(1);
+    for (const tf of truth.flows) expect(findFlow(report.flows, tf)?.verdict.kind, tf.id).toBe('delivered');
+    // Told so, it is the overlay device on every flow's path.
+    const told = analyze(loaded, { roles: new Map([['node1/tnl0', 'overlay']]) }).report;
     for (const tf of truth.flows) {
-      const f = findFlow(report.flows, tf);
+      const f = findFlow(told.flows, tf);
       expect(f?.verdict.kind, tf.id).toBe('delivered');
       expect(f!.hops.find((h) => h.interface === 'tnl0')?.role, tf.id).toBe('overlay');
     }
-    // And pod-a's own veth, alone beside eth0 under such a name, is the pod's.
+    // pod-a's own veth, alone beside eth0 under such a name: the pod's, in no doubt (pod-a sends 64).
     const veth = truth.capturePoints.find((c) => c.node === 'node1' && c.interface.startsWith('veth'))!;
     copyFileSync(join(dir, veth.file), join(tmp, 'node1-web-6f9c7.pcap'));
-    const podSide = [join(tmp, 'node1-web-6f9c7.pcap'), ...files.slice(1)];
-    const pod = analyze((await loadInputs(podSide, new Map())).inputs, {}).report.captures.find((c) => c.interface === 'web-6f9c7')!;
+    const podSide = analyze((await loadInputs([join(tmp, 'node1-web-6f9c7.pcap'), ...files.slice(1)], new Map())).inputs, {}).report;
+    const pod = podSide.captures.find((c) => c.interface === 'web-6f9c7')!;
     expect([pod.role, pod.roleSource]).toEqual(['pod', 'inferred']);
+    expect(podSide.notes.filter((n) => n.includes('may be the overlay device'))).toEqual([]);
   });
 });
 

@@ -6,9 +6,9 @@
  *   - a packet leaving the node is seen on the inner interfaces before the NIC, one arriving
  *     after it: so each inner interface's place from the pod outwards shows;
  *   - routing lowers the TTL: the overlay device sees a leaving packet with a lower TTL than
- *     the pod side does (one below what hosts send, 64/128/255, where the pod side was not
- *     captured), and an arriving one with the TTL it had inside the tunnel, before routing
- *     lowers it for the bridge and the pod veth; of those two, the pod veth is nearer the pod.
+ *     the pod side does, and an arriving one with the TTL it had inside the tunnel, before
+ *     routing lowers it for the bridge and the pod veth; of those two, the pod veth is nearer
+ *     the pod.
  *
  * What cannot be told stays `other`; every inferred role is marked so, and the user can
  * correct it.
@@ -24,6 +24,12 @@ interface Seen {
   samples: number;
   /** Sightings on the overlay side of the routing step (before it leaving, after it arriving). */
   overlaySide: number;
+  /** As the innermost point captured, packets leaving with a TTL one below what hosts send: routed already. */
+  routedOut: number;
+  leaving: number;
+  /** Packets arriving, and those showing the tunnel's TTL there. */
+  arriving: number;
+  arrivingAsTunnel: number;
 }
 
 /** An `-i any` interface without a links file: `if<index>`. */
@@ -42,20 +48,42 @@ export function inferRoles(points: CapturePoint[], layout: PointLayout, inputs: 
       if (p.roleSource === 'inferred' && s.encapsulation !== null) p.role = 'nic';
     });
   });
-  for (const node of new Set(inferred.map((p) => p.node))) orderInner(points.filter((p) => p.node === node), w);
+  const doubts: string[] = [];
+  for (const node of new Set(inferred.map((p) => p.node))) {
+    const doubt = orderInner(points.filter((p) => p.node === node), w);
+    if (doubt) doubts.push(doubtNote(doubt.point, doubt.cameBack));
+  }
   // A named interface whose traffic told nothing more keeps its name's word for it.
   for (const p of inferred) if (p.role === 'other' && !UNNAMED.test(p.interface)) p.roleSource = 'name';
   const byNode = new Map<string, string[]>();
   for (const p of inferred.filter((x) => x.roleSource === 'inferred')) byNode.set(p.node, [...(byNode.get(p.node) ?? []), `${p.interface} ${p.role}`]);
   for (const [node, list] of byNode) layout.notes.push(`${node}: roles inferred from what crossed the interfaces: ${list.join(', ')} (correct them with --role ${node}/IFACE=ROLE)`);
+  layout.notes.push(...doubts);
 }
 
-/** Places a node's inner interfaces from the pod outwards and names their roles. */
-function orderInner(nodePoints: CapturePoint[], w: SightingsResult): void {
+/**
+ * A lone inner interface (the only one captured beside its node's NIC) whose packets left
+ * already routed, a TTL one below what hosts send, and came back, if any did, with the tunnel's
+ * TTL: the overlay device looks so, and so does the veth of a pod that routes itself (Docker in
+ * Docker, KubeVirt's masquerade) where the datapath does not route arriving packets again
+ * (Antrea), or where none came back. The TTLs cannot tell them apart: the role stays what the
+ * addresses said, and the note says so.
+ */
+function doubtNote(p: CapturePoint, cameBack: boolean): string {
+  const taken = p.role === 'pod' ? 'a pod veth (one address in all its packets)' : `the ${p.role} (several addresses in its packets)`;
+  const back = cameBack ? "came back with the tunnel's TTL" : 'none came back through it';
+  return `${p.node}: ${p.interface}, taken for ${taken}, may be the overlay device: its packets left already routed (a TTL one below what hosts send) and ${back}, as a tunnel device's do and a routing pod's may; if it is the tunnel device, say so with --role ${p.node}/${p.interface}=overlay`;
+}
+
+/**
+ * Places a node's inner interfaces from the pod outwards and names their roles; the lone inner
+ * interface whose role the TTLs leave in doubt (doubtNote), if any.
+ */
+function orderInner(nodePoints: CapturePoint[], w: SightingsResult): { point: CapturePoint; cameBack: boolean } | null {
   const nic = nodePoints.find((p) => p.role === 'nic');
   const inner = nodePoints.filter((p) => p.roleSource === 'inferred' && p.role !== 'nic');
-  if (!nic || inner.length === 0) return;
-  const seen = new Map<number, Seen>(inner.map((p) => [p.id, { rankSum: 0, samples: 0, overlaySide: 0 }]));
+  if (!nic || inner.length === 0) return null;
+  const seen = new Map<number, Seen>(inner.map((p) => [p.id, { rankSum: 0, samples: 0, overlaySide: 0, routedOut: 0, leaving: 0, arriving: 0, arrivingAsTunnel: 0 }]));
   const G = w.groups;
   const st = w.store;
   let taken = 0;
@@ -87,11 +115,14 @@ function orderInner(nodePoints: CapturePoint[], w: SightingsResult): void {
       s.samples++;
       // Arriving, the first interface after the NIC with the tunnel's TTL is the overlay device
       // (the overlays route: flannel, Calico, Cilium), even when nothing was forwarded further.
-      // Leaving, the pod side is the reference: where it was not captured, the innermost point
-      // captured is on the overlay side when its TTL is one below what hosts send (already
-      // routed), and a pod veth carries what its pod sent.
-      const t = st.ttl[i]!;
-      if (leaving ? (rank > 0 ? t < podTtl : INITIAL_TTLS.has(t + 1)) : t === nicTtl && (nicTtl > podTtl || inside.length === 1)) s.overlaySide++;
+      if (leaving ? st.ttl[i]! < podTtl : st.ttl[i]! === nicTtl && (nicTtl > podTtl || inside.length === 1)) s.overlaySide++;
+      if (leaving) {
+        s.leaving++;
+        if (rank === 0 && INITIAL_TTLS.has(st.ttl[i]! + 1)) s.routedOut++;
+      } else {
+        s.arriving++;
+        if (st.ttl[i]! === nicTtl) s.arrivingAsTunnel++;
+      }
     });
   }
   const placed = inner.filter((p) => seen.get(p.id)!.samples > 0);
@@ -102,6 +133,9 @@ function orderInner(nodePoints: CapturePoint[], w: SightingsResult): void {
   // The pod veths come first on the way out; the bridge after them. One alone is a pod veth
   // when one address is in every packet it carried (Calico's routed cali*), else the bridge.
   for (const p of bridged) p.role = (bridged.length > 1 ? avg(seen.get(p.id)!) < 0.5 : oneAddress(p.id, w)) ? 'pod' : 'bridge';
+  if (inner.length !== 1 || placed.length !== 1 || routed.length > 0) return null;
+  const s = seen.get(placed[0]!.id)!;
+  return s.routedOut * 2 > s.leaving && s.arrivingAsTunnel === s.arriving ? { point: placed[0]!, cameBack: s.arriving > 0 } : null;
 }
 
 /** Whether one address is the source or the destination of every packet seen at the point. */
