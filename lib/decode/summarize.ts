@@ -88,6 +88,10 @@ export interface Shape {
 /** No overlay seen (ShapeTable.encKind). */
 const NO_ENCAP = -1;
 
+/** Slots of ShapeTable's cache of recent shapes, and the shift folding a hash's high bits into its slot. */
+const RECENT_MASK = 255;
+const RECENT_SHIFT = 8;
+
 /**
  * Interns layer stacks without allocating on the common path: the walker fills `codes`, the
  * table hashes them and compares against the stored stacks.
@@ -95,6 +99,12 @@ const NO_ENCAP = -1;
 export class ShapeTable {
   readonly shapes: Shape[] = [];
   private byHash = new Map<number, number[]>();
+  /**
+   * The shape last found for each slot of hashes: a capture has a handful of stacks, and a
+   * packet's is nearly always one already met, found here without the map's lookup.
+   */
+  private readonly recentHash = new Int32Array(RECENT_MASK + 1);
+  private readonly recentId = new Int32Array(RECENT_MASK + 1).fill(-1);
   readonly codes = new Uint8Array(MAX_LAYERS + 1);
   n = 0;
   /** Set by the walker for SLL/SLL2 packets; part of the shape's identity. */
@@ -151,16 +161,16 @@ export class ShapeTable {
       h = Math.imul(h ^ this.encDst, 0x01000193);
     }
     for (let i = 0; i < this.n; i++) h = Math.imul(h ^ this.codes[i]!, 0x01000193);
+    const slot = (h ^ (h >>> RECENT_SHIFT)) & RECENT_MASK;
+    const recent = this.recentId[slot]!;
+    if (recent >= 0 && this.recentHash[slot] === h && this.isShape(this.shapes[recent]!, interfaceId)) return recent;
     const ids = this.byHash.get(h);
     if (ids) {
       for (const id of ids) {
-        const s = this.shapes[id]!;
-        if (s.interfaceId !== interfaceId || s.codes.length !== this.n) continue;
-        if (s.sllPacketType !== this.sllPacketType || s.sllIfindex !== this.sllIfindex || s.cut !== this.cut) continue;
-        if (!this.sameEncapsulation(s.encKey)) continue;
-        let same = true;
-        for (let i = 0; i < this.n; i++) if (s.codes[i] !== this.codes[i]) { same = false; break; }
-        if (same) return id;
+        if (!this.isShape(this.shapes[id]!, interfaceId)) continue;
+        this.recentHash[slot] = h;
+        this.recentId[slot] = id;
+        return id;
       }
     }
     const kinds = Array.from(this.codes.subarray(0, this.n), (c) => KINDS[c]!);
@@ -180,7 +190,18 @@ export class ShapeTable {
     });
     if (ids) ids.push(id);
     else this.byHash.set(h, [id]);
+    this.recentHash[slot] = h;
+    this.recentId[slot] = id;
     return id;
+  }
+
+  /** Whether shape `s` is the stack the walker holds, on interface `interfaceId`. */
+  private isShape(s: Shape, interfaceId: number): boolean {
+    if (s.interfaceId !== interfaceId || s.codes.length !== this.n) return false;
+    if (s.sllPacketType !== this.sllPacketType || s.sllIfindex !== this.sllIfindex || s.cut !== this.cut) return false;
+    if (!this.sameEncapsulation(s.encKey)) return false;
+    for (let i = 0; i < this.n; i++) if (s.codes[i] !== this.codes[i]) return false;
+    return true;
   }
 
   private addressText(v: number, v6: boolean): string {
