@@ -10,13 +10,9 @@
  * node1's eth0. eth0 sees every packet; veth1 what each case lets it see.
  */
 import { describe, expect, it } from 'vitest';
-import { concatBytes } from '../capture/build';
-import { PcapWriter } from '../capture/pcap-writer';
-import { readCapture } from '../capture/read';
-import { CaptureIndexer } from '../decode/capture-index';
+import { captureInput, pcapOf } from '../testing/in-memory';
 import { bytes, frame, type FrameSpec } from '../testing/packets';
 import { correlate } from './correlate';
-import { resolveLabel } from './labels';
 import type { CaptureInput } from './types';
 
 const T0 = 1_700_000_000;
@@ -46,11 +42,7 @@ const fromPod = (f: FrameSpec) => f.src === A;
 const fromServer = (f: FrameSpec) => f.src === S;
 
 async function input(file: string, records: { us: number; data: Uint8Array }[]): Promise<CaptureInput> {
-  const w = new PcapWriter();
-  const pcap = concatBytes(w.header(1, 65535, { nanosecond: true }), ...records.sort((x, y) => x.us - y.us).map((r) => w.record(T0 + Math.floor(r.us / 1e6), (r.us % 1e6) * 1000, r.data)));
-  const indexer = new CaptureIndexer();
-  const capture = indexer.finish(await readCapture(file, [pcap], indexer));
-  return { file, capture, label: resolveLabel(file, undefined, []) };
+  return captureInput(file, pcapOf(records.map((r) => ({ ns: r.us * 1000, bytes: r.data })), { startSec: T0, snaplen: 65535 }));
 }
 
 /**

@@ -6,11 +6,8 @@
  * against what really happened.
  */
 import { describe, expect, it } from 'vitest';
+import { indexedCapture, pcapOf } from '../testing/in-memory';
 import { analyze, type AnalysisInput } from '../analyze';
-import { concatBytes } from '../capture/build';
-import { PcapWriter } from '../capture/pcap-writer';
-import { createCaptureReader } from '../capture/read';
-import { CaptureIndexer } from '../decode/capture-index';
 import { frame, type FrameSpec } from '../testing/packets';
 import { clocksCompare, clockSide } from './clocks';
 import type { NodeClock } from './types';
@@ -30,14 +27,9 @@ interface Sent {
 
 /** A capture named `name` holding `packets` at their times (ns after SEC), as tcpdump would write it. */
 function capture(name: string, packets: { f: FrameSpec; t: number }[]): AnalysisInput {
-  const w = new PcapWriter();
   // Written from a second after SEC, so that a clock running behind still has times to write.
-  const times = packets.map((p) => ({ f: p.f, t: 1e9 + p.t })).sort((a, b) => a.t - b.t);
-  const bytes = concatBytes(w.header(1, 65535, { nanosecond: true }), ...times.map((p) => w.record(SEC + Math.floor(p.t / 1e9), p.t % 1e9, frame(p.f))));
-  const indexer = new CaptureIndexer();
-  const reader = createCaptureReader(name, indexer);
-  reader.push(bytes);
-  return { file: name, capture: indexer.finish(reader.end()) };
+  const bytes = pcapOf(packets.map((p) => ({ ns: 1e9 + p.t, bytes: frame(p.f) })), { startSec: SEC, snaplen: 65535 });
+  return { file: name, capture: indexedCapture(name, bytes) };
 }
 
 /**

@@ -8,12 +8,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { concatBytes } from '../capture/build';
-import { PcapWriter } from '../capture/pcap-writer';
-import { createCaptureReader } from '../capture/read';
-import { CaptureIndexer } from '../decode/capture-index';
 import { bytes, frame, type FrameSpec } from '../testing/packets';
-import { correlate, type CaptureInput, type Correlation, type Flow } from './correlate';
-import { resolveLabel } from './labels';
+import { correlate, type Correlation, type Flow } from './correlate';
+import { captureInput, pcapOf } from '../testing/in-memory';
 
 const A = '10.244.1.2'; // pod on node1, the client
 const B = '10.244.2.3'; // pod on node2, the server
@@ -23,16 +20,7 @@ type Files = Map<string, { at: number; bytes: Uint8Array }[]>;
 
 /** Each file made in memory and indexed as the correlator gets it (`at` in µs). */
 function run(files: Files): Correlation {
-  const inputs = [...files].map(([file, packets]): CaptureInput => {
-    const w = new PcapWriter();
-    const header = w.header(1, 262144, { nanosecond: true });
-    const records = [...packets].sort((x, y) => x.at - y.at).map((p) => w.record(1_700_000_000 + Math.floor(p.at / 1e6), (p.at % 1e6) * 1000, p.bytes));
-    const indexer = new CaptureIndexer();
-    const reader = createCaptureReader(file, indexer);
-    reader.push(concatBytes(header, ...records));
-    return { file, capture: indexer.finish(reader.end()), label: resolveLabel(file, undefined, []) };
-  });
-  return correlate(inputs);
+  return correlate([...files].map(([file, packets]) => captureInput(file, pcapOf(packets.map((p) => ({ ns: p.at * 1000, bytes: p.bytes }))))));
 }
 
 const put = (files: Files, file: string, at: number, b: Uint8Array) => files.set(file, [...(files.get(file) ?? []), { at, bytes: b }]);

@@ -6,13 +6,9 @@
  * at each node's cni0, holding two flows of the same protocol between the same pods.
  */
 import { describe, expect, it } from 'vitest';
-import { concatBytes } from '../capture/build';
-import { PcapWriter } from '../capture/pcap-writer';
-import { createCaptureReader } from '../capture/read';
-import { CaptureIndexer } from '../decode/capture-index';
+import { captureInput, pcapOf } from '../testing/in-memory';
 import { bytes, frame, type FrameSpec } from '../testing/packets';
 import { correlate, type CaptureInput, type Correlation, type Flow } from './correlate';
-import { resolveLabel } from './labels';
 
 const A = '10.244.1.2'; // pod on node1, the client
 const B = '10.244.2.3'; // pod on node2
@@ -32,16 +28,9 @@ function captures(sent: Sent[], snaplen = 262144): CaptureInput[] {
     const path = s.spec.src === B ? (['node2', 'node1'] as const) : (['node1', 'node2'] as const);
     path.slice(0, s.stops ? 1 : 2).forEach((node, k) => seen[node].push({ at: s.at + k * 100, bytes: frame({ ...s.spec, ttl: k === 0 ? 64 : 62 }) }));
   }
-  return (['node1', 'node2'] as const).map((node) => {
-    const file = `${node}-cni0.pcap`;
-    const w = new PcapWriter();
-    const header = w.header(1, node === 'node1' ? snaplen : 262144, { nanosecond: true });
-    const records = seen[node].sort((x, y) => x.at - y.at).map((p) => w.record(1_700_000_000, p.at * 1000, p.bytes));
-    const indexer = new CaptureIndexer();
-    const reader = createCaptureReader(file, indexer);
-    reader.push(concatBytes(header, ...records));
-    return { file, capture: indexer.finish(reader.end()), label: resolveLabel(file, undefined, []) };
-  });
+  return (['node1', 'node2'] as const).map((node) =>
+    captureInput(`${node}-cni0.pcap`, pcapOf(seen[node].map((p) => ({ ns: p.at * 1000, bytes: p.bytes })), { snaplen: node === 'node1' ? snaplen : 262144 })),
+  );
 }
 
 /** What an ICMP error quotes of a datagram: its IP header on, at most 548 bytes (Linux keeps the error within 576). */

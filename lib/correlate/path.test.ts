@@ -6,13 +6,10 @@
  * cni0, flannel.1 and eth0.
  */
 import { describe, expect, it } from 'vitest';
+import { captureInput, pcapOf } from '../testing/in-memory';
 import { concatBytes } from '../capture/build';
-import { PcapWriter } from '../capture/pcap-writer';
-import { createCaptureReader } from '../capture/read';
-import { CaptureIndexer } from '../decode/capture-index';
 import { bytes, frame, type FrameSpec } from '../testing/packets';
 import { correlate, type CaptureInput, type Correlation, type Flow } from './correlate';
-import { resolveLabel } from './labels';
 
 const A = '10.244.1.2'; // pod on node1, the client
 const B = '10.244.2.3'; // pod on node2, the server
@@ -23,13 +20,7 @@ const NODE2 = '192.168.0.12';
 
 /** A capture file made in memory: `at` in µs after the first second, its packets in time order. */
 function capture(file: string, packets: { at: number; bytes: Uint8Array }[]): CaptureInput {
-  const w = new PcapWriter();
-  const sorted = [...packets].sort((x, y) => x.at - y.at);
-  const pcap = concatBytes(w.header(1, 262144, { nanosecond: true }), ...sorted.map((p) => w.record(1_700_000_000 + Math.floor(p.at / 1e6), (p.at % 1e6) * 1000, p.bytes)));
-  const indexer = new CaptureIndexer();
-  const reader = createCaptureReader(file, indexer);
-  reader.push(pcap);
-  return { file, capture: indexer.finish(reader.end()), label: resolveLabel(file, undefined, []) };
+  return captureInput(file, pcapOf(packets.map((p) => ({ ns: p.at * 1000, bytes: p.bytes }))));
 }
 
 /** flannel's VXLAN: UDP 8472, VNI 1, between the nodes' own addresses. */

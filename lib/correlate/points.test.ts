@@ -6,13 +6,10 @@
  * inside that node could not be told at all.
  */
 import { describe, expect, it } from 'vitest';
+import { captureInput, pcapOf } from '../testing/in-memory';
 import { ByteBuilder, concatBytes, ngBlock, ngEnhancedPacket, ngInterface, ngSection } from '../capture/build';
-import { PcapWriter } from '../capture/pcap-writer';
-import { readCapture } from '../capture/read';
-import { CaptureIndexer } from '../decode/capture-index';
 import { LINKTYPE_LINUX_SLL, LINKTYPE_LINUX_SLL2 } from '../protocols/numbers';
 import { frame, sll2Header } from '../testing/packets';
-import { resolveLabel } from './labels';
 import { capturePoints, fillWindows, incidentEpoch, SLL1_INNER, SLL1_UNDERLAY } from './points';
 import type { CaptureInput } from './types';
 
@@ -26,8 +23,7 @@ const sll1 = Uint8Array.of(0, 4, 0, 1, 0, 6, 2, 0, 0, 0, 0, 1, 0, 0, 0x08, 0x00)
 
 /** A nanosecond pcap of `[ms after T0, frame]` records. */
 function pcap(records: [number, Uint8Array][], linkType = 1): Uint8Array {
-  const w = new PcapWriter();
-  return concatBytes(w.header(linkType, 65535, { nanosecond: true }), ...records.map(([ms, data]) => w.record(T0 + Math.floor(ms / 1000), (ms % 1000) * 1e6, data)));
+  return pcapOf(records.map(([ms, bytes]) => ({ ns: ms * 1e6, bytes })), { startSec: T0, linkType, snaplen: 65535 });
 }
 
 /** `-i any` in SLL2: each frame on the interface index given. */
@@ -35,9 +31,7 @@ const any2 = (records: [number, number, Uint8Array][]) => pcap(records.map(([ms,
 
 /** The file indexed and labelled as the correlator gets it. */
 async function input(file: string, bytes: Uint8Array): Promise<CaptureInput> {
-  const indexer = new CaptureIndexer();
-  const capture = indexer.finish(await readCapture(file, [bytes], indexer));
-  return { file, capture, label: resolveLabel(file, undefined, capture.interfaces.map((i) => i.name)) };
+  return captureInput(file, bytes);
 }
 
 describe('capturePoints', () => {

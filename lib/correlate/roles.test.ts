@@ -6,13 +6,10 @@
  * pings between pods of two flannel (VXLAN) nodes, node1's captures under names no pattern knows.
  */
 import { describe, expect, it } from 'vitest';
+import { captureInput, pcapOf } from '../testing/in-memory';
 import { concatBytes } from '../capture/build';
-import { PcapWriter } from '../capture/pcap-writer';
-import { createCaptureReader } from '../capture/read';
-import { CaptureIndexer } from '../decode/capture-index';
 import { bytes, frame } from '../testing/packets';
 import { correlate, type CaptureInput, type Correlation } from './correlate';
-import { resolveLabel } from './labels';
 import { capturePoints, incidentEpoch } from './points';
 import { oneAddress } from './roles';
 import { collectSightings } from './sightings';
@@ -31,15 +28,7 @@ type Packet = { at: number; bytes: Uint8Array };
 
 /** Capture files made in memory, labelled as the CLI does: the nodes other files name split an unknown name. */
 function inputs(files: Map<string, Packet[]>): CaptureInput[] {
-  return [...files].map(([file, packets]) => {
-    const w = new PcapWriter();
-    const header = w.header(1, 262144, { nanosecond: true });
-    const records = [...packets].sort((x, y) => x.at - y.at).map((p) => w.record(1_700_000_000 + Math.floor(p.at / 1e6), (p.at % 1e6) * 1000, p.bytes));
-    const indexer = new CaptureIndexer();
-    const reader = createCaptureReader(file, indexer);
-    reader.push(concatBytes(header, ...records));
-    return { file, capture: indexer.finish(reader.end()), label: resolveLabel(file, undefined, [], ['node1', 'node2']) };
-  });
+  return [...files].map(([file, packets]) => captureInput(file, pcapOf(packets.map((p) => ({ ns: p.at * 1000, bytes: p.bytes }))), ['node1', 'node2']));
 }
 
 /** Echo request (8) or reply (0) `seq` of ping `id` from `src`, its IP id and payload its own. */
@@ -70,6 +59,8 @@ const NODE2_HOPS = [
   { file: 'node2-cni0.pcap', req: 62, rep: 64 },
   { file: 'node2-veth1.pcap', req: 62, rep: 64 },
 ];
+/** The notes saying an inferred role is in doubt (roles.ts doubtNote). */
+const doubt = (notes: string[]) => notes.filter((n) => n.includes('may be the overlay device'));
 const roles = (c: Correlation, node: string) => c.points.filter((p) => p.node === node).map((p) => [p.interface, p.role, p.roleSource]);
 
 describe('inferRoles', () => {
@@ -124,7 +115,6 @@ describe('inferRoles', () => {
     // (routed), arriving it keeps the tunnel's. A pod that routes itself (Docker in Docker,
     // KubeVirt) sends 63 from its veth too, and Antrea does not route arriving packets again: the
     // TTLs are the same. The addresses decide, as before, and a note says which way it may go.
-    const doubt = (c: Correlation) => c.notes.filter((n) => n.includes('may be the overlay device'));
     const lone = new Map<string, Packet[]>();
     pings(lone, 0x1234, A, B, [{ file: 'node1-tnl0.pcap', req: 63, rep: 63 }, { file: 'node1-ens5.pcap', req: 63, rep: 63, tunnel: true as const }, ...NODE2_HOPS]);
     const c = correlate(inputs(lone));
@@ -132,7 +122,7 @@ describe('inferRoles', () => {
       ['tnl0', 'pod', 'inferred'],
       ['ens5', 'nic', 'name'],
     ]);
-    expect(doubt(c)).toEqual([
+    expect(doubt(c.notes)).toEqual([
       "node1: tnl0, taken for a pod veth (one address in all its packets), may be the overlay device: its packets left already routed (a TTL one below what hosts send) and came back with the tunnel's TTL, as a tunnel device's do and a routing pod's may; if it is the tunnel device, say so with --role node1/tnl0=overlay",
     ]);
     // Told, it is the overlay device, and nothing is left in doubt.
@@ -141,7 +131,7 @@ describe('inferRoles', () => {
       ['tnl0', 'overlay', 'user'],
       ['ens5', 'nic', 'name'],
     ]);
-    expect(doubt(told)).toEqual([]);
+    expect(doubt(told.notes)).toEqual([]);
 
     // A routing pod's veth whose requests went unanswered: nothing came back to tell.
     const unanswered = new Map<string, Packet[]>();
@@ -152,13 +142,12 @@ describe('inferRoles', () => {
       ['web-6f9c7', 'pod', 'inferred'],
       ['ens5', 'nic', 'name'],
     ]);
-    expect(doubt(u)).toHaveLength(1);
-    expect(doubt(u)[0]).toContain('web-6f9c7, taken for a pod veth');
-    expect(doubt(u)[0]).toContain('none came back through it');
+    expect(doubt(u.notes)).toHaveLength(1);
+    expect(doubt(u.notes)[0]).toContain('web-6f9c7, taken for a pod veth');
+    expect(doubt(u.notes)[0]).toContain('none came back through it');
   });
 
   it('has no doubt where the TTLs tell: a pod sending 64, or arriving packets routed once more before the veth', () => {
-    const doubt = (c: Correlation) => c.notes.filter((n) => n.includes('may be the overlay device'));
     // Antrea-like: arriving packets keep the tunnel's TTL at the veth, but the pod sent 64.
     const flat = new Map<string, Packet[]>();
     pings(flat, 0x1234, A, B, [{ file: 'node1-web-6f9c7.pcap', req: 64, rep: 63 }, { file: 'node1-ens5.pcap', req: 63, rep: 63, tunnel: true as const }, ...NODE2_HOPS]);
@@ -167,13 +156,13 @@ describe('inferRoles', () => {
       ['web-6f9c7', 'pod', 'inferred'],
       ['ens5', 'nic', 'name'],
     ]);
-    expect(doubt(f)).toEqual([]);
+    expect(doubt(f.notes)).toEqual([]);
     // flannel-like, a pod that routes (63 out): arriving packets were routed again (62), so it is past the overlay.
     const routing = new Map<string, Packet[]>();
     pings(routing, 0x1234, A, B, [{ file: 'node1-web-6f9c7.pcap', req: 63, rep: 62 }, { file: 'node1-ens5.pcap', req: 62, rep: 63, tunnel: true as const }, ...NODE2_HOPS]);
     const r = correlate(inputs(routing));
     expect(roles(r, 'node1')[0]).toEqual(['web-6f9c7', 'pod', 'inferred']);
-    expect(doubt(r)).toEqual([]);
+    expect(doubt(r.notes)).toEqual([]);
   });
 
   it("keeps a routing pod's veth, its bridge and the tunnel device in their order when no reply came", () => {
@@ -194,7 +183,7 @@ describe('inferRoles', () => {
       ['tnl0', 'overlay', 'inferred'],
       ['net0', 'nic', 'inferred'],
     ]);
-    expect(c.notes.filter((n) => n.includes('may be the overlay device'))).toEqual([]);
+    expect(doubt(c.notes)).toEqual([]);
   });
 
   it('leaves unnamed interfaces "other", as their names say, when no NIC on their node shows which way packets went', () => {
@@ -222,7 +211,7 @@ describe.skipIf(!healthy)('inferRoles on the lab\'s captures', () => {
     const files = [join(tmp, 'node1-tnl0.pcap'), ...truth.capturePoints.filter((c) => c.node === 'node2' || c.interface === 'eth0').map((c) => join(dir, c.file))];
     const { inputs: loaded } = await loadInputs(files, new Map());
     const { report } = analyze(loaded, {});
-    expect(report.notes.filter((n) => n.includes('may be the overlay device') && n.includes('--role node1/tnl0=overlay'))).toHaveLength(1);
+    expect(doubt(report.notes).filter((n) => n.includes('--role node1/tnl0=overlay'))).toHaveLength(1);
     for (const tf of truth.flows) expect(findFlow(report.flows, tf)?.verdict.kind, tf.id).toBe('delivered');
     // Told so, it is the overlay device on every flow's path.
     const told = analyze(loaded, { roles: new Map([['node1/tnl0', 'overlay']]) }).report;
@@ -237,7 +226,7 @@ describe.skipIf(!healthy)('inferRoles on the lab\'s captures', () => {
     const podSide = analyze((await loadInputs([join(tmp, 'node1-web-6f9c7.pcap'), ...files.slice(1)], new Map())).inputs, {}).report;
     const pod = podSide.captures.find((c) => c.interface === 'web-6f9c7')!;
     expect([pod.role, pod.roleSource]).toEqual(['pod', 'inferred']);
-    expect(podSide.notes.filter((n) => n.includes('may be the overlay device'))).toEqual([]);
+    expect(doubt(podSide.notes)).toEqual([]);
   });
 });
 

@@ -7,13 +7,9 @@
  * on two flannel nodes, captured at each node's cni0 (node1's is point 0, node2's point 1).
  */
 import { describe, expect, it } from 'vitest';
-import { concatBytes } from '../capture/build';
-import { PcapWriter } from '../capture/pcap-writer';
-import { createCaptureReader } from '../capture/read';
-import { CaptureIndexer } from '../decode/capture-index';
+import { captureInput, pcapOf } from '../testing/in-memory';
 import { bytes, frame, type FrameSpec } from '../testing/packets';
-import { correlate, type CaptureInput, type Correlation, type MaskCount } from './correlate';
-import { resolveLabel } from './labels';
+import { correlate, type Correlation, type MaskCount } from './correlate';
 import { consumesSequence } from './summary';
 
 const A = '10.244.1.2'; // pod on node1, the client
@@ -29,16 +25,7 @@ function run(sent: Sent[]): Correlation {
     const files = spec.src === A ? ['node1-cni0.pcap', 'node2-cni0.pcap'] : ['node2-cni0.pcap', 'node1-cni0.pcap'];
     files.slice(0, stops ? 1 : 2).forEach((file, k) => seen.get(file)!.push({ at: at + k * 100, bytes: frame({ ...spec, ttl: k === 0 ? 64 : 62 }) }));
   }
-  const inputs = [...seen].map(([file, packets]): CaptureInput => {
-    const w = new PcapWriter();
-    const header = w.header(1, 262144, { nanosecond: true });
-    const records = packets.sort((x, y) => x.at - y.at).map((p) => w.record(1_700_000_000 + Math.floor(p.at / 1e6), (p.at % 1e6) * 1000, p.bytes));
-    const indexer = new CaptureIndexer();
-    const reader = createCaptureReader(file, indexer);
-    reader.push(concatBytes(header, ...records));
-    return { file, capture: indexer.finish(reader.end()), label: resolveLabel(file, undefined, []) };
-  });
-  return correlate(inputs);
+  return correlate([...seen].map(([file, packets]) => captureInput(file, pcapOf(packets.map((p) => ({ ns: p.at * 1000, bytes: p.bytes }))))));
 }
 
 const c2s = { src: A, dst: B, proto: 'tcp' as const, sport: 40000, dport: 80 };
