@@ -103,8 +103,6 @@ export interface NeighbourLookup {
   lastNs: Nanoseconds;
 }
 
-export type { Sighting } from './groups';
-
 export interface IcmpErrorSighting {
   point: number;
   tNs: Nanoseconds;

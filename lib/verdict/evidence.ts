@@ -219,12 +219,6 @@ export function inferUncaptured(f: Flow, G: PacketGroups, points: CapturePoint[]
 
 const lastSeen = (xs: number[]) => xs.reduce((k, n, i) => (n > 0 ? i : k), -1);
 
-/**
- * The points that decide where one direction of a flow stops, in the order its packets cross
- * them: the path's points but `-i any` ones, and but those blind that way (blind.ts). A pod
- * point on the path is the client's (its own address, before any SNAT) or the server's
- * (whatever DNAT made of the address the client dialled).
- */
 /** Whether any packet of the flow, either way, was seen at point p: the flow's mask says, where masks are kept. */
 function seenAtAll(f: Flow, G: PacketGroups, p: number): boolean {
   const mask = f.summary.seenMask;
@@ -240,6 +234,13 @@ export function cutBeforeInner(f: Flow, c: Correlation, p: number): boolean {
   return c.points[p]!.innerCut > 0 && !seenAtAll(f, c.groups, p);
 }
 
+/**
+ * The points that decide where one direction of a flow stops, in the order its packets cross
+ * them: the path's points but `-i any` ones, those blind that way (blind.ts), and those cut before
+ * the tunnel's inner packet that show nothing of the flow (cutBeforeInner). A pod
+ * point on the path is the client's (its own address, before any SNAT) or the server's
+ * (whatever DNAT made of the address the client dialled).
+ */
 export function stationsOf(f: Flow, c: Correlation, dir: 'requests' | 'replies'): number[] {
   const pts = c.points;
   const blindFor = (p: number) => {

@@ -77,18 +77,16 @@ export const FLOWS_PER_MESSAGE = 250;
 /**
  * Files smaller than this are read SMALL_AT_ONCE at a time, beside the large ones (which take
  * turns, `concurrency` at a time): their time is the browser's latency in handing a file's bytes
- * over, not reading or indexing, and overlapping them is what pays. Only a file named as a plain
- * capture is (`.pcap`, `.pcapng`, `.cap`, a rotation's number after them): a gzip is never small,
- * a few kilobytes of it can inflate to a gigabyte, and the reader knows one by its first bytes,
- * whatever its name.
+ * over, not reading or indexing, and overlapping them is what pays. Only a file named as a
+ * capture (CAPTURE_FILE) and not gzipped is: a gzip is never small, a few kilobytes of it can
+ * inflate to a gigabyte, and the reader knows one by its first bytes, whatever its name.
  */
 export const SMALL_FILE_BYTES = 1 << 20;
-const PLAIN_CAPTURE_NAME = /\.(pcap|pcapng|cap)\d*$/i;
 /** Small files read at once: a folder of a thousand 1 MB rotation files is not all in memory twice at one time. */
 export const SMALL_AT_ONCE = 16;
 
 export function isSmallFile(file: Blob, name: string): boolean {
-  return file.size < SMALL_FILE_BYTES && PLAIN_CAPTURE_NAME.test(name);
+  return file.size < SMALL_FILE_BYTES && CAPTURE_FILE.test(name) && !/\.gz$/i.test(name);
 }
 
 export interface EngineOptions {
