@@ -109,6 +109,10 @@ test.describe('dashboard on the captures engineers bring', () => {
     await expect(podA).toHaveAttribute('data-role', 'pod');
     await expect(podA).toHaveAttribute('data-role-source', 'inferred');
     await expect(page.getByTestId('analysis-notes')).toContainText('pod-a/eth0 is a capture inside a pod on node1');
+    // The note says how to undo that here, in this table, not with the CLI's --role.
+    await expect(page.getByTestId('analysis-notes')).toContainText('correct it with the role of pod-a/eth0 in the capture points table set to node NIC');
+    await expect(page.getByTestId('analysis-notes')).not.toContainText('--role');
+    await page.getByTestId('points-table').screenshot({ path: path.join(SHOTS, 'points-notes.png') });
     // Worst first: the dropped port, stopping at node1's NIC; pod-c's eth0 is not on its path.
     const dropped = s.flows.find((f) => f.id === 'tcp-9090-b-a')!;
     const rows = page.locator('[data-testid="flow-row"]');

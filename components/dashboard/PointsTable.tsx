@@ -1,19 +1,10 @@
 'use client';
 
 import { useDashboardActions, usePanelView, useRoles } from '@/components/store/dashboard-store-provider';
-import type { InterfaceRole } from '@/lib/protocols/devices';
+import { ROLE_LABELS, type InterfaceRole } from '@/lib/protocols/devices';
 import { clockTime } from '@/lib/viz/time-format';
 import { formatCount } from '@/lib/util/count-format';
 import type { PointInfo } from '@/lib/worker/protocol';
-
-const ROLE_NAMES: Record<InterfaceRole, string> = {
-  pod: 'pod veth',
-  bridge: 'bridge / gateway',
-  overlay: 'overlay device',
-  nic: 'node NIC',
-  other: 'other',
-  any: 'any (-i any)',
-};
 
 const SOURCE_TEXT: Record<PointInfo['roleSource'], string> = {
   name: 'from its name',
@@ -68,9 +59,9 @@ export function PointsTable() {
                       onChange={(e) => setRole(key, e.currentTarget.value as InterfaceRole)}
                       className={`rounded border bg-panel px-1 py-0.5 text-xs ${p.roleSource === 'user' ? 'border-accent' : 'border-border'}`}
                     >
-                      {(Object.keys(ROLE_NAMES) as InterfaceRole[]).map((r) => (
+                      {(Object.keys(ROLE_LABELS) as InterfaceRole[]).map((r) => (
                         <option key={r} value={r}>
-                          {ROLE_NAMES[r]}
+                          {ROLE_LABELS[r]}
                         </option>
                       ))}
                     </select>

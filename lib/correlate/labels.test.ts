@@ -1,6 +1,6 @@
 /** Capture-point labels from file names as engineers write them: `<node>-<interface>.pcap`. */
 import { describe, expect, it } from 'vitest';
-import { labelFromFileName, resolveLabel, rotationPart } from './labels';
+import { labelFromFileName, resolveLabel, roleCorrection, rotationPart } from './labels';
 
 describe('labels from file names', () => {
   it('splits where the rest is an interface name, dots and dashes in either part', () => {
@@ -48,5 +48,19 @@ describe('labels from file names', () => {
     // Names that are no rotation: a plain file, an interface with digits, a date that is the node's name.
     for (const f of ['node1-eth0.pcap', 'node1-flannel.1.pcap', 'node1-veth3a1b2c4d.pcap', 'node1-bond0.100.pcapng']) expect(rotationPart(f), f).toBeNull();
     expect(resolveLabel('capture-2024-05-01.pcap', undefined, [], [])).toEqual({ node: 'capture-2024-05-01', interface: '?', source: 'unknown' });
+  });
+});
+
+describe('roleCorrection', () => {
+  it("names the CLI's --role, with placeholders where the note means any interface or role", () => {
+    expect(roleCorrection('cli', 'node1', 'tnl0', 'overlay')).toBe('--role node1/tnl0=overlay');
+    expect(roleCorrection('cli', 'node1', null, null)).toBe('--role node1/IFACE=ROLE');
+  });
+
+  it("names the app's capture points table, and the role by the word the table shows", () => {
+    expect(roleCorrection('app', 'node1', 'tnl0', 'overlay')).toBe('the role of node1/tnl0 in the capture points table set to overlay device');
+    expect(roleCorrection('app', 'pod-a', 'eth0', 'nic')).toBe('the role of pod-a/eth0 in the capture points table set to node NIC');
+    expect(roleCorrection('app', 'node1', null, null)).toBe("the roles of node1's interfaces in the capture points table");
+    for (const text of [roleCorrection('app', 'n', 'i', 'pod'), roleCorrection('app', 'n', null, null)]) expect(text).not.toContain('--role');
   });
 });

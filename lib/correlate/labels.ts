@@ -3,7 +3,7 @@
  * precedence: an explicit label, the pcapng interface name, then the file name
  * `<node>-<interface>.<ext>` (e.g. `k8s-master-flannel.1.pcap`).
  */
-import { interfaceRole, type InterfaceRole } from '../protocols/devices';
+import { interfaceRole, ROLE_LABELS, type InterfaceRole } from '../protocols/devices';
 import { baseName } from '../util/names';
 
 export interface Label {
@@ -99,6 +99,21 @@ export function parseRoleArg(arg: string): { point: string; role: InterfaceRole 
     throw new Error(`--role wants NODE/INTERFACE=ROLE with ROLE one of ${ROLES.join(', ')}, got '${arg}'`);
   }
   return { point, role };
+}
+
+/** Where the user corrects a capture point's role: the CLI's `--role`, or the app's capture points table. */
+export type RoleHints = 'cli' | 'app';
+
+/**
+ * How a note tells the user to correct a role: one interface's (`iface`) or any of a node's
+ * (null), to one role (`role`) or any (null). `--role node1/tnl0=overlay` on the command line;
+ * in the app, where that flag means nothing, the table above the notes, naming the role as
+ * its choices do.
+ */
+export function roleCorrection(hints: RoleHints, node: string, iface: string | null, role: InterfaceRole | null): string {
+  if (hints === 'cli') return `--role ${node}/${iface ?? 'IFACE'}=${role ?? 'ROLE'}`;
+  if (iface === null) return `the roles of ${node}'s interfaces in the capture points table`;
+  return `the role of ${node}/${iface} in the capture points table${role === null ? '' : ` set to ${ROLE_LABELS[role]}`}`;
 }
 
 export function resolveLabel(

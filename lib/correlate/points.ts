@@ -13,7 +13,7 @@ import { interfaceRole, type InterfaceRole } from '../protocols/devices';
 import { ns } from '../util/units';
 import type { CapturedSpan } from '../nodestate/state';
 import { emptyBackground } from './background';
-import type { Label } from './labels';
+import type { Label, RoleHints } from './labels';
 import type { CaptureInput, CapturePoint } from './types';
 
 /** What the user and the files beside the captures say of the interfaces. */
@@ -30,6 +30,8 @@ export interface PointOptions {
    * starts. A capture that went quiet ran on: its window is at least this.
    */
   runWindows?: ReadonlyMap<string, CapturedSpan>;
+  /** How the notes tell the user to correct a role (default: the CLI's `--role`). */
+  roleHints?: RoleHints;
 }
 
 interface PointSpec {
@@ -104,6 +106,8 @@ export interface PointLayout {
   split: boolean[];
   /** Why points were split or roles inferred, for the report's notes. */
   notes: string[];
+  /** How those notes tell the user to correct a role. */
+  roleHints: RoleHints;
 }
 
 function specsOf(inputs: readonly CaptureInput[], opts: PointOptions, notes: string[]): PointSpec[][] {
@@ -177,7 +181,7 @@ export function capturePoints(inputs: readonly CaptureInput[], opts: PointOption
     shapePoint.push(map);
     inputPoints.push(mine);
   });
-  return { points, shapePoint, inputPoints, split, notes };
+  return { points, shapePoint, inputPoints, split, notes, roleHints: opts.roleHints ?? 'cli' };
 }
 
 /** A capture that lost packets before recording them: what is missing there may have crossed it. */

@@ -20,6 +20,16 @@ export const ROLE_NOUNS: Record<InterfaceRole, string> = {
   other: 'interface',
 };
 
+/** A role as the app's capture points table offers it, to choose or to name in a note. */
+export const ROLE_LABELS: Record<InterfaceRole, string> = {
+  pod: 'pod veth',
+  bridge: 'bridge / gateway',
+  overlay: 'overlay device',
+  nic: 'node NIC',
+  other: 'other',
+  any: 'any (-i any)',
+};
+
 /**
  * Name patterns per role, as the CNIs name things: flannel (cni0, flannel.1, flannel-v6.1,
  * flannel0, flannel-wg), Calico (routed cali* veths without a bridge, vxlan.calico,

@@ -297,6 +297,11 @@ describe.skipIf(!existsSync(scenario('any-sll2-forward-drop')))('AnalysisEngine 
     expect(bare.points.every((p) => /^if\d+$/.test(p.interface))).toBe(true);
     expect(bare.points.filter((p) => p.roleSource === 'inferred').length).toBeGreaterThan(0);
     expect(bare.points.every((p) => Number.isFinite(p.firstNs) && p.lastNs >= p.firstNs)).toBe(true);
+    // The note on those roles points at the table that corrects them, not at the CLI's --role.
+    const inferredNotes = bare.report!.notes.filter((n) => n.includes('roles inferred from what crossed the interfaces'));
+    expect(inferredNotes.length).toBeGreaterThan(0);
+    for (const n of inferredNotes) expect(n).toMatch(/\(correct them with the roles of node[12]'s interfaces in the capture points table\)$/);
+    expect(bare.report!.notes.filter((n) => n.includes('--role'))).toEqual([]);
 
     const links = scenarioFiles('any-sll2-forward-drop', (f) => f.endsWith('-links.txt')).map((f, i) => ({ ...f, id: `links-${i}` as FileId }));
     const before = h.messages.length;

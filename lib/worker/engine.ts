@@ -452,7 +452,7 @@ export class AnalysisEngine {
       for (const e of this.entries.values()) if (e.status === 'loaded' && e.links) links.set(e.links.node, e.links.names);
       const nodeStates = new Map<string, NodeState>();
       for (const e of this.entries.values()) if (e.status === 'loaded' && e.state) nodeStates.set(e.state.node, e.state);
-      const { report, correlation } = analyze(inputs, { links, roles: this.roles, nodeStates });
+      const { report, correlation } = analyze(inputs, { links, roles: this.roles, nodeStates, roleHints: 'app' });
       const byKey = new Map(loaded.map((e) => [e.key, e]));
       const sourceOf = correlation.points.map((p) => pointSource(correlation, byKey, p.id));
       // Each file's points, for the files list (a capture written as several files is each one's), and its place among them.
