@@ -54,6 +54,7 @@ export function HopTable({
                 {name === reqStop && <span data-testid="hop-stop">requests stop here</span>}
                 {name === repStop && <span data-testid="hop-stop">replies stop here</span>}
                 {h.notRecording && <span className="italic text-muted">not recording while this flow passed</span>}
+                {!h.notRecording && h.innerCut && <span className="italic text-muted">its snap length cut the tunnel packets before their inner packet: no evidence either way</span>}
               </td>
             </tr>
           );

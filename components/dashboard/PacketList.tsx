@@ -206,7 +206,7 @@ export function PacketList({ flow, className = '' }: { flow: FlowReport | null; 
             >
               {flow.hops.map((h) => (
                 <option key={h.point} value={h.point}>
-                  {h.node}/{h.interface} {h.notRecording ? '(not recording)' : `(${h.requests}→ ${h.replies}←)`}
+                  {h.node}/{h.interface} {h.notRecording ? '(not recording)' : h.innerCut ? '(inner cut off)' : `(${h.requests}→ ${h.replies}←)`}
                 </option>
               ))}
             </select>
@@ -284,7 +284,9 @@ export function PacketList({ flow, className = '' }: { flow: FlowReport | null; 
             <p className="p-4 text-sm text-muted">
               {flow?.hops.find((h) => h.point === point)?.notRecording
                 ? 'This capture point was not recording while the flow passed: no evidence either way.'
-                : 'This capture point saw no packet of the flow.'}
+                : flow?.hops.find((h) => h.point === point)?.innerCut
+                  ? "This capture point's snap length cut the tunnel packets before their inner packet: which flows they carried cannot be told, so no evidence either way."
+                  : 'This capture point saw no packet of the flow.'}
             </p>
           )}
           <div style={{ height: (total ?? 0) * PACKET_ROW }} className="relative">

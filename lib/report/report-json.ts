@@ -16,7 +16,7 @@ export function reportJson(r: AnalysisReport): unknown {
       serverPort: f.serverPort,
       icmpId: f.icmpId,
       translations: f.translations,
-      hops: f.hops.map((h) => ({ node: h.node, interface: h.interface, requests: h.requests, replies: h.replies, ...(h.notRecording ? { notRecording: true } : {}) })),
+      hops: f.hops.map((h) => ({ node: h.node, interface: h.interface, requests: h.requests, replies: h.replies, ...(h.notRecording ? { notRecording: true } : {}), ...(h.innerCut ? { innerCut: true } : {}) })),
       notCaptured: f.notCaptured,
       offPath: f.offPath,
       ...(f.checks.length > 0 ? { checks: f.checks } : {}),

@@ -12,6 +12,9 @@ import { loadInputs } from '../analyze/files';
 import { analyze } from '../analyze';
 import { snapped } from '../testing/pcap-records';
 import { layoutHopDiagram } from '../viz/hop-layout';
+import { reportMarkdown } from '../report/markdown';
+import { reportJson } from '../report/report-json';
+import { formatReport } from '../cli/analyze';
 
 const SAMPLES = join(__dirname, '..', '..', 'sample-captures');
 
@@ -49,6 +52,26 @@ describe('NICs captured with tcpdump -s 68, VXLAN headers only', () => {
     const stop = layout.breaks.find((b) => b.direction === 'requests')!;
     expect([name(stop.from), name(stop.to)]).toEqual(['node1/flannel.1', 'node2/flannel.1']);
     expect(stop.title).toContain('node1/eth0 cut before the inner packet');
+  });
+
+  it('says so in every table of counts, where a 0 would read as nothing having crossed: the text report, Markdown and JSON', async () => {
+    const r = await nicsSnapped('vxlan-8472-blocked', 68);
+    const i = r.flows.findIndex((f) => f.protocol === 'icmp');
+    const cut = r.flows[i]!.hops.filter((h) => h.innerCut).map((h) => `${h.node}/${h.interface}`);
+    expect(cut).toEqual(['node1/eth0', 'node2/eth0']);
+    const text = formatReport(r).split('\n');
+    const flowAt = text.findIndex((l) => l.startsWith(`Flow ${i + 1}:`));
+    const rowOf = (name: string) => text.slice(flowAt).find((l) => l.trimStart().startsWith(`${name} `))!;
+    for (const name of cut) expect(rowOf(name)).toMatch(/\(inner cut off\)$/);
+    expect(rowOf('node1/flannel.1')).toMatch(/^\s+node1\/flannel\.1\s+[1-9]\d*\s+\d+$/);
+    const md = reportMarkdown(r);
+    for (const name of cut) expect(md).toContain(`| ${name} (its snap length cut the inner packets off) | 0 | 0 |`);
+    const json = reportJson(r) as { flows: { hops: { node: string; interface: string; innerCut?: true }[] }[] };
+    expect(json.flows[i]!.hops.filter((h) => h.innerCut).map((h) => `${h.node}/${h.interface}`)).toEqual(cut);
+    // With the whole packets, nothing is cut and no hop says so.
+    const full = await nicsSnapped('vxlan-8472-blocked', 65535);
+    expect(formatReport(full)).not.toContain('(inner cut off)');
+    expect(JSON.stringify(reportJson(full))).not.toContain('innerCut');
   });
 
   it('keeps the stop where the captures that can see it put it, and calls no healthy flow broken', async () => {
