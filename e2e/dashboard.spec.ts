@@ -254,7 +254,7 @@ test.describe('dashboard', () => {
     const [json] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: '.json' }).click()]);
     const doc = JSON.parse(readFileSync((await json.path())!, 'utf8')) as { captures: { file: string }[] };
     const { inputs } = await loadInputs(s.files, new Map());
-    const cli = reportJson(analyze(inputs.map((i) => ({ ...i, file: path.basename(i.file) }))).report);
+    const cli = reportJson(analyze(inputs.map((i) => ({ ...i, file: path.basename(i.file) })), { roleHints: 'app' }).report);
     expect(doc).toEqual(JSON.parse(JSON.stringify(cli)));
   });
 
@@ -309,7 +309,7 @@ test('a 145 MB capture, cut across the index workers, says what hopscope analyze
   const [json] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: '.json' }).click()]);
   const doc = JSON.parse(readFileSync((await json.path())!, 'utf8')) as { flows: unknown[] };
   const { inputs } = await loadInputs([capture.path], new Map());
-  const cli = reportJson(analyze(inputs.map((i) => ({ ...i, file: path.basename(i.file) }))).report);
+  const cli = reportJson(analyze(inputs.map((i) => ({ ...i, file: path.basename(i.file) })), { roleHints: 'app' }).report);
   expect(doc.flows.length).toBeGreaterThan(100);
   expect(doc).toEqual(JSON.parse(JSON.stringify(cli)));
   // The file's last packet, whose time the last part measured from its own first packet.

@@ -1,6 +1,8 @@
 import { expect, test, type Page } from '@playwright/test';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { expectedKind, expectVerdict, scenarios } from './fixtures';
+import { snapped } from '../lib/testing/pcap-records';
+import { expectedKind, expectVerdict, scenarios, tempDir } from './fixtures';
 
 const all = scenarios();
 const byName = (name: string) => all.find((s) => s.name === name);
@@ -110,7 +112,7 @@ test.describe('dashboard on the captures engineers bring', () => {
     await expect(podA).toHaveAttribute('data-role-source', 'inferred');
     await expect(page.getByTestId('analysis-notes')).toContainText('pod-a/eth0 is a capture inside a pod on node1');
     // The note says how to undo that here, in this table, not with the CLI's --role.
-    await expect(page.getByTestId('analysis-notes')).toContainText('correct it with the role of pod-a/eth0 in the capture points table set to node NIC');
+    await expect(page.getByTestId('analysis-notes')).toContainText('(correct it in the capture points table: pod-a/eth0 as node NIC)');
     await expect(page.getByTestId('analysis-notes')).not.toContainText('--role');
     await page.getByTestId('points-table').screenshot({ path: path.join(SHOTS, 'points-notes.png') });
     // Worst first: the dropped port, stopping at node1's NIC; pod-c's eth0 is not on its path.
@@ -160,5 +162,30 @@ test.describe('dashboard on the captures engineers bring', () => {
     await expect(page.getByTestId('ladder')).toContainText(title);
     await expect(page.getByTestId('anatomy-panel')).toContainText(title);
     await page.screenshot({ path: path.join(SHOTS, 'rotated-captures.png'), fullPage: true });
+  });
+
+  test('NICs captured with tcpdump -s 68: the Table view and the packet list say their inner packets were cut off, not a bare 0', async ({ page }) => {
+    const s = byName('vxlan-8472-blocked')!;
+    const dir = tempDir();
+    const files = s.files.filter((f) => /node\d-[\w.]+\.pcap$/.test(f) && !f.endsWith('-any.pcap'));
+    const written = await Promise.all(
+      files.map(async (f) => {
+        const to = path.join(dir, path.basename(f));
+        writeFileSync(to, path.basename(f).includes('-eth0') ? await snapped(f, 68) : readFileSync(f));
+        return to;
+      }),
+    );
+    await upload(page, written);
+    const panel = page.getByTestId('hop-panel');
+    await panel.getByRole('button', { name: 'table' }).click();
+    const cut = 'its snap length cut the tunnel packets before their inner packet: no evidence either way';
+    for (const nic of ['node1/eth0', 'node2/eth0']) await expect(panel.locator(`tr[data-station="${nic}"]`)).toContainText(cut);
+    await expect(panel.locator('tr[data-station="node1/flannel.1"]')).not.toContainText(cut);
+    // The packet list's menu of points, and what it says when that point is chosen.
+    const menu = page.getByRole('combobox', { name: 'Capture point', exact: true });
+    await expect(menu.locator('option', { hasText: 'node1/eth0 (inner cut off)' })).toHaveCount(1);
+    await menu.selectOption({ label: 'node1/eth0 (inner cut off)' });
+    await expect(page.getByText("This capture point's snap length cut the tunnel packets before their inner packet")).toBeVisible();
+    await panel.screenshot({ path: path.join(SHOTS, 'hop-table-inner-cut.png') });
   });
 });

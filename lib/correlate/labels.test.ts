@@ -1,6 +1,6 @@
 /** Capture-point labels from file names as engineers write them: `<node>-<interface>.pcap`. */
 import { describe, expect, it } from 'vitest';
-import { labelFromFileName, resolveLabel, roleCorrection, rotationPart } from './labels';
+import { labelFromFileName, resolveLabel, roleCorrection, roleName, rotationPart } from './labels';
 
 describe('labels from file names', () => {
   it('splits where the rest is an interface name, dots and dashes in either part', () => {
@@ -53,14 +53,16 @@ describe('labels from file names', () => {
 
 describe('roleCorrection', () => {
   it("names the CLI's --role, with placeholders where the note means any interface or role", () => {
-    expect(roleCorrection('cli', 'node1', 'tnl0', 'overlay')).toBe('--role node1/tnl0=overlay');
-    expect(roleCorrection('cli', 'node1', null, null)).toBe('--role node1/IFACE=ROLE');
+    expect(roleCorrection('cli', 'node1', 'tnl0', 'overlay')).toBe('correct it with --role node1/tnl0=overlay');
+    expect(roleCorrection('cli', 'node1', null, null)).toBe('correct them with --role node1/IFACE=ROLE');
+    expect(roleName('cli', 'nic')).toBe('nic');
   });
 
-  it("names the app's capture points table, and the role by the word the table shows", () => {
-    expect(roleCorrection('app', 'node1', 'tnl0', 'overlay')).toBe('the role of node1/tnl0 in the capture points table set to overlay device');
-    expect(roleCorrection('app', 'pod-a', 'eth0', 'nic')).toBe('the role of pod-a/eth0 in the capture points table set to node NIC');
-    expect(roleCorrection('app', 'node1', null, null)).toBe("the roles of node1's interfaces in the capture points table");
+  it("names the app's capture points table, and the role by the word its menu shows", () => {
+    expect(roleCorrection('app', 'node1', 'tnl0', 'overlay')).toBe('correct it in the capture points table: node1/tnl0 as overlay device');
+    expect(roleCorrection('app', 'pod-a', 'eth0', 'nic')).toBe('correct it in the capture points table: pod-a/eth0 as node NIC');
+    expect(roleCorrection('app', 'node1', null, null)).toBe('correct them in the capture points table');
+    expect(roleName('app', 'nic')).toBe('node NIC');
     for (const text of [roleCorrection('app', 'n', 'i', 'pod'), roleCorrection('app', 'n', null, null)]) expect(text).not.toContain('--role');
   });
 });

@@ -105,15 +105,19 @@ export function parseRoleArg(arg: string): { point: string; role: InterfaceRole 
 export type RoleHints = 'cli' | 'app';
 
 /**
- * How a note tells the user to correct a role: one interface's (`iface`) or any of a node's
- * (null), to one role (`role`) or any (null). `--role node1/tnl0=overlay` on the command line;
- * in the app, where that flag means nothing, the table above the notes, naming the role as
- * its choices do.
+ * The clause of a note that tells the user how to correct a role: one interface's (`iface`, to
+ * `role`) or any of a node's (null). On the command line `correct it with --role
+ * node1/tnl0=overlay`; in the app, where that flag means nothing, the capture points table
+ * above the notes, naming the role as its menu does.
  */
 export function roleCorrection(hints: RoleHints, node: string, iface: string | null, role: InterfaceRole | null): string {
-  if (hints === 'cli') return `--role ${node}/${iface ?? 'IFACE'}=${role ?? 'ROLE'}`;
-  if (iface === null) return `the roles of ${node}'s interfaces in the capture points table`;
-  return `the role of ${node}/${iface} in the capture points table${role === null ? '' : ` set to ${ROLE_LABELS[role]}`}`;
+  if (iface === null || role === null) return hints === 'cli' ? `correct them with --role ${node}/IFACE=ROLE` : 'correct them in the capture points table';
+  return hints === 'cli' ? `correct it with --role ${node}/${iface}=${role}` : `correct it in the capture points table: ${node}/${iface} as ${ROLE_LABELS[role]}`;
+}
+
+/** A role as a note lists it: its own word for the CLI (as `--role` takes it), the menu's in the app. */
+export function roleName(hints: RoleHints, role: InterfaceRole): string {
+  return hints === 'cli' ? role : ROLE_LABELS[role];
 }
 
 export function resolveLabel(

@@ -34,7 +34,7 @@ export function placePodCaptures(points: CapturePoint[], layout: PointLayout, in
     p.host = host;
     if (p.roleSource !== 'user') [p.role, p.roleSource] = ['pod', 'inferred'];
     layout.notes.push(
-      `${p.node}/${p.interface} is a capture inside a pod on ${host}: every packet on it carries one address, and shows there with the TTL it has on ${host}'s pod side; it is placed on ${host} as that pod's own interface (correct it with ${roleCorrection(layout.roleHints, p.node, p.interface, 'nic')})`,
+      `${p.node}/${p.interface} is a capture inside a pod on ${host}: every packet on it carries one address, and shows there with the TTL it has on ${host}'s pod side; it is placed on ${host} as that pod's own interface (${roleCorrection(layout.roleHints, p.node, p.interface, 'nic')})`,
     );
   }
 }

@@ -86,7 +86,7 @@ describe('inferRoles', () => {
     expect(c.notes).toContain('node1: roles inferred from what crossed the interfaces: web-6f9c7 pod, gw0 bridge, tnl0 overlay, net0 nic (correct them with --role node1/IFACE=ROLE)');
     // In the app, where --role means nothing, the note points at the table that sets roles.
     const app = correlate(inputs(files), { roleHints: 'app' });
-    expect(app.notes).toContain("node1: roles inferred from what crossed the interfaces: web-6f9c7 pod, gw0 bridge, tnl0 overlay, net0 nic (correct them with the roles of node1's interfaces in the capture points table)");
+    expect(app.notes).toContain('node1: roles inferred from what crossed the interfaces: web-6f9c7 pod veth, gw0 bridge / gateway, tnl0 overlay device, net0 node NIC (correct them in the capture points table)');
     // With the roles known, the ping's path runs through node1's points from the pod outwards.
     const f = c.flows.find((x) => x.client === A)!;
     expect(f.path.slice(0, 4).map((p) => c.points[p]!.interface)).toEqual(['web-6f9c7', 'gw0', 'tnl0', 'net0']);
@@ -126,9 +126,9 @@ describe('inferRoles', () => {
       ['ens5', 'nic', 'name'],
     ]);
     expect(doubt(c.notes)).toEqual([
-      "node1: tnl0, taken for a pod veth (one address in all its packets), may be the overlay device: its packets left already routed (a TTL one below what hosts send) and came back with the tunnel's TTL, as a tunnel device's do and a routing pod's may; if it is the tunnel device, say so with --role node1/tnl0=overlay",
+      "node1: tnl0, taken for a pod veth (one address in all its packets), may be the overlay device: its packets left already routed (a TTL one below what hosts send) and came back with the tunnel's TTL, as a tunnel device's do and a routing pod's may; if it is the tunnel device, correct it with --role node1/tnl0=overlay",
     ]);
-    expect(doubt(correlate(inputs(lone), { roleHints: 'app' }).notes)[0]).toMatch(/; if it is the tunnel device, say so with the role of node1\/tnl0 in the capture points table set to overlay device$/);
+    expect(doubt(correlate(inputs(lone), { roleHints: 'app' }).notes)[0]).toMatch(/; if it is the tunnel device, correct it in the capture points table: node1\/tnl0 as overlay device$/);
     // Told, it is the overlay device, and nothing is left in doubt.
     const told = correlate(inputs(lone), { roles: new Map([['node1/tnl0', 'overlay']]) });
     expect(roles(told, 'node1')).toEqual([

@@ -14,7 +14,7 @@
  * correct it.
  */
 import { INITIAL_TTLS } from './flows';
-import { roleCorrection } from './labels';
+import { roleCorrection, roleName } from './labels';
 import type { PointLayout } from './points';
 import type { SightingsResult } from './sightings';
 import type { CaptureInput, CapturePoint } from './types';
@@ -57,8 +57,8 @@ export function inferRoles(points: CapturePoint[], layout: PointLayout, inputs: 
   // A named interface whose traffic told nothing more keeps its name's word for it.
   for (const p of inferred) if (p.role === 'other' && !UNNAMED.test(p.interface)) p.roleSource = 'name';
   const byNode = new Map<string, string[]>();
-  for (const p of inferred.filter((x) => x.roleSource === 'inferred')) byNode.set(p.node, [...(byNode.get(p.node) ?? []), `${p.interface} ${p.role}`]);
-  for (const [node, list] of byNode) layout.notes.push(`${node}: roles inferred from what crossed the interfaces: ${list.join(', ')} (correct them with ${roleCorrection(layout.roleHints, node, null, null)})`);
+  for (const p of inferred.filter((x) => x.roleSource === 'inferred')) byNode.set(p.node, [...(byNode.get(p.node) ?? []), `${p.interface} ${roleName(layout.roleHints, p.role)}`]);
+  for (const [node, list] of byNode) layout.notes.push(`${node}: roles inferred from what crossed the interfaces: ${list.join(', ')} (${roleCorrection(layout.roleHints, node, null, null)})`);
   layout.notes.push(...doubts);
 }
 
@@ -73,7 +73,7 @@ export function inferRoles(points: CapturePoint[], layout: PointLayout, inputs: 
 function doubtNote(p: CapturePoint, cameBack: boolean, layout: PointLayout): string {
   const taken = p.role === 'pod' ? 'a pod veth (one address in all its packets)' : `the ${p.role} (several addresses in its packets)`;
   const back = cameBack ? "came back with the tunnel's TTL" : 'none came back through it';
-  return `${p.node}: ${p.interface}, taken for ${taken}, may be the overlay device: its packets left already routed (a TTL one below what hosts send) and ${back}, as a tunnel device's do and a routing pod's may; if it is the tunnel device, say so with ${roleCorrection(layout.roleHints, p.node, p.interface, 'overlay')}`;
+  return `${p.node}: ${p.interface}, taken for ${taken}, may be the overlay device: its packets left already routed (a TTL one below what hosts send) and ${back}, as a tunnel device's do and a routing pod's may; if it is the tunnel device, ${roleCorrection(layout.roleHints, p.node, p.interface, 'overlay')}`;
 }
 
 /**

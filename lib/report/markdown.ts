@@ -84,7 +84,7 @@ export function reportMarkdown(r: AnalysisReport, opts: MarkdownOptions = {}): s
     for (const e of f.icmpErrors) out.push(`- ICMP ${e.meaning} from ${e.from}, seen at ${code(e.at)}${e.mtu ? ` (MTU ${e.mtu})` : ''} ×${e.count}${quoteCutNote(e)}`);
     if (f.translations.length || f.icmpErrors.length) out.push('');
     out.push('| Capture point | Requests | Replies |', '| --- | ---: | ---: |');
-    for (const h of f.hops) out.push(`| ${cell(`${h.node}/${h.interface}`)}${h.role === 'any' ? ' (any)' : h.notRecording ? ' (not recording then)' : h.innerCut ? ' (its snap length cut the inner packets off)' : ''} | ${h.requests} | ${h.replies} |`);
+    for (const h of f.hops) out.push(`| ${cell(`${h.node}/${h.interface}`)}${h.role === 'any' ? ' (any)' : h.notRecording ? ' (not recording then)' : h.innerCut ? ' (its snap length cut the tunnel packets before their inner packet)' : ''} | ${h.requests} | ${h.replies} |`);
     for (const u of f.notCaptured) out.push(`| ${cell(`${u.node}/${u.interface}`)} | not captured | |`);
     out.push('');
     if (f.checks.length > 0) {

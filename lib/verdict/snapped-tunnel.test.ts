@@ -65,7 +65,7 @@ describe('NICs captured with tcpdump -s 68, VXLAN headers only', () => {
     for (const name of cut) expect(rowOf(name)).toMatch(/\(inner cut off\)$/);
     expect(rowOf('node1/flannel.1')).toMatch(/^\s+node1\/flannel\.1\s+[1-9]\d*\s+\d+$/);
     const md = reportMarkdown(r);
-    for (const name of cut) expect(md).toContain(`| ${name} (its snap length cut the inner packets off) | 0 | 0 |`);
+    for (const name of cut) expect(md).toContain(`| ${name} (its snap length cut the tunnel packets before their inner packet) | 0 | 0 |`);
     const json = reportJson(r) as { flows: { hops: { node: string; interface: string; innerCut?: true }[] }[] };
     expect(json.flows[i]!.hops.filter((h) => h.innerCut).map((h) => `${h.node}/${h.interface}`)).toEqual(cut);
     // With the whole packets, nothing is cut and no hop says so.
