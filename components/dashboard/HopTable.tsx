@@ -1,6 +1,12 @@
 'use client';
 
-import type { FlowReport } from '@/lib/verdict/verdict';
+import { noEvidenceAt, type FlowReport } from '@/lib/verdict/verdict';
+
+/** Beside a hop whose counts are no evidence either way, why (noEvidenceAt). */
+const NO_EVIDENCE_TEXT = {
+  'not recording': 'not recording while this flow passed',
+  'inner cut off': 'its snap length cut the tunnel packets before their inner packet: no evidence either way',
+} as const;
 
 /**
  * The hops of a flow as a table: stations in path order with the requests and replies each
@@ -53,8 +59,7 @@ export function HopTable({
               <td className="py-1 text-xs text-danger">
                 {name === reqStop && <span data-testid="hop-stop">requests stop here</span>}
                 {name === repStop && <span data-testid="hop-stop">replies stop here</span>}
-                {h.notRecording && <span className="italic text-muted">not recording while this flow passed</span>}
-                {!h.notRecording && h.innerCut && <span className="italic text-muted">its snap length cut the tunnel packets before their inner packet: no evidence either way</span>}
+                {noEvidenceAt(h) && <span className="italic text-muted">{NO_EVIDENCE_TEXT[noEvidenceAt(h)!]}</span>}
               </td>
             </tr>
           );

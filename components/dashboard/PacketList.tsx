@@ -3,7 +3,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { useAnalysis, useDashboardActions, useSelection } from '@/components/store/dashboard-store-provider';
 import type { PacketListRow } from '@/lib/worker/protocol';
-import type { FlowReport } from '@/lib/verdict/verdict';
+import { noEvidenceAt, type FlowReport } from '@/lib/verdict/verdict';
 import { endpoint } from '@/lib/viz/flow-list';
 import { clockTime } from '@/lib/viz/time-format';
 import { formatCount } from '@/lib/util/count-format';
@@ -12,6 +12,12 @@ import { Button, downloadBlob, Panel } from './ui';
 
 export const PACKET_ROW = 26;
 const PAGE = 200;
+/** What the list says at a point that holds no packet of the flow, by why (noEvidenceAt). */
+const EMPTY_AT = {
+  'not recording': 'This capture point was not recording while the flow passed: no evidence either way.',
+  'inner cut off': "This capture point's snap length cut the tunnel packets before their inner packet: which flows they carried cannot be told, so no evidence either way.",
+  'nothing seen': 'This capture point saw no packet of the flow.',
+} as const;
 const COLS = 'grid grid-cols-[2.75rem_6.25rem_1rem_minmax(8.75rem,1fr)_minmax(8.75rem,1fr)_3rem_2.75rem_2rem_minmax(8rem,2.2fr)_2.75rem] gap-x-1.5';
 
 function isIcmp(protocol: string) {
@@ -206,7 +212,7 @@ export function PacketList({ flow, className = '' }: { flow: FlowReport | null; 
             >
               {flow.hops.map((h) => (
                 <option key={h.point} value={h.point}>
-                  {h.node}/{h.interface} {h.notRecording ? '(not recording)' : h.innerCut ? '(inner cut off)' : `(${h.requests}→ ${h.replies}←)`}
+                  {h.node}/{h.interface} {noEvidenceAt(h) ? `(${noEvidenceAt(h)})` : `(${h.requests}→ ${h.replies}←)`}
                 </option>
               ))}
             </select>
@@ -282,11 +288,7 @@ export function PacketList({ flow, className = '' }: { flow: FlowReport | null; 
           )}
           {total === 0 && (
             <p className="p-4 text-sm text-muted">
-              {flow?.hops.find((h) => h.point === point)?.notRecording
-                ? 'This capture point was not recording while the flow passed: no evidence either way.'
-                : flow?.hops.find((h) => h.point === point)?.innerCut
-                  ? "This capture point's snap length cut the tunnel packets before their inner packet: which flows they carried cannot be told, so no evidence either way."
-                  : 'This capture point saw no packet of the flow.'}
+              {EMPTY_AT[(hop && noEvidenceAt(hop)) ?? 'nothing seen']}
             </p>
           )}
           <div style={{ height: (total ?? 0) * PACKET_ROW }} className="relative">

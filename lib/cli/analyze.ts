@@ -8,6 +8,7 @@ import type { InterfaceRole } from '../protocols/devices';
 import { reportJson } from '../report/report-json';
 import { checksInOrder } from '../report/markdown';
 import { quoteCutNote } from '../verdict/evidence';
+import { noEvidenceAt } from '../verdict/verdict';
 
 const ms = (ns: number) => `${(ns / 1e6).toFixed(3)} ms`;
 
@@ -33,7 +34,7 @@ export function formatReport(r: AnalysisReport): string {
     const wire = [...new Set(f.encapsulation.map((e) => `${e.text} between ${e.outerSrc} and ${e.outerDst}`))];
     for (const w of wire) out.push(`  on the underlay: ${w}`);
     out.push(`  ${'capture point'.padEnd(28)} ${'requests'.padStart(8)} ${'replies'.padStart(8)}`);
-    for (const h of f.hops) out.push(`  ${`${h.node}/${h.interface}`.padEnd(28)} ${h.notRecording ? '(not recording)'.padStart(17) : h.innerCut ? '(inner cut off)'.padStart(17) : `${String(h.requests).padStart(8)} ${String(h.replies).padStart(8)}`}`);
+    for (const h of f.hops) out.push(`  ${`${h.node}/${h.interface}`.padEnd(28)} ${noEvidenceAt(h) ? `(${noEvidenceAt(h)})`.padStart(17) : `${String(h.requests).padStart(8)} ${String(h.replies).padStart(8)}`}`);
     for (const u of f.notCaptured) out.push(`  ${`${u.node}/${u.interface}`.padEnd(28)} ${'(not captured)'.padStart(17)}`);
     if (f.offPath.length > 0) out.push(`  not on its path: ${f.offPath.map((o) => `${o.node}/${o.interface} (${o.why})`).join(', ')}`);
     if (f.checks.length > 0) {

@@ -41,7 +41,10 @@ const vxlan = (inner: Uint8Array, back: boolean, ipId: number) =>
  * Three pings of ping `id` from `src` on node1 to `dst` on node2, across the points given in
  * path order, with the TTL each way has there: a routing hop takes one, the tunnel none.
  */
-function pings(files: Map<string, Packet[]>, id: number, src: string, dst: string, hops: { file: string; req: number; rep: number; tunnel?: true }[]): void {
+/** A capture on the ping's way: its file, the TTLs the requests and replies have there, whether it holds them in the tunnel. */
+type Hop = { file: string; req: number; rep: number; tunnel?: true };
+
+function pings(files: Map<string, Packet[]>, id: number, src: string, dst: string, hops: Hop[]): void {
   for (let seq = 1; seq <= 3; seq++) {
     hops.forEach((h, k) => {
       const wrap = (f: Uint8Array, back: boolean) => (h.tunnel ? vxlan(f, back, id + (back ? 900 : 700) + seq) : f);
@@ -61,6 +64,13 @@ const NODE2_HOPS = [
 ];
 /** The notes saying an inferred role is in doubt (roles.ts doubtNote). */
 const doubt = (notes: string[]) => notes.filter((n) => n.includes('may be the overlay device'));
+/** node1's one inner capture (the ping's TTLs there, out and back) beside ens5, a NIC by its name, which carries the tunnel. */
+const besideEns5 = (file: string, req: number, rep: number, [nicReq, nicRep] = [63, 63]): Hop[] => [
+  { file, req, rep },
+  { file: 'node1-ens5.pcap', req: nicReq, rep: nicRep, tunnel: true },
+];
+/** ens5's row of roles(): a NIC, as its name says. */
+const ENS5 = ['ens5', 'nic', 'name'];
 const roles = (c: Correlation, node: string) => c.points.filter((p) => p.node === node).map((p) => [p.interface, p.role, p.roleSource]);
 
 describe('inferRoles', () => {
@@ -94,22 +104,19 @@ describe('inferRoles', () => {
 
   it('calls a lone unnamed interface inside the node a pod veth when one pod is in every packet it carried, else the bridge', () => {
     // Beside ens5 (a NIC by its name), one capture of the pod side: one pod's pings, then two pods'.
-    const side = [
-      { file: 'node1-web-6f9c7.pcap', req: 64, rep: 62 },
-      { file: 'node1-ens5.pcap', req: 63, rep: 63, tunnel: true as const },
-    ];
+    const side = besideEns5('node1-web-6f9c7.pcap', 64, 62);
     const onePod = new Map<string, Packet[]>();
     pings(onePod, 0x1234, A, B, side);
     expect(roles(correlate(inputs(onePod)), 'node1')).toEqual([
       ['web-6f9c7', 'pod', 'inferred'],
-      ['ens5', 'nic', 'name'],
+      ENS5,
     ]);
     const twoPods = new Map<string, Packet[]>();
     pings(twoPods, 0x1234, A, B, side);
     pings(twoPods, 0x4321, C, D, side);
     expect(roles(correlate(inputs(twoPods)), 'node1')).toEqual([
       ['web-6f9c7', 'bridge', 'inferred'],
-      ['ens5', 'nic', 'name'],
+      ENS5,
     ]);
   });
 
@@ -119,11 +126,11 @@ describe('inferRoles', () => {
     // KubeVirt) sends 63 from its veth too, and Antrea does not route arriving packets again: the
     // TTLs are the same. The addresses decide, as before, and a note says which way it may go.
     const lone = new Map<string, Packet[]>();
-    pings(lone, 0x1234, A, B, [{ file: 'node1-tnl0.pcap', req: 63, rep: 63 }, { file: 'node1-ens5.pcap', req: 63, rep: 63, tunnel: true as const }, ...NODE2_HOPS]);
+    pings(lone, 0x1234, A, B, [...besideEns5('node1-tnl0.pcap', 63, 63), ...NODE2_HOPS]);
     const c = correlate(inputs(lone));
     expect(roles(c, 'node1')).toEqual([
       ['tnl0', 'pod', 'inferred'],
-      ['ens5', 'nic', 'name'],
+      ENS5,
     ]);
     expect(doubt(c.notes)).toEqual([
       "node1: tnl0, taken for a pod veth (one address in all its packets), may be the overlay device: its packets left already routed (a TTL one below what hosts send) and came back with the tunnel's TTL, as a tunnel device's do and a routing pod's may; if it is the tunnel device, correct it with --role node1/tnl0=overlay",
@@ -133,18 +140,18 @@ describe('inferRoles', () => {
     const told = correlate(inputs(lone), { roles: new Map([['node1/tnl0', 'overlay']]) });
     expect(roles(told, 'node1')).toEqual([
       ['tnl0', 'overlay', 'user'],
-      ['ens5', 'nic', 'name'],
+      ENS5,
     ]);
     expect(doubt(told.notes)).toEqual([]);
 
     // A routing pod's veth whose requests went unanswered: nothing came back to tell.
     const unanswered = new Map<string, Packet[]>();
-    pings(unanswered, 0x1234, A, B, [{ file: 'node1-web-6f9c7.pcap', req: 63, rep: 63 }, { file: 'node1-ens5.pcap', req: 63, rep: 63, tunnel: true as const }]);
+    pings(unanswered, 0x1234, A, B, besideEns5('node1-web-6f9c7.pcap', 63, 63));
     for (const list of unanswered.values()) list.splice(0, list.length, ...list.filter((_, k) => k % 2 === 0));
     const u = correlate(inputs(unanswered));
     expect(roles(u, 'node1')).toEqual([
       ['web-6f9c7', 'pod', 'inferred'],
-      ['ens5', 'nic', 'name'],
+      ENS5,
     ]);
     expect(doubt(u.notes)).toHaveLength(1);
     expect(doubt(u.notes)[0]).toContain('web-6f9c7, taken for a pod veth');
@@ -154,16 +161,16 @@ describe('inferRoles', () => {
   it('has no doubt where the TTLs tell: a pod sending 64, or arriving packets routed once more before the veth', () => {
     // Antrea-like: arriving packets keep the tunnel's TTL at the veth, but the pod sent 64.
     const flat = new Map<string, Packet[]>();
-    pings(flat, 0x1234, A, B, [{ file: 'node1-web-6f9c7.pcap', req: 64, rep: 63 }, { file: 'node1-ens5.pcap', req: 63, rep: 63, tunnel: true as const }, ...NODE2_HOPS]);
+    pings(flat, 0x1234, A, B, [...besideEns5('node1-web-6f9c7.pcap', 64, 63), ...NODE2_HOPS]);
     const f = correlate(inputs(flat));
     expect(roles(f, 'node1')).toEqual([
       ['web-6f9c7', 'pod', 'inferred'],
-      ['ens5', 'nic', 'name'],
+      ENS5,
     ]);
     expect(doubt(f.notes)).toEqual([]);
     // flannel-like, a pod that routes (63 out): arriving packets were routed again (62), so it is past the overlay.
     const routing = new Map<string, Packet[]>();
-    pings(routing, 0x1234, A, B, [{ file: 'node1-web-6f9c7.pcap', req: 63, rep: 62 }, { file: 'node1-ens5.pcap', req: 62, rep: 63, tunnel: true as const }, ...NODE2_HOPS]);
+    pings(routing, 0x1234, A, B, [...besideEns5('node1-web-6f9c7.pcap', 63, 62, [62, 63]), ...NODE2_HOPS]);
     const r = correlate(inputs(routing));
     expect(roles(r, 'node1')[0]).toEqual(['web-6f9c7', 'pod', 'inferred']);
     expect(doubt(r.notes)).toEqual([]);

@@ -3,7 +3,7 @@
  * report (lib/cli/analyze.ts formatReport), as tables and fenced commands that paste cleanly.
  */
 import type { AnalysisReport } from '../analyze';
-import { verdictCounts, type FlowReport, type VerdictKind } from '../verdict/verdict';
+import { noEvidenceAt, verdictCounts, type FlowReport, type VerdictKind } from '../verdict/verdict';
 import type { NodeCheck } from '../verdict/types';
 import { quoteCutNote } from '../verdict/evidence';
 
@@ -26,6 +26,13 @@ export const VERDICT_TITLES: Record<VerdictKind, string> = {
 };
 
 /** A table cell: pipes and line breaks would end the cell or the row. */
+/** What a hop's row says after its name: an `-i any` point, or why its counts are no evidence either way. */
+function hopSuffix(h: FlowReport['hops'][number]): string {
+  if (h.role === 'any') return ' (any)';
+  const why = noEvidenceAt(h);
+  return why === 'not recording' ? ' (not recording then)' : why === 'inner cut off' ? ' (its snap length cut the tunnel packets before their inner packet)' : '';
+}
+
 function cell(s: string): string {
   return s.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
 }
@@ -84,7 +91,7 @@ export function reportMarkdown(r: AnalysisReport, opts: MarkdownOptions = {}): s
     for (const e of f.icmpErrors) out.push(`- ICMP ${e.meaning} from ${e.from}, seen at ${code(e.at)}${e.mtu ? ` (MTU ${e.mtu})` : ''} ×${e.count}${quoteCutNote(e)}`);
     if (f.translations.length || f.icmpErrors.length) out.push('');
     out.push('| Capture point | Requests | Replies |', '| --- | ---: | ---: |');
-    for (const h of f.hops) out.push(`| ${cell(`${h.node}/${h.interface}`)}${h.role === 'any' ? ' (any)' : h.notRecording ? ' (not recording then)' : h.innerCut ? ' (its snap length cut the tunnel packets before their inner packet)' : ''} | ${h.requests} | ${h.replies} |`);
+    for (const h of f.hops) out.push(`| ${cell(`${h.node}/${h.interface}`)}${hopSuffix(h)} | ${h.requests} | ${h.replies} |`);
     for (const u of f.notCaptured) out.push(`| ${cell(`${u.node}/${u.interface}`)} | not captured | |`);
     out.push('');
     if (f.checks.length > 0) {

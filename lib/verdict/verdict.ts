@@ -38,6 +38,16 @@ export function verdictSeverity(kind: VerdictKind): number {
  * apart, since a flow the data cannot judge is no broken one. The flow list's title and the
  * Markdown report's first line say these.
  */
+/**
+ * Why a hop that saw nothing of the flow is no evidence either way, as a column of counts says it
+ * in their place: its capture was not recording while the flow passed, or its snap length cut the
+ * tunnel packets before their inner packet (the first where both hold, as the hop diagram draws
+ * it); null for a hop whose counts say what it saw.
+ */
+export function noEvidenceAt(h: Pick<HopReport, 'notRecording' | 'innerCut'>): 'not recording' | 'inner cut off' | null {
+  return h.notRecording ? 'not recording' : h.innerCut ? 'inner cut off' : null;
+}
+
 export function verdictCounts(flows: readonly { verdict: { kind: VerdictKind } }[]): { total: number; problems: number; unobserved: number } {
   let problems = 0;
   let unobserved = 0;

@@ -11,7 +11,7 @@ import type { AnalysisReport } from '../analyze';
 import { clockSide } from '../correlate/clocks';
 import type { InterfaceRole } from '../protocols/devices';
 import { deviceEncapsulationText, EGRESS_ORDER, interfaceRole, overlayDevice as overlayOfDevice, ROLE_NOUNS } from '../protocols/devices';
-import type { FlowReport, Translation } from '../verdict/verdict';
+import { noEvidenceAt, type FlowReport, type Translation } from '../verdict/verdict';
 
 /** The roles only a cluster node has: a host with one of them is no outside host. */
 const POD_SIDE_ROLES: ReadonlySet<InterfaceRole> = new Set(['pod', 'bridge', 'overlay']);
@@ -30,6 +30,9 @@ export type StationState = 'seen' | 'zero' | 'not-captured' | 'idle' | 'cut' | '
 
 /** What a station that neither shows nor hides packets is, in the words titles and summaries use. */
 const NO_EVIDENCE: Partial<Record<StationState, string>> = { 'not-captured': 'not captured', idle: 'not recording then', cut: 'cut before the inner packet' };
+
+/** A captured hop that saw nothing of the flow, drawn by why (noEvidenceAt). */
+const STATE_WITHOUT_EVIDENCE = { 'not recording': 'idle', 'inner cut off': 'cut', 'nothing seen': 'zero' } as const satisfies Record<string, StationState>;
 
 /** A point that neither shows nor hides packets: not captured, not recording at the time, or cut before the tunnel's inner packet. */
 export const noEvidence = (state: StationState): boolean => NO_EVIDENCE[state] !== undefined;
@@ -322,7 +325,7 @@ function hostDrafts(flow: FlowReport, direction: HopDirection | null): HostDraft
     replies: h.replies,
   });
   const captured = (node: string) =>
-    flow.hops.filter((h) => h.host === node && h.role !== 'any').map((h) => draft(h, relevant(h.requests, h.replies) > 0 ? 'seen' : h.notRecording ? 'idle' : h.innerCut ? 'cut' : 'zero'));
+    flow.hops.filter((h) => h.host === node && h.role !== 'any').map((h) => draft(h, relevant(h.requests, h.replies) > 0 ? 'seen' : STATE_WITHOUT_EVIDENCE[noEvidenceAt(h) ?? 'nothing seen']));
   const anyOf = (node: string) => flow.hops.filter((h) => h.host === node && h.role === 'any').map((h) => draft(h, 'any'));
   const missing = (node: string): Draft[] =>
     flow.notCaptured
