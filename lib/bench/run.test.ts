@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Judgement } from './incident/judge';
-import { analysisMemoryCheck, endToEndCheck, evaluate, parseStatsOutput, startupCheck, TARGETS, verdictLines } from './run';
+import { analysisMemoryCheck, endToEndCheck, evaluate, leastWalkLine, parseStatsOutput, startupCheck, TARGETS, verdictLines } from './run';
 
 const figures = { bytes: 851_832_001, packets: 1_000_000, seconds: 0.5, peakRssBytes: 150 * 1024 * 1024, indexBytesPerPacket: 48 };
 
@@ -15,6 +15,13 @@ describe('parseStatsOutput', () => {
     expect(() => parseStatsOutput('{"bytes": 1}\nnot json')).toThrow(/not JSON: not json/);
     expect(() => parseStatsOutput('[1]')).toThrow(/field "bytes"/);
     expect(() => parseStatsOutput(JSON.stringify({ ...figures, seconds: 'fast' }))).toThrow(/field "seconds"/);
+  });
+});
+
+describe('leastWalkLine', () => {
+  it("sets the least walk against what the analysis target leaves after reading", () => {
+    // Decoding 0.6 s: at 1.5× the analysis has 0.9 s, 0.3 s of it after reading.
+    expect(leastWalkLine(0.6, 0.18)).toMatch(/leaves correlation and verdicts 0\.30 s; .* takes 0\.18 s of it \(60%\)$/);
   });
 });
 
