@@ -10,7 +10,7 @@ import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescrip
 
 const ROOT = import.meta.dirname;
 const TS_FILES = ['**/*.ts', '**/*.tsx'];
-// Test helpers beside the tests they serve (decode/test-util.ts) are test code too.
+// Test helpers beside the tests they serve (anatomy/test-util.ts) are test code too.
 const TEST_FILES = ['**/*.test.ts', '**/*.test.tsx', '**/test-util.ts'];
 
 // Bottom to top. A folder may import itself and any folder on a lower line, never a higher one.

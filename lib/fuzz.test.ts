@@ -39,7 +39,7 @@ import { decodePacket, type DecodedPacket } from './decode/decode-packet';
 import { emptyRow, type PacketRow } from './decode/packet-index';
 import { Summarizer } from './decode/summarize';
 import { TUNNEL_FIXTURES } from './decode/layers/tunnel-fixtures';
-import { hex } from './decode/test-util';
+import { hex } from './testing/decode';
 import { sll2Header } from './testing/packets';
 import type { DecodeOptions } from './decode/types';
 

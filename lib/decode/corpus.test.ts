@@ -18,7 +18,7 @@ import type { CaptureSummary, PacketRecord } from '../capture/types';
 import { decodePacket } from './decode-packet';
 import { TSHARK_FIELDS, fieldsRow, normalizeTsharkProtocols, protocolChain } from './fields';
 import { haveCorpus } from '../testing/corpus';
-import { CORPUS_DIR, corpusCaptures, readTsv, tilingProblems } from './test-util';
+import { CORPUS_DIR, corpusCaptures, readTsv, tilingProblems } from '../testing/decode';
 
 const corpusPresent = haveCorpus('the decoder-vs-tshark tests');
 

@@ -5,7 +5,7 @@ import { decodePacket } from './decode-packet';
 import { TSHARK_FIELDS, fieldsRow, formatEpoch, normalizeTsharkProtocols, protocolChain, type FrameInfo, type TsharkField } from './fields';
 import { LINKTYPE_ETHERNET, LINKTYPE_LINUX_SLL2, LINKTYPE_RAW } from '../protocols/numbers';
 import { haveCorpus } from '../testing/corpus';
-import { CORPUS_DIR, hex } from './test-util';
+import { CORPUS_DIR, hex } from '../testing/decode';
 
 function frame(len: number, over: Partial<FrameInfo> = {}): FrameInfo {
   return { frameNumber: 1, hasTimestamp: true, tsSec: 1700000000, tsNsec: 5, origLen: len, capLen: len, ...over };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { LINKTYPE_ETHERNET } from '../../protocols/numbers';
-import { decode, hex, kinds, layerAt } from '../test-util';
+import { decode, hex, kinds, layerAt } from '../../testing/decode';
 import { ARP_OP_REQUEST } from './arp';
 
 // Ethernet[ARP], padded to the 60-byte minimum frame

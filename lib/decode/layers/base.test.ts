@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hex } from '../test-util';
+import { hex } from '../../testing/decode';
 import { formatIpv4, formatIpv6, formatMac, u16, u24, u32, u32le } from './base';
 
 function v6(h: string): string {

@@ -6,7 +6,7 @@ import { encapsulationIn } from '../encapsulation';
 import { protocolChain } from '../fields';
 import { emptyRow, META_ERROR, META_TRUNCATED } from '../packet-index';
 import { Summarizer } from '../summarize';
-import { decode, hex, kinds, layerAt } from '../test-util';
+import { decode, hex, kinds, layerAt } from '../../testing/decode';
 import { ERSPAN_I, ERSPAN_II, ERSPAN_III, ERSPAN_III_IP, ERSPAN_III_PLATFORM, ERSPAN_II_CUT, ERSPAN_II_KEY } from './tunnel-fixtures';
 
 const ERSPAN_AT = 34 + 8;

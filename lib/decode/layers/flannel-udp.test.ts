@@ -3,7 +3,7 @@ import { LINKTYPE_ETHERNET } from '../../protocols/numbers';
 import { FLANNEL_UDP } from '../../protocols/overlays';
 
 const UDP_PORT_FLANNEL_UDP = FLANNEL_UDP.udpPorts[0];
-import { decode, hex, kinds, layerAt } from '../test-util';
+import { decode, hex, kinds, layerAt } from '../../testing/decode';
 
 // Ethernet[IPv4[UDP 8285>8285[flannel-udp[IPv4[ICMP[payload]]]]]]: a 64-byte ping is "UDP, length 84"
 const FLANNEL_8285 = `

@@ -7,7 +7,7 @@ import { encapsulationIn } from '../encapsulation';
 import { fieldsRow, protocolChain, TSHARK_FIELDS } from '../fields';
 import { emptyRow } from '../packet-index';
 import { Summarizer } from '../summarize';
-import { decode, hex, kinds, layerAt } from '../test-util';
+import { decode, hex, kinds, layerAt } from '../../testing/decode';
 import { FOU_GRE, FOU_IPIP, FOU_SIT } from './tunnel-fixtures';
 
 describe('FOU, Foo-over-UDP (Linux fou)', () => {

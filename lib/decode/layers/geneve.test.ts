@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { looksLikeGeneve } from '../../protocols/recognise';
 import { LINKTYPE_ETHERNET } from '../../protocols/numbers';
-import { decode, hex, kinds, layerAt } from '../test-util';
+import { decode, hex, kinds, layerAt } from '../../testing/decode';
 
 // Ethernet[IPv4[UDP[Geneve + 1 option[Ethernet[IPv4[ICMP]]]]]]
 const GENEVE_ETH = `

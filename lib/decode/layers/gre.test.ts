@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { LINKTYPE_ETHERNET } from '../../protocols/numbers';
 import { protocolChain } from '../fields';
-import { decode, hex, kinds, layerAt } from '../test-util';
+import { decode, hex, kinds, layerAt } from '../../testing/decode';
 
 // Ethernet[IPv4[GRE with key and sequence[IPv4[ICMP]]]]
 const GRE_KS = `

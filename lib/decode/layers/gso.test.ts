@@ -11,7 +11,7 @@ import { packetAnatomy } from '../../anatomy';
 import { fieldsRow, protocolChain, TSHARK_FIELDS } from '../fields';
 import { emptyRow, META_ERROR, META_TRUNCATED } from '../packet-index';
 import { Summarizer } from '../summarize';
-import { decode, hex, kinds, layerAt } from '../test-util';
+import { decode, hex, kinds, layerAt } from '../../testing/decode';
 
 // Ethernet[IPv4 total length 0[TCP[n bytes]]]
 const V4_HEADERS = `

@@ -7,7 +7,7 @@ import { encapsulationIn } from '../encapsulation';
 import { protocolChain } from '../fields';
 import { emptyRow } from '../packet-index';
 import { Summarizer } from '../summarize';
-import { decode, hex, kinds, layerAt } from '../test-util';
+import { decode, hex, kinds, layerAt } from '../../testing/decode';
 import { GUE_5555_SIT, GUE_CONTROL, GUE_DIRECT, GUE_IPIP, GUE_REMCSUM } from './tunnel-fixtures';
 
 const GUE_AT = 42;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { LINKTYPE_ETHERNET, LINKTYPE_IPV6 } from '../../protocols/numbers';
-import { decode, hex, kinds, layerAt } from '../test-util';
+import { decode, hex, kinds, layerAt } from '../../testing/decode';
 
 // Ethernet[IPv6 + hop-by-hop + fragment[UDP[payload]]]
 const IPV6_EXT = `

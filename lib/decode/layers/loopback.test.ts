@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { LINKTYPE_LOOP, LINKTYPE_NULL } from '../../protocols/numbers';
-import { decode, hex, kinds, layerAt } from '../test-util';
+import { decode, hex, kinds, layerAt } from '../../testing/decode';
 
 const IPV4_ICMP = `
   45000020 00014000 4001b988 c0a80001 c0a80002       # IPv4, ICMP

@@ -6,7 +6,7 @@ import { encapsulationIn } from '../encapsulation';
 import { protocolChain } from '../fields';
 import { emptyRow } from '../packet-index';
 import { Summarizer } from '../summarize';
-import { decode, hex, kinds, layerAt } from '../test-util';
+import { decode, hex, kinds, layerAt } from '../../testing/decode';
 import { ETH_NSH, GPE_NSH_MD1, GPE_NSH_MD2 } from './tunnel-fixtures';
 
 const NSH_AT = 50;

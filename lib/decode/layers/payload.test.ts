@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { decodePacket, MAX_LAYERS } from '../decode-packet';
 import { LINKTYPE_ETHERNET, LINKTYPE_IPV4 } from '../../protocols/numbers';
 import { LINKTYPE_LAYERS } from '../tables';
-import { decode, hex, kinds, layerAt, tilingProblems } from '../test-util';
+import { decode, hex, kinds, layerAt, tilingProblems } from '../../testing/decode';
 import { mulberry32 } from '../../util/prng';
 
 // Ethernet[IPv4[UDP[payload]]]

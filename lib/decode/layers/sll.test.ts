@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { LINKTYPE_LINUX_SLL } from '../../protocols/numbers';
-import { decode, hex, kinds, layerAt } from '../test-util';
+import { decode, hex, kinds, layerAt } from '../../testing/decode';
 import { SLL_PKTTYPE_OUTGOING } from './sll';
 
 // SLL[IPv4[UDP[payload]]]: what `tcpdump -i any` writes (cooked v1)

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { LINKTYPE_LINUX_SLL2 } from '../../protocols/numbers';
-import { decode, hex, kinds, layerAt } from '../test-util';
+import { decode, hex, kinds, layerAt } from '../../testing/decode';
 
 // SLL2[IPv6[ICMPv6]]: cooked v2, with the interface index
 const SLL2_IPV6 = `

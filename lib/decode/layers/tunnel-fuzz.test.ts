@@ -11,7 +11,7 @@ import { leadingNumber, readField } from '../../anatomy/test-util';
 import { decodePacket } from '../decode-packet';
 import { emptyRow } from '../packet-index';
 import { Summarizer } from '../summarize';
-import { hex, tilingProblems } from '../test-util';
+import { hex, tilingProblems } from '../../testing/decode';
 import { TUNNEL_FIXTURES } from './tunnel-fixtures';
 
 const GSO = [

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { looksLikeFlannelUdp, looksLikeGeneve, looksLikeVxlan } from '../../protocols/recognise';
 import { udpPayloadLayer } from '../heuristics';
 import { LINKTYPE_ETHERNET } from '../../protocols/numbers';
-import { decode, hex, kinds, layerAt } from '../test-util';
+import { decode, hex, kinds, layerAt } from '../../testing/decode';
 
 // Ethernet[VLAN[IPv4[UDP[payload]]]]
 const UDP_DNS_PORT = `

@@ -7,7 +7,7 @@ import { encapsulationIn } from '../encapsulation';
 import { fieldsRow, protocolChain, TSHARK_FIELDS } from '../fields';
 import { emptyRow } from '../packet-index';
 import { Summarizer } from '../summarize';
-import { decode, hex, kinds, layerAt } from '../test-util';
+import { decode, hex, kinds, layerAt } from '../../testing/decode';
 
 // Ethernet[IPv4[UDP[VXLAN-GPE[Ethernet[IPv4[ICMP]]]]]]
 const GPE_ETH = `

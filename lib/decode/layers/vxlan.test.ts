@@ -3,7 +3,7 @@ import { packetAnatomy } from '../../anatomy';
 import { LINKTYPE_ETHERNET } from '../../protocols/numbers';
 import { looksLikeVxlan, looksLikeVxlanGpe } from '../../protocols/recognise';
 import { protocolChain } from '../fields';
-import { decode, hex, kinds, layerAt } from '../test-util';
+import { decode, hex, kinds, layerAt } from '../../testing/decode';
 import { VXLAN_GBP } from './tunnel-fixtures';
 
 // Ethernet[IPv4[UDP[VXLAN[Ethernet[IPv4[ICMP]]]]]]

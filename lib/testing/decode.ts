@@ -1,7 +1,7 @@
 /** Helpers for the decoder tests: hex fixtures, the corpus location, tsv loading. */
-export { hex } from '../testing/hex';
-import { decodePacket, type DecodedPacket, type Layer } from './decode-packet';
-import type { DecodeOptions } from './types';
+export { hex } from './hex';
+import { decodePacket, type DecodedPacket, type Layer } from '../decode/decode-packet';
+import type { DecodeOptions } from '../decode/types';
 
 /** The layer kinds, outermost first. */
 export function kinds(p: DecodedPacket): string[] {
@@ -47,4 +47,4 @@ export function decode(bytes: Uint8Array, linkType: number, opts?: DecodeOptions
   return p;
 }
 
-export { CORPUS_DIR, corpusCaptures, readTsv, walkFiles } from '../testing/corpus';
+export { CORPUS_DIR, corpusCaptures, readTsv, walkFiles } from './corpus';
