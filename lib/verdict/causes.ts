@@ -242,6 +242,39 @@ function ruleForThis(c: StepContext, fam: Family, bridged: boolean): Cause {
   };
 }
 
+/** overlay>nic: into the tunnel device, never out of the NIC encapsulated. */
+function leftUnencapsulated(c: StepContext, mtu: Cause | null): { transition: string; causes: Cause[] } {
+  const { from, to } = c;
+  const node = from.host;
+  const o = c.overlay ?? overlayDevice(from.interface);
+  const causes: Cause[] = mtu ? [mtu] : [];
+  const enc = o.spec?.encapsulator;
+  if (o.spec?.forwardingEntries) {
+    causes.push({ text: `no ${o.spec.forwardingEntries.what} for ${c.dst}'s node: the kernel has nowhere to send the encapsulated frame`, check: o.spec.forwardingEntries.check(o.device) });
+  } else if (enc?.kind === 'daemon') {
+    causes.push({ text: `${enc.name} on ${node} is not running, so nothing reads ${o.device} and sends ${o.wire.replace(/ \(.*\)$/, '')}`, check: enc.check });
+  } else if (o.spec) {
+    causes.push({ text: `${o.device} on ${node} has no route or peer for ${c.dst}`, check: `ip route get ${c.dst}; ip -d link show ${o.device}` });
+  }
+  causes.push({ text: `an OUTPUT rule on ${node} drops ${o.wire}`, check: 'iptables -S OUTPUT' });
+  return { transition: `entered ${pointName(from)}, never left ${to.interface} encapsulated`, causes };
+}
+
+/** nic>overlay, the tunnel packets at the NIC: never decapsulated into the tunnel device. */
+function neverDecapsulated(c: StepContext): { transition: string; causes: Cause[] } {
+  const { from, to } = c;
+  const node = from.host;
+  const o = c.overlay ?? overlayDevice(to.interface);
+  const enc = o.spec?.encapsulator;
+  const down: Cause =
+    enc?.kind === 'daemon'
+      ? { text: `${enc.name} on ${node} is not running: nothing reads ${o.wire.replace(/ \(.*\)$/, '')} and writes ${o.device}`, check: enc.check }
+      : { text: `${o.device} on ${node} is down, missing, or has another VNI or port than the sender's`, check: `ip -d link show ${o.device}  # state UP, vxlan id and dstport as on the other node` };
+  const causes: Cause[] = [c.overlayPortUnreachableFrom ? { ...down, text: `${node} (${c.overlayPortUnreachableFrom}) answered ICMP port unreachable for ${o.wire}: nothing listens there — ${down.text}` } : down];
+  causes.push({ text: `an INPUT rule on ${node} drops ${o.wire}`, check: 'iptables -S INPUT' });
+  return { transition: `reached ${pointName(from)}, never decapsulated into ${to.interface}`, causes };
+}
+
 /** What a step between two points of one node means, and its causes from the devices alone. */
 function stepOfNode(c: StepContext, key: string, fam: Family, mtuCause: () => Cause | null): { transition: string; causes: Cause[] } {
   const { from, to } = c;
@@ -268,35 +301,10 @@ function stepOfNode(c: StepContext, key: string, fam: Family, mtuCause: () => Ca
           { text: `${node} has no route to ${c.dst} through ${to.interface}`, check: `ip route get ${c.dst}` },
         ),
       };
-    case 'overlay>nic': {
-      const o = ov ?? overlayDevice(from.interface);
-      const causes: Cause[] = first(mtuCause());
-      const enc = o.spec?.encapsulator;
-      if (o.spec?.forwardingEntries) {
-        causes.push({ text: `no ${o.spec.forwardingEntries.what} for ${c.dst}'s node: the kernel has nowhere to send the encapsulated frame`, check: o.spec.forwardingEntries.check(o.device) });
-      } else if (enc?.kind === 'daemon') {
-        causes.push({ text: `${enc.name} on ${node} is not running, so nothing reads ${o.device} and sends ${o.wire.replace(/ \(.*\)$/, '')}`, check: enc.check });
-      } else if (o.spec) {
-        causes.push({ text: `${o.device} on ${node} has no route or peer for ${c.dst}`, check: `ip route get ${c.dst}; ip -d link show ${o.device}` });
-      }
-      causes.push({ text: `an OUTPUT rule on ${node} drops ${o.wire}`, check: 'iptables -S OUTPUT' });
-      return { transition: `entered ${pointName(from)}, never left ${to.interface} encapsulated`, causes };
-    }
-    case 'nic>overlay': {
-      if (c.plainAtNic) return forwardedIntoTunnel(c, fam);
-      const o = ov ?? overlayDevice(to.interface);
-      const causes: Cause[] = [];
-      const enc = o.spec?.encapsulator;
-      const down: Cause =
-        enc?.kind === 'daemon'
-          ? { text: `${enc.name} on ${node} is not running: nothing reads ${o.wire.replace(/ \(.*\)$/, '')} and writes ${o.device}`, check: enc.check }
-          : { text: `${o.device} on ${node} is down, missing, or has another VNI or port than the sender's`, check: `ip -d link show ${o.device}  # state UP, vxlan id and dstport as on the other node` };
-      if (c.overlayPortUnreachableFrom) {
-        causes.push({ ...down, text: `${node} (${c.overlayPortUnreachableFrom}) answered ICMP port unreachable for ${o.wire}: nothing listens there — ${down.text}` });
-      } else causes.push(down);
-      causes.push({ text: `an INPUT rule on ${node} drops ${o.wire}`, check: 'iptables -S INPUT' });
-      return { transition: `reached ${pointName(from)}, never decapsulated into ${to.interface}`, causes };
-    }
+    case 'overlay>nic':
+      return leftUnencapsulated(c, mtuCause());
+    case 'nic>overlay':
+      return c.plainAtNic ? forwardedIntoTunnel(c, fam) : neverDecapsulated(c);
     case 'overlay>bridge':
     case 'overlay>pod': {
       const o = ov ?? overlayDevice(from.interface);
