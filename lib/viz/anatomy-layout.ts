@@ -186,12 +186,22 @@ export function bracketLabel(tunnel: AnatomyLayer | undefined, first: AnatomyLay
 }
 
 export function anatomyLayout(anatomy: Anatomy, opts: LayoutOptions): AnatomyLayout {
-  const minBox = opts.minBox ?? 44;
   const barTop = opts.barTop ?? 4;
   const barHeight = opts.barHeight ?? 56;
+  const width = Math.max(120, opts.width);
+  const boxes = layoutBoxes(anatomy, opts, width, barTop, barHeight);
+  const scale = byteScale(boxes, width);
+  const barBottom = barTop + barHeight;
+  const rows = bracketsOf(anatomy, boxes, scale).map((b, row) => ({ ...b, y: barBottom + 10 + row * BRACKET_ROW }));
+  const height = barBottom + (rows.length > 0 ? 10 + rows.length * BRACKET_ROW : 4);
+  return { width, height, barTop, barHeight, boxes, brackets: rows, x: scale };
+}
+
+/** One box per segment, left to right, as wide as its share of the bytes (at least minBox). */
+function layoutBoxes(anatomy: Anatomy, opts: LayoutOptions, width: number, barTop: number, barHeight: number): AnatomyBox[] {
+  const minBox = opts.minBox ?? 44;
   const inset = opts.inset ?? 6;
   const charW = opts.charWidth ?? 6.7;
-  const width = Math.max(120, opts.width);
   const segs = anatomy.segments;
   const widths = proportionalWidths(
     segs.map((s) => s.length),
@@ -200,7 +210,7 @@ export function anatomyLayout(anatomy: Anatomy, opts: LayoutOptions): AnatomyLay
   );
   const inner = innerDepth(anatomy);
   let x = 0;
-  const boxes: AnatomyBox[] = segs.map((s, i) => {
+  return segs.map((s, i) => {
     const w = widths[i]!;
     const depth = segmentDepth(anatomy, s);
     const layer = anatomy.layers[s.layer];
@@ -234,8 +244,10 @@ export function anatomyLayout(anatomy: Anatomy, opts: LayoutOptions): AnatomyLay
     x += w;
     return box;
   });
+}
 
-  // Byte offset → x: one linear piece per box, so bytes inside a widened box spread over it.
+/** Byte offset → x: one linear piece per box, so bytes inside a widened box spread over it. */
+function byteScale(boxes: readonly AnatomyBox[], width: number): ScaleLinear<number, number> {
   const domain: number[] = [0];
   const range: number[] = [0];
   for (const b of boxes) {
@@ -243,52 +255,39 @@ export function anatomyLayout(anatomy: Anatomy, opts: LayoutOptions): AnatomyLay
     domain.push(b.offset + b.length);
     range.push(b.x + b.width);
   }
-  const scale = domain.length > 1 ? scaleLinear().domain(domain).range(range).clamp(true) : scaleLinear().domain([0, 1]).range([0, width]);
+  return domain.length > 1 ? scaleLinear().domain(domain).range(range).clamp(true) : scaleLinear().domain([0, 1]).range([0, width]);
+}
 
-  const brackets: AnatomyBracket[] = [];
-  const barBottom = barTop + barHeight;
-  let row = 0;
-  for (let d = 1; d <= inner; d++) {
+/** The brackets under the bar, top row first: what each tunnel carries, then what an ICMP error quotes. */
+function bracketsOf(anatomy: Anatomy, boxes: readonly AnatomyBox[], scale: ScaleLinear<number, number>): Omit<AnatomyBracket, 'y'>[] {
+  const brackets: Omit<AnatomyBracket, 'y'>[] = [];
+  for (let d = 1; d <= innerDepth(anatomy); d++) {
     const li = anatomy.layers.findIndex((l) => l.depth >= d && !l.quoted);
     if (li < 0) continue;
     const first = anatomy.layers[li]!;
     const tunnel = anatomy.layers.slice(0, li).reverse().find((l) => l.depth === d - 1);
     // Everything from the first inner header to the last byte of a segment at depth ≥ d.
-    const span = boxes.filter((b) => b.depth >= d);
-    const last = span.at(-1)!;
+    const last = boxes.filter((b) => b.depth >= d).at(-1)!;
     const start = first.offset;
     const end = last.offset + last.length;
-    brackets.push({
-      depth: d,
-      x0: scale(start),
-      x1: scale(end),
-      y: barBottom + 10 + row * BRACKET_ROW,
-      label: bracketLabel(tunnel, first),
-      offset: start,
-      length: end - start,
-    });
-    row++;
+    brackets.push({ depth: d, x0: scale(start), x1: scale(end), label: bracketLabel(tunnel, first), offset: start, length: end - start });
   }
   const q = anatomy.layers.findIndex((l) => l.quoted);
   if (q >= 0) {
-    const quotedBoxes = boxes.filter((b) => b.quoted);
     const first = anatomy.layers[q]!;
-    const last = quotedBoxes.at(-1);
+    const last = boxes.filter((b) => b.quoted).at(-1);
     const end = last ? last.offset + last.length : first.offset + first.length;
     const icmp = anatomy.layers.slice(0, q).reverse().find((l) => l.kind === 'icmp' || l.kind === 'icmpv6');
     brackets.push({
       depth: first.depth,
       x0: scale(first.offset),
       x1: scale(end),
-      y: barBottom + 10 + row * BRACKET_ROW,
       label: `${icmp?.title ?? 'ICMP'} error quotes: the original ${first.title} packet`,
       offset: first.offset,
       length: end - first.offset,
     });
-    row++;
   }
-  const height = barBottom + (row > 0 ? 10 + row * BRACKET_ROW : 4);
-  return { width, height, barTop, barHeight, boxes, brackets, x: scale };
+  return brackets;
 }
 
 /** A box is "widened" when its bytes alone would have made it narrower (the floor lifted it). */
