@@ -88,6 +88,8 @@ export function expectedKind(truth: GroundTruth, flow: GroundTruth['flows'][numb
   const lossy = shrinks(counts('requests', path), path) || shrinks(counts('replies', back), back);
   // Packets refused with frag-needed (packet too big), sent again smaller and through: delivered after path MTU discovery.
   if (lossy && tooBig) return 'delivered';
+  // TCP lost segments on the way and sent them again: the client program got its whole answer.
+  if (lossy && flow.protocol === 'tcp' && flow.clientResult.outcome === 'response' && !mtu) return 'delivered';
   if (lossy) return mtu ? 'size-dependent' : 'partial-loss';
   return 'delivered';
 }

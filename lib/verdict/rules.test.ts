@@ -163,6 +163,33 @@ function queryPastClientVeth(o: { queryAtVeth: boolean; answerAtVeth?: boolean; 
   );
 }
 
+/**
+ * A TCP exchange in which one data segment of `lost`'s direction is lost on one step (requests
+ * between node2/eth0 and node2/cni0, replies between node2/eth0 and node1/eth0) and sent again
+ * 200 ms later through every point; `acked`: the peer then acknowledges it.
+ */
+function resentExchange(lost: 'req' | 'rep', acked: boolean): Sent[] {
+  const seg = (dir: 'req' | 'rep', ipId: number, seq: number, ack: number, flags: number, data: number, at: number, seen?: readonly string[]): Sent => ({
+    spec: dir === 'req'
+      ? { src: A, dst: B, proto: 'tcp', ipId, sport: 40020, dport: 80, seq, ack, flags, payload: bytes(data, ipId) }
+      : { src: B, dst: A, proto: 'tcp', ipId, sport: 80, dport: 40020, seq, ack, flags, payload: bytes(data, ipId) },
+    at,
+    seen: seen ?? all(dir),
+  });
+  const first = lost === 'req' ? upTo('node2-eth0') : upTo('node2-eth0', 'rep');
+  const out: Sent[] = [seg('req', 1, 100, 0, 0x02, 0, 0), seg('rep', 1, 500, 101, 0x12, 0, 1), seg('req', 2, 101, 501, 0x10, 0, 2)];
+  if (lost === 'req') {
+    out.push(seg('req', 3, 101, 501, 0x18, 100, 3), seg('rep', 2, 501, 201, 0x10, 0, 4));
+    out.push(seg('req', 4, 201, 501, 0x18, 100, 5, first), seg('req', 5, 201, 501, 0x18, 100, 205));
+    if (acked) out.push(seg('rep', 3, 501, 301, 0x10, 0, 206));
+  } else {
+    out.push(seg('req', 3, 101, 501, 0x18, 100, 3), seg('rep', 2, 501, 201, 0x18, 100, 4), seg('req', 4, 201, 601, 0x10, 0, 5));
+    out.push(seg('rep', 3, 601, 201, 0x18, 100, 6, first), seg('rep', 4, 601, 201, 0x18, 100, 206));
+    if (acked) out.push(seg('req', 5, 201, 701, 0x10, 0, 207));
+  }
+  return [...out, ...background(0, 400)];
+}
+
 const cases: Record<string, () => Promise<FlowReport>> = {
   'neighbour-unanswered': () =>
     // node2 asks for B on cni0 three times and nobody answers; the pings never reach cni0.
@@ -195,6 +222,7 @@ const cases: Record<string, () => Promise<FlowReport>> = {
   },
   'requests-large-lost': () =>
     verdictOf([...ping(1, 0, all(), all('rep')), ...ping(2, 1000, upTo('node1-eth0'), [], 1472), ...ping(3, 2000, all(), all('rep'))]),
+  'requests-lost-and-resent': () => verdictOf(resentExchange('req', true)),
   'requests-partial-loss': () =>
     verdictOf([...ping(1, 0, all(), all('rep')), ...ping(2, 1000, upTo('node2-eth0'), []), ...ping(3, 2000, all(), all('rep'))]),
   'handshake-unfinished': () => {
@@ -349,6 +377,7 @@ const cases: Record<string, () => Promise<FlowReport>> = {
     const any = ['node2-any#3', 'node2-any#4'];
     return verdictOf([...ping(1, 0, any, [...any].reverse()), ...ping(2, 1000, any, ['node2-any#4']), ...ping(3, 2000, any, [...any].reverse())]);
   },
+  'replies-lost-and-resent': () => verdictOf(resentExchange('rep', true)),
   'replies-partial-loss': () => verdictOf([...ping(1, 0, all(), all('rep')), ...ping(2, 1000, all(), upTo('node2-eth0', 'rep')), ...ping(3, 2000, all(), all('rep'))]),
   delivered: () => verdictOf([...ping(1, 0, all(), all('rep')), ...ping(2, 1000, all(), all('rep'))]),
 };
@@ -482,6 +511,22 @@ describe('the verdict rule table', () => {
     // Query 1 lost before node2/cni0, query 2 (its resend) answered: query 1 stays lost.
     const resent = await verdictOf([q(1, 0, upTo('node2-eth0')), q(2, 1000, all()), a(2, 1002), ...background(0, 3000)]);
     expect(resent.verdict.kind, resent.verdict.summary).toBe('partial-loss');
+  });
+
+  it('calls TCP segments lost on one step and resent delivered only when the peer acknowledged them', async () => {
+    const requests = await cases['requests-lost-and-resent']!();
+    expect(requests.verdict.kind).toBe('delivered');
+    expect(requests.verdict.summary).toBe(
+      'TCP recovered: 4 of 5 TCP segments passed from node2/eth0 to node2/cni0; the other was lost on that step, sent again and acknowledged by the server: no byte is missing',
+    );
+    expect(requests.verdict.causes).toEqual([]);
+    const replies = await cases['replies-lost-and-resent']!();
+    expect(replies.verdict.summary).toMatch(/^TCP recovered: \d+ of \d+ replies passed from node2\/eth0 to node1\/eth0; the other was lost on that step, sent again and acknowledged by the client: no byte is missing$/);
+    // Resent but never acknowledged past: nothing proves the bytes arrived, the loss stands.
+    for (const dir of ['req', 'rep'] as const) {
+      const f = await verdictOf(resentExchange(dir, false));
+      expect(f.verdict.kind, f.verdict.summary).toBe('partial-loss');
+    }
   });
 
   it('still calls an unacknowledged segment lost', async () => {

@@ -11,7 +11,7 @@ import { consumesSequence } from '../correlate/summary';
 import { oneTcpdumpAny, ownRequestsMissed, quoteCutNote, REPLY_WAIT_NS, seenTime, unacknowledgedData, unansweredEchoes, watchedAfterRequest, type Evidence, type Step } from './evidence';
 import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../protocols/numbers';
 import type { IcmpErrorReport, VerdictKind } from './types';
-import type { CapturePoint } from '../correlate/types';
+import type { CapturePoint, Flow } from '../correlate/types';
 import { ROLE_NOUNS } from '../protocols/devices';
 import { idsWhere, INITIAL_TTLS } from '../correlate/flows';
 
@@ -304,6 +304,26 @@ function partialRules(dir: 'requests' | 'replies'): VerdictRule[] {
       },
     },
     {
+      name: `${dir}-lost-and-resent`,
+      description: `Some TCP ${dir} are lost at one step and others pass, and every lost segment that carried data was sent again and acknowledged by the other side: TCP recovered, every byte arrived. Delivered; the step and the count of segments lost there are said.`,
+      decide(ev) {
+        const x = found(ev);
+        if (!x || ev.flow.proto !== 6 || oneTcpdumpAny(x.s.from, x.s.to)) return null;
+        const acks = dir === 'requests' ? ev.flow.replies : ev.flow.requests;
+        if (!resentAndAcknowledged(ev, x.s.lost, dir === 'requests' ? ev.flow.requests : ev.flow.replies, acks)) return null;
+        const at = dir === 'requests' ? ev.reqAt : ev.repAt;
+        const passed = at[x.k + 1]!;
+        const peer = dir === 'requests' ? 'the server' : 'the client';
+        return {
+          kind: 'delivered',
+          summary: `TCP recovered: ${passed} of ${passed + x.s.lost.length} ${noun(ev)} passed from ${pointName(x.s.from)} to ${pointName(x.s.to)}; ${x.s.lost.length === 1 ? 'the other was' : `the other ${x.s.lost.length} were`} lost on that step, sent again and acknowledged by ${peer}: no byte is missing`,
+          transition: null,
+          causes: [],
+          evidence: [countsLine(ev, dir), ...stepLines(x.s, dir), `each lost segment's sequence number was sent again later, and ${peer} acknowledged past it`],
+        };
+      },
+    },
+    {
       name: `${dir}-partial-loss`,
       description: `Some ${dir} are lost at one step and others of the same sizes pass: loss, not a filter.`,
       decide(ev) {
@@ -346,6 +366,27 @@ function partialRules(dir: 'requests' | 'replies'): VerdictRule[] {
       },
     },
   ];
+}
+
+/**
+ * Whether TCP recovered these lost segments: every one that carried data (a lost bare ACK is
+ * superseded by the next) has its sequence number in a later segment of its direction, and a
+ * packet of the other direction acknowledges past its first byte, so the bytes arrived. False
+ * when none carried data.
+ */
+function resentAndAcknowledged(ev: Evidence, lost: readonly number[], same: Flow['requests'], other: Flow['requests']): boolean {
+  const G = ev.groups;
+  const ipHeader = ev.flow.client.includes(':') ? 40 : 20;
+  // Not a RST's acknowledgment: iptables' REJECT acknowledges in the peer's name.
+  const acksPast = (h: number, s: number) => (G.tcpFlags[h]! & (TCP_ACK | TCP_RST)) === TCP_ACK && ((G.ack[h]! - s) >>> 0) > 0 && ((G.ack[h]! - s) >>> 0) < 0x40000000;
+  const data = lost.filter((g) => consumesSequence(G, g, ipHeader));
+  return (
+    data.length > 0 &&
+    data.every((g) => {
+      const s = G.seq[g]!;
+      return same.some((h) => h !== g && G.seq[h] === s && G.first[h]! > G.first[g]!) && other.some((h) => acksPast(h, s));
+    })
+  );
 }
 
 function ipForwardOrForwardChain(node: string, addr: string): Cause {

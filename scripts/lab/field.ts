@@ -738,7 +738,7 @@ const randomLoss: FieldScenarioDef = {
       interest: { expectedVerdict: 'partial loss: every request reaches node2 eth0, about 30 % of them never reach node2 flannel.1 (dropped on node2 as they arrive: UDP 8472 filtered at random); the rest are answered' },
     }));
     await ctx.flow({
-      ...tcp('http', H.a, H.b, 80, 47080, ab, interest('partial loss: the same random drop takes some TCP segments between node2 eth0 and flannel.1; retransmissions repair it and the client completes')),
+      ...tcp('http', H.a, H.b, 80, 47080, ab, interest('delivered, TCP recovered: the same random drop takes some TCP segments between node2 eth0 and flannel.1; retransmissions repair it and the client completes (the step where they were lost is named)')),
       description: 'pod-a opens TCP to pod-b:80; 3000-byte response, losses repaired by retransmission',
     });
     await ctx.sleep(1000);
