@@ -134,7 +134,20 @@ describe('a step other traffic to the destination took meanwhile', () => {
     const [from, to] = [pt('n2', 'eth0', 'nic'), pt('n2', 'flannel.1', 'overlay')];
     const causes = (p: typeof passing | null) => describeStep({ from, to, dst: '10.244.2.2', lostSize: 60, overlay: overlayDevice('flannel.1'), overlayPortUnreachableFrom: null, passing: p, traffic: 'TCP 8080' }).causes.map((c) => c.text);
     expect(causes(passing)).toEqual(causes(null));
-    expect(causes(passing)[0]).toContain('flannel.1 on n2 is down');
+    expect(causes(passing)[1]).toContain('flannel.1 on n2 is down');
+  });
+
+  it('puts a filter first where no ICMP port unreachable came back for the tunnel packets, the device first where one did', () => {
+    const [from, to] = [pt('n2', 'eth0', 'nic'), pt('n2', 'flannel.1', 'overlay')];
+    const causes = (unreachFrom: string | null) => describeStep({ from, to, dst: '10.244.2.2', lostSize: 60, overlay: overlayDevice('flannel.1'), overlayPortUnreachableFrom: unreachFrom }).causes.map((c) => c.text);
+    expect(causes(null)).toEqual([
+      'an INPUT rule on n2 drops UDP 8472 (VXLAN): no ICMP port unreachable came back, which n2 sends when nothing listens on the port',
+      "flannel.1 on n2 is down, missing, or has another VNI or port than the sender's",
+    ]);
+    expect(causes('192.168.0.12')).toEqual([
+      "n2 (192.168.0.12) answered ICMP port unreachable for UDP 8472 (VXLAN): nothing listens there — flannel.1 on n2 is down, missing, or has another VNI or port than the sender's",
+      'an INPUT rule on n2 drops UDP 8472 (VXLAN)',
+    ]);
   });
 
   it('keeps the step\'s own causes for packets above the overlay MTU: the others may only be smaller', () => {

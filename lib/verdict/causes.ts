@@ -15,6 +15,36 @@ export interface Cause {
   check: string;
 }
 
+/**
+ * Causes that would stop every packet of the flow at its step (forwarding off, no route, a
+ * device down or missing, a daemon stopped, the pod gone): where some of the flow's packets
+ * crossed the same step they are ruled out (stoppingEverything). Kept apart from the Cause, so
+ * the reports' JSON does not change.
+ */
+const STOPS_ALL = new WeakSet<Cause>();
+function whole(c: Cause): Cause {
+  STOPS_ALL.add(c);
+  return c;
+}
+
+/** A cause that would stop every packet at its step, so none that some packets crossed. */
+export function stopsEverything(c: Cause): boolean {
+  return STOPS_ALL.has(c);
+}
+
+/** Where some packets of the flow cross a step and others are lost there: what drops only some. */
+export function someOnlyCause(from: CapturePoint, to: CapturePoint, dst: string): Cause {
+  const fam = familyOf(dst);
+  const node = from.host;
+  if (from.host !== to.host) {
+    return { text: `the underlay between ${from.host} and ${to.host} loses some of the packets (a congested or faulty link, a rate limit, a rule that matches only some)`, check: `ip -s link show  # errors and drops, on both nodes; ${fam.iptables}-save | grep -E 'statistic|limit'` };
+  }
+  return {
+    text: `something on ${node} drops only some of the packets: a rule that matches some of them (-m statistic, -m limit, hashlimit), a full conntrack table, or a queue that overflows`,
+    check: `${fam.iptables}-save | grep -E 'statistic|limit'; conntrack -S | grep -E 'drop|insert_failed'; ip -s link show ${to.interface}; tc -s qdisc show dev ${to.interface}`,
+  };
+}
+
 
 /**
  * What differs between IPv4 and IPv6 in the checks: the firewall command, the forwarding
@@ -40,10 +70,11 @@ const FORWARD_DROP = (fam: Family, node: string, inIf: string, podCidr: string):
   text: `the FORWARD chain on ${node} drops it (policy DROP, as Docker sets it, or a DROP/REJECT rule); accept ${inIf} traffic in DOCKER-USER`,
   check: `${fam.iptables} -S FORWARD; ${fam.iptables} -L DOCKER-USER -n -v  # fix: ${fam.iptables} -I DOCKER-USER -i ${inIf} -d ${podCidr} -j ACCEPT`,
 });
-const IP_FORWARD = (fam: Family, node: string): Cause => ({
-  text: `${fam.v6 ? 'IPv6 forwarding' : 'IP forwarding'} is off on ${node} (e.g. reset by 'systemctl restart network')`,
-  check: `sysctl ${fam.forwarding}  # must be 1`,
-});
+const IP_FORWARD = (fam: Family, node: string): Cause =>
+  whole({
+    text: `${fam.v6 ? 'IPv6 forwarding' : 'IP forwarding'} is off on ${node} (e.g. reset by 'systemctl restart network')`,
+    check: `sysctl ${fam.forwarding}  # must be 1`,
+  });
 const CONNTRACK = (fam: Family, node: string): Cause => ({
   text: `conntrack on ${node} marks the packets INVALID (a state it never saw, e.g. after a table flush or an asymmetric path) and a rule drops them`,
   check: `conntrack -S; ${fam.iptables} -S | grep -i 'ctstate INVALID'`,
@@ -77,9 +108,11 @@ function ipv6Groups(addr: string): string[] | null {
   return groups.length === 8 && groups.every((g) => /^[0-9a-f]{1,4}$/i.test(g)) ? groups : null;
 }
 const RP_FILTER = (fam: Family, node: string, dev: string): Cause =>
-  fam.v6
-    ? { text: `reverse-path filtering on ${node} drops it (asymmetric route): IPv6 has no rp_filter sysctl, an ip6tables rpfilter rule does it`, check: `ip6tables -t raw -S | grep rpfilter; ip -6 route get <source>  # on ${node}, should leave by ${dev}` }
-    : { text: `reverse-path filtering on ${node} drops it (asymmetric route)`, check: `sysctl net.ipv4.conf.all.rp_filter net.ipv4.conf.${dev}.rp_filter` };
+  whole(
+    fam.v6
+      ? { text: `reverse-path filtering on ${node} drops it (asymmetric route): IPv6 has no rp_filter sysctl, an ip6tables rpfilter rule does it`, check: `ip6tables -t raw -S | grep rpfilter; ip -6 route get <source>  # on ${node}, should leave by ${dev}` }
+      : { text: `reverse-path filtering on ${node} drops it (asymmetric route)`, check: `sysctl net.ipv4.conf.all.rp_filter net.ipv4.conf.${dev}.rp_filter` },
+  );
 
 export interface StepContext {
   from: CapturePoint;
@@ -136,9 +169,9 @@ export function describeStep(c: StepContext): { transition: string; causes: Caus
         mtuCause(),
         { text: `${wire} is filtered between the nodes (host firewall, security group, or an iptables rule on either node)`, check: `iptables -S | grep -E '${filterPattern(ov?.spec ?? null, ov?.ports)}'  # on both nodes; and the cloud security group` },
         ov?.spec?.forwardingEntries
-          ? { text: `${from.host} sends to the wrong outer address: a stale ${ov.spec.forwardingEntries.what} for ${c.dst}'s node`, check: `${ov.spec.forwardingEntries.check(ov.device)}  # on ${from.host}` }
+          ? whole({ text: `${from.host} sends to the wrong outer address: a stale ${ov.spec.forwardingEntries.what} for ${c.dst}'s node`, check: `${ov.spec.forwardingEntries.check(ov.device)}  # on ${from.host}` })
           : null,
-        { text: `the underlay route from ${from.host} to ${to.host} is wrong or down`, check: `ip route get <${to.host} underlay IP>  # on ${from.host}` },
+        whole({ text: `the underlay route from ${from.host} to ${to.host} is wrong or down`, check: `ip route get <${to.host} underlay IP>  # on ${from.host}` }),
       ),
     };
   }
@@ -250,11 +283,11 @@ function leftUnencapsulated(c: StepContext, mtu: Cause | null): { transition: st
   const causes: Cause[] = mtu ? [mtu] : [];
   const enc = o.spec?.encapsulator;
   if (o.spec?.forwardingEntries) {
-    causes.push({ text: `no ${o.spec.forwardingEntries.what} for ${c.dst}'s node: the kernel has nowhere to send the encapsulated frame`, check: o.spec.forwardingEntries.check(o.device) });
+    causes.push(whole({ text: `no ${o.spec.forwardingEntries.what} for ${c.dst}'s node: the kernel has nowhere to send the encapsulated frame`, check: o.spec.forwardingEntries.check(o.device) }));
   } else if (enc?.kind === 'daemon') {
-    causes.push({ text: `${enc.name} on ${node} is not running, so nothing reads ${o.device} and sends ${o.wire.replace(/ \(.*\)$/, '')}`, check: enc.check });
+    causes.push(whole({ text: `${enc.name} on ${node} is not running, so nothing reads ${o.device} and sends ${o.wire.replace(/ \(.*\)$/, '')}`, check: enc.check }));
   } else if (o.spec) {
-    causes.push({ text: `${o.device} on ${node} has no route or peer for ${c.dst}`, check: `ip route get ${c.dst}; ip -d link show ${o.device}` });
+    causes.push(whole({ text: `${o.device} on ${node} has no route or peer for ${c.dst}`, check: `ip route get ${c.dst}; ip -d link show ${o.device}` }));
   }
   causes.push({ text: `an OUTPUT rule on ${node} drops ${o.wire}`, check: 'iptables -S OUTPUT' });
   return { transition: `entered ${pointName(from)}, never left ${to.interface} encapsulated`, causes };
@@ -268,11 +301,21 @@ function neverDecapsulated(c: StepContext): { transition: string; causes: Cause[
   const enc = o.spec?.encapsulator;
   const down: Cause =
     enc?.kind === 'daemon'
-      ? { text: `${enc.name} on ${node} is not running: nothing reads ${o.wire.replace(/ \(.*\)$/, '')} and writes ${o.device}`, check: enc.check }
-      : { text: `${o.device} on ${node} is down, missing, or has another VNI or port than the sender's`, check: `ip -d link show ${o.device}  # state UP, vxlan id and dstport as on the other node` };
-  const causes: Cause[] = [c.overlayPortUnreachableFrom ? { ...down, text: `${node} (${c.overlayPortUnreachableFrom}) answered ICMP port unreachable for ${o.wire}: nothing listens there — ${down.text}` } : down];
-  causes.push({ text: `an INPUT rule on ${node} drops ${o.wire}`, check: 'iptables -S INPUT' });
-  return { transition: `reached ${pointName(from)}, never decapsulated into ${to.interface}`, causes };
+      ? whole({ text: `${enc.name} on ${node} is not running: nothing reads ${o.wire.replace(/ \(.*\)$/, '')} and writes ${o.device}`, check: enc.check })
+      : whole({ text: `${o.device} on ${node} is down, missing, or has another VNI or port than the sender's`, check: `ip -d link show ${o.device}  # state UP, vxlan id and dstport as on the other node` });
+  const input: Cause = { text: `an INPUT rule on ${node} drops ${o.wire}`, check: 'iptables -S INPUT' };
+  const transition = `reached ${pointName(from)}, never decapsulated into ${to.interface}`;
+  if (c.overlayPortUnreachableFrom) {
+    return { transition, causes: [{ ...down, text: `${node} (${c.overlayPortUnreachableFrom}) answered ICMP port unreachable for ${o.wire}: nothing listens there — ${down.text}` }, input] };
+  }
+  // Nothing listening on the tunnel's UDP port (the device down or gone, another port, the
+  // daemon stopped) makes the kernel answer ICMP port unreachable; a filter answers nothing
+  // (DOMAIN.md; the lab's vxlan-flannel-down and vxlan-8472-blocked). The NIC that received
+  // them was captured, and no such error came back: a filter first.
+  if ((o.spec?.udpPorts.length ?? 0) > 0) {
+    return { transition, causes: [{ ...input, text: `${input.text}: no ICMP port unreachable came back, which ${node} sends when nothing listens on the port` }, down] };
+  }
+  return { transition, causes: [down, input] };
 }
 
 /** What a step between two points of one node means, and its causes from the devices alone. */
@@ -286,7 +329,7 @@ function stepOfNode(c: StepContext, key: string, fam: Family, mtuCause: () => Ca
       return {
         transition: `left ${pointName(from)} (the pod's veth), never reached ${to.interface} on ${node}`,
         causes: [
-          { text: `the veth is not attached to ${to.interface}, or is down`, check: `ip link show master ${to.interface}; bridge link show` },
+          whole({ text: `the veth is not attached to ${to.interface}, or is down`, check: `ip link show master ${to.interface}; bridge link show` }),
           { text: 'bridge netfilter (br_netfilter) drops it in FORWARD', check: `sysctl net.bridge.bridge-nf-call-${fam.v6 ? 'ip6tables' : 'iptables'}; ${fam.iptables} -S FORWARD` },
         ],
       };
@@ -298,7 +341,7 @@ function stepOfNode(c: StepContext, key: string, fam: Family, mtuCause: () => Ca
           mtuCause(),
           FORWARD_DROP(fam, node, from.interface, podCidr(c.dst)),
           IP_FORWARD(fam, node),
-          { text: `${node} has no route to ${c.dst} through ${to.interface}`, check: `ip route get ${c.dst}` },
+          whole({ text: `${node} has no route to ${c.dst} through ${to.interface}`, check: `ip route get ${c.dst}` }),
         ),
       };
     case 'overlay>nic':
@@ -313,7 +356,7 @@ function stepOfNode(c: StepContext, key: string, fam: Family, mtuCause: () => Ca
       // packet takes the block's blackhole route (Calico) and vanishes without an ICMP error.
       const route: Cause | null =
         to.role === 'pod'
-          ? { text: `${node} has no route to ${c.dst} through ${to.interface} (the pod's own route is gone; Calico's blackhole route for the block then drops it silently)`, check: `ip${fam.v6 ? ' -6' : ''} route get ${c.dst}; ip${fam.v6 ? ' -6' : ''} route | grep -E 'blackhole|${to.interface}'` }
+          ? whole({ text: `${node} has no route to ${c.dst} through ${to.interface} (the pod's own route is gone; Calico's blackhole route for the block then drops it silently)`, check: `ip${fam.v6 ? ' -6' : ''} route get ${c.dst}; ip${fam.v6 ? ' -6' : ''} route | grep -E 'blackhole|${to.interface}'` })
           : null;
       return {
         transition: `${what} on ${node}, not forwarded from ${from.interface} to ${to.interface}`,
@@ -324,26 +367,26 @@ function stepOfNode(c: StepContext, key: string, fam: Family, mtuCause: () => Ca
     case 'nic>bridge':
       return {
         transition: `reached ${pointName(from)}, not forwarded to ${to.interface}`,
-        causes: [IP_FORWARD(fam, node), FORWARD_DROP(fam, node, from.interface, c.dst), RP_FILTER(fam, node, from.interface), CONNTRACK(fam, node), { text: `${node} has no route to ${c.dst}`, check: `ip route get ${c.dst}` }],
+        causes: [IP_FORWARD(fam, node), FORWARD_DROP(fam, node, from.interface, c.dst), RP_FILTER(fam, node, from.interface), CONNTRACK(fam, node), whole({ text: `${node} has no route to ${c.dst}`, check: `ip route get ${c.dst}` })],
       };
     case 'pod>nic':
     case 'bridge>nic':
       return {
         transition: `reached ${pointName(from)}, never sent out of ${to.interface}`,
-        causes: first(mtuCause(), IP_FORWARD(fam, node), FORWARD_DROP(fam, node, from.interface, c.dst), { text: `${node} has no route to ${c.dst}`, check: `ip route get ${c.dst}` }),
+        causes: first(mtuCause(), IP_FORWARD(fam, node), FORWARD_DROP(fam, node, from.interface, c.dst), whole({ text: `${node} has no route to ${c.dst}`, check: `ip route get ${c.dst}` })),
       };
     case 'bridge>pod':
       return {
         transition: `reached ${pointName(from)}, never ${to.interface} (the pod's veth)`,
         causes: [
-          { text: 'the destination pod is gone or has another address (stale endpoint)', check: `kubectl get pod -o wide | grep ${c.dst}; ip${fam.v6 ? ' -6' : ''} neigh show dev ${from.interface}` },
+          whole({ text: 'the destination pod is gone or has another address (stale endpoint)', check: `kubectl get pod -o wide | grep ${c.dst}; ip${fam.v6 ? ' -6' : ''} neigh show dev ${from.interface}` }),
           { text: `bridge netfilter on ${node} drops it in FORWARD`, check: `sysctl net.bridge.bridge-nf-call-${fam.v6 ? 'ip6tables' : 'iptables'}; ${fam.iptables} -S FORWARD` },
         ],
       };
     default:
       return {
         transition: `seen at ${pointName(from)}, never at ${pointName(to)}`,
-        causes: [FORWARD_DROP(fam, node, from.interface, c.dst), IP_FORWARD(fam, node), { text: `${node} has no route to ${c.dst}`, check: `ip route get ${c.dst}` }],
+        causes: [FORWARD_DROP(fam, node, from.interface, c.dst), IP_FORWARD(fam, node), whole({ text: `${node} has no route to ${c.dst}`, check: `ip route get ${c.dst}` })],
       };
   }
 }

@@ -10,7 +10,7 @@ import { clocksCompare } from '../correlate/clocks';
 import { idsWhere } from '../correlate/flows';
 import { consumesSequence, TCP_MAX_HEADER } from '../correlate/summary';
 import { overlayDevice, type InterfaceRole, type OverlayDevice } from '../protocols/devices';
-import { describeStep, pointName, type Cause } from './causes';
+import { describeStep, pointName, someOnlyCause, stopsEverything, type Cause } from './causes';
 import { leftOutsideTunnel, lostPlainAt } from './outside-tunnel';
 import { passingAt, trafficName, type Passing, type StepPoints } from './passing';
 import type { IcmpErrorReport } from './types';
@@ -1068,6 +1068,19 @@ function describeLosingStep(
       text: `IP fragments are dropped between ${pointName(from)} and ${pointName(to)}: a filter that drops fragments (they carry no ports for a port rule to match), or fragment reassembly limits`,
       check: `nft list ruleset | grep -i frag; iptables -S | grep -- ' -f '; sysctl net.ipv4.ipfrag_high_thresh  # on ${to.host}`,
     });
+  }
+  // Some of the flow's packets crossed this very step after the first was lost there: nothing
+  // that stops them all (forwarding off, no route, a device down) lost the others; what drops
+  // only some comes first, unless only the larger ones were lost (the MTU's story) or the step
+  // is inside one -i any. Crossings that all came before the losses are a change at one moment
+  // (forwarding reset by a network restart): those causes stay.
+  const timeAt = (g: number) => G.store.tNs[G.sightingAt(g, from.id)]!;
+  const firstLost = lost.reduce((m, g) => Math.min(m, timeAt(g)), Infinity);
+  const crossed = idsWhere(dir === 'requests' ? ev.flow.requests : ev.flow.replies, (g) => G.seenAt(g, from.id) && G.seenAt(g, to.id) && timeAt(g) > firstLost);
+  if (crossed.length > 0 || partial > 0) {
+    d.causes = d.causes.filter((x) => !stopsEverything(x));
+    const biggest = crossed.reduce((m, g) => Math.max(m, G.ipLen[g]!), 0);
+    if (partial === 0 && crossed.length > 0 && lost.some((g) => G.ipLen[g]! <= biggest) && !oneTcpdumpAny(from, to)) d.causes.unshift(someOnlyCause(from, to, dst));
   }
   // Two points of one `tcpdump -i any` file: one ring buffer holds every copy of every packet
   // (one per interface crossed), and a burst that fills it loses copies the kernel delivered.

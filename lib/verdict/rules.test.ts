@@ -529,6 +529,19 @@ describe('the verdict rule table', () => {
     }
   });
 
+  it('rules out what would stop every packet at a step that others crossed after the first loss, and keeps it where they all crossed before', async () => {
+    const texts = (f: FlowReport) => f.verdict.causes.map((c) => c.text);
+    // Ping 2 lost between node2/eth0 and node2/cni0, ping 3 through after it: forwarding is on.
+    const some = await cases['requests-partial-loss']!();
+    expect(texts(some)[0]).toMatch(/^something on node2 drops only some of the packets/);
+    expect(texts(some).some((t) => /forwarding is off|has no route/.test(t))).toBe(false);
+    // Pings 1 and 2 through, 3 and 4 lost: something changed at one moment (a network restart
+    // resets ip_forward), so forwarding off stays a cause.
+    const change = await verdictOf([...ping(1, 0, all(), all('rep')), ...ping(2, 1000, all(), all('rep')), ...ping(3, 2000, upTo('node2-eth0'), []), ...ping(4, 3000, upTo('node2-eth0'), []), ...background(0, 4000)]);
+    expect(texts(change).some((t) => /IP forwarding is off on node2/.test(t)), texts(change).join(' | ')).toBe(true);
+    expect(texts(change).some((t) => /drops only some/.test(t))).toBe(false);
+  });
+
   it('still calls an unacknowledged segment lost', async () => {
     const f = await verdictOf([
       { spec: { src: A, dst: B, proto: 'tcp', ipId: 1, sport: 40011, dport: 80, seq: 100, flags: 0x02 }, at: 0, seen: all() },
