@@ -106,6 +106,40 @@ describe('capturePoints', () => {
     ]);
     all.capture.shapes.forEach((s, k) => expect(layout.shapePoint[0]![k]).toBe(s.interfaceId));
   });
+
+  it("splits each node's -i any inside one pcapng by interface index, each with its own capture's window", async () => {
+    const sll2 = (ix: number, n: number) => concatBytes(sll2Header(0x0800, ix), datagram(n).subarray(14));
+    const at = (ms: number) => BigInt(T0) * 1_000_000n + BigInt(ms * 1000);
+    const file = concatBytes(
+      ngSection(true),
+      ngInterface(true, LINKTYPE_LINUX_SLL2, 65535, [{ code: 2, value: 'node1:any' }]),
+      ngInterface(true, LINKTYPE_LINUX_SLL2, 65535, [{ code: 2, value: 'node2:any' }]),
+      ngEnhancedPacket(true, 0, at(0), sll2(7, 1)),
+      ngEnhancedPacket(true, 0, at(1), sll2(2, 1)),
+      ngEnhancedPacket(true, 1, at(3), sll2(2, 1)),
+      ngEnhancedPacket(true, 1, at(4), sll2(5, 1)),
+      ngEnhancedPacket(true, 1, at(900), sll2(5, 2)),
+    );
+    const all = await input('all-interfaces.pcapng', file);
+    const links = new Map([['node1', new Map([[2, 'eth0'], [7, 'veth7']])]]);
+    const layout = capturePoints([all], { links });
+    expect(layout.points.map((p) => [p.node, p.interface, p.interfaceId, p.fromAny ?? false])).toEqual([
+      ['node1', 'eth0', 0, true],
+      ['node1', 'veth7', 0, true],
+      ['node2', 'if2', 1, true],
+      ['node2', 'if5', 1, true],
+    ]);
+    expect(layout.split).toEqual([true]);
+    all.capture.shapes.forEach((s, k) => {
+      const pt = layout.points[layout.shapePoint[0]![k]!]!;
+      expect([pt.interfaceId, pt.interface]).toEqual([s.interfaceId, s.interfaceId === 0 ? links.get('node1')!.get(s.sllIfindex) : `if${s.sllIfindex}`]);
+    });
+    expect(layout.notes).toEqual([expect.stringContaining("(node1's any): tcpdump -i any, split into 2 capture points"), expect.stringContaining("(node2's any): tcpdump -i any, split into 2 capture points")]);
+    // One tcpdump per node ran for all of its interfaces: node1's window is its own, not node2's.
+    fillWindows([all], layout, incidentEpoch([all]));
+    const ms = (p: number) => [(layout.points[p]!.firstNs - layout.points[0]!.firstNs) / 1e6, (layout.points[p]!.lastNs - layout.points[0]!.firstNs) / 1e6];
+    expect([0, 1, 2, 3].map(ms)).toEqual([[0, 1], [0, 1], [3, 900], [3, 900]]);
+  });
 });
 
 describe('incidentEpoch', () => {

@@ -6,8 +6,9 @@
  * per interface index (named from the node's `ip -o link` when given, else `if<N>` with its
  * role inferred from what crossed it, roles.ts); with SLL v1, which has no index, one point for
  * the encapsulated packets (the underlay NIC) and one for the rest (the node's inner devices
- * together). Beside other captures of its node, an `-i any` capture stays one point that is
- * counted but does not decide where packets stop.
+ * together). So is each `any` interface of a pcapng holding several nodes' `-i any` captures.
+ * Beside other captures of its node, an `-i any` capture stays one point that is counted but
+ * does not decide where packets stop.
  */
 import { interfaceRole, type InterfaceRole } from '../protocols/devices';
 import { ns } from '../util/units';
@@ -46,6 +47,8 @@ interface PointSpec {
   merged: boolean;
   /** The shapes this point takes, when a file is split (else by interface). */
   takes?: (s: CaptureInput['capture']['shapes'][number]) => boolean;
+  /** One interface of a `tcpdump -i any` capture split by interface (CapturePoint.fromAny). */
+  fromAny?: true;
 }
 
 /** The SLL v1 split's two points. */
@@ -69,12 +72,15 @@ function pointsOf(input: CaptureInput): PointSpec[] {
   return [{ interfaceId: -1, node: input.label.node, iface, source: input.label.source, role: interfaceRole(iface), merged: iface === 'any' }];
 }
 
-/** An `-i any` capture split into one point per interface (SLL2) or per form (SLL v1). */
-function splitAny(input: CaptureInput, opts: PointOptions): PointSpec[] | null {
-  const node = input.label.node;
-  const shapes = input.capture.shapes;
+/**
+ * An `-i any` capture split into one point per interface (SLL2) or per form (SLL v1): a whole
+ * file (`interfaceId` -1), or one interface of a pcapng that holds several nodes' `-i any`.
+ */
+function splitAny(input: CaptureInput, node: string, interfaceId: number, opts: PointOptions): PointSpec[] | null {
+  const mine = (s: Shape) => interfaceId < 0 || s.interfaceId === interfaceId;
+  const shapes = input.capture.shapes.filter(mine);
   const indexes = [...new Set(shapes.map((s) => s.sllIfindex).filter((x) => x >= 0))].sort((a, b) => a - b);
-  const base = { interfaceId: -1, node, source: input.label.source };
+  const base = { interfaceId, node, source: interfaceId < 0 ? input.label.source : ('pcapng' as const), fromAny: true as const };
   if (indexes.length > 0) {
     const names = opts.links?.get(node);
     return indexes.map((ix, k) => {
@@ -85,15 +91,26 @@ function splitAny(input: CaptureInput, opts: PointOptions): PointSpec[] | null {
         role: name !== undefined ? interfaceRole(name) : null,
         merged: false,
         // Shapes without an index (not SLL2) go with the first interface.
-        takes: (s) => s.sllIfindex === ix || (k === 0 && s.sllIfindex < 0),
+        takes: (s) => mine(s) && (s.sllIfindex === ix || (k === 0 && s.sllIfindex < 0)),
       };
     });
   }
   if (!shapes.some((s) => s.sllPacketType >= 0)) return null;
   return [
-    { ...base, iface: SLL1_UNDERLAY, role: 'nic', merged: true, takes: (s) => s.encapsulation !== null },
-    { ...base, iface: SLL1_INNER, role: 'other', merged: true, takes: (s) => s.encapsulation === null },
+    { ...base, iface: SLL1_UNDERLAY, role: 'nic', merged: true, takes: (s) => mine(s) && s.encapsulation !== null },
+    { ...base, iface: SLL1_INNER, role: 'other', merged: true, takes: (s) => mine(s) && s.encapsulation === null },
   ];
+}
+
+type Shape = CaptureInput['capture']['shapes'][number];
+
+/** Why an `-i any` capture was split, for the report's notes. */
+function splitNote(what: string, node: string, split: PointSpec[], opts: PointOptions): string {
+  const sll2 = split[0]!.iface !== SLL1_UNDERLAY;
+  const named = opts.links?.has(node);
+  return sll2
+    ? `${what}: tcpdump -i any, split into ${split.length} capture points by interface index${named ? ` (names from ${node}'s links file)` : `; no ${node}-links.txt (ip -o link from the node), so they are named if<N> and their roles are inferred from what crossed them`}`
+    : `${what}: tcpdump -i any in SLL v1, which records no interface: split only into the encapsulated packets (${node}/${SLL1_UNDERLAY}) and the rest (${node}/${SLL1_INNER}); where packets stop inside ${node} cannot be told more precisely`;
 }
 
 export interface PointLayout {
@@ -112,19 +129,25 @@ export interface PointLayout {
 
 function specsOf(inputs: readonly CaptureInput[], opts: PointOptions, notes: string[]): PointSpec[][] {
   const perNode = new Map<string, number>();
-  for (const i of inputs) perNode.set(i.label.node, (perNode.get(i.label.node) ?? 0) + 1);
-  return inputs.map((input) => {
-    const alone = perNode.get(input.label.node) === 1;
-    const split = input.label.interface === 'any' && alone ? splitAny(input, opts) : null;
-    if (!split) return pointsOf(input);
-    const sll2 = split[0]!.iface !== SLL1_UNDERLAY;
-    const named = opts.links?.has(input.label.node);
-    notes.push(
-      sll2
-        ? `${input.file}: tcpdump -i any, split into ${split.length} capture points by interface index${named ? ` (names from ${input.label.node}'s links file)` : `; no ${input.label.node}-links.txt (ip -o link from the node), so they are named if<N> and their roles are inferred from what crossed them`}`
-        : `${input.file}: tcpdump -i any in SLL v1, which records no interface: split only into the encapsulated packets (${input.label.node}/${SLL1_UNDERLAY}) and the rest (${input.label.node}/${SLL1_INNER}); where packets stop inside ${input.label.node} cannot be told more precisely`,
-    );
-    return split;
+  const all = inputs.map(pointsOf);
+  for (const specs of all) for (const p of specs) perNode.set(p.node, (perNode.get(p.node) ?? 0) + 1);
+  return inputs.map((input, n) => {
+    const specs = all[n]!;
+    if (specs.length === 1) {
+      const split = input.label.interface === 'any' && perNode.get(input.label.node) === 1 ? splitAny(input, input.label.node, -1, opts) : null;
+      if (!split) return specs;
+      notes.push(splitNote(input.file, input.label.node, split, opts));
+      return split;
+    }
+    // A pcapng of several interfaces: each `any` one that is all there is of its node (the
+    // `-i any` captures of several nodes in one file) is split like a file of its own.
+    const out = specs.flatMap((p) => {
+      const split = p.merged && perNode.get(p.node) === 1 ? splitAny(input, p.node, p.interfaceId, opts) : null;
+      if (split) notes.push(splitNote(`${input.file} (${p.node}'s ${p.iface})`, p.node, split, opts));
+      return split ?? [p];
+    });
+    if (out.length === specs.length) return specs;
+    return out.map((p) => (p.takes ? p : { ...p, takes: (s: Shape) => s.interfaceId === p.interfaceId }));
   });
 }
 
@@ -154,6 +177,7 @@ export function capturePoints(inputs: readonly CaptureInput[], opts: PointOption
         // A name that says nothing (Antrea's `<pod>-<hash>` veths, if<N>) gets its role from what crosses it.
         roleSource: user ? 'user' : recorded ? 'state' : p.role === null || p.role === 'other' ? 'inferred' : 'name',
         merged: p.merged,
+        ...(p.fromAny ? { fromAny: true as const } : {}),
         labelSource: p.source,
         interfaceId: p.interfaceId,
         packets: 0,
@@ -224,7 +248,7 @@ export function fillWindows(inputs: readonly CaptureInput[], layout: PointLayout
       const dropped = (stats.osDrop ?? 0) + (stats.ifDrop ?? 0);
       if (dropped > 0) {
         // One interface's statistics, or the file's for its only point: not an -i any file's for each of its interfaces.
-        if (pt.interfaceId >= 0 || layout.inputPoints[n]!.length === 1) pt.droppedReported = { dropped, of: pt.packets + dropped };
+        if ((pt.interfaceId >= 0 && !pt.fromAny) || layout.inputPoints[n]!.length === 1) pt.droppedReported = { dropped, of: pt.packets + dropped };
         layout.notes.push(droppedNote(pt, dropped, "the capture's own statistics say"));
       }
     }
@@ -248,12 +272,15 @@ export function fillWindows(inputs: readonly CaptureInput[], layout: PointLayout
       if (w.untilMs !== null && !(at(w.untilMs) <= pt.lastNs)) pt.lastNs = ns(at(w.untilMs));
       if (w.untilMs !== null) pt.stopKnown = true;
     }
-    // One `tcpdump -i any` ran for every interface it was split into: the file's window is each one's.
+    // One `tcpdump -i any` ran for every interface it was split into: its window is each one's.
     if (layout.split[n]) {
-      const mine = layout.inputPoints[n]!.map((p) => layout.points[p]!);
-      const first = Math.min(...mine.map((p) => (Number.isNaN(p.firstNs) ? Infinity : p.firstNs)));
-      const last = Math.max(...mine.map((p) => (Number.isNaN(p.lastNs) ? -Infinity : p.lastNs)));
-      if (Number.isFinite(first)) for (const p of mine) [p.firstNs, p.lastNs] = [ns(first), ns(last)];
+      const points = layout.inputPoints[n]!.map((p) => layout.points[p]!).filter((p) => p.fromAny);
+      for (const id of new Set(points.map((p) => p.interfaceId))) {
+        const mine = points.filter((p) => p.interfaceId === id);
+        const first = Math.min(...mine.map((p) => (Number.isNaN(p.firstNs) ? Infinity : p.firstNs)));
+        const last = Math.max(...mine.map((p) => (Number.isNaN(p.lastNs) ? -Infinity : p.lastNs)));
+        if (Number.isFinite(first)) for (const p of mine) [p.firstNs, p.lastNs] = [ns(first), ns(last)];
+      }
     }
   });
 }

@@ -49,6 +49,8 @@ export interface CapturePoint {
   roleSource: 'name' | 'inferred' | 'user' | 'state';
   /** One point standing for several interfaces (`-i any`): a packet's copies are one sighting. */
   merged: boolean;
+  /** One interface of a `tcpdump -i any` split by interface: its points share one capture's buffer and window. */
+  fromAny?: true;
   labelSource: Label['source'];
   /** The pcapng interface this point stands for, or -1 for all interfaces of the file. */
   interfaceId: number;

@@ -820,7 +820,7 @@ export function unacknowledgedData(ev: Evidence): { seq: number; ack: number; by
  * captures, each with its own buffer.
  */
 export function oneTcpdumpAny(a: CapturePoint, b: CapturePoint): boolean {
-  return a.file === b.file && a.interfaceId < 0 && b.interfaceId < 0;
+  return a.file === b.file && a.interfaceId === b.interfaceId && (a.interfaceId < 0 || (a.fromAny === true && b.fromAny === true));
 }
 
 /** How long a capture must still run after a request for the silence after it to say "no reply". */
