@@ -116,6 +116,11 @@ describe("a pcapng holding several nodes' tcpdump -i any", () => {
       expect(story(one)).toEqual(story(separate));
       // Before, each node's -i any stayed one point off every path: 'no request of this flow was captured'.
       expect(one.flows.filter((f) => f.verdict.rule.name === 'nothing-captured')).toEqual([]);
+      // SLL v1's inner point holds the pod's veth too: never 'the pod's veth was not captured'.
+      for (const f of one.flows.filter((x) => x.verdict.kind === 'no-reply')) {
+        expect(f.verdict.summary).toContain(name.includes('sll1') ? 'in SLL v1 records no interface, so whether they went on to the pod cannot be told' : 'node2');
+        expect(f.verdict.summary).not.toContain("the pod's veth was not captured");
+      }
     });
   }
 });

@@ -13,6 +13,7 @@ import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../protocols/numbers';
 import type { IcmpErrorReport, VerdictKind } from './types';
 import type { CapturePoint, Flow } from '../correlate/types';
 import { ROLE_NOUNS } from '../protocols/devices';
+import { SLL1_INNER } from '../correlate/points';
 import { idsWhere, INITIAL_TTLS } from '../correlate/flows';
 
 /** The bits that tell a SYN, a SYN-ACK and a RST apart. */
@@ -699,9 +700,11 @@ export const RULES: readonly VerdictRule[] = [
       const f = ev.flow;
       const last = ev.points[ev.stations[ev.stations.length - 1]!]!;
       const podReached = last.role === 'pod';
+      // SLL v1's inner point is every inner interface of the node at once, the pod's veth too.
+      const where = podReached ? '' : last.interface === SLL1_INNER ? ` (the last capture point: ${last.host}'s tcpdump -i any in SLL v1 records no interface, so whether they went on to the pod cannot be told)` : " (the last capture point; the pod's veth was not captured)";
       return {
         kind: 'no-reply',
-        summary: `${reachLast(ev)}${podReached ? '' : " (the last capture point; the pod's veth was not captured)"}; no reply is seen at any capture point`,
+        summary: `${reachLast(ev)}${where}; no reply is seen at any capture point`,
         transition: podReached ? `delivered to the pod on ${last.host}, which does not answer` : null,
         causes: [
           f.protocol === 'tcp'
