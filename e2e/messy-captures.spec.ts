@@ -51,6 +51,24 @@ test.describe('dashboard on the captures engineers bring', () => {
     await expect(page.getByTestId('verdict-card')).toHaveAttribute('data-stop', 'node2/flannel.1');
   });
 
+  test("the -i any samples by link: each node's -i any in one pcapng is split and named by its links file, and the stop is found", async ({ page }) => {
+    // SLL v1 records no interface: its inner packets are one point, the last the requests reach.
+    for (const [name, kind, stop] of [
+      ['any-sll2-forward-drop', 'request-dropped', 'node2/flannel.1'],
+      ['any-sll1-forward-drop', 'no-reply', ''],
+    ] as const) {
+      await page.goto(`/?sample=${name}`);
+      await expectVerdict(page);
+      // The pcapng and both nodes' interface lists were loaded.
+      await expect(page.locator('[data-testid="file-row"][data-status="loaded"]')).toHaveCount(3);
+      await expect(page.getByTestId('verdict-card')).toHaveAttribute('data-kind', kind);
+      await expect(page.getByTestId('verdict-card')).toHaveAttribute('data-stop', stop);
+      await expect(page.getByTestId('verdict-card')).not.toContainText('no request of this flow was captured');
+    }
+    await expect(page.locator('[data-testid="point-row"][data-point="node1/any:underlay"]')).toHaveCount(1);
+    await page.screenshot({ path: path.join(SHOTS, 'any-sll1-sample.png'), fullPage: true });
+  });
+
   test('a busy node: one broken flow first, the background counted apart, and the list filters by verdict, port and address', async ({ page }) => {
     const s = byName('busy-node-broken-port')!;
     await upload(page, s.files);

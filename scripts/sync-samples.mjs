@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// Serve the lab's sample incidents from the app: copy each scenario's one-file pcapng into
-// public/samples/ and write the manifest the page reads. Runs before `next dev` and `next build`
+// Serve the lab's sample incidents from the app: copy each scenario's one-file pcapng (and its
+// nodes' interface lists, <node>-links.txt) into public/samples/ and write the manifest the page reads. Runs before `next dev` and `next build`
 // (predev/prebuild), so sample-captures/ stays the single source.
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -21,7 +21,10 @@ for (const name of names) {
   if (!existsSync(pcapng)) continue;
   const scenario = JSON.parse(readFileSync(join(from, name, 'scenario.json'), 'utf8'));
   copyFileSync(pcapng, join(to, `${name}.pcapng`));
-  manifest.push({ file: `${name}.pcapng`, title: scenario.title ?? name });
+  // A node's interface list names the interfaces of its tcpdump -i any: the page loads it beside.
+  const companions = readdirSync(join(from, name)).filter((f) => /^[\w.-]+-links\.txt$/.test(f)).sort();
+  for (const f of companions) copyFileSync(join(from, name, f), join(to, `${name}.${f}`));
+  manifest.push({ file: `${name}.pcapng`, title: scenario.title ?? name, ...(companions.length > 0 ? { companions: companions.map((f) => `${name}.${f}`) } : {}) });
 }
 writeFileSync(join(to, 'index.json'), JSON.stringify(manifest, null, 2) + '\n');
 console.log(`samples: ${manifest.length} sample incidents in public/samples/`);

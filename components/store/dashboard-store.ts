@@ -467,17 +467,25 @@ export function createDashboardStore(deps: DashboardDeps): DashboardStore {
         const name = file.slice(file.lastIndexOf('/') + 1);
         actions.clearAll();
         set({ sample: sampleName(file), notice: null });
-        let blob: Blob;
+        // The capture, and what comes with it (a node's interface list names its -i any points).
+        const companions = (await fetchManifest()).find((e) => e.file === file)?.companions ?? [];
+        const prefix = `${sampleName(file)}.`;
+        let blobs: Blob[];
         try {
-          const res = await deps.fetch(sampleUrl(file));
-          if (!res.ok) throw new Error(`HTTP ${res.status}`);
-          blob = await res.blob();
+          blobs = await Promise.all(
+            [file, ...companions].map(async (f) => {
+              const res = await deps.fetch(sampleUrl(f));
+              if (!res.ok) throw new Error(`${f}: HTTP ${res.status}`);
+              return res.blob();
+            }),
+          );
         } catch (err) {
           set({ notice: `Could not fetch the sample ${file}: ${errorMessage(err)}` });
           return;
         }
         if (get().sample !== sampleName(file)) return; // another sample or a drop came first
-        actions.addFiles([{ file: new File([blob], name) }], 'sample');
+        const names = [name, ...companions.map((c) => c.slice(c.lastIndexOf('/') + 1).replace(prefix, ''))];
+        actions.addFiles(blobs.map((b, i) => ({ file: new File([b], names[i]!) })), 'sample');
       },
 
       selectFlow(id) {

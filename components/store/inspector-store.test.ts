@@ -60,6 +60,13 @@ describe('parseSampleManifest', () => {
     expect(() => parseSampleManifest({})).toThrow(/array/);
   });
 
+  it("keeps a sample's companion files, only those inside public/samples", () => {
+    expect(parseSampleManifest([{ file: 'a.pcapng', title: 'A', companions: ['a.node1-links.txt', '../x.txt', 7, 'https://e.org/y'] }, { file: 'b.pcapng', companions: 'no' }])).toEqual([
+      { file: 'a.pcapng', title: 'A', companions: ['a.node1-links.txt'] },
+      { file: 'b.pcapng', title: 'b.pcapng' },
+    ]);
+  });
+
   it('encodes each path segment', () => {
     expect(sampleUrl('dir/a b#1.pcap')).toBe('/samples/dir/a%20b%231.pcap');
   });

@@ -33,6 +33,11 @@ export type CaptureEntry =
 export interface SampleEntry {
   file: string;
   title: string;
+  /**
+   * Files that come with the capture, under public/samples: a node's interface list
+   * (`<sample>.<node>-links.txt`), loaded beside it as `<node>-links.txt`.
+   */
+  companions?: string[];
 }
 
 export type SamplesState =
@@ -90,9 +95,10 @@ export function parseSampleManifest(json: unknown): SampleEntry[] {
   const entries: SampleEntry[] = [];
   for (const item of json as unknown[]) {
     if (typeof item !== 'object' || item === null) continue;
-    const { file, title } = item as { file?: unknown; title?: unknown };
+    const { file, title, companions } = item as { file?: unknown; title?: unknown; companions?: unknown };
     if (typeof file !== 'string' || !isSafeSampleFile(file)) continue;
-    entries.push({ file, title: typeof title === 'string' && title.trim() ? title : file });
+    const extra = Array.isArray(companions) ? companions.filter((c): c is string => typeof c === 'string' && isSafeSampleFile(c)) : [];
+    entries.push({ file, title: typeof title === 'string' && title.trim() ? title : file, ...(extra.length > 0 ? { companions: extra } : {}) });
   }
   return entries;
 }
