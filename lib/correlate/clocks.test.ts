@@ -89,6 +89,21 @@ describe('estimateClocks', () => {
     expect(report.notes).toContain("node2's clock offset comes from one direction only (delay taken as zero)");
   });
 
+  it("measures the wire from where a packet left its node to where it reached the next: not the time it spent inside the first", () => {
+    // One clock (no skew): each datagram crosses node1's pod veth, 120 µs later node1's eth0,
+    // and 4 µs after that node2's eth0. Only the 4 µs may be folded into node2's offset: taken
+    // from the veth, node2's eth0 came out 120 µs before node1's (the time sequence ran backwards).
+    const udp = (ipId: number, ttl: number): FrameSpec => ({ src: '10.244.1.8', dst: '10.244.2.4', proto: 'udp', ipId, sport: 40053, dport: 53, ttl, payload: new Uint8Array(20).fill(ipId) });
+    const at = [0, 1, 2].map((i) => i * MS);
+    const node2 = clocksOf([
+      capture('node1-veth1.pcap', at.map((t, i) => ({ f: udp(300 + i, 64), t }))),
+      capture('node1-eth0.pcap', at.map((t, i) => ({ f: udp(300 + i, 63), t: t + 120 * US }))),
+      capture('node2-eth0.pcap', at.map((t, i) => ({ f: udp(300 + i, 63), t: t + 124 * US }))),
+    ]).get('node2')!;
+    expect(node2.method).toBe('one-way');
+    expect(node2.offsetNs).toBeCloseTo(-4 * US, -1);
+  });
+
   it('with only the replies seen on both nodes, folds their least delay in the other way', () => {
     // node2 captured with tcpdump -Q out: only its replies, 150 and 100 µs on their way to node1.
     // t_node1 − t_node2 for them is delay − 37 ms, so node2 looks 100 µs less ahead than it is.

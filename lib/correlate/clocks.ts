@@ -10,7 +10,13 @@ import type { CapturePoint, Flow, NodeClock } from './types';
 /** Packets per flow used for clock offsets: the minimum one-way delay settles long before. */
 const CLOCK_SAMPLE = 4_000;
 
-/** For packets travelling from node a to node b: the least t_b − t_a, and how many there were. */
+/**
+ * For packets travelling from node a to node b: the least t_b − t_a, and how many there were.
+ * t_a is the packet's last sighting on a (where it left, its NIC) and t_b its first on b (where
+ * it arrived): the time it spent inside either node is no delay of the wire, and taken as part
+ * of the offset it put a node's NIC after the other's (the hop diagram's time sequence ran
+ * backwards by the time node1 took from the pod's veth to its NIC).
+ */
 interface OneWay {
   min: Float64Array;
   samples: Uint32Array;
@@ -21,6 +27,7 @@ function oneWayDelays(flows: Flow[], G: PacketGroups, pointNode: Int32Array, n: 
   const min = new Float64Array(n * n).fill(Infinity);
   const samples = new Uint32Array(n * n);
   const first = new Float64Array(n);
+  const last = new Float64Array(n);
   const order = new Int32Array(n);
   for (const f of flows) {
     order.fill(-1);
@@ -34,6 +41,7 @@ function oneWayDelays(flows: Flow[], G: PacketGroups, pointNode: Int32Array, n: 
       // Which copy of a resent packet one capture holds is a guess where they hold different ones.
       if (G.unevenCopies.size > 0 && G.unevenCopies.has(g)) continue;
       first.fill(NaN);
+      last.fill(NaN);
       let seenNodes = 0;
       for (let k = G.from(g), e = G.to(g); k < e; k++) {
         const i = st.order[k]!;
@@ -42,6 +50,7 @@ function oneWayDelays(flows: Flow[], G: PacketGroups, pointNode: Int32Array, n: 
         const node = pointNode[st.point[i]!]!;
         if (Number.isNaN(first[node]!)) seenNodes++;
         if (!(t >= first[node]!)) first[node] = t;
+        if (!(t <= last[node]!)) last[node] = t;
       }
       if (seenNodes < 2) continue;
       for (let a = 0; a < n; a++) {
@@ -50,7 +59,7 @@ function oneWayDelays(flows: Flow[], G: PacketGroups, pointNode: Int32Array, n: 
           if (a === b || Number.isNaN(first[b]!) || order[b] === -1) continue;
           // Does this packet travel from a to b?
           if (!(G.dir[g] === 1 ? order[a]! < order[b]! : order[a]! > order[b]!)) continue;
-          const d = first[b]! - first[a]!;
+          const d = first[b]! - last[a]!;
           if (d < min[a * n + b]!) min[a * n + b] = d;
           samples[a * n + b]!++;
         }
