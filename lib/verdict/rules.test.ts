@@ -3,7 +3,7 @@
  * that rule — and no rule before it — decides. Routed path: node1/cni0 → node1/eth0 →
  * node2/eth0 → node2/cni0, the TTL dropping where a node routes.
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -540,6 +540,15 @@ describe('the verdict rule table', () => {
     const change = await verdictOf([...ping(1, 0, all(), all('rep')), ...ping(2, 1000, all(), all('rep')), ...ping(3, 2000, upTo('node2-eth0'), []), ...ping(4, 3000, upTo('node2-eth0'), []), ...background(0, 4000)]);
     expect(texts(change).some((t) => /IP forwarding is off on node2/.test(t)), texts(change).join(' | ')).toBe(true);
     expect(texts(change).some((t) => /drops only some/.test(t))).toBe(false);
+  });
+
+  it("names a capture that shows one direction only where a healthy flow crosses every other point (the lab's blind veth)", async () => {
+    const dir = join(import.meta.dirname, '..', '..', 'sample-captures', 'blind-veth-healthy');
+    const files = readdirSync(dir).filter((f) => /\.pcap$/.test(f)).map((f) => join(dir, f));
+    const { report } = analyze((await loadInputs(files, new Map())).inputs);
+    const delivered = report.flows.filter((f) => f.verdict.kind === 'delivered' && f.client === '10.244.1.2');
+    expect(delivered.length).toBeGreaterThan(0);
+    for (const f of delivered) expect(f.verdict.summary).toMatch(/cross every capture point that could show them \(node1\/veth3a1b2c4d shows one direction only\)$/);
   });
 
   it('still calls an unacknowledged segment lost', async () => {

@@ -960,9 +960,12 @@ export const RULES: readonly VerdictRule[] = [
       const fewerIds = new Set([...short(ev.stations, ev.reqAt, ev.n), ...short(ev.repStations, ev.repAt, ev.nReplies)]);
       const fewer = ev.flow.path.filter((p) => fewerIds.has(p)).map((p) => pointName(ev.points[p]!));
       const near = lastShortOfClient(ev);
+      // Points of the path that are no station of a direction (a pod's capture blind to it): every capture point that could show them.
+      const blindTo = ev.flow.path.filter((p) => ev.blind.some((b) => b.point === p) && (!ev.stations.includes(p) || !ev.repStations.includes(p))).map((p) => pointName(ev.points[p]!));
+      const every = blindTo.length > 0 ? `cross every capture point that could show them (${listed(blindTo)} ${blindTo.length === 1 ? 'shows' : 'show'} one direction only)` : 'cross every capture point';
       return {
         kind: 'delivered',
-        summary: `${plural(ev.n, ev.what)} and ${plural(ev.nReplies, ev.replyWhat)} ${m.note ? `got through${m.note}` : fewer.length > 0 ? `got through; ${listed(fewer)} ${fewer.length === 1 ? 'holds' : 'hold'} fewer of them` : 'cross every capture point'}${near ? `; they were last captured at ${pointName(near)}, short of ${ev.flow.client}: whether they reach it is not captured` : ''}`,
+        summary: `${plural(ev.n, ev.what)} and ${plural(ev.nReplies, ev.replyWhat)} ${m.note ? `got through${m.note}` : fewer.length > 0 ? `got through; ${listed(fewer)} ${fewer.length === 1 ? 'holds' : 'hold'} fewer of them` : every}${near ? `; they were last captured at ${pointName(near)}, short of ${ev.flow.client}: whether they reach it is not captured` : ''}`,
         transition: null,
         causes: [],
         evidence: [countsLine(ev, 'requests'), countsLine(ev, 'replies'), ...m.lines, ...(near ? [`the last capture on the way back is ${pointName(near)}, a node's ${ROLE_NOUNS[near.role]}, not the client's own interface`] : [])],

@@ -286,7 +286,7 @@ export function offPathOf(f: Flow, c: Correlation, memo?: Map<string, FlowReport
   }
   const on = new Set([...f.path, ...own.map((p) => p.id)]);
   const hosts = new Set(f.path.map((p) => points[p]!.host));
-  const tunnels = (p: CapturePoint) => c.undecoded.filter((u) => u.seenAt[`${p.node}/${p.interface}`] !== undefined).map((u) => u.tunnel);
+  const tunnels = (p: CapturePoint) => c.undecoded.filter((u) => u.seenAt[`${p.node}/${p.interface}`] !== undefined).map((u) => u.tunnel).filter((t, i, all) => all.indexOf(t) === i);
   const out: FlowReport['offPath'] = [];
   for (const p of points) {
     // On the path, or one of the flow's own pods: never "not on its path", whatever left it off.
