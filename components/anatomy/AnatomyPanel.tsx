@@ -447,7 +447,13 @@ function MtuBox({ detail, at }: { detail: PacketAnatomyDetail; at: number }) {
             {m.parts && m.parts.length > 0 ? ` (${m.parts.map((p) => `${p.title} ${p.length}`).join(' + ')})` : ''}: on an underlay MTU of {m.underlayMtu}, inner
             packets up to <strong>{m.innerMtu}</strong> bytes fit. This one is {m.innerLength}:{' '}
             {m.fits ? <span className="text-ok">it fits.</span> : <strong className="text-danger">it does not fit.</strong>}
-            {m.measured === false ? <span className="text-muted"> (this copy carries no tunnel headers: the overhead is {name(m.overlay)}&apos;s nominal one)</span> : null}
+            {m.measured === false ? (
+              <span className="text-muted">
+                {m.measuredElsewhere
+                  ? ' (this copy carries no tunnel headers: the overhead is the one measured on this packet where it was captured encapsulated)'
+                  : ` (this copy carries no tunnel headers: the overhead is ${name(m.overlay)}'s nominal one)`}
+              </span>
+            ) : null}
           </p>
           <ul className="font-mono text-[11px]">
             {m.lines.map((l, i) => (

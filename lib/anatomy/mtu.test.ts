@@ -75,6 +75,22 @@ describe.runIf(have.size > 0)('overhead measured on the wire', () => {
   });
 });
 
+describe.runIf(have.has('flannel-dualstack-v6-drop'))('flannel-dualstack-v6-drop: VXLAN over an IPv6 underlay', () => {
+  it('a decapsulated copy takes the overhead measured on its encapsulated copy: 70 bytes, not the nominal 50', async () => {
+    const isV6Ping = (a: Anatomy) => a.layers.some((l) => l.kind === 'icmpv6');
+    const wire = (await anatomies('flannel-dualstack-v6-drop', 'node1-eth0.pcap')).find((a) => isV6Ping(a) && a.layers.some((l) => l.kind === 'vxlan'))!;
+    const measured = mtuArithmetic(wire);
+    expect(measured).toMatchObject({ overlay: 'vxlan', overhead: 70, innerMtu: 1430, measured: true });
+    expect(measured.parts!.map((p) => `${p.title} ${p.length}`)[0]).toBe('outer IPv6 40');
+    const inner = (await anatomies('flannel-dualstack-v6-drop', 'node1-cni0.pcap')).find(isV6Ping)!;
+    expect(mtuArithmetic(inner, 1500, 'vxlan')).toMatchObject({ overhead: 50, innerMtu: 1450 });
+    const m = mtuArithmetic(inner, 1500, 'vxlan', measured.parts!);
+    expect(m).toMatchObject({ overlay: 'vxlan', overhead: 70, innerMtu: 1430, measured: false, measuredElsewhere: true });
+    expect(m.lines).toContain('(as measured where this packet was captured encapsulated: this capture point sees it without its VXLAN headers)');
+    expect(m.lines.some((l) => l.includes('nominal'))).toBe(false);
+  });
+});
+
 describe.runIf(have.has('vxlan-mtu-frag-needed'))('vxlan-mtu-frag-needed: a 1500-byte DF ping on a 1450 overlay', () => {
   it('does not fit: node1 answers frag-needed with the inner MTU', async () => {
     const cni0 = await anatomies('vxlan-mtu-frag-needed', 'node1-cni0.pcap');

@@ -80,10 +80,12 @@ function partsOf(t: Tunnel): { title: string; length: number }[] {
  * The MTU arithmetic of `anatomy`'s packet. An encapsulated packet (captured on the underlay)
  * gives its overlay and overhead from its own headers; a packet captured before encapsulation
  * or after decapsulation (on a pod veth, cni0, flannel.1) carries no trace of the overlay, so
- * pass `overlay` to get the nominal overhead over an IPv4 underlay. A packet with no overlay
- * and none given is checked against the underlay MTU alone.
+ * pass `overlay` to get the nominal overhead over an IPv4 underlay, and `seen`, the overhead
+ * measured on the same packet where it was captured encapsulated (an IPv6 underlay adds 70, not
+ * 50), when there is one. A packet with no overlay and none given is checked against the
+ * underlay MTU alone.
  */
-export function mtuArithmetic(anatomy: Anatomy, underlayMtu = UNDERLAY_MTU, overlay?: Overlay): MtuArithmetic {
+export function mtuArithmetic(anatomy: Anatomy, underlayMtu = UNDERLAY_MTU, overlay?: Overlay, seen?: readonly { title: string; length: number }[]): MtuArithmetic {
   const tunnel = findTunnel(anatomy);
   let kind: MtuArithmetic['overlay'] = 'none';
   let parts: { title: string; length: number }[] = [];
@@ -98,7 +100,7 @@ export function mtuArithmetic(anatomy: Anatomy, underlayMtu = UNDERLAY_MTU, over
     inner = anatomy.layers.find((l) => isIp(l) && !l.quoted);
     if (overlay !== undefined) {
       kind = overlay;
-      parts = [...overlaySpec(overlay).overhead];
+      parts = [...(seen ?? overlaySpec(overlay).overhead)];
     }
   }
   const overhead = parts.reduce((s, p) => s + p.length, 0);
@@ -137,10 +139,13 @@ export function mtuArithmetic(anatomy: Anatomy, underlayMtu = UNDERLAY_MTU, over
   const name = spec.name;
   lines.push(`${name} overhead: ${parts.map((p) => `${p.title} ${p.length}`).join(' + ')} = ${overhead} bytes in front of the inner IP packet`);
   // Measured: the packet's own headers say whether an inner frame rides inside; nominal: the overlay's usual form.
-  if (measured ? parts.some((p) => p.title.startsWith('inner Ethernet')) : spec.inner === 'ethernet') {
+  const elsewhere = !measured && seen !== undefined;
+  if (elsewhere) result.measuredElsewhere = true;
+  if (measured || elsewhere ? parts.some((p) => p.title.startsWith('inner Ethernet')) : spec.inner === 'ethernet') {
     lines.push("an MTU counts IP bytes: the outer Ethernet header is outside it, the inner frame's Ethernet header rides inside the UDP payload and counts");
   }
-  if (!measured) lines.push(`(nominal, over an IPv4 underlay: this capture point sees the packet without its ${name} headers)`);
+  if (elsewhere) lines.push(`(as measured where this packet was captured encapsulated: this capture point sees it without its ${name} headers)`);
+  else if (!measured) lines.push(`(nominal, over an IPv4 underlay: this capture point sees the packet without its ${name} headers)`);
   lines.push(`inner MTU: ${underlayMtu} − ${overhead} = ${innerMtu}, the largest inner IP packet that fits: the most ${spec.deviceText} can have as its MTU`);
   if (fits) {
     lines.push(`this packet: inner ${ipTitle} ${innerLength} + ${overhead} = ${total} ≤ ${underlayMtu}: fits`);

@@ -126,4 +126,6 @@ export interface MtuArithmetic {
   parts?: { title: string; length: number }[];
   /** True when the overhead was read from the packet's own headers, false when nominal (an inner packet and an explicit overlay). */
   measured?: boolean;
+  /** Not measured on this copy but on the same packet where it was captured encapsulated. */
+  measuredElsewhere?: true;
 }

@@ -704,6 +704,8 @@ export class AnalysisEngine {
     const device = flow.path.map((p) => pts[p]!).find((p) => p.role === 'overlay');
     const kind = own.find((m) => m.overlay !== 'none')?.overlay ?? (device ? (overlayDevice(device.interface).spec?.kind ?? 'none') : 'none');
     const overlay: Overlay | undefined = kind === 'none' ? undefined : kind;
+    // The overhead this very packet carried where it was captured encapsulated (an IPv6 underlay's 70 bytes, not the nominal 50).
+    const measured = own.find((m) => m.measured && m.overlay === kind)?.parts;
     return {
       flow: flowId,
       group: groupId,
@@ -718,7 +720,7 @@ export class AnalysisEngine {
         };
         return prev ? diffStations(prev.anatomy, s.anatomy, { from: at(prev), to: at(s) }) : null;
       }),
-      mtu: stations.map((s, i) => (own[i]!.overlay === 'none' && overlay ? mtuArithmetic(s.anatomy, ANATOMY_UNDERLAY_MTU, overlay) : own[i]!)),
+      mtu: stations.map((s, i) => (own[i]!.overlay === 'none' && overlay ? mtuArithmetic(s.anatomy, ANATOMY_UNDERLAY_MTU, overlay, measured) : own[i]!)),
     };
   }
 
