@@ -121,3 +121,21 @@ describe('attachIcmpErrors', () => {
     expect(c.flows.flatMap((f) => f.icmpErrors)).toEqual([]);
   });
 });
+
+describe('an error recorded by tcpdump -i any', () => {
+  it('counts once though -i any wrote it once per interface it crossed (vxlan-mtu-frag-needed: node2/any holds two copies)', async () => {
+    const { readdirSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { loadInputs } = await import('../analyze/files');
+    const { analyze } = await import('../analyze');
+    const dir = join(import.meta.dirname, '..', '..', 'sample-captures', 'vxlan-mtu-frag-needed');
+    const files = readdirSync(dir).filter((f) => /\.pcap$/.test(f)).map((f) => join(dir, f));
+    const { inputs } = await loadInputs(files, new Map());
+    // The file itself: two frag-needed records from node2's cni0 address, microseconds apart.
+    const any = inputs.find((i) => i.file.endsWith('node2-any.pcap'))!;
+    const copies = [...any.capture.icmpErrors.values()].filter((e) => e.from === '10.244.2.1' && e.type === 3 && e.code === 4);
+    expect(copies).toHaveLength(2);
+    const errors = analyze(inputs).report.flows.flatMap((f) => f.icmpErrors).filter((e) => e.at === 'node2/any' && e.from === '10.244.2.1');
+    expect(errors.map((e) => [e.meaning, e.count])).toEqual([[expect.stringContaining('fragmentation needed'), 1]]);
+  });
+});
