@@ -828,6 +828,25 @@ export const REPLY_WAIT_NS = TAIL_GRACE_NS;
 
 const NONE: readonly number[] = Object.freeze([]);
 
+/**
+ * Replies to a client this node SNATed between `to` and `from` (its requests left `from` with
+ * another source than they had at `to`): conntrack undoes the SNAT as the replies arrive, before
+ * routing and the FORWARD chain, so those see the client's address, not the node's own one the
+ * replies carry at `from`. Else the address they carry at `from`.
+ */
+function unSnatted(ev: Evidence, from: CapturePoint, to: CapturePoint, dstAt: string): string {
+  if (from.host !== to.host) return dstAt;
+  const G = ev.groups;
+  const st = G.store;
+  for (const g of ev.flow.requests) {
+    const inside = G.sightingAt(g, to.id);
+    const outside = G.sightingAt(g, from.id);
+    if (inside < 0 || outside < 0) continue;
+    return st.src[inside] !== st.src[outside] && st.addrs.text[st.src[outside]!] === dstAt ? st.addrs.text[st.src[inside]!]! : dstAt;
+  }
+  return dstAt;
+}
+
 /** Where a direction's packets head: the server for requests, the client for replies (before any NAT). */
 const headingTo = (f: Flow, dir: 'requests' | 'replies') => (dir === 'replies' ? f.client : f.server);
 
@@ -927,7 +946,8 @@ function computeStep(ev: Evidence, dir: 'requests' | 'replies', k: number, c: Co
   const missed = echoed.length > 0 ? [...acked, ...echoed] : acked;
   const lostSize = lost.reduce((m, g) => Math.max(m, G.ipLen[g]!), 0);
   const first = lost.length > 0 ? G.sightingAt(lost[0]!, from.id) : outside.length > 0 ? G.sightingAt(outside[0]!, from.id) : -1;
-  const dst = first >= 0 ? st.addrs.text[st.dst[first]!]! : headingTo(f, dir);
+  const dstAt = first >= 0 ? st.addrs.text[st.dst[first]!]! : headingTo(f, dir);
+  const dst = dir === 'replies' ? unSnatted(ev, from, to, dstAt) : dstAt;
   // What the step means and which neighbour lookups went unanswered: read by the rules only at
   // a step where something is missing, so worked out on first use (a busy incident has
   // thousands of healthy flows, each with a handful of steps that lose nothing).

@@ -551,6 +551,19 @@ describe('the verdict rule table', () => {
     for (const f of delivered) expect(f.verdict.summary).toMatch(/cross every capture point that could show them \(node1\/veth3a1b2c4d shows one direction only\)$/);
   });
 
+  it("aims the checks for replies a node un-SNATs at the pod they go to, not the node's own address they carry on its NIC (calico-snat-forward-off)", async () => {
+    const dir = join(import.meta.dirname, '..', '..', 'sample-captures', 'calico-snat-forward-off');
+    const files = readdirSync(dir).filter((f) => /^node1-.*\.pcap$|^outside-.*\.pcap$/.test(f) && !f.includes('-any')).map((f) => join(dir, f));
+    const { report } = analyze((await loadInputs(files, new Map())).inputs);
+    const dropped = report.flows.filter((f) => f.verdict.kind === 'reply-dropped' && f.translations.some((t) => t.kind === 'SNAT'));
+    expect(dropped.length).toBeGreaterThan(0);
+    for (const f of dropped) {
+      const checks = f.verdict.causes.map((c) => `${c.text} ${c.check}`).join('\n');
+      expect(checks).toContain(`-d ${f.client} -j ACCEPT`);
+      expect(checks).not.toContain('10.39.0.110');
+    }
+  });
+
   it('still calls an unacknowledged segment lost', async () => {
     const f = await verdictOf([
       { spec: { src: A, dst: B, proto: 'tcp', ipId: 1, sport: 40011, dport: 80, seq: 100, flags: 0x02 }, at: 0, seen: all() },
