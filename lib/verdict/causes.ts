@@ -41,7 +41,7 @@ export function someOnlyCause(from: CapturePoint, to: CapturePoint, dst: string)
   }
   return {
     text: `something on ${node} drops only some of the packets: a rule that matches some of them (-m statistic, -m limit, hashlimit), a full conntrack table, or a queue that overflows`,
-    check: `${fam.iptables}-save | grep -E 'statistic|limit'; conntrack -S | grep -E 'drop|insert_failed'; ip -s link show ${to.interface}; tc -s qdisc show dev ${to.interface}`,
+    check: `${fam.iptables}-save | grep -E 'statistic|limit'; conntrack -S | grep -E 'drop|insert_failed'; ip -s link show ${from.interface}; ip -s link show ${to.interface}; tc -s qdisc show dev ${to.interface}`,
   };
 }
 
