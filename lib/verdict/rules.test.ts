@@ -564,6 +564,19 @@ describe('the verdict rule table', () => {
     }
   });
 
+  it("says why packets that passed after the next capture's last one count as lost (mixed-snaplen-udp-drop)", async () => {
+    const dir = join(import.meta.dirname, '..', '..', 'sample-captures', 'mixed-snaplen-udp-drop');
+    const files = readdirSync(dir).filter((f) => /\.pcap$/.test(f)).map((f) => join(dir, f));
+    const { report } = analyze((await loadInputs(files, new Map())).inputs);
+    const lines = report.flows.flatMap((f) => f.verdict.rule.evidence).filter((l) => / covers [\d.]+ s–[\d.]+ s/.test(l));
+    const late = lines.filter((l) => {
+      const m = /passed \S+ at [\d.]+ s–([\d.]+) s; .* covers [\d.]+ s–([\d.]+) s/.exec(l);
+      return m !== null && Number(m[1]) > Number(m[2]);
+    });
+    expect(late.length).toBeGreaterThan(0);
+    for (const l of late) expect(l).toContain('(to its last packet; nothing says it had stopped when the later ones passed, and a capture that goes quiet runs on)');
+  });
+
   it('still calls an unacknowledged segment lost', async () => {
     const f = await verdictOf([
       { spec: { src: A, dst: B, proto: 'tcp', ipId: 1, sport: 40011, dport: 80, seq: 100, flags: 0x02 }, at: 0, seen: all() },

@@ -64,8 +64,11 @@ function stepLines(s: Step, dir: 'requests' | 'replies'): string[] {
     s.to.packets === 0 ? (s.to.runUnknown ? 'holds no packet, and when it ran is unknown (its tcpdump never said it listened)' : 'ran and holds no packet at all') : Number.isNaN(s.window[0]) ? 'has no timestamps' : `covers ${sec(s.window[0])}–${sec(s.window[1])}`;
   const lines: string[] = [];
   if (s.lost.length > 0) {
+    // Lost after the next capture's last packet: counted, because a capture that goes quiet runs
+    // on (evidence.ts TAIL_GRACE_NS, or its stream going on); said, or the line contradicts itself.
+    const later = s.to.packets > 0 && s.lostTimes.some((t) => t > s.window[1] + 1e6); // past what the line shows (ms)
     lines.push(`${plural(s.lost.length, dir)} seen at ${pointName(s.from)} and never at ${pointName(s.to)} (largest ${s.lostSize} bytes)`);
-    lines.push(`they passed ${pointName(s.from)} at ${span(s.lostTimes)}; ${pointName(s.to)}'s capture ${window}`);
+    lines.push(`they passed ${pointName(s.from)} at ${span(s.lostTimes)}; ${pointName(s.to)}'s capture ${window}${later ? ` (to its last packet; nothing says it had stopped when the later ones passed, and a capture that goes quiet runs on)` : ''}`);
   } else lines.push(`${pointName(s.to)}'s capture ${window}`);
   lines.push(...outsideLines(s, dir));
   return lines;
