@@ -1107,7 +1107,7 @@ function describeLosingStep(
   if (oneTcpdumpAny(from, to) && seen.size > 0) {
     d.causes.push({
       text: `tcpdump itself may have dropped these copies: ${pointName(from)} and ${pointName(to)} come from one -i any capture, whose buffer holds a copy per interface and overflows on bursts (it says "N packets dropped by kernel" when stopped)`,
-      check: `tcpdump -i any -B 65536 -w ${from.host}-any.pcap  # capture again with a larger buffer; compare the drop count tcpdump prints`,
+      check: `tcpdump -i any -B 262144 -w ${from.host}-any.pcap  # capture again with a larger buffer (-B counts KiB: 256 MiB, four times the 64 MiB many guides give); compare the drop count tcpdump prints`,
     });
   }
   return d;
