@@ -381,9 +381,18 @@ function acknowledged(missing: number[], same: GroupIds, other: GroupIds, G: Pac
     const s = G.seq[g]!;
     if (!consumes(g)) return false;
     if (same.some((h) => h !== g && G.seq[h] === s && consumes(h))) return false;
-    // Not a RST's acknowledgment: iptables' REJECT acknowledges the SYN it refuses in the server's name.
-    return other.some((h) => (G.tcpFlags[h]! & (TCP_ACK | TCP_RST)) === TCP_ACK && ((G.ack[h]! - s) >>> 0) > 0 && ((G.ack[h]! - s) >>> 0) < 0x40000000);
+    return other.some((h) => acksPast(G, h, s, 1));
   });
+}
+
+/**
+ * Whether packet h acknowledges at least `bytes` bytes from sequence number `seq` on (32-bit
+ * wrap-around taken into account). Not a RST's acknowledgment: iptables' REJECT acknowledges
+ * the SYN it refuses in the peer's name.
+ */
+export function acksPast(G: PacketGroups, h: number, seq: number, bytes: number): boolean {
+  const d = (G.ack[h]! - seq) >>> 0;
+  return (G.tcpFlags[h]! & (TCP_ACK | TCP_RST)) === TCP_ACK && d >= Math.max(1, bytes) && d < 0x40000000;
 }
 
 /**

@@ -7,11 +7,11 @@
  */
 import type { Cause } from './causes';
 import { familyOf, pointName } from './causes';
-import { consumesSequence } from '../correlate/summary';
-import { oneTcpdumpAny, ownRequestsMissed, quoteCutNote, REPLY_WAIT_NS, seenTime, unacknowledgedData, unansweredEchoes, watchedAfterRequest, type Evidence, type Step } from './evidence';
+import { consumesSequence, TCP_MAX_HEADER } from '../correlate/summary';
+import { acksPast, oneTcpdumpAny, ownRequestsMissed, quoteCutNote, REPLY_WAIT_NS, seenTime, unacknowledgedData, unansweredEchoes, watchedAfterRequest, type Evidence, type Step } from './evidence';
 import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../protocols/numbers';
 import type { IcmpErrorReport, VerdictKind } from './types';
-import type { CapturePoint, Flow } from '../correlate/types';
+import type { CapturePoint } from '../correlate/types';
 import { ROLE_NOUNS } from '../protocols/devices';
 import { SLL1_INNER } from '../correlate/points';
 import { idsWhere, INITIAL_TTLS } from '../correlate/flows';
@@ -308,31 +308,12 @@ function partialRules(dir: 'requests' | 'replies'): VerdictRule[] {
       },
     },
     {
-      name: `${dir}-lost-and-resent`,
-      description: `Some TCP ${dir} are lost at one step and others pass, and every lost segment that carried data was sent again and acknowledged by the other side: TCP recovered, every byte arrived. Delivered; the step and the count of segments lost there are said.`,
-      decide(ev) {
-        const x = found(ev);
-        if (!x || ev.flow.proto !== 6 || oneTcpdumpAny(x.s.from, x.s.to)) return null;
-        const acks = dir === 'requests' ? ev.flow.replies : ev.flow.requests;
-        if (!resentAndAcknowledged(ev, x.s.lost, dir === 'requests' ? ev.flow.requests : ev.flow.replies, acks)) return null;
-        const at = dir === 'requests' ? ev.reqAt : ev.repAt;
-        const passed = at[x.k + 1]!;
-        const peer = dir === 'requests' ? 'the server' : 'the client';
-        return {
-          kind: 'delivered',
-          summary: `TCP recovered: ${passed} of ${passed + x.s.lost.length} ${noun(ev)} passed from ${pointName(x.s.from)} to ${pointName(x.s.to)}; ${x.s.lost.length === 1 ? 'the other was' : `the other ${x.s.lost.length} were`} lost on that step, sent again and acknowledged by ${peer}: no byte is missing`,
-          transition: null,
-          causes: [],
-          evidence: [countsLine(ev, dir), ...stepLines(x.s, dir), `each lost segment's sequence number was sent again later, and ${peer} acknowledged past it`],
-        };
-      },
-    },
-    {
       name: `${dir}-partial-loss`,
       description: `Some ${dir} are lost at one step and others of the same sizes pass: loss, not a filter.`,
       decide(ev) {
         const x = found(ev);
-        if (!x || oneTcpdumpAny(x.s.from, x.s.to)) return null;
+        // TCP that sent every lost segment again and had it acknowledged: the tcp-recovered rule says so, unless another rule finds a stop.
+        if (!x || oneTcpdumpAny(x.s.from, x.s.to) || recovered(ev, x.s, dir)) return null;
         const at = dir === 'requests' ? ev.reqAt : ev.repAt;
         // Packets that passed while the next capture was not running are neither lost nor passed.
         const passed = at[x.k + 1]!;
@@ -373,24 +354,25 @@ function partialRules(dir: 'requests' | 'replies'): VerdictRule[] {
 }
 
 /**
- * Whether TCP recovered these lost segments: every one that carried data (a lost bare ACK is
- * superseded by the next) has its sequence number in a later segment of its direction, and a
- * packet of the other direction acknowledges past its first byte, so the bytes arrived. False
- * when none carried data.
+ * Whether TCP recovered what was lost at step `s`: every lost segment that carried data (a lost
+ * bare ACK is superseded by the next) has its sequence number in a later segment of its
+ * direction, and a packet of the other direction acknowledges all of it (its payload taken as
+ * short as it can be: the longest TCP header), so every byte arrived. False when none carried
+ * data. One pass over each direction: a lossy bulk transfer loses thousands of segments.
  */
-function resentAndAcknowledged(ev: Evidence, lost: readonly number[], same: Flow['requests'], other: Flow['requests']): boolean {
+function recovered(ev: Evidence, s: Step, dir: 'requests' | 'replies'): boolean {
+  if (ev.flow.proto !== 6 || oneTcpdumpAny(s.from, s.to)) return false;
   const G = ev.groups;
   const ipHeader = ev.flow.client.includes(':') ? 40 : 20;
-  // Not a RST's acknowledgment: iptables' REJECT acknowledges in the peer's name.
-  const acksPast = (h: number, s: number) => (G.tcpFlags[h]! & (TCP_ACK | TCP_RST)) === TCP_ACK && ((G.ack[h]! - s) >>> 0) > 0 && ((G.ack[h]! - s) >>> 0) < 0x40000000;
-  const data = lost.filter((g) => consumesSequence(G, g, ipHeader));
-  return (
-    data.length > 0 &&
-    data.every((g) => {
-      const s = G.seq[g]!;
-      return same.some((h) => h !== g && G.seq[h] === s && G.first[h]! > G.first[g]!) && other.some((h) => acksPast(h, s));
-    })
-  );
+  const data = s.lost.filter((g) => consumesSequence(G, g, ipHeader));
+  if (data.length === 0) return false;
+  const [same, other] = dir === 'requests' ? [ev.flow.requests, ev.flow.replies] : [ev.flow.replies, ev.flow.requests];
+  // Each sequence number's latest sending, and the furthest acknowledgment of the other way.
+  const lastSent = new Map<number, number>();
+  for (const h of same) lastSent.set(G.seq[h]!, Math.max(lastSent.get(G.seq[h]!) ?? -Infinity, G.first[h]!));
+  let furthest = -1;
+  for (const h of other) if (acksPast(G, h, G.seq[data[0]!]!, 0) && (furthest < 0 || acksPast(G, h, G.ack[furthest]!, 1))) furthest = h;
+  return furthest >= 0 && data.every((g) => lastSent.get(G.seq[g]!)! > G.first[g]! && acksPast(G, furthest, G.seq[g]!, G.ipLen[g]! - ipHeader - TCP_MAX_HEADER));
 }
 
 function ipForwardOrForwardChain(node: string, addr: string): Cause {
@@ -937,6 +919,28 @@ export const RULES: readonly VerdictRule[] = [
         ],
         ...(after ? { repliesStopAfter: after } : {}),
       };
+    },
+  },
+  {
+    name: 'tcp-recovered',
+    description:
+      'Some TCP segments were lost at one step while others passed, and every lost one that carried data was sent again and acknowledged in full by the other side: TCP recovered, every byte arrived, and no rule found a stop. Delivered; the step and how many were lost there are said.',
+    decide(ev) {
+      for (const dir of ['requests', 'replies'] as const) {
+        const x = lossyStep(ev, dir);
+        if (!x || !recovered(ev, x.s, dir)) continue;
+        const passed = (dir === 'requests' ? ev.reqAt : ev.repAt)[x.k + 1]!;
+        const noun = dir === 'requests' ? ev.what : ev.replyWhat;
+        const peer = dir === 'requests' ? 'the server' : 'the client';
+        return {
+          kind: 'delivered',
+          summary: `TCP recovered: ${passed} of ${passed + x.s.lost.length} ${noun} passed from ${pointName(x.s.from)} to ${pointName(x.s.to)}; ${x.s.lost.length === 1 ? 'the other was' : `the other ${x.s.lost.length} were`} lost on that step, sent again and acknowledged by ${peer}: no byte is missing`,
+          transition: null,
+          causes: [],
+          evidence: [countsLine(ev, dir), ...stepLines(x.s, dir), `each lost segment's sequence number was sent again later, and ${peer} acknowledged all of it`],
+        };
+      }
+      return null;
     },
   },
   {
