@@ -67,7 +67,7 @@ export function correlate(files: CaptureInput[], opts: PointOptions = {}): Corre
   listeningSides(flows, walk.groups, flowOf);
   settleFlows(flows, walk.groups, points, egressRanks(points), flowOf);
   summarizeFlows(flows, walk.groups, flowOf);
-  attachIcmpErrors(inputs, walk.errorRows, walk.conns, flowOfConnection, flows, walk.groups, (p) => points[p]!.merged);
+  attachIcmpErrors(inputs, walk.errorRows, walk.conns, flowOfConnection, flows, walk.groups);
   const encapsulationOf = (point: number, row: number): Encapsulation | null => {
     const c = captureOf(point);
     return c && row < c.index.count ? (c.shapes[c.index.shapeAt(row)]?.encapsulation ?? null) : null;

@@ -22,21 +22,8 @@ const CUT_QUOTE_BEFORE_NS = 1e9;
 /** And after it, for a packet first seen on another node than the error (a clock a little ahead). */
 const CUT_QUOTE_AFTER_NS = 10e6;
 
-/** At a `-i any` point, a copy of one error this soon after it on another interface is the same error (sightings.ts ANY_COPY_NS). */
-const ANY_COPY_NS = 5e6;
-
-export function attachIcmpErrors(
-  inputs: readonly CaptureInput[],
-  rows: readonly ErrorRow[],
-  conns: Connections,
-  flowOfConnection: (node: number) => Flow | undefined,
-  flows: readonly Flow[],
-  G: PacketGroups,
-  merged: (point: number) => boolean = () => false,
-): void {
+export function attachIcmpErrors(inputs: readonly CaptureInput[], rows: readonly ErrorRow[], conns: Connections, flowOfConnection: (node: number) => Flow | undefined, flows: readonly Flow[], G: PacketGroups): void {
   const seen = new Set<string>();
-  /** At `-i any` points: each error's latest copy. */
-  const anyCopy = new Map<string, number>();
   for (const e of rows) {
     const err = inputs[e.input]!.capture.icmpErrors.get(e.row);
     if (!err) continue;
@@ -44,16 +31,9 @@ export function attachIcmpErrors(
     const match = q ? { flow: quotedFlow(q, conns, flowOfConnection), ipLen: q.ipLen } : tooBigSender(err, e.tNs, flows, G);
     if (!match?.flow) continue;
     // One error seen at several capture points is one error.
-    const what = `${e.point}|${err.from}|${err.type}|${err.code}|${q?.ipId ?? ''}|${q?.echoSeq ?? ''}`;
-    const dedupe = `${what}|${e.tNs}`;
+    const dedupe = `${e.point}|${err.from}|${err.type}|${err.code}|${q?.ipId ?? ''}|${q?.echoSeq ?? ''}|${e.tNs}`;
     if (seen.has(dedupe)) continue;
     seen.add(dedupe);
-    // tcpdump -i any records the error once per interface it crosses (the bridge and its port).
-    if (merged(e.point)) {
-      const last = anyCopy.get(what);
-      anyCopy.set(what, e.tNs);
-      if (last !== undefined && Math.abs(e.tNs - last) < ANY_COPY_NS) continue;
-    }
     match.flow.icmpErrors.push({
       point: e.point,
       tNs: ns(e.tNs),

@@ -362,7 +362,8 @@ class Walk {
     }
     const pt = this.points[point]!;
     if ((row.meta & META_ICMP_ERROR) !== 0) {
-      this.errorRows.push({ input: cur.n, row: r, point, tNs });
+      // tcpdump -i any records an error once per interface it crosses, as any packet.
+      if (!pt.merged || !this.isAnyCopy(identityHi(row, 0) | 0, identityLo(row, 0) | 0, point, tNs, cur.shapeIfindex[row.shape]!)) this.errorRows.push({ input: cur.n, row: r, point, tNs });
       return;
     }
     const bg = rowBackground(row, cur.ipv6Text);
