@@ -15,10 +15,13 @@ export interface Cause {
   check: string;
 }
 
+/** The buffer the captures to take again ask tcpdump for: -B counts KiB, so 256 MiB, four times the 64 MiB many guides (and the lab's -i any) give. */
+export const CAPTURE_BUFFER = '-B 262144';
+
 /**
  * Causes that would stop every packet of the flow at its step (forwarding off, no route, a
  * device down or missing, a daemon stopped, the pod gone): where some of the flow's packets
- * crossed the same step they are ruled out (stoppingEverything). Kept apart from the Cause, so
+ * crossed the same step they are ruled out (stopsEverything). Kept apart from the Cause, so
  * the reports' JSON does not change.
  */
 const STOPS_ALL = new WeakSet<Cause>();
@@ -306,7 +309,7 @@ function neverDecapsulated(c: StepContext): { transition: string; causes: Cause[
   const input: Cause = { text: `an INPUT rule on ${node} drops ${o.wire}`, check: 'iptables -S INPUT' };
   const transition = `reached ${pointName(from)}, never decapsulated into ${to.interface}`;
   if (c.overlayPortUnreachableFrom) {
-    return { transition, causes: [{ ...down, text: `${node} (${c.overlayPortUnreachableFrom}) answered ICMP port unreachable for ${o.wire}: nothing listens there — ${down.text}` }, input] };
+    return { transition, causes: [whole({ ...down, text: `${node} (${c.overlayPortUnreachableFrom}) answered ICMP port unreachable for ${o.wire}: nothing listens there — ${down.text}` }), input] };
   }
   // Nothing listening on the tunnel's UDP port (the device down or gone, another port, the
   // daemon stopped) makes the kernel answer ICMP port unreachable; a filter answers nothing

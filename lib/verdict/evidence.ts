@@ -10,7 +10,7 @@ import { clocksCompare } from '../correlate/clocks';
 import { idsWhere } from '../correlate/flows';
 import { consumesSequence, TCP_MAX_HEADER } from '../correlate/summary';
 import { overlayDevice, type InterfaceRole, type OverlayDevice } from '../protocols/devices';
-import { describeStep, pointName, someOnlyCause, stopsEverything, type Cause } from './causes';
+import { CAPTURE_BUFFER, describeStep, pointName, someOnlyCause, stopsEverything, type Cause } from './causes';
 import { leftOutsideTunnel, lostPlainAt } from './outside-tunnel';
 import { passingAt, trafficName, type Passing, type StepPoints } from './passing';
 import type { IcmpErrorReport } from './types';
@@ -32,7 +32,7 @@ export interface Step {
   unanswered: { at: string; protocol: 'ARP' | 'ND'; target: string; asked: number }[];
   /** The largest of them (IP length). */
   lostSize: number;
-  /** The address they were heading to at `from`. */
+  /** The address they were heading to at `from`; for replies a node un-SNATs, the client's it restores (unSnatted). */
   dst: string;
   /** Some of the missing packets passed `from` while `to`'s capture ran (or nothing is missing). */
   covered: boolean;
@@ -1103,20 +1103,20 @@ function describeLosingStep(
   // only some comes first, unless only the larger ones were lost (the MTU's story) or the step
   // is inside one -i any. Crossings that all came before the losses are a change at one moment
   // (forwarding reset by a network restart): those causes stay.
-  const timeAt = (g: number) => G.store.tNs[G.sightingAt(g, from.id)]!;
-  const firstLost = lost.reduce((m, g) => Math.min(m, timeAt(g)), Infinity);
-  const crossed = idsWhere(dir === 'requests' ? ev.flow.requests : ev.flow.replies, (g) => G.seenAt(g, from.id) && G.seenAt(g, to.id) && timeAt(g) > firstLost);
-  if (crossed.length > 0 || partial > 0) {
+  let biggest = -1; // the largest packet that crossed after the first loss, -1 none
+  for (const g of dir === 'requests' ? ev.flow.requests : ev.flow.replies) {
+    if (G.seenAt(g, from.id) && G.seenAt(g, to.id) && G.store.tNs[G.sightingAt(g, from.id)]! > seen.firstNs) biggest = Math.max(biggest, G.ipLen[g]!);
+  }
+  if (biggest >= 0 || partial > 0) {
     d.causes = d.causes.filter((x) => !stopsEverything(x));
-    const biggest = crossed.reduce((m, g) => Math.max(m, G.ipLen[g]!), 0);
-    if (partial === 0 && crossed.length > 0 && lost.some((g) => G.ipLen[g]! <= biggest) && !oneTcpdumpAny(from, to)) d.causes.unshift(someOnlyCause(from, to, dst));
+    if (partial === 0 && lost.some((g) => G.ipLen[g]! <= biggest) && !oneTcpdumpAny(from, to)) d.causes.unshift(someOnlyCause(from, to, dst));
   }
   // Two points of one `tcpdump -i any` file: one ring buffer holds every copy of every packet
   // (one per interface crossed), and a burst that fills it loses copies the kernel delivered.
   if (oneTcpdumpAny(from, to) && seen.size > 0) {
     d.causes.push({
       text: `tcpdump itself may have dropped these copies: ${pointName(from)} and ${pointName(to)} come from one -i any capture, whose buffer holds a copy per interface and overflows on bursts (it says "N packets dropped by kernel" when stopped)`,
-      check: `tcpdump -i any -B 262144 -w ${from.host}-any.pcap  # capture again with a larger buffer (-B counts KiB: 256 MiB, four times the 64 MiB many guides give); compare the drop count tcpdump prints`,
+      check: `tcpdump -i any ${CAPTURE_BUFFER} -w ${from.host}-any.pcap  # capture again with a larger buffer; compare the drop count tcpdump prints`,
     });
   }
   return d;

@@ -6,7 +6,7 @@
  * is said before "no reply", and "delivered" is what is left.
  */
 import type { Cause } from './causes';
-import { familyOf, pointName } from './causes';
+import { CAPTURE_BUFFER, familyOf, pointName } from './causes';
 import { consumesSequence, TCP_MAX_HEADER } from '../correlate/summary';
 import { acksPast, oneTcpdumpAny, ownRequestsMissed, quoteCutNote, REPLY_WAIT_NS, seenTime, unacknowledgedData, unansweredEchoes, watchedAfterRequest, type Evidence, type Step } from './evidence';
 import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN } from '../protocols/numbers';
@@ -226,7 +226,7 @@ function missedByCaptureRule(dir: 'requests' | 'replies'): VerdictRule {
 /** For a capture that misses packets of its own: take it again, and read what tcpdump says it dropped. */
 const recaptureCause = (p: CapturePoint): Cause => ({
   text: `capture ${pointName(p)} again with a larger buffer, and read the drop count tcpdump prints when it stops`,
-  check: `tcpdump -i ${p.interface} -B 262144 -w ${p.node}-${p.interface}.pcap  # on ${p.host}; stopped, it says "0 packets dropped by kernel"`,
+  check: `tcpdump -i ${p.interface} ${CAPTURE_BUFFER} -w ${p.node}-${p.interface}.pcap  # on ${p.host}; stopped, it says "0 packets dropped by kernel"`,
 });
 
 /** TCP: a RST that answers a SYN (sequence number 0) came back, and no SYN-ACK. */
@@ -343,7 +343,7 @@ function partialRules(dir: 'requests' | 'replies'): VerdictRule[] {
           causes: [
             {
               text: `capture ${pointName(x.s.from)} and ${pointName(x.s.to)} each on its own (tcpdump -i <interface>), or -i any with a larger buffer, and compare the drop count tcpdump prints when stopped`,
-              check: `tcpdump -i any -B 262144 -w ${x.s.to.host}-any.pcap  # -B counts KiB: 256 MiB`,
+              check: `tcpdump -i any ${CAPTURE_BUFFER} -w ${x.s.to.host}-any.pcap`,
             },
           ],
           evidence: [countsLine(ev, dir), ...stepLines(x.s, dir), `${pointName(x.s.from)} and ${pointName(x.s.to)} are interfaces of one tcpdump -i any (${x.s.from.file})`],
