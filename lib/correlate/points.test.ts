@@ -140,6 +140,23 @@ describe('capturePoints', () => {
     const ms = (p: number) => [(layout.points[p]!.firstNs - layout.points[0]!.firstNs) / 1e6, (layout.points[p]!.lastNs - layout.points[0]!.firstNs) / 1e6];
     expect([0, 1, 2, 3].map(ms)).toEqual([[0, 1], [0, 1], [3, 900], [3, 900]]);
   });
+
+  it('keeps such a split where each node crossed one interface only: its point is named from the links, as the note says', async () => {
+    const sll2 = (ix: number, n: number) => concatBytes(sll2Header(0x0800, ix), datagram(n).subarray(14));
+    const file = concatBytes(
+      ngSection(true),
+      ngInterface(true, LINKTYPE_LINUX_SLL2, 65535, [{ code: 2, value: 'node1:any' }]),
+      ngInterface(true, LINKTYPE_LINUX_SLL2, 65535, [{ code: 2, value: 'node2:any' }]),
+      ngEnhancedPacket(true, 0, BigInt(T0) * 1_000_000n, sll2(2, 1)),
+      ngEnhancedPacket(true, 1, BigInt(T0) * 1_000_000n + 300n, sll2(2, 1)),
+    );
+    const layout = capturePoints([await input('all-interfaces.pcapng', file)], { links: new Map([['node1', new Map([[2, 'eth0']])]]) });
+    expect(layout.points.map((p) => [p.node, p.interface, p.fromAny ?? false])).toEqual([
+      ['node1', 'eth0', true],
+      ['node2', 'if2', true],
+    ]);
+    expect(layout.notes).toHaveLength(2);
+  });
 });
 
 describe('incidentEpoch', () => {

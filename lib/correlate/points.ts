@@ -141,13 +141,15 @@ function specsOf(inputs: readonly CaptureInput[], opts: PointOptions, notes: str
     }
     // A pcapng of several interfaces: each `any` one that is all there is of its node (the
     // `-i any` captures of several nodes in one file) is split like a file of its own.
+    let split = false;
     const out = specs.flatMap((p) => {
-      const split = p.merged && perNode.get(p.node) === 1 ? splitAny(input, p.node, p.interfaceId, opts) : null;
-      if (split) notes.push(splitNote(`${input.file} (${p.node}'s ${p.iface})`, p.node, split, opts));
-      return split ?? [p];
+      const parts = p.merged && perNode.get(p.node) === 1 ? splitAny(input, p.node, p.interfaceId, opts) : null;
+      if (!parts) return [p];
+      split = true;
+      notes.push(splitNote(`${input.file} (${p.node}'s ${p.iface})`, p.node, parts, opts));
+      return parts;
     });
-    if (out.length === specs.length) return specs;
-    return out.map((p) => (p.takes ? p : { ...p, takes: (s: Shape) => s.interfaceId === p.interfaceId }));
+    return split ? out.map((p) => (p.takes ? p : { ...p, takes: (s: Shape) => s.interfaceId === p.interfaceId })) : specs;
   });
 }
 
