@@ -29,11 +29,15 @@ function oneWayDelays(flows: Flow[], G: PacketGroups, pointNode: Int32Array, n: 
   const first = new Float64Array(n);
   const last = new Float64Array(n);
   const order = new Int32Array(n);
+  /** Per node, 1 where the flow's path comes back to it after another node (a NodePort answered by a pod of the first node). */
+  const revisited = new Uint8Array(n);
   for (const f of flows) {
     order.fill(-1);
+    revisited.fill(0);
     f.path.forEach((pid, i) => {
       const node = pointNode[pid]!;
       if (order[node] === -1) order[node] = i;
+      else if (pointNode[f.path[i - 1]!] !== node) revisited[node] = 1;
     });
     const step = Math.max(1, Math.floor(f.groups.length / CLOCK_SAMPLE));
     for (let gi = 0; gi < f.groups.length; gi += step) {
@@ -59,7 +63,8 @@ function oneWayDelays(flows: Flow[], G: PacketGroups, pointNode: Int32Array, n: 
           if (a === b || Number.isNaN(first[b]!) || order[b] === -1) continue;
           // Does this packet travel from a to b?
           if (!(G.dir[g] === 1 ? order[a]! < order[b]! : order[a]! > order[b]!)) continue;
-          const d = first[b]! - last[a]!;
+          // Where the path comes back to a, its last sighting there may come after b: its first is then the safe end.
+          const d = first[b]! - (revisited[a] ? first[a]! : last[a]!);
           if (d < min[a * n + b]!) min[a * n + b] = d;
           samples[a * n + b]!++;
         }
