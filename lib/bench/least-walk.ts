@@ -5,13 +5,15 @@
  * nothing kept but each packet's group. `npm run bench` prints it beside the analysis, whose
  * target (analysis ≤ 1.5× decoding) leaves everything after reading half the decoding time.
  * Taking the rows capture by capture instead of in time order was no faster here: the table's
- * cache misses, not the merge, set the pace.
+ * cache misses, not the merge, set the pace. Each file is taken in its own order (the walk
+ * sorts a file tcpdump wrote out of order; the bench's are in order).
  */
 import type { IndexedCapture } from '../decode/capture-index';
 import { emptyRow } from '../decode/packet-index';
 import { EarliestFirst } from '../correlate/sightings';
 import { identityHi, identityLo } from '../correlate/identity';
 import { PairTable } from '../correlate/tables';
+import { incidentEpoch } from '../correlate/points';
 
 export interface LeastWalk {
   /** The fastest of the runs: the floor is the least this machine took. */
@@ -25,7 +27,7 @@ export interface LeastWalk {
 /** One walk: each capture's rows in file order, the captures merged by time. */
 function walkOnce(captures: readonly IndexedCapture[]): { rows: number; identities: number } {
   const idx = captures.map((c) => c.index);
-  const epochSec = Math.min(...captures.map((c) => c.baseSec));
+  const epochSec = incidentEpoch(captures.map((capture) => ({ capture })));
   const base = captures.map((c) => (c.baseSec - epochSec) * 1e9 + c.baseNsec);
   const total = idx.reduce((n, x) => n + x.count, 0);
   const table = new PairTable(total >> 2);

@@ -288,7 +288,7 @@ export function fillWindows(inputs: readonly CaptureInput[], layout: PointLayout
 }
 
 /** The incident's time origin: the earliest first timestamp, so ns offsets stay below 2^53. */
-export function incidentEpoch(inputs: readonly CaptureInput[]): number {
+export function incidentEpoch(inputs: readonly Pick<CaptureInput, 'capture'>[]): number {
   let epochSec = Infinity;
   for (const i of inputs) if (!Number.isNaN(i.capture.lastNs)) epochSec = Math.min(epochSec, i.capture.baseSec);
   return Number.isFinite(epochSec) ? epochSec : 0;
