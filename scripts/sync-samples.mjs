@@ -23,8 +23,9 @@ for (const name of names) {
   copyFileSync(pcapng, join(to, `${name}.pcapng`));
   // A node's interface list names the interfaces of its tcpdump -i any: the page loads it beside.
   const companions = readdirSync(join(from, name)).filter((f) => /^[\w.-]+-links\.txt$/.test(f)).sort();
-  for (const f of companions) copyFileSync(join(from, name, f), join(to, `${name}.${f}`));
-  manifest.push({ file: `${name}.pcapng`, title: scenario.title ?? name, ...(companions.length > 0 ? { companions: companions.map((f) => `${name}.${f}`) } : {}) });
+  if (companions.length > 0) mkdirSync(join(to, name));
+  for (const f of companions) copyFileSync(join(from, name, f), join(to, name, f));
+  manifest.push({ file: `${name}.pcapng`, title: scenario.title ?? name, ...(companions.length > 0 ? { companions: companions.map((f) => `${name}/${f}`) } : {}) });
 }
 writeFileSync(join(to, 'index.json'), JSON.stringify(manifest, null, 2) + '\n');
 console.log(`samples: ${manifest.length} sample incidents in public/samples/`);

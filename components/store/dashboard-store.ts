@@ -14,6 +14,7 @@ import type {
 } from '@/lib/worker/protocol';
 import { defaultStation, NO_FILTERS, type FlowFilters } from '@/lib/viz/flow-list';
 import { sampleName } from '@/lib/viz/url-state';
+import { baseName } from '@/lib/util/names';
 import { errorMessage, sampleManifestLoader, SAMPLES_MANIFEST, sampleUrl, type SamplesState } from './inspector-store';
 import { downloadSharedFile, uniqueUploadNames, type ShareFile } from '@/lib/incident/client';
 import type { IncidentMeta } from '@/lib/incident/types';
@@ -464,28 +465,24 @@ export function createDashboardStore(deps: DashboardDeps): DashboardStore {
       },
 
       async loadSample(file) {
-        const name = file.slice(file.lastIndexOf('/') + 1);
         actions.clearAll();
         set({ sample: sampleName(file), notice: null });
         // The capture, and what comes with it (a node's interface list names its -i any points).
         const companions = (await fetchManifest()).find((e) => e.file === file)?.companions ?? [];
-        const prefix = `${sampleName(file)}.`;
-        let blobs: Blob[];
-        try {
-          blobs = await Promise.all(
-            [file, ...companions].map(async (f) => {
-              const res = await deps.fetch(sampleUrl(f));
-              if (!res.ok) throw new Error(`${f}: HTTP ${res.status}`);
-              return res.blob();
-            }),
-          );
-        } catch (err) {
-          set({ notice: `Could not fetch the sample ${file}: ${errorMessage(err)}` });
+        const fetchBlob = async (f: string) => {
+          const res = await deps.fetch(sampleUrl(f));
+          if (!res.ok) throw new Error(`HTTP ${res.status}`);
+          return new File([await res.blob()], baseName(f));
+        };
+        const [capture, ...extras] = await Promise.allSettled([file, ...companions].map(fetchBlob));
+        if (capture!.status === 'rejected') {
+          set({ notice: `Could not fetch the sample ${file}: ${errorMessage(capture!.reason)}` });
           return;
         }
         if (get().sample !== sampleName(file)) return; // another sample or a drop came first
-        const names = [name, ...companions.map((c) => c.slice(c.lastIndexOf('/') + 1).replace(prefix, ''))];
-        actions.addFiles(blobs.map((b, i) => ({ file: new File([b], names[i]!) })), 'sample');
+        // A companion that did not come costs only its names: the capture is analysed all the same.
+        const came = extras.flatMap((r) => (r.status === 'fulfilled' ? [{ file: r.value }] : []));
+        actions.addFiles([{ file: capture!.value }, ...came], 'sample');
       },
 
       selectFlow(id) {

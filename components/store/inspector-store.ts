@@ -1,3 +1,4 @@
+import { baseName } from '@/lib/util/names';
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { CaptureStats } from '@/lib/decode/stats';
 
@@ -35,7 +36,7 @@ export interface SampleEntry {
   title: string;
   /**
    * Files that come with the capture, under public/samples: a node's interface list
-   * (`<sample>.<node>-links.txt`), loaded beside it as `<node>-links.txt`.
+   * (`<sample>/<node>-links.txt`), loaded beside it under its own name.
    */
   companions?: string[];
 }
@@ -105,10 +106,6 @@ export function parseSampleManifest(json: unknown): SampleEntry[] {
 
 export function sampleUrl(file: string): string {
   return SAMPLES_BASE + file.split('/').map(encodeURIComponent).join('/');
-}
-
-function baseName(file: string): string {
-  return file.slice(file.lastIndexOf('/') + 1);
 }
 
 export function errorMessage(err: unknown): string {

@@ -37,13 +37,13 @@ const echo = (id: number, src: string, dst: string, type: 0 | 8, seq: number, tt
 const vxlan = (inner: Uint8Array, back: boolean, ipId: number) =>
   frame({ src: back ? NODE2 : NODE1, dst: back ? NODE1 : NODE2, proto: 'udp', ipId, df: false, sport: 51234, dport: 8472, payload: concatBytes(Uint8Array.of(8, 0, 0, 0, 0, 0, 1, 0), inner) });
 
+/** A capture on the ping's way: its file, the TTLs the requests and replies have there, whether it holds them in the tunnel. */
+type Hop = { file: string; req: number; rep: number; tunnel?: true };
+
 /**
  * Three pings of ping `id` from `src` on node1 to `dst` on node2, across the points given in
  * path order, with the TTL each way has there: a routing hop takes one, the tunnel none.
  */
-/** A capture on the ping's way: its file, the TTLs the requests and replies have there, whether it holds them in the tunnel. */
-type Hop = { file: string; req: number; rep: number; tunnel?: true };
-
 function pings(files: Map<string, Packet[]>, id: number, src: string, dst: string, hops: Hop[]): void {
   for (let seq = 1; seq <= 3; seq++) {
     hops.forEach((h, k) => {

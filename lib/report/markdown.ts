@@ -25,7 +25,6 @@ export const VERDICT_TITLES: Record<VerdictKind, string> = {
   'not-observed': 'not observed',
 };
 
-/** A table cell: pipes and line breaks would end the cell or the row. */
 /** What a hop's row says after its name: an `-i any` point, or why its counts are no evidence either way. */
 function hopSuffix(h: FlowReport['hops'][number]): string {
   if (h.role === 'any') return ' (any)';
@@ -33,6 +32,7 @@ function hopSuffix(h: FlowReport['hops'][number]): string {
   return why === 'not recording' ? ' (not recording then)' : why === 'inner cut off' ? ' (its snap length cut the tunnel packets before their inner packet)' : '';
 }
 
+/** A table cell: pipes and line breaks would end the cell or the row. */
 function cell(s: string): string {
   return s.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
 }

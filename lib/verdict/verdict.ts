@@ -34,11 +34,6 @@ export function verdictSeverity(kind: VerdictKind): number {
 }
 
 /**
- * Flows, those with a problem, and those whose fate the captures cannot tell (not observed):
- * apart, since a flow the data cannot judge is no broken one. The flow list's title and the
- * Markdown report's first line say these.
- */
-/**
  * Why a hop that saw nothing of the flow is no evidence either way, as a column of counts says it
  * in their place: its capture was not recording while the flow passed, or its snap length cut the
  * tunnel packets before their inner packet (the first where both hold, as the hop diagram draws
@@ -48,6 +43,11 @@ export function noEvidenceAt(h: Pick<HopReport, 'notRecording' | 'innerCut'>): '
   return h.notRecording ? 'not recording' : h.innerCut ? 'inner cut off' : null;
 }
 
+/**
+ * Flows, those with a problem, and those whose fate the captures cannot tell (not observed):
+ * apart, since a flow the data cannot judge is no broken one. The flow list's title and the
+ * Markdown report's first line say these.
+ */
 export function verdictCounts(flows: readonly { verdict: { kind: VerdictKind } }[]): { total: number; problems: number; unobserved: number } {
   let problems = 0;
   let unobserved = 0;
